@@ -1,0 +1,103 @@
+# inflight — see README.md. `make demo` and `make test` do all the set-up.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+SAN     ?=
+
+DEBIAN_PKGS := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
+	libssl-dev check libconfig-dev python3 python3-botocore curl \
+	zip unzip nodejs npm
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Icore -Icore/include -Iruntime
+LDLIBS_CORE := -ldl -lconfig -lcurl -lcrypto -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRC    := $(wildcard core/*.c)
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+PRODUCER_SRC := $(wildcard tools/producer/*.c)
+PRODUCER_OBJ := $(PRODUCER_SRC:%.c=$(BUILD)/obj/%.o)
+PLUGIN_SRC  := $(wildcard plugins/*.c)
+PLUGINS     := $(PLUGIN_SRC:plugins/%.c=$(BUILD)/plugins/%.so)
+CHECK_SRC   := $(wildcard tests/check_*.c)
+CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
+LIBCORE     := $(BUILD)/lib/libinflight.a
+
+.PHONY: all deps demo test check blackbox asan install lint clean
+
+all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/runtime: $(RUNTIME_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(RUNTIME_OBJ) $(LIBCORE) $(LDLIBS_CORE)
+
+$(BUILD)/bin/producer: $(PRODUCER_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(PRODUCER_OBJ) $(LIBCORE) $(LDLIBS_CORE)
+
+# Plugins link nothing of the core: the host table is all they use.
+$(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
+		$(if $(filter mask_fields,$*),-lcrypto)
+
+$(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(LIBCORE) $(LDLIBS_CORE) \
+		$$(pkg-config --libs check)
+
+# Installs missing Debian packages when root; otherwise says what to run.
+deps:
+	@tools/deps.sh $(DEBIAN_PKGS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh $(BUILD)
+
+check: all $(CHECKS)
+	@tools/run-checks.sh $(BUILD) $(CHECKS)
+
+blackbox: all
+	@tools/run-blackbox.sh $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory blackbox
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check blackbox
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/inflight/plugins \
+		$(DESTDIR)$(PREFIX)/include/inflight $(DESTDIR)$(PREFIX)/share/inflight/policies
+	install -m 755 $(BUILD)/bin/runtime $(BUILD)/bin/producer $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/inflight/plugins/
+	install -m 644 core/include/inflight/plugin.h $(DESTDIR)$(PREFIX)/include/inflight/
+	install -m 644 policies/* $(DESTDIR)$(PREFIX)/share/inflight/policies/
+
+lint:
+	@tools/lint.sh
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(RUNTIME_OBJ:.o=.d) $(PRODUCER_OBJ:.o=.d)

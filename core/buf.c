@@ -1,0 +1,89 @@
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inflight/plugin.h"
+
+int inf_buf_reserve(struct inf_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra <= b->cap - b->len)
+		return 0;
+	if (extra > (size_t)-1 / 2 - b->len)
+		return INF_ERR_NOMEM;
+	need = b->len + extra;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return INF_ERR_NOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int inf_buf_append(struct inf_buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (inf_buf_reserve(b, n))
+		return INF_ERR_NOMEM;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int inf_buf_puts(struct inf_buf *b, const char *s)
+{
+	return inf_buf_append(b, s, strlen(s));
+}
+
+int inf_buf_putc(struct inf_buf *b, char c)
+{
+	if (inf_buf_reserve(b, 1))
+		return INF_ERR_NOMEM;
+	b->data[b->len++] = c;
+	return 0;
+}
+
+int inf_buf_printf(struct inf_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return INF_ERR_INVALID;
+	if (inf_buf_reserve(b, (size_t)n + 1))
+		return INF_ERR_NOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void inf_buf_consume(struct inf_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+void inf_buf_free(struct inf_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * inf_buf: the one growable byte buffer used everywhere in the core.
+ * The buffer owns `data`; `len` bytes are in use. Growth is geometric, so
+ * a buffer reused across records stops allocating once it has seen the
+ * largest one.
+ */
+#ifndef INF_BUF_H
+#define INF_BUF_H
+
+#include <stddef.h>
+
+struct inf_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Makes room for `extra` more bytes. Returns 0 or INF_ERR_NOMEM. */
+int inf_buf_reserve(struct inf_buf *b, size_t extra);
+/* Appends `n` bytes. Returns 0 or INF_ERR_NOMEM. */
+int inf_buf_append(struct inf_buf *b, const void *p, size_t n);
+/* Appends a NUL-terminated string. */
+int inf_buf_puts(struct inf_buf *b, const char *s);
+/* Appends one byte. */
+int inf_buf_putc(struct inf_buf *b, char c);
+/* Appends formatted text (vsnprintf rules). */
+int inf_buf_printf(struct inf_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Drops the first `n` bytes, keeping the rest. */
+void inf_buf_consume(struct inf_buf *b, size_t n);
+/* Empties the buffer, keeping its memory. */
+static inline void inf_buf_reset(struct inf_buf *b) { b->len = 0; }
+/* Releases the memory; the buffer is empty and reusable afterwards. */
+void inf_buf_free(struct inf_buf *b);
+
+#endif

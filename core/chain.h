@@ -1,0 +1,54 @@
+/*
+ * Running an access point's chain over an object: the framer splits the
+ * stream into records, each record goes through every step in order, and
+ * what survives is written in the input's framing to a sink.
+ *
+ * Fail closed: a record that does not parse or a step that fails never
+ * reaches the output. With on_error = "fail" the whole object fails (the
+ * caller must discard or abort what was already written); with
+ * "drop_record" the record is skipped and counted.
+ */
+#ifndef INF_CHAIN_H
+#define INF_CHAIN_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "frame.h"
+#include "policy.h"
+#include "record.h"
+
+struct inf_stats {
+	uint64_t records_in;
+	uint64_t records_out;
+	uint64_t records_dropped; /* by a plugin's verdict */
+	uint64_t records_failed;  /* skipped under on_error = drop_record */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+
+struct inf_transform;
+
+/* Starts transforming one object for `ap`. `req` (borrowed, may be NULL)
+ * tells plugins which request this is. Output goes to `sink`. Errors are
+ * reported in `err` (borrowed). Returns NULL when out of memory. */
+struct inf_transform *inf_transform_new(const struct inf_access_point *ap,
+					const struct inf_request *req,
+					inf_sink_fn sink, void *sink_ctx,
+					struct inf_error *err);
+/* Feeds object bytes. Returns 0, or -1 with the error set. */
+int inf_transform_write(struct inf_transform *t, const char *data, size_t len);
+/* Ends the object. Returns 0, or -1 with the error set. */
+int inf_transform_finish(struct inf_transform *t);
+const struct inf_stats *inf_transform_stats(const struct inf_transform *t);
+/* The framing in use (the detected one under "auto"). */
+enum inf_format inf_transform_format(const struct inf_transform *t);
+void inf_transform_free(struct inf_transform *t);
+
+/* Runs the chain on one complete record; the inf_record_fn behind the
+ * framer, usable alone by tests. */
+int inf_chain_record(void *ctx, const char *js, size_t len,
+		     const struct inf_rec_pos *pos, struct inf_buf *out,
+		     struct inf_error *err);
+
+#endif

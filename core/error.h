@@ -1,0 +1,36 @@
+/*
+ * The one error record passed down a request: what kind of failure (which
+ * decides the exit status and the S3 error code) and a one-line message
+ * that names the file, line, record or field. Messages never hold secrets.
+ */
+#ifndef INF_ERROR_H
+#define INF_ERROR_H
+
+enum inf_fail {
+	INF_FAIL_NONE = 0,
+	INF_FAIL_USAGE,     /* bad command line */
+	INF_FAIL_POLICY,    /* policy or plugin failed to load */
+	INF_FAIL_DENIED,    /* no policy for the access point, key refused */
+	INF_FAIL_EVENT,     /* the S3 Object Lambda event is malformed */
+	INF_FAIL_SOURCE,    /* the object could not be read */
+	INF_FAIL_INPUT,     /* the object's bytes are not valid records */
+	INF_FAIL_TOO_LARGE, /* a record or the nesting is over a limit */
+	INF_FAIL_TRANSFORM, /* a plugin failed */
+	INF_FAIL_OUTPUT,    /* the result could not be written */
+	INF_FAIL_NOMEM      /* out of memory */
+};
+
+struct inf_error {
+	enum inf_fail kind;
+	char msg[640];
+};
+
+/* Sets the error unless one is already set (the first cause wins).
+ * Returns -1 so callers can `return inf_error_set(...)`. */
+int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Name of a failure kind, e.g. "input". */
+const char *inf_fail_name(enum inf_fail kind);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The S3 Object Lambda event: parsed leniently (only the context, its URL
+ * and, for GET, the output route and token are required; unknown members
+ * are ignored), with every string unescaped. Facts: shared docs §1.
+ */
+#ifndef INF_EVENT_H
+#define INF_EVENT_H
+
+#include <stddef.h>
+
+enum inf_event_kind {
+	INF_EV_GET = 1,     /* getObjectContext */
+	INF_EV_HEAD,        /* headObjectContext */
+	INF_EV_LIST,        /* listObjectsContext */
+	INF_EV_LIST_V2      /* listObjectsV2Context */
+};
+
+struct inf_header {
+	char *name;
+	char *value;
+};
+
+/* Every string is owned by the event and NUL-terminated; absent optional
+ * members are "". */
+struct inf_event {
+	enum inf_event_kind kind;
+	char *request_id;       /* xAmzRequestId */
+	char *input_url;        /* <context>.inputS3Url (a secret: log redacted) */
+	char *output_route;     /* GET only */
+	char *output_token;     /* GET only (a secret) */
+	char *access_point_arn; /* configuration.accessPointArn */
+	char *supporting_arn;   /* configuration.supportingAccessPointArn */
+	char *payload;          /* configuration.payload */
+	char *user_url;         /* userRequest.url */
+	struct inf_header *headers; /* userRequest.headers */
+	size_t nheaders;
+	char *protocol_version;
+	/* derived */
+	char *access_point; /* payload's "policy", else the ARN's last name */
+	char *object_key;   /* path of userRequest.url, without '/' and query */
+};
+
+/* Parses `len` bytes of event JSON. Returns 0, or -1 with a one-line
+ * message naming the field in err (errlen bytes). On failure the event is
+ * left empty. */
+int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
+		    char *err, size_t errlen);
+void inf_event_free(struct inf_event *ev);
+
+/* Value of a userRequest header, by case-insensitive name, or NULL. */
+const char *inf_event_header(const struct inf_event *ev, const char *name);
+
+/* Value of query parameter `name` (case-insensitive) in `url`, decoded,
+ * written to buf; returns buf or NULL when absent. */
+const char *inf_url_query(const char *url, const char *name, char *buf,
+			  size_t buflen);
+
+/* Writes `url` without its query string and credentials, for logs. */
+void inf_url_redact(const char *url, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,499 @@
+#include "frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "inflight/plugin.h"
+#include "json.h"
+
+#define FLUSH_AT (256u * 1024u)
+
+enum astate { A_OPEN, A_FIRST, A_ELEM, A_GAP, A_AFTER };
+
+struct inf_framer {
+	enum inf_format fmt; /* INF_FMT_AUTO until detected */
+	size_t max_record;
+	inf_record_fn rec;
+	void *rec_ctx;
+	inf_sink_fn sink;
+	void *sink_ctx;
+	struct inf_error *err;
+
+	struct inf_buf in;  /* unconsumed input */
+	uint64_t base;      /* object offset of in.data[0] */
+	uint64_t base_line; /* line number of in.data[0] */
+	size_t memo_at;     /* line_at() memo: position in `in` ... */
+	uint64_t memo_line; /* ... and its line number */
+	size_t scan;        /* bytes of `in` already scanned */
+	struct inf_buf out;
+	uint64_t recno;
+	int failed;
+	int bom_done;
+	int finishing;
+
+	/* array scanner */
+	enum astate as;
+	int depth, in_str, esc;
+	size_t gap_start; /* where the bytes before the next element begin */
+	size_t elem_start;
+	int kept_any;
+};
+
+int inf_format_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return INF_FMT_AUTO;
+	if (!strcmp(s, "ndjson"))
+		return INF_FMT_NDJSON;
+	if (!strcmp(s, "array"))
+		return INF_FMT_ARRAY;
+	if (!strcmp(s, "document"))
+		return INF_FMT_DOCUMENT;
+	return -1;
+}
+
+const char *inf_format_name(enum inf_format f)
+{
+	static const char *const n[] = { "auto", "ndjson", "array", "document" };
+	return (unsigned)f < 4 ? n[f] : "?";
+}
+
+struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
+				  inf_record_fn rec, void *rec_ctx,
+				  inf_sink_fn sink, void *sink_ctx,
+				  struct inf_error *err)
+{
+	struct inf_framer *f = calloc(1, sizeof *f);
+
+	if (!f)
+		return NULL;
+	f->fmt = fmt;
+	f->max_record = max_record;
+	f->rec = rec;
+	f->rec_ctx = rec_ctx;
+	f->sink = sink;
+	f->sink_ctx = sink_ctx;
+	f->err = err;
+	f->base_line = 1;
+	f->memo_line = 1;
+	return f;
+}
+
+void inf_framer_free(struct inf_framer *f)
+{
+	if (!f)
+		return;
+	inf_buf_free(&f->in);
+	inf_buf_free(&f->out);
+	free(f);
+}
+
+enum inf_format inf_framer_format(const struct inf_framer *f)
+{
+	return f->fmt;
+}
+
+uint64_t inf_framer_records(const struct inf_framer *f)
+{
+	return f->recno;
+}
+
+/* Line number of position p of `in`; linear over increasing positions. */
+static uint64_t line_at(struct inf_framer *f, size_t p)
+{
+	const char *q, *e = f->in.data + p;
+
+	if (p < f->memo_at) {
+		f->memo_at = 0;
+		f->memo_line = f->base_line;
+	}
+	for (q = f->in.data + f->memo_at; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+		f->memo_line++;
+	f->memo_at = p;
+	return f->memo_line;
+}
+
+static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
+		size_t at)
+{
+	uint64_t line = line_at(f, at < f->in.len ? at : f->in.len);
+	f->failed = 1;
+	return inf_error_set(f->err, kind, "%s at line %llu, byte %llu", what,
+			     (unsigned long long)line,
+			     (unsigned long long)(f->base + at));
+}
+
+static int nomem(struct inf_framer *f)
+{
+	f->failed = 1;
+	return inf_error_set(f->err, INF_FAIL_NOMEM, "out of memory");
+}
+
+/* Drops the first n bytes of `in`, keeping offsets and lines right. */
+static void consume(struct inf_framer *f, size_t n)
+{
+	if (n == 0)
+		return;
+	f->base_line = line_at(f, n);
+	f->base += n;
+	inf_buf_consume(&f->in, n);
+	f->memo_at = 0;
+	f->memo_line = f->base_line;
+	f->scan = f->scan > n ? f->scan - n : 0;
+	f->elem_start = f->elem_start > n ? f->elem_start - n : 0;
+	f->gap_start = f->gap_start > n ? f->gap_start - n : 0;
+}
+
+static int emit(struct inf_framer *f, const char *p, size_t n)
+{
+	if (inf_buf_append(&f->out, p, n))
+		return nomem(f);
+	return 0;
+}
+
+static int flush(struct inf_framer *f, int all)
+{
+	if (f->out.len == 0 || (!all && f->out.len < FLUSH_AT))
+		return 0;
+	if (f->sink(f->sink_ctx, f->out.data, f->out.len, f->err)) {
+		f->failed = 1;
+		return -1;
+	}
+	inf_buf_reset(&f->out);
+	return 0;
+}
+
+/* Runs the record at in[start, start + len); returns 1 kept, 0 dropped. */
+static int run_record(struct inf_framer *f, size_t start, size_t len)
+{
+	struct inf_rec_pos pos;
+	size_t before = f->out.len;
+	int rc;
+
+	pos.recno = ++f->recno;
+	pos.offset = f->base + start;
+	pos.line = line_at(f, start);
+	rc = f->rec(f->rec_ctx, f->in.data + start, len, &pos, &f->out, f->err);
+	if (rc < 0) {
+		f->failed = 1;
+		f->out.len = before;
+		return -1;
+	}
+	if (rc == 0)
+		f->out.len = before;
+	return rc;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* ---- ndjson ---- */
+
+static int ndjson_line(struct inf_framer *f, size_t ls, size_t nl, int has_nl)
+{
+	size_t le = nl;
+	int kept;
+
+	if (has_nl && le > ls && f->in.data[le - 1] == '\r')
+		le--;
+	if (inf_json_is_ws(f->in.data + ls, le - ls))
+		return emit(f, f->in.data + ls, nl + (size_t)has_nl - ls);
+	kept = run_record(f, ls, le - ls);
+	if (kept < 0)
+		return -1;
+	if (kept && has_nl)
+		return emit(f, f->in.data + le, nl + 1 - le);
+	return 0;
+}
+
+static int ndjson_run(struct inf_framer *f)
+{
+	size_t ls = 0;
+	int rc = 0;
+
+	for (;;) {
+		const char *d = f->in.data;
+		const char *nl = f->in.len > f->scan
+			? memchr(d + f->scan, '\n', f->in.len - f->scan) : NULL;
+		size_t at;
+
+		if (!nl) {
+			f->scan = f->in.len;
+			break;
+		}
+		at = (size_t)(nl - d);
+		if (at - ls > f->max_record) {
+			rc = fail(f, INF_FAIL_TOO_LARGE,
+				  "record larger than max_record_bytes", ls);
+			break;
+		}
+		if ((rc = ndjson_line(f, ls, at, 1)))
+			break;
+		ls = f->scan = at + 1;
+		if ((rc = flush(f, 0)))
+			break;
+	}
+	if (rc)
+		return rc;
+	if (f->in.len - ls > f->max_record)
+		return fail(f, INF_FAIL_TOO_LARGE,
+			    "record larger than max_record_bytes", ls);
+	if (f->finishing && f->in.len > ls) {
+		if (ndjson_line(f, ls, f->in.len, 0))
+			return -1;
+		ls = f->in.len;
+	}
+	consume(f, ls);
+	return 0;
+}
+
+/* ---- array ---- */
+
+/* Runs the element ending before `delim`; the bytes between gap_start
+ * and the element (whitespace, then a comma after the first) go before it
+ * when it is kept, less the comma when it is the first kept. */
+static int array_element(struct inf_framer *f, size_t delim)
+{
+	size_t end = delim, gs = f->gap_start, before;
+	int kept;
+
+	while (end > f->elem_start && is_ws(f->in.data[end - 1]))
+		end--;
+	if (!f->kept_any) {
+		const char *c = memchr(f->in.data + gs, ',', f->elem_start - gs);
+		if (c)
+			gs = (size_t)(c - f->in.data) + 1;
+	}
+	before = f->out.len;
+	if (emit(f, f->in.data + gs, f->elem_start - gs))
+		return -1;
+	kept = run_record(f, f->elem_start, end - f->elem_start);
+	if (kept < 0)
+		return -1;
+	if (!kept)
+		f->out.len = before;
+	else
+		f->kept_any = 1;
+	f->gap_start = end;
+	return 0;
+}
+
+/* Emits in[gap_start, upto) as it is. */
+static int pass_through(struct inf_framer *f, size_t upto)
+{
+	if (emit(f, f->in.data + f->gap_start, upto - f->gap_start))
+		return -1;
+	f->gap_start = upto;
+	return 0;
+}
+
+static int array_step(struct inf_framer *f, size_t *ip)
+{
+	const char *d = f->in.data;
+	size_t i = *ip;
+	char c = d[i];
+
+	switch (f->as) {
+	case A_OPEN:
+		if (is_ws(c))
+			break;
+		if (c != '[')
+			return fail(f, INF_FAIL_INPUT, "expected '[' to open the array", i);
+		if (pass_through(f, i + 1))
+			return -1;
+		f->as = A_FIRST;
+		break;
+	case A_FIRST:
+	case A_GAP:
+		if (is_ws(c))
+			break;
+		if (c == ']' && f->as == A_GAP)
+			return fail(f, INF_FAIL_INPUT, "trailing comma in array", i);
+		if (c == ']') {
+			if (pass_through(f, i + 1))
+				return -1;
+			f->as = A_AFTER;
+			break;
+		}
+		if (c == ',')
+			return fail(f, INF_FAIL_INPUT, "empty array element", i);
+		f->elem_start = i;
+		f->depth = f->in_str = f->esc = 0;
+		f->as = A_ELEM;
+		*ip = i;
+		return 1; /* rescan this byte as part of the element */
+	case A_ELEM:
+		if (f->in_str) {
+			const char *q = d + i, *e = d + f->in.len;
+			while (q < e && (f->esc || (*q != '"' && *q != '\\'))) {
+				f->esc = 0;
+				q++;
+			}
+			if (q == e) {
+				*ip = f->in.len;
+				return 1;
+			}
+			if (*q == '\\')
+				f->esc = 1;
+			else
+				f->in_str = 0;
+			*ip = (size_t)(q - d) + 1;
+			return 1;
+		}
+		if (i - f->elem_start > f->max_record)
+			return fail(f, INF_FAIL_TOO_LARGE,
+				    "record larger than max_record_bytes", f->elem_start);
+		if (c == '"') {
+			f->in_str = 1;
+		} else if (c == '{' || c == '[') {
+			f->depth++;
+		} else if ((c == '}' || c == ']') && f->depth > 0) {
+			f->depth--;
+		} else if (c == '}') {
+			return fail(f, INF_FAIL_INPUT, "unexpected '}' in array", i);
+		} else if ((c == ',' || c == ']') && f->depth == 0) {
+			if (array_element(f, i))
+				return -1;
+			if (c == ']') {
+				if (pass_through(f, i + 1))
+					return -1;
+				f->as = A_AFTER;
+			} else {
+				f->as = A_GAP;
+			}
+			if (flush(f, 0))
+				return -1;
+		}
+		break;
+	case A_AFTER:
+		if (!is_ws(c))
+			return fail(f, INF_FAIL_INPUT, "data after the closing ']'", i);
+		break;
+	}
+	*ip = i + 1;
+	return 1;
+}
+
+static int array_run(struct inf_framer *f)
+{
+	size_t i = f->scan;
+
+	while (i < f->in.len)
+		if (array_step(f, &i) < 0)
+			return -1;
+	f->scan = i;
+	if (f->as == A_AFTER && pass_through(f, f->in.len))
+		return -1;
+	if (f->finishing && f->as != A_AFTER)
+		return fail(f, INF_FAIL_INPUT,
+			    f->as == A_OPEN ? "empty object: expected a JSON array"
+					    : "truncated array: missing ']'",
+			    f->in.len);
+	consume(f, f->gap_start);
+	return 0;
+}
+
+/* ---- document ---- */
+
+static int document_run(struct inf_framer *f)
+{
+	if (f->in.len > f->max_record)
+		return fail(f, INF_FAIL_TOO_LARGE,
+			    "document larger than max_record_bytes", 0);
+	if (!f->finishing)
+		return 0;
+	if (inf_json_is_ws(f->in.data, f->in.len))
+		return fail(f, INF_FAIL_INPUT, "empty object: expected a JSON document",
+			    f->in.len);
+	if (run_record(f, 0, f->in.len) < 0)
+		return -1;
+	consume(f, f->in.len);
+	return 0;
+}
+
+/* ---- detection and driver ---- */
+
+static int detect(struct inf_framer *f)
+{
+	size_t i = 0, nl;
+	struct inf_tokens toks = { 0 };
+	struct inf_json_err je;
+	int rc;
+
+	while (i < f->in.len && is_ws(f->in.data[i]))
+		i++;
+	if (i == f->in.len) {
+		if (f->finishing)
+			f->fmt = INF_FMT_NDJSON; /* only whitespace: no records */
+		return 0;
+	}
+	if (f->in.data[i] == '[') {
+		f->fmt = INF_FMT_ARRAY;
+		return 0;
+	}
+	{
+		const char *p = memchr(f->in.data + i, '\n', f->in.len - i);
+		if (!p && !f->finishing) {
+			if (f->in.len > f->max_record)
+				return fail(f, INF_FAIL_TOO_LARGE,
+					    "record larger than max_record_bytes", 0);
+			return 0;
+		}
+		nl = p ? (size_t)(p - f->in.data) : f->in.len;
+	}
+	rc = inf_json_parse(&toks, f->in.data + i, nl - i, 1u << 20, &je);
+	inf_tokens_free(&toks);
+	if (rc == INF_ERR_NOMEM)
+		return nomem(f);
+	f->fmt = rc == 0 ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
+	return 0;
+}
+
+static int run(struct inf_framer *f)
+{
+	if (!f->bom_done) {
+		static const char bom[3] = { '\xEF', '\xBB', '\xBF' };
+		size_t n = f->in.len < 3 ? f->in.len : 3;
+		if (memcmp(f->in.data, bom, n))
+			f->bom_done = 1;
+		else if (n == 3) {
+			consume(f, 3);
+			f->bom_done = 1;
+		} else if (f->finishing) {
+			f->bom_done = 1;
+		} else {
+			return 0;
+		}
+	}
+	if (f->fmt == INF_FMT_AUTO && detect(f))
+		return -1;
+	switch (f->fmt) {
+	case INF_FMT_NDJSON: return ndjson_run(f);
+	case INF_FMT_ARRAY: return array_run(f);
+	case INF_FMT_DOCUMENT: return document_run(f);
+	default: return 0;
+	}
+}
+
+int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
+{
+	if (f->failed)
+		return -1;
+	if (inf_buf_append(&f->in, data, len))
+		return nomem(f);
+	if (run(f))
+		return -1;
+	return flush(f, 0);
+}
+
+int inf_framer_finish(struct inf_framer *f)
+{
+	if (f->failed)
+		return -1;
+	f->finishing = 1;
+	if (run(f))
+		return -1;
+	return flush(f, 1);
+}

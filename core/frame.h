@@ -1,0 +1,66 @@
+/*
+ * Record framing: splits an object that arrives in chunks into records and
+ * writes the output in the input's framing.
+ *
+ *  - ndjson: one record per line; LF or CRLF; blank lines are copied; the
+ *    last line may lack a newline. A dropped record takes its line ending.
+ *  - array: a top-level JSON array whose elements are the records; the
+ *    separators of kept records are copied, so commas stay right.
+ *  - document: the whole object is one record.
+ *  - auto: '[' first means array; otherwise ndjson when the first line is a
+ *    complete JSON value, else document.
+ * A UTF-8 byte-order mark at the very start is skipped and not copied.
+ * Memory is bounded by the largest record (plus one read chunk), never by
+ * the object, for ndjson and arrays.
+ */
+#ifndef INF_FRAME_H
+#define INF_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+enum inf_format { INF_FMT_AUTO = 0, INF_FMT_NDJSON, INF_FMT_ARRAY, INF_FMT_DOCUMENT };
+
+/* Parses "auto", "ndjson", "array", "document"; -1 if unknown. */
+int inf_format_parse(const char *s);
+const char *inf_format_name(enum inf_format f);
+
+/* Where a record is in the object (all 1-based except the offset). */
+struct inf_rec_pos {
+	uint64_t recno;
+	uint64_t line;
+	uint64_t offset;
+};
+
+/* Transforms one record: appends its output to `out` and returns 1, or
+ * returns 0 to drop it (nothing appended), or -1 with `err` set. */
+typedef int (*inf_record_fn)(void *ctx, const char *rec, size_t len,
+			     const struct inf_rec_pos *pos, struct inf_buf *out,
+			     struct inf_error *err);
+/* Receives output bytes; returns 0, or -1 with `err` set. */
+typedef int (*inf_sink_fn)(void *ctx, const char *data, size_t len,
+			   struct inf_error *err);
+
+struct inf_framer;
+
+/* Creates a framer. `max_record` bounds one record's bytes. Returns NULL
+ * when out of memory. */
+struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
+				  inf_record_fn rec, void *rec_ctx,
+				  inf_sink_fn sink, void *sink_ctx,
+				  struct inf_error *err);
+/* Feeds bytes; returns 0 or -1 with the error set. After an error every
+ * call fails again. */
+int inf_framer_write(struct inf_framer *f, const char *data, size_t len);
+/* Ends the object: processes what is left, flushes the output. */
+int inf_framer_finish(struct inf_framer *f);
+/* The framing picked (the detected one under auto). */
+enum inf_format inf_framer_format(const struct inf_framer *f);
+/* Records seen so far. */
+uint64_t inf_framer_records(const struct inf_framer *f);
+void inf_framer_free(struct inf_framer *f);
+
+#endif

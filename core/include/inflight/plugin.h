@@ -1,0 +1,230 @@
+/*
+ * inflight plugin ABI.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * `inflight_plugin`, a `struct inf_plugin` descriptor. The descriptor starts
+ * with the ABI version and its own size; the loader checks both before it
+ * touches anything else. Plugins never link against the core: every host
+ * service (logging, allocation, record access and editing, paths) reaches
+ * them through the `struct inf_host` table handed to `init`.
+ *
+ * Compatibility rules: new fields only ever go at the end of `struct
+ * inf_plugin` and `struct inf_host`, and both carry their size, so a plugin
+ * built against an older header keeps working with a newer core. A change
+ * that cannot follow those rules bumps INF_PLUGIN_ABI_VERSION.
+ *
+ * Ownership: the core allocates and frees the plugin's config block
+ * (`config_size` bytes, filled from the policy according to `options`) and
+ * its instance block (`instance_size` bytes, zeroed). `init` fills the
+ * instance; `fini` releases whatever `init` acquired and must accept an
+ * instance that `init` left half-built. Plugins keep no mutable globals.
+ */
+#ifndef INFLIGHT_PLUGIN_H
+#define INFLIGHT_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INF_PLUGIN_ABI_VERSION 1u
+
+/* Size of the `err` buffer handed to init and process, NUL included. */
+#define INF_ERR_MAX 256
+
+/* Name of the one symbol a plugin exports. */
+#define INF_PLUGIN_SYMBOL "inflight_plugin"
+
+#if defined(__GNUC__)
+#define INF_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define INF_PLUGIN_EXPORT
+#endif
+
+/* Opaque handles owned by the core. */
+struct inf_record; /* one JSON record being transformed */
+struct inf_paths;  /* a compiled set of paths */
+
+/* What a record step decided. Errors are reported separately. */
+enum inf_verdict {
+	INF_KEEP = 0,     /* record untouched */
+	INF_MODIFIED = 1, /* record edited through the host table */
+	INF_DROP = 2      /* record removed from the output */
+};
+
+/* Error codes: every host and plugin function returns 0 or one of these. */
+enum inf_status {
+	INF_OK = 0,
+	INF_ERR_NOMEM = -1,    /* allocation failed */
+	INF_ERR_INVALID = -2,  /* bad argument or bad data */
+	INF_ERR_TYPE = -3,     /* value of the wrong JSON type */
+	INF_ERR_LIMIT = -4,    /* a configured limit was hit */
+	INF_ERR_IO = -5,       /* reading or writing failed */
+	INF_ERR_INTERNAL = -6  /* a plugin's own failure */
+};
+
+/* JSON types of record nodes. */
+enum inf_type {
+	INF_NONE = 0,
+	INF_OBJECT,
+	INF_ARRAY,
+	INF_STRING,
+	INF_NUMBER,
+	INF_TRUE,
+	INF_FALSE,
+	INF_NULL
+};
+
+/* Option types the core can parse from a policy into a config block. The
+ * C type stored at `offset` is given for each. */
+enum inf_opt_type {
+	INF_OPT_STRING = 1, /* const char * (NULL when absent, no default) */
+	INF_OPT_INT,        /* long long */
+	INF_OPT_FLOAT,      /* double (integers accepted) */
+	INF_OPT_BOOL,       /* int, 0 or 1 */
+	INF_OPT_PATHS,      /* const struct inf_paths * (list of path strings) */
+	INF_OPT_STRINGS,    /* struct inf_strings (list of strings) */
+	INF_OPT_ENUM,       /* int: index into `choices` ("a|b|c") */
+	INF_OPT_FILE        /* const char *: path resolved against the policy
+	                       file's directory; must be a readable file */
+};
+
+/* A list of strings owned by the core. */
+struct inf_strings {
+	size_t count;
+	const char *const *items;
+};
+
+/* Option flags. */
+#define INF_OPT_REQUIRED 1u
+
+/* One option a plugin accepts. A table of these ends with name == NULL.
+ * `def` is the default written as it would be in the policy ("10", "true",
+ * "****", "a|b" choice name), or NULL for none. */
+struct inf_option {
+	const char *name;
+	enum inf_opt_type type;
+	unsigned flags;
+	const char *def;
+	size_t offset;
+	const char *choices; /* INF_OPT_ENUM only: "first|second|third" */
+	const char *description;
+};
+
+/* Which part of a walk a node is on, relative to a path set. */
+enum inf_match {
+	INF_MATCH_NONE = 0,    /* no path goes through this node */
+	INF_MATCH_PARTIAL = 1, /* a path continues below this node */
+	INF_MATCH_FULL = 2     /* a path ends at this node */
+};
+
+/* What a visitor asks the walk to do next (or a negative inf_status). */
+enum inf_walk {
+	INF_WALK_SKIP = 0,   /* do not look below this node */
+	INF_WALK_DESCEND = 1 /* visit this node's children */
+};
+
+/* Visitor called by host->walk for each member or element of a container
+ * that the walk reaches: `node` is the value, `key` the member's key node or
+ * -1 for an array element, `m` how the path set relates to it. Returns an
+ * enum inf_walk or a negative inf_status, which stops the walk. */
+typedef int (*inf_visit_fn)(void *ctx, struct inf_record *rec, int node,
+			    int key, enum inf_match m);
+
+/* Facts about the GET being served, for plugins that record them. */
+enum inf_ctx_field {
+	INF_CTX_ACCESS_POINT = 0,
+	INF_CTX_OBJECT_KEY = 1,
+	INF_CTX_REQUEST_ID = 2
+};
+
+enum inf_log_level { INF_LOG_ERROR = 0, INF_LOG_WARN, INF_LOG_INFO, INF_LOG_DEBUG };
+
+/*
+ * Host services. Nodes are small integers: 0 is the record's root, and a
+ * node stays valid until the step returns. Strings returned by the host
+ * stay valid until the next host call on the same record.
+ */
+struct inf_host {
+	uint32_t abi_version;
+	uint32_t size; /* sizeof(struct inf_host) as the core knows it */
+
+	/* Logs one line attributed to `plugin`. Never pass secrets. */
+	void (*log)(enum inf_log_level level, const char *plugin,
+		    const char *fmt, ...)
+#if defined(__GNUC__)
+		__attribute__((format(printf, 3, 4)))
+#endif
+		;
+
+	void *(*alloc)(size_t n);  /* zeroed; NULL on failure */
+	void (*release)(void *p); /* accepts NULL */
+
+	/* Type of a node, or INF_NONE for an invalid node. */
+	enum inf_type (*type)(struct inf_record *rec, int node);
+	/* The node's JSON text exactly as in the record. */
+	const char *(*raw)(struct inf_record *rec, int node, size_t *len);
+	/* A string node's value, unescaped, as UTF-8 (may contain NUL);
+	 * NULL if the node is not a string. */
+	const char *(*string)(struct inf_record *rec, int node, size_t *len);
+	/* First value reached by `paths` from the root, or -1. */
+	int (*find)(struct inf_record *rec, const struct inf_paths *paths);
+	/* Walks the record from the root against `paths`; see inf_visit_fn.
+	 * Returns 0 or the first negative value a visitor returned. */
+	int (*walk)(struct inf_record *rec, const struct inf_paths *paths,
+		    inf_visit_fn visit, void *ctx);
+
+	/* Edits. They take effect in the record the next step sees; a node
+	 * that was removed or replaced is not visited again. */
+	/* Removes a member (by its value node) or an array element. */
+	int (*remove)(struct inf_record *rec, int node);
+	/* Replaces a node's value with JSON text, which the host validates. */
+	int (*replace_json)(struct inf_record *rec, int node,
+			    const char *json, size_t len);
+	/* Replaces a node's value with a JSON string holding `s` (UTF-8). */
+	int (*replace_string)(struct inf_record *rec, int node,
+			      const char *s, size_t len);
+	/* Sets member `key` of the object `obj` to JSON text: replaces every
+	 * existing value when `overwrite`, leaves them alone otherwise, and
+	 * appends the member when there is none. */
+	int (*set_json)(struct inf_record *rec, int obj, const char *key,
+			size_t keylen, const char *json, size_t len,
+			int overwrite);
+	/* As set_json, with a JSON string holding `s` (UTF-8) as the value. */
+	int (*set_string)(struct inf_record *rec, int obj, const char *key,
+			  size_t keylen, const char *s, size_t len,
+			  int overwrite);
+
+	/* A fact about the current request, or "" when unknown. */
+	const char *(*context)(struct inf_record *rec, enum inf_ctx_field f);
+};
+
+/* The descriptor, the one symbol a plugin exports. */
+struct inf_plugin {
+	uint32_t abi_version; /* INF_PLUGIN_ABI_VERSION */
+	uint32_t size;        /* sizeof(struct inf_plugin) */
+	const char *name;     /* must equal the file name without ".so" */
+	const char *description;
+	const struct inf_option *options; /* ends with name == NULL */
+	size_t config_size;               /* filled by the core from options */
+	size_t instance_size;             /* zeroed block owned by the core */
+
+	/* Builds the instance from the config. Returns 0, or a negative
+	 * inf_status with a message in err (INF_ERR_MAX bytes). */
+	int (*init)(const struct inf_host *host, const void *config,
+		    void *instance, char *err);
+	/* Transforms one record, setting *verdict. Returns 0, or a negative
+	 * inf_status with a message in err; the verdict is then ignored. */
+	int (*process)(void *instance, struct inf_record *rec,
+		       enum inf_verdict *verdict, char *err);
+	/* Releases what init acquired; accepts a half-built instance. */
+	void (*fini)(void *instance);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INFLIGHT_PLUGIN_H */

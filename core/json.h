@@ -1,0 +1,78 @@
+/*
+ * JSON tokenizing and validation on top of jsmn.
+ *
+ * jsmn finds the tokens; this module adds what jsmn leaves out so that a
+ * record that passes is RFC 8259 JSON: separators and their places, number
+ * and literal grammar, string contents (control characters, UTF-8, escape
+ * sequences and surrogate pairs), a single root value and a depth limit.
+ * Tokens are offsets into the caller's bytes (jsmn's contract); nothing is
+ * copied.
+ */
+#ifndef INF_JSON_H
+#define INF_JSON_H
+
+#include <stddef.h>
+
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#define JSMN_HEADER
+#include <jsmn.h>
+
+#include "buf.h"
+
+/* Reusable token storage; grows to the largest record seen. */
+struct inf_tokens {
+	jsmntok_t *tok;
+	unsigned cap;
+	int n;
+	/* validation stack, grows to the deepest record seen */
+	struct inf_json_frame *stack;
+	unsigned stack_cap;
+};
+
+struct inf_json_err {
+	size_t offset; /* byte offset in the parsed text */
+	char msg[160];
+};
+
+/* Tokenizes and validates `len` bytes holding exactly one JSON value with
+ * optional whitespace around it. Nesting deeper than `max_depth` is an
+ * error. Returns 0 with t->n tokens (token 0 is the root), INF_ERR_INVALID
+ * or INF_ERR_LIMIT with `err` filled, or INF_ERR_NOMEM. */
+int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
+		   unsigned max_depth, struct inf_json_err *err);
+
+/* Releases the storage of `t`. */
+void inf_tokens_free(struct inf_tokens *t);
+
+/* Raw span of a token, quotes included for strings. */
+static inline int inf_tok_raw_start(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+static inline int inf_tok_raw_end(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->end + 1 : t->end;
+}
+
+/* Index of the token after the subtree rooted at `i`; for a key, after
+ * its value. */
+int inf_tok_skip(const struct inf_tokens *t, int i);
+
+/* Decodes the contents of a validated JSON string (no quotes) into UTF-8.
+ * Returns a pointer to the decoded bytes, which is `s` itself when there is
+ * nothing to decode and `scratch->data` otherwise; NULL on NOMEM. */
+const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
+			      size_t *outlen);
+
+/* Appends `s` as a quoted JSON string. Returns 0, INF_ERR_INVALID when `s`
+ * is not valid UTF-8, or INF_ERR_NOMEM. */
+int inf_json_quote(struct inf_buf *out, const char *s, size_t n);
+
+/* Length of the valid UTF-8 prefix of `s`; equal to n when all is valid. */
+size_t inf_utf8_valid_prefix(const char *s, size_t n);
+
+/* Whether [s, s+n) is only JSON whitespace. */
+int inf_json_is_ws(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,169 @@
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct lib {
+	char *name;
+	void *handle;
+	const struct inf_plugin *desc;
+};
+
+struct inf_loader {
+	char *dirs;
+	struct lib *libs;
+	size_t n;
+};
+
+/* The descriptor prefix every ABI version 1 plugin has. */
+#define INF_PLUGIN_MIN_SIZE (offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)))
+
+struct inf_loader *inf_loader_new(const char *dirs)
+{
+	struct inf_loader *l = calloc(1, sizeof *l);
+
+	if (!l)
+		return NULL;
+	l->dirs = strdup(dirs ? dirs : "");
+	if (!l->dirs) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void inf_loader_free(struct inf_loader *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->libs[i].handle)
+			dlclose(l->libs[i].handle);
+		free(l->libs[i].name);
+	}
+	free(l->libs);
+	free(l->dirs);
+	free(l);
+}
+
+const char *inf_loader_dirs(const struct inf_loader *l)
+{
+	return l->dirs;
+}
+
+static int valid_name(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* Finds dir/name.so in the first directory that has it. */
+static int locate(const struct inf_loader *l, const char *name, char *path,
+		  size_t pathlen)
+{
+	const char *d = l->dirs;
+
+	while (*d) {
+		const char *e = strchr(d, ':');
+		size_t dl = e ? (size_t)(e - d) : strlen(d);
+		struct stat st;
+		if (dl > 0) {
+			int n = snprintf(path, pathlen, "%.*s/%s.so", (int)dl, d, name);
+			if (n > 0 && (size_t)n < pathlen && stat(path, &st) == 0 &&
+			    S_ISREG(st.st_mode))
+				return 0;
+		}
+		d += dl + (e ? 1 : 0);
+	}
+	return -1;
+}
+
+static int check_desc(const struct inf_plugin *p, const char *name,
+		      const char *path, char *err, size_t errlen)
+{
+	if (p->abi_version != INF_PLUGIN_ABI_VERSION) {
+		snprintf(err, errlen,
+			 "plugin '%s' (%s) has ABI version %u, this runtime needs %u",
+			 name, path, p->abi_version, INF_PLUGIN_ABI_VERSION);
+		return INF_ERR_INVALID;
+	}
+	if (p->size < INF_PLUGIN_MIN_SIZE) {
+		snprintf(err, errlen,
+			 "plugin '%s' (%s) has a descriptor of %u bytes, ABI version %u needs at least %zu",
+			 name, path, p->size, INF_PLUGIN_ABI_VERSION, (size_t)INF_PLUGIN_MIN_SIZE);
+		return INF_ERR_INVALID;
+	}
+	if (!p->name || strcmp(p->name, name)) {
+		snprintf(err, errlen, "plugin file %s names itself '%s', expected '%s'",
+			 path, p->name ? p->name : "(null)", name);
+		return INF_ERR_INVALID;
+	}
+	if (!p->process || !p->options) {
+		snprintf(err, errlen, "plugin '%s' (%s) has no process function or option table",
+			 name, path);
+		return INF_ERR_INVALID;
+	}
+	return 0;
+}
+
+int inf_loader_get(struct inf_loader *l, const char *name,
+		   const struct inf_plugin **out, char *err, size_t errlen)
+{
+	char path[4096];
+	struct lib *libs, lib = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->libs[i].name, name)) {
+			*out = l->libs[i].desc;
+			return 0;
+		}
+	if (!valid_name(name)) {
+		snprintf(err, errlen,
+			 "plugin name '%s' is not allowed (letters, digits, '_' and '-' only)", name);
+		return INF_ERR_INVALID;
+	}
+	if (locate(l, name, path, sizeof path)) {
+		snprintf(err, errlen, "unknown plugin '%s': no %s.so in %s", name,
+			 name, *l->dirs ? l->dirs : "(no plugin directory)");
+		return INF_ERR_INVALID;
+	}
+	lib.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!lib.handle) {
+		snprintf(err, errlen, "cannot load plugin '%s': %s", name, dlerror());
+		return INF_ERR_INVALID;
+	}
+	lib.desc = dlsym(lib.handle, INF_PLUGIN_SYMBOL);
+	if (!lib.desc) {
+		snprintf(err, errlen, "plugin '%s' (%s) does not export '%s'", name,
+			 path, INF_PLUGIN_SYMBOL);
+		rc = INF_ERR_INVALID;
+		goto fail;
+	}
+	if ((rc = check_desc(lib.desc, name, path, err, errlen)))
+		goto fail;
+	lib.name = strdup(name);
+	libs = lib.name ? realloc(l->libs, (l->n + 1) * sizeof *libs) : NULL;
+	if (!libs) {
+		free(lib.name);
+		snprintf(err, errlen, "out of memory");
+		rc = INF_ERR_NOMEM;
+		goto fail;
+	}
+	l->libs = libs;
+	l->libs[l->n++] = lib;
+	*out = lib.desc;
+	return 0;
+fail:
+	dlclose(lib.handle);
+	return rc;
+}

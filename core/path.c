@@ -1,0 +1,393 @@
+#include "path.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum seg_kind { SEG_KEY, SEG_INDEX, SEG_ANY_KEY, SEG_ANY_INDEX, SEG_DEEP };
+
+struct inf_seg {
+	enum seg_kind kind;
+	char *name; /* SEG_KEY: decoded key */
+	size_t len;
+	long index; /* SEG_INDEX */
+};
+
+struct inf_path {
+	struct inf_seg *segs;
+	int nsegs;
+};
+
+struct inf_paths {
+	struct inf_path *paths;
+	size_t n;
+};
+
+/* A matcher state: path `p` has consumed its first `i` segments. */
+struct inf_walk_state {
+	int p;
+	int i;
+};
+
+size_t inf_paths_count(const struct inf_paths *ps)
+{
+	return ps ? ps->n : 0;
+}
+
+void inf_paths_free(struct inf_paths *ps)
+{
+	if (!ps)
+		return;
+	for (size_t k = 0; k < ps->n; k++) {
+		for (int j = 0; j < ps->paths[k].nsegs; j++)
+			free(ps->paths[k].segs[j].name);
+		free(ps->paths[k].segs);
+	}
+	free(ps->paths);
+	free(ps);
+}
+
+struct parser {
+	const char *s;
+	size_t pos, len;
+	char *err;
+	size_t errlen;
+};
+
+static int perr(struct parser *p, const char *what)
+{
+	snprintf(p->err, p->errlen, "bad path \"%s\": %s at column %zu", p->s,
+		 what, p->pos + 1);
+	return INF_ERR_INVALID;
+}
+
+static int add_seg(struct inf_path *path, enum seg_kind kind, char *name,
+		   size_t len, long index)
+{
+	struct inf_seg *s = realloc(path->segs, (size_t)(path->nsegs + 1) * sizeof *s);
+	if (!s) {
+		free(name);
+		return INF_ERR_NOMEM;
+	}
+	path->segs = s;
+	s[path->nsegs++] = (struct inf_seg){ kind, name, len, index };
+	return 0;
+}
+
+/* A quoted key at p->pos: JSON string syntax, decoded. */
+static int parse_quoted(struct parser *p, struct inf_path *path)
+{
+	size_t start = p->pos, i = p->pos + 1, dlen;
+	struct inf_tokens toks = { 0 };
+	struct inf_json_err je;
+	struct inf_buf scratch = { 0 };
+	const char *dec;
+	char *name;
+	int rc;
+
+	while (i < p->len && p->s[i] != '"')
+		i += p->s[i] == '\\' ? 2 : 1;
+	if (i >= p->len)
+		return perr(p, "unterminated quoted key");
+	rc = inf_json_parse(&toks, p->s + start, i + 1 - start, 4, &je);
+	inf_tokens_free(&toks);
+	if (rc) {
+		p->pos = start + je.offset;
+		return rc == INF_ERR_NOMEM ? rc : perr(p, "invalid quoted key");
+	}
+	dec = inf_json_unescape(p->s + start + 1, i - start - 1, &scratch, &dlen);
+	name = dec ? malloc(dlen + 1) : NULL;
+	if (!name) {
+		inf_buf_free(&scratch);
+		return INF_ERR_NOMEM;
+	}
+	memcpy(name, dec, dlen);
+	name[dlen] = '\0';
+	inf_buf_free(&scratch);
+	p->pos = i + 1;
+	return add_seg(path, SEG_KEY, name, dlen, 0);
+}
+
+static int parse_bracket(struct parser *p, struct inf_path *path)
+{
+	size_t i = p->pos + 1;
+	long v = 0;
+
+	if (i < p->len && p->s[i] == '*') {
+		if (i + 1 >= p->len || p->s[i + 1] != ']')
+			return p->pos = i + 1, perr(p, "expected ']'");
+		p->pos = i + 2;
+		return add_seg(path, SEG_ANY_INDEX, NULL, 0, 0);
+	}
+	if (i >= p->len || p->s[i] < '0' || p->s[i] > '9')
+		return p->pos = i, perr(p, "expected an index or '*' in brackets");
+	while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9') {
+		if (v > 100000000L)
+			return p->pos = i, perr(p, "index too large");
+		v = v * 10 + (p->s[i] - '0');
+		i++;
+	}
+	if (i >= p->len || p->s[i] != ']')
+		return p->pos = i, perr(p, "expected ']'");
+	p->pos = i + 1;
+	return add_seg(path, SEG_INDEX, NULL, 0, v);
+}
+
+static int is_delim(char c)
+{
+	return c == '.' || c == '[' || c == '\0';
+}
+
+static int parse_name(struct parser *p, struct inf_path *path)
+{
+	const char *s = p->s;
+	size_t i = p->pos;
+	char *name;
+
+	if (s[i] == '"')
+		return parse_quoted(p, path);
+	if (s[i] == '*' && s[i + 1] == '*' && is_delim(s[i + 2])) {
+		p->pos = i + 2;
+		return add_seg(path, SEG_DEEP, NULL, 0, 0);
+	}
+	if (s[i] == '*' && is_delim(s[i + 1])) {
+		p->pos = i + 1;
+		return add_seg(path, SEG_ANY_KEY, NULL, 0, 0);
+	}
+	while (!is_delim(s[i])) {
+		if (s[i] == '"' || s[i] == ']' || s[i] == '*' ||
+		    (unsigned char)s[i] < 0x20)
+			return p->pos = i, perr(p, "unexpected character (quote keys like \"a*b\")");
+		i++;
+	}
+	if (i == p->pos)
+		return perr(p, "empty key");
+	name = strndup(s + p->pos, i - p->pos);
+	if (!name)
+		return INF_ERR_NOMEM;
+	p->pos = i;
+	return add_seg(path, SEG_KEY, name, strlen(name), 0);
+}
+
+static int compile_one(const char *text, struct inf_path *path, char *err,
+		       size_t errlen)
+{
+	struct parser p = { text, 0, strlen(text), err, errlen };
+	int rc;
+
+	if (p.len == 0)
+		return perr(&p, "empty path");
+	if (text[0] != '[' && (rc = parse_name(&p, path)))
+		return rc;
+	while (p.pos < p.len) {
+		char c = text[p.pos];
+		if (c == '[') {
+			if ((rc = parse_bracket(&p, path)))
+				return rc;
+		} else if (c == '.') {
+			p.pos++;
+			if (p.pos >= p.len || text[p.pos] == '.' || text[p.pos] == '[')
+				return perr(&p, "expected a key after '.'");
+			if ((rc = parse_name(&p, path)))
+				return rc;
+		} else {
+			return perr(&p, "expected '.' or '['");
+		}
+	}
+	if (path->segs[path->nsegs - 1].kind == SEG_DEEP)
+		return p.pos = p.len - 1, perr(&p, "a path cannot end with '**'");
+	return 0;
+}
+
+int inf_paths_compile(const char *const *texts, size_t n,
+		      struct inf_paths **out, char *err, size_t errlen)
+{
+	struct inf_paths *ps = calloc(1, sizeof *ps);
+	int rc = 0;
+
+	*out = NULL;
+	if (!ps || !(ps->paths = calloc(n ? n : 1, sizeof *ps->paths))) {
+		free(ps);
+		return INF_ERR_NOMEM;
+	}
+	for (size_t k = 0; k < n; k++) {
+		ps->n = k + 1;
+		if ((rc = compile_one(texts[k], &ps->paths[k], err, errlen)))
+			break;
+	}
+	if (rc) {
+		inf_paths_free(ps);
+		return rc;
+	}
+	*out = ps;
+	return 0;
+}
+
+/* ---- matching ---- */
+
+struct walker {
+	struct inf_record *r;
+	const struct inf_paths *ps;
+	inf_visit_fn visit;
+	void *ctx;
+	size_t top; /* states in use in r->states */
+};
+
+static int push_state(struct walker *w, int p, int i)
+{
+	struct inf_record *r = w->r;
+	const struct inf_path *path = &w->ps->paths[p];
+
+	for (;;) {
+		if (w->top == r->states_cap) {
+			size_t cap = r->states_cap ? r->states_cap * 2 : 64;
+			struct inf_walk_state *s = realloc(r->states, cap * sizeof *s);
+			if (!s)
+				return INF_ERR_NOMEM;
+			r->states = s;
+			r->states_cap = cap;
+		}
+		r->states[w->top++] = (struct inf_walk_state){ p, i };
+		/* `**` also matches zero levels */
+		if (i < path->nsegs && path->segs[i].kind == SEG_DEEP)
+			i++;
+		else
+			return 0;
+	}
+}
+
+static int has_state(const struct walker *w, size_t from, int p, int i)
+{
+	for (size_t k = from; k < w->top; k++)
+		if (w->r->states[k].p == p && w->r->states[k].i == i)
+			return 1;
+	return 0;
+}
+
+/* Advances the states [beg, end) over one child (member `key` or element
+ * `index`) and pushes the results; returns the child's match class. */
+static int advance(struct walker *w, size_t beg, size_t end, int key,
+		   long index, enum inf_match *m)
+{
+	struct inf_record *r = w->r;
+	const char *kname = NULL;
+	size_t klen = 0, from = w->top;
+	int rc, full = 0, live = 0;
+
+	for (size_t k = beg; k < end; k++) {
+		int p = r->states[k].p, i = r->states[k].i, next = -1;
+		const struct inf_path *path = &w->ps->paths[p];
+		const struct inf_seg *seg;
+
+		if (i >= path->nsegs)
+			continue;
+		seg = &path->segs[i];
+		switch (seg->kind) {
+		case SEG_DEEP:
+			next = i; /* stays; push_state adds the i + 1 closure */
+			break;
+		case SEG_ANY_KEY:
+			next = key >= 0 ? i + 1 : -1;
+			break;
+		case SEG_ANY_INDEX:
+			next = key < 0 ? i + 1 : -1;
+			break;
+		case SEG_INDEX:
+			next = key < 0 && index == seg->index ? i + 1 : -1;
+			break;
+		case SEG_KEY:
+			if (key < 0)
+				break;
+			if (!kname && !(kname = inf_record_key(r, key, &klen)))
+				return INF_ERR_NOMEM;
+			if (klen == seg->len && !memcmp(kname, seg->name, klen))
+				next = i + 1;
+			break;
+		}
+		if (next < 0 || has_state(w, from, p, next))
+			continue;
+		if ((rc = push_state(w, p, next)))
+			return rc;
+	}
+	for (size_t k = from; k < w->top; k++) {
+		if (r->states[k].i >= w->ps->paths[r->states[k].p].nsegs)
+			full = 1;
+		else
+			live = 1;
+	}
+	*m = full ? INF_MATCH_FULL : live ? INF_MATCH_PARTIAL : INF_MATCH_NONE;
+	return 0;
+}
+
+static int walk_container(struct walker *w, int ct, size_t beg, size_t end)
+{
+	struct inf_record *r = w->r;
+	const jsmntok_t *tk = r->toks.tok;
+	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, rc;
+
+	for (int i = 0; i < tk[ct].size; i++) {
+		int value = is_obj ? c + 1 : c, next = inf_tok_skip(&r->toks, c);
+		size_t mark = w->top;
+		enum inf_match m = INF_MATCH_NONE;
+
+		if (!inf_record_hidden(r, value)) {
+			rc = advance(w, beg, end, is_obj ? c : -1, i, &m);
+			if (rc == 0)
+				rc = w->visit(w->ctx, r, value, is_obj ? c : -1, m);
+			if (rc < 0)
+				return rc;
+			if (rc == INF_WALK_DESCEND && m != INF_MATCH_NONE &&
+			    !inf_record_hidden(r, value) &&
+			    (tk[value].type == JSMN_OBJECT || tk[value].type == JSMN_ARRAY)) {
+				rc = walk_container(w, value, mark, w->top);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		w->top = mark;
+		c = next;
+	}
+	return 0;
+}
+
+int inf_walk(struct inf_record *r, const struct inf_paths *ps,
+	     inf_visit_fn visit, void *ctx)
+{
+	struct walker w = { r, ps, visit, ctx, 0 };
+	int rc;
+
+	if (!ps || r->toks.n == 0 || inf_record_hidden(r, 0))
+		return 0;
+	if (r->toks.tok[0].type != JSMN_OBJECT && r->toks.tok[0].type != JSMN_ARRAY)
+		return 0;
+	for (size_t p = 0; p < ps->n; p++)
+		if ((rc = push_state(&w, (int)p, 0)))
+			return rc;
+	return walk_container(&w, 0, 0, w.top);
+}
+
+struct finder {
+	int found;
+};
+
+#define FIND_STOP (-1000)
+
+static int find_visit(void *ctx, struct inf_record *r, int node, int key,
+		      enum inf_match m)
+{
+	struct finder *f = ctx;
+	(void)r;
+	(void)key;
+	if (m == INF_MATCH_FULL) {
+		f->found = node;
+		return FIND_STOP;
+	}
+	return INF_WALK_DESCEND;
+}
+
+int inf_find(struct inf_record *r, const struct inf_paths *ps)
+{
+	struct finder f = { -1 };
+	inf_walk(r, ps, find_visit, &f);
+	return f.found;
+}

@@ -1,0 +1,40 @@
+/*
+ * Paths: where in a record a plugin acts. Compiled once when the policy
+ * loads, matched against records by one walker that every plugin shares.
+ *
+ * Syntax: segments joined by '.', each a key (`price`), a quoted key with
+ * JSON escapes (`"a.b"`, for keys holding dots, brackets or quotes), `*`
+ * (any key), or `**` (any number of levels, objects and arrays alike),
+ * each followed by any number of `[N]` (element N) or `[*]` (any element).
+ * Examples: `price`, `customer.address.zip`, `items[*].price`, `items[0]`,
+ * `**.password`, `"a.b".c`. Keys compare after JSON unescaping, and every
+ * occurrence of a duplicated key matches.
+ */
+#ifndef INF_PATH_H
+#define INF_PATH_H
+
+#include <stddef.h>
+
+#include "inflight/plugin.h"
+#include "record.h"
+
+/* Compiles `n` path texts into a set. Returns 0 with *out owned by the
+ * caller (free with inf_paths_free), or INF_ERR_INVALID with a message
+ * naming the path and column in err (errlen bytes), or INF_ERR_NOMEM. */
+int inf_paths_compile(const char *const *texts, size_t n,
+		      struct inf_paths **out, char *err, size_t errlen);
+void inf_paths_free(struct inf_paths *ps);
+/* Number of paths in the set. */
+size_t inf_paths_count(const struct inf_paths *ps);
+
+/* Walks `r` against `ps`, calling `visit` for each member or element of a
+ * container reached (see inf_visit_fn). Returns 0, INF_ERR_NOMEM, or the
+ * first negative value `visit` returned. Hidden (removed or replaced)
+ * nodes are not visited. */
+int inf_walk(struct inf_record *r, const struct inf_paths *ps,
+	     inf_visit_fn visit, void *ctx);
+
+/* First node (document order) where a path of `ps` ends, or -1. */
+int inf_find(struct inf_record *r, const struct inf_paths *ps);
+
+#endif

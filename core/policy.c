@@ -1,0 +1,417 @@
+#include "policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "host.h"
+
+static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
+{
+	char line[1024], **v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	v = realloc(e->lines, (e->n + 1) * sizeof *v);
+	if (!v)
+		return;
+	e->lines = v;
+	if ((v[e->n] = strdup(line)))
+		e->n++;
+}
+
+void inf_policy_errors_free(struct inf_policy_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->lines[i]);
+	free(e->lines);
+	e->lines = NULL;
+	e->n = 0;
+}
+
+static void step_free(struct inf_step *s)
+{
+	if (s->initialised && s->plugin->fini)
+		s->plugin->fini(s->instance);
+	free(s->instance);
+	free(s->config);
+	inf_owned_free(&s->own);
+}
+
+static void ap_free(struct inf_access_point *ap)
+{
+	for (size_t i = 0; i < ap->nsteps; i++)
+		step_free(&ap->steps[i]);
+	free(ap->steps);
+	for (size_t i = 0; i < ap->nprefixes; i++)
+		free(ap->prefixes[i]);
+	free(ap->prefixes);
+	free(ap->name);
+}
+
+void inf_policy_free(struct inf_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->naps; i++)
+		ap_free(&p->aps[i]);
+	free(p->aps);
+	inf_loader_free(p->loader);
+	free(p);
+}
+
+const struct inf_access_point *inf_policy_find(const struct inf_policy *p,
+					       const char *name)
+{
+	for (size_t i = 0; i < p->naps; i++)
+		if (!strcmp(p->aps[i].name, name))
+			return &p->aps[i];
+	return NULL;
+}
+
+int inf_ap_allows_key(const struct inf_access_point *ap, const char *key)
+{
+	if (!ap->prefixes)
+		return 1;
+	for (size_t i = 0; i < ap->nprefixes; i++)
+		if (!strncmp(key, ap->prefixes[i], strlen(ap->prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* ---- one step ---- */
+
+static const char *const step_reserved[] = { "plugin", NULL };
+
+static int load_step(struct inf_policy *pol, const config_setting_t *s,
+		     const char *base_dir, struct inf_step *st,
+		     struct inf_policy_errors *errs)
+{
+	const char *name;
+	char where[300], err[1024], perr[INF_ERR_MAX] = "";
+	const struct inf_plugin *p;
+
+	inf_setting_where(s, where, sizeof where);
+	snprintf(st->where, sizeof st->where, "%s", where);
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		add_err(errs, "%s: a chain step must be a group { plugin = \"...\"; ... }", where);
+		return -1;
+	}
+	if (!config_setting_lookup_string(s, "plugin", &name)) {
+		add_err(errs, "%s: chain step without a 'plugin' string", where);
+		return -1;
+	}
+	if (inf_loader_get(pol->loader, name, &p, err, sizeof err)) {
+		add_err(errs, "%s: %s", where, err);
+		return -1;
+	}
+	st->plugin = p;
+	st->config = calloc(1, p->config_size ? p->config_size : 1);
+	st->instance = calloc(1, p->instance_size ? p->instance_size : 1);
+	if (!st->config || !st->instance) {
+		add_err(errs, "%s: out of memory", where);
+		return -1;
+	}
+	if (inf_options_fill(p, s, step_reserved, st->config, &st->own, base_dir,
+			     err, sizeof err)) {
+		add_err(errs, "%s", err);
+		return -1;
+	}
+	st->initialised = 1;
+	if (p->init && p->init(inf_host_table(), st->config, st->instance, perr)) {
+		perr[INF_ERR_MAX - 1] = '\0';
+		add_err(errs, "%s: plugin '%s': %s", where, name,
+			perr[0] ? perr : "init failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- one access point ---- */
+
+static int valid_ap_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len == 0 || len > 255)
+		return 0;
+	for (; *n; n++)
+		if (*n == '/' || *n == ' ' || (unsigned char)*n < 0x21 || *n == 0x7f)
+			return 0;
+	return 1;
+}
+
+static const char *const ap_keys[] = { "name", "format", "on_error", "prefixes",
+	"max_record_bytes", "max_depth", "chain", NULL };
+
+static int known(const char *const *keys, const char *k)
+{
+	for (; *keys; keys++)
+		if (!strcmp(*keys, k))
+			return 1;
+	return 0;
+}
+
+static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
+		       struct inf_policy_errors *errs)
+{
+	char where[300];
+	const char *v;
+	const config_setting_t *s;
+	long long ll;
+	int bad = 0;
+
+	for (int i = 0; i < config_setting_length(g); i++) {
+		s = config_setting_get_elem(g, (unsigned)i);
+		if (!known(ap_keys, config_setting_name(s))) {
+			add_err(errs, "%s: access point '%s': unknown setting '%s'",
+				inf_setting_where(s, where, sizeof where), ap->name,
+				config_setting_name(s));
+			bad = 1;
+		}
+	}
+	if ((s = config_setting_get_member(g, "format"))) {
+		int f = (v = config_setting_get_string(s)) ? inf_format_parse(v) : -1;
+		if (f < 0) {
+			add_err(errs, "%s: access point '%s': format must be \"auto\", \"ndjson\", \"array\" or \"document\"",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			bad = 1;
+		} else {
+			ap->format = (enum inf_format)f;
+		}
+	}
+	if ((s = config_setting_get_member(g, "on_error"))) {
+		v = config_setting_get_string(s);
+		if (v && !strcmp(v, "fail"))
+			ap->on_error = INF_ON_ERROR_FAIL;
+		else if (v && !strcmp(v, "drop_record"))
+			ap->on_error = INF_ON_ERROR_DROP_RECORD;
+		else {
+			add_err(errs, "%s: access point '%s': on_error must be \"fail\" or \"drop_record\"",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			bad = 1;
+		}
+	}
+	if ((s = config_setting_get_member(g, "max_record_bytes"))) {
+		int t = config_setting_type(s);
+		ll = config_setting_get_int64(s);
+		if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || ll < 16 ||
+		    ll > (1LL << 30)) {
+			add_err(errs, "%s: access point '%s': max_record_bytes must be an integer from 16 to 1073741824",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			bad = 1;
+		} else {
+			ap->max_record = (size_t)ll;
+		}
+	}
+	if ((s = config_setting_get_member(g, "max_depth"))) {
+		ll = config_setting_get_int64(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT || ll < 1 ||
+		    ll > INF_MAX_DEPTH_LIMIT) {
+			add_err(errs, "%s: access point '%s': max_depth must be an integer from 1 to %u",
+				inf_setting_where(s, where, sizeof where), ap->name,
+				INF_MAX_DEPTH_LIMIT);
+			bad = 1;
+		} else {
+			ap->max_depth = (unsigned)ll;
+		}
+	}
+	if ((s = config_setting_get_member(g, "prefixes"))) {
+		int n = config_setting_length(s);
+		if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+			add_err(errs, "%s: access point '%s': prefixes must be a list of strings",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			return -1;
+		}
+		ap->prefixes = calloc((size_t)n + 1, sizeof *ap->prefixes);
+		if (!ap->prefixes)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			v = config_setting_get_string_elem(s, i);
+			if (!v) {
+				add_err(errs, "%s: access point '%s': prefixes must be a list of strings",
+					inf_setting_where(s, where, sizeof where), ap->name);
+				return -1;
+			}
+			if (!(ap->prefixes[ap->nprefixes] = strdup(v)))
+				return -1;
+			ap->nprefixes++;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static int load_ap(struct inf_policy *pol, const config_setting_t *g,
+		   const char *base_dir, struct inf_access_point *ap,
+		   struct inf_policy_errors *errs)
+{
+	char where[300];
+	const config_setting_t *chain;
+	const char *name;
+	int bad = 0, n;
+
+	inf_setting_where(g, where, sizeof where);
+	snprintf(ap->where, sizeof ap->where, "%s", where);
+	ap->max_record = INF_DEFAULT_MAX_RECORD;
+	ap->max_depth = INF_DEFAULT_MAX_DEPTH;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
+		return -1;
+	}
+	if (!config_setting_lookup_string(g, "name", &name) || !valid_ap_name(name)) {
+		add_err(errs, "%s: access point without a valid 'name' string", where);
+		return -1;
+	}
+	if (inf_policy_find(pol, name)) {
+		add_err(errs, "%s: access point '%s' is defined twice", where, name);
+		return -1;
+	}
+	if (!(ap->name = strdup(name)))
+		return -1;
+	bad |= ap_settings(ap, g, errs);
+	chain = config_setting_get_member(g, "chain");
+	if (!chain || !config_setting_is_list(chain)) {
+		add_err(errs, "%s: access point '%s' needs a 'chain' list of steps ( { plugin = \"...\"; }, ... )",
+			chain ? inf_setting_where(chain, where, sizeof where) : where, name);
+		return -1;
+	}
+	n = config_setting_length(chain);
+	ap->steps = calloc(n ? (size_t)n : 1, sizeof *ap->steps);
+	if (!ap->steps)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		ap->nsteps = (size_t)i + 1;
+		bad |= load_step(pol, config_setting_get_elem(chain, (unsigned)i),
+				 base_dir, &ap->steps[i], errs);
+	}
+	return bad ? -1 : 0;
+}
+
+/* ---- files ---- */
+
+static int load_file(struct inf_policy *pol, const char *file,
+		     struct inf_policy_errors *errs)
+{
+	config_t cfg;
+	const config_setting_t *root, *aps;
+	char dir[PATH_MAX], where[300];
+	int bad = 0, n, version;
+	const char *slash = strrchr(file, '/');
+
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
+		 slash ? file : ".");
+	config_init(&cfg);
+	config_set_include_dir(&cfg, dir);
+	if (!config_read_file(&cfg, file)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			add_err(errs, "%s: cannot read policy: %s", file,
+				errno ? strerror(errno) : "I/O error");
+		else
+			add_err(errs, "%s:%d: %s",
+				config_error_file(&cfg) ? config_error_file(&cfg) : file,
+				config_error_line(&cfg), config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+	root = config_root_setting(&cfg);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *k = config_setting_name(s);
+		if (strcmp(k, "version") && strcmp(k, "access_points")) {
+			add_err(errs, "%s: unknown top-level setting '%s' (expected 'version' and 'access_points')",
+				inf_setting_where(s, where, sizeof where), k);
+			bad = 1;
+		}
+	}
+	if (config_lookup_int(&cfg, "version", &version) && version != 1) {
+		add_err(errs, "%s: policy version %d is not supported (this runtime reads version 1)",
+			file, version);
+		bad = 1;
+	}
+	aps = config_lookup(&cfg, "access_points");
+	if (!aps || !config_setting_is_list(aps)) {
+		add_err(errs, "%s: no 'access_points' list", file);
+		config_destroy(&cfg);
+		return -1;
+	}
+	n = config_setting_length(aps);
+	for (int i = 0; i < n; i++) {
+		struct inf_access_point *v = realloc(pol->aps, (pol->naps + 1) * sizeof *v);
+		if (!v) {
+			add_err(errs, "%s: out of memory", file);
+			bad = 1;
+			break;
+		}
+		pol->aps = v;
+		memset(&v[pol->naps], 0, sizeof *v);
+		if (load_ap(pol, config_setting_get_elem(aps, (unsigned)i), dir,
+			    &v[pol->naps], errs)) {
+			ap_free(&v[pol->naps]);
+			bad = 1;
+			continue;
+		}
+		pol->naps++;
+	}
+	config_destroy(&cfg);
+	return bad ? -1 : 0;
+}
+
+static int cfg_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return d->d_name[0] != '.' && n > 4 && !strcmp(d->d_name + n - 4, ".cfg");
+}
+
+int inf_policy_load(const char *path, const char *plugin_dirs,
+		    struct inf_policy **out, struct inf_policy_errors *errs)
+{
+	struct inf_policy *pol = calloc(1, sizeof *pol);
+	struct stat st;
+	int bad = 0;
+
+	*out = NULL;
+	if (!pol || !(pol->loader = inf_loader_new(plugin_dirs))) {
+		free(pol);
+		add_err(errs, "out of memory");
+		return -1;
+	}
+	if (stat(path, &st)) {
+		add_err(errs, "%s: cannot read policy: %s", path, strerror(errno));
+		bad = 1;
+	} else if (S_ISDIR(st.st_mode)) {
+		struct dirent **list;
+		int n = scandir(path, &list, cfg_filter, alphasort);
+		if (n < 0) {
+			add_err(errs, "%s: cannot list policy directory: %s", path, strerror(errno));
+			bad = 1;
+		}
+		for (int i = 0; i < n; i++) {
+			char file[PATH_MAX];
+			snprintf(file, sizeof file, "%s/%s", path, list[i]->d_name);
+			bad |= load_file(pol, file, errs) != 0;
+			free(list[i]);
+		}
+		if (n == 0)
+			add_err(errs, "%s: no *.cfg policy files", path), bad = 1;
+		if (n >= 0)
+			free(list);
+	} else {
+		bad = load_file(pol, path, errs) != 0;
+	}
+	if (bad) {
+		inf_policy_free(pol);
+		return -1;
+	}
+	*out = pol;
+	return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * Policies: which chain of plugin steps each access point runs. A policy
+ * is a libconfig file, or a directory whose *.cfg files are read in name
+ * order; access point names are unique across them. See README.md,
+ * "Policy format", for every setting.
+ *
+ * Loading compiles paths, validates options, loads each plugin once and
+ * initialises every step, so a policy that loads cannot fail later for a
+ * reason found at load.
+ */
+#ifndef INF_POLICY_H
+#define INF_POLICY_H
+
+#include <stddef.h>
+
+#include "frame.h"
+#include "inflight/plugin.h"
+#include "loader.h"
+#include "options.h"
+
+enum inf_on_error { INF_ON_ERROR_FAIL = 0, INF_ON_ERROR_DROP_RECORD = 1 };
+
+#define INF_DEFAULT_MAX_RECORD (64u * 1024u * 1024u)
+#define INF_DEFAULT_MAX_DEPTH 512u
+#define INF_MAX_DEPTH_LIMIT 10000u
+
+struct inf_step {
+	const struct inf_plugin *plugin;
+	void *config;
+	void *instance;
+	int initialised;
+	struct inf_owned own;
+	char where[300]; /* "file:line" of the step */
+};
+
+struct inf_access_point {
+	char *name;
+	enum inf_format format;
+	enum inf_on_error on_error;
+	char **prefixes; /* NULL when every key is allowed */
+	size_t nprefixes;
+	size_t max_record;
+	unsigned max_depth;
+	struct inf_step *steps;
+	size_t nsteps;
+	char where[300];
+};
+
+struct inf_policy {
+	struct inf_access_point *aps;
+	size_t naps;
+	struct inf_loader *loader;
+};
+
+/* Problems found while loading, one line each, "file:line: message". */
+struct inf_policy_errors {
+	char **lines;
+	size_t n;
+};
+
+/* Loads the policy at `path` (file or directory) with plugins from the
+ * ':'-separated `plugin_dirs`. Returns 0 with *out owned by the caller, or
+ * -1 with every problem found appended to `errs` (all access points are
+ * checked, not just the first bad one). */
+int inf_policy_load(const char *path, const char *plugin_dirs,
+		    struct inf_policy **out, struct inf_policy_errors *errs);
+void inf_policy_free(struct inf_policy *p);
+void inf_policy_errors_free(struct inf_policy_errors *e);
+
+/* The access point called `name`, or NULL. */
+const struct inf_access_point *inf_policy_find(const struct inf_policy *p,
+					       const char *name);
+
+/* Whether `key` is allowed by the access point's prefixes. */
+int inf_ap_allows_key(const struct inf_access_point *ap, const char *key);
+
+#endif

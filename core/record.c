@@ -1,0 +1,467 @@
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct inf_range {
+	size_t start, end; /* bytes of the current record replaced */
+	const char *text;  /* what goes there instead (may be empty) */
+	size_t tlen;
+	size_t seq; /* keeps edits at one position in the order made */
+};
+
+#define GEN_MAX (1u << 29)
+
+void inf_record_init(struct inf_record *r, unsigned max_depth)
+{
+	memset(r, 0, sizeof *r);
+	r->max_depth = max_depth;
+	r->gen = 1;
+}
+
+void inf_record_free(struct inf_record *r)
+{
+	inf_tokens_free(&r->toks);
+	inf_tokens_free(&r->snippet);
+	inf_buf_free(&r->edit_text);
+	inf_buf_free(&r->scratch);
+	inf_buf_free(&r->keybuf);
+	inf_buf_free(&r->valbuf);
+	inf_buf_free(&r->work[0]);
+	inf_buf_free(&r->work[1]);
+	free(r->edits);
+	free(r->mark);
+	free(r->states);
+	free(r->ranges);
+	memset(r, 0, sizeof *r);
+}
+
+/* Starts a new generation of marks sized for the current tokens. */
+static int reset_marks(struct inf_record *r)
+{
+	unsigned need = (unsigned)r->toks.n;
+
+	if (++r->gen >= GEN_MAX) {
+		if (r->mark)
+			memset(r->mark, 0, r->mark_cap * sizeof *r->mark);
+		r->gen = 1;
+	}
+	if (need > r->mark_cap) {
+		unsigned cap = r->mark_cap ? r->mark_cap : 64;
+		uint32_t *m;
+		while (cap < need)
+			cap *= 2;
+		m = realloc(r->mark, cap * sizeof *m);
+		if (!m)
+			return INF_ERR_NOMEM;
+		memset(m + r->mark_cap, 0, (cap - r->mark_cap) * sizeof *m);
+		r->mark = m;
+		r->mark_cap = cap;
+	}
+	return 0;
+}
+
+int inf_record_load(struct inf_record *r, const char *js, size_t len,
+		    struct inf_json_err *err)
+{
+	int rc;
+
+	r->js = js;
+	r->len = len;
+	r->nedits = 0;
+	inf_buf_reset(&r->edit_text);
+	rc = inf_json_parse(&r->toks, js, len, r->max_depth, err);
+	if (rc) {
+		r->toks.n = 0;
+		return rc;
+	}
+	return reset_marks(r);
+}
+
+static int mark_kind(const struct inf_record *r, int tok)
+{
+	return inf_record_hidden(r, tok) ? (int)(r->mark[tok] & 3u) : 0;
+}
+
+static int add_edit(struct inf_record *r, int tok, int kind, size_t off,
+		    size_t len)
+{
+	if (r->nedits == r->edits_cap) {
+		size_t cap = r->edits_cap ? r->edits_cap * 2 : 16;
+		struct inf_edit *e = realloc(r->edits, cap * sizeof *e);
+		if (!e)
+			return INF_ERR_NOMEM;
+		r->edits = e;
+		r->edits_cap = cap;
+	}
+	r->edits[r->nedits].tok = tok;
+	r->edits[r->nedits].kind = kind;
+	r->edits[r->nedits].off = off;
+	r->edits[r->nedits].len = len;
+	r->nedits++;
+	if (kind != INF_EDIT_INSERT)
+		r->mark[tok] = (r->gen << 2) | (uint32_t)kind;
+	return 0;
+}
+
+static int valid_node(const struct inf_record *r, int node)
+{
+	return node >= 0 && node < r->toks.n;
+}
+
+/* A value node: the root, an array element or a member's value. */
+static int is_value_node(const struct inf_record *r, int node)
+{
+	int p;
+
+	if (!valid_node(r, node))
+		return 0;
+	p = r->toks.tok[node].parent;
+	return p < 0 || r->toks.tok[p].type != JSMN_OBJECT;
+}
+
+/* The object or array that holds value node `node`, or -1 for the root. */
+static int container_of(const struct inf_record *r, int node)
+{
+	int p = r->toks.tok[node].parent;
+
+	if (p >= 0 && r->toks.tok[p].type == JSMN_STRING)
+		p = r->toks.tok[p].parent;
+	return p;
+}
+
+int inf_record_remove(struct inf_record *r, int node)
+{
+	if (!is_value_node(r, node) || node == 0)
+		return INF_ERR_INVALID;
+	if (mark_kind(r, node) == INF_EDIT_REMOVE)
+		return 0;
+	return add_edit(r, node, INF_EDIT_REMOVE, 0, 0);
+}
+
+/* Records `text` as the new value of `node`; a second replacement of the
+ * same node supersedes the first. */
+static int replace_text(struct inf_record *r, int node, size_t off, size_t len)
+{
+	if (mark_kind(r, node) == INF_EDIT_REPLACE) {
+		for (size_t i = 0; i < r->nedits; i++)
+			if (r->edits[i].tok == node &&
+			    r->edits[i].kind == INF_EDIT_REPLACE) {
+				r->edits[i].off = off;
+				r->edits[i].len = len;
+				return 0;
+			}
+	}
+	return add_edit(r, node, INF_EDIT_REPLACE, off, len);
+}
+
+static int check_snippet(struct inf_record *r, const char *json, size_t len)
+{
+	struct inf_json_err e;
+	return inf_json_parse(&r->snippet, json, len, r->max_depth, &e);
+}
+
+int inf_record_replace_json(struct inf_record *r, int node, const char *json,
+			    size_t len)
+{
+	size_t off = r->edit_text.len;
+	int rc;
+
+	if (!is_value_node(r, node) || mark_kind(r, node) == INF_EDIT_REMOVE)
+		return INF_ERR_INVALID;
+	if ((rc = check_snippet(r, json, len)))
+		return rc;
+	if ((rc = inf_buf_append(&r->edit_text, json, len)))
+		return rc;
+	return replace_text(r, node, off, len);
+}
+
+int inf_record_replace_string(struct inf_record *r, int node, const char *s,
+			      size_t len)
+{
+	size_t off = r->edit_text.len;
+	int rc;
+
+	if (!is_value_node(r, node) || mark_kind(r, node) == INF_EDIT_REMOVE)
+		return INF_ERR_INVALID;
+	if ((rc = inf_json_quote(&r->edit_text, s, len)))
+		return rc;
+	return replace_text(r, node, off, r->edit_text.len - off);
+}
+
+const char *inf_record_key(struct inf_record *r, int key, size_t *len)
+{
+	const jsmntok_t *t = &r->toks.tok[key];
+	return inf_json_unescape(r->js + t->start, (size_t)(t->end - t->start),
+				 &r->keybuf, len);
+}
+
+int inf_record_set_json(struct inf_record *r, int obj, const char *key,
+			size_t keylen, const char *json, size_t len,
+			int overwrite)
+{
+	const jsmntok_t *o;
+	int found = 0, rc, k, i;
+	size_t off;
+
+	if (!valid_node(r, obj) || r->toks.tok[obj].type != JSMN_OBJECT ||
+	    mark_kind(r, obj))
+		return INF_ERR_INVALID;
+	if ((rc = check_snippet(r, json, len)))
+		return rc;
+	o = &r->toks.tok[obj];
+	for (k = obj + 1, i = 0; i < o->size; i++, k = inf_tok_skip(&r->toks, k + 1)) {
+		size_t kl;
+		const char *kn;
+		if (mark_kind(r, k + 1) == INF_EDIT_REMOVE)
+			continue;
+		kn = inf_record_key(r, k, &kl);
+		if (!kn)
+			return INF_ERR_NOMEM;
+		if (kl != keylen || memcmp(kn, key, keylen))
+			continue;
+		found = 1;
+		if (overwrite && (rc = inf_record_replace_json(r, k + 1, json, len)))
+			return rc;
+	}
+	if (found)
+		return 0;
+	off = r->edit_text.len;
+	if ((rc = inf_json_quote(&r->edit_text, key, keylen)) ||
+	    (rc = inf_buf_putc(&r->edit_text, ':')) ||
+	    (rc = inf_buf_append(&r->edit_text, json, len)))
+		return rc;
+	return add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off);
+}
+
+int inf_record_set_string(struct inf_record *r, int obj, const char *key,
+			  size_t keylen, const char *s, size_t len,
+			  int overwrite)
+{
+	int rc;
+
+	inf_buf_reset(&r->valbuf);
+	if ((rc = inf_json_quote(&r->valbuf, s, len)))
+		return rc;
+	return inf_record_set_json(r, obj, key, keylen, r->valbuf.data,
+				   r->valbuf.len, overwrite);
+}
+
+enum inf_type inf_record_type(struct inf_record *r, int node)
+{
+	const jsmntok_t *t;
+
+	if (!valid_node(r, node))
+		return INF_NONE;
+	t = &r->toks.tok[node];
+	switch (t->type) {
+	case JSMN_OBJECT: return INF_OBJECT;
+	case JSMN_ARRAY: return INF_ARRAY;
+	case JSMN_STRING: return INF_STRING;
+	case JSMN_PRIMITIVE:
+		switch (r->js[t->start]) {
+		case 't': return INF_TRUE;
+		case 'f': return INF_FALSE;
+		case 'n': return INF_NULL;
+		default: return INF_NUMBER;
+		}
+	default: return INF_NONE;
+	}
+}
+
+const char *inf_record_raw(struct inf_record *r, int node, size_t *len)
+{
+	const jsmntok_t *t;
+
+	if (!valid_node(r, node))
+		return NULL;
+	t = &r->toks.tok[node];
+	*len = (size_t)(inf_tok_raw_end(t) - inf_tok_raw_start(t));
+	return r->js + inf_tok_raw_start(t);
+}
+
+const char *inf_record_string(struct inf_record *r, int node, size_t *len)
+{
+	const jsmntok_t *t;
+
+	if (!valid_node(r, node) || r->toks.tok[node].type != JSMN_STRING)
+		return NULL;
+	t = &r->toks.tok[node];
+	return inf_json_unescape(r->js + t->start, (size_t)(t->end - t->start),
+				 &r->scratch, len);
+}
+
+/* ---- applying edits ---- */
+
+static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
+		     const char *text, size_t tlen)
+{
+	if (*n == r->ranges_cap) {
+		size_t cap = r->ranges_cap ? r->ranges_cap * 2 : 16;
+		struct inf_range *p = realloc(r->ranges, cap * sizeof *p);
+		if (!p)
+			return INF_ERR_NOMEM;
+		r->ranges = p;
+		r->ranges_cap = cap;
+	}
+	r->ranges[*n] = (struct inf_range){ start, end, text, tlen, *n };
+	(*n)++;
+	return 0;
+}
+
+/* Start and end of child `c` of a container (a key for objects). */
+static void child_span(const struct inf_record *r, int c, int is_obj,
+		       size_t *s, size_t *e)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	*s = (size_t)inf_tok_raw_start(&tk[c]);
+	*e = (size_t)inf_tok_raw_end(&tk[is_obj ? c + 1 : c]);
+}
+
+/* Deletion ranges for the removed children of container `ct`, chosen so
+ * that the commas left behind stay right and ranges never overlap: a
+ * removed child takes the comma before it when a kept child precedes it,
+ * else the comma after it. */
+static int container_removals(struct inf_record *r, int ct, size_t *n)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int is_obj = tk[ct].type == JSMN_OBJECT, kept_before = 0, c, i, rc;
+	size_t prev_end = 0;
+
+	c = ct + 1;
+	for (i = 0; i < tk[ct].size; i++) {
+		int value = is_obj ? c + 1 : c;
+		int next = inf_tok_skip(&r->toks, c);
+		size_t s, e;
+		child_span(r, c, is_obj, &s, &e);
+		if (mark_kind(r, value) == INF_EDIT_REMOVE) {
+			if (kept_before)
+				rc = add_range(r, n, prev_end, e, "", 0);
+			else if (i + 1 < tk[ct].size)
+				rc = add_range(r, n, s, (size_t)inf_tok_raw_start(&tk[next]), "", 0);
+			else
+				rc = add_range(r, n, s, e, "", 0);
+			if (rc)
+				return rc;
+		} else {
+			kept_before = 1;
+		}
+		prev_end = e;
+		c = next;
+	}
+	return 0;
+}
+
+/* Where an insert into object `obj` goes, and whether it needs a comma. */
+static void insert_point(struct inf_record *r, int obj, size_t edit_index,
+			 size_t *pos, int *comma)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int c = obj + 1, last = -1;
+
+	*comma = 0;
+	for (int i = 0; i < tk[obj].size; i++) {
+		if (mark_kind(r, c + 1) != INF_EDIT_REMOVE)
+			*comma = 1;
+		last = c;
+		c = inf_tok_skip(&r->toks, c);
+	}
+	for (size_t j = 0; j < edit_index; j++)
+		if (r->edits[j].kind == INF_EDIT_INSERT && r->edits[j].tok == obj)
+			*comma = 1;
+	*pos = last < 0 ? (size_t)tk[obj].start + 1
+			: (size_t)inf_tok_raw_end(&tk[last + 1]);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct inf_range *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static int build_ranges(struct inf_record *r, size_t *count)
+{
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < r->nedits; i++) {
+		const struct inf_edit *e = &r->edits[i];
+		const jsmntok_t *t = &r->toks.tok[e->tok];
+		const char *text = r->edit_text.data + e->off;
+		int ct, dup = 0;
+
+		switch (e->kind) {
+		case INF_EDIT_REPLACE:
+			if (mark_kind(r, e->tok) != INF_EDIT_REPLACE)
+				break;
+			rc = add_range(r, &n, (size_t)inf_tok_raw_start(t),
+				       (size_t)inf_tok_raw_end(t), text, e->len);
+			if (rc)
+				return rc;
+			break;
+		case INF_EDIT_REMOVE:
+			ct = container_of(r, e->tok);
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = r->edits[j].kind == INF_EDIT_REMOVE &&
+				      container_of(r, r->edits[j].tok) == ct;
+			if (!dup && (rc = container_removals(r, ct, &n)))
+				return rc;
+			break;
+		case INF_EDIT_INSERT: {
+			size_t pos;
+			int comma;
+			insert_point(r, e->tok, i, &pos, &comma);
+			if (comma) {
+				if ((rc = add_range(r, &n, pos, pos, ",", 1)))
+					return rc;
+			}
+			if ((rc = add_range(r, &n, pos, pos, text, e->len)))
+				return rc;
+			break;
+		}
+		}
+	}
+	qsort(r->ranges, n, sizeof *r->ranges, cmp_range);
+	*count = n;
+	return 0;
+}
+
+int inf_record_emit(struct inf_record *r, struct inf_buf *out)
+{
+	size_t n, pos = 0;
+	int rc;
+
+	if (r->nedits == 0)
+		return inf_buf_append(out, r->js, r->len);
+	if ((rc = build_ranges(r, &n)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const struct inf_range *g = &r->ranges[i];
+		if (g->start < pos || (g->start == pos && g->end < pos))
+			continue; /* inside a range already replaced */
+		if ((rc = inf_buf_append(out, r->js + pos, g->start - pos)) ||
+		    (rc = inf_buf_append(out, g->text, g->tlen)))
+			return rc;
+		pos = g->end;
+	}
+	return inf_buf_append(out, r->js + pos, r->len - pos);
+}
+
+int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
+{
+	struct inf_buf *dst;
+	int rc;
+
+	if (r->nedits == 0)
+		return 0;
+	r->cur_work ^= 1;
+	dst = &r->work[r->cur_work];
+	inf_buf_reset(dst);
+	if ((rc = inf_record_emit(r, dst)))
+		return rc;
+	return inf_record_load(r, dst->data, dst->len, err);
+}

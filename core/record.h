@@ -1,0 +1,109 @@
+/*
+ * A record being transformed: its bytes, its tokens and the edits plugins
+ * asked for. Edits are kept as a list and applied in one pass of span
+ * copies (`inf_record_emit`), so untouched bytes are copied exactly once
+ * and nothing is re-serialised. Between steps the edits are committed
+ * (applied and re-tokenized) so that each step sees the previous one's
+ * result.
+ */
+#ifndef INF_RECORD_H
+#define INF_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "inflight/plugin.h"
+#include "json.h"
+
+/* Facts about the request a record belongs to; all may be "". */
+struct inf_request {
+	const char *access_point;
+	const char *object_key;
+	const char *request_id;
+};
+
+enum inf_edit_kind { INF_EDIT_REMOVE = 1, INF_EDIT_REPLACE = 2, INF_EDIT_INSERT = 3 };
+
+struct inf_edit {
+	int tok;       /* removed/replaced node, or the object inserted into */
+	int kind;      /* enum inf_edit_kind */
+	size_t off;    /* text in edit_text (replace, insert) */
+	size_t len;
+};
+
+struct inf_walk_state; /* path matcher state, see path.c */
+
+struct inf_record {
+	const char *js; /* current bytes: borrowed input or one of work[] */
+	size_t len;
+	struct inf_tokens toks;
+	unsigned max_depth;
+	const struct inf_request *req;
+
+	struct inf_edit *edits;
+	size_t nedits, edits_cap;
+	struct inf_buf edit_text;
+	uint32_t *mark; /* per token: (gen << 2) | edit kind */
+	unsigned mark_cap;
+	uint32_t gen;
+
+	struct inf_buf scratch;  /* unescaped strings handed to plugins */
+	struct inf_buf keybuf;   /* unescaped keys while matching */
+	struct inf_buf valbuf;   /* quoted values for set_string */
+	struct inf_buf work[2];  /* committed bytes, alternating */
+	int cur_work;
+	struct inf_tokens snippet; /* validating replacement JSON */
+
+	struct inf_walk_state *states; /* matcher scratch */
+	size_t states_cap;
+
+	/* ranges scratch for emit */
+	struct inf_range *ranges;
+	size_t ranges_cap;
+};
+
+/* Initialises an empty record; `max_depth` bounds nesting. */
+void inf_record_init(struct inf_record *r, unsigned max_depth);
+/* Releases every buffer of the record. */
+void inf_record_free(struct inf_record *r);
+
+/* Parses `len` bytes at `js` (borrowed until the next load) as the record.
+ * Returns 0, or INF_ERR_INVALID / INF_ERR_LIMIT with `err` filled, or
+ * INF_ERR_NOMEM. Pending edits are dropped. */
+int inf_record_load(struct inf_record *r, const char *js, size_t len,
+		    struct inf_json_err *err);
+
+/* Applies pending edits and re-tokenizes, so the next reader sees them. */
+int inf_record_commit(struct inf_record *r, struct inf_json_err *err);
+
+/* Appends the record, pending edits applied, to `out`. */
+int inf_record_emit(struct inf_record *r, struct inf_buf *out);
+
+/* Whether a token is hidden by a pending remove or replace. */
+static inline int inf_record_hidden(const struct inf_record *r, int tok)
+{
+	return r->mark && (r->mark[tok] >> 2) == r->gen;
+}
+
+/* Edits (the host table's remove/replace/set, see inflight/plugin.h). */
+int inf_record_remove(struct inf_record *r, int node);
+int inf_record_replace_json(struct inf_record *r, int node, const char *json,
+			    size_t len);
+int inf_record_replace_string(struct inf_record *r, int node, const char *s,
+			      size_t len);
+int inf_record_set_json(struct inf_record *r, int obj, const char *key,
+			size_t keylen, const char *json, size_t len,
+			int overwrite);
+int inf_record_set_string(struct inf_record *r, int obj, const char *key,
+			  size_t keylen, const char *s, size_t len,
+			  int overwrite);
+
+/* Node access. */
+enum inf_type inf_record_type(struct inf_record *r, int node);
+const char *inf_record_raw(struct inf_record *r, int node, size_t *len);
+const char *inf_record_string(struct inf_record *r, int node, size_t *len);
+/* Decoded key of member key token `key` (uses r->keybuf). */
+const char *inf_record_key(struct inf_record *r, int key, size_t *len);
+
+#endif

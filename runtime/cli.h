@@ -1,0 +1,62 @@
+/*
+ * The runtime's command-line modes and what they share: options, exit
+ * statuses and where policies and plugins come from.
+ */
+#ifndef INF_CLI_H
+#define INF_CLI_H
+
+#include "error.h"
+#include "policy.h"
+
+/* Exit statuses, one per kind of failure (README.md, "Exit status"). */
+enum inf_exit {
+	INF_EXIT_OK = 0,
+	INF_EXIT_INTERNAL = 1,
+	INF_EXIT_USAGE = 2,
+	INF_EXIT_POLICY = 3,
+	INF_EXIT_DENIED = 4,
+	INF_EXIT_EVENT = 5,
+	INF_EXIT_SOURCE = 6,
+	INF_EXIT_INPUT = 7,
+	INF_EXIT_TRANSFORM = 8,
+	INF_EXIT_OUTPUT = 9
+};
+
+struct inf_cli {
+	const char *policy;       /* --policy, else $INFLIGHT_POLICY, else default */
+	const char *plugins;      /* --plugins, else $INFLIGHT_PLUGIN_PATH, else default */
+	const char *access_point; /* --access-point */
+	const char *output;       /* -o, NULL for stdout */
+	const char *event;        /* --event FILE */
+	const char *input;        /* filter mode input, NULL for stdin */
+	/* --make-event */
+	const char *url;
+	const char *file;
+	const char *key;
+	const char *range;
+	const char **headers;
+	int nheaders;
+	const char *payload;
+};
+
+/* Exit status for a failure kind. */
+int inf_exit_for(enum inf_fail kind);
+
+/* Prints "runtime: <msg>" on stderr and returns the exit status. */
+int inf_fail_exit(const struct inf_error *err);
+
+/* Loads the policy named by the CLI and environment, printing every
+ * problem. Returns 0 or INF_EXIT_POLICY. */
+int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);
+
+/* Default plugin directories (':'-separated) for this executable. */
+const char *inf_default_plugin_path(void);
+/* Default policy path. */
+const char *inf_default_policy_path(void);
+
+int inf_mode_filter(const struct inf_cli *cli);
+int inf_mode_event(const struct inf_cli *cli);
+int inf_mode_check_policy(const char *path, const struct inf_cli *cli);
+int inf_mode_make_event(const struct inf_cli *cli);
+
+#endif

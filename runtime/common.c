@@ -1,0 +1,91 @@
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int inf_exit_for(enum inf_fail kind)
+{
+	switch (kind) {
+	case INF_FAIL_NONE: return INF_EXIT_OK;
+	case INF_FAIL_USAGE: return INF_EXIT_USAGE;
+	case INF_FAIL_POLICY: return INF_EXIT_POLICY;
+	case INF_FAIL_DENIED: return INF_EXIT_DENIED;
+	case INF_FAIL_EVENT: return INF_EXIT_EVENT;
+	case INF_FAIL_SOURCE: return INF_EXIT_SOURCE;
+	case INF_FAIL_INPUT:
+	case INF_FAIL_TOO_LARGE: return INF_EXIT_INPUT;
+	case INF_FAIL_TRANSFORM: return INF_EXIT_TRANSFORM;
+	case INF_FAIL_OUTPUT: return INF_EXIT_OUTPUT;
+	default: return INF_EXIT_INTERNAL;
+	}
+}
+
+int inf_fail_exit(const struct inf_error *err)
+{
+	fprintf(stderr, "runtime: %s\n", err->msg[0] ? err->msg : "failed");
+	return inf_exit_for(err->kind);
+}
+
+/* Directory of this executable, from /proc/self/exe. */
+static const char *exe_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	if (n <= 0) {
+		snprintf(dir, sizeof dir, ".");
+		return dir;
+	}
+	dir[n] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return dir;
+}
+
+const char *inf_default_plugin_path(void)
+{
+	static char path[3 * PATH_MAX];
+	const char *d = exe_dir();
+
+	if (!path[0])
+		snprintf(path, sizeof path,
+			 "/opt/inflight/plugins:%s/../plugins:%s/../lib/inflight/plugins",
+			 d, d);
+	return path;
+}
+
+const char *inf_default_policy_path(void)
+{
+	return "/opt/inflight/policies";
+}
+
+int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
+{
+	struct inf_policy_errors errs = { 0 };
+	const char *pol = cli->policy, *plug = cli->plugins;
+
+	if (!pol)
+		pol = getenv("INFLIGHT_POLICY");
+	if (!pol || !*pol)
+		pol = inf_default_policy_path();
+	if (!plug)
+		plug = getenv("INFLIGHT_PLUGIN_PATH");
+	if (!plug || !*plug)
+		plug = inf_default_plugin_path();
+	if (inf_policy_load(pol, plug, out, &errs) == 0)
+		return 0;
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "runtime: policy error: %s\n", errs.lines[i]);
+	if (errs.n == 0)
+		fprintf(stderr, "runtime: policy error: %s: could not be loaded\n", pol);
+	inf_policy_errors_free(&errs);
+	return INF_EXIT_POLICY;
+}

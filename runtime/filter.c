@@ -1,0 +1,63 @@
+/* Filter mode: `runtime --policy FILE --access-point NAME [INPUT] [-o OUT]`
+ * transforms a local file (or stdin) the way the access point would. */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain.h"
+#include "cli.h"
+#include "output.h"
+#include "source.h"
+
+static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	(void)err;
+	return inf_transform_write(ctx, data, len);
+}
+
+int inf_mode_filter(const struct inf_cli *cli)
+{
+	struct inf_error err = { 0 };
+	struct inf_policy *pol = NULL;
+	const struct inf_access_point *ap;
+	struct inf_transform *t = NULL;
+	struct inf_output out;
+	struct inf_request req = { cli->access_point, "", "" };
+	const char *name = cli->input ? cli->input : "stdin";
+	int rc;
+
+	if ((rc = inf_cli_load_policy(cli, &pol)))
+		return rc;
+	ap = inf_policy_find(pol, cli->access_point);
+	if (!ap) {
+		inf_error_set(&err, INF_FAIL_DENIED,
+			      "access point '%s' has no policy: refused", cli->access_point);
+		goto out;
+	}
+	req.object_key = cli->input ? cli->input : "";
+	if (inf_output_open(&out, cli->output, &err))
+		goto out;
+	t = inf_transform_new(ap, &req, inf_output_write, &out, &err);
+	if (!t) {
+		inf_error_set(&err, INF_FAIL_NOMEM, "out of memory");
+		inf_output_abort(&out);
+		goto out;
+	}
+	if (inf_source_file(cli->input ? cli->input : "-", feed, t, &err) ||
+	    inf_transform_finish(t)) {
+		inf_output_abort(&out);
+		goto out;
+	}
+	inf_output_commit(&out, &err);
+out:
+	inf_transform_free(t);
+	inf_policy_free(pol);
+	if (err.kind == INF_FAIL_NONE)
+		return INF_EXIT_OK;
+	if (err.kind == INF_FAIL_INPUT || err.kind == INF_FAIL_TOO_LARGE ||
+	    err.kind == INF_FAIL_TRANSFORM) {
+		char msg[sizeof err.msg];
+		snprintf(msg, sizeof msg, "%s", err.msg);
+		snprintf(err.msg, sizeof err.msg, "%.200s: %.430s", name, msg);
+	}
+	return inf_fail_exit(&err);
+}

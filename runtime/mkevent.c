@@ -1,0 +1,140 @@
+/* `runtime --make-event`: writes an S3 Object Lambda GET event for an
+ * access point and an object URL or local file, as AWS would send it, so
+ * local testing needs no hand-written JSON. Account, region and tokens are
+ * local stand-ins (region from $AWS_REGION, default us-east-1). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "json.h"
+#include "output.h"
+
+#define ACCOUNT "123456789012"
+
+static void quote(struct inf_buf *b, const char *s)
+{
+	inf_json_quote(b, s, strlen(s));
+}
+
+static void request_id(char *out, size_t n)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRSTVWXZ";
+	unsigned char r[16] = { 0 };
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		memset(r, 7, sizeof r);
+	for (size_t i = 0; i < 16 && i + 1 < n; i++)
+		out[i] = alphabet[r[i] & 31];
+	out[n < 17 ? n - 1 : 16] = '\0';
+}
+
+/* The key the object is served as: --key, else the URL's path or the
+ * file name as given, without leading "./" and "/". */
+static const char *default_key(const struct inf_cli *cli)
+{
+	const char *k;
+
+	if (cli->key)
+		return cli->key;
+	if (cli->url) {
+		k = strstr(cli->url, "://");
+		k = k ? strchr(k + 3, '/') : NULL;
+		return k ? k + 1 : "";
+	}
+	k = cli->file;
+	while (*k == '/' || (k[0] == '.' && k[1] == '/'))
+		k += *k == '/' ? 1 : 2;
+	return k;
+}
+
+static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error *err)
+{
+	const char *region = getenv("AWS_REGION"), *key = default_key(cli);
+	char url[PATH_MAX + 16], host[512], rid[17], arn[600];
+	size_t klen = strcspn(key, "?");
+
+	if (!region || !*region)
+		region = "us-east-1";
+	if (cli->file) {
+		char abs[PATH_MAX];
+		if (!realpath(cli->file, abs))
+			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", cli->file);
+		snprintf(url, sizeof url, "file://%s", abs);
+	}
+	request_id(rid, sizeof rid);
+	snprintf(host, sizeof host, "%s-%s.s3-object-lambda.%s.amazonaws.com",
+		 cli->access_point, ACCOUNT, region);
+	inf_buf_puts(b, "{\"xAmzRequestId\":");
+	quote(b, rid);
+	inf_buf_puts(b, ",\"getObjectContext\":{\"inputS3Url\":");
+	quote(b, cli->file ? url : cli->url);
+	inf_buf_puts(b, ",\"outputRoute\":\"io-local-001\",\"outputToken\":");
+	quote(b, rid);
+	snprintf(arn, sizeof arn, "arn:aws:s3-object-lambda:%s:%s:accesspoint/%s",
+		 region, ACCOUNT, cli->access_point);
+	inf_buf_puts(b, "},\"configuration\":{\"accessPointArn\":");
+	quote(b, arn);
+	snprintf(arn, sizeof arn, "arn:aws:s3:%s:%s:accesspoint/%s-supporting",
+		 region, ACCOUNT, cli->access_point);
+	inf_buf_puts(b, ",\"supportingAccessPointArn\":");
+	quote(b, arn);
+	inf_buf_puts(b, ",\"payload\":");
+	quote(b, cli->payload ? cli->payload : "");
+	{
+		struct inf_buf u = { 0 };
+		inf_buf_printf(&u, "https://%s/%.*s", host, (int)klen, key);
+		inf_buf_puts(b, "},\"userRequest\":{\"url\":");
+		if (u.data)
+			inf_json_quote(b, u.data, u.len);
+		inf_buf_free(&u);
+	}
+	inf_buf_puts(b, ",\"headers\":{\"Host\":");
+	quote(b, host);
+	if (cli->range) {
+		inf_buf_puts(b, ",\"Range\":");
+		quote(b, cli->range);
+	}
+	for (int i = 0; i < cli->nheaders; i++) {
+		const char *h = cli->headers[i], *colon = strchr(h, ':');
+		const char *v = colon ? colon + 1 : "";
+		struct inf_buf name = { 0 };
+		if (!colon || colon == h)
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header wants NAME:VALUE, not '%s'", h);
+		while (*v == ' ')
+			v++;
+		inf_json_quote(&name, h, (size_t)(colon - h));
+		inf_buf_putc(b, ',');
+		inf_buf_append(b, name.data, name.len);
+		inf_buf_free(&name);
+		inf_buf_putc(b, ':');
+		quote(b, v);
+	}
+	inf_buf_puts(b, "}},\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDALOCALUSER\",\"accountId\":\"" ACCOUNT "\"},\"protocolVersion\":\"1.00\"}\n");
+	return b->data ? 0 : inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+}
+
+int inf_mode_make_event(const struct inf_cli *cli)
+{
+	struct inf_error err = { 0 };
+	struct inf_buf b = { 0 };
+	struct inf_output out;
+
+	if (!cli->access_point || (!cli->url == !cli->file)) {
+		inf_error_set(&err, INF_FAIL_USAGE,
+			      "--make-event needs --access-point and one of --url or --file");
+		return inf_fail_exit(&err);
+	}
+	if (build(cli, &b, &err) == 0 && inf_output_open(&out, cli->output, &err) == 0) {
+		if (inf_output_write(&out, b.data, b.len, &err))
+			inf_output_abort(&out);
+		else
+			inf_output_commit(&out, &err);
+	}
+	inf_buf_free(&b);
+	return err.kind == INF_FAIL_NONE ? INF_EXIT_OK : inf_fail_exit(&err);
+}

@@ -1,0 +1,30 @@
+/*
+ * Where a transformed object goes: stdout, or a file that appears only
+ * when the whole object succeeded (written to a temporary file beside it,
+ * renamed on commit, removed on abort).
+ */
+#ifndef INF_OUTPUT_H
+#define INF_OUTPUT_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct inf_output {
+	int fd;
+	char *path; /* final name, NULL for stdout */
+	char *tmp;  /* temporary name while writing */
+};
+
+/* Opens `path` (NULL or "-" for stdout). Returns 0 or -1 with err set. */
+int inf_output_open(struct inf_output *o, const char *path,
+		    struct inf_error *err);
+/* inf_sink_fn writing to the output. */
+int inf_output_write(void *ctx, const char *data, size_t len,
+		     struct inf_error *err);
+/* Finishes: flushes and renames into place. Returns 0 or -1. */
+int inf_output_commit(struct inf_output *o, struct inf_error *err);
+/* Discards a file output; stdout keeps what was written. */
+void inf_output_abort(struct inf_output *o);
+
+#endif

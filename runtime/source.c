@@ -1,0 +1,312 @@
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define CHUNK (1u << 20)
+#define ERRBODY_MAX (64u * 1024u)
+
+int inf_source_file(const char *path, inf_data_fn data, void *ctx,
+		    struct inf_error *err)
+{
+	char *buf = NULL;
+	int fd = -1, rc = -1;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	if (fd < 0) {
+		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!(buf = malloc(CHUNK))) {
+		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			inf_error_set(err, INF_FAIL_SOURCE, "%s: read failed: %s", path,
+				      strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (data(ctx, buf, (size_t)n, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (fd > STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+struct fetch {
+	inf_data_fn data;
+	void *ctx;
+	struct inf_error *err;
+	struct inf_source_result *res;
+	CURL *curl;
+	int checked;
+	int data_failed;
+	struct inf_buf errbody;
+};
+
+static void clear_headers(struct inf_source_result *res)
+{
+	for (size_t i = 0; i < res->nheaders; i++) {
+		free(res->headers[i].name);
+		free(res->headers[i].value);
+	}
+	res->nheaders = 0;
+}
+
+void inf_source_result_free(struct inf_source_result *res)
+{
+	clear_headers(res);
+}
+
+const char *inf_source_header(const struct inf_source_result *res,
+			      const char *name)
+{
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (!strcasecmp(res->headers[i].name, name))
+			return res->headers[i].value;
+	return NULL;
+}
+
+static size_t header_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct fetch *f = ud;
+	size_t len = size * n, nl, vs, ve;
+	const char *colon;
+	struct inf_header *h;
+
+	if (len >= 5 && !memcmp(p, "HTTP/", 5)) {
+		clear_headers(f->res); /* a new response (after 100 or a redirect) */
+		return len;
+	}
+	colon = memchr(p, ':', len);
+	if (!colon || f->res->nheaders == INF_SOURCE_MAX_HEADERS)
+		return len;
+	nl = (size_t)(colon - p);
+	vs = nl + 1;
+	while (vs < len && (p[vs] == ' ' || p[vs] == '\t'))
+		vs++;
+	ve = len;
+	while (ve > vs && (p[ve - 1] == '\r' || p[ve - 1] == '\n' || p[ve - 1] == ' '))
+		ve--;
+	h = &f->res->headers[f->res->nheaders];
+	h->name = strndup(p, nl);
+	h->value = strndup(p + vs, ve - vs);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		return 0;
+	}
+	f->res->nheaders++;
+	return len;
+}
+
+static size_t write_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct fetch *f = ud;
+	size_t len = size * n;
+
+	if (!f->checked) {
+		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->res->status);
+		f->checked = 1;
+	}
+	if (f->res->status < 200 || f->res->status > 299) {
+		size_t room = ERRBODY_MAX - f->errbody.len;
+		inf_buf_append(&f->errbody, p, len < room ? len : room);
+		return len;
+	}
+	if (f->data(f->ctx, p, len, f->err)) {
+		f->data_failed = 1;
+		return 0;
+	}
+	return len;
+}
+
+/* Copies the text of <tag>...</tag> in the XML body, entities decoded. */
+static void xml_text(const struct inf_buf *b, const char *tag, char *out,
+		     size_t outlen)
+{
+	char open[32], close[32];
+	const char *s, *e;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (!b->len || inf_buf_putc((struct inf_buf *)b, '\0'))
+		return;
+	((struct inf_buf *)b)->len--;
+	snprintf(open, sizeof open, "<%s>", tag);
+	snprintf(close, sizeof close, "</%s>", tag);
+	if (!(s = strstr(b->data, open)) || !(e = strstr(s, close)))
+		return;
+	for (s += strlen(open); s < e && o + 1 < outlen; s++) {
+		static const struct { const char *ent; char c; } ents[] = {
+			{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+			{ "&quot;", '"' }, { "&apos;", '\'' },
+		};
+		char c = *s;
+		for (size_t i = 0; c == '&' && i < 5; i++)
+			if (!strncmp(s, ents[i].ent, strlen(ents[i].ent))) {
+				c = ents[i].c;
+				s += strlen(ents[i].ent) - 1;
+				break;
+			}
+		out[o++] = (c == '\r' || c == '\n') ? ' ' : c;
+	}
+	out[o] = '\0';
+}
+
+static int valid_code(const char *c)
+{
+	if (!(c[0] >= 'A' && c[0] <= 'Z') || !c[1])
+		return 0;
+	for (c++; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+			return 0;
+	return 1;
+}
+
+static const char *code_for_status(long st)
+{
+	switch (st) {
+	case 304: return "NotModified";
+	case 400: return "InvalidRequest";
+	case 403: return "AccessDenied";
+	case 404: return "NoSuchKey";
+	case 412: return "PreconditionFailed";
+	case 416: return "InvalidRange";
+	case 503: return "ServiceUnavailable";
+	default: return st >= 500 ? "InternalError" : "InvalidRequest";
+	}
+}
+
+static const char *const conditional[] = { "If-Match", "If-None-Match",
+	"If-Modified-Since", "If-Unmodified-Since", NULL };
+
+static int safe_value(const char *v)
+{
+	return !strpbrk(v, "\r\n");
+}
+
+/* Headers to send: those the URL signed (but host) and If-*. */
+static struct curl_slist *request_headers(const char *url,
+					  const struct inf_event *ev, int *bad)
+{
+	struct curl_slist *list = NULL, *l2;
+	char signed_hdrs[2048], line[8192];
+
+	*bad = 0;
+	if (!ev)
+		return NULL;
+	if (inf_url_query(url, "X-Amz-SignedHeaders", signed_hdrs, sizeof signed_hdrs)) {
+		char *save = NULL;
+		for (char *h = strtok_r(signed_hdrs, ";", &save); h;
+		     h = strtok_r(NULL, ";", &save)) {
+			const char *v;
+			if (!strcasecmp(h, "host"))
+				continue;
+			v = inf_event_header(ev, h);
+			if (!v || !safe_value(v))
+				continue; /* S3 will refuse; it says why */
+			snprintf(line, sizeof line, "%s: %s", h, v);
+			if (!(l2 = curl_slist_append(list, line)))
+				goto nomem;
+			list = l2;
+		}
+	}
+	for (int i = 0; conditional[i]; i++) {
+		const char *v = inf_event_header(ev, conditional[i]);
+		if (!v || !safe_value(v))
+			continue;
+		snprintf(line, sizeof line, "%s: %s", conditional[i], v);
+		if (!(l2 = curl_slist_append(list, line)))
+			goto nomem;
+		list = l2;
+	}
+	return list;
+nomem:
+	curl_slist_free_all(list);
+	*bad = 1;
+	return NULL;
+}
+
+int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
+		     inf_data_fn data, void *ctx, struct inf_source_result *res,
+		     struct inf_error *err)
+{
+	struct fetch f = { data, ctx, err, res, curl, 0, 0, { 0 } };
+	struct curl_slist *hdrs = NULL;
+	char shown[1024];
+	CURLcode cc;
+	int rc = -1, bad;
+
+	memset(res, 0, sizeof *res);
+	inf_url_redact(url, shown, sizeof shown);
+	if (!strncmp(url, "file://", 7)) {
+		res->status = 200;
+		return inf_source_file(url + 7, data, ctx, err);
+	}
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return inf_error_set(err, INF_FAIL_SOURCE,
+				     "%s: only http, https and file URLs can be read", shown);
+	if (!f.curl && !(f.curl = curl_easy_init()))
+		return inf_error_set(err, INF_FAIL_NOMEM, "cannot create a curl handle");
+	curl_easy_reset(f.curl);
+	hdrs = request_headers(url, ev, &bad);
+	if (bad) {
+		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(f.curl, CURLOPT_URL, url);
+	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(f.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(f.curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(f.curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(f.curl, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(f.curl, CURLOPT_HEADERDATA, &f);
+	curl_easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
+	cc = curl_easy_perform(f.curl);
+	if (f.data_failed)
+		goto out;
+	if (cc != CURLE_OK) {
+		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot fetch: %s", shown,
+			      curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
+	if (res->status < 200 || res->status > 299) {
+		xml_text(&f.errbody, "Code", res->code, sizeof res->code);
+		xml_text(&f.errbody, "Message", res->message, sizeof res->message);
+		if (!valid_code(res->code))
+			snprintf(res->code, sizeof res->code, "%s", code_for_status(res->status));
+		inf_error_set(err, INF_FAIL_SOURCE, "%s: source answered %ld %s%s%s", shown,
+			      res->status, res->code, res->message[0] ? ": " : "",
+			      res->message);
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_slist_free_all(hdrs);
+	inf_buf_free(&f.errbody);
+	if (!curl && f.curl)
+		curl_easy_cleanup(f.curl);
+	return rc;
+}
