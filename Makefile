@@ -7,8 +7,8 @@ CC      ?= cc
 SAN     ?=
 
 DEBIAN_PKGS := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
-	libssl-dev check libconfig-dev python3 python3-botocore curl \
-	zip unzip nodejs npm
+	libssl-dev check libconfig-dev python3 python3-botocore python3-boto3 curl \
+	zip unzip time valgrind faketime
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter

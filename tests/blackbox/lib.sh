@@ -1,0 +1,69 @@
+# Shared by the black-box tests: counters, assertions, a temp dir that is
+# removed on exit, and the local object server. Source it after setting
+# nothing; BUILD is the first argument of the test script.
+set -u
+BUILD=${1:-build}
+RT="$BUILD/bin/runtime"
+PRODUCER="$BUILD/bin/producer"
+PLUGINS="$BUILD/plugins"
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T=$(mktemp -d)
+_pass=0
+_fail=0
+_pids=()
+
+_cleanup() {
+	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+ok() { _pass=$((_pass + 1)); echo "ok - $1"; }
+not_ok() { _fail=$((_fail + 1)); echo "FAIL - $1: $2"; }
+
+# expect_eq NAME ACTUAL EXPECTED
+expect_eq() {
+	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "got [$2], want [$3]"; fi
+}
+
+# expect_contains NAME HAYSTACK NEEDLE
+expect_contains() {
+	if [[ $2 == *"$3"* ]]; then ok "$1"; else not_ok "$1" "[$2] lacks [$3]"; fi
+}
+
+# expect_files_eq NAME GOT WANT
+expect_files_eq() {
+	if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1" "$(diff <(head -c 2000 "$2") <(head -c 2000 "$3") | head -n 6)"; fi
+}
+
+finish() {
+	echo "$_pass passed, $_fail failed"
+	[ "$_fail" -eq 0 ]
+}
+
+# Waits (bounded) until FILE exists; returns 1 on timeout.
+wait_file() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Starts the object server on 127.0.0.1 serving DIR; sets OBJ_PORT.
+start_object_server() {
+	local pf="$T/objport.$RANDOM"
+	"$PY" "$HERE/../servers/object_server.py" --root "$1" --port-file "$pf" &
+	_pids+=($!)
+	wait_file "$pf" || { echo "object server did not start"; return 1; }
+	OBJ_PORT=$(cat "$pf")
+}
+
+# Runs a command, capturing stdout, stderr and the exit status into
+# OUT, ERR, RC.
+run() {
+	OUT=$("$@" 2>"$T/stderr") && RC=0 || RC=$?
+	ERR=$(cat "$T/stderr")
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Black-box tests of the runtime's filter, check-policy and usage paths,
+# and of bad input: each gets its documented exit status, a one-line
+# message naming what is wrong, and never raw output.
+source "$(dirname "$0")/lib.sh"
+POL=policies/store-events.cfg
+F=("$RT" --policy "$POL" --plugins "$PLUGINS" --access-point lambda-consumer)
+
+# ---- the drop on each framing, every other byte the same ----
+printf '{"request_id": "r1", "price": 12.5, "discount": 1.0, "qty": 2}\r\n\n{"pr\\u0069ce": 1, "price": 2, "a": {"price": 3}}\n{"discount":5}' >"$T/in.ndjson"
+run "${F[@]}" "$T/in.ndjson"
+expect_eq "ndjson: drop keeps CRLF, blank line, nested price, no final newline" \
+	"$OUT" "$(printf '{"request_id": "r1", "qty": 2}\r\n\n{"a": {"price": 3}}\n{}')"
+expect_eq "ndjson: exit 0" "$RC" 0
+
+printf '[\n  {"price": 1, "a": 1},\n  {"discount": 2},\n  {"b": 2, "price": 3}\n]\n' >"$T/in.array"
+run "${F[@]}" "$T/in.array"
+expect_eq "array: commas stay right" "$OUT" "$(printf '[\n  {"a": 1},\n  {},\n  {"b": 2}\n]\n')"
+
+printf '{\n  "request_id": "x",\n  "price": 9.99,\n  "discount": 0.5,\n  "items": [1, 2]\n}\n' >"$T/in.doc"
+run "${F[@]}" "$T/in.doc"
+expect_eq "pretty document: whitespace kept" "$OUT" "$(printf '{\n  "request_id": "x",\n  "items": [1, 2]\n}\n')"
+
+run "${F[@]}" <"$T/in.ndjson"
+expect_eq "stdin works like a file" "$(printf '%s' "$OUT" | head -c 30)" '{"request_id": "r1", "qty": 2}'
+
+# ---- -o is all or nothing ----
+run "${F[@]}" "$T/in.ndjson" -o "$T/out.ndjson"
+expect_eq "-o writes the file" "$(head -n 1 "$T/out.ndjson" | tr -d '\r')" '{"request_id": "r1", "qty": 2}'
+printf '{"a": 1}\n{"a": \n' >"$T/trunc.ndjson"
+run "${F[@]}" "$T/trunc.ndjson" -o "$T/never.ndjson"
+expect_eq "failed -o leaves no file" "$(ls "$T" | grep -c never || true)" 0
+
+# ---- check-policy ----
+run "$RT" --plugins "$PLUGINS" --check-policy "$POL"
+expect_eq "check-policy ok exit" "$RC" 0
+expect_contains "check-policy ok text" "$OUT" "ok: $POL: 1 access point: lambda-consumer"
+bad() { printf '%s\n' "$1" >"$T/bad.cfg"; run "$RT" --plugins "$PLUGINS" --check-policy "$T/bad.cfg"; }
+bad 'access_points = ( { name = "a"; chain = ( { plugin = "no_such"; } ); } );'
+expect_eq "unknown plugin: exit 3" "$RC" 3
+expect_contains "unknown plugin: file and line" "$ERR" "bad.cfg:1: unknown plugin 'no_such'"
+bad $'access_points = (\n { name = "a";\n   chain = ( { plugin = "drop_fields"; pathz = ["x"]; } ); } );'
+expect_contains "unknown option: file, line, option" "$ERR" "bad.cfg:3: plugin 'drop_fields': unknown option 'pathz'"
+bad $'access_points = ( { name = "a";\n chain = ( { plugin = "drop_fields";\n paths = ["a..b"]; } ); } );'
+expect_contains "bad path: file, line, column" "$ERR" "bad.cfg:3: plugin 'drop_fields': bad path \"a..b\""
+bad 'access_points = ( { name = "a"; chain = ( { plugin = "../drop_fields"; } ); } );'
+expect_contains "plugin name with .. refused" "$ERR" "not allowed"
+bad $'access_points = (\n { name = "a"; chain = ( ) }\n'
+expect_eq "syntax error: exit 3" "$RC" 3
+expect_contains "syntax error names the file" "$ERR" "bad.cfg:"
+bad 'access_points = ( { name = "a"; formatt = "ndjson"; chain = (); } );'
+expect_contains "unknown setting refused" "$ERR" "unknown setting 'formatt'"
+run "$RT" --plugins "$PLUGINS" --check-policy "$T/missing.cfg"
+expect_contains "missing policy file" "$ERR" "missing.cfg: cannot read policy"
+expect_eq "missing policy file: exit 3" "$RC" 3
+
+# ---- usage ----
+run "$RT"
+expect_eq "no arguments: exit 2" "$RC" 2
+run "$RT" --bogus
+expect_eq "unknown option: exit 2" "$RC" 2
+expect_contains "unknown option named" "$ERR" "--bogus"
+run "$RT" --event x.json --access-point a
+expect_eq "--event with --access-point: exit 2" "$RC" 2
+run "$RT" --policy
+expect_eq "missing value: exit 2" "$RC" 2
+run "$RT" --help
+expect_contains "--help documents exit codes" "$OUT" "exit status: 0 ok"
+expect_eq "--help exit 0" "$RC" 0
+
+# ---- no policy for the access point ----
+run "$RT" --policy "$POL" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
+expect_eq "access point without policy: exit 4" "$RC" 4
+expect_contains "access point without policy: refused" "$ERR" "'nobody' has no policy: refused"
+expect_eq "access point without policy: no output" "$OUT" ""
+
+# ---- bad input: clear error, exit 7, never raw bytes ----
+bad_input() { # NAME FILE WANT-IN-STDERR
+	run "${F[@]}" "$2"
+	expect_eq "$1: exit 7" "$RC" 7
+	expect_eq "$1: no output" "$OUT" ""
+	expect_contains "$1: message" "$ERR" "$3"
+	expect_eq "$1: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+}
+bad_input "truncated JSON" "$T/trunc.ndjson" "record 2 (line 2): invalid JSON: truncated"
+printf '{"price": 1, "name": "\xff\xfe"}\n' >"$T/utf8.ndjson"
+bad_input "invalid UTF-8" "$T/utf8.ndjson" "invalid UTF-8 in string"
+printf '{"a": 1, "price": 2}\n{"b":\x00 1}\n' >"$T/nul.ndjson"
+bad_input "NUL byte" "$T/nul.ndjson" "NUL byte"
+"$PY" -c 'import sys; sys.stdout.write("["*100000 + "]"*100000)' >"$T/deep.json"
+bad_input "nesting 100,000 deep" "$T/deep.json" "nesting deeper than max_depth"
+"$PY" -c 'import sys; sys.stdout.write("{\"price\": 1, \"x\": \"" + "a"*(100*1024*1024) + "\"}\n")' >"$T/big.ndjson"
+bad_input "a 100 MB line" "$T/big.ndjson" "record larger than max_record_bytes"
+rm -f "$T/big.ndjson"
+printf '{"a": NaN}\n' >"$T/nan.ndjson"
+bad_input "NaN" "$T/nan.ndjson" "invalid JSON"
+printf '[{"price": 1}, {"a": 2},]' >"$T/comma.json"
+bad_input "array trailing comma" "$T/comma.json" "trailing comma"
+
+# ---- documented behaviour ----
+: >"$T/empty.json"
+run "${F[@]}" "$T/empty.json"
+expect_eq "empty object: exit 0, empty output" "$RC:$OUT" "0:"
+printf '\xef\xbb\xbf{"a": 1, "price": 2}\n' >"$T/bom.ndjson"
+run "${F[@]}" "$T/bom.ndjson"
+expect_eq "byte-order mark skipped" "$OUT" '{"a": 1}'
+
+# ---- on_error = drop_record skips a bad record and keeps the rest ----
+cat >"$T/drop.cfg" <<'CFG'
+access_points = ( { name = "lenient"; format = "ndjson"; on_error = "drop_record";
+  chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
+CFG
+printf '{"a": 1, "price": 2}\n{"a": \n{"b": 2}\n' >"$T/mixed.ndjson"
+run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed.ndjson"
+expect_eq "drop_record: bad record skipped" "$OUT" "$(printf '{"a": 1}\n{"b": 2}')"
+expect_eq "drop_record: exit 0" "$RC" 0
+
+# ---- any framing: parses, and no dropped key survives ----
+printf '{"price":1,"p\\u0072ice":2,"pr\\u0069ce":3,"ok":{"price":4},"discount":[1]}\n' >"$T/hidden.ndjson"
+"${F[@]}" "$T/hidden.ndjson" >"$T/hidden.out"
+expect_eq "escaped spellings and duplicates dropped, nested price kept" \
+	"$(cat "$T/hidden.out")" '{"ok":{"price":4}}'
+
+finish

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""A stand-in for the S3 side of a presigned GET, on 127.0.0.1 only.
+
+Serves files under --root at their path. Like S3 it answers errors with
+XML bodies (<Error><Code/><Message/></Error>) and refuses a request that
+lacks a header the URL's X-Amz-SignedHeaders lists (403
+SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
+  /_403/...    403 AccessDenied
+  /_500/...    500 without an XML body
+  /_close/...  announces the full Content-Length, sends half, closes
+The chosen port is written to --port-file once the server listens.
+"""
+import argparse
+import email.utils
+import http.server
+import os
+import socketserver
+import sys
+import urllib.parse
+
+
+def error_xml(code, message):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
+            '<Message>%s</Message><RequestId>TEST</RequestId></Error>' % (code, message)).encode()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    root = "."
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send_body(self, status, body, ctype="application/xml", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        path = urllib.parse.unquote(url.path)
+        signed = query.get("X-Amz-SignedHeaders", [""])[0]
+        for name in filter(None, signed.lower().split(";")):
+            if name != "host" and self.headers.get(name) is None:
+                return self.send_body(403, error_xml(
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you provided."))
+        fault = None
+        for prefix in ("/_403/", "/_500/", "/_close/"):
+            if path.startswith(prefix):
+                fault, path = prefix.strip("/"), "/" + path[len(prefix):]
+        if fault == "_403":
+            return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
+        if fault == "_500":
+            return self.send_body(500, b"", "text/plain")
+        file = os.path.realpath(os.path.join(self.root, path.lstrip("/")))
+        if not file.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(file):
+            return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
+        with open(file, "rb") as f:
+            body = f.read()
+        headers = [
+            ("Last-Modified", email.utils.formatdate(os.path.getmtime(file), usegmt=True)),
+            ("ETag", '"0123456789abcdef"'),
+            ("Cache-Control", "max-age=60"),
+            ("x-amz-meta-store", "test"),
+        ]
+        if fault == "_close":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_body(200, body, "application/json", headers)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--port-file", required=True)
+    a = ap.parse_args()
+    Handler.root = a.root
+    srv = Server(("127.0.0.1", 0), Handler)
+    tmp = a.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(tmp, a.port_file)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

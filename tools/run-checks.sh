@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every Check suite given, in fork mode so a crash is blamed on its
+# test, and ends with the plain "N passed, M failed" line.
+# usage: tools/run-checks.sh BUILD_DIR CHECK_BINARY...
+set -u
+build=$1; shift
+export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC="$(pwd)"
+passed=0 failed=0 bad=()
+for t in "$@"; do
+	out=$("$t" 2>&1); rc=$?
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	printf '%-40s %s\n' "$(basename "$t")" "${line:-no summary (exit $rc)}"
+	n=$(sed -nE 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/p' <<<"$line")
+	if [ -n "$n" ]; then
+		read -r total f e <<<"$n"
+		passed=$((passed + total - f - e)); failed=$((failed + f + e))
+	else
+		failed=$((failed + 1))
+	fi
+	if [ "$rc" -ne 0 ] || [ -z "$n" ]; then
+		bad+=("$t")
+		printf '%s\n' "$out" | grep -vE '^(Running suite|[0-9]+%: Checks)' | head -n 40
+	fi
+done
+echo "check: $passed passed, $failed failed"
+[ ${#bad[@]} -eq 0 ]
