@@ -77,7 +77,7 @@ check: all $(CHECKS)
 	@tools/run-checks.sh $(BUILD) $(CHECKS)
 
 blackbox: all
-	@tools/run-blackbox.sh $(BUILD)
+	@INFLIGHT_SAN=$(SAN) tools/run-blackbox.sh $(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory check
