@@ -1,0 +1,134 @@
+/*
+ * NDJSON sink: every event is one line of a single stream (a file, or
+ * standard output for "-"). Lines are gathered in a 1 MiB buffer and
+ * written with write(2), so the file is streamed, never held in memory,
+ * and the buffer stops growing after the first flush. See sink.h.
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define FLUSH_AT (1u << 20)
+#define SLACK 4096 /* room for the line that crosses FLUSH_AT */
+
+struct sink_ndjson {
+	struct prod_sink base;  /* first, so the sink pointer casts back */
+	struct inf_buf out;
+	int fd;
+	int close_fd;           /* 0 for standard output */
+	char *path;
+};
+
+static int flush_out(struct sink_ndjson *s, struct prod_err *err)
+{
+	size_t off = 0;
+
+	while (off < s->out.len) {
+		ssize_t n = write(s->fd, s->out.data + off, s->out.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return prod_err_set(err, "write failed: %s (%s)",
+					    strerror(errno), s->path);
+		off += (size_t)n;
+	}
+	inf_buf_reset(&s->out);
+	return 0;
+}
+
+static int ndjson_put(struct prod_sink *base, const char *key, const char *body,
+		      size_t len, struct prod_err *err)
+{
+	struct sink_ndjson *s = (struct sink_ndjson *)base;
+
+	(void)key;
+	if (inf_buf_reserve(&s->out, len + 1))
+		return prod_err_set(err, "out of memory (%s)", s->path);
+	memcpy(s->out.data + s->out.len, body, len);
+	s->out.len += len;
+	s->out.data[s->out.len++] = '\n';
+	base->bytes += len + 1;
+	if (s->out.len >= FLUSH_AT)
+		return flush_out(s, err);
+	return 0;
+}
+
+static int ndjson_finish(struct prod_sink *base, struct prod_err *err)
+{
+	struct sink_ndjson *s = (struct sink_ndjson *)base;
+	int fd = s->fd;
+
+	if (flush_out(s, err))
+		return -1;
+	if (!s->close_fd)
+		return 0;
+	s->close_fd = 0;
+	s->fd = -1;
+	if (close(fd))
+		return prod_err_set(err, "close failed: %s (%s)", strerror(errno),
+				    s->path);
+	return 0;
+}
+
+static void ndjson_destroy(struct prod_sink *base)
+{
+	struct sink_ndjson *s = (struct sink_ndjson *)base;
+
+	if (s->close_fd)
+		close(s->fd);
+	inf_buf_free(&s->out);
+	free(s->path);
+	free(s);
+}
+
+static const struct prod_sink_ops ndjson_ops = {
+	.put = ndjson_put,
+	.finish = ndjson_finish,
+	.destroy = ndjson_destroy,
+};
+
+int prod_sink_ndjson_open(struct prod_sink **out, const char *path,
+			  struct prod_err *err)
+{
+	struct sink_ndjson *s;
+	int rc = -1;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		prod_err_set(err, "out of memory (%s)", path);
+		goto out;
+	}
+	s->base.ops = &ndjson_ops;
+	s->fd = -1;
+	s->path = strdup(strcmp(path, "-") ? path : "stdout");
+	if (!s->path || inf_buf_reserve(&s->out, FLUSH_AT + SLACK)) {
+		prod_err_set(err, "out of memory (%s)", path);
+		goto out;
+	}
+	if (!strcmp(path, "-")) {
+		s->fd = STDOUT_FILENO;
+	} else {
+		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (s->fd < 0) {
+			prod_err_set(err, "cannot create file: %s (%s)",
+				     strerror(errno), path);
+			goto out;
+		}
+		s->close_fd = 1;
+	}
+	*out = &s->base;
+	s = NULL;
+	rc = 0;
+out:
+	if (s)
+		ndjson_destroy(&s->base);
+	return rc;
+}
