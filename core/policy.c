@@ -152,6 +152,7 @@ static int valid_ap_name(const char *n)
 }
 
 static const char *const ap_keys[] = { "name", "format", "on_error", "prefixes",
+	"error_status",
 	"max_record_bytes", "max_depth", "chain", NULL };
 
 static int known(const char *const *keys, const char *k)
@@ -214,6 +215,17 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 			ap->max_record = (size_t)ll;
 		}
 	}
+	if ((s = config_setting_get_member(g, "error_status"))) {
+		ll = config_setting_get_int64(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT ||
+		    (ll != 400 && ll != 403 && ll != 404 && ll != 409 && ll != 500 && ll != 503)) {
+			add_err(errs, "%s: access point '%s': error_status must be one of 400, 403, 404, 409, 500, 503",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			bad = 1;
+		} else {
+			ap->error_status = (int)ll;
+		}
+	}
 	if ((s = config_setting_get_member(g, "max_depth"))) {
 		ll = config_setting_get_int64(s);
 		if (config_setting_type(s) != CONFIG_TYPE_INT || ll < 1 ||
@@ -264,6 +276,7 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 	snprintf(ap->where, sizeof ap->where, "%s", where);
 	ap->max_record = INF_DEFAULT_MAX_RECORD;
 	ap->max_depth = INF_DEFAULT_MAX_DEPTH;
+	ap->error_status = 500;
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
 		return -1;

@@ -41,6 +41,7 @@ struct inf_access_point {
 	size_t nprefixes;
 	size_t max_record;
 	unsigned max_depth;
+	int error_status; /* status a transform failure gives the caller */
 	struct inf_step *steps;
 	size_t nsteps;
 	char where[300];

@@ -6,7 +6,7 @@
 static const char *const forward_names[] = {
 	"Cache-Control", "Content-Disposition", "Content-Language",
 	"Content-Type", "Expires", "Last-Modified", "x-amz-delete-marker",
-	"x-amz-expiration", "x-amz-missing-meta", "x-amz-mp-parts-count",
+	"x-amz-expiration", "x-amz-missing-meta",
 	"x-amz-object-lock-mode", "x-amz-object-lock-legal-hold",
 	"x-amz-object-lock-retain-until-date", "x-amz-replication-status",
 	"x-amz-request-charged", "x-amz-restore", "x-amz-server-side-encryption",

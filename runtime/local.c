@@ -81,6 +81,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	struct inf_transform *t = NULL;
 	struct inf_output out;
 	struct inf_request req;
+	struct inf_fetch_opts fo = { 0 };
 	char perr[512];
 	size_t len = 0;
 	char *json;
@@ -115,6 +116,7 @@ int inf_mode_event(const struct inf_cli *cli)
 			      ev.object_key, ap->name);
 		goto out;
 	}
+	fo.ev = &ev;
 	req.access_point = ap->name;
 	req.object_key = ev.object_key;
 	req.request_id = ev.request_id;
@@ -126,7 +128,7 @@ int inf_mode_event(const struct inf_cli *cli)
 		inf_output_abort(&out);
 		goto out;
 	}
-	if (inf_source_fetch(NULL, ev.input_url, &ev, feed, t, &res, &err) ||
+	if (inf_source_fetch(NULL, ev.input_url, &fo, feed, t, &res, &err) ||
 	    inf_transform_finish(t) || inf_output_commit(&out, &err)) {
 		inf_output_abort(&out);
 		goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lambda.h"
 
 #ifndef INF_VERSION
 #define INF_VERSION "0.1.0"
@@ -18,6 +19,9 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 "usage:\n"
+"  runtime            (with AWS_LAMBDA_RUNTIME_API set, as Lambda's bootstrap)\n"
+"      serve S3 Object Lambda GET, HEAD and LIST events for the policy's\n"
+"      access points through the Lambda Runtime API\n"
 "  runtime --policy PATH --access-point NAME [INPUT] [-o OUT]\n"
 "      filter mode: transform INPUT (default stdin) to OUT (default stdout)\n"
 "  runtime --event FILE.json [--policy PATH] [-o OUT]\n"
@@ -130,6 +134,9 @@ static int run(int argc, char **argv)
 			return usage_error("--event takes the access point from the event", NULL);
 		return inf_mode_event(&cli);
 	}
+	if (!cli.access_point && !cli.output && optind == argc &&
+	    getenv("AWS_LAMBDA_RUNTIME_API"))
+		return inf_mode_lambda(&cli);
 	if (!cli.access_point)
 		return usage_error("nothing to do: give --access-point, --event, --check-policy or --make-event", NULL);
 	if (optind + 1 < argc)

@@ -6,9 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+
+long long inf_clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
@@ -245,13 +253,22 @@ nomem:
 	return NULL;
 }
 
-int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
-		     inf_data_fn data, void *ctx, struct inf_source_result *res,
+/* The URL without its query, for signing with our own credentials. */
+static char *strip_query(const char *url)
+{
+	const char *q = strchr(url, '?');
+	return q ? strndup(url, (size_t)(q - url)) : strdup(url);
+}
+
+int inf_source_fetch(CURL *curl, const char *url,
+		     const struct inf_fetch_opts *o, inf_data_fn data,
+		     void *ctx, struct inf_source_result *res,
 		     struct inf_error *err)
 {
 	struct fetch f = { data, ctx, err, res, curl, 0, 0, { 0 } };
-	struct curl_slist *hdrs = NULL;
-	char shown[1024];
+	struct curl_slist *hdrs = NULL, *t;
+	char shown[1024], sigv4[128], *plain = NULL;
+	const char *region = getenv("AWS_REGION"), *token = getenv("AWS_SESSION_TOKEN");
 	CURLcode cc;
 	int rc = -1, bad;
 
@@ -267,12 +284,36 @@ int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
 	if (!f.curl && !(f.curl = curl_easy_init()))
 		return inf_error_set(err, INF_FAIL_NOMEM, "cannot create a curl handle");
 	curl_easy_reset(f.curl);
-	hdrs = request_headers(url, ev, &bad);
-	if (bad) {
+	hdrs = o->sign_s3 ? NULL : request_headers(url, o->ev, &bad);
+	if (o->sign_s3) {
+		if (!(plain = strip_query(url)) ||
+		    !(t = curl_slist_append(NULL, "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))) {
+			inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+			goto out;
+		}
+		hdrs = t;
+		if (token && *token) {
+			char line[4096];
+			snprintf(line, sizeof line, "x-amz-security-token: %s", token);
+			if ((t = curl_slist_append(hdrs, line)))
+				hdrs = t;
+		}
+		snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3",
+			 region && *region ? region : "us-east-1");
+		curl_easy_setopt(f.curl, CURLOPT_AWS_SIGV4, sigv4);
+		curl_easy_setopt(f.curl, CURLOPT_USERNAME, getenv("AWS_ACCESS_KEY_ID"));
+		curl_easy_setopt(f.curl, CURLOPT_PASSWORD, getenv("AWS_SECRET_ACCESS_KEY"));
+	} else if (bad) {
 		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 		goto out;
 	}
-	curl_easy_setopt(f.curl, CURLOPT_URL, url);
+	if (o->deadline_ms) {
+		long long left = o->deadline_ms - inf_clock_ms();
+		curl_easy_setopt(f.curl, CURLOPT_TIMEOUT_MS, left > 1 ? (long)left : 1L);
+	}
+	if (o->head)
+		curl_easy_setopt(f.curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(f.curl, CURLOPT_URL, plain ? plain : url);
 	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -287,6 +328,8 @@ int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
 	if (f.data_failed)
 		goto out;
 	if (cc != CURLE_OK) {
+		res->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
+		res->transport_failed = 1;
 		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot fetch: %s", shown,
 			      curl_easy_strerror(cc));
 		goto out;
@@ -304,6 +347,7 @@ int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
 	}
 	rc = 0;
 out:
+	free(plain);
 	curl_slist_free_all(hdrs);
 	inf_buf_free(&f.errbody);
 	if (!curl && f.curl)

@@ -26,22 +26,38 @@ struct inf_source_result {
 	char message[256];    /* S3 error <Message> */
 	struct inf_header headers[INF_SOURCE_MAX_HEADERS]; /* response headers */
 	size_t nheaders;
+	int timed_out;        /* the deadline cut the transfer */
+	int transport_failed; /* no HTTP answer (DNS, connect, TLS, reset) */
 };
 
-/* Reads `url`. `ev` (may be NULL) supplies the caller's headers. `curl`
- * is a reusable handle (NULL: one is made for this call). Returns 0 when
- * the whole body was delivered with a 2xx status; -1 with `err` set
- * otherwise (INF_FAIL_SOURCE for transport and status failures, or the
- * error `data` set). `res` is filled in both cases; free it with
+/* How to read a URL. */
+struct inf_fetch_opts {
+	const struct inf_event *ev; /* the caller's headers, or NULL */
+	long long deadline_ms;      /* epoch ms to give up at, 0 = none */
+	int head;                   /* HEAD instead of GET (no body) */
+	int sign_s3;                /* drop the URL's query and sign with the
+				       function's own credentials (SigV4,
+				       service s3) instead */
+};
+
+/* Reads `url`. `curl` is a reusable handle (NULL: one is made for this
+ * call). Returns 0 when the whole body was delivered with a 2xx status;
+ * -1 with `err` set otherwise (INF_FAIL_SOURCE for transport and status
+ * failures, or the error `data` set). `res` is filled in both cases (its
+ * `timed_out` tells a deadline apart); free it with
  * inf_source_result_free. */
-int inf_source_fetch(CURL *curl, const char *url, const struct inf_event *ev,
-		     inf_data_fn data, void *ctx, struct inf_source_result *res,
+int inf_source_fetch(CURL *curl, const char *url,
+		     const struct inf_fetch_opts *o, inf_data_fn data,
+		     void *ctx, struct inf_source_result *res,
 		     struct inf_error *err);
 void inf_source_result_free(struct inf_source_result *res);
 
 /* Reads a local file in chunks into `data`. */
 int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		    struct inf_error *err);
+
+/* Milliseconds since the epoch (the clock Lambda deadlines use). */
+long long inf_clock_ms(void);
 
 /* Value of response header `name` (case-insensitive), or NULL. */
 const char *inf_source_header(const struct inf_source_result *res,

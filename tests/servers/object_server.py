@@ -8,14 +8,17 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_403/...    403 AccessDenied
   /_500/...    500 without an XML body
   /_close/...  announces the full Content-Length, sends half, closes
+  /_slow/...   sends the first bytes, then nothing for 10 s (bounded)
 The chosen port is written to --port-file once the server listens.
 """
 import argparse
 import email.utils
 import http.server
 import os
+import shutil
 import socketserver
 import sys
+import time
 import urllib.parse
 
 
@@ -55,7 +58,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
-        for prefix in ("/_403/", "/_500/", "/_close/"):
+        for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -65,24 +68,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         file = os.path.realpath(os.path.join(self.root, path.lstrip("/")))
         if not file.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(file):
             return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
-        with open(file, "rb") as f:
-            body = f.read()
+        size = os.path.getsize(file)
         headers = [
             ("Last-Modified", email.utils.formatdate(os.path.getmtime(file), usegmt=True)),
             ("ETag", '"0123456789abcdef"'),
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
-        if fault == "_close":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command == "HEAD":
             return
-        self.send_body(200, body, "application/json", headers)
+        with open(file, "rb") as f:
+            if fault == "_close":
+                self.wfile.write(f.read(size // 2))
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if fault == "_slow":
+                self.wfile.write(f.read(min(16, size)))
+                self.wfile.flush()
+                time.sleep(10)
+                self.close_connection = True
+                return
+            shutil.copyfileobj(f, self.wfile, 1 << 20)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -1,0 +1,214 @@
+/* GET through the access point: fetch inputS3Url, run the chain into the
+ * spool, then send what the caller asked for (all, a Range or a part) to
+ * WriteGetObjectResponse with a declared length. Nothing is sent before
+ * the whole object transformed, so a failure is always an error status,
+ * never a truncated body that looks complete. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forward.h"
+#include "lambda.h"
+#include "range.h"
+#include "source.h"
+#include "wgor.h"
+
+/* Documented x-amz-fwd-status values (shared docs §3). */
+static int fwd_status_ok(long st)
+{
+	static const int ok[] = { 200, 206, 304, 400, 401, 403, 404, 405, 409,
+				  411, 412, 416, 500, 503 };
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (ok[i] == st)
+			return 1;
+	return 0;
+}
+
+struct feed_ctx {
+	struct inf_transform *t;
+	long long abandon_at;
+	int timed_out;
+};
+
+static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	struct feed_ctx *f = ctx;
+
+	if (inf_clock_ms() >= f->abandon_at) {
+		f->timed_out = 1;
+		return inf_error_set(err, INF_FAIL_SOURCE,
+				     "deadline: the object could not be transformed in time");
+	}
+	return inf_transform_write(f->t, data, len);
+}
+
+/* Sends an answer without a body: an error, or 304. */
+static int send_status(struct inf_lambda *L, const struct inf_event *ev,
+		       struct inf_outcome *o, int status, const char *code,
+		       const char *message)
+{
+	struct inf_wgor w = { 0 };
+	struct inf_error err = { 0 };
+	int rc;
+
+	o->status = status;
+	o->code = code;
+	if (message && message != o->message)
+		snprintf(o->message, sizeof o->message, "%s", message);
+	w.route = ev->output_route;
+	w.token = ev->output_token;
+	w.status = status;
+	w.error_code = code;
+	w.error_message = code ? o->message : NULL;
+	rc = inf_wgor_send(L->wgor, &w, o->abandon_at + 500, &err);
+	inf_wgor_clear(&w);
+	if (rc) {
+		snprintf(o->message, sizeof o->message, "%s", err.msg);
+		return -1;
+	}
+	o->delivered = 1;
+	return 0;
+}
+
+/* The source answered an error: forward its status and S3 code. */
+static int forward_source_error(struct inf_lambda *L, const struct inf_event *ev,
+				struct inf_outcome *o,
+				const struct inf_source_result *res,
+				const struct inf_error *err)
+{
+	long st = res->status;
+
+	if (res->timed_out)
+		return send_status(L, ev, o, 503, "DeadlineExceeded", err->msg);
+	if (res->transport_failed || st < 300)
+		return send_status(L, ev, o, 503, "SourceUnavailable", err->msg);
+	if (st == 304)
+		return send_status(L, ev, o, 304, NULL, NULL);
+	if (!fwd_status_ok(st))
+		st = st < 500 ? 400 : 500;
+	return send_status(L, ev, o, (int)st, res->code, res->message);
+}
+
+static int add_forwarded(struct inf_wgor *w, const struct inf_source_result *res)
+{
+	char name[300];
+
+	for (size_t i = 0; i < res->nheaders; i++) {
+		const char *n = res->headers[i].name;
+		if (!inf_forwardable(n))
+			continue;
+		if (!strncasecmp(n, "x-amz-meta-", 11))
+			snprintf(name, sizeof name, "%s", n);
+		else
+			snprintf(name, sizeof name, "x-amz-fwd-header-%s", n);
+		if (inf_wgor_add_header(w, name, res->headers[i].value))
+			return -1;
+	}
+	return 0;
+}
+
+static int send_object(struct inf_lambda *L, const struct inf_event *ev,
+		       struct inf_outcome *o, const struct inf_source_result *res,
+		       const struct inf_slice *s)
+{
+	struct inf_wgor w = { 0 };
+	struct inf_error err = { 0 };
+	char v[128];
+	int rc = -1;
+
+	w.route = ev->output_route;
+	w.token = ev->output_token;
+	w.status = s->status;
+	w.body = &L->spool;
+	w.off = s->start;
+	w.len = s->len;
+	if (add_forwarded(&w, res))
+		goto out;
+	if (s->status == 206) {
+		snprintf(v, sizeof v, "bytes %llu-%llu/%llu", (unsigned long long)s->start,
+			 (unsigned long long)(s->start + s->len - 1),
+			 (unsigned long long)s->total);
+		if (inf_wgor_add_header(&w, "x-amz-fwd-header-Content-Range", v))
+			goto out;
+	}
+	if (inf_wgor_add_header(&w, "x-amz-fwd-header-accept-ranges", "bytes"))
+		goto out;
+	if (s->parts) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)s->parts);
+		if (inf_wgor_add_header(&w, "x-amz-fwd-header-x-amz-mp-parts-count", v))
+			goto out;
+	}
+	o->status = s->status;
+	if (inf_wgor_send(L->wgor, &w, o->abandon_at + 500, &err)) {
+		snprintf(o->message, sizeof o->message, "%s", err.msg);
+		goto out;
+	}
+	o->delivered = 1;
+	rc = 0;
+out:
+	inf_wgor_clear(&w);
+	return rc;
+}
+
+int inf_lambda_get(struct inf_lambda *L, const struct inf_event *ev,
+		   struct inf_outcome *o)
+{
+	const struct inf_access_point *ap;
+	struct inf_request req = { 0 };
+	struct inf_source_result res = { 0 };
+	struct inf_fetch_opts fo = { 0 };
+	struct inf_error err = { 0 };
+	struct feed_ctx fc = { 0 };
+	struct inf_slice slice;
+	char rbuf[256], pbuf[64];
+	const char *range, *part;
+	int rc;
+
+	o->op = "GetObject";
+	if (!(ap = inf_lambda_access_point(L, ev, o)))
+		return send_status(L, ev, o, o->status, o->code, o->message);
+	inf_lambda_range_request(ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
+	if (range && part)
+		return send_status(L, ev, o, 400, "InvalidRequest",
+				   "Range and partNumber cannot both be given");
+	req.access_point = ap->name;
+	req.object_key = ev->object_key;
+	req.request_id = ev->request_id;
+	inf_spool_reset(&L->spool);
+	fc.abandon_at = o->abandon_at;
+	fc.t = inf_transform_new(ap, &req, inf_spool_write, &L->spool, &err);
+	if (!fc.t)
+		return send_status(L, ev, o, 500, "InternalError", "out of memory");
+	fo.ev = ev;
+	fo.deadline_ms = o->abandon_at;
+	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, &fc, &res, &err);
+	if (rc == 0)
+		rc = inf_transform_finish(fc.t);
+	o->stats = *inf_transform_stats(fc.t);
+	inf_transform_free(fc.t);
+	if (rc) {
+		if (fc.timed_out)
+			res.timed_out = 1;
+		if (err.kind == INF_FAIL_SOURCE)
+			rc = forward_source_error(L, ev, o, &res, &err);
+		else
+			rc = send_status(L, ev, o,
+					 err.kind == INF_FAIL_OUTPUT || err.kind == INF_FAIL_NOMEM
+						 ? 500 : ap->error_status,
+					 inf_fail_code(err.kind), err.msg);
+		inf_source_result_free(&res);
+		return rc;
+	}
+	inf_slice_compute(range, part, L->spool.len, &slice);
+	if (slice.code) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%s for an object of %llu bytes",
+			 slice.status == 416 ? "the range is not satisfiable" : "bad request",
+			 (unsigned long long)slice.total);
+		rc = send_status(L, ev, o, slice.status, slice.code, msg);
+	} else {
+		rc = send_object(L, ev, o, &res, &slice);
+	}
+	inf_source_result_free(&res);
+	return rc;
+}

@@ -1,0 +1,174 @@
+/* HEAD through the access point: the presigned HEAD gives the status and
+ * metadata; the length is that of the consumer's view, so the object is
+ * read with the function's own credentials and transformed into a
+ * counter. The answer is the JSON shape of shared docs §2. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forward.h"
+#include "json.h"
+#include "lambda.h"
+#include "range.h"
+#include "source.h"
+
+static const char *const number_headers[] = { "x-amz-missing-meta",
+	"x-amz-tagging-count", NULL };
+static const char *const bool_headers[] = { "x-amz-delete-marker",
+	"x-amz-server-side-encryption-bucket-key-enabled", NULL };
+
+static int listed(const char *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (!strcasecmp(*list, name))
+			return 1;
+	return 0;
+}
+
+int inf_lambda_error_answer(struct inf_lambda *L, struct inf_outcome *o, int status,
+			const char *code, const char *message)
+{
+	struct inf_buf *b = &L->response;
+
+	o->status = status;
+	o->code = code;
+	if (message != o->message)
+		snprintf(o->message, sizeof o->message, "%s", message ? message : "");
+	inf_buf_reset(b);
+	inf_buf_printf(b, "{\"statusCode\":%d", status);
+	if (code) {
+		inf_buf_puts(b, ",\"errorCode\":");
+		inf_json_quote(b, code, strlen(code));
+		inf_buf_puts(b, ",\"errorMessage\":");
+		if (inf_json_quote(b, o->message, strlen(o->message)))
+			inf_buf_puts(b, "\"\"");
+	}
+	inf_buf_puts(b, "}");
+	o->delivered = 1;
+	return b->data ? 0 : -1;
+}
+
+int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
+			    const struct inf_source_result *res,
+			    const struct inf_error *err)
+{
+	if (res->timed_out)
+		return inf_lambda_error_answer(L, o, 503, "DeadlineExceeded", err->msg);
+	if (res->transport_failed || res->status < 300)
+		return inf_lambda_error_answer(L, o, err->kind == INF_FAIL_SOURCE ? 503 : 500,
+				    err->kind == INF_FAIL_SOURCE ? "SourceUnavailable"
+								 : inf_fail_code(err->kind),
+				    err->msg);
+	if (res->status == 304)
+		return inf_lambda_error_answer(L, o, 304, NULL, NULL);
+	return inf_lambda_error_answer(L, o, (int)res->status, res->code,
+			    res->message[0] ? res->message : res->code);
+}
+
+static int count_sink(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	(void)err;
+	return 0; /* the transform counts bytes_out itself */
+}
+
+static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	(void)err;
+	return inf_transform_write(ctx, data, len);
+}
+
+/* Length of the consumer's view of the object. */
+static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
+		       const struct inf_event *ev, struct inf_outcome *o)
+{
+	struct inf_request req = { ap->name, ev->object_key, ev->request_id };
+	struct inf_fetch_opts fo = { 0 };
+	struct inf_source_result res = { 0 };
+	struct inf_error err = { 0 };
+	struct inf_transform *t = inf_transform_new(ap, &req, count_sink, NULL, &err);
+	int rc;
+
+	if (!t)
+		return inf_lambda_error_answer(L, o, 500, "InternalError", "out of memory"), -1;
+	fo.deadline_ms = o->abandon_at;
+	fo.sign_s3 = 1;
+	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, t, &res, &err);
+	if (rc == 0)
+		rc = inf_transform_finish(t);
+	o->stats = *inf_transform_stats(t);
+	inf_transform_free(t);
+	if (rc) {
+		if (err.kind == INF_FAIL_SOURCE)
+			inf_lambda_source_error(L, o, &res, &err);
+		else
+			inf_lambda_error_answer(L, o, ap->error_status, inf_fail_code(err.kind), err.msg);
+	}
+	inf_source_result_free(&res);
+	return rc;
+}
+
+int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
+		    struct inf_outcome *o)
+{
+	const struct inf_access_point *ap;
+	struct inf_source_result res = { 0 };
+	struct inf_fetch_opts fo = { 0 };
+	struct inf_error err = { 0 };
+	struct inf_slice slice;
+	struct inf_buf *b = &L->response;
+	char rbuf[256], pbuf[64];
+	const char *range, *part;
+	int rc;
+
+	o->op = "HeadObject";
+	if (!(ap = inf_lambda_access_point(L, ev, o)))
+		return inf_lambda_error_answer(L, o, o->status, o->code, o->message);
+	inf_lambda_range_request(ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
+	fo.ev = ev;
+	fo.head = 1;
+	fo.deadline_ms = o->abandon_at;
+	if (inf_source_fetch(L->src, ev->input_url, &fo, feed, NULL, &res, &err)) {
+		rc = inf_lambda_source_error(L, o, &res, &err);
+		inf_source_result_free(&res);
+		return rc;
+	}
+	if (view_length(L, ap, ev, o)) {
+		inf_source_result_free(&res);
+		return 0; /* the error answer is in L->response */
+	}
+	inf_slice_compute(range, part, o->stats.bytes_out, &slice);
+	if (slice.code) {
+		inf_source_result_free(&res);
+		return inf_lambda_error_answer(L, o, slice.status, slice.code,
+				    "the range is not satisfiable");
+	}
+	o->status = 200;
+	inf_buf_reset(b);
+	inf_buf_printf(b, "{\"statusCode\":200,\"headers\":{\"Content-Length\":%llu",
+		       (unsigned long long)slice.len);
+	if (slice.parts)
+		inf_buf_printf(b, ",\"x-amz-mp-parts-count\":%llu",
+			       (unsigned long long)slice.parts);
+	for (size_t i = 0; i < res.nheaders; i++) {
+		const char *n = res.headers[i].name, *v = res.headers[i].value;
+		if (!inf_forwardable(n) && strcasecmp(n, "x-amz-archive-status"))
+			continue;
+		inf_buf_putc(b, ',');
+		inf_json_quote(b, n, strlen(n));
+		inf_buf_putc(b, ':');
+		if (listed(number_headers, n) && v[0] >= '0' && v[0] <= '9' &&
+		    strspn(v, "0123456789") == strlen(v))
+			inf_buf_puts(b, v);
+		else if (listed(bool_headers, n))
+			inf_buf_puts(b, strcasecmp(v, "true") ? "false" : "true");
+		else if (inf_json_quote(b, v, strlen(v)))
+			inf_buf_puts(b, "\"\"");
+	}
+	inf_buf_puts(b, "}}");
+	inf_source_result_free(&res);
+	o->delivered = 1;
+	return b->data ? 0 : -1;
+}

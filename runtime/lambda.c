@@ -1,0 +1,250 @@
+/* The Lambda Runtime API loop and what every handler shares: the access
+ * point an event names, the Range it asks for, the deadline, and the log
+ * and metrics lines. */
+#include "lambda.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forward.h"
+#include "json.h"
+#include "source.h"
+
+/* Objects whose transformed size stays under this are spooled in memory;
+ * larger ones go to a temporary file. */
+#define SPOOL_IN_MEMORY (8u * 1024u * 1024u)
+
+const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
+						       const struct inf_event *ev,
+						       struct inf_outcome *o)
+{
+	const struct inf_access_point *ap = inf_policy_find(L->pol, ev->access_point);
+
+	o->access_point = ev->access_point;
+	if (!ap) {
+		o->status = 403;
+		o->code = "AccessDenied";
+		snprintf(o->message, sizeof o->message,
+			 "access point '%s' has no policy: refused", ev->access_point);
+		return NULL;
+	}
+	if (ev->kind != INF_EV_LIST && ev->kind != INF_EV_LIST_V2 &&
+	    !inf_ap_allows_key(ap, ev->object_key)) {
+		o->status = 403;
+		o->code = "AccessDenied";
+		snprintf(o->message, sizeof o->message,
+			 "key '%.300s' is outside the prefixes of access point '%s'",
+			 ev->object_key, ap->name);
+		return NULL;
+	}
+	return ap;
+}
+
+void inf_lambda_range_request(const struct inf_event *ev, char *range,
+			      size_t rlen, char *part, size_t plen,
+			      const char **range_out, const char **part_out)
+{
+	const char *h = inf_event_header(ev, "Range");
+
+	*range_out = h;
+	if (!h && inf_url_query(ev->user_url, "Range", range, rlen))
+		*range_out = range;
+	*part_out = inf_url_query(ev->user_url, "partNumber", part, plen);
+}
+
+static void put_str(struct inf_buf *b, const char *name, const char *v)
+{
+	inf_buf_printf(b, ",\"%s\":", name);
+	if (!v || inf_json_quote(b, v, strlen(v)))
+		inf_buf_puts(b, "null");
+}
+
+void inf_lambda_report(const struct inf_invocation *inv,
+		       const struct inf_event *ev, const struct inf_outcome *o,
+		       long long started_ms)
+{
+	struct inf_buf b = { 0 };
+	long long ms = inf_clock_ms() - started_ms;
+	int failed = !o->delivered || o->status >= 400;
+	const char *op = o->op ? o->op : "Unknown";
+
+	inf_buf_puts(&b, "{\"level\":");
+	inf_buf_puts(&b, failed ? "\"error\"" : "\"info\"");
+	put_str(&b, "requestId", inv->request_id);
+	put_str(&b, "xAmzRequestId", ev ? ev->request_id : NULL);
+	put_str(&b, "accessPoint", o->access_point);
+	put_str(&b, "op", op);
+	put_str(&b, "key", ev ? ev->object_key : NULL);
+	put_str(&b, "outcome", !o->delivered ? "failed" : o->status >= 400 ? "error" : "ok");
+	inf_buf_printf(&b, ",\"status\":%d", o->status);
+	put_str(&b, "code", o->code);
+	if (o->message[0])
+		put_str(&b, "message", o->message);
+	inf_buf_printf(&b, ",\"recordsIn\":%llu,\"recordsOut\":%llu,\"recordsDropped\":%llu,"
+		       "\"recordsFailed\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,\"durationMs\":%lld}\n",
+		       (unsigned long long)o->stats.records_in,
+		       (unsigned long long)o->stats.records_out,
+		       (unsigned long long)o->stats.records_dropped,
+		       (unsigned long long)o->stats.records_failed,
+		       (unsigned long long)o->stats.bytes_in,
+		       (unsigned long long)o->stats.bytes_out, ms);
+	if (b.data)
+		fwrite(b.data, 1, b.len, stderr);
+	inf_buf_reset(&b);
+	/* CloudWatch embedded metric format: one JSON object per stdout line */
+	inf_buf_printf(&b, "{\"_aws\":{\"Timestamp\":%lld,\"CloudWatchMetrics\":[{\"Namespace\":\"inflight\","
+		       "\"Dimensions\":[[\"AccessPoint\",\"Op\"]],\"Metrics\":["
+		       "{\"Name\":\"Duration\",\"Unit\":\"Milliseconds\"},"
+		       "{\"Name\":\"RecordsIn\",\"Unit\":\"Count\"},"
+		       "{\"Name\":\"RecordsOut\",\"Unit\":\"Count\"},"
+		       "{\"Name\":\"RecordsDropped\",\"Unit\":\"Count\"},"
+		       "{\"Name\":\"BytesIn\",\"Unit\":\"Bytes\"},"
+		       "{\"Name\":\"BytesOut\",\"Unit\":\"Bytes\"},"
+		       "{\"Name\":\"Errors\",\"Unit\":\"Count\"}]}]}",
+		       inf_clock_ms());
+	put_str(&b, "AccessPoint", o->access_point ? o->access_point : "unknown");
+	put_str(&b, "Op", op);
+	inf_buf_printf(&b, ",\"Duration\":%lld,\"RecordsIn\":%llu,\"RecordsOut\":%llu,"
+		       "\"RecordsDropped\":%llu,\"BytesIn\":%llu,\"BytesOut\":%llu,\"Errors\":%d",
+		       ms, (unsigned long long)o->stats.records_in,
+		       (unsigned long long)o->stats.records_out,
+		       (unsigned long long)(o->stats.records_dropped + o->stats.records_failed),
+		       (unsigned long long)o->stats.bytes_in,
+		       (unsigned long long)o->stats.bytes_out, failed);
+	put_str(&b, "requestId", inv->request_id);
+	inf_buf_puts(&b, "}\n");
+	if (b.data) {
+		fwrite(b.data, 1, b.len, stdout);
+		fflush(stdout);
+	}
+	fflush(stderr);
+	inf_buf_free(&b);
+}
+
+/* Safety margin before the deadline: time kept for telling the caller. */
+static long long abandon_at(long long deadline_ms, long long now)
+{
+	long long budget, margin;
+
+	if (deadline_ms <= 0)
+		return now + 60000;
+	budget = deadline_ms - now;
+	margin = budget / 4 < 1000 ? budget / 4 : 1000;
+	return deadline_ms - (margin > 0 ? margin : 0);
+}
+
+static int valid_request_id(const char *id)
+{
+	if (!*id)
+		return 0;
+	for (; *id; id++)
+		if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') ||
+		      (*id >= '0' && *id <= '9') || *id == '-' || *id == '_' || *id == '.'))
+			return 0;
+	return 1;
+}
+
+/* Handles one invocation; returns -1 only when the Runtime API is gone. */
+static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
+{
+	struct inf_event ev = { 0 };
+	struct inf_outcome o = { 0 };
+	long long started = inf_clock_ms();
+	char perr[512];
+	long st;
+	int rc = -1;
+
+	if (inv->trace_id[0])
+		setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
+	else
+		unsetenv("_X_AMZN_TRACE_ID");
+	o.abandon_at = abandon_at(inv->deadline_ms, started);
+	if (inf_event_parse(inv->event.data ? inv->event.data : "", inv->event.len,
+			    &ev, perr, sizeof perr)) {
+		snprintf(o.message, sizeof o.message, "%s", perr);
+		inf_lambda_report(inv, NULL, &o, started);
+		st = inf_rapi_error(&L->rapi, inv, "InvalidEvent", perr);
+		return st == -1 || st >= 500 ? -1 : 0;
+	}
+	inf_buf_reset(&L->response);
+	switch (ev.kind) {
+	case INF_EV_GET: rc = inf_lambda_get(L, &ev, &o); break;
+	case INF_EV_HEAD: rc = inf_lambda_head(L, &ev, &o); break;
+	case INF_EV_LIST:
+	case INF_EV_LIST_V2: rc = inf_lambda_list(L, &ev, &o); break;
+	}
+	/* the log line first: once the answer is posted, Lambda may freeze
+	 * or end the process */
+	inf_lambda_report(inv, &ev, &o, started);
+	if (rc == 0 && ev.kind == INF_EV_GET)
+		st = inf_rapi_response(&L->rapi, inv, "{}", 2);
+	else if (rc == 0)
+		st = inf_rapi_response(&L->rapi, inv, L->response.data, L->response.len);
+	else
+		st = inf_rapi_error(&L->rapi, inv, "Inflight.Failed",
+				    o.message[0] ? o.message : "the invocation failed");
+	if (st == 413 && rc == 0)
+		st = inf_rapi_error(&L->rapi, inv, "Inflight.ResponseTooLarge",
+				    "the response is larger than Lambda allows (6 MB)");
+	if (st != 202 && st != -1 && st < 500)
+		fprintf(stderr, "{\"level\":\"warn\",\"requestId\":\"%s\",\"msg\":\"runtime API answered %ld to the result\"}\n",
+			inv->request_id, st);
+	inf_event_free(&ev);
+	return st == -1 || st >= 500 ? -1 : 0;
+}
+
+int inf_mode_lambda(const struct inf_cli *cli)
+{
+	struct inf_lambda L = { 0 };
+	struct inf_invocation inv = { 0 };
+	struct inf_error err = { 0 };
+	int rc;
+
+	if (inf_rapi_init(&L.rapi, getenv("AWS_LAMBDA_RUNTIME_API"))) {
+		fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API is not a host:port\n");
+		return INF_EXIT_USAGE;
+	}
+	if ((rc = inf_cli_load_policy(cli, &L.pol))) {
+		inf_rapi_init_error(&L.rapi, "Inflight.PolicyError",
+				    "the policy or a plugin failed to load; see the log");
+		inf_rapi_free(&L.rapi);
+		return rc;
+	}
+	L.src = curl_easy_init();
+	L.wgor = curl_easy_init();
+	inf_spool_init(&L.spool, SPOOL_IN_MEMORY, NULL);
+	if (!L.src || !L.wgor) {
+		inf_rapi_init_error(&L.rapi, "Inflight.InitError", "cannot create curl handles");
+		rc = INF_EXIT_INTERNAL;
+		goto out;
+	}
+	for (;;) {
+		if (inf_rapi_next(&L.rapi, &inv, &err)) {
+			fprintf(stderr, "runtime: %s\n", err.msg);
+			rc = INF_EXIT_SOURCE;
+			break;
+		}
+		if (!valid_request_id(inv.request_id)) {
+			fprintf(stderr, "runtime: runtime API gave a malformed request id\n");
+			rc = INF_EXIT_EVENT;
+			break;
+		}
+		if (invoke(&L, &inv)) {
+			fprintf(stderr, "runtime: the runtime API went away\n");
+			rc = INF_EXIT_SOURCE;
+			break;
+		}
+	}
+out:
+	inf_buf_free(&inv.event);
+	inf_buf_free(&L.response);
+	inf_spool_free(&L.spool);
+	if (L.src)
+		curl_easy_cleanup(L.src);
+	if (L.wgor)
+		curl_easy_cleanup(L.wgor);
+	inf_policy_free(L.pol);
+	inf_rapi_free(&L.rapi);
+	return rc;
+}

@@ -1,0 +1,115 @@
+#include "range.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+/* Parses decimal digits at *p; saturates at UINT64_MAX. Returns the
+ * number of digits read. */
+static size_t digits(const char **p, uint64_t *v)
+{
+	size_t n = 0;
+
+	*v = 0;
+	while (**p >= '0' && **p <= '9') {
+		unsigned d = (unsigned)(**p - '0');
+		*v = *v > (UINT64_MAX - d) / 10 ? UINT64_MAX : *v * 10 + d;
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+static void skip_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+}
+
+static void whole(struct inf_slice *s, uint64_t total)
+{
+	s->status = 200;
+	s->code = NULL;
+	s->start = 0;
+	s->len = total;
+}
+
+static void fail(struct inf_slice *s, int status, const char *code)
+{
+	s->status = status;
+	s->code = code;
+	s->start = s->len = 0;
+}
+
+static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
+{
+	const char *p = r;
+	uint64_t a = 0, b = 0;
+	size_t na, nb;
+
+	skip_ws(&p);
+	if (strncasecmp(p, "bytes", 5))
+		return whole(s, total);
+	p += 5;
+	skip_ws(&p);
+	if (*p++ != '=')
+		return whole(s, total);
+	skip_ws(&p);
+	na = digits(&p, &a);
+	skip_ws(&p);
+	if (*p++ != '-')
+		return whole(s, total);
+	skip_ws(&p);
+	nb = digits(&p, &b);
+	skip_ws(&p);
+	if (*p != '\0' || (na == 0 && nb == 0))
+		return whole(s, total); /* junk or several ranges */
+	if (na == 0) { /* bytes=-n: the last n bytes */
+		if (b == 0 || total == 0)
+			return fail(s, 416, "InvalidRange");
+		s->len = b < total ? b : total;
+		s->start = total - s->len;
+	} else {
+		if (nb > 0 && a > b)
+			return whole(s, total);
+		if (a >= total)
+			return fail(s, 416, "InvalidRange");
+		s->start = a;
+		s->len = (nb == 0 || b >= total - 1 ? total - 1 : b) - a + 1;
+	}
+	s->status = 206;
+	s->code = NULL;
+}
+
+static void part_slice(const char *part, uint64_t total, struct inf_slice *s)
+{
+	const char *p = part;
+	uint64_t n, parts = total == 0 ? 1 : (total + INF_PART_SIZE - 1) / INF_PART_SIZE;
+
+	skip_ws(&p);
+	if (!digits(&p, &n) || (skip_ws(&p), *p != '\0'))
+		return fail(s, 400, "InvalidArgument");
+	s->parts = parts;
+	if (n < 1 || n > parts)
+		return fail(s, 416, "InvalidPartNumber");
+	if (total == 0)
+		return whole(s, total);
+	s->start = (n - 1) * INF_PART_SIZE;
+	s->len = total - s->start < INF_PART_SIZE ? total - s->start : INF_PART_SIZE;
+	s->status = 206;
+	s->code = NULL;
+}
+
+void inf_slice_compute(const char *range, const char *part, uint64_t total,
+		       struct inf_slice *out)
+{
+	memset(out, 0, sizeof *out);
+	out->total = total;
+	if (range && part)
+		return fail(out, 400, "InvalidRequest");
+	if (range)
+		return range_slice(range, total, out);
+	if (part)
+		return part_slice(part, total, out);
+	whole(out, total);
+}

@@ -1,0 +1,33 @@
+/*
+ * Range and partNumber over a transformed object of known length, with
+ * the HTTP semantics S3 itself has (shared docs §4):
+ *   bytes=a-b, bytes=a-, bytes=-n  -> 206 with Content-Range
+ *   a >= length, bytes=-0, empty object -> 416 InvalidRange
+ *   malformed, other units, several ranges -> ignored: 200, whole object
+ *   partNumber=p -> parts of 5 MiB; p outside 1..N -> 416 InvalidPartNumber;
+ *   not a number -> 400 InvalidArgument; an empty object has one empty part
+ *   both Range and partNumber -> 400 InvalidRequest
+ */
+#ifndef INF_RANGE_H
+#define INF_RANGE_H
+
+#include <stdint.h>
+
+#define INF_PART_SIZE 5242880ull
+
+struct inf_slice {
+	int status;         /* 200, 206, 400 or 416 */
+	const char *code;   /* S3 error code for 400/416, else NULL */
+	uint64_t start;     /* first byte sent */
+	uint64_t len;       /* bytes sent */
+	uint64_t total;     /* the transformed object's length */
+	uint64_t parts;     /* part count when partNumber was asked, else 0 */
+};
+
+/* Decides what to send of an object of `total` bytes. `range` is the
+ * Range header or query value and `part` the partNumber, NULL when
+ * absent. */
+void inf_slice_compute(const char *range, const char *part, uint64_t total,
+		       struct inf_slice *out);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * Lambda Runtime API client (shared docs §6): fetch the next invocation,
+ * post its response or error, report an init error. One libcurl handle,
+ * reused (keep-alive). /next has no read timeout: the process is frozen
+ * between events.
+ */
+#ifndef INF_RAPI_H
+#define INF_RAPI_H
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "error.h"
+
+struct inf_invocation {
+	char request_id[128];    /* Lambda-Runtime-Aws-Request-Id */
+	char invocation_id[128]; /* Lambda-Runtime-Invocation-Id, optional */
+	char trace_id[512];      /* Lambda-Runtime-Trace-Id, optional */
+	char function_arn[256];  /* Lambda-Runtime-Invoked-Function-Arn */
+	long long deadline_ms;   /* Lambda-Runtime-Deadline-Ms, 0 if absent */
+	struct inf_buf event;    /* the body */
+};
+
+struct inf_rapi {
+	CURL *curl;
+	char base[300]; /* http://$AWS_LAMBDA_RUNTIME_API/2018-06-01 */
+};
+
+/* Prepares a client for `api` ("host:port"). Returns 0 or -1. */
+int inf_rapi_init(struct inf_rapi *r, const char *api);
+void inf_rapi_free(struct inf_rapi *r);
+
+/* Blocks for the next invocation. Returns 0, or -1 with err set when the
+ * Runtime API cannot be reached or refuses (the process should exit). */
+int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
+		  struct inf_error *err);
+
+/* Posts the invocation's response. Returns the HTTP status (202 on
+ * success), or -1 when the Runtime API cannot be reached. */
+long inf_rapi_response(struct inf_rapi *r, const struct inf_invocation *inv,
+		       const char *body, size_t len);
+
+/* Posts an invocation error {errorMessage, errorType}. Returns the HTTP
+ * status or -1. */
+long inf_rapi_error(struct inf_rapi *r, const struct inf_invocation *inv,
+		    const char *type, const char *message);
+
+/* Posts an init error; the caller exits afterwards. */
+long inf_rapi_init_error(struct inf_rapi *r, const char *type,
+			 const char *message);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * WriteGetObjectResponse: the only way a GET's answer reaches the caller
+ * of an Object Lambda Access Point. POSTs to
+ * https://{route}.s3-object-lambda.{region}.amazonaws.com/WriteGetObjectResponse
+ * (or $INFLIGHT_WGOR_ENDPOINT for local tests), signed with SigV4 for the
+ * service "s3-object-lambda" by libcurl, UNSIGNED-PAYLOAD, the session
+ * token header, the route and token headers, a declared Content-Length and
+ * the body streamed from a spool. Works around libcurl 7.88's SigV4 bugs
+ * (shared docs §7): x-amz-content-sha256 and the token are added by hand,
+ * no removal headers, and of two header names where one is a prefix of the
+ * other only the shorter is sent.
+ */
+#ifndef INF_WGOR_H
+#define INF_WGOR_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "event.h"
+#include "spool.h"
+
+#define INF_WGOR_MAX_HEADERS 48
+
+struct inf_wgor {
+	const char *route;
+	const char *token;
+	int status;                /* x-amz-fwd-status */
+	const char *error_code;    /* x-amz-fwd-error-code, or NULL */
+	const char *error_message; /* x-amz-fwd-error-message, or NULL */
+	/* headers for the caller: full names as sent to WGOR
+	 * ("x-amz-fwd-header-Content-Type", "x-amz-meta-store") */
+	struct inf_header headers[INF_WGOR_MAX_HEADERS];
+	size_t nheaders;
+	struct inf_spool *body; /* NULL for no body */
+	uint64_t off, len;      /* the slice of the body to send */
+};
+
+/* Adds a header to send (copied); values that cannot be signed (control
+ * characters, non-ASCII) are skipped. Returns 0 or -1 when full. */
+int inf_wgor_add_header(struct inf_wgor *w, const char *name, const char *value);
+void inf_wgor_clear(struct inf_wgor *w);
+
+/* Sends it, retrying 5xx and transport failures while `deadline_ms`
+ * (epoch ms, 0 = none) allows. `curl` is a reusable handle. Returns 0 on
+ * 200, or -1 with err set (the body is never completed on a failure). */
+int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
+		  struct inf_error *err);
+
+#endif

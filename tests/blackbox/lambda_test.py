@@ -1,0 +1,444 @@
+#!/usr/bin/python3
+"""Black-box tests of the runtime as an S3 Object Lambda function.
+
+Everything runs on 127.0.0.1: the runtime is started by a Runtime API test
+server (tests/servers/runtime_api.py); objects come from s3rver through
+presigned URLs made by boto3, or from tests/servers/object_server.py for
+faults; answers go to a WriteGetObjectResponse sink that checks every
+signature with botocore (tests/servers/wgor_sink.py).
+
+usage: lambda_test.py BUILD_DIR   (prints ok/FAIL lines and "N passed, M failed")
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from botocore.config import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+RUNTIME = os.path.join(BUILD, "bin", "runtime")
+PRODUCER = os.path.join(BUILD, "bin", "producer")
+PLUGINS = os.path.join(BUILD, "plugins")
+SERVERS = os.path.join(ROOT, "tests", "servers")
+BIG = os.environ.get("LAMBDA_BIG", "1G")
+SOAK = int(os.environ.get("LAMBDA_SOAK", "1000"))
+SAN = os.environ.get("INFLIGHT_SAN") == "1"
+
+CREDS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
+         "AWS_SESSION_TOKEN": "SESSIONTOKENSECRET", "AWS_REGION": "us-east-1"}
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok - " + name)
+    else:
+        failed += 1
+        print("FAIL - %s: %s" % (name, str(detail)[:600]))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_file(path, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Env:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="inflight-lambda-")
+        self.procs = []
+        self.s3dir = os.path.join(self.tmp, "s3")
+        self.s3port = free_port()
+        subprocess.run([os.path.join(SERVERS, "s3rver.sh"), "start", self.s3dir, str(self.s3port),
+                        "store-events"], check=True, stdout=subprocess.DEVNULL)
+        self.s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % self.s3port,
+                               aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER",
+                               region_name="us-east-1",
+                               config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
+        self.objdir = os.path.join(self.tmp, "objects")
+        os.makedirs(self.objdir)
+        self.objport = self.start([SERVERS + "/object_server.py", "--root", self.objdir], "obj")
+        self.policy = os.path.join(self.tmp, "policies")
+        os.makedirs(self.policy)
+        shutil.copy(os.path.join(ROOT, "policies", "store-events.cfg"), self.policy)
+        with open(os.path.join(self.policy, "test.cfg"), "w") as f:
+            f.write('''access_points = (
+  { name = "lenient"; format = "ndjson"; on_error = "drop_record"; prefixes = [ "store_events/" ];
+    chain = ( { plugin = "drop_fields"; paths = [ "price", "discount" ]; } ); },
+  { name = "strict"; format = "ndjson"; error_status = 503; prefixes = [ "store_events/" ];
+    chain = ( { plugin = "drop_fields"; paths = [ "price", "discount" ]; } ); }
+);
+''')
+        self.sinks = {}
+
+    def start(self, cmd, name, extra_env=None):
+        pf = os.path.join(self.tmp, name + ".port")
+        env = dict(os.environ, **CREDS, **(extra_env or {}))
+        p = subprocess.Popen(["/usr/bin/python3"] + cmd + ["--port-file", pf], env=env)
+        self.procs.append(p)
+        if not wait_file(pf):
+            raise RuntimeError(name + " did not start")
+        return int(open(pf).read())
+
+    def sink(self, mode="ok", fail_times=1000000):
+        key = (mode, fail_times)
+        if key not in self.sinks:
+            name = "sink-%s-%d" % (mode, len(self.sinks))
+            log = os.path.join(self.tmp, name + ".log")
+            port = self.start([SERVERS + "/wgor_sink.py", "--log", log, "--bodies",
+                               os.path.join(self.tmp, name + "-bodies"), "--mode", mode,
+                               "--fail-times", str(fail_times)], name)
+            self.sinks[key] = (port, log)
+        return self.sinks[key]
+
+    def put(self, key, body):
+        self.s3.put_object(Bucket="store-events", Key=key, Body=body)
+
+    def presign(self, op, **params):
+        params.setdefault("Bucket", "store-events")
+        return self.s3.generate_presigned_url(op, Params=params, ExpiresIn=3600)
+
+    def close(self):
+        for p in self.procs:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        subprocess.run([os.path.join(SERVERS, "s3rver.sh"), "stop", self.s3dir])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def event(kind, url, token=None, ap="lambda-consumer", key="store_events/x.json", headers=None,
+          query="", payload=None):
+    ctx = {"inputS3Url": url}
+    if kind == "getObjectContext":
+        ctx.update(outputRoute="io-test-001", outputToken=token)
+    conf = {"accessPointArn": "arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/" + ap,
+            "supportingAccessPointArn": "arn:aws:s3:us-east-1:123456789012:accesspoint/supporting"}
+    if payload is not None:
+        conf["payload"] = payload
+    return {"xAmzRequestId": "REQ" + (token or kind), kind: ctx, "configuration": conf,
+            "userRequest": {"url": "https://%s-123456789012.s3-object-lambda.us-east-1.amazonaws.com/%s%s"
+                            % (ap, key, query), "headers": headers or {}},
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDAEX", "accountId": "123456789012"},
+            "protocolVersion": "1.00"}
+
+
+class Run:
+    """One runtime process under the Runtime API test server."""
+
+    def __init__(self, env, events, sink=("ok", 1000000), policy=None, deadline_ms=30000, timeout=120,
+                 extra_env=None):
+        self.env = env
+        port, self.sink_log = env.sink(*sink)
+        d = tempfile.mkdtemp(dir=env.tmp)
+        evfile = os.path.join(d, "events.jsonl")
+        with open(evfile, "w") as f:
+            for e in events:
+                f.write(json.dumps(e) + "\n")
+        self.log = os.path.join(d, "rapi.log")
+        self.stderr = os.path.join(d, "stderr")
+        self.stdout = os.path.join(d, "stdout")
+        start = os.path.getsize(self.sink_log) if os.path.exists(self.sink_log) else 0
+        run_env = dict(os.environ, **CREDS, INFLIGHT_WGOR_ENDPOINT="http://127.0.0.1:%d" % port,
+                       INFLIGHT_POLICY=policy or env.policy, INFLIGHT_PLUGIN_PATH=PLUGINS,
+                       **(extra_env or {}))
+        self.rc = subprocess.run(["/usr/bin/python3", SERVERS + "/runtime_api.py", "--events", evfile,
+                                  "--log", self.log, "--deadline-ms", str(deadline_ms),
+                                  "--timeout", str(timeout), "--child-stdout", self.stdout,
+                                  "--child-stderr", self.stderr, "--", RUNTIME], env=run_env).returncode
+        self.rapi = [json.loads(l) for l in open(self.log)] if os.path.exists(self.log) else []
+        self.wgor = {}
+        if os.path.exists(self.sink_log):
+            with open(self.sink_log) as f:
+                f.seek(start)
+                for line in f:
+                    e = json.loads(line)
+                    self.wgor.setdefault(e["token"], []).append(e)
+        self.err = open(self.stderr).read()
+        self.out = open(self.stdout).read()
+
+    def answer(self, token):
+        """The last WGOR for token, with its body."""
+        e = self.wgor.get(token, [None])[-1]
+        if e:
+            e["body"] = open(e["bodyFile"], "rb").read()
+        return e
+
+    def results(self, kind=None):
+        return [e for e in self.rapi if e["type"] in (kind,) or (kind is None and e["type"] in ("response", "error"))]
+
+
+def redacted(obj_text):
+    d = json.loads(obj_text)
+    d.pop("price", None)
+    d.pop("discount", None)
+    return json.dumps(d)
+
+
+def main():
+    env = Env()
+    try:
+        tests(env)
+    finally:
+        env.close()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def tests(env):
+    # ---- data ----
+    subprocess.run([PRODUCER, "--count", "3", "--seed", "4", "--dir", os.path.join(env.tmp, "bucket"), "--quiet"],
+                   check=True, stdout=subprocess.DEVNULL)
+    keys = []
+    for dp, _, files in os.walk(os.path.join(env.tmp, "bucket")):
+        for fn in files:
+            keys.append(os.path.relpath(os.path.join(dp, fn), os.path.join(env.tmp, "bucket")))
+    keys.sort()
+    doc_key = keys[0]
+    doc = open(os.path.join(env.tmp, "bucket", doc_key)).read()
+    env.put(doc_key, doc.encode())
+    nd = subprocess.run([PRODUCER, "--ndjson", "-", "--count", "200", "--seed", "9", "--quiet"],
+                        check=True, capture_output=True).stdout.decode()
+    lines = nd.splitlines()
+    env.put("store_events/batch.ndjson", nd.encode())
+    env.put("store_events/batch.json", ("[\n" + ",\n".join(lines) + "\n]\n").encode())
+    env.put("private/secret.json", b'{"price": 1}')
+    bad = lines[0] + "\n{\"price\": 1, \n" + lines[1] + "\n"
+    env.put("store_events/bad.ndjson", bad.encode())
+    os.makedirs(os.path.join(env.objdir, "store_events"))
+    with open(os.path.join(env.objdir, "store_events", "obj.json"), "w") as f:
+        f.write(doc)
+    obj = "http://127.0.0.1:%d/" % env.objport
+    want_doc = redacted(doc)
+    want_nd = "".join(redacted(l) + "\n" for l in lines)
+    L = len(want_nd)
+
+    get = lambda token, url, **kw: event("getObjectContext", url, token, **kw)
+    ps = lambda key: env.presign("get_object", Key=key)
+    events = [
+        get("plain", ps(doc_key), key=doc_key),
+        get("ndjson", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson"),
+        get("array", ps("store_events/batch.json"), key="store_events/batch.json"),
+        get("r-ab", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"Range": "bytes=10-109"}),
+        get("r-a", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"range": "bytes=%d-" % (L - 50)}),
+        get("r-n", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"RANGE": "bytes=-30"}),
+        get("r-big-end", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"Range": "bytes=5-99999999999999999999"}),
+        get("r-416", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"Range": "bytes=%d-" % L}),
+        get("r-junk", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", headers={"Range": "bytes=9-2"}),
+        get("r-query", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?Range=bytes%3D0-9"),
+        get("part1", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=1"),
+        get("part2", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=2"),
+        get("both", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=1",
+            headers={"Range": "bytes=0-1"}),
+        get("s3-404", ps("store_events/missing.json"), key="store_events/missing.json"),
+        get("obj-403", obj + "_403/store_events/obj.json", key="store_events/obj.json"),
+        get("obj-500", obj + "_500/store_events/obj.json", key="store_events/obj.json"),
+        get("signed-ok", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Signature=S",
+            key="store_events/obj.json", headers={"X-Amz-Checksum-Mode": "ENABLED"}),
+        get("signed-missing", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode",
+            key="store_events/obj.json"),
+        get("bad-fail", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"),
+        get("bad-drop", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="lenient"),
+        get("half", obj + "_close/store_events/obj.json", key="store_events/obj.json"),
+        get("no-policy", ps(doc_key), key=doc_key, ap="nobody"),
+        get("by-payload", ps(doc_key), key=doc_key, ap="elsewhere", payload='{"policy": "lambda-consumer"}'),
+        get("outside", env.presign("get_object", Key="private/secret.json"), key="private/secret.json"),
+        event("headObjectContext", env.presign("head_object", Key=doc_key), key=doc_key),
+        event("headObjectContext", env.presign("head_object", Key="store_events/nope.json"), key="store_events/nope.json"),
+        event("listObjectsContext", env.presign("list_objects", Bucket="store-events"), key=""),
+        event("listObjectsV2Context", env.presign("list_objects_v2", Bucket="store-events"), key=""),
+        {"getObjectContext": {"outputRoute": "r"}},  # malformed event
+    ]
+    r = Run(env, events)
+    check("runtime served the batch under the Runtime API server", r.rc == 0, r.err[-800:])
+    a = r.answer("plain")
+    check("GET: WGOR signature accepted by botocore", a and a["signature"] == "ok", a)
+    check("GET: body has no price or discount", a and a["body"].decode() == want_doc, a and a["body"][:300])
+    check("GET: status 200 and Content-Length declared", a and a["status"] == 200 and a["contentLength"] == str(len(want_doc)), a)
+    check("GET: Content-Type forwarded, ETag and source Content-Length not",
+          a and a["headers"].get("x-amz-fwd-header-Content-Type") and
+          not any("etag" in k.lower() or "content-length" in k.lower() for k in a["headers"]), a and a["headers"])
+    resp = [e for e in r.rapi if e["type"] == "response"]
+    check("GET: invocation ends with /response and the invocation id echoed",
+          resp and resp[0]["status"] == 202 and resp[0]["invocationId"] == "inv-" + resp[0]["id"], resp[:1])
+    a = r.answer("ndjson")
+    check("GET NDJSON object", a and a["body"].decode() == want_nd, a and a["body"][:200])
+    a = r.answer("array")
+    arr = a and json.loads(a["body"])
+    check("GET array object: parses, 200 records, no price", arr and len(arr) == 200 and
+          all("price" not in x and "discount" not in x for x in arr), a and a["body"][:200])
+    for tok, start, length in (("r-ab", 10, 100), ("r-a", L - 50, 50), ("r-n", L - 30, 30), ("r-big-end", 5, L - 5),
+                               ("r-query", 0, 10)):
+        a = r.answer(tok)
+        check("Range %s: 206 with the right bytes and Content-Range" % tok,
+              a and a["status"] == 206 and a["body"].decode() == want_nd[start:start + length] and
+              a["headers"].get("x-amz-fwd-header-Content-Range") == "bytes %d-%d/%d" % (start, start + length - 1, L),
+              a and (a["status"], a["headers"], len(a["body"])))
+    a = r.answer("r-416")
+    check("Range past the end: 416 InvalidRange, no body", a and a["status"] == 416 and
+          a["errorCode"] == "InvalidRange" and a["bodyLen"] == 0, a)
+    a = r.answer("r-junk")
+    check("malformed Range ignored: 200 whole object", a and a["status"] == 200 and a["bodyLen"] == L, a)
+    a = r.answer("part1")
+    check("partNumber=1: 206, parts count 1", a and a["status"] == 206 and a["bodyLen"] == L and
+          a["headers"].get("x-amz-fwd-header-x-amz-mp-parts-count") == "1", a)
+    a = r.answer("part2")
+    check("partNumber beyond the parts: 416 InvalidPartNumber", a and a["status"] == 416 and a["errorCode"] == "InvalidPartNumber", a)
+    a = r.answer("both")
+    check("Range and partNumber together: 400 InvalidRequest", a and a["status"] == 400 and a["errorCode"] == "InvalidRequest", a)
+    a = r.answer("s3-404")
+    check("404 from S3 forwarded as NoSuchKey", a and a["status"] == 404 and a["errorCode"] == "NoSuchKey" and a["bodyLen"] == 0, a)
+    a = r.answer("obj-403")
+    check("403 from the source forwarded as AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)
+    a = r.answer("obj-500")
+    check("500 without XML forwarded as InternalError", a and a["status"] == 500 and a["errorCode"] == "InternalError", a)
+    a = r.answer("signed-ok")
+    check("signed headers of the presigned URL replayed", a and a["status"] == 200 and a["body"].decode() == want_doc, a)
+    a = r.answer("signed-missing")
+    check("a signed header the caller did not send: S3's 403 forwarded", a and a["status"] == 403 and
+          a["errorCode"] == "SignatureDoesNotMatch", a)
+    a = r.answer("bad-fail")
+    check("malformed record, on_error fail: the policy's 503, InvalidObjectFormat, no body",
+          a and a["status"] == 503 and a["errorCode"] == "InvalidObjectFormat" and a["bodyLen"] == 0, a)
+    a = r.answer("bad-drop")
+    check("malformed record, on_error drop_record: the other records",
+          a and a["status"] == 200 and a["body"].decode() == redacted(lines[0]) + "\n" + redacted(lines[1]) + "\n", a)
+    a = r.answer("half")
+    check("source closing half-way: an error status, never a 200 with a partial body",
+          a and a["status"] >= 500 and a["bodyLen"] == 0, a)
+    a = r.answer("no-policy")
+    check("access point without a policy: 403 AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)
+    a = r.answer("by-payload")
+    check("the payload names the policy", a and a["status"] == 200 and a["body"].decode() == want_doc, a)
+    a = r.answer("outside")
+    check("key outside the prefixes: 403 AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)
+    bodies = [e["body"] for e in r.rapi if e["type"] == "response" and isinstance(e.get("body"), dict)]
+    heads = [b for b in bodies if "headers" in b or ("statusCode" in b and "listResultXml" not in b)]
+    check("HEAD: 200 with the view's Content-Length", any(b.get("statusCode") == 200 and
+          b.get("headers", {}).get("Content-Length") == len(want_doc) for b in heads), heads)
+    check("HEAD: Content-Type reported", any(b.get("headers", {}).get("Content-Type") for b in heads), heads)
+    check("HEAD on a missing key: 404 NoSuchKey", any(b.get("statusCode") == 404 and
+          b.get("errorCode") == "NoSuchKey" for b in heads), heads)
+    lists = [b["listResultXml"] for b in bodies if "listResultXml" in b]
+    check("LIST v1 and v2 answered", len(lists) == 2, bodies)
+    check("LIST leaves out keys outside the prefixes", lists and all("private/secret.json" not in x and
+          "store_events/batch.ndjson" in x for x in lists), lists)
+    v2 = [x for x in lists if "<KeyCount>" in x]
+    check("LIST v2 KeyCount counts what is shown", v2 and "<KeyCount>%d</KeyCount>" % v2[0].count("<Contents>") in v2[0], v2)
+    errs = [e for e in r.rapi if e["type"] == "error"]
+    check("malformed event: /error with errorMessage and errorType",
+          errs and errs[0]["body"].get("errorType") == "InvalidEvent" and "inputS3Url" in errs[0]["body"].get("errorMessage", "")
+          and errs[0]["contentType"] == "application/vnd.aws.lambda.error+json", errs)
+    logs = [json.loads(l) for l in r.err.splitlines() if l.startswith("{")]
+    check("one JSON log line per invocation", len([l for l in logs if "op" in l]) == len(events), len(logs))
+    check("log lines carry request id, access point, records and bytes",
+          all(k in logs[0] for k in ("requestId", "accessPoint", "recordsIn", "recordsOut", "recordsDropped",
+                                      "bytesIn", "bytesOut", "durationMs", "outcome")), logs[:1])
+    emf = [json.loads(l) for l in r.out.splitlines() if l.strip()]
+    check("EMF metrics on stdout, one per invocation", len(emf) == len(events) and
+          all("_aws" in m and "CloudWatchMetrics" in m["_aws"] for m in emf), r.out[:300])
+    leaked = [s for s in ("X-Amz-Signature", "SESSIONTOKENSECRET", "S3RVER") if s in r.err + r.out]
+    check("no presigned URL, token or key in logs or metrics", not leaked, leaked)
+
+    # ---- WGOR failures: 500 then recovery; reset; hang ----
+    r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],
+            sink=("500", 3))
+    res = r.results()
+    check("WGOR answering 500: retried, then /error", res and res[0]["type"] == "error" and
+          len(r.wgor.get("w500", [])) == 3, (res, r.wgor.get("w500")))
+    check("the runtime stays up for the next invocation", len(res) == 2 and res[1]["type"] == "response" and
+          r.answer("after")["status"] == 200, res)
+    r = Run(env, [get("reset", ps(doc_key), key=doc_key)], sink=("reset", 0))
+    check("WGOR connection reset: /error", [e["type"] for e in r.results()] == ["error"], r.rapi)
+    r = Run(env, [get("hang", ps(doc_key), key=doc_key)], sink=("hang", 0), deadline_ms=3000)
+    check("WGOR never answering: /error before the deadline, no kill",
+          [e["type"] for e in r.rapi if e["type"] in ("error", "killed")] == ["error"], r.rapi)
+
+    # ---- deadline ----
+    r = Run(env, [get("slow", obj + "_slow/store_events/obj.json", key="store_events/obj.json"),
+                  get("after-slow", ps(doc_key), key=doc_key)], deadline_ms=2500)
+    a = r.answer("slow")
+    check("a source slower than the deadline: the caller gets 503 DeadlineExceeded in time",
+          a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
+          not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi))
+    check("and the next invocation is served", r.answer("after-slow") and r.answer("after-slow")["status"] == 200, r.rapi)
+
+    # ---- init error ----
+    badpol = os.path.join(env.tmp, "bad.cfg")
+    with open(badpol, "w") as f:
+        f.write('access_points = ( { name = "x"; chain = ( { plugin = "no_such_plugin"; } ); } );\n')
+    r = Run(env, [get("init", ps(doc_key), key=doc_key)], policy=badpol, timeout=20)
+    inits = [e for e in r.rapi if e["type"] == "init_error"]
+    check("a policy that fails to load: /init/error, then exit", inits and
+          inits[0]["errorType"] == "Runtime.InitError" and any(e["type"] == "exit" and e["code"] == 3 for e in r.rapi), r.rapi)
+    check("the init error names the problem in the log", "no_such_plugin" in r.err, r.err[-300:])
+
+    # ---- 1 GB object with bounded memory ----
+    if BIG != "0":
+        big = os.path.join(env.objdir, "store_events", "big.ndjson")
+        subprocess.run([PRODUCER, "--ndjson", big, "--size", BIG, "--seed", "3", "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        size = os.path.getsize(big)
+        r = Run(env, [get("big", obj + "store_events/big.ndjson", key="store_events/big.ndjson")], timeout=600)
+        a = r.wgor.get("big", [None])[-1]
+        resp = [e for e in r.rapi if e["type"] == "response"]
+        hwm = resp and resp[0].get("hwm_kb")
+        check("%s object: streamed and answered (200, complete body)" % BIG,
+              a and a["status"] == 200 and a["complete"] and a["bodyLen"] > size * 0.8, a)
+        if SAN:
+            check("peak memory check skipped under sanitizers", True)
+        else:
+            check("%s object: peak RSS %s KiB under 64 MiB" % (BIG, hwm), hwm and hwm < 65536, hwm)
+        os.unlink(big)
+        if a:
+            os.unlink(a["bodyFile"])
+
+    # ---- many invocations in one process: no growth ----
+    n = SOAK if not SAN else min(SOAK, 200)
+    evs = []
+    for i in range(n):
+        m = i % 4
+        if m == 0:
+            evs.append(get("soak%d" % i, ps(doc_key), key=doc_key))
+        elif m == 1:
+            evs.append(get("soak%d" % i, ps("store_events/missing.json"), key="store_events/missing.json"))
+        elif m == 2:
+            evs.append(get("soak%d" % i, ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"))
+        else:
+            evs.append(event("headObjectContext", env.presign("head_object", Key=doc_key), key=doc_key))
+    r = Run(env, evs, timeout=900)
+    nexts = [e for e in r.rapi if e["type"] == "next"]
+    done = [e for e in r.rapi if e["type"] in ("response", "error")]
+    check("%d invocations in one process, all answered" % n, len(done) == n and
+          not any(e["type"] == "killed" for e in r.rapi), (len(done), r.rapi[-3:]))
+    if len(nexts) >= n and n >= 200:
+        first, last = nexts[n // 10], nexts[-1]
+        check("resident memory flat from invocation %d to %d (%s -> %s KiB)" % (n // 10, n, first["rss_kb"], last["rss_kb"]),
+              last["rss_kb"] - first["rss_kb"] <= 1024, (first, last))
+        check("open descriptors flat (%s -> %s)" % (first["fds"], last["fds"]), last["fds"] <= first["fds"], (first, last))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""A Lambda Runtime API for tests (shared docs §6), on 127.0.0.1 only.
+
+Starts the runtime given after `--` with AWS_LAMBDA_RUNTIME_API pointing
+here and feeds it the events of --events (one JSON per line: an event, or
+{"event": {...}, "deadlineMs": N}). It behaves like Lambda: /next blocks
+and carries the request id, the epoch-ms deadline, the function ARN, the
+trace id and an invocation id; /response answers 202, 400 for an unknown
+id, 403 for a second answer to the same id, 413 above 6 MB; /error and
+/init/error answer 202. An invocation still open at its deadline (plus a
+grace of --grace-ms) gets the runtime killed, as Lambda does, and the next
+event starts a new one. Every answer, kill and exit goes to --log as a JSON
+line; at each /next the runtime's resident memory and open descriptors are
+logged too. Exits when every event is answered, when the runtime exits on
+its own with nothing left to feed, or after --timeout seconds (status 1).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import http.server
+import socketserver
+
+LIMIT = 6291556
+
+
+class State:
+    def __init__(self, events, log, deadline_ms, grace_ms):
+        self.lock = threading.Condition()
+        self.pending = list(events)
+        self.open = {}       # request id -> deadline (epoch ms)
+        self.answered = set()
+        self.known = set()
+        self.done = 0
+        self.total = len(events)
+        self.log_path = log
+        self.deadline_ms = deadline_ms
+        self.grace_ms = grace_ms
+        self.child = None
+        self.stop = False
+
+    def log(self, entry):
+        entry.setdefault("t", int(time.time() * 1000))
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+
+def proc_stats(pid):
+    """Resident memory, its peak (KiB) and open descriptors of pid."""
+    rss = hwm = fds = None
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+        fds = len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        pass
+    return rss, hwm, fds
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    st = None
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        try:
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the runtime was stopped while waiting
+
+    def do_GET(self):
+        st = self.st
+        if self.path != "/2018-06-01/runtime/invocation/next":
+            return self.reply(404, b'{"errorType":"NotFound"}')
+        with st.lock:
+            while not st.pending and not st.stop:
+                st.lock.wait(0.5)
+            if st.stop:
+                return self.reply(500, b'{"errorType":"ShuttingDown"}')
+            item = st.pending.pop(0)
+            rid = str(uuid.uuid4())
+            deadline = int(time.time() * 1000) + item.get("deadlineMs", st.deadline_ms)
+            st.open[rid] = deadline
+            st.known.add(rid)
+        pid = st.child.pid if st.child else None
+        rss, hwm, fds = proc_stats(pid) if pid else (None, None, None)
+        st.log({"type": "next", "id": rid, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
+        body = json.dumps(item["event"]).encode()
+        self.reply(200, body, [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", rid),
+            ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+            ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:inflight"),
+            ("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+            ("Lambda-Runtime-Invocation-Id", "inv-" + rid),
+        ])
+
+    def do_POST(self):
+        st = self.st
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n) if n else b""
+        parts = self.path.split("/")
+        if self.path == "/2018-06-01/runtime/init/error":
+            st.log({"type": "init_error", "errorType": self.headers.get("Lambda-Runtime-Function-Error-Type"),
+                    "body": body.decode("utf-8", "replace")})
+            return self.reply(202, b'{"status":"OK"}')
+        if len(parts) != 6 or parts[3] != "invocation" or parts[5] not in ("response", "error"):
+            return self.reply(404, b'{"errorType":"NotFound"}')
+        rid, kind = parts[4], parts[5]
+        with st.lock:
+            if rid not in st.known:
+                status = 400
+            elif rid in st.answered:
+                status = 403
+            elif kind == "response" and n > LIMIT:
+                status = 413
+            else:
+                status = 202
+                st.answered.add(rid)
+                st.open.pop(rid, None)
+                st.done += 1
+                st.lock.notify_all()
+        rss, hwm, fds = proc_stats(st.child.pid) if st.child else (None, None, None)
+        entry = {"type": kind, "id": rid, "status": status, "hwm_kb": hwm,
+                 "invocationId": self.headers.get("Lambda-Runtime-Invocation-Id"),
+                 "contentType": self.headers.get("Content-Type")}
+        if kind == "error":
+            entry["errorType"] = self.headers.get("Lambda-Runtime-Function-Error-Type")
+        try:
+            entry["body"] = json.loads(body) if n <= LIMIT else "(%d bytes)" % n
+        except ValueError:
+            entry["body"] = body.decode("utf-8", "replace")
+        st.log(entry)
+        if status == 202:
+            return self.reply(202, b'{"status":"OK"}')
+        names = {400: "InvalidRequestID", 403: "InvalidStateTransition", 413: "RequestEntityTooLarge"}
+        self.reply(status, json.dumps({"errorType": names[status]}).encode())
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def load_events(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                v = json.loads(line)
+                out.append(v if "event" in v else {"event": v})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--deadline-ms", type=int, default=30000)
+    ap.add_argument("--grace-ms", type=int, default=300)
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--child-stdout", default=os.devnull)
+    ap.add_argument("--child-stderr", default=os.devnull)
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
+    st = State(load_events(a.events), a.log, a.deadline_ms, a.grace_ms)
+    Handler.st = st
+    srv = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % srv.server_address[1])
+    out = open(a.child_stdout, "ab")
+    err = open(a.child_stderr, "ab")
+
+    def start():
+        st.child = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+
+    start()
+    end = time.time() + a.timeout
+    status = 0
+    while True:
+        time.sleep(0.02)
+        now_ms = int(time.time() * 1000)
+        with st.lock:
+            overdue = [r for r, d in st.open.items() if now_ms > d + st.grace_ms]
+            finished = st.done >= st.total
+        if overdue:
+            st.child.kill()
+            st.child.wait()
+            with st.lock:
+                for r in overdue:
+                    st.open.pop(r, None)
+                    st.answered.add(r)
+                    st.done += 1
+            for r in overdue:
+                st.log({"type": "killed", "id": r, "reason": "deadline"})
+            with st.lock:
+                finished = st.done >= st.total
+            if not finished:
+                start()
+            continue
+        if finished:
+            break
+        code = st.child.poll()
+        if code is not None:
+            with st.lock:
+                open_ids = list(st.open)
+            st.log({"type": "exit", "code": code, "open": open_ids, "left": len(st.pending)})
+            break
+        if time.time() > end:
+            st.log({"type": "timeout"})
+            status = 1
+            break
+    with st.lock:
+        st.stop = True
+        st.lock.notify_all()
+    if st.child.poll() is None:
+        st.child.terminate()
+        try:
+            st.child.wait(5)
+        except subprocess.TimeoutExpired:
+            st.child.kill()
+            st.child.wait()
+        st.log({"type": "exit", "code": st.child.returncode, "by": "server"})
+    srv.shutdown()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
