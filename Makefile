@@ -34,7 +34,7 @@ CHECK_SRC   := $(wildcard tests/check_*.c)
 CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 LIBCORE     := $(BUILD)/lib/libinflight.a
 
-.PHONY: all deps demo test check blackbox asan install lint clean
+.PHONY: all deps demo test check blackbox asan install lint clean bench package
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
@@ -96,6 +96,14 @@ install: all
 
 lint:
 	@tools/lint.sh
+
+# Throughput and memory beside the tools users would otherwise pick.
+bench: all
+	@tools/bench/run.sh $(BUILD)
+
+# Lambda packages: build/dist/function.zip and build/dist/layer.zip.
+package: all
+	@tools/package.sh $(BUILD)
 
 clean:
 	rm -rf build
