@@ -4,7 +4,8 @@
 # usage: tools/run-checks.sh BUILD_DIR CHECK_BINARY...
 set -u
 build=$1; shift
-export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC="$(pwd)"
+INFLIGHT_TEST_SRC=$(pwd)
+export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC
 passed=0 failed=0 bad=()
 for t in "$@"; do
 	out=$("$t" 2>&1); rc=$?

@@ -401,7 +401,8 @@ def tests(env):
         subprocess.run([PRODUCER, "--ndjson", big, "--size", BIG, "--seed", "3", "--quiet"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         size = os.path.getsize(big)
-        r = Run(env, [get("big", obj + "store_events/big.ndjson", key="store_events/big.ndjson")], timeout=600)
+        r = Run(env, [get("big", obj + "store_events/big.ndjson", key="store_events/big.ndjson")],
+                timeout=600, deadline_ms=300000)
         a = r.wgor.get("big", [None])[-1]
         resp = [e for e in r.rapi if e["type"] == "response"]
         hwm = resp and resp[0].get("hwm_kb")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables are for the tests that source this
 # Shared by the black-box tests: counters, assertions, a temp dir that is
 # removed on exit, and the local object server. Source it after setting
 # nothing; BUILD is the first argument of the test script.
@@ -30,6 +31,11 @@ expect_eq() {
 # expect_contains NAME HAYSTACK NEEDLE
 expect_contains() {
 	if [[ $2 == *"$3"* ]]; then ok "$1"; else not_ok "$1" "[$2] lacks [$3]"; fi
+}
+
+# expect_absent NAME PATH
+expect_absent() {
+	if [ -e "$2" ]; then not_ok "$1" "$2 exists"; else ok "$1"; fi
 }
 
 # expect_files_eq NAME GOT WANT

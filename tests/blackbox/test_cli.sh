@@ -29,7 +29,7 @@ run "${F[@]}" "$T/in.ndjson" -o "$T/out.ndjson"
 expect_eq "-o writes the file" "$(head -n 1 "$T/out.ndjson" | tr -d '\r')" '{"request_id": "r1", "qty": 2}'
 printf '{"a": 1}\n{"a": \n' >"$T/trunc.ndjson"
 run "${F[@]}" "$T/trunc.ndjson" -o "$T/never.ndjson"
-expect_eq "failed -o leaves no file" "$(ls "$T" | grep -c never || true)" 0
+expect_absent "failed -o leaves no file" "$T/never.ndjson"
 
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"

@@ -58,38 +58,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if code:
             body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>"
                     % (code, message)).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up first (hang mode, timeouts)
 
-    def read_body(self):
-        """Returns (bytes, complete)."""
+    def read_body(self, out):
+        """Copies the body into the file `out`; returns (length, complete)."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = b""
+            total = 0
             while True:
                 line = self.rfile.readline()
                 if not line:
-                    return out, False
+                    return total, False
                 size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     self.rfile.readline()
-                    return out, True
+                    return total, True
                 chunk = self.rfile.read(size + 2)
+                out.write(chunk[:size])
+                total += min(len(chunk), size)
                 if len(chunk) < size + 2:
-                    return out + chunk[:size], False
-                out += chunk[:size]
+                    return total, False
         n = int(self.headers.get("Content-Length", "0"))
-        data = b""
-        while len(data) < n:
+        total = 0
+        while total < n:
             try:
-                chunk = self.rfile.read(min(1 << 20, n - len(data)))
+                chunk = self.rfile.read(min(1 << 20, n - total))
             except (ConnectionError, socket.timeout):
                 break
             if not chunk:
                 break
-            data += chunk
-        return data, len(data) == n
+            out.write(chunk)
+            total += len(chunk)
+        return total, total == n
 
     def verify(self, path):
         """Returns None when the request is right, else (status, code, why)."""
@@ -146,32 +151,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with LOCK:
             self.cfg.seen += 1
             n = self.cfg.seen
+        token = self.headers.get("x-amz-request-token", "none")
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in token)[:80]
+        body_file = os.path.join(self.cfg.bodies, "%d-%s.body" % (n, safe))
         if mode == "reset" and not problem:
+            open(body_file, "wb").close()
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
-            self.record(n, problem, b"", False, "reset")
+            self.record(n, token, problem, body_file, 0, False, "reset")
             return
-        body, complete = self.read_body()
+        with open(body_file, "wb") as out:
+            length, complete = self.read_body(out)
         if mode == "hang" and not problem:
-            self.record(n, problem, body, complete, "hang")
+            self.record(n, token, problem, body_file, length, complete, "hang")
             time.sleep(120)
             return
         if mode == "500" and not problem and n <= self.cfg.fail_times:
-            self.record(n, problem, body, complete, "500")
+            self.record(n, token, problem, body_file, length, complete, "500")
             self.answer(500, "InternalError", "test failure")
             return
-        self.record(n, problem, body, complete, "ok" if not problem else "refused")
+        self.record(n, token, problem, body_file, length, complete, "ok" if not problem else "refused")
         if problem:
             self.answer(problem[0], problem[1], problem[2].split("\n")[0])
         else:
             self.answer(200)
 
-    def record(self, n, problem, body, complete, answer):
-        token = self.headers.get("x-amz-request-token", "none")
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in token)[:80]
-        body_file = os.path.join(self.cfg.bodies, "%d-%s.body" % (n, safe))
-        with open(body_file, "wb") as f:
-            f.write(body)
+    def record(self, n, token, problem, body_file, length, complete, answer):
         fwd = {k: v for k, v in self.headers.items()
                if k.lower().startswith("x-amz-fwd-header-") or k.lower().startswith("x-amz-meta-")}
         entry = {
@@ -183,7 +188,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "errorMessage": self.headers.get("x-amz-fwd-error-message"),
             "headers": fwd,
             "contentLength": self.headers.get("Content-Length"),
-            "bodyLen": len(body),
+            "bodyLen": length,
             "bodyFile": body_file,
             "complete": complete,
             "signature": "ok" if not problem else "refused: %s %s" % (problem[1], problem[2]),
