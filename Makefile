@@ -8,7 +8,7 @@ SAN     ?=
 
 DEBIAN_PKGS := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
 	libssl-dev check libconfig-dev python3 python3-botocore python3-boto3 curl \
-	zip unzip time valgrind faketime
+	zip unzip time valgrind faketime cppcheck shellcheck
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
@@ -73,7 +73,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh $(BUILD)
 
-check: all $(CHECKS)
+include tests/fixtures.mk
+
+check: all $(CHECKS) $(FIXTURE_PLUGINS)
 	@tools/run-checks.sh $(BUILD) $(CHECKS)
 
 blackbox: all

@@ -327,10 +327,12 @@ const char *inf_url_query(const char *url, const char *name, char *buf,
 
 void inf_url_redact(const char *url, char *buf, size_t buflen)
 {
-	const char *q = strchr(url, '?'), *s = strstr(url, "://"), *at;
+	const char *q = strchr(url, '?'), *s, *at;
 	size_t n = q ? (size_t)(q - url) : strlen(url);
 
-	/* user:password@ in the authority goes too */
+	/* user:password@ in the authority goes too; a "://" in the query is
+	 * no scheme */
+	s = memmem(url, n, "://", 3);
 	at = s ? memchr(s + 3, '@', n - (size_t)(s + 3 - url)) : NULL;
 	if (at && !memchr(s + 3, '/', (size_t)(at - s - 3)))
 		snprintf(buf, buflen, "%.*s<redacted>@%.*s%s", (int)(s + 3 - url), url,

@@ -1,0 +1,451 @@
+/*
+ * Chains end to end (core/chain.c over core/frame.c and core/record.c):
+ * a policy is loaded with the real loader and inf_transform runs objects
+ * through it. Outputs are compared byte for byte: what the chain does
+ * not touch must come out exactly as it went in.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "testutil.h"
+
+static char *tmp;
+static char dirs[2 * PATH_MAX];
+static struct inf_policy *pol;
+static struct inf_policy_errors errs;
+static struct inf_buf out;
+static struct inf_error err;
+static struct inf_stats st;
+
+static void setup(void)
+{
+	tmp = tu_tmpdir();
+	ck_assert_ptr_nonnull(tmp);
+	tu_plugin_dirs(dirs, sizeof dirs);
+	pol = NULL;
+	memset(&errs, 0, sizeof errs);
+	memset(&out, 0, sizeof out);
+	memset(&err, 0, sizeof err);
+	memset(&st, 0, sizeof st);
+}
+
+static void teardown(void)
+{
+	inf_buf_free(&out);
+	inf_policy_free(pol);
+	pol = NULL;
+	inf_policy_errors_free(&errs);
+	tu_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* Loads policy text (written to tmp/p.cfg); returns access point `name`. */
+static const struct inf_access_point *policy(const char *text, const char *name)
+{
+	char path[PATH_MAX];
+	const struct inf_access_point *ap;
+
+	inf_policy_free(pol);
+	pol = NULL;
+	ck_assert_int_eq(tu_write(tmp, "p.cfg", text, strlen(text), path, sizeof path), 0);
+	ck_assert_msg(inf_policy_load(path, dirs, &pol, &errs) == 0, "%s", tu_errs_text(&errs));
+	ap = inf_policy_find(pol, name);
+	ck_assert_ptr_nonnull(ap);
+	return ap;
+}
+
+static const struct inf_access_point *store_events(void)
+{
+	char path[PATH_MAX];
+	const struct inf_access_point *ap;
+
+	snprintf(path, sizeof path, "%s/policies/store-events.cfg", tu_src());
+	ck_assert_msg(inf_policy_load(path, dirs, &pol, &errs) == 0, "%s", tu_errs_text(&errs));
+	ap = inf_policy_find(pol, "lambda-consumer");
+	ck_assert_ptr_nonnull(ap);
+	return ap;
+}
+
+/* Runs `ap` over `in` fed `chunk` bytes at a time; output in `out`. */
+static int run(const struct inf_access_point *ap, const struct inf_request *req,
+	       const char *in, size_t chunk)
+{
+	inf_buf_reset(&out);
+	return tu_transform(ap, req, in, strlen(in), chunk, &out, &err, &st);
+}
+
+/* Runs and expects success with exactly `want`, whatever the chunking. */
+static void expect(const struct inf_access_point *ap, const char *in, const char *want)
+{
+	static const size_t chunks[] = { 0, 1, 2, 7, 64 };
+
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		ck_assert_msg(run(ap, NULL, in, chunks[i]) == 0, "chunk %zu: %s", chunks[i], err.msg);
+		ck_assert_msg(out.len == strlen(want) && memcmp(out.data, want, out.len) == 0,
+			      "chunk %zu:\n got: %s\nwant: %s", chunks[i], out.data, want);
+		ck_assert_uint_eq(st.bytes_in, strlen(in));
+		ck_assert_uint_eq(st.bytes_out, strlen(want));
+	}
+}
+
+/* One access point "t" with the given settings and steps. */
+#define AP(settings, steps) \
+	"access_points = ( { name = \"t\"; " settings " chain = ( " steps " ); } );\n"
+#define DROP(p) "{ plugin = \"drop_fields\"; paths = [ " p " ]; }"
+#define KEEP(p) "{ plugin = \"keep_fields\"; paths = [ " p " ]; }"
+#define BOOM "{ plugin = \"boom\"; }"
+
+/* ---- store-events.cfg ---- */
+
+START_TEST(test_store_events_ndjson)
+{
+	static const char in[] =
+		"{\"id\":1,\"price\":9.5,\"sku\":\"a\"}\n"
+		"{\"discount\":0.1,\"id\":2, \"price\" : 3 }\r\n"
+		"\n"
+		"{\"id\":3,\"nested\":{\"price\":1},\"prices\":[1]}\n"
+		"  {\"price\":1}\t\n"
+		"{\"id\":5,\"price\":null}";
+	static const char want[] =
+		"{\"id\":1,\"sku\":\"a\"}\n"
+		"{\"id\":2 }\r\n"
+		"\n"
+		"{\"id\":3,\"nested\":{\"price\":1},\"prices\":[1]}\n"
+		"  {}\t\n"
+		"{\"id\":5}";
+	const struct inf_access_point *ap = store_events();
+
+	expect(ap, in, want);
+	ck_assert_uint_eq(st.records_in, 5);
+	ck_assert_uint_eq(st.records_out, 5);
+	ck_assert_uint_eq(st.records_dropped, 0);
+	ck_assert_uint_eq(st.records_failed, 0);
+}
+END_TEST
+
+START_TEST(test_store_events_array)
+{
+	static const char in[] =
+		"[\n  {\"id\":1,\"price\":2},\n  {\"discount\":3,\"id\":2} ,{\"id\":3, \"x\": [\"price\"]}\n]\n";
+	static const char want[] =
+		"[\n  {\"id\":1},\n  {\"id\":2} ,{\"id\":3, \"x\": [\"price\"]}\n]\n";
+	const struct inf_access_point *ap = store_events();
+	struct inf_transform *t;
+
+	expect(ap, in, want);
+	ck_assert_uint_eq(st.records_in, 3);
+	ck_assert_uint_eq(st.records_out, 3);
+	t = inf_transform_new(ap, NULL, tu_sink, &out, &err);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(inf_transform_write(t, in, 3), 0);
+	ck_assert_int_eq(inf_transform_format(t), INF_FMT_ARRAY);
+	inf_transform_free(t);
+}
+END_TEST
+
+START_TEST(test_store_events_document)
+{
+	static const char in[] =
+		"\xEF\xBB\xBF{\n"
+		"  \"event\": \"sale\",\n"
+		"  \"price\": 12.50,\n"
+		"  \"lines\": [ {\"sku\": \"a\", \"price\": 1} ],\n"
+		"  \"discount\": { \"pct\": 10 }\n"
+		"}\n";
+	static const char want[] =
+		"{\n"
+		"  \"event\": \"sale\",\n"
+		"  \"lines\": [ {\"sku\": \"a\", \"price\": 1} ]\n"
+		"}\n";
+	const struct inf_access_point *ap = store_events();
+
+	expect(ap, in, want);
+	ck_assert_uint_eq(st.records_in, 1);
+	ck_assert_uint_eq(st.records_out, 1);
+}
+END_TEST
+
+START_TEST(test_untouched_is_identical)
+{
+	static const char in[] =
+		"{ \"a\" : 1.0e3 , \"s\" : \"\\u00e9\\/\" , \"n\":[ ] }\r\n"
+		"[1,2]\n"
+		"\"just a string\"\n"
+		"null\n";
+	const struct inf_access_point *ap = store_events();
+
+	expect(ap, in, in);
+	ck_assert_uint_eq(st.records_in, 4);
+	ck_assert_uint_eq(st.records_out, 4);
+}
+END_TEST
+
+START_TEST(test_empty_object)
+{
+	const struct inf_access_point *ap = store_events();
+
+	expect(ap, "", "");
+	ck_assert_uint_eq(st.records_in, 0);
+	expect(ap, "\n\n", "\n\n");
+	ck_assert_uint_eq(st.records_in, 0);
+}
+END_TEST
+
+/* ---- failures ---- */
+
+START_TEST(test_bad_record_fails)
+{
+	static const char in[] = "{\"a\":1}\n{\"a\":}\n{\"a\":3}\n";
+	const struct inf_access_point *ap = policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t");
+
+	ck_assert_int_eq(run(ap, NULL, in, 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 2): invalid JSON") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(strstr(out.data ? out.data : "", "{\"a\":3}"));
+	ck_assert_uint_eq(st.records_failed, 0);
+
+	/* the line counts blank lines; the record number does not */
+	ck_assert_int_eq(run(ap, NULL, "{}\n\n\n[1,]\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 4)") != NULL, "%s", err.msg);
+}
+END_TEST
+
+START_TEST(test_bad_record_dropped)
+{
+	static const char in[] = "{\"a\":1}\n{\"a\":}\n{\"a\":3,\"price\":1}\n[1,,2]\n";
+	const struct inf_access_point *ap =
+		policy(AP("format = \"ndjson\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
+
+	expect(ap, in, "{\"a\":1}\n{\"a\":3}\n");
+	ck_assert_uint_eq(st.records_in, 4);
+	ck_assert_uint_eq(st.records_out, 2);
+	ck_assert_uint_eq(st.records_failed, 2);
+	ck_assert_uint_eq(st.records_dropped, 0);
+	ck_assert_int_eq(err.kind, INF_FAIL_NONE);
+
+	/* in ndjson framing a whole array line is one record */
+	expect(ap, "[{\"a\":1},{\"a\":tru},{\"a\":2}]\n{}\n", "{}\n");
+	ck_assert_uint_eq(st.records_failed, 1);
+
+	ap = policy(AP("format = \"array\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
+	expect(ap, "[{\"a\":1},{\"a\":tru},{\"a\":2}]", "[{\"a\":1},{\"a\":2}]");
+	ck_assert_uint_eq(st.records_failed, 1);
+	expect(ap, "[{\"a\":tru},{\"a\":2}]", "[{\"a\":2}]");
+}
+END_TEST
+
+START_TEST(test_plugin_error_fails)
+{
+	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
+	const struct inf_access_point *ap = policy(AP("", DROP("\"price\"") ", " BOOM), "t");
+
+	ck_assert_int_eq(run(ap, NULL, in, 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: found boom");
+}
+END_TEST
+
+START_TEST(test_plugin_error_dropped)
+{
+	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
+	const struct inf_access_point *ap =
+		policy(AP("on_error = \"drop_record\";", DROP("\"price\"") ", " BOOM), "t");
+
+	expect(ap, in, "{\"a\":1}\n{\"a\":3}\n");
+	ck_assert_uint_eq(st.records_in, 3);
+	ck_assert_uint_eq(st.records_out, 2);
+	ck_assert_uint_eq(st.records_failed, 1);
+	ck_assert_uint_eq(st.records_dropped, 0);
+}
+END_TEST
+
+START_TEST(test_verdict_drop)
+{
+	const struct inf_access_point *ap = policy(AP("", BOOM), "t");
+
+	expect(ap, "{\"a\":1}\n{\"a\":\"drop\"}\r\n{\"a\":3}\n{\"drop\":1}",
+	       "{\"a\":1}\n{\"a\":3}\n");
+	ck_assert_uint_eq(st.records_in, 4);
+	ck_assert_uint_eq(st.records_out, 2);
+	ck_assert_uint_eq(st.records_dropped, 2);
+	ck_assert_uint_eq(st.records_failed, 0);
+
+	expect(ap, "[{\"a\":1},{\"a\":\"drop\"},{\"a\":3}]", "[{\"a\":1},{\"a\":3}]");
+	ck_assert_uint_eq(st.records_dropped, 1);
+	expect(ap, "[ {\"a\":\"drop\"}, {\"a\":2} ]\n", "[ {\"a\":2} ]\n");
+	expect(ap, "[{\"a\":1}, {\"a\":\"drop\"}]", "[{\"a\":1}]");
+	expect(ap, "[{\"a\":\"drop\"},{\"b\":\"drop\"}]", "[]");
+	ck_assert_uint_eq(st.records_dropped, 2);
+	ck_assert_uint_eq(st.records_out, 0);
+	expect(ap, "{\n\"drop\": true\n}\n", "");
+	ck_assert_uint_eq(st.records_dropped, 1);
+}
+END_TEST
+
+START_TEST(test_two_steps_see_each_other)
+{
+	struct inf_request req = { "ap", "k", "r" };
+	const struct inf_access_point *ap;
+
+	/* boom would fail on "boom" if it saw the record before drop_fields */
+	ap = policy(AP("", DROP("\"price\"") ", " BOOM), "t");
+	expect(ap, "{\"price\":\"boom\",\"a\":1}\n", "{\"a\":1}\n");
+	/* ... and drops a record that the step before made say "drop" */
+	ap = policy(AP("", "{ plugin = \"example_stamp\"; field = \"drop\"; }, " BOOM), "t");
+	expect(ap, "{\"a\":1}\n", "");
+	ck_assert_uint_eq(st.records_dropped, 1);
+
+	/* the stamp would leave "b" alone if it still saw it */
+	ap = policy(AP("", KEEP("\"a\"") ", { plugin = \"example_stamp\"; field = \"b\"; }"), "t");
+	ck_assert_int_eq(run(ap, &req, "{\"a\":1,\"b\":2,\"c\":3}\n", 0), 0);
+	ck_assert_str_eq(out.data, "{\"a\":1,\"b\":\"ap\"}\n");
+
+	/* keep then drop: the second step works on what the first kept */
+	ap = policy(AP("", KEEP("\"a\", \"b\"") ", " DROP("\"b.x\"")), "t");
+	expect(ap, "{\"a\":1,\"b\":{\"x\":1,\"y\":2},\"c\":3}\n", "{\"a\":1,\"b\":{\"y\":2}}\n");
+
+	/* three steps, each on the one before */
+	ap = policy(AP("", "{ plugin = \"example_stamp\"; field = \"s\"; }, "
+			   DROP("\"a\"") ", "
+			   "{ plugin = \"example_stamp\"; field = \"a\"; overwrite = true; }"), "t");
+	ck_assert_int_eq(run(ap, &req, "{\"a\":0}\n", 0), 0);
+	ck_assert_str_eq(out.data, "{\"s\":\"ap\",\"a\":\"ap\"}\n");
+}
+END_TEST
+
+START_TEST(test_max_record_bytes)
+{
+	const struct inf_access_point *ap;
+
+	ap = policy(AP("format = \"ndjson\"; max_record_bytes = 16;", DROP("\"price\"")), "t");
+	expect(ap, "{\"a\":\"01234567\"}\n", "{\"a\":\"01234567\"}\n"); /* 16 bytes */
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"a\":\"012345678\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+	ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes at line 2") != NULL,
+		      "%s", err.msg);
+
+	/* an oversized record fails the object even under drop_record */
+	ap = policy(AP("format = \"ndjson\"; max_record_bytes = 16; on_error = \"drop_record\";",
+		       DROP("\"price\"")), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"a\":\"012345678\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+
+	ap = policy(AP("format = \"document\"; max_record_bytes = 16;", DROP("\"price\"")), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":\"0123456789\"}", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+	ck_assert_msg(strstr(err.msg, "document larger than max_record_bytes") != NULL, "%s", err.msg);
+
+	ap = policy(AP("format = \"array\"; max_record_bytes = 16;", DROP("\"price\"")), "t");
+	expect(ap, "[{\"price\":1},{\"b\":3}]", "[{},{\"b\":3}]");
+	ck_assert_int_eq(run(ap, NULL, "[{\"b\":3},{\"a\":\"0123456789abc\"}]", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+}
+END_TEST
+
+START_TEST(test_max_depth)
+{
+	const struct inf_access_point *ap;
+
+	ap = policy(AP("max_depth = 2;", DROP("\"a.b\"")), "t");
+	expect(ap, "{\"a\":{\"b\":1,\"c\":2}}\n", "{\"a\":{\"c\":2}}\n");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":{\"c\":2}}\n{\"a\":{\"b\":[1]}}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 2): over a limit") != NULL, "%s", err.msg);
+
+	ap = policy(AP("max_depth = 2; on_error = \"drop_record\";", DROP("\"a.b\"")), "t");
+	expect(ap, "{\"a\":{\"b\":1}}\n{\"a\":{\"b\":[1]}}\n[[1]]\n", "{\"a\":{}}\n[[1]]\n");
+	ck_assert_uint_eq(st.records_failed, 1);
+	ck_assert_uint_eq(st.records_out, 2);
+}
+END_TEST
+
+START_TEST(test_stats)
+{
+	static const char in[] =
+		"{\"a\":\"drop\"}\n{\"price\":1,\"b\":2}\n{\"c\":\"boom\"}\n{\"d\":}\n\n{\"e\":5}\n";
+	static const char want[] = "{\"b\":2}\n\n{\"e\":5}\n";
+	const struct inf_access_point *ap =
+		policy(AP("on_error = \"drop_record\";", DROP("\"price\"") ", " BOOM), "t");
+
+	expect(ap, in, want);
+	ck_assert_uint_eq(st.records_in, 5);
+	ck_assert_uint_eq(st.records_out, 2);
+	ck_assert_uint_eq(st.records_dropped, 1);
+	ck_assert_uint_eq(st.records_failed, 2);
+	ck_assert_uint_eq(st.bytes_in, sizeof in - 1);
+	ck_assert_uint_eq(st.bytes_out, sizeof want - 1);
+}
+END_TEST
+
+START_TEST(test_request_context)
+{
+	struct inf_request req = { "lambda-consumer", "store_events/a.json", "RID" };
+	const struct inf_access_point *ap =
+		policy(AP("", "{ plugin = \"example_stamp\"; }"), "t");
+
+	ck_assert_int_eq(run(ap, &req, "{\"a\":1}\n{}\n[]\n{\"_via\":\"x\"}\n", 3), 0);
+	ck_assert_str_eq(out.data,
+			 "{\"a\":1,\"_via\":\"lambda-consumer\"}\n"
+			 "{\"_via\":\"lambda-consumer\"}\n"
+			 "[]\n"
+			 "{\"_via\":\"x\"}\n");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n", 0), 0);
+	ck_assert_str_eq(out.data, "{\"a\":1,\"_via\":\"\"}\n");
+	req.access_point = "needs \"escaping\"\n";
+	ck_assert_int_eq(run(ap, &req, "{}", 0), 0);
+	ck_assert_str_eq(out.data, "{\"_via\":\"needs \\\"escaping\\\"\\n\"}");
+}
+END_TEST
+
+START_TEST(test_framing_errors)
+{
+	const struct inf_access_point *ap =
+		policy(AP("format = \"array\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
+
+	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1},]", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	ck_assert_msg(strstr(err.msg, "trailing comma in array") != NULL, "%s", err.msg);
+	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	ck_assert_msg(strstr(err.msg, "truncated array") != NULL, "%s", err.msg);
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+}
+END_TEST
+
+static Suite *chain_suite(void)
+{
+	Suite *s = suite_create("chain");
+	TCase *tc = tcase_create("transform");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_store_events_ndjson);
+	tcase_add_test(tc, test_store_events_array);
+	tcase_add_test(tc, test_store_events_document);
+	tcase_add_test(tc, test_untouched_is_identical);
+	tcase_add_test(tc, test_empty_object);
+	tcase_add_test(tc, test_bad_record_fails);
+	tcase_add_test(tc, test_bad_record_dropped);
+	tcase_add_test(tc, test_plugin_error_fails);
+	tcase_add_test(tc, test_plugin_error_dropped);
+	tcase_add_test(tc, test_verdict_drop);
+	tcase_add_test(tc, test_two_steps_see_each_other);
+	tcase_add_test(tc, test_max_record_bytes);
+	tcase_add_test(tc, test_max_depth);
+	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_request_context);
+	tcase_add_test(tc, test_framing_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(chain_suite());
+}

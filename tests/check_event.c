@@ -1,0 +1,426 @@
+/*
+ * S3 Object Lambda events (core/event.c): the examples of the protocol
+ * reference (shared docs, s3-object-lambda.md §1) parse with every field
+ * right; malformed events are refused naming the field; query parameters
+ * are found and decoded; URLs are redacted for logs.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "testutil.h"
+
+/* §1, GET (all values invented). */
+static const char ev_get[] =
+	"{\"xAmzRequestId\":\"7QH2XK4M9ZB1T6RD\",\n"
+	" \"getObjectContext\":{\"inputS3Url\":\"https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/ev/dt%3D2026_11_28/k.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Security-Token=TOK&X-Amz-Signature=SIG\",\n"
+	"  \"outputRoute\":\"io-euw1-002\",\"outputToken\":\"OUT1\"},\n"
+	" \"configuration\":{\"accessPointArn\":\"arn:aws:s3-object-lambda:eu-west-1:444455556666:accesspoint/olap\",\n"
+	"  \"supportingAccessPointArn\":\"arn:aws:s3:eu-west-1:444455556666:accesspoint/ap\",\"payload\":\"{\\\"mode\\\":\\\"redact\\\"}\"},\n"
+	" \"userRequest\":{\"url\":\"https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/ev/dt=2026_11_28/k.json\",\n"
+	"  \"headers\":{\"Host\":\"olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com\",\"x-amz-checksum-mode\":\"ENABLED\"}},\n"
+	" \"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEX:r\",\"arn\":\"arn:aws:sts::444455556666:assumed-role/R/r\",\"accountId\":\"444455556666\",\n"
+	"  \"sessionContext\":{\"attributes\":{\"mfaAuthenticated\":\"false\"},\"sessionIssuer\":{\"type\":\"Role\",\"userName\":\"R\"}}},\n"
+	" \"protocolVersion\":\"1.00\"}";
+
+/* §1, HEAD from an IAM user (no sessionContext), exactly as printed: the
+ * document leaves out the members equal to GET's, `configuration` among
+ * them. */
+static const char ev_head_as_printed[] =
+	"{\"xAmzRequestId\":\"HD1\",\"headObjectContext\":{\"inputS3Url\":\"https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/k.json?X-Amz-SignedHeaders=host&X-Amz-Signature=SIG\"},\n"
+	" \"userRequest\":{\"url\":\"https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/k.json\",\"headers\":{}},\n"
+	" \"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDAEX\",\"accountId\":\"444455556666\"},\"protocolVersion\":\"1.01\"}";
+
+/* The same HEAD with GET's configuration put back. */
+static const char ev_head[] =
+	"{\"xAmzRequestId\":\"HD1\",\"headObjectContext\":{\"inputS3Url\":\"https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/k.json?X-Amz-SignedHeaders=host&X-Amz-Signature=SIG\"},\n"
+	" \"configuration\":{\"accessPointArn\":\"arn:aws:s3-object-lambda:eu-west-1:444455556666:accesspoint/olap\",\n"
+	"  \"supportingAccessPointArn\":\"arn:aws:s3:eu-west-1:444455556666:accesspoint/ap\",\"payload\":\"{\\\"mode\\\":\\\"redact\\\"}\"},\n"
+	" \"userRequest\":{\"url\":\"https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/k.json\",\"headers\":{}},\n"
+	" \"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDAEX\",\"accountId\":\"444455556666\"},\"protocolVersion\":\"1.01\"}";
+
+/* §1, LIST v2 from a cross-account caller, no payload. */
+static const char ev_list[] =
+	"{\"xAmzRequestId\":\"LS1\",\"listObjectsV2Context\":{\"inputS3Url\":\"https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/?list-type=2&prefix=a%2F&X-Amz-Signature=SIG\"},\n"
+	" \"configuration\":{\"accessPointArn\":\"arn:aws:s3-object-lambda:eu-west-1:444455556666:accesspoint/olap\",\"supportingAccessPointArn\":\"arn:aws:s3:eu-west-1:444455556666:accesspoint/ap\"},\n"
+	" \"userRequest\":{\"url\":\"https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/?list-type=2&prefix=a/\",\"headers\":{}},\n"
+	" \"userIdentity\":{\"type\":\"AssumedRole\",\"accountId\":\"777788889999\"},\"protocolVersion\":\"1.01\"}";
+
+#define ARN "arn:aws:s3-object-lambda:eu-west-1:444455556666:accesspoint/olap"
+
+/* A small GET around the given configuration members. */
+#define GET_WITH(conf)                                                          \
+	"{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"r\"," \
+	"\"outputToken\":\"t\"},\"configuration\":{" conf "}}"
+
+static struct inf_event ev;
+static char err[512];
+
+static void setup(void)
+{
+	memset(&ev, 0, sizeof ev);
+	err[0] = '\0';
+}
+
+static void teardown(void)
+{
+	inf_event_free(&ev);
+}
+
+static int parse(const char *json)
+{
+	inf_event_free(&ev);
+	err[0] = '\0';
+	return inf_event_parse(json, strlen(json), &ev, err, sizeof err);
+}
+
+/* Expects `json` refused with a message containing `what`, and the
+ * event left empty. */
+static void refused(const char *json, const char *what)
+{
+	ck_assert_msg(parse(json) == -1, "accepted: %s", json);
+	ck_assert_msg(strstr(err, what) != NULL, "want \"%s\" in \"%s\"", what, err);
+	ck_assert_msg(strncmp(err, "event: ", 7) == 0, "got \"%s\"", err);
+	ck_assert_ptr_null(ev.input_url);
+	ck_assert_ptr_null(ev.request_id);
+	ck_assert_ptr_null(ev.access_point);
+	ck_assert_ptr_null(ev.headers);
+	ck_assert_uint_eq(ev.nheaders, 0);
+}
+
+START_TEST(test_get)
+{
+	ck_assert_msg(parse(ev_get) == 0, "%s", err);
+	ck_assert_int_eq(ev.kind, INF_EV_GET);
+	ck_assert_str_eq(ev.request_id, "7QH2XK4M9ZB1T6RD");
+	ck_assert_str_eq(ev.input_url,
+			 "https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/ev/dt%3D2026_11_28/k.json"
+			 "?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Security-Token=TOK&X-Amz-Signature=SIG");
+	ck_assert_str_eq(ev.output_route, "io-euw1-002");
+	ck_assert_str_eq(ev.output_token, "OUT1");
+	ck_assert_str_eq(ev.access_point_arn, ARN);
+	ck_assert_str_eq(ev.supporting_arn, "arn:aws:s3:eu-west-1:444455556666:accesspoint/ap");
+	ck_assert_str_eq(ev.payload, "{\"mode\":\"redact\"}");
+	ck_assert_str_eq(ev.user_url,
+			 "https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/ev/dt=2026_11_28/k.json");
+	ck_assert_str_eq(ev.protocol_version, "1.00");
+	/* the payload names no policy: the ARN's last name */
+	ck_assert_str_eq(ev.access_point, "olap");
+	ck_assert_str_eq(ev.object_key, "ev/dt=2026_11_28/k.json");
+	ck_assert_uint_eq(ev.nheaders, 2);
+	ck_assert_str_eq(ev.headers[0].name, "Host");
+	ck_assert_str_eq(ev.headers[1].name, "x-amz-checksum-mode");
+	ck_assert_str_eq(inf_event_header(&ev, "host"),
+			 "olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com");
+	ck_assert_str_eq(inf_event_header(&ev, "HOST"),
+			 "olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com");
+	ck_assert_str_eq(inf_event_header(&ev, "X-Amz-Checksum-Mode"), "ENABLED");
+	ck_assert_ptr_null(inf_event_header(&ev, "range"));
+	ck_assert_ptr_null(inf_event_header(&ev, "Hos"));
+}
+END_TEST
+
+START_TEST(test_head)
+{
+	ck_assert_msg(parse(ev_head) == 0, "%s", err);
+	ck_assert_int_eq(ev.kind, INF_EV_HEAD);
+	ck_assert_str_eq(ev.request_id, "HD1");
+	ck_assert_str_eq(ev.input_url,
+			 "https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/k.json"
+			 "?X-Amz-SignedHeaders=host&X-Amz-Signature=SIG");
+	ck_assert_str_eq(ev.output_route, "");
+	ck_assert_str_eq(ev.output_token, "");
+	ck_assert_str_eq(ev.access_point, "olap");
+	ck_assert_str_eq(ev.object_key, "k.json");
+	ck_assert_str_eq(ev.protocol_version, "1.01");
+	ck_assert_uint_eq(ev.nheaders, 0);
+	ck_assert_ptr_null(inf_event_header(&ev, "host"));
+}
+END_TEST
+
+START_TEST(test_head_as_printed)
+{
+	/* No configuration and no payload: nothing says which policy applies,
+	 * so the event is refused naming the missing field. */
+	refused(ev_head_as_printed,
+		"configuration.accessPointArn is missing (and the payload names no policy)");
+}
+END_TEST
+
+START_TEST(test_list_v2)
+{
+	char buf[64];
+
+	ck_assert_msg(parse(ev_list) == 0, "%s", err);
+	ck_assert_int_eq(ev.kind, INF_EV_LIST_V2);
+	ck_assert_str_eq(ev.request_id, "LS1");
+	ck_assert_str_eq(ev.payload, "");
+	ck_assert_str_eq(ev.output_route, "");
+	ck_assert_str_eq(ev.access_point_arn, ARN);
+	ck_assert_str_eq(ev.access_point, "olap");
+	ck_assert_str_eq(ev.object_key, "");
+	ck_assert_str_eq(ev.user_url,
+			 "https://olap-444455556666.s3-object-lambda.eu-west-1.amazonaws.com/?list-type=2&prefix=a/");
+	ck_assert_str_eq(ev.protocol_version, "1.01");
+	ck_assert_str_eq(inf_url_query(ev.input_url, "prefix", buf, sizeof buf), "a/");
+	ck_assert_str_eq(inf_url_query(ev.input_url, "list-type", buf, sizeof buf), "2");
+	ck_assert_str_eq(inf_url_query(ev.user_url, "prefix", buf, sizeof buf), "a/");
+}
+END_TEST
+
+START_TEST(test_list_v1)
+{
+	ck_assert_msg(parse("{\"listObjectsContext\":{\"inputS3Url\":\"https://h/?prefix=x\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+	ck_assert_int_eq(ev.kind, INF_EV_LIST);
+	ck_assert_str_eq(ev.request_id, "");
+	ck_assert_str_eq(ev.user_url, "");
+	ck_assert_str_eq(ev.protocol_version, "");
+	ck_assert_str_eq(ev.object_key, "");
+}
+END_TEST
+
+START_TEST(test_payload_policy)
+{
+	ck_assert_msg(parse(GET_WITH("\"accessPointArn\":\"" ARN "\","
+				     "\"payload\":\"{\\\"policy\\\":\\\"analytics\\\"}\"")) == 0, "%s", err);
+	ck_assert_str_eq(ev.access_point, "analytics");
+	ck_assert_str_eq(ev.payload, "{\"policy\":\"analytics\"}");
+	/* with no ARN at all the payload alone is enough */
+	ck_assert_msg(parse(GET_WITH("\"payload\":\"{\\\"other\\\":[1,{}],\\\"policy\\\":\\\"p\\\\u0031\\\"}\"")) == 0,
+		      "%s", err);
+	ck_assert_str_eq(ev.access_point, "p1");
+	ck_assert_str_eq(ev.access_point_arn, "");
+}
+END_TEST
+
+START_TEST(test_payload_fallback)
+{
+	static const char *const payloads[] = {
+		"\"payload\":\"not json\"",
+		"\"payload\":\"{\\\"mode\\\":\\\"redact\\\"}\"",
+		"\"payload\":\"[\\\"policy\\\",\\\"x\\\"]\"",
+		"\"payload\":\"{\\\"nested\\\":{\\\"policy\\\":\\\"x\\\"}}\"",
+		"\"payload\":\"{\\\"policy\\\":\"",
+		"\"payload\":\"\"",
+		"\"payload\":null",
+	};
+	char json[512];
+
+	for (size_t i = 0; i < sizeof payloads / sizeof payloads[0]; i++) {
+		snprintf(json, sizeof json, GET_WITH("\"accessPointArn\":\"" ARN "\",%s"), payloads[i]);
+		ck_assert_msg(parse(json) == 0, "%s: %s", payloads[i], err);
+		ck_assert_str_eq(ev.access_point, "olap");
+	}
+	/* a payload naming a policy that is not a string is an error */
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":5}\""),
+		"configuration.payload.policy must be a string");
+	refused(GET_WITH("\"payload\":\"{}\""),
+		"configuration.accessPointArn is missing (and the payload names no policy)");
+	refused(GET_WITH("\"accessPointArn\":\"arn:aws:s3-object-lambda:eu-west-1:1:accesspoint/\""),
+		"configuration.accessPointArn has no access point name after '/'");
+	refused(GET_WITH("\"accessPointArn\":\"olap\""),
+		"configuration.accessPointArn has no access point name after '/'");
+	refused(GET_WITH("\"accessPointArn\":5"), "configuration.accessPointArn must be a string");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":{\"policy\":\"x\"}"),
+		"configuration.payload must be a string");
+}
+END_TEST
+
+START_TEST(test_escapes_and_unknown_members)
+{
+	ck_assert_msg(parse("{\"future\":{\"deep\":[1,{\"a\":null},\"getObjectContext\"]},"
+			    "\"xAmzRequestId\":\"A\\/B\\u0041\\u00e9\\ud83d\\ude00\","
+			    "\"getObjectContext\":{\"extra\":[true],\"inputS3Url\":\"https:\\/\\/h\\/a%20b\\/c.json?x=1\","
+			    "\"outputRoute\":\"r\\\\1\",\"outputToken\":\"t\\\"1\\\"\"},"
+			    "\"configuration\":{\"accessPointArn\":\"arn:x:accesspoint\\/ol\\u0061p\",\"more\":1},"
+			    "\"userRequest\":{\"headers\":{\"X-\\u0041mz\":\"v\\tw\"},\"unknown\":\"x\"},"
+			    "\"protocolVersion\":\"1.01\",\"trailing\":null}") == 0, "%s", err);
+	ck_assert_str_eq(ev.request_id, "A/BA\xc3\xa9\xf0\x9f\x98\x80");
+	ck_assert_str_eq(ev.input_url, "https://h/a%20b/c.json?x=1");
+	ck_assert_str_eq(ev.output_route, "r\\1");
+	ck_assert_str_eq(ev.output_token, "t\"1\"");
+	ck_assert_str_eq(ev.access_point, "olap");
+	ck_assert_str_eq(ev.protocol_version, "1.01");
+	ck_assert_uint_eq(ev.nheaders, 1);
+	ck_assert_str_eq(ev.headers[0].name, "X-Amz");
+	ck_assert_str_eq(inf_event_header(&ev, "x-amz"), "v\tw");
+	/* no userRequest.url: the key comes from inputS3Url, percent-decoded */
+	ck_assert_str_eq(ev.user_url, "");
+	ck_assert_str_eq(ev.object_key, "a b/c.json");
+}
+END_TEST
+
+START_TEST(test_escaped_member_names)
+{
+	/* member names are compared after unescaping too */
+	ck_assert_msg(parse("{\"get\\u004fbjectContext\":{\"input\\u0053\\u0033Url\":\"https://h/k\","
+			    "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+	ck_assert_int_eq(ev.kind, INF_EV_GET);
+	ck_assert_str_eq(ev.input_url, "https://h/k");
+	ck_assert_str_eq(ev.object_key, "k");
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+	refused("{\"getObjectContext\":", "event: not valid JSON");
+	refused("", "event: not valid JSON");
+	refused("{\"a\":1}{}", "event: not valid JSON");
+	refused("[{\"getObjectContext\":{}}]", "event: root must be a JSON object");
+	refused("\"getObjectContext\"", "event: root must be a JSON object");
+	refused("{\"xAmzRequestId\":\"x\",\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"getObjectContext is missing (no get, head or list context)");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+		"\"headObjectContext\":{\"inputS3Url\":\"https://h/k\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"headObjectContext appears beside another context (one is allowed)");
+	refused("{\"listObjectsContext\":{\"inputS3Url\":\"https://h/\"},"
+		"\"listObjectsV2Context\":{\"inputS3Url\":\"https://h/\"}}",
+		"appears beside another context");
+	refused("{\"getObjectContext\":\"https://h/k\"}", "event: getObjectContext must be an object");
+	refused("{\"headObjectContext\":[1]}", "event: headObjectContext must be an object");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputToken\":\"t\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: getObjectContext.outputRoute is missing");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"r\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: getObjectContext.outputToken is missing");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"\",\"outputToken\":\"t\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: getObjectContext.outputRoute is empty");
+	refused("{\"getObjectContext\":{\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: inputS3Url is missing");
+	refused("{\"headObjectContext\":{}}", "event: inputS3Url is missing");
+	refused("{\"getObjectContext\":{\"inputS3Url\":5,\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: inputS3Url must be a string");
+	refused("{\"getObjectContext\":{\"inputS3Url\":null,\"outputRoute\":\"r\",\"outputToken\":\"t\"}}",
+		"event: inputS3Url must be a string");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":[\"r\"],\"outputToken\":\"t\"}}",
+		"event: getObjectContext.outputRoute must be a string");
+	refused("{\"headObjectContext\":{\"inputS3Url\":\"\"}}", "event: inputS3Url is empty");
+}
+END_TEST
+
+START_TEST(test_refused_fields)
+{
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"Host\":5}"),
+		"event: userRequest.headers value must be a string");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"a\":\"b\",\"Range\":[\"bytes=0-1\"]}"),
+		"event: userRequest.headers value must be a string");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":[\"Host\"]"),
+		"event: userRequest.headers must be an object");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"url\":7"),
+		"event: userRequest.url must be a string");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"xAmzRequestId\":\"a\\u0000b\",\"x\":{"),
+		"event: xAmzRequestId holds a NUL character");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"H\\u0000\":\"v\"}"),
+		"event: userRequest.headers name holds a NUL character");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"H\":\"v\\u0000\"}"),
+		"event: userRequest.headers value holds a NUL character");
+	refused(GET_WITH("\"accessPointArn\":\"arn:x/a\\u0000b\""),
+		"event: configuration.accessPointArn holds a NUL character");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\\u0000\",\"outputRoute\":\"r\",\"outputToken\":\"t\"}}",
+		"event: inputS3Url holds a NUL character");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"protocolVersion\":1.01,\"x\":{"),
+		"event: protocolVersion must be a string");
+}
+END_TEST
+
+START_TEST(test_url_query)
+{
+	char buf[128], small[5];
+	static const char url[] =
+		"https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/ev/dt%3D2026_11_28/k.json"
+		"?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Security-Token=TOK&X-Amz-Signature=SIG";
+
+	ck_assert_str_eq(inf_url_query(url, "X-Amz-SignedHeaders", buf, sizeof buf),
+			 "host;x-amz-checksum-mode");
+	ck_assert_str_eq(inf_url_query(url, "x-amz-signedheaders", buf, sizeof buf),
+			 "host;x-amz-checksum-mode");
+	ck_assert_str_eq(inf_url_query(url, "X-AMZ-SECURITY-TOKEN", buf, sizeof buf), "TOK");
+	ck_assert_str_eq(inf_url_query(url, "x-amz-signature", buf, sizeof buf), "SIG");
+	ck_assert_ptr_eq(inf_url_query(url, "x-amz-signature", buf, sizeof buf), buf);
+	ck_assert_ptr_null(inf_url_query(url, "X-Amz-Date", buf, sizeof buf));
+	ck_assert_ptr_null(inf_url_query(url, "X-Amz", buf, sizeof buf));
+	ck_assert_ptr_null(inf_url_query(url, "Signature", buf, sizeof buf));
+	ck_assert_ptr_null(inf_url_query(url, "", buf, sizeof buf));
+	ck_assert_ptr_null(inf_url_query("https://h/k.json", "a", buf, sizeof buf));
+	ck_assert_ptr_null(inf_url_query("https://h/k.json?", "a", buf, sizeof buf));
+	ck_assert_str_eq(inf_url_query("https://h/k?partNumber=2", "partnumber", buf, sizeof buf), "2");
+	ck_assert_str_eq(inf_url_query("https://h/k?flag&a=1", "flag", buf, sizeof buf), "");
+	ck_assert_str_eq(inf_url_query("https://h/k?flag&a=1", "a", buf, sizeof buf), "1");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=&b=2", "a", buf, sizeof buf), "");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=1&a=2", "a", buf, sizeof buf), "1");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=x%2", "a", buf, sizeof buf), "x%2");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=%zz%41%4a%4A", "a", buf, sizeof buf), "%zzAJJ");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=1+2=3", "a", buf, sizeof buf), "1+2=3");
+	ck_assert_str_eq(inf_url_query("https://h/k?a%62=1&ab=2", "ab", buf, sizeof buf), "2");
+	/* a value longer than the buffer is cut, never overflows */
+	ck_assert_str_eq(inf_url_query(url, "X-Amz-SignedHeaders", small, sizeof small), "host");
+}
+END_TEST
+
+START_TEST(test_url_redact)
+{
+	char buf[256], small[12];
+
+	inf_url_redact("https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/ev/dt%3D2026_11_28/k.json"
+		       "?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Security-Token=TOK&X-Amz-Signature=SIG",
+		       buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://ap-444455556666.s3-accesspoint.eu-west-1.amazonaws.com/ev/dt%3D2026_11_28/k.json?<redacted>");
+	inf_url_redact("https://user:pass@host.example/p/k.json?X-Amz-Signature=SIG", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://<redacted>@host.example/p/k.json?<redacted>");
+	inf_url_redact("http://user:pass@host:9000", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://<redacted>@host:9000");
+	inf_url_redact("https://host/p/k.json", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://host/p/k.json");
+	inf_url_redact("https://host/a@b/k.json?x=1", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://host/a@b/k.json?<redacted>");
+	inf_url_redact("https://host/k?u=a:b@c", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://host/k?<redacted>");
+	inf_url_redact("/k.json?X-Amz-Signature=SIG", buf, sizeof buf);
+	ck_assert_str_eq(buf, "/k.json?<redacted>");
+	/* a scheme that only shows up inside the query is not an authority */
+	inf_url_redact("/p?next=https://u:secret@h/x", buf, sizeof buf);
+	ck_assert_str_eq(buf, "/p?<redacted>");
+	inf_url_redact("", buf, sizeof buf);
+	ck_assert_str_eq(buf, "");
+	/* cut to the buffer, never past it */
+	inf_url_redact("https://host/k?secret", small, sizeof small);
+	ck_assert_str_eq(small, "https://hos");
+}
+END_TEST
+
+static Suite *event_suite(void)
+{
+	Suite *s = suite_create("event");
+	TCase *tc = tcase_create("event");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_get);
+	tcase_add_test(tc, test_head);
+	tcase_add_test(tc, test_head_as_printed);
+	tcase_add_test(tc, test_list_v2);
+	tcase_add_test(tc, test_list_v1);
+	tcase_add_test(tc, test_payload_policy);
+	tcase_add_test(tc, test_payload_fallback);
+	tcase_add_test(tc, test_escapes_and_unknown_members);
+	tcase_add_test(tc, test_escaped_member_names);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_refused_fields);
+	tcase_add_test(tc, test_url_query);
+	tcase_add_test(tc, test_url_redact);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(event_suite());
+}

@@ -1,0 +1,227 @@
+/*
+ * plugins/drop_fields.c through the real loader and chain: a policy with
+ * one drop_fields step is written to a temporary directory and records
+ * run through inf_transform. Outputs are exact: everything not dropped
+ * keeps its bytes, whitespace and key spellings included.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static struct tu_step step;
+
+static void setup(void)
+{
+	memset(&step, 0, sizeof step);
+}
+
+static void teardown(void)
+{
+	tu_step_free(&step);
+}
+
+/* Loads drop_fields with `paths` (policy text inside [ ]). */
+static void paths(const char *p)
+{
+	ck_assert_msg(tu_step_load(&step, "drop_fields", p) == 0, "%s",
+		      tu_errs_text(&step.errs));
+}
+
+/* Expects `in` (one record, no newline) to come out as `want`, with the
+ * verdict saying whether anything was dropped. */
+static void drops(const char *in, const char *want)
+{
+	char line[4096], wline[4096];
+	const char *got;
+
+	snprintf(line, sizeof line, "%s\n", in);
+	snprintf(wline, sizeof wline, "%s\n", want);
+	got = tu_step_run(&step, line);
+	ck_assert_msg(got != NULL, "%s: %s", in, step.err.msg);
+	ck_assert_str_eq(got, wline);
+	ck_assert_int_eq(tu_step_verdict(&step, in),
+			 strcmp(in, want) ? INF_MODIFIED : INF_KEEP);
+}
+
+START_TEST(test_top_level)
+{
+	paths("\"price\"");
+	drops("{\"id\":1,\"price\":2,\"sku\":\"a\"}", "{\"id\":1,\"sku\":\"a\"}");
+	drops("{\"price\":2,\"id\":1}", "{\"id\":1}");
+	drops("{\"id\":1,\"price\":2}", "{\"id\":1}");
+	drops("{\"price\":{\"a\":[1,2]}}", "{}");
+	drops("{ \"a\" : 1 , \"price\" : 2 , \"b\" : 3 }", "{ \"a\" : 1 , \"b\" : 3 }");
+}
+END_TEST
+
+START_TEST(test_several_paths)
+{
+	paths("\"price\", \"discount\"");
+	drops("{\"price\":1,\"discount\":2}", "{}");
+	drops("{\"a\":0,\"price\":1,\"b\":0,\"discount\":2,\"c\":0}", "{\"a\":0,\"b\":0,\"c\":0}");
+	/* overlapping paths remove the outer value once */
+	paths("\"customer\", \"customer.name\"");
+	drops("{\"customer\":{\"name\":\"n\"},\"id\":1}", "{\"id\":1}");
+}
+END_TEST
+
+START_TEST(test_nested)
+{
+	paths("\"customer.address.zip\"");
+	drops("{\"customer\":{\"name\":\"n\",\"address\":{\"zip\":\"123\",\"city\":\"c\"}},\"zip\":1}",
+	      "{\"customer\":{\"name\":\"n\",\"address\":{\"city\":\"c\"}},\"zip\":1}");
+	/* the path stops where the record does */
+	drops("{\"customer\":{\"address\":\"12 Main St\"}}", "{\"customer\":{\"address\":\"12 Main St\"}}");
+	drops("{\"customer\":[{\"address\":{\"zip\":1}}]}", "{\"customer\":[{\"address\":{\"zip\":1}}]}");
+	drops("{\"address\":{\"zip\":1}}", "{\"address\":{\"zip\":1}}");
+}
+END_TEST
+
+START_TEST(test_every_element)
+{
+	paths("\"items[*].price\"");
+	drops("{\"items\":[{\"sku\":\"a\",\"price\":1},{\"price\":2},{\"sku\":\"c\"},5],\"price\":9}",
+	      "{\"items\":[{\"sku\":\"a\"},{},{\"sku\":\"c\"},5],\"price\":9}");
+	drops("{\"items\":{\"price\":1}}", "{\"items\":{\"price\":1}}");
+	drops("{\"items\":[]}", "{\"items\":[]}");
+}
+END_TEST
+
+START_TEST(test_one_element)
+{
+	paths("\"items[0]\"");
+	drops("{\"items\":[1,2,3]}", "{\"items\":[2,3]}");
+	drops("{\"items\":[[1],2]}", "{\"items\":[2]}");
+	drops("{\"items\":[]}", "{\"items\":[]}");
+	drops("{\"items\":{\"0\":1}}", "{\"items\":{\"0\":1}}");
+	paths("\"items[2]\"");
+	drops("{\"items\":[1, 2, 3]}", "{\"items\":[1, 2]}");
+	drops("{\"items\":[1, 2]}", "{\"items\":[1, 2]}");
+	paths("\"[1]\"");
+	drops("[\"a\",\"b\",\"c\"]", "[\"a\",\"c\"]");
+}
+END_TEST
+
+START_TEST(test_any_depth)
+{
+	paths("\"**.password\"");
+	drops("{\"password\":\"p\",\"user\":{\"password\":\"q\",\"name\":\"n\","
+	      "\"keys\":[{\"password\":\"r\"},{\"k\":{\"password\":\"s\"}}]},\"passwords\":1}",
+	      "{\"user\":{\"name\":\"n\",\"keys\":[{},{\"k\":{}}]},\"passwords\":1}");
+	drops("[{\"password\":1},[[{\"a\":{\"password\":2}}]]]", "[{},[[{\"a\":{}}]]]");
+	drops("{\"a\":[\"password\"],\"b\":{\"Password\":1}}", "{\"a\":[\"password\"],\"b\":{\"Password\":1}}");
+	/* a password holding a password goes as one */
+	drops("{\"password\":{\"password\":1},\"x\":2}", "{\"x\":2}");
+}
+END_TEST
+
+START_TEST(test_any_key)
+{
+	paths("\"*.secret\"");
+	drops("{\"a\":{\"secret\":1,\"b\":2},\"secret\":3,\"c\":[{\"secret\":4}]}",
+	      "{\"a\":{\"b\":2},\"secret\":3,\"c\":[{\"secret\":4}]}");
+}
+END_TEST
+
+START_TEST(test_escaped_keys)
+{
+	paths("\"price\"");
+	drops("{\"pr\\u0069ce\":1,\"a\":2}", "{\"a\":2}");
+	drops("{\"a\":2,\"\\u0070\\u0072\\u0069\\u0063\\u0065\":1}", "{\"a\":2}");
+	/* a key spelled with an escape in the policy matches the plain one */
+	paths("\"\\\"pr\\\\u0069ce\\\"\"");
+	drops("{\"price\":1,\"a\":2}", "{\"a\":2}");
+	/* a quoted key may hold a dot */
+	paths("\"\\\"a.b\\\"\"");
+	drops("{\"a.b\":1,\"a\":{\"b\":2}}", "{\"a\":{\"b\":2}}");
+	/* non-ASCII keys compare as UTF-8 */
+	paths("\"pr\xc3\xa9" "ce\"");
+	drops("{\"pr\\u00e9ce\":1,\"pr\xc3\xa9" "ce\":2,\"prece\":3}", "{\"prece\":3}");
+}
+END_TEST
+
+START_TEST(test_duplicate_keys)
+{
+	paths("\"price\"");
+	drops("{\"price\":1,\"id\":2,\"price\":3,\"price\":4}", "{\"id\":2}");
+	drops("{\"price\":1,\"pr\\u0069ce\":3}", "{}");
+	paths("\"a.price\"");
+	drops("{\"a\":{\"price\":1},\"a\":{\"price\":2,\"b\":3}}", "{\"a\":{},\"a\":{\"b\":3}}");
+}
+END_TEST
+
+START_TEST(test_similar_names_kept)
+{
+	paths("\"price\"");
+	drops("{\"price2\":1,\"xprice\":2,\"Price\":3,\"pric\":4,\"price \":5,\"price\":6}",
+	      "{\"price2\":1,\"xprice\":2,\"Price\":3,\"pric\":4,\"price \":5}");
+	drops("{\"a\":\"price\",\"b\":[\"price\"]}", "{\"a\":\"price\",\"b\":[\"price\"]}");
+}
+END_TEST
+
+START_TEST(test_nested_name_not_looked_at)
+{
+	paths("\"price\"");
+	drops("{\"a\":{\"price\":1},\"b\":[{\"price\":2}]}", "{\"a\":{\"price\":1},\"b\":[{\"price\":2}]}");
+	paths("\"items[*].price\"");
+	drops("{\"items\":[{\"sub\":{\"price\":1}}],\"other\":[{\"price\":2}]}",
+	      "{\"items\":[{\"sub\":{\"price\":1}}],\"other\":[{\"price\":2}]}");
+}
+END_TEST
+
+START_TEST(test_keep_is_byte_identical)
+{
+	static const char in[] =
+		"{ \"a\" : 1.50 , \"b\" : \"\\u00e9\\/\" }\r\n"
+		"[ 1 , { \"c\" : null } ]\n"
+		"\"price\"\n"
+		"42\n"
+		"{}";
+
+	paths("\"price\", \"**.secret\", \"items[*].x\"");
+	ck_assert_str_eq(tu_step_run(&step, in), in);
+	ck_assert_int_eq(tu_step_verdict(&step, "{ \"a\" : 1.50 }"), INF_KEEP);
+	ck_assert_int_eq(tu_step_verdict(&step, "\"price\""), INF_KEEP);
+	ck_assert_int_eq(tu_step_verdict(&step, "{\"price\":1}"), INF_MODIFIED);
+}
+END_TEST
+
+START_TEST(test_many_records_one_step)
+{
+	/* the step's state carries nothing from one record to the next */
+	paths("\"price\"");
+	ck_assert_str_eq(tu_step_run(&step,
+				     "{\"price\":1,\"a\":1}\n{\"a\":2}\n{\"b\":{\"price\":3},\"price\":4}\n"),
+			 "{\"a\":1}\n{\"a\":2}\n{\"b\":{\"price\":3}}\n");
+}
+END_TEST
+
+static Suite *drop_fields_suite(void)
+{
+	Suite *s = suite_create("plugin_drop_fields");
+	TCase *tc = tcase_create("drop_fields");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_top_level);
+	tcase_add_test(tc, test_several_paths);
+	tcase_add_test(tc, test_nested);
+	tcase_add_test(tc, test_every_element);
+	tcase_add_test(tc, test_one_element);
+	tcase_add_test(tc, test_any_depth);
+	tcase_add_test(tc, test_any_key);
+	tcase_add_test(tc, test_escaped_keys);
+	tcase_add_test(tc, test_duplicate_keys);
+	tcase_add_test(tc, test_similar_names_kept);
+	tcase_add_test(tc, test_nested_name_not_looked_at);
+	tcase_add_test(tc, test_keep_is_byte_identical);
+	tcase_add_test(tc, test_many_records_one_step);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(drop_fields_suite());
+}

@@ -1,0 +1,862 @@
+/*
+ * Policy loading (core/policy.c) and plugin options (core/options.c):
+ * good policies load with the right values, and every bad one is refused
+ * with "file:line: message" for each problem found. Policies are written
+ * to a temporary directory; plugins come from $BUILD/plugins and the
+ * test-only ones from $BUILD/test-plugins (tests/fixtures.mk).
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "policy.h"
+#include "testutil.h"
+
+/* Mirror of the config block of tests/fixtures/plugins/opts.c. */
+struct opts_config {
+	long long i;
+	double f;
+	int b;
+	const char *s;
+	struct inf_strings ss;
+	int e;
+	const char *file;
+	const struct inf_paths *paths;
+};
+
+static char *tmp;
+static char dirs[2 * PATH_MAX];
+static char file[PATH_MAX];
+static struct inf_policy *pol;
+static struct inf_policy_errors errs;
+
+static void setup(void)
+{
+	tmp = tu_tmpdir();
+	ck_assert_ptr_nonnull(tmp);
+	tu_plugin_dirs(dirs, sizeof dirs);
+	pol = NULL;
+	memset(&errs, 0, sizeof errs);
+}
+
+static void teardown(void)
+{
+	inf_policy_free(pol);
+	pol = NULL;
+	inf_policy_errors_free(&errs);
+	tu_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* Writes `text` to tmp/name; `file` holds its path afterwards. */
+static void put(const char *name, const char *text)
+{
+	ck_assert_int_eq(tu_write(tmp, name, text, strlen(text), file, sizeof file), 0);
+}
+
+/* Writes `text` as tmp/name and loads it. */
+static int load_text(const char *name, const char *text)
+{
+	put(name, text);
+	return inf_policy_load(file, dirs, &pol, &errs);
+}
+
+/* Loads `text` as bad.cfg and expects exactly one error line, starting
+ * with "<path>/bad.cfg:<line>: " and containing `what`. */
+static void expect_error_n(const char *text, int line, const char *what,
+			   size_t nerrs)
+{
+	char where[PATH_MAX + 32];
+
+	ck_assert_int_eq(load_text("bad.cfg", text), -1);
+	ck_assert_ptr_null(pol);
+	snprintf(where, sizeof where, "%s:%d: ", file, line);
+	ck_assert_msg(errs.n == nerrs, "want %zu error line(s), got %s", nerrs,
+		      tu_errs_text(&errs));
+	ck_assert_msg(tu_errs_find(&errs, where, what, NULL) >= 0,
+		      "want \"%s...%s\", got %s", where, what, tu_errs_text(&errs));
+	ck_assert_msg(strncmp(errs.lines[tu_errs_find(&errs, where, NULL)], where,
+			      strlen(where)) == 0,
+		      "error does not start with \"%s\": %s", where, tu_errs_text(&errs));
+}
+
+static void expect_error(const char *text, int line, const char *what)
+{
+	expect_error_n(text, line, what, 1);
+}
+
+/* A one-access-point policy around one step line (line 4). */
+#define STEP(step)                             \
+	"version = 1;\n"                       \
+	"access_points = (\n"                  \
+	"  { name = \"a\"; chain = (\n"        \
+	"    " step "\n"                       \
+	"  ); }\n"                             \
+	");\n"
+
+/* A one-access-point policy with one extra setting on line 4. */
+#define APSET(setting)                                                   \
+	"version = 1;\n"                                                 \
+	"access_points = (\n"                                            \
+	"  { name = \"a\";\n"                                            \
+	"    " setting "\n"                                              \
+	"    chain = ( { plugin = \"drop_fields\"; paths = [\"x\"]; } );\n" \
+	"  }\n"                                                          \
+	");\n"
+
+/* ---- good policies ---- */
+
+/* "path:N" of the first line of `path` that contains `needle`. */
+static void line_of(const char *path, const char *needle, char *out, size_t n)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int no = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f)) {
+		no++;
+		if (strstr(line, needle))
+			break;
+	}
+	fclose(f);
+	snprintf(out, n, "%s:%d", path, no);
+}
+
+START_TEST(test_store_events_loads)
+{
+	char path[PATH_MAX], where[PATH_MAX + 16];
+	const struct inf_access_point *ap;
+
+	snprintf(path, sizeof path, "%s/policies/store-events.cfg", tu_src());
+	line_of(path, "plugin = \"drop_fields\"", where, sizeof where);
+	ck_assert_msg(inf_policy_load(path, dirs, &pol, &errs) == 0, "%s",
+		      tu_errs_text(&errs));
+	ck_assert_ptr_nonnull(pol);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_uint_eq(pol->naps, 1);
+	ap = inf_policy_find(pol, "lambda-consumer");
+	ck_assert_ptr_nonnull(ap);
+	ck_assert_ptr_eq(ap, &pol->aps[0]);
+	ck_assert_ptr_null(inf_policy_find(pol, "lambda"));
+	ck_assert_ptr_null(inf_policy_find(pol, "Lambda-Consumer"));
+	ck_assert_int_eq(ap->format, INF_FMT_AUTO);
+	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_FAIL);
+	ck_assert_uint_eq(ap->nprefixes, 1);
+	ck_assert_str_eq(ap->prefixes[0], "store_events/");
+	ck_assert_uint_eq(ap->max_record, INF_DEFAULT_MAX_RECORD);
+	ck_assert_uint_eq(ap->max_depth, INF_DEFAULT_MAX_DEPTH);
+	ck_assert_uint_eq(ap->nsteps, 1);
+	ck_assert_str_eq(ap->steps[0].plugin->name, "drop_fields");
+	ck_assert_msg(strcmp(ap->steps[0].where, where) == 0, "step at %s, want %s",
+		      ap->steps[0].where, where);
+}
+END_TEST
+
+START_TEST(test_settings_values)
+{
+	const struct inf_access_point *ap;
+
+	ck_assert_msg(load_text("p.cfg",
+				"access_points = (\n"
+				"  { name = \"x\"; format = \"ndjson\"; on_error = \"drop_record\";\n"
+				"    max_record_bytes = 16; max_depth = 10000;\n"
+				"    chain = ( { plugin = \"drop_fields\"; paths = \"a\"; },\n"
+				"              { plugin = \"keep_fields\"; paths = [\"b\"]; } ); },\n"
+				"  { name = \"y\"; format = \"array\"; max_record_bytes = 1073741824;\n"
+				"    max_depth = 1; chain = (); },\n"
+				"  { name = \"z\"; format = \"document\"; max_record_bytes = 1073741824L;\n"
+				"    chain = (); }\n"
+				");\n") == 0,
+		      "%s", tu_errs_text(&errs));
+	ck_assert_uint_eq(pol->naps, 3);
+	ap = inf_policy_find(pol, "x");
+	ck_assert_int_eq(ap->format, INF_FMT_NDJSON);
+	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_DROP_RECORD);
+	ck_assert_uint_eq(ap->max_record, 16);
+	ck_assert_uint_eq(ap->max_depth, 10000);
+	ck_assert_ptr_null(ap->prefixes);
+	ck_assert_uint_eq(ap->nsteps, 2);
+	ck_assert_str_eq(ap->steps[0].plugin->name, "drop_fields");
+	ck_assert_str_eq(ap->steps[1].plugin->name, "keep_fields");
+	ap = inf_policy_find(pol, "y");
+	ck_assert_int_eq(ap->format, INF_FMT_ARRAY);
+	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_FAIL);
+	ck_assert_uint_eq(ap->max_record, 1073741824u);
+	ck_assert_uint_eq(ap->max_depth, 1);
+	ck_assert_uint_eq(ap->nsteps, 0);
+	ap = inf_policy_find(pol, "z");
+	ck_assert_int_eq(ap->format, INF_FMT_DOCUMENT);
+	ck_assert_uint_eq(ap->max_record, 1073741824u);
+}
+END_TEST
+
+START_TEST(test_directory_loads_all)
+{
+	char sub[PATH_MAX];
+
+	snprintf(sub, sizeof sub, "%s/pol", tmp);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put("pol/b.cfg", "access_points = ( { name = \"two\"; chain = ( { plugin = \"keep_fields\"; paths = [\"k\"]; } ); } );\n");
+	put("pol/a.cfg", "version = 1;\naccess_points = ( { name = \"one\"; chain = (); } );\n");
+	/* neither of these is a policy file */
+	put("pol/.hidden.cfg", "this is { not libconfig\n");
+	put("pol/notes.txt", "nor { this\n");
+	ck_assert_msg(inf_policy_load(sub, dirs, &pol, &errs) == 0, "%s",
+		      tu_errs_text(&errs));
+	ck_assert_uint_eq(pol->naps, 2);
+	ck_assert_str_eq(pol->aps[0].name, "one"); /* name order: a.cfg first */
+	ck_assert_str_eq(pol->aps[1].name, "two");
+	ck_assert_str_eq(inf_policy_find(pol, "two")->steps[0].plugin->name, "keep_fields");
+	ck_assert_ptr_nonnull(strstr(pol->aps[1].where, "b.cfg:1"));
+}
+END_TEST
+
+START_TEST(test_directory_duplicate_name)
+{
+	char sub[PATH_MAX], where[PATH_MAX + 16];
+
+	snprintf(sub, sizeof sub, "%s/pol", tmp);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put("pol/a.cfg", "access_points = ( { name = \"one\"; chain = (); } );\n");
+	put("pol/b.cfg", "access_points = (\n  { name = \"two\"; chain = (); },\n  { name = \"one\"; chain = (); }\n);\n");
+	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(where, sizeof where, "%s/b.cfg:3: ", sub);
+	ck_assert_msg(tu_errs_find(&errs, where, "access point 'one' is defined twice", NULL) == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
+START_TEST(test_duplicate_name_in_one_file)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"one\"; chain = (); },\n"
+		     "  { name = \"one\"; chain = (); }\n"
+		     ");\n",
+		     3, "access point 'one' is defined twice");
+}
+END_TEST
+
+START_TEST(test_missing_and_empty)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/nope.cfg", tmp);
+	ck_assert_int_eq(inf_policy_load(path, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], path));
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], "No such file or directory"));
+	inf_policy_errors_free(&errs);
+
+	ck_assert_int_eq(inf_policy_load(tmp, dirs, &pol, &errs), -1);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], "no *.cfg policy files"));
+}
+END_TEST
+
+/* ---- refused, with file and line ---- */
+
+START_TEST(test_syntax_error)
+{
+	expect_error("version = 1;\n"
+		     "access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    chain = ( { plugin = = \"x\"; } );\n"
+		     "  }\n"
+		     ");\n",
+		     4, "syntax error");
+}
+END_TEST
+
+START_TEST(test_unknown_top_level)
+{
+	expect_error("version = 1;\n"
+		     "colour = \"blue\";\n"
+		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     2, "unknown top-level setting 'colour'");
+}
+END_TEST
+
+START_TEST(test_no_access_points)
+{
+	ck_assert_int_eq(load_text("bad.cfg", "version = 1;\n"), -1);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], "bad.cfg"));
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], "no 'access_points' list"));
+	inf_policy_errors_free(&errs);
+	expect_error("version = 1;\n"
+		     "access_points = { name = \"a\"; };\n",
+		     2, "'access_points'");
+}
+END_TEST
+
+START_TEST(test_unknown_ap_setting)
+{
+	expect_error(APSET("formt = \"ndjson\";"), 4,
+		     "access point 'a': unknown setting 'formt'");
+}
+END_TEST
+
+START_TEST(test_bad_format)
+{
+	expect_error(APSET("format = \"csv\";"), 4,
+		     "access point 'a': format must be \"auto\", \"ndjson\", \"array\" or \"document\"");
+	inf_policy_errors_free(&errs);
+	expect_error(APSET("format = 1;"), 4, "format must be");
+}
+END_TEST
+
+START_TEST(test_bad_on_error)
+{
+	expect_error(APSET("on_error = \"ignore\";"), 4,
+		     "on_error must be \"fail\" or \"drop_record\"");
+	inf_policy_errors_free(&errs);
+	expect_error(APSET("on_error = true;"), 4, "on_error must be");
+}
+END_TEST
+
+START_TEST(test_bad_max_record_bytes)
+{
+	static const char *const bad[] = {
+		APSET("max_record_bytes = 15;"),
+		APSET("max_record_bytes = 1073741825;"),
+		APSET("max_record_bytes = 5000000000L;"),
+		APSET("max_record_bytes = -1;"),
+		APSET("max_record_bytes = \"64k\";"),
+		APSET("max_record_bytes = 1024.0;"),
+		APSET("max_record_bytes = [ 1024 ];"),
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], 4,
+			     "max_record_bytes must be an integer from 16 to 1073741824");
+		inf_policy_errors_free(&errs);
+	}
+}
+END_TEST
+
+START_TEST(test_bad_max_depth)
+{
+	static const char *const bad[] = {
+		APSET("max_depth = 0;"),
+		APSET("max_depth = 10001;"),
+		APSET("max_depth = \"5\";"),
+		APSET("max_depth = 5.0;"),
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], 4, "max_depth must be an integer from 1 to 10000");
+		inf_policy_errors_free(&errs);
+	}
+}
+END_TEST
+
+START_TEST(test_bad_prefixes)
+{
+	expect_error(APSET("prefixes = \"a/\";"), 4, "prefixes must be a list of strings");
+	inf_policy_errors_free(&errs);
+	expect_error(APSET("prefixes = [ 1, 2 ];"), 4, "prefixes must be a list of strings");
+}
+END_TEST
+
+START_TEST(test_missing_name)
+{
+	expect_error_n("access_points = (\n"
+		     "  { chain = (); },\n"
+		     "  {\n"
+		     "    name = 5; chain = (); },\n"
+		     "  { name = \"has space\"; chain = (); },\n"
+		     "  { name = \"a/b\"; chain = (); },\n"
+		     "  { name = \"\"; chain = (); }\n"
+		     ");\n",
+		     2, "access point without a valid 'name' string", 5);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:3: ", "without a valid 'name'", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:5: ", "without a valid 'name'", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:6: ", "without a valid 'name'", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:7: ", "without a valid 'name'", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_ap_not_a_group)
+{
+	/* libconfig dates a scalar list element by the token after it: keep
+	 * that token on the same line */
+	expect_error("access_points = (\n"
+		     "  \"a\", { name = \"b\"; chain = (); }\n"
+		     ");\n",
+		     2, "an access point must be a group");
+}
+END_TEST
+
+START_TEST(test_missing_chain)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    format = \"ndjson\"; }\n"
+		     ");\n",
+		     2, "access point 'a' needs a 'chain' list");
+}
+END_TEST
+
+START_TEST(test_chain_not_a_list)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    chain = \"drop_fields\"; }\n"
+		     ");\n",
+		     3, "access point 'a' needs a 'chain' list");
+	inf_policy_errors_free(&errs);
+	expect_error("access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    chain = { plugin = \"drop_fields\"; paths = [\"x\"]; }; }\n"
+		     ");\n",
+		     3, "needs a 'chain' list");
+	inf_policy_errors_free(&errs);
+	expect_error("access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    chain = [ \"drop_fields\" ]; }\n"
+		     ");\n",
+		     3, "needs a 'chain' list");
+}
+END_TEST
+
+START_TEST(test_step_not_a_group)
+{
+	expect_error(STEP("\"drop_fields\", { plugin = \"keep_fields\"; paths = \"a\"; }"), 4,
+		     "a chain step must be a group");
+}
+END_TEST
+
+START_TEST(test_step_without_plugin)
+{
+	expect_error(STEP("{ paths = [\"x\"]; }"), 4, "chain step without a 'plugin' string");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = 3; }"), 4, "chain step without a 'plugin' string");
+}
+END_TEST
+
+START_TEST(test_unknown_plugin)
+{
+	expect_error(STEP("{ plugin = \"nope\"; }"), 4, "unknown plugin 'nope': no nope.so in ");
+	ck_assert_ptr_nonnull(strstr(errs.lines[0], dirs));
+}
+END_TEST
+
+START_TEST(test_plugin_name_not_allowed)
+{
+	static const char *const bad[] = {
+		STEP("{ plugin = \"../test-plugins/boom\"; }"),
+		STEP("{ plugin = \"test-plugins/../boom\"; }"),
+		STEP("{ plugin = \"..\"; }"),
+		STEP("{ plugin = \"boom.so\"; }"),
+		STEP("{ plugin = \"\"; }"),
+	};
+	char abs[PATH_MAX + 64], text[2 * PATH_MAX];
+
+	/* Only $BUILD/plugins is searched, yet $BUILD/plugins/../test-plugins/boom.so
+	 * exists: a loader that joined the name onto the directory would find it. */
+	snprintf(dirs, sizeof dirs, "%s/plugins", tu_build());
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], 4, "is not allowed (letters, digits, '_' and '-' only)");
+		inf_policy_errors_free(&errs);
+	}
+	/* an absolute path to a real plugin is refused the same way */
+	snprintf(abs, sizeof abs, "%s/test-plugins/boom", tu_build());
+	if (abs[0] != '/') {
+		char cwd[PATH_MAX];
+		ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+		snprintf(abs, sizeof abs, "%s/%s/test-plugins/boom", cwd, tu_build());
+	}
+	snprintf(text, sizeof text, STEP("{ plugin = \"%s\"; }"), abs);
+	expect_error(text, 4, "is not allowed");
+}
+END_TEST
+
+START_TEST(test_unknown_option)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\"; chain = (\n"
+		     "    { plugin = \"drop_fields\"; paths = [\"x\"];\n"
+		     "      pathz = [\"y\"]; }\n"
+		     "  ); }\n"
+		     ");\n",
+		     4, "plugin 'drop_fields': unknown option 'pathz'");
+}
+END_TEST
+
+START_TEST(test_option_wrong_type)
+{
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = 5; }"), 4,
+		     "plugin 'drop_fields': option 'paths' must be a list of path strings");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = (\"a\", 5); }"), 4,
+		     "option 'paths' must be a list of path strings");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = { a = \"b\"; }; }"), 4,
+		     "option 'paths' must be a list of path strings");
+}
+END_TEST
+
+START_TEST(test_empty_paths)
+{
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = []; }"), 4,
+		     "plugin 'drop_fields': option 'paths' must list at least one path");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"keep_fields\"; paths = (); }"), 4,
+		     "option 'paths' must list at least one path");
+}
+END_TEST
+
+START_TEST(test_missing_required_paths)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\"; chain = (\n"
+		     "    { plugin = \"drop_fields\";\n"
+		     "    }\n"
+		     "  ); }\n"
+		     ");\n",
+		     3, "plugin 'drop_fields': missing required option 'paths'");
+}
+END_TEST
+
+START_TEST(test_bad_path)
+{
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = [ \"ok\", \"a..b\" ]; }"), 4,
+		     "bad path \"a..b\": expected a key after '.' at column 3");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"keep_fields\"; paths = [ \"items[x]\" ]; }"), 4,
+		     "column 7");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"drop_fields\"; paths = [ \"a.**\" ]; }"), 4,
+		     "a path cannot end with '**'");
+}
+END_TEST
+
+START_TEST(test_init_fails)
+{
+	expect_error(STEP("{ plugin = \"init_fail\"; reason = \"the moon is full\"; }"), 4,
+		     "plugin 'init_fail': init_fail says: the moon is full");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"example_stamp\"; field = \"\"; }"), 4,
+		     "plugin 'example_stamp': field must not be empty");
+}
+END_TEST
+
+START_TEST(test_version_2)
+{
+	expect_error("version = 2;\n"
+		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     1, "policy version 2 is not supported (this runtime reads version 1)");
+	inf_policy_errors_free(&errs);
+	expect_error("# comment\n"
+		     "version = \"1\";\n"
+		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     2, "version");
+}
+END_TEST
+
+START_TEST(test_every_bad_ap_reported)
+{
+	ck_assert_int_eq(load_text("bad.cfg",
+				   "version = 1;\n"
+				   "access_points = (\n"
+				   "  { name = \"good\"; chain = (); },\n"
+				   "  { name = \"b1\"; format = \"xml\"; chain = (); },\n"
+				   "  { name = \"b2\"; chain = (\n"
+				   "      { plugin = \"nope\"; }\n"
+				   "  ); },\n"
+				   "  { name = \"b3\"; chain = (\n"
+				   "      { plugin = \"drop_fields\"; paths = [\"x\"]; },\n"
+				   "      { plugin = \"drop_fields\"; paths = [\"[\"]; }\n"
+				   "  ); },\n"
+				   "  { name = \"b4\"; }\n"
+				   ");\n"),
+			 -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 4, "%s", tu_errs_text(&errs));
+	ck_assert_int_eq(tu_errs_find(&errs, "bad.cfg:4: ", "access point 'b1': format", NULL), 0);
+	ck_assert_int_eq(tu_errs_find(&errs, "bad.cfg:6: ", "unknown plugin 'nope'", NULL), 1);
+	ck_assert_int_eq(tu_errs_find(&errs, "bad.cfg:10: ", "bad path \"[\"", NULL), 2);
+	ck_assert_int_eq(tu_errs_find(&errs, "bad.cfg:12: ", "access point 'b4' needs a 'chain'", NULL), 3);
+}
+END_TEST
+
+START_TEST(test_every_bad_file_reported)
+{
+	char sub[PATH_MAX];
+
+	snprintf(sub, sizeof sub, "%s/pol", tmp);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put("pol/a.cfg", "access_points = ( { name = \"a\"; format = \"x\"; chain = (); } );\n");
+	put("pol/b.cfg", "access_points = ( { name = \"b\"; chain = (); } );\n");
+	put("pol/c.cfg", "\n\naccess_points = ( { name = \"c\" chain = (); } ;\n");
+	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 2, "%s", tu_errs_text(&errs));
+	ck_assert_int_eq(tu_errs_find(&errs, "a.cfg:1: ", "format must be", NULL), 0);
+	ck_assert_int_eq(tu_errs_find(&errs, "c.cfg:3: ", "syntax error", NULL), 1);
+}
+END_TEST
+
+/* ---- options ---- */
+
+/* The one step's config block of access point "a". */
+static const struct opts_config *opts_of(void)
+{
+	const struct inf_access_point *ap = inf_policy_find(pol, "a");
+
+	ck_assert_ptr_nonnull(ap);
+	ck_assert_uint_eq(ap->nsteps, 1);
+	ck_assert_str_eq(ap->steps[0].plugin->name, "opts");
+	return ap->steps[0].config;
+}
+
+START_TEST(test_opts_defaults)
+{
+	const struct opts_config *c;
+	struct inf_buf out = { 0 };
+	struct inf_error err;
+	struct inf_request req = { "a", "k", "r" };
+	static const char in[] = "{\"x\":{\"y\":[1,2]}}\n";
+
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"opts\"; paths = [\"x.y\"]; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+	c = opts_of();
+	ck_assert_int_eq(c->i, 10);
+	ck_assert_double_eq(c->f, 2.5);
+	ck_assert_int_eq(c->b, 1);
+	ck_assert_str_eq(c->s, "dflt");
+	ck_assert_uint_eq(c->ss.count, 0);
+	ck_assert_int_eq(c->e, 1);
+	ck_assert_ptr_null(c->file);
+	ck_assert_ptr_nonnull(c->paths);
+	/* and the plugin sees the same block at process time */
+	ck_assert_int_eq(tu_transform(&pol->aps[0], &req, in, sizeof in - 1, 0, &out, &err, NULL), 0);
+	ck_assert_str_eq(out.data, "{\"x\":{\"y\":[1,2]},\"p\":[1,2],\"i\":10,\"f\":2.5,"
+				   "\"b\":true,\"s\":\"dflt\",\"ss\":\"\",\"n\":0,\"e\":1,"
+				   "\"file\":null}\n");
+	inf_buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_opts_values)
+{
+	const struct opts_config *c;
+	char want[PATH_MAX + 16], text[2 * PATH_MAX];
+	struct stat st;
+
+	put("data.txt", "hello\n");
+	ck_assert_msg(load_text("p.cfg",
+				STEP("{ plugin = \"opts\"; paths = \"a\"; i = -42; f = 3; b = false;"
+				     " s = \"h\\\"i\"; ss = [\"x\", \"y\", \"\"]; e = \"c\"; file = \"data.txt\"; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+	c = opts_of();
+	ck_assert_int_eq(c->i, -42);
+	ck_assert_double_eq(c->f, 3.0);
+	ck_assert_int_eq(c->b, 0);
+	ck_assert_str_eq(c->s, "h\"i");
+	ck_assert_uint_eq(c->ss.count, 3);
+	ck_assert_str_eq(c->ss.items[0], "x");
+	ck_assert_str_eq(c->ss.items[1], "y");
+	ck_assert_str_eq(c->ss.items[2], "");
+	ck_assert_int_eq(c->e, 2);
+	snprintf(want, sizeof want, "%s/data.txt", tmp);
+	ck_assert_str_eq(c->file, want);
+	ck_assert_int_eq(stat(c->file, &st), 0);
+	inf_policy_free(pol);
+	pol = NULL;
+
+	snprintf(text, sizeof text,
+		 STEP("{ plugin = \"opts\"; paths = [\"a\"]; i = 5000000000L; f = 0.25;"
+		      " ss = \"solo\"; e = \"a\"; file = \"%s\"; }"),
+		 want);
+	ck_assert_msg(load_text("q.cfg", text) == 0, "%s", tu_errs_text(&errs));
+	c = opts_of();
+	ck_assert_int_eq(c->i, 5000000000LL);
+	ck_assert_double_eq(c->f, 0.25);
+	ck_assert_uint_eq(c->ss.count, 1);
+	ck_assert_str_eq(c->ss.items[0], "solo");
+	ck_assert_int_eq(c->e, 0);
+	ck_assert_str_eq(c->file, want); /* absolute: used as it is */
+}
+END_TEST
+
+START_TEST(test_opts_wrong_types)
+{
+	static const struct {
+		const char *step, *what;
+	} bad[] = {
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; i = 1.5; }"), "option 'i' must be an integer" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; i = \"5\"; }"), "option 'i' must be an integer" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; f = \"x\"; }"), "option 'f' must be a number" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; b = 1; }"), "option 'b' must be true or false" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; b = \"true\"; }"), "option 'b' must be true or false" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; s = 1; }"), "option 's' must be a string" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; s = [\"x\"]; }"), "option 's' must be a string" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; ss = [1, 2]; }"), "option 'ss' must be a list of strings" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; ss = 7; }"), "option 'ss' must be a list of strings" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; e = 1; }"), "option 'e' must be a string" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; e = \"d\"; }"), "option 'e' must be one of a|b|c, not \"d\"" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; e = \"A\"; }"), "option 'e' must be one of a|b|c" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; file = 3; }"), "option 'file' must be a file name string" },
+		{ STEP("{ plugin = \"example_stamp\"; overwrite = \"yes\"; }"), "plugin 'example_stamp': option 'overwrite' must be true or false" },
+		{ STEP("{ plugin = \"example_stamp\"; field = false; }"), "option 'field' must be a string" },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i].step, 4, bad[i].what);
+		inf_policy_errors_free(&errs);
+	}
+}
+END_TEST
+
+START_TEST(test_opts_file_refused)
+{
+	char want[PATH_MAX + 64], sub[PATH_MAX];
+
+	snprintf(want, sizeof want, "option 'file': cannot read file %s/nope.txt: No such file or directory", tmp);
+	expect_error(STEP("{ plugin = \"opts\"; paths = [\"a\"]; file = \"nope.txt\"; }"), 4, want);
+	inf_policy_errors_free(&errs);
+	/* a directory is not a file */
+	snprintf(sub, sizeof sub, "%s/adir", tmp);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	expect_error(STEP("{ plugin = \"opts\"; paths = [\"a\"]; file = \"adir\"; }"), 4,
+		     "/adir: not a regular file");
+}
+END_TEST
+
+START_TEST(test_opts_required_missing)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\"; chain = (\n"
+		     "    { plugin = \"opts\";\n"
+		     "      i = 1; }\n"
+		     "  ); }\n"
+		     ");\n",
+		     3, "plugin 'opts': missing required option 'paths'");
+}
+END_TEST
+
+START_TEST(test_stamp_options)
+{
+	struct inf_buf out = { 0 };
+	struct inf_error err;
+	struct inf_request req = { "ap1", "", "" };
+	static const char in[] = "{\"a\":1}\n{\"_via\":\"old\",\"who\":\"old\"}\n";
+
+	ck_assert_msg(load_text("p.cfg",
+				"access_points = (\n"
+				"  { name = \"dflt\"; chain = ( { plugin = \"example_stamp\"; } ); },\n"
+				"  { name = \"set\"; chain = ( { plugin = \"example_stamp\"; field = \"who\"; overwrite = true; } ); }\n"
+				");\n") == 0,
+		      "%s", tu_errs_text(&errs));
+	ck_assert_int_eq(tu_transform(inf_policy_find(pol, "dflt"), &req, in, sizeof in - 1, 0,
+				      &out, &err, NULL), 0);
+	ck_assert_str_eq(out.data, "{\"a\":1,\"_via\":\"ap1\"}\n{\"_via\":\"old\",\"who\":\"old\"}\n");
+	inf_buf_reset(&out);
+	ck_assert_int_eq(tu_transform(inf_policy_find(pol, "set"), &req, in, sizeof in - 1, 0,
+				      &out, &err, NULL), 0);
+	ck_assert_str_eq(out.data, "{\"a\":1,\"who\":\"ap1\"}\n{\"_via\":\"old\",\"who\":\"ap1\"}\n");
+	inf_buf_free(&out);
+}
+END_TEST
+
+/* ---- prefixes ---- */
+
+START_TEST(test_allows_key)
+{
+	const struct inf_access_point *ap;
+
+	ck_assert_msg(load_text("p.cfg",
+				"access_points = (\n"
+				"  { name = \"all\"; chain = (); },\n"
+				"  { name = \"some\"; prefixes = [ \"store_events/\", \"x/\" ]; chain = (); },\n"
+				"  { name = \"list\"; prefixes = ( \"a\" ); chain = (); },\n"
+				"  { name = \"none\"; prefixes = []; chain = (); }\n"
+				");\n") == 0,
+		      "%s", tu_errs_text(&errs));
+	ap = inf_policy_find(pol, "all");
+	ck_assert_int_eq(inf_ap_allows_key(ap, "anything/at/all"), 1);
+	ck_assert_int_eq(inf_ap_allows_key(ap, ""), 1);
+	ap = inf_policy_find(pol, "some");
+	ck_assert_uint_eq(ap->nprefixes, 2);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "store_events/2026/a.json"), 1);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "store_events/"), 1);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "x/y"), 1);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "store_events"), 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "store_eventsX/a"), 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "Store_events/a"), 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "other/store_events/a"), 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, ""), 0);
+	ap = inf_policy_find(pol, "list");
+	ck_assert_int_eq(inf_ap_allows_key(ap, "abc"), 1);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "b"), 0);
+	/* an empty list allows nothing (fail closed) */
+	ap = inf_policy_find(pol, "none");
+	ck_assert_ptr_nonnull(ap->prefixes);
+	ck_assert_uint_eq(ap->nprefixes, 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, "a"), 0);
+	ck_assert_int_eq(inf_ap_allows_key(ap, ""), 0);
+}
+END_TEST
+
+static Suite *policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_store_events_loads);
+	tcase_add_test(tc, test_settings_values);
+	tcase_add_test(tc, test_directory_loads_all);
+	tcase_add_test(tc, test_directory_duplicate_name);
+	tcase_add_test(tc, test_duplicate_name_in_one_file);
+	tcase_add_test(tc, test_missing_and_empty);
+	tcase_add_test(tc, test_syntax_error);
+	tcase_add_test(tc, test_unknown_top_level);
+	tcase_add_test(tc, test_no_access_points);
+	tcase_add_test(tc, test_unknown_ap_setting);
+	tcase_add_test(tc, test_bad_format);
+	tcase_add_test(tc, test_bad_on_error);
+	tcase_add_test(tc, test_bad_max_record_bytes);
+	tcase_add_test(tc, test_bad_max_depth);
+	tcase_add_test(tc, test_bad_prefixes);
+	tcase_add_test(tc, test_missing_name);
+	tcase_add_test(tc, test_ap_not_a_group);
+	tcase_add_test(tc, test_missing_chain);
+	tcase_add_test(tc, test_chain_not_a_list);
+	tcase_add_test(tc, test_step_not_a_group);
+	tcase_add_test(tc, test_step_without_plugin);
+	tcase_add_test(tc, test_unknown_plugin);
+	tcase_add_test(tc, test_plugin_name_not_allowed);
+	tcase_add_test(tc, test_unknown_option);
+	tcase_add_test(tc, test_option_wrong_type);
+	tcase_add_test(tc, test_empty_paths);
+	tcase_add_test(tc, test_missing_required_paths);
+	tcase_add_test(tc, test_bad_path);
+	tcase_add_test(tc, test_init_fails);
+	tcase_add_test(tc, test_version_2);
+	tcase_add_test(tc, test_every_bad_ap_reported);
+	tcase_add_test(tc, test_every_bad_file_reported);
+	tcase_add_test(tc, test_opts_defaults);
+	tcase_add_test(tc, test_opts_values);
+	tcase_add_test(tc, test_opts_wrong_types);
+	tcase_add_test(tc, test_opts_file_refused);
+	tcase_add_test(tc, test_opts_required_missing);
+	tcase_add_test(tc, test_stamp_options);
+	tcase_add_test(tc, test_allows_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(policy_suite());
+}
