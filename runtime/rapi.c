@@ -4,10 +4,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <time.h>
 
 #include "json.h"
 
 #define EVENT_MAX (6u * 1024u * 1024u + 1024u)
+
+/* How long the Runtime API may be unreachable before the process gives
+ * up (Lambda restarts it then): $INFLIGHT_RAPI_RETRY_MS, default 10 s. */
+static long long retry_budget_ms(void)
+{
+	const char *v = getenv("INFLIGHT_RAPI_RETRY_MS");
+	char *end;
+	long long ms = v ? strtoll(v, &end, 10) : 10000;
+
+	return v && (*end || ms < 0) ? 10000 : ms;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Whether a libcurl failure means "nobody answered" (worth a retry). */
+static int unreachable(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_CONNECT || cc == CURLE_RECV_ERROR ||
+	       cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+	       cc == CURLE_OPERATION_TIMEDOUT;
+}
 
 int inf_rapi_init(struct inf_rapi *r, const char *api)
 {
@@ -91,14 +119,20 @@ int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 	inv->deadline_ms = 0;
 	inf_buf_reset(&inv->event);
 	snprintf(url, sizeof url, "%s/runtime/invocation/next", r->base);
-	curl_easy_reset(r->curl);
-	curl_easy_setopt(r->curl, CURLOPT_URL, url);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, next_header);
-	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, inv);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &inv->event);
-	cc = curl_easy_perform(r->curl);
+	for (long long waited = 0, step = 50;; waited += step, step = step < 1000 ? step * 2 : 1000) {
+		curl_easy_reset(r->curl);
+		curl_easy_setopt(r->curl, CURLOPT_URL, url);
+		curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, next_header);
+		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, inv);
+		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
+		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &inv->event);
+		cc = curl_easy_perform(r->curl);
+		if (cc == CURLE_OK || !unreachable(cc) || waited >= retry_budget_ms())
+			break;
+		inf_buf_reset(&inv->event);
+		pause_ms((long)step);
+	}
 	if (cc != CURLE_OK)
 		return inf_error_set(err, INF_FAIL_SOURCE, "runtime API /next failed: %s",
 				     curl_easy_strerror(cc));
@@ -140,7 +174,12 @@ static long post(struct inf_rapi *r, const char *url, const char *body,
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 30L);
-	cc = curl_easy_perform(r->curl);
+	for (long long waited = 0, step = 50;; waited += step, step = step < 1000 ? step * 2 : 1000) {
+		cc = curl_easy_perform(r->curl);
+		if (cc == CURLE_OK || !unreachable(cc) || waited >= retry_budget_ms())
+			break;
+		pause_ms((long)step);
+	}
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);

@@ -30,8 +30,10 @@ struct inf_rapi {
 int inf_rapi_init(struct inf_rapi *r, const char *api);
 void inf_rapi_free(struct inf_rapi *r);
 
-/* Blocks for the next invocation. Returns 0, or -1 with err set when the
- * Runtime API cannot be reached or refuses (the process should exit). */
+/* Blocks for the next invocation. A Runtime API that cannot be reached is
+ * tried again with backoff for up to $INFLIGHT_RAPI_RETRY_MS (default
+ * 10000) ms; posts retry likewise. Returns 0, or -1 with err set when it
+ * stays unreachable or refuses (the process should exit). */
 int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 		  struct inf_error *err);
 

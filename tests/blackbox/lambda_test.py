@@ -149,7 +149,7 @@ class Run:
     """One runtime process under the Runtime API test server."""
 
     def __init__(self, env, events, sink=("ok", 1000000), policy=None, deadline_ms=30000, timeout=120,
-                 extra_env=None):
+                 extra_env=None, outage=None):
         self.env = env
         port, self.sink_log = env.sink(*sink)
         d = tempfile.mkdtemp(dir=env.tmp)
@@ -167,7 +167,8 @@ class Run:
         self.rc = subprocess.run(["/usr/bin/python3", SERVERS + "/runtime_api.py", "--events", evfile,
                                   "--log", self.log, "--deadline-ms", str(deadline_ms),
                                   "--timeout", str(timeout), "--child-stdout", self.stdout,
-                                  "--child-stderr", self.stderr, "--", RUNTIME], env=run_env).returncode
+                                  "--child-stderr", self.stderr] + (["--outage", outage] if outage else []) +
+                                 ["--", RUNTIME], env=run_env).returncode
         self.rapi = [json.loads(l) for l in open(self.log)] if os.path.exists(self.log) else []
         self.wgor = {}
         if os.path.exists(self.sink_log):
@@ -375,6 +376,14 @@ def tests(env):
     r = Run(env, [get("hang", ps(doc_key), key=doc_key)], sink=("hang", 0), deadline_ms=3000)
     check("WGOR never answering: /error before the deadline, no kill",
           [e["type"] for e in r.rapi if e["type"] in ("error", "killed")] == ["error"], r.rapi)
+
+    # ---- the Runtime API goes away for a while and comes back ----
+    r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
+            outage="1:1500")
+    types = [e["type"] for e in r.rapi]
+    check("Runtime API away for 1.5 s: the runtime waits and serves the next event",
+          "outage" in types and "back" in types and r.answer("after-outage") and
+          r.answer("after-outage")["status"] == 200 and types.count("response") == 2, types)
 
     # ---- deadline ----
     r = Run(env, [get("slow", obj + "_slow/store_events/obj.json", key="store_events/obj.json"),

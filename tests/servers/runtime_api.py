@@ -42,6 +42,9 @@ class State:
         self.grace_ms = grace_ms
         self.child = None
         self.stop = False
+        self.outage_after = 0   # answers after which the API goes away
+        self.outage_ms = 0
+        self.outage_at = None   # when it went away
 
     def log(self, entry):
         entry.setdefault("t", int(time.time() * 1000))
@@ -146,6 +149,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             entry["body"] = body.decode("utf-8", "replace")
         st.log(entry)
+        if status == 202 and st.outage_after and st.done == st.outage_after and st.outage_at is None:
+            st.outage_at = time.time()
+            st.log({"type": "outage", "ms": st.outage_ms})
+            self.close_connection = True
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            return self.reply(202, b'{"status":"OK"}', [("Connection", "close")])
         if status == 202:
             return self.reply(202, b'{"status":"OK"}')
         names = {400: "InvalidRequestID", 403: "InvalidStateTransition", 413: "RequestEntityTooLarge"}
@@ -154,6 +163,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    allow_reuse_address = True
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -180,14 +190,19 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--child-stdout", default=os.devnull)
     ap.add_argument("--child-stderr", default=os.devnull)
+    ap.add_argument("--outage", default="", help="N:MS - after N answers, refuse connections for MS ms")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     st = State(load_events(a.events), a.log, a.deadline_ms, a.grace_ms)
+    if a.outage:
+        st.outage_after, st.outage_ms = (int(x) for x in a.outage.split(":"))
     Handler.st = st
     srv = Server(("127.0.0.1", 0), Handler)
+    port = srv.server_address[1]
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % srv.server_address[1])
+    restarted = False
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % port)
     out = open(a.child_stdout, "ab")
     err = open(a.child_stderr, "ab")
 
@@ -199,6 +214,12 @@ def main():
     status = 0
     while True:
         time.sleep(0.02)
+        if st.outage_at is not None and not restarted and time.time() - st.outage_at >= st.outage_ms / 1000:
+            srv.server_close()
+            srv = Server(("127.0.0.1", port), Handler)
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            restarted = True
+            st.log({"type": "back"})
         now_ms = int(time.time() * 1000)
         with st.lock:
             overdue = [r for r, d in st.open.items() if now_ms > d + st.grace_ms]
