@@ -34,7 +34,7 @@ CHECK_SRC   := $(wildcard tests/check_*.c)
 CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 LIBCORE     := $(BUILD)/lib/libinflight.a
 
-.PHONY: all deps demo test check blackbox asan install lint clean bench package
+.PHONY: all deps demo test check blackbox asan valgrind install lint clean bench package
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
@@ -84,6 +84,11 @@ blackbox: all
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory blackbox
+
+# The suite under valgrind memcheck: Check suites and black-box tests.
+valgrind: all $(CHECKS) $(FIXTURE_PLUGINS)
+	@VALGRIND=1 tools/run-checks.sh $(BUILD) $(CHECKS)
+	@INFLIGHT_VALGRIND=1 tools/run-blackbox.sh $(BUILD)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check blackbox

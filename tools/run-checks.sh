@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs every Check suite given, in fork mode so a crash is blamed on its
-# test, and ends with the plain "N passed, M failed" line.
+# test, and ends with the plain "N passed, M failed" line. With VALGRIND=1
+# each suite runs under valgrind memcheck (no fork, so every test's memory
+# is checked), and any error or definite leak fails it.
 # usage: tools/run-checks.sh BUILD_DIR CHECK_BINARY...
 set -u
 build=$1; shift
 INFLIGHT_TEST_SRC=$(pwd)
 export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC
 passed=0 failed=0 bad=()
+vg=()
+if [ "${VALGRIND:-}" = 1 ]; then
+	CK_FORK=no
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+		--show-leak-kinds=definite --track-fds=no)
+fi
 for t in "$@"; do
-	out=$("$t" 2>&1); rc=$?
+	out=$("${vg[@]}" "$t" 2>&1); rc=$?
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
 	printf '%-40s %s\n' "$(basename "$t")" "${line:-no summary (exit $rc)}"
 	n=$(sed -nE 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/p' <<<"$line")

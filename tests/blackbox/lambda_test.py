@@ -30,6 +30,13 @@ SERVERS = os.path.join(ROOT, "tests", "servers")
 BIG = os.environ.get("LAMBDA_BIG", "1G")
 SOAK = int(os.environ.get("LAMBDA_SOAK", "1000"))
 SAN = os.environ.get("INFLIGHT_SAN") == "1"
+VALGRIND = os.environ.get("INFLIGHT_VALGRIND") == "1"
+# under valgrind the runtime is checked for memory errors and leaks (exit 99)
+RUNTIME_CMD = (["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite", RUNTIME]
+               if VALGRIND else [RUNTIME])
+HEAVY = not SAN and not VALGRIND
+SLOW = 3 if VALGRIND else 1  # deadlines stretch under valgrind
 
 CREDS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
          "AWS_SESSION_TOKEN": "SESSIONTOKENSECRET", "AWS_REGION": "us-east-1"}
@@ -168,7 +175,7 @@ class Run:
                                   "--log", self.log, "--deadline-ms", str(deadline_ms),
                                   "--timeout", str(timeout), "--child-stdout", self.stdout,
                                   "--child-stderr", self.stderr] + (["--outage", outage] if outage else []) +
-                                 ["--", RUNTIME], env=run_env).returncode
+                                 ["--"] + RUNTIME_CMD, env=run_env).returncode
         self.rapi = [json.loads(l) for l in open(self.log)] if os.path.exists(self.log) else []
         self.wgor = {}
         if os.path.exists(self.sink_log):
@@ -373,7 +380,7 @@ def tests(env):
           r.answer("after")["status"] == 200, res)
     r = Run(env, [get("reset", ps(doc_key), key=doc_key)], sink=("reset", 0))
     check("WGOR connection reset: /error", [e["type"] for e in r.results()] == ["error"], r.rapi)
-    r = Run(env, [get("hang", ps(doc_key), key=doc_key)], sink=("hang", 0), deadline_ms=3000)
+    r = Run(env, [get("hang", ps(doc_key), key=doc_key)], sink=("hang", 0), deadline_ms=3000 * SLOW)
     check("WGOR never answering: /error before the deadline, no kill",
           [e["type"] for e in r.rapi if e["type"] in ("error", "killed")] == ["error"], r.rapi)
 
@@ -387,7 +394,7 @@ def tests(env):
 
     # ---- deadline ----
     r = Run(env, [get("slow", obj + "_slow/store_events/obj.json", key="store_events/obj.json"),
-                  get("after-slow", ps(doc_key), key=doc_key)], deadline_ms=2500)
+                  get("after-slow", ps(doc_key), key=doc_key)], deadline_ms=2500 * SLOW)
     a = r.answer("slow")
     check("a source slower than the deadline: the caller gets 503 DeadlineExceeded in time",
           a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
@@ -405,7 +412,7 @@ def tests(env):
     check("the init error names the problem in the log", "no_such_plugin" in r.err, r.err[-300:])
 
     # ---- 1 GB object with bounded memory ----
-    if BIG != "0":
+    if BIG != "0" and not VALGRIND:
         big = os.path.join(env.objdir, "store_events", "big.ndjson")
         subprocess.run([PRODUCER, "--ndjson", big, "--size", BIG, "--seed", "3", "--quiet"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -417,7 +424,7 @@ def tests(env):
         hwm = resp and resp[0].get("hwm_kb")
         check("%s object: streamed and answered (200, complete body)" % BIG,
               a and a["status"] == 200 and a["complete"] and a["bodyLen"] > size * 0.8, a)
-        if SAN:
+        if not HEAVY:
             check("peak memory check skipped under sanitizers", True)
         else:
             check("%s object: peak RSS %s KiB under 64 MiB" % (BIG, hwm), hwm and hwm < 65536, hwm)
@@ -426,7 +433,7 @@ def tests(env):
             os.unlink(a["bodyFile"])
 
     # ---- many invocations in one process: no growth ----
-    n = SOAK if not SAN else min(SOAK, 200)
+    n = SOAK if HEAVY else min(SOAK, 200)
     evs = []
     for i in range(n):
         m = i % 4

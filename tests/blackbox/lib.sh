@@ -13,6 +13,23 @@ T=$(mktemp -d)
 _pass=0
 _fail=0
 _pids=()
+# HEAVY=0 under sanitizers or valgrind: skip what only measures memory or
+# needs hundreds of megabytes
+HEAVY=1
+[ "${INFLIGHT_SAN:-}" = 1 ] || [ "${INFLIGHT_VALGRIND:-}" = 1 ] && HEAVY=0
+# INFLIGHT_VALGRIND=1: the binaries run under valgrind memcheck; an error
+# or a definite leak makes them exit 99, which no test expects
+if [ "${INFLIGHT_VALGRIND:-}" = 1 ]; then
+	for b in runtime producer; do
+		cat >"$T/vg-$b" <<VG
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "$(cd "$BUILD" && pwd)/bin/$b" "\$@"
+VG
+		chmod +x "$T/vg-$b"
+	done
+	RT="$T/vg-runtime"
+	PRODUCER="$T/vg-producer"
+fi
 
 _cleanup() {
 	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
