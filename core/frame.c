@@ -30,6 +30,7 @@ struct inf_framer {
 	int failed;
 	int bom_done;
 	int finishing;
+	size_t detect_at; /* auto: bytes of `in` searched for a newline */
 
 	/* array scanner */
 	enum astate as;
@@ -107,7 +108,7 @@ static uint64_t line_at(struct inf_framer *f, size_t p)
 		f->memo_at = 0;
 		f->memo_line = f->base_line;
 	}
-	for (q = f->in.data + f->memo_at; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+	for (q = f->in.data + f->memo_at; q < e && (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		f->memo_line++;
 	f->memo_at = p;
 	return f->memo_line;
@@ -191,6 +192,13 @@ static int is_ws(char c)
 
 /* ---- ndjson ---- */
 
+/* Bytes of the line in[ls, end) that count against max_record: a CR that
+ * ends it (or waits for its LF) belongs to the line ending. */
+static size_t line_bytes(const struct inf_framer *f, size_t ls, size_t end)
+{
+	return end - ls - (end > ls && f->in.data[end - 1] == '\r');
+}
+
 static int ndjson_line(struct inf_framer *f, size_t ls, size_t nl, int has_nl)
 {
 	size_t le = nl;
@@ -224,7 +232,7 @@ static int ndjson_run(struct inf_framer *f)
 			break;
 		}
 		at = (size_t)(nl - d);
-		if (at - ls > f->max_record) {
+		if (line_bytes(f, ls, at) > f->max_record) {
 			rc = fail(f, INF_FAIL_TOO_LARGE,
 				  "record larger than max_record_bytes", ls);
 			break;
@@ -237,7 +245,7 @@ static int ndjson_run(struct inf_framer *f)
 	}
 	if (rc)
 		return rc;
-	if (f->in.len - ls > f->max_record)
+	if (line_bytes(f, ls, f->in.len) > f->max_record)
 		return fail(f, INF_FAIL_TOO_LARGE,
 			    "record larger than max_record_bytes", ls);
 	if (f->finishing && f->in.len > ls) {
@@ -331,6 +339,9 @@ static int array_step(struct inf_framer *f, size_t *ip)
 				f->esc = 0;
 				q++;
 			}
+			if ((size_t)(q - d) - f->elem_start > f->max_record)
+				return fail(f, INF_FAIL_TOO_LARGE,
+					    "record larger than max_record_bytes", f->elem_start);
 			if (q == e) {
 				*ip = f->in.len;
 				return 1;
@@ -434,7 +445,9 @@ static int detect(struct inf_framer *f)
 		return 0;
 	}
 	{
-		const char *p = memchr(f->in.data + i, '\n', f->in.len - i);
+		size_t from = i > f->detect_at ? i : f->detect_at;
+		const char *p = memchr(f->in.data + from, '\n', f->in.len - from);
+		f->detect_at = f->in.len;
 		if (!p && !f->finishing) {
 			if (f->in.len > f->max_record)
 				return fail(f, INF_FAIL_TOO_LARGE,
@@ -456,7 +469,7 @@ static int run(struct inf_framer *f)
 	if (!f->bom_done) {
 		static const char bom[3] = { '\xEF', '\xBB', '\xBF' };
 		size_t n = f->in.len < 3 ? f->in.len : 3;
-		if (memcmp(f->in.data, bom, n))
+		if (n && memcmp(f->in.data, bom, n)) /* data is NULL while empty */
 			f->bom_done = 1;
 		else if (n == 3) {
 			consume(f, 3);

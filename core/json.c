@@ -284,6 +284,59 @@ static int push(struct inf_tokens *t, unsigned sp, int tok, int pos)
 	return 0;
 }
 
+static int too_deep(struct inf_json_err *err, size_t off, unsigned max_depth)
+{
+	err->offset = off;
+	snprintf(err->msg, sizeof err->msg, "nesting deeper than max_depth (%u)",
+		 max_depth);
+	return INF_ERR_LIMIT;
+}
+
+/* Offset of the first container nested deeper than max_depth in [a, b),
+ * or -1. jsmn closes a container in time proportional to the depth, so
+ * a record that is too deep is refused here, in one pass, before jsmn
+ * sees it. What else is wrong is left to jsmn and validate(). */
+static long first_too_deep(const char *js, size_t a, size_t b,
+			   unsigned max_depth)
+{
+	const char *p = js + a, *e = js + b;
+	unsigned d = 0;
+
+	while (p < e) {
+		switch (*p) {
+		case '"':
+			/* to the closing quote: one not preceded by an odd
+			 * number of backslashes */
+			for (;;) {
+				const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+				const char *bs;
+				if (!q)
+					return -1;
+				for (bs = q; bs[-1] == '\\'; bs--)
+					;
+				p = q;
+				if ((q - bs) % 2 == 0)
+					break;
+			}
+			break;
+		case '[':
+		case '{':
+			if (++d > max_depth)
+				return (long)(p - js);
+			break;
+		case ']':
+		case '}':
+			if (d)
+				d--;
+			break;
+		case '\0':
+			return -1;
+		}
+		p++;
+	}
+	return -1;
+}
+
 /* Walks the tokens in document order with a stack of open containers and
  * checks every byte between tokens. */
 static int validate(struct inf_tokens *t, const char *js, unsigned max_depth,
@@ -311,10 +364,19 @@ static int validate(struct inf_tokens *t, const char *js, unsigned max_depth,
 				return fail(err, (size_t)rs, "more than one value in a record");
 			f = &t->stack[sp - 1];
 			if (tk[f->tok].type == JSMN_OBJECT && k->parent == f->tok) {
+				if (k->type == JSMN_STRING && k->size > 1) {
+					/* jsmn hangs a member with no ',' before it
+					 * on the previous key */
+					int nx = inf_tok_skip(t, i);
+					return fail(err, (size_t)inf_tok_raw_start(&tk[nx]),
+						    "missing ',' between members");
+				}
 				if (k->type != JSMN_STRING || k->size != 1)
 					return fail(err, (size_t)rs, "expected a key and a value");
 				rc = check_gap(js, f->pos, rs, f->count ? ',' : 0, err);
 				if (rc)
+					return rc;
+				if ((rc = check_string(js, k->start, k->end, err)))
 					return rc;
 				f->count++;
 				f->pos = re;
@@ -335,10 +397,7 @@ static int validate(struct inf_tokens *t, const char *js, unsigned max_depth,
 		}
 		if (k->type == JSMN_OBJECT || k->type == JSMN_ARRAY) {
 			if (sp >= max_depth)
-				return err->offset = (size_t)rs,
-				       snprintf(err->msg, sizeof err->msg,
-						"nesting deeper than max_depth (%u)", max_depth),
-				       INF_ERR_LIMIT;
+				return too_deep(err, (size_t)rs, max_depth);
 			if ((rc = push(t, sp, i, k->start + 1)))
 				return rc;
 			sp++;
@@ -365,16 +424,19 @@ static int validate(struct inf_tokens *t, const char *js, unsigned max_depth,
 	return 0;
 }
 
-static int jsmn_error(const char *js, size_t len, int r, unsigned pos,
+static int jsmn_error(const char *js, size_t len, int r, const jsmn_parser *p,
 		      struct inf_json_err *err)
 {
 	const char *nul = memchr(js, '\0', len);
 
 	if (nul)
 		return fail(err, (size_t)(nul - js), "NUL byte in JSON text");
+	/* nothing open, yet jsmn wants more: a second value at the end */
+	if (r == JSMN_ERROR_PART && p->toksuper == -1 && p->toknext > 0)
+		return fail(err, p->pos, "more than one value in a record");
 	if (r == JSMN_ERROR_PART)
 		return fail(err, len, "truncated JSON (unexpected end of record)");
-	return fail(err, pos, "invalid JSON");
+	return fail(err, p->pos, "invalid JSON");
 }
 
 /* A root that is a bare number or literal: jsmn's strict mode wants a
@@ -422,6 +484,11 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 				return fail(err, i, "more than one value in a record");
 		return parse_scalar_root(t, js, (int)a, (int)b, err);
 	}
+	if (b - a > max_depth) {
+		long deep = first_too_deep(js, a, b, max_depth);
+		if (deep >= 0)
+			return too_deep(err, (size_t)deep, max_depth);
+	}
 	if (!t->cap && (rc = grow_tokens(t, len / 8 + 16)))
 		return rc;
 	jsmn_init(&p);
@@ -433,9 +500,9 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 			return rc;
 	}
 	if (r < 0)
-		return jsmn_error(js, b, r, p.pos, err);
+		return jsmn_error(js, b, r, &p, err);
 	if (p.pos != b)
-		return jsmn_error(js, b, JSMN_ERROR_INVAL, p.pos, err);
+		return jsmn_error(js, b, JSMN_ERROR_INVAL, &p, err);
 	t->n = (int)p.toknext;
 	if (t->n == 0)
 		return fail(err, a, "empty record");

@@ -1,0 +1,825 @@
+/*
+ * Record framing (core/frame.c): NDJSON, arrays, documents and detection
+ * split an object into the right records and write the output in the
+ * input's framing. Every input is fed whole, byte by byte and in seeded
+ * random chunks, and the three outputs must be the same. The test record
+ * function drops records holding "drop", fails on "fail", replaces
+ * records holding "swap" with {"n":RECNO}, and keeps the rest as they are.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "frame.h"
+#include "json.h"
+#include "testutil.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+/* What one run saw. */
+struct run {
+	struct inf_buf out;  /* what the sink got */
+	struct inf_buf recs; /* "recno:line:offset:text\n" per record */
+	struct inf_error err;
+	int rc;           /* of the last write or finish called */
+	int failed_write; /* a write (not finish) failed */
+	size_t written;   /* input bytes accepted before a failure */
+	uint64_t records;
+	enum inf_format fmt;
+	int sink_calls;
+	int sink_fail; /* make the sink fail */
+};
+
+static int test_record(void *ctx, const char *rec, size_t len, const struct inf_rec_pos *pos,
+                       struct inf_buf *out, struct inf_error *err)
+{
+	struct run *r = ctx;
+
+	if (inf_buf_printf(&r->recs, "%llu:%llu:%llu:%.*s\n", (unsigned long long)pos->recno,
+	                   (unsigned long long)pos->line, (unsigned long long)pos->offset, (int)len,
+	                   rec))
+		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+	if (memmem(rec, len, "fail", 4))
+		return inf_error_set(err, INF_FAIL_TRANSFORM, "record %llu failed",
+		                     (unsigned long long)pos->recno);
+	if (memmem(rec, len, "drop", 4))
+		return 0;
+	if (memmem(rec, len, "swap", 4))
+		return inf_buf_printf(out, "{\"n\":%llu}", (unsigned long long)pos->recno) ? -1 : 1;
+	return inf_buf_append(out, rec, len) ? -1 : 1;
+}
+
+static int test_sink(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	struct run *r = ctx;
+
+	r->sink_calls++;
+	if (r->sink_fail)
+		return inf_error_set(err, INF_FAIL_OUTPUT, "sink refused");
+	return inf_buf_append(&r->out, data, len) ? -1 : 0;
+}
+
+enum feed { WHOLE, BYTES, RANDOM };
+
+/* Runs `in` through a framer fed as `how` says; fills *r. */
+static void run_frame(struct run *r, enum inf_format fmt, size_t max, const char *in, size_t len,
+                      enum feed how, uint64_t seed)
+{
+	struct inf_framer *f;
+	size_t at = 0;
+
+	memset(r, 0, sizeof *r);
+	f = inf_framer_new(fmt, max, test_record, r, test_sink, r, &r->err);
+	ck_assert_ptr_nonnull(f);
+	for (size_t writes = 0; at < len; writes++) {
+		size_t n = len - at;
+
+		ck_assert_uint_lt(writes, 4 * len + 64);
+		if (how == BYTES)
+			n = 1;
+		else if (how == RANDOM) {
+			uint64_t x = tu_rand(&seed);
+			size_t c = x % 8 == 0 ? (size_t)(x >> 8) % 300 : (size_t)(x >> 8) % 9;
+			n = c < n ? c : n; /* may be 0: empty writes are allowed */
+		}
+		r->rc = inf_framer_write(f, in + at, n);
+		if (r->rc) {
+			r->failed_write = 1;
+			break;
+		}
+		at += n;
+	}
+	r->written = at;
+	if (r->rc == 0)
+		r->rc = inf_framer_finish(f);
+	r->records = inf_framer_records(f);
+	r->fmt = inf_framer_format(f);
+	if (r->rc != 0) {
+		/* after an error every call fails again */
+		ck_assert_int_eq(inf_framer_write(f, "{}\n", 3), -1);
+		ck_assert_int_eq(inf_framer_finish(f), -1);
+	}
+	inf_framer_free(f);
+}
+
+static void run_free(struct run *r)
+{
+	inf_buf_free(&r->out);
+	inf_buf_free(&r->recs);
+}
+
+/* Feeds `in` whole, byte by byte and in random chunks (several seeds):
+ * the runs must agree on everything. The whole run is left in *whole for
+ * the caller to check. */
+static void run_all_ways(struct run *whole, enum inf_format fmt, size_t max, const char *in,
+                         size_t len)
+{
+	run_frame(whole, fmt, max, in, len, WHOLE, 0);
+	tu_cstr(&whole->out);
+	tu_cstr(&whole->recs);
+	for (int k = 0; k < 6; k++) {
+		struct run other;
+		enum feed how = k == 0 ? BYTES : RANDOM;
+		run_frame(&other, fmt, max, in, len, how, 0x1234567ULL * (uint64_t)(k + 1));
+		ck_assert_msg(other.rc == whole->rc, "feed %d: rc %d, whole %d (%s / %s)", k,
+		              other.rc, whole->rc, other.err.msg, whole->err.msg);
+		ck_assert_int_eq(other.err.kind, whole->err.kind);
+		ck_assert_str_eq(other.err.msg, whole->err.msg);
+		if (whole->rc == 0) {
+			ck_assert_str_eq(tu_cstr(&other.out), whole->out.data);
+			ck_assert_str_eq(tu_cstr(&other.recs), whole->recs.data);
+			ck_assert_uint_eq(other.records, whole->records);
+			ck_assert_int_eq(other.fmt, whole->fmt);
+		}
+		run_free(&other);
+	}
+}
+
+/* Runs all ways; the output must be `want` and the records `recs`. */
+static void expect_ok(enum inf_format fmt, size_t max, const char *in, size_t len, const char *want,
+                      const char *recs)
+{
+	struct run r;
+
+	run_all_ways(&r, fmt, max, in, len);
+	ck_assert_msg(r.rc == 0, "input %.*s: %s", (int)len, in, r.err.msg);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_NONE);
+	ck_assert_str_eq(r.out.data, want);
+	if (recs)
+		ck_assert_str_eq(r.recs.data, recs);
+	run_free(&r);
+}
+
+/* Runs all ways; each must fail with `kind` and a message holding `msg`. */
+static void expect_fail(enum inf_format fmt, size_t max, const char *in, size_t len,
+                        enum inf_fail kind, const char *msg)
+{
+	struct run r;
+
+	run_all_ways(&r, fmt, max, in, len);
+	ck_assert_msg(r.rc == -1, "input %.*s accepted", (int)len, in);
+	ck_assert_msg(r.err.kind == kind, "input %.*s: kind %s (%s)", (int)len, in,
+	              inf_fail_name(r.err.kind), r.err.msg);
+	ck_assert_msg(strstr(r.err.msg, msg) != NULL, "input %.*s: \"%s\" lacks \"%s\"", (int)len,
+	              in, r.err.msg, msg);
+	run_free(&r);
+}
+
+/* Output must parse as one JSON value. */
+static void assert_json(const char *s)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	ck_assert_msg(inf_json_parse(&t, s, strlen(s), 64, &e) == 0, "%s: %s", s, e.msg);
+	inf_tokens_free(&t);
+}
+
+#define BIG (1u << 20)
+
+/* ---- names ---- */
+
+START_TEST(test_format_names)
+{
+	ck_assert_int_eq(inf_format_parse("auto"), INF_FMT_AUTO);
+	ck_assert_int_eq(inf_format_parse("ndjson"), INF_FMT_NDJSON);
+	ck_assert_int_eq(inf_format_parse("array"), INF_FMT_ARRAY);
+	ck_assert_int_eq(inf_format_parse("document"), INF_FMT_DOCUMENT);
+	ck_assert_int_eq(inf_format_parse("json"), -1);
+	ck_assert_int_eq(inf_format_parse(""), -1);
+	ck_assert_str_eq(inf_format_name(INF_FMT_ARRAY), "array");
+	ck_assert_str_eq(inf_format_name(INF_FMT_AUTO), "auto");
+	ck_assert_str_eq(inf_format_name((enum inf_format)9), "?");
+}
+END_TEST
+
+/* ---- NDJSON ---- */
+
+START_TEST(test_ndjson_lf)
+{
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\n{\"drop\":1}\n{\"b\":2}\n"),
+	          "{\"a\":1}\n{\"b\":2}\n",
+	          "1:1:0:{\"a\":1}\n2:2:8:{\"drop\":1}\n3:3:19:{\"b\":2}\n");
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"swap\":1}\n{\"a\":2}\n"), "{\"n\":1}\n{\"a\":2}\n",
+	          NULL);
+}
+END_TEST
+
+START_TEST(test_ndjson_crlf)
+{
+	/* terminators are copied as they are; the record excludes them */
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\r\n{\"drop\":1}\r\n{\"b\":2}\r\n"),
+	          "{\"a\":1}\r\n{\"b\":2}\r\n",
+	          "1:1:0:{\"a\":1}\n2:2:9:{\"drop\":1}\n3:3:21:{\"b\":2}\n");
+	/* mixed */
+	expect_ok(INF_FMT_NDJSON, BIG, S("1\r\n2\n3\r\n4"), "1\r\n2\n3\r\n4",
+	          "1:1:0:1\n2:2:3:2\n3:3:5:3\n4:4:8:4\n");
+	/* a CR inside a line is the record's */
+	expect_ok(INF_FMT_NDJSON, BIG, S("1\r2\n"), "1\r2\n", "1:1:0:1\r2\n");
+}
+END_TEST
+
+START_TEST(test_ndjson_blank_lines)
+{
+	expect_ok(INF_FMT_NDJSON, BIG, S("\n{\"a\":1}\n  \n\t\r\n{\"b\":2}\n\n"),
+	          "\n{\"a\":1}\n  \n\t\r\n{\"b\":2}\n\n", "1:2:1:{\"a\":1}\n2:5:15:{\"b\":2}\n");
+	expect_ok(INF_FMT_NDJSON, BIG, S("\r\n\r\n"), "\r\n\r\n", "");
+	expect_ok(INF_FMT_NDJSON, BIG, S("  "), "  ", "");
+	expect_ok(INF_FMT_NDJSON, BIG, S(""), "", "");
+	/* whitespace around a record goes to the record function */
+	expect_ok(INF_FMT_NDJSON, BIG, S("  {\"a\":1} \n"), "  {\"a\":1} \n",
+	          "1:1:0:  {\"a\":1} \n");
+}
+END_TEST
+
+START_TEST(test_ndjson_last_line)
+{
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\n{\"b\":2}"), "{\"a\":1}\n{\"b\":2}",
+	          "1:1:0:{\"a\":1}\n2:2:8:{\"b\":2}\n");
+	/* a dropped last line takes nothing with it but itself */
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\n{\"drop\":2}"), "{\"a\":1}\n", NULL);
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"drop\":1}\n{\"b\":2}"), "{\"b\":2}", NULL);
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"drop\":1}\r\n"), "", NULL);
+	/* trailing whitespace without a newline is copied */
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\n  "), "{\"a\":1}\n  ", NULL);
+}
+END_TEST
+
+START_TEST(test_ndjson_positions)
+{
+	struct run r;
+
+	run_all_ways(&r, INF_FMT_NDJSON, BIG,
+	             S("\xEF\xBB\xBF"
+	               "1\n\n\n22\r\n\r\n333\n \n4444"));
+	ck_assert_int_eq(r.rc, 0);
+	/* offsets count the BOM; lines count blank ones */
+	ck_assert_str_eq(r.recs.data, "1:1:3:1\n2:4:7:22\n3:6:13:333\n4:8:19:4444\n");
+	ck_assert_uint_eq(r.records, 4);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_ndjson_max_record)
+{
+	/* exactly max_record bytes is fine, one more is not */
+	expect_ok(INF_FMT_NDJSON, 10, S("{\"abc\":12}\n{\"a\":1}\n"), "{\"abc\":12}\n{\"a\":1}\n",
+	          NULL);
+	expect_ok(INF_FMT_NDJSON, 10, S("{\"abc\":12}"), "{\"abc\":12}", NULL);
+	expect_ok(INF_FMT_NDJSON, 10, S("{\"abc\":12}\r\n"), "{\"abc\":12}\r\n", NULL);
+	expect_fail(INF_FMT_NDJSON, 10, S("{\"a\":1}\n{\"abcd\":12}\n"), INF_FAIL_TOO_LARGE,
+	            "max_record_bytes");
+	expect_fail(INF_FMT_NDJSON, 10, S("{\"a\":1}\n{\"abcd\":12}\n"), INF_FAIL_TOO_LARGE,
+	            "line 2, byte 8");
+	expect_fail(INF_FMT_NDJSON, 10, S("{\"a\":1}\n{\"abcd\":12}"), INF_FAIL_TOO_LARGE,
+	            "max_record_bytes");
+	expect_fail(INF_FMT_NDJSON, 10, S("{\"abcd\":12}\r\n"), INF_FAIL_TOO_LARGE,
+	            "max_record_bytes");
+}
+END_TEST
+
+/* A line longer than max_record fails as soon as it is, without waiting
+ * for its end: memory stays bounded. */
+START_TEST(test_ndjson_long_line_fails_early)
+{
+	enum inf_format fmts[] = {INF_FMT_NDJSON, INF_FMT_AUTO, INF_FMT_DOCUMENT};
+	char chunk[1024];
+
+	memset(chunk, 'x', sizeof chunk);
+	for (unsigned i = 0; i < 3; i++) {
+		struct run r;
+		struct inf_framer *f;
+		int k, rc = 0;
+
+		memset(&r, 0, sizeof r);
+		f = inf_framer_new(fmts[i], 4096, test_record, &r, test_sink, &r, &r.err);
+		rc = inf_framer_write(f, "{\"a\":\"", 6);
+		for (k = 0; k < 1000 && rc == 0; k++)
+			rc = inf_framer_write(f, chunk, sizeof chunk);
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_le(k, 5);
+		ck_assert_int_eq(r.err.kind, INF_FAIL_TOO_LARGE);
+		inf_framer_free(f);
+		run_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_ndjson_large_stream)
+{
+	struct inf_buf in = {0}, want = {0};
+	struct run r;
+
+	for (int i = 0; i < 20000; i++) {
+		int drop = i % 3 == 0;
+		ck_assert_int_eq(inf_buf_printf(&in, "{\"i\":%d,\"pad\":\"%s\"}%s", i,
+		                                drop ? "drop" : "keep-keep-keep",
+		                                i % 2 ? "\r\n" : "\n"),
+		                 0);
+		if (!drop)
+			ck_assert_int_eq(inf_buf_printf(&want,
+			                                "{\"i\":%d,\"pad\":\"keep-keep-keep\"}%s",
+			                                i, i % 2 ? "\r\n" : "\n"),
+			                 0);
+	}
+	run_frame(&r, INF_FMT_NDJSON, BIG, in.data, in.len, WHOLE, 0);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.records, 20000);
+	ck_assert_uint_eq(r.out.len, want.len);
+	ck_assert_int_eq(memcmp(r.out.data, want.data, want.len), 0);
+	ck_assert_int_gt(r.sink_calls, 1); /* flushed on the way */
+	run_free(&r);
+	run_frame(&r, INF_FMT_AUTO, BIG, in.data, in.len, RANDOM, 42);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(r.fmt, INF_FMT_NDJSON);
+	ck_assert_uint_eq(r.out.len, want.len);
+	ck_assert_int_eq(memcmp(r.out.data, want.data, want.len), 0);
+	run_free(&r);
+	inf_buf_free(&in);
+	inf_buf_free(&want);
+}
+END_TEST
+
+/* ---- arrays ---- */
+
+START_TEST(test_array_basic)
+{
+	expect_ok(INF_FMT_ARRAY, BIG, S("[]"), "[]", "");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[ ]"), "[ ]", "");
+	expect_ok(INF_FMT_ARRAY, BIG, S(" \n[\n]\n "), " \n[\n]\n ", "");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[1]"), "[1]", "1:1:1:1\n");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[ 1 ]"), "[ 1 ]", "1:1:2:1\n");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[1,2,3]"), "[1,2,3]", "1:1:1:1\n2:1:3:2\n3:1:5:3\n");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[{\"swap\":1},2]"), "[{\"n\":1},2]", NULL);
+}
+END_TEST
+
+START_TEST(test_array_drops)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"[\"drop\",2,3]", "[2,3]"},
+	    {"[1,\"drop\",3]", "[1,3]"},
+	    {"[1,2,\"drop\"]", "[1,2]"},
+	    {"[\"drop\",\"drop\",3]", "[3]"},
+	    {"[\"drop\",2,\"drop\"]", "[2]"},
+	    {"[1,\"drop\",\"drop\"]", "[1]"},
+	    {"[\"drop\",\"drop\",\"drop\"]", "[]"},
+	    {"[\"drop\"]", "[]"},
+	    {"[ \"drop\" , 2 , 3 ]", "[ 2 , 3 ]"},
+	    {"[ 1 , \"drop\" , 3 ]", "[ 1 , 3 ]"},
+	    {"[ 1 , 2 , \"drop\" ]", "[ 1 , 2 ]"},
+	    {"[ \"drop\" , \"drop\" ]", "[ ]"},
+	    {"[\n  1,\n  \"drop\",\n  3\n]\n", "[\n  1,\n  3\n]\n"},
+	    {"[\n  \"drop\",\n  2,\n  3\n]", "[\n  2,\n  3\n]"},
+	    {"[\n  1,\n  2,\n  \"drop\"\n]", "[\n  1,\n  2\n]"},
+	    {"[\n  \"drop\",\n  \"drop\"\n]", "[\n]"},
+	    {"[\r\n\t{\"a\":1},\r\n\t{\"drop\":2}\r\n]\r\n", "[\r\n\t{\"a\":1}\r\n]\r\n"},
+	};
+
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		expect_ok(INF_FMT_ARRAY, BIG, cases[i].in, strlen(cases[i].in), cases[i].out, NULL);
+		assert_json(cases[i].out);
+	}
+}
+END_TEST
+
+/* Every subset of elements dropped, compact and pretty: compact output is
+ * exact, every output parses and keeps what it should. */
+START_TEST(test_array_every_subset)
+{
+	static const char *const elems[] = {"{\"a\":[1,2]}", "\"s,]\"", "[[],{}]", "-1.5", "null"};
+	static const char *const seps[][3] = {
+	    {"[", ",", "]"}, {"[\n  ", ",\n  ", "\n]\n"}, {" [ ", " , ", " ] "}};
+
+	for (unsigned l = 0; l < 3; l++) {
+		for (unsigned n = 1; n <= 5; n++) {
+			for (unsigned mask = 0; mask < (1u << n); mask++) {
+				char in[512] = "", want[512] = "", kept[512] = "";
+				size_t il = 0, kl = 0;
+				struct run r;
+				il += (size_t)snprintf(in + il, sizeof in - il, "%s", seps[l][0]);
+				for (unsigned i = 0; i < n; i++) {
+					int drop = mask & (1u << i);
+					il += (size_t)snprintf(in + il, sizeof in - il, "%s%s%s%s",
+					                       i ? seps[l][1] : "",
+					                       drop ? "[\"drop\"," : "", elems[i],
+					                       drop ? "]" : "");
+					if (!drop)
+						kl += (size_t)snprintf(kept + kl, sizeof kept - kl,
+						                       "%s%s", kl ? "," : "",
+						                       elems[i]);
+				}
+				snprintf(in + il, sizeof in - il, "%s", seps[l][2]);
+				run_all_ways(&r, INF_FMT_ARRAY, BIG, in, strlen(in));
+				ck_assert_msg(r.rc == 0, "%s: %s", in, r.err.msg);
+				ck_assert_uint_eq(r.records, n);
+				assert_json(r.out.data);
+				if (l == 0) {
+					snprintf(want, sizeof want, "[%s]", kept);
+					ck_assert_str_eq(r.out.data, want);
+				} else {
+					/* without whitespace, the compact result */
+					char a[512];
+					size_t ai = 0;
+					for (const char *q = r.out.data; *q; q++)
+						if (!strchr(" \n", *q))
+							a[ai++] = *q;
+					a[ai] = '\0';
+					snprintf(want, sizeof want, "[%s]", kept);
+					ck_assert_str_eq(a, want);
+				}
+				run_free(&r);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_array_tricky_elements)
+{
+	/* brackets, commas, quotes and braces inside strings */
+	expect_ok(INF_FMT_ARRAY, BIG, S("[\"a]b\",\"c,d\",\"e\\\"]f\",\"{g\",\"h\\\\\",\"}\"]"),
+	          "[\"a]b\",\"c,d\",\"e\\\"]f\",\"{g\",\"h\\\\\",\"}\"]",
+	          "1:1:1:\"a]b\"\n2:1:7:\"c,d\"\n3:1:13:\"e\\\"]f\"\n4:1:21:\"{g\"\n"
+	          "5:1:26:\"h\\\\\"\n6:1:32:\"}\"\n");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[\"x\\\\\",\"drop\\\"]\",\"y\"]"), "[\"x\\\\\",\"y\"]",
+	          NULL);
+	/* nested arrays and objects as elements */
+	expect_ok(INF_FMT_ARRAY, BIG, S("[[1,[2]],{\"a\":[3,{\"b\":\"]\"}]},[],{}]"),
+	          "[[1,[2]],{\"a\":[3,{\"b\":\"]\"}]},[],{}]",
+	          "1:1:1:[1,[2]]\n2:1:9:{\"a\":[3,{\"b\":\"]\"}]}\n3:1:29:[]\n4:1:32:{}\n");
+	expect_ok(INF_FMT_ARRAY, BIG, S("[[\"drop\"],{\"k\":[\"drop\"]},3]"), "[3]", NULL);
+}
+END_TEST
+
+START_TEST(test_array_pretty_positions)
+{
+	expect_ok(INF_FMT_ARRAY, BIG, S("[\n  {\n    \"a\": 1\n  },\n  {\"b\": 2}\n]\n"),
+	          "[\n  {\n    \"a\": 1\n  },\n  {\"b\": 2}\n]\n",
+	          "1:2:4:{\n    \"a\": 1\n  }\n2:5:24:{\"b\": 2}\n");
+}
+END_TEST
+
+START_TEST(test_array_errors)
+{
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1,2,]"), INF_FAIL_INPUT, "trailing comma");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1,2, \n]"), INF_FAIL_INPUT, "trailing comma");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[,1]"), INF_FAIL_INPUT, "empty array element");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1,,2]"), INF_FAIL_INPUT, "empty array element");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1]x"), INF_FAIL_INPUT, "data after the closing ']'");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1] [2]"), INF_FAIL_INPUT, "data after the closing ']'");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1]\n,"), INF_FAIL_INPUT, "line 2, byte 4");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1"), INF_FAIL_INPUT, "truncated");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1,"), INF_FAIL_INPUT, "truncated");
+	expect_fail(INF_FMT_ARRAY, BIG, S("["), INF_FAIL_INPUT, "truncated array: missing ']'");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[\"a]"), INF_FAIL_INPUT, "truncated");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[{\"a\":1}"), INF_FAIL_INPUT, "truncated");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1}"), INF_FAIL_INPUT, "unexpected '}'");
+	expect_fail(INF_FMT_ARRAY, BIG, S("{\"a\":1}"), INF_FAIL_INPUT, "expected '['");
+	expect_fail(INF_FMT_ARRAY, BIG, S(""), INF_FAIL_INPUT,
+	            "empty object: expected a JSON array");
+	expect_fail(INF_FMT_ARRAY, BIG, S(" \n "), INF_FAIL_INPUT, "expected a JSON array");
+	expect_fail(INF_FMT_ARRAY, BIG, S("[1,\"fail\"]"), INF_FAIL_TRANSFORM, "record 2 failed");
+}
+END_TEST
+
+START_TEST(test_array_max_record)
+{
+	expect_ok(INF_FMT_ARRAY, 10, S("[{\"abc\":12},1]"), "[{\"abc\":12},1]", NULL);
+	expect_ok(INF_FMT_ARRAY, 10, S("[1,\"abcdefgh\"]"), "[1,\"abcdefgh\"]", NULL);
+	expect_fail(INF_FMT_ARRAY, 10, S("[1,{\"abcd\":12}]"), INF_FAIL_TOO_LARGE,
+	            "max_record_bytes");
+	expect_fail(INF_FMT_ARRAY, 10, S("[1,\"abcdefghi\"]"), INF_FAIL_TOO_LARGE,
+	            "max_record_bytes");
+}
+END_TEST
+
+/* A string element longer than max_record fails without waiting for its
+ * end, so memory stays bounded. */
+START_TEST(test_array_long_string_fails_early)
+{
+	struct run r;
+	struct inf_framer *f;
+	char chunk[1024];
+	int k, rc;
+
+	memset(chunk, 'x', sizeof chunk);
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_ARRAY, 4096, test_record, &r, test_sink, &r, &r.err);
+	rc = inf_framer_write(f, "[1,\"", 4);
+	for (k = 0; k < 1000 && rc == 0; k++)
+		rc = inf_framer_write(f, chunk, sizeof chunk);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_le(k, 5);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_TOO_LARGE);
+	ck_assert_ptr_nonnull(strstr(r.err.msg, "max_record_bytes"));
+	inf_framer_free(f);
+	run_free(&r);
+}
+END_TEST
+
+/* ---- documents ---- */
+
+START_TEST(test_document)
+{
+	static const char doc[] = "\n{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n";
+	struct run r;
+
+	run_all_ways(&r, INF_FMT_DOCUMENT, BIG, S(doc));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.out.data, doc);
+	ck_assert_uint_eq(r.records, 1);
+	ck_assert_str_eq(r.recs.data, "1:1:0:\n{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n\n");
+	run_free(&r);
+	expect_ok(INF_FMT_DOCUMENT, BIG, S("{\"swap\":1}"), "{\"n\":1}", NULL);
+	expect_ok(INF_FMT_DOCUMENT, BIG, S("[1,\n2]"), "[1,\n2]", "1:1:0:[1,\n2]\n");
+	expect_ok(INF_FMT_DOCUMENT, BIG, S("{\"drop\":1}"), "", NULL);
+	/* exactly max_record */
+	expect_ok(INF_FMT_DOCUMENT, 10, S("{\"abc\":12}"), "{\"abc\":12}", NULL);
+	expect_fail(INF_FMT_DOCUMENT, 10, S("{\"abcd\":12}"), INF_FAIL_TOO_LARGE,
+	            "document larger than max_record_bytes");
+	expect_fail(INF_FMT_DOCUMENT, BIG, S(""), INF_FAIL_INPUT,
+	            "empty object: expected a JSON document");
+	expect_fail(INF_FMT_DOCUMENT, BIG, S(" \r\n\t"), INF_FAIL_INPUT,
+	            "expected a JSON document");
+	expect_fail(INF_FMT_DOCUMENT, BIG, S("{\"fail\":1}"), INF_FAIL_TRANSFORM,
+	            "record 1 failed");
+}
+END_TEST
+
+/* ---- detection ---- */
+
+START_TEST(test_auto_detect)
+{
+	struct run r;
+
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("[1,\"drop\",3]"));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(r.fmt, INF_FMT_ARRAY);
+	ck_assert_str_eq(r.out.data, "[1,3]");
+	run_free(&r);
+
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("\n  [\n1]"));
+	ck_assert_int_eq(r.fmt, INF_FMT_ARRAY);
+	ck_assert_str_eq(r.out.data, "\n  [\n1]");
+	run_free(&r);
+
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("{\"a\":1}\n{\"drop\":1}\n{\"b\":2}\n"));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(r.fmt, INF_FMT_NDJSON);
+	ck_assert_str_eq(r.out.data, "{\"a\":1}\n{\"b\":2}\n");
+	ck_assert_uint_eq(r.records, 3);
+	run_free(&r);
+
+	/* one complete line without a newline is NDJSON too */
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("{\"a\":1}"));
+	ck_assert_int_eq(r.fmt, INF_FMT_NDJSON);
+	ck_assert_str_eq(r.out.data, "{\"a\":1}");
+	run_free(&r);
+
+	/* leading blank lines are kept and counted */
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("\n\r\n{\"a\":1}\n"));
+	ck_assert_int_eq(r.fmt, INF_FMT_NDJSON);
+	ck_assert_str_eq(r.out.data, "\n\r\n{\"a\":1}\n");
+	ck_assert_str_eq(r.recs.data, "1:3:3:{\"a\":1}\n");
+	run_free(&r);
+
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S("{\n \"a\": 1\n}\n"));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(r.fmt, INF_FMT_DOCUMENT);
+	ck_assert_str_eq(r.out.data, "{\n \"a\": 1\n}\n");
+	ck_assert_uint_eq(r.records, 1);
+	run_free(&r);
+
+	/* whitespace only: no records, no error */
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S(" \n\t\r\n "));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.records, 0);
+	ck_assert_str_eq(r.recs.data, "");
+	run_free(&r);
+	run_all_ways(&r, INF_FMT_AUTO, BIG, S(""));
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.records, 0);
+	ck_assert_str_eq(r.out.data, "");
+	run_free(&r);
+}
+END_TEST
+
+/* Seconds to feed a one-line document of `n` bytes to an auto framer
+ * in 64-byte writes; the output must be the document. */
+static double feed_one_line(size_t n)
+{
+	struct inf_framer *f;
+	struct timespec t0, t1;
+	struct run r;
+	char *doc = malloc(n);
+
+	ck_assert_ptr_nonnull(doc);
+	memset(doc, 'x', n);
+	memcpy(doc, "{\"a\":\"", 6);
+	memcpy(doc + n - 2, "\"}", 2);
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_AUTO, n, test_record, &r, test_sink, &r, &r.err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t at = 0; at < n; at += 64)
+		ck_assert_int_eq(inf_framer_write(f, doc + at, n - at < 64 ? n - at : 64), 0);
+	ck_assert_int_eq(inf_framer_finish(f), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_eq(inf_framer_format(f), INF_FMT_NDJSON);
+	ck_assert_uint_eq(r.out.len, n);
+	ck_assert_int_eq(memcmp(r.out.data, doc, n), 0);
+	inf_framer_free(f);
+	run_free(&r);
+	free(doc);
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Detection looks at each byte of the first line once: feeding a first
+ * line four times as long in small pieces takes about four times as long
+ * (sixteen when every write searched the whole line again). A ratio, so
+ * that a slow machine or valgrind does not matter. */
+START_TEST(test_auto_long_first_line_linear)
+{
+	double t1 = feed_one_line(1u << 20);
+	double t4 = feed_one_line(4u << 20);
+
+	ck_assert_msg(t4 < 8 * t1 + 0.05, "1 MiB: %.3fs, 4 MiB: %.3fs", t1, t4);
+}
+END_TEST
+
+/* ---- byte-order mark ---- */
+
+START_TEST(test_bom)
+{
+	expect_ok(INF_FMT_NDJSON, BIG, S("\xEF\xBB\xBF{\"a\":1}\n"), "{\"a\":1}\n",
+	          "1:1:3:{\"a\":1}\n");
+	expect_ok(INF_FMT_AUTO, BIG, S("\xEF\xBB\xBF{\"a\":1}\n"), "{\"a\":1}\n", NULL);
+	expect_ok(INF_FMT_AUTO, BIG, S("\xEF\xBB\xBF[1,\"drop\"]"), "[1]", NULL);
+	expect_ok(INF_FMT_ARRAY, BIG, S("\xEF\xBB\xBF [1]"), " [1]", "1:1:5:1\n");
+	expect_ok(INF_FMT_DOCUMENT, BIG, S("\xEF\xBB\xBF{}"), "{}", "1:1:3:{}\n");
+	expect_ok(INF_FMT_AUTO, BIG, S("\xEF\xBB\xBF"), "", "");
+	/* only at the very start */
+	expect_ok(INF_FMT_NDJSON, BIG,
+	          S("1\n\xEF\xBB\xBF"
+	            "2\n"),
+	          "1\n\xEF\xBB\xBF"
+	          "2\n",
+	          NULL);
+	/* a prefix of a BOM that is not one is data */
+	expect_ok(INF_FMT_NDJSON, BIG, S("\xEF\xBB"), "\xEF\xBB", "1:1:0:\xEF\xBB\n");
+	expect_ok(INF_FMT_NDJSON, BIG,
+	          S("\xEF"
+	            "1\n"),
+	          "\xEF"
+	          "1\n",
+	          NULL);
+}
+END_TEST
+
+/* The BOM split across writes, explicitly. */
+START_TEST(test_bom_split)
+{
+	static const char *const parts[][4] = {
+	    {"\xEF", "\xBB", "\xBF", "{\"a\":1}\n"},
+	    {"\xEF\xBB", "\xBF{\"a\":1}", "\n", NULL},
+	    {"\xEF", "\xBB\xBF{", "\"a\":1}\n", NULL},
+	    {"", "\xEF", "", "\xBB\xBF{\"a\":1}\n"},
+	};
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct run r;
+		struct inf_framer *f;
+
+		memset(&r, 0, sizeof r);
+		f = inf_framer_new(INF_FMT_AUTO, BIG, test_record, &r, test_sink, &r, &r.err);
+		for (unsigned k = 0; k < 4 && parts[i][k]; k++)
+			ck_assert_int_eq(inf_framer_write(f, parts[i][k], strlen(parts[i][k])), 0);
+		ck_assert_int_eq(inf_framer_finish(f), 0);
+		ck_assert_str_eq(tu_cstr(&r.out), "{\"a\":1}\n");
+		ck_assert_str_eq(tu_cstr(&r.recs), "1:1:3:{\"a\":1}\n");
+		inf_framer_free(f);
+		run_free(&r);
+	}
+}
+END_TEST
+
+/* ---- errors and counts ---- */
+
+START_TEST(test_errors_stick)
+{
+	struct run r;
+	struct inf_framer *f;
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_int_eq(inf_framer_write(f, S("{\"a\":1}\n")), 0);
+	ck_assert_int_eq(inf_framer_write(f, S("{\"fail\":1}\n{\"b\":2}\n")), -1);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(r.err.msg, "record 2 failed");
+	ck_assert_int_eq(inf_framer_write(f, S("{\"c\":3}\n")), -1);
+	ck_assert_int_eq(inf_framer_write(f, "", 0), -1);
+	ck_assert_int_eq(inf_framer_finish(f), -1);
+	ck_assert_uint_eq(inf_framer_records(f), 2);
+	ck_assert_str_eq(r.err.msg, "record 2 failed"); /* the first cause stays */
+	ck_assert_uint_eq(r.out.len, 0);                /* nothing flushed after the failure */
+	inf_framer_free(f);
+	run_free(&r);
+
+	/* a failing sink */
+	memset(&r, 0, sizeof r);
+	r.sink_fail = 1;
+	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_int_eq(inf_framer_write(f, S("{\"a\":1}\n")), 0);
+	ck_assert_int_eq(inf_framer_finish(f), -1);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_OUTPUT);
+	ck_assert_int_eq(inf_framer_write(f, S("{\"a\":1}\n")), -1);
+	inf_framer_free(f);
+	run_free(&r);
+
+	expect_fail(INF_FMT_NDJSON, BIG, S("1\n2\nfail\n4\n"), INF_FAIL_TRANSFORM,
+	            "record 3 failed");
+	inf_framer_free(NULL);
+}
+END_TEST
+
+START_TEST(test_records_counted)
+{
+	struct run r;
+	struct inf_framer *f;
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_uint_eq(inf_framer_records(f), 0);
+	ck_assert_int_eq(inf_framer_format(f), INF_FMT_NDJSON);
+	ck_assert_int_eq(inf_framer_write(f, S("1\n\n\"drop\"\n3")), 0);
+	ck_assert_uint_eq(inf_framer_records(f), 2); /* the last line waits */
+	ck_assert_int_eq(inf_framer_finish(f), 0);
+	ck_assert_uint_eq(inf_framer_records(f), 3);
+	inf_framer_free(f);
+	run_free(&r);
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_AUTO, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_int_eq(inf_framer_format(f), INF_FMT_AUTO);
+	ck_assert_int_eq(inf_framer_write(f, S("[1,2")), 0);
+	ck_assert_int_eq(inf_framer_format(f), INF_FMT_ARRAY);
+	ck_assert_uint_eq(inf_framer_records(f), 1);
+	ck_assert_int_eq(inf_framer_write(f, S(",\"drop\"]")), 0);
+	ck_assert_uint_eq(inf_framer_records(f), 3);
+	ck_assert_int_eq(inf_framer_finish(f), 0);
+	ck_assert_str_eq(tu_cstr(&r.out), "[1,2]");
+	inf_framer_free(f);
+	run_free(&r);
+}
+END_TEST
+
+static Suite *frame_suite(void)
+{
+	Suite *s = suite_create("frame");
+	TCase *tn = tcase_create("ndjson");
+	TCase *ta = tcase_create("array");
+	TCase *td = tcase_create("document");
+
+	tcase_set_timeout(tn, 60);
+	tcase_add_test(tn, test_format_names);
+	tcase_add_test(tn, test_ndjson_lf);
+	tcase_add_test(tn, test_ndjson_crlf);
+	tcase_add_test(tn, test_ndjson_blank_lines);
+	tcase_add_test(tn, test_ndjson_last_line);
+	tcase_add_test(tn, test_ndjson_positions);
+	tcase_add_test(tn, test_ndjson_max_record);
+	tcase_add_test(tn, test_ndjson_long_line_fails_early);
+	tcase_add_test(tn, test_ndjson_large_stream);
+	suite_add_tcase(s, tn);
+
+	tcase_set_timeout(ta, 60);
+	tcase_add_test(ta, test_array_basic);
+	tcase_add_test(ta, test_array_drops);
+	tcase_add_test(ta, test_array_every_subset);
+	tcase_add_test(ta, test_array_tricky_elements);
+	tcase_add_test(ta, test_array_pretty_positions);
+	tcase_add_test(ta, test_array_errors);
+	tcase_add_test(ta, test_array_max_record);
+	tcase_add_test(ta, test_array_long_string_fails_early);
+	suite_add_tcase(s, ta);
+
+	tcase_set_timeout(td, 60);
+	tcase_add_test(td, test_document);
+	tcase_add_test(td, test_auto_detect);
+	tcase_add_test(td, test_auto_long_first_line_linear);
+	tcase_add_test(td, test_bom);
+	tcase_add_test(td, test_bom_split);
+	tcase_add_test(td, test_errors_stick);
+	tcase_add_test(td, test_records_counted);
+	suite_add_tcase(s, td);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(frame_suite());
+}

@@ -1,0 +1,920 @@
+/*
+ * JSON tokenizing and validation (core/json.c): every shape of RFC 8259
+ * JSON is accepted with the right tokens, every kind of bad text is
+ * refused with INF_ERR_INVALID (or INF_ERR_LIMIT for depth), a message
+ * saying what is wrong and the offset where it is; string unescaping,
+ * quoting and subtree skipping give exact bytes and indexes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "testutil.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Parses with fresh token storage; *ntok gets the token count. */
+static int parse(const char *js, size_t len, unsigned depth, struct inf_json_err *err, int *ntok)
+{
+	struct inf_tokens t = {0};
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	rc = inf_json_parse(&t, js, len, depth, err);
+	if (ntok)
+		*ntok = t.n;
+	inf_tokens_free(&t);
+	return rc;
+}
+
+/* ---- valid documents ---- */
+
+struct valid_case {
+	const char *js;
+	size_t len;
+	int ntok;
+	jsmntype_t root;
+};
+
+static const struct valid_case valid[] = {
+    {S("{}"), 1, JSMN_OBJECT},
+    {S("[]"), 1, JSMN_ARRAY},
+    {S("{\"a\":1}"), 3, JSMN_OBJECT},
+    {S("[1,\"two\",true,false,null,{\"x\":[]}]"), 9, JSMN_ARRAY},
+    {S(" \t\r\n{ \"a\" : [ 1 , 2 ] , \"b\" :{} }\r\n\t "), 7, JSMN_OBJECT},
+    {S("{\"a\":{\"b\":{\"c\":[[],[{}]]}}}"), 10, JSMN_OBJECT},
+    {S("[[[[[[[[[[\"deep\"]]]]]]]]]]"), 11, JSMN_ARRAY},
+    {S("{\"a\":1,\"a\":2}"), 5, JSMN_OBJECT},
+    {S("0"), 1, JSMN_PRIMITIVE},
+    {S("-0"), 1, JSMN_PRIMITIVE},
+    {S("1e5"), 1, JSMN_PRIMITIVE},
+    {S("1.5E-3"), 1, JSMN_PRIMITIVE},
+    {S("-12.5e+10"), 1, JSMN_PRIMITIVE},
+    {S("1E+2"), 1, JSMN_PRIMITIVE},
+    {S("0.0e0"), 1, JSMN_PRIMITIVE},
+    {S("123456789012345678901234567890"), 1, JSMN_PRIMITIVE},
+    {S("true"), 1, JSMN_PRIMITIVE},
+    {S("false"), 1, JSMN_PRIMITIVE},
+    {S("null"), 1, JSMN_PRIMITIVE},
+    {S("  42 \n"), 1, JSMN_PRIMITIVE},
+    {S("\"str\""), 1, JSMN_STRING},
+    {S("\"\""), 1, JSMN_STRING},
+    {S(" \"x\" "), 1, JSMN_STRING},
+    {S("[-0,0.5,-1.25e-7,1E400,10]"), 6, JSMN_ARRAY},
+    {S("{\"n\":[true,false,null]}"), 6, JSMN_OBJECT},
+    /* every escape */
+    {S("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20AC\\ud83d\\ude00\""), 1, JSMN_STRING},
+    /* surrogate pairs, lowest and highest */
+    {S("[\"\\ud800\\udc00\",\"\\uDBFF\\uDFFF\"]"), 3, JSMN_ARRAY},
+    /* raw UTF-8: U+0080, U+07FF, U+0800, U+20AC, U+FFFF, U+10000,
+     * U+1F600, U+10FFFF */
+    {S("\"\xC2\x80\xDF\xBF\xE0\xA0\x80\xE2\x82\xAC\xEF\xBF\xBF\xF0\x90\x80\x80\xF0\x9F\x98\x80\xF4"
+       "\x8F\xBF\xBF\""),
+     1, JSMN_STRING},
+    /* UTF-8 in a key, long enough for the word-at-a-time path */
+    {S("{\"caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+       "e\":\"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\"}"),
+     3, JSMN_OBJECT},
+    /* DEL is not a control character for JSON */
+    {S("\"\x7f\""), 1, JSMN_STRING},
+    /* a long plain string crossing many 8-byte words */
+    {S("\"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\""), 1, JSMN_STRING},
+};
+
+START_TEST(test_valid)
+{
+	const struct valid_case *c = &valid[_i];
+	struct inf_tokens t = {0};
+	struct inf_json_err e = {0};
+	int rc = inf_json_parse(&t, c->js, c->len, 64, &e);
+
+	ck_assert_msg(rc == 0, "case %d (%s): rc %d: %s at %zu", _i, c->js, rc, e.msg, e.offset);
+	ck_assert_int_eq(t.n, c->ntok);
+	ck_assert_int_eq(t.tok[0].type, c->root);
+	ck_assert_int_eq(t.tok[0].parent, -1);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* Tokens are offsets into the caller's bytes with parents and sizes. */
+START_TEST(test_token_layout)
+{
+	static const char js[] = " {\"k\" : [1, \"s\"], \"e\":{}} ";
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	const jsmntok_t *k;
+
+	ck_assert_int_eq(inf_json_parse(&t, js, strlen(js), 8, &e), 0);
+	ck_assert_int_eq(t.n, 7);
+	k = t.tok;
+	/* object */
+	ck_assert_int_eq(k[0].type, JSMN_OBJECT);
+	ck_assert_int_eq(k[0].start, 1);
+	ck_assert_int_eq(k[0].end, 25);
+	ck_assert_int_eq(k[0].size, 2);
+	/* key "k": contents only, raw span with quotes */
+	ck_assert_int_eq(k[1].type, JSMN_STRING);
+	ck_assert_int_eq(k[1].start, 3);
+	ck_assert_int_eq(k[1].end, 4);
+	ck_assert_int_eq(inf_tok_raw_start(&k[1]), 2);
+	ck_assert_int_eq(inf_tok_raw_end(&k[1]), 5);
+	ck_assert_int_eq(k[1].size, 1);
+	ck_assert_int_eq(k[1].parent, 0);
+	/* array value of "k" */
+	ck_assert_int_eq(k[2].type, JSMN_ARRAY);
+	ck_assert_int_eq(k[2].parent, 1);
+	ck_assert_int_eq(k[2].size, 2);
+	ck_assert_int_eq(k[2].start, 8);
+	ck_assert_int_eq(k[2].end, 16);
+	ck_assert_int_eq(k[3].type, JSMN_PRIMITIVE);
+	ck_assert_int_eq(k[3].parent, 2);
+	ck_assert_int_eq(k[3].start, 9);
+	ck_assert_int_eq(k[3].end, 10);
+	ck_assert_int_eq(k[4].type, JSMN_STRING);
+	ck_assert_int_eq(k[4].start, 13);
+	ck_assert_int_eq(k[4].end, 14);
+	ck_assert_int_eq(inf_tok_raw_start(&k[3]), 9); /* primitives: no change */
+	ck_assert_int_eq(inf_tok_raw_end(&k[3]), 10);
+	ck_assert_int_eq(k[5].parent, 0);
+	ck_assert_int_eq(k[6].type, JSMN_OBJECT);
+	ck_assert_int_eq(k[6].parent, 5);
+	ck_assert_int_eq(k[6].size, 0);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* A scalar root token covers exactly the value, whitespace trimmed. */
+START_TEST(test_scalar_root_span)
+{
+	static const char js[] = "\n -1.5e3 \t";
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	ck_assert_int_eq(inf_json_parse(&t, js, strlen(js), 1, &e), 0);
+	ck_assert_int_eq(t.n, 1);
+	ck_assert_int_eq(t.tok[0].start, 2);
+	ck_assert_int_eq(t.tok[0].end, 8);
+	ck_assert_int_eq(t.tok[0].size, 0);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* One inf_tokens reused for big, small, bad and good documents. */
+START_TEST(test_tokens_reused)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	ck_assert_int_eq(inf_json_parse(&t, S("[1,2,3,4,5,6,7,8,9,10,[[[[]]]]]"), 8, &e), 0);
+	ck_assert_int_eq(t.n, 15);
+	ck_assert_int_eq(inf_json_parse(&t, S("{\"a\":1}"), 8, &e), 0);
+	ck_assert_int_eq(t.n, 3);
+	ck_assert_int_eq(inf_json_parse(&t, S("[1,]"), 8, &e), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_json_parse(&t, S("true"), 8, &e), 0);
+	ck_assert_int_eq(t.n, 1);
+	ck_assert_int_eq(t.tok[0].type, JSMN_PRIMITIVE);
+	ck_assert_int_eq(inf_json_parse(&t, S("[[1]]"), 8, &e), 0);
+	ck_assert_int_eq(t.n, 3);
+	inf_tokens_free(&t);
+	ck_assert_ptr_null(t.tok);
+	ck_assert_int_eq(t.n, 0);
+}
+END_TEST
+
+/* Token storage sized for a small record grows for a big one: jsmn stops
+ * where it ran out (inside objects, on strings, keys and numbers alike)
+ * and goes on from there. */
+START_TEST(test_tokens_grow_mid_parse)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	struct inf_buf b = {0};
+
+	ck_assert_int_eq(inf_json_parse(&t, S("[1]"), 8, &e), 0);
+	ck_assert_int_eq(inf_buf_putc(&b, '['), 0);
+	for (int i = 0; i < 5000; i++)
+		ck_assert_int_eq(inf_buf_printf(&b, "%s{\"k%d\":\"v\\n%d\",\"n\":[%d,true]}",
+		                                i ? "," : "", i, i, i),
+		                 0);
+	ck_assert_int_eq(inf_buf_putc(&b, ']'), 0);
+	ck_assert_int_eq(inf_json_parse(&t, b.data, b.len, 8, &e), 0);
+	ck_assert_int_eq(t.n, 1 + 5000 * 7);
+	for (int i = 0; i < 5000; i++) {
+		const jsmntok_t *o = &t.tok[1 + i * 7];
+		char want[32];
+		int n = snprintf(want, sizeof want, "k%d", i);
+		ck_assert_int_eq(o->type, JSMN_OBJECT);
+		ck_assert_int_eq(o->parent, 0);
+		ck_assert_int_eq(o[1].end - o[1].start, n);
+		ck_assert_mem_eq(b.data + o[1].start, want, (size_t)n);
+		ck_assert_int_eq(o[1].parent, 1 + i * 7);
+		ck_assert_int_eq(o[4].type, JSMN_ARRAY);
+		ck_assert_int_eq(o[4].size, 2);
+		ck_assert_int_eq(o[6].type, JSMN_PRIMITIVE);
+	}
+	inf_tokens_free(&t);
+	inf_buf_free(&b);
+}
+END_TEST
+
+/* ---- invalid documents ---- */
+
+struct bad_case {
+	const char *js;
+	size_t len;
+	const char *msg; /* a substring of err.msg */
+	size_t offset;
+};
+
+static const struct bad_case bad[] = {
+    /* commas */
+    {S("{\"a\":1,}"), "trailing or leading comma", 6},
+    {S("[1,]"), "trailing or leading comma", 2},
+    {S("[1, 2 ,\n]"), "trailing or leading comma", 6},
+    {S("[,1]"), "trailing or leading comma", 1},
+    {S("{,\"a\":1}"), "trailing or leading comma", 1},
+    {S("[,]"), "trailing or leading comma", 1},
+    {S("[1,,2]"), "unexpected ','", 3},
+    {S("{\"a\":1,,\"b\":2}"), "unexpected ','", 7},
+    {S("[1 2]"), "missing ','", 3},
+    {S("[\"a\" \"b\"]"), "missing ','", 5},
+    {S("[[1] [2]]"), "missing ','", 5},
+    {S("{\"a\":1 \"b\":2}"), "missing ','", 7},
+    {S("{\"a\":[1] \"b\":2}"), "missing ','", 9},
+    /* colons and keys */
+    {S("{\"a\" 1}"), "invalid JSON", 5},
+    {S("{\"a\"}"), "expected a key and a value", 1},
+    {S("{\"a\":}"), "expected a key and a value", 1},
+    {S("{\"a\":1,\"b\"}"), "expected a key and a value", 7},
+    {S("{\"a\"::1}"), "unexpected ':'", 5},
+    {S("{\"a\":1:2}"), "invalid number", 5}, /* ':' ends no primitive */
+    {S("{\"a\":\"b\":\"c\"}"), "value without a key", 9},
+    {S("[1:2]"), "invalid number", 1},
+    {S("[\"a\":2]"), "unexpected value in array", 5},
+    {S("[:1]"), "unexpected ':'", 1},
+    {S("{:1}"), "invalid JSON", 2},
+    {S("{a:1}"), "invalid JSON", 1},
+    {S("{true:1}"), "invalid JSON", 1},
+    {S("{1:1}"), "invalid JSON", 1},
+    {S("{{}:1}"), "invalid JSON", 1},
+    {S("{'a':1}"), "invalid JSON", 1},
+    {S("['a']"), "invalid JSON", 1},
+    {S("'a'"), "invalid number", 0},
+    /* numbers and literals */
+    {S("NaN"), "invalid number", 0},
+    {S("[NaN]"), "invalid JSON", 1},
+    {S("Infinity"), "invalid number", 0},
+    {S("-Infinity"), "invalid number", 0},
+    {S("[1,-Infinity]"), "invalid number", 3},
+    {S("01"), "invalid number", 0},
+    {S("[01]"), "invalid number", 1},
+    {S("-01"), "invalid number", 0},
+    {S("1."), "invalid number", 0},
+    {S("[1.]"), "invalid number", 1},
+    {S(".5"), "invalid number", 0},
+    {S("[.5]"), "invalid JSON", 1},
+    {S("-"), "invalid number", 0},
+    {S("[-]"), "invalid number", 1},
+    {S("1e"), "invalid number", 0},
+    {S("1e+"), "invalid number", 0},
+    {S("[1E-]"), "invalid number", 1},
+    {S("+1"), "invalid number", 0},
+    {S("0x10"), "invalid number", 0},
+    {S("1.5.2"), "invalid number", 0},
+    {S("--1"), "invalid number", 0},
+    {S("1e5.5"), "invalid number", 0},
+    {S("{\"a\":1a}"), "invalid number", 5},
+    {S("tru"), "invalid literal", 0},
+    {S("[tru]"), "invalid literal", 1},
+    {S("nulll"), "invalid literal", 0},
+    {S("{\"a\":nulll}"), "invalid literal", 5},
+    {S("True"), "invalid number", 0},
+    {S("[fals]"), "invalid literal", 1},
+    {S("[truex]"), "invalid literal", 1},
+    /* more than one root value */
+    {S("{} {}"), "more than one value", 3},
+    {S("{}{}"), "more than one value", 2},
+    {S("[] []"), "more than one value", 3},
+    {S("\"a\" \"b\""), "more than one value", 4},
+    {S("1 2"), "more than one value", 1},
+    {S("1,2"), "more than one value", 1},
+    {S("true false"), "more than one value", 4},
+    {S("[] 1"), "more than one value", 3},
+    {S("{\"a\":1}true"), "more than one value", 7},
+    {S("\"a\" 1"), "more than one value", 4},
+    /* brackets */
+    {S("]"), "invalid number", 0},
+    {S("[1}"), "invalid JSON", 2},
+    {S("{]"), "invalid JSON", 1},
+    {S("[1]]"), "invalid JSON", 3},
+    {S("{\"a\":1}}"), "invalid JSON", 7},
+    {S("{\"a\":1]"), "invalid JSON", 6},
+    {S("[1]x"), "invalid JSON", 3},
+    /* truncated documents */
+    {S("{"), "truncated", 1},
+    {S("["), "truncated", 1},
+    {S("{\"a\":1"), "truncated", 6},
+    {S("{\"a\":"), "truncated", 5},
+    {S("{\"a\""), "truncated", 4},
+    {S("[1,2"), "truncated", 4},
+    {S("[1,2,  \n"), "truncated", 5},
+    {S("\"abc"), "truncated", 4},
+    {S("{\"a\":\"b"), "truncated", 7},
+    {S("[\"a\\\"]"), "truncated", 6},
+    {S("{\"a\":tr"), "truncated", 7},
+    {S("[[[{\"a\":[]}]"), "truncated", 12},
+    /* raw control characters in strings */
+    {S("\"a\x01"
+       "b\""),
+     "control character", 2},
+    {S("\"a\tb\""), "control character", 2},
+    {S("\"a\nb\""), "control character", 2},
+    {S("{\"k\x1f\":1}"), "control character", 3}, /* keys too */
+    {S("{\"a\":{\"k\tey\":1}}"), "control character", 8},
+    {S("[\"0123456789abcdef\x1f\"]"), "control character", 18},
+    /* control characters outside strings */
+    {S("[1,\x01"
+       "2]"),
+     "invalid JSON", 3},
+    {S("[1\x7f]"), "invalid JSON", 1},
+    {S("[1,\f2]"), "invalid JSON", 3},
+    /* invalid UTF-8 in strings */
+    {S("\"\xFF\""), "invalid UTF-8", 1},
+    {S("\"\xFE\""), "invalid UTF-8", 1},
+    {S("\"\x80\""), "invalid UTF-8", 1},
+    {S("\"\xC0\x80\""), "invalid UTF-8", 1},
+    {S("\"\xC1\xBF\""), "invalid UTF-8", 1},
+    {S("\"\xE0\x80\x80\""), "invalid UTF-8", 1},
+    {S("\"\xE0\x9F\xBF\""), "invalid UTF-8", 1},
+    {S("\"\xED\xA0\x80\""), "invalid UTF-8", 1},
+    {S("\"\xED\xBF\xBF\""), "invalid UTF-8", 1},
+    {S("\"\xF0\x80\x80\x80\""), "invalid UTF-8", 1},
+    {S("\"\xF0\x8F\xBF\xBF\""), "invalid UTF-8", 1},
+    {S("\"\xF4\x90\x80\x80\""), "invalid UTF-8", 1},
+    {S("\"\xF5\x80\x80\x80\""), "invalid UTF-8", 1},
+    {S("\"\xF8\x88\x80\x80\x80\""), "invalid UTF-8", 1},
+    {S("\"\xC3\""), "invalid UTF-8", 1},
+    {S("\"\xC3x\""), "invalid UTF-8", 1},
+    {S("\"\xE2\x82\""), "invalid UTF-8", 1},
+    {S("\"\xF0\x9F\x98\""), "invalid UTF-8", 1},
+    {S("\"\xF0\x9F\x98x\""), "invalid UTF-8", 1},
+    {S("\"abcdefghij\xFF\""), "invalid UTF-8", 11},
+    {S("{\"ok\":\"\xE2\x82\xAC\",\"k\xFF\":1}"), "invalid UTF-8", 14},
+    {S("[\xFF]"), "invalid JSON", 1},
+    {S("{\"\xC0\x80\":1}"), "invalid UTF-8", 2},
+    /* lone surrogate escapes */
+    {S("\"\\ud800\""), "lone high surrogate", 1},
+    {S("\"\\uDBFF\""), "lone high surrogate", 1},
+    {S("\"\\udc00\""), "lone low surrogate", 1},
+    {S("\"\\uDFFF\""), "lone low surrogate", 1},
+    {S("\"\\ud800\\u0041\""), "lone high surrogate", 1},
+    {S("\"\\ud800\\ud800\""), "lone high surrogate", 1},
+    {S("\"\\ud800x\""), "lone high surrogate", 1},
+    {S("\"\\ud800\\n\\udc00\""), "lone high surrogate", 1},
+    {S("\"\\udc00\\ud800\""), "lone low surrogate", 1},
+    {S("\"ab\\ud83dcd\""), "lone high surrogate", 3},
+    {S("[\"\\ud83d\\ude00\",\"\\ude00\"]"), "lone low surrogate", 17},
+    {S("{\"\\ud800\":1}"), "lone high surrogate", 2},
+    {S("{\"a\":1,\"\\ud800\\u0041\":2}"), "lone high surrogate", 8},
+    /* bad escapes */
+    {S("\"\\x\""), "invalid JSON", 0},
+    {S("\"\\'\""), "invalid JSON", 0},
+    {S("\"\\u12G4\""), "invalid JSON", 0},
+    {S("[\"\\U0041\"]"), "invalid JSON", 1},
+    /* NUL bytes */
+    {S("\0"), "NUL byte", 0},
+    {S("\0{}"), "NUL byte", 0},
+    {S("{}\0"), "NUL byte", 2},
+    {S("{\"a\":\0}"), "NUL byte", 5},
+    {S("\"a\0b\""), "NUL byte", 2},
+    {S("{\"a\0\":1}"), "NUL byte", 3},
+    {S("[1,2]\0 "), "NUL byte", 5},
+    {S("1\0"), "NUL byte", 1},
+    {S("[1\0]"), "NUL byte", 2},
+    /* nothing */
+    {S(""), "empty", 0},
+    {S(" "), "empty", 1},
+    {S(" \t\r\n \n"), "empty", 6},
+};
+
+START_TEST(test_invalid)
+{
+	const struct bad_case *c = &bad[_i];
+	struct inf_json_err e;
+	int rc = parse(c->js, c->len, 64, &e, NULL);
+
+	ck_assert_msg(rc == INF_ERR_INVALID, "case %d: rc %d for %.*s", _i, rc, (int)c->len, c->js);
+	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "case %d (%.*s): message \"%s\" lacks \"%s\"",
+	              _i, (int)c->len, c->js, e.msg, c->msg);
+	ck_assert_msg(e.offset == c->offset, "case %d (%.*s): offset %zu, expected %zu (%s)", _i,
+	              (int)c->len, c->js, e.offset, c->offset, e.msg);
+}
+END_TEST
+
+/* Every prefix of a valid document is refused, none crashes, and the
+ * complete one passes. */
+START_TEST(test_every_prefix_refused)
+{
+	static const char js[] =
+	    "{\"a\":[1,-2.5e3,true,false,null],\"b\":{\"c\":\"x\\u00e9\\ud83d\\ude00\"},\"d\":[]}";
+	size_t n = strlen(js);
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	for (size_t k = 0; k < n; k++) {
+		int rc = inf_json_parse(&t, js, k, 64, &e);
+		ck_assert_msg(rc == INF_ERR_INVALID, "prefix %zu: rc %d", k, rc);
+		ck_assert_msg(e.offset <= k, "prefix %zu: offset %zu", k, e.offset);
+	}
+	ck_assert_int_eq(inf_json_parse(&t, js, n, 64, &e), 0);
+	ck_assert_int_eq(t.n, 14);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* The parser reads only `len` bytes: what follows does not count. */
+START_TEST(test_length_bounds_input)
+{
+	static const char js[] = "[1,2]garbage";
+	struct inf_json_err e;
+	int n;
+
+	ck_assert_int_eq(parse(js, 5, 8, &e, &n), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(parse("12345", 2, 8, &e, &n), 0); /* "12" */
+	ck_assert_int_eq(parse("truex", 4, 8, &e, &n), 0);
+}
+END_TEST
+
+/* ---- depth ---- */
+
+static char *nest(unsigned depth, const char *open, const char *inner, const char *close)
+{
+	size_t lo = strlen(open), li = strlen(inner), lc = strlen(close);
+	char *s = malloc(depth * (lo + lc) + li + 1), *p = s;
+
+	ck_assert_ptr_nonnull(s);
+	for (unsigned i = 0; i < depth; i++, p += lo)
+		memcpy(p, open, lo);
+	memcpy(p, inner, li);
+	p += li;
+	for (unsigned i = 0; i < depth; i++, p += lc)
+		memcpy(p, close, lc);
+	*p = '\0';
+	return s;
+}
+
+/* Nesting `depth` containers; shape 0: arrays, 1: objects, 2: both in
+ * turn. The innermost holds `1` (or nothing with empty). Caller frees. */
+static char *nest_shape(unsigned depth, int shape, int empty)
+{
+	struct inf_buf b = {0};
+
+	for (unsigned i = 0; i < depth; i++) {
+		int obj = shape == 1 || (shape == 2 && i % 2);
+		ck_assert_int_eq(inf_buf_puts(&b, obj ? "{\"k\":" : "["), 0);
+	}
+	if (!empty || (depth && (shape == 1 || (shape == 2 && (depth - 1) % 2))))
+		ck_assert_int_eq(inf_buf_putc(&b, '1'), 0);
+	for (unsigned i = depth; i-- > 0;) {
+		int obj = shape == 1 || (shape == 2 && i % 2);
+		ck_assert_int_eq(inf_buf_putc(&b, obj ? '}' : ']'), 0);
+	}
+	ck_assert_ptr_nonnull(tu_cstr(&b));
+	return b.data;
+}
+
+/* Offset of the opening bracket of level `level` (0-based) in `s`, which
+ * holds no brackets in strings. */
+static size_t offset_of_level(const char *s, unsigned level)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((s[i] == '[' || s[i] == '{') && level-- == 0)
+			break;
+	return i;
+}
+
+START_TEST(test_depth_limit)
+{
+	struct inf_json_err e;
+
+	for (int shape = 0; shape < 3; shape++) {
+		for (int empty = 0; empty < 2; empty++) {
+			for (unsigned max = 1; max <= 40; max++) {
+				char *ok = nest_shape(max, shape, empty);
+				char *over = nest_shape(max + 1, shape, empty);
+				int rc = parse(ok, strlen(ok), max, &e, NULL);
+
+				ck_assert_msg(rc == 0, "%s at max_depth %u: rc %d %s", ok, max, rc,
+				              e.msg);
+				rc = parse(over, strlen(over), max, &e, NULL);
+				ck_assert_msg(rc == INF_ERR_LIMIT, "%s at max_depth %u: rc %d",
+				              over, max, rc);
+				ck_assert_ptr_nonnull(strstr(e.msg, "max_depth"));
+				/* the first container too deep is where it fails */
+				ck_assert_msg(over[e.offset] == '[' || over[e.offset] == '{',
+				              "offset %zu in %s", e.offset, over);
+				ck_assert_uint_eq(e.offset, offset_of_level(over, max));
+				free(ok);
+				free(over);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_depth_exact_messages)
+{
+	struct inf_json_err e;
+
+	ck_assert_int_eq(parse(S("[[[1]]]"), 3, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("[[[[1]]]]"), 3, &e, NULL), INF_ERR_LIMIT);
+	ck_assert_str_eq(e.msg, "nesting deeper than max_depth (3)");
+	ck_assert_uint_eq(e.offset, 3);
+	ck_assert_int_eq(parse(S("{\"a\":{\"b\":[1]}}"), 3, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("{\"a\":{\"b\":[1]}}"), 2, &e, NULL), INF_ERR_LIMIT);
+	ck_assert_uint_eq(e.offset, 10);
+	/* the limit is on containers: a scalar root needs none */
+	ck_assert_int_eq(parse(S("1"), 0, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("\"s\""), 0, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("[]"), 0, &e, NULL), INF_ERR_LIMIT);
+	/* brackets inside strings are not nesting */
+	ck_assert_int_eq(parse(S("[\"[[[[[[{{{{{\"]"), 1, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("[\"\\\"[[[[[[\"]"), 1, &e, NULL), 0);
+	/* a string ending in escaped backslashes ends there */
+	ck_assert_int_eq(parse(S("[\"a\\\\\",[[\"]]]]\"]]]"), 3, &e, NULL), 0);
+	ck_assert_int_eq(parse(S("[\"a\\\\\",[[[\"x\"]]]]"), 3, &e, NULL), INF_ERR_LIMIT);
+	ck_assert_uint_eq(e.offset, 9);
+	ck_assert_int_eq(parse(S("[\"\\\\\\\"[[[\",[[1]]]"), 3, &e, NULL), 0);
+	/* siblings do not add up */
+	ck_assert_int_eq(parse(S("[[1],[2],[[3]],{\"a\":[]}]"), 3, &e, NULL), 0);
+}
+END_TEST
+
+/* Very deep nesting is refused quickly, whatever its shape. */
+START_TEST(test_very_deep_fast)
+{
+	static const struct {
+		const char *open, *close;
+	} shapes[] = {
+	    {"[", "]"}, {"{\"a\":", "}"}, {"[", ""}, /* truncated: never closed */
+	};
+	struct inf_json_err e;
+
+	for (unsigned s = 0; s < 3; s++) {
+		char *js = nest(100000, shapes[s].open, "1", shapes[s].close);
+		double t0 = now();
+		int rc = parse(js, strlen(js), 512, &e, NULL);
+		double dt = now() - t0;
+		if (s < 2) {
+			ck_assert_int_eq(rc, INF_ERR_LIMIT);
+			ck_assert_uint_eq(e.offset, 512 * strlen(shapes[s].open));
+		} else {
+			ck_assert_msg(rc == INF_ERR_LIMIT || rc == INF_ERR_INVALID, "rc %d", rc);
+		}
+		ck_assert_msg(dt < 1.0, "shape %u took %.2fs", s, dt);
+		free(js);
+	}
+}
+END_TEST
+
+/* ---- token array growth ---- */
+
+START_TEST(test_million_numbers)
+{
+	enum { N = 1000000 };
+	struct inf_buf b = {0};
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	ck_assert_int_eq(inf_buf_putc(&b, '['), 0);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(inf_buf_printf(&b, i ? ",%d" : "%d", i % 1000), 0);
+	ck_assert_int_eq(inf_buf_putc(&b, ']'), 0);
+	ck_assert_int_eq(inf_json_parse(&t, b.data, b.len, 8, &e), 0);
+	ck_assert_int_eq(t.n, N + 1);
+	ck_assert_int_eq(t.tok[0].size, N);
+	ck_assert_uint_ge(t.cap, N + 1);
+	/* spot checks: the last element is "999" and ends before ']' */
+	ck_assert_int_eq(t.tok[N].type, JSMN_PRIMITIVE);
+	ck_assert_int_eq(t.tok[N].end, (int)b.len - 1);
+	ck_assert_int_eq(t.tok[N].end - t.tok[N].start, 3);
+	ck_assert_mem_eq(b.data + t.tok[N].start, "999", 3);
+	ck_assert_int_eq(t.tok[N].parent, 0);
+	ck_assert_int_eq(inf_tok_skip(&t, 0), N + 1);
+	/* a trailing comma at the very end is still found */
+	b.data[b.len - 1] = ',';
+	ck_assert_int_eq(inf_buf_putc(&b, ']'), 0);
+	ck_assert_int_eq(inf_json_parse(&t, b.data, b.len, 8, &e), INF_ERR_INVALID);
+	ck_assert_uint_eq(e.offset, b.len - 2);
+	inf_tokens_free(&t);
+	inf_buf_free(&b);
+}
+END_TEST
+
+/* ---- inf_tok_skip ---- */
+
+START_TEST(test_tok_skip)
+{
+	static const char js[] = "{\"a\":{\"b\":[1,2]},\"c\":3,\"d\":[[],[{}]],\"e\":\"s\"}";
+	/* 0 {  1 "a"  2 {  3 "b"  4 [  5 1  6 2  7 "c"  8 3  9 "d"  10 [
+	 * 11 [  12 [  13 {  14 "e"  15 "s" */
+	static const int want[16] = {16, 7, 7, 7, 7, 6, 7, 9, 9, 14, 14, 12, 14, 14, 16, 16};
+	static const char *const keys[] = {"a", "c", "d", "e"};
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	int k, i;
+
+	ck_assert_int_eq(inf_json_parse(&t, js, strlen(js), 8, &e), 0);
+	ck_assert_int_eq(t.n, 16);
+	for (i = 0; i < 16; i++)
+		ck_assert_msg(inf_tok_skip(&t, i) == want[i], "skip(%d) = %d, want %d", i,
+		              inf_tok_skip(&t, i), want[i]);
+	/* members of the root, key by key */
+	for (k = 1, i = 0; i < t.tok[0].size; i++, k = inf_tok_skip(&t, k)) {
+		ck_assert_int_eq(t.tok[k].end - t.tok[k].start, 1);
+		ck_assert_int_eq(js[t.tok[k].start], keys[i][0]);
+	}
+	ck_assert_int_eq(i, 4);
+	ck_assert_int_eq(k, 16);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* ---- inf_json_unescape ---- */
+
+START_TEST(test_unescape_plain_returns_input)
+{
+	static const char s[] = "no escapes here \xE2\x82\xAC";
+	struct inf_buf scratch = {0};
+	size_t n = 99;
+	const char *d = inf_json_unescape(s, strlen(s), &scratch, &n);
+
+	ck_assert_ptr_eq(d, s);
+	ck_assert_uint_eq(n, strlen(s));
+	ck_assert_ptr_null(scratch.data); /* nothing allocated */
+	d = inf_json_unescape(s, 0, &scratch, &n);
+	ck_assert_ptr_eq(d, s);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	const char *out;
+	size_t outlen;
+} unesc[] = {
+    {"\\\"", "\"", 1},
+    {"\\\\", "\\", 1},
+    {"\\/", "/", 1},
+    {"\\b\\f\\n\\r\\t", "\b\f\n\r\t", 5},
+    {"a\\nb", "a\nb", 3},
+    {"prefix \\t suffix", "prefix \t suffix", 15},
+    {"\\u0041", "A", 1},
+    {"\\u0000", "\0", 1},
+    {"\\u007f", "\x7f", 1},
+    {"\\u0080", "\xC2\x80", 2},
+    {"\\u00e9", "\xC3\xA9", 2},
+    {"\\u07FF", "\xDF\xBF", 2},
+    {"\\u0800", "\xE0\xA0\x80", 3},
+    {"\\u20ac", "\xE2\x82\xAC", 3},
+    {"\\uFFFF", "\xEF\xBF\xBF", 3},
+    {"\\ud800\\udc00", "\xF0\x90\x80\x80", 4},
+    {"\\ud83d\\ude00", "\xF0\x9F\x98\x80", 4},
+    {"\\uDBFF\\uDFFF", "\xF4\x8F\xBF\xBF", 4},
+    {"x\\ud83d\\ude00y", "x\xF0\x9F\x98\x80y", 6},
+    {"\\ud83d\\ude00\\ud83d\\ude00", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 8},
+    {"\\u00e9\\u0041\\n\\\"\\\\\xE2\x82\xAC",
+     "\xC3\xA9"
+     "A\n\"\\\xE2\x82\xAC",
+     9},
+    {"caf\\u00e9", "caf\xC3\xA9", 5},
+};
+
+START_TEST(test_unescape)
+{
+	struct inf_buf scratch = {0};
+	const char *in = unesc[_i].in;
+	size_t n = 0;
+	const char *d = inf_json_unescape(in, strlen(in), &scratch, &n);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_eq(d, scratch.data);
+	ck_assert_msg(n == unesc[_i].outlen, "case %d (%s): length %zu", _i, in, n);
+	ck_assert_mem_eq(d, unesc[_i].out, n);
+	/* the scratch buffer is reused, not appended to */
+	d = inf_json_unescape(in, strlen(in), &scratch, &n);
+	ck_assert_uint_eq(n, unesc[_i].outlen);
+	ck_assert_mem_eq(d, unesc[_i].out, n);
+	inf_buf_free(&scratch);
+}
+END_TEST
+
+/* Every escaped string the parser accepts decodes to what it means. */
+START_TEST(test_unescape_parsed_tokens)
+{
+	static const char js[] =
+	    "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20AC\\ud83d\\ude00\",\"plain\"]";
+	static const char want[] = "\"\\/\b\f\n\r\tA\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+	struct inf_tokens t = {0};
+	struct inf_buf scratch = {0};
+	struct inf_json_err e;
+	const char *d;
+	size_t n;
+
+	ck_assert_int_eq(inf_json_parse(&t, js, strlen(js), 4, &e), 0);
+	d = inf_json_unescape(js + t.tok[1].start, (size_t)(t.tok[1].end - t.tok[1].start),
+	                      &scratch, &n);
+	ck_assert_uint_eq(n, sizeof want - 1);
+	ck_assert_mem_eq(d, want, n);
+	d = inf_json_unescape(js + t.tok[2].start, (size_t)(t.tok[2].end - t.tok[2].start),
+	                      &scratch, &n);
+	ck_assert_ptr_eq(d, js + t.tok[2].start);
+	ck_assert_uint_eq(n, 5);
+	inf_tokens_free(&t);
+	inf_buf_free(&scratch);
+}
+END_TEST
+
+/* ---- inf_json_quote ---- */
+
+static const struct {
+	const char *in;
+	size_t len;
+	const char *out;
+} quotes[] = {
+    {S(""), "\"\""},
+    {S("plain"), "\"plain\""},
+    {S("a\"b\\c"), "\"a\\\"b\\\\c\""},
+    {S("\"\""), "\"\\\"\\\"\""},
+    {S("/ stays"), "\"/ stays\""},
+    {S("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\""},
+    {S("\x01\x02\x1f\x0b"), "\"\\u0001\\u0002\\u001f\\u000b\""},
+    {S("nul\0in"), "\"nul\\u0000in\""},
+    {S("del\x7f"), "\"del\x7f\""},
+    {S("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"),
+     "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\""},
+    {S("mixed \xC3\xA9 \"q\" \\ \x1f end"), "\"mixed \xC3\xA9 \\\"q\\\" \\\\ \\u001f end\""},
+};
+
+START_TEST(test_quote)
+{
+	struct inf_buf out = {0};
+
+	ck_assert_int_eq(inf_buf_puts(&out, "k:"), 0);
+	ck_assert_int_eq(inf_json_quote(&out, quotes[_i].in, quotes[_i].len), 0);
+	ck_assert_str_eq(tu_cstr(&out) + 2, quotes[_i].out);
+	ck_assert_mem_eq(out.data, "k:", 2); /* appended, not replaced */
+	inf_buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_quote_refuses_bad_utf8)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} bads[] = {
+	    {S("\xFF")},
+	    {S("ok\xC0\x80")},
+	    {S("\xE0\x80\x80")},
+	    {S("\xED\xA0\x80")},
+	    {S("\xF5\x80\x80\x80")},
+	    {S("\xE2\x82")},
+	    {S("tail \xF0\x9F\x98")},
+	    {S("\x80")},
+	    {S("\xF4\x90\x80\x80")},
+	};
+	struct inf_buf out = {0};
+
+	ck_assert_int_eq(inf_buf_puts(&out, "keep"), 0);
+	for (unsigned i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		ck_assert_int_eq(inf_json_quote(&out, bads[i].s, bads[i].n), INF_ERR_INVALID);
+		ck_assert_uint_eq(out.len, 4); /* nothing appended */
+	}
+	inf_buf_free(&out);
+}
+END_TEST
+
+/* quote, then parse and unescape, gives back the bytes. */
+START_TEST(test_quote_round_trip)
+{
+	struct inf_buf q = {0}, scratch = {0}, in = {0};
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	uint64_t seed = 0x9E3779B97F4A7C15ULL;
+	static const char *const multi[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+	                                    "\xDF\xBF", "\xEF\xBF\xBF", "\xF4\x8F\xBF\xBF"};
+
+	for (int round = 0; round < 600; round++) {
+		const char *d;
+		size_t n;
+
+		inf_buf_reset(&in);
+		if (round < 128) {
+			/* every ASCII byte, NUL included, alone and in context */
+			char c = (char)round;
+			ck_assert_int_eq(inf_buf_puts(&in, "<"), 0);
+			ck_assert_int_eq(inf_buf_append(&in, &c, 1), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, ">"), 0);
+		} else {
+			int len = (int)(tu_rand(&seed) % 40);
+			for (int k = 0; k < len; k++) {
+				uint64_t r = tu_rand(&seed);
+				if (r % 4 == 0)
+					ck_assert_int_eq(inf_buf_puts(&in, multi[(r >> 8) % 6]), 0);
+				else
+					ck_assert_int_eq(inf_buf_putc(&in, (char)((r >> 8) % 128)),
+					                 0);
+			}
+		}
+		inf_buf_reset(&q);
+		ck_assert_int_eq(inf_json_quote(&q, in.data ? in.data : "", in.len), 0);
+		ck_assert_int_eq(inf_json_parse(&t, q.data, q.len, 1, &e), 0);
+		ck_assert_int_eq(t.n, 1);
+		ck_assert_int_eq(t.tok[0].type, JSMN_STRING);
+		d = inf_json_unescape(q.data + t.tok[0].start,
+		                      (size_t)(t.tok[0].end - t.tok[0].start), &scratch, &n);
+		ck_assert_uint_eq(n, in.len);
+		if (n)
+			ck_assert_mem_eq(d, in.data, n);
+	}
+	inf_buf_free(&q);
+	inf_buf_free(&scratch);
+	inf_buf_free(&in);
+	inf_tokens_free(&t);
+}
+END_TEST
+
+/* ---- small helpers ---- */
+
+START_TEST(test_utf8_prefix_and_ws)
+{
+	ck_assert_uint_eq(inf_utf8_valid_prefix(S("abc")), 3);
+	ck_assert_uint_eq(inf_utf8_valid_prefix(S("ab\xC3\xA9\xFF"
+	                                          "c")),
+	                  4);
+	ck_assert_uint_eq(inf_utf8_valid_prefix(S("\xE2\x82")), 0);
+	ck_assert_uint_eq(inf_utf8_valid_prefix(S("x\xF0\x9F\x98\x80")), 5);
+	ck_assert_uint_eq(inf_utf8_valid_prefix(S("x\xED\xA0\x80")), 1);
+	ck_assert_uint_eq(inf_utf8_valid_prefix("", 0), 0);
+	ck_assert_int_eq(inf_json_is_ws(S(" \t\r\n")), 1);
+	ck_assert_int_eq(inf_json_is_ws("", 0), 1);
+	ck_assert_int_eq(inf_json_is_ws(S(" \f")), 0);
+	ck_assert_int_eq(inf_json_is_ws(S(" x ")), 0);
+	ck_assert_int_eq(inf_json_is_ws(S("\v")), 0);
+}
+END_TEST
+
+static Suite *json_suite(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("parse");
+	TCase *tl = tcase_create("limits");
+	TCase *ts = tcase_create("strings");
+
+	tcase_add_loop_test(tc, test_valid, 0, (int)(sizeof valid / sizeof valid[0]));
+	tcase_add_test(tc, test_token_layout);
+	tcase_add_test(tc, test_scalar_root_span);
+	tcase_add_test(tc, test_tokens_reused);
+	tcase_add_test(tc, test_tokens_grow_mid_parse);
+	tcase_add_loop_test(tc, test_invalid, 0, (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_test(tc, test_every_prefix_refused);
+	tcase_add_test(tc, test_length_bounds_input);
+	tcase_add_test(tc, test_tok_skip);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(tl, 30);
+	tcase_add_test(tl, test_depth_limit);
+	tcase_add_test(tl, test_depth_exact_messages);
+	tcase_add_test(tl, test_very_deep_fast);
+	tcase_add_test(tl, test_million_numbers);
+	suite_add_tcase(s, tl);
+
+	tcase_add_test(ts, test_unescape_plain_returns_input);
+	tcase_add_loop_test(ts, test_unescape, 0, (int)(sizeof unesc / sizeof unesc[0]));
+	tcase_add_test(ts, test_unescape_parsed_tokens);
+	tcase_add_loop_test(ts, test_quote, 0, (int)(sizeof quotes / sizeof quotes[0]));
+	tcase_add_test(ts, test_quote_refuses_bad_utf8);
+	tcase_add_test(ts, test_quote_round_trip);
+	tcase_add_test(ts, test_utf8_prefix_and_ws);
+	suite_add_tcase(s, ts);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(json_suite());
+}

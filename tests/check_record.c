@@ -1,0 +1,897 @@
+/*
+ * Records and their edits (core/record.c): removals, replacements and
+ * inserted members give the exact output bytes, commas and whitespace
+ * included, and every output is JSON again; commit starts a new round on
+ * the new bytes; node access reports each type; one record serves many
+ * loads. Nodes are found with paths (core/path.c) so the tests read as
+ * the edits a plugin makes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "record.h"
+#include "testutil.h"
+
+/* 33 levels: one more than the records here allow */
+static const char deep33[] = "[[[[[[[[[["
+                             "[[[[[[[[[["
+                             "[[[[[[[[[["
+                             "[[["
+                             "]]]"
+                             "]]]]]]]]]]"
+                             "]]]]]]]]]]"
+                             "]]]]]]]]]]";
+
+static struct inf_record rec;
+static struct inf_buf out;
+
+static void setup(void)
+{
+	inf_record_init(&rec, 32);
+	memset(&out, 0, sizeof out);
+}
+
+static void teardown(void)
+{
+	inf_record_free(&rec);
+	inf_buf_free(&out);
+}
+
+static void load(const char *js)
+{
+	struct inf_json_err e;
+	int rc = inf_record_load(&rec, js, strlen(js), &e);
+	ck_assert_msg(rc == 0, "load %s: %s", js, e.msg);
+}
+
+/* The node `path` leads to in the record (the first one). */
+static int node(const char *path)
+{
+	struct inf_paths *ps = NULL;
+	char err[128];
+	int n;
+
+	ck_assert_msg(inf_paths_compile(&path, 1, &ps, err, sizeof err) == 0, "%s", err);
+	n = inf_find(&rec, ps);
+	inf_paths_free(ps);
+	ck_assert_msg(n > 0, "no node at %s", path);
+	return n;
+}
+
+static void rm(const char *path)
+{
+	ck_assert_int_eq(inf_record_remove(&rec, node(path)), 0);
+}
+
+/* Emits the record; the output must be `want` and parse as JSON. */
+static void expect(const char *want)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	int rc;
+
+	inf_buf_reset(&out);
+	ck_assert_int_eq(inf_record_emit(&rec, &out), 0);
+	ck_assert_str_eq(tu_cstr(&out), want);
+	rc = inf_json_parse(&t, out.data, out.len, 64, &e);
+	ck_assert_msg(rc == 0, "output %s does not parse: %s at %zu", want, e.msg, e.offset);
+	inf_tokens_free(&t);
+}
+
+/* ---- removals ---- */
+
+START_TEST(test_remove_members)
+{
+	static const struct {
+		const char *rm[3];
+		const char *want;
+	} cases[] = {
+	    {{"b"}, "{\"a\":1,\"c\":3}"}, {{"a"}, "{\"b\":2,\"c\":3}"},
+	    {{"c"}, "{\"a\":1,\"b\":2}"}, {{"a", "c"}, "{\"b\":2}"},
+	    {{"c", "a"}, "{\"b\":2}"},    {{"a", "b"}, "{\"c\":3}"},
+	    {{"b", "a"}, "{\"c\":3}"},    {{"b", "c"}, "{\"a\":1}"},
+	    {{"c", "b"}, "{\"a\":1}"},    {{"a", "b", "c"}, "{}"},
+	    {{"c", "b", "a"}, "{}"},      {{"b", "c", "a"}, "{}"},
+	};
+
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		load("{\"a\":1,\"b\":2,\"c\":3}");
+		for (int k = 0; k < 3 && cases[i].rm[k]; k++)
+			rm(cases[i].rm[k]);
+		expect(cases[i].want);
+	}
+}
+END_TEST
+
+START_TEST(test_remove_elements)
+{
+	static const struct {
+		int rm[3];
+		const char *want;
+	} cases[] = {
+	    {{1}, "[20,30]"}, {{2}, "[10,30]"},  {{3}, "[10,20]"},
+	    {{1, 3}, "[20]"}, {{1, 2}, "[30]"},  {{2, 3}, "[10]"},
+	    {{3, 2}, "[10]"}, {{1, 2, 3}, "[]"}, {{3, 1, 2}, "[]"},
+	};
+
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		load("[10,20,30]");
+		for (int k = 0; k < 3 && cases[i].rm[k]; k++)
+			ck_assert_int_eq(inf_record_remove(&rec, cases[i].rm[k]), 0);
+		expect(cases[i].want);
+	}
+}
+END_TEST
+
+/* Every subset of members removed, in compact, spaced and pretty layouts:
+ * compact output is exact; the others keep the remaining members in order
+ * with their own bytes and stay JSON. */
+START_TEST(test_remove_every_subset)
+{
+	static const char *const layouts[][3] = {
+	    /* open, separator, close */
+	    {"{", ",", "}"},
+	    {"{ ", " , ", " }"},
+	    {"{\n  ", ",\n  ", "\n}"},
+	    {"{\r\n\t", "\r\n\t,\r\n\t", "\r\n}"},
+	};
+	static const char *const members[] = {"\"a\":1", "\"b\" : [2, {\"x\":2}]", "\"c\":\"3,]}\"",
+	                                      "\"d\":{}", "\"e\":null"};
+	char js[512], want[512], kept[512];
+
+	for (unsigned l = 0; l < 4; l++) {
+		for (unsigned n = 1; n <= 5; n++) {
+			for (unsigned mask = 0; mask < (1u << n); mask++) {
+				size_t jl = 0, kl = 0;
+				jl +=
+				    (size_t)snprintf(js + jl, sizeof js - jl, "%s", layouts[l][0]);
+				for (unsigned i = 0; i < n; i++)
+					jl += (size_t)snprintf(js + jl, sizeof js - jl, "%s%s",
+					                       i ? layouts[l][1] : "", members[i]);
+				snprintf(js + jl, sizeof js - jl, "%s", layouts[l][2]);
+				load(js);
+				kept[0] = '\0';
+				for (unsigned i = 0, c = 1; i < n; i++) {
+					char p[2] = {(char)('a' + i), 0};
+					if (mask & (1u << i)) {
+						rm(p);
+					} else {
+						kl += (size_t)snprintf(kept + kl, sizeof kept - kl,
+						                       "%s%s", c ? "" : ",",
+						                       members[i]);
+						c = 0;
+					}
+				}
+				inf_buf_reset(&out);
+				ck_assert_int_eq(inf_record_emit(&rec, &out), 0);
+				if (l == 0) {
+					snprintf(want, sizeof want, "{%s}", kept);
+					expect(want);
+				} else {
+					/* same members: output less whitespace equals kept
+					 * less whitespace */
+					struct inf_tokens t = {0};
+					struct inf_json_err e;
+					char a[512], b[512];
+					size_t ai = 0, bi = 0;
+					const char *o = tu_cstr(&out);
+					ck_assert_msg(
+					    inf_json_parse(&t, out.data, out.len, 64, &e) == 0,
+					    "layout %u mask %u: %s: %s", l, mask, o, e.msg);
+					inf_tokens_free(&t);
+					for (const char *q = o; *q; q++)
+						if (!strchr(" \t\r\n", *q))
+							a[ai++] = *q;
+					a[ai] = '\0';
+					b[bi++] = '{';
+					for (const char *q = kept; *q; q++)
+						if (!strchr(" \t\r\n", *q))
+							b[bi++] = *q;
+					b[bi++] = '}';
+					b[bi] = '\0';
+					ck_assert_msg(!strcmp(a, b), "layout %u mask %u: %s", l,
+					              mask, o);
+					/* the first line is untouched */
+					ck_assert_mem_eq(o, layouts[l][0], 1);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
+/* Pretty-printed input keeps the whitespace of what remains. */
+START_TEST(test_remove_pretty)
+{
+	static const char js[] = "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    2\n  ],\n  \"c\": 3\n}\n";
+
+	load(js);
+	rm("b");
+	expect("{\n  \"a\": 1,\n  \"c\": 3\n}\n");
+	load(js);
+	rm("a");
+	expect("{\n  \"b\": [\n    1,\n    2\n  ],\n  \"c\": 3\n}\n");
+	load(js);
+	rm("c");
+	expect("{\n  \"a\": 1,\n  \"b\": [\n    1,\n    2\n  ]\n}\n");
+	load(js);
+	rm("b[0]");
+	expect("{\n  \"a\": 1,\n  \"b\": [\n    2\n  ],\n  \"c\": 3\n}\n");
+	load(js);
+	rm("b[1]");
+	expect("{\n  \"a\": 1,\n  \"b\": [\n    1\n  ],\n  \"c\": 3\n}\n");
+	load(js);
+	rm("a");
+	rm("b");
+	rm("c");
+	expect("{\n  \n}\n");
+	load("[ 1 , 2 , 3 ]");
+	ck_assert_int_eq(inf_record_remove(&rec, 2), 0);
+	expect("[ 1 , 3 ]");
+	ck_assert_int_eq(inf_record_remove(&rec, 1), 0);
+	expect("[ 3 ]");
+}
+END_TEST
+
+START_TEST(test_remove_nested)
+{
+	int ay;
+
+	load("{\"a\":{\"x\":1,\"y\":2},\"b\":[1,[2,3]],\"c\":[{\"d\":[4]}]}");
+	rm("a.x");
+	rm("b[1][0]");
+	rm("c[0].d[0]");
+	expect("{\"a\":{\"y\":2},\"b\":[1,[3]],\"c\":[{\"d\":[]}]}");
+	/* removing the same node twice is removing it once */
+	ay = node("a.y");
+	ck_assert_int_eq(inf_record_remove(&rec, ay), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, ay), 0);
+	expect("{\"a\":{},\"b\":[1,[3]],\"c\":[{\"d\":[]}]}");
+	ck_assert_int_eq(inf_record_remove(&rec, node("a")), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, node("b")), 0);
+	expect("{\"c\":[{\"d\":[]}]}");
+}
+END_TEST
+
+/* Edits inside a removed subtree are dropped with it, whether made
+ * before or after the removal. */
+START_TEST(test_edits_inside_removed_subtree)
+{
+	int a, ax, ay, an;
+
+	load("{\"a\":{\"x\":1,\"y\":\"s\",\"n\":{}},\"b\":2}");
+	a = node("a");
+	ax = node("a.x");
+	ay = node("a.y");
+	an = node("a.n");
+	ck_assert_int_eq(inf_record_remove(&rec, ax), 0);
+	ck_assert_int_eq(inf_record_replace_string(&rec, ay, "t", 1), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, a), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, an, "k", 1, "1", 1, 1), 0);
+	expect("{\"b\":2}");
+
+	load("{\"b\":2,\"a\":[1,{\"x\":[3]}]}");
+	a = node("a");
+	ax = node("a[1].x[0]");
+	ay = node("a[0]");
+	an = node("a[1]");
+	ck_assert_int_eq(inf_record_remove(&rec, a), 0);
+	/* a walk no longer reaches them, but their indexes stay valid */
+	ck_assert_int_eq(inf_record_remove(&rec, ax), 0);
+	ck_assert_int_eq(inf_record_replace_json(&rec, ay, "9", 1), 0);
+	ck_assert_int_eq(inf_record_set_string(&rec, an, "z", 1, "v", 1, 0), 0);
+	expect("{\"b\":2}");
+
+	/* and inside a replaced subtree */
+	load("{\"a\":{\"x\":1},\"b\":2}");
+	a = node("a");
+	rm("a.x");
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "[true]", 6), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, a, "k", 1, "1", 1, 1), INF_ERR_INVALID);
+	expect("{\"a\":[true],\"b\":2}");
+}
+END_TEST
+
+START_TEST(test_remove_refused)
+{
+	load("{\"a\":[1]}");
+	ck_assert_int_eq(inf_record_remove(&rec, 0), INF_ERR_INVALID); /* root */
+	ck_assert_int_eq(inf_record_remove(&rec, 1), INF_ERR_INVALID); /* a key */
+	ck_assert_int_eq(inf_record_remove(&rec, 4), INF_ERR_INVALID); /* no such node */
+	ck_assert_int_eq(inf_record_remove(&rec, -1), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_replace_json(&rec, 1, "2", 1), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_replace_string(&rec, 9, "x", 1), INF_ERR_INVALID);
+	expect("{\"a\":[1]}");
+	load("[]");
+	ck_assert_int_eq(inf_record_remove(&rec, 0), INF_ERR_INVALID);
+	load("7");
+	ck_assert_int_eq(inf_record_remove(&rec, 0), INF_ERR_INVALID);
+	expect("7");
+}
+END_TEST
+
+/* ---- replacements ---- */
+
+START_TEST(test_replace_json)
+{
+	load("{\"a\":1,\"b\":2}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("b"), "{\"x\":[1,2]}", 11), 0);
+	expect("{\"a\":1,\"b\":{\"x\":[1,2]}}");
+	/* the replacement is inserted as given, whitespace included */
+	load("[1,2]");
+	ck_assert_int_eq(inf_record_replace_json(&rec, 1, " \"s\" ", 5), 0);
+	expect("[ \"s\" ,2]");
+	/* the root can be replaced */
+	load("{\"a\":1}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, 0, "null", 4), 0);
+	expect("null");
+}
+END_TEST
+
+START_TEST(test_replace_json_refused)
+{
+	static const struct {
+		const char *js;
+		int rc;
+	} bads[] = {
+	    {"", INF_ERR_INVALID},         {" ", INF_ERR_INVALID},
+	    {"{\"x\":", INF_ERR_INVALID},  {"1 2", INF_ERR_INVALID},
+	    {"tru", INF_ERR_INVALID},      {"[1,]", INF_ERR_INVALID},
+	    {"\"\xFF\"", INF_ERR_INVALID}, {"1,\"b\":2", INF_ERR_INVALID},
+	    {"1}", INF_ERR_INVALID},       {deep33, INF_ERR_LIMIT},
+	};
+
+	for (unsigned i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		load("{\"a\":1,\"b\":[2]}");
+		ck_assert_msg(inf_record_replace_json(&rec, node("a"), bads[i].js,
+		                                      strlen(bads[i].js)) == bads[i].rc,
+		              "%s accepted", bads[i].js);
+		ck_assert_uint_eq(rec.nedits, 0);
+		expect("{\"a\":1,\"b\":[2]}");
+		/* the record is still usable */
+		ck_assert_int_eq(inf_record_replace_json(&rec, node("b"), "0", 1), 0);
+		expect("{\"a\":1,\"b\":0}");
+	}
+}
+END_TEST
+
+START_TEST(test_replace_string)
+{
+	static const char nul[] = "a\0b";
+
+	load("{\"a\":\"x\",\"n\":5}");
+	ck_assert_int_eq(inf_record_replace_string(&rec, node("a"), "he said \"hi\"\n\\", 14), 0);
+	ck_assert_int_eq(inf_record_replace_string(&rec, node("n"), "\xE2\x82\xAC\x01", 4), 0);
+	expect("{\"a\":\"he said \\\"hi\\\"\\n\\\\\",\"n\":\"\xE2\x82\xAC\\u0001\"}");
+	load("[1]");
+	ck_assert_int_eq(inf_record_replace_string(&rec, 1, nul, 3), 0);
+	expect("[\"a\\u0000b\"]");
+	load("[1]");
+	ck_assert_int_eq(inf_record_replace_string(&rec, 1, "", 0), 0);
+	expect("[\"\"]");
+	/* invalid UTF-8 is refused and the record is left alone */
+	load("{\"a\":\"x\"}");
+	ck_assert_int_eq(inf_record_replace_string(&rec, node("a"), "\xFF", 1), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_replace_string(&rec, node("a"), "ok\xED\xA0\x80", 5),
+	                 INF_ERR_INVALID);
+	ck_assert_uint_eq(rec.nedits, 0);
+	expect("{\"a\":\"x\"}");
+}
+END_TEST
+
+START_TEST(test_replace_twice_last_wins)
+{
+	int a;
+
+	load("{\"a\":1,\"b\":2}");
+	a = node("a");
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "10", 2), 0);
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "[11]", 4), 0);
+	expect("{\"a\":[11],\"b\":2}");
+	ck_assert_uint_eq(rec.nedits, 1);
+	ck_assert_int_eq(inf_record_replace_string(&rec, a, "12", 2), 0);
+	expect("{\"a\":\"12\",\"b\":2}");
+	/* a refused third one leaves the second */
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "1 3", 3), INF_ERR_INVALID);
+	expect("{\"a\":\"12\",\"b\":2}");
+}
+END_TEST
+
+START_TEST(test_remove_after_replace)
+{
+	int b;
+
+	load("{\"a\":1,\"b\":2,\"c\":3}");
+	b = node("b");
+	ck_assert_int_eq(inf_record_replace_json(&rec, b, "20", 2), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, b), 0);
+	expect("{\"a\":1,\"c\":3}");
+	/* replace after remove is refused */
+	ck_assert_int_eq(inf_record_replace_json(&rec, b, "21", 2), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_replace_string(&rec, b, "x", 1), INF_ERR_INVALID);
+	expect("{\"a\":1,\"c\":3}");
+	/* neighbours of a replaced node can go */
+	load("[1,2,3]");
+	ck_assert_int_eq(inf_record_replace_json(&rec, 2, "{}", 2), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, 1), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, 3), 0);
+	expect("[{}]");
+}
+END_TEST
+
+/* ---- inserted members ---- */
+
+START_TEST(test_set_into_empty)
+{
+	load("{}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), 0);
+	expect("{\"k\":1}");
+	load("{ }");
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "k", 1, "v", 1, 1), 0);
+	expect("{\"k\":\"v\" }");
+	load("{}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "x", 1, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "y", 1, "[2]", 3, 0), 0);
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "z", 1, "3", 1, 0), 0);
+	expect("{\"x\":1,\"y\":[2],\"z\":\"3\"}");
+}
+END_TEST
+
+START_TEST(test_set_into_members)
+{
+	load("{\"a\":1}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "true", 4, 0), 0);
+	expect("{\"a\":1,\"k\":true}");
+	load("{\"a\":1,\"b\":{\"c\":[]}}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "x", 1, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, node("b"), "y", 1, "2", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "z", 1, "s", 1, 0), 0);
+	expect("{\"a\":1,\"b\":{\"c\":[],\"y\":2},\"x\":1,\"z\":\"s\"}");
+	/* pretty input: inserted after the last member */
+	load("{\n  \"a\": 1\n}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "2", 1, 0), 0);
+	expect("{\n  \"a\": 1,\"k\":2\n}");
+	/* keys are quoted */
+	load("{}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "a\"b\n", 4, "1", 1, 0), 0);
+	expect("{\"a\\\"b\\n\":1}");
+}
+END_TEST
+
+START_TEST(test_set_after_removals)
+{
+	load("{\"a\":1,\"b\":2}");
+	rm("a");
+	rm("b");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), 0);
+	expect("{\"k\":1}");
+	load("{\"a\":1,\"b\":2}");
+	rm("b");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), 0);
+	expect("{\"a\":1,\"k\":1}");
+	load("{\"a\":1,\"b\":2}");
+	rm("a");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "l", 1, "2", 1, 0), 0);
+	expect("{\"b\":2,\"k\":1,\"l\":2}");
+	/* a removed member does not count as present */
+	load("{\"k\":1}");
+	rm("k");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "2", 1, 0), 0);
+	expect("{\"k\":2}");
+	load("{\n  \"a\": 1,\n  \"b\": 2\n}");
+	rm("a");
+	rm("b");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), 0);
+	expect("{\n  \"k\":1\n}");
+}
+END_TEST
+
+START_TEST(test_set_existing_key)
+{
+	load("{\"a\":1,\"k\":2}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "3", 1, 1), 0);
+	expect("{\"a\":1,\"k\":3}");
+	load("{\"a\":1,\"k\":2}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "3", 1, 0), 0);
+	ck_assert_uint_eq(rec.nedits, 0);
+	expect("{\"a\":1,\"k\":2}");
+	/* every duplicate is replaced */
+	load("{\"k\":1,\"a\":0,\"k\":2}");
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "k", 1, "v", 1, 1), 0);
+	expect("{\"k\":\"v\",\"a\":0,\"k\":\"v\"}");
+	/* keys compare decoded */
+	load("{\"a\\u0022b\":1}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "a\"b", 3, "2", 1, 1), 0);
+	expect("{\"a\\u0022b\":2}");
+	/* a replaced value is replaced again */
+	load("{\"k\":1}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("k"), "5", 1), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "6", 1, 1), 0);
+	expect("{\"k\":6}");
+	/* a key that is a prefix is another key */
+	load("{\"kk\":1,\"k2\":2}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "3", 1, 1), 0);
+	expect("{\"kk\":1,\"k2\":2,\"k\":3}");
+}
+END_TEST
+
+START_TEST(test_set_refused)
+{
+	int o;
+
+	load("{\"a\":[1],\"o\":{}}");
+	ck_assert_int_eq(inf_record_set_json(&rec, node("a"), "k", 1, "1", 1, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, node("a[0]"), "k", 1, "1", 1, 0),
+	                 INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 1, "k", 1, "1", 1, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 99, "k", 1, "1", 1, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "{", 1, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1,\"x\":2", 7, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "k", 1, "\xC0\x80", 2, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "\xFF", 1, "1", 1, 0), INF_ERR_INVALID);
+	o = node("o");
+	ck_assert_int_eq(inf_record_remove(&rec, o), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, o, "k", 1, "1", 1, 0), INF_ERR_INVALID);
+	expect("{\"a\":[1]}");
+	load("[]");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), INF_ERR_INVALID);
+}
+END_TEST
+
+/* Appends s to the NUL-terminated d of cap bytes. */
+static void cat(char *d, size_t cap, const char *s)
+{
+	size_t l = strlen(d);
+	snprintf(d + l, cap - l, "%s", s);
+}
+
+/* Removals and inserts in one object, every combination, compact. */
+START_TEST(test_remove_and_insert_combinations)
+{
+	static const char *const members[] = {"\"a\":1", "\"b\":2", "\"c\":3", "\"d\":4"};
+
+	for (unsigned n = 0; n <= 4; n++) {
+		for (unsigned mask = 0; mask < (1u << n); mask++) {
+			for (unsigned ins = 0; ins <= 2; ins++) {
+				char js[128] = "{", want[128] = "{";
+				int first = 1;
+				for (unsigned i = 0; i < n; i++) {
+					cat(js, sizeof js, i ? "," : "");
+					cat(js, sizeof js, members[i]);
+				}
+				cat(js, sizeof js, "}");
+				load(js);
+				for (unsigned i = 0; i < n; i++) {
+					char p[2] = {(char)('a' + i), 0};
+					if (mask & (1u << i)) {
+						rm(p);
+					} else {
+						cat(want, sizeof want, first ? "" : ",");
+						cat(want, sizeof want, members[i]);
+						first = 0;
+					}
+				}
+				for (unsigned k = 0; k < ins; k++) {
+					char key[2] = {(char)('x' + k), 0};
+					ck_assert_int_eq(
+					    inf_record_set_json(&rec, 0, key, 1, "0", 1, 0), 0);
+					cat(want, sizeof want, first ? "" : ",");
+					cat(want, sizeof want, k ? "\"y\":0" : "\"x\":0");
+					first = 0;
+				}
+				cat(want, sizeof want, "}");
+				expect(want);
+			}
+		}
+	}
+}
+END_TEST
+
+/* Hundreds of edits in one record: every other element removed, members
+ * inserted, values replaced; the output is exact. */
+START_TEST(test_many_edits)
+{
+	struct inf_buf js = {0}, want = {0};
+	struct inf_json_err e;
+
+	ck_assert_int_eq(inf_buf_puts(&js, "{\"a\":["), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "{\"a\":["), 0);
+	for (int i = 0; i < 1000; i++) {
+		ck_assert_int_eq(inf_buf_printf(&js, "%s%d", i ? "," : "", i), 0);
+		if (i % 2)
+			ck_assert_int_eq(inf_buf_printf(&want, "%s\"%d\"", i > 1 ? "," : "", i), 0);
+	}
+	ck_assert_int_eq(inf_buf_puts(&js, "]}"), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "]"), 0);
+	load(tu_cstr(&js));
+	/* tokens: 0 root, 1 "a", 2 the array, 3 + i element i */
+	for (int i = 0; i < 1000; i++) {
+		char v[16];
+		int n = snprintf(v, sizeof v, "%d", i);
+		if (i % 2)
+			ck_assert_int_eq(inf_record_replace_string(&rec, 3 + i, v, (size_t)n), 0);
+		else
+			ck_assert_int_eq(inf_record_remove(&rec, 3 + i), 0);
+	}
+	for (int k = 0; k < 300; k++) {
+		char key[16];
+		int n = snprintf(key, sizeof key, "k%d", k);
+		ck_assert_int_eq(inf_record_set_json(&rec, 0, key, (size_t)n, "null", 4, 0), 0);
+		ck_assert_int_eq(inf_buf_printf(&want, ",\"k%d\":null", k), 0);
+	}
+	ck_assert_int_eq(inf_buf_putc(&want, '}'), 0);
+	expect(tu_cstr(&want));
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	ck_assert_int_eq(rec.toks.n, 3 + 500 + 600);
+	expect(want.data);
+	inf_buf_free(&js);
+	inf_buf_free(&want);
+}
+END_TEST
+
+/* ---- commit ---- */
+
+START_TEST(test_commit_rounds)
+{
+	struct inf_json_err e;
+	const char *before;
+
+	load("{\"a\":1,\"b\":{\"c\":2},\"d\":[1,2]}");
+	/* nothing to commit: same bytes, same tokens */
+	before = rec.js;
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	ck_assert_ptr_eq(rec.js, before);
+
+	rm("a");
+	ck_assert_int_eq(inf_record_set_json(&rec, node("b"), "x", 1, "[3]", 3, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	ck_assert_uint_eq(rec.nedits, 0);
+	ck_assert_uint_eq(rec.len, strlen("{\"b\":{\"c\":2,\"x\":[3]},\"d\":[1,2]}"));
+	ck_assert_mem_eq(rec.js, "{\"b\":{\"c\":2,\"x\":[3]},\"d\":[1,2]}", rec.len);
+	ck_assert_int_eq(rec.toks.n, 12);
+	expect("{\"b\":{\"c\":2,\"x\":[3]},\"d\":[1,2]}");
+
+	/* round two works on the new tokens */
+	rm("b.x[0]");
+	rm("d[1]");
+	ck_assert_int_eq(inf_record_replace_string(&rec, node("b.c"), "two", 3), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	expect("{\"b\":{\"c\":\"two\",\"x\":[]},\"d\":[1]}");
+
+	/* round three: nothing removed is visible, everything new is */
+	rm("b");
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "e", 1, "f", 1, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	expect("{\"d\":[1],\"e\":\"f\"}");
+	ck_assert_int_eq(inf_record_type(&rec, node("e")), INF_STRING);
+
+	/* many rounds alternate the work buffers without mixing them */
+	for (int i = 0; i < 50; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "%d", i);
+		ck_assert_int_eq(inf_record_set_json(&rec, 0, "e", 1, v, strlen(v), 1), 0);
+		ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	}
+	expect("{\"d\":[1],\"e\":49}");
+}
+END_TEST
+
+/* ---- node access ---- */
+
+START_TEST(test_node_access)
+{
+	static const struct {
+		const char *path;
+		enum inf_type type;
+		const char *raw;
+	} nodes[] = {
+	    {"o", INF_OBJECT, "{\"x\":[]}"},
+	    {"o.x", INF_ARRAY, "[]"},
+	    {"s", INF_STRING, "\"a\\nb\\u00e9\""},
+	    {"n", INF_NUMBER, "-1.5e3"},
+	    {"z", INF_NUMBER, "0"},
+	    {"t", INF_TRUE, "true"},
+	    {"f", INF_FALSE, "false"},
+	    {"u", INF_NULL, "null"},
+	    {"e", INF_STRING, "\"\""},
+	};
+	size_t n;
+	const char *p;
+
+	load("{\"o\":{\"x\":[]},\"s\":\"a\\nb\\u00e9\",\"n\":-1.5e3,\"z\":0,\"t\":true,"
+	     "\"f\":false,\"u\":null,\"e\":\"\"}");
+	ck_assert_int_eq(inf_record_type(&rec, 0), INF_OBJECT);
+	for (unsigned i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		int k = node(nodes[i].path);
+		ck_assert_int_eq(inf_record_type(&rec, k), nodes[i].type);
+		p = inf_record_raw(&rec, k, &n);
+		ck_assert_uint_eq(n, strlen(nodes[i].raw));
+		ck_assert_mem_eq(p, nodes[i].raw, n);
+		if (nodes[i].type != INF_STRING)
+			ck_assert_ptr_null(inf_record_string(&rec, k, &n));
+	}
+	p = inf_record_string(&rec, node("s"), &n);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_mem_eq(p, "a\nb\xC3\xA9", 5);
+	p = inf_record_string(&rec, node("e"), &n);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(n, 0);
+	/* keys are strings too */
+	ck_assert_int_eq(inf_record_type(&rec, 1), INF_STRING);
+	p = inf_record_string(&rec, 1, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(p, "o", 1);
+	p = inf_record_raw(&rec, 1, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_mem_eq(p, "\"o\"", 3);
+	p = inf_record_key(&rec, 1, &n);
+	ck_assert_uint_eq(n, 1);
+	/* bad nodes */
+	ck_assert_int_eq(inf_record_type(&rec, -1), INF_NONE);
+	ck_assert_int_eq(inf_record_type(&rec, rec.toks.n), INF_NONE);
+	ck_assert_ptr_null(inf_record_raw(&rec, -1, &n));
+	ck_assert_ptr_null(inf_record_raw(&rec, 1000, &n));
+	ck_assert_ptr_null(inf_record_string(&rec, 1000, &n));
+}
+END_TEST
+
+START_TEST(test_scalar_roots)
+{
+	static const struct {
+		const char *js;
+		enum inf_type type;
+		const char *raw;
+	} roots[] = {
+	    {" \"x\\ty\" ", INF_STRING, "\"x\\ty\""},
+	    {"12", INF_NUMBER, "12"},
+	    {"-0.5", INF_NUMBER, "-0.5"},
+	    {"true", INF_TRUE, "true"},
+	    {"false", INF_FALSE, "false"},
+	    {"\nnull\n", INF_NULL, "null"},
+	};
+	size_t n;
+
+	for (unsigned i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+		const char *p;
+		load(roots[i].js);
+		ck_assert_int_eq(inf_record_type(&rec, 0), roots[i].type);
+		p = inf_record_raw(&rec, 0, &n);
+		ck_assert_uint_eq(n, strlen(roots[i].raw));
+		ck_assert_mem_eq(p, roots[i].raw, n);
+		expect(roots[i].js);
+	}
+	load("\"x\\ty\"");
+	ck_assert_ptr_nonnull(inf_record_string(&rec, 0, &n));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(inf_record_replace_string(&rec, 0, "new", 3), 0);
+	expect("\"new\"");
+}
+END_TEST
+
+/* A failed load leaves no node behind, and the next load works. */
+START_TEST(test_failed_load)
+{
+	struct inf_json_err e;
+	size_t n;
+
+	load("{\"a\":1}");
+	rm("a");
+	ck_assert_int_eq(inf_record_load(&rec, "{\"a\":", 5, &e), INF_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(e.msg, "truncated"));
+	ck_assert_int_eq(inf_record_type(&rec, 0), INF_NONE);
+	ck_assert_ptr_null(inf_record_raw(&rec, 0, &n));
+	ck_assert_int_eq(inf_record_remove(&rec, 1), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "1", 1, 0), INF_ERR_INVALID);
+	ck_assert_uint_eq(rec.nedits, 0);
+	ck_assert_int_eq(inf_record_load(&rec, deep33, strlen(deep33), &e), INF_ERR_LIMIT);
+	load("{\"a\":1,\"b\":2}");
+	expect("{\"a\":1,\"b\":2}"); /* nothing of the old edits */
+	rm("b");
+	expect("{\"a\":1}");
+}
+END_TEST
+
+/* One record, 10,000 different loads, each with its own edits. */
+START_TEST(test_many_loads)
+{
+	char js[512], want[512];
+
+	for (int i = 0; i < 10000; i++) {
+		size_t jl = 0, wl = 0;
+		int tags = i % 7;
+		jl += (size_t)snprintf(js + jl, sizeof js - jl,
+		                       "{\"id\":%d,\"name\":\"n%d\",\"tags\":[", i, i);
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, "{\"id\":%d,", i);
+		if (i % 2 == 0)
+			wl += (size_t)snprintf(want + wl, sizeof want - wl, "\"name\":\"n%d\",", i);
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, "\"tags\":[");
+		for (int t = 0; t < tags; t++) {
+			jl +=
+			    (size_t)snprintf(js + jl, sizeof js - jl, "%s%d", t ? "," : "", t * i);
+			if (t != 0)
+				wl += (size_t)snprintf(want + wl, sizeof want - wl, "%s%d",
+				                       t > 1 ? "," : "", t * i);
+		}
+		jl += (size_t)snprintf(js + jl, sizeof js - jl, "]%s}", i % 3 ? ",\"x\":{}" : "");
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, "]%s",
+		                       i % 3 ? ",\"x\":{\"i\":" : "");
+		if (i % 3)
+			wl += (size_t)snprintf(want + wl, sizeof want - wl, "%d}", i);
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, ",\"s\":\"%d\"}", i);
+		load(js);
+		if (i % 2)
+			rm("name");
+		if (tags)
+			rm("tags[0]");
+		if (i % 3) {
+			char v[16];
+			snprintf(v, sizeof v, "%d", i);
+			ck_assert_int_eq(
+			    inf_record_set_json(&rec, node("x"), "i", 1, v, strlen(v), 0), 0);
+		}
+		{
+			char v[16];
+			snprintf(v, sizeof v, "%d", i);
+			ck_assert_int_eq(inf_record_set_string(&rec, 0, "s", 1, v, strlen(v), 0),
+			                 0);
+		}
+		expect(want);
+	}
+}
+END_TEST
+
+static Suite *record_suite(void)
+{
+	Suite *s = suite_create("record");
+	TCase *tr = tcase_create("remove");
+	TCase *tp = tcase_create("replace");
+	TCase *ts = tcase_create("set");
+	TCase *ta = tcase_create("access");
+
+	tcase_add_checked_fixture(tr, setup, teardown);
+	tcase_add_test(tr, test_remove_members);
+	tcase_add_test(tr, test_remove_elements);
+	tcase_add_test(tr, test_remove_every_subset);
+	tcase_add_test(tr, test_remove_pretty);
+	tcase_add_test(tr, test_remove_nested);
+	tcase_add_test(tr, test_edits_inside_removed_subtree);
+	tcase_add_test(tr, test_remove_refused);
+	suite_add_tcase(s, tr);
+
+	tcase_add_checked_fixture(tp, setup, teardown);
+	tcase_add_test(tp, test_replace_json);
+	tcase_add_test(tp, test_replace_json_refused);
+	tcase_add_test(tp, test_replace_string);
+	tcase_add_test(tp, test_replace_twice_last_wins);
+	tcase_add_test(tp, test_remove_after_replace);
+	suite_add_tcase(s, tp);
+
+	tcase_add_checked_fixture(ts, setup, teardown);
+	tcase_add_test(ts, test_set_into_empty);
+	tcase_add_test(ts, test_set_into_members);
+	tcase_add_test(ts, test_set_after_removals);
+	tcase_add_test(ts, test_set_existing_key);
+	tcase_add_test(ts, test_set_refused);
+	tcase_add_test(ts, test_remove_and_insert_combinations);
+	tcase_add_test(ts, test_many_edits);
+	tcase_add_test(ts, test_commit_rounds);
+	suite_add_tcase(s, ts);
+
+	tcase_add_checked_fixture(ta, setup, teardown);
+	tcase_set_timeout(ta, 30);
+	tcase_add_test(ta, test_node_access);
+	tcase_add_test(ta, test_scalar_roots);
+	tcase_add_test(ta, test_failed_load);
+	tcase_add_test(ta, test_many_loads);
+	suite_add_tcase(s, ta);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(record_suite());
+}
