@@ -21,6 +21,7 @@ struct inf_path {
 struct inf_paths {
 	struct inf_path *paths;
 	size_t n;
+	int top_keys; /* every path is one plain key: the fast walk applies */
 };
 
 /* A matcher state: path `p` has consumed its first `i` segments. */
@@ -219,6 +220,10 @@ int inf_paths_compile(const char *const *texts, size_t n,
 		inf_paths_free(ps);
 		return rc;
 	}
+	ps->top_keys = 1;
+	for (size_t k = 0; k < n; k++)
+		if (ps->paths[k].nsegs != 1 || ps->paths[k].segs[0].kind != SEG_KEY)
+			ps->top_keys = 0;
 	*out = ps;
 	return 0;
 }
@@ -350,6 +355,41 @@ static int walk_container(struct walker *w, int ct, size_t beg, size_t end)
 	return 0;
 }
 
+/* The walk for a set of plain top-level keys (the common "drop price
+ * and discount" case): one pass over the root's members, no matcher
+ * states. Visits exactly what the general walk would. */
+static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
+			 inf_visit_fn visit, void *ctx)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int k = 1, rc;
+
+	for (int i = 0; i < tk[0].size; i++) {
+		int next = inf_tok_skip(&r->toks, k);
+		size_t rawlen = (size_t)(tk[k].end - tk[k].start), klen = 0;
+		const char *kname = NULL;
+		enum inf_match m = INF_MATCH_NONE;
+
+		if (inf_record_hidden(r, k + 1)) {
+			k = next;
+			continue;
+		}
+		for (size_t p = 0; p < ps->n && m == INF_MATCH_NONE; p++) {
+			const struct inf_seg *seg = &ps->paths[p].segs[0];
+			if (seg->len > rawlen)
+				continue; /* unescaping never lengthens a key */
+			if (!kname && !(kname = inf_record_key(r, k, &klen)))
+				return INF_ERR_NOMEM;
+			if (klen == seg->len && !memcmp(kname, seg->name, klen))
+				m = INF_MATCH_FULL;
+		}
+		if ((rc = visit(ctx, r, k + 1, k, m)) < 0)
+			return rc;
+		k = next;
+	}
+	return 0;
+}
+
 int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 	     inf_visit_fn visit, void *ctx)
 {
@@ -360,6 +400,8 @@ int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 		return 0;
 	if (r->toks.tok[0].type != JSMN_OBJECT && r->toks.tok[0].type != JSMN_ARRAY)
 		return 0;
+	if (ps->top_keys)
+		return r->toks.tok[0].type == JSMN_OBJECT ? walk_top_keys(r, ps, visit, ctx) : 0;
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;

@@ -315,6 +315,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 		curl_easy_setopt(f.curl, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(f.curl, CURLOPT_URL, plain ? plain : url);
 	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (getenv("CURL_CA_BUNDLE") && *getenv("CURL_CA_BUNDLE"))
+		curl_easy_setopt(f.curl, CURLOPT_CAINFO, getenv("CURL_CA_BUNDLE"));
 	curl_easy_setopt(f.curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f.curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(f.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);

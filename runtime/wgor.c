@@ -219,6 +219,8 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		inf_buf_reset(&u.resp);
 		curl_easy_setopt(curl, CURLOPT_URL, url);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (getenv("CURL_CA_BUNDLE") && *getenv("CURL_CA_BUNDLE"))
+			curl_easy_setopt(curl, CURLOPT_CAINFO, getenv("CURL_CA_BUNDLE"));
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4);
 		curl_easy_setopt(curl, CURLOPT_USERNAME, getenv("AWS_ACCESS_KEY_ID"));

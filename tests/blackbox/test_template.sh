@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The CloudFormation template tools/deploy/inflight.yaml, checked offline
+# by tests/deploy/check_template.js against the resource specification of
+# the npm package @aws-cdk/cfnspec (pinned in tests/deploy/package.json,
+# installed with npm ci on first use): the real template and the README
+# walkthrough pass; deliberately broken copies fail, each with a message
+# naming the mistake.
+source "$(dirname "$0")/lib.sh"
+DEPLOY="$HERE/../deploy"
+CHECK="$DEPLOY/check_template.js"
+EXPECT="$DEPLOY/expected.json"
+TPL=tools/deploy/inflight.yaml
+
+if [ ! -d "$DEPLOY/node_modules/@aws-cdk/cfnspec" ] || [ ! -d "$DEPLOY/node_modules/yaml" ]; then
+	if ! npm ci --prefix "$DEPLOY" --no-audit --no-fund >"$T/npm.log" 2>&1; then
+		not_ok "npm ci --prefix tests/deploy" "$(tail -n 5 "$T/npm.log")"
+		finish
+		exit 1
+	fi
+fi
+
+# ---- the real template ----
+run node "$CHECK" "$TPL" --expect "$EXPECT" --readme README.md
+expect_eq "the template passes every check (spec, references, IAM, README)" "$RC" 0
+[ "$RC" -eq 0 ] || echo "$OUT"
+expect_contains "  ... against the specification" "$OUT" "checked against the CloudFormation resource specification"
+run node "$CHECK" "$TPL"
+expect_eq "the template passes the specification checks alone" "$RC" 0
+
+# ---- broken copies ----
+# broken NAME WANT JS: a copy of the template with JS applied to it (the
+# loaded template is `t`, its Resources `R`), which the checker must refuse
+# with WANT in its output. The copies are made, then checked, in one node
+# process each (reading the specification once).
+NAMES=()
+declare -A WANTS
+printf '%s\n' 'const fs = require("fs");' \
+	'const { loadTemplate } = require(process.argv[2]);' \
+	'function m(name, f) { const t = loadTemplate(process.argv[3]); f(t, t.Resources);' \
+	'  fs.writeFileSync(`${process.argv[4]}/${name}.json`, JSON.stringify(t, null, 1)); }' >"$T/mutate.js"
+broken() {
+	NAMES+=("$1")
+	WANTS[$1]=$2
+	printf 'm("%s", (t, R) => { %s });\n' "$1" "$3" >>"$T/mutate.js"
+}
+
+broken unknown-type "unknown resource type AWS::Lambda::LayerVersions" \
+	'R.Layer.Type = "AWS::Lambda::LayerVersions";'
+broken unknown-property "Runtimes: unknown property of AWS::Lambda::Function" \
+	'R.Function.Properties.Runtimes = "provided.al2023";'
+broken unknown-nested-property "AllowedFeature: unknown property of AWS::S3ObjectLambda::AccessPoint.ObjectLambdaConfiguration" \
+	'const c = R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration; c.AllowedFeature = c.AllowedFeatures; delete c.AllowedFeatures;'
+broken wrong-type-integer 'MemorySize: "lots" is not a Integer' \
+	'R.Function.Properties.MemorySize = "lots";'
+broken wrong-type-boolean 'CloudWatchMetricsEnabled: "yes" is not a Boolean' \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.CloudWatchMetricsEnabled = "yes";'
+broken wrong-type-list-for-string 'Handler: ["bootstrap"] is not a String' \
+	'R.Function.Properties.Handler = ["bootstrap"];'
+broken wrong-type-scalar-for-list "Layers: Ref gives a single value, the property takes a List of String" \
+	'R.Function.Properties.Layers = { Ref: "Layer" };'
+broken wrong-type-string-for-object "ObjectLambdaConfiguration: ObjectLambdaConfiguration (a mapping) expected" \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration = "GetObject";'
+broken wrong-type-list-item "Architectures[0]: {\"a\":1} is not a String" \
+	'R.Function.Properties.Architectures = [{ a: 1 }];'
+broken missing-required "Role: required property of AWS::Lambda::Function is missing" \
+	'delete R.Function.Properties.Role;'
+broken missing-required-nested "S3Key: required property of AWS::Lambda::LayerVersion.Content is missing" \
+	'delete R.Layer.Properties.Content.S3Key;'
+broken dangling-ref "Ref Layr: no such parameter, resource or pseudo parameter" \
+	'R.Function.Properties.Layers = [{ Ref: "Layr" }];'
+broken dangling-getatt-attribute "Fn::GetAtt Function.Arnn: AWS::Lambda::Function has no attribute Arnn" \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.TransformationConfigurations[0].ContentTransformation.AwsLambda.FunctionArn = { "Fn::GetAtt": ["Function", "Arnn"] };'
+broken dangling-getatt-resource "Fn::GetAtt AccesPoint.Arn: no such resource" \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.SupportingAccessPoint = { "Fn::GetAtt": ["AccesPoint", "Arn"] };'
+broken dangling-sub-variable 'Ref AccessPointNam: no such parameter' \
+	'R.FunctionLogGroup.Properties.LogGroupName = { "Fn::Sub": "/aws/lambda/inflight-${AccessPointNam}" };'
+broken dangling-sub-attribute "Fn::GetAtt Function.Arm: AWS::Lambda::Function has no attribute Arm" \
+	'R.ConsumerPolicy.Properties.PolicyDocument.Statement[2].Resource[1] = { "Fn::Sub": "${Function.Arm}:*" };'
+broken dangling-output "Outputs.S3ObjectLambdaArn.Value.Fn::GetAtt: Fn::GetAtt ObjectLambda.Arn: no such resource" \
+	't.Outputs.S3ObjectLambdaArn.Value = { "Fn::GetAtt": ["ObjectLambda", "Arn"] };'
+broken undefined-condition 'condition "MakeBucket" is not defined in Conditions' \
+	'R.Bucket.Condition = "MakeBucket";'
+broken conditional-resource-unguarded "Bucket exists only when CreateBucket holds" \
+	'R.AccessPoint.Properties.Bucket = { Ref: "Bucket" };'
+broken dangling-depends-on '"FunctionLogGroups" is not a resource' \
+	'R.Function.DependsOn = "FunctionLogGroups";'
+broken duplicate-feature 'AllowedFeatures: duplicate item "GetObject-Range"' \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.AllowedFeatures.push("GetObject-Range");'
+broken default-not-allowed 'Parameters.Architecture.Default: "x86" is not among AllowedValues' \
+	't.Parameters.Architecture.Default = "x86";'
+broken extra-iam-action "actions beyond the needed ones: s3:ListBucket" \
+	'R.FunctionRole.Properties.Policies[0].PolicyDocument.Statement[1].Action.push("s3:ListBucket");'
+broken extra-iam-action-other-policy "actions beyond the needed ones: s3:PutObject" \
+	'R.Extra = { Type: "AWS::IAM::Policy", Properties: { PolicyName: "x", Roles: [{ Ref: "FunctionRole" }], PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/*" }] } } };'
+broken missing-iam-action "needed actions missing: logs:PutLogEvents" \
+	'R.FunctionRole.Properties.Policies[0].PolicyDocument.Statement[1].Action = ["logs:CreateLogStream"];'
+broken wildcard-iam-action 'action "s3-object-lambda:*" is a wildcard' \
+	'R.FunctionRole.Properties.Policies[0].PolicyDocument.Statement[0].Action = "s3-object-lambda:*";'
+broken wildcard-iam-resource 'logs:CreateLogStream on Resource "*"' \
+	'R.FunctionRole.Properties.Policies[0].PolicyDocument.Statement[1].Resource = "*";'
+broken managed-policy-on-role "ManagedPolicyArns: managed policies grant actions this check cannot see" \
+	'R.FunctionRole.Properties.ManagedPolicyArns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"];'
+broken extra-consumer-action "Resources.ConsumerPolicy: actions beyond the needed ones: s3:PutObject" \
+	'R.ConsumerPolicy.Properties.PolicyDocument.Statement[1].Action.push("s3:PutObject");'
+broken olap-action-missing 'TransformationConfigurations: actions ["GetObject","HeadObject","ListObjects"]' \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.TransformationConfigurations[0].Actions.pop();'
+broken payload-without-policy "FunctionPayload: must name the policy" \
+	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.TransformationConfigurations[0].ContentTransformation.AwsLambda.FunctionPayload = "{}";'
+broken policy-outside-layer 'INFLIGHT_POLICY: "/var/task/policies", expected "/opt/inflight/policies" or a path under it' \
+	'R.Function.Properties.Environment.Variables.INFLIGHT_POLICY = "/var/task/policies";'
+broken timeout-over-60 "Timeout: must be at most 60 s" \
+	't.Parameters.Timeout.MaxValue = 900;'
+
+mkdir -p "$T/broken"
+if node "$T/mutate.js" "$CHECK" "$TPL" "$T/broken" 2>"$T/mutate.err"; then
+	files=()
+	for n in "${NAMES[@]}"; do files+=("$T/broken/$n.json"); done
+	node "$CHECK" --each --expect "$EXPECT" "${files[@]}" >"$T/broken.out" 2>&1
+	for n in "${NAMES[@]}"; do
+		# the block: this copy's lines, then its "== FILE exit N" line
+		out=$(awk -v end="== $T/broken/$n.json exit " '
+			index($0, end) == 1 { printf "%s", buf; print "EXIT " substr($0, length(end) + 1); exit }
+			/^== / { buf = ""; next } { buf = buf $0 "\n" }' "$T/broken.out")
+		if [[ $out == *"EXIT 1" && $out == *"${WANTS[$n]}"* ]]; then
+			ok "refused: $n"
+		else
+			not_ok "refused: $n" "[$out] lacks [${WANTS[$n]}] or exit 1"
+		fi
+	done
+else
+	not_ok "broken copies" "could not be made: $(cat "$T/mutate.err")"
+fi
+
+# mistakes in the YAML text itself, short-form tags included
+sed 's/!Ref PackageBucket$/!Ref PackageBuckett/' "$TPL" >"$T/typo.yaml"
+run node "$CHECK" "$T/typo.yaml"
+if [ "$RC" -eq 1 ] && [[ $OUT == *"Ref PackageBuckett: no such parameter"* ]]; then ok "refused: a dangling !Ref in the YAML"
+else not_ok "refused: a dangling !Ref in the YAML" "exit $RC: $OUT"; fi
+sed 's/!GetAtt FunctionRole.Arn/!GetAtt FunctionRole.Name/' "$TPL" >"$T/getatt.yaml"
+run node "$CHECK" "$T/getatt.yaml"
+if [ "$RC" -eq 1 ] && [[ $OUT == *"FunctionRole.Name: AWS::IAM::Role has no attribute Name"* ]]; then
+	ok "refused: a dangling !GetAtt attribute in the YAML"
+else not_ok "refused: a dangling !GetAtt attribute in the YAML" "exit $RC: $OUT"; fi
+sed 's/!Ref Layer\]/!Reff Layer]/' "$TPL" >"$T/tag.yaml"
+run node "$CHECK" "$T/tag.yaml"
+if [ "$RC" -eq 2 ] && [[ $OUT == *"Reff"* ]]; then ok "refused: an unknown short-form tag"
+else not_ok "refused: an unknown short-form tag" "exit $RC: $OUT"; fi
+printf 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n  A:\n    Type: AWS::S3::Bucket\n' >"$T/dup.yaml"
+run node "$CHECK" "$T/dup.yaml"
+if [ "$RC" -eq 2 ]; then ok "refused: a duplicated key"; else not_ok "refused: a duplicated key" "exit $RC: $OUT"; fi
+
+# ---- the README walkthrough must match the template ----
+sed -n '/^## Deploying to AWS/,$p' README.md >"$T/section.md"
+if [ -s "$T/section.md" ]; then ok "README has a \"## Deploying to AWS\" section"
+else not_ok "README section" "no \"## Deploying to AWS\""; fi
+cp README.md "$T/README.md"
+mkdir -p "$T/tools/deploy" && cp "$TPL" "$T/tools/deploy/inflight.yaml"
+sed -i '/^## Deploying to AWS/,$ s/AccessPointName=/AccessPointNme=/' "$T/README.md"
+run node "$CHECK" "$T/tools/deploy/inflight.yaml" --expect "$EXPECT" --readme "$T/README.md"
+if [ "$RC" -eq 1 ] && [[ $OUT == *"--parameter-overrides AccessPointNme: the template has no such parameter"* ]]; then
+	ok "refused: a README parameter the template lacks"
+else not_ok "refused: a README parameter the template lacks" "exit $RC: $OUT"; fi
+cp README.md "$T/README.md"
+sed -i '/^## Deploying to AWS/,$ s/(out S3ObjectLambdaArn)/(out ObjectLambdaArn)/' "$T/README.md"
+run node "$CHECK" "$T/tools/deploy/inflight.yaml" --expect "$EXPECT" --readme "$T/README.md"
+if [ "$RC" -eq 1 ] && [[ $OUT == *"output ObjectLambdaArn is queried, the template has no such output"* ]]; then
+	ok "refused: a README output the template lacks"
+else not_ok "refused: a README output the template lacks" "exit $RC: $OUT"; fi
+
+finish

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Builds the AWS Lambda packages (runtime provided.al2023) from a build
+# directory, for the machine's architecture (x86_64, or arm64 when run on
+# an arm64 Debian 12):
+#
+#   OUT/function.zip  bootstrap       /bin/sh script at the zip root (0755)
+#                     bin/runtime     the runtime (0755)
+#                     lib/            every shared library the runtime needs,
+#                                     glibc and its dynamic loader included
+#   OUT/layer.zip     inflight/plugins/   the plugins (*.so)
+#                     inflight/policies/  the policies and the files beside
+#                                         them (lookup tables)
+#                     lib/            libraries the plugins need that the
+#                                     function does not ship
+#
+# Lambda unpacks the function at /var/task and the layer at /opt. bootstrap
+# execs bin/runtime through the shipped loader with the library path
+# "<bootstrap's dir>/lib:$INFLIGHT_LIBRARY_PATH" (default /opt/lib), so the
+# host's own C library and libraries (AL2023 has glibc 2.34; Debian 12's
+# binaries need 2.36) are never used. The packages are checked before they
+# are written: the shipped loader lists (ldd) the runtime and every plugin
+# against the packaged lib/ directories only, and any library that is
+# missing or resolves outside the package fails the run; then the packaged
+# runtime loads every policy of the layer (--check-policy; environment
+# variables named by options ending in _env, such as mask_fields' key_env,
+# get a placeholder and are listed at the end). On a failure no
+# zip is left in OUT (an older one is removed first); the unpacked tree
+# stays in OUT/stage for a look.
+#
+# usage: tools/package.sh BUILD [--out DIR] [--policies DIR]... [--plugin FILE.so]...
+#   BUILD            build directory (bin/runtime, plugins/*.so)
+#   --out DIR        where the zips go (default BUILD/dist)
+#   --policies DIR   copy DIR's files into inflight/policies/ (repeatable;
+#                    default: the repository's policies/)
+#   --plugin FILE    add one more plugin to BUILD/plugins/*.so (repeatable);
+#                    its libraries are found as ldd finds them, so set
+#                    LD_LIBRARY_PATH for libraries outside the system dirs
+# Environment: SOURCE_DATE_EPOCH fixes the files' times in the zips
+# (default: the last commit's time), so the same tree gives the same zips.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+me=tools/package.sh
+
+die() { echo "$me: $*" >&2; exit 1; }
+usage() { die "usage: $me BUILD [--out DIR] [--policies DIR]... [--plugin FILE.so]..."; }
+
+[ $# -ge 1 ] || usage
+build=$1
+shift
+out=
+policy_dirs=()
+extra_plugins=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+	--policies) [ $# -ge 2 ] || usage; policy_dirs+=("$2"); shift 2 ;;
+	--plugin) [ $# -ge 2 ] || usage; extra_plugins+=("$2"); shift 2 ;;
+	*) usage ;;
+	esac
+done
+out=${out:-$build/dist}
+[ ${#policy_dirs[@]} -gt 0 ] || policy_dirs=("$root/policies")
+
+for tool in zip ldd readlink sha256sum; do
+	command -v "$tool" >/dev/null ||
+		die "'$tool' is missing: run 'make deps' (it installs zip and unzip), or apt-get install zip unzip"
+done
+[ -x "$build/bin/runtime" ] || die "$build/bin/runtime is missing: run 'make' first"
+for d in "${policy_dirs[@]}"; do
+	[ -d "$d" ] || die "policy directory $d does not exist"
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+stage=$out/stage
+fn=$stage/function
+ly=$stage/layer
+rm -rf "$stage"
+rm -f "$out/function.zip" "$out/layer.zip"
+mkdir -p "$fn/bin" "$fn/lib" "$ly/inflight/plugins" "$ly/inflight/policies" "$ly/lib"
+
+# deps FILE: prints "NAME PATH" for each library FILE needs, as the host's
+# ldd resolves it, and "LOADER PATH" for the dynamic loader. Fails on a
+# library ldd cannot find.
+deps() {
+	local file=$1 line name path listing
+	listing=$(ldd "$file" 2>&1) || {
+		[[ $listing == *"statically linked"* || $listing == *"not a dynamic executable"* ]] && return 0
+		die "ldd $file failed: $listing"
+	}
+	while IFS= read -r line; do
+		line=${line#"${line%%[![:space:]]*}"}
+		case $line in
+		"" | "statically linked" | linux-vdso.so.* | linux-gate.so.*) ;;
+		*" => not found"*)
+			die "$file needs ${line%% *}, which ldd cannot find (install it, or set LD_LIBRARY_PATH to its directory)" ;;
+		*" => "*)
+			name=${line%% => *}
+			path=${line#* => }
+			path=${path%% (*}
+			echo "$name $path" ;;
+		/*ld-linux*)
+			echo "LOADER ${line%% (*}" ;;
+		*) die "ldd $file: unexpected line: $line" ;;
+		esac
+	done <<<"$listing"
+}
+
+# copy_lib PATH DEST: the real file behind PATH, named DEST.
+copy_lib() {
+	cp "$(readlink -f "$1")" "$2"
+}
+
+# --- function.zip: runtime, its libraries, glibc, the loader ---
+cp "$build/bin/runtime" "$fn/bin/runtime"
+loader=
+rt_deps=$(deps "$build/bin/runtime")
+while read -r name path; do
+	if [ "$name" = LOADER ]; then
+		loader=$(basename "$path")
+		copy_lib "$path" "$fn/lib/$loader"
+	else
+		copy_lib "$path" "$fn/lib/$name"
+	fi
+done <<<"$rt_deps"
+case $loader in
+ld-linux-x86-64.so.2) arch=x86_64 ;;
+ld-linux-aarch64.so.1) arch=arm64 ;;
+"") die "no dynamic loader found for $build/bin/runtime" ;;
+*) die "unsupported architecture (loader $loader): Lambda runs x86_64 and arm64" ;;
+esac
+
+# --- layer.zip: plugins, policies, the plugins' other libraries ---
+plugins=()
+for p in "$build"/plugins/*.so; do
+	[ -e "$p" ] && plugins+=("$p")
+done
+plugins+=("${extra_plugins[@]}")
+[ ${#plugins[@]} -gt 0 ] || die "no plugins in $build/plugins"
+for p in "${plugins[@]}"; do
+	[ -f "$p" ] || die "plugin $p does not exist"
+	base=$(basename "$p")
+	[[ $base == *.so ]] || die "plugin $p: the file name must end in .so"
+	[ ! -e "$ly/inflight/plugins/$base" ] || die "two plugins named $base"
+	cp "$p" "$ly/inflight/plugins/$base"
+	p_deps=$(deps "$p")
+	while read -r name path; do
+		if [ -z "$name" ] || [ "$name" = LOADER ]; then continue; fi
+		[ -e "$fn/lib/$name" ] || [ -e "$ly/lib/$name" ] || copy_lib "$path" "$ly/lib/$name"
+	done <<<"$p_deps"
+done
+
+for d in "${policy_dirs[@]}"; do
+	while IFS= read -r -d '' f; do
+		rel=${f#"$d"/}
+		[ ! -e "$ly/inflight/policies/$rel" ] ||
+			die "policy file $rel is in more than one --policies directory"
+		mkdir -p "$(dirname "$ly/inflight/policies/$rel")"
+		cp "$f" "$ly/inflight/policies/$rel"
+	done < <(find "$d" -type f ! -name '*~' ! -name '.*' -print0)
+done
+compgen -G "$ly/inflight/policies/*.cfg" >/dev/null ||
+	die "no policy (*.cfg) for the layer: every access point would be refused"
+
+# Debug information is of no use in Lambda; the symbols stay.
+if command -v strip >/dev/null; then
+	strip --strip-debug "$fn/bin/runtime" "$ly"/inflight/plugins/*.so
+fi
+
+# --- bootstrap ---
+cat >"$fn/bootstrap" <<EOF
+#!/bin/sh
+# inflight on AWS Lambda (provided.al2023, $arch); written by $me.
+# Runs bin/runtime beside this script through the dynamic loader and C
+# library shipped in lib/ beside it, so none of the host's libraries are
+# used. Lambda runs this from /var/task with the layer at /opt; it works
+# from any directory (an unpacked copy, for tests).
+#   INFLIGHT_LIBRARY_PATH  more library directories, after this lib/
+#                          (default /opt/lib: the layer's libraries)
+#   INFLIGHT_POLICY, INFLIGHT_PLUGIN_PATH
+#                          read by the runtime (defaults under /opt/inflight)
+#   CURL_CA_BUNDLE, SSL_CERT_FILE
+#                          the CA certificates for https; when unset, the
+#                          host's bundle (AL2023: /etc/pki/tls/certs/ca-bundle.crt)
+case \$0 in
+*/*) here=\${0%/*} ;;
+*) here=. ;;
+esac
+case \$here in
+/*) ;;
+*) here=\$(pwd)/\$here ;;
+esac
+if [ -z "\${CURL_CA_BUNDLE:-}" ]; then
+	for f in /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/certs/ca-certificates.crt; do
+		if [ -r "\$f" ]; then
+			CURL_CA_BUNDLE=\$f
+			export CURL_CA_BUNDLE
+			break
+		fi
+	done
+fi
+if [ -z "\${SSL_CERT_FILE:-}" ] && [ -n "\${CURL_CA_BUNDLE:-}" ]; then
+	SSL_CERT_FILE=\$CURL_CA_BUNDLE
+	export SSL_CERT_FILE
+fi
+exec "\$here/lib/$loader" --inhibit-cache \\
+	--library-path "\$here/lib:\${INFLIGHT_LIBRARY_PATH:-/opt/lib}" \\
+	"\$here/bin/runtime" "\$@"
+EOF
+
+# Lambda needs world-readable files; executables 0755.
+find "$stage" -type d -exec chmod 0755 {} +
+find "$stage" -type f -exec chmod 0644 {} +
+chmod 0755 "$fn/bootstrap" "$fn/bin/runtime" "$fn/lib/$loader" "$ly"/inflight/plugins/*.so
+
+# --- checks on the staged copies ---
+# closure FILE: every library FILE needs resolves, through the shipped
+# loader, to a file inside the package (the vDSO aside).
+closure() {
+	local file=$1 listing line path bad=
+	listing=$("$fn/lib/$loader" --inhibit-cache --library-path "$fn/lib:$ly/lib" \
+		--list "$file" 2>&1) || die "the shipped loader cannot load ${file#"$stage"/}: $listing"
+	while IFS= read -r line; do
+		line=${line#"${line%%[![:space:]]*}"}
+		case $line in
+		"" | "statically linked" | linux-vdso.so.* | linux-gate.so.*) continue ;;
+		*"not found"*) bad+="${line}; " ; continue ;;
+		*" => "*) path=${line#* => } ;;
+		*) path=$line ;;
+		esac
+		path=${path%% (*}
+		case $path in
+		"$fn"/* | "$ly"/*) ;;
+		*) bad+="${line%% (*} (outside the package); " ;;
+		esac
+	done <<<"$listing"
+	[ -z "$bad" ] || die "${file#"$stage"/}: ${bad%; }"
+}
+closure "$fn/bin/runtime"
+for p in "$ly"/inflight/plugins/*.so; do
+	closure "$p"
+done
+
+# Options ending in _env (mask_fields' key_env) name environment variables
+# that policies read when they load, secrets among them: the function needs
+# them at run time, the check gets a placeholder for each.
+env_vars=$(grep -rhoE --include='*.cfg' '\b[a-z_]+_env[[:space:]]*=[[:space:]]*"[A-Za-z_][A-Za-z0-9_]*"' \
+	"$ly/inflight/policies" | sed -E 's/.*"([^"]*)"$/\1/' | LC_ALL=C sort -u || true)
+placeholders=()
+for v in $env_vars; do
+	placeholders+=("$v=inflight-package-check")
+done
+check=$(env -i PATH=/usr/bin:/bin ${placeholders[@]+"${placeholders[@]}"} \
+	INFLIGHT_LIBRARY_PATH="$ly/lib" INFLIGHT_PLUGIN_PATH="$ly/inflight/plugins" \
+	INFLIGHT_POLICY="$ly/inflight/policies" \
+	"$fn/bootstrap" --check-policy "$ly/inflight/policies" 2>&1) ||
+	die "the packaged runtime does not load the layer's policies: $check"
+
+# Lambda's limit: function and layers together at most 250 MB unzipped.
+total=$(du -sb "$stage" | cut -f1)
+[ "$total" -lt 262144000 ] || die "function and layer unzip to $total bytes, over Lambda's 250 MB"
+
+# --- zips: sorted entries, fixed times, Unix modes kept ---
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)}
+find "$stage" -exec touch -h -d "@$epoch" {} +
+mkzip() {
+	local dir=$1 zipfile=$2
+	rm -f "$zipfile.tmp"
+	(cd "$dir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort |
+		TZ=UTC zip -q -X -D -@ "$zipfile.tmp")
+	mv "$zipfile.tmp" "$zipfile"
+}
+mkzip "$fn" "$out/function.zip"
+mkzip "$ly" "$out/layer.zip"
+
+summary() {
+	local zipfile=$1 what=$2
+	printf '%s: %s  (%s, %s bytes, sha256 %s)\n' "$me" "$zipfile" "$what" \
+		"$(stat -c %s "$zipfile")" "$(sha256sum "$zipfile" | cut -c1-16)"
+}
+nlib() { find "$1" -type f | wc -l; }
+summary "$out/function.zip" "$arch, runtime + $(nlib "$fn/lib") libraries"
+summary "$out/layer.zip" "$(nlib "$ly/inflight/plugins") plugins, $(nlib "$ly/inflight/policies") policy files, $(nlib "$ly/lib") libraries"
+echo "$me: Lambda runtime provided.al2023, architecture $arch; checked: ${check##*$'\n'}"
+if [ -n "$env_vars" ]; then
+	echo "$me: the layer's policies read $(echo $env_vars | sed 's/ /, /g') from the environment:" \
+		"set it on the functions whose policy file needs it (checked here with a placeholder)"
+fi
