@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
+
 struct inf_transform {
 	const struct inf_access_point *ap;
 	struct inf_record rec;
@@ -34,6 +36,7 @@ struct inf_transform *inf_transform_new(const struct inf_access_point *ap,
 	t->sink = sink;
 	t->sink_ctx = sink_ctx;
 	inf_record_init(&t->rec, ap->max_depth);
+	t->rec.toks.max_key = ap->max_key;
 	t->rec.req = req;
 	t->framer = inf_framer_new(ap->format, ap->max_record, inf_chain_record,
 				   t, count_sink, t, err);
@@ -118,6 +121,11 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 			snprintf(msg, sizeof msg, "step %zu (%s) left invalid JSON: %s",
 				 i, t->ap->steps[i - 1].plugin->name, je.msg);
 			return record_failed(t, INF_FAIL_TRANSFORM, pos, err, msg);
+		}
+		if (st->when && (rc = inf_cond_match(r, st->when)) <= 0) {
+			if (rc < 0)
+				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+			continue; /* `when` does not hold: the step is skipped */
 		}
 		rc = st->plugin->process(st->instance, r, &v, perr);
 		if (rc < 0) {

@@ -102,8 +102,11 @@ uint64_t inf_framer_records(const struct inf_framer *f)
 /* Line number of position p of `in`; linear over increasing positions. */
 static uint64_t line_at(struct inf_framer *f, size_t p)
 {
-	const char *q, *e = f->in.data + p;
+	const char *q, *e;
 
+	if (!f->in.data) /* nothing buffered yet (an empty object): NULL + 0 is UB */
+		return f->base_line;
+	e = f->in.data + p;
 	if (p < f->memo_at) {
 		f->memo_at = 0;
 		f->memo_line = f->base_line;
@@ -449,9 +452,13 @@ static int detect(struct inf_framer *f)
 		const char *p = memchr(f->in.data + from, '\n', f->in.len - from);
 		f->detect_at = f->in.len;
 		if (!p && !f->finishing) {
-			if (f->in.len > f->max_record)
+			/* as ndjson_run measures it: blank lines before the
+			 * first record do not count */
+			const char *prev = i ? memrchr(f->in.data, '\n', i) : NULL;
+			size_t ls = prev ? (size_t)(prev - f->in.data) + 1 : 0;
+			if (line_bytes(f, ls, f->in.len) > f->max_record)
 				return fail(f, INF_FAIL_TOO_LARGE,
-					    "record larger than max_record_bytes", 0);
+					    "record larger than max_record_bytes", ls);
 			return 0;
 		}
 		nl = p ? (size_t)(p - f->in.data) : f->in.len;

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
 #include "path.h"
 #include "record.h"
+#include "table.h"
 
 static void default_log(enum inf_log_level level, const char *plugin,
 			const char *msg)
@@ -86,6 +88,11 @@ static const struct inf_host table = {
 	.set_json = inf_record_set_json,
 	.set_string = inf_record_set_string,
 	.context = host_context,
+	.cond_match = inf_cond_match,
+	.number = inf_node_number,
+	.table_load = inf_table_load,
+	.table_find = inf_table_find,
+	.table_free = inf_table_free,
 };
 
 const struct inf_host *inf_host_table(void)

@@ -378,6 +378,12 @@ static int validate(struct inf_tokens *t, const char *js, unsigned max_depth,
 					return rc;
 				if ((rc = check_string(js, k->start, k->end, err)))
 					return rc;
+				if (t->max_key && (size_t)(k->end - k->start) > t->max_key) {
+					err->offset = (size_t)rs;
+					snprintf(err->msg, sizeof err->msg,
+						 "key longer than max_key_bytes (%zu)", t->max_key);
+					return INF_ERR_LIMIT;
+				}
 				f->count++;
 				f->pos = re;
 				continue; /* the key's value follows */
@@ -506,7 +512,11 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 	t->n = (int)p.toknext;
 	if (t->n == 0)
 		return fail(err, a, "empty record");
-	return validate(t, js, max_depth, err);
+	if ((rc = validate(t, js, max_depth, err)))
+		return rc;
+	/* jsmn swallows a ':' or ',' after the root value: only whitespace
+	 * may follow it (b is already past the trailing whitespace) */
+	return check_gap(js, inf_tok_raw_end(&t->tok[0]), (int)b, 0, err);
 }
 
 void inf_tokens_free(struct inf_tokens *t)

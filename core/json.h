@@ -28,6 +28,10 @@ struct inf_tokens {
 	/* validation stack, grows to the deepest record seen */
 	struct inf_json_frame *stack;
 	unsigned stack_cap;
+	/* longest key accepted, in raw bytes between the quotes; 0: any.
+	 * Set by the owner; inf_json_parse refuses longer keys with
+	 * INF_ERR_LIMIT. */
+	size_t max_key;
 };
 
 struct inf_json_err {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cond.h"
+#include "fields.h"
 #include "path.h"
 
 struct inf_owned_item {
@@ -219,8 +221,49 @@ static const char *type_word(enum inf_opt_type t)
 	case INF_OPT_BOOL: return "true or false";
 	case INF_OPT_ENUM: return "a string";
 	case INF_OPT_FILE: return "a file name string";
+	case INF_OPT_CONDITION: return "a condition group { ... }";
+	case INF_OPT_FIELDS:
+	case INF_OPT_JSON_FIELDS: return "a group { name = value; ... }";
 	default: return "a list";
 	}
+}
+
+static void free_cond(void *c)
+{
+	inf_cond_free(c);
+}
+
+/* A condition group, compiled; its own errors carry their own lines. */
+static int set_cond(const struct inf_plugin *p, const config_setting_t *s,
+		    struct inf_owned *own, void *slot, char *err, size_t errlen)
+{
+	char label[256];
+	struct inf_cond *c;
+	int rc;
+
+	snprintf(label, sizeof label, "plugin '%s': option '%s'", p->name,
+		 config_setting_name(s));
+	if ((rc = inf_cond_compile(s, label, &c, err, errlen)))
+		return rc;
+	if ((rc = inf_owned_add(own, c, free_cond)))
+		return rc;
+	*(const struct inf_cond **)slot = c;
+	return 0;
+}
+
+static int set_fields(const struct inf_plugin *p, const config_setting_t *s,
+		      int json_text, struct inf_owned *own, void *slot,
+		      char *err, size_t errlen)
+{
+	const config_setting_t *bad = s;
+	char what[300];
+	int rc = inf_fields_from_setting(s, json_text, own, slot, &bad, what,
+					 sizeof what);
+
+	if (rc == INF_ERR_INVALID)
+		return opt_err(bad, p, err, errlen, "option '%s': %s",
+			       config_setting_name(s), what);
+	return rc;
 }
 
 /* Converts one setting into the slot for option `o`. */
@@ -234,6 +277,12 @@ static int set_value(const struct inf_plugin *p, const struct inf_option *o,
 		return set_paths(p, s, own, slot, err, errlen);
 	case INF_OPT_STRINGS:
 		return set_strings(p, s, own, slot, err, errlen);
+	case INF_OPT_CONDITION:
+		return set_cond(p, s, own, slot, err, errlen);
+	case INF_OPT_FIELDS:
+	case INF_OPT_JSON_FIELDS:
+		return set_fields(p, s, o->type == INF_OPT_JSON_FIELDS, own, slot,
+				  err, errlen);
 	case INF_OPT_STRING:
 		if (t != CONFIG_TYPE_STRING)
 			break;
@@ -315,6 +364,25 @@ static int set_default(const struct inf_plugin *p, const struct inf_option *o,
 	return 0;
 }
 
+/* Bytes the core writes at an option's offset (0: unknown type). */
+static size_t slot_size(enum inf_opt_type t)
+{
+	switch (t) {
+	case INF_OPT_STRING:
+	case INF_OPT_FILE: return sizeof(const char *);
+	case INF_OPT_INT: return sizeof(long long);
+	case INF_OPT_FLOAT: return sizeof(double);
+	case INF_OPT_BOOL:
+	case INF_OPT_ENUM: return sizeof(int);
+	case INF_OPT_PATHS: return sizeof(const struct inf_paths *);
+	case INF_OPT_STRINGS: return sizeof(struct inf_strings);
+	case INF_OPT_CONDITION: return sizeof(const struct inf_cond *);
+	case INF_OPT_FIELDS:
+	case INF_OPT_JSON_FIELDS: return sizeof(struct inf_fields);
+	}
+	return 0;
+}
+
 static int is_reserved(const char *const *reserved, const char *name)
 {
 	for (; reserved && *reserved; reserved++)
@@ -344,7 +412,8 @@ int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 	for (const struct inf_option *o = p->options; o->name; o++) {
 		const config_setting_t *s = config_setting_get_member(step, o->name);
 		void *slot = (char *)config + o->offset;
-		if (o->offset >= p->config_size) {
+		if (o->offset > p->config_size || slot_size(o->type) == 0 ||
+		    slot_size(o->type) > p->config_size - o->offset) {
 			snprintf(err, errlen, "plugin '%s': option '%s' lies outside its config block",
 				 p->name, o->name);
 			return INF_ERR_INVALID;

@@ -355,6 +355,24 @@ static int walk_container(struct walker *w, int ct, size_t beg, size_t end)
 	return 0;
 }
 
+/* Below a full match of a one-segment path the general walk visits each
+ * child once, as INF_MATCH_NONE, and nothing deeper. */
+static int visit_children(struct inf_record *r, int ct, inf_visit_fn visit,
+			  void *ctx)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, rc;
+
+	for (int i = 0; i < tk[ct].size; i++) {
+		int value = is_obj ? c + 1 : c, next = inf_tok_skip(&r->toks, c);
+		if (!inf_record_hidden(r, value) &&
+		    (rc = visit(ctx, r, value, is_obj ? c : -1, INF_MATCH_NONE)) < 0)
+			return rc;
+		c = next;
+	}
+	return 0;
+}
+
 /* The walk for a set of plain top-level keys (the common "drop price
  * and discount" case): one pass over the root's members, no matcher
  * states. Visits exactly what the general walk would. */
@@ -385,6 +403,11 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 		}
 		if ((rc = visit(ctx, r, k + 1, k, m)) < 0)
 			return rc;
+		if (rc == INF_WALK_DESCEND && m == INF_MATCH_FULL &&
+		    !inf_record_hidden(r, k + 1) &&
+		    (tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY) &&
+		    (rc = visit_children(r, k + 1, visit, ctx)) < 0)
+			return rc;
 		k = next;
 	}
 	return 0;
@@ -400,8 +423,10 @@ int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 		return 0;
 	if (r->toks.tok[0].type != JSMN_OBJECT && r->toks.tok[0].type != JSMN_ARRAY)
 		return 0;
-	if (ps->top_keys)
-		return r->toks.tok[0].type == JSMN_OBJECT ? walk_top_keys(r, ps, visit, ctx) : 0;
+	/* a root array's elements are visited too (as INF_MATCH_NONE, which
+	 * keep_fields removes): only an object root takes the fast walk */
+	if (ps->top_keys && r->toks.tok[0].type == JSMN_OBJECT)
+		return walk_top_keys(r, ps, visit, ctx);
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;

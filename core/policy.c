@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cond.h"
 #include "host.h"
+#include "selftest.h"
 
 static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -31,6 +33,11 @@ static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
 		e->n++;
 }
 
+void inf_policy_errors_add(struct inf_policy_errors *e, const char *line)
+{
+	add_err(e, "%s", line);
+}
+
 void inf_policy_errors_free(struct inf_policy_errors *e)
 {
 	for (size_t i = 0; i < e->n; i++)
@@ -47,6 +54,7 @@ static void step_free(struct inf_step *s)
 	free(s->instance);
 	free(s->config);
 	inf_owned_free(&s->own);
+	inf_cond_free(s->when);
 }
 
 static void ap_free(struct inf_access_point *ap)
@@ -92,7 +100,7 @@ int inf_ap_allows_key(const struct inf_access_point *ap, const char *key)
 
 /* ---- one step ---- */
 
-static const char *const step_reserved[] = { "plugin", NULL };
+static const char *const step_reserved[] = { "plugin", "when", NULL };
 
 static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		     const char *base_dir, struct inf_step *st,
@@ -110,6 +118,12 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	}
 	if (!config_setting_lookup_string(s, "plugin", &name)) {
 		add_err(errs, "%s: chain step without a 'plugin' string", where);
+		return -1;
+	}
+	if (config_setting_get_member(s, "when") &&
+	    inf_cond_compile(config_setting_get_member(s, "when"), "when",
+			     &st->when, err, sizeof err)) {
+		add_err(errs, "%s", err);
 		return -1;
 	}
 	if (inf_loader_get(pol->loader, name, &p, err, sizeof err)) {
@@ -152,7 +166,7 @@ static int valid_ap_name(const char *n)
 }
 
 static const char *const ap_keys[] = { "name", "format", "on_error", "prefixes",
-	"error_status",
+	"error_status", "tests", "max_key_bytes",
 	"max_record_bytes", "max_depth", "chain", NULL };
 
 static int known(const char *const *keys, const char *k)
@@ -226,6 +240,18 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 			ap->error_status = (int)ll;
 		}
 	}
+	if ((s = config_setting_get_member(g, "max_key_bytes"))) {
+		int t = config_setting_type(s);
+		ll = config_setting_get_int64(s);
+		if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || ll < 1 ||
+		    ll > (1LL << 30)) {
+			add_err(errs, "%s: access point '%s': max_key_bytes must be an integer from 1 to 1073741824",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			bad = 1;
+		} else {
+			ap->max_key = (size_t)ll;
+		}
+	}
 	if ((s = config_setting_get_member(g, "max_depth"))) {
 		ll = config_setting_get_int64(s);
 		if (config_setting_type(s) != CONFIG_TYPE_INT || ll < 1 ||
@@ -277,6 +303,7 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 	ap->max_record = INF_DEFAULT_MAX_RECORD;
 	ap->max_depth = INF_DEFAULT_MAX_DEPTH;
 	ap->error_status = 500;
+	ap->max_key = INF_DEFAULT_MAX_KEY;
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
 		return -1;
@@ -307,6 +334,8 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		bad |= load_step(pol, config_setting_get_elem(chain, (unsigned)i),
 				 base_dir, &ap->steps[i], errs);
 	}
+	if (!bad && config_setting_get_member(g, "tests"))
+		bad |= inf_selftest_run(ap, config_setting_get_member(g, "tests"), errs);
 	return bad ? -1 : 0;
 }
 
@@ -316,9 +345,9 @@ static int load_file(struct inf_policy *pol, const char *file,
 		     struct inf_policy_errors *errs)
 {
 	config_t cfg;
-	const config_setting_t *root, *aps;
+	const config_setting_t *root, *aps, *ver;
 	char dir[PATH_MAX], where[300];
-	int bad = 0, n, version;
+	int bad = 0, n;
 	const char *slash = strrchr(file, '/');
 
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
@@ -346,14 +375,25 @@ static int load_file(struct inf_policy *pol, const char *file,
 			bad = 1;
 		}
 	}
-	if (config_lookup_int(&cfg, "version", &version) && version != 1) {
-		add_err(errs, "%s: policy version %d is not supported (this runtime reads version 1)",
-			file, version);
+	if ((ver = config_lookup(&cfg, "version")) &&
+	    (config_setting_type(ver) != CONFIG_TYPE_INT ||
+	     config_setting_get_int(ver) != 1)) {
+		if (config_setting_type(ver) != CONFIG_TYPE_INT)
+			add_err(errs, "%s: version must be the integer 1",
+				inf_setting_where(ver, where, sizeof where));
+		else
+			add_err(errs, "%s: policy version %d is not supported (this runtime reads version 1)",
+				inf_setting_where(ver, where, sizeof where),
+				config_setting_get_int(ver));
 		bad = 1;
 	}
 	aps = config_lookup(&cfg, "access_points");
 	if (!aps || !config_setting_is_list(aps)) {
-		add_err(errs, "%s: no 'access_points' list", file);
+		if (aps)
+			add_err(errs, "%s: 'access_points' must be a list ( { name = \"...\"; chain = (...); }, ... )",
+				inf_setting_where(aps, where, sizeof where));
+		else
+			add_err(errs, "%s: no 'access_points' list", file);
 		config_destroy(&cfg);
 		return -1;
 	}

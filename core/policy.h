@@ -22,6 +22,7 @@ enum inf_on_error { INF_ON_ERROR_FAIL = 0, INF_ON_ERROR_DROP_RECORD = 1 };
 
 #define INF_DEFAULT_MAX_RECORD (64u * 1024u * 1024u)
 #define INF_DEFAULT_MAX_DEPTH 512u
+#define INF_DEFAULT_MAX_KEY (64u * 1024u)
 #define INF_MAX_DEPTH_LIMIT 10000u
 
 struct inf_step {
@@ -30,6 +31,7 @@ struct inf_step {
 	void *instance;
 	int initialised;
 	struct inf_owned own;
+	struct inf_cond *when; /* the step runs only on matching records */
 	char where[300]; /* "file:line" of the step */
 };
 
@@ -41,6 +43,7 @@ struct inf_access_point {
 	size_t nprefixes;
 	size_t max_record;
 	unsigned max_depth;
+	size_t max_key; /* longest key, raw bytes */
 	int error_status; /* status a transform failure gives the caller */
 	struct inf_step *steps;
 	size_t nsteps;
@@ -67,6 +70,8 @@ int inf_policy_load(const char *path, const char *plugin_dirs,
 		    struct inf_policy **out, struct inf_policy_errors *errs);
 void inf_policy_free(struct inf_policy *p);
 void inf_policy_errors_free(struct inf_policy_errors *e);
+/* Appends one problem line (copied; may hold newlines). */
+void inf_policy_errors_add(struct inf_policy_errors *e, const char *line);
 
 /* The access point called `name`, or NULL. */
 const struct inf_access_point *inf_policy_find(const struct inf_policy *p,

@@ -391,7 +391,8 @@ static int build_ranges(struct inf_record *r, size_t *count)
 	for (size_t i = 0; i < r->nedits; i++) {
 		const struct inf_edit *e = &r->edits[i];
 		const jsmntok_t *t = &r->toks.tok[e->tok];
-		const char *text = r->edit_text.data + e->off;
+		/* no text yet when every edit is a removal: NULL + 0 is UB */
+		const char *text = r->edit_text.data ? r->edit_text.data + e->off : "";
 		int ct, dup = 0;
 
 		switch (e->kind) {

@@ -231,6 +231,56 @@ static inline void tu_step_free(struct tu_step *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Loads `text` as the policy file tmp/`name` into s, replacing what s
+ * held; `path` (n bytes, may be NULL) gets the file's path. Returns 0, or
+ * -1 with the problems in s->errs. Free with tu_step_free. */
+static inline int tu_policy_text(struct tu_step *s, const char *name,
+				 const char *text, char *path, size_t n)
+{
+	char file[4096], dirs[4096];
+
+	inf_policy_free(s->pol);
+	s->pol = NULL;
+	inf_policy_errors_free(&s->errs);
+	if (!s->tmp && !(s->tmp = tu_tmpdir()))
+		return -1;
+	if (tu_write(s->tmp, name, text, strlen(text), file, sizeof file))
+		return -1;
+	if (path)
+		snprintf(path, n, "%s", file);
+	return inf_policy_load(file, tu_plugin_dirs(dirs, sizeof dirs), &s->pol,
+			       &s->errs);
+}
+
+/* Loads a policy (tmp/chain.cfg) whose one access point "t", framing
+ * `format`, runs `steps`: policy text inside chain = ( ... ), which starts
+ * on line 3 of the file. Returns as tu_policy_text. */
+static inline int tu_chain_load(struct tu_step *s, const char *format,
+				const char *steps)
+{
+	char text[16384];
+
+	snprintf(text, sizeof text,
+		 "access_points = ( { name = \"t\"; format = \"%s\";\n"
+		 "  chain = (\n%s\n); } );\n", format, steps);
+	return tu_policy_text(s, "chain.cfg", text, NULL, 0);
+}
+
+/* Runs access point "t" of s over `in` for request `req` (may be NULL);
+ * returns the output (owned by s) or NULL with s->err set. */
+static inline const char *tu_step_run_req(struct tu_step *s,
+					  const struct inf_request *req,
+					  const char *in)
+{
+	struct inf_stats st;
+
+	inf_buf_reset(&s->out);
+	if (tu_transform(&s->pol->aps[0], req, in, strlen(in), 0, &s->out,
+			 &s->err, &st))
+		return NULL;
+	return s->out.data;
+}
+
 /* ---- records and framing (check_json, check_path, check_record,
  * check_frame) ---- */
 

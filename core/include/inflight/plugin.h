@@ -46,6 +46,8 @@ extern "C" {
 /* Opaque handles owned by the core. */
 struct inf_record; /* one JSON record being transformed */
 struct inf_paths;  /* a compiled set of paths */
+struct inf_cond;   /* a compiled condition (README.md, "Conditions") */
+struct inf_table;  /* a lookup table (host->table_load) */
 
 /* What a record step decided. Errors are reported separately. */
 enum inf_verdict {
@@ -87,14 +89,37 @@ enum inf_opt_type {
 	INF_OPT_PATHS,      /* const struct inf_paths * (list of path strings) */
 	INF_OPT_STRINGS,    /* struct inf_strings (list of strings) */
 	INF_OPT_ENUM,       /* int: index into `choices` ("a|b|c") */
-	INF_OPT_FILE        /* const char *: path resolved against the policy
+	INF_OPT_FILE,       /* const char *: path resolved against the policy
 	                       file's directory; must be a readable file */
+	INF_OPT_CONDITION,  /* const struct inf_cond * (NULL when absent): a
+	                       condition group, see README.md "Conditions";
+	                       test it with host->cond_match */
+	INF_OPT_FIELDS,     /* struct inf_fields: a group { name = value; ... }
+	                       whose values become JSON (strings quoted,
+	                       numbers, booleans, groups as objects, lists and
+	                       arrays as arrays) */
+	INF_OPT_JSON_FIELDS /* struct inf_fields: a group { name = "JSON"; ... }
+	                       whose string values are JSON text, validated */
 };
 
 /* A list of strings owned by the core. */
 struct inf_strings {
 	size_t count;
 	const char *const *items;
+};
+
+/* Named JSON values (INF_OPT_FIELDS, INF_OPT_JSON_FIELDS), owned by the
+ * core, in the policy's order. `name` is the member name (UTF-8), `json`
+ * valid JSON text of `json_len` bytes; both are NUL-terminated. */
+struct inf_field {
+	const char *name;
+	const char *json;
+	size_t json_len;
+};
+
+struct inf_fields {
+	size_t count;
+	const struct inf_field *items;
 };
 
 /* Option flags. */
@@ -199,7 +224,39 @@ struct inf_host {
 
 	/* A fact about the current request, or "" when unknown. */
 	const char *(*context)(struct inf_record *rec, enum inf_ctx_field f);
+
+	/* ---- Added after the first release: test INF_HOST_HAS(host, name)
+	 * before using these. ---- */
+
+	/* Whether the record matches the condition: 1 yes, 0 no, or a
+	 * negative inf_status. Not from inside a walk visitor. */
+	int (*cond_match)(struct inf_record *rec, const struct inf_cond *cond);
+	/* A number node's value. Returns 0, INF_ERR_TYPE when the node is
+	 * not a number, or INF_ERR_LIMIT when it is out of double's range
+	 * (*out is then +-HUGE_VAL). */
+	int (*number)(struct inf_record *rec, int node, double *out);
+	/* Loads a lookup table once, e.g. at init: CSV with a header row when
+	 * `file` ends in ".csv", else NDJSON (one object per line, blank
+	 * lines skipped). Rows are keyed by column `key` (NULL: the first CSV
+	 * column); each row's other columns become its fields, CSV values as
+	 * JSON strings and NDJSON values as they are. Malformed rows, empty
+	 * or duplicate keys and columns named in `reserved` (NULL-ended, may
+	 * be NULL) are refused with "file:line: ..." in err (INF_ERR_MAX).
+	 * Returns the table, owned by the caller, or NULL. */
+	struct inf_table *(*table_load)(const char *file, const char *key,
+					const char *const *reserved, char *err);
+	/* The fields of the row keyed `key` (`len` bytes), or NULL. */
+	const struct inf_fields *(*table_find)(const struct inf_table *t,
+					       const char *key, size_t len);
+	void (*table_free)(struct inf_table *t); /* accepts NULL */
 };
+
+/* Whether the core behind `host` provides the service `field` (a member
+ * of struct inf_host): tables grow at their end, so an older core hands
+ * a shorter one. */
+#define INF_HOST_HAS(host, field)                                   \
+	((host)->size >= offsetof(struct inf_host, field) +          \
+				 sizeof((host)->field))
 
 /* The descriptor, the one symbol a plugin exports. */
 struct inf_plugin {

@@ -1,0 +1,31 @@
+/*
+ * Lookup tables for plugins (host->table_load): a CSV file with a header
+ * row or an NDJSON file, loaded once into memory and indexed by a key
+ * column, so that a plugin can add a row's columns to a record (enrich's
+ * `lookup`). Every problem is reported as "file:line: message".
+ *
+ * CSV follows RFC 4180: fields separated by commas, quoted with '"' when
+ * they hold commas, quotes ("" inside quotes) or line breaks; LF or CRLF;
+ * a UTF-8 byte-order mark and blank lines are skipped; every row has as
+ * many fields as the header. Values become JSON strings. NDJSON has one
+ * JSON object per line; members become fields as they are. Keys are text:
+ * a CSV field, an NDJSON string's unescaped value or a number's JSON text.
+ */
+#ifndef INF_TABLE_H
+#define INF_TABLE_H
+
+#include <stddef.h>
+
+#include "inflight/plugin.h"
+
+/* See struct inf_host, table_load. */
+struct inf_table *inf_table_load(const char *file, const char *key,
+				 const char *const *reserved, char *err);
+/* See struct inf_host, table_find. */
+const struct inf_fields *inf_table_find(const struct inf_table *t,
+					const char *key, size_t len);
+/* Number of rows. */
+size_t inf_table_rows(const struct inf_table *t);
+void inf_table_free(struct inf_table *t);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * filter_records: row-level views. Keeps only the records that match a
+ * condition, or drops the ones that do, e.g. the inventory department
+ * sees only { path = "evnt_type"; op = "eq"; value = "inventory_event"; }.
+ * Conditions are the core's (README.md, "Conditions"), compiled when the
+ * policy loads.
+ *
+ * Options (exactly one of them):
+ *   keep   condition: records that match pass, all others are dropped
+ *   drop   condition: records that match are dropped, all others pass
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "inflight/plugin.h"
+
+struct filter_config {
+	const struct inf_cond *keep;
+	const struct inf_cond *drop;
+};
+
+struct filter_instance {
+	const struct inf_host *host;
+	const struct inf_cond *cond;
+	int keep; /* 1: keep matches; 0: drop matches */
+};
+
+static const struct inf_option filter_options[] = {
+	{ "keep", INF_OPT_CONDITION, 0, NULL,
+	  offsetof(struct filter_config, keep), NULL,
+	  "keep only the records that match" },
+	{ "drop", INF_OPT_CONDITION, 0, NULL,
+	  offsetof(struct filter_config, drop), NULL,
+	  "drop the records that match" },
+	{ NULL, 0, 0, NULL, 0, NULL, NULL }
+};
+
+static int cb_filter_init(const struct inf_host *host, const void *config,
+			  void *instance, char *err)
+{
+	const struct filter_config *c = config;
+	struct filter_instance *in = instance;
+
+	in->host = host;
+	if (!INF_HOST_HAS(host, cond_match)) {
+		strncpy(err, "this runtime is too old for filter_records (no conditions)",
+			INF_ERR_MAX - 1);
+		return INF_ERR_INVALID;
+	}
+	if (!c->keep == !c->drop) {
+		strncpy(err, "give exactly one of 'keep' and 'drop', a condition",
+			INF_ERR_MAX - 1);
+		return INF_ERR_INVALID;
+	}
+	in->keep = c->keep != NULL;
+	in->cond = c->keep ? c->keep : c->drop;
+	return 0;
+}
+
+static int cb_filter_process(void *instance, struct inf_record *rec,
+			     enum inf_verdict *verdict, char *err)
+{
+	struct filter_instance *in = instance;
+	int rc = in->host->cond_match(rec, in->cond);
+
+	(void)err;
+	if (rc < 0)
+		return rc;
+	*verdict = rc == in->keep ? INF_KEEP : INF_DROP;
+	return 0;
+}
+
+INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
+	.abi_version = INF_PLUGIN_ABI_VERSION,
+	.size = sizeof(struct inf_plugin),
+	.name = "filter_records",
+	.description = "keep or drop the records that match a condition",
+	.options = filter_options,
+	.config_size = sizeof(struct filter_config),
+	.instance_size = sizeof(struct filter_instance),
+	.init = cb_filter_init,
+	.process = cb_filter_process,
+	.fini = NULL,
+};

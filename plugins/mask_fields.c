@@ -1,0 +1,499 @@
+/*
+ * mask_fields: masks the values the paths reach, in place; the record
+ * keeps its shape. What each op does to each JSON type is in README.md,
+ * "mask_fields"; in short, null passes every op unchanged (redact and
+ * null aside), objects and arrays only take redact and null, and a value
+ * an op cannot handle is an error: the record never leaves unmasked.
+ *
+ * Options:
+ *   paths        paths to mask (required)
+ *   op           redact | partial | char_class | hash | hmac | null |
+ *                round | truncate_date (required)
+ *   with         redact: the replacement string (default "****")
+ *   keep_first   partial: characters kept at the start (default 0)
+ *   keep_last    partial: characters kept at the end (default 0)
+ *   char         partial: the one masking character (default "*")
+ *   salt         hash: text hashed before the value (default none)
+ *   key_env      hmac: environment variable holding the key
+ *   key_file     hmac: file holding the key, beside the policy
+ *   prefix       hash, hmac: text before the hex digest, e.g. "tok:"
+ *   digits       round: decimals kept, -15 to 15 (default 0)
+ *   step         round: round to a multiple of this instead (> 0)
+ *   unit         truncate_date: year | month | day | hour (default day)
+ */
+#include <regex.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "inflight/plugin.h"
+
+enum mask_op { OP_REDACT, OP_PARTIAL, OP_CHAR_CLASS, OP_HASH, OP_HMAC,
+	       OP_NULL, OP_ROUND, OP_TRUNCATE_DATE };
+enum mask_unit { UNIT_YEAR, UNIT_MONTH, UNIT_DAY, UNIT_HOUR };
+static const char *const type_names[] = { "nothing", "an object", "an array",
+	"a string", "a number", "a boolean", "a boolean", "null" };
+static const char *const op_names[] = { "redact", "partial", "char_class",
+	"hash", "hmac", "null", "round", "truncate_date" };
+
+#define KEY_MAX 4096
+
+/* What truncate_date accepts: YYYY-MM-DD, optionally followed by
+ * [T ]HH:MM[:SS[.fraction]] and a zone Z, +HH, +HHMM or +HH:MM. */
+#define DATE_RE "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])" \
+	"([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)([.,][0-9]+)?)?" \
+	"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$"
+
+struct mask_config {
+	const struct inf_paths *paths;
+	int op;
+	const char *with, *mchar, *salt, *key_env, *key_file, *prefix;
+	long long keep_first, keep_last, digits;
+	double step;
+	int unit;
+};
+
+struct mask_instance {
+	const struct inf_host *host;
+	const struct mask_config *c;
+	const char *with, *mchar, *prefix;
+	size_t mchar_len;
+	double step, scale; /* round: to a multiple of step / scale */
+	int decimals;    /* round: decimals printed, -1: shortest (%.15g) */
+	EVP_MD *md;         /* hash */
+	EVP_MD_CTX *mdctx;
+	EVP_MAC *mac;       /* hmac, keyed once at init */
+	EVP_MAC_CTX *macctx;
+	char *buf; /* output scratch, grows to the largest value masked */
+	size_t cap;
+	regex_t date_re;
+	int has_re;
+	char *err;    /* the current record's err */
+	int modified; /* the current record was changed */
+};
+
+#define OPT(name, type, flags, def, field, choices, what) \
+	{ name, type, flags, def, offsetof(struct mask_config, field), choices, what }
+
+static const struct inf_option mask_options[] = {
+	OPT("paths", INF_OPT_PATHS, INF_OPT_REQUIRED, NULL, paths, NULL, "values to mask"),
+	OPT("op", INF_OPT_ENUM, INF_OPT_REQUIRED, NULL, op,
+	    "redact|partial|char_class|hash|hmac|null|round|truncate_date", "how"),
+	OPT("with", INF_OPT_STRING, 0, NULL, with, NULL, "redact: replacement"),
+	OPT("keep_first", INF_OPT_INT, 0, "0", keep_first, NULL, "partial: kept at the start"),
+	OPT("keep_last", INF_OPT_INT, 0, "0", keep_last, NULL, "partial: kept at the end"),
+	OPT("char", INF_OPT_STRING, 0, NULL, mchar, NULL, "partial: masking character"),
+	OPT("salt", INF_OPT_STRING, 0, NULL, salt, NULL, "hash: hashed before the value"),
+	OPT("key_env", INF_OPT_STRING, 0, NULL, key_env, NULL, "hmac: variable with the key"),
+	OPT("key_file", INF_OPT_FILE, 0, NULL, key_file, NULL, "hmac: file with the key"),
+	OPT("prefix", INF_OPT_STRING, 0, NULL, prefix, NULL, "hash, hmac: before the digest"),
+	OPT("digits", INF_OPT_INT, 0, "0", digits, NULL, "round: decimals kept"),
+	OPT("step", INF_OPT_FLOAT, 0, "0", step, NULL, "round: multiple to round to"),
+	OPT("unit", INF_OPT_ENUM, 0, "day", unit, "year|month|day|hour", "truncate_date: kept"),
+	{ NULL, 0, 0, NULL, 0, NULL, NULL }
+};
+
+/* Length of the valid UTF-8 character at s (n bytes left), 0 if invalid. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0; /* overlong, surrogate, above U+10FFFF */
+	return len;
+}
+
+/* Number of characters in s, or -1 when it is not valid UTF-8. */
+static long utf8_count(const char *s, size_t n)
+{
+	long count = 0;
+
+	for (size_t i = 0, k; i < n; i += k, count++)
+		if (!(k = utf8_char((const unsigned char *)s + i, n - i)))
+			return -1;
+	return count;
+}
+
+/* x rounded half away from zero, for |x| < 2^52 (plugins link no libm). */
+static double half_away(double x)
+{
+	double t = (double)(long long)x;
+	return x - t >= 0.5 ? t + 1 : t - x >= 0.5 ? t - 1 : t;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, INF_ERR_MAX, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Reads the HMAC key from key_env or key_file into key (KEY_MAX bytes).
+ * Messages name the variable or file, never the key. */
+static int read_key(const struct mask_config *c, unsigned char *key,
+		    size_t *len, char *err)
+{
+	const char *v;
+	FILE *f;
+	int bad;
+
+	if (!c->key_env == !c->key_file)
+		return fail(err, INF_ERR_INVALID, "op hmac needs exactly one of key_env and key_file (never the key itself)");
+	if (c->key_env) {
+		if (!(v = getenv(c->key_env)) || !*v)
+			return fail(err, INF_ERR_INVALID, "key_env: environment variable %.64s is not set or empty", c->key_env);
+		if ((*len = strlen(v)) > KEY_MAX)
+			return fail(err, INF_ERR_INVALID, "key_env: key longer than %d bytes", KEY_MAX);
+		memcpy(key, v, *len);
+		return 0;
+	}
+	if (!(f = fopen(c->key_file, "rb")))
+		return fail(err, INF_ERR_IO, "key_file: cannot read %.200s", c->key_file);
+	*len = fread(key, 1, KEY_MAX, f);
+	bad = ferror(f) || fgetc(f) != EOF;
+	fclose(f);
+	if (bad)
+		return fail(err, INF_ERR_IO, "key_file: cannot read %.180s, or longer than %d bytes", c->key_file, KEY_MAX);
+	while (*len && (key[*len - 1] == '\n' || key[*len - 1] == '\r'))
+		(*len)--; /* a file's final line break is not part of the key */
+	if (*len == 0)
+		return fail(err, INF_ERR_INVALID, "key_file: %.200s holds no key", c->key_file);
+	return 0;
+}
+
+static int crypto_init(struct mask_instance *in, const struct mask_config *c,
+		       char *err)
+{
+	unsigned char key[KEY_MAX];
+	size_t klen = 0;
+	OSSL_PARAM params[2];
+	int rc;
+
+	if (c->op == OP_HASH) {
+		in->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		in->mdctx = EVP_MD_CTX_new();
+		return in->md && in->mdctx ? 0
+			: fail(err, INF_ERR_INTERNAL, "libcrypto: SHA-256 unavailable");
+	}
+	if ((rc = read_key(c, key, &klen, err))) {
+		OPENSSL_cleanse(key, sizeof key);
+		return rc;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	in->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	in->macctx = in->mac ? EVP_MAC_CTX_new(in->mac) : NULL;
+	rc = in->macctx && EVP_MAC_init(in->macctx, key, klen, params) ? 0
+		: fail(err, INF_ERR_INTERNAL, "libcrypto: HMAC-SHA256 unavailable");
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+/* Which options belong to which op: a stray one is a policy mistake. */
+static int check_stray(const struct mask_config *c, char *err)
+{
+	const char *stray = c->with && c->op != OP_REDACT ? "'with'"
+		: c->mchar && c->op != OP_PARTIAL ? "'char'"
+		: c->salt && c->op != OP_HASH ? "'salt'"
+		: (c->key_env || c->key_file) && c->op != OP_HMAC ? "'key_env' or 'key_file'"
+		: c->prefix && c->op != OP_HASH && c->op != OP_HMAC ? "'prefix'"
+		: (c->keep_first || c->keep_last) && c->op != OP_PARTIAL ? "'keep_first' or 'keep_last'"
+		: (c->digits || c->step != 0) && c->op != OP_ROUND ? "'digits' or 'step'" : NULL;
+
+	return stray ? fail(err, INF_ERR_INVALID, "option %s does not apply to op '%s'",
+			    stray, op_names[c->op]) : 0;
+}
+
+static int cb_mask_init(const struct inf_host *host, const void *config,
+			void *instance, char *err)
+{
+	const struct mask_config *c = config;
+	struct mask_instance *in = instance;
+	char num[32];
+	int rc;
+
+	in->host = host;
+	in->c = c;
+	in->with = c->with ? c->with : "****";
+	in->mchar = c->mchar ? c->mchar : "*";
+	in->mchar_len = strlen(in->mchar);
+	in->prefix = c->prefix ? c->prefix : "";
+	if (!INF_HOST_HAS(host, number))
+		return fail(err, INF_ERR_INVALID, "this runtime is too old for mask_fields");
+	if ((rc = check_stray(c, err)))
+		return rc;
+	if (utf8_count(in->with, strlen(in->with)) < 0 || utf8_count(in->mchar, in->mchar_len) != 1 ||
+	    utf8_count(in->prefix, strlen(in->prefix)) < 0)
+		return fail(err, INF_ERR_INVALID, "with, prefix and char must be UTF-8, char one character");
+	if ((unsigned long long)c->keep_first > 1000000 || (unsigned long long)c->keep_last > 1000000)
+		return fail(err, INF_ERR_INVALID, "keep_first and keep_last must be from 0 to 1000000");
+	if (c->digits < -15 || c->digits > 15 || c->step < 0 || (c->step > 0 && c->digits))
+		return fail(err, INF_ERR_INVALID, "digits must be from -15 to 15, step > 0, not both");
+	snprintf(num, sizeof num, "1e%lld", c->digits < 0 ? -c->digits : c->digits);
+	in->step = c->step > 0 ? c->step : c->digits < 0 ? strtod(num, NULL) : 1;
+	in->scale = c->step == 0 && c->digits > 0 ? strtod(num, NULL) : 1; /* exact */
+	in->decimals = c->step > 0 ? -1 : c->digits > 0 ? (int)c->digits : 0;
+	if (c->op == OP_TRUNCATE_DATE) {
+		if (regcomp(&in->date_re, DATE_RE, REG_EXTENDED | REG_NOSUB))
+			return fail(err, INF_ERR_INTERNAL, "cannot compile the date pattern");
+		in->has_re = 1;
+	}
+	return c->op == OP_HASH || c->op == OP_HMAC ? crypto_init(in, c, err) : 0;
+}
+
+static void cb_mask_fini(void *instance)
+{
+	struct mask_instance *in = instance;
+
+	EVP_MD_CTX_free(in->mdctx);
+	EVP_MD_free(in->md);
+	EVP_MAC_CTX_free(in->macctx);
+	EVP_MAC_free(in->mac);
+	if (in->has_re)
+		regfree(&in->date_re);
+	in->host->release(in->buf); /* init always sets host first */
+}
+
+/* Makes room for n bytes in the scratch buffer. */
+static int reserve(struct mask_instance *in, size_t n)
+{
+	char *b;
+	size_t cap = in->cap ? in->cap : 256;
+
+	if (n <= in->cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if (!(b = in->host->alloc(cap)))
+		return INF_ERR_NOMEM;
+	in->host->release(in->buf);
+	in->buf = b;
+	in->cap = cap;
+	return 0;
+}
+
+/* partial and char_class, character by character. partial keeps the
+ * first and last characters and masks the rest (all of a value no longer
+ * than what would be kept); char_class maps A-Z to X, a-z and every
+ * non-ASCII character to x, 0-9 to n, and keeps other ASCII characters. */
+static int map_chars(struct mask_instance *in, const char *s, size_t n,
+		     size_t *outlen)
+{
+	size_t chars = (size_t)utf8_count(s, n), kf = (size_t)in->c->keep_first,
+	       kl = (size_t)in->c->keep_last, o = 0, k;
+	int rc = reserve(in, n + chars * in->mchar_len);
+
+	if (rc)
+		return rc;
+	if (chars <= kf + kl)
+		kf = kl = 0;
+	for (size_t i = 0, ch = 0; i < n; i += k, ch++) {
+		unsigned char c = (unsigned char)s[i];
+		k = utf8_char((const unsigned char *)s + i, n - i);
+		if (in->c->op == OP_CHAR_CLASS)
+			in->buf[o++] = c >= 'A' && c <= 'Z' ? 'X'
+				     : (c >= 'a' && c <= 'z') || c >= 0x80 ? 'x'
+				     : c >= '0' && c <= '9' ? 'n' : (char)c;
+		else if (ch < kf || ch >= chars - kl)
+			memcpy(in->buf + o, s + i, k), o += k;
+		else
+			memcpy(in->buf + o, in->mchar, in->mchar_len), o += in->mchar_len;
+	}
+	*outlen = o;
+	return 0;
+}
+
+/* hash, hmac: prefix + lowercase hex of SHA-256(salt || value) or
+ * HMAC-SHA256(key, value). */
+static int do_digest(struct mask_instance *in, const char *s, size_t n,
+		     size_t *outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t plen = strlen(in->prefix), mdlen = 0;
+	unsigned int ulen = 0;
+	int ok, rc;
+
+	if (in->md) {
+		ok = EVP_DigestInit_ex(in->mdctx, in->md, NULL) &&
+		     (!in->c->salt || EVP_DigestUpdate(in->mdctx, in->c->salt, strlen(in->c->salt))) &&
+		     EVP_DigestUpdate(in->mdctx, s, n) && EVP_DigestFinal_ex(in->mdctx, md, &ulen);
+		mdlen = ulen;
+	} else {
+		ok = EVP_MAC_init(in->macctx, NULL, 0, NULL) &&
+		     EVP_MAC_update(in->macctx, (const unsigned char *)s, n) &&
+		     EVP_MAC_final(in->macctx, md, &mdlen, sizeof md);
+	}
+	if (!ok)
+		return INF_ERR_INTERNAL;
+	if ((rc = reserve(in, plen + 2 * mdlen + 1)))
+		return rc;
+	memcpy(in->buf, in->prefix, plen);
+	for (size_t i = 0; i < mdlen; i++)
+		snprintf(in->buf + plen + 2 * i, 3, "%02x", md[i]);
+	*outlen = plen + 2 * mdlen;
+	return 0;
+}
+
+/* round: to `decimals` decimals or a multiple of `step`, half away from
+ * zero; still a number. Returns 1 when the text changed. */
+static int do_round(struct mask_instance *in, struct inf_record *rec, int node,
+		    size_t *outlen)
+{
+	size_t rawlen;
+	const char *raw = in->host->raw(rec, node, &rawlen);
+	double x, v;
+	int rc, n;
+
+	if (in->c->step == 0 && in->c->digits >= 0 && !memchr(raw, '.', rawlen) &&
+	    !memchr(raw, 'e', rawlen) && !memchr(raw, 'E', rawlen))
+		return 0; /* an integer already: kept exactly, however long */
+	if ((rc = in->host->number(rec, node, &x)) < 0)
+		return rc;
+	v = x * in->scale / in->step; /* in units of the multiple */
+	v = v >= 4503599627370496.0 || v <= -4503599627370496.0 ? x : half_away(v) * in->step / in->scale;
+	if ((rc = reserve(in, 400)))
+		return rc;
+	n = in->decimals < 0 ? snprintf(in->buf, in->cap, "%.15g", v)
+			     : snprintf(in->buf, in->cap, "%.*f", in->decimals, v);
+	if (n < 0 || (size_t)n >= in->cap)
+		return INF_ERR_LIMIT;
+	if (in->buf[0] == '-' && strspn(in->buf + 1, "0.") == (size_t)n - 1)
+		memmove(in->buf, in->buf + 1, (size_t)n--); /* no "-0" */
+	*outlen = (size_t)n;
+	return 1;
+}
+
+/* truncate_date: the ISO 8601 date or date-time in s (validated against
+ * DATE_RE) cut to the unit in place: smaller fields reset (month and day
+ * to 01, the time's digits to 0), the shape and time zone kept. Returns
+ * 0, or -1 when s is not one. */
+static int do_truncate(struct mask_instance *in, char *s, size_t n)
+{
+	regmatch_t m[1] = { { 0, (regoff_t)n } };
+	int unit = in->c->unit;
+
+	if (regexec(&in->date_re, s, 1, m, REG_STARTEND))
+		return -1;
+	if (unit <= UNIT_YEAR)
+		memcpy(s + 5, "01", 2);
+	if (unit <= UNIT_MONTH)
+		memcpy(s + 8, "01", 2);
+	for (size_t k = unit <= UNIT_DAY ? 11 : 14; k < n && !memchr("Zz+-", s[k], 4); k++)
+		if (s[k] >= '0' && s[k] <= '9')
+			s[k] = '0';
+	return 0;
+}
+
+/* Refuses a value: names the op, the type and the member, never the
+ * value. */
+static int refuse(struct mask_instance *in, struct inf_record *rec, int key,
+		  enum inf_type t, const char *why)
+{
+	size_t klen = 0;
+	const char *k = key >= 0 ? in->host->string(rec, key, &klen) : NULL;
+
+	snprintf(in->err, INF_ERR_MAX, "op '%s' cannot mask %s at %s%.*s%s: %s",
+		 op_names[in->c->op], type_names[t], k ? "member \"" : "an array element",
+		 k ? (int)(klen > 64 ? 64 : klen) : 0, k ? k : "", k ? "\"" : "", why);
+	return INF_ERR_TYPE;
+}
+
+/* Masks each value a path ends at; an error leaves in->err set. */
+static int cb_mask_visit(void *ctx, struct inf_record *rec, int node, int key,
+			 enum inf_match m)
+{
+	struct mask_instance *in = ctx;
+	const struct inf_host *h = in->host;
+	enum inf_type t = h->type(rec, node);
+	const char *s = NULL, *text;
+	size_t n = 0, out = 0;
+	int op = in->c->op, json = 0, rc = 0;
+
+	if (m != INF_MATCH_FULL)
+		return INF_WALK_DESCEND;
+	if (op == OP_REDACT || op == OP_NULL) {
+		text = op == OP_NULL ? "null" : in->with;
+		rc = op == OP_NULL ? h->replace_json(rec, node, text, 4)
+				   : h->replace_string(rec, node, text, strlen(text));
+		in->modified |= rc == 0;
+		return rc < 0 ? rc : INF_WALK_SKIP;
+	}
+	if (t == INF_NULL)
+		return INF_WALK_SKIP;
+	if (t == INF_OBJECT || t == INF_ARRAY)
+		return refuse(in, rec, key, t, "only redact and null mask objects and arrays");
+	/* strings by their unescaped text; numbers and booleans by their JSON */
+	s = t == INF_STRING ? h->string(rec, node, &n) : h->raw(rec, node, &n);
+	if (!s)
+		return INF_ERR_NOMEM;
+	if (op == OP_PARTIAL || op == OP_CHAR_CLASS) {
+		if (t != INF_STRING && t != INF_NUMBER)
+			return refuse(in, rec, key, t, "it masks strings and numbers");
+		rc = map_chars(in, s, n, &out);
+	} else if (op == OP_HASH || op == OP_HMAC) {
+		rc = do_digest(in, s, n, &out);
+	} else if (op == OP_ROUND) {
+		if (t != INF_NUMBER)
+			return refuse(in, rec, key, t, "it rounds numbers");
+		if ((json = do_round(in, rec, node, &out)) <= 0) /* 0: kept as it is */
+			return json == INF_ERR_LIMIT ? refuse(in, rec, key, t, "out of range") : json;
+	} else { /* OP_TRUNCATE_DATE */
+		if (t != INF_STRING)
+			return refuse(in, rec, key, t, "it cuts ISO 8601 date strings");
+		if ((rc = reserve(in, n + 1)))
+			return rc;
+		memcpy(in->buf, s, out = n);
+		in->buf[n] = '\0'; /* regexec reads to a NUL (sanitizers check it) */
+		if (do_truncate(in, in->buf, n))
+			return refuse(in, rec, key, t, "not an ISO 8601 date or date-time");
+	}
+	if (rc == 0)
+		rc = json ? h->replace_json(rec, node, in->buf, out)
+			  : h->replace_string(rec, node, in->buf, out);
+	in->modified |= rc == 0;
+	return rc < 0 ? rc : INF_WALK_SKIP;
+}
+
+static int cb_mask_process(void *instance, struct inf_record *rec,
+			   enum inf_verdict *verdict, char *err)
+{
+	struct mask_instance *in = instance;
+	int rc;
+
+	in->err = err;
+	in->modified = 0;
+	if ((rc = in->host->walk(rec, in->c->paths, cb_mask_visit, in)) < 0)
+		return rc;
+	*verdict = in->modified ? INF_MODIFIED : INF_KEEP;
+	return 0;
+}
+
+INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
+	.abi_version = INF_PLUGIN_ABI_VERSION,
+	.size = sizeof(struct inf_plugin),
+	.name = "mask_fields",
+	.description = "mask the values the paths reach",
+	.options = mask_options,
+	.config_size = sizeof(struct mask_config),
+	.instance_size = sizeof(struct mask_instance),
+	.init = cb_mask_init,
+	.process = cb_mask_process,
+	.fini = cb_mask_fini,
+};

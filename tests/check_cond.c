@@ -1,0 +1,407 @@
+/*
+ * Conditions (core/cond.c): compiling from policy text, with file:line
+ * errors, and matching records with every op, on missing paths, type
+ * mismatches and paths that reach several values. Conditions are read
+ * from libconfig text written to a temporary file (so errors carry real
+ * lines); records are loaded with inf_record_load.
+ */
+#include <check.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+#include "record.h"
+#include "testutil.h"
+
+static char *tmp;
+static char file[PATH_MAX];
+static char err[1024];
+
+static void setup(void)
+{
+	tmp = tu_tmpdir();
+	ck_assert_ptr_nonnull(tmp);
+}
+
+static void teardown(void)
+{
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
+/* Compiles the setting `c` of the libconfig text; returns the status and
+ * the condition in *out (NULL on failure). */
+static int compile(const char *text, struct inf_cond **out)
+{
+	config_t cfg;
+	int rc;
+
+	ck_assert_int_eq(tu_write(tmp, "cond.cfg", text, strlen(text), file, sizeof file), 0);
+	config_init(&cfg);
+	ck_assert_msg(config_read_file(&cfg, file), "libconfig: %s:%d: %s", file,
+		      config_error_line(&cfg), config_error_text(&cfg));
+	err[0] = '\0';
+	rc = inf_cond_compile(config_lookup(&cfg, "c"), "when", out, err, sizeof err);
+	config_destroy(&cfg);
+	return rc;
+}
+
+/* Whether record `json` matches the condition `c = <cond>;`. */
+static int match(const char *cond, const char *json)
+{
+	char text[2048];
+	struct inf_cond *c;
+	struct inf_record rec;
+	struct inf_json_err je;
+	int rc;
+
+	snprintf(text, sizeof text, "c = %s;\n", cond);
+	ck_assert_msg(compile(text, &c) == 0, "%s: %s", cond, err);
+	inf_record_init(&rec, 64);
+	ck_assert_msg(inf_record_load(&rec, json, strlen(json), &je) == 0, "%s", json);
+	rc = inf_cond_match(&rec, c);
+	inf_record_free(&rec);
+	inf_cond_free(c);
+	ck_assert_msg(rc == 0 || rc == 1, "match returned %d", rc);
+	return rc;
+}
+
+#define YES(cond, json) ck_assert_msg(match(cond, json) == 1, "%s should match %s", cond, json)
+#define NO(cond, json) ck_assert_msg(match(cond, json) == 0, "%s should not match %s", cond, json)
+
+/* Expects the condition text (after "c = ", may span lines) to be refused
+ * with "<file>:<line>: when: " and `what` in the message. */
+static void refused(const char *cond, int line, const char *what)
+{
+	char text[2048], where[PATH_MAX + 32];
+	struct inf_cond *c = (struct inf_cond *)1;
+
+	snprintf(text, sizeof text, "c = %s;\n", cond);
+	ck_assert_int_eq(compile(text, &c), INF_ERR_INVALID);
+	ck_assert_ptr_null(c);
+	snprintf(where, sizeof where, "%s:%d: when: ", file, line);
+	ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "[%s] does not start with [%s]",
+		      err, where);
+	ck_assert_msg(strstr(err, what) != NULL, "[%s] lacks [%s]", err, what);
+}
+
+START_TEST(test_eq)
+{
+	YES("{ path = \"t\"; op = \"eq\"; value = \"inventory_event\"; }",
+	    "{\"t\":\"inventory_event\"}");
+	NO("{ path = \"t\"; op = \"eq\"; value = \"inventory_event\"; }", "{\"t\":\"sales_event\"}");
+	NO("{ path = \"t\"; op = \"eq\"; value = \"inv\"; }", "{\"t\":\"inventory\"}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 5; }", "{\"n\":5}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 5; }", "{\"n\":5.0}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 500; }", "{\"n\":5e2}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 0.5; }", "{\"n\":0.50}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 0; }", "{\"n\":-0}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 10000000000L; }", "{\"n\":10000000000}");
+	YES("{ path = \"b\"; op = \"eq\"; value = true; }", "{\"b\":true}");
+	NO("{ path = \"b\"; op = \"eq\"; value = true; }", "{\"b\":false}");
+	YES("{ path = \"b\"; op = \"eq\"; value = false; }", "{\"b\":false}");
+	/* strings compare unescaped */
+	YES("{ path = \"s\"; op = \"eq\"; value = \"caf\xc3\xa9\"; }", "{\"s\":\"caf\\u00e9\"}");
+	YES("{ path = \"s\"; op = \"eq\"; value = \"a\\\"b\"; }", "{\"s\":\"a\\\"b\"}");
+	YES("{ path = \"s\"; op = \"eq\"; value = \"\"; }", "{\"s\":\"\"}");
+	/* nested and quoted paths */
+	YES("{ path = \"a.b\"; op = \"eq\"; value = 1; }", "{\"a\":{\"b\":1}}");
+	YES("{ path = \"\\\"a.b\\\"\"; op = \"eq\"; value = 1; }", "{\"a.b\":1}");
+}
+END_TEST
+
+START_TEST(test_type_mismatch_is_false)
+{
+	NO("{ path = \"n\"; op = \"eq\"; value = 5; }", "{\"n\":\"5\"}");
+	NO("{ path = \"n\"; op = \"eq\"; value = \"5\"; }", "{\"n\":5}");
+	NO("{ path = \"n\"; op = \"eq\"; value = 1; }", "{\"n\":true}");
+	NO("{ path = \"n\"; op = \"eq\"; value = true; }", "{\"n\":1}");
+	NO("{ path = \"n\"; op = \"eq\"; value = \"null\"; }", "{\"n\":null}");
+	NO("{ path = \"n\"; op = \"eq\"; value = \"x\"; }", "{\"n\":{\"x\":1}}");
+	NO("{ path = \"n\"; op = \"eq\"; value = 1; }", "{\"n\":[1]}");
+	NO("{ path = \"n\"; op = \"gt\"; value = 1; }", "{\"n\":\"2\"}");
+	NO("{ path = \"n\"; op = \"lt\"; value = \"b\"; }", "{\"n\":1}");
+	NO("{ path = \"n\"; op = \"ge\"; value = 0; }", "{\"n\":true}");
+	NO("{ path = \"n\"; op = \"le\"; value = 0; }", "{\"n\":null}");
+	NO("{ path = \"n\"; op = \"matches\"; value = \"1\"; }", "{\"n\":1}");
+	NO("{ path = \"n\"; op = \"matches\"; value = \".*\"; }", "{\"n\":[\"a\"]}");
+	/* ne and not_in are the negations: a mismatch is "not equal" */
+	YES("{ path = \"n\"; op = \"ne\"; value = 5; }", "{\"n\":\"5\"}");
+	YES("{ path = \"n\"; op = \"not_in\"; value = [5, 6]; }", "{\"n\":\"5\"}");
+}
+END_TEST
+
+START_TEST(test_ne)
+{
+	YES("{ path = \"t\"; op = \"ne\"; value = \"a\"; }", "{\"t\":\"b\"}");
+	NO("{ path = \"t\"; op = \"ne\"; value = \"a\"; }", "{\"t\":\"a\"}");
+	NO("{ path = \"n\"; op = \"ne\"; value = 1; }", "{\"n\":1.0}");
+	YES("{ path = \"b\"; op = \"ne\"; value = true; }", "{\"b\":false}");
+}
+END_TEST
+
+START_TEST(test_in_not_in)
+{
+	const char *in = "{ path = \"c\"; op = \"in\"; value = ( \"Books\", \"Games\", 7, true ); }";
+	const char *out = "{ path = \"c\"; op = \"not_in\"; value = ( \"Books\", 7 ); }";
+
+	YES(in, "{\"c\":\"Games\"}");
+	YES(in, "{\"c\":7}");
+	YES(in, "{\"c\":7.0}");
+	YES(in, "{\"c\":true}");
+	NO(in, "{\"c\":\"Shoes\"}");
+	NO(in, "{\"c\":\"7\"}");
+	NO(in, "{\"c\":false}");
+	NO(in, "{\"c\":null}");
+	NO(out, "{\"c\":\"Books\"}");
+	NO(out, "{\"c\":7}");
+	YES(out, "{\"c\":\"Games\"}");
+	YES(out, "{\"c\":[\"Books\"]}");
+	YES("{ path = \"c\"; op = \"in\"; value = [ 1 ]; }", "{\"c\":1}");
+}
+END_TEST
+
+START_TEST(test_order)
+{
+	/* numbers as numbers */
+	YES("{ path = \"n\"; op = \"gt\"; value = 9; }", "{\"n\":10}");
+	NO("{ path = \"n\"; op = \"gt\"; value = 10; }", "{\"n\":10}");
+	YES("{ path = \"n\"; op = \"ge\"; value = 10; }", "{\"n\":10}");
+	YES("{ path = \"n\"; op = \"ge\"; value = 10; }", "{\"n\":1e1}");
+	YES("{ path = \"n\"; op = \"lt\"; value = 0; }", "{\"n\":-0.5}");
+	NO("{ path = \"n\"; op = \"lt\"; value = 0; }", "{\"n\":0}");
+	YES("{ path = \"n\"; op = \"le\"; value = 0; }", "{\"n\":0}");
+	YES("{ path = \"n\"; op = \"gt\"; value = 2.5; }", "{\"n\":2.51}");
+	YES("{ path = \"n\"; op = \"gt\"; value = 1e300; }", "{\"n\":1e400}");
+	/* strings as strings: bytes, so "10" < "9" and code point order */
+	YES("{ path = \"s\"; op = \"lt\"; value = \"9\"; }", "{\"s\":\"10\"}");
+	YES("{ path = \"s\"; op = \"gt\"; value = \"a\"; }", "{\"s\":\"ab\"}");
+	NO("{ path = \"s\"; op = \"gt\"; value = \"ab\"; }", "{\"s\":\"a\"}");
+	YES("{ path = \"s\"; op = \"ge\"; value = \"2026-11-01\"; }",
+	    "{\"s\":\"2026-11-28T20:15:03\"}");
+	NO("{ path = \"s\"; op = \"lt\"; value = \"2026-11-01\"; }",
+	   "{\"s\":\"2026-11-28T20:15:03\"}");
+	YES("{ path = \"s\"; op = \"gt\"; value = \"z\"; }", "{\"s\":\"\\u00e9\"}");
+	YES("{ path = \"s\"; op = \"le\"; value = \"b\"; }", "{\"s\":\"b\"}");
+}
+END_TEST
+
+START_TEST(test_exists_missing)
+{
+	const char *ex = "{ path = \"a.b\"; op = \"exists\"; }";
+	const char *mi = "{ path = \"a.b\"; op = \"missing\"; }";
+
+	YES(ex, "{\"a\":{\"b\":1}}");
+	YES(ex, "{\"a\":{\"b\":null}}");
+	YES(ex, "{\"a\":{\"b\":{}}}");
+	NO(ex, "{\"a\":{\"c\":1}}");
+	NO(ex, "{\"a\":1}");
+	NO(ex, "{\"a\":[{\"b\":1}]}");
+	NO(ex, "[1]");
+	NO(ex, "\"a\"");
+	NO(mi, "{\"a\":{\"b\":null}}");
+	YES(mi, "{\"a\":{\"c\":1}}");
+	YES(mi, "{}");
+	YES(mi, "7");
+}
+END_TEST
+
+START_TEST(test_missing_path)
+{
+	/* every op is false on a missing path except the negations */
+	NO("{ path = \"x\"; op = \"eq\"; value = 1; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"in\"; value = [1]; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"gt\"; value = 0; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"ge\"; value = 0; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"lt\"; value = 0; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"le\"; value = 0; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"matches\"; value = \"\"; }", "{\"y\":1}");
+	NO("{ path = \"x\"; op = \"exists\"; }", "{\"y\":1}");
+	YES("{ path = \"x\"; op = \"ne\"; value = 1; }", "{\"y\":1}");
+	YES("{ path = \"x\"; op = \"not_in\"; value = [1]; }", "{\"y\":1}");
+	YES("{ path = \"x\"; op = \"missing\"; }", "{\"y\":1}");
+}
+END_TEST
+
+START_TEST(test_matches)
+{
+	const char *re = "{ path = \"s\"; op = \"matches\"; value = \"^[A-Z][a-z]+s$\"; }";
+
+	YES(re, "{\"s\":\"Books\"}");
+	NO(re, "{\"s\":\"books\"}");
+	NO(re, "{\"s\":\"Books!\"}");
+	/* unanchored by default */
+	YES("{ path = \"s\"; op = \"matches\"; value = \"ook\"; }", "{\"s\":\"Books\"}");
+	/* extended syntax: alternation, counts */
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^(sales|inventory)_event$\"; }",
+	    "{\"s\":\"sales_event\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^[0-9]{3}-[0-9]{4}$\"; }",
+	    "{\"s\":\"555-1234\"}");
+	/* the unescaped value is matched */
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^a\\\"b$\"; }", "{\"s\":\"a\\\"b\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^caf\xc3\xa9$\"; }", "{\"s\":\"caf\\u00e9\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^a\nb$\"; }", "{\"s\":\"a\\nb\"}");
+	/* a NUL inside the string does not end it */
+	YES("{ path = \"s\"; op = \"matches\"; value = \"z$\"; }", "{\"s\":\"a\\u0000z\"}");
+	NO("{ path = \"s\"; op = \"matches\"; value = \"^a$\"; }", "{\"s\":\"a\\u0000z\"}");
+}
+END_TEST
+
+START_TEST(test_several_values)
+{
+	const char *sku = "{ path = \"items[*].sku\"; op = \"eq\"; value = \"b\"; }";
+
+	/* any value that holds is enough */
+	YES(sku, "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"b\"}]}");
+	NO(sku, "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"c\"}]}");
+	NO(sku, "{\"items\":[]}");
+	YES("{ path = \"items[*].qty\"; op = \"gt\"; value = 10; }",
+	    "{\"items\":[{\"qty\":1},{\"qty\":\"50\"},{\"qty\":11}]}");
+	/* ne: no value equals */
+	NO("{ path = \"items[*].sku\"; op = \"ne\"; value = \"b\"; }",
+	   "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"b\"}]}");
+	YES("{ path = \"items[*].sku\"; op = \"ne\"; value = \"b\"; }",
+	    "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"c\"}]}");
+	/* any depth, duplicate keys */
+	YES("{ path = \"**.password\"; op = \"exists\"; }", "{\"a\":[{\"b\":{\"password\":1}}]}");
+	YES("{ path = \"**.id\"; op = \"eq\"; value = 2; }", "{\"id\":1,\"x\":{\"id\":{\"id\":2}}}");
+	YES("{ path = \"k\"; op = \"eq\"; value = 2; }", "{\"k\":1,\"k\":2}");
+	YES("{ path = \"items[1]\"; op = \"eq\"; value = 2; }", "{\"items\":[1,2]}");
+}
+END_TEST
+
+START_TEST(test_all_any_not)
+{
+	const char *all = "{ all = ( { path = \"a\"; op = \"eq\"; value = 1; },"
+			  "          { path = \"b\"; op = \"eq\"; value = 2; } ); }";
+	const char *any = "{ any = ( { path = \"a\"; op = \"eq\"; value = 1; },"
+			  "          { path = \"b\"; op = \"eq\"; value = 2; } ); }";
+
+	YES(all, "{\"a\":1,\"b\":2}");
+	NO(all, "{\"a\":1,\"b\":3}");
+	NO(all, "{\"b\":2}");
+	YES(any, "{\"a\":1,\"b\":3}");
+	YES(any, "{\"b\":2}");
+	NO(any, "{\"a\":2,\"b\":3}");
+	NO(any, "{}");
+	YES("{ not = { path = \"a\"; op = \"eq\"; value = 1; }; }", "{\"a\":2}");
+	NO("{ not = { path = \"a\"; op = \"eq\"; value = 1; }; }", "{\"a\":1}");
+	YES("{ not = { path = \"a\"; op = \"eq\"; value = 1; }; }", "{}");
+	/* nesting */
+	YES("{ all = ( { any = ( { path = \"t\"; op = \"eq\"; value = \"x\"; },"
+	    "                    { path = \"t\"; op = \"eq\"; value = \"y\"; } ); },"
+	    "          { not = { path = \"r\"; op = \"eq\"; value = true; }; } ); }",
+	    "{\"t\":\"y\",\"r\":false}");
+	NO("{ all = ( { any = ( { path = \"t\"; op = \"eq\"; value = \"x\"; },"
+	   "                    { path = \"t\"; op = \"eq\"; value = \"y\"; } ); },"
+	   "          { not = { path = \"r\"; op = \"eq\"; value = true; }; } ); }",
+	   "{\"t\":\"y\",\"r\":true}");
+	YES("{ all = ( { path = \"a\"; op = \"exists\"; } ); }", "{\"a\":0}");
+}
+END_TEST
+
+START_TEST(test_pending_edits_not_seen)
+{
+	struct inf_cond *c;
+	struct inf_record rec;
+	struct inf_json_err je;
+	const char *json = "{\"a\":1,\"b\":2}";
+
+	ck_assert_int_eq(compile("c = { path = \"a\"; op = \"exists\"; };", &c), 0);
+	inf_record_init(&rec, 64);
+	ck_assert_int_eq(inf_record_load(&rec, json, strlen(json), &je), 0);
+	ck_assert_int_eq(inf_cond_match(&rec, c), 1);
+	ck_assert_int_eq(inf_record_remove(&rec, 2), 0); /* the value of "a" */
+	ck_assert_int_eq(inf_cond_match(&rec, c), 0);
+	inf_record_free(&rec);
+	inf_cond_free(c);
+}
+END_TEST
+
+START_TEST(test_compile_errors)
+{
+	refused("{ path = \"a\"; op = \"eqq\"; value = 1; }", 1, "unknown op 'eqq'");
+	refused("{\n path = \"a\";\n op = \"matches\";\n value = \"([a-z\"; }", 4, "bad regex \"([a-z\"");
+	refused("{ op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");
+	refused("{ path = \"a\"; value = 1; }", 1, "a rule needs 'op'");
+	refused("{ path = 1; op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");
+	refused("{ path = \"a..b\"; op = \"eq\"; value = 1; }", 1, "bad path \"a..b\"");
+	refused("{ path = \"a\"; op = \"eq\"; }", 1, "op 'eq' needs a value");
+	refused("{ path = \"a\";\n op = \"exists\";\n value = 1; }", 3, "op 'exists' takes no value");
+	refused("{ path = \"a\"; op = \"in\"; value = 1; }", 1, "op 'in' needs a list");
+	refused("{ path = \"a\"; op = \"not_in\"; value = []; }", 1, "needs at least one value");
+	refused("{ path = \"a\"; op = \"gt\"; value = true; }", 1, "compares numbers or strings");
+	refused("{ path = \"a\"; op = \"matches\"; value = 1; }", 1, "regular expression string");
+	refused("{ path = \"a\"; op = \"eq\"; value = [1]; }", 1, "a string, a number or a boolean");
+	refused("{ path = \"a\"; op = \"in\"; value = ( { x = 1; } ); }", 1, "a string, a number or a boolean");
+	refused("{ path = \"a\"; op = \"eq\"; value = 1; when = 2; }", 1, "unknown key 'when'");
+	refused("{ all = (); }", 1, "'all' needs at least one condition");
+	refused("{ any = { path = \"a\"; op = \"exists\"; }; }", 1, "'any' needs a list");
+	refused("{ not = ( { path = \"a\"; op = \"exists\"; } ); }", 1, "'not' needs one condition group");
+	refused("{ all = ( { path = \"a\"; op = \"exists\"; } ); any = ( { path = \"a\"; op = \"exists\"; } ); }",
+		1, "not both 'all' and 'any'");
+	refused("{ all = ( { path = \"a\"; op = \"exists\"; } ); path = \"b\"; }", 1, "either all, any, not or a rule");
+	refused("{ }", 1, "empty condition");
+	refused("\"a == 1\"", 1, "a condition must be a group");
+	/* a nested error names the nested line */
+	refused("{ all = (\n  { path = \"a\"; op = \"exists\"; },\n  { path = \"b\"; op = \"like\"; value = 1; }\n); }",
+		3, "unknown op 'like'");
+}
+END_TEST
+
+START_TEST(test_node_number)
+{
+	struct inf_record rec;
+	struct inf_json_err je;
+	char big[400], digits[301];
+	double d = 0;
+
+	memset(digits, '0', 300);
+	digits[0] = '1';
+	digits[300] = '\0';
+	snprintf(big, sizeof big, "[1.5, 1e400, \"7\", %s.5, -2e-400]", digits);
+	inf_record_init(&rec, 8);
+	ck_assert_int_eq(inf_record_load(&rec, big, strlen(big), &je), 0);
+	ck_assert_int_eq(inf_node_number(&rec, 1, &d), 0);
+	ck_assert(d == 1.5);
+	ck_assert_int_eq(inf_node_number(&rec, 2, &d), INF_ERR_LIMIT);
+	ck_assert_int_eq(inf_node_number(&rec, 3, &d), INF_ERR_TYPE);
+	ck_assert_int_eq(inf_node_number(&rec, 4, &d), 0); /* 300 digits */
+	ck_assert(d > 0.99e299 && d < 1.01e299);
+	ck_assert_int_eq(inf_node_number(&rec, 5, &d), 0); /* underflow is 0 */
+	ck_assert(d == 0);
+	ck_assert_int_eq(inf_node_number(&rec, 0, &d), INF_ERR_TYPE);
+	inf_record_free(&rec);
+}
+END_TEST
+
+static Suite *cond_suite(void)
+{
+	Suite *s = suite_create("cond");
+	TCase *tc = tcase_create("cond");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_eq);
+	tcase_add_test(tc, test_type_mismatch_is_false);
+	tcase_add_test(tc, test_ne);
+	tcase_add_test(tc, test_in_not_in);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_exists_missing);
+	tcase_add_test(tc, test_missing_path);
+	tcase_add_test(tc, test_matches);
+	tcase_add_test(tc, test_several_values);
+	tcase_add_test(tc, test_all_any_not);
+	tcase_add_test(tc, test_pending_edits_not_seen);
+	tcase_add_test(tc, test_compile_errors);
+	tcase_add_test(tc, test_node_number);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(cond_suite());
+}

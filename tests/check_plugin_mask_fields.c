@@ -1,0 +1,373 @@
+/*
+ * plugins/mask_fields.c through the real loader and chain: every op on
+ * strings, numbers, booleans, null, objects and arrays, non-ASCII and
+ * escaped text, and the load errors. Digests are checked against values
+ * computed independently (Python's hashlib and hmac, RFC 4231).
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static struct tu_step s;
+
+static void setup(void)
+{
+	memset(&s, 0, sizeof s);
+	setenv("MASK_TEST_KEY", "Jefe", 1);
+}
+
+static void teardown(void)
+{
+	tu_step_free(&s);
+}
+
+/* Loads one mask_fields step over path "v" with the options `opts`. */
+static void mask(const char *opts)
+{
+	char step[1024];
+
+	snprintf(step, sizeof step, "{ plugin = \"mask_fields\"; paths = [ \"v\" ]; %s }", opts);
+	ck_assert_msg(tu_chain_load(&s, "ndjson", step) == 0, "%s: %s", opts, tu_errs_text(&s.errs));
+}
+
+/* Expects record `in` to come out as `want`. */
+static void out_is(const char *in, const char *want)
+{
+	char line[4096], wline[4096];
+	const char *got;
+
+	snprintf(line, sizeof line, "%s\n", in);
+	snprintf(wline, sizeof wline, "%s\n", want);
+	got = tu_step_run(&s, line);
+	ck_assert_msg(got != NULL, "%s: %s", in, s.err.msg);
+	ck_assert_str_eq(got, wline);
+}
+
+/* Expects record `in` to fail the object with `what` in the message. */
+static void fails(const char *in, const char *what)
+{
+	ck_assert_msg(tu_step_run(&s, in) == NULL, "%s passed", in);
+	ck_assert_msg(strstr(s.err.msg, what) != NULL, "[%s] lacks [%s]", s.err.msg, what);
+}
+
+/* Expects the step to be refused at chain.cfg:3 with `what`. */
+static void refused(const char *opts, const char *what)
+{
+	char step[1024];
+
+	snprintf(step, sizeof step, "{ plugin = \"mask_fields\"; paths = [ \"v\" ]; %s }", opts);
+	ck_assert_int_eq(tu_chain_load(&s, "ndjson", step), -1);
+	ck_assert_msg(tu_errs_find(&s.errs, "/chain.cfg:3: plugin 'mask_fields': ", what, NULL) >= 0,
+		      "want [%s] in %s", what, tu_errs_text(&s.errs));
+}
+
+START_TEST(test_redact)
+{
+	mask("op = \"redact\";");
+	out_is("{\"v\":\"4111 1111\",\"w\":1}", "{\"v\":\"****\",\"w\":1}");
+	out_is("{\"v\":12.5}", "{\"v\":\"****\"}");
+	out_is("{\"v\":true}", "{\"v\":\"****\"}");
+	out_is("{\"v\":null}", "{\"v\":\"****\"}");
+	out_is("{\"v\":{\"a\":[1]}}", "{\"v\":\"****\"}");
+	out_is("{\"v\":[1,2]}", "{\"v\":\"****\"}");
+	out_is("{\"v\":\"caf\\u00e9 \\\"x\\\"\"}", "{\"v\":\"****\"}");
+	out_is("{\"w\":\"v\"}", "{\"w\":\"v\"}");
+	mask("op = \"redact\"; with = \"[\xe2\x96\x88 \\\"gone\\\"]\";");
+	out_is("{\"v\":1}", "{\"v\":\"[\xe2\x96\x88 \\\"gone\\\"]\"}");
+	ck_assert_int_eq(tu_step_verdict(&s, "{\"v\":1}"), INF_MODIFIED);
+	ck_assert_int_eq(tu_step_verdict(&s, "{\"x\":1}"), INF_KEEP);
+}
+END_TEST
+
+START_TEST(test_null)
+{
+	mask("op = \"null\";");
+	out_is("{\"v\":\"s\"}", "{\"v\":null}");
+	out_is("{\"v\":-1e5}", "{\"v\":null}");
+	out_is("{\"v\":false}", "{\"v\":null}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	out_is("{\"v\":{\"a\":1}}", "{\"v\":null}");
+	out_is("{\"v\":[[]]}", "{\"v\":null}");
+}
+END_TEST
+
+START_TEST(test_partial)
+{
+	mask("op = \"partial\"; keep_last = 4;");
+	out_is("{\"v\":\"4111111111111111\"}", "{\"v\":\"************1111\"}");
+	out_is("{\"v\":4111111111111111}", "{\"v\":\"************1111\"}");
+	out_is("{\"v\":-12.5e3}", "{\"v\":\"***.5e3\"}");
+	/* no longer than what would be kept: all masked */
+	out_is("{\"v\":\"1234\"}", "{\"v\":\"****\"}");
+	out_is("{\"v\":\"ab\"}", "{\"v\":\"**\"}");
+	out_is("{\"v\":\"\"}", "{\"v\":\"\"}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	fails("{\"v\":true}\n", "op 'partial' cannot mask a boolean at member \"v\"");
+	fails("{\"v\":{\"a\":\"1234567\"}}\n", "op 'partial' cannot mask an object at member \"v\"");
+	fails("{\"v\":[\"1234567\"]}\n", "cannot mask an array");
+	mask("op = \"partial\"; keep_first = 2; keep_last = 1;");
+	out_is("{\"v\":\"abcdef\"}", "{\"v\":\"ab***f\"}");
+	out_is("{\"v\":\"abcd\"}", "{\"v\":\"ab*d\"}");
+	out_is("{\"v\":\"abc\"}", "{\"v\":\"***\"}");
+	/* characters, not bytes: 2-, 3- and 4-byte UTF-8, escapes decoded */
+	out_is("{\"v\":\"J\xc3\xbcrgen\"}", "{\"v\":\"J\xc3\xbc***n\"}");
+	out_is("{\"v\":\"\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd\xe5\xba\x81\"}",
+	       "{\"v\":\"\xe6\x9d\xb1\xe4\xba\xac*\xe5\xba\x81\"}");
+	out_is("{\"v\":\"\xf0\x9f\x98\x80\xf0\x9f\x98\x81\xf0\x9f\x98\x82\xf0\x9f\x98\x83\"}",
+	       "{\"v\":\"\xf0\x9f\x98\x80\xf0\x9f\x98\x81*\xf0\x9f\x98\x83\"}");
+	out_is("{\"v\":\"\\u00fc\\u00fcxy\\\"\"}", "{\"v\":\"\xc3\xbc\xc3\xbc**\\\"\"}");
+	out_is("{\"v\":\"a\\\\b\\nc\\td\"}", "{\"v\":\"a\\\\****d\"}");
+	mask("op = \"partial\"; keep_first = 1; char = \"\xe2\x80\xa2\";");
+	out_is("{\"v\":\"M\xc3\xbcller\"}", "{\"v\":\"M\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\"}");
+	mask("op = \"partial\";");
+	out_is("{\"v\":\"abc\"}", "{\"v\":\"***\"}");
+}
+END_TEST
+
+START_TEST(test_char_class)
+{
+	mask("op = \"char_class\";");
+	out_is("{\"v\":\"AB12-cd 9!\"}", "{\"v\":\"XXnn-xx n!\"}");
+	out_is("{\"v\":\"J\xc3\xbcrgen M\xc3\xbcller\"}", "{\"v\":\"Xxxxxx Xxxxxx\"}");
+	out_is("{\"v\":\"\\u00c9t\\u00e9 \\\"2026\\\"\"}", "{\"v\":\"xxx \\\"nnnn\\\"\"}");
+	out_is("{\"v\":\"+1 (555) 010-9999\"}", "{\"v\":\"+n (nnn) nnn-nnnn\"}");
+	out_is("{\"v\":123.45}", "{\"v\":\"nnn.nn\"}");
+	out_is("{\"v\":-1E5}", "{\"v\":\"-nXn\"}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	fails("{\"v\":false}\n", "op 'char_class' cannot mask a boolean");
+	fails("{\"v\":{}}\n", "op 'char_class' cannot mask an object");
+}
+END_TEST
+
+START_TEST(test_hash)
+{
+	mask("op = \"hash\";");
+	out_is("{\"v\":\"abc\"}",
+	       "{\"v\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"}");
+	/* the unescaped text is hashed: caf\u00e9 is café */
+	out_is("{\"v\":\"caf\\u00e9\"}",
+	       "{\"v\":\"850f7dc43910ff890f8879c0ed26fe697c93a067ad93a7d50f466a7028a9bf4e\"}");
+	out_is("{\"v\":\"a\\\"b\\n\"}",
+	       "{\"v\":\"ef743c494c8ed766272eef7992607a843799149252822266adc302547587253d\"}");
+	out_is("{\"v\":\"\"}",
+	       "{\"v\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}");
+	/* numbers and booleans: their JSON text as written */
+	out_is("{\"v\":12.50}",
+	       "{\"v\":\"6d6cc696c282286ecbb59a9456f8e0011c75dacba2739ee494778150e188dae1\"}");
+	out_is("{\"v\":true}",
+	       "{\"v\":\"b5bea41b6c623f7c09f1bf24dcae58ebab3c0cdd90ad966bc43a45b44867e12b\"}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	fails("{\"v\":[\"abc\"]}\n", "op 'hash' cannot mask an array at member \"v\": only redact and null");
+	mask("op = \"hash\"; salt = \"s\"; prefix = \"h:\";");
+	out_is("{\"v\":123}",
+	       "{\"v\":\"h:a9dcdc7159d1a9daae0ccc718f5dbc2bb1c61e38873abc8074b374473d4d00b9\"}");
+}
+END_TEST
+
+START_TEST(test_hmac)
+{
+	char keyfile[PATH_MAX], opts[PATH_MAX + 64];
+
+	/* RFC 4231, test case 2 */
+	mask("op = \"hmac\"; key_env = \"MASK_TEST_KEY\";");
+	out_is("{\"v\":\"what do ya want for nothing?\"}",
+	       "{\"v\":\"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843\"}");
+	out_is("{\"v\":123}",
+	       "{\"v\":\"235555e21ca6792a24f832eedf01568b1c3ea0867e0e2ff19c61ab1176967055\"}");
+	out_is("{\"v\":\"caf\\u00e9\"}",
+	       "{\"v\":\"539bab7cf2a9ce44702107c65d04a7cf8b9826ecab8120a1ab50fc09b5f7c279\"}");
+	out_is("{\"v\":false}",
+	       "{\"v\":\"134e2cf74ac689ccd950db11cd23a018cf64f9984464df0e2172db950b15f609\"}");
+	/* the same key gives the same pseudonym record after record */
+	ck_assert_str_eq(tu_step_run(&s, "{\"v\":123}\n{\"v\":123}\n"),
+			 "{\"v\":\"235555e21ca6792a24f832eedf01568b1c3ea0867e0e2ff19c61ab1176967055\"}\n"
+			 "{\"v\":\"235555e21ca6792a24f832eedf01568b1c3ea0867e0e2ff19c61ab1176967055\"}\n");
+	/* the key from a file, its final line break not part of it */
+	ck_assert_int_eq(tu_write(s.tmp, "key", "Jefe\n", 5, keyfile, sizeof keyfile), 0);
+	mask("op = \"hmac\"; key_file = \"key\"; prefix = \"tok:\";");
+	out_is("{\"v\":123}",
+	       "{\"v\":\"tok:235555e21ca6792a24f832eedf01568b1c3ea0867e0e2ff19c61ab1176967055\"}");
+	/* another key, another pseudonym */
+	setenv("MASK_TEST_KEY", "other", 1);
+	mask("op = \"hmac\"; key_env = \"MASK_TEST_KEY\";");
+	out_is("{\"v\":123}",
+	       "{\"v\":\"2d7955a373e3354e62e7913ade571671732753b454602e2521d8e2b8df553890\"}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	fails("{\"v\":{\"id\":123}}\n", "op 'hmac' cannot mask an object");
+	ck_assert_ptr_null(strstr(s.err.msg, "other"));
+	snprintf(opts, sizeof opts, "op = \"hmac\"; key_file = \"%s\";", keyfile);
+	mask(opts); /* an absolute key file */
+}
+END_TEST
+
+START_TEST(test_hmac_key_errors)
+{
+	char dummy[PATH_MAX];
+
+	refused("op = \"hmac\"; key_env = \"MASK_TEST_NO_SUCH_VAR\";",
+		"key_env: environment variable MASK_TEST_NO_SUCH_VAR is not set or empty");
+	setenv("MASK_TEST_EMPTY", "", 1);
+	refused("op = \"hmac\"; key_env = \"MASK_TEST_EMPTY\";", "is not set or empty");
+	refused("op = \"hmac\";", "op hmac needs exactly one of key_env and key_file");
+	ck_assert_int_eq(tu_write(s.tmp, "k", "x", 1, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_env = \"MASK_TEST_KEY\"; key_file = \"k\";",
+		"needs exactly one of key_env and key_file");
+	refused("op = \"hmac\"; key_file = \"no-such-key\";", "option 'key_file': cannot read file");
+	ck_assert_int_eq(tu_write(s.tmp, "empty", "\n", 1, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_file = \"empty\";", "holds no key");
+	/* the key is never in a message */
+	ck_assert_ptr_null(strstr(tu_errs_text(&s.errs), "Jefe"));
+}
+END_TEST
+
+START_TEST(test_round)
+{
+	mask("op = \"round\"; digits = 1;");
+	out_is("{\"v\":12.345}", "{\"v\":12.3}");
+	out_is("{\"v\":12.35}", "{\"v\":12.4}");
+	out_is("{\"v\":-0.04}", "{\"v\":0.0}");
+	out_is("{\"v\":-1.25e1}", "{\"v\":-12.5}");
+	out_is("{\"v\":7}", "{\"v\":7}"); /* integers stay as written */
+	out_is("{\"v\":123456789012345678901234567890}", "{\"v\":123456789012345678901234567890}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	fails("{\"v\":\"12.5\"}\n", "op 'round' cannot mask a string at member \"v\": it rounds numbers");
+	fails("{\"v\":true}\n", "op 'round' cannot mask a boolean");
+	fails("{\"v\":[1.5]}\n", "op 'round' cannot mask an array");
+	fails("{\"v\":1e400}\n", "out of range");
+	mask("op = \"round\";");
+	out_is("{\"v\":2.5}", "{\"v\":3}");
+	out_is("{\"v\":-2.5}", "{\"v\":-3}");
+	out_is("{\"v\":2.49}", "{\"v\":2}");
+	mask("op = \"round\"; digits = 2;");
+	out_is("{\"v\":12.5}", "{\"v\":12.50}");
+	mask("op = \"round\"; digits = -2;");
+	out_is("{\"v\":1234.5}", "{\"v\":1200}");
+	out_is("{\"v\":1250}", "{\"v\":1300}");
+	mask("op = \"round\"; step = 0.25;");
+	out_is("{\"v\":1.3}", "{\"v\":1.25}");
+	out_is("{\"v\":1.4}", "{\"v\":1.5}");
+	mask("op = \"round\"; step = 5;");
+	out_is("{\"v\":12}", "{\"v\":10}");
+	out_is("{\"v\":13}", "{\"v\":15}");
+	out_is("{\"v\":-13}", "{\"v\":-15}");
+	mask("op = \"round\"; step = 0.1;");
+	out_is("{\"v\":0.26}", "{\"v\":0.3}");
+	mask("op = \"round\"; step = 1000;");
+	out_is("{\"v\":1e20}", "{\"v\":1e+20}");
+	refused("op = \"round\"; digits = 16;", "digits must be from -15 to 15");
+	refused("op = \"round\"; step = -1;", "step > 0");
+	refused("op = \"round\"; step = 1; digits = 1;", "not both");
+}
+END_TEST
+
+START_TEST(test_truncate_date)
+{
+	mask("op = \"truncate_date\";");
+	out_is("{\"v\":\"2026-11-28T20:15:03.123456\"}", "{\"v\":\"2026-11-28T00:00:00.000000\"}");
+	out_is("{\"v\":\"2026-11-28T20:15:03Z\"}", "{\"v\":\"2026-11-28T00:00:00Z\"}");
+	out_is("{\"v\":\"2026-11-28 20:15\"}", "{\"v\":\"2026-11-28 00:00\"}");
+	out_is("{\"v\":\"2026-11-28\"}", "{\"v\":\"2026-11-28\"}");
+	out_is("{\"v\":\"2026-11-28T23:59:60+05:30\"}", "{\"v\":\"2026-11-28T00:00:00+05:30\"}");
+	out_is("{\"v\":\"\\u0032026-11-28T20:15:03\"}", "{\"v\":\"2026-11-28T00:00:00\"}");
+	out_is("{\"v\":null}", "{\"v\":null}");
+	mask("op = \"truncate_date\"; unit = \"hour\";");
+	out_is("{\"v\":\"2026-11-28T20:15:03,5-0800\"}", "{\"v\":\"2026-11-28T20:00:00,0-0800\"}");
+	out_is("{\"v\":\"2026-11-28t20:15-08\"}", "{\"v\":\"2026-11-28t20:00-08\"}");
+	mask("op = \"truncate_date\"; unit = \"month\";");
+	out_is("{\"v\":\"2026-11-28T20:15:03Z\"}", "{\"v\":\"2026-11-01T00:00:00Z\"}");
+	out_is("{\"v\":\"2026-11-28\"}", "{\"v\":\"2026-11-01\"}");
+	mask("op = \"truncate_date\"; unit = \"year\";");
+	out_is("{\"v\":\"2026-11-28T20:15:03.1+01:00\"}", "{\"v\":\"2026-01-01T00:00:00.0+01:00\"}");
+	fails("{\"v\":\"28/11/2026\"}\n", "not an ISO 8601 date or date-time");
+	fails("{\"v\":\"2026-13-01\"}\n", "not an ISO 8601");
+	fails("{\"v\":\"2026-11-28T24:00\"}\n", "not an ISO 8601");
+	fails("{\"v\":\"2026-11-28T20:15:03+02:3045\"}\n", "not an ISO 8601");
+	fails("{\"v\":\"2026-11-28T20\"}\n", "not an ISO 8601");
+	fails("{\"v\":\"2026-11-28 \"}\n", "not an ISO 8601");
+	fails("{\"v\":1764360903}\n", "op 'truncate_date' cannot mask a number");
+	fails("{\"v\":{\"d\":\"2026-11-28\"}}\n", "cannot mask an object");
+	refused("op = \"truncate_date\"; unit = \"minute\";", "option 'unit' must be one of year|month|day|hour");
+}
+END_TEST
+
+START_TEST(test_paths_and_framings)
+{
+	ck_assert_int_eq(tu_chain_load(&s, "array",
+				       "{ plugin = \"mask_fields\"; paths = [ \"items[*].card\", \"**.ssn\" ];\n"
+				       "  op = \"partial\"; keep_last = 2; }"), 0);
+	ck_assert_str_eq(tu_step_run(&s, "[{\"items\":[{\"card\":\"123456\"},{\"card\":12345}],"
+					 "\"x\":{\"ssn\":\"987\"}}, {\"ssn\":\"5555\"}]"),
+			 "[{\"items\":[{\"card\":\"****56\"},{\"card\":\"***45\"}],"
+			 "\"x\":{\"ssn\":\"*87\"}}, {\"ssn\":\"**55\"}]");
+	ck_assert_int_eq(tu_chain_load(&s, "document",
+				       "{ plugin = \"mask_fields\"; paths = [ \"[*]\" ]; op = \"redact\"; }"), 0);
+	ck_assert_str_eq(tu_step_run(&s, "[1, \"a\", {}]\n"), "[\"****\", \"****\", \"****\"]\n");
+	/* an error in one record fails the object; nothing unmasked leaks */
+	ck_assert_int_eq(tu_chain_load(&s, "ndjson",
+				       "{ plugin = \"mask_fields\"; paths = [ \"v\" ]; op = \"round\"; }"), 0);
+	ck_assert_ptr_null(tu_step_run(&s, "{\"v\":1.5}\n{\"v\":\"secret\"}\n"));
+	ck_assert_msg(strstr(s.err.msg, "record 2 (line 2): step 1 (mask_fields) failed") != NULL,
+		      "%s", s.err.msg);
+	ck_assert_ptr_null(strstr(s.err.msg, "secret"));
+}
+END_TEST
+
+START_TEST(test_when)
+{
+	ck_assert_int_eq(tu_chain_load(&s, "ndjson",
+				       "{ plugin = \"mask_fields\"; paths = [ \"v\" ]; op = \"redact\";\n"
+				       "  when = { path = \"country\"; op = \"in\"; value = [ \"DE\", \"FR\" ]; }; }"), 0);
+	ck_assert_str_eq(tu_step_run(&s, "{\"country\":\"DE\",\"v\":1}\n{\"country\":\"US\",\"v\":2}\n"
+					 "{\"v\":3}\n"),
+			 "{\"country\":\"DE\",\"v\":\"****\"}\n{\"country\":\"US\",\"v\":2}\n{\"v\":3}\n");
+}
+END_TEST
+
+START_TEST(test_option_errors)
+{
+	refused("op = \"redac\";", "option 'op' must be one of redact|partial|char_class|hash|hmac|null|round|truncate_date");
+	refused("with = \"x\";", "missing required option 'op'");
+	refused("op = \"hash\"; with = \"x\";", "option 'with' does not apply to op 'hash'");
+	refused("op = \"redact\"; salt = \"x\";", "option 'salt' does not apply to op 'redact'");
+	refused("op = \"hash\"; key_env = \"MASK_TEST_KEY\";", "'key_env' or 'key_file' does not apply to op 'hash'");
+	refused("op = \"redact\"; prefix = \"x\";", "option 'prefix' does not apply");
+	refused("op = \"null\"; keep_last = 1;", "'keep_first' or 'keep_last' does not apply");
+	refused("op = \"hash\"; digits = 1;", "'digits' or 'step' does not apply");
+	refused("op = \"partial\"; char = \"ab\";", "char one character");
+	refused("op = \"partial\"; char = \"\";", "char one character");
+	refused("op = \"partial\"; keep_first = -1;", "keep_first and keep_last must be from 0");
+	refused("op = \"redact\"; with = \"\xff\";", "must be UTF-8");
+	refused("op = \"redact\"; key = \"secret\";", "unknown option 'key'");
+}
+END_TEST
+
+static Suite *mask_suite(void)
+{
+	Suite *su = suite_create("plugin_mask_fields");
+	TCase *tc = tcase_create("mask_fields");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_redact);
+	tcase_add_test(tc, test_null);
+	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_char_class);
+	tcase_add_test(tc, test_hash);
+	tcase_add_test(tc, test_hmac);
+	tcase_add_test(tc, test_hmac_key_errors);
+	tcase_add_test(tc, test_round);
+	tcase_add_test(tc, test_truncate_date);
+	tcase_add_test(tc, test_paths_and_framings);
+	tcase_add_test(tc, test_when);
+	tcase_add_test(tc, test_option_errors);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	return tu_run_suite(mask_suite());
+}

@@ -1,0 +1,229 @@
+/*
+ * Lookup tables (core/table.c): CSV and NDJSON files are loaded, indexed
+ * and searched, and every malformed table is refused with its file and
+ * line. Tables are written to a temporary directory.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "testutil.h"
+
+static char *tmp;
+static char file[PATH_MAX];
+static char err[INF_ERR_MAX];
+static struct inf_table *t;
+
+static void setup(void)
+{
+	tmp = tu_tmpdir();
+	ck_assert_ptr_nonnull(tmp);
+	t = NULL;
+}
+
+static void teardown(void)
+{
+	inf_table_free(t);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
+/* Writes `text` as tmp/name and loads it keyed by `key`. */
+static struct inf_table *load(const char *name, const char *text, const char *key,
+			      const char *const *reserved)
+{
+	inf_table_free(t);
+	ck_assert_int_eq(tu_write(tmp, name, text, strlen(text), file, sizeof file), 0);
+	err[0] = '\0';
+	t = inf_table_load(file, key, reserved, err);
+	return t;
+}
+
+/* Expects the row keyed `key` to have exactly the fields given as
+ * "name=json" strings, in order, NULL-terminated. */
+static void row_is(const char *key, ...)
+{
+	const struct inf_fields *f = inf_table_find(t, key, strlen(key));
+	const char *want;
+	va_list ap;
+	size_t i = 0;
+
+	ck_assert_msg(f != NULL, "no row \"%s\"", key);
+	va_start(ap, key);
+	while ((want = va_arg(ap, const char *))) {
+		char got[512];
+		ck_assert_msg(i < f->count, "row \"%s\" has only %zu fields", key, f->count);
+		snprintf(got, sizeof got, "%s=%s", f->items[i].name, f->items[i].json);
+		ck_assert_str_eq(got, want);
+		ck_assert_uint_eq(f->items[i].json_len, strlen(f->items[i].json));
+		i++;
+	}
+	va_end(ap);
+	ck_assert_uint_eq(f->count, i);
+}
+
+/* Expects the table to be refused with "<file>:<line>: " and `what`. */
+static void refused(const char *name, const char *text, const char *key,
+		    int line, const char *what)
+{
+	char where[PATH_MAX + 32];
+
+	ck_assert_ptr_null(load(name, text, key, NULL));
+	if (line)
+		snprintf(where, sizeof where, "%s:%d: ", file, line);
+	else
+		snprintf(where, sizeof where, "%s: ", file);
+	ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "[%s] does not start with [%s]",
+		      err, where);
+	ck_assert_msg(strstr(err, what) != NULL, "[%s] lacks [%s]", err, what);
+}
+
+START_TEST(test_csv)
+{
+	ck_assert_ptr_nonnull(load("s.csv",
+				   "store_id,store_city,region\n"
+				   "1,Seattle,us-west\n"
+				   "10,\"Washington, D.C.\",us-east\n"
+				   "3,\"The \"\"Big\"\" One\",\"two\nlines\"\n"
+				   "4,,\n"
+				   "5,M\xc3\xbcnchen,eu \\ x\n", NULL, NULL));
+	ck_assert_uint_eq(inf_table_rows(t), 5);
+	row_is("1", "store_city=\"Seattle\"", "region=\"us-west\"", NULL);
+	row_is("10", "store_city=\"Washington, D.C.\"", "region=\"us-east\"", NULL);
+	row_is("3", "store_city=\"The \\\"Big\\\" One\"", "region=\"two\\nlines\"", NULL);
+	row_is("4", "store_city=\"\"", "region=\"\"", NULL);
+	row_is("5", "store_city=\"M\xc3\xbcnchen\"", "region=\"eu \\\\ x\"", NULL);
+	ck_assert_ptr_null(inf_table_find(t, "2", 1));
+	ck_assert_ptr_null(inf_table_find(t, "", 0));
+	ck_assert_ptr_nonnull(inf_table_find(t, "10", 2));
+}
+END_TEST
+
+START_TEST(test_csv_framing)
+{
+	/* BOM, CRLF, blank lines, no final newline, a key column not first */
+	ck_assert_ptr_nonnull(load("f.csv",
+				   "\xef\xbb\xbf" "city,id\r\n\r\nOslo,7\r\n\nRome,8", "id", NULL));
+	row_is("7", "city=\"Oslo\"", NULL);
+	row_is("8", "city=\"Rome\"", NULL);
+	ck_assert_uint_eq(inf_table_rows(t), 2);
+	/* a header only: no rows */
+	ck_assert_ptr_nonnull(load("h.csv", "a,b\n", NULL, NULL));
+	ck_assert_uint_eq(inf_table_rows(t), 0);
+	ck_assert_ptr_null(inf_table_find(t, "a", 1));
+	/* many rows: the index grows */
+	{
+		char big[65536];
+		size_t n = (size_t)snprintf(big, sizeof big, "k,v\n");
+		for (int i = 0; i < 2000; i++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "%d,v%d\n", i, i);
+		ck_assert_ptr_nonnull(load("big.csv", big, NULL, NULL));
+		ck_assert_uint_eq(inf_table_rows(t), 2000);
+		row_is("1999", "v=\"v1999\"", NULL);
+		row_is("0", "v=\"v0\"", NULL);
+	}
+}
+END_TEST
+
+START_TEST(test_csv_errors)
+{
+	refused("a.csv", "", NULL, 1, "no header row");
+	refused("a.csv", "\n\n", NULL, 1, "no header row");
+	refused("a.csv", "id,city\n1,a\n2\n", NULL, 3, "row has 1 fields, the header has 2");
+	refused("a.csv", "id,city\n1,a\n\n\n2,b,c\n", NULL, 5, "row has 3 fields, the header has 2");
+	refused("a.csv", "id,city\n1,a\n2,b\n1,c\n", NULL, 4, "duplicate key \"1\" (first on line 2)");
+	refused("a.csv", "id,city\n,a\n", NULL, 2, "empty key");
+	refused("a.csv", "id,city\n1,\"a\n2,b\n", NULL, 2, "unterminated quoted field");
+	refused("a.csv", "id,city\n1,a\"b\n", NULL, 2, "quote inside an unquoted field");
+	refused("a.csv", "id,city\n1,\"a\"b\n", NULL, 2, "unexpected character after a field");
+	/* lines count inside quoted fields */
+	refused("a.csv", "id,city\n1,\"a\nb\"\n2\n", NULL, 4, "row has 1 fields");
+	refused("a.csv", "id,city\n1,\xff\xfe\n", NULL, 2, "column \"city\" is not valid UTF-8");
+	refused("a.csv", "id,city\n", "zip", 1, "no key column \"zip\"");
+	refused("a.csv", "id,city,city\n", NULL, 1, "column \"city\" named twice");
+	refused("a.csv", "id,,x\n", NULL, 1, "column 2 has no name");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/none.csv", tmp);
+	ck_assert_ptr_null(inf_table_load(path, NULL, NULL, err));
+	ck_assert_msg(strstr(err, "none.csv: cannot open the table") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_reserved)
+{
+	static const char *const res[] = { "region", "x", NULL };
+
+	ck_assert_ptr_null(load("r.csv", "id,city,region\n1,a,b\n", NULL, res));
+	ck_assert_msg(strstr(err, "r.csv:1: column \"region\" is also set by the step") != NULL,
+		      "%s", err);
+	/* the key column is never added, so it may be reserved */
+	ck_assert_ptr_nonnull(load("r.csv", "x,city\n1,a\n", NULL, res));
+	ck_assert_ptr_null(load("r.ndjson", "{\"id\":1,\"region\":2}\n", "id", res));
+	ck_assert_msg(strstr(err, "r.ndjson:1: column \"region\" is also set") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_ndjson)
+{
+	ck_assert_ptr_nonnull(load("s.ndjson",
+				   "{\"store_id\": 1, \"city\": \"Seattle\", \"geo\": {\"lat\": 47.6}}\n"
+				   "\n"
+				   "  \r\n"
+				   "{\"store_id\": \"2\", \"open\": true, \"tags\": [1, 2], \"n\": null}\n"
+				   "{\"city\": \"Caf\\u00e9\", \"store_id\": \"x\\u00e9\"}\n"
+				   "{\"store_id\": -3.5e1}", "store_id", NULL));
+	ck_assert_uint_eq(inf_table_rows(t), 4);
+	row_is("1", "city=\"Seattle\"", "geo={\"lat\": 47.6}", NULL);
+	row_is("2", "open=true", "tags=[1, 2]", "n=null", NULL);
+	row_is("x\xc3\xa9", "city=\"Caf\\u00e9\"", NULL);
+	row_is("-3.5e1", NULL);
+}
+END_TEST
+
+START_TEST(test_ndjson_errors)
+{
+	refused("a.ndjson", "{\"id\":1}\n", NULL, 0, "an NDJSON table needs a key column");
+	refused("a.ndjson", "{\"id\":1}\n{\"id\":2,}\n", "id", 2, "invalid JSON");
+	refused("a.ndjson", "{\"id\":1}\n\n[1]\n", "id", 3, "not a JSON object");
+	refused("a.ndjson", "{\"id\":1}\n{\"x\":1}\n", "id", 2, "no key member \"id\"");
+	refused("a.ndjson", "{\"id\":null}\n", "id", 1, "the key is not a string or a number");
+	refused("a.ndjson", "{\"id\":true}\n", "id", 1, "the key is not a string or a number");
+	refused("a.ndjson", "{\"id\":{\"a\":1}}\n", "id", 1, "the key is not a string or a number");
+	refused("a.ndjson", "{\"id\":\"\"}\n", "id", 1, "empty key");
+	refused("a.ndjson", "{\"id\":1}\n{\"id\":\"1\"}\n", "id", 2, "duplicate key \"1\" (first on line 1)");
+	refused("a.ndjson", "{\"id\":1,\"a\":1,\"a\":2}\n", "id", 1, "member \"a\" given twice");
+	refused("a.ndjson", "{\"id\":1,\"id\":2}\n", "id", 1, "member \"id\" given twice");
+	refused("a.ndjson", "{\"id\":1,\"a\\u0000\":2}\n", "id", 1, "NUL");
+}
+END_TEST
+
+static Suite *table_suite(void)
+{
+	Suite *s = suite_create("table");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_csv_framing);
+	tcase_add_test(tc, test_csv_errors);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_reserved);
+	tcase_add_test(tc, test_ndjson);
+	tcase_add_test(tc, test_ndjson_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(table_suite());
+}
