@@ -14,18 +14,18 @@ The chosen port is written to --port-file once the server listens.
 import argparse
 import email.utils
 import http.server
+
 import os
 import shutil
-import socketserver
 import sys
 import time
 import urllib.parse
 
+from loopback import serve
 
 def error_xml(code, message):
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
             '<Message>%s</Message><RequestId>TEST</RequestId></Error>' % (code, message)).encode()
-
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -97,33 +97,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             shutil.copyfileobj(f, self.wfile, 1 << 20)
 
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that went away (tests kill them on purpose)
-        super().handle_error(request, client_address)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
     a = ap.parse_args()
     Handler.root = a.root
-    srv = Server(("127.0.0.1", 0), Handler)
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
+    return serve(Handler, a.port_file)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,10 +23,10 @@ import threading
 import time
 import uuid
 import http.server
-import socketserver
+
+from loopback import Server
 
 LIMIT = 6291556
-
 
 class State:
     def __init__(self, events, log, deadline_ms, grace_ms):
@@ -51,7 +51,6 @@ class State:
         with open(self.log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
-
 def proc_stats(pid):
     """Resident memory, its peak (KiB) and open descriptors of pid."""
     rss = hwm = fds = None
@@ -66,7 +65,6 @@ def proc_stats(pid):
     except OSError:
         pass
     return rss, hwm, fds
-
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -160,17 +158,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         names = {400: "InvalidRequestID", 403: "InvalidStateTransition", 413: "RequestEntityTooLarge"}
         self.reply(status, json.dumps({"errorType": names[status]}).encode())
 
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that went away (tests kill them on purpose)
-        super().handle_error(request, client_address)
-
-
 def load_events(path):
     out = []
     with open(path) as f:
@@ -179,7 +166,6 @@ def load_events(path):
                 v = json.loads(line)
                 out.append(v if "event" in v else {"event": v})
     return out
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -264,7 +250,6 @@ def main():
         st.log({"type": "exit", "code": st.child.returncode, "by": "server"})
     srv.shutdown()
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())

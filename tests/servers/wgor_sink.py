@@ -19,8 +19,8 @@ import argparse
 import json
 import os
 import socket
-import socketserver
 import http.server
+
 import sys
 import threading
 import time
@@ -30,8 +30,9 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-LOCK = threading.Lock()
+from loopback import serve
 
+LOCK = threading.Lock()
 
 def parse_authorization(value):
     if not value or not value.startswith("AWS4-HMAC-SHA256 "):
@@ -44,7 +45,6 @@ def parse_authorization(value):
     if term != "aws4_request":
         raise ValueError("bad credential scope")
     return akid, date, region, service, fields["SignedHeaders"].split(";"), fields["Signature"]
-
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -198,16 +198,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(self.cfg.log, "a") as f:
                 f.write(json.dumps(entry) + "\n")
 
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that went away (tests kill them on purpose)
-        super().handle_error(request, client_address)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
@@ -222,17 +212,7 @@ def main():
     cfg.seen = 0
     os.makedirs(cfg.bodies, exist_ok=True)
     Handler.cfg = cfg
-    srv = Server(("127.0.0.1", 0), Handler)
-    tmp = cfg.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, cfg.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
+    return serve(Handler, cfg.port_file)
 
 if __name__ == "__main__":
     sys.exit(main())
