@@ -5,14 +5,36 @@
 #include <string.h>
 
 #include "cond.h"
+#include "parallel.h"
+
+/* What one thread needs to run records: its own record buffers, its own
+ * plugin instances (index), a framer and counters. */
+struct worker {
+	struct inf_transform *t;
+	unsigned index;
+	struct inf_record rec;
+	struct inf_framer *framer;
+	struct inf_stats stats;
+	struct inf_buf *out;  /* the batch being run (parallel) */
+	struct inf_error err; /* the framer's error slot (parallel) */
+};
+
+enum mode { UNDECIDED = 0, SEQUENTIAL, PARALLEL };
 
 struct inf_transform {
 	const struct inf_access_point *ap;
-	struct inf_record rec;
-	struct inf_stats stats;
-	struct inf_framer *framer;
+	const struct inf_request *req;
+	struct inf_stats stats; /* bytes; records are summed from workers */
 	inf_sink_fn sink;
 	void *sink_ctx;
+	struct inf_error *err;
+	enum mode mode;
+	struct inf_buf head;  /* bytes held until "auto" can decide */
+	size_t scanned;
+	struct worker w[INF_MAX_WORKERS];
+	void *wp[INF_MAX_WORKERS];
+	unsigned nw;          /* workers set up */
+	struct inf_par *par;
 };
 
 static int count_sink(void *ctx, const char *data, size_t len,
@@ -21,6 +43,50 @@ static int count_sink(void *ctx, const char *data, size_t len,
 	struct inf_transform *t = ctx;
 	t->stats.bytes_out += len;
 	return t->sink(t->sink_ctx, data, len, err);
+}
+
+static int batch_sink(void *ctx, const char *data, size_t len,
+		      struct inf_error *err)
+{
+	struct worker *w = ctx;
+	if (inf_buf_append(w->out, data, len))
+		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+	return 0;
+}
+
+static int run_batch(void *wv, const char *data, size_t len, uint64_t line,
+		     uint64_t recno, uint64_t offset, int final,
+		     struct inf_buf *out, struct inf_error *err)
+{
+	struct worker *w = wv;
+
+	w->out = out;
+	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final)) {
+		*err = w->err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets up worker i; sequential workers write to the transform's sink. */
+static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
+		       int parallel)
+{
+	struct worker *w = &t->w[i];
+
+	w->t = t;
+	w->index = i;
+	inf_record_init(&w->rec, t->ap->max_depth);
+	w->rec.toks.max_key = t->ap->max_key;
+	w->rec.req = t->req;
+	w->framer = parallel
+		? inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
+				 batch_sink, w, &w->err)
+		: inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
+				 count_sink, t, t->err);
+	t->wp[i] = w;
+	t->nw = i + 1;
+	return w->framer ? 0 : -1;
 }
 
 struct inf_transform *inf_transform_new(const struct inf_access_point *ap,
@@ -33,17 +99,10 @@ struct inf_transform *inf_transform_new(const struct inf_access_point *ap,
 	if (!t)
 		return NULL;
 	t->ap = ap;
+	t->req = req;
 	t->sink = sink;
 	t->sink_ctx = sink_ctx;
-	inf_record_init(&t->rec, ap->max_depth);
-	t->rec.toks.max_key = ap->max_key;
-	t->rec.req = req;
-	t->framer = inf_framer_new(ap->format, ap->max_record, inf_chain_record,
-				   t, count_sink, t, err);
-	if (!t->framer) {
-		inf_transform_free(t);
-		return NULL;
-	}
+	t->err = err;
 	return t;
 }
 
@@ -51,38 +110,115 @@ void inf_transform_free(struct inf_transform *t)
 {
 	if (!t)
 		return;
-	inf_framer_free(t->framer);
-	inf_record_free(&t->rec);
+	inf_par_free(t->par);
+	for (unsigned i = 0; i < t->nw; i++) {
+		inf_framer_free(t->w[i].framer);
+		inf_record_free(&t->w[i].rec);
+	}
+	inf_buf_free(&t->head);
 	free(t);
+}
+
+static int nomem(struct inf_transform *t)
+{
+	return inf_error_set(t->err, INF_FAIL_NOMEM, "out of memory");
+}
+
+/* Picks sequential or parallel once the framing is known, then hands over
+ * what was held. Parallel needs ndjson and more than one worker. */
+static int decide(struct inf_transform *t, int final)
+{
+	enum inf_format fmt = t->ap->format;
+	size_t skip = 0;
+	int rc;
+
+	if (t->ap->workers > 1 && fmt == INF_FMT_AUTO) {
+		rc = inf_format_sniff(t->head.data ? t->head.data : "", t->head.len,
+				      final, &t->scanned, &fmt);
+		if (rc < 0)
+			return nomem(t);
+		if (rc == 0 && t->head.len <= t->ap->max_record)
+			return 0; /* not yet known */
+	}
+	if (t->ap->workers > 1 && fmt == INF_FMT_NDJSON) {
+		static const char bom[3] = { '\xEF', '\xBB', '\xBF' };
+		size_t n = t->head.len < 3 ? t->head.len : 3;
+		if (n && !memcmp(t->head.data, bom, n)) {
+			if (n < 3 && !final)
+				return 0; /* maybe a byte-order mark */
+			skip = n == 3 ? 3 : 0;
+		}
+		for (unsigned i = 0; i < t->ap->workers; i++)
+			if (worker_init(t, i, INF_FMT_NDJSON, 1))
+				return nomem(t);
+		t->par = inf_par_new(t->ap->workers, t->wp, run_batch, count_sink, t,
+				     t->ap->max_record, skip, t->err);
+		if (!t->par)
+			return nomem(t);
+		t->mode = PARALLEL;
+		rc = t->head.len > skip /* nothing held: data is NULL, NULL + 0 is UB */
+			? inf_par_write(t->par, t->head.data + skip, t->head.len - skip) : 0;
+	} else {
+		if (worker_init(t, 0, t->ap->format, 0))
+			return nomem(t);
+		t->mode = SEQUENTIAL;
+		rc = t->head.len ? inf_framer_write(t->w[0].framer, t->head.data, t->head.len) : 0;
+	}
+	inf_buf_free(&t->head);
+	return rc;
 }
 
 int inf_transform_write(struct inf_transform *t, const char *data, size_t len)
 {
 	t->stats.bytes_in += len;
-	return inf_framer_write(t->framer, data, len);
+	switch (t->mode) {
+	case SEQUENTIAL: return inf_framer_write(t->w[0].framer, data, len);
+	case PARALLEL: return inf_par_write(t->par, data, len);
+	default:
+		if (inf_buf_append(&t->head, data, len))
+			return nomem(t);
+		return decide(t, 0);
+	}
 }
 
 int inf_transform_finish(struct inf_transform *t)
 {
-	return inf_framer_finish(t->framer);
+	if (t->mode == UNDECIDED && decide(t, 1))
+		return -1;
+	if (t->mode == UNDECIDED)
+		return inf_error_set(t->err, INF_FAIL_INPUT, "cannot tell the framing");
+	return t->mode == PARALLEL ? inf_par_finish(t->par)
+				   : inf_framer_finish(t->w[0].framer);
 }
 
 const struct inf_stats *inf_transform_stats(const struct inf_transform *t)
 {
+	struct inf_transform *m = (struct inf_transform *)t;
+
+	m->stats.records_in = m->stats.records_out = 0;
+	m->stats.records_dropped = m->stats.records_failed = 0;
+	for (unsigned i = 0; i < t->nw; i++) {
+		m->stats.records_in += t->w[i].stats.records_in;
+		m->stats.records_out += t->w[i].stats.records_out;
+		m->stats.records_dropped += t->w[i].stats.records_dropped;
+		m->stats.records_failed += t->w[i].stats.records_failed;
+	}
 	return &t->stats;
 }
 
 enum inf_format inf_transform_format(const struct inf_transform *t)
 {
-	return inf_framer_format(t->framer);
+	if (t->mode == PARALLEL)
+		return INF_FMT_NDJSON;
+	return t->nw ? inf_framer_format(t->w[0].framer) : t->ap->format;
 }
 
-static int record_failed(struct inf_transform *t, enum inf_fail kind,
+static int record_failed(struct worker *w, enum inf_fail kind,
 			 const struct inf_rec_pos *pos, struct inf_error *err,
 			 const char *what)
 {
-	if (t->ap->on_error == INF_ON_ERROR_DROP_RECORD) {
-		t->stats.records_failed++;
+	if (w->t->ap->on_error == INF_ON_ERROR_DROP_RECORD) {
+		w->stats.records_failed++;
 		return 0;
 	}
 	return inf_error_set(err, kind, "record %llu (line %llu): %s",
@@ -94,13 +230,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		     const struct inf_rec_pos *pos, struct inf_buf *out,
 		     struct inf_error *err)
 {
-	struct inf_transform *t = ctx;
-	struct inf_record *r = &t->rec;
+	struct worker *w = ctx;
+	struct inf_transform *t = w->t;
+	struct inf_record *r = &w->rec;
 	struct inf_json_err je;
 	char msg[INF_ERR_MAX + 400];
 	int rc;
 
-	t->stats.records_in++;
+	w->stats.records_in++;
 	rc = inf_record_load(r, js, len, &je);
 	if (rc == INF_ERR_NOMEM)
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
@@ -108,7 +245,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		snprintf(msg, sizeof msg, "%s: %s (byte %zu of the record)",
 			 rc == INF_ERR_LIMIT ? "over a limit" : "invalid JSON",
 			 je.msg, je.offset);
-		return record_failed(t, rc == INF_ERR_LIMIT ? INF_FAIL_TOO_LARGE
+		return record_failed(w, rc == INF_ERR_LIMIT ? INF_FAIL_TOO_LARGE
 							    : INF_FAIL_INPUT,
 				     pos, err, msg);
 	}
@@ -120,27 +257,27 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		if (i > 0 && (rc = inf_record_commit(r, &je))) {
 			snprintf(msg, sizeof msg, "step %zu (%s) left invalid JSON: %s",
 				 i, t->ap->steps[i - 1].plugin->name, je.msg);
-			return record_failed(t, INF_FAIL_TRANSFORM, pos, err, msg);
+			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		if (st->when && (rc = inf_cond_match(r, st->when)) <= 0) {
 			if (rc < 0)
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			continue; /* `when` does not hold: the step is skipped */
 		}
-		rc = st->plugin->process(st->instance, r, &v, perr);
+		rc = st->plugin->process(st->instances[w->index], r, &v, perr);
 		if (rc < 0) {
 			perr[INF_ERR_MAX - 1] = '\0';
 			snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
 				 st->plugin->name, perr[0] ? perr : "error");
-			return record_failed(t, INF_FAIL_TRANSFORM, pos, err, msg);
+			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		if (v == INF_DROP) {
-			t->stats.records_dropped++;
+			w->stats.records_dropped++;
 			return 0;
 		}
 	}
 	if ((rc = inf_record_emit(r, out)))
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-	t->stats.records_out++;
+	w->stats.records_out++;
 	return 1;
 }

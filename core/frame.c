@@ -508,6 +508,75 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
 	return flush(f, 0);
 }
 
+int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
+		     uint64_t line, uint64_t recno, uint64_t offset, int final)
+{
+	if (f->failed)
+		return -1;
+	f->base = offset;
+	f->base_line = f->memo_line = line;
+	f->memo_at = 0;
+	f->recno = recno;
+	f->bom_done = 1;
+	f->finishing = final;
+	if (f->in.len)
+		return fail(f, INF_FAIL_INPUT, "batch after unfinished input", 0);
+	{
+		/* the batch is read in place, not copied: nothing appends to
+		 * `in` while it runs, and complete lines leave nothing */
+		struct inf_buf own = f->in;
+		int rc;
+		f->in.data = (char *)data;
+		f->in.len = len;
+		f->in.cap = len;
+		f->scan = 0;
+		rc = run(f);
+		if (rc == 0 && f->in.len)
+			rc = fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
+		f->in = own;
+		f->in.len = 0;
+		f->scan = 0;
+		if (rc)
+			return -1;
+	}
+	return flush(f, 1);
+}
+
+int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
+		     enum inf_format *fmt)
+{
+	struct inf_tokens toks = { 0 };
+	struct inf_json_err je;
+	size_t i = 0, from, nl;
+	const char *p;
+	int rc;
+
+	if (len >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < len && is_ws(d[i]))
+		i++;
+	if (i == len) {
+		*fmt = INF_FMT_NDJSON;
+		return final;
+	}
+	if (d[i] == '[') {
+		*fmt = INF_FMT_ARRAY;
+		return 1;
+	}
+	from = i > *scanned ? i : *scanned;
+	p = memchr(d + from, '\n', len - from);
+	*scanned = len;
+	if (!p && !final)
+		return 0;
+	nl = p ? (size_t)(p - d) : len;
+	rc = inf_json_parse(&toks, d + i, nl - i, 1u << 20, &je);
+	inf_tokens_free(&toks);
+	if (rc == INF_ERR_NOMEM)
+		return -1;
+	*fmt = rc == 0 ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
+	return 1;
+}
+
 int inf_framer_finish(struct inf_framer *f)
 {
 	if (f->failed)

@@ -55,6 +55,19 @@ struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
 /* Feeds bytes; returns 0 or -1 with the error set. After an error every
  * call fails again. */
 int inf_framer_write(struct inf_framer *f, const char *data, size_t len);
+/* Runs one batch of ndjson lines that starts at object offset `offset`,
+ * on line `line`, after `recno` records; it ends with '\n' unless
+ * `final` (the object's last bytes). All its output reaches the sink
+ * before it returns. For a framer made with INF_FMT_NDJSON serving one
+ * worker of a parallel transform. */
+int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
+		     uint64_t line, uint64_t recno, uint64_t offset, int final);
+/* What "auto" makes of an object starting with `len` bytes at `d`: 1 with
+ * *fmt set, 0 when more bytes are needed (only when !final), -1 when out
+ * of memory. *scanned (0 at first) remembers how far a previous call
+ * looked, so feeding a long first line piecewise stays linear. */
+int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
+		     enum inf_format *fmt);
 /* Ends the object: processes what is left, flushes the output. */
 int inf_framer_finish(struct inf_framer *f);
 /* The framing picked (the detected one under auto). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cond.h"
 #include "host.h"
@@ -49,9 +50,11 @@ void inf_policy_errors_free(struct inf_policy_errors *e)
 
 static void step_free(struct inf_step *s)
 {
-	if (s->initialised && s->plugin->fini)
-		s->plugin->fini(s->instance);
-	free(s->instance);
+	for (unsigned i = 0; i < INF_MAX_WORKERS; i++) {
+		if (i < s->ninit && s->plugin->fini)
+			s->plugin->fini(s->instances[i]);
+		free(s->instances[i]);
+	}
 	free(s->config);
 	inf_owned_free(&s->own);
 	inf_cond_free(s->when);
@@ -102,8 +105,19 @@ int inf_ap_allows_key(const struct inf_access_point *ap, const char *key)
 
 static const char *const step_reserved[] = { "plugin", "when", NULL };
 
+/* Worker threads for transforms: $INFLIGHT_THREADS, else the CPUs. */
+static unsigned workers(void)
+{
+	const char *v = getenv("INFLIGHT_THREADS");
+	long n = v && *v ? strtol(v, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)n;
+}
+
 static int load_step(struct inf_policy *pol, const config_setting_t *s,
-		     const char *base_dir, struct inf_step *st,
+		     const char *base_dir, unsigned nworkers, struct inf_step *st,
 		     struct inf_policy_errors *errs)
 {
 	const char *name;
@@ -132,8 +146,10 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	}
 	st->plugin = p;
 	st->config = calloc(1, p->config_size ? p->config_size : 1);
-	st->instance = calloc(1, p->instance_size ? p->instance_size : 1);
-	if (!st->config || !st->instance) {
+	for (unsigned i = 0; i < nworkers; i++)
+		if (!(st->instances[i] = calloc(1, p->instance_size ? p->instance_size : 1)))
+			break;
+	if (!st->config || !st->instances[nworkers - 1]) {
 		add_err(errs, "%s: out of memory", where);
 		return -1;
 	}
@@ -142,12 +158,14 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		add_err(errs, "%s", err);
 		return -1;
 	}
-	st->initialised = 1;
-	if (p->init && p->init(inf_host_table(), st->config, st->instance, perr)) {
-		perr[INF_ERR_MAX - 1] = '\0';
-		add_err(errs, "%s: plugin '%s': %s", where, name,
-			perr[0] ? perr : "init failed");
-		return -1;
+	for (unsigned i = 0; i < nworkers; i++) {
+		st->ninit = i + 1;
+		if (p->init && p->init(inf_host_table(), st->config, st->instances[i], perr)) {
+			perr[INF_ERR_MAX - 1] = '\0';
+			add_err(errs, "%s: plugin '%s': %s", where, name,
+				perr[0] ? perr : "init failed");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -304,6 +322,7 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 	ap->max_depth = INF_DEFAULT_MAX_DEPTH;
 	ap->error_status = 500;
 	ap->max_key = INF_DEFAULT_MAX_KEY;
+	ap->workers = workers();
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
 		return -1;
@@ -332,7 +351,7 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 	for (int i = 0; i < n; i++) {
 		ap->nsteps = (size_t)i + 1;
 		bad |= load_step(pol, config_setting_get_elem(chain, (unsigned)i),
-				 base_dir, &ap->steps[i], errs);
+				 base_dir, ap->workers, &ap->steps[i], errs);
 	}
 	if (!bad && config_setting_get_member(g, "tests"))
 		bad |= inf_selftest_run(ap, config_setting_get_member(g, "tests"), errs);

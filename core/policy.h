@@ -24,12 +24,16 @@ enum inf_on_error { INF_ON_ERROR_FAIL = 0, INF_ON_ERROR_DROP_RECORD = 1 };
 #define INF_DEFAULT_MAX_DEPTH 512u
 #define INF_DEFAULT_MAX_KEY (64u * 1024u)
 #define INF_MAX_DEPTH_LIMIT 10000u
+/* Worker threads a transform may use: $INFLIGHT_THREADS (1 .. this), else
+ * the online CPUs up to this. Each step gets an instance per worker, so
+ * plugins never see concurrent calls on one instance. */
+#define INF_MAX_WORKERS 4u
 
 struct inf_step {
 	const struct inf_plugin *plugin;
 	void *config;
-	void *instance;
-	int initialised;
+	void *instances[INF_MAX_WORKERS]; /* one per worker thread */
+	unsigned ninit; /* instances whose init was called (fini them) */
 	struct inf_owned own;
 	struct inf_cond *when; /* the step runs only on matching records */
 	char where[300]; /* "file:line" of the step */
@@ -45,6 +49,7 @@ struct inf_access_point {
 	unsigned max_depth;
 	size_t max_key; /* longest key, raw bytes */
 	int error_status; /* status a transform failure gives the caller */
+	unsigned workers; /* threads for ndjson; instances per step */
 	struct inf_step *steps;
 	size_t nsteps;
 	char where[300];

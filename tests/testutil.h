@@ -216,7 +216,7 @@ static inline int tu_step_verdict(struct tu_step *s, const char *json)
 	inf_record_init(&rec, s->pol->aps[0].max_depth);
 	rc = inf_record_load(&rec, json, strlen(json), &je);
 	if (rc == 0)
-		rc = step->plugin->process(step->instance, &rec, &v, perr);
+		rc = step->plugin->process(step->instances[0], &rec, &v, perr);
 	inf_record_free(&rec);
 	return rc < 0 ? rc : (int)v;
 }

@@ -1,0 +1,306 @@
+#include "parallel.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inflight/plugin.h"
+#include "json.h"
+
+#define BATCH (256u * 1024u)
+
+enum { J_FREE = 0, J_READY, J_BUSY, J_DONE };
+
+struct job {
+	struct inf_buf in, out;
+	uint64_t line, recno, offset;
+	int final;
+	int state;
+	struct inf_error err;
+};
+
+struct thread_arg {
+	struct inf_par *p;
+	unsigned idx;
+};
+
+struct inf_par {
+	unsigned n, q;
+	void **workers;
+	inf_batch_fn run;
+	inf_sink_fn sink;
+	void *sink_ctx;
+	size_t max_record;
+	struct inf_error *err;
+
+	pthread_t *th;
+	struct thread_arg *args;
+	unsigned started;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	int stop;
+
+	struct job *jobs;
+	unsigned fill;     /* the job being filled by the main thread */
+	unsigned collect;  /* the oldest job submitted */
+	unsigned take;     /* the next job a worker takes */
+	unsigned inflight; /* submitted, not yet collected */
+	int failed;
+	uint64_t line, recno, offset; /* where jobs[fill] starts */
+};
+
+static void *worker_main(void *arg)
+{
+	struct thread_arg *a = arg;
+	struct inf_par *p = a->p;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct job *j;
+		while (!p->stop && p->jobs[p->take].state != J_READY)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		j = &p->jobs[p->take];
+		p->take = (p->take + 1) % p->q;
+		j->state = J_BUSY;
+		pthread_mutex_unlock(&p->mu);
+
+		memset(&j->err, 0, sizeof j->err);
+		inf_buf_reset(&j->out);
+		p->run(p->workers[a->idx], j->in.data, j->in.len, j->line, j->recno,
+		       j->offset, j->final, &j->out, &j->err);
+
+		pthread_mutex_lock(&p->mu);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
+			    inf_sink_fn sink, void *sink_ctx, size_t max_record,
+			    uint64_t offset, struct inf_error *err)
+{
+	struct inf_par *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->n = n;
+	p->q = 2 * n + 1;
+	p->workers = workers;
+	p->run = run;
+	p->sink = sink;
+	p->sink_ctx = sink_ctx;
+	p->max_record = max_record;
+	p->err = err;
+	p->line = 1;
+	p->offset = offset;
+	p->jobs = calloc(p->q, sizeof *p->jobs);
+	p->th = calloc(n, sizeof *p->th);
+	p->args = calloc(n, sizeof *p->args);
+	if (!p->jobs || !p->th || !p->args ||
+	    pthread_mutex_init(&p->mu, NULL)) {
+		free(p->jobs);
+		free(p->th);
+		free(p->args);
+		free(p);
+		return NULL;
+	}
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		p->args[i].p = p;
+		p->args[i].idx = i;
+		if (pthread_create(&p->th[i], NULL, worker_main, &p->args[i]))
+			break;
+		p->started++;
+	}
+	if (p->started < n) {
+		inf_par_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void inf_par_free(struct inf_par *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < p->started; i++)
+		pthread_join(p->th[i], NULL);
+	for (unsigned i = 0; i < p->q; i++) {
+		inf_buf_free(&p->jobs[i].in);
+		inf_buf_free(&p->jobs[i].out);
+	}
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	free(p->jobs);
+	free(p->th);
+	free(p->args);
+	free(p);
+}
+
+/* A job's state, read under the lock (workers change it). */
+static int state_of(struct inf_par *p, const struct job *j)
+{
+	int st;
+
+	pthread_mutex_lock(&p->mu);
+	st = j->state;
+	pthread_mutex_unlock(&p->mu);
+	return st;
+}
+
+static int fail(struct inf_par *p, const struct inf_error *e)
+{
+	p->failed = 1;
+	return inf_error_set(p->err, e->kind, "%s", e->msg);
+}
+
+/* Waits for the oldest job, writes its output, frees its slot. */
+static int collect_one(struct inf_par *p)
+{
+	struct job *j = &p->jobs[p->collect];
+	int rc = 0;
+
+	pthread_mutex_lock(&p->mu);
+	while (j->state != J_DONE)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (j->err.kind != INF_FAIL_NONE)
+		rc = fail(p, &j->err);
+	else if (!p->failed && j->out.len &&
+		 p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
+		p->failed = 1;
+		rc = -1;
+	}
+	inf_buf_reset(&j->out);
+	inf_buf_reset(&j->in);
+	pthread_mutex_lock(&p->mu);
+	j->state = J_FREE;
+	pthread_mutex_unlock(&p->mu);
+	p->collect = (p->collect + 1) % p->q;
+	p->inflight--;
+	return rc;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Lines and records (lines that are not blank) in [d, d + n). */
+static void count(const char *d, size_t n, uint64_t *lines, uint64_t *records)
+{
+	const char *p = d, *end = d + n;
+
+	*lines = *records = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		if (le > p && (!is_ws(*p) || !inf_json_is_ws(p, (size_t)(le - p))))
+			(*records)++;
+		if (!nl)
+			break;
+		(*lines)++;
+		p = nl + 1;
+	}
+}
+
+/* Hands jobs[fill][0, cut) to the workers; the rest starts the next job. */
+static int submit(struct inf_par *p, size_t cut, int final)
+{
+	struct job *j = &p->jobs[p->fill];
+	unsigned next = (p->fill + 1) % p->q;
+	uint64_t lines, records;
+
+	while (state_of(p, &p->jobs[next]) != J_FREE)
+		if (collect_one(p))
+			return -1;
+	inf_buf_reset(&p->jobs[next].in);
+	if (inf_buf_append(&p->jobs[next].in, j->in.data + cut, j->in.len - cut)) {
+		struct inf_error e = { INF_FAIL_NOMEM, "out of memory" };
+		return fail(p, &e);
+	}
+	j->in.len = cut;
+	count(j->in.data, cut, &lines, &records);
+	j->line = p->line;
+	j->recno = p->recno;
+	j->offset = p->offset;
+	j->final = final;
+	p->line += lines;
+	p->recno += records;
+	p->offset += cut;
+	pthread_mutex_lock(&p->mu);
+	j->state = J_READY;
+	p->inflight++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	p->fill = next;
+	/* write what is already done, in order, without waiting */
+	while (p->inflight && state_of(p, &p->jobs[p->collect]) == J_DONE)
+		if (collect_one(p))
+			return -1;
+	return 0;
+}
+
+/* Appends up to one batch worth of bytes and submits what is complete. */
+static int feed(struct inf_par *p, const char *data, size_t len)
+{
+	struct job *j = &p->jobs[p->fill];
+	const char *last;
+
+	if (inf_buf_append(&j->in, data, len)) {
+		struct inf_error e = { INF_FAIL_NOMEM, "out of memory" };
+		return fail(p, &e);
+	}
+	if (j->in.len < BATCH)
+		return 0;
+	last = memrchr(j->in.data, '\n', j->in.len);
+	if (!last) {
+		if (j->in.len > p->max_record + 1) {
+			struct inf_error e = { INF_FAIL_TOO_LARGE, "" };
+			snprintf(e.msg, sizeof e.msg,
+				 "record larger than max_record_bytes at line %llu, byte %llu",
+				 (unsigned long long)p->line, (unsigned long long)p->offset);
+			return fail(p, &e);
+		}
+		return 0;
+	}
+	return submit(p, (size_t)(last - j->in.data) + 1, 0);
+}
+
+int inf_par_write(struct inf_par *p, const char *data, size_t len)
+{
+	if (p->failed)
+		return -1;
+	/* in batch-sized pieces, so a large write does not make large jobs */
+	while (len > 0) {
+		size_t n = len < BATCH ? len : BATCH;
+		if (feed(p, data, n))
+			return -1;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int inf_par_finish(struct inf_par *p)
+{
+	if (p->failed)
+		return -1;
+	if (p->jobs[p->fill].in.len && submit(p, p->jobs[p->fill].in.len, 1))
+		return -1;
+	while (p->inflight)
+		if (collect_one(p))
+			return -1;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * Parallel ndjson: the object is cut into batches of whole lines, each
+ * batch runs on one of N worker threads, and the outputs are written in
+ * the input's order. The main thread only copies bytes, finds line ends
+ * and counts lines and records, so error messages name the same record
+ * and line as a sequential run would.
+ *
+ * Memory stays bounded: at most 2N + 1 batches of about 256 KiB (or one
+ * record, when larger) are in flight.
+ */
+#ifndef INF_PARALLEL_H
+#define INF_PARALLEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "frame.h"
+
+/* Runs one batch on `worker`: lines starting at object offset `offset`,
+ * on line `line`, after `recno` records. The batch ends with '\n' unless
+ * `final`. Appends the output to `out`; returns 0 or -1 with err set. */
+typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
+			    uint64_t line, uint64_t recno, uint64_t offset,
+			    int final, struct inf_buf *out,
+			    struct inf_error *err);
+
+struct inf_par;
+
+/* Starts `n` threads, thread i running batches on workers[i] (borrowed).
+ * Output goes to `sink` in order. `offset` is where the first byte fed
+ * lies in the object. Returns NULL when threads or memory are lacking. */
+struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
+			    inf_sink_fn sink, void *sink_ctx, size_t max_record,
+			    uint64_t offset, struct inf_error *err);
+/* Feeds object bytes. Returns 0 or -1 with the error set. */
+int inf_par_write(struct inf_par *p, const char *data, size_t len);
+/* Runs what is left (a last line may lack '\n') and waits for every
+ * batch. Returns 0 or -1 with the error set. */
+int inf_par_finish(struct inf_par *p);
+/* Stops the threads and frees everything; safe after a failure. */
+void inf_par_free(struct inf_par *p);
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# ndjson runs on several threads: the output and every error message must
+# be exactly those of a run on one thread, whatever the batch boundaries.
+source "$(dirname "$0")/lib.sh"
+POL=policies/store-events.cfg
+F=("$RT" --policy "$POL" --plugins "$PLUGINS" --access-point lambda-consumer)
+
+# 3 MB of events with blank lines, CRLF lines and no final newline, so
+# batch cuts fall everywhere
+"$PRODUCER" --ndjson "$T/ev.ndjson" --count 8000 --seed 21 --quiet >/dev/null 2>&1
+"$PY" - "$T/ev.ndjson" "$T/mixed.ndjson" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+out = []
+for i, l in enumerate(lines):
+    out.append(l + ("\r\n" if i % 7 == 0 else "\n"))
+    if i % 13 == 0:
+        out.append("\n  \n")
+open(sys.argv[2], "w").write("".join(out).rstrip("\n"))
+PY
+for n in 1 2 3 4; do
+	INFLIGHT_THREADS=$n "${F[@]}" "$T/mixed.ndjson" >"$T/out.$n" 2>"$T/err.$n"
+	echo $? >"$T/rc.$n"
+done
+expect_eq "one thread succeeds" "$(cat "$T/rc.1")" 0
+for n in 2 3 4; do
+	expect_files_eq "$n threads: the same bytes as one" "$T/out.$n" "$T/out.1"
+done
+expect_eq "the output keeps every line ending and blank line" \
+	"$(grep -c $'\r$' "$T/out.1"):$(grep -c '^ *$' "$T/out.1")" \
+	"$(grep -c $'\r$' "$T/mixed.ndjson"):$(grep -c '^ *$' "$T/mixed.ndjson")"
+
+# a bad record deep in the object: the same message, record and line
+"$PY" - "$T/mixed.ndjson" "$T/bad.ndjson" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(k for k in range(6001, len(lines)) if lines[k].startswith("{"))
+lines[i] = lines[i][:40]
+open(sys.argv[2], "w").write("\n".join(lines))
+open(sys.argv[2] + ".line", "w").write(str(i + 1))
+PY
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "${F[@]}" "$T/bad.ndjson" >"$T/bout.$n" 2>"$T/berr.$n"
+	echo $? >"$T/brc.$n"
+done
+expect_eq "a bad record fails both runs with exit 7" "$(cat "$T/brc.1"):$(cat "$T/brc.2")" "7:7"
+expect_eq "the message names the same record and line" "$(cat "$T/berr.2")" "$(cat "$T/berr.1")"
+expect_contains "the message names the line" "$(cat "$T/berr.1")" "(line $(cat "$T/bad.ndjson.line")):"
+
+# drop_record: the same records skipped and kept
+cat >"$T/lenient.cfg" <<'CFG'
+access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
+  chain = ( { plugin = "drop_fields"; paths = [ "price", "discount" ]; } ); } );
+CFG
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "$RT" --policy "$T/lenient.cfg" --plugins "$PLUGINS" --access-point l \
+		"$T/bad.ndjson" >"$T/lout.$n"
+done
+expect_files_eq "drop_record: the same output on 1 and 2 threads" "$T/lout.2" "$T/lout.1"
+
+# auto framing with a byte-order mark takes the parallel path too
+printf '\xef\xbb\xbf' | cat - "$T/ev.ndjson" >"$T/bom.ndjson"
+INFLIGHT_THREADS=1 "${F[@]}" "$T/bom.ndjson" >"$T/bom.1"
+INFLIGHT_THREADS=2 "${F[@]}" "$T/bom.ndjson" >"$T/bom.2"
+expect_files_eq "a byte-order mark is skipped on both paths" "$T/bom.2" "$T/bom.1"
+
+finish
