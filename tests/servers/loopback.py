@@ -3,6 +3,7 @@ only, quiet about clients that go away, and the port-file handshake the
 tests wait on."""
 import http.server
 import os
+import socket
 import socketserver
 import sys
 
@@ -10,6 +11,13 @@ import sys
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def get_request(self):
+        # answers go out in several small writes: without TCP_NODELAY,
+        # Nagle and the client's delayed ACK stall each one by ~40 ms
+        sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], ConnectionError):
