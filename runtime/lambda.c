@@ -201,14 +201,20 @@ int inf_mode_lambda(const struct inf_cli *cli)
 	struct inf_error err = { 0 };
 	int rc;
 
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "runtime: cannot initialise libcurl\n");
+		return INF_EXIT_INTERNAL;
+	}
 	if (inf_rapi_init(&L.rapi, getenv("AWS_LAMBDA_RUNTIME_API"))) {
 		fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API is not a host:port\n");
+		curl_global_cleanup();
 		return INF_EXIT_USAGE;
 	}
 	if ((rc = inf_cli_load_policy(cli, &L.pol))) {
 		inf_rapi_init_error(&L.rapi, "Inflight.PolicyError",
 				    "the policy or a plugin failed to load; see the log");
 		inf_rapi_free(&L.rapi);
+		curl_global_cleanup();
 		return rc;
 	}
 	L.src = curl_easy_init();
@@ -246,5 +252,6 @@ out:
 		curl_easy_cleanup(L.wgor);
 	inf_policy_free(L.pol);
 	inf_rapi_free(&L.rapi);
+	curl_global_cleanup();
 	return rc;
 }

@@ -1,6 +1,5 @@
 /* runtime: the inflight command line. Picks a mode from the options and
  * hands over; every mode returns an exit status from cli.h. */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,15 +144,9 @@ static int run(int argc, char **argv)
 	return inf_mode_filter(&cli);
 }
 
+/* libcurl (and OpenSSL behind it) is initialised only by the modes that
+ * fetch over http: filter mode and --check-policy start without it. */
 int main(int argc, char **argv)
 {
-	int rc;
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "runtime: cannot initialise libcurl\n");
-		return INF_EXIT_INTERNAL;
-	}
-	rc = run(argc, argv);
-	curl_global_cleanup();
-	return rc;
+	return run(argc, argv);
 }
