@@ -426,7 +426,17 @@ static int build_ranges(struct inf_record *r, size_t *count)
 		}
 		}
 	}
-	qsort(r->ranges, n, sizeof *r->ranges, cmp_range);
+	if (n > 8) {
+		qsort(r->ranges, n, sizeof *r->ranges, cmp_range);
+	} else { /* a record's edits are few: insertion sort, no call overhead */
+		for (size_t i = 1; i < n; i++) {
+			struct inf_range x = r->ranges[i];
+			size_t j = i;
+			for (; j > 0 && cmp_range(&r->ranges[j - 1], &x) > 0; j--)
+				r->ranges[j] = r->ranges[j - 1];
+			r->ranges[j] = x;
+		}
+	}
 	*count = n;
 	return 0;
 }

@@ -345,8 +345,10 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 	if ((rc = reserve(in, plen + 2 * mdlen + 1)))
 		return rc;
 	memcpy(in->buf, in->prefix, plen);
-	for (size_t i = 0; i < mdlen; i++)
-		snprintf(in->buf + plen + 2 * i, 3, "%02x", md[i]);
+	for (size_t i = 0; i < mdlen; i++) {
+		in->buf[plen + 2 * i] = "0123456789abcdef"[md[i] >> 4];
+		in->buf[plen + 2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
 	*outlen = plen + 2 * mdlen;
 	return 0;
 }
