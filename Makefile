@@ -34,7 +34,7 @@ CHECK_SRC   := $(wildcard tests/check_*.c)
 CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 LIBCORE     := $(BUILD)/lib/libinflight.a
 
-.PHONY: all deps demo test check blackbox asan valgrind install lint clean bench package
+.PHONY: all deps demo test check blackbox asan valgrind install lint clean bench package fuzz
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
@@ -74,6 +74,7 @@ demo: deps
 	@tools/demo.sh $(BUILD)
 
 include tests/fixtures.mk
+include tests/fuzz/fuzz.mk
 
 check: all $(CHECKS) $(FIXTURE_PLUGINS)
 	@tools/run-checks.sh $(BUILD) $(CHECKS)

@@ -139,6 +139,8 @@ static int decide(struct inf_transform *t, int final)
 			return nomem(t);
 		if (rc == 0 && t->head.len <= t->ap->max_record)
 			return 0; /* not yet known */
+		if (rc == 0) /* still unknown (sniff may have guessed): the */
+			fmt = INF_FMT_AUTO; /* sequential framer decides */
 	}
 	if (t->ap->workers > 1 && fmt == INF_FMT_NDJSON) {
 		static const char bom[3] = { '\xEF', '\xBB', '\xBF' };

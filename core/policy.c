@@ -360,6 +360,34 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 
 /* ---- files ---- */
 
+/* libconfig 1.5 exits the process on an @include it cannot read (a
+ * directory, ""), so a policy is one file: @include is refused up front
+ * with its line. Returns 0, or -1 with the error added. */
+static int refuse_includes(const char *file, struct inf_policy_errors *errs)
+{
+	FILE *fp = fopen(file, "r");
+	char line[4096];
+	unsigned no = 0;
+	int rc = 0;
+
+	if (!fp)
+		return 0; /* config_read_file reports it */
+	while (fgets(line, sizeof line, fp)) {
+		const char *p = line;
+		no++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "@include", 8)) {
+			add_err(errs, "%s:%u: @include is not supported: a policy is one file "
+				"(a directory of policies is read whole)", file, no);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(fp);
+	return rc;
+}
+
 static int load_file(struct inf_policy *pol, const char *file,
 		     struct inf_policy_errors *errs)
 {
@@ -371,8 +399,9 @@ static int load_file(struct inf_policy *pol, const char *file,
 
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
 		 slash ? file : ".");
+	if (refuse_includes(file, errs))
+		return -1;
 	config_init(&cfg);
-	config_set_include_dir(&cfg, dir);
 	if (!config_read_file(&cfg, file)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			add_err(errs, "%s: cannot read policy: %s", file,

@@ -84,7 +84,8 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 static void part_slice(const char *part, uint64_t total, struct inf_slice *s)
 {
 	const char *p = part;
-	uint64_t n, parts = total == 0 ? 1 : (total + INF_PART_SIZE - 1) / INF_PART_SIZE;
+	/* rounded up without total + INF_PART_SIZE - 1, which wraps */
+	uint64_t n, parts = total == 0 ? 1 : total / INF_PART_SIZE + (total % INF_PART_SIZE != 0);
 
 	skip_ws(&p);
 	if (!digits(&p, &n) || (skip_ws(&p), *p != '\0'))

@@ -50,6 +50,9 @@ expect_eq "syntax error: exit 3" "$RC" 3
 expect_contains "syntax error names the file" "$ERR" "bad.cfg:"
 bad 'access_points = ( { name = "a"; formatt = "ndjson"; chain = (); } );'
 expect_contains "unknown setting refused" "$ERR" "unknown setting 'formatt'"
+bad $'# consumers\n@include "/tmp"\naccess_points = ();'
+expect_eq "@include refused: exit 3" "$RC" 3
+expect_contains "@include refused with file and line" "$ERR" "bad.cfg:2: @include is not supported"
 run "$RT" --plugins "$PLUGINS" --check-policy "$T/missing.cfg"
 expect_contains "missing policy file" "$ERR" "missing.cfg: cannot read policy"
 expect_eq "missing policy file: exit 3" "$RC" 3

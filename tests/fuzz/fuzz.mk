@@ -1,0 +1,110 @@
+# Fuzz targets (libFuzzer, clang) and their replay with the normal build.
+# Included from the main Makefile, which provides BUILD, CC, CFLAGS,
+# LDFLAGS, WARN, LDLIBS_CORE, LIBCORE and PLUGINS; usable before that as
+#   make -f Makefile -f tests/fuzz/fuzz.mk fuzz
+#
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="chain path"]
+#       builds every target with clang -fsanitize=fuzzer,address,undefined
+#       into $(BUILD)/fuzz/bin (the core and the plugins instrumented too)
+#       and runs each for FUZZ_SECONDS on a copy of its seed corpus; a
+#       crash fails the target and says where the input is.
+#   make fuzz-replay
+#       builds each target with $(CC) $(CFLAGS) and a plain main
+#       (tests/fuzz/replay_main.c) and replays every file of
+#       tests/fuzz/corpus/<t>/ and tests/fuzz/regressions/<t>/; this is
+#       what tests/blackbox/test_fuzz_regressions.sh runs in `make test`.
+#   make fuzz-replay-bins
+#       only builds the replay binaries.
+
+ifndef INF_FUZZ_MK
+INF_FUZZ_MK := 1
+
+FUZZ_TARGETS ?= chain path cond policy event range
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+# extra libFuzzer options, e.g. FUZZ_FLAGS=-jobs=2 or -max_len=65536
+FUZZ_FLAGS   ?=
+FUZZ_DIR     := $(BUILD)/fuzz
+
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -g -O1 $(WARN) -Icore -Icore/include \
+	-Iruntime -Itests/fuzz $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_SRC_DEF = -DFZ_SRC_DIR='"$(CURDIR)/tests/fuzz"'
+
+FUZZ_CORE_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard core/*.c) runtime/range.c)
+FUZZ_PLUGINS  := $(PLUGIN_SRC:plugins/%.c=$(FUZZ_DIR)/plugins/%.so)
+FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/bin/fuzz_%)
+FUZZ_REPLAYS  := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/fuzz_%)
+FUZZ_HDRS     := $(wildcard tests/fuzz/*.h)
+
+.PHONY: fuzz fuzz-deps fuzz-bins fuzz-replay fuzz-replay-bins
+# built through pattern rules only: keep them between runs
+.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_PLUGINS) $(BUILD)/obj/runtime/range.o
+
+$(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fvisibility=hidden -shared -o $@ $< \
+		$(if $(filter mask_fields,$*),-lcrypto)
+
+$(FUZZ_DIR)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ) $(FUZZ_HDRS) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SRC_DEF) \
+		-DFZ_PLUGIN_DIR='"$(abspath $(FUZZ_DIR)/plugins)"' -fsanitize=fuzzer \
+		-o $@ $< $(FUZZ_CORE_OBJ) $(LDLIBS_CORE)
+
+# clang and its libFuzzer runtime, installed like the other packages
+fuzz-deps:
+	@tools/deps.sh clang libclang-rt-14-dev
+
+fuzz-bins: $(FUZZ_BINS) $(FUZZ_PLUGINS)
+
+# A crash is kept in $(FUZZ_DIR)/artifacts/<t>/; new inputs go to the copy
+# of the corpus in $(FUZZ_DIR)/corpus/<t>/, never into the tree, and
+# temporary files (fuzz_policy's) to $(FUZZ_DIR)/tmp: libFuzzer ends a
+# timed run without atexit handlers.
+fuzz: fuzz-bins
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		corpus=$(FUZZ_DIR)/corpus/$$t; art=$(FUZZ_DIR)/artifacts/$$t; \
+		log=$(FUZZ_DIR)/fuzz_$$t.log; \
+		mkdir -p $$corpus $$art $(FUZZ_DIR)/tmp; cp tests/fuzz/corpus/$$t/* $$corpus/; \
+		set -- $$corpus; \
+		[ -d tests/fuzz/regressions/$$t ] && set -- "$$@" tests/fuzz/regressions/$$t; \
+		[ -f tests/fuzz/$$t.dict ] && set -- -dict=tests/fuzz/$$t.dict "$$@"; \
+		echo "== fuzz_$$t: $(FUZZ_SECONDS) s (log: $$log)"; \
+		if UBSAN_OPTIONS=print_stacktrace=1 TMPDIR=$(abspath $(FUZZ_DIR)/tmp) \
+			LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+			$(FUZZ_DIR)/bin/fuzz_$$t \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$$art/ $(FUZZ_FLAGS) "$$@" >$$log 2>&1; then \
+			grep -E '^#[0-9]+[[:space:]]+DONE' $$log | tail -n 1; \
+		else \
+			rc=1; \
+			grep -E 'fuzz invariant broken|ERROR|runtime error|SUMMARY' $$log | head -n 10; \
+			unit=$$(sed -n 's/.*Test unit written to //p' $$log | tail -n 1); \
+			echo "FAIL - fuzz_$$t: see $$log; the input is $${unit:-in $$art/}"; \
+			echo "       fix the bug, then keep the input as a regression test:"; \
+			echo "       cp $${unit:-$$art/<file>} tests/fuzz/regressions/$$t/<what-it-broke>"; \
+		fi; \
+	done; exit $$rc
+
+$(FUZZ_DIR)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZ_HDRS) \
+		$(LIBCORE) $(BUILD)/obj/runtime/range.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/fuzz $(FUZZ_SRC_DEF) \
+		-DFZ_PLUGIN_DIR='"$(abspath $(BUILD)/plugins)"' $(LDFLAGS) -o $@ \
+		$< tests/fuzz/replay_main.c $(BUILD)/obj/runtime/range.o $(LIBCORE) $(LDLIBS_CORE)
+
+fuzz-replay-bins: $(FUZZ_REPLAYS) $(PLUGINS)
+
+fuzz-replay: fuzz-replay-bins
+	@INFLIGHT_FUZZ_NO_BUILD=1 INFLIGHT_SAN=$(SAN) \
+		bash tests/blackbox/test_fuzz_regressions.sh $(BUILD)
+
+-include $(FUZZ_CORE_OBJ:.o=.d)
+
+endif
