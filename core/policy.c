@@ -195,6 +195,29 @@ static int known(const char *const *keys, const char *k)
 	return 0;
 }
 
+/* Reads integer setting `name` of `g` into *out (0 when absent). Returns
+ * 0, or -1 with the error added when it is not an integer in [min, max]. */
+static int int_setting(const struct inf_access_point *ap, const config_setting_t *g,
+		       const char *name, long long min, long long max, long long *out,
+		       struct inf_policy_errors *errs)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	char where[300];
+	int t;
+
+	*out = 0;
+	if (!s)
+		return 0;
+	t = config_setting_type(s);
+	*out = config_setting_get_int64(s);
+	if ((t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) && *out >= min && *out <= max)
+		return 0;
+	add_err(errs, "%s: access point '%s': %s must be an integer from %lld to %lld",
+		inf_setting_where(s, where, sizeof where), ap->name, name, min, max);
+	*out = 0;
+	return -1;
+}
+
 static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 		       struct inf_policy_errors *errs)
 {
@@ -235,18 +258,18 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 			bad = 1;
 		}
 	}
-	if ((s = config_setting_get_member(g, "max_record_bytes"))) {
-		int t = config_setting_type(s);
-		ll = config_setting_get_int64(s);
-		if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || ll < 16 ||
-		    ll > (1LL << 30)) {
-			add_err(errs, "%s: access point '%s': max_record_bytes must be an integer from 16 to 1073741824",
-				inf_setting_where(s, where, sizeof where), ap->name);
-			bad = 1;
-		} else {
-			ap->max_record = (size_t)ll;
-		}
-	}
+	if (int_setting(ap, g, "max_record_bytes", 16, 1LL << 30, &ll, errs))
+		bad = 1;
+	else if (ll)
+		ap->max_record = (size_t)ll;
+	if (int_setting(ap, g, "max_key_bytes", 1, 1LL << 30, &ll, errs))
+		bad = 1;
+	else if (ll)
+		ap->max_key = (size_t)ll;
+	if (int_setting(ap, g, "max_depth", 1, INF_MAX_DEPTH_LIMIT, &ll, errs))
+		bad = 1;
+	else if (ll)
+		ap->max_depth = (unsigned)ll;
 	if ((s = config_setting_get_member(g, "error_status"))) {
 		ll = config_setting_get_int64(s);
 		if (config_setting_type(s) != CONFIG_TYPE_INT ||
@@ -256,30 +279,6 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 			bad = 1;
 		} else {
 			ap->error_status = (int)ll;
-		}
-	}
-	if ((s = config_setting_get_member(g, "max_key_bytes"))) {
-		int t = config_setting_type(s);
-		ll = config_setting_get_int64(s);
-		if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || ll < 1 ||
-		    ll > (1LL << 30)) {
-			add_err(errs, "%s: access point '%s': max_key_bytes must be an integer from 1 to 1073741824",
-				inf_setting_where(s, where, sizeof where), ap->name);
-			bad = 1;
-		} else {
-			ap->max_key = (size_t)ll;
-		}
-	}
-	if ((s = config_setting_get_member(g, "max_depth"))) {
-		ll = config_setting_get_int64(s);
-		if (config_setting_type(s) != CONFIG_TYPE_INT || ll < 1 ||
-		    ll > INF_MAX_DEPTH_LIMIT) {
-			add_err(errs, "%s: access point '%s': max_depth must be an integer from 1 to %u",
-				inf_setting_where(s, where, sizeof where), ap->name,
-				INF_MAX_DEPTH_LIMIT);
-			bad = 1;
-		} else {
-			ap->max_depth = (unsigned)ll;
 		}
 	}
 	if ((s = config_setting_get_member(g, "prefixes"))) {
