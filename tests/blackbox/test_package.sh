@@ -14,7 +14,7 @@ WANT='{"request_id": "5b3e", "cust_id": 321, "category": "Books", "store_id": 4,
 mkdir -p "$T/bucket/$(dirname "$KEY")"
 printf '%s' "$EV_JSON" >"$T/bucket/$KEY"
 # the dynamic loader's name: ld-linux-x86-64.so.2, or ld-linux-aarch64.so.1
-LOADER=$(ldd "$RT" | sed -n 's|^[[:space:]]*\(/[^ ]*/\)\{0,1\}\(ld-linux[^ ]*\) .*|\2|p' | head -n 1)
+LOADER=$(ldd "$BUILD/bin/runtime" | sed -n 's|^[[:space:]]*\(/[^ ]*/\)\{0,1\}\(ld-linux[^ ]*\) .*|\2|p' | head -n 1)
 
 # unpack ZIPDIR TASK OPT: function.zip into TASK, layer.zip into OPT.
 unpack() {
