@@ -83,15 +83,6 @@ void inf_source_result_free(struct inf_source_result *res)
 	clear_headers(res);
 }
 
-const char *inf_source_header(const struct inf_source_result *res,
-			      const char *name)
-{
-	for (size_t i = 0; i < res->nheaders; i++)
-		if (!strcasecmp(res->headers[i].name, name))
-			return res->headers[i].value;
-	return NULL;
-}
-
 static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 {
 	struct fetch *f = ud;

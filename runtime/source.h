@@ -59,8 +59,4 @@ int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 /* Milliseconds since the epoch (the clock Lambda deadlines use). */
 long long inf_clock_ms(void);
 
-/* Value of response header `name` (case-insensitive), or NULL. */
-const char *inf_source_header(const struct inf_source_result *res,
-			      const char *name);
-
 #endif
