@@ -1,12 +1,12 @@
 /*
- * JSON tokenizing and validation on top of jsmn.
+ * JSON tokenizing with validation (core/json.c) and string helpers
+ * (core/jsonstr.c).
  *
- * jsmn finds the tokens; this module adds what jsmn leaves out so that a
- * record that passes is RFC 8259 JSON: separators and their places, number
- * and literal grammar, string contents (control characters, UTF-8, escape
- * sequences and surrogate pairs), a single root value and a depth limit.
- * Tokens are offsets into the caller's bytes (jsmn's contract); nothing is
- * copied.
+ * A record that passes is RFC 8259 JSON: separators and their places,
+ * number and literal grammar, string contents (control characters, UTF-8,
+ * escape sequences and surrogate pairs), a single root value and a depth
+ * limit. Tokens use jsmn's type and layout (jsmn.h, types only): offsets
+ * into the caller's bytes, nothing copied.
  */
 #ifndef INF_JSON_H
 #define INF_JSON_H
@@ -25,13 +25,16 @@ struct inf_tokens {
 	jsmntok_t *tok;
 	unsigned cap;
 	int n;
-	/* validation stack, grows to the deepest record seen */
-	struct inf_json_frame *stack;
+	/* open containers while parsing, grows to the deepest record seen */
+	int *stack;
 	unsigned stack_cap;
 	/* longest key accepted, in raw bytes between the quotes; 0: any.
 	 * Set by the owner; inf_json_parse refuses longer keys with
 	 * INF_ERR_LIMIT. */
 	size_t max_key;
+	/* set by inf_json_parse when some key holds an escape: keys can then
+	 * not be compared as raw bytes */
+	int key_escapes;
 };
 
 struct inf_json_err {
@@ -59,9 +62,23 @@ static inline int inf_tok_raw_end(const jsmntok_t *t)
 	return t->type == JSMN_STRING ? t->end + 1 : t->end;
 }
 
+int inf_tok_skip_container(const struct inf_tokens *t, int i);
+
 /* Index of the token after the subtree rooted at `i`; for a key, after
  * its value. */
-int inf_tok_skip(const struct inf_tokens *t, int i);
+static inline int inf_tok_skip(const struct inf_tokens *t, int i)
+{
+	const jsmntok_t *tk = t->tok;
+
+	if (tk[i].type == JSMN_STRING) {
+		if (tk[i].size == 0)
+			return i + 1;
+		i++; /* a key: its value belongs to the member */
+	}
+	if (tk[i].type != JSMN_OBJECT && tk[i].type != JSMN_ARRAY)
+		return i + 1;
+	return inf_tok_skip_container(t, i);
+}
 
 /* Decodes the contents of a validated JSON string (no quotes) into UTF-8.
  * Returns a pointer to the decoded bytes, which is `s` itself when there is

@@ -3,8 +3,16 @@
  * JSON is accepted with the right tokens, every kind of bad text is
  * refused with INF_ERR_INVALID (or INF_ERR_LIMIT for depth), a message
  * saying what is wrong and the offset where it is; string unescaping,
- * quoting and subtree skipping give exact bytes and indexes.
+ * quoting and subtree skipping give exact bytes and indexes. jsmn's own
+ * parser, compiled into this test only, is the reference for the tokens of
+ * every valid document.
  */
+/* jsmn's parser, static in this file, with the options the tokens follow */
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#define JSMN_STATIC
+#include <jsmn.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +43,42 @@ static int parse(const char *js, size_t len, unsigned depth, struct inf_json_err
 		*ntok = t.n;
 	inf_tokens_free(&t);
 	return rc;
+}
+
+/* Tokens of `js` from jsmn's parser; jsmn's strict mode wants a
+ * delimiter after a root primitive, so roots are containers or strings. */
+static int jsmn_tokens(const char *js, size_t len, jsmntok_t *tok, unsigned cap)
+{
+	jsmn_parser p;
+
+	jsmn_init(&p);
+	return jsmn_parse(&p, js, len, tok, cap);
+}
+
+/* Asserts that inf_json_parse accepts `js` with exactly jsmn's tokens. */
+static void assert_same_as_jsmn(const char *js, size_t len)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e = {0};
+	unsigned cap = (unsigned)len + 2;
+	jsmntok_t *ref = calloc(cap, sizeof *ref);
+	int nref;
+
+	ck_assert_ptr_nonnull(ref);
+	ck_assert_msg(inf_json_parse(&t, js, len, 10000, &e) == 0, "%.*s: %s at %zu",
+	              (int)len, js, e.msg, e.offset);
+	nref = jsmn_tokens(js, len, ref, cap);
+	ck_assert_int_eq(t.n, nref);
+	for (int i = 0; i < nref; i++) {
+		const jsmntok_t *a = &t.tok[i], *b = &ref[i];
+		ck_assert_msg(a->type == b->type && a->start == b->start && a->end == b->end &&
+		                  a->size == b->size && a->parent == b->parent,
+		              "%.*s: token %d is {%d %d %d %d %d}, jsmn {%d %d %d %d %d}",
+		              (int)len, js, i, a->type, a->start, a->end, a->size, a->parent,
+		              b->type, b->start, b->end, b->size, b->parent);
+	}
+	free(ref);
+	inf_tokens_free(&t);
 }
 
 /* ---- valid documents ---- */
@@ -103,6 +147,93 @@ START_TEST(test_valid)
 	ck_assert_int_eq(t.tok[0].type, c->root);
 	ck_assert_int_eq(t.tok[0].parent, -1);
 	inf_tokens_free(&t);
+	if (c->root != JSMN_PRIMITIVE)
+		assert_same_as_jsmn(c->js, c->len);
+}
+END_TEST
+
+/* A seeded generator of valid documents of every shape, whitespace and
+ * string content, for the comparison with jsmn. */
+static unsigned long rng_state;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rng_state >> 33) % n;
+}
+
+static void gen_ws(struct inf_buf *b)
+{
+	static const char ws[] = " \t\r\n";
+	if (rnd(4) == 0)
+		for (unsigned k = rnd(3) + 1; k > 0; k--)
+			ck_assert_int_eq(inf_buf_putc(b, ws[rnd(4)]), 0);
+}
+
+static void gen_string(struct inf_buf *b)
+{
+	static const char *const parts[] = {
+	    "a", "key", "0123456789abcdefghijklmnop", "\\\"", "\\n", "\\u00e9", "\\ud83d\\ude00",
+	    "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", " ", "[{}]:,", "\\/",
+	};
+	ck_assert_int_eq(inf_buf_putc(b, '"'), 0);
+	for (unsigned k = rnd(6); k > 0; k--)
+		ck_assert_int_eq(inf_buf_puts(b, parts[rnd(sizeof parts / sizeof parts[0])]), 0);
+	ck_assert_int_eq(inf_buf_putc(b, '"'), 0);
+}
+
+static void gen_value(struct inf_buf *b, unsigned depth)
+{
+	static const char *const scalars[] = {"0", "-1", "12.5e-3", "1E+9", "true", "false",
+	                                      "null", "-0.0", "123456789"};
+	unsigned kind = depth > 6 ? rnd(2) : rnd(4);
+
+	gen_ws(b);
+	if (kind == 0) {
+		gen_string(b);
+	} else if (kind == 1) {
+		ck_assert_int_eq(inf_buf_puts(b, scalars[rnd(sizeof scalars / sizeof scalars[0])]), 0);
+	} else {
+		int obj = kind == 2;
+		ck_assert_int_eq(inf_buf_putc(b, obj ? '{' : '['), 0);
+		for (unsigned k = rnd(5), i = 0; i < k; i++) {
+			if (i)
+				ck_assert_int_eq(inf_buf_putc(b, ','), 0);
+			if (obj) {
+				gen_ws(b);
+				gen_string(b);
+				gen_ws(b);
+				ck_assert_int_eq(inf_buf_putc(b, ':'), 0);
+			}
+			gen_value(b, depth + 1);
+		}
+		gen_ws(b);
+		ck_assert_int_eq(inf_buf_putc(b, obj ? '}' : ']'), 0);
+	}
+	gen_ws(b);
+}
+
+START_TEST(test_same_tokens_as_jsmn)
+{
+	struct inf_buf b = {0};
+
+	rng_state = 42;
+	for (int i = 0; i < 3000; i++) {
+		inf_buf_reset(&b);
+		ck_assert_int_eq(inf_buf_putc(&b, i % 2 ? '{' : '['), 0);
+		for (unsigned k = rnd(4), j = 0; j < k; j++) {
+			if (j)
+				ck_assert_int_eq(inf_buf_putc(&b, ','), 0);
+			if (i % 2) {
+				gen_string(&b);
+				ck_assert_int_eq(inf_buf_putc(&b, ':'), 0);
+			}
+			gen_value(&b, 1);
+		}
+		ck_assert_int_eq(inf_buf_putc(&b, i % 2 ? '}' : ']'), 0);
+		assert_same_as_jsmn(b.data, b.len);
+	}
+	inf_buf_free(&b);
 }
 END_TEST
 
@@ -252,28 +383,28 @@ static const struct bad_case bad[] = {
     {S("{\"a\":1 \"b\":2}"), "missing ','", 7},
     {S("{\"a\":[1] \"b\":2}"), "missing ','", 9},
     /* colons and keys */
-    {S("{\"a\" 1}"), "invalid JSON", 5},
-    {S("{\"a\"}"), "expected a key and a value", 1},
-    {S("{\"a\":}"), "expected a key and a value", 1},
-    {S("{\"a\":1,\"b\"}"), "expected a key and a value", 7},
+    {S("{\"a\" 1}"), "missing ':' after key", 5},
+    {S("{\"a\"}"), "missing ':' after key", 4},
+    {S("{\"a\":}"), "unexpected '}': expected a value", 5},
+    {S("{\"a\":1,\"b\"}"), "missing ':' after key", 10},
     {S("{\"a\"::1}"), "unexpected ':'", 5},
-    {S("{\"a\":1:2}"), "invalid number", 5}, /* ':' ends no primitive */
-    {S("{\"a\":\"b\":\"c\"}"), "value without a key", 9},
-    {S("[1:2]"), "invalid number", 1},
-    {S("[\"a\":2]"), "unexpected value in array", 5},
+    {S("{\"a\":1:2}"), "unexpected ':': expected ',' or '}'", 6},
+    {S("{\"a\":\"b\":\"c\"}"), "unexpected ':': expected ',' or '}'", 8},
+    {S("[1:2]"), "unexpected ':': expected ',' or ']'", 2},
+    {S("[\"a\":2]"), "unexpected ':': expected ',' or ']'", 4},
     {S("[:1]"), "unexpected ':'", 1},
-    {S("{:1}"), "invalid JSON", 2},
-    {S("{a:1}"), "invalid JSON", 1},
-    {S("{true:1}"), "invalid JSON", 1},
-    {S("{1:1}"), "invalid JSON", 1},
-    {S("{{}:1}"), "invalid JSON", 1},
-    {S("{'a':1}"), "invalid JSON", 1},
-    {S("['a']"), "invalid JSON", 1},
-    {S("'a'"), "invalid number", 0},
+    {S("{:1}"), "unexpected ':': expected a quoted key", 1},
+    {S("{a:1}"), "unexpected 'a': expected a quoted key", 1},
+    {S("{true:1}"), "unexpected 't': expected a quoted key", 1},
+    {S("{1:1}"), "unexpected '1': expected a quoted key", 1},
+    {S("{{}:1}"), "unexpected '{': expected a quoted key", 1},
+    {S("{'a':1}"), "unexpected \"'\": expected a quoted key (JSON strings take double quotes)", 1},
+    {S("['a']"), "unexpected \"'\": expected a value (JSON strings take double quotes)", 1},
+    {S("'a'"), "unexpected \"'\" (JSON strings take double quotes)", 0},
     /* numbers and literals */
-    {S("NaN"), "invalid number", 0},
-    {S("[NaN]"), "invalid JSON", 1},
-    {S("Infinity"), "invalid number", 0},
+    {S("NaN"), "invalid literal or number", 0},
+    {S("[NaN]"), "invalid literal or number", 1},
+    {S("Infinity"), "invalid literal or number", 0},
     {S("-Infinity"), "invalid number", 0},
     {S("[1,-Infinity]"), "invalid number", 3},
     {S("01"), "invalid number", 0},
@@ -281,14 +412,14 @@ static const struct bad_case bad[] = {
     {S("-01"), "invalid number", 0},
     {S("1."), "invalid number", 0},
     {S("[1.]"), "invalid number", 1},
-    {S(".5"), "invalid number", 0},
-    {S("[.5]"), "invalid JSON", 1},
+    {S(".5"), "invalid literal or number", 0},
+    {S("[.5]"), "invalid literal or number", 1},
     {S("-"), "invalid number", 0},
     {S("[-]"), "invalid number", 1},
     {S("1e"), "invalid number", 0},
     {S("1e+"), "invalid number", 0},
     {S("[1E-]"), "invalid number", 1},
-    {S("+1"), "invalid number", 0},
+    {S("+1"), "invalid literal or number", 0},
     {S("0x10"), "invalid number", 0},
     {S("1.5.2"), "invalid number", 0},
     {S("--1"), "invalid number", 0},
@@ -298,7 +429,7 @@ static const struct bad_case bad[] = {
     {S("[tru]"), "invalid literal", 1},
     {S("nulll"), "invalid literal", 0},
     {S("{\"a\":nulll}"), "invalid literal", 5},
-    {S("True"), "invalid number", 0},
+    {S("True"), "invalid literal or number", 0},
     {S("[fals]"), "invalid literal", 1},
     {S("[truex]"), "invalid literal", 1},
     /* more than one root value */
@@ -306,20 +437,20 @@ static const struct bad_case bad[] = {
     {S("{}{}"), "more than one value", 2},
     {S("[] []"), "more than one value", 3},
     {S("\"a\" \"b\""), "more than one value", 4},
-    {S("1 2"), "more than one value", 1},
+    {S("1 2"), "more than one value in a record", 2},
     {S("1,2"), "more than one value", 1},
-    {S("true false"), "more than one value", 4},
+    {S("true false"), "more than one value in a record", 5},
     {S("[] 1"), "more than one value", 3},
     {S("{\"a\":1}true"), "more than one value", 7},
     {S("\"a\" 1"), "more than one value", 4},
     /* brackets */
-    {S("]"), "invalid number", 0},
-    {S("[1}"), "invalid JSON", 2},
-    {S("{]"), "invalid JSON", 1},
-    {S("[1]]"), "invalid JSON", 3},
-    {S("{\"a\":1}}"), "invalid JSON", 7},
-    {S("{\"a\":1]"), "invalid JSON", 6},
-    {S("[1]x"), "invalid JSON", 3},
+    {S("]"), "unexpected ']'", 0},
+    {S("[1}"), "unexpected '}': expected ',' or ']'", 2},
+    {S("{]"), "unexpected ']': expected a quoted key", 1},
+    {S("[1]]"), "unexpected ']' after the value", 3},
+    {S("{\"a\":1}}"), "unexpected '}' after the value", 7},
+    {S("{\"a\":1]"), "unexpected ']': expected ',' or '}'", 6},
+    {S("[1]x"), "more than one value in a record", 3},
     /* truncated documents */
     {S("{"), "truncated", 1},
     {S("["), "truncated", 1},
@@ -345,9 +476,9 @@ static const struct bad_case bad[] = {
     /* control characters outside strings */
     {S("[1,\x01"
        "2]"),
-     "invalid JSON", 3},
-    {S("[1\x7f]"), "invalid JSON", 1},
-    {S("[1,\f2]"), "invalid JSON", 3},
+     "unexpected byte 0x01: expected a value", 3},
+    {S("[1\x7f]"), "unexpected byte 0x7f: expected ',' or ']'", 2},
+    {S("[1,\f2]"), "unexpected byte 0x0c: expected a value", 3},
     /* invalid UTF-8 in strings */
     {S("\"\xFF\""), "invalid UTF-8", 1},
     {S("\"\xFE\""), "invalid UTF-8", 1},
@@ -370,7 +501,7 @@ static const struct bad_case bad[] = {
     {S("\"\xF0\x9F\x98x\""), "invalid UTF-8", 1},
     {S("\"abcdefghij\xFF\""), "invalid UTF-8", 11},
     {S("{\"ok\":\"\xE2\x82\xAC\",\"k\xFF\":1}"), "invalid UTF-8", 14},
-    {S("[\xFF]"), "invalid JSON", 1},
+    {S("[\xFF]"), "unexpected byte 0xff: expected a value", 1},
     {S("{\"\xC0\x80\":1}"), "invalid UTF-8", 2},
     /* lone surrogate escapes */
     {S("\"\\ud800\""), "lone high surrogate", 1},
@@ -387,10 +518,10 @@ static const struct bad_case bad[] = {
     {S("{\"\\ud800\":1}"), "lone high surrogate", 2},
     {S("{\"a\":1,\"\\ud800\\u0041\":2}"), "lone high surrogate", 8},
     /* bad escapes */
-    {S("\"\\x\""), "invalid JSON", 0},
-    {S("\"\\'\""), "invalid JSON", 0},
-    {S("\"\\u12G4\""), "invalid JSON", 0},
-    {S("[\"\\U0041\"]"), "invalid JSON", 1},
+    {S("\"\\x\""), "invalid escape in string", 1},
+    {S("\"\\'\""), "invalid escape in string", 1},
+    {S("\"\\u12G4\""), "invalid \\u escape in string", 1},
+    {S("[\"\\U0041\"]"), "invalid escape in string", 2},
     /* NUL bytes */
     {S("\0"), "NUL byte", 0},
     {S("\0{}"), "NUL byte", 0},
@@ -886,6 +1017,7 @@ static Suite *json_suite(void)
 	TCase *ts = tcase_create("strings");
 
 	tcase_add_loop_test(tc, test_valid, 0, (int)(sizeof valid / sizeof valid[0]));
+	tcase_add_test(tc, test_same_tokens_as_jsmn);
 	tcase_add_test(tc, test_token_layout);
 	tcase_add_test(tc, test_scalar_root_span);
 	tcase_add_test(tc, test_tokens_reused);

@@ -1,0 +1,150 @@
+/* String helpers for validated JSON text: unescaping, quoting, UTF-8. */
+#include "json.h"
+
+#include <string.h>
+
+#include "inflight/plugin.h"
+#include "utf8.h"
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int inf_json_is_ws(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_ws(s[i]))
+			return 0;
+	return 1;
+}
+
+size_t inf_utf8_valid_prefix(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = inf_utf8_seq(u + i, n - i);
+		if (!k)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+static void put_utf8(struct inf_buf *b, unsigned cp)
+{
+	char *o = b->data + b->len;
+
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		b->len += 1;
+	} else if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		b->len += 2;
+	} else if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		b->len += 3;
+	} else {
+		o[0] = (char)(0xF0 | (cp >> 18));
+		o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[3] = (char)(0x80 | (cp & 0x3F));
+		b->len += 4;
+	}
+}
+
+const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
+			      size_t *outlen)
+{
+	const char *bs = memchr(s, '\\', n);
+	size_t i;
+
+	if (!bs) {
+		*outlen = n;
+		return s;
+	}
+	inf_buf_reset(scratch);
+	if (inf_buf_reserve(scratch, n + 1))
+		return NULL;
+	inf_buf_append(scratch, s, (size_t)(bs - s));
+	for (i = (size_t)(bs - s); i < n; i++) {
+		char c = s[i];
+		if (c != '\\') {
+			scratch->data[scratch->len++] = c;
+			continue;
+		}
+		c = s[++i];
+		switch (c) {
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'u': {
+			unsigned cp = inf_hex4(s + i + 1);
+			i += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < n &&
+			    s[i + 1] == '\\' && s[i + 2] == 'u') {
+				unsigned lo = inf_hex4(s + i + 3);
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			}
+			put_utf8(scratch, cp);
+			continue;
+		}
+		default: break; /* " \ / */
+		}
+		scratch->data[scratch->len++] = c;
+	}
+	*outlen = scratch->len;
+	return scratch->data;
+}
+
+int inf_json_quote(struct inf_buf *out, const char *s, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	if (inf_utf8_valid_prefix(s, n) != n)
+		return INF_ERR_INVALID;
+	if (inf_buf_reserve(out, n + 2))
+		return INF_ERR_NOMEM;
+	out->data[out->len++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6];
+		size_t el = 2;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (inf_buf_append(out, s + run, i - run))
+			return INF_ERR_NOMEM;
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hexd[c >> 4];
+			esc[5] = hexd[c & 15];
+			el = 6;
+		}
+		if (inf_buf_append(out, esc, el))
+			return INF_ERR_NOMEM;
+	}
+	if (inf_buf_append(out, s + run, n - run) || inf_buf_putc(out, '"'))
+		return INF_ERR_NOMEM;
+	return 0;
+}
