@@ -123,6 +123,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) != 6 or parts[3] != "invocation" or parts[5] not in ("response", "error"):
             return self.reply(404, b'{"errorType":"NotFound"}')
         rid, kind = parts[4], parts[5]
+        # read before the answer is counted: the driver may stop the
+        # child as soon as the last one is
+        rss, hwm, fds = proc_stats(st.child.pid) if st.child else (None, None, None)
         with st.lock:
             if rid not in st.known:
                 status = 400
@@ -136,7 +139,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.open.pop(rid, None)
                 st.done += 1
                 st.lock.notify_all()
-        rss, hwm, fds = proc_stats(st.child.pid) if st.child else (None, None, None)
         entry = {"type": kind, "id": rid, "status": status, "hwm_kb": hwm,
                  "invocationId": self.headers.get("Lambda-Runtime-Invocation-Id"),
                  "contentType": self.headers.get("Content-Type")}
