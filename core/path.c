@@ -384,31 +384,24 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 
 	for (int i = 0; i < tk[0].size; i++) {
 		int next = inf_tok_skip(&r->toks, k);
-		size_t rawlen = (size_t)(tk[k].end - tk[k].start), klen = 0;
-		const char *kname = NULL, *raw = r->js + tk[k].start;
-		int escaped = 0;
+		size_t klen = (size_t)(tk[k].end - tk[k].start);
+		const char *kname = r->js + tk[k].start;
 		enum inf_match m = INF_MATCH_NONE;
 
 		if (inf_record_hidden(r, k + 1)) {
 			k = next;
 			continue;
 		}
-		for (size_t p = 0; p < ps->n && m == INF_MATCH_NONE; p++) {
+		/* most records hold no escaped key: raw bytes are the keys */
+		if (r->toks.key_escapes && memchr(kname, '\\', klen) &&
+		    !(kname = inf_record_key(r, k, &klen)))
+			return INF_ERR_NOMEM;
+		for (size_t p = 0; p < ps->n; p++) {
 			const struct inf_seg *seg = &ps->paths[p].segs[0];
-			if (seg->len > rawlen)
-				continue; /* unescaping never lengthens a key */
-			if (!kname && !escaped) {
-				/* most keys hold no escape: their raw bytes are the key */
-				escaped = memchr(raw, '\\', rawlen) ? 1 : -1;
-				if (escaped < 0) {
-					kname = raw;
-					klen = rawlen;
-				}
-			}
-			if (!kname && !(kname = inf_record_key(r, k, &klen)))
-				return INF_ERR_NOMEM;
-			if (klen == seg->len && !memcmp(kname, seg->name, klen))
+			if (klen == seg->len && !memcmp(kname, seg->name, klen)) {
 				m = INF_MATCH_FULL;
+				break;
+			}
 		}
 		if ((rc = visit(ctx, r, k + 1, k, m)) < 0)
 			return rc;
