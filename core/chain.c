@@ -15,7 +15,6 @@ struct worker {
 	struct inf_record rec;
 	struct inf_framer *framer;
 	struct inf_stats stats;
-	struct inf_buf *out;  /* the batch being run (parallel) */
 	struct inf_error err; /* the framer's error slot (parallel) */
 };
 
@@ -30,6 +29,7 @@ struct inf_transform {
 	struct inf_error *err;
 	enum mode mode;
 	struct inf_buf head;  /* bytes held until "auto" can decide */
+	struct inf_buf stage; /* lent to readers when no batch buffer is */
 	size_t scanned;
 	struct worker w[INF_MAX_WORKERS];
 	void *wp[INF_MAX_WORKERS];
@@ -45,23 +45,13 @@ static int count_sink(void *ctx, const char *data, size_t len,
 	return t->sink(t->sink_ctx, data, len, err);
 }
 
-static int batch_sink(void *ctx, const char *data, size_t len,
-		      struct inf_error *err)
-{
-	struct worker *w = ctx;
-	if (inf_buf_append(w->out, data, len))
-		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-	return 0;
-}
-
 static int run_batch(void *wv, const char *data, size_t len, uint64_t line,
 		     uint64_t recno, uint64_t offset, int final,
 		     struct inf_buf *out, struct inf_error *err)
 {
 	struct worker *w = wv;
 
-	w->out = out;
-	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final)) {
+	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final, out)) {
 		*err = w->err;
 		return -1;
 	}
@@ -81,7 +71,7 @@ static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 	w->rec.req = t->req;
 	w->framer = parallel
 		? inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
-				 batch_sink, w, &w->err)
+				 NULL, NULL, &w->err) /* batches only: no sink */
 		: inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
 				 count_sink, t, t->err);
 	t->wp[i] = w;
@@ -116,6 +106,7 @@ void inf_transform_free(struct inf_transform *t)
 		inf_record_free(&t->w[i].rec);
 	}
 	inf_buf_free(&t->head);
+	inf_buf_free(&t->stage);
 	free(t);
 }
 
@@ -181,6 +172,33 @@ int inf_transform_write(struct inf_transform *t, const char *data, size_t len)
 			return nomem(t);
 		return decide(t, 0);
 	}
+}
+
+char *inf_transform_space(struct inf_transform *t, size_t *room)
+{
+	enum { STAGE = 256 * 1024 };
+
+	if (t->mode == PARALLEL) {
+		char *p = inf_par_space(t->par, room);
+		if (!p && t->err->kind == INF_FAIL_NONE)
+			nomem(t);
+		return p;
+	}
+	if (!t->stage.cap && inf_buf_reserve(&t->stage, STAGE)) {
+		nomem(t);
+		return NULL;
+	}
+	*room = t->stage.cap;
+	return t->stage.data;
+}
+
+int inf_transform_commit(struct inf_transform *t, size_t n)
+{
+	if (t->mode == PARALLEL) {
+		t->stats.bytes_in += n;
+		return inf_par_commit(t->par, n);
+	}
+	return inf_transform_write(t, t->stage.data, n);
 }
 
 int inf_transform_finish(struct inf_transform *t)

@@ -26,6 +26,7 @@ struct inf_framer {
 	uint64_t memo_line; /* ... and its line number */
 	size_t scan;        /* bytes of `in` already scanned */
 	struct inf_buf out;
+	int batch;          /* out is a batch's buffer: never flushed here */
 	uint64_t recno;
 	int failed;
 	int bom_done;
@@ -157,7 +158,7 @@ static int emit(struct inf_framer *f, const char *p, size_t n)
 
 static int flush(struct inf_framer *f, int all)
 {
-	if (f->out.len == 0 || (!all && f->out.len < FLUSH_AT))
+	if (f->batch || f->out.len == 0 || (!all && f->out.len < FLUSH_AT))
 		return 0;
 	if (f->sink(f->sink_ctx, f->out.data, f->out.len, f->err)) {
 		f->failed = 1;
@@ -242,6 +243,10 @@ static int ndjson_run(struct inf_framer *f)
 		}
 		if ((rc = ndjson_line(f, ls, at, 1)))
 			break;
+		if (f->memo_at == ls) { /* one line further, known without a scan */
+			f->memo_at = at + 1;
+			f->memo_line++;
+		}
 		ls = f->scan = at + 1;
 		if ((rc = flush(f, 0)))
 			break;
@@ -509,8 +514,12 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
 }
 
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
-		     uint64_t line, uint64_t recno, uint64_t offset, int final)
+		     uint64_t line, uint64_t recno, uint64_t offset, int final,
+		     struct inf_buf *out)
 {
+	struct inf_buf own_in = f->in, own_out = f->out;
+	int rc;
+
 	if (f->failed)
 		return -1;
 	f->base = offset;
@@ -521,25 +530,25 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->finishing = final;
 	if (f->in.len)
 		return fail(f, INF_FAIL_INPUT, "batch after unfinished input", 0);
-	{
-		/* the batch is read in place, not copied: nothing appends to
-		 * `in` while it runs, and complete lines leave nothing */
-		struct inf_buf own = f->in;
-		int rc;
-		f->in.data = (char *)data;
-		f->in.len = len;
-		f->in.cap = len;
-		f->scan = 0;
-		rc = run(f);
-		if (rc == 0 && f->in.len)
-			rc = fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
-		f->in = own;
-		f->in.len = 0;
-		f->scan = 0;
-		if (rc)
-			return -1;
-	}
-	return flush(f, 1);
+	/* the batch is read in place and written straight into `out`:
+	 * nothing appends to `in` while it runs, and complete lines leave
+	 * nothing */
+	f->in.data = (char *)data;
+	f->in.len = len;
+	f->in.cap = len;
+	f->scan = 0;
+	f->out = *out;
+	f->batch = 1;
+	rc = run(f);
+	if (rc == 0 && f->in.len)
+		rc = fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
+	*out = f->out;
+	f->out = own_out;
+	f->batch = 0;
+	f->in = own_in;
+	f->in.len = 0;
+	f->scan = 0;
+	return rc ? -1 : 0;
 }
 
 int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,

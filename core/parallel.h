@@ -36,6 +36,13 @@ struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
 			    uint64_t offset, struct inf_error *err);
 /* Feeds object bytes. Returns 0 or -1 with the error set. */
 int inf_par_write(struct inf_par *p, const char *data, size_t len);
+/* Lends the buffer of the batch being filled, so that a reader can put
+ * bytes there instead of copying them in: returns room for *room bytes
+ * (at least 64 KiB), or NULL after an error or when out of memory. The
+ * bytes count once handed over with inf_par_commit(p, n), n <= *room,
+ * before any other call on p. Returns 0 or -1 with the error set. */
+char *inf_par_space(struct inf_par *p, size_t *room);
+int inf_par_commit(struct inf_par *p, size_t n);
 /* Runs what is left (a last line may lack '\n') and waits for every
  * batch. Returns 0 or -1 with the error set. */
 int inf_par_finish(struct inf_par *p);

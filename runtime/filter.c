@@ -8,10 +8,18 @@
 #include "output.h"
 #include "source.h"
 
-static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
+/* The transform lends its batch buffers: file bytes are read once, into
+ * the place they are parsed from. */
+static char *space(void *ctx, size_t *room, struct inf_error *err)
+{
+	(void)err; /* the transform reports into the same error record */
+	return inf_transform_space(ctx, room);
+}
+
+static int commit(void *ctx, size_t n, struct inf_error *err)
 {
 	(void)err;
-	return inf_transform_write(ctx, data, len);
+	return inf_transform_commit(ctx, n);
 }
 
 int inf_mode_filter(const struct inf_cli *cli)
@@ -23,6 +31,7 @@ int inf_mode_filter(const struct inf_cli *cli)
 	struct inf_output out;
 	struct inf_request req = { cli->access_point, "", "" };
 	const char *name = cli->input ? cli->input : "stdin";
+	static const struct inf_lender lender = { space, commit };
 	int rc;
 
 	if ((rc = inf_cli_load_policy(cli, &pol)))
@@ -42,7 +51,7 @@ int inf_mode_filter(const struct inf_cli *cli)
 		inf_output_abort(&out);
 		goto out;
 	}
-	if (inf_source_file(cli->input ? cli->input : "-", feed, t, &err) ||
+	if (inf_source_file_lend(cli->input ? cli->input : "-", &lender, t, &err) ||
 	    inf_transform_finish(t)) {
 		inf_output_abort(&out);
 		goto out;

@@ -21,10 +21,9 @@ long long inf_clock_ms(void)
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
 
-int inf_source_file(const char *path, inf_data_fn data, void *ctx,
-		    struct inf_error *err)
+int inf_source_file_lend(const char *path, const struct inf_lender *l,
+			 void *ctx, struct inf_error *err)
 {
-	char *buf = NULL;
 	int fd = -1, rc = -1;
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -32,12 +31,14 @@ int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!(buf = malloc(CHUNK))) {
-		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-		goto out;
-	}
 	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
+		size_t room = 0;
+		char *dst = l->space(ctx, &room, err);
+		ssize_t n;
+
+		if (!dst)
+			goto out;
+		n = read(fd, dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -47,14 +48,49 @@ int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		}
 		if (n == 0)
 			break;
-		if (data(ctx, buf, (size_t)n, err))
+		if (l->commit(ctx, (size_t)n, err))
 			goto out;
 	}
 	rc = 0;
 out:
-	free(buf);
 	if (fd > STDIN_FILENO)
 		close(fd);
+	return rc;
+}
+
+/* inf_source_file's lender: one chunk, passed on to the data callback. */
+struct chunked {
+	inf_data_fn data;
+	void *ctx;
+	char *buf;
+};
+
+static char *chunk_space(void *ctx, size_t *room, struct inf_error *err)
+{
+	struct chunked *c = ctx;
+
+	if (!c->buf && !(c->buf = malloc(CHUNK))) {
+		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		return NULL;
+	}
+	*room = CHUNK;
+	return c->buf;
+}
+
+static int chunk_commit(void *ctx, size_t n, struct inf_error *err)
+{
+	struct chunked *c = ctx;
+	return c->data(c->ctx, c->buf, n, err);
+}
+
+int inf_source_file(const char *path, inf_data_fn data, void *ctx,
+		    struct inf_error *err)
+{
+	static const struct inf_lender chunks = { chunk_space, chunk_commit };
+	struct chunked c = { data, ctx, NULL };
+	int rc = inf_source_file_lend(path, &chunks, &c, err);
+
+	free(c.buf);
 	return rc;
 }
 

@@ -52,9 +52,22 @@ int inf_source_fetch(CURL *curl, const char *url,
 		     struct inf_error *err);
 void inf_source_result_free(struct inf_source_result *res);
 
-/* Reads a local file in chunks into `data`. */
+/* Reads a local file ("-": stdin) in chunks into `data`. Returns 0, or
+ * -1 with `err` set (INF_FAIL_SOURCE, or what `data` set). */
 int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		    struct inf_error *err);
+
+/* A consumer that lends its own memory for reads: `space` returns room
+ * for *room bytes (NULL with err set on failure), `commit` takes the n
+ * bytes read there (0, or -1 with err set). */
+struct inf_lender {
+	char *(*space)(void *ctx, size_t *room, struct inf_error *err);
+	int (*commit)(void *ctx, size_t n, struct inf_error *err);
+};
+
+/* As inf_source_file, reading straight into the memory `l` lends. */
+int inf_source_file_lend(const char *path, const struct inf_lender *l,
+			 void *ctx, struct inf_error *err);
 
 /* Milliseconds since the epoch (the clock Lambda deadlines use). */
 long long inf_clock_ms(void);

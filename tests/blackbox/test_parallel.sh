@@ -47,6 +47,21 @@ expect_eq "a bad record fails both runs with exit 7" "$(cat "$T/brc.1"):$(cat "$
 expect_eq "the message names the same record and line" "$(cat "$T/berr.2")" "$(cat "$T/berr.1")"
 expect_contains "the message names the line" "$(cat "$T/berr.1")" "(line $(cat "$T/bad.ndjson.line")):"
 
+# the same in an object with no blank line, where batches count lines
+# 16 bytes at a time
+"$PY" - "$T/ev.ndjson" "$T/clean-bad.ndjson" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+lines[7001] = lines[7001][:50]
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "${F[@]}" "$T/clean-bad.ndjson" >/dev/null 2>"$T/cerr.$n"
+done
+expect_eq "no blank lines: the same message on 1 and 2 threads" "$(cat "$T/cerr.2")" "$(cat "$T/cerr.1")"
+expect_contains "no blank lines: the message names record and line 7002" "$(cat "$T/cerr.2")" \
+	"record 7002 (line 7002):"
+
 # drop_record: the same records skipped and kept
 cat >"$T/lenient.cfg" <<'CFG'
 access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
