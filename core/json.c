@@ -74,7 +74,8 @@ static inline int is_ws(char c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
-	while (p < end && is_ws(*p))
+	/* every byte that is not whitespace is above ' ' but control bytes */
+	while (p < end && (unsigned char)*p <= ' ' && is_ws(*p))
 		p++;
 	return p;
 }
@@ -140,8 +141,9 @@ static size_t scan_escape(const char *js, const unsigned char *s,
 /* Scans a string body from p (after the opening quote). Returns its
  * closing quote, or NULL with err filled; sets *esc when the body holds
  * an escape. */
-static const char *scan_string(const char *js, const char *p, const char *end,
-			       int *esc, struct inf_json_err *err)
+static inline __attribute__((always_inline)) const char *
+scan_string(const char *js, const char *p, const char *end, int *esc,
+	    struct inf_json_err *err)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	const unsigned char *e = (const unsigned char *)end;
@@ -275,23 +277,28 @@ static int grow_stack(struct inf_tokens *t)
 	return 0;
 }
 
-/* Appends a token; `parent`'s size counts it. Returns its index or a
- * negative inf_status. */
-static inline int emit(struct inf_tokens *t, int *n, jsmntype_t type,
-		       int start, int end, int parent)
+/* Appends a token; `parent`'s size counts it. *tk and *cap mirror t's
+ * storage in the caller's registers. Returns its index or a negative
+ * inf_status. */
+static inline int emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap,
+		       int *n, jsmntype_t type, int start, int end, int parent)
 {
 	jsmntok_t *k;
 
-	if ((unsigned)*n == t->cap && grow_tokens(t, (size_t)t->cap + 1))
-		return INF_ERR_NOMEM;
-	k = &t->tok[*n];
+	if ((unsigned)*n == *cap) {
+		if (grow_tokens(t, (size_t)*cap + 1))
+			return INF_ERR_NOMEM;
+		*tk = t->tok;
+		*cap = t->cap;
+	}
+	k = &(*tk)[*n];
 	k->type = type;
 	k->start = start;
 	k->end = end;
 	k->size = 0;
 	k->parent = parent;
 	if (parent >= 0)
-		t->tok[parent].size++;
+		(*tk)[parent].size++;
 	return (*n)++;
 }
 
@@ -300,6 +307,9 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
 	int n = 0, parent = -1, cur = -1, tok, esc = 0;
+	jsmntok_t *tk;
+	unsigned cap;
+	size_t max_key = t->max_key;
 	unsigned sp = 0;
 	enum after at = AT_ROOT;
 
@@ -314,6 +324,8 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 		return fail(err, len, "empty record");
 	if (!t->cap && grow_tokens(t, len / 16 + 16))
 		return INF_ERR_NOMEM;
+	tk = t->tok;
+	cap = t->cap;
 
 value: /* p < end, at the first byte of a value */
 	switch (*p) {
@@ -323,24 +335,24 @@ value: /* p < end, at the first byte of a value */
 			return too_deep(err, (size_t)(p - js), max_depth);
 		if (sp == t->stack_cap && grow_stack(t))
 			return INF_ERR_NOMEM;
-		tok = emit(t, &n, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
+		tok = emit(t, &tk, &cap, &n, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
 			   (int)(p - js), -1, parent);
 		if (tok < 0)
 			return tok;
 		t->stack[sp++] = cur = tok;
 		if ((p = skip_ws(p + 1, end)) == end)
 			return truncated(err, (size_t)(end - js));
-		if (*p == (t->tok[cur].type == JSMN_OBJECT ? '}' : ']'))
+		if (*p == (tk[cur].type == JSMN_OBJECT ? '}' : ']'))
 			goto close;
 		at = AT_OPEN;
-		if (t->tok[cur].type == JSMN_OBJECT)
+		if (tk[cur].type == JSMN_OBJECT)
 			goto key;
 		parent = cur;
 		goto value;
 	case '"':
 		if (!(q = scan_string(js, p + 1, end, &esc, err)))
 			return INF_ERR_INVALID;
-		tok = emit(t, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
 		p = q + 1;
 		break;
 	case '-': case '0': case '1': case '2': case '3': case '4':
@@ -348,7 +360,7 @@ value: /* p < end, at the first byte of a value */
 		q = scan_number(p, end);
 		if (!q || (q < end && is_word(*q)))
 			return bad_word(err, js, p, end, sp, "invalid number");
-		tok = emit(t, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
 		p = q;
 		break;
 	case 't':
@@ -356,10 +368,15 @@ value: /* p < end, at the first byte of a value */
 	case 'n': {
 		const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
 		size_t ll = *p == 'f' ? 5 : 4;
-		if ((size_t)(end - p) < ll || memcmp(p, lit, ll) ||
+		uint32_t have, want;
+		if ((size_t)(end - p) >= ll) {
+			memcpy(&have, p + ll - 4, 4); /* "true", "null", "alse" */
+			memcpy(&want, lit + ll - 4, 4);
+		}
+		if ((size_t)(end - p) < ll || have != want ||
 		    (p + ll < end && is_word(p[ll])))
 			return bad_word(err, js, p, end, sp, "invalid literal");
-		tok = emit(t, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
+		tok = emit(t, &tk, &cap, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
 		p += ll;
 		break;
 	}
@@ -392,23 +409,23 @@ after: /* a value ended just before p */
 		if ((p = skip_ws(p + 1, end)) == end)
 			return truncated(err, (size_t)(end - js));
 		at = AT_COMMA;
-		if (t->tok[cur].type == JSMN_OBJECT)
+		if (tk[cur].type == JSMN_OBJECT)
 			goto key;
 		parent = cur;
 		goto value;
 	}
-	if (*p == (t->tok[cur].type == JSMN_OBJECT ? '}' : ']'))
+	if (*p == (tk[cur].type == JSMN_OBJECT ? '}' : ']'))
 		goto close;
 	if (*p == '"' || *p == '[' || *p == '{' || is_word(*p))
 		return fail(err, (size_t)(p - js),
-			    t->tok[cur].type == JSMN_OBJECT ? "missing ',' between members"
+			    tk[cur].type == JSMN_OBJECT ? "missing ',' between members"
 							    : "missing ',' between values");
 	return unexpected(err, js, p,
-			  t->tok[cur].type == JSMN_OBJECT ? ": expected ',' or '}'"
+			  tk[cur].type == JSMN_OBJECT ? ": expected ',' or '}'"
 							  : ": expected ',' or ']'");
 
 close: /* *p closes the container cur */
-	t->tok[cur].end = (int)(p + 1 - js);
+	tk[cur].end = (int)(p + 1 - js);
 	p++;
 	sp--;
 	cur = sp ? t->stack[sp - 1] : -1;
@@ -427,13 +444,13 @@ key: /* p < end, where a member of the object cur starts */
 	}
 	if (!(q = scan_string(js, p + 1, end, &t->key_escapes, err)))
 		return INF_ERR_INVALID;
-	if (t->max_key && (size_t)(q - p - 1) > t->max_key) {
+	if (max_key && (size_t)(q - p - 1) > max_key) {
 		err->offset = (size_t)(p - js);
 		snprintf(err->msg, sizeof err->msg,
 			 "key longer than max_key_bytes (%zu)", t->max_key);
 		return INF_ERR_LIMIT;
 	}
-	tok = emit(t, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
+	tok = emit(t, &tk, &cap, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
 	if (tok < 0)
 		return tok;
 	if ((p = skip_ws(q + 1, end)) == end)

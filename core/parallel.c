@@ -54,6 +54,14 @@ struct inf_par {
 	uint64_t line, recno, offset; /* where jobs[fill] starts */
 };
 
+static void run_job(struct inf_par *p, unsigned idx, struct job *j)
+{
+	memset(&j->err, 0, sizeof j->err);
+	inf_buf_reset(&j->out);
+	p->run(p->workers[idx], j->in.data, j->in.len, j->line, j->recno,
+	       j->offset, j->final, &j->out, &j->err);
+}
+
 static void *worker_main(void *arg)
 {
 	struct thread_arg *a = arg;
@@ -71,11 +79,7 @@ static void *worker_main(void *arg)
 		j->state = J_BUSY;
 		pthread_mutex_unlock(&p->mu);
 
-		memset(&j->err, 0, sizeof j->err);
-		inf_buf_reset(&j->out);
-		p->run(p->workers[a->idx], j->in.data, j->in.len, j->line, j->recno,
-		       j->offset, j->final, &j->out, &j->err);
-
+		run_job(p, a->idx, j);
 		pthread_mutex_lock(&p->mu);
 		j->state = J_DONE;
 		pthread_cond_broadcast(&p->done);
@@ -115,14 +119,15 @@ struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
 	}
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	for (unsigned i = 0; i < n; i++) {
+	/* the last worker is the main thread's, see help() */
+	for (unsigned i = 0; i + 1 < n; i++) {
 		p->args[i].p = p;
 		p->args[i].idx = i;
 		if (pthread_create(&p->th[i], NULL, worker_main, &p->args[i]))
 			break;
 		p->started++;
 	}
-	if (p->started < n) {
+	if (p->started + 1 < n) {
 		inf_par_free(p);
 		return NULL;
 	}
@@ -169,7 +174,32 @@ static int fail(struct inf_par *p, const struct inf_error *e)
 	return inf_error_set(p->err, e->kind, "%s", e->msg);
 }
 
-/* Waits for the oldest job, writes its output, frees its slot. */
+/* Runs the oldest job no thread has taken on the main thread's worker,
+ * if more than `spare` are waiting: the main thread works instead of
+ * waiting, and leaves the threads `spare` jobs. Called and returns with
+ * the lock held; returns 1 if it ran a job. */
+static int help(struct inf_par *p, unsigned spare)
+{
+	unsigned ready = 0;
+	struct job *j;
+
+	for (unsigned k = p->take; p->jobs[k].state == J_READY && ready <= spare;
+	     k = (k + 1) % p->q)
+		ready++;
+	if (ready <= spare)
+		return 0;
+	j = &p->jobs[p->take];
+	p->take = (p->take + 1) % p->q;
+	j->state = J_BUSY;
+	pthread_mutex_unlock(&p->mu);
+	run_job(p, p->n - 1, j);
+	pthread_mutex_lock(&p->mu);
+	j->state = J_DONE;
+	return 1;
+}
+
+/* Waits for the oldest job (running jobs meanwhile), writes its output,
+ * frees its slot. */
 static int collect_one(struct inf_par *p)
 {
 	struct job *j = &p->jobs[p->collect];
@@ -177,7 +207,8 @@ static int collect_one(struct inf_par *p)
 
 	pthread_mutex_lock(&p->mu);
 	while (j->state != J_DONE)
-		pthread_cond_wait(&p->done, &p->mu);
+		if (!help(p, 0))
+			pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 	if (j->err.kind != INF_FAIL_NONE)
 		rc = fail(p, &j->err);
@@ -293,6 +324,9 @@ static int submit(struct inf_par *p, size_t cut, int final)
 	j->state = J_READY;
 	p->inflight++;
 	pthread_cond_signal(&p->work);
+	/* help while the threads have a job in hand besides */
+	while (help(p, 1))
+		;
 	pthread_mutex_unlock(&p->mu);
 	p->fill = next;
 	/* write what is already done, in order, without waiting */

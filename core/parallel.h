@@ -1,9 +1,11 @@
 /*
  * Parallel ndjson: the object is cut into batches of whole lines, each
- * batch runs on one of N worker threads, and the outputs are written in
- * the input's order. The main thread only copies bytes, finds line ends
- * and counts lines and records, so error messages name the same record
- * and line as a sequential run would.
+ * batch runs on one of N workers, and the outputs are written in the
+ * input's order. N - 1 workers are threads; the last is the main thread,
+ * which reads, finds line ends, counts lines and records (so error
+ * messages name the same record and line as a sequential run would),
+ * writes, and runs a batch itself whenever the threads have another in
+ * hand or it would otherwise wait.
  *
  * Memory stays bounded: at most 2N + 1 batches of about 256 KiB (or one
  * record, when larger) are in flight.
@@ -28,7 +30,8 @@ typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
 
 struct inf_par;
 
-/* Starts `n` threads, thread i running batches on workers[i] (borrowed).
+/* Starts n - 1 threads, thread i running batches on workers[i]
+ * (borrowed); the caller's thread uses workers[n - 1].
  * Output goes to `sink` in order. `offset` is where the first byte fed
  * lies in the object. Returns NULL when threads or memory are lacking. */
 struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,

@@ -22,7 +22,14 @@ struct inf_paths {
 	struct inf_path *paths;
 	size_t n;
 	int top_keys; /* every path is one plain key: the fast walk applies */
+	uint64_t top_lens; /* top_keys: bit k for a key of k bytes (k < 63),
+			      bit 63 for longer ones */
 };
+
+static inline uint64_t len_bit(size_t len)
+{
+	return 1ull << (len < 63 ? len : 63);
+}
 
 /* A matcher state: path `p` has consumed its first `i` segments. */
 struct inf_walk_state {
@@ -221,9 +228,12 @@ int inf_paths_compile(const char *const *texts, size_t n,
 		return rc;
 	}
 	ps->top_keys = 1;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		if (ps->paths[k].nsegs != 1 || ps->paths[k].segs[0].kind != SEG_KEY)
 			ps->top_keys = 0;
+		else
+			ps->top_lens |= len_bit(ps->paths[k].segs[0].len);
+	}
 	*out = ps;
 	return 0;
 }
@@ -396,7 +406,8 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 		if (r->toks.key_escapes && memchr(kname, '\\', klen) &&
 		    !(kname = inf_record_key(r, k, &klen)))
 			return INF_ERR_NOMEM;
-		for (size_t p = 0; p < ps->n; p++) {
+		/* a key of a length no path has cannot match */
+		for (size_t p = 0; (ps->top_lens & len_bit(klen)) && p < ps->n; p++) {
 			const struct inf_seg *seg = &ps->paths[p].segs[0];
 			if (klen == seg->len && !memcmp(kname, seg->name, klen)) {
 				m = INF_MATCH_FULL;
