@@ -1,6 +1,7 @@
 /* String helpers for validated JSON text: unescaping, quoting, UTF-8. */
 #include "json.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "inflight/plugin.h"
@@ -105,11 +106,46 @@ const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
 	return scratch->data;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Length of the prefix of s that quotes as it is: no byte below 0x20,
+ * '"', '\\' or from 0x80 up. Eight bytes at a time. */
+static size_t plain_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, q, b;
+		memcpy(&w, s + i, 8);
+		q = w ^ (ONES * '"');  /* a zero byte where w has '"' */
+		b = w ^ (ONES * '\\'); /* ... and where it has '\\' */
+		if ((((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) |
+		     ((b - ONES) & ~b) | w) & HIGHS)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			break;
+	}
+	return i;
+}
+
 int inf_json_quote(struct inf_buf *out, const char *s, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
 	size_t i, run = 0;
 
+	if (plain_prefix(s, n) == n) { /* the common case: copied as it is */
+		if (inf_buf_reserve(out, n + 2))
+			return INF_ERR_NOMEM;
+		out->data[out->len] = '"';
+		memcpy(out->data + out->len + 1, s, n);
+		out->data[out->len + n + 1] = '"';
+		out->len += n + 2;
+		return 0;
+	}
 	if (inf_utf8_valid_prefix(s, n) != n)
 		return INF_ERR_INVALID;
 	if (inf_buf_reserve(out, n + 2))

@@ -912,6 +912,43 @@ START_TEST(test_quote)
 }
 END_TEST
 
+/* Every special byte at every position of a string longer than the
+ * eight-byte fast scan is escaped; the rest is copied as it is. */
+START_TEST(test_quote_special_anywhere)
+{
+	static const char *const special[] = {"\"", "\\", "\x1f", "\n", "\xC3\xA9", "\x7f"};
+	static const char *const escaped[] = {"\\\"", "\\\\", "\\u001f", "\\n", "\xC3\xA9", "\x7f"};
+	struct inf_buf in = {0}, out = {0}, want = {0};
+
+	for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+		for (size_t at = 0; at <= 20; at++) {
+			inf_buf_reset(&in);
+			inf_buf_reset(&out);
+			inf_buf_reset(&want);
+			for (size_t i = 0; i < 20; i++) {
+				if (i == at) {
+					ck_assert_int_eq(inf_buf_puts(&in, special[k]), 0);
+					ck_assert_int_eq(inf_buf_puts(&want, escaped[k]), 0);
+				}
+				ck_assert_int_eq(inf_buf_putc(&in, (char)('a' + i)), 0);
+				ck_assert_int_eq(inf_buf_putc(&want, (char)('a' + i)), 0);
+			}
+			if (at == 20) {
+				ck_assert_int_eq(inf_buf_puts(&in, special[k]), 0);
+				ck_assert_int_eq(inf_buf_puts(&want, escaped[k]), 0);
+			}
+			ck_assert_int_eq(inf_json_quote(&out, in.data, in.len), 0);
+			ck_assert_uint_eq(out.len, want.len + 2);
+			ck_assert_mem_eq(out.data + 1, want.data, want.len);
+			ck_assert(out.data[0] == '"' && out.data[out.len - 1] == '"');
+		}
+	}
+	inf_buf_free(&in);
+	inf_buf_free(&out);
+	inf_buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_quote_refuses_bad_utf8)
 {
 	static const struct {
@@ -1039,6 +1076,7 @@ static Suite *json_suite(void)
 	tcase_add_loop_test(ts, test_unescape, 0, (int)(sizeof unesc / sizeof unesc[0]));
 	tcase_add_test(ts, test_unescape_parsed_tokens);
 	tcase_add_loop_test(ts, test_quote, 0, (int)(sizeof quotes / sizeof quotes[0]));
+	tcase_add_test(ts, test_quote_special_anywhere);
 	tcase_add_test(ts, test_quote_refuses_bad_utf8);
 	tcase_add_test(ts, test_quote_round_trip);
 	tcase_add_test(ts, test_utf8_prefix_and_ws);
