@@ -17,8 +17,10 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Icore -Icore/include -Iruntime
 LDLIBS_CORE := -ldl -lconfig -lcurl -lcrypto -lm -lpthread
 
 ifeq ($(SAN),1)
+# sanitizer builds also check every commit's relocated tokens against a
+# fresh parse (core/commit.c)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+	-fno-sanitize-recover=undefined -DINF_VERIFY_COMMIT
 LDFLAGS += -fsanitize=address,undefined
 endif
 

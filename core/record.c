@@ -3,13 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct inf_range {
-	size_t start, end; /* bytes of the current record replaced */
-	const char *text;  /* what goes there instead (may be empty) */
-	size_t tlen;
-	size_t seq; /* keeps edits at one position in the order made */
-};
-
 #define GEN_MAX (1u << 29)
 
 void inf_record_init(struct inf_record *r, unsigned max_depth)
@@ -33,11 +26,13 @@ void inf_record_free(struct inf_record *r)
 	free(r->mark);
 	free(r->states);
 	free(r->ranges);
+	inf_tokens_free(&r->next);
+	free(r->map);
+	free(r->shift);
 	memset(r, 0, sizeof *r);
 }
 
-/* Starts a new generation of marks sized for the current tokens. */
-static int reset_marks(struct inf_record *r)
+int inf_record_reset_marks(struct inf_record *r)
 {
 	unsigned need = (unsigned)r->toks.n;
 
@@ -75,7 +70,7 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 		r->toks.n = 0;
 		return rc;
 	}
-	return reset_marks(r);
+	return inf_record_reset_marks(r);
 }
 
 static int mark_kind(const struct inf_record *r, int tok)
@@ -294,7 +289,7 @@ const char *inf_record_string(struct inf_record *r, int node, size_t *len)
 /* ---- applying edits ---- */
 
 static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
-		     const char *text, size_t tlen)
+		     const char *text, size_t tlen, int kind, int node)
 {
 	if (*n == r->ranges_cap) {
 		size_t cap = r->ranges_cap ? r->ranges_cap * 2 : 16;
@@ -304,7 +299,7 @@ static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
 		r->ranges = p;
 		r->ranges_cap = cap;
 	}
-	r->ranges[*n] = (struct inf_range){ start, end, text, tlen, *n };
+	r->ranges[*n] = (struct inf_range){ start, end, text, tlen, *n, kind, node };
 	(*n)++;
 	return 0;
 }
@@ -336,11 +331,12 @@ static int container_removals(struct inf_record *r, int ct, size_t *n)
 		child_span(r, c, is_obj, &s, &e);
 		if (mark_kind(r, value) == INF_EDIT_REMOVE) {
 			if (kept_before)
-				rc = add_range(r, n, prev_end, e, "", 0);
+				rc = add_range(r, n, prev_end, e, "", 0, 0, -1);
 			else if (i + 1 < tk[ct].size)
-				rc = add_range(r, n, s, (size_t)inf_tok_raw_start(&tk[next]), "", 0);
+				rc = add_range(r, n, s, (size_t)inf_tok_raw_start(&tk[next]),
+					       "", 0, 0, -1);
 			else
-				rc = add_range(r, n, s, e, "", 0);
+				rc = add_range(r, n, s, e, "", 0, 0, -1);
 			if (rc)
 				return rc;
 		} else {
@@ -400,7 +396,8 @@ static int build_ranges(struct inf_record *r, size_t *count)
 			if (mark_kind(r, e->tok) != INF_EDIT_REPLACE)
 				break;
 			rc = add_range(r, &n, (size_t)inf_tok_raw_start(t),
-				       (size_t)inf_tok_raw_end(t), text, e->len);
+				       (size_t)inf_tok_raw_end(t), text, e->len,
+				       INF_EDIT_REPLACE, e->tok);
 			if (rc)
 				return rc;
 			break;
@@ -417,10 +414,11 @@ static int build_ranges(struct inf_record *r, size_t *count)
 			int comma;
 			insert_point(r, e->tok, i, &pos, &comma);
 			if (comma) {
-				if ((rc = add_range(r, &n, pos, pos, ",", 1)))
+				if ((rc = add_range(r, &n, pos, pos, ",", 1, 0, -1)))
 					return rc;
 			}
-			if ((rc = add_range(r, &n, pos, pos, text, e->len)))
+			if ((rc = add_range(r, &n, pos, pos, text, e->len,
+					    INF_EDIT_INSERT, e->tok)))
 				return rc;
 			break;
 		}
@@ -441,38 +439,57 @@ static int build_ranges(struct inf_record *r, size_t *count)
 	return 0;
 }
 
-int inf_record_emit(struct inf_record *r, struct inf_buf *out)
+int inf_record_ranges(struct inf_record *r, size_t *count)
 {
-	size_t n, pos = 0;
+	size_t n, kept = 0, pos = 0;
 	int rc;
 
-	if (r->nedits == 0)
-		return inf_buf_append(out, r->js, r->len);
 	if ((rc = build_ranges(r, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const struct inf_range *g = &r->ranges[i];
 		if (g->start < pos || (g->start == pos && g->end < pos))
 			continue; /* inside a range already replaced */
-		if ((rc = inf_buf_append(out, r->js + pos, g->start - pos)) ||
-		    (rc = inf_buf_append(out, g->text, g->tlen)))
-			return rc;
+		r->ranges[kept++] = *g;
 		pos = g->end;
 	}
-	return inf_buf_append(out, r->js + pos, r->len - pos);
+	*count = kept;
+	return 0;
 }
 
-int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
+int inf_record_emit(struct inf_record *r, struct inf_buf *out)
 {
-	struct inf_buf *dst;
+	size_t n;
 	int rc;
 
 	if (r->nedits == 0)
-		return 0;
-	r->cur_work ^= 1;
-	dst = &r->work[r->cur_work];
-	inf_buf_reset(dst);
-	if ((rc = inf_record_emit(r, dst)))
+		return inf_buf_append(out, r->js, r->len);
+	if ((rc = inf_record_ranges(r, &n)))
 		return rc;
-	return inf_record_load(r, dst->data, dst->len, err);
+	return inf_record_emit_ranges(r, n, out);
+}
+
+int inf_record_emit_ranges(struct inf_record *r, size_t n, struct inf_buf *out)
+{
+	size_t pos = 0, total = r->len;
+	char *o;
+
+	for (size_t i = 0; i < n; i++)
+		total += r->ranges[i].tlen;
+	if (inf_buf_reserve(out, total))
+		return INF_ERR_NOMEM;
+	o = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		const struct inf_range *g = &r->ranges[i];
+		memcpy(o, r->js + pos, g->start - pos);
+		o += g->start - pos;
+		if (g->tlen)
+			memcpy(o, g->text, g->tlen);
+		o += g->tlen;
+		pos = g->end;
+	}
+	memcpy(o, r->js + pos, r->len - pos);
+	o += r->len - pos;
+	out->len = (size_t)(o - out->data);
+	return 0;
 }

@@ -32,6 +32,19 @@ struct inf_edit {
 	size_t len;
 };
 
+/* What an edit does to the bytes: [start, end) of the current record is
+ * replaced by `text`. `kind` tells what the text holds, for commit:
+ * INF_EDIT_REPLACE a value for node `node`, INF_EDIT_INSERT a member
+ * `"key":value` of object `node`, 0 nothing but separators. */
+struct inf_range {
+	size_t start, end;
+	const char *text; /* may be empty */
+	size_t tlen;
+	size_t seq; /* keeps edits at one position in the order made */
+	int kind;
+	int node;
+};
+
 struct inf_walk_state; /* path matcher state, see path.c */
 
 struct inf_record {
@@ -61,6 +74,13 @@ struct inf_record {
 	/* ranges scratch for emit */
 	struct inf_range *ranges;
 	size_t ranges_cap;
+
+	/* commit scratch: the relocated tokens and the old-to-new map */
+	struct inf_tokens next;
+	int *map;
+	size_t map_cap;
+	long *shift; /* per applied range: bytes it and those before add */
+	size_t shift_cap;
 };
 
 /* Initialises an empty record; `max_depth` bounds nesting. */
@@ -74,11 +94,23 @@ void inf_record_free(struct inf_record *r);
 int inf_record_load(struct inf_record *r, const char *js, size_t len,
 		    struct inf_json_err *err);
 
-/* Applies pending edits and re-tokenizes, so the next reader sees them. */
+/* Applies pending edits, so the next reader sees them: the bytes are
+ * rewritten and the tokens relocated, not re-read (core/commit.c).
+ * Returns 0, INF_ERR_LIMIT when an inserted value or key breaks
+ * max_depth or max_key, or INF_ERR_NOMEM; `err` says which. */
 int inf_record_commit(struct inf_record *r, struct inf_json_err *err);
 
 /* Appends the record, pending edits applied, to `out`. */
 int inf_record_emit(struct inf_record *r, struct inf_buf *out);
+
+/* The pending edits as byte ranges, in order, none inside another, in
+ * r->ranges[0, *count) until the next edit; and the record with the
+ * first `n` of them applied, appended to `out`. For commit (commit.c). */
+int inf_record_ranges(struct inf_record *r, size_t *count);
+int inf_record_emit_ranges(struct inf_record *r, size_t n, struct inf_buf *out);
+
+/* Starts a new generation of edit marks after the tokens changed. */
+int inf_record_reset_marks(struct inf_record *r);
 
 /* Whether a token is hidden by a pending remove or replace. */
 static inline int inf_record_hidden(const struct inf_record *r, int tok)

@@ -680,6 +680,129 @@ START_TEST(test_commit_rounds)
 }
 END_TEST
 
+/* Commit relocates tokens instead of parsing again: after random
+ * removals, replacements and inserted members, over several rounds, the
+ * tokens are exactly those a fresh parse of the new bytes gives. */
+static unsigned long seed;
+
+static unsigned rnd(unsigned n)
+{
+	seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(seed >> 33) % n;
+}
+
+static const char *const values[] = {
+    "1", "-2.5e3", "true", "null", "\"s\"", "\"e\\u00e9\\n\"", "[]", "{}", "[1,[2,{\"k\":3}]]",
+    "{\"a\":{\"b\":[true,false]},\"c\\\"q\":\"x\"}", " [ 1 , 2 ] ", "\"\xC3\xA9\"", "{ }",
+};
+static const char *const keys[] = {"a", "b", "new", "k\"q", "caf\xC3\xA9", "", "x"};
+
+static void random_doc(struct inf_buf *b, unsigned depth)
+{
+	unsigned kind = depth > 4 ? 2 : rnd(3);
+
+	if (kind == 2) {
+		ck_assert_int_eq(inf_buf_puts(b, values[rnd(sizeof values / sizeof values[0])]), 0);
+		return;
+	}
+	ck_assert_int_eq(inf_buf_puts(b, kind ? "{ " : "["), 0);
+	for (unsigned i = 0, n = rnd(5); i < n; i++) {
+		if (i)
+			ck_assert_int_eq(inf_buf_puts(b, rnd(2) ? "," : " ,\n"), 0);
+		if (kind)
+			ck_assert_int_eq(inf_buf_printf(b, "\"m%u\\t%u\" : ", i, rnd(9)), 0);
+		random_doc(b, depth + 1);
+	}
+	ck_assert_int_eq(inf_buf_puts(b, kind ? " }" : "]"), 0);
+}
+
+static void random_edit(struct inf_record *r)
+{
+	int node = (int)rnd((unsigned)r->toks.n);
+	const char *v = values[rnd(sizeof values / sizeof values[0])];
+	const char *k = keys[rnd(sizeof keys / sizeof keys[0])];
+
+	switch (rnd(5)) { /* refusals (a key node, a removed one) are fine */
+	case 0:
+		inf_record_remove(r, node);
+		break;
+	case 1:
+		inf_record_replace_json(r, node, v, strlen(v));
+		break;
+	case 2:
+		inf_record_replace_string(r, node, k, strlen(k));
+		break;
+	default:
+		inf_record_set_json(r, node, k, strlen(k), v, strlen(v), (int)rnd(2));
+	}
+}
+
+START_TEST(test_commit_relocates_tokens)
+{
+	struct inf_buf doc = {0};
+	struct inf_tokens fresh = {0};
+	struct inf_json_err e;
+
+	seed = 7;
+	for (int d = 0; d < 1500; d++) {
+		inf_buf_reset(&doc);
+		ck_assert_int_eq(inf_buf_putc(&doc, '{'), 0);
+		ck_assert_int_eq(inf_buf_puts(&doc, "\"root\":"), 0);
+		random_doc(&doc, 1);
+		ck_assert_int_eq(inf_buf_putc(&doc, '}'), 0);
+		ck_assert_int_eq(inf_record_load(&rec, doc.data, doc.len, &e), 0);
+		for (int round = 0; round < 4; round++) {
+			for (unsigned k = rnd(6); k > 0; k--)
+				random_edit(&rec);
+			ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+			ck_assert_msg(inf_json_parse(&fresh, rec.js, rec.len, 32, &e) == 0,
+			              "doc %d round %d: %.*s: %s", d, round, (int)rec.len, rec.js, e.msg);
+			ck_assert_int_eq(rec.toks.n, fresh.n);
+			for (int i = 0; i < fresh.n; i++) {
+				const jsmntok_t *a = &rec.toks.tok[i], *b = &fresh.tok[i];
+				ck_assert_msg(a->type == b->type && a->start == b->start &&
+				                  a->end == b->end && a->size == b->size &&
+				                  a->parent == b->parent,
+				              "doc %d round %d token %d of %.*s: {%d %d %d %d %d}, "
+				              "parsed {%d %d %d %d %d}",
+				              d, round, i, (int)rec.len, rec.js, a->type, a->start, a->end,
+				              a->size, a->parent, b->type, b->start, b->end, b->size,
+				              b->parent);
+			}
+			ck_assert_int_eq(rec.toks.key_escapes, rec.toks.key_escapes || fresh.key_escapes);
+		}
+	}
+	inf_tokens_free(&fresh);
+	inf_buf_free(&doc);
+}
+END_TEST
+
+/* Commit keeps the record's limits for what was inserted. */
+START_TEST(test_commit_limits)
+{
+	struct inf_json_err e;
+
+	rec.toks.max_key = 4;
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "longkey", 7, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
+	ck_assert_msg(strstr(e.msg, "max_key_bytes") != NULL, "%s", e.msg);
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "{\"longer\":1}", 12, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
+	ck_assert_msg(strstr(e.msg, "max_key_bytes") != NULL, "%s", e.msg);
+	rec.toks.max_key = 0;
+	/* 32 levels allowed: a[0][0] is inside 3, so it may hold 29, not 30 */
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0][0]"), deep33 + 4, 58), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0][0]"), deep33 + 3, 60), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
+	ck_assert_msg(strstr(e.msg, "max_depth") != NULL, "%s", e.msg);
+}
+END_TEST
+
 /* ---- node access ---- */
 
 START_TEST(test_node_access)
@@ -879,6 +1002,8 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_remove_and_insert_combinations);
 	tcase_add_test(ts, test_many_edits);
 	tcase_add_test(ts, test_commit_rounds);
+	tcase_add_test(ts, test_commit_relocates_tokens);
+	tcase_add_test(ts, test_commit_limits);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(ta, setup, teardown);

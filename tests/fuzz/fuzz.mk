@@ -28,7 +28,9 @@ FUZZ_DIR     := $(BUILD)/fuzz
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -g -O1 $(WARN) -Icore -Icore/include \
+# INF_VERIFY_COMMIT: every commit's relocated tokens are checked against
+# a fresh parse (core/commit.c)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DINF_VERIFY_COMMIT -fPIC -g -O1 $(WARN) -Icore -Icore/include \
 	-Iruntime -Itests/fuzz $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_SRC_DEF = -DFZ_SRC_DIR='"$(CURDIR)/tests/fuzz"'
 

@@ -1,0 +1,255 @@
+/*
+ * Committing a step's edits: the record's bytes are rewritten once with
+ * the edits applied (inf_record_emit_ranges) and its tokens are relocated
+ * instead of read again. A kept token moves by what the edits before it
+ * added or removed; tokens inside a removed or replaced span go; the
+ * tokens of inserted text (a replacement value, or an inserted member)
+ * come from tokenizing only that text, which the edit already validated.
+ * Sizes are recounted from the parent links.
+ *
+ * The result is exactly the token array inf_json_parse would give for
+ * the new bytes: tests/check_record.c compares the two on random edits,
+ * and the fuzz build (INF_VERIFY_COMMIT) checks it on every commit.
+ */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(void **p, size_t *cap, size_t want, size_t elem)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	if (!(q = realloc(*p, c * elem)))
+		return INF_ERR_NOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* Room for `more` tokens in t. */
+static inline int room(struct inf_tokens *t, size_t more)
+{
+	size_t cap = t->cap;
+	int rc = grow((void **)&t->tok, &cap, (size_t)t->n + more, sizeof *t->tok);
+
+	t->cap = (unsigned)cap;
+	return rc;
+}
+
+/* Containers that enclose node `i` (not counting itself). */
+static unsigned depth_of(const struct inf_tokens *t, int i)
+{
+	unsigned d = 0;
+
+	for (int p = t->tok[i].parent; p >= 0; p = t->tok[p].parent)
+		if (t->tok[p].type == JSMN_OBJECT || t->tok[p].type == JSMN_ARRAY)
+			d++;
+	return d;
+}
+
+/* Appends the tokens of the JSON value `text` found at new offset `at`,
+ * its root under `parent`, nested under `depth` containers. */
+static int add_value(struct inf_record *r, const char *text, size_t len,
+		     int at, int parent, unsigned depth, struct inf_json_err *err)
+{
+	struct inf_tokens *nt = &r->next;
+	int rc, base;
+
+	r->snippet.max_key = r->toks.max_key; /* keys inside count too */
+	rc = inf_json_parse(&r->snippet, text, len, r->max_depth - depth, err);
+	r->snippet.max_key = 0;
+	if (rc == INF_ERR_LIMIT && strstr(err->msg, "max_depth"))
+		snprintf(err->msg, sizeof err->msg,
+			 "an inserted value nests deeper than max_depth (%u)", r->max_depth);
+	if (rc)
+		return rc;
+	/* room for these and for every old token still to come */
+	if ((rc = room(nt, (size_t)r->snippet.n + (size_t)r->toks.n)))
+		return rc;
+	base = nt->n;
+	for (int k = 0; k < r->snippet.n; k++) {
+		jsmntok_t t = r->snippet.tok[k];
+		t.start += at;
+		t.end += at;
+		t.parent = t.parent < 0 ? parent : base + t.parent;
+		nt->tok[nt->n++] = t;
+	}
+	nt->key_escapes |= r->snippet.key_escapes;
+	return 0;
+}
+
+/* Appends the tokens a range inserts, its text starting at new offset
+ * `at`. */
+static int add_range_tokens(struct inf_record *r, const struct inf_range *g,
+			    int at, struct inf_json_err *err)
+{
+	const struct inf_tokens *ot = &r->toks;
+	struct inf_tokens *nt = &r->next;
+	size_t q = 1;
+	int key, rc;
+
+	if (g->kind == INF_EDIT_REPLACE) {
+		int p = ot->tok[g->node].parent;
+		return add_value(r, g->text, g->tlen, at, p < 0 ? -1 : r->map[p],
+				 depth_of(ot, g->node), err);
+	}
+	if (g->kind != INF_EDIT_INSERT)
+		return 0;
+	/* "key":value, the key quoted by the core */
+	while (g->text[q] != '"')
+		q += g->text[q] == '\\' ? 2 : 1;
+	if (r->toks.max_key && q - 1 > r->toks.max_key) {
+		err->offset = (size_t)at;
+		snprintf(err->msg, sizeof err->msg,
+			 "an inserted key is longer than max_key_bytes (%zu)", r->toks.max_key);
+		return INF_ERR_LIMIT;
+	}
+	if ((rc = room(nt, 1 + (size_t)r->toks.n)))
+		return rc;
+	key = nt->n++;
+	nt->tok[key] = (jsmntok_t){ JSMN_STRING, at + 1, at + (int)q, 0, r->map[g->node] };
+	if (memchr(g->text + 1, '\\', q - 1))
+		nt->key_escapes = 1;
+	return add_value(r, g->text + q + 2, g->tlen - q - 2, at + (int)q + 2, key,
+			 depth_of(ot, g->node) + 1, err);
+}
+
+/* Bytes the applied ranges ending at or before old offset `b` add (a
+ * negative count removes). */
+static long shift_at(const struct inf_record *r, size_t n, size_t b)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* ranges are in order and do not overlap */
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->ranges[mid].end <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? r->shift[lo - 1] : 0;
+}
+
+/* Builds r->next from r->toks and the `n` applied ranges. */
+static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
+{
+	const struct inf_tokens *ot = &r->toks;
+	struct inf_tokens *nt = &r->next;
+	size_t ri = 0;
+	long before = 0; /* what the ranges handled so far add */
+	int rc;
+
+	nt->n = 0;
+	nt->key_escapes = ot->key_escapes;
+	if ((rc = grow((void **)&r->map, &r->map_cap, (size_t)ot->n, sizeof *r->map)) ||
+	    (rc = grow((void **)&r->shift, &r->shift_cap, n, sizeof *r->shift)) ||
+	    (rc = room(nt, (size_t)ot->n)))
+		return rc;
+	for (size_t k = 0; k < n; k++)
+		r->shift[k] = (k ? r->shift[k - 1] : 0) + (long)r->ranges[k].tlen -
+			      (long)(r->ranges[k].end - r->ranges[k].start);
+	for (int i = 0; i <= ot->n; i++) {
+		const jsmntok_t *t = i < ot->n ? &ot->tok[i] : NULL;
+		size_t rs = t ? (size_t)inf_tok_raw_start(t) : (size_t)-1, last;
+		jsmntok_t tt;
+
+		/* inserted text comes before the first token at or after it */
+		for (; ri < n && r->ranges[ri].start <= rs; ri++) {
+			const struct inf_range *g = &r->ranges[ri];
+			if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
+				return rc;
+			before = r->shift[ri];
+		}
+		if (!t)
+			break;
+		if (ri > 0 && r->ranges[ri - 1].end > rs) {
+			r->map[i] = -1; /* inside a removed or replaced span */
+			continue;
+		}
+		/* room was made for all old tokens up front and after each
+		 * insertion */
+		/* every field read before any is written: the old and new
+		 * arrays may sit 4 KiB apart, and a load after a store to the
+		 * same page offset stalls */
+		tt = *t;
+		last = (size_t)inf_tok_raw_end(&tt) - 1;
+		/* only a container with an edit inside moves its end further */
+		tt.end += (int)(ri == n || r->ranges[ri].end > last ? before
+								  : shift_at(r, n, last));
+		tt.start += (int)before;
+		tt.parent = tt.parent < 0 ? -1 : r->map[tt.parent];
+		tt.size = 0;
+		r->map[i] = nt->n;
+		nt->tok[nt->n++] = tt;
+	}
+	for (int i = 0; i < nt->n; i++) {
+		nt->tok[i].size = 0;
+		if (nt->tok[i].parent >= 0)
+			nt->tok[nt->tok[i].parent].size++;
+	}
+	return 0;
+}
+
+#ifdef INF_VERIFY_COMMIT
+/* Fuzz builds: the relocated tokens must be what a fresh parse gives. */
+static void verify(const struct inf_record *r)
+{
+	struct inf_tokens fresh = { 0 };
+	struct inf_json_err e;
+
+	if (inf_json_parse(&fresh, r->js, r->len, r->max_depth, &e) ||
+	    fresh.n != r->toks.n ||
+	    memcmp(fresh.tok, r->toks.tok, (size_t)fresh.n * sizeof *fresh.tok))
+		abort();
+	inf_tokens_free(&fresh);
+}
+#endif
+
+int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
+{
+	struct inf_buf *dst;
+	struct inf_tokens swap;
+	size_t n;
+	int rc;
+
+	if (r->nedits == 0)
+		return 0;
+	if ((rc = inf_record_ranges(r, &n)))
+		return rc;
+	dst = &r->work[r->cur_work ^ 1];
+	inf_buf_reset(dst);
+	if ((rc = inf_record_emit_ranges(r, n, dst)))
+		return rc;
+	if (dst->len > (size_t)INT32_MAX - 2) {
+		err->offset = 0;
+		snprintf(err->msg, sizeof err->msg, "record too large for the tokenizer");
+		return INF_ERR_LIMIT;
+	}
+	if ((rc = relocate(r, n, err)))
+		return rc;
+	/* the new tokens become current; the old array is the next scratch */
+	swap = r->toks;
+	r->toks.tok = r->next.tok;
+	r->toks.cap = r->next.cap;
+	r->toks.n = r->next.n;
+	r->toks.key_escapes = r->next.key_escapes;
+	r->next.tok = swap.tok;
+	r->next.cap = swap.cap;
+	r->next.n = 0;
+	r->cur_work ^= 1;
+	r->js = dst->data;
+	r->len = dst->len;
+	r->nedits = 0;
+	inf_buf_reset(&r->edit_text);
+#ifdef INF_VERIFY_COMMIT
+	verify(r);
+#endif
+	return inf_record_reset_marks(r);
+}
