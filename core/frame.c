@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "inflight/plugin.h"
 #include "json.h"
 
@@ -305,6 +309,30 @@ static int pass_through(struct inf_framer *f, size_t upto)
 	return 0;
 }
 
+/* Bytes that change the array scanner's state outside strings. */
+static const unsigned char array_special[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1,
+};
+
+/* Offset of the first '"' or '\\' in d[at, e), or e. */
+static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
+{
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+
+	for (; e - at >= 16; at += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + at));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
+		if (m)
+			return at + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (at < e && d[at] != '"' && d[at] != '\\')
+		at++;
+	return at;
+}
+
 static int array_step(struct inf_framer *f, size_t *ip)
 {
 	const char *d = f->in.data;
@@ -340,52 +368,68 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		f->as = A_ELEM;
 		*ip = i;
 		return 1; /* rescan this byte as part of the element */
-	case A_ELEM:
-		if (f->in_str) {
-			const char *q = d + i, *e = d + f->in.len;
-			while (q < e && (f->esc || (*q != '"' && *q != '\\'))) {
-				f->esc = 0;
-				q++;
+	case A_ELEM: {
+		/* to the next byte that matters, not one step per byte */
+		const unsigned char *u = (const unsigned char *)d;
+		size_t e = f->in.len, at = i;
+		for (;;) {
+			if (f->in_str) {
+				if (f->esc) {
+					if (at == e)
+						break;
+					f->esc = 0;
+					at++;
+					continue;
+				}
+				at = to_quote_or_backslash(d, at, e);
+				if (at == e)
+					break;
+				if (u[at] == '\\')
+					f->esc = 1;
+				else
+					f->in_str = 0;
+				at++;
+				continue;
 			}
-			if ((size_t)(q - d) - f->elem_start > f->max_record)
-				return fail(f, INF_FAIL_TOO_LARGE,
-					    "record larger than max_record_bytes", f->elem_start);
-			if (q == e) {
-				*ip = f->in.len;
-				return 1;
+			while (at < e && !array_special[u[at]])
+				at++;
+			if (at == e || at - f->elem_start > f->max_record)
+				break;
+			c = d[at];
+			if (c == '"') {
+				f->in_str = 1;
+			} else if (c == '{' || c == '[') {
+				f->depth++;
+			} else if ((c == '}' || c == ']') && f->depth > 0) {
+				f->depth--;
+			} else if (c == '}') {
+				return fail(f, INF_FAIL_INPUT, "unexpected '}' in array", at);
+			} else if (f->depth == 0) { /* ',' or ']' ends the element */
+				i = at;
+				break;
 			}
-			if (*q == '\\')
-				f->esc = 1;
-			else
-				f->in_str = 0;
-			*ip = (size_t)(q - d) + 1;
-			return 1;
+			at++;
 		}
-		if (i - f->elem_start > f->max_record)
+		if (at - f->elem_start > f->max_record)
 			return fail(f, INF_FAIL_TOO_LARGE,
 				    "record larger than max_record_bytes", f->elem_start);
-		if (c == '"') {
-			f->in_str = 1;
-		} else if (c == '{' || c == '[') {
-			f->depth++;
-		} else if ((c == '}' || c == ']') && f->depth > 0) {
-			f->depth--;
-		} else if (c == '}') {
-			return fail(f, INF_FAIL_INPUT, "unexpected '}' in array", i);
-		} else if ((c == ',' || c == ']') && f->depth == 0) {
-			if (array_element(f, i))
-				return -1;
-			if (c == ']') {
-				if (pass_through(f, i + 1))
-					return -1;
-				f->as = A_AFTER;
-			} else {
-				f->as = A_GAP;
-			}
-			if (flush(f, 0))
-				return -1;
+		if (at == e) {
+			*ip = e;
+			return 1;
 		}
+		if (array_element(f, i))
+			return -1;
+		if (c == ']') {
+			if (pass_through(f, i + 1))
+				return -1;
+			f->as = A_AFTER;
+		} else {
+			f->as = A_GAP;
+		}
+		if (flush(f, 0))
+			return -1;
 		break;
+	}
 	case A_AFTER:
 		if (!is_ws(c))
 			return fail(f, INF_FAIL_INPUT, "data after the closing ']'", i);
