@@ -14,7 +14,10 @@ WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Icore -Icore/include -Iruntime
-LDLIBS_CORE := -ldl -lconfig -lcurl -lcrypto -lm -lpthread
+LDLIBS_CORE := -ldl -lconfig -lcrypto -lm -lpthread
+# the runtime loads libcurl when a mode needs it (runtime/curlapi.h); the
+# producer links it
+LDLIBS_CURL := -lcurl
 
 ifeq ($(SAN),1)
 # sanitizer builds also check every commit's relocated tokens against a
@@ -54,7 +57,7 @@ $(BUILD)/bin/runtime: $(RUNTIME_OBJ) $(LIBCORE)
 
 $(BUILD)/bin/producer: $(PRODUCER_OBJ) $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(PRODUCER_OBJ) $(LIBCORE) $(LDLIBS_CORE)
+	$(CC) $(LDFLAGS) -o $@ $(PRODUCER_OBJ) $(LIBCORE) $(LDLIBS_CORE) $(LDLIBS_CURL)
 
 # Plugins link nothing of the core: the host table is all they use.
 $(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h

@@ -199,8 +199,13 @@ int inf_mode_lambda(const struct inf_cli *cli)
 	struct inf_lambda L = { 0 };
 	struct inf_invocation inv = { 0 };
 	struct inf_error err = { 0 };
+	char why[256];
 	int rc;
 
+	if (inf_curl_load(why, sizeof why)) {
+		fprintf(stderr, "runtime: %s\n", why);
+		return INF_EXIT_INTERNAL;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "runtime: cannot initialise libcurl\n");
 		return INF_EXIT_INTERNAL;

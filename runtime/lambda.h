@@ -8,7 +8,7 @@
 #ifndef INF_LAMBDA_H
 #define INF_LAMBDA_H
 
-#include <curl/curl.h>
+#include "curlapi.h"
 
 #include "buf.h"
 #include "chain.h"

@@ -128,11 +128,18 @@ int inf_mode_event(const struct inf_cli *cli)
 		inf_output_abort(&out);
 		goto out;
 	}
-	if (strncmp(ev.input_url, "file://", 7) &&
-	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		inf_error_set(&err, INF_FAIL_SOURCE, "cannot initialise libcurl");
-		inf_output_abort(&out);
-		goto out;
+	if (strncmp(ev.input_url, "file://", 7)) {
+		char why[256];
+		if (inf_curl_load(why, sizeof why)) {
+			inf_error_set(&err, INF_FAIL_SOURCE, "%s", why);
+			inf_output_abort(&out);
+			goto out;
+		}
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			inf_error_set(&err, INF_FAIL_SOURCE, "cannot initialise libcurl");
+			inf_output_abort(&out);
+			goto out;
+		}
 	}
 	if (inf_source_fetch(NULL, ev.input_url, &fo, feed, t, &res, &err) ||
 	    inf_transform_finish(t) || inf_output_commit(&out, &err)) {
@@ -147,6 +154,7 @@ out:
 	inf_transform_free(t);
 	inf_policy_free(pol);
 	inf_event_free(&ev);
-	curl_global_cleanup(); /* harmless when never initialised */
+	if (inf_curl.loaded)
+		curl_global_cleanup(); /* harmless when never initialised */
 	return err.kind == INF_FAIL_NONE ? INF_EXIT_OK : inf_fail_exit(&err);
 }

@@ -7,7 +7,7 @@
 #ifndef INF_RAPI_H
 #define INF_RAPI_H
 
-#include <curl/curl.h>
+#include "curlapi.h"
 
 #include "buf.h"
 #include "error.h"

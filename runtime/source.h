@@ -9,7 +9,7 @@
 #ifndef INF_SOURCE_H
 #define INF_SOURCE_H
 
-#include <curl/curl.h>
+#include "curlapi.h"
 #include <stddef.h>
 
 #include "error.h"

@@ -13,7 +13,7 @@
 #ifndef INF_WGOR_H
 #define INF_WGOR_H
 
-#include <curl/curl.h>
+#include "curlapi.h"
 #include <stdint.h>
 
 #include "error.h"

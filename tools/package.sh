@@ -6,7 +6,8 @@
 #   OUT/function.zip  bootstrap       /bin/sh script at the zip root (0755)
 #                     bin/runtime     the runtime (0755)
 #                     lib/            every shared library the runtime needs,
-#                                     glibc and its dynamic loader included
+#                                     glibc and its dynamic loader included,
+#                                     and libcurl (loaded when first needed)
 #   OUT/layer.zip     inflight/plugins/   the plugins (*.so)
 #                     inflight/policies/  the policies and the files beside
 #                                         them (lookup tables)
@@ -18,7 +19,7 @@
 # "<bootstrap's dir>/lib:$INFLIGHT_LIBRARY_PATH" (default /opt/lib), so the
 # host's own C library and libraries (AL2023 has glibc 2.34; Debian 12's
 # binaries need 2.36) are never used. The packages are checked before they
-# are written: the shipped loader lists (ldd) the runtime and every plugin
+# are written: the shipped loader lists (ldd) the runtime, libcurl and every plugin
 # against the packaged lib/ directories only, and any library that is
 # missing or resolves outside the package fails the run; then the packaged
 # runtime loads every policy of the layer (--check-policy; environment
@@ -62,7 +63,7 @@ done
 out=${out:-$build/dist}
 [ ${#policy_dirs[@]} -gt 0 ] || policy_dirs=("$root/policies")
 
-for tool in zip ldd readlink sha256sum; do
+for tool in zip ldd ldconfig readlink sha256sum; do
 	command -v "$tool" >/dev/null ||
 		die "'$tool' is missing: run 'make deps' (it installs zip and unzip), or apt-get install zip unzip"
 done
@@ -125,11 +126,20 @@ while read -r name path; do
 	fi
 done <<<"$rt_deps"
 case $loader in
-ld-linux-x86-64.so.2) arch=x86_64 ;;
-ld-linux-aarch64.so.1) arch=arm64 ;;
+ld-linux-x86-64.so.2) arch=x86_64 ldtag=x86-64 ;;
+ld-linux-aarch64.so.1) arch=arm64 ldtag=AArch64 ;;
 "") die "no dynamic loader found for $build/bin/runtime" ;;
 *) die "unsupported architecture (loader $loader): Lambda runs x86_64 and arm64" ;;
 esac
+
+# libcurl is loaded when the runtime first needs it (runtime/curlapi.h),
+# not linked: ship it and its libraries beside the others
+curl_lib=$(ldconfig -p | awk -v tag="$ldtag" '$1 == "libcurl.so.4" && index($0, tag) { print $NF; exit }')
+[ -n "$curl_lib" ] || die "libcurl.so.4 ($arch) not found by ldconfig: install libcurl4"
+copy_lib "$curl_lib" "$fn/lib/libcurl.so.4"
+while read -r name path; do
+	[ "$name" = LOADER ] || copy_lib "$path" "$fn/lib/$name"
+done <<<"$(deps "$curl_lib")"
 
 # --- layer.zip: plugins, policies, the plugins' other libraries ---
 plugins=()
@@ -238,6 +248,7 @@ closure() {
 	[ -z "$bad" ] || die "${file#"$stage"/}: ${bad%; }"
 }
 closure "$fn/bin/runtime"
+closure "$fn/lib/libcurl.so.4"
 for p in "$ly"/inflight/plugins/*.so; do
 	closure "$p"
 done

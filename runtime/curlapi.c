@@ -1,0 +1,47 @@
+#include "curlapi.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+struct inf_curl_api inf_curl;
+
+#define SONAME "libcurl.so.4"
+
+int inf_curl_load(char *err, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+#define SYM(f) { "curl_" #f, offsetof(struct inf_curl_api, f) }
+		SYM(global_init), SYM(global_cleanup), SYM(easy_init),
+		SYM(easy_cleanup), SYM(easy_reset), SYM(easy_setopt),
+		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_strerror),
+		SYM(slist_append), SYM(slist_free_all),
+#undef SYM
+	};
+	struct inf_curl_api api = { 0 };
+	void *h;
+
+	if (inf_curl.loaded)
+		return 0;
+	/* kept for the life of the process: libcurl is never unloaded */
+	if (!(h = dlopen(SONAME, RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(err, n, "cannot load %s (install libcurl4): %s", SONAME, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f) {
+			snprintf(err, n, "%s has no %s", SONAME, syms[i].name);
+			dlclose(h);
+			return -1;
+		}
+		/* POSIX: a function pointer round-trips through void * */
+		memcpy((char *)&api + syms[i].off, &f, sizeof f);
+	}
+	api.loaded = 1;
+	inf_curl = api;
+	return 0;
+}
