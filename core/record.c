@@ -27,6 +27,7 @@ void inf_record_free(struct inf_record *r)
 	free(r->states);
 	free(r->ranges);
 	inf_tokens_free(&r->next);
+	free(r->kids);
 	free(r->map);
 	free(r->shift);
 	memset(r, 0, sizeof *r);
@@ -304,46 +305,90 @@ static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
 	return 0;
 }
 
-/* Start and end of child `c` of a container (a key for objects). */
-static void child_span(const struct inf_record *r, int c, int is_obj,
-		       size_t *s, size_t *e)
+static int is_ws(char c)
 {
-	const jsmntok_t *tk = r->toks.tok;
-	*s = (size_t)inf_tok_raw_start(&tk[c]);
-	*e = (size_t)inf_tok_raw_end(&tk[is_obj ? c + 1 : c]);
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Deletion ranges for the removed children of container `ct`, chosen so
  * that the commas left behind stay right and ranges never overlap: a
  * removed child takes the comma before it when a kept child precedes it,
- * else the comma after it. */
+ * else the comma after it (none when it is the last).
+ *
+ * Only the removed children are looked at, not all of them: between two
+ * siblings the text holds whitespace and one comma, so a child's
+ * neighbours are found by stepping over those bytes. */
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 static int container_removals(struct inf_record *r, int ct, size_t *n)
 {
 	const jsmntok_t *tk = r->toks.tok;
-	int is_obj = tk[ct].type == JSMN_OBJECT, kept_before = 0, c, i, rc;
-	size_t prev_end = 0;
+	const char *js = r->js;
+	int is_obj = tk[ct].type == JSMN_OBJECT, leading = 1, rc;
+	size_t nk = 0, last_end = 0;
 
-	c = ct + 1;
-	for (i = 0; i < tk[ct].size; i++) {
-		int value = is_obj ? c + 1 : c;
-		int next = inf_tok_skip(&r->toks, c);
-		size_t s, e;
-		child_span(r, c, is_obj, &s, &e);
-		if (mark_kind(r, value) == INF_EDIT_REMOVE) {
-			if (kept_before)
-				rc = add_range(r, n, prev_end, e, "", 0, 0, -1);
-			else if (i + 1 < tk[ct].size)
-				rc = add_range(r, n, s, (size_t)inf_tok_raw_start(&tk[next]),
-					       "", 0, 0, -1);
-			else
-				rc = add_range(r, n, s, e, "", 0, 0, -1);
-			if (rc)
-				return rc;
-		} else {
-			kept_before = 1;
-		}
-		prev_end = e;
-		c = next;
+	/* the removed children of ct, in document order */
+	if (r->nedits > r->kids_cap) {
+		int *k = realloc(r->kids, r->nedits * sizeof *k);
+		if (!k)
+			return INF_ERR_NOMEM;
+		r->kids = k;
+		r->kids_cap = r->nedits;
+	}
+	for (size_t i = 0; i < r->nedits; i++) {
+		const struct inf_edit *ed = &r->edits[i];
+		int child;
+		if (ed->kind != INF_EDIT_REMOVE || mark_kind(r, ed->tok) != INF_EDIT_REMOVE)
+			continue;
+		child = is_obj ? tk[ed->tok].parent : ed->tok;
+		if (tk[child].parent == ct)
+			r->kids[nk++] = child;
+	}
+	if (nk > 8) {
+		qsort(r->kids, nk, sizeof *r->kids, cmp_int);
+	} else {
+		for (size_t i = 1; i < nk; i++)
+			for (size_t j = i; j > 0 && r->kids[j - 1] > r->kids[j]; j--) {
+				int t = r->kids[j];
+				r->kids[j] = r->kids[j - 1];
+				r->kids[j - 1] = t;
+			}
+	}
+	for (size_t i = 0; i < nk; i++) {
+		int c = r->kids[i], is_first, is_last;
+		size_t s = (size_t)inf_tok_raw_start(&tk[c]);
+		size_t e = (size_t)inf_tok_raw_end(&tk[is_obj ? c + 1 : c]);
+		size_t prev_end = s, next_start = e;
+
+		while (is_ws(js[prev_end - 1]))
+			prev_end--;
+		is_first = js[prev_end - 1] != ',';
+		if (!is_first)
+			for (prev_end--; is_ws(js[prev_end - 1]); prev_end--)
+				;
+		while (is_ws(js[next_start]))
+			next_start++;
+		is_last = js[next_start] != ',';
+		if (!is_last)
+			for (next_start++; is_ws(js[next_start]); next_start++)
+				;
+		/* no kept child before this one: it is the first, or its
+		 * previous sibling is the previous removal and none was kept
+		 * before that one either */
+		leading = is_first || (leading && i > 0 && prev_end == last_end);
+		if (!leading)
+			rc = add_range(r, n, prev_end, e, "", 0, 0, -1);
+		else if (!is_last)
+			rc = add_range(r, n, s, next_start, "", 0, 0, -1);
+		else
+			rc = add_range(r, n, s, e, "", 0, 0, -1);
+		if (rc)
+			return rc;
+		last_end = e;
 	}
 	return 0;
 }

@@ -74,6 +74,8 @@ struct inf_record {
 	/* ranges scratch for emit */
 	struct inf_range *ranges;
 	size_t ranges_cap;
+	int *kids; /* removed children of one container */
+	size_t kids_cap;
 
 	/* commit scratch: the relocated tokens and the old-to-new map */
 	struct inf_tokens next;
