@@ -134,7 +134,7 @@ esac
 
 # libcurl is loaded when the runtime first needs it (runtime/curlapi.h),
 # not linked: ship it and its libraries beside the others
-curl_lib=$(ldconfig -p | awk -v tag="$ldtag" '$1 == "libcurl.so.4" && index($0, tag) { print $NF; exit }')
+curl_lib=$(ldconfig -p | awk -v tag="$ldtag" '!found && $1 == "libcurl.so.4" && index($0, tag) { print $NF; found = 1 }')
 [ -n "$curl_lib" ] || die "libcurl.so.4 ($arch) not found by ldconfig: install libcurl4"
 copy_lib "$curl_lib" "$fn/lib/libcurl.so.4"
 while read -r name path; do
