@@ -47,11 +47,14 @@ static int count_sink(void *ctx, const char *data, size_t len,
 
 static int run_batch(void *wv, const char *data, size_t len, uint64_t line,
 		     uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out, struct inf_error *err)
+		     struct inf_buf *out, struct inf_error *err,
+		     uint64_t *lines, uint64_t *records)
 {
 	struct worker *w = wv;
 
-	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final, out)) {
+	memset(&w->err, 0, sizeof w->err); /* the first error is kept: clear */
+	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final, out,
+			     lines, records)) {
 		*err = w->err;
 		return -1;
 	}

@@ -559,13 +559,12 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
 
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 		     uint64_t line, uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out)
+		     struct inf_buf *out, uint64_t *lines, uint64_t *records)
 {
 	struct inf_buf own_in = f->in, own_out = f->out;
 	int rc;
 
-	if (f->failed)
-		return -1;
+	f->failed = 0; /* batches are independent: one may be run again */
 	f->base = offset;
 	f->base_line = f->memo_line = line;
 	f->memo_at = 0;
@@ -586,6 +585,10 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	rc = run(f);
 	if (rc == 0 && f->in.len)
 		rc = fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
+	if (rc == 0) { /* run consumed it all: base_line is the end's line */
+		*lines = f->base_line - line;
+		*records = f->recno - recno;
+	}
 	*out = f->out;
 	f->out = own_out;
 	f->batch = 0;

@@ -58,11 +58,12 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len);
 /* Runs one batch of ndjson lines that starts at object offset `offset`,
  * on line `line`, after `recno` records; it ends with '\n' unless
  * `final` (the object's last bytes). Its output is appended to `out`
- * (the sink is not used). For a framer made with INF_FMT_NDJSON serving
+ * (the sink is not used); *lines and *records get the '\n's and records
+ * it held. For a framer made with INF_FMT_NDJSON serving
  * one worker of a parallel transform. */
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 		     uint64_t line, uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out);
+		     struct inf_buf *out, uint64_t *lines, uint64_t *records);
 /* What "auto" makes of an object starting with `len` bytes at `d`: 1 with
  * *fmt set, 0 when more bytes are needed (only when !final), -1 when out
  * of memory. *scanned (0 at first) remembers how far a previous call

@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "inflight/plugin.h"
 #include "json.h"
@@ -18,7 +15,8 @@ enum { J_FREE = 0, J_READY, J_BUSY, J_DONE };
 
 struct job {
 	struct inf_buf in, out;
-	uint64_t line, recno, offset;
+	uint64_t offset;
+	uint64_t lines, records; /* what the batch held, once run */
 	int final;
 	int state;
 	struct inf_error err;
@@ -51,15 +49,18 @@ struct inf_par {
 	unsigned take;     /* the next job a worker takes */
 	unsigned inflight; /* submitted, not yet collected */
 	int failed;
-	uint64_t line, recno, offset; /* where jobs[fill] starts */
+	uint64_t offset;     /* where jobs[fill] starts */
+	uint64_t line, recno; /* where jobs[collect] starts */
 };
 
 static void run_job(struct inf_par *p, unsigned idx, struct job *j)
 {
 	memset(&j->err, 0, sizeof j->err);
 	inf_buf_reset(&j->out);
-	p->run(p->workers[idx], j->in.data, j->in.len, j->line, j->recno,
-	       j->offset, j->final, &j->out, &j->err);
+	/* line and record numbers are counted from the batch's start here;
+	 * collect_one runs a failed batch again with the real ones */
+	p->run(p->workers[idx], j->in.data, j->in.len, 1, 0, j->offset, j->final,
+	       &j->out, &j->err, &j->lines, &j->records);
 }
 
 static void *worker_main(void *arg)
@@ -210,13 +211,23 @@ static int collect_one(struct inf_par *p)
 		if (!help(p, 0))
 			pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-	if (j->err.kind != INF_FAIL_NONE)
-		rc = fail(p, &j->err);
-	else if (!p->failed && j->out.len &&
+	if (j->err.kind != INF_FAIL_NONE) {
+		/* the same batch again, on this thread's worker, from the line
+		 * and record it really starts at, so that the message names
+		 * them as a sequential run would */
+		struct inf_error again = { 0 };
+		uint64_t l, n;
+		inf_buf_reset(&j->out);
+		p->run(p->workers[p->n - 1], j->in.data, j->in.len, p->line, p->recno,
+		       j->offset, j->final, &j->out, &again, &l, &n);
+		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
+	} else if (!p->failed && j->out.len &&
 		 p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
 		p->failed = 1;
 		rc = -1;
 	}
+	p->line += j->lines;
+	p->recno += j->records;
 	inf_buf_reset(&j->out);
 	inf_buf_reset(&j->in);
 	pthread_mutex_lock(&p->mu);
@@ -227,81 +238,11 @@ static int collect_one(struct inf_par *p)
 	return rc;
 }
 
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Lines and records (lines that are not blank) in [d, d + n), one line
- * at a time. */
-static void count_slow(const char *d, size_t n, uint64_t *lines,
-		       uint64_t *records)
-{
-	const char *p = d, *end = d + n;
-
-	*lines = *records = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if (le > p && (!is_ws(*p) || !inf_json_is_ws(p, (size_t)(le - p))))
-			(*records)++;
-		if (!nl)
-			break;
-		(*lines)++;
-		p = nl + 1;
-	}
-}
-
-/* As count_slow, 16 bytes at a time: a blank line needs a line that
- * starts with whitespace, so while none does every line is a record. */
-static void count(const char *d, size_t n, uint64_t *lines, uint64_t *records)
-{
-#if defined(__SSE2__)
-	const __m128i nl = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' ');
-	const __m128i tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r');
-	unsigned carry = 1; /* the first byte starts a line */
-	uint64_t nls = 0;
-	size_t i = 0;
-
-	while (i + 16 <= n) {
-		/* per-byte newline counts, summed before they can wrap */
-		__m128i acc = _mm_setzero_si128();
-		for (unsigned k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-			__m128i isnl = _mm_cmpeq_epi8(v, nl);
-			unsigned m = (unsigned)_mm_movemask_epi8(isnl);
-			unsigned ws = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-				_mm_or_si128(isnl, _mm_cmpeq_epi8(v, sp)),
-				_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr))));
-			if (((m << 1) | carry) & ws)
-				goto slow;
-			carry = m >> 15;
-			acc = _mm_sub_epi8(acc, isnl);
-		}
-		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
-		nls += (uint64_t)_mm_cvtsi128_si32(acc) +
-		       (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
-	}
-	for (; i < n; i++) {
-		if (carry && is_ws(d[i]))
-			goto slow;
-		carry = d[i] == '\n';
-		nls += carry;
-	}
-	*lines = nls;
-	*records = nls + (n > 0 && d[n - 1] != '\n');
-	return;
-slow:
-#endif
-	count_slow(d, n, lines, records);
-}
-
 /* Hands jobs[fill][0, cut) to the workers; the rest starts the next job. */
 static int submit(struct inf_par *p, size_t cut, int final)
 {
 	struct job *j = &p->jobs[p->fill];
 	unsigned next = (p->fill + 1) % p->q;
-	uint64_t lines, records;
 
 	while (state_of(p, &p->jobs[next]) != J_FREE)
 		if (collect_one(p))
@@ -312,13 +253,8 @@ static int submit(struct inf_par *p, size_t cut, int final)
 		return fail(p, &e);
 	}
 	j->in.len = cut;
-	count(j->in.data, cut, &lines, &records);
-	j->line = p->line;
-	j->recno = p->recno;
 	j->offset = p->offset;
 	j->final = final;
-	p->line += lines;
-	p->recno += records;
 	p->offset += cut;
 	pthread_mutex_lock(&p->mu);
 	j->state = J_READY;
@@ -348,6 +284,11 @@ static int filled(struct inf_par *p)
 	if (!last) {
 		if (j->in.len > p->max_record + 1) {
 			struct inf_error e = { INF_FAIL_TOO_LARGE, "" };
+			/* the batches before this one say which line it is, and
+			 * an error in one of them comes first */
+			while (p->inflight)
+				if (collect_one(p))
+					return -1;
 			snprintf(e.msg, sizeof e.msg,
 				 "record larger than max_record_bytes at line %llu, byte %llu",
 				 (unsigned long long)p->line, (unsigned long long)p->offset);

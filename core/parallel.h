@@ -2,10 +2,11 @@
  * Parallel ndjson: the object is cut into batches of whole lines, each
  * batch runs on one of N workers, and the outputs are written in the
  * input's order. N - 1 workers are threads; the last is the main thread,
- * which reads, finds line ends, counts lines and records (so error
- * messages name the same record and line as a sequential run would),
- * writes, and runs a batch itself whenever the threads have another in
- * hand or it would otherwise wait.
+ * which reads, cuts batches at line ends, writes, and runs a batch itself
+ * whenever the threads have another in hand or it would otherwise wait.
+ * Batches count their own lines and records; a batch that fails is run
+ * again from its real line and record number once those are known, so
+ * that error messages are those of a sequential run.
  *
  * Memory stays bounded: at most 2N + 1 batches of about 256 KiB (or one
  * record, when larger) are in flight.
@@ -22,11 +23,13 @@
 
 /* Runs one batch on `worker`: lines starting at object offset `offset`,
  * on line `line`, after `recno` records. The batch ends with '\n' unless
- * `final`. Appends the output to `out`; returns 0 or -1 with err set. */
+ * `final`. Appends the output to `out` and sets the lines ('\n's) and
+ * records it held; returns 0 or -1 with err set. */
 typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
 			    uint64_t line, uint64_t recno, uint64_t offset,
 			    int final, struct inf_buf *out,
-			    struct inf_error *err);
+			    struct inf_error *err, uint64_t *lines,
+			    uint64_t *records);
 
 struct inf_par;
 

@@ -62,6 +62,23 @@ expect_eq "no blank lines: the same message on 1 and 2 threads" "$(cat "$T/cerr.
 expect_contains "no blank lines: the message names record and line 7002" "$(cat "$T/cerr.2")" \
 	"record 7002 (line 7002):"
 
+# a line over max_record_bytes and over a batch, after 5000 lines: the
+# batches before it are finished first, so the message names its line
+cat >"$T/small.cfg" <<'CFG'
+access_points = ( { name = "s"; format = "ndjson"; max_record_bytes = 300000;
+  chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
+CFG
+{ head -n 5000 "$T/ev.ndjson"; "$PY" -c 'print("{\"a\":\"" + "x" * 400000 + "\"}")'
+  head -n 10 "$T/ev.ndjson"; } >"$T/long.ndjson"
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "$RT" --policy "$T/small.cfg" --plugins "$PLUGINS" --access-point s \
+		"$T/long.ndjson" >/dev/null 2>"$T/lerr.$n"
+done
+expect_eq "a line over max_record_bytes: the same message on 1 and 2 threads" \
+	"$(cat "$T/lerr.2")" "$(cat "$T/lerr.1")"
+expect_contains "a line over max_record_bytes: its line is named" "$(cat "$T/lerr.2")" \
+	"record larger than max_record_bytes at line 5001,"
+
 # drop_record: the same records skipped and kept
 cat >"$T/lenient.cfg" <<'CFG'
 access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
