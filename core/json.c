@@ -265,10 +265,12 @@ static int grow_tokens(struct inf_tokens *t, size_t want)
 	return 0;
 }
 
+/* The stack holds, per open container, the enclosing container and its
+ * child count so far (two ints a level). */
 static int grow_stack(struct inf_tokens *t)
 {
 	unsigned cap = t->stack_cap ? t->stack_cap * 2 : 32;
-	int *p = realloc(t->stack, cap * sizeof *p);
+	int *p = realloc(t->stack, 2 * (size_t)cap * sizeof *p);
 
 	if (!p)
 		return INF_ERR_NOMEM;
@@ -277,9 +279,8 @@ static int grow_stack(struct inf_tokens *t)
 	return 0;
 }
 
-/* Appends a token; `parent`'s size counts it. *tk and *cap mirror t's
- * storage in the caller's registers. Returns its index or a negative
- * inf_status. */
+/* Appends a token with size 0. *tk and *cap mirror t's storage in the
+ * caller's registers. Returns its index or a negative inf_status. */
 static inline int emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap,
 		       int *n, jsmntype_t type, int start, int end, int parent)
 {
@@ -297,8 +298,6 @@ static inline int emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap,
 	k->end = end;
 	k->size = 0;
 	k->parent = parent;
-	if (parent >= 0)
-		(*tk)[parent].size++;
 	return (*n)++;
 }
 
@@ -307,6 +306,7 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
 	int n = 0, parent = -1, cur = -1, tok, esc = 0;
+	int cur_obj = 0, count = 0; /* the open container's kind, children */
 	jsmntok_t *tk;
 	unsigned cap;
 	size_t max_key = t->max_key;
@@ -339,15 +339,21 @@ value: /* p < end, at the first byte of a value */
 			   (int)(p - js), -1, parent);
 		if (tok < 0)
 			return tok;
-		t->stack[sp++] = cur = tok;
+		t->stack[2 * sp] = cur;
+		t->stack[2 * sp + 1] = count;
+		sp++;
+		cur = tok;
+		cur_obj = *p == '{';
+		count = 0;
 		if ((p = skip_ws(p + 1, end)) == end)
 			return truncated(err, (size_t)(end - js));
-		if (*p == (tk[cur].type == JSMN_OBJECT ? '}' : ']'))
+		if (*p == (cur_obj ? '}' : ']'))
 			goto close;
 		at = AT_OPEN;
-		if (tk[cur].type == JSMN_OBJECT)
+		if (cur_obj)
 			goto key;
 		parent = cur;
+		count++;
 		goto value;
 	case '"':
 		if (!(q = scan_string(js, p + 1, end, &esc, err)))
@@ -409,26 +415,27 @@ after: /* a value ended just before p */
 		if ((p = skip_ws(p + 1, end)) == end)
 			return truncated(err, (size_t)(end - js));
 		at = AT_COMMA;
-		if (tk[cur].type == JSMN_OBJECT)
+		if (cur_obj)
 			goto key;
 		parent = cur;
+		count++;
 		goto value;
 	}
-	if (*p == (tk[cur].type == JSMN_OBJECT ? '}' : ']'))
+	if (*p == (cur_obj ? '}' : ']'))
 		goto close;
 	if (*p == '"' || *p == '[' || *p == '{' || is_word(*p))
 		return fail(err, (size_t)(p - js),
-			    tk[cur].type == JSMN_OBJECT ? "missing ',' between members"
-							    : "missing ',' between values");
-	return unexpected(err, js, p,
-			  tk[cur].type == JSMN_OBJECT ? ": expected ',' or '}'"
-							  : ": expected ',' or ']'");
+			    cur_obj ? "missing ',' between members" : "missing ',' between values");
+	return unexpected(err, js, p, cur_obj ? ": expected ',' or '}'" : ": expected ',' or ']'");
 
 close: /* *p closes the container cur */
 	tk[cur].end = (int)(p + 1 - js);
+	tk[cur].size = count;
 	p++;
 	sp--;
-	cur = sp ? t->stack[sp - 1] : -1;
+	cur = t->stack[2 * sp];
+	count = t->stack[2 * sp + 1];
+	cur_obj = cur >= 0 && tk[cur].type == JSMN_OBJECT;
 	goto after;
 
 key: /* p < end, where a member of the object cur starts */
@@ -453,6 +460,8 @@ key: /* p < end, where a member of the object cur starts */
 	tok = emit(t, &tk, &cap, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
 	if (tok < 0)
 		return tok;
+	tk[tok].size = 1; /* its value follows, or the text is refused */
+	count++;
 	if ((p = skip_ws(q + 1, end)) == end)
 		return truncated(err, (size_t)(end - js));
 	if (*p != ':')

@@ -409,7 +409,8 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 		/* a key of a length no path has cannot match */
 		for (size_t p = 0; (ps->top_lens & len_bit(klen)) && p < ps->n; p++) {
 			const struct inf_seg *seg = &ps->paths[p].segs[0];
-			if (klen == seg->len && !memcmp(kname, seg->name, klen)) {
+			if (klen == seg->len && (!klen || kname[0] == seg->name[0]) &&
+			    !memcmp(kname, seg->name, klen)) {
 				m = INF_MATCH_FULL;
 				break;
 			}
