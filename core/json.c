@@ -74,9 +74,13 @@ static inline int is_ws(char c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
-	/* every byte that is not whitespace is above ' ' but control bytes */
-	while (p < end && (unsigned char)*p <= ' ' && is_ws(*p))
+	/* separators are mostly followed by nothing or one space */
+	if (p < end && *p == ' ')
 		p++;
+	/* every byte that is not whitespace is above ' ' but control bytes */
+	if (p < end && (unsigned char)*p <= ' ')
+		while (p < end && is_ws(*p))
+			p++;
 	return p;
 }
 

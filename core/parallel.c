@@ -260,8 +260,8 @@ static int submit(struct inf_par *p, size_t cut, int final)
 	j->state = J_READY;
 	p->inflight++;
 	pthread_cond_signal(&p->work);
-	/* help while the threads have a job in hand besides */
-	while (help(p, 1))
+	/* help while the threads have two jobs in hand besides */
+	while (help(p, 2))
 		;
 	pthread_mutex_unlock(&p->mu);
 	p->fill = next;
