@@ -93,6 +93,7 @@ static const struct inf_host table = {
 	.table_load = inf_table_load,
 	.table_find = inf_table_find,
 	.table_free = inf_table_free,
+	.walk_matches = inf_walk_matches,
 };
 
 const struct inf_host *inf_host_table(void)

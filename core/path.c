@@ -246,6 +246,7 @@ struct walker {
 	inf_visit_fn visit;
 	void *ctx;
 	size_t top; /* states in use in r->states */
+	int only_full; /* visit full matches only (inf_walk_matches) */
 };
 
 static int push_state(struct walker *w, int p, int i)
@@ -347,7 +348,9 @@ static int walk_container(struct walker *w, int ct, size_t beg, size_t end)
 
 		if (!inf_record_hidden(r, value)) {
 			rc = advance(w, beg, end, is_obj ? c : -1, i, &m);
-			if (rc == 0)
+			if (rc == 0 && w->only_full && m != INF_MATCH_FULL)
+				rc = INF_WALK_DESCEND; /* below: only partial matches */
+			else if (rc == 0)
 				rc = w->visit(w->ctx, r, value, is_obj ? c : -1, m);
 			if (rc < 0)
 				return rc;
@@ -387,7 +390,7 @@ static int visit_children(struct inf_record *r, int ct, inf_visit_fn visit,
  * and discount" case): one pass over the root's members, no matcher
  * states. Visits exactly what the general walk would. */
 static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
-			 inf_visit_fn visit, void *ctx)
+			 inf_visit_fn visit, void *ctx, int only_full)
 {
 	const jsmntok_t *tk = r->toks.tok;
 	int k = 1, rc;
@@ -415,9 +418,13 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 				break;
 			}
 		}
+		if (only_full && m != INF_MATCH_FULL) {
+			k = next;
+			continue;
+		}
 		if ((rc = visit(ctx, r, k + 1, k, m)) < 0)
 			return rc;
-		if (rc == INF_WALK_DESCEND && m == INF_MATCH_FULL &&
+		if (rc == INF_WALK_DESCEND && m == INF_MATCH_FULL && !only_full &&
 		    !inf_record_hidden(r, k + 1) &&
 		    (tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY) &&
 		    (rc = visit_children(r, k + 1, visit, ctx)) < 0)
@@ -427,10 +434,10 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 	return 0;
 }
 
-int inf_walk(struct inf_record *r, const struct inf_paths *ps,
-	     inf_visit_fn visit, void *ctx)
+static int walk(struct inf_record *r, const struct inf_paths *ps,
+		inf_visit_fn visit, void *ctx, int only_full)
 {
-	struct walker w = { r, ps, visit, ctx, 0 };
+	struct walker w = { r, ps, visit, ctx, 0, only_full };
 	int rc;
 
 	if (!ps || r->toks.n == 0 || inf_record_hidden(r, 0))
@@ -440,11 +447,23 @@ int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 	/* a root array's elements are visited too (as INF_MATCH_NONE, which
 	 * keep_fields removes): only an object root takes the fast walk */
 	if (ps->top_keys && r->toks.tok[0].type == JSMN_OBJECT)
-		return walk_top_keys(r, ps, visit, ctx);
+		return walk_top_keys(r, ps, visit, ctx, only_full);
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;
 	return walk_container(&w, 0, 0, w.top);
+}
+
+int inf_walk(struct inf_record *r, const struct inf_paths *ps,
+	     inf_visit_fn visit, void *ctx)
+{
+	return walk(r, ps, visit, ctx, 0);
+}
+
+int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
+		     inf_visit_fn visit, void *ctx)
+{
+	return walk(r, ps, visit, ctx, 1);
 }
 
 struct finder {
@@ -469,6 +488,6 @@ static int find_visit(void *ctx, struct inf_record *r, int node, int key,
 int inf_find(struct inf_record *r, const struct inf_paths *ps)
 {
 	struct finder f = { -1 };
-	inf_walk(r, ps, find_visit, &f);
+	inf_walk_matches(r, ps, find_visit, &f);
 	return f.found;
 }

@@ -34,6 +34,11 @@ size_t inf_paths_count(const struct inf_paths *ps);
 int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 	     inf_visit_fn visit, void *ctx);
 
+/* As inf_walk, visiting only the nodes where a path ends
+ * (INF_MATCH_FULL); the walk goes below partial matches by itself. */
+int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
+		     inf_visit_fn visit, void *ctx);
+
 /* First node (document order) where a path of `ps` ends, or -1. */
 int inf_find(struct inf_record *r, const struct inf_paths *ps);
 

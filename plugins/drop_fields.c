@@ -17,6 +17,8 @@ struct drop_config {
 struct drop_instance {
 	const struct inf_host *host;
 	const struct inf_paths *paths;
+	/* the host's walk over matches only, or its plain walk (older cores) */
+	int (*walk)(struct inf_record *, const struct inf_paths *, inf_visit_fn, void *);
 };
 
 struct drop_pass {
@@ -39,6 +41,7 @@ static int cb_drop_init(const struct inf_host *host, const void *config,
 	(void)err;
 	in->host = host;
 	in->paths = c->paths;
+	in->walk = INF_HOST_HAS(host, walk_matches) ? host->walk_matches : host->walk;
 	return 0;
 }
 
@@ -65,7 +68,7 @@ static int cb_drop_process(void *instance, struct inf_record *rec,
 	int rc;
 
 	(void)err;
-	if ((rc = in->host->walk(rec, in->paths, cb_drop_visit, &pass)) < 0)
+	if ((rc = in->walk(rec, in->paths, cb_drop_visit, &pass)) < 0)
 		return rc;
 	*verdict = pass.removed ? INF_MODIFIED : INF_KEEP;
 	return 0;

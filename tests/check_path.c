@@ -509,6 +509,54 @@ START_TEST(test_wide_and_deep)
 }
 END_TEST
 
+/* inf_walk_matches visits exactly the full matches inf_walk visits, in
+ * the same order, and nothing else. */
+START_TEST(test_walk_matches)
+{
+	static const char *const sets[][3] = {
+	    {"price", "discount", NULL}, {"a.b", NULL, NULL},     {"**.k", NULL, NULL},
+	    {"items[*].price", NULL, NULL}, {"[1]", "*", NULL},   {"a", "a.b", "**.c"},
+	    {"*.*", NULL, NULL},          {"x[*][*].y", NULL, NULL},
+	};
+	static const char *const docs[] = {
+	    "{\"price\":1,\"q\":2,\"discount\":{\"price\":3}}",
+	    "{\"a\":{\"b\":[1,{\"b\":2}],\"c\":{\"k\":3}},\"k\":{\"k\":4}}",
+	    "[{\"k\":1},[{\"k\":[{\"k\":2}]}],3]",
+	    "{\"items\":[{\"price\":1},{\"price\":2,\"c\":5},7],\"x\":[[{\"y\":1}],[2]]}",
+	    "{}", "[]", "{\"a\":1,\"a\":{\"b\":2}}",
+	};
+	struct inf_buf full = {0};
+
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		size_t n = 0;
+		while (n < 3 && sets[i][n])
+			n++;
+		compile_set(sets[i], n);
+		for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+			const char *w;
+			load(docs[d]);
+			inf_buf_reset(&seen);
+			ck_assert_int_eq(inf_walk(&rec, paths, record_visit, NULL), 0);
+			inf_buf_reset(&full);
+			for (w = tu_cstr(&seen); *w;) { /* keep the ":F" visits */
+				const char *e = strchr(w, ' ');
+				size_t len = e ? (size_t)(e - w) : strlen(w);
+				if (len >= 2 && w[len - 1] == 'F' && w[len - 2] == ':')
+					ck_assert_int_eq(inf_buf_printf(&full, "%s%.*s", full.len ? " " : "",
+					                                (int)len, w), 0);
+				w += len + (e != NULL);
+			}
+			inf_buf_reset(&seen);
+			ck_assert_int_eq(inf_walk_matches(&rec, paths, record_visit, NULL), 0);
+			ck_assert_msg(strcmp(tu_cstr(&seen), tu_cstr(&full)) == 0,
+			              "set %zu doc %zu: matches [%s], full matches of walk [%s]", i, d,
+			              seen.data, full.data);
+		}
+	}
+	inf_buf_free(&full);
+}
+END_TEST
+
 /* Deep nesting with several "**" paths: matcher states grow past their
  * first allocation and the walk stays right at every level. */
 START_TEST(test_deep_states)
@@ -570,6 +618,7 @@ static Suite *path_suite(void)
 
 	tcase_add_checked_fixture(tm, setup, teardown);
 	tcase_add_test(tm, test_top_level_key);
+	tcase_add_test(tm, test_walk_matches);
 	tcase_add_test(tm, test_nested_keys);
 	tcase_add_test(tm, test_any_element);
 	tcase_add_test(tm, test_index);

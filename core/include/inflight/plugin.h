@@ -249,6 +249,11 @@ struct inf_host {
 	const struct inf_fields *(*table_find)(const struct inf_table *t,
 					       const char *key, size_t len);
 	void (*table_free)(struct inf_table *t); /* accepts NULL */
+	/* As walk, but `visit` sees only the nodes where a path ends
+	 * (INF_MATCH_FULL): for plugins that act on matches alone, it saves
+	 * a call per member. */
+	int (*walk_matches)(struct inf_record *rec, const struct inf_paths *paths,
+			    inf_visit_fn visit, void *ctx);
 };
 
 /* Whether the core behind `host` provides the service `field` (a member
