@@ -393,15 +393,17 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 			 inf_visit_fn visit, void *ctx, int only_full)
 {
 	const jsmntok_t *tk = r->toks.tok;
-	int k = 1, rc;
+	int k = 1, rc, members = tk[0].size;
 
-	for (int i = 0; i < tk[0].size; i++) {
-		int next = inf_tok_skip(&r->toks, k);
+	for (int i = 0; i < members; i++) {
+		/* k is a key, k + 1 its value */
+		int next = tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY
+				   ? inf_tok_skip_container(&r->toks, k + 1) : k + 2;
 		size_t klen = (size_t)(tk[k].end - tk[k].start);
 		const char *kname = r->js + tk[k].start;
 		enum inf_match m = INF_MATCH_NONE;
 
-		if (inf_record_hidden(r, k + 1)) {
+		if (r->nedits && inf_record_hidden(r, k + 1)) {
 			k = next;
 			continue;
 		}
