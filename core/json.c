@@ -378,12 +378,12 @@ value: /* p < end, at the first byte of a value */
 	case 'n': {
 		const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
 		size_t ll = *p == 'f' ? 5 : 4;
-		uint32_t have, want;
+		uint32_t have = 0, want = 1;
 		if ((size_t)(end - p) >= ll) {
 			memcpy(&have, p + ll - 4, 4); /* "true", "null", "alse" */
 			memcpy(&want, lit + ll - 4, 4);
 		}
-		if ((size_t)(end - p) < ll || have != want ||
+		if (have != want ||
 		    (p + ll < end && is_word(p[ll])))
 			return bad_word(err, js, p, end, sp, "invalid literal");
 		tok = emit(t, &tk, &cap, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
