@@ -87,3 +87,19 @@ void inf_buf_free(struct inf_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+int inf_array_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp, *q;
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if (!(q = realloc(*p, c * elem)))
+		return INF_ERR_NOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}

@@ -33,4 +33,9 @@ static inline void inf_buf_reset(struct inf_buf *b) { b->len = 0; }
 /* Releases the memory; the buffer is empty and reusable afterwards. */
 void inf_buf_free(struct inf_buf *b);
 
+/* Grows the array *pp (pointer to its first element, `elem` bytes each,
+ * *cap elements) to at least `need` elements, doubling from 16; contents
+ * are kept. Returns 0 or INF_ERR_NOMEM (the array is then unchanged). */
+int inf_array_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
 #endif

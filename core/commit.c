@@ -17,27 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (want <= *cap)
-		return 0;
-	while (c < want)
-		c *= 2;
-	if (!(q = realloc(*p, c * elem)))
-		return INF_ERR_NOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* Room for `more` tokens in t. */
 static inline int room(struct inf_tokens *t, size_t more)
 {
 	size_t cap = t->cap;
-	int rc = grow((void **)&t->tok, &cap, (size_t)t->n + more, sizeof *t->tok);
+	int rc = inf_array_grow(&t->tok, &cap, (size_t)t->n + more, sizeof *t->tok);
 
 	t->cap = (unsigned)cap;
 	return rc;
@@ -148,8 +132,8 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 
 	nt->n = 0;
 	nt->key_escapes = ot->key_escapes;
-	if ((rc = grow((void **)&r->map, &r->map_cap, (size_t)ot->n, sizeof *r->map)) ||
-	    (rc = grow((void **)&r->shift, &r->shift_cap, n, sizeof *r->shift)) ||
+	if ((rc = inf_array_grow(&r->map, &r->map_cap, (size_t)ot->n, sizeof *r->map)) ||
+	    (rc = inf_array_grow(&r->shift, &r->shift_cap, n, sizeof *r->shift)) ||
 	    (rc = room(nt, (size_t)ot->n)))
 		return rc;
 	for (size_t k = 0; k < n; k++)

@@ -47,22 +47,6 @@ struct loader {
 	struct inf_tokens toks;
 };
 
-static int grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	void **p = pp, *q;
-	size_t c = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(q = realloc(*p, c * size)))
-		return INF_ERR_NOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static int lerr(struct loader *L, unsigned long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -100,7 +84,7 @@ static int add_cell(struct loader *L, struct tab_row *r, size_t name,
 	for (size_t i = r->first; i < L->ncells; i++)
 		if (!strcmp(L->t->text.data + L->cells[i].name, n))
 			return lerr(L, r->line, "member \"%.64s\" given twice", n);
-	if (grow(&L->cells, &L->cells_cap, L->ncells + 1, sizeof *L->cells))
+	if (inf_array_grow(&L->cells, &L->cells_cap, L->ncells + 1, sizeof *L->cells))
 		return INF_ERR_NOMEM;
 	L->cells[L->ncells++] = (struct tab_cell){ name, val, val_len };
 	r->count++;
@@ -111,7 +95,7 @@ static int add_row(struct loader *L, const struct tab_row *r)
 {
 	struct inf_table *t = L->t;
 
-	if (grow(&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows))
+	if (inf_array_grow(&t->rows, &t->rows_cap, t->nrows + 1, sizeof *t->rows))
 		return INF_ERR_NOMEM;
 	t->rows[t->nrows++] = *r;
 	return 0;
@@ -121,7 +105,7 @@ static int add_row(struct loader *L, const struct tab_row *r)
 
 static int add_span(struct loader *L, size_t off)
 {
-	if (grow(&L->spans, &L->spans_cap, L->nspans + 2, sizeof *L->spans))
+	if (inf_array_grow(&L->spans, &L->spans_cap, L->nspans + 2, sizeof *L->spans))
 		return INF_ERR_NOMEM;
 	L->spans[L->nspans++] = off;
 	L->spans[L->nspans++] = L->scratch.len - off;
