@@ -211,7 +211,9 @@ static int collect_one(struct inf_par *p)
 		if (!help(p, 0))
 			pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-	if (j->err.kind != INF_FAIL_NONE) {
+	if (p->failed) {
+		rc = -1; /* an earlier batch failed: this one is only freed */
+	} else if (j->err.kind != INF_FAIL_NONE) {
 		/* the same batch again, on this thread's worker, from the line
 		 * and record it really starts at, so that the message names
 		 * them as a sequential run would */
@@ -221,13 +223,13 @@ static int collect_one(struct inf_par *p)
 		p->run(p->workers[p->n - 1], j->in.data, j->in.len, p->line, p->recno,
 		       j->offset, j->final, &j->out, &again, &l, &n);
 		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
-	} else if (!p->failed && j->out.len &&
-		 p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
+	} else if (j->out.len && p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
 		p->failed = 1;
 		rc = -1;
+	} else {
+		p->line += j->lines;
+		p->recno += j->records;
 	}
-	p->line += j->lines;
-	p->recno += j->records;
 	inf_buf_reset(&j->out);
 	inf_buf_reset(&j->in);
 	pthread_mutex_lock(&p->mu);
