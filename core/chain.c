@@ -278,7 +278,10 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		char perr[INF_ERR_MAX] = "";
 
 		if (i > 0 && (rc = inf_record_commit(r, &je))) {
-			snprintf(msg, sizeof msg, "step %zu (%s) left invalid JSON: %s",
+			if (rc == INF_ERR_NOMEM)
+				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+			/* what a step inserted broke max_depth or max_key_bytes */
+			snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s",
 				 i, t->ap->steps[i - 1].plugin->name, je.msg);
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}

@@ -362,6 +362,18 @@ START_TEST(test_max_depth)
 	expect(ap, "{\"a\":{\"b\":1}}\n{\"a\":{\"b\":[1]}}\n[[1]]\n", "{\"a\":{}}\n[[1]]\n");
 	ck_assert_uint_eq(st.records_failed, 1);
 	ck_assert_uint_eq(st.records_out, 2);
+
+	/* what a step inserts counts too, once the next step must read it */
+	ap = policy(AP("max_depth = 2;", "{ plugin = \"enrich\"; set = { x = { y = { z = 1; }; }; }; }, "
+				     DROP("\"a\"")), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_msg(strstr(err.msg, "record 1 (line 1): step 1 (enrich) went over a limit: "
+				      "an inserted value nests deeper than max_depth (2)") != NULL,
+		      "%s", err.msg);
+	ap = policy(AP("max_depth = 2;", "{ plugin = \"enrich\"; set = { x = { y = 1; }; }; }, "
+				     DROP("\"a\"")), "t");
+	expect(ap, "{\"a\":1}\n", "{\"x\":{\"y\":1}}\n");
 }
 END_TEST
 
