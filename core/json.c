@@ -412,6 +412,16 @@ value: /* p < end, at the first byte of a value */
 after: /* a value ended just before p */
 	if (sp == 0)
 		goto done;
+	/* the common `,"` or `, "` between members: straight to the key */
+	if (cur_obj && end - p > 2 && p[0] == ',') {
+		const char *k = p + 1 + (p[1] == ' ');
+		if (*k == '"') {
+			comma = p;
+			p = k;
+			at = AT_COMMA;
+			goto key;
+		}
+	}
 	if ((p = skip_ws(p, end)) == end)
 		return truncated(err, (size_t)(end - js));
 	if (*p == ',') {
@@ -466,6 +476,15 @@ key: /* p < end, where a member of the object cur starts */
 		return tok;
 	tk[tok].size = 1; /* its value follows, or the text is refused */
 	count++;
+	if (end - q > 3 && q[1] == ':') { /* the common `:` or `: ` */
+		const char *v = q + 2 + (q[2] == ' ');
+		if ((unsigned char)*v > ' ') {
+			p = v;
+			parent = tok;
+			at = AT_COLON;
+			goto value;
+		}
+	}
 	if ((p = skip_ws(q + 1, end)) == end)
 		return truncated(err, (size_t)(end - js));
 	if (*p != ':')
