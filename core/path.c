@@ -394,6 +394,9 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 {
 	const jsmntok_t *tk = r->toks.tok;
 	int k = 1, rc, members = tk[0].size;
+	/* fixed for the walk: visitors edit, they never re-tokenize */
+	const int escapes = r->toks.key_escapes;
+	const uint64_t lens = ps->top_lens;
 
 	for (int i = 0; i < members; i++) {
 		/* k is a key, k + 1 its value */
@@ -403,16 +406,22 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 		const char *kname = r->js + tk[k].start;
 		enum inf_match m = INF_MATCH_NONE;
 
+		/* matches only: a raw key of a length no path has is passed
+		 * over at once (an escaped key may decode to a path's length) */
+		if (only_full && !escapes && !(lens & len_bit(klen))) {
+			k = next;
+			continue;
+		}
 		if (r->nedits && inf_record_hidden(r, k + 1)) {
 			k = next;
 			continue;
 		}
 		/* most records hold no escaped key: raw bytes are the keys */
-		if (r->toks.key_escapes && memchr(kname, '\\', klen) &&
+		if (escapes && memchr(kname, '\\', klen) &&
 		    !(kname = inf_record_key(r, k, &klen)))
 			return INF_ERR_NOMEM;
 		/* a key of a length no path has cannot match */
-		for (size_t p = 0; (ps->top_lens & len_bit(klen)) && p < ps->n; p++) {
+		for (size_t p = 0; (lens & len_bit(klen)) && p < ps->n; p++) {
 			const struct inf_seg *seg = &ps->paths[p].segs[0];
 			if (klen == seg->len && (!klen || kname[0] == seg->name[0]) &&
 			    !memcmp(kname, seg->name, klen)) {
