@@ -193,11 +193,6 @@ static int run_record(struct inf_framer *f, size_t start, size_t len)
 	return rc;
 }
 
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* ---- ndjson ---- */
 
 /* Bytes of the line in[ls, end) that count against max_record: a CR that
@@ -279,7 +274,7 @@ static int array_element(struct inf_framer *f, size_t delim)
 	size_t end = delim, gs = f->gap_start, before;
 	int kept;
 
-	while (end > f->elem_start && is_ws(f->in.data[end - 1]))
+	while (end > f->elem_start && inf_json_ws(f->in.data[end - 1]))
 		end--;
 	if (!f->kept_any) {
 		const char *c = memchr(f->in.data + gs, ',', f->elem_start - gs);
@@ -341,7 +336,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 
 	switch (f->as) {
 	case A_OPEN:
-		if (is_ws(c))
+		if (inf_json_ws(c))
 			break;
 		if (c != '[')
 			return fail(f, INF_FAIL_INPUT, "expected '[' to open the array", i);
@@ -351,7 +346,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		break;
 	case A_FIRST:
 	case A_GAP:
-		if (is_ws(c))
+		if (inf_json_ws(c))
 			break;
 		if (c == ']' && f->as == A_GAP)
 			return fail(f, INF_FAIL_INPUT, "trailing comma in array", i);
@@ -431,7 +426,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		break;
 	}
 	case A_AFTER:
-		if (!is_ws(c))
+		if (!inf_json_ws(c))
 			return fail(f, INF_FAIL_INPUT, "data after the closing ']'", i);
 		break;
 	}
@@ -485,7 +480,7 @@ static int detect(struct inf_framer *f)
 	struct inf_json_err je;
 	int rc;
 
-	while (i < f->in.len && is_ws(f->in.data[i]))
+	while (i < f->in.len && inf_json_ws(f->in.data[i]))
 		i++;
 	if (i == f->in.len) {
 		if (f->finishing)
@@ -609,7 +604,7 @@ int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
 
 	if (len >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
 		i = 3;
-	while (i < len && is_ws(d[i]))
+	while (i < len && inf_json_ws(d[i]))
 		i++;
 	if (i == len) {
 		*fmt = INF_FMT_NDJSON;

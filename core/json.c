@@ -67,11 +67,6 @@ static int too_deep(struct inf_json_err *err, size_t off, unsigned max_depth)
 	return INF_ERR_LIMIT;
 }
 
-static inline int is_ws(char c)
-{
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 static inline const char *skip_ws(const char *p, const char *end)
 {
 	/* separators are mostly followed by nothing or one space */
@@ -79,7 +74,7 @@ static inline const char *skip_ws(const char *p, const char *end)
 		p++;
 	/* every byte that is not whitespace is above ' ' but control bytes */
 	if (p < end && (unsigned char)*p <= ' ')
-		while (p < end && is_ws(*p))
+		while (p < end && inf_json_ws(*p))
 			p++;
 	return p;
 }
@@ -321,7 +316,7 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 	t->key_escapes = 0;
 	if (len > (size_t)INT32_MAX - 2)
 		return fail(err, 0, "record too large for the tokenizer");
-	while (end > p && is_ws(end[-1]))
+	while (end > p && inf_json_ws(end[-1]))
 		end--;
 	p = skip_ws(p, end);
 	if (p == end)

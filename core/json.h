@@ -93,6 +93,12 @@ int inf_json_quote(struct inf_buf *out, const char *s, size_t n);
 /* Length of the valid UTF-8 prefix of `s`; equal to n when all is valid. */
 size_t inf_utf8_valid_prefix(const char *s, size_t n);
 
+/* Whether c is JSON whitespace (space, tab, LF, CR). */
+static inline int inf_json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Whether [s, s+n) is only JSON whitespace. */
 int inf_json_is_ws(const char *s, size_t n);
 

@@ -7,15 +7,10 @@
 #include "inflight/plugin.h"
 #include "utf8.h"
 
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 int inf_json_is_ws(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_ws(s[i]))
+		if (!inf_json_ws(s[i]))
 			return 0;
 	return 1;
 }

@@ -305,11 +305,6 @@ static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
 	return 0;
 }
 
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Deletion ranges for the removed children of container `ct`, chosen so
  * that the commas left behind stay right and ranges never overlap: a
  * removed child takes the comma before it when a kept child precedes it,
@@ -364,17 +359,17 @@ static int container_removals(struct inf_record *r, int ct, size_t *n)
 		size_t e = (size_t)inf_tok_raw_end(&tk[is_obj ? c + 1 : c]);
 		size_t prev_end = s, next_start = e;
 
-		while (is_ws(js[prev_end - 1]))
+		while (inf_json_ws(js[prev_end - 1]))
 			prev_end--;
 		is_first = js[prev_end - 1] != ',';
 		if (!is_first)
-			for (prev_end--; is_ws(js[prev_end - 1]); prev_end--)
+			for (prev_end--; inf_json_ws(js[prev_end - 1]); prev_end--)
 				;
-		while (is_ws(js[next_start]))
+		while (inf_json_ws(js[next_start]))
 			next_start++;
 		is_last = js[next_start] != ',';
 		if (!is_last)
-			for (next_start++; is_ws(js[next_start]); next_start++)
+			for (next_start++; inf_json_ws(js[next_start]); next_start++)
 				;
 		/* no kept child before this one: it is the first, or its
 		 * previous sibling is the previous removal and none was kept
