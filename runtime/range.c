@@ -4,16 +4,21 @@
 #include <string.h>
 #include <strings.h>
 
-/* Parses decimal digits at *p; saturates at UINT64_MAX. Returns the
- * number of digits read. */
-static size_t digits(const char **p, uint64_t *v)
+/* Parses decimal digits at *p; a number past UINT64_MAX saturates there
+ * and sets *over, so callers can still order it against an exact
+ * UINT64_MAX. Returns the number of digits read. */
+static size_t digits(const char **p, uint64_t *v, int *over)
 {
 	size_t n = 0;
 
 	*v = 0;
+	*over = 0;
 	while (**p >= '0' && **p <= '9') {
 		unsigned d = (unsigned)(**p - '0');
-		*v = *v > (UINT64_MAX - d) / 10 ? UINT64_MAX : *v * 10 + d;
+
+		if (*v > (UINT64_MAX - d) / 10)
+			*over = 1;
+		*v = *over ? UINT64_MAX : *v * 10 + d;
 		(*p)++;
 		n++;
 	}
@@ -46,6 +51,7 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 	const char *p = r;
 	uint64_t a = 0, b = 0;
 	size_t na, nb;
+	int a_over, b_over;
 
 	skip_ws(&p);
 	if (strncasecmp(p, "bytes", 5))
@@ -55,12 +61,12 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 	if (*p++ != '=')
 		return whole(s, total);
 	skip_ws(&p);
-	na = digits(&p, &a);
+	na = digits(&p, &a, &a_over);
 	skip_ws(&p);
 	if (*p++ != '-')
 		return whole(s, total);
 	skip_ws(&p);
-	nb = digits(&p, &b);
+	nb = digits(&p, &b, &b_over);
 	skip_ws(&p);
 	if (*p != '\0' || (na == 0 && nb == 0))
 		return whole(s, total); /* junk or several ranges */
@@ -70,7 +76,7 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 		s->len = b < total ? b : total;
 		s->start = total - s->len;
 	} else {
-		if (nb > 0 && a > b)
+		if (nb > 0 && (a > b || (a_over && !b_over)))
 			return whole(s, total);
 		if (a >= total)
 			return fail(s, 416, "InvalidRange");
@@ -85,10 +91,11 @@ static void part_slice(const char *part, uint64_t total, struct inf_slice *s)
 {
 	const char *p = part;
 	/* rounded up without total + INF_PART_SIZE - 1, which wraps */
+	int over;
 	uint64_t n, parts = total == 0 ? 1 : total / INF_PART_SIZE + (total % INF_PART_SIZE != 0);
 
 	skip_ws(&p);
-	if (!digits(&p, &n) || (skip_ws(&p), *p != '\0'))
+	if (!digits(&p, &n, &over) || (skip_ws(&p), *p != '\0'))
 		return fail(s, 400, "InvalidArgument");
 	s->parts = parts;
 	if (n < 1 || n > parts)
