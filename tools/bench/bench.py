@@ -317,6 +317,9 @@ def check_records(what, inp, outputs, expect=drop_expected, extra=None):
 
 # ---- the groups --------------------------------------------------------
 
+# hand-specialised programs for the drop, under BUILD/bench/ref (run.sh)
+REFS = ("ref_simdjson", "ref_jsmn")
+
 CHAIN_KEY_ENV = "INFLIGHT_BENCH_HMAC_KEY"
 CHAIN_KEY = "bench-secret-key"
 CHAIN_PLUGINS = ("drop_fields", "mask_fields", "enrich")
@@ -366,7 +369,7 @@ def chain_checker():
 
 def group_ndjson(b):
     """Drop price and discount from one NDJSON object: inflight, the Python
-    reference, jq, cat; the three-step chain and the JSON array in the same
+    reference, jq, the simdjson and jsmn programs, cat; the three-step chain and the JSON array in the same
     rounds."""
     inp = b.path("store-events.ndjson")
     arr = b.path("store-events.json")
@@ -390,6 +393,10 @@ def group_ndjson(b):
     jq = shutil.which("jq")
     if jq:
         tools.append(("jq", [jq, "-c", "del(.price,.discount)", inp], out("jq"), None, nbytes))
+    for ref in REFS:  # built by run.sh when their libraries are installed
+        exe = os.path.join(b.build, "bench", "ref", ref)
+        if os.access(exe, os.X_OK):
+            tools.append((ref, [exe, inp, out(ref)], None, None, nbytes))
     tools.append(("cat", [shutil.which("cat") or "/bin/cat", inp], out("cat"), None, nbytes))
 
     chain_missing = [p for p in CHAIN_PLUGINS
@@ -431,7 +438,7 @@ def group_ndjson(b):
             print("   round 1 done; checking every output record by record", flush=True)
             n = check_records("drop", inp, {
                 name: ndjson_records(out(name))
-                for name in ("inflight", "inflight-1", "python", "jq") if name in runs})
+                for name in ("inflight", "inflight-1", "python", "jq") + REFS if name in runs})
             if sha256(out("cat")) != sha256(inp):
                 die("cat: output differs from its input")
             check_records("array", inp, {"array": array_records(out("array"))})
@@ -453,13 +460,18 @@ def group_ndjson(b):
               "inflight-1": "inflight, one thread (`INFLIGHT_THREADS=1`)",
               "python": "Python reference (`reference.py`)",
               "jq": "`jq -c 'del(.price,.discount)'`",
+              "ref_simdjson": "hand-written simdjson On-Demand program (`ref_simdjson.cpp`)",
+              "ref_jsmn": "hand-written jsmn loop (`ref_jsmn.c`)",
               "cat": "`cat in > out` (I/O limit)"}
-    for name in ("inflight", "inflight-1", "python", "jq", "cat"):
+    for name in ("inflight", "inflight-1", "python", "jq") + REFS + ("cat",):
         if name in runs:
             b.add(group, labels[name], "%s MB/s" % fmt_num(mbps[name]), peak[name],
                   mbps[name] / inf, "best round %s MB/s" % fmt_num(best[name]))
     if "jq" not in runs:
         b.add(group, "`jq`", "n/a (jq not installed)")
+    for ref in REFS:
+        if ref not in runs:
+            b.add(group, labels[ref], "n/a (not built: see the start of the bench's output)")
     chain_group = "3-step chain (drop, mask hmac, enrich): NDJSON"
     if "chain" in runs:
         b.add(chain_group, "inflight (`tools/bench/chain.cfg`)",

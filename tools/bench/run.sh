@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: inflight beside a Python Object Lambda function, jq and cat.
+# `make bench`: inflight beside a Python Object Lambda function, jq, two
+# hand-specialised programs (simdjson, jsmn) and cat.
 # usage: tools/bench/run.sh BUILD
 # Environment: SIZE (256M), ROUNDS (5), SEED (42), BIG (1), BIG_SIZE (1G),
 # DOCS (2000), STARTUP_RUNS (50), KEEP (0); see tools/bench/bench.py.
@@ -13,5 +14,19 @@ for tool in /usr/bin/python3 /usr/bin/time; do
 		exit 1
 	fi
 done
-command -v jq >/dev/null || echo "bench: jq is not installed: its row is n/a (apt-get install jq)" >&2
+# jq and simdjson give rows of their own; as root they are installed here
+# (tools/deps.sh), otherwise their rows say n/a
+tools/deps.sh jq libsimdjson-dev g++ 2>/dev/null ||
+	echo "bench: to get every row: sudo apt-get install -y jq libsimdjson-dev g++" >&2
+command -v jq >/dev/null || echo "bench: jq is not installed: its row is n/a" >&2
+ref=$build/bench/ref
+mkdir -p "$ref"
+${CC:-cc} -O2 -o "$ref/ref_jsmn" tools/bench/ref_jsmn.c
+# built for this CPU (-march=native), as a user chasing speed would
+if [ -f /usr/include/simdjson.h ] && command -v g++ >/dev/null; then
+	g++ -O3 -march=native -std=c++17 -o "$ref/ref_simdjson" tools/bench/ref_simdjson.cpp -lsimdjson
+else
+	rm -f "$ref/ref_simdjson"
+	echo "bench: libsimdjson-dev or g++ is not installed: the simdjson row is n/a" >&2
+fi
 exec /usr/bin/python3 tools/bench/bench.py "$build"
