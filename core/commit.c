@@ -5,7 +5,7 @@
  * added or removed; tokens inside a removed or replaced span go; the
  * tokens of inserted text (a replacement value, or an inserted member)
  * come from tokenizing only that text, which the edit already validated.
- * Sizes are recounted from the parent links.
+ * Sizes are adjusted for the children dropped and added.
  *
  * The result is exactly the token array inf_json_parse would give for
  * the new bytes: tests/check_record.c compares the two on random edits,
@@ -39,7 +39,8 @@ static unsigned depth_of(const struct inf_tokens *t, int i)
 }
 
 /* Appends the tokens of the JSON value `text` found at new offset `at`,
- * its root under `parent`, nested under `depth` containers. */
+ * its root under `parent` (whose size it adds to), nested under `depth`
+ * containers. */
 static int add_value(struct inf_record *r, const char *text, size_t len,
 		     int at, int parent, unsigned depth, struct inf_json_err *err)
 {
@@ -65,6 +66,8 @@ static int add_value(struct inf_record *r, const char *text, size_t len,
 		t.parent = t.parent < 0 ? parent : base + t.parent;
 		nt->tok[nt->n++] = t;
 	}
+	if (parent >= 0)
+		nt->tok[parent].size++;
 	nt->key_escapes |= r->snippet.key_escapes;
 	return 0;
 }
@@ -77,7 +80,7 @@ static int add_range_tokens(struct inf_record *r, const struct inf_range *g,
 	const struct inf_tokens *ot = &r->toks;
 	struct inf_tokens *nt = &r->next;
 	size_t q = 1;
-	int key, rc;
+	int key, obj, rc;
 
 	if (g->kind == INF_EDIT_REPLACE) {
 		int p = ot->tok[g->node].parent;
@@ -97,8 +100,10 @@ static int add_range_tokens(struct inf_record *r, const struct inf_range *g,
 	}
 	if ((rc = room(nt, 1 + (size_t)r->toks.n)))
 		return rc;
+	obj = r->map[g->node];
 	key = nt->n++;
-	nt->tok[key] = (jsmntok_t){ JSMN_STRING, at + 1, at + (int)q, 0, r->map[g->node] };
+	nt->tok[key] = (jsmntok_t){ JSMN_STRING, at + 1, at + (int)q, 0, obj };
+	nt->tok[obj].size++;
 	if (memchr(g->text + 1, '\\', q - 1))
 		nt->key_escapes = 1;
 	return add_value(r, g->text + q + 2, g->tlen - q - 2, at + (int)q + 2, key,
@@ -121,14 +126,20 @@ static long shift_at(const struct inf_record *r, size_t n, size_t b)
 	return lo ? r->shift[lo - 1] : 0;
 }
 
-/* Builds r->next from r->toks and the `n` applied ranges. */
+/* Builds r->next from r->toks and the `n` applied ranges. Old tokens are
+ * visited once, in order; between two ranges they all move by the same
+ * amount, so the common token costs two compares besides its copy. Sizes
+ * are kept and adjusted: a dropped token takes one from its kept parent,
+ * an inserted root adds one to its parent. */
 static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 {
 	const struct inf_tokens *ot = &r->toks;
 	struct inf_tokens *nt = &r->next;
-	size_t ri = 0;
-	long before = 0; /* what the ranges handled so far add */
-	int rc;
+	const jsmntok_t *old = ot->tok;
+	size_t ri = 0, next = n ? r->ranges[0].start : SIZE_MAX, cut = 0;
+	long before = 0; /* what the ranges applied so far add */
+	int rc, *map;
+	jsmntok_t *dst;
 
 	nt->n = 0;
 	nt->key_escapes = ot->key_escapes;
@@ -139,44 +150,45 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 	for (size_t k = 0; k < n; k++)
 		r->shift[k] = (k ? r->shift[k - 1] : 0) + (long)r->ranges[k].tlen -
 			      (long)(r->ranges[k].end - r->ranges[k].start);
-	for (int i = 0; i <= ot->n; i++) {
-		const jsmntok_t *t = i < ot->n ? &ot->tok[i] : NULL;
-		size_t rs = t ? (size_t)inf_tok_raw_start(t) : (size_t)-1, last;
-		jsmntok_t tt;
+	map = r->map;
+	dst = nt->tok;
+	for (int i = 0; i < ot->n; i++) {
+		jsmntok_t tt = old[i];
+		size_t rs = (size_t)inf_tok_raw_start(&tt), last;
 
-		/* inserted text comes before the first token at or after it */
-		for (; ri < n && r->ranges[ri].start <= rs; ri++) {
-			const struct inf_range *g = &r->ranges[ri];
-			if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
-				return rc;
-			before = r->shift[ri];
+		if (rs >= next) {
+			/* inserted text comes before the first token at or
+			 * after it; room is made again for the old tokens */
+			for (; ri < n && r->ranges[ri].start <= rs; ri++) {
+				const struct inf_range *g = &r->ranges[ri];
+				if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
+					return rc;
+				before = r->shift[ri];
+			}
+			cut = r->ranges[ri - 1].end;
+			next = ri < n ? r->ranges[ri].start : SIZE_MAX;
+			dst = nt->tok;
 		}
-		if (!t)
-			break;
-		if (ri > 0 && r->ranges[ri - 1].end > rs) {
-			r->map[i] = -1; /* inside a removed or replaced span */
+		if (rs < cut) { /* inside a removed or replaced span */
+			map[i] = -1;
+			if (tt.parent >= 0 && map[tt.parent] >= 0)
+				dst[map[tt.parent]].size--;
 			continue;
 		}
-		/* room was made for all old tokens up front and after each
-		 * insertion */
-		/* every field read before any is written: the old and new
-		 * arrays may sit 4 KiB apart, and a load after a store to the
-		 * same page offset stalls */
-		tt = *t;
-		last = (size_t)inf_tok_raw_end(&tt) - 1;
 		/* only a container with an edit inside moves its end further */
-		tt.end += (int)(ri == n || r->ranges[ri].end > last ? before
-								  : shift_at(r, n, last));
+		last = (size_t)inf_tok_raw_end(&tt) - 1;
+		tt.end += (int)(last < next ? before : shift_at(r, n, last));
 		tt.start += (int)before;
-		tt.parent = tt.parent < 0 ? -1 : r->map[tt.parent];
-		tt.size = 0;
-		r->map[i] = nt->n;
-		nt->tok[nt->n++] = tt;
+		if (tt.parent >= 0)
+			tt.parent = map[tt.parent];
+		map[i] = nt->n;
+		dst[nt->n++] = tt;
 	}
-	for (int i = 0; i < nt->n; i++) {
-		nt->tok[i].size = 0;
-		if (nt->tok[i].parent >= 0)
-			nt->tok[nt->tok[i].parent].size++;
+	for (; ri < n; ri++) { /* text inserted after the last token */
+		const struct inf_range *g = &r->ranges[ri];
+		if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
+			return rc;
+		before = r->shift[ri];
 	}
 	return 0;
 }
