@@ -25,6 +25,22 @@ static size_t digits(const char **p, uint64_t *v, int *over)
 	return n;
 }
 
+/* Orders two decimal digit strings by value (leading zeros allowed), for
+ * numbers past UINT64_MAX: -1, 0 or 1. */
+static int cmp_digits(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c;
+
+	for (; na > 1 && *a == '0'; a++, na--)
+		;
+	for (; nb > 1 && *b == '0'; b++, nb--)
+		;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	c = memcmp(a, b, na);
+	return (c > 0) - (c < 0);
+}
+
 static void skip_ws(const char **p)
 {
 	while (**p == ' ' || **p == '\t')
@@ -48,10 +64,10 @@ static void fail(struct inf_slice *s, int status, const char *code)
 
 static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 {
-	const char *p = r;
+	const char *p = r, *da, *db;
 	uint64_t a = 0, b = 0;
 	size_t na, nb;
-	int a_over, b_over;
+	int a_over, b_over, after;
 
 	skip_ws(&p);
 	if (strncasecmp(p, "bytes", 5))
@@ -61,11 +77,13 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 	if (*p++ != '=')
 		return whole(s, total);
 	skip_ws(&p);
+	da = p;
 	na = digits(&p, &a, &a_over);
 	skip_ws(&p);
 	if (*p++ != '-')
 		return whole(s, total);
 	skip_ws(&p);
+	db = p;
 	nb = digits(&p, &b, &b_over);
 	skip_ws(&p);
 	if (*p != '\0' || (na == 0 && nb == 0))
@@ -76,7 +94,10 @@ static void range_slice(const char *r, uint64_t total, struct inf_slice *s)
 		s->len = b < total ? b : total;
 		s->start = total - s->len;
 	} else {
-		if (nb > 0 && (a > b || (a_over && !b_over)))
+		/* first > last: not a range; past 2^64 compare the digits */
+		after = a_over && b_over ? cmp_digits(da, na, db, nb) > 0
+					 : a > b || (a_over && !b_over);
+		if (nb > 0 && after)
 			return whole(s, total);
 		if (a >= total)
 			return fail(s, 416, "InvalidRange");

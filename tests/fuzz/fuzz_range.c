@@ -15,8 +15,8 @@
  *  - the answer is the one of a reference written from range.h and shared
  *    docs §4, in 128-bit arithmetic: bytes=a-b, bytes=a-, bytes=-n (unit
  *    in any case, blanks between the tokens), partNumber digits with
- *    blanks around, both given -> 400 InvalidRequest. (Numbers past 2^64
- *    saturate in range.c; when a and b both do, their order is not
+ *    blanks around, both given -> 400 InvalidRequest. (Numbers past
+ *    2^128 saturate here; when a and b both do, their order is not
  *    compared.)
  */
 #include <stdint.h>
@@ -30,7 +30,7 @@
 
 typedef unsigned __int128 u128;
 
-#define BIG ((u128)1 << 100) /* any number past UINT64_MAX */
+#define BIG (~(u128)0) /* numbers past 2^128 - 1 saturate here */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -40,8 +40,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 struct ref {
-	int undecided; /* a and b both past 2^64: range.c saturates them, so
-			* their order is not compared */
+	int undecided; /* a and b both past 2^128: this reference saturates
+			* them, so their order is not compared */
 	int status;
 	const char *code;
 	u128 start, len, parts;
@@ -60,7 +60,7 @@ static u128 number(const char **p, size_t *n)
 	u128 v = 0;
 
 	for (*n = 0; **p >= '0' && **p <= '9'; (*p)++, (*n)++)
-		v = v >= BIG ? BIG : v * 10 + (unsigned)(**p - '0');
+		v = v > (BIG - 9) / 10 ? BIG : v * 10 + (unsigned)(**p - '0');
 	return v;
 }
 
@@ -100,7 +100,7 @@ static void ref_range(const char *s, u128 total, struct ref *r)
 	p = blanks(p);
 	if (*p || (!na && !nb)) /* junk, several ranges, or just "-" */
 		return ref_whole(r, total);
-	if (na && nb && a > UINT64_MAX && b > UINT64_MAX)
+	if (na && nb && a == BIG && b == BIG)
 		r->undecided = 1;
 	if (!na) { /* the last b bytes */
 		if (b == 0 || total == 0)
