@@ -369,8 +369,8 @@ def chain_checker():
 
 def group_ndjson(b):
     """Drop price and discount from one NDJSON object: inflight, the Python
-    reference, jq, the simdjson and jsmn programs, cat; the three-step chain and the JSON array in the same
-    rounds."""
+    reference, jq, the simdjson and jsmn programs, cat; the three-step
+    chain and the JSON array in the same rounds."""
     inp = b.path("store-events.ndjson")
     arr = b.path("store-events.json")
     print("== data: producer --ndjson %s --size %s --seed %d" % (inp, b.size_text, b.seed),

@@ -21,6 +21,21 @@
 static jsmntok_t *tok;
 static unsigned ntok = 256;
 
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void *grow(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q)
+		die("ref_jsmn");
+	return q;
+}
+
 /* Index of the token after the subtree at i (jsmn: size counts children). */
 static int skip(const jsmntok_t *t, int i)
 {
@@ -44,7 +59,8 @@ static int is_dropped(const char *s, const jsmntok_t *k)
 	       (n == 8 && !memcmp(s + k->start, "discount", 8));
 }
 
-/* Writes line [s, s+n) without the two keys. Returns 0 or -1 (bad JSON). */
+/* Writes line [s, s+n) without the two keys. Returns 0 or -1 (not a
+ * JSON object by jsmn's reading). */
 static int record(const char *s, size_t n, FILE *out)
 {
 	jsmn_parser p;
@@ -56,8 +72,7 @@ static int record(const char *s, size_t n, FILE *out)
 		if (r != JSMN_ERROR_NOMEM)
 			break;
 		ntok *= 2;
-		if (!(tok = realloc(tok, ntok * sizeof *tok)))
-			return -1;
+		tok = grow(tok, ntok * sizeof *tok);
 	}
 	if (r < 1 || tok[0].type != JSMN_OBJECT)
 		return -1;
@@ -87,14 +102,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ref_jsmn IN OUT\n");
 		return 1;
 	}
-	if (!(in = fopen(argv[1], "rb")) || !(out = fopen(argv[2], "wb"))) {
-		perror(argv[in ? 2 : 1]);
-		return 1;
-	}
-	buf = malloc(cap);
-	tok = malloc(ntok * sizeof *tok);
-	if (!buf || !tok)
-		return 1;
+	if (!(in = fopen(argv[1], "rb")))
+		die(argv[1]);
+	if (!(out = fopen(argv[2], "wb")))
+		die(argv[2]);
+	buf = grow(NULL, cap);
+	tok = grow(NULL, ntok * sizeof *tok);
 	setvbuf(out, NULL, _IOFBF, CHUNK);
 	while ((got = fread(buf + have, 1, cap - have, in)) > 0 || have) {
 		char *s = buf, *end = buf + have + got, *nl;
@@ -106,20 +119,21 @@ int main(int argc, char **argv)
 			if (n && record(s, n, out)) {
 				fprintf(stderr, "ref_jsmn: %s: line %zu: not a JSON object\n",
 					argv[1], line);
-				return 1;
+				exit(1);
 			}
 			s += n + (nl != NULL);
 		}
 		have = (size_t)(end - s);
 		memmove(buf, s, have);
-		if (have == cap && !(buf = realloc(buf, cap *= 2)))
-			return 1;
+		if (have == cap)
+			buf = grow(buf, cap *= 2);
 		if (eof)
 			break;
 	}
-	if (ferror(in) || fclose(out)) {
-		perror("ref_jsmn");
-		return 1;
-	}
+	if (ferror(in) || fclose(out))
+		die("ref_jsmn");
+	fclose(in);
+	free(buf);
+	free(tok);
 	return 0;
 }
