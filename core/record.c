@@ -188,6 +188,11 @@ int inf_record_replace_string(struct inf_record *r, int node, const char *s,
 const char *inf_record_key(struct inf_record *r, int key, size_t *len)
 {
 	const jsmntok_t *t = &r->toks.tok[key];
+
+	if (!r->toks.key_escapes) { /* no key holds a backslash: raw is decoded */
+		*len = (size_t)(t->end - t->start);
+		return r->js + t->start;
+	}
 	return inf_json_unescape(r->js + t->start, (size_t)(t->end - t->start),
 				 &r->keybuf, len);
 }
