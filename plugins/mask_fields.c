@@ -5,21 +5,8 @@
  * null aside), objects and arrays only take redact and null, and a value
  * an op cannot handle is an error: the record never leaves unmasked.
  *
- * Options:
- *   paths        paths to mask (required)
- *   op           redact | partial | char_class | hash | hmac | null |
- *                round | truncate_date (required)
- *   with         redact: the replacement string (default "****")
- *   keep_first   partial: characters kept at the start (default 0)
- *   keep_last    partial: characters kept at the end (default 0)
- *   char         partial: the one masking character (default "*")
- *   salt         hash: text hashed before the value (default none)
- *   key_env      hmac: environment variable holding the key
- *   key_file     hmac: file holding the key, beside the policy
- *   prefix       hash, hmac: text before the hex digest, e.g. "tok:"
- *   digits       round: decimals kept, -15 to 15 (default 0)
- *   step         round: round to a multiple of this instead (> 0)
- *   unit         truncate_date: year | month | day | hour (default day)
+ * Options: the mask_options table below; defaults, what each op does
+ * and examples in README.md, "mask_fields".
  */
 #include <regex.h>
 #include <stdarg.h>
@@ -61,6 +48,8 @@ struct mask_config {
 
 struct mask_instance {
 	const struct inf_host *host;
+	/* the host's walk over matches only, or its plain walk (older cores) */
+	int (*walk)(struct inf_record *, const struct inf_paths *, inf_visit_fn, void *);
 	const struct mask_config *c;
 	const char *with, *mchar, *prefix;
 	size_t mchar_len;
@@ -230,6 +219,7 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 	int rc;
 
 	in->host = host;
+	in->walk = INF_HOST_HAS(host, walk_matches) ? host->walk_matches : host->walk;
 	in->c = c;
 	in->with = c->with ? c->with : "****";
 	in->mchar = c->mchar ? c->mchar : "*";
@@ -423,13 +413,14 @@ static int cb_mask_visit(void *ctx, struct inf_record *rec, int node, int key,
 {
 	struct mask_instance *in = ctx;
 	const struct inf_host *h = in->host;
-	enum inf_type t = h->type(rec, node);
+	enum inf_type t;
 	const char *s = NULL, *text;
 	size_t n = 0, out = 0;
 	int op = in->c->op, json = 0, rc = 0;
 
 	if (m != INF_MATCH_FULL)
 		return INF_WALK_DESCEND;
+	t = h->type(rec, node);
 	if (op == OP_REDACT || op == OP_NULL) {
 		text = op == OP_NULL ? "null" : in->with;
 		rc = op == OP_NULL ? h->replace_json(rec, node, text, 4)
@@ -481,7 +472,7 @@ static int cb_mask_process(void *instance, struct inf_record *rec,
 
 	in->err = err;
 	in->modified = 0;
-	if ((rc = in->host->walk(rec, in->c->paths, cb_mask_visit, in)) < 0)
+	if ((rc = in->walk(rec, in->c->paths, cb_mask_visit, in)) < 0)
 		return rc;
 	*verdict = in->modified ? INF_MODIFIED : INF_KEEP;
 	return 0;
