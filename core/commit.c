@@ -138,7 +138,7 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 	const jsmntok_t *old = ot->tok;
 	size_t ri = 0, next = n ? r->ranges[0].start : SIZE_MAX, cut = 0;
 	long before = 0; /* what the ranges applied so far add */
-	int rc, *map;
+	int rc, i, nn, *map; /* nn: nt->n, kept out of memory in the loop */
 	jsmntok_t *dst;
 
 	nt->n = 0;
@@ -152,13 +152,24 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 			      (long)(r->ranges[k].end - r->ranges[k].start);
 	map = r->map;
 	dst = nt->tok;
-	for (int i = 0; i < ot->n; i++) {
+	/* before the first range nothing moves: a straight copy, and only
+	 * the containers that hold an edit get a new end */
+	for (i = 0; i < ot->n && (size_t)inf_tok_raw_start(&old[i]) < next; i++) {
+		map[i] = i;
+		dst[i] = old[i];
+		if ((dst[i].type == JSMN_OBJECT || dst[i].type == JSMN_ARRAY) &&
+		    (size_t)dst[i].end - 1 >= next)
+			dst[i].end += (int)shift_at(r, n, (size_t)dst[i].end - 1);
+	}
+	nn = i;
+	for (; i < ot->n; i++) {
 		jsmntok_t tt = old[i];
 		size_t rs = (size_t)inf_tok_raw_start(&tt), last;
 
 		if (rs >= next) {
 			/* inserted text comes before the first token at or
 			 * after it; room is made again for the old tokens */
+			nt->n = nn;
 			for (; ri < n && r->ranges[ri].start <= rs; ri++) {
 				const struct inf_range *g = &r->ranges[ri];
 				if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
@@ -168,6 +179,7 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 			cut = r->ranges[ri - 1].end;
 			next = ri < n ? r->ranges[ri].start : SIZE_MAX;
 			dst = nt->tok;
+			nn = nt->n;
 		}
 		if (rs < cut) { /* inside a removed or replaced span */
 			map[i] = -1;
@@ -181,9 +193,10 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 		tt.start += (int)before;
 		if (tt.parent >= 0)
 			tt.parent = map[tt.parent];
-		map[i] = nt->n;
-		dst[nt->n++] = tt;
+		map[i] = nn;
+		dst[nn++] = tt;
 	}
+	nt->n = nn;
 	for (; ri < n; ri++) { /* text inserted after the last token */
 		const struct inf_range *g = &r->ranges[ri];
 		if ((rc = add_range_tokens(r, g, (int)((long)g->start + before), err)))
