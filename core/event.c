@@ -139,6 +139,8 @@ static int derive_access_point(struct parse *p, struct inf_event *ev)
 			rc = dup_string(&q, v, &ev->access_point, "configuration.payload.policy");
 		inf_tokens_free(&q.t);
 		inf_buf_free(&q.scratch);
+		if (v >= 0 && rc == 0 && !*ev->access_point)
+			return perr(p, "configuration.payload.policy", "is empty");
 		if (v >= 0)
 			return rc;
 	}

@@ -217,6 +217,8 @@ START_TEST(test_payload_fallback)
 	/* a payload naming a policy that is not a string is an error */
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":5}\""),
 		"configuration.payload.policy must be a string");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":\\\"\\\"}\""),
+		"configuration.payload.policy is empty");
 	refused(GET_WITH("\"payload\":\"{}\""),
 		"configuration.accessPointArn is missing (and the payload names no policy)");
 	refused(GET_WITH("\"accessPointArn\":\"arn:aws:s3-object-lambda:eu-west-1:1:accesspoint/\""),
