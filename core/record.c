@@ -82,14 +82,9 @@ static int mark_kind(const struct inf_record *r, int tok)
 static int add_edit(struct inf_record *r, int tok, int kind, size_t off,
 		    size_t len)
 {
-	if (r->nedits == r->edits_cap) {
-		size_t cap = r->edits_cap ? r->edits_cap * 2 : 16;
-		struct inf_edit *e = realloc(r->edits, cap * sizeof *e);
-		if (!e)
-			return INF_ERR_NOMEM;
-		r->edits = e;
-		r->edits_cap = cap;
-	}
+	if (r->nedits == r->edits_cap &&
+	    inf_array_grow(&r->edits, &r->edits_cap, r->nedits + 1, sizeof *r->edits))
+		return INF_ERR_NOMEM;
 	r->edits[r->nedits].tok = tok;
 	r->edits[r->nedits].kind = kind;
 	r->edits[r->nedits].off = off;
@@ -297,14 +292,9 @@ const char *inf_record_string(struct inf_record *r, int node, size_t *len)
 static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
 		     const char *text, size_t tlen, int kind, int node)
 {
-	if (*n == r->ranges_cap) {
-		size_t cap = r->ranges_cap ? r->ranges_cap * 2 : 16;
-		struct inf_range *p = realloc(r->ranges, cap * sizeof *p);
-		if (!p)
-			return INF_ERR_NOMEM;
-		r->ranges = p;
-		r->ranges_cap = cap;
-	}
+	if (*n == r->ranges_cap &&
+	    inf_array_grow(&r->ranges, &r->ranges_cap, *n + 1, sizeof *r->ranges))
+		return INF_ERR_NOMEM;
 	r->ranges[*n] = (struct inf_range){ start, end, text, tlen, *n, kind, node };
 	(*n)++;
 	return 0;
@@ -332,13 +322,9 @@ static int container_removals(struct inf_record *r, int ct, size_t *n)
 	size_t nk = 0, last_end = 0;
 
 	/* the removed children of ct, in document order */
-	if (r->nedits > r->kids_cap) {
-		int *k = realloc(r->kids, r->nedits * sizeof *k);
-		if (!k)
-			return INF_ERR_NOMEM;
-		r->kids = k;
-		r->kids_cap = r->nedits;
-	}
+	if (r->nedits > r->kids_cap &&
+	    inf_array_grow(&r->kids, &r->kids_cap, r->nedits, sizeof *r->kids))
+		return INF_ERR_NOMEM;
 	for (size_t i = 0; i < r->nedits; i++) {
 		const struct inf_edit *ed = &r->edits[i];
 		int child;
