@@ -3,7 +3,7 @@
  * batch runs on one of N workers, and the outputs are written in the
  * input's order. N - 1 workers are threads; the last is the main thread,
  * which reads, cuts batches at line ends, writes, and runs a batch itself
- * whenever the threads have another in hand or it would otherwise wait.
+ * whenever the threads have two more in hand or it would otherwise wait.
  * Batches count their own lines and records; a batch that fails is run
  * again from its real line and record number once those are known, so
  * that error messages are those of a sequential run.
