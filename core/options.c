@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cond.h"
 #include "fields.h"
 #include "path.h"
@@ -20,15 +21,9 @@ struct inf_owned_item {
 
 int inf_owned_add(struct inf_owned *own, void *p, void (*fn)(void *))
 {
-	if (own->n == own->cap) {
-		size_t cap = own->cap ? own->cap * 2 : 8;
-		struct inf_owned_item *it = realloc(own->items, cap * sizeof *it);
-		if (!it) {
-			fn(p);
-			return INF_ERR_NOMEM;
-		}
-		own->items = it;
-		own->cap = cap;
+	if (inf_array_grow(&own->items, &own->cap, own->n + 1, sizeof *own->items)) {
+		fn(p);
+		return INF_ERR_NOMEM;
 	}
 	own->items[own->n].p = p;
 	own->items[own->n].fn = fn;

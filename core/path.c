@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 enum seg_kind { SEG_KEY, SEG_INDEX, SEG_ANY_KEY, SEG_ANY_INDEX, SEG_DEEP };
 
 struct inf_seg {
@@ -255,14 +257,10 @@ static int push_state(struct walker *w, int p, int i)
 	const struct inf_path *path = &w->ps->paths[p];
 
 	for (;;) {
-		if (w->top == r->states_cap) {
-			size_t cap = r->states_cap ? r->states_cap * 2 : 64;
-			struct inf_walk_state *s = realloc(r->states, cap * sizeof *s);
-			if (!s)
-				return INF_ERR_NOMEM;
-			r->states = s;
-			r->states_cap = cap;
-		}
+		if (w->top == r->states_cap &&
+		    inf_array_grow(&r->states, &r->states_cap, r->states_cap + 1,
+				   sizeof *r->states))
+			return INF_ERR_NOMEM;
 		r->states[w->top++] = (struct inf_walk_state){ p, i };
 		/* `**` also matches zero levels */
 		if (i < path->nsegs && path->segs[i].kind == SEG_DEEP)

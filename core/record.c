@@ -43,16 +43,10 @@ int inf_record_reset_marks(struct inf_record *r)
 		r->gen = 1;
 	}
 	if (need > r->mark_cap) {
-		unsigned cap = r->mark_cap ? r->mark_cap : 64;
-		uint32_t *m;
-		while (cap < need)
-			cap *= 2;
-		m = realloc(r->mark, cap * sizeof *m);
-		if (!m)
+		size_t old = r->mark_cap;
+		if (inf_array_grow(&r->mark, &r->mark_cap, need, sizeof *r->mark))
 			return INF_ERR_NOMEM;
-		memset(m + r->mark_cap, 0, (cap - r->mark_cap) * sizeof *m);
-		r->mark = m;
-		r->mark_cap = cap;
+		memset(r->mark + old, 0, (r->mark_cap - old) * sizeof *r->mark);
 	}
 	return 0;
 }

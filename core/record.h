@@ -58,7 +58,7 @@ struct inf_record {
 	size_t nedits, edits_cap;
 	struct inf_buf edit_text;
 	uint32_t *mark; /* per token: (gen << 2) | edit kind */
-	unsigned mark_cap;
+	size_t mark_cap;
 	uint32_t gen;
 
 	struct inf_buf scratch;  /* unescaped strings handed to plugins */
