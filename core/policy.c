@@ -344,7 +344,14 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		return -1;
 	}
 	n = config_setting_length(chain);
-	ap->steps = calloc(n ? (size_t)n : 1, sizeof *ap->steps);
+	if (n == 0) {
+		add_err(errs, "%s: access point '%s' has an empty chain: it would pass every "
+			"record unchanged (a consumer that may see everything reads the "
+			"supporting access point instead)",
+			inf_setting_where(chain, where, sizeof where), name);
+		return -1;
+	}
+	ap->steps = calloc((size_t)n, sizeof *ap->steps);
 	if (!ap->steps)
 		return -1;
 	for (int i = 0; i < n; i++) {
@@ -395,9 +402,15 @@ static int load_file(struct inf_policy *pol, const char *file,
 	char dir[PATH_MAX], where[300];
 	int bad = 0, n;
 	const char *slash = strrchr(file, '/');
+	struct stat st;
 
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
 		 slash ? file : ".");
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a FIFO or a device would block or never end */
+		add_err(errs, "%s: cannot read policy: not a regular file", file);
+		return -1;
+	}
 	if (refuse_includes(file, errs))
 		return -1;
 	config_init(&cfg);

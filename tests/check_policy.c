@@ -89,6 +89,9 @@ static void expect_error(const char *text, int line, const char *what)
 	expect_error_n(text, line, what, 1);
 }
 
+/* A chain of one step, for the tests about everything but the chain. */
+#define ONE_STEP "( { plugin = \"drop_fields\"; paths = \"zz\"; } )"
+
 /* A one-access-point policy around one step line (line 4). */
 #define STEP(step)                             \
 	"version = 1;\n"                       \
@@ -168,9 +171,9 @@ START_TEST(test_settings_values)
 				"    chain = ( { plugin = \"drop_fields\"; paths = \"a\"; },\n"
 				"              { plugin = \"keep_fields\"; paths = [\"b\"]; } ); },\n"
 				"  { name = \"y\"; format = \"array\"; max_record_bytes = 1073741824;\n"
-				"    max_depth = 1; chain = (); },\n"
+				"    max_depth = 1; chain = " ONE_STEP "; },\n"
 				"  { name = \"z\"; format = \"document\"; max_record_bytes = 1073741824L;\n"
-				"    chain = (); }\n"
+				"    chain = " ONE_STEP "; }\n"
 				");\n") == 0,
 		      "%s", tu_errs_text(&errs));
 	ck_assert_uint_eq(pol->naps, 3);
@@ -188,7 +191,7 @@ START_TEST(test_settings_values)
 	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_FAIL);
 	ck_assert_uint_eq(ap->max_record, 1073741824u);
 	ck_assert_uint_eq(ap->max_depth, 1);
-	ck_assert_uint_eq(ap->nsteps, 0);
+	ck_assert_uint_eq(ap->nsteps, 1);
 	ap = inf_policy_find(pol, "z");
 	ck_assert_int_eq(ap->format, INF_FMT_DOCUMENT);
 	ck_assert_uint_eq(ap->max_record, 1073741824u);
@@ -202,7 +205,7 @@ START_TEST(test_directory_loads_all)
 	snprintf(sub, sizeof sub, "%s/pol", tmp);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	put("pol/b.cfg", "access_points = ( { name = \"two\"; chain = ( { plugin = \"keep_fields\"; paths = [\"k\"]; } ); } );\n");
-	put("pol/a.cfg", "version = 1;\naccess_points = ( { name = \"one\"; chain = (); } );\n");
+	put("pol/a.cfg", "version = 1;\naccess_points = ( { name = \"one\"; chain = " ONE_STEP "; } );\n");
 	/* neither of these is a policy file */
 	put("pol/.hidden.cfg", "this is { not libconfig\n");
 	put("pol/notes.txt", "nor { this\n");
@@ -222,8 +225,8 @@ START_TEST(test_directory_duplicate_name)
 
 	snprintf(sub, sizeof sub, "%s/pol", tmp);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	put("pol/a.cfg", "access_points = ( { name = \"one\"; chain = (); } );\n");
-	put("pol/b.cfg", "access_points = (\n  { name = \"two\"; chain = (); },\n  { name = \"one\"; chain = (); }\n);\n");
+	put("pol/a.cfg", "access_points = ( { name = \"one\"; chain = " ONE_STEP "; } );\n");
+	put("pol/b.cfg", "access_points = (\n  { name = \"two\"; chain = " ONE_STEP "; },\n  { name = \"one\"; chain = " ONE_STEP "; }\n);\n");
 	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
 	ck_assert_ptr_null(pol);
 	ck_assert_uint_eq(errs.n, 1);
@@ -236,8 +239,8 @@ END_TEST
 START_TEST(test_duplicate_name_in_one_file)
 {
 	expect_error("access_points = (\n"
-		     "  { name = \"one\"; chain = (); },\n"
-		     "  { name = \"one\"; chain = (); }\n"
+		     "  { name = \"one\"; chain = " ONE_STEP "; },\n"
+		     "  { name = \"one\"; chain = " ONE_STEP "; }\n"
 		     ");\n",
 		     3, "access point 'one' is defined twice");
 }
@@ -279,7 +282,7 @@ START_TEST(test_unknown_top_level)
 {
 	expect_error("version = 1;\n"
 		     "colour = \"blue\";\n"
-		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
 		     2, "unknown top-level setting 'colour'");
 }
 END_TEST
@@ -369,12 +372,12 @@ END_TEST
 START_TEST(test_missing_name)
 {
 	expect_error_n("access_points = (\n"
-		     "  { chain = (); },\n"
+		     "  { chain = " ONE_STEP "; },\n"
 		     "  {\n"
-		     "    name = 5; chain = (); },\n"
-		     "  { name = \"has space\"; chain = (); },\n"
-		     "  { name = \"a/b\"; chain = (); },\n"
-		     "  { name = \"\"; chain = (); }\n"
+		     "    name = 5; chain = " ONE_STEP "; },\n"
+		     "  { name = \"has space\"; chain = " ONE_STEP "; },\n"
+		     "  { name = \"a/b\"; chain = " ONE_STEP "; },\n"
+		     "  { name = \"\"; chain = " ONE_STEP "; }\n"
 		     ");\n",
 		     2, "access point without a valid 'name' string", 5);
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:3: ", "without a valid 'name'", NULL), 0);
@@ -389,7 +392,7 @@ START_TEST(test_ap_not_a_group)
 	/* libconfig dates a scalar list element by the token after it: keep
 	 * that token on the same line */
 	expect_error("access_points = (\n"
-		     "  \"a\", { name = \"b\"; chain = (); }\n"
+		     "  \"a\", { name = \"b\"; chain = " ONE_STEP "; }\n"
 		     ");\n",
 		     2, "an access point must be a group");
 }
@@ -402,6 +405,41 @@ START_TEST(test_missing_chain)
 		     "    format = \"ndjson\"; }\n"
 		     ");\n",
 		     2, "access point 'a' needs a 'chain' list");
+}
+END_TEST
+
+START_TEST(test_empty_chain)
+{
+	expect_error("access_points = (\n"
+		     "  { name = \"a\";\n"
+		     "    chain = ( ); }\n"
+		     ");\n",
+		     3, "access point 'a' has an empty chain: it would pass every record unchanged");
+}
+END_TEST
+
+START_TEST(test_not_a_regular_file)
+{
+	char path[PATH_MAX], where[PATH_MAX + 8];
+
+	/* a FIFO would block the load forever: the suite's timeout fails it */
+	snprintf(path, sizeof path, "%s/fifo.cfg", tmp);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(inf_policy_load(path, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	snprintf(where, sizeof where, "%s: ", path);
+	ck_assert_msg(tu_errs_find(&errs, where, "not a regular file", NULL) == 0, "%s",
+		      tu_errs_text(&errs));
+	inf_policy_errors_free(&errs);
+	/* in a directory of policies too */
+	snprintf(path, sizeof path, "%s/pol", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/pol/f.cfg", tmp);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof path, "%s/pol", tmp);
+	ck_assert_int_eq(inf_policy_load(path, dirs, &pol, &errs), -1);
+	ck_assert_msg(tu_errs_find(&errs, "f.cfg: ", "not a regular file", NULL) == 0, "%s",
+		      tu_errs_text(&errs));
 }
 END_TEST
 
@@ -552,12 +590,12 @@ END_TEST
 START_TEST(test_version_2)
 {
 	expect_error("version = 2;\n"
-		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
 		     1, "policy version 2 is not supported (this runtime reads version 1)");
 	inf_policy_errors_free(&errs);
 	expect_error("# comment\n"
 		     "version = \"1\";\n"
-		     "access_points = ( { name = \"a\"; chain = (); } );\n",
+		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
 		     2, "version");
 }
 END_TEST
@@ -567,8 +605,8 @@ START_TEST(test_every_bad_ap_reported)
 	ck_assert_int_eq(load_text("bad.cfg",
 				   "version = 1;\n"
 				   "access_points = (\n"
-				   "  { name = \"good\"; chain = (); },\n"
-				   "  { name = \"b1\"; format = \"xml\"; chain = (); },\n"
+				   "  { name = \"good\"; chain = " ONE_STEP "; },\n"
+				   "  { name = \"b1\"; format = \"xml\"; chain = " ONE_STEP "; },\n"
 				   "  { name = \"b2\"; chain = (\n"
 				   "      { plugin = \"nope\"; }\n"
 				   "  ); },\n"
@@ -594,9 +632,9 @@ START_TEST(test_every_bad_file_reported)
 
 	snprintf(sub, sizeof sub, "%s/pol", tmp);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	put("pol/a.cfg", "access_points = ( { name = \"a\"; format = \"x\"; chain = (); } );\n");
-	put("pol/b.cfg", "access_points = ( { name = \"b\"; chain = (); } );\n");
-	put("pol/c.cfg", "\n\naccess_points = ( { name = \"c\" chain = (); } ;\n");
+	put("pol/a.cfg", "access_points = ( { name = \"a\"; format = \"x\"; chain = " ONE_STEP "; } );\n");
+	put("pol/b.cfg", "access_points = ( { name = \"b\"; chain = " ONE_STEP "; } );\n");
+	put("pol/c.cfg", "\n\naccess_points = ( { name = \"c\" chain = " ONE_STEP "; } ;\n");
 	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
 	ck_assert_ptr_null(pol);
 	ck_assert_msg(errs.n == 2, "%s", tu_errs_text(&errs));
@@ -776,10 +814,10 @@ START_TEST(test_allows_key)
 
 	ck_assert_msg(load_text("p.cfg",
 				"access_points = (\n"
-				"  { name = \"all\"; chain = (); },\n"
-				"  { name = \"some\"; prefixes = [ \"store_events/\", \"x/\" ]; chain = (); },\n"
-				"  { name = \"list\"; prefixes = ( \"a\" ); chain = (); },\n"
-				"  { name = \"none\"; prefixes = []; chain = (); }\n"
+				"  { name = \"all\"; chain = " ONE_STEP "; },\n"
+				"  { name = \"some\"; prefixes = [ \"store_events/\", \"x/\" ]; chain = " ONE_STEP "; },\n"
+				"  { name = \"list\"; prefixes = ( \"a\" ); chain = " ONE_STEP "; },\n"
+				"  { name = \"none\"; prefixes = []; chain = " ONE_STEP "; }\n"
 				");\n") == 0,
 		      "%s", tu_errs_text(&errs));
 	ap = inf_policy_find(pol, "all");
@@ -816,6 +854,8 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_store_events_loads);
 	tcase_add_test(tc, test_settings_values);
 	tcase_add_test(tc, test_directory_loads_all);
+	tcase_add_test(tc, test_empty_chain);
+	tcase_add_test(tc, test_not_a_regular_file);
 	tcase_add_test(tc, test_directory_duplicate_name);
 	tcase_add_test(tc, test_duplicate_name_in_one_file);
 	tcase_add_test(tc, test_missing_and_empty);
