@@ -171,12 +171,17 @@ static int set_all(struct enrich_instance *in, struct inf_record *rec,
 	return rc;
 }
 
-/* The processing time, formatted once per second. */
+/* The processing time, formatted once per second. CLOCK_REALTIME, not
+ * time(): glibc's time() reads the coarse clock, which can still show
+ * the previous second for a few milliseconds after it ended. */
 static const char *now_text(struct enrich_instance *in)
 {
-	time_t t = time(NULL);
+	struct timespec ts;
+	time_t t;
 	struct tm tm;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec;
 	if (t != in->now && gmtime_r(&t, &tm)) {
 		strftime(in->now_text, sizeof in->now_text, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		in->now = t;
