@@ -94,6 +94,7 @@ static const struct inf_host table = {
 	.table_find = inf_table_find,
 	.table_free = inf_table_free,
 	.walk_matches = inf_walk_matches,
+	.paths_check_root = inf_paths_check_root,
 };
 
 const struct inf_host *inf_host_table(void)

@@ -24,6 +24,7 @@ struct inf_paths {
 	struct inf_path *paths;
 	size_t n;
 	int top_keys; /* every path is one plain key: the fast walk applies */
+	int roots; /* bit INF_OBJECT / INF_ARRAY: some path starts there */
 	uint64_t top_lens; /* top_keys: bit k for a key of k bytes (k < 63),
 			      bit 63 for longer ones */
 };
@@ -231,6 +232,11 @@ int inf_paths_compile(const char *const *texts, size_t n,
 	}
 	ps->top_keys = 1;
 	for (size_t k = 0; k < n; k++) {
+		enum seg_kind first = ps->paths[k].segs[0].kind;
+		if (first == SEG_KEY || first == SEG_ANY_KEY || first == SEG_DEEP)
+			ps->roots |= 1 << INF_OBJECT;
+		if (first == SEG_INDEX || first == SEG_ANY_INDEX || first == SEG_DEEP)
+			ps->roots |= 1 << INF_ARRAY;
 		if (ps->paths[k].nsegs != 1 || ps->paths[k].segs[0].kind != SEG_KEY)
 			ps->top_keys = 0;
 		else
@@ -499,4 +505,21 @@ int inf_find(struct inf_record *r, const struct inf_paths *ps)
 	struct finder f = { -1 };
 	inf_walk_matches(r, ps, find_visit, &f);
 	return f.found;
+}
+
+int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
+			 char *err)
+{
+	enum inf_type root = inf_record_type(r, 0);
+	const char *want;
+
+	if (!ps || (root != INF_OBJECT && root != INF_ARRAY) ||
+	    (ps->roots & (1 << root)))
+		return 0;
+	want = root == INF_ARRAY ? "[*].name or **.name" : "name or **.name";
+	snprintf(err, INF_ERR_MAX,
+		 "the record is %s and no path reaches into one (paths like %s do): "
+		 "refused rather than passed on untouched",
+		 root == INF_ARRAY ? "an array" : "an object", want);
+	return INF_ERR_TYPE;
 }

@@ -1,6 +1,7 @@
 /*
  * drop_fields: removes every value the paths reach, at any depth the paths
- * say, every occurrence of a duplicated key included.
+ * say, every occurrence of a duplicated key included. A record whose root
+ * no path can reach into (an array under member paths) is refused.
  *
  * Options:
  *   paths  list of paths (required), e.g. [ "price", "items[*].discount",
@@ -19,6 +20,8 @@ struct drop_instance {
 	const struct inf_paths *paths;
 	/* the host's walk over matches only, or its plain walk (older cores) */
 	int (*walk)(struct inf_record *, const struct inf_paths *, inf_visit_fn, void *);
+	/* the host's refusal of a root no path reaches (NULL: older cores) */
+	int (*check_root)(struct inf_record *, const struct inf_paths *, char *);
 };
 
 struct drop_pass {
@@ -42,6 +45,7 @@ static int cb_drop_init(const struct inf_host *host, const void *config,
 	in->host = host;
 	in->paths = c->paths;
 	in->walk = INF_HOST_HAS(host, walk_matches) ? host->walk_matches : host->walk;
+	in->check_root = INF_HOST_HAS(host, paths_check_root) ? host->paths_check_root : NULL;
 	return 0;
 }
 
@@ -67,7 +71,8 @@ static int cb_drop_process(void *instance, struct inf_record *rec,
 	struct drop_pass pass = { in, 0 };
 	int rc;
 
-	(void)err;
+	if (in->check_root && (rc = in->check_root(rec, in->paths, err)))
+		return rc;
 	if ((rc = in->walk(rec, in->paths, cb_drop_visit, &pass)) < 0)
 		return rc;
 	*verdict = pass.removed ? INF_MODIFIED : INF_KEEP;

@@ -3,7 +3,8 @@
  * keeps its shape. What each op does to each JSON type is in README.md,
  * "mask_fields"; in short, null passes every op unchanged (redact and
  * null aside), objects and arrays only take redact and null, and a value
- * an op cannot handle is an error: the record never leaves unmasked.
+ * an op cannot handle is an error: the record never leaves unmasked; nor
+ * does a record whose root no path can reach into (it is refused).
  *
  * Options: the mask_options table below; defaults, what each op does
  * and examples in README.md, "mask_fields".
@@ -50,6 +51,8 @@ struct mask_instance {
 	const struct inf_host *host;
 	/* the host's walk over matches only, or its plain walk (older cores) */
 	int (*walk)(struct inf_record *, const struct inf_paths *, inf_visit_fn, void *);
+	/* the host's refusal of a root no path reaches (NULL: older cores) */
+	int (*check_root)(struct inf_record *, const struct inf_paths *, char *);
 	const struct mask_config *c;
 	const char *with, *mchar, *prefix;
 	size_t mchar_len;
@@ -220,6 +223,7 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 
 	in->host = host;
 	in->walk = INF_HOST_HAS(host, walk_matches) ? host->walk_matches : host->walk;
+	in->check_root = INF_HOST_HAS(host, paths_check_root) ? host->paths_check_root : NULL;
 	in->c = c;
 	in->with = c->with ? c->with : "****";
 	in->mchar = c->mchar ? c->mchar : "*";
@@ -472,6 +476,8 @@ static int cb_mask_process(void *instance, struct inf_record *rec,
 
 	in->err = err;
 	in->modified = 0;
+	if (in->check_root && (rc = in->check_root(rec, in->c->paths, err)))
+		return rc;
 	if ((rc = in->walk(rec, in->c->paths, cb_mask_visit, in)) < 0)
 		return rc;
 	*verdict = in->modified ? INF_MODIFIED : INF_KEEP;

@@ -56,6 +56,33 @@ START_TEST(test_top_level)
 }
 END_TEST
 
+START_TEST(test_root_no_path_reaches)
+{
+	const char *msg = "the record is an array and no path reaches into one";
+
+	/* member paths over an array record: refused, not passed untouched */
+	paths("\"price\", \"discount\"");
+	ck_assert_ptr_null(tu_step_run(&step, "[{\"price\":1,\"discount\":2}]\n"));
+	ck_assert_msg(strstr(step.err.msg, msg), "%s", step.err.msg);
+	ck_assert_ptr_null(tu_step_run(&step, "[]\n"));
+	/* records that are not containers hold no member to leak */
+	ck_assert_str_eq(tu_step_run(&step, "5\n\"price\"\n"), "5\n\"price\"\n");
+	/* element paths reach into arrays, `**` into both */
+	paths("\"[*].price\"");
+	drops("[{\"price\":1,\"a\":2},{\"price\":3}]", "[{\"a\":2},{}]");
+	ck_assert_ptr_null(tu_step_run(&step, "{\"price\":1}\n"));
+	ck_assert_msg(strstr(step.err.msg, "the record is an object and no path reaches into one"),
+		      "%s", step.err.msg);
+	paths("\"**.price\"");
+	drops("[{\"price\":1,\"a\":[{\"price\":2}]}]", "[{\"a\":[{}]}]");
+	drops("{\"price\":1,\"b\":2}", "{\"b\":2}");
+	/* one path reaching in is enough */
+	paths("\"price\", \"[0]\"");
+	drops("[1,2]", "[2]");
+	drops("{\"price\":1}", "{}");
+}
+END_TEST
+
 START_TEST(test_several_paths)
 {
 	paths("\"price\", \"discount\"");
@@ -217,6 +244,7 @@ static Suite *drop_fields_suite(void)
 	tcase_add_test(tc, test_nested_name_not_looked_at);
 	tcase_add_test(tc, test_keep_is_byte_identical);
 	tcase_add_test(tc, test_many_records_one_step);
+	tcase_add_test(tc, test_root_no_path_reaches);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -316,6 +316,16 @@ START_TEST(test_paths_and_framings)
 }
 END_TEST
 
+START_TEST(test_root_no_path_reaches)
+{
+	/* path "v" over an array record: refused, not passed unmasked */
+	mask("op = \"redact\";");
+	fails("[{\"v\":\"secret\"}]\n", "the record is an array and no path reaches into one");
+	out_is("{\"v\":\"secret\"}", "{\"v\":\"****\"}");
+	out_is("\"v\"", "\"v\"");
+}
+END_TEST
+
 START_TEST(test_when)
 {
 	ck_assert_int_eq(tu_chain_load(&s, "ndjson",
@@ -362,6 +372,7 @@ static Suite *mask_suite(void)
 	tcase_add_test(tc, test_truncate_date);
 	tcase_add_test(tc, test_paths_and_framings);
 	tcase_add_test(tc, test_when);
+	tcase_add_test(tc, test_root_no_path_reaches);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(su, tc);
 	return su;
