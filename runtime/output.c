@@ -5,31 +5,71 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
+
+/* Random characters in a temporary name: 62^12, about 2^71. */
+#define TMP_RANDOM 12
+
+/* Creates a temporary file beside `path` under a name nobody can guess
+ * ("DIR/.BASE.tmp-XXXXXXXXXXXX", random), with O_EXCL and O_NOFOLLOW so a
+ * file or symlink planted there is never opened, and mode 0644 less the
+ * umask as the final file would have. Returns the descriptor, or -1 with
+ * errno set; o->tmp holds the name. */
+static int create_tmp(struct inf_output *o, const char *path)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	size_t n = strlen(path) + 32;
+	unsigned char rnd[TMP_RANDOM];
+	char *x;
+
+	o->tmp = malloc(n);
+	if (!o->tmp) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* the base is cut so that the name stays under NAME_MAX */
+	snprintf(o->tmp, n, "%.*s.%.200s.tmp-", dirlen, path, base);
+	x = o->tmp + strlen(o->tmp);
+	for (int tries = 0; tries < 100; tries++) {
+		int fd;
+
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			return -1;
+		for (size_t i = 0; i < sizeof rnd; i++)
+			x[i] = chars[rnd[i] % (sizeof chars - 1)];
+		x[sizeof rnd] = '\0';
+		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
 
 int inf_output_open(struct inf_output *o, const char *path,
 		    struct inf_error *err)
 {
-	size_t n;
-
 	memset(o, 0, sizeof *o);
 	o->fd = STDOUT_FILENO;
 	if (!path || !strcmp(path, "-"))
 		return 0;
-	n = strlen(path) + 32;
 	o->path = strdup(path);
-	o->tmp = malloc(n);
-	if (!o->path || !o->tmp) {
+	if (!o->path) {
 		inf_output_abort(o);
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	}
-	snprintf(o->tmp, n, "%s.tmp-%ld", path, (long)getpid());
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o->fd = create_tmp(o, path);
 	if (o->fd < 0) {
 		int e = errno;
 		free(o->tmp);
 		o->tmp = NULL;
 		inf_output_abort(o);
+		if (e == ENOMEM)
+			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 		return inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot write: %s", path,
 				     strerror(e));
 	}

@@ -1,7 +1,8 @@
 /*
  * Where a transformed object goes: stdout, or a file that appears only
  * when the whole object succeeded (written to a temporary file beside it,
- * renamed on commit, removed on abort).
+ * created under a random name with O_EXCL and O_NOFOLLOW so nothing planted
+ * there is followed, renamed on commit, removed on abort).
  */
 #ifndef INF_OUTPUT_H
 #define INF_OUTPUT_H

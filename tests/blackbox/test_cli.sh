@@ -30,6 +30,30 @@ expect_eq "-o writes the file" "$(head -n 1 "$T/out.ndjson" | tr -d '\r')" '{"re
 printf '{"a": 1}\n{"a": \n' >"$T/trunc.ndjson"
 run "${F[@]}" "$T/trunc.ndjson" -o "$T/never.ndjson"
 expect_absent "failed -o leaves no file" "$T/never.ndjson"
+# the temporary file beside OUT is never one planted there: a symlink at
+# the name an earlier version used (OUT.tmp-<pid>) must not truncate its
+# target, whether the run fails or succeeds
+mkdir "$T/odir"
+printf 'precious\n' >"$T/victim"
+planted() { # INPUT: runs the runtime with a symlink at OUT.tmp-<its pid>
+	# shellcheck disable=SC2016  # expanded by the inner shell, whose pid exec keeps
+	bash -c 'ln -s "$1" "$2.tmp-$$" && shift 2 && exec "$@"' planted \
+		"$T/victim" "$T/odir/out.ndjson" "${F[@]}" "$1" -o "$T/odir/out.ndjson" \
+		>/dev/null 2>&1
+}
+planted "$T/trunc.ndjson"
+expect_eq "-o: failed run leaves a planted symlink's target alone" "$(cat "$T/victim")" precious
+expect_absent "-o: failed run, no output file" "$T/odir/out.ndjson"
+rm -f "$T"/odir/*
+planted "$T/in.ndjson"
+expect_eq "-o: run leaves a planted symlink's target alone" "$(cat "$T/victim")" precious
+expect_eq "-o: output written beside the planted symlink" \
+	"$(head -n 1 "$T/odir/out.ndjson" | tr -d '\r')" '{"request_id": "r1", "qty": 2}'
+rm -f "$T"/odir/*
+(umask 022 && "${F[@]}" "$T/in.ndjson" -o "$T/odir/out.ndjson")
+expect_eq "-o: the file gets mode 0644 under umask 022" "$(stat -c %a "$T/odir/out.ndjson")" 644
+"${F[@]}" "$T/trunc.ndjson" -o "$T/odir/out2.ndjson" 2>/dev/null
+expect_eq "-o: no temporary file left behind" "$(ls -A "$T/odir")" out.ndjson
 
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"
