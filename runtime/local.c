@@ -1,7 +1,9 @@
 /* Event mode: `runtime --event FILE.json [-o OUT]` serves one S3 Object
  * Lambda GET event locally: the object is fetched from inputS3Url (http,
- * https or file), transformed by the access point's chain and written to
- * stdout or OUT; the status and headers that would be sent go to stderr. */
+ * https or file), transformed by the access point's chain into a spool,
+ * and what the caller asked for (all of it, a Range or a part, as in
+ * Lambda mode) is written to stdout or OUT; the status and headers that
+ * would be sent go to stderr. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,11 @@
 #include "cli.h"
 #include "event.h"
 #include "forward.h"
+#include "lambda.h"
 #include "output.h"
+#include "range.h"
 #include "source.h"
+#include "spool.h"
 
 #define EVENT_MAX (1u << 20)
 
@@ -51,19 +56,33 @@ static char *read_event(const char *path, size_t *len, struct inf_error *err)
 	return buf;
 }
 
-static void print_success(const struct inf_source_result *res)
+static void print_success(const struct inf_source_result *res,
+			  const struct inf_slice *s)
 {
-	fprintf(stderr, "status: 200\n");
+	char v[64];
+
+	fprintf(stderr, "status: %d\n", s->status);
 	for (size_t i = 0; i < res->nheaders; i++)
 		if (inf_forwardable(res->headers[i].name))
 			fprintf(stderr, "header: %s: %s\n", res->headers[i].name,
 				res->headers[i].value);
+	if (s->status == 206) {
+		inf_slice_content_range(s, v, sizeof v);
+		fprintf(stderr, "header: Content-Range: %s\n", v);
+	}
+	fprintf(stderr, "header: Accept-Ranges: bytes\n");
+	if (s->parts)
+		fprintf(stderr, "header: x-amz-mp-parts-count: %llu\n",
+			(unsigned long long)s->parts);
 }
 
 static void print_failure(const struct inf_error *err,
-			  const struct inf_source_result *res)
+			  const struct inf_source_result *res,
+			  const struct inf_slice *s)
 {
-	if (err->kind == INF_FAIL_SOURCE && res->status >= 300)
+	if (s->code)
+		fprintf(stderr, "status: %d %s\n", s->status, s->code);
+	else if (err->kind == INF_FAIL_SOURCE && res->status >= 300)
 		fprintf(stderr, "status: %ld %s%s%s\n", res->status, res->code,
 			res->message[0] ? ": " : "", res->message);
 	else
@@ -71,6 +90,28 @@ static void print_failure(const struct inf_error *err,
 			inf_fail_code(err->kind));
 }
 
+/* A Range or partNumber the transformed object cannot answer: the slice
+ * holds the status and code the caller gets, err why. */
+static void slice_error(const struct inf_slice *s, const char *range,
+			const char *part, struct inf_error *err)
+{
+	if (range && part)
+		inf_error_set(err, INF_FAIL_EVENT,
+			      "userRequest: Range and partNumber cannot both be given");
+	else if (s->status == 416 && range)
+		inf_error_set(err, INF_FAIL_EVENT,
+			      "userRequest: Range is not satisfiable for the transformed object of %llu bytes",
+			      (unsigned long long)s->total);
+	else if (s->status == 416)
+		inf_error_set(err, INF_FAIL_EVENT,
+			      "userRequest: partNumber is outside 1..%llu, the parts of the transformed object of %llu bytes",
+			      (unsigned long long)s->parts, (unsigned long long)s->total);
+	else
+		inf_error_set(err, INF_FAIL_EVENT, "userRequest: partNumber is not a number");
+}
+
+/* Fetches, transforms into the spool and answers as a Lambda GET would
+ * (range.h): the whole object, a slice (206) or a Range error. */
 int inf_mode_event(const struct inf_cli *cli)
 {
 	struct inf_error err = { 0 };
@@ -82,11 +123,15 @@ int inf_mode_event(const struct inf_cli *cli)
 	struct inf_output out;
 	struct inf_request req;
 	struct inf_fetch_opts fo = { 0 };
-	char perr[512];
+	struct inf_spool spool;
+	struct inf_slice slice = { 0 };
+	char perr[512], rbuf[256], pbuf[64];
+	const char *range, *part;
 	size_t len = 0;
 	char *json;
-	int rc;
+	int rc, opened = 0;
 
+	inf_spool_init(&spool, INF_SPOOL_IN_MEMORY, NULL);
 	if (!(json = read_event(cli->event, &len, &err)))
 		return inf_fail_exit(&err);
 	rc = inf_event_parse(json, len, &ev, perr, sizeof perr);
@@ -116,42 +161,57 @@ int inf_mode_event(const struct inf_cli *cli)
 			      ev.object_key, ap->name);
 		goto out;
 	}
+	inf_lambda_range_request(&ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
+	if (range && part) { /* refused before the object is read, as in Lambda */
+		inf_slice_compute(range, part, 0, &slice);
+		slice_error(&slice, range, part, &err);
+		goto out;
+	}
 	fo.ev = &ev;
 	req.access_point = ap->name;
 	req.object_key = ev.object_key;
 	req.request_id = ev.request_id;
 	if (inf_output_open(&out, cli->output, &err))
 		goto out;
-	t = inf_transform_new(ap, &req, inf_output_write, &out, &err);
+	opened = 1;
+	t = inf_transform_new(ap, &req, inf_spool_write, &spool, &err);
 	if (!t) {
 		inf_error_set(&err, INF_FAIL_NOMEM, "out of memory");
-		inf_output_abort(&out);
 		goto out;
 	}
 	if (strncmp(ev.input_url, "file://", 7)) {
 		char why[256];
 		if (inf_curl_load(why, sizeof why)) {
 			inf_error_set(&err, INF_FAIL_SOURCE, "%s", why);
-			inf_output_abort(&out);
 			goto out;
 		}
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			inf_error_set(&err, INF_FAIL_SOURCE, "cannot initialise libcurl");
-			inf_output_abort(&out);
 			goto out;
 		}
 	}
 	if (inf_source_fetch(NULL, ev.input_url, &fo, feed, t, &res, &err) ||
-	    inf_transform_finish(t) || inf_output_commit(&out, &err)) {
-		inf_output_abort(&out);
+	    inf_transform_finish(t))
+		goto out;
+	inf_slice_compute(range, part, spool.len, &slice);
+	if (slice.code) {
+		slice_error(&slice, range, part, &err);
 		goto out;
 	}
-	print_success(&res);
+	if (inf_spool_send(&spool, slice.start, slice.len, inf_output_write, &out, &err))
+		goto out;
+	opened = 0;
+	if (inf_output_commit(&out, &err))
+		goto out;
+	print_success(&res, &slice);
 out:
+	if (opened)
+		inf_output_abort(&out);
 	if (err.kind != INF_FAIL_NONE)
-		print_failure(&err, &res);
+		print_failure(&err, &res, &slice);
 	inf_source_result_free(&res);
 	inf_transform_free(t);
+	inf_spool_free(&spool);
 	inf_policy_free(pol);
 	inf_event_free(&ev);
 	if (inf_curl.loaded)

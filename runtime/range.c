@@ -1,6 +1,7 @@
 #include "range.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -141,4 +142,11 @@ void inf_slice_compute(const char *range, const char *part, uint64_t total,
 	if (part)
 		return part_slice(part, total, out);
 	whole(out, total);
+}
+
+void inf_slice_content_range(const struct inf_slice *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "bytes %llu-%llu/%llu", (unsigned long long)s->start,
+		 (unsigned long long)(s->start + s->len - 1),
+		 (unsigned long long)s->total);
 }

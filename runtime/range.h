@@ -11,6 +11,7 @@
 #ifndef INF_RANGE_H
 #define INF_RANGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define INF_PART_SIZE 5242880ull
@@ -29,5 +30,9 @@ struct inf_slice {
  * absent. */
 void inf_slice_compute(const char *range, const char *part, uint64_t total,
 		       struct inf_slice *out);
+
+/* Writes the Content-Range value of a 206 slice, "bytes a-e/L", into buf
+ * (n bytes; 64 always suffice). */
+void inf_slice_content_range(const struct inf_slice *s, char *buf, size_t n);
 
 #endif

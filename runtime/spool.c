@@ -91,6 +91,30 @@ long inf_spool_read(struct inf_spool *s, uint64_t off, char *dst, size_t n)
 	return r <= 0 ? -1 : (long)r;
 }
 
+int inf_spool_send(struct inf_spool *s, uint64_t off, uint64_t len,
+		   inf_sink_fn sink, void *ctx, struct inf_error *err)
+{
+	char chunk[64 * 1024];
+
+	if (off > s->len || len > s->len - off)
+		return inf_error_set(err, INF_FAIL_OUTPUT, "spool: bytes %llu+%llu are past its end",
+				     (unsigned long long)off, (unsigned long long)len);
+	if (s->fd < 0)
+		return len ? sink(ctx, s->mem.data + off, (size_t)len, err) : 0;
+	while (len > 0) {
+		long got = inf_spool_read(s, off, chunk,
+					  len < sizeof chunk ? (size_t)len : sizeof chunk);
+		if (got <= 0)
+			return inf_error_set(err, INF_FAIL_OUTPUT, "spool file read failed: %s",
+					     got < 0 ? strerror(errno) : "short file");
+		if (sink(ctx, chunk, (size_t)got, err))
+			return -1;
+		off += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	return 0;
+}
+
 void inf_spool_reset(struct inf_spool *s)
 {
 	if (s->fd >= 0)

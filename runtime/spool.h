@@ -13,6 +13,10 @@
 
 #include "buf.h"
 #include "error.h"
+#include "frame.h"
+
+/* What a transformed object may keep in memory before it goes to a file. */
+#define INF_SPOOL_IN_MEMORY (8u * 1024u * 1024u)
 
 struct inf_spool {
 	struct inf_buf mem; /* the bytes while they fit under the threshold */
@@ -30,6 +34,11 @@ int inf_spool_write(void *ctx, const char *data, size_t len,
 /* Copies up to `n` bytes at `off` into `dst`; returns the count, 0 at the
  * end, or -1 on a read error. */
 long inf_spool_read(struct inf_spool *s, uint64_t off, char *dst, size_t n);
+/* Passes the `len` bytes at `off` (within the spool) to `sink`, in pieces.
+ * Returns 0, or -1 with `err` set (by the sink, or INF_FAIL_OUTPUT when
+ * the spool file cannot be read). */
+int inf_spool_send(struct inf_spool *s, uint64_t off, uint64_t len,
+		   inf_sink_fn sink, void *ctx, struct inf_error *err);
 /* Empties the spool for reuse (keeps the memory buffer). */
 void inf_spool_reset(struct inf_spool *s);
 void inf_spool_free(struct inf_spool *s);

@@ -41,6 +41,92 @@ assert e["userRequest"]["url"].endswith("/store_events/sales_event/dt=2026_11_28
 assert e["protocolVersion"] == "1.00" and e["xAmzRequestId"]
 PY
 
+# ---- Range and partNumber: transformed whole, then sliced, as in Lambda ----
+BODY='{"request_id": "5b3e", "cust_id": 321, "qty": 2}'
+L=${#BODY}
+query() { # QUERY: appends ?QUERY to userRequest.url of $T/ev.json
+	"$PY" - "$T/ev.json" "$1" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["userRequest"]["url"] += "?" + sys.argv[2]
+json.dump(e, open(sys.argv[1], "w"))
+PY
+}
+event "$BASE/$KEY" --range bytes=0-9
+serve
+expect_eq "Range bytes=0-9: the first 10 transformed bytes" "$RC:$OUT" "0:${BODY:0:10}"
+expect_contains "Range: status 206" "$ERR" "status: 206"
+expect_contains "Range: Content-Range over the transformed length" "$ERR" \
+	"header: Content-Range: bytes 0-9/$L"
+event "$BASE/$KEY" --header "rAnGe: bytes=-5"
+serve -o "$T/tail.json"
+expect_eq "Range header in any case, bytes=-5: the last 5 bytes to -o" \
+	"$RC:$(cat "$T/tail.json")" "0:${BODY: -5}"
+expect_contains "bytes=-5: Content-Range" "$ERR" "header: Content-Range: bytes $((L - 5))-$((L - 1))/$L"
+event "$BASE/$KEY" --range "bytes=10-"
+serve
+expect_eq "Range bytes=10-: to the end" "$OUT" "${BODY:10}"
+event "$BASE/$KEY" --range "bytes=$L-"
+serve -o "$T/none.json"
+expect_eq "Range past the end: exit 5, nothing written" "$RC:$OUT" "5:"
+expect_contains "Range past the end: 416 InvalidRange" "$ERR" "status: 416 InvalidRange"
+expect_contains "Range past the end: the length named" "$ERR" "not satisfiable for the transformed object of $L bytes"
+expect_absent "Range past the end: no output file" "$T/none.json"
+event "$BASE/$KEY" --range "bytes=-0"
+serve
+expect_contains "bytes=-0: 416 InvalidRange" "$ERR" "status: 416 InvalidRange"
+event "$BASE/$KEY" --range "bytes=5-2"
+serve
+expect_eq "malformed Range (a > b) ignored: the whole object" "$RC:$OUT" "0:$BODY"
+expect_contains "malformed Range: status 200" "$ERR" "status: 200"
+event "$BASE/$KEY" --range "items=0-1"
+serve
+expect_eq "Range in another unit ignored" "$RC:$OUT" "0:$BODY"
+event "$BASE/$KEY"
+query "Range=bytes%3D2-4"
+serve
+expect_eq "Range as a query parameter" "$RC:$OUT" "0:${BODY:2:3}"
+event "$BASE/$KEY"
+query "partNumber=1"
+serve
+expect_eq "partNumber=1: the whole (one-part) object" "$RC:$OUT" "0:$BODY"
+expect_contains "partNumber=1: 206 with Content-Range" "$ERR" "header: Content-Range: bytes 0-$((L - 1))/$L"
+expect_contains "partNumber=1: the part count" "$ERR" "header: x-amz-mp-parts-count: 1"
+event "$BASE/$KEY"
+query "partNumber=2"
+serve
+expect_eq "partNumber past the last part: exit 5, no body" "$RC:$OUT" "5:"
+expect_contains "partNumber past the last part: 416 InvalidPartNumber" "$ERR" "status: 416 InvalidPartNumber"
+event "$BASE/$KEY"
+query "partNumber=x"
+serve
+expect_contains "partNumber not a number: 400 InvalidArgument" "$ERR" "status: 400 InvalidArgument"
+event "$BASE/store_events/missing.json" --range bytes=0-1
+query "partNumber=1"
+serve
+expect_eq "Range and partNumber: exit 5, before the object is read" "$RC" 5
+expect_contains "Range and partNumber: 400 InvalidRequest" "$ERR" "status: 400 InvalidRequest"
+: >"$T/bucket/store_events/empty.json"
+"$RT" --make-event --access-point lambda-consumer --url "$BASE/store_events/empty.json" \
+	--key store_events/empty.json --range bytes=0-0 -o "$T/ev.json"
+serve
+expect_contains "any Range of an empty object: 416" "$ERR" "status: 416 InvalidRange"
+
+# an object over the 8 MiB kept in memory is sliced from the spool file
+"$PY" -c 'import sys
+for i in range(150000): sys.stdout.write("{\"request_id\": \"r%d\", \"price\": %d, \"pad\": \"%s\"}\n" % (i, i, "x" * 40))' \
+	>"$T/bucket/store_events/big.ndjson"
+"$RT" --make-event --access-point lambda-consumer --file "$T/bucket/store_events/big.ndjson" \
+	--key store_events/big.ndjson -o "$T/ev.json"
+serve -o "$T/big.whole"
+"$RT" --make-event --access-point lambda-consumer --file "$T/bucket/store_events/big.ndjson" \
+	--key store_events/big.ndjson --range "bytes=8388000-8390000" -o "$T/ev.json"
+serve -o "$T/big.part"
+expect_eq "a Range of an object spooled to a file: 206" "$RC" 0
+tail -c +8388001 "$T/big.whole" | head -c 2001 >"$T/big.want"
+expect_files_eq "a Range of an object spooled to a file: its bytes" "$T/big.part" "$T/big.want"
+rm -f "$T"/big.* "$T/bucket/store_events/big.ndjson"
+
 # ---- S3 errors are forwarded with their code, never as a 500 ----
 event "$BASE/store_events/missing.json"
 serve -o "$T/out.json"
