@@ -81,16 +81,104 @@ static int usage_error(const char *msg, const char *arg)
 	return INF_EXIT_USAGE;
 }
 
+/* Options by bit, for "given twice" and "not used by this mode". */
+enum {
+	B_POLICY = 1 << 0, B_PLUGINS = 1 << 1, B_AP = 1 << 2, B_EVENT = 1 << 3,
+	B_CHECK = 1 << 4, B_MAKE = 1 << 5, B_URL = 1 << 6, B_FILE = 1 << 7,
+	B_KEY = 1 << 8, B_RANGE = 1 << 9, B_HEADER = 1 << 10, B_PAYLOAD = 1 << 11,
+	B_OUTPUT = 1 << 12
+};
+
+/* What each mode reads; any other option given is a usage error. */
+#define USED_FILTER (B_POLICY | B_PLUGINS | B_AP | B_OUTPUT)
+#define USED_EVENT (B_EVENT | B_POLICY | B_PLUGINS | B_OUTPUT)
+#define USED_CHECK (B_CHECK | B_PLUGINS)
+#define USED_MAKE (B_MAKE | B_AP | B_URL | B_FILE | B_KEY | B_RANGE | B_HEADER | \
+		   B_PAYLOAD | B_OUTPUT)
+
+static const struct {
+	int val, bit;
+	const char *name;
+} opt_names[] = {
+	{ OPT_POLICY, B_POLICY, "--policy" },
+	{ OPT_PLUGINS, B_PLUGINS, "--plugins" },
+	{ OPT_AP, B_AP, "--access-point" },
+	{ OPT_EVENT, B_EVENT, "--event" },
+	{ OPT_CHECK, B_CHECK, "--check-policy" },
+	{ OPT_MAKE, B_MAKE, "--make-event" },
+	{ OPT_URL, B_URL, "--url" },
+	{ OPT_FILE, B_FILE, "--file" },
+	{ OPT_KEY, B_KEY, "--key" },
+	{ OPT_RANGE, B_RANGE, "--range" },
+	{ OPT_HEADER, B_HEADER, "--header" },
+	{ OPT_PAYLOAD, B_PAYLOAD, "--payload" },
+	{ 'o', B_OUTPUT, "-o/--output" },
+	{ 'h', 0, "-h/--help" },
+	{ OPT_VERSION, 0, "--version" },
+};
+
+static const char *opt_name(int val)
+{
+	for (size_t i = 0; i < sizeof opt_names / sizeof opt_names[0]; i++)
+		if (opt_names[i].val == val)
+			return opt_names[i].name;
+	return "?";
+}
+
+static int opt_bit(int val)
+{
+	for (size_t i = 0; i < sizeof opt_names / sizeof opt_names[0]; i++)
+		if (opt_names[i].val == val)
+			return opt_names[i].bit;
+	return 0;
+}
+
+/* Refuses the first option given that the mode does not read, with
+ * `why` ("option not used by --check-policy"). */
+static int unused_options(int given, int used, const char *why)
+{
+	for (size_t i = 0; i < sizeof opt_names / sizeof opt_names[0]; i++)
+		if (given & opt_names[i].bit & ~used)
+			return usage_error(why, opt_names[i].name);
+	return 0;
+}
+
+/* The option getopt_long stopped at ('?' or ':'): a long one as written,
+ * without "=value"; a short one from optopt, since within "-xq"
+ * argv[optind - 1] is the argument before. */
+static int bad_option(int c, char **argv)
+{
+	const char *a = argv[optind - 1];
+	int known = optopt && strcmp(opt_name(optopt), "?");
+	char name[64];
+
+	if (!strncmp(a, "--", 2) && (optopt == 0 || known))
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+	else
+		snprintf(name, sizeof name, "-%c", optopt);
+	return usage_error(c == ':' ? "option needs a value"
+			   : known ? "option takes no value" : "unknown option", name);
+}
+
 static int run(int argc, char **argv)
 {
 	static const char *headers[MAX_HEADERS];
 	struct inf_cli cli = { 0 };
 	const char *check = NULL;
-	int make = 0, c;
+	int make = 0, help = 0, version = 0, given = 0, c, rc;
 
 	cli.headers = headers;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
+		int bit = opt_bit(c);
+
+		if (c == ':' || c == '?')
+			return bad_option(c, argv);
+		if (bit & given & ~B_HEADER)
+			return usage_error("option given twice", opt_name(c));
+		given |= bit;
+		if (optarg && !*optarg)
+			return usage_error("option needs a non-empty value", opt_name(c));
 		switch (c) {
 		case OPT_POLICY: cli.policy = optarg; break;
 		case OPT_PLUGINS: cli.plugins = optarg; break;
@@ -109,30 +197,37 @@ static int run(int argc, char **argv)
 			headers[cli.nheaders++] = optarg;
 			break;
 		case 'o': cli.output = optarg; break;
-		case 'h': usage(stdout); return INF_EXIT_OK;
-		case OPT_VERSION: printf("inflight runtime %s (plugin ABI %u)\n",
-					 INF_VERSION, INF_PLUGIN_ABI_VERSION);
-			return INF_EXIT_OK;
-		case ':': return usage_error("option needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option", argv[optind - 1]);
+		case 'h': help = 1; break;
+		case OPT_VERSION: version = 1; break;
+		default: return usage_error("unknown option", argv[optind - 1]); /* not reached */
 		}
+	}
+	/* like GNU tools: --help and --version win over the mode, but only
+	 * once the whole command line parsed */
+	if (help) {
+		usage(stdout);
+		return INF_EXIT_OK;
+	}
+	if (version) {
+		printf("inflight runtime %s (plugin ABI %u)\n", INF_VERSION,
+		       INF_PLUGIN_ABI_VERSION);
+		return INF_EXIT_OK;
 	}
 	if (!!check + make + !!cli.event > 1)
 		return usage_error("--check-policy, --make-event and --event are separate modes", NULL);
-	if (check || make) {
+	if (check || make || cli.event) {
+		if ((rc = unused_options(given, check ? USED_CHECK : make ? USED_MAKE : USED_EVENT,
+					 check ? "option not used by --check-policy"
+					 : make ? "option not used by --make-event"
+						: "option not used by --event")))
+			return rc;
 		if (optind < argc)
 			return usage_error("unexpected argument", argv[optind]);
-		return check ? inf_mode_check_policy(check, &cli) : inf_mode_make_event(&cli);
+		return check ? inf_mode_check_policy(check, &cli)
+		       : make ? inf_mode_make_event(&cli) : inf_mode_event(&cli);
 	}
-	if (cli.url || cli.file || cli.key || cli.range || cli.nheaders || cli.payload)
-		return usage_error("--url, --file, --key, --range, --header and --payload go with --make-event", NULL);
-	if (cli.event) {
-		if (optind < argc)
-			return usage_error("unexpected argument", argv[optind]);
-		if (cli.access_point)
-			return usage_error("--event takes the access point from the event", NULL);
-		return inf_mode_event(&cli);
-	}
+	if ((rc = unused_options(given, USED_FILTER, "option goes with --make-event")))
+		return rc;
 	if (!cli.access_point && !cli.output && optind == argc &&
 	    getenv("AWS_LAMBDA_RUNTIME_API"))
 		return inf_mode_lambda(&cli);

@@ -95,6 +95,48 @@ run "$RT" --help
 expect_contains "--help documents exit codes" "$OUT" "exit status: 0 ok"
 expect_eq "--help exit 0" "$RC" 0
 
+# usage_err NAME WANT ARGS...: exit 2 and one line naming WANT
+usage_err() {
+	local name=$1 want=$2
+	shift 2
+	run "$RT" "$@"
+	expect_eq "$name: exit 2" "$RC" 2
+	expect_contains "$name: named" "$ERR" "$want"
+	expect_eq "$name: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+}
+usage_err "repeated --access-point" "given twice: --access-point" \
+	--policy "$POL" --access-point a --access-point lambda-consumer "$T/in.ndjson"
+usage_err "repeated -o" "given twice: -o/--output" \
+	"${F[@]:1}" -o "$T/o1" --output "$T/o2" "$T/in.ndjson"
+usage_err "repeated --event" "given twice: --event" --event a.json --event b.json
+usage_err "--check-policy with -o" "not used by --check-policy: -o/--output" \
+	--check-policy "$POL" -o "$T/o1"
+usage_err "--check-policy with --access-point" "not used by --check-policy: --access-point" \
+	--check-policy "$POL" --access-point a
+usage_err "--check-policy with --policy" "not used by --check-policy: --policy" \
+	--check-policy "$POL" --policy "$POL"
+usage_err "--make-event with --policy" "not used by --make-event: --policy" \
+	--make-event --policy "$POL" --access-point a --url http://x/y
+usage_err "--event with --access-point" "not used by --event: --access-point" \
+	--event x.json --access-point a
+usage_err "filter mode with --url" "goes with --make-event: --url" "${F[@]:1}" --url http://x/y
+usage_err "--access-point=" "non-empty value: --access-point" --policy "$POL" --access-point= "$T/in.ndjson"
+usage_err "-o ''" "non-empty value: -o/--output" "${F[@]:1}" -o "" "$T/in.ndjson"
+usage_err "-xq names -x, not the next argument" "unknown option: -x" \
+	--policy "$POL" -xq lambda-consumer
+usage_err "-o at the end" "needs a value: -o" "${F[@]:1}" -o
+usage_err "--make-event=1" "takes no value: --make-event" --make-event=1
+usage_err "--bogus --help" "unknown option: --bogus" --bogus --help
+usage_err "--help --bogus" "unknown option: --bogus" --help --bogus
+usage_err "--help -x" "unknown option: -x" --help -x
+run "$RT" --check-policy "$POL" --help
+expect_eq "--help after a valid command line: help, exit 0" "$RC:${OUT:0:6}" "0:usage:"
+run "$RT" --version
+expect_contains "--version" "$RC:$OUT" "0:inflight runtime"
+run "$RT" --make-event --access-point lambda-consumer --file "$T/in.ndjson" \
+	--header "A: 1" --header "B: 2"
+expect_contains "--header repeats" "$RC:$OUT" '"A":"1","B":"2"'
+
 # ---- no policy for the access point ----
 run "$RT" --policy "$POL" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
 expect_eq "access point without policy: exit 4" "$RC" 4
