@@ -1,5 +1,6 @@
 /* runtime: the inflight command line. Picks a mode from the options and
  * hands over; every mode returns an exit status from cli.h. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,5 +244,15 @@ static int run(int argc, char **argv)
  * fetch over http: filter mode and --check-policy start without it. */
 int main(int argc, char **argv)
 {
-	return run(argc, argv);
+	int rc = run(argc, argv);
+	/* what went through stdio (help, version, --check-policy's "ok")
+	 * must have reached stdout before success is claimed */
+	int e = fflush(stdout) ? errno : 0;
+
+	if ((e || ferror(stdout)) && rc == INF_EXIT_OK) {
+		fprintf(stderr, "runtime: stdout: write failed: %s\n",
+			e ? strerror(e) : "output error");
+		rc = INF_EXIT_OUTPUT;
+	}
+	return rc;
 }

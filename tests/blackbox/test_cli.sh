@@ -137,6 +137,22 @@ run "$RT" --make-event --access-point lambda-consumer --file "$T/in.ndjson" \
 	--header "A: 1" --header "B: 2"
 expect_contains "--header repeats" "$RC:$OUT" '"A":"1","B":"2"'
 
+# ---- stdout that cannot be written: exit 9 and one line, never 0 ----
+full() { # NAME ARGS...: runs with stdout on /dev/full
+	local name=$1
+	shift
+	"$RT" "$@" >/dev/full 2>"$T/stderr" && RC=0 || RC=$?
+	ERR=$(cat "$T/stderr")
+	expect_eq "$name > /dev/full: exit 9" "$RC" 9
+	expect_contains "$name > /dev/full: said" "$ERR" "write failed"
+	expect_eq "$name > /dev/full: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+}
+full "--check-policy" --plugins "$PLUGINS" --check-policy "$POL"
+full "--help" --help
+full "--version" --version
+full "--make-event" --make-event --access-point a --url http://x/y
+full "filter mode" "${F[@]:1}" "$T/in.ndjson"
+
 # ---- no policy for the access point ----
 run "$RT" --policy "$POL" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
 expect_eq "access point without policy: exit 4" "$RC" 4
