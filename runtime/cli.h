@@ -45,6 +45,11 @@ int inf_exit_for(enum inf_fail kind);
 /* Prints "runtime: <msg>" on stderr and returns the exit status. */
 int inf_fail_exit(const struct inf_error *err);
 
+/* Puts "NAME: " before the message of a failure in the object's records
+ * (invalid JSON, over a limit, a plugin error), so it names the object as
+ * well as the record and line. Other failures name what failed already. */
+void inf_error_name_object(struct inf_error *err, const char *name);
+
 /* Loads the policy named by the CLI and environment, printing every
  * problem. Returns 0 or INF_EXIT_POLICY. */
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);

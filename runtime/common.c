@@ -29,6 +29,17 @@ int inf_fail_exit(const struct inf_error *err)
 	return inf_exit_for(err->kind);
 }
 
+void inf_error_name_object(struct inf_error *err, const char *name)
+{
+	char msg[sizeof err->msg];
+
+	if (err->kind != INF_FAIL_INPUT && err->kind != INF_FAIL_TOO_LARGE &&
+	    err->kind != INF_FAIL_TRANSFORM)
+		return;
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	snprintf(err->msg, sizeof err->msg, "%.200s: %.430s", name, msg);
+}
+
 /* Directory of this executable, from /proc/self/exe. */
 static const char *exe_dir(void)
 {

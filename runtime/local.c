@@ -133,12 +133,12 @@ int inf_mode_event(const struct inf_cli *cli)
 
 	inf_spool_init(&spool, INF_SPOOL_IN_MEMORY, NULL);
 	if (!(json = read_event(cli->event, &len, &err)))
-		return inf_fail_exit(&err);
+		goto out;
 	rc = inf_event_parse(json, len, &ev, perr, sizeof perr);
 	free(json);
 	if (rc) {
 		inf_error_set(&err, INF_FAIL_EVENT, "%s: %s", cli->event, perr);
-		return inf_fail_exit(&err);
+		goto out;
 	}
 	if (ev.kind != INF_EV_GET) {
 		inf_error_set(&err, INF_FAIL_EVENT,
@@ -146,6 +146,9 @@ int inf_mode_event(const struct inf_cli *cli)
 		goto out;
 	}
 	if ((rc = inf_cli_load_policy(cli, &pol))) {
+		/* the problems are printed; the caller would get a 500 */
+		fprintf(stderr, "status: %d %s\n", inf_fail_status(INF_FAIL_POLICY),
+			inf_fail_code(INF_FAIL_POLICY));
 		inf_event_free(&ev);
 		return rc;
 	}
@@ -191,8 +194,10 @@ int inf_mode_event(const struct inf_cli *cli)
 		}
 	}
 	if (inf_source_fetch(NULL, ev.input_url, &fo, feed, t, &res, &err) ||
-	    inf_transform_finish(t))
+	    inf_transform_finish(t)) {
+		inf_error_name_object(&err, *ev.object_key ? ev.object_key : cli->event);
 		goto out;
+	}
 	inf_slice_compute(range, part, spool.len, &slice);
 	if (slice.code) {
 		slice_error(&slice, range, part, &err);

@@ -180,6 +180,26 @@ expect_eq "payload names the policy" "$RC:$OUT" '0:{"request_id": "5b3e", "cust_
 serve
 expect_eq "file:// object" "$OUT" '{"request_id": "5b3e", "cust_id": 321, "qty": 2}'
 
+# ---- every failure says the status the caller would get; record errors
+# name the object ----
+printf '{"a": 1, "price": 2}\n{"a": \n' >"$T/bucket/store_events/bad.ndjson"
+"$RT" --make-event --access-point lambda-consumer --url "$BASE/store_events/bad.ndjson" \
+	--key store_events/bad.ndjson -o "$T/ev.json"
+serve
+expect_eq "bad record: exit 7" "$RC" 7
+expect_contains "bad record: the object's key named" "$ERR" \
+	"runtime: store_events/bad.ndjson: record 2 (line 2): invalid JSON"
+expect_contains "bad record: status line" "$ERR" "status: 500 InvalidObjectFormat"
+run "$RT" --event "$T/ev.json" --policy "$T/no-such-policy.cfg" --plugins "$PLUGINS"
+expect_eq "policy load failure: exit 3" "$RC" 3
+expect_contains "policy load failure: status line" "$ERR" "status: 500 PolicyUnavailable"
+expect_contains "policy load failure: the problem" "$ERR" "no-such-policy.cfg"
+printf '{"getObjectContext": ' >"$T/ev.json"
+serve
+expect_contains "truncated event: status line" "$ERR" "status: 500 InvalidEvent"
+run "$RT" --event "$T/none.json" --policy "$POL" --plugins "$PLUGINS"
+expect_contains "missing event file: status line" "$ERR" "status: 500 InvalidEvent"
+
 # ---- bad events: exit 5, the field named ----
 printf '{"getObjectContext": {"outputRoute": "r", "outputToken": "t"}}' >"$T/ev.json"
 serve
