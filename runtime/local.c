@@ -76,15 +76,21 @@ static void print_success(const struct inf_source_result *res,
 			(unsigned long long)s->parts);
 }
 
+/* The status line of a failure, as the Lambda GET would answer it: a
+ * failed transform gets the access point's error_status. */
 static void print_failure(const struct inf_error *err,
 			  const struct inf_source_result *res,
-			  const struct inf_slice *s)
+			  const struct inf_slice *s,
+			  const struct inf_access_point *ap)
 {
 	if (s->code)
 		fprintf(stderr, "status: %d %s\n", s->status, s->code);
 	else if (err->kind == INF_FAIL_SOURCE && res->status >= 300)
 		fprintf(stderr, "status: %ld %s%s%s\n", res->status, res->code,
 			res->message[0] ? ": " : "", res->message);
+	else if (ap && (err->kind == INF_FAIL_INPUT || err->kind == INF_FAIL_TOO_LARGE ||
+			err->kind == INF_FAIL_TRANSFORM))
+		fprintf(stderr, "status: %d %s\n", ap->error_status, inf_fail_code(err->kind));
 	else
 		fprintf(stderr, "status: %d %s\n", inf_fail_status(err->kind),
 			inf_fail_code(err->kind));
@@ -118,7 +124,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	struct inf_event ev = { 0 };
 	struct inf_source_result res = { 0 };
 	struct inf_policy *pol = NULL;
-	const struct inf_access_point *ap;
+	const struct inf_access_point *ap = NULL;
 	struct inf_transform *t = NULL;
 	struct inf_output out;
 	struct inf_request req;
@@ -213,7 +219,7 @@ out:
 	if (opened)
 		inf_output_abort(&out);
 	if (err.kind != INF_FAIL_NONE)
-		print_failure(&err, &res, &slice);
+		print_failure(&err, &res, &slice, ap);
 	inf_source_result_free(&res);
 	inf_transform_free(t);
 	inf_spool_free(&spool);

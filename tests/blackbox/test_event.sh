@@ -190,6 +190,13 @@ expect_eq "bad record: exit 7" "$RC" 7
 expect_contains "bad record: the object's key named" "$ERR" \
 	"runtime: store_events/bad.ndjson: record 2 (line 2): invalid JSON"
 expect_contains "bad record: status line" "$ERR" "status: 500 InvalidObjectFormat"
+cat >"$T/strict.cfg" <<'CFG'
+access_points = ( { name = "lambda-consumer"; error_status = 409;
+  chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
+CFG
+run "$RT" --event "$T/ev.json" --policy "$T/strict.cfg" --plugins "$PLUGINS"
+expect_contains "bad record: the access point's error_status, as in Lambda" "$ERR" \
+	"status: 409 InvalidObjectFormat"
 run "$RT" --event "$T/ev.json" --policy "$T/no-such-policy.cfg" --plugins "$PLUGINS"
 expect_eq "policy load failure: exit 3" "$RC" 3
 expect_contains "policy load failure: status line" "$ERR" "status: 500 PolicyUnavailable"
