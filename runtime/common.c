@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,25 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 		return;
 	snprintf(msg, sizeof msg, "%s", err->msg);
 	snprintf(err->msg, sizeof err->msg, "%.200s: %.430s", name, msg);
+}
+
+int inf_cli_check_env(void)
+{
+	const char *v = getenv("INFLIGHT_THREADS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || n < 1) {
+		fprintf(stderr, "runtime: INFLIGHT_THREADS='%.40s' is not a worker count: "
+			"give a whole number from 1 (above %u, %u are used)\n", v,
+			INF_MAX_WORKERS, INF_MAX_WORKERS);
+		return INF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* Directory of this executable, from /proc/self/exe. */

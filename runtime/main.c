@@ -216,6 +216,8 @@ static int run(int argc, char **argv)
 	}
 	if (!!check + make + !!cli.event > 1)
 		return usage_error("--check-policy, --make-event and --event are separate modes", NULL);
+	if (!make && (rc = inf_cli_check_env()))
+		return rc;
 	if (check || make || cli.event) {
 		if ((rc = unused_options(given, check ? USED_CHECK : make ? USED_MAKE : USED_EVENT,
 					 check ? "option not used by --check-policy"

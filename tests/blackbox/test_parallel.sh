@@ -96,4 +96,18 @@ INFLIGHT_THREADS=1 "${F[@]}" "$T/bom.ndjson" >"$T/bom.1"
 INFLIGHT_THREADS=2 "${F[@]}" "$T/bom.ndjson" >"$T/bom.2"
 expect_files_eq "a byte-order mark is skipped on both paths" "$T/bom.2" "$T/bom.1"
 
+# ---- INFLIGHT_THREADS that is not a worker count is refused, not guessed ----
+for v in abc -5 4x 0 " 2" 99999999999999999999; do
+	run env INFLIGHT_THREADS="$v" "${F[@]}" "$T/bom.ndjson"
+	expect_eq "INFLIGHT_THREADS='$v': exit 2, no output" "$RC:$OUT" "2:"
+	expect_contains "INFLIGHT_THREADS='$v': the variable named" "$ERR" "INFLIGHT_THREADS='$v'"
+	expect_eq "INFLIGHT_THREADS='$v': one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+done
+run env INFLIGHT_THREADS=x "$RT" --plugins "$PLUGINS" --check-policy "$POL"
+expect_eq "INFLIGHT_THREADS=x: --check-policy refuses it too" "$RC" 2
+for v in 8 ""; do
+	run env INFLIGHT_THREADS="$v" "${F[@]}" "$T/bom.ndjson"
+	expect_eq "INFLIGHT_THREADS='$v' accepted (8: at most 4 used; empty: unset)" "$RC" 0
+done
+
 finish
