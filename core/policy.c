@@ -106,14 +106,33 @@ int inf_ap_allows_key(const struct inf_access_point *ap, const char *key)
 static const char *const step_reserved[] = { "plugin", "when", NULL };
 
 /* Worker threads for transforms: $INFLIGHT_THREADS, else the CPUs. */
+int inf_threads_parse(const char *v, unsigned *n)
+{
+	char *end;
+	long k;
+
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	k = strtol(v, &end, 10);
+	if (*end || errno || k < 1)
+		return -1;
+	*n = k > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)k;
+	return 0;
+}
+
+/* INFLIGHT_THREADS when valid (the runtime refuses an invalid one before
+ * loading a policy), else one per CPU, at most INF_MAX_WORKERS. */
 static unsigned workers(void)
 {
-	const char *v = getenv("INFLIGHT_THREADS");
-	long n = v && *v ? strtol(v, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n;
 
-	if (n < 1)
-		n = 1;
-	return n > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)n;
+	if (inf_threads_parse(getenv("INFLIGHT_THREADS"), &n) == 0)
+		return n;
+	if (cpus < 1)
+		return 1;
+	return cpus > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)cpus;
 }
 
 static int load_step(struct inf_policy *pol, const config_setting_t *s,

@@ -29,6 +29,11 @@ enum inf_on_error { INF_ON_ERROR_FAIL = 0, INF_ON_ERROR_DROP_RECORD = 1 };
  * plugins never see concurrent calls on one instance. */
 #define INF_MAX_WORKERS 4u
 
+/* The worker count INFLIGHT_THREADS asks for: `v` a whole number from 1
+ * (more than INF_MAX_WORKERS gives INF_MAX_WORKERS). Returns 0 with *n
+ * set, or -1 when `v` is anything else ("abc", "-5", "4x", "0", " 2"). */
+int inf_threads_parse(const char *v, unsigned *n);
+
 struct inf_step {
 	const struct inf_plugin *plugin;
 	void *config;

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,14 +43,11 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 int inf_cli_check_env(void)
 {
 	const char *v = getenv("INFLIGHT_THREADS");
-	char *end;
-	long n;
+	unsigned n;
 
 	if (!v || !*v)
 		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end || errno || n < 1) {
+	if (inf_threads_parse(v, &n)) {
 		fprintf(stderr, "runtime: INFLIGHT_THREADS='%.40s' is not a worker count: "
 			"give a whole number from 1 (above %u, %u are used)\n", v,
 			INF_MAX_WORKERS, INF_MAX_WORKERS);

@@ -62,11 +62,6 @@ out:
 	inf_policy_free(pol);
 	if (err.kind == INF_FAIL_NONE)
 		return INF_EXIT_OK;
-	if (err.kind == INF_FAIL_INPUT || err.kind == INF_FAIL_TOO_LARGE ||
-	    err.kind == INF_FAIL_TRANSFORM) {
-		char msg[sizeof err.msg];
-		snprintf(msg, sizeof msg, "%s", err.msg);
-		snprintf(err.msg, sizeof err.msg, "%.200s: %.430s", name, msg);
-	}
+	inf_error_name_object(&err, name);
 	return inf_fail_exit(&err);
 }

@@ -125,9 +125,7 @@ static int send_object(struct inf_lambda *L, const struct inf_event *ev,
 	if (add_forwarded(&w, res))
 		goto out;
 	if (s->status == 206) {
-		snprintf(v, sizeof v, "bytes %llu-%llu/%llu", (unsigned long long)s->start,
-			 (unsigned long long)(s->start + s->len - 1),
-			 (unsigned long long)s->total);
+		inf_slice_content_range(s, v, sizeof v);
 		if (inf_wgor_add_header(&w, "x-amz-fwd-header-Content-Range", v))
 			goto out;
 	}

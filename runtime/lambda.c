@@ -11,10 +11,6 @@
 #include "json.h"
 #include "source.h"
 
-/* Objects whose transformed size stays under this are spooled in memory;
- * larger ones go to a temporary file. */
-#define SPOOL_IN_MEMORY (8u * 1024u * 1024u)
-
 const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
 						       const struct inf_event *ev,
 						       struct inf_outcome *o)
@@ -224,7 +220,7 @@ int inf_mode_lambda(const struct inf_cli *cli)
 	}
 	L.src = curl_easy_init();
 	L.wgor = curl_easy_init();
-	inf_spool_init(&L.spool, SPOOL_IN_MEMORY, NULL);
+	inf_spool_init(&L.spool, INF_SPOOL_IN_MEMORY, NULL);
 	if (!L.src || !L.wgor) {
 		inf_rapi_init_error(&L.rapi, "Inflight.InitError", "cannot create curl handles");
 		rc = INF_EXIT_INTERNAL;
