@@ -294,52 +294,52 @@ static int add_range(struct inf_record *r, size_t *n, size_t start, size_t end,
 	return 0;
 }
 
-/* Deletion ranges for the removed children of container `ct`, chosen so
- * that the commas left behind stay right and ranges never overlap: a
- * removed child takes the comma before it when a kept child precedes it,
- * else the comma after it (none when it is the last).
+/* Removals and inserts are keyed by the container they change, sorted,
+ * and each container handled once: a record with removals in many
+ * containers (every element of a long array) costs n log n, not n^2.
+ * Key: INSERT_KEY for an insert, the container's token << 32, then the
+ * removed child (its key token in an object) or the insert's edit index. */
+#define INSERT_KEY (1ull << 63)
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void sort_keys(uint64_t *k, size_t n)
+{
+	if (n > 8) {
+		qsort(k, n, sizeof *k, cmp_u64);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) /* a record's edits are few */
+		for (size_t j = i; j > 0 && k[j - 1] > k[j]; j--) {
+			uint64_t t = k[j];
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+}
+
+/* Deletion ranges for the removed children `kids` (nk, in document
+ * order) of container `ct`, chosen so that the commas left behind stay
+ * right and ranges never overlap: a removed child takes the comma before
+ * it when a kept child precedes it, else the comma after it (none when it
+ * is the last).
  *
  * Only the removed children are looked at, not all of them: between two
  * siblings the text holds whitespace and one comma, so a child's
  * neighbours are found by stepping over those bytes. */
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
-}
-
-static int container_removals(struct inf_record *r, int ct, size_t *n)
+static int container_removals(struct inf_record *r, int ct, const uint64_t *kids,
+			      size_t nk, size_t *n)
 {
 	const jsmntok_t *tk = r->toks.tok;
 	const char *js = r->js;
 	int is_obj = tk[ct].type == JSMN_OBJECT, leading = 1, rc;
-	size_t nk = 0, last_end = 0;
+	size_t last_end = 0;
 
-	/* the removed children of ct, in document order */
-	if (r->nedits > r->kids_cap &&
-	    inf_array_grow(&r->kids, &r->kids_cap, r->nedits, sizeof *r->kids))
-		return INF_ERR_NOMEM;
-	for (size_t i = 0; i < r->nedits; i++) {
-		const struct inf_edit *ed = &r->edits[i];
-		int child;
-		if (ed->kind != INF_EDIT_REMOVE || mark_kind(r, ed->tok) != INF_EDIT_REMOVE)
-			continue;
-		child = is_obj ? tk[ed->tok].parent : ed->tok;
-		if (tk[child].parent == ct)
-			r->kids[nk++] = child;
-	}
-	if (nk > 8) {
-		qsort(r->kids, nk, sizeof *r->kids, cmp_int);
-	} else {
-		for (size_t i = 1; i < nk; i++)
-			for (size_t j = i; j > 0 && r->kids[j - 1] > r->kids[j]; j--) {
-				int t = r->kids[j];
-				r->kids[j] = r->kids[j - 1];
-				r->kids[j - 1] = t;
-			}
-	}
 	for (size_t i = 0; i < nk; i++) {
-		int c = r->kids[i], is_first, is_last;
+		int c = (int)(uint32_t)kids[i], is_first, is_last;
 		size_t s = (size_t)inf_tok_raw_start(&tk[c]);
 		size_t e = (size_t)inf_tok_raw_end(&tk[is_obj ? c + 1 : c]);
 		size_t prev_end = s, next_start = e;
@@ -373,25 +373,33 @@ static int container_removals(struct inf_record *r, int ct, size_t *n)
 	return 0;
 }
 
-/* Where an insert into object `obj` goes, and whether it needs a comma. */
-static void insert_point(struct inf_record *r, int obj, size_t edit_index,
-			 size_t *pos, int *comma)
+/* The inserts `keys` (ni, in edit order) into object `obj`: each goes
+ * after the object's last member, with a comma when a kept member or an
+ * earlier insert precedes it. */
+static int object_inserts(struct inf_record *r, int obj, const uint64_t *keys,
+			  size_t ni, size_t *n)
 {
 	const jsmntok_t *tk = r->toks.tok;
-	int c = obj + 1, last = -1;
+	int c = obj + 1, last = -1, comma = 0, rc;
+	size_t pos;
 
-	*comma = 0;
 	for (int i = 0; i < tk[obj].size; i++) {
 		if (mark_kind(r, c + 1) != INF_EDIT_REMOVE)
-			*comma = 1;
+			comma = 1;
 		last = c;
 		c = inf_tok_skip(&r->toks, c);
 	}
-	for (size_t j = 0; j < edit_index; j++)
-		if (r->edits[j].kind == INF_EDIT_INSERT && r->edits[j].tok == obj)
-			*comma = 1;
-	*pos = last < 0 ? (size_t)tk[obj].start + 1
-			: (size_t)inf_tok_raw_end(&tk[last + 1]);
+	pos = last < 0 ? (size_t)tk[obj].start + 1 : (size_t)inf_tok_raw_end(&tk[last + 1]);
+	for (size_t k = 0; k < ni; k++) {
+		const struct inf_edit *e = &r->edits[(uint32_t)keys[k]];
+		if (comma && (rc = add_range(r, n, pos, pos, ",", 1, 0, -1)))
+			return rc;
+		if ((rc = add_range(r, n, pos, pos, r->edit_text.data + e->off, e->len,
+				    INF_EDIT_INSERT, obj)))
+			return rc;
+		comma = 1;
+	}
+	return 0;
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -406,48 +414,51 @@ static int cmp_range(const void *a, const void *b)
 
 static int build_ranges(struct inf_record *r, size_t *count)
 {
-	size_t n = 0;
+	const jsmntok_t *tk = r->toks.tok;
+	size_t n = 0, nk = 0;
 	int rc;
 
+	if (r->nedits > r->kids_cap &&
+	    inf_array_grow(&r->kids, &r->kids_cap, r->nedits, sizeof *r->kids))
+		return INF_ERR_NOMEM;
 	for (size_t i = 0; i < r->nedits; i++) {
 		const struct inf_edit *e = &r->edits[i];
-		const jsmntok_t *t = &r->toks.tok[e->tok];
-		/* no text yet when every edit is a removal: NULL + 0 is UB */
-		const char *text = r->edit_text.data ? r->edit_text.data + e->off : "";
-		int ct, dup = 0;
+		int ct;
 
 		switch (e->kind) {
 		case INF_EDIT_REPLACE:
 			if (mark_kind(r, e->tok) != INF_EDIT_REPLACE)
 				break;
-			rc = add_range(r, &n, (size_t)inf_tok_raw_start(t),
-				       (size_t)inf_tok_raw_end(t), text, e->len,
-				       INF_EDIT_REPLACE, e->tok);
+			/* no text yet when every edit is a removal: NULL + 0 is UB */
+			rc = add_range(r, &n, (size_t)inf_tok_raw_start(&tk[e->tok]),
+				       (size_t)inf_tok_raw_end(&tk[e->tok]),
+				       r->edit_text.data ? r->edit_text.data + e->off : "",
+				       e->len, INF_EDIT_REPLACE, e->tok);
 			if (rc)
 				return rc;
 			break;
 		case INF_EDIT_REMOVE:
+			if (mark_kind(r, e->tok) != INF_EDIT_REMOVE)
+				break;
 			ct = container_of(r, e->tok);
-			for (size_t j = 0; j < i && !dup; j++)
-				dup = r->edits[j].kind == INF_EDIT_REMOVE &&
-				      container_of(r, r->edits[j].tok) == ct;
-			if (!dup && (rc = container_removals(r, ct, &n)))
-				return rc;
+			r->kids[nk++] = (uint64_t)ct << 32 |
+					(uint32_t)(tk[ct].type == JSMN_OBJECT ? tk[e->tok].parent : e->tok);
 			break;
-		case INF_EDIT_INSERT: {
-			size_t pos;
-			int comma;
-			insert_point(r, e->tok, i, &pos, &comma);
-			if (comma) {
-				if ((rc = add_range(r, &n, pos, pos, ",", 1, 0, -1)))
-					return rc;
-			}
-			if ((rc = add_range(r, &n, pos, pos, text, e->len,
-					    INF_EDIT_INSERT, e->tok)))
-				return rc;
+		case INF_EDIT_INSERT:
+			r->kids[nk++] = INSERT_KEY | (uint64_t)e->tok << 32 | (uint32_t)i;
 			break;
 		}
-		}
+	}
+	sort_keys(r->kids, nk);
+	for (size_t a = 0, b; a < nk; a = b) {
+		uint64_t group = r->kids[a] >> 32;
+		int ct = (int)(uint32_t)(group & 0x7fffffffu);
+		for (b = a + 1; b < nk && r->kids[b] >> 32 == group; b++)
+			;
+		rc = r->kids[a] & INSERT_KEY ? object_inserts(r, ct, r->kids + a, b - a, &n)
+					     : container_removals(r, ct, r->kids + a, b - a, &n);
+		if (rc)
+			return rc;
 	}
 	if (n > 8) {
 		qsort(r->ranges, n, sizeof *r->ranges, cmp_range);

@@ -74,7 +74,7 @@ struct inf_record {
 	/* ranges scratch for emit */
 	struct inf_range *ranges;
 	size_t ranges_cap;
-	int *kids; /* removed children of one container */
+	uint64_t *kids; /* removals and inserts keyed by container (record.c) */
 	size_t kids_cap;
 
 	/* commit scratch: the relocated tokens and the old-to-new map */

@@ -461,6 +461,54 @@ START_TEST(test_set_into_members)
 }
 END_TEST
 
+START_TEST(test_edits_in_many_containers)
+{
+	/* removals and inserts in 3000 objects, made in an order that is
+	 * neither document order nor grouped by object: each object's edits
+	 * come out where they belong */
+	enum { N = 3000 };
+	struct inf_buf in = { 0 }, want = { 0 };
+	int *obj = malloc(N * sizeof *obj);
+
+	ck_assert_ptr_nonnull(obj);
+	inf_buf_append(&in, "[", 1);
+	inf_buf_append(&want, "[", 1);
+	for (int i = 0; i < N; i++) {
+		inf_buf_printf(&in, "%s{\"a\":%d,\"b\":%d,\"c\":%d}", i ? "," : "", i, i, i);
+		if (i % 3 == 0)
+			inf_buf_printf(&want, "%s{\"a\":%d,\"c\":%d,\"x\":0}", i ? "," : "", i, i);
+		else if (i % 3 == 1)
+			inf_buf_printf(&want, "%s{\"x\":0,\"y\":0}", i ? "," : "");
+		else
+			inf_buf_printf(&want, "%s{\"a\":%d,\"b\":%d,\"c\":%d}", i ? "," : "", i, i, i);
+	}
+	inf_buf_append(&in, "]", 1);
+	inf_buf_append(&want, "]", 1);
+	inf_buf_putc(&in, '\0');
+	inf_buf_putc(&want, '\0');
+	load(in.data);
+	for (int i = 0, t = 1; i < N; i++, t += 7) /* each object: 1 + 3 members x 2 tokens */
+		obj[i] = t;
+	for (int k = 0; k < N; k++) {
+		int i = (int)(((long)k * 1237) % N); /* 1237 is prime to 3000: a permutation */
+		if (i % 3 == 0) {
+			ck_assert_int_eq(inf_record_remove(&rec, obj[i] + 4), 0); /* "b" */
+			ck_assert_int_eq(inf_record_set_json(&rec, obj[i], "x", 1, "0", 1, 0), 0);
+		} else if (i % 3 == 1) {
+			ck_assert_int_eq(inf_record_remove(&rec, obj[i] + 6), 0); /* "c" */
+			ck_assert_int_eq(inf_record_set_json(&rec, obj[i], "x", 1, "0", 1, 0), 0);
+			ck_assert_int_eq(inf_record_remove(&rec, obj[i] + 2), 0); /* "a" */
+			ck_assert_int_eq(inf_record_set_json(&rec, obj[i], "y", 1, "0", 1, 0), 0);
+			ck_assert_int_eq(inf_record_remove(&rec, obj[i] + 4), 0); /* "b" */
+		}
+	}
+	expect(want.data);
+	inf_buf_free(&in);
+	inf_buf_free(&want);
+	free(obj);
+}
+END_TEST
+
 START_TEST(test_set_after_removals)
 {
 	load("{\"a\":1,\"b\":2}");
@@ -997,6 +1045,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_set_into_empty);
 	tcase_add_test(ts, test_set_into_members);
 	tcase_add_test(ts, test_set_after_removals);
+	tcase_add_test(ts, test_edits_in_many_containers);
 	tcase_add_test(ts, test_set_existing_key);
 	tcase_add_test(ts, test_set_refused);
 	tcase_add_test(ts, test_remove_and_insert_combinations);
