@@ -75,10 +75,11 @@ wait_file() {
 	return 1
 }
 
-# Starts the object server on 127.0.0.1 serving DIR; sets OBJ_PORT.
+# Starts the object server on 127.0.0.1 serving DIR; sets OBJ_PORT. More
+# arguments go to the server (e.g. --log FILE).
 start_object_server() {
 	local pf="$T/objport.$RANDOM"
-	"$PY" "$HERE/../servers/object_server.py" --root "$1" --port-file "$pf" &
+	"$PY" "$HERE/../servers/object_server.py" --root "$1" --port-file "$pf" "${@:2}" &
 	_pids+=($!)
 	wait_file "$pf" || { echo "object server did not start"; return 1; }
 	OBJ_PORT=$(cat "$pf")

@@ -9,30 +9,75 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_500/...    500 without an XML body
   /_close/...  announces the full Content-Length, sends half, closes
   /_slow/...   sends the first bytes, then nothing for 10 s (bounded)
+  /_trickle/.. announces the full Content-Length, then sends 2 bytes a
+               second (for at most 60 s)
+  /_206/...    206 with the first half of the object, whatever was asked
+  /_204/...    204 No Content
+  /_leak/...   403 AccessDenied whose <Message> quotes the request target,
+               query (signature, credential, token) included
+Like S3, a key is taken literally: a path with a "." or ".." segment is
+no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
+honoured with 206 and Content-Range.
+With --log FILE every request is appended to FILE as one JSON line:
+method, the request target exactly as received, and the headers.
 The chosen port is written to --port-file once the server listens.
 """
 import argparse
 import email.utils
 import http.server
+import json
+import re
 
 import os
 import shutil
 import sys
+import threading
 import time
 import urllib.parse
+from xml.sax.saxutils import escape
 
 from loopback import serve
 
 def error_xml(code, message):
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
-            '<Message>%s</Message><RequestId>TEST</RequestId></Error>' % (code, message)).encode()
+            '<Message>%s</Message><RequestId>TEST</RequestId></Error>' % (code, escape(message))).encode()
+
+
+def byte_range(header, size):
+    """(first, last) for a satisfiable single bytes range, None to send
+    the whole object, or "416"."""
+    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
+    if not m or not (m.group(1) or m.group(2)):
+        return None
+    if m.group(1):
+        first = int(m.group(1))
+        last = int(m.group(2)) if m.group(2) else size - 1
+        if last < first:
+            return None
+        if first >= size:
+            return "416"
+        return first, min(last, size - 1)
+    n = int(m.group(2))
+    if n == 0 or size == 0:
+        return "416"
+    return max(0, size - n), size - 1
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
+    log = None
+    log_lock = threading.Lock()
 
     def log_message(self, fmt, *args):
         pass
+
+    def log_request_line(self):
+        if not self.log:
+            return
+        entry = {"method": self.command, "target": self.path,
+                 "headers": {k.lower(): v for k, v in self.headers.items()}}
+        with self.log_lock, open(self.log, "a") as f:
+            f.write(json.dumps(entry) + "\n")
 
     def send_body(self, status, body, ctype="application/xml", extra=()):
         self.send_response(status)
@@ -48,6 +93,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
+        self.log_request_line()
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         path = urllib.parse.unquote(url.path)
@@ -58,13 +104,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
-        for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/"):
+        for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
+                       "/_204/", "/_leak/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
             return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
         if fault == "_500":
             return self.send_body(500, b"", "text/plain")
+        if fault == "_leak":
+            return self.send_body(403, error_xml("AccessDenied", "Access Denied for " + self.path))
+        if fault == "_204":
+            self.send_response(204)
+            self.end_headers()
+            return
+        if any(seg in (".", "..") for seg in path.split("/")):
+            return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
         file = os.path.realpath(os.path.join(self.root, path.lstrip("/")))
         if not file.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(file):
             return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
@@ -75,15 +130,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
-        self.send_response(200)
+        first, last = 0, size - 1
+        status = 200
+        rng = byte_range(self.headers.get("Range"), size)
+        if fault == "_206":
+            rng = (0, size // 2 - 1) if size > 1 else None
+        if rng == "416":
+            return self.send_body(416, error_xml("InvalidRange", "The requested range is not satisfiable"))
+        if rng:
+            first, last = rng
+            status = 206
+            headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, size)))
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(size))
+        self.send_header("Content-Length", str(last - first + 1))
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()
         if self.command == "HEAD":
             return
         with open(file, "rb") as f:
+            if status == 206:
+                f.seek(first)
+                self.wfile.write(f.read(last - first + 1))
+                return
+            if fault == "_trickle":
+                end = time.monotonic() + 60
+                while time.monotonic() < end:
+                    chunk = f.read(2)
+                    if not chunk:
+                        break
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    time.sleep(1)
+                self.close_connection = True
+                return
             if fault == "_close":
                 self.wfile.write(f.read(size // 2))
                 self.wfile.flush()
@@ -101,8 +182,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log")
     a = ap.parse_args()
     Handler.root = a.root
+    Handler.log = a.log
     return serve(Handler, a.port_file)
 
 if __name__ == "__main__":
