@@ -341,6 +341,13 @@ int inf_source_fetch(CURL *curl, const char *url,
 	if (o->head)
 		curl_easy_setopt(f.curl, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(f.curl, CURLOPT_URL, plain ? plain : url);
+	/* byte for byte: curl would otherwise squash "/a/../b" to "/b" and
+	 * fetch a key other than the one the access point's prefixes passed */
+	if (curl_easy_setopt(f.curl, CURLOPT_PATH_AS_IS, 1L) != CURLE_OK) {
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: this libcurl cannot send the path as it is", shown);
+		goto out;
+	}
 	curl_easy_setopt(f.curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (getenv("CURL_CA_BUNDLE") && *getenv("CURL_CA_BUNDLE"))
 		curl_easy_setopt(f.curl, CURLOPT_CAINFO, getenv("CURL_CA_BUNDLE"));
