@@ -238,7 +238,21 @@ static int safe_value(const char *v)
 	return !strpbrk(v, "\r\n");
 }
 
-/* Headers to send: those the URL signed (but host) and If-*. */
+/* Signed or not, these never go to the source: the whole object is read
+ * and Range or partNumber are applied to the transformed one, and the
+ * presigned URL is the only authorization (shared docs §3). */
+static int never_replayed(const char *name)
+{
+	static const char *const never[] = { "host", "range", "authorization",
+		"partnumber", NULL };
+
+	for (int i = 0; never[i]; i++)
+		if (!strcasecmp(name, never[i]))
+			return 1;
+	return 0;
+}
+
+/* Headers to send: those the URL signed (but never_replayed) and If-*. */
 static struct curl_slist *request_headers(const char *url,
 					  const struct inf_event *ev, int *bad)
 {
@@ -253,7 +267,7 @@ static struct curl_slist *request_headers(const char *url,
 		for (char *h = strtok_r(signed_hdrs, ";", &save); h;
 		     h = strtok_r(NULL, ";", &save)) {
 			const char *v;
-			if (!strcasecmp(h, "host"))
+			if (never_replayed(h))
 				continue;
 			v = inf_event_header(ev, h);
 			if (!v || !safe_value(v))

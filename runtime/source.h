@@ -1,8 +1,9 @@
 /*
  * Reading an object: a file:// URL or a local path is read from disk; an
  * http(s) URL (a presigned inputS3Url) is streamed with libcurl, the URL
- * sent byte for byte, replaying the caller's headers that the URL signed
- * (X-Amz-SignedHeaders) and the If-* headers. Body bytes go to `data` as
+ * sent byte for byte (dot segments too), replaying the caller's headers
+ * that the URL signed (X-Amz-SignedHeaders) and the If-* headers, but
+ * never Range, partNumber or Authorization. Body bytes go to `data` as
  * they arrive; an answer that is not 2xx never reaches it: its status and
  * S3 error code and message are returned instead.
  */

@@ -48,4 +48,27 @@ if [[ $OUT == *secret* ]]; then not_ok "dot segments: no object outside the pref
 else ok "dot segments: no object outside the prefixes"; fi
 expect_eq "dot segments: S3's answer for the literal key (404), exit 6" "$RC" 6
 
+# ---- never Range, partNumber or Authorization, even when signed ----
+# (a URL that signed one of them cannot be used without it: the server,
+# like S3, refuses it, so the caller gets an error, never a part as 200)
+event "$BASE/store_events/k.json?X-Amz-SignedHeaders=host%3Brange&X-Amz-Signature=S" --range bytes=0-35
+serve
+expect_eq "signed range: not replayed" "$(last_request range)" "-"
+expect_eq "signed range: S3's refusal, exit 6, nothing on stdout" "$RC:$OUT" "6:"
+expect_contains "signed range: S3's 403 forwarded" "$ERR" "status: 403 SignatureDoesNotMatch"
+event "$BASE/store_events/k.json?X-Amz-SignedHeaders=host%3Bauthorization%3Bpartnumber%3Bif-match&X-Amz-Signature=S" \
+	--header "Authorization: AWS4-HMAC-SHA256 Credential=SECRETCRED" --header "partNumber: 2" \
+	--header "If-Match: \"0123456789abcdef\""
+serve
+expect_eq "signed authorization: not replayed" "$(last_request authorization)" "-"
+expect_eq "signed partNumber: not replayed" "$(last_request partnumber)" "-"
+expect_eq "signed If-Match still replayed" "$(last_request if-match)" '"0123456789abcdef"'
+expect_eq "signed authorization and partNumber: S3's refusal, exit 6" "$RC:$OUT" "6:"
+event "$BASE/store_events/k.json?X-Amz-SignedHeaders=host%3Bif-match&X-Amz-Signature=S" --range bytes=0-35 \
+	--header "If-Match: \"0123456789abcdef\""
+serve
+expect_eq "unsigned range: not sent" "$(last_request range)" "-"
+expect_eq "unsigned range: the transformed object, exit 0" "$RC:$OUT" "0:$WANT"
+expect_contains "unsigned range: applied to the transformed object" "$ERR" "Content-Range: bytes 0-26/27"
+
 finish
