@@ -161,7 +161,7 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->res->status);
 		f->checked = 1;
 	}
-	if (f->res->status < 200 || f->res->status > 299) {
+	if (f->res->status != 200) { /* an error, or not the whole object */
 		size_t room = ERRBODY_MAX - f->errbody.len;
 		inf_buf_append(&f->errbody, p, len < room ? len : room);
 		return len;
@@ -385,7 +385,15 @@ int inf_source_fetch(CURL *curl, const char *url,
 		goto out;
 	}
 	curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
-	if (res->status < 200 || res->status > 299) {
+	if (res->status < 300 && res->status != 200) {
+		/* 206, 204, ...: never the whole object; its body was not passed on */
+		snprintf(res->code, sizeof res->code, "SourceUnavailable");
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: source answered %ld, not 200: not taken for the whole object",
+			      shown, res->status);
+		goto out;
+	}
+	if (res->status != 200) {
 		xml_text(&f.errbody, "Code", res->code, sizeof res->code);
 		xml_text(&f.errbody, "Message", res->message, sizeof res->message);
 		if (!valid_code(res->code))

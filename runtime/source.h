@@ -4,8 +4,9 @@
  * sent byte for byte (dot segments too), replaying the caller's headers
  * that the URL signed (X-Amz-SignedHeaders) and the If-* headers, but
  * never Range, partNumber or Authorization. Body bytes go to `data` as
- * they arrive; an answer that is not 2xx never reaches it: its status and
- * S3 error code and message are returned instead.
+ * they arrive; an answer other than 200 never reaches it (a 206 or 204 is
+ * not the whole object): its status and S3 error code and message are
+ * returned instead.
  */
 #ifndef INF_SOURCE_H
 #define INF_SOURCE_H
@@ -42,7 +43,7 @@ struct inf_fetch_opts {
 };
 
 /* Reads `url`. `curl` is a reusable handle (NULL: one is made for this
- * call). Returns 0 when the whole body was delivered with a 2xx status;
+ * call). Returns 0 when the whole body was delivered with status 200;
  * -1 with `err` set otherwise (INF_FAIL_SOURCE for transport and status
  * failures, or the error `data` set). `res` is filled in both cases (its
  * `timed_out` tells a deadline apart); free it with

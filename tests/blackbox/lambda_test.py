@@ -272,6 +272,7 @@ def tests(env):
             key="store_events/obj.json", headers={"X-Amz-Checksum-Mode": "ENABLED"}),
         get("signed-missing", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode",
             key="store_events/obj.json"),
+        get("obj-206", obj + "_206/store_events/obj.json", key="store_events/obj.json"),
         get("signed-range", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Brange&X-Amz-Signature=S",
             key="store_events/obj.json", headers={"Range": "bytes=0-9"}),
         get("bad-fail", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"),
@@ -338,6 +339,9 @@ def tests(env):
     a = r.answer("signed-missing")
     check("a signed header the caller did not send: S3's 403 forwarded", a and a["status"] == 403 and
           a["errorCode"] == "SignatureDoesNotMatch", a)
+    a = r.answer("obj-206")
+    check("source answering 206: 503 SourceUnavailable, never its part as the object",
+          a and a["status"] == 503 and a["errorCode"] == "SourceUnavailable" and a["bodyLen"] == 0, a)
     a = r.answer("signed-range")
     check("a Range the URL signed is not replayed: S3's 403 forwarded, no body",
           a and a["status"] == 403 and a["errorCode"] == "SignatureDoesNotMatch" and a["bodyLen"] == 0, a)

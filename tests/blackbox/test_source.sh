@@ -71,4 +71,19 @@ expect_eq "unsigned range: not sent" "$(last_request range)" "-"
 expect_eq "unsigned range: the transformed object, exit 0" "$RC:$OUT" "0:$WANT"
 expect_contains "unsigned range: applied to the transformed object" "$ERR" "Content-Range: bytes 0-26/27"
 
+# ---- a source status other than 200 is a source error: fail closed ----
+event "$BASE/_206/store_events/k.json" --key store_events/k.json
+serve -o "$T/out.json"
+expect_eq "source answered 206: exit 6" "$RC" 6
+expect_absent "source answered 206: no output file" "$T/out.json"
+expect_contains "source answered 206: said so" "$ERR" "source answered 206"
+expect_contains "source answered 206: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
+event "$BASE/_206/store_events/k.json" --key store_events/k.json
+serve
+expect_eq "source answered 206, stdout: nothing of the partial body" "$RC:$OUT" "6:"
+event "$BASE/_204/store_events/k.json" --key store_events/k.json
+serve -o "$T/out.json"
+expect_eq "source answered 204: exit 6" "$RC" 6
+expect_absent "source answered 204: no (empty) output file" "$T/out.json"
+
 finish

@@ -11,7 +11,7 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_slow/...   sends the first bytes, then nothing for 10 s (bounded)
   /_trickle/.. announces the full Content-Length, then sends 2 bytes a
                second (for at most 60 s)
-  /_206/...    206 with the first half of the object, whatever was asked
+  /_206/...    206 with the object's first line, whatever was asked
   /_204/...    204 No Content
   /_leak/...   403 AccessDenied whose <Message> quotes the request target,
                query (signature, credential, token) included
@@ -134,7 +134,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status = 200
         rng = byte_range(self.headers.get("Range"), size)
         if fault == "_206":
-            rng = (0, size // 2 - 1) if size > 1 else None
+            with open(file, "rb") as f:
+                rng = (0, len(f.readline()) - 1) if size else None
         if rng == "416":
             return self.send_body(416, error_xml("InvalidRange", "The requested range is not satisfiable"))
         if rng:
