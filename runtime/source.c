@@ -21,14 +21,15 @@ long long inf_clock_ms(void)
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
 
-int inf_source_file_lend(const char *path, const struct inf_lender *l,
-			 void *ctx, struct inf_error *err)
+/* As inf_source_file_lend; errors name the file `name`. */
+static int file_lend(const char *path, const char *name, const struct inf_lender *l,
+		     void *ctx, struct inf_error *err)
 {
 	int fd = -1, rc = -1;
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0) {
-		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", path, strerror(errno));
+		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", name, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -42,7 +43,7 @@ int inf_source_file_lend(const char *path, const struct inf_lender *l,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			inf_error_set(err, INF_FAIL_SOURCE, "%s: read failed: %s", path,
+			inf_error_set(err, INF_FAIL_SOURCE, "%s: read failed: %s", name,
 				      strerror(errno));
 			goto out;
 		}
@@ -56,6 +57,12 @@ out:
 	if (fd > STDIN_FILENO)
 		close(fd);
 	return rc;
+}
+
+int inf_source_file_lend(const char *path, const struct inf_lender *l,
+			 void *ctx, struct inf_error *err)
+{
+	return file_lend(path, path, l, ctx, err);
 }
 
 /* inf_source_file's lender: one chunk, passed on to the data callback. */
@@ -83,15 +90,81 @@ static int chunk_commit(void *ctx, size_t n, struct inf_error *err)
 	return c->data(c->ctx, c->buf, n, err);
 }
 
-int inf_source_file(const char *path, inf_data_fn data, void *ctx,
-		    struct inf_error *err)
+/* As inf_source_file; errors name the file `name`. */
+static int file_read(const char *path, const char *name, inf_data_fn data,
+		     void *ctx, struct inf_error *err)
 {
 	static const struct inf_lender chunks = { chunk_space, chunk_commit };
 	struct chunked c = { data, ctx, NULL };
-	int rc = inf_source_file_lend(path, &chunks, &c, err);
+	int rc = file_lend(path, name, &chunks, &c, err);
 
 	free(c.buf);
 	return rc;
+}
+
+int inf_source_file(const char *path, inf_data_fn data, void *ctx,
+		    struct inf_error *err)
+{
+	return file_read(path, path, data, ctx, err);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The local path a file:// URL names (RFC 8089): the host is empty or
+ * localhost, the path absolute and percent-decoded; the query and the
+ * fragment are no part of it. `shown` is the URL as it may be printed.
+ * Returns a path the caller frees, or NULL with err set. */
+static char *file_url_path(const char *url, const char *shown, struct inf_error *err)
+{
+	const char *host = url + 7, *end = host + strcspn(host, "?#");
+	const char *p = memchr(host, '/', (size_t)(end - host));
+	size_t hlen, o = 0;
+	char *path;
+
+	if (!p) {
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: not an absolute file URL (file:///path or file://localhost/path)",
+			      shown);
+		return NULL;
+	}
+	hlen = (size_t)(p - host);
+	if (hlen && !(hlen == 9 && !strncasecmp(host, "localhost", 9))) {
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: a file URL's host must be empty or localhost", shown);
+		return NULL;
+	}
+	if (!(path = malloc((size_t)(end - p) + 1))) {
+		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (; p < end; p++) {
+		int hi, lo;
+		if (*p != '%') {
+			path[o++] = *p;
+			continue;
+		}
+		hi = end - p > 2 ? hex_digit(p[1]) : -1;
+		lo = hi >= 0 ? hex_digit(p[2]) : -1;
+		if (lo < 0 || (hi == 0 && lo == 0)) {
+			inf_error_set(err, INF_FAIL_SOURCE,
+				      "%s: bad percent-encoding in a file URL (%%XX, not %%00)", shown);
+			free(path);
+			return NULL;
+		}
+		path[o++] = (char)(hi * 16 + lo);
+		p += 2;
+	}
+	path[o] = '\0';
+	return path;
 }
 
 struct fetch {
@@ -206,6 +279,16 @@ static void xml_text(const struct inf_buf *b, const char *tag, char *out,
 	out[o] = '\0';
 }
 
+/* `url` as it may be printed: no query, credentials or fragment. */
+static void show_url(const char *url, char *buf, size_t buflen)
+{
+	char *hash;
+
+	inf_url_redact(url, buf, buflen);
+	if ((hash = strchr(buf, '#')))
+		snprintf(hash, buflen - (size_t)(hash - buf), "#<redacted>");
+}
+
 static int valid_code(const char *c)
 {
 	if (!(c[0] >= 'A' && c[0] <= 'Z') || !c[1])
@@ -314,10 +397,15 @@ int inf_source_fetch(CURL *curl, const char *url,
 	int rc = -1, bad;
 
 	memset(res, 0, sizeof *res);
-	inf_url_redact(url, shown, sizeof shown);
+	show_url(url, shown, sizeof shown);
 	if (!strncmp(url, "file://", 7)) {
+		char *path = file_url_path(url, shown, err);
+		if (!path)
+			return -1;
 		res->status = 200;
-		return inf_source_file(url + 7, data, ctx, err);
+		rc = file_read(path, shown, data, ctx, err);
+		free(path);
+		return rc;
 	}
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		return inf_error_set(err, INF_FAIL_SOURCE,

@@ -1,12 +1,14 @@
 /*
- * Reading an object: a file:// URL or a local path is read from disk; an
- * http(s) URL (a presigned inputS3Url) is streamed with libcurl, the URL
- * sent byte for byte (dot segments too), replaying the caller's headers
- * that the URL signed (X-Amz-SignedHeaders) and the If-* headers, but
- * never Range, partNumber or Authorization. Body bytes go to `data` as
- * they arrive; an answer other than 200 never reaches it (a 206 or 204 is
- * not the whole object): its status and S3 error code and message are
- * returned instead.
+ * Reading an object: a file:// URL or a local path is read from disk (a
+ * file:// URL as RFC 8089 says: an empty host or localhost, an absolute
+ * path, percent-decoded; its query and fragment are no part of the path
+ * and never printed); an http(s) URL (a presigned inputS3Url) is
+ * streamed with libcurl, the URL sent byte for byte (dot segments too),
+ * replaying the caller's headers that the URL signed (X-Amz-SignedHeaders)
+ * and the If-* headers, but never Range, partNumber or Authorization.
+ * Body bytes go to `data` as they arrive; an answer other than 200 never
+ * reaches it (a 206 or 204 is not the whole object): its status and S3
+ * error code and message are returned instead.
  */
 #ifndef INF_SOURCE_H
 #define INF_SOURCE_H

@@ -86,4 +86,41 @@ serve -o "$T/out.json"
 expect_eq "source answered 204: exit 6" "$RC" 6
 expect_absent "source answered 204: no (empty) output file" "$T/out.json"
 
+# ---- file:// URLs (RFC 8089): query and fragment are no part of the path ----
+mkdir -p "$T/x"
+cp "$T/bucket/store_events/k.json" "$T/x/good.ndjson"
+cp "$T/bucket/store_events/k.json" "$T/x/a b.ndjson"
+K=(--key store_events/k.json)
+event "file://$T/x/good.ndjson?X-Amz-Signature=SECRETSIG" "${K[@]}"
+serve
+expect_eq "file:// with a query: the file is read" "$RC:$OUT" "0:$WANT"
+event "file://$T/x/missing.ndjson?X-Amz-Signature=SECRETSIG" "${K[@]}"
+serve
+expect_eq "file:// missing: exit 6" "$RC" 6
+if [[ $ERR == *SECRET* ]]; then not_ok "file:// missing: query never printed" "$ERR"
+else ok "file:// missing: query never printed"; fi
+expect_contains "file:// missing: redacted URL named" "$ERR" "missing.ndjson?<redacted>: cannot open"
+event "file://$T/x/good.ndjson#part" "${K[@]}"
+serve
+expect_eq "file:// with a fragment: the file is read" "$RC:$OUT" "0:$WANT"
+event "file://$T/x/missing.ndjson#SECRETFRAG" "${K[@]}"
+serve
+expect_eq "file:// missing, with a fragment: never printed" "$RC:${ERR//SECRET/}" "6:$ERR"
+event "file://$T/x/a%20b.ndjson" "${K[@]}"
+serve
+expect_eq "file:// percent-decoded (%20)" "$RC:$OUT" "0:$WANT"
+event "file://localhost$T/x/good.ndjson" "${K[@]}"
+serve
+expect_eq "file://localhost/abs/path" "$RC:$OUT" "0:$WANT"
+# refused with one clear line, exit 6
+for bad in "file://otherhost$T/x/good.ndjson|host" "file://good.ndjson|absolute" \
+	"file://$T/x/good%2.ndjson|percent" "file://$T/x/good.ndjson%00.txt|percent"; do
+	url=${bad%|*} why=${bad##*|}
+	event "$url" "${K[@]}"
+	serve
+	expect_eq "refused: $url: exit 6, nothing read" "$RC:$OUT" "6:"
+	expect_eq "refused: $url: one error line" "$(grep -c '^runtime: ' <<<"$ERR")" 1
+	expect_contains "refused: $url: says why" "$(grep '^runtime: ' <<<"$ERR")" "$why"
+done
+
 finish
