@@ -279,6 +279,51 @@ static void xml_text(const struct inf_buf *b, const char *tag, char *out,
 	out[o] = '\0';
 }
 
+/* Rewrites `s` (a NUL-terminated buffer of `size` bytes) with the value
+ * of every X-Amz-Signature, X-Amz-Credential and X-Amz-Security-Token in
+ * it (`=`, `%3D` or `:` after the name) replaced by <redacted>, as
+ * presigned URLs are printed: an S3 <Message> may quote the request. */
+static void redact_secrets(char *s, size_t size)
+{
+	static const char *const names[] = { "X-Amz-Signature", "X-Amz-Credential",
+		"X-Amz-Security-Token", NULL };
+	char out[1024] = "";
+	const char *p = s;
+	size_t o = 0;
+
+	while (*p && o + 1 < sizeof out) {
+		const char *v = NULL;
+		for (int i = 0; names[i] && !v; i++) {
+			size_t nl = strlen(names[i]);
+			if (strncasecmp(p, names[i], nl))
+				continue;
+			v = p + nl;
+			while (*v == ' ')
+				v++;
+			if (*v == '=' || *v == ':')
+				v++;
+			else if (!strncasecmp(v, "%3D", 3))
+				v += 3;
+			else
+				v = NULL;
+		}
+		if (!v) {
+			out[o++] = *p++;
+			continue;
+		}
+		while (*v == ' ')
+			v++;
+		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s<redacted>", (int)(v - p), p);
+		if (o >= sizeof out)
+			o = sizeof out - 1;
+		p = v + strcspn(v, "& \t\"'<>,;)");
+	}
+	if (o >= size)
+		o = size - 1;
+	memcpy(s, out, o);
+	s[o] = '\0';
+}
+
 /* `url` as it may be printed: no query, credentials or fragment. */
 static void show_url(const char *url, char *buf, size_t buflen)
 {
@@ -484,6 +529,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 	if (res->status != 200) {
 		xml_text(&f.errbody, "Code", res->code, sizeof res->code);
 		xml_text(&f.errbody, "Message", res->message, sizeof res->message);
+		redact_secrets(res->message, sizeof res->message);
 		if (!valid_code(res->code))
 			snprintf(res->code, sizeof res->code, "%s", code_for_status(res->status));
 		inf_error_set(err, INF_FAIL_SOURCE, "%s: source answered %ld %s%s%s", shown,

@@ -27,7 +27,8 @@ typedef int (*inf_data_fn)(void *ctx, const char *data, size_t len,
 struct inf_source_result {
 	long status;          /* HTTP status; 200 for files */
 	char code[64];        /* S3 error <Code>, or derived from the status */
-	char message[256];    /* S3 error <Message> */
+	char message[256];    /* S3 error <Message>, X-Amz-Signature,
+				 -Credential, -Security-Token values redacted */
 	struct inf_header headers[INF_SOURCE_MAX_HEADERS]; /* response headers */
 	size_t nheaders;
 	int timed_out;        /* the deadline cut the transfer */

@@ -388,6 +388,16 @@ def tests(env):
     leaked = [s for s in ("X-Amz-Signature", "SESSIONTOKENSECRET", "S3RVER") if s in r.err + r.out]
     check("no presigned URL, token or key in logs or metrics", not leaked, leaked)
 
+    # ---- an S3 <Message> quoting the presigned query: redacted ----
+    r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
+                      "X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETTOK", key="store_events/obj.json")])
+    a = r.answer("leak")
+    check("S3 message quoting the query: forwarded with its secrets redacted",
+          a and a["status"] == 403 and a["errorCode"] == "AccessDenied" and
+          "X-Amz-Signature=<redacted>" in (a["errorMessage"] or "") and "SECRET" not in repr(a), a)
+    check("S3 message quoting the query: no secret in logs or metrics", "SECRET" not in r.err + r.out,
+          r.err[-600:])
+
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],
             sink=("500", 3))

@@ -123,4 +123,13 @@ for bad in "file://otherhost$T/x/good.ndjson|host" "file://good.ndjson|absolute"
 	expect_contains "refused: $url: says why" "$(grep '^runtime: ' <<<"$ERR")" "$why"
 done
 
+# ---- the source's S3 <Message> goes through the redaction too ----
+event "$BASE/_leak/store_events/k.json?X-Amz-Credential=SECRETCRED%2F20261128&X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETTOK" "${K[@]}"
+serve
+expect_eq "S3 message quoting the query: exit 6" "$RC" 6
+if [[ $ERR == *SECRET* ]]; then not_ok "S3 message quoting the query: secrets never printed" "$ERR"
+else ok "S3 message quoting the query: secrets never printed"; fi
+expect_contains "S3 message quoting the query: the rest kept" "$ERR" \
+	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted>"
+
 finish
