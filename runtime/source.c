@@ -20,6 +20,10 @@ long long inf_clock_ms(void)
 
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
+/* A fetch no deadline bounds (event mode) may take this long: Lambda's
+ * longest run, or INFLIGHT_SOURCE_TIMEOUT seconds. */
+#define TIMEOUT_DEFAULT_S 900L
+#define TIMEOUT_MAX_S 86400L
 
 /* As inf_source_file_lend; errors name the file `name`. */
 static int file_lend(const char *path, const char *name, const struct inf_lender *l,
@@ -422,6 +426,26 @@ nomem:
 	return NULL;
 }
 
+/* Seconds a fetch without a deadline may take: INFLIGHT_SOURCE_TIMEOUT
+ * (a whole number, 1 .. TIMEOUT_MAX_S), else TIMEOUT_DEFAULT_S. Returns
+ * them, or -1 with err set (INF_FAIL_USAGE) when the variable is bad. */
+static long source_timeout(struct inf_error *err)
+{
+	const char *v = getenv("INFLIGHT_SOURCE_TIMEOUT");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return TIMEOUT_DEFAULT_S;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v < '0' || *v > '9' || errno || *end || n < 1 || n > TIMEOUT_MAX_S)
+		return inf_error_set(err, INF_FAIL_USAGE,
+				     "INFLIGHT_SOURCE_TIMEOUT must be whole seconds, 1 to %ld",
+				     TIMEOUT_MAX_S);
+	return n;
+}
+
 /* The URL without its query, for signing with our own credentials. */
 static char *strip_query(const char *url)
 {
@@ -439,6 +463,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 	char shown[1024], sigv4[128], *plain = NULL;
 	const char *region = getenv("AWS_REGION"), *token = getenv("AWS_SESSION_TOKEN");
 	CURLcode cc;
+	long limit_s = 0;
+	long long started;
 	int rc = -1, bad;
 
 	memset(res, 0, sizeof *res);
@@ -455,6 +481,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		return inf_error_set(err, INF_FAIL_SOURCE,
 				     "%s: only http, https and file URLs can be read", shown);
+	if (!o->deadline_ms && (limit_s = source_timeout(err)) < 0)
+		return -1;
 	if (!f.curl && !(f.curl = curl_easy_init()))
 		return inf_error_set(err, INF_FAIL_NOMEM, "cannot create a curl handle");
 	curl_easy_reset(f.curl);
@@ -484,6 +512,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 	if (o->deadline_ms) {
 		long long left = o->deadline_ms - inf_clock_ms();
 		curl_easy_setopt(f.curl, CURLOPT_TIMEOUT_MS, left > 1 ? (long)left : 1L);
+	} else {
+		curl_easy_setopt(f.curl, CURLOPT_TIMEOUT, limit_s);
 	}
 	if (o->head)
 		curl_easy_setopt(f.curl, CURLOPT_NOBODY, 1L);
@@ -507,14 +537,20 @@ int inf_source_fetch(CURL *curl, const char *url,
 	curl_easy_setopt(f.curl, CURLOPT_HEADERDATA, &f);
 	curl_easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
+	started = inf_clock_ms();
 	cc = curl_easy_perform(f.curl);
 	if (f.data_failed)
 		goto out;
 	if (cc != CURLE_OK) {
 		res->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
 		res->transport_failed = 1;
-		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot fetch: %s", shown,
-			      curl_easy_strerror(cc));
+		if (res->timed_out && limit_s && inf_clock_ms() - started >= limit_s * 1000 - 50)
+			inf_error_set(err, INF_FAIL_SOURCE,
+				      "%s: cannot fetch: not done within %ld s (INFLIGHT_SOURCE_TIMEOUT)",
+				      shown, limit_s);
+		else
+			inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot fetch: %s", shown,
+				      curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);

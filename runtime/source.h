@@ -31,14 +31,16 @@ struct inf_source_result {
 				 -Credential, -Security-Token values redacted */
 	struct inf_header headers[INF_SOURCE_MAX_HEADERS]; /* response headers */
 	size_t nheaders;
-	int timed_out;        /* the deadline cut the transfer */
+	int timed_out;        /* the deadline or time limit cut the transfer */
 	int transport_failed; /* no HTTP answer (DNS, connect, TLS, reset) */
 };
 
 /* How to read a URL. */
 struct inf_fetch_opts {
 	const struct inf_event *ev; /* the caller's headers, or NULL */
-	long long deadline_ms;      /* epoch ms to give up at, 0 = none */
+	long long deadline_ms;      /* epoch ms to give up at; 0: after
+				       INFLIGHT_SOURCE_TIMEOUT seconds
+				       (default 900, Lambda's longest run) */
 	int head;                   /* HEAD instead of GET (no body) */
 	int sign_s3;                /* drop the URL's query and sign with the
 				       function's own credentials (SigV4,
@@ -48,9 +50,9 @@ struct inf_fetch_opts {
 /* Reads `url`. `curl` is a reusable handle (NULL: one is made for this
  * call). Returns 0 when the whole body was delivered with status 200;
  * -1 with `err` set otherwise (INF_FAIL_SOURCE for transport and status
- * failures, or the error `data` set). `res` is filled in both cases (its
- * `timed_out` tells a deadline apart); free it with
- * inf_source_result_free. */
+ * failures, INF_FAIL_USAGE for a bad INFLIGHT_SOURCE_TIMEOUT, or the error
+ * `data` set). `res` is filled in both cases (its `timed_out` tells a
+ * deadline or the time limit apart); free it with inf_source_result_free. */
 int inf_source_fetch(CURL *curl, const char *url,
 		     const struct inf_fetch_opts *o, inf_data_fn data,
 		     void *ctx, struct inf_source_result *res,

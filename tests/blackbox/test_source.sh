@@ -132,4 +132,25 @@ else ok "S3 message quoting the query: secrets never printed"; fi
 expect_contains "S3 message quoting the query: the rest kept" "$ERR" \
 	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted>"
 
+# ---- event mode: a fetch has an overall limit (INFLIGHT_SOURCE_TIMEOUT) ----
+# 400 bytes at 2 bytes a second: 200 s, cut by the server at 60 s
+for i in $(seq 1 20); do printf '{"n": %d, "p": 10}\n' $((i + 100)); done >"$T/bucket/store_events/slow.json"
+event "$BASE/_trickle/store_events/slow.json" --key store_events/slow.json
+start=$(date +%s)
+run env INFLIGHT_SOURCE_TIMEOUT=2 timeout 30 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS" -o "$T/slow.out"
+took=$(($(date +%s) - start))
+expect_eq "trickling source, INFLIGHT_SOURCE_TIMEOUT=2: exit 6" "$RC" 6
+if [ "$took" -le 10 ]; then ok "trickling source: given up after the limit (${took} s)"
+else not_ok "trickling source: given up after the limit" "took ${took} s"; fi
+expect_contains "trickling source: the limit named" "$ERR" "INFLIGHT_SOURCE_TIMEOUT"
+expect_absent "trickling source: no output file" "$T/slow.out"
+event "$BASE/store_events/k.json"
+for bad in abc 0 -5 10x 1.5 99999999999999999999 86401; do
+	run env INFLIGHT_SOURCE_TIMEOUT="$bad" timeout 60 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
+	expect_eq "INFLIGHT_SOURCE_TIMEOUT=$bad: refused, exit 2, nothing read" "$RC:$OUT" "2:"
+	expect_contains "INFLIGHT_SOURCE_TIMEOUT=$bad: named" "$ERR" "INFLIGHT_SOURCE_TIMEOUT"
+done
+run env INFLIGHT_SOURCE_TIMEOUT=30 timeout 60 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "INFLIGHT_SOURCE_TIMEOUT=30: the object" "$RC:$OUT" "0:$WANT"
+
 finish
