@@ -3,17 +3,53 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* Copies `in` to `out` (n bytes) with every control byte written as \xNN,
+ * so that text from a record, an event or a plugin (a key holding a
+ * newline, an escape sequence) keeps the message on one line. */
+static void one_line(const char *in, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c >= 0x20 && c != 0x7f) {
+			if (o + 1 >= n)
+				break;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= n)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+}
+
 int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
 {
+	char raw[sizeof e->msg];
 	va_list ap;
 
 	if (!e || e->kind != INF_FAIL_NONE)
 		return -1;
 	e->kind = kind;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	one_line(raw, e->msg, sizeof e->msg);
 	return -1;
+}
+
+void inf_error_prefix(struct inf_error *e, const char *prefix)
+{
+	char raw[sizeof e->msg];
+
+	snprintf(raw, sizeof raw, "%.200s: %.436s", prefix, e->msg);
+	one_line(raw, e->msg, sizeof e->msg);
 }
 
 const char *inf_fail_name(enum inf_fail kind)

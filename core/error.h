@@ -25,10 +25,15 @@ struct inf_error {
 	char msg[640];
 };
 
-/* Sets the error unless one is already set (the first cause wins).
+/* Sets the error unless one is already set (the first cause wins); a
+ * control byte in the message is written as \xNN, so it stays one line.
  * Returns -1 so callers can `return inf_error_set(...)`. */
 int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Puts "prefix: " (its first 200 bytes) before the message, cut to fit
+ * and kept on one line as inf_error_set does. */
+void inf_error_prefix(struct inf_error *e, const char *prefix);
 
 /* Name of a failure kind, e.g. "input". */
 const char *inf_fail_name(enum inf_fail kind);

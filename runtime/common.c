@@ -31,13 +31,10 @@ int inf_fail_exit(const struct inf_error *err)
 
 void inf_error_name_object(struct inf_error *err, const char *name)
 {
-	char msg[sizeof err->msg];
-
 	if (err->kind != INF_FAIL_INPUT && err->kind != INF_FAIL_TOO_LARGE &&
 	    err->kind != INF_FAIL_TRANSFORM)
 		return;
-	snprintf(msg, sizeof msg, "%s", err->msg);
-	snprintf(err->msg, sizeof err->msg, "%.200s: %.430s", name, msg);
+	inf_error_prefix(err, name);
 }
 
 int inf_cli_check_env(void)

@@ -326,6 +326,18 @@ START_TEST(test_root_no_path_reaches)
 }
 END_TEST
 
+START_TEST(test_error_stays_one_line)
+{
+	/* the member's name is in the message: its control bytes are escaped */
+	ck_assert_msg(tu_chain_load(&s, "ndjson", "{ plugin = \"mask_fields\"; paths = [ \"*\" ]; "
+				    "op = \"partial\"; }") == 0, "%s", tu_errs_text(&s.errs));
+	fails("{\"x\\nruntime: fake\\u001b[31m\":true}\n",
+	      "at member \"x\\x0aruntime: fake\\x1b[31m\": it masks strings and numbers");
+	ck_assert_ptr_null(strchr(s.err.msg, '\n'));
+	ck_assert_ptr_null(strchr(s.err.msg, 0x1b));
+}
+END_TEST
+
 START_TEST(test_when)
 {
 	ck_assert_int_eq(tu_chain_load(&s, "ndjson",
@@ -373,6 +385,7 @@ static Suite *mask_suite(void)
 	tcase_add_test(tc, test_paths_and_framings);
 	tcase_add_test(tc, test_when);
 	tcase_add_test(tc, test_root_no_path_reaches);
+	tcase_add_test(tc, test_error_stays_one_line);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(su, tc);
 	return su;
