@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "buf.h"
@@ -51,19 +52,74 @@ static const char *default_key(const struct inf_cli *cli)
 	return k;
 }
 
+/* `path` as a file:// URL: every byte but unreserved ones and '/' is
+ * percent-encoded, so '%', '?', '#' and spaces in a file name survive. */
+static void file_url(struct inf_buf *u, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	inf_buf_puts(u, "file://");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			inf_buf_putc(u, (char)*p);
+		} else {
+			inf_buf_putc(u, '%');
+			inf_buf_putc(u, hex[*p >> 4]);
+			inf_buf_putc(u, hex[*p & 15]);
+		}
+	}
+}
+
+/* A header given twice (any case), or given beside --range, would be a
+ * duplicate member of userRequest.headers. */
+static int check_headers(const struct inf_cli *cli, struct inf_error *err)
+{
+	for (int i = 0; i < cli->nheaders; i++) {
+		const char *h = cli->headers[i], *colon = strchr(h, ':');
+		size_t n = colon ? (size_t)(colon - h) : 0;
+		if (!colon || colon == h)
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header wants NAME:VALUE, not '%s'", h);
+		if ((n == 4 && !strncasecmp(h, "host", 4)) ||
+		    (cli->range && n == 5 && !strncasecmp(h, "range", 5)))
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header %.*s: the event already has it%s", (int)n, h,
+					     n == 5 ? " (from --range)" : "");
+		for (int j = 0; j < i; j++)
+			if (!strncasecmp(cli->headers[j], h, n) && cli->headers[j][n] == ':')
+				return inf_error_set(err, INF_FAIL_USAGE,
+						     "--header %.*s given twice", (int)n, h);
+	}
+	return 0;
+}
+
 static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error *err)
 {
 	const char *region = getenv("AWS_REGION"), *key = default_key(cli);
-	char url[PATH_MAX + 16], host[512], rid[17], arn[600];
-	size_t klen = strcspn(key, "?");
+	char host[512], rid[17], arn[600];
+	struct inf_buf url = { 0 };
+	size_t klen = strlen(key);
 
 	if (!region || !*region)
 		region = "us-east-1";
+	/* a key from --url ends at its query; --key and --file are taken whole */
+	if ((cli->key || cli->file) && strpbrk(key, "?#"))
+		return inf_error_set(err, INF_FAIL_USAGE,
+				     "%s '%s': a key holding '?' or '#' cannot be written in the "
+				     "event's decoded userRequest.url%s", cli->key ? "--key" : "--file",
+				     key, cli->key ? "" : " (name the key with --key)");
+	if (!cli->key && cli->url)
+		klen = strcspn(key, "?#");
+	if (check_headers(cli, err))
+		return -1;
 	if (cli->file) {
 		char abs[PATH_MAX];
 		if (!realpath(cli->file, abs))
 			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", cli->file);
-		snprintf(url, sizeof url, "file://%s", abs);
+		file_url(&url, abs);
+		if (!url.data)
+			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	}
 	request_id(rid, sizeof rid);
 	snprintf(host, sizeof host, "%s-%s.s3-object-lambda.%s.amazonaws.com",
@@ -71,7 +127,11 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	inf_buf_puts(b, "{\"xAmzRequestId\":");
 	quote(b, rid);
 	inf_buf_puts(b, ",\"getObjectContext\":{\"inputS3Url\":");
-	quote(b, cli->file ? url : cli->url);
+	if (cli->file)
+		inf_json_quote(b, url.data, url.len);
+	else
+		quote(b, cli->url);
+	inf_buf_free(&url);
 	inf_buf_puts(b, ",\"outputRoute\":\"io-local-001\",\"outputToken\":");
 	quote(b, rid);
 	snprintf(arn, sizeof arn, "arn:aws:s3-object-lambda:%s:%s:accesspoint/%s",
@@ -100,11 +160,8 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	}
 	for (int i = 0; i < cli->nheaders; i++) {
 		const char *h = cli->headers[i], *colon = strchr(h, ':');
-		const char *v = colon ? colon + 1 : "";
+		const char *v = colon + 1; /* check_headers: there is one */
 		struct inf_buf name = { 0 };
-		if (!colon || colon == h)
-			return inf_error_set(err, INF_FAIL_USAGE,
-					     "--header wants NAME:VALUE, not '%s'", h);
 		while (*v == ' ')
 			v++;
 		inf_json_quote(&name, h, (size_t)(colon - h));

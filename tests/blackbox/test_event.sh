@@ -179,6 +179,29 @@ expect_eq "payload names the policy" "$RC:$OUT" '0:{"request_id": "5b3e", "cust_
 "$RT" --make-event --access-point lambda-consumer --file "$T/bucket/$KEY" --key "$KEY" -o "$T/ev.json"
 serve
 expect_eq "file:// object" "$OUT" '{"request_id": "5b3e", "cust_id": 321, "qty": 2}'
+# a file name holding a space, '%', '?' and '#' is percent-encoded in the URL
+mkdir -p "$T/odd dir"
+cp "$T/bucket/$KEY" "$T/odd dir/a%20b?c#d.json"
+"$RT" --make-event --access-point lambda-consumer --file "$T/odd dir/a%20b?c#d.json" \
+	--key "$KEY" -o "$T/ev.json"
+expect_contains "make-event: the file URL is percent-encoded" "$(cat "$T/ev.json")" \
+	'odd%20dir/a%2520b%3Fc%23d.json"'
+serve
+expect_eq "file:// object with an odd name" "$RC:$OUT" \
+	'0:{"request_id": "5b3e", "cust_id": 321, "qty": 2}'
+run "$RT" --make-event --access-point lambda-consumer --file "$T/odd dir/a%20b?c#d.json"
+expect_eq "make-event: a key from --file holding '?': exit 2" "$RC" 2
+expect_contains "make-event: ... names --key as the way out" "$ERR" "(name the key with --key)"
+run "$RT" --make-event --access-point lambda-consumer --url "$BASE/k" --key 'k?x=1'
+expect_eq "make-event: --key holding '?': exit 2, not cut" "$RC" 2
+run "$RT" --make-event --access-point lambda-consumer --url "$BASE/k" --range bytes=0-1 \
+	--header 'range: bytes=1-2'
+expect_contains "make-event: --header range beside --range refused" "$RC:$ERR" \
+	"2:runtime: --header range: the event already has it (from --range)"
+run "$RT" --make-event --access-point lambda-consumer --url "$BASE/k" --header 'If-Match: a' \
+	--header 'if-match: b'
+expect_contains "make-event: a header given twice refused" "$RC:$ERR" \
+	"2:runtime: --header if-match given twice"
 
 # ---- every failure says the status the caller would get; record errors
 # name the object ----
