@@ -13,17 +13,6 @@
 #include "source.h"
 #include "wgor.h"
 
-/* Documented x-amz-fwd-status values (shared docs §3). */
-static int fwd_status_ok(long st)
-{
-	static const int ok[] = { 200, 206, 304, 400, 401, 403, 404, 405, 409,
-				  411, 412, 416, 500, 503 };
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		if (ok[i] == st)
-			return 1;
-	return 0;
-}
-
 struct feed_ctx {
 	struct inf_transform *t;
 	long long abandon_at;
@@ -76,17 +65,12 @@ static int forward_source_error(struct inf_lambda *L, const struct inf_event *ev
 				const struct inf_source_result *res,
 				const struct inf_error *err)
 {
-	long st = res->status;
+	const char *code;
+	int st = inf_source_caller_status(res, &code);
 
-	if (res->timed_out)
-		return send_status(L, ev, o, 503, "DeadlineExceeded", err->msg);
-	if (res->transport_failed || st < 300)
-		return send_status(L, ev, o, 503, "SourceUnavailable", err->msg);
-	if (st == 304)
-		return send_status(L, ev, o, 304, NULL, NULL);
-	if (!fwd_status_ok(st))
-		st = st < 500 ? 400 : 500;
-	return send_status(L, ev, o, (int)st, res->code, res->message);
+	if (res->timed_out || res->transport_failed || res->status < 300)
+		return send_status(L, ev, o, st, code, err->msg); /* no answer to quote */
+	return send_status(L, ev, o, st, code, code ? res->message : NULL);
 }
 
 static int add_forwarded(struct inf_wgor *w, const struct inf_source_result *res)

@@ -83,12 +83,20 @@ static void print_failure(const struct inf_error *err,
 			  const struct inf_slice *s,
 			  const struct inf_access_point *ap)
 {
-	if (s->code)
+	const char *code;
+	int st;
+
+	if (s->code) {
 		fprintf(stderr, "status: %d %s\n", s->status, s->code);
-	else if (err->kind == INF_FAIL_SOURCE && res->status >= 300)
-		fprintf(stderr, "status: %ld %s%s%s\n", res->status, res->code,
-			res->message[0] ? ": " : "", res->message);
-	else if (ap && (err->kind == INF_FAIL_INPUT || err->kind == INF_FAIL_TOO_LARGE ||
+	} else if (err->kind == INF_FAIL_SOURCE) {
+		st = inf_source_caller_status(res, &code);
+		if (!code)
+			fprintf(stderr, "status: %d\n", st);
+		else if (st == 503 || !res->message[0])
+			fprintf(stderr, "status: %d %s\n", st, code);
+		else
+			fprintf(stderr, "status: %d %s: %s\n", st, code, res->message);
+	} else if (ap && (err->kind == INF_FAIL_INPUT || err->kind == INF_FAIL_TOO_LARGE ||
 			err->kind == INF_FAIL_TRANSFORM))
 		fprintf(stderr, "status: %d %s\n", ap->error_status, inf_fail_code(err->kind));
 	else

@@ -582,3 +582,34 @@ out:
 		curl_easy_cleanup(f.curl);
 	return rc;
 }
+
+/* Documented x-amz-fwd-status values (shared docs §3). */
+static int fwd_status_ok(long st)
+{
+	static const int ok[] = { 200, 206, 304, 400, 401, 403, 404, 405, 409,
+				  411, 412, 416, 500, 503 };
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (ok[i] == st)
+			return 1;
+	return 0;
+}
+
+int inf_source_caller_status(const struct inf_source_result *res, const char **code)
+{
+	long st = res->status;
+
+	if (res->timed_out) {
+		*code = "DeadlineExceeded";
+		return 503;
+	}
+	if (res->transport_failed || st < 300) {
+		*code = "SourceUnavailable";
+		return 503;
+	}
+	if (st == 304) {
+		*code = NULL;
+		return 304;
+	}
+	*code = res->code;
+	return fwd_status_ok(st) ? (int)st : st < 500 ? 400 : 500;
+}

@@ -59,6 +59,13 @@ int inf_source_fetch(CURL *curl, const char *url,
 		     struct inf_error *err);
 void inf_source_result_free(struct inf_source_result *res);
 
+/* The status the caller gets when inf_source_fetch failed with `res`, and
+ * the S3 error code to send (NULL: none, a 304): 503 DeadlineExceeded or
+ * SourceUnavailable when there was no usable answer, 304 as it is, else
+ * the source's status and code (a status S3 Object Lambda cannot forward
+ * becomes 400 or 500). */
+int inf_source_caller_status(const struct inf_source_result *res, const char **code);
+
 /* Reads a local file ("-": stdin) in chunks into `data`. Returns 0, or
  * -1 with `err` set (INF_FAIL_SOURCE, or what `data` set). */
 int inf_source_file(const char *path, inf_data_fn data, void *ctx,

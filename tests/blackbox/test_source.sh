@@ -86,6 +86,19 @@ serve -o "$T/out.json"
 expect_eq "source answered 204: exit 6" "$RC" 6
 expect_absent "source answered 204: no (empty) output file" "$T/out.json"
 
+# ---- the status line says what the Lambda GET would answer ----
+event "$BASE/store_events/k.json" --key store_events/k.json --header 'If-None-Match: "0123456789abcdef"'
+serve -o "$T/out.json"
+expect_eq "source answered 304: If-None-Match replayed" "$(last_request if-none-match)" '"0123456789abcdef"'
+expect_contains "source answered 304: status 304, no error code" "$ERR" $'status: 304\n'
+expect_eq "source answered 304: exit 6 (no body)" "$RC" 6
+expect_absent "source answered 304: no output file" "$T/out.json"
+event "$BASE/_301/store_events/k.json" --key store_events/k.json
+serve
+expect_contains "source answered 301: 400 as Lambda forwards it, with the source's code" "$ERR" \
+	"status: 400 PermanentRedirect: Use the other endpoint."
+expect_eq "source answered 301: exit 6" "$RC" 6
+
 # ---- file:// URLs (RFC 8089): query and fragment are no part of the path ----
 mkdir -p "$T/x"
 cp "$T/bucket/store_events/k.json" "$T/x/good.ndjson"

@@ -15,6 +15,9 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_204/...    204 No Content
   /_leak/...   403 AccessDenied whose <Message> quotes the request target,
                query (signature, credential, token) included
+  /_301/...    301 PermanentRedirect (a status S3 Object Lambda cannot
+               forward)
+An If-None-Match naming the object's ETag gets 304, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
 honoured with 206 and Content-Range.
@@ -105,7 +108,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/"):
+                       "/_204/", "/_leak/", "/_301/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -114,6 +117,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_body(500, b"", "text/plain")
         if fault == "_leak":
             return self.send_body(403, error_xml("AccessDenied", "Access Denied for " + self.path))
+        if fault == "_301":
+            return self.send_body(301, error_xml("PermanentRedirect", "Use the other endpoint."))
         if fault == "_204":
             self.send_response(204)
             self.end_headers()
@@ -130,6 +135,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
+        if self.headers.get("If-None-Match") == '"0123456789abcdef"':
+            self.send_response(304)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.end_headers()
+            return
         first, last = 0, size - 1
         status = 200
         rng = byte_range(self.headers.get("Range"), size)
