@@ -179,6 +179,7 @@ struct fetch {
 	CURL *curl;
 	int checked;
 	int data_failed;
+	int unframed; /* a 200 without Content-Length or chunked framing */
 	struct inf_buf errbody;
 };
 
@@ -229,6 +230,28 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* Whether the 200 just read said where its body ends: a Content-Length
+ * or chunked framing (HTTP/2 and later frame every body). Without either,
+ * HTTP/1 ends the body at the connection's close, so a cut body would
+ * look whole: S3 always sends Content-Length. */
+static int body_framed(CURL *curl, const struct inf_source_result *res)
+{
+	curl_off_t cl = -1;
+	long version = 0;
+
+	curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
+	if (version >= CURL_HTTP_VERSION_2_0)
+		return 1;
+	curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (cl >= 0)
+		return 1;
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (!strcasecmp(res->headers[i].name, "Transfer-Encoding") &&
+		    strcasestr(res->headers[i].value, "chunked"))
+			return 1;
+	return 0;
+}
+
 static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 {
 	struct fetch *f = ud;
@@ -237,6 +260,12 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	if (!f->checked) {
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->res->status);
 		f->checked = 1;
+		/* the headers are all in: refuse an unframed body before any of
+		 * it reaches the transform */
+		if (f->res->status == 200 && !body_framed(f->curl, f->res)) {
+			f->unframed = 1;
+			return 0;
+		}
 	}
 	if (f->res->status != 200) { /* an error, or not the whole object */
 		size_t room = ERRBODY_MAX - f->errbody.len;
@@ -458,7 +487,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 		     void *ctx, struct inf_source_result *res,
 		     struct inf_error *err)
 {
-	struct fetch f = { data, ctx, err, res, curl, 0, 0, { 0 } };
+	struct fetch f = { .data = data, .ctx = ctx, .err = err, .res = res, .curl = curl };
 	struct curl_slist *hdrs = NULL, *t;
 	char shown[1024], sigv4[128], *plain = NULL;
 	const char *region = getenv("AWS_REGION"), *token = getenv("AWS_SESSION_TOKEN");
@@ -541,6 +570,15 @@ int inf_source_fetch(CURL *curl, const char *url,
 	cc = curl_easy_perform(f.curl);
 	if (f.data_failed)
 		goto out;
+	if (f.unframed || (cc == CURLE_OK && res->status == 200 && !o->head &&
+			   !body_framed(f.curl, res))) {
+		res->status = 200;
+		snprintf(res->code, sizeof res->code, "SourceUnavailable");
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: source answered 200 without Content-Length or chunked "
+			      "framing: a cut body could not be told from the whole", shown);
+		goto out;
+	}
 	if (cc != CURLE_OK) {
 		res->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
 		res->transport_failed = 1;

@@ -86,6 +86,18 @@ serve -o "$T/out.json"
 expect_eq "source answered 204: exit 6" "$RC" 6
 expect_absent "source answered 204: no (empty) output file" "$T/out.json"
 
+# ---- a 200 must say where its body ends ----
+event "$BASE/_noclen/store_events/k.json" --key store_events/k.json
+serve -o "$T/out.json"
+expect_eq "200 without Content-Length, cut: exit 6" "$RC" 6
+expect_absent "200 without Content-Length, cut: no output file" "$T/out.json"
+expect_contains "200 without Content-Length: said why" "$ERR" \
+	"source answered 200 without Content-Length or chunked framing"
+expect_contains "200 without Content-Length: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
+event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
+serve
+expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"
+
 # ---- the status line says what the Lambda GET would answer ----
 event "$BASE/store_events/k.json" --key store_events/k.json --header 'If-None-Match: "0123456789abcdef"'
 serve -o "$T/out.json"

@@ -17,6 +17,9 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
                query (signature, credential, token) included
   /_301/...    301 PermanentRedirect (a status S3 Object Lambda cannot
                forward)
+  /_noclen/... 200 without Content-Length: half the object, then closes
+               (a cut body that HTTP/1 cannot tell from a whole one)
+  /_chunked/.. 200 with the whole object in chunked framing
 An If-None-Match naming the object's ETag gets 304, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
@@ -108,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_301/"):
+                       "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -153,6 +156,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             first, last = rng
             status = 206
             headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, size)))
+        if fault in ("_noclen", "_chunked"):
+            with open(file, "rb") as f:
+                body = f.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if fault == "_chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(0, len(body), 7):
+                    part = body[i:i + 7]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[:len(body) // 2])
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(last - first + 1))
