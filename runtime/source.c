@@ -394,9 +394,14 @@ static const char *code_for_status(long st)
 static const char *const conditional[] = { "If-Match", "If-None-Match",
 	"If-Modified-Since", "If-Unmodified-Since", NULL };
 
+/* A header value that can be sent as it is: no control byte but HTAB
+ * (CR or LF would end the header and start another). */
 static int safe_value(const char *v)
 {
-	return !strpbrk(v, "\r\n");
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
 }
 
 /* Signed or not, these never go to the source: the whole object is read

@@ -37,7 +37,10 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
+_skip=0
 ok() { _pass=$((_pass + 1)); echo "ok - $1"; }
+# skip WHAT: a check that cannot run here; counted apart, never as a pass
+skip() { _skip=$((_skip + 1)); echo "skip - $1"; }
 not_ok() { _fail=$((_fail + 1)); echo "FAIL - $1: $2"; }
 
 # expect_eq NAME ACTUAL EXPECTED
@@ -61,7 +64,7 @@ expect_files_eq() {
 }
 
 finish() {
-	echo "$_pass passed, $_fail failed"
+	echo "$_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]
 }
 

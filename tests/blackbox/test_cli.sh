@@ -68,10 +68,11 @@ expect_contains "unknown option: file, line, option" "$ERR" "bad.cfg:3: plugin '
 bad $'access_points = ( { name = "a";\n chain = ( { plugin = "drop_fields";\n paths = ["a..b"]; } ); } );'
 expect_contains "bad path: file, line, column" "$ERR" "bad.cfg:3: plugin 'drop_fields': bad path \"a..b\""
 bad 'access_points = ( { name = "a"; chain = ( { plugin = "../drop_fields"; } ); } );'
-expect_contains "plugin name with .. refused" "$ERR" "not allowed"
+expect_contains "plugin name with .. refused, file and line" "$RC:$ERR" "3:runtime: policy error: $T/bad.cfg:1: "
+expect_contains "plugin name with .. refused: why" "$ERR" "not allowed"
 bad $'access_points = (\n { name = "a"; chain = ( ) }\n'
 expect_eq "syntax error: exit 3" "$RC" 3
-expect_contains "syntax error names the file" "$ERR" "bad.cfg:"
+expect_contains "syntax error names the file and line (end of file: the list never closes)" "$ERR" "bad.cfg:4: syntax error"
 bad 'access_points = ( { name = "a"; formatt = "ndjson"; chain = (); } );'
 expect_contains "unknown setting refused" "$ERR" "unknown setting 'formatt'"
 bad $'# consumers\n@include "/tmp"\naccess_points = ();'

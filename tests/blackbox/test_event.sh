@@ -122,7 +122,11 @@ serve -o "$T/big.whole"
 "$RT" --make-event --access-point lambda-consumer --file "$T/bucket/store_events/big.ndjson" \
 	--key store_events/big.ndjson --range "bytes=8388000-8390000" -o "$T/ev.json"
 serve -o "$T/big.part"
-expect_eq "a Range of an object spooled to a file: 206" "$RC" 0
+expect_eq "a Range of an object spooled to a file: exit 0" "$RC" 0
+expect_contains "a Range of an object spooled to a file: 206 with its Content-Range" "$ERR" \
+	"status: 206"
+expect_contains "... the Content-Range over the transformed length" "$ERR" \
+	"header: Content-Range: bytes 8388000-8390000/$(stat -c %s "$T/big.whole")"
 tail -c +8388001 "$T/big.whole" | head -c 2001 >"$T/big.want"
 expect_files_eq "a Range of an object spooled to a file: its bytes" "$T/big.part" "$T/big.want"
 rm -f "$T"/big.* "$T/bucket/store_events/big.ndjson"

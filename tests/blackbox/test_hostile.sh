@@ -21,7 +21,7 @@ passes() { # NAME INPUT WANT-OUTPUT
 	expect_eq "$1" "$RC:$OUT" "0:$3"
 }
 refused() { # NAME INPUT-FILE WANT-IN-STDERR [ACCESS-POINT]
-	run "$RT" --policy "$T/p.cfg" --plugins "$PLUGINS" --access-point "${4:-h}" "$2"
+	run timeout 300 "$RT" --policy "$T/p.cfg" --plugins "$PLUGINS" --access-point "${4:-h}" "$2"
 	expect_eq "$1: exit 7, no output" "$RC:$OUT" "7:"
 	expect_contains "$1: says why" "$ERR" "$3"
 }
@@ -64,9 +64,9 @@ refused "a byte-order mark later is not JSON" "$T/bom2" "invalid JSON"
 printf '{"a":"unterminated' >"$T/str"
 refused "an object ending inside a string" "$T/str" "truncated"
 "$PY" -c 'import sys; sys.stdout.write("["*1000000 + "]"*1000000 + "\n")' >"$T/deep"
-start=$(date +%s)
-refused "nesting 1,000,000 deep" "$T/deep" "nesting deeper than max_depth"
-expect_eq "nesting 1,000,000 deep: answered in under 10 s" "$(($(date +%s) - start < 10))" 1
+# refused at depth max_depth + 1, not after reading all of it: `timeout`
+# in refused() is the hang bound, no speed is asserted
+refused "nesting 1,000,000 deep" "$T/deep" "nesting deeper than max_depth (512) (byte 512 of the record)"
 printf '[{"a":1},]' >"$T/arr"
 run "$RT" --policy "$T/p.cfg" --plugins "$PLUGINS" --access-point h "$T/arr"
 expect_eq "ndjson policy on an array with a trailing comma: refused" "$RC:$OUT" "7:"

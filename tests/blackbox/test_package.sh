@@ -276,12 +276,8 @@ else not_ok "reproducible zips" "two runs differ"; fi
 # mount namespace, by one holding only that bundle (a test CA), and the
 # packaged runtime fetches the object over https from 127.0.0.1.
 https_with_the_hosts_ca_bundle() {
-	if ! grep -q CURL_CA_BUNDLE runtime/*.c; then
-		ok "skipped: the runtime does not read CURL_CA_BUNDLE yet (https on provided.al2023 needs CURLOPT_CAINFO from it)"
-		return
-	fi
 	if ! command -v openssl >/dev/null || ! unshare -m true 2>/dev/null; then
-		ok "skipped: https test needs openssl and unshare -m (root)"
+		skip "https with the host's CA bundle: needs openssl and unshare -m (root)"
 		return
 	fi
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 \
@@ -322,10 +318,6 @@ https_with_the_hosts_ca_bundle
 # reaches the WriteGetObjectResponse stand-in and the invocation is answered.
 lambda_get_under_runtime_api_server() {
 	local rapi="$HERE/../servers/runtime_api.py" sink="$HERE/../servers/wgor_sink.py"
-	if [ ! -f "$rapi" ] || [ ! -f "$sink" ]; then
-		ok "skipped: no Runtime API test server yet (tests/servers/runtime_api.py, wgor_sink.py)"
-		return
-	fi
 	start_object_server "$T/bucket" || { not_ok "object server" "did not start"; return; }
 	local pf="$T/wgor.port" port
 	"$PY" "$sink" --port-file "$pf" --log "$T/wgor.log" --bodies "$T/wgor-bodies" \
@@ -342,7 +334,7 @@ lambda_get_under_runtime_api_server() {
 		INFLIGHT_WGOR_ENDPOINT="http://127.0.0.1:$port" \
 		INFLIGHT_POLICY="$T/opt/inflight/policies/store-events.cfg" INFLIGHT_PLUGIN_PATH="$T/opt/inflight/plugins" \
 		INFLIGHT_LIBRARY_PATH="$T/opt/lib" LAMBDA_TASK_ROOT="$T/task" _HANDLER=bootstrap \
-		"$PY" "$HERE/../servers/runtime_api.py" --events "$T/events.ndjson" --log "$T/rapi.log" \
+		"$PY" "$rapi" --events "$T/events.ndjson" --log "$T/rapi.log" \
 		--timeout 30 --child-stderr "$T/lambda.err" -- "$T/task/bootstrap"
 	expect_eq "Lambda mode from the package: the Runtime API server saw every event answered" "$RC" 0
 	"$PY" - "$T/rapi.log" "$T/wgor.log" "$WANT" <<'PY' >"$T/lambda.check" 2>&1

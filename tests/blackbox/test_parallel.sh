@@ -23,6 +23,24 @@ for n in 1 2 3 4; do
 	echo $? >"$T/rc.$n"
 done
 expect_eq "one thread succeeds" "$(cat "$T/rc.1")" 0
+# the one-thread output is itself right: each record its input line less
+# price and discount, line endings and blank lines as they were
+expect_eq "one thread: every line is its input less price and discount" "$("$PY" - \
+	"$T/mixed.ndjson" "$T/out.1" <<'PY'
+import json, sys
+src = open(sys.argv[1], newline="").read().split("\n")
+got = open(sys.argv[2], newline="").read().split("\n")
+def want(line):
+    cr = line.endswith("\r")
+    body = line[:-1] if cr else line
+    if not body.strip():
+        return line
+    d = json.loads(body)
+    d.pop("price", None); d.pop("discount", None)
+    return json.dumps(d) + ("\r" if cr else "")
+print("ok" if got == [want(l) for l in src] else "differ")
+PY
+)" ok
 for n in 2 3 4; do
 	expect_files_eq "$n threads: the same bytes as one" "$T/out.$n" "$T/out.1"
 done
@@ -73,6 +91,7 @@ CFG
 for n in 1 2; do
 	INFLIGHT_THREADS=$n "$RT" --policy "$T/small.cfg" --plugins "$PLUGINS" --access-point s \
 		"$T/long.ndjson" >/dev/null 2>"$T/lerr.$n"
+	expect_eq "a line over max_record_bytes, $n thread(s): exit 7" "$?" 7
 done
 expect_eq "a line over max_record_bytes: the same message on 1 and 2 threads" \
 	"$(cat "$T/lerr.2")" "$(cat "$T/lerr.1")"
@@ -108,6 +127,7 @@ expect_eq "INFLIGHT_THREADS=x: --check-policy refuses it too" "$RC" 2
 for v in 8 ""; do
 	run env INFLIGHT_THREADS="$v" "${F[@]}" "$T/bom.ndjson"
 	expect_eq "INFLIGHT_THREADS='$v' accepted (8: at most 4 used; empty: unset)" "$RC" 0
+	expect_eq "INFLIGHT_THREADS='$v': the same output as one thread" "$OUT" "$(cat "$T/bom.1")"
 done
 
 finish

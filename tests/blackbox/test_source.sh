@@ -86,6 +86,20 @@ serve -o "$T/out.json"
 expect_eq "source answered 204: exit 6" "$RC" 6
 expect_absent "source answered 204: no (empty) output file" "$T/out.json"
 
+# ---- a caller's header value holding CR/LF or another control byte is
+# never replayed: it would add header lines to the request ----
+event "$BASE/store_events/k.json?X-Amz-SignedHeaders=host%3Bx-amz-meta-a&X-Amz-Signature=S" \
+	--key store_events/k.json --header $'If-None-Match: "x"\r\nX-Injected: evil' \
+	--header $'x-amz-meta-a: a\nRange: bytes=0-1' --header $'If-Match: "y"\x01'
+serve
+expect_eq "CR/LF in an If-* value: no header injected" "$(last_request x-injected)" "-"
+expect_eq "CR/LF in an If-* value: the header not sent" "$(last_request if-none-match)" "-"
+expect_eq "LF in a signed header's value: not sent, no Range injected" \
+	"$(last_request x-amz-meta-a):$(last_request range)" "-:-"
+expect_eq "a control byte in an If-* value: not sent" "$(last_request if-match)" "-"
+expect_contains "a signed header not sent: S3 refuses the signature, as it would" "$RC:$ERR" \
+	"6:status: 403 SignatureDoesNotMatch"
+
 # ---- a 200 must say where its body ends ----
 event "$BASE/_noclen/store_events/k.json" --key store_events/k.json
 serve -o "$T/out.json"
@@ -155,19 +169,17 @@ expect_eq "S3 message quoting the query: exit 6" "$RC" 6
 if [[ $ERR == *SECRET* ]]; then not_ok "S3 message quoting the query: secrets never printed" "$ERR"
 else ok "S3 message quoting the query: secrets never printed"; fi
 expect_contains "S3 message quoting the query: the rest kept" "$ERR" \
-	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted>"
+	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted> (X-Amz-Signature: <redacted>; X-Amz-Signature%3D<redacted>)"
 
 # ---- event mode: a fetch has an overall limit (INFLIGHT_SOURCE_TIMEOUT) ----
 # 400 bytes at 2 bytes a second: 200 s, cut by the server at 60 s
 for i in $(seq 1 20); do printf '{"n": %d, "p": 10}\n' $((i + 100)); done >"$T/bucket/store_events/slow.json"
 event "$BASE/_trickle/store_events/slow.json" --key store_events/slow.json
-start=$(date +%s)
+# the runtime gives up itself (exit 6, the limit named), before `timeout`
+# would kill it (124) and long before the server's 200 s
 run env INFLIGHT_SOURCE_TIMEOUT=2 timeout 30 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS" -o "$T/slow.out"
-took=$(($(date +%s) - start))
 expect_eq "trickling source, INFLIGHT_SOURCE_TIMEOUT=2: exit 6" "$RC" 6
-if [ "$took" -le 10 ]; then ok "trickling source: given up after the limit (${took} s)"
-else not_ok "trickling source: given up after the limit" "took ${took} s"; fi
-expect_contains "trickling source: the limit named" "$ERR" "INFLIGHT_SOURCE_TIMEOUT"
+expect_contains "trickling source: the limit named" "$ERR" "not done within 2 s (INFLIGHT_SOURCE_TIMEOUT)"
 expect_absent "trickling source: no output file" "$T/slow.out"
 event "$BASE/store_events/k.json"
 for bad in abc 0 -5 10x 1.5 99999999999999999999 86401; do

@@ -14,7 +14,9 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_206/...    206 with the object's first line, whatever was asked
   /_204/...    204 No Content
   /_leak/...   403 AccessDenied whose <Message> quotes the request target,
-               query (signature, credential, token) included
+               query (signature, credential, token) included, then the
+               signature again as "X-Amz-Signature: v" and
+               "X-Amz-Signature%3Dv" (forms an error message may use)
   /_301/...    301 PermanentRedirect (a status S3 Object Lambda cannot
                forward)
   /_noclen/... 200 without Content-Length: half the object, then closes
@@ -119,7 +121,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "_500":
             return self.send_body(500, b"", "text/plain")
         if fault == "_leak":
-            return self.send_body(403, error_xml("AccessDenied", "Access Denied for " + self.path))
+            sig = query.get("X-Amz-Signature", [""])[0]
+            return self.send_body(403, error_xml(
+                "AccessDenied", "Access Denied for %s (X-Amz-Signature: %s; X-Amz-Signature%%3D%s)"
+                % (self.path, sig, sig)))
         if fault == "_301":
             return self.send_body(301, error_xml("PermanentRedirect", "Use the other endpoint."))
         if fault == "_204":
