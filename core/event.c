@@ -91,6 +91,29 @@ static int req_string(struct parse *p, int obj, const char *key, char **out,
 	return 0;
 }
 
+int inf_event_route_ok(const char *route)
+{
+	size_t n = 0;
+
+	for (; route[n]; n++)
+		if (n == INF_EVENT_ROUTE_MAX ||
+		    !((route[n] >= 'a' && route[n] <= 'z') || (route[n] >= 'A' && route[n] <= 'Z') ||
+		      (route[n] >= '0' && route[n] <= '9') || route[n] == '-'))
+			return 0;
+	return n > 0;
+}
+
+int inf_event_token_ok(const char *token)
+{
+	size_t n = 0;
+
+	for (; token[n]; n++)
+		if (n == INF_EVENT_TOKEN_MAX || (unsigned char)token[n] < 0x21 ||
+		    (unsigned char)token[n] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
 static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 {
 	int h = member(p, ureq, "headers"), k;
@@ -244,6 +267,19 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 		    req_string(&p, ctx, "outputToken", &ev->output_token,
 			       "getObjectContext.outputToken"))
 			goto out;
+		/* they go into the WGOR URL and signed headers: a CR/LF, '/',
+		 * '?' or '@' there would add headers or send the request
+		 * (session token and body) elsewhere */
+		if (!inf_event_route_ok(ev->output_route)) {
+			perr(&p, "getObjectContext.outputRoute",
+			     "is not a host label (1 to 63 letters, digits and '-')");
+			goto out;
+		}
+		if (!inf_event_token_ok(ev->output_token)) {
+			perr(&p, "getObjectContext.outputToken",
+			     "is not a header value (1 to 4096 printable ASCII bytes, no space)");
+			goto out;
+		}
 	} else if (opt_string(&p, ctx, "outputRoute", &ev->output_route, "outputRoute") ||
 		   opt_string(&p, ctx, "outputToken", &ev->output_token, "outputToken")) {
 		goto out;

@@ -1,7 +1,9 @@
 /*
  * The S3 Object Lambda event: parsed leniently (only the context, its URL
  * and, for GET, the output route and token are required; unknown members
- * are ignored), with every string unescaped. Facts: shared docs §1.
+ * are ignored), with every string unescaped. Facts: shared docs §1. A
+ * GET's route and token are refused unless they can be sent as they are
+ * (a host label, a header value): they are never cleaned or cut.
  */
 #ifndef INF_EVENT_H
 #define INF_EVENT_H
@@ -46,6 +48,18 @@ struct inf_event {
 int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 		    char *err, size_t errlen);
 void inf_event_free(struct inf_event *ev);
+
+/* Bounds of a GET's output route and token (they become the WGOR host
+ * prefix and signed header values). */
+#define INF_EVENT_ROUTE_MAX 63   /* one DNS label */
+#define INF_EVENT_TOKEN_MAX 4096
+
+/* Whether `route` can be the WriteGetObjectResponse host prefix: 1 to
+ * INF_EVENT_ROUTE_MAX letters, digits and '-'. */
+int inf_event_route_ok(const char *route);
+/* Whether `token` can be sent as the x-amz-request-token header: 1 to
+ * INF_EVENT_TOKEN_MAX printable ASCII bytes, no space. */
+int inf_event_token_ok(const char *token);
 
 /* Value of a userRequest header, by case-insensitive name, or NULL. */
 const char *inf_event_header(const struct inf_event *ev, const char *name);

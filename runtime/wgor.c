@@ -116,15 +116,19 @@ static int prefix_of(const char *a, const char *b)
 	return strlen(b) > n && !strncasecmp(a, b, n);
 }
 
+/* The request's headers. A line that does not fit is an error, never
+ * sent cut. */
 static struct curl_slist *build_headers(const struct inf_wgor *w, int *bad)
 {
 	struct curl_slist *l = NULL, *t;
-	char line[4096], msg[1024];
+	char line[8192], msg[1024];
 	const char *token = getenv("AWS_SESSION_TOKEN");
 
 #define ADD(...)                                                   \
 	do {                                                       \
-		snprintf(line, sizeof line, __VA_ARGS__);          \
+		int n_ = snprintf(line, sizeof line, __VA_ARGS__); \
+		if (n_ < 0 || (size_t)n_ >= sizeof line)           \
+			goto nomem;                                \
 		if (!(t = curl_slist_append(l, line)))             \
 			goto nomem;                                \
 		l = t;                                             \
@@ -161,15 +165,19 @@ static int endpoint_url(const struct inf_wgor *w, char *url, size_t n,
 			const char **region, struct inf_error *err)
 {
 	const char *ep = getenv("INFLIGHT_WGOR_ENDPOINT");
+	int len;
 
 	*region = getenv("AWS_REGION");
 	if (!*region || !**region)
 		*region = "us-east-1";
 	if (ep && *ep)
-		snprintf(url, n, "%s/WriteGetObjectResponse", ep);
+		len = snprintf(url, n, "%s/WriteGetObjectResponse", ep);
 	else
-		snprintf(url, n, "https://%s.s3-object-lambda.%s.amazonaws.com/WriteGetObjectResponse",
-			 w->route, *region);
+		len = snprintf(url, n, "https://%s.s3-object-lambda.%s.amazonaws.com/WriteGetObjectResponse",
+			       w->route, *region);
+	if (len < 0 || (size_t)len >= n)
+		return inf_error_set(err, INF_FAIL_OUTPUT,
+				     "WriteGetObjectResponse: the endpoint URL is too long");
 	if (!getenv("AWS_ACCESS_KEY_ID") || !getenv("AWS_SECRET_ACCESS_KEY"))
 		return inf_error_set(err, INF_FAIL_OUTPUT,
 				     "no credentials for WriteGetObjectResponse (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
@@ -200,13 +208,20 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 	int bad, attempt, rc = -1;
 	CURLcode cc = CURLE_OK;
 
+	/* the event parser refuses these already; checked again because the
+	 * route is pasted into the host name and the token into a signed
+	 * header */
+	if (!inf_event_route_ok(w->route) || !inf_event_token_ok(w->token))
+		return inf_error_set(err, INF_FAIL_EVENT,
+				     "WriteGetObjectResponse: the event's output route or token cannot be sent");
 	if (endpoint_url(w, url, sizeof url, &region, err))
 		return -1;
 	if (!w->body)
 		w->len = 0;
 	hdrs = build_headers(w, &bad);
 	if (bad)
-		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		return inf_error_set(err, INF_FAIL_NOMEM,
+				     "WriteGetObjectResponse: out of memory, or a header too long to send");
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3-object-lambda", region);
 	for (attempt = 0; attempt < 3; attempt++) {
 		long long left = deadline_ms ? deadline_ms - inf_clock_ms() : 60000;

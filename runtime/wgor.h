@@ -43,7 +43,9 @@ void inf_wgor_clear(struct inf_wgor *w);
 
 /* Sends it, retrying 5xx and transport failures while `deadline_ms`
  * (epoch ms, 0 = none) allows. `curl` is a reusable handle. Returns 0 on
- * 200, or -1 with err set (the body is never completed on a failure). */
+ * 200, or -1 with err set (the body is never completed on a failure;
+ * nothing at all is sent for a route or token inf_event_route_ok or
+ * inf_event_token_ok refuses, or a header line too long to send whole). */
 int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		  struct inf_error *err);
 

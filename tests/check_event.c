@@ -236,13 +236,13 @@ START_TEST(test_escapes_and_unknown_members)
 	ck_assert_msg(parse("{\"future\":{\"deep\":[1,{\"a\":null},\"getObjectContext\"]},"
 			    "\"xAmzRequestId\":\"A\\/B\\u0041\\u00e9\\ud83d\\ude00\","
 			    "\"getObjectContext\":{\"extra\":[true],\"inputS3Url\":\"https:\\/\\/h\\/a%20b\\/c.json?x=1\","
-			    "\"outputRoute\":\"r\\\\1\",\"outputToken\":\"t\\\"1\\\"\"},"
+			    "\"outputRoute\":\"r\\u002d1\",\"outputToken\":\"t\\\"1\\\"\"},"
 			    "\"configuration\":{\"accessPointArn\":\"arn:x:accesspoint\\/ol\\u0061p\",\"more\":1},"
 			    "\"userRequest\":{\"headers\":{\"X-\\u0041mz\":\"v\\tw\"},\"unknown\":\"x\"},"
 			    "\"protocolVersion\":\"1.01\",\"trailing\":null}") == 0, "%s", err);
 	ck_assert_str_eq(ev.request_id, "A/BA\xc3\xa9\xf0\x9f\x98\x80");
 	ck_assert_str_eq(ev.input_url, "https://h/a%20b/c.json?x=1");
-	ck_assert_str_eq(ev.output_route, "r\\1");
+	ck_assert_str_eq(ev.output_route, "r-1");
 	ck_assert_str_eq(ev.output_token, "t\"1\"");
 	ck_assert_str_eq(ev.access_point, "olap");
 	ck_assert_str_eq(ev.protocol_version, "1.01");
@@ -334,6 +334,54 @@ START_TEST(test_refused_fields)
 }
 END_TEST
 
+/* A GET's route and token go into the WriteGetObjectResponse host and
+ * signed headers as they are: anything that could add a header line or
+ * move the request to another host is refused, never cleaned or cut. */
+#define GET_OUT(route, token)                                                   \
+	"{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"" route \
+	"\",\"outputToken\":\"" token "\"},\"configuration\":{\"accessPointArn\":\"" ARN "\"}}"
+
+START_TEST(test_output_route_and_token)
+{
+	static const char *const bad_routes[] = {
+		"io\\r\\nInjected: yes", "127.0.0.1:8080/x?", "host#", "a@b", "a.b", "a b",
+		"a/b", "a_b", "\\u00e9", "a\\tb",
+		"a123456789012345678901234567890123456789012345678901234567890123", /* 64 */
+	};
+	static const char *const bad_tokens[] = {
+		"T1\\r\\nx-amz-fwd-status: 200", "T\\nX: y", "T\\rX", "a b", "a\\tb", "\\u007f",
+		"\\u00e9", "\\u0001",
+	};
+	char big[INF_EVENT_TOKEN_MAX + 400];
+	int n;
+
+	for (size_t i = 0; i < sizeof bad_routes / sizeof *bad_routes; i++) {
+		snprintf(big, sizeof big, GET_OUT("%s", "t"), bad_routes[i]);
+		refused(big, "event: getObjectContext.outputRoute is not a host label");
+	}
+	for (size_t i = 0; i < sizeof bad_tokens / sizeof *bad_tokens; i++) {
+		snprintf(big, sizeof big, GET_OUT("r", "%s"), bad_tokens[i]);
+		refused(big, "event: getObjectContext.outputToken is not a header value");
+	}
+	/* the longest of each is taken whole; one byte more is refused */
+	ck_assert_msg(parse(GET_OUT("a12345678901234567890123456789012345678901234567890123456789012",
+				    "T\\\"q'uote!~")) == 0, "%s", err);
+	ck_assert_uint_eq(strlen(ev.output_route), INF_EVENT_ROUTE_MAX);
+	ck_assert_str_eq(ev.output_token, "T\"q'uote!~");
+	n = snprintf(big, sizeof big, GET_OUT("io-x-1", "%0*d"), INF_EVENT_TOKEN_MAX, 7);
+	ck_assert_int_lt(n, (int)sizeof big);
+	ck_assert_msg(parse(big) == 0, "%s", err);
+	ck_assert_uint_eq(strlen(ev.output_token), INF_EVENT_TOKEN_MAX);
+	snprintf(big, sizeof big, GET_OUT("io-x-1", "%0*d"), INF_EVENT_TOKEN_MAX + 1, 7);
+	refused(big, "event: getObjectContext.outputToken is not a header value");
+	ck_assert(inf_event_route_ok("io-euw1-002") && !inf_event_route_ok(""));
+	ck_assert(inf_event_token_ok("OUT1") && !inf_event_token_ok(""));
+	/* HEAD and LIST events send no WGOR: their route and token stay free */
+	ck_assert_msg(parse("{\"headObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"a b\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+}
+END_TEST
+
 START_TEST(test_url_query)
 {
 	char buf[128], small[5];
@@ -416,6 +464,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_escaped_member_names);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_refused_fields);
+	tcase_add_test(tc, test_output_route_and_token);
 	tcase_add_test(tc, test_url_query);
 	tcase_add_test(tc, test_url_redact);
 	suite_add_tcase(s, tc);

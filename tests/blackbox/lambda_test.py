@@ -169,8 +169,8 @@ class Run:
         self.stdout = os.path.join(d, "stdout")
         start = os.path.getsize(self.sink_log) if os.path.exists(self.sink_log) else 0
         run_env = dict(os.environ, **CREDS, INFLIGHT_WGOR_ENDPOINT="http://127.0.0.1:%d" % port,
-                       INFLIGHT_POLICY=policy or env.policy, INFLIGHT_PLUGIN_PATH=PLUGINS,
-                       **(extra_env or {}))
+                       INFLIGHT_POLICY=policy or env.policy, INFLIGHT_PLUGIN_PATH=PLUGINS)
+        run_env.update(extra_env or {})
         self.rc = subprocess.run(["/usr/bin/python3", SERVERS + "/runtime_api.py", "--events", evfile,
                                   "--log", self.log, "--deadline-ms", str(deadline_ms),
                                   "--timeout", str(timeout), "--child-stdout", self.stdout,
@@ -397,6 +397,50 @@ def tests(env):
           "X-Amz-Signature=<redacted>" in (a["errorMessage"] or "") and "SECRET" not in repr(a), a)
     check("S3 message quoting the query: no secret in logs or metrics", "SECRET" not in r.err + r.out,
           r.err[-600:])
+
+    # ---- outputToken / outputRoute that would add header lines to the
+    # signed WGOR or send it (session token and body) to another host:
+    # refused as malformed events, nothing sent ----
+    bad_out = [("T1\r\nx-amz-fwd-status: 200\r\nInjected: yes", None),
+               ("T\nx-amz-fwd-header-Content-Type: text/html", None),
+               ("tok with space", None), ("tok-\u00e9", None), ("t" * 4097, None),
+               ("bad-route-crlf", "io\r\nInjected-Route: yes"),
+               ("bad-route-host", "io-test-001.evil.example#"), ("bad-route-long", "r" * 64)]
+    evs = [get("out-before", ps(doc_key), key=doc_key)]
+    for tok, route in bad_out:
+        e = get(tok, ps(doc_key), key=doc_key)
+        if route:
+            e["getObjectContext"]["outputRoute"] = route
+        evs.append(e)
+    evs.append(get("out-after", ps(doc_key), key=doc_key))
+    r = Run(env, evs)
+    res = r.results()
+    check("bad outputToken/outputRoute: one /error InvalidEvent each, the others served",
+          [e["type"] for e in res] == ["response"] + ["error"] * len(bad_out) + ["response"] and
+          all(e["body"].get("errorType") == "InvalidEvent" and "getObjectContext.output" in e["body"]["errorMessage"]
+              for e in res[1:-1]), [(e["type"], e.get("body")) for e in res])
+    check("bad outputToken/outputRoute: nothing sent to WGOR", sorted(r.wgor) == ["out-after", "out-before"],
+          sorted(r.wgor))
+    # without INFLIGHT_WGOR_ENDPOINT the route is the host name's first label
+    trap = socket.socket()
+    trap.bind(("127.0.0.1", 0))
+    trap.listen(8)
+    trap.setblocking(False)
+    evs = []
+    for i, route in enumerate(("127.0.0.1:%d/x?", "127.0.0.1:%d#", "127.0.0.1:%d")):
+        e = get("redirect%d" % i, obj + "store_events/obj.json", key="store_events/obj.json")
+        e["getObjectContext"]["outputRoute"] = route % trap.getsockname()[1]
+        evs.append(e)
+    r = Run(env, evs, extra_env={"INFLIGHT_WGOR_ENDPOINT": ""}, deadline_ms=3000 * SLOW)
+    try:
+        trap.accept()[0].close()
+        redirected = True
+    except BlockingIOError:
+        redirected = False
+    trap.close()
+    check("an outputRoute naming another host: /error, no connection there",
+          not redirected and [e["type"] for e in r.rapi if e["type"] in ("response", "error", "killed")] ==
+          ["error"] * 3, (redirected, r.rapi))
 
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],

@@ -10,7 +10,9 @@
  *    agrees with the core), and then every string is there and
  *    NUL-terminated, the kind is one of the four contexts, the input URL
  *    and the access point are not empty, a GET has its output route and
- *    token, every header is found by its name in any case, and the access
+ *    token and both can be sent as they are (a host label, a header
+ *    value without CR, LF or controls), every header is found by its
+ *    name in any case, and the access
  *    point is the payload's "policy" when the payload is a JSON object
  *    naming one, else the ARN's last name;
  *  - a refused event says why ("event: ...") and leaves the event empty;
@@ -107,6 +109,9 @@ static void check_event(const uint8_t *data, size_t size)
 	check_str("inputS3Url", ev.input_url, 1);
 	check_str("outputRoute", ev.output_route, ev.kind == INF_EV_GET);
 	check_str("outputToken", ev.output_token, ev.kind == INF_EV_GET);
+	FZ_CHECK(ev.kind != INF_EV_GET ||
+			 (inf_event_route_ok(ev.output_route) && inf_event_token_ok(ev.output_token)),
+		 "a GET parsed with a route or token WriteGetObjectResponse cannot take");
 	check_str("accessPointArn", ev.access_point_arn, 0);
 	check_str("supportingAccessPointArn", ev.supporting_arn, 0);
 	check_str("payload", ev.payload, 0);
