@@ -16,8 +16,21 @@ static const char *const forward_names[] = {
 	NULL
 };
 
+int inf_header_name_ok(const char *name)
+{
+	const char *p = name;
+
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-.^_`|~", *p)))
+			return 0;
+	return p > name;
+}
+
 int inf_forwardable(const char *name)
 {
+	if (!inf_header_name_ok(name))
+		return 0;
 	if (!strncasecmp(name, "x-amz-meta-", 11) && name[11])
 		return 1;
 	for (int i = 0; forward_names[i]; i++)

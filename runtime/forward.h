@@ -9,7 +9,12 @@
 
 #include "error.h"
 
-/* Whether response header `name` may be forwarded over a changed body. */
+/* Whether `name` is an RFC 7230 token (1 or more tchar), the only header
+ * names that may be put into a signed request. */
+int inf_header_name_ok(const char *name);
+
+/* Whether response header `name` may be forwarded over a changed body:
+ * one of the forwardable names or x-amz-meta-*, and a token. */
 int inf_forwardable(const char *name);
 
 /* The S3-style error code and HTTP status for a failure kind. */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "forward.h"
+#include "json.h"
 #include "lambda.h"
 #include "range.h"
 #include "source.h"
@@ -73,21 +74,54 @@ static int forward_source_error(struct inf_lambda *L, const struct inf_event *ev
 	return send_status(L, ev, o, st, code, code ? res->message : NULL);
 }
 
-static int add_forwarded(struct inf_wgor *w, const struct inf_source_result *res)
+/* Says in the log (without names or values: they come from the source)
+ * how many of the source's headers could not be forwarded. */
+static void log_skipped(const struct inf_event *ev, size_t skipped)
 {
-	char name[300];
+	struct inf_buf b = { 0 };
+
+	inf_buf_puts(&b, "{\"level\":\"warn\",\"xAmzRequestId\":");
+	if (inf_json_quote(&b, ev->request_id, strlen(ev->request_id)))
+		inf_buf_puts(&b, "null");
+	inf_buf_printf(&b, ",\"msg\":\"source headers not forwarded: their names are not HTTP tokens or too long\","
+		       "\"count\":%zu}\n", skipped);
+	if (b.data)
+		fwrite(b.data, 1, b.len, stderr);
+	inf_buf_free(&b);
+}
+
+/* Adds the source's forwardable headers. A name that is not an RFC 7230
+ * token (control bytes, spaces, UTF-8) would be put as it is into the
+ * signed request, so it is skipped, as is one too long to copy whole;
+ * those are counted in the log. */
+static int add_forwarded(struct inf_wgor *w, const struct inf_event *ev,
+			 const struct inf_source_result *res)
+{
+	char name[2304]; /* S3 user metadata is at most 2 KB */
+	size_t skipped = 0;
+	int n;
 
 	for (size_t i = 0; i < res->nheaders; i++) {
-		const char *n = res->headers[i].name;
-		if (!inf_forwardable(n))
+		const char *h = res->headers[i].name;
+		if (!inf_header_name_ok(h)) {
+			skipped++;
 			continue;
-		if (!strncasecmp(n, "x-amz-meta-", 11))
-			snprintf(name, sizeof name, "%s", n);
+		}
+		if (!inf_forwardable(h))
+			continue;
+		if (!strncasecmp(h, "x-amz-meta-", 11))
+			n = snprintf(name, sizeof name, "%s", h);
 		else
-			snprintf(name, sizeof name, "x-amz-fwd-header-%s", n);
+			n = snprintf(name, sizeof name, "x-amz-fwd-header-%s", h);
+		if (n < 0 || (size_t)n >= sizeof name) {
+			skipped++;
+			continue;
+		}
 		if (inf_wgor_add_header(w, name, res->headers[i].value))
 			return -1;
 	}
+	if (skipped)
+		log_skipped(ev, skipped);
 	return 0;
 }
 
@@ -106,7 +140,7 @@ static int send_object(struct inf_lambda *L, const struct inf_event *ev,
 	w.body = &L->spool;
 	w.off = s->start;
 	w.len = s->len;
-	if (add_forwarded(&w, res))
+	if (add_forwarded(&w, ev, res))
 		goto out;
 	if (s->status == 206) {
 		inf_slice_content_range(s, v, sizeof v);

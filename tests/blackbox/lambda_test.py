@@ -442,6 +442,18 @@ def tests(env):
           not redirected and [e["type"] for e in r.rapi if e["type"] in ("response", "error", "killed")] ==
           ["error"] * 3, (redirected, r.rapi))
 
+    # ---- source header names that are no HTTP tokens: never put into
+    # the signed WGOR, counted in the log ----
+    r = Run(env, [get("badnames", obj + "_badnames/store_events/obj.json", key="store_events/obj.json")])
+    a = r.answer("badnames")
+    metas = a and sorted(k.lower() for k in a["headers"] if k.lower().startswith("x-amz-meta-"))
+    check("source header names that are no tokens: skipped, the others forwarded, signature accepted",
+          a and a["signature"] == "ok" and a["status"] == 200 and a["body"].decode() == want_doc and
+          metas == ["x-amz-meta-ok", "x-amz-meta-store"], a and (a["signature"], a["headers"]))
+    warn = [json.loads(l) for l in r.err.splitlines() if l.startswith('{"level":"warn"')]
+    check("skipped header names counted in the log, without names or values",
+          [w.get("count") for w in warn] == [4] and "sp ace" not in r.err and "nnnn" not in r.err, r.err[-600:])
+
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],
             sink=("500", 3))

@@ -22,6 +22,9 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_noclen/... 200 without Content-Length: half the object, then closes
                (a cut body that HTTP/1 cannot tell from a whole one)
   /_chunked/.. 200 with the whole object in chunked framing
+  /_badnames/. the object, with x-amz-meta-* headers whose names are no
+               HTTP tokens (a control byte, a space, UTF-8), one of
+               2400 bytes, and x-amz-meta-ok
 An If-None-Match naming the object's ETag gets 304, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
@@ -113,7 +116,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/"):
+                       "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
+                       "/_badnames/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -143,6 +147,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
+        if fault == "_badnames":
+            # names sent as bytes (latin-1): \x01, a space, UTF-8 "\u00e9"
+            headers += [("x-amz-meta-a\x01x", "1"), ("x-amz-meta-sp ace", "2"),
+                        ("x-amz-meta-\u00c3\u00a9", "3"), ("x-amz-meta-" + "n" * 2389, "4"),
+                        ("x-amz-meta-ok", "fine")]
         if self.headers.get("If-None-Match") == '"0123456789abcdef"':
             self.send_response(304)
             for k, v in headers:
