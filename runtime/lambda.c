@@ -37,16 +37,28 @@ const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
 	return ap;
 }
 
+/* Query parameter `name` of the caller's URL into buf, or NULL when
+ * absent. A value that fills the buffer may have been cut, and a cut
+ * value can read as another valid one ("bytes=0-5" + spaces + "junk"):
+ * it comes back as "", which both parsers take as malformed. */
+static const char *query_whole(const struct inf_event *ev, const char *name,
+			       char *buf, size_t n)
+{
+	const char *v = inf_url_query(ev->user_url, name, buf, n);
+
+	if (v && strlen(v) + 1 >= n)
+		buf[0] = '\0';
+	return v;
+}
+
 void inf_lambda_range_request(const struct inf_event *ev, char *range,
 			      size_t rlen, char *part, size_t plen,
 			      const char **range_out, const char **part_out)
 {
 	const char *h = inf_event_header(ev, "Range");
 
-	*range_out = h;
-	if (!h && inf_url_query(ev->user_url, "Range", range, rlen))
-		*range_out = range;
-	*part_out = inf_url_query(ev->user_url, "partNumber", part, plen);
+	*range_out = h ? h : query_whole(ev, "Range", range, rlen);
+	*part_out = query_whole(ev, "partNumber", part, plen);
 }
 
 static void put_str(struct inf_buf *b, const char *name, const char *v)

@@ -60,7 +60,9 @@ const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
 						       struct inf_outcome *o);
 
 /* Range and partNumber as the caller asked (header or query), into the
- * given buffers; NULL when absent. */
+ * given buffers; NULL when absent. A query value that does not fit its
+ * buffer (rlen or plen bytes, its NUL included) is given as "", which is
+ * malformed, never cut to a shorter one. */
 void inf_lambda_range_request(const struct inf_event *ev, char *range,
 			      size_t rlen, char *part, size_t plen,
 			      const char **range_out, const char **part_out);

@@ -261,6 +261,11 @@ def tests(env):
         get("r-huge-both", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson",
             headers={"Range": "bytes=99999999999999999999999-99999999999999999998"}),
         get("r-query", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?Range=bytes%3D0-9"),
+        # over-long query values must not be cut into valid ones
+        get("r-long", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson",
+            query="?Range=bytes%3D0-5" + "%20" * 250 + "junk"),
+        get("p-long", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson",
+            query="?partNumber=1" + "%20" * 70 + "x"),
         get("part1", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=1"),
         get("part2", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=2"),
         get("both", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=1",
@@ -321,6 +326,12 @@ def tests(env):
         a = r.answer(tok)
         check("Range %s (first past 2^64, after last) ignored: 200 whole object" % tok,
               a and a["status"] == 200 and a["bodyLen"] == L, a)
+    a = r.answer("r-long")
+    check("an over-long malformed query Range is ignored, not cut into a valid one: 200 whole object",
+          a and a["status"] == 200 and a["bodyLen"] == L, a)
+    a = r.answer("p-long")
+    check("an over-long malformed partNumber is 400 InvalidArgument, not cut into part 1",
+          a and a["status"] == 400 and a["errorCode"] == "InvalidArgument" and a["bodyLen"] == 0, a)
     a = r.answer("part1")
     check("partNumber=1: 206, parts count 1", a and a["status"] == 206 and a["bodyLen"] == L and
           a["headers"].get("x-amz-fwd-header-x-amz-mp-parts-count") == "1", a)
