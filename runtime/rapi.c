@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "source.h"
 
 #define EVENT_MAX (6u * 1024u * 1024u + 1024u)
 
@@ -142,16 +143,29 @@ int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 	if (!inv->request_id[0])
 		return inf_error_set(err, INF_FAIL_EVENT,
 				     "runtime API /next gave no Lambda-Runtime-Aws-Request-Id");
+	r->deadline_ms = inv->deadline_ms;
 	return 0;
+}
+
+/* Milliseconds a post may take from now: until `deadline_ms` (epoch ms, 0
+ * = none: 30 s), at least INF_RAPI_POST_MIN_MS. */
+static long post_budget_ms(long long deadline_ms)
+{
+	long long left = deadline_ms > 0 ? deadline_ms - inf_clock_ms() : 30000;
+
+	return left < INF_RAPI_POST_MIN_MS ? INF_RAPI_POST_MIN_MS
+	       : left > 30000		   ? 30000L
+					   : (long)left;
 }
 
 static long post(struct inf_rapi *r, const char *url, const char *body,
 		 size_t len, const char *ctype, const char *error_type,
-		 const char *invocation_id)
+		 const char *invocation_id, long long deadline_ms)
 {
 	struct curl_slist *h = NULL, *t;
 	char line[300];
-	long status = 0;
+	long status = 0, budget = post_budget_ms(deadline_ms);
+	long long end = inf_clock_ms() + budget;
 	CURLcode cc;
 
 	snprintf(line, sizeof line, "Content-Type: %s", ctype);
@@ -173,10 +187,13 @@ static long post(struct inf_rapi *r, const char *url, const char *body,
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, discard_cb);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 30L);
 	for (long long waited = 0, step = 50;; waited += step, step = step < 1000 ? step * 2 : 1000) {
+		long long left = end - inf_clock_ms();
+		curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS,
+				 left > INF_RAPI_POST_MIN_MS ? (long)left : (long)INF_RAPI_POST_MIN_MS);
 		cc = curl_easy_perform(r->curl);
-		if (cc == CURLE_OK || !unreachable(cc) || waited >= retry_budget_ms())
+		if (cc == CURLE_OK || !unreachable(cc) || waited >= retry_budget_ms() ||
+		    inf_clock_ms() + step + INF_RAPI_POST_MIN_MS > end)
 			break;
 		pause_ms((long)step);
 	}
@@ -193,13 +210,14 @@ long inf_rapi_response(struct inf_rapi *r, const struct inf_invocation *inv,
 
 	snprintf(url, sizeof url, "%s/runtime/invocation/%s/response", r->base,
 		 inv->request_id);
-	return post(r, url, body, len, "application/json", NULL, inv->invocation_id);
+	return post(r, url, body, len, "application/json", NULL, inv->invocation_id,
+		    inv->deadline_ms);
 }
 
 /* {"errorMessage":..., "errorType":..., "stackTrace":[]} */
 static long post_error(struct inf_rapi *r, const char *url, const char *type,
 		       const char *message, const char *header_type,
-		       const char *invocation_id)
+		       const char *invocation_id, long long deadline_ms)
 {
 	struct inf_buf b = { 0 };
 	long st;
@@ -211,7 +229,7 @@ static long post_error(struct inf_rapi *r, const char *url, const char *type,
 	inf_json_quote(&b, type, strlen(type));
 	inf_buf_puts(&b, ",\"stackTrace\":[]}");
 	st = b.data ? post(r, url, b.data, b.len, "application/vnd.aws.lambda.error+json",
-			   header_type, invocation_id)
+			   header_type, invocation_id, deadline_ms)
 		    : -1;
 	inf_buf_free(&b);
 	return st;
@@ -224,7 +242,8 @@ long inf_rapi_error(struct inf_rapi *r, const struct inf_invocation *inv,
 
 	snprintf(url, sizeof url, "%s/runtime/invocation/%s/error", r->base,
 		 inv->request_id);
-	return post_error(r, url, type, message, "Runtime.Unhandled", inv->invocation_id);
+	return post_error(r, url, type, message, "Runtime.Unhandled", inv->invocation_id,
+			  inv->deadline_ms);
 }
 
 long inf_rapi_init_error(struct inf_rapi *r, const char *type,
@@ -233,5 +252,5 @@ long inf_rapi_init_error(struct inf_rapi *r, const char *type,
 	char url[400];
 
 	snprintf(url, sizeof url, "%s/runtime/init/error", r->base);
-	return post_error(r, url, type, message, "Runtime.InitError", NULL);
+	return post_error(r, url, type, message, "Runtime.InitError", NULL, 0);
 }

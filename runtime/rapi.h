@@ -24,7 +24,13 @@ struct inf_invocation {
 struct inf_rapi {
 	CURL *curl;
 	char base[300]; /* http://$AWS_LAMBDA_RUNTIME_API/2018-06-01 */
+	long long deadline_ms; /* of the invocation /next gave last, 0 if none:
+				  what every answer to it must beat */
 };
+
+/* Time kept for a post at least, even past the deadline (a post that
+ * timed out would end the process). */
+#define INF_RAPI_POST_MIN_MS 100
 
 /* Prepares a client for `api` ("host:port"). Returns 0 or -1. */
 int inf_rapi_init(struct inf_rapi *r, const char *api);
@@ -38,7 +44,9 @@ int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 		  struct inf_error *err);
 
 /* Posts the invocation's response. Returns the HTTP status (202 on
- * success), or -1 when the Runtime API cannot be reached. */
+ * success), or -1 when the Runtime API cannot be reached. A post (retries
+ * included) ends by the invocation's deadline, given at least
+ * INF_RAPI_POST_MIN_MS; 30 s without a deadline. */
 long inf_rapi_response(struct inf_rapi *r, const struct inf_invocation *inv,
 		       const char *body, size_t len);
 

@@ -479,6 +479,25 @@ def tests(env):
     check("WGOR never answering: /error before the deadline, no kill",
           [e["type"] for e in r.rapi if e["type"] in ("error", "killed")] == ["error"], r.rapi)
 
+    # a budget under 2 s leaves less than 500 ms between abandoning the
+    # work and the deadline: the WGOR must still end in time for the
+    # /error to be posted before the deadline
+    r = Run(env, [get("hang-short", obj + "store_events/obj.json", key="store_events/obj.json")],
+            sink=("hang", 0), deadline_ms=1600 * SLOW)
+    nxt = [e for e in r.rapi if e["type"] == "next"]
+    errs = [e for e in r.rapi if e["type"] == "error"]
+    check("WGOR never answering, 1.6 s budget: /error posted before the deadline",
+          nxt and errs and errs[0]["t"] < nxt[0]["deadline"] and
+          not any(e["type"] == "killed" for e in r.rapi), r.rapi)
+    # a Runtime API that takes the answer but never replies: the post is
+    # given up by the deadline (the runtime then exits), not after 30 s
+    evs = [{"event": get("stall", obj + "store_events/obj.json", key="store_events/obj.json"), "stallPost": True},
+           get("stall-next", obj + "store_events/obj.json", key="store_events/obj.json")]
+    r = Run(env, evs, deadline_ms=2000 * SLOW, timeout=15 * SLOW)
+    check("Runtime API not replying to a post: given up by the deadline, no hang",
+          [e["type"] for e in r.rapi if e["type"] in ("response", "exit", "timeout")] == ["response", "exit"] and
+          not [e for e in r.rapi if e["type"] == "exit" and e.get("by")], r.rapi)
+
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
             outage="1:1500")

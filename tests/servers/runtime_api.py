@@ -3,7 +3,9 @@
 
 Starts the runtime given after `--` with AWS_LAMBDA_RUNTIME_API pointing
 here and feeds it the events of --events (one JSON per line: an event, or
-{"event": {...}, "deadlineMs": N}). It behaves like Lambda: /next blocks
+{"event": {...}, "deadlineMs": N, "stallPost": true}; stallPost: the
+answer to that invocation is taken, then its HTTP reply held back for up
+to 30 s, as a Runtime API that stopped answering). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
@@ -35,6 +37,7 @@ class State:
         self.open = {}       # request id -> deadline (epoch ms)
         self.answered = set()
         self.known = set()
+        self.stall = set()   # request ids whose posts get no reply
         self.done = 0
         self.total = len(events)
         self.log_path = log
@@ -98,9 +101,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             deadline = int(time.time() * 1000) + item.get("deadlineMs", st.deadline_ms)
             st.open[rid] = deadline
             st.known.add(rid)
+            if item.get("stallPost"):
+                st.stall.add(rid)
         pid = st.child.pid if st.child else None
         rss, hwm, fds = proc_stats(pid) if pid else (None, None, None)
-        st.log({"type": "next", "id": rid, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
+        st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
         body = json.dumps(item["event"]).encode()
         self.reply(200, body, [
             ("Content-Type", "application/json"),
@@ -149,6 +154,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             entry["body"] = body.decode("utf-8", "replace")
         st.log(entry)
+        if rid in st.stall:
+            end = time.time() + 30
+            with st.lock:
+                while not st.stop and time.time() < end:
+                    st.lock.wait(0.2)
         if status == 202 and st.outage_after and st.done == st.outage_after and st.outage_at is None:
             st.outage_at = time.time()
             st.log({"type": "outage", "ms": st.outage_ms})
