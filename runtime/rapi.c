@@ -52,53 +52,96 @@ void inf_rapi_free(struct inf_rapi *r)
 {
 	if (r->curl)
 		curl_easy_cleanup(r->curl);
+	inf_buf_free(&r->id);
+	inf_buf_free(&r->invocation_id);
 	memset(r, 0, sizeof *r);
 }
 
-static void header_value(const char *p, size_t len, const char *name,
-			 char *out, size_t outlen)
+/* When header line [p, p+len) is `name`, its value, trimmed, in *v and
+ * *vlen; returns 0 for another header. */
+static int header_is(const char *p, size_t len, const char *name,
+		     const char **v, size_t *vlen)
 {
 	size_t nl = strlen(name), vs, ve;
 
 	if (len <= nl || strncasecmp(p, name, nl) || p[nl] != ':')
-		return;
+		return 0;
 	vs = nl + 1;
 	while (vs < len && p[vs] == ' ')
 		vs++;
 	ve = len;
 	while (ve > vs && (p[ve - 1] == '\r' || p[ve - 1] == '\n' || p[ve - 1] == ' '))
 		ve--;
-	if (ve - vs < outlen)
-		snprintf(out, outlen, "%.*s", (int)(ve - vs), p + vs);
+	*v = p + vs;
+	*vlen = ve - vs;
+	return 1;
 }
+
+/* Copies [v, v+n) into out when it fits, else leaves out "". */
+static void copy_fit(const char *v, size_t n, char *out, size_t outlen)
+{
+	if (n < outlen)
+		snprintf(out, outlen, "%.*s", (int)n, v);
+	else
+		out[0] = '\0';
+}
+
+/* Keeps an id whole in `whole` (NUL-terminated) and, when it fits, in
+ * out. Returns 0 or -1 (out of memory). */
+static int keep_id(const char *v, size_t n, struct inf_buf *whole, char *out, size_t outlen)
+{
+	inf_buf_reset(whole);
+	copy_fit(v, n, out, outlen);
+	if (inf_buf_append(whole, v, n) || inf_buf_putc(whole, '\0'))
+		return -1;
+	whole->len--; /* the NUL stays after the id */
+	return 0;
+}
+
+/* What one /next gathers. */
+struct next_ctx {
+	struct inf_rapi *r;
+	struct inf_invocation *inv;
+	int too_big; /* the body was over EVENT_MAX */
+};
 
 static size_t next_header(char *p, size_t size, size_t n, void *ud)
 {
-	struct inf_invocation *inv = ud;
-	size_t len = size * n;
-	char deadline[32] = "";
+	struct next_ctx *c = ud;
+	struct inf_invocation *inv = c->inv;
+	size_t len = size * n, vl;
+	const char *v;
+	char deadline[32];
 
-	header_value(p, len, "Lambda-Runtime-Aws-Request-Id", inv->request_id,
-		     sizeof inv->request_id);
-	header_value(p, len, "Lambda-Runtime-Invocation-Id", inv->invocation_id,
-		     sizeof inv->invocation_id);
-	header_value(p, len, "Lambda-Runtime-Trace-Id", inv->trace_id, sizeof inv->trace_id);
-	header_value(p, len, "Lambda-Runtime-Invoked-Function-Arn", inv->function_arn,
-		     sizeof inv->function_arn);
-	header_value(p, len, "Lambda-Runtime-Deadline-Ms", deadline, sizeof deadline);
-	if (deadline[0])
+	if (header_is(p, len, "Lambda-Runtime-Aws-Request-Id", &v, &vl)) {
+		if (keep_id(v, vl, &c->r->id, inv->request_id, sizeof inv->request_id))
+			return 0;
+	} else if (header_is(p, len, "Lambda-Runtime-Invocation-Id", &v, &vl)) {
+		if (keep_id(v, vl, &c->r->invocation_id, inv->invocation_id,
+			    sizeof inv->invocation_id))
+			return 0;
+	} else if (header_is(p, len, "Lambda-Runtime-Trace-Id", &v, &vl)) {
+		copy_fit(v, vl, inv->trace_id, sizeof inv->trace_id);
+	} else if (header_is(p, len, "Lambda-Runtime-Invoked-Function-Arn", &v, &vl)) {
+		copy_fit(v, vl, inv->function_arn, sizeof inv->function_arn);
+	} else if (header_is(p, len, "Lambda-Runtime-Deadline-Ms", &v, &vl)) {
+		copy_fit(v, vl, deadline, sizeof deadline);
 		inv->deadline_ms = strtoll(deadline, NULL, 10);
+	}
 	return len;
 }
 
 static size_t body_cb(char *p, size_t size, size_t n, void *ud)
 {
-	struct inf_buf *b = ud;
+	struct next_ctx *c = ud;
+	struct inf_buf *b = &c->inv->event;
 	size_t len = size * n;
 
-	if (b->len + len > EVENT_MAX || inf_buf_append(b, p, len))
+	if (b->len + len > EVENT_MAX) {
+		c->too_big = 1;
 		return 0;
-	return len;
+	}
+	return inf_buf_append(b, p, len) ? 0 : len;
 }
 
 static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
@@ -108,9 +151,13 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
-		  struct inf_error *err)
+/* One /next. Returns 0 with an invocation to serve, -1 with err set when
+ * the Runtime API failed, or 1 when it gave an invocation (r->id) that
+ * cannot be served, with the reason in why. */
+static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
+		     size_t whylen, struct inf_error *err)
 {
+	struct next_ctx c = { r, inv, 0 };
 	char url[400];
 	long status = 0;
 	CURLcode cc;
@@ -119,20 +166,32 @@ int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 	inv->function_arn[0] = '\0';
 	inv->deadline_ms = 0;
 	inf_buf_reset(&inv->event);
+	inf_buf_reset(&r->id);
+	inf_buf_reset(&r->invocation_id);
 	snprintf(url, sizeof url, "%s/runtime/invocation/next", r->base);
 	for (long long waited = 0, step = 50;; waited += step, step = step < 1000 ? step * 2 : 1000) {
 		curl_easy_reset(r->curl);
 		curl_easy_setopt(r->curl, CURLOPT_URL, url);
 		curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, next_header);
-		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, inv);
+		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, &c);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
-		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &inv->event);
+		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &c);
 		cc = curl_easy_perform(r->curl);
-		if (cc == CURLE_OK || !unreachable(cc) || waited >= retry_budget_ms())
+		/* once an id came, another /next would leave it unanswered */
+		if (cc == CURLE_OK || r->id.len || !unreachable(cc) || waited >= retry_budget_ms())
 			break;
 		inf_buf_reset(&inv->event);
 		pause_ms((long)step);
+	}
+	r->deadline_ms = inv->deadline_ms;
+	if (cc != CURLE_OK && r->id.len) {
+		if (c.too_big)
+			snprintf(why, whylen, "the event is over %u bytes", EVENT_MAX);
+		else
+			snprintf(why, whylen, "the event could not be read whole: %s",
+				 curl_easy_strerror(cc));
+		return 1;
 	}
 	if (cc != CURLE_OK)
 		return inf_error_set(err, INF_FAIL_SOURCE, "runtime API /next failed: %s",
@@ -140,11 +199,74 @@ int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200)
 		return inf_error_set(err, INF_FAIL_SOURCE, "runtime API /next answered %ld", status);
-	if (!inv->request_id[0])
+	if (!r->id.len)
 		return inf_error_set(err, INF_FAIL_EVENT,
 				     "runtime API /next gave no Lambda-Runtime-Aws-Request-Id");
-	r->deadline_ms = inv->deadline_ms;
+	if (!inv->request_id[0] || (r->invocation_id.len && !inv->invocation_id[0])) {
+		snprintf(why, whylen, "the %s id is over %zu bytes",
+			 inv->request_id[0] ? "invocation" : "request",
+			 (inv->request_id[0] ? sizeof inv->invocation_id : sizeof inv->request_id) - 1);
+		return 1;
+	}
 	return 0;
+}
+
+/* Whether a request id can be put into a Runtime API path as it is. */
+static int path_safe(const char *id)
+{
+	if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
+		return 0;
+	for (; *id; id++)
+		if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') ||
+		      (*id >= '0' && *id <= '9') || *id == '-' || *id == '_' || *id == '.'))
+			return 0;
+	return 1;
+}
+
+static long post_error(struct inf_rapi *r, const char *request_id,
+		       const char *invocation_id, long long deadline_ms,
+		       const char *type, const char *message);
+
+/* Answers /error for the invocation /next gave last (its ids whole in r)
+ * that cannot be served, and logs it. Returns 0, or -1 with err set when
+ * it cannot be answered (an id unfit for a URL, the Runtime API failing). */
+static int refuse(struct inf_rapi *r, const char *why, struct inf_error *err)
+{
+	struct inf_buf b = { 0 };
+	long st = -1;
+
+	if (path_safe(r->id.data))
+		st = post_error(r, r->id.data, r->invocation_id.len ? r->invocation_id.data : NULL,
+				r->deadline_ms, "Inflight.InvalidInvocation", why);
+	inf_buf_puts(&b, "{\"level\":\"error\",\"requestId\":");
+	if (inf_json_quote(&b, r->id.data, r->id.len))
+		inf_buf_puts(&b, "null");
+	inf_buf_puts(&b, ",\"msg\":\"runtime API /next: invocation refused\",\"why\":");
+	if (inf_json_quote(&b, why, strlen(why)))
+		inf_buf_puts(&b, "null");
+	inf_buf_printf(&b, ",\"errorStatus\":%ld}\n", st);
+	if (b.data)
+		fwrite(b.data, 1, b.len, stderr);
+	inf_buf_free(&b);
+	if (!path_safe(r->id.data))
+		return inf_error_set(err, INF_FAIL_EVENT,
+				     "runtime API /next: %s, and its request id cannot be answered", why);
+	if (st == -1 || st >= 500)
+		return inf_error_set(err, INF_FAIL_SOURCE,
+				     "runtime API /next: %s; its /error got %ld", why, st);
+	return 0;
+}
+
+int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
+		  struct inf_error *err)
+{
+	char why[200];
+	int rc;
+
+	while ((rc = next_once(r, inv, why, sizeof why, err)) == 1)
+		if (refuse(r, why, err))
+			return -1;
+	return rc;
 }
 
 /* Milliseconds a post may take from now: until `deadline_ms` (epoch ms, 0
@@ -158,30 +280,40 @@ static long post_budget_ms(long long deadline_ms)
 					   : (long)left;
 }
 
-static long post(struct inf_rapi *r, const char *url, const char *body,
+/* Appends header "name: value" to *h. Returns 0 or -1. */
+static int add_header(struct curl_slist **h, const char *name, const char *value)
+{
+	struct inf_buf b = { 0 };
+	struct curl_slist *t = NULL;
+
+	if (inf_buf_printf(&b, "%s: %s", name, value) == 0)
+		t = curl_slist_append(*h, b.data);
+	inf_buf_free(&b);
+	if (!t)
+		return -1;
+	*h = t;
+	return 0;
+}
+
+/* POSTs body to base + path. The invocation id, when given, is always
+ * echoed: without memory for it nothing is posted (-1). */
+static long post(struct inf_rapi *r, const char *path, const char *body,
 		 size_t len, const char *ctype, const char *error_type,
 		 const char *invocation_id, long long deadline_ms)
 {
-	struct curl_slist *h = NULL, *t;
-	char line[300];
-	long status = 0, budget = post_budget_ms(deadline_ms);
+	struct curl_slist *h = NULL;
+	struct inf_buf url = { 0 };
+	long status = -1, budget = post_budget_ms(deadline_ms);
 	long long end = inf_clock_ms() + budget;
 	CURLcode cc;
 
-	snprintf(line, sizeof line, "Content-Type: %s", ctype);
-	h = curl_slist_append(NULL, line);
-	if (h && error_type) {
-		snprintf(line, sizeof line, "Lambda-Runtime-Function-Error-Type: %s", error_type);
-		if ((t = curl_slist_append(h, line)))
-			h = t;
-	}
-	if (h && invocation_id && *invocation_id) {
-		snprintf(line, sizeof line, "Lambda-Runtime-Invocation-Id: %s", invocation_id);
-		if ((t = curl_slist_append(h, line)))
-			h = t;
-	}
+	if (inf_buf_printf(&url, "%s%s", r->base, path) || add_header(&h, "Content-Type", ctype) ||
+	    (error_type && add_header(&h, "Lambda-Runtime-Function-Error-Type", error_type)) ||
+	    (invocation_id && *invocation_id &&
+	     add_header(&h, "Lambda-Runtime-Invocation-Id", invocation_id)))
+		goto out;
 	curl_easy_reset(r->curl);
-	curl_easy_setopt(r->curl, CURLOPT_URL, url);
+	curl_easy_setopt(r->curl, CURLOPT_URL, url.data);
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -199,28 +331,30 @@ static long post(struct inf_rapi *r, const char *url, const char *body,
 	}
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+out:
 	curl_slist_free_all(h);
-	return cc == CURLE_OK ? status : -1;
+	inf_buf_free(&url);
+	return status;
 }
 
 long inf_rapi_response(struct inf_rapi *r, const struct inf_invocation *inv,
 		       const char *body, size_t len)
 {
-	char url[600];
+	char path[200];
 
-	snprintf(url, sizeof url, "%s/runtime/invocation/%s/response", r->base,
-		 inv->request_id);
-	return post(r, url, body, len, "application/json", NULL, inv->invocation_id,
+	snprintf(path, sizeof path, "/runtime/invocation/%s/response", inv->request_id);
+	return post(r, path, body, len, "application/json", NULL, inv->invocation_id,
 		    inv->deadline_ms);
 }
 
-/* {"errorMessage":..., "errorType":..., "stackTrace":[]} */
-static long post_error(struct inf_rapi *r, const char *url, const char *type,
-		       const char *message, const char *header_type,
-		       const char *invocation_id, long long deadline_ms)
+/* {"errorMessage":..., "errorType":..., "stackTrace":[]} to the
+ * invocation's /error, or to /init/error when request_id is NULL. */
+static long post_error(struct inf_rapi *r, const char *request_id,
+		       const char *invocation_id, long long deadline_ms,
+		       const char *type, const char *message)
 {
-	struct inf_buf b = { 0 };
-	long st;
+	struct inf_buf b = { 0 }, path = { 0 };
+	long st = -1;
 
 	inf_buf_puts(&b, "{\"errorMessage\":");
 	if (inf_json_quote(&b, message, strlen(message)))
@@ -228,29 +362,28 @@ static long post_error(struct inf_rapi *r, const char *url, const char *type,
 	inf_buf_puts(&b, ",\"errorType\":");
 	inf_json_quote(&b, type, strlen(type));
 	inf_buf_puts(&b, ",\"stackTrace\":[]}");
-	st = b.data ? post(r, url, b.data, b.len, "application/vnd.aws.lambda.error+json",
-			   header_type, invocation_id, deadline_ms)
-		    : -1;
+	if (request_id)
+		inf_buf_printf(&path, "/runtime/invocation/%s/error", request_id);
+	else
+		inf_buf_printf(&path, "/runtime/init/error"); /* NUL-terminated */
+	if (b.data && path.data)
+		st = post(r, path.data, b.data, b.len, "application/vnd.aws.lambda.error+json",
+			  request_id ? "Runtime.Unhandled" : "Runtime.InitError", invocation_id,
+			  deadline_ms);
 	inf_buf_free(&b);
+	inf_buf_free(&path);
 	return st;
 }
 
 long inf_rapi_error(struct inf_rapi *r, const struct inf_invocation *inv,
 		    const char *type, const char *message)
 {
-	char url[600];
-
-	snprintf(url, sizeof url, "%s/runtime/invocation/%s/error", r->base,
-		 inv->request_id);
-	return post_error(r, url, type, message, "Runtime.Unhandled", inv->invocation_id,
-			  inv->deadline_ms);
+	return post_error(r, inv->request_id, inv->invocation_id, inv->deadline_ms, type,
+			  message);
 }
 
 long inf_rapi_init_error(struct inf_rapi *r, const char *type,
 			 const char *message)
 {
-	char url[400];
-
-	snprintf(url, sizeof url, "%s/runtime/init/error", r->base);
-	return post_error(r, url, type, message, "Runtime.InitError", NULL, 0);
+	return post_error(r, NULL, NULL, 0, type, message);
 }

@@ -26,6 +26,8 @@ struct inf_rapi {
 	char base[300]; /* http://$AWS_LAMBDA_RUNTIME_API/2018-06-01 */
 	long long deadline_ms; /* of the invocation /next gave last, 0 if none:
 				  what every answer to it must beat */
+	struct inf_buf id, invocation_id; /* its ids whole, even when too long
+					     for struct inf_invocation */
 };
 
 /* Time kept for a post at least, even past the deadline (a post that
@@ -38,8 +40,13 @@ void inf_rapi_free(struct inf_rapi *r);
 
 /* Blocks for the next invocation. A Runtime API that cannot be reached is
  * tried again with backoff for up to $INFLIGHT_RAPI_RETRY_MS (default
- * 10000) ms; posts retry likewise. Returns 0, or -1 with err set when it
- * stays unreachable or refuses (the process should exit). */
+ * 10000) ms; posts retry likewise. An invocation that cannot be served
+ * (its event cut off or over 6 MiB + 1 KiB, a request or invocation id
+ * too long to keep) is answered /error here, with its ids whole, and the
+ * next one fetched: once its id is known, an invocation is never left
+ * unanswered. Returns 0, or -1 with err set when the Runtime API stays
+ * unreachable, refuses, or gives an id that cannot be answered (the
+ * process should exit). */
 int inf_rapi_next(struct inf_rapi *r, struct inf_invocation *inv,
 		  struct inf_error *err);
 

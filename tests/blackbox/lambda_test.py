@@ -498,6 +498,28 @@ def tests(env):
           [e["type"] for e in r.rapi if e["type"] in ("response", "exit", "timeout")] == ["response", "exit"] and
           not [e for e in r.rapi if e["type"] == "exit" and e.get("by")], r.rapi)
 
+    # ---- /next answers that cannot be served (an id too long to keep,
+    # the event cut off or over 6 MiB): /error for that id, the invocation
+    # id echoed whole, and the runtime goes on to the next ----
+    one = lambda tok: get(tok, obj + "store_events/obj.json", key="store_events/obj.json")
+    evs = [{"event": one("long-id"), "requestId": "a" * 200},
+           {"event": one("long-inv"), "invocationId": "i" * 300},
+           {"event": one("cut"), "truncateBody": True},
+           {"event": {"xAmzRequestId": "big", "pad": "a" * (7 << 20)}},
+           one("after-bad-next")]
+    r = Run(env, evs)
+    res = r.results()
+    check("/next answers that cannot be served: /error for each, then the next one served",
+          [e["type"] for e in res] == ["error"] * 4 + ["response"] and
+          all(e["body"].get("errorType") == "Inflight.InvalidInvocation" for e in res[:4]) and
+          r.answer("after-bad-next") and r.answer("after-bad-next")["status"] == 200,
+          [(e["type"], e.get("body")) for e in res] or r.rapi[-3:])
+    check("a request id too long to keep is answered under that id, an invocation id echoed whole",
+          len(res) == 5 and res[0]["id"] == "a" * 200 and res[0]["status"] == 202 and
+          res[1]["invocationId"] == "i" * 300, [(e["id"][:20], e.get("invocationId")) for e in res])
+    check("no exit while the Runtime API gives invocations",
+          not [e for e in r.rapi if e["type"] in ("exit", "killed") and not e.get("by")], r.rapi[-3:])
+
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
             outage="1:1500")

@@ -3,9 +3,12 @@
 
 Starts the runtime given after `--` with AWS_LAMBDA_RUNTIME_API pointing
 here and feeds it the events of --events (one JSON per line: an event, or
-{"event": {...}, "deadlineMs": N, "stallPost": true}; stallPost: the
+{"event": {...}, "deadlineMs": N, ...} with any of: "stallPost": true, the
 answer to that invocation is taken, then its HTTP reply held back for up
-to 30 s, as a Runtime API that stopped answering). It behaves like Lambda: /next blocks
+to 30 s, as a Runtime API that stopped answering; "requestId" and
+"invocationId", ids to give instead of generated ones; "truncateBody":
+true, the event is announced 100 bytes longer than it is and the
+connection closed after it). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
@@ -97,7 +100,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if st.stop:
                 return self.reply(500, b'{"errorType":"ShuttingDown"}')
             item = st.pending.pop(0)
-            rid = str(uuid.uuid4())
+            rid = item.get("requestId") or str(uuid.uuid4())
             deadline = int(time.time() * 1000) + item.get("deadlineMs", st.deadline_ms)
             st.open[rid] = deadline
             st.known.add(rid)
@@ -107,13 +110,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rss, hwm, fds = proc_stats(pid) if pid else (None, None, None)
         st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
         body = json.dumps(item["event"]).encode()
+        if item.get("truncateBody"):
+            self.send_response(200)
+            self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
+            self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
+            self.send_header("Content-Length", str(len(body) + 100))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.reply(200, body, [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Aws-Request-Id", rid),
             ("Lambda-Runtime-Deadline-Ms", str(deadline)),
             ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:inflight"),
             ("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
-            ("Lambda-Runtime-Invocation-Id", "inv-" + rid),
+            ("Lambda-Runtime-Invocation-Id", item.get("invocationId") or "inv-" + rid),
         ])
 
     def do_POST(self):
