@@ -153,6 +153,14 @@ static int valid_request_id(const char *id)
 	return 1;
 }
 
+/* Lambda reads inputS3Url only over http or https: a file:// URL (which
+ * event mode reads from disk) would hand the caller any file the function
+ * can open, /proc/self/environ and its credentials among them. */
+static int lambda_url_ok(const char *url)
+{
+	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+}
+
 /* Handles one invocation; returns -1 only when the Runtime API is gone. */
 static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
 {
@@ -173,6 +181,15 @@ static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
 		snprintf(o.message, sizeof o.message, "%s", perr);
 		inf_lambda_report(inv, NULL, &o, started);
 		st = inf_rapi_error(&L->rapi, inv, "InvalidEvent", perr);
+		return st == -1 || st >= 500 ? -1 : 0;
+	}
+	if (!lambda_url_ok(ev.input_url)) { /* refused as a malformed event */
+		snprintf(o.message, sizeof o.message,
+			 "inputS3Url must be an http or https URL");
+		o.access_point = ev.access_point;
+		inf_lambda_report(inv, &ev, &o, started);
+		st = inf_rapi_error(&L->rapi, inv, "InvalidEvent", o.message);
+		inf_event_free(&ev);
 		return st == -1 || st >= 500 ? -1 : 0;
 	}
 	inf_buf_reset(&L->response);

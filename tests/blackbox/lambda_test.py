@@ -399,6 +399,31 @@ def tests(env):
     leaked = [s for s in ("X-Amz-Signature", "SESSIONTOKENSECRET", "S3RVER") if s in r.err + r.out]
     check("no presigned URL, token or key in logs or metrics", not leaked, leaked)
 
+    # ---- Lambda reads inputS3Url over http(s) only: a file:// URL would
+    # hand out any file the function can open (its environment holds the
+    # role's credentials); each such event gets one /error, InvalidEvent ----
+    local = "file://" + os.path.join(env.objdir, "store_events", "obj.json")
+    r = Run(env, [event("listObjectsV2Context", "file:///proc/self/environ", key=""),
+                  event("listObjectsContext", "file://localhost/proc/self/environ", key=""),
+                  event("headObjectContext", local, key="store_events/obj.json"),
+                  event("headObjectContext", "file:///proc/self/environ", key="store_events/obj.json"),
+                  get("file-get", local, key="store_events/obj.json"),
+                  get("ftp-get", "ftp://127.0.0.1/store_events/obj.json", key="store_events/obj.json"),
+                  get("after-file", ps(doc_key), key=doc_key)], timeout=60)
+    res = r.results()
+    check("file:// inputS3Url in Lambda: refused with /error InvalidEvent for LIST, HEAD and GET, no crash",
+          r.rc == 0 and [e["type"] for e in res] == ["error"] * 6 + ["response"] and
+          all(e["body"].get("errorType") == "InvalidEvent" for e in res[:6]) and
+          not any(e["type"] in ("exit", "killed") and e.get("by") != "server" for e in r.rapi),
+          (r.rc, r.rapi, r.err[-400:]))
+    check("file:// inputS3Url in Lambda: no environment, token or file content in any answer",
+          not any(s in json.dumps(r.rapi) for s in ("SESSIONTOKENSECRET", "AWS_SECRET_ACCESS_KEY")),
+          json.dumps(r.rapi)[:600])
+    check("file:// inputS3Url in Lambda: no WGOR for the refused GETs",
+          not r.wgor.get("file-get") and not r.wgor.get("ftp-get"), r.wgor)
+    check("and the next (https) invocation is served",
+          r.answer("after-file") and r.answer("after-file")["status"] == 200, r.rapi)
+
     # ---- an S3 <Message> quoting the presigned query: redacted ----
     r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
                       "X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETTOK", key="store_events/obj.json")])
