@@ -130,7 +130,8 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	fo.ev = ev;
 	fo.head = 1;
 	fo.deadline_ms = o->abandon_at;
-	if (inf_source_fetch(L->src, ev->input_url, &fo, feed, NULL, &res, &err)) {
+	/* a HEAD has no body; should one come anyway, it is not fed to anything */
+	if (inf_source_fetch(L->src, ev->input_url, &fo, count_sink, NULL, &res, &err)) {
 		rc = inf_lambda_source_error(L, o, &res, &err);
 		inf_source_result_free(&res);
 		return rc;
