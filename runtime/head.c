@@ -155,18 +155,23 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 			       (unsigned long long)slice.parts);
 	for (size_t i = 0; i < res.nheaders; i++) {
 		const char *n = res.headers[i].name, *v = res.headers[i].value;
+		size_t mark = b->len;
 		if (!inf_forwardable(n) && strcasecmp(n, "x-amz-archive-status"))
 			continue;
+		/* the source is not trusted: a name or value that cannot be a
+		 * JSON string (not UTF-8) leaves the header out, whole */
 		inf_buf_putc(b, ',');
-		inf_json_quote(b, n, strlen(n));
-		inf_buf_putc(b, ':');
+		if (inf_json_quote(b, n, strlen(n)) || inf_buf_putc(b, ':')) {
+			b->len = mark;
+			continue;
+		}
 		if (listed(number_headers, n) && v[0] >= '0' && v[0] <= '9' &&
 		    strspn(v, "0123456789") == strlen(v))
 			inf_buf_puts(b, v);
 		else if (listed(bool_headers, n))
 			inf_buf_puts(b, strcasecmp(v, "true") ? "false" : "true");
 		else if (inf_json_quote(b, v, strlen(v)))
-			inf_buf_puts(b, "\"\"");
+			b->len = mark;
 	}
 	inf_buf_puts(b, "}}");
 	inf_source_result_free(&res);

@@ -424,6 +424,18 @@ def tests(env):
     check("and the next (https) invocation is served",
           r.answer("after-file") and r.answer("after-file")["status"] == 200, r.rapi)
 
+    # ---- HEAD: source headers whose name or value is not UTF-8 are left
+    # out; the answer stays valid JSON ----
+    r = Run(env, [event("headObjectContext", obj + "_badmeta/store_events/obj.json", key="store_events/obj.json")])
+    res = r.results()
+    b = res and res[0].get("body")
+    check("HEAD: x-amz-meta-* with a name or value that is not UTF-8 left out, the answer valid JSON",
+          len(res) == 1 and res[0]["type"] == "response" and isinstance(b, dict) and
+          b.get("statusCode") == 200 and b["headers"].get("x-amz-meta-store") == "test" and
+          b["headers"].get("Content-Length") == len(want_doc) and
+          not [k for k in b["headers"] if k.lower().startswith("x-amz-meta-") and k != "x-amz-meta-store"],
+          (res, r.err[-300:]))
+
     # ---- an S3 <Message> quoting the presigned query: redacted ----
     r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
                       "X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETTOK", key="store_events/obj.json")])

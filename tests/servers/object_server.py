@@ -25,6 +25,8 @@ SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
                HTTP tokens (a control byte, a space, UTF-8), one of
                2400 bytes, and x-amz-meta-ok
+  /_badmeta/.. the object, with two more x-amz-meta-* headers: one whose
+               name, one whose value is not UTF-8 (bytes ff fe)
 An If-None-Match naming the object's ETag gets 304, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
@@ -117,7 +119,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
-                       "/_badnames/"):
+                       "/_badnames/", "/_badmeta/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -152,6 +154,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-a\x01x", "1"), ("x-amz-meta-sp ace", "2"),
                         ("x-amz-meta-\u00c3\u00a9", "3"), ("x-amz-meta-" + "n" * 2389, "4"),
                         ("x-amz-meta-ok", "fine")]
+        if fault == "_badmeta":  # http.server sends header text as latin-1
+            headers += [("x-amz-meta-\xff\xfe", "v"), ("x-amz-meta-badval", "\xff\xfe")]
         if self.headers.get("If-None-Match") == '"0123456789abcdef"':
             self.send_response(304)
             for k, v in headers:
