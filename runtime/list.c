@@ -1,15 +1,32 @@
 /* LIST (v1 and v2) through the access point: the presigned list answer is
  * passed on as listResultXml with every key, and every common prefix, that
- * lies outside the access point's prefixes left out (KeyCount adjusted). */
+ * lies outside the access point's prefixes left out (KeyCount adjusted).
+ *
+ * The answer comes from the source, which is not trusted, so the filter
+ * reads it as XML and fails closed: one <ListBucketResult> root whose
+ * children are copied as they are, but for
+ *   <Contents>        left out unless its <Key> lies inside the prefixes;
+ *   <CommonPrefixes>  left out unless its <Prefix> lies inside them or on
+ *                     the way to one;
+ *   <KeyCount>        (v2) rewritten to what is shown.
+ * Start tags are recognised with attributes and namespace prefixes, their
+ * names case-insensitively. Anything the filter cannot read (an unclosed
+ * or mismatched tag, text outside the root, a comment, CDATA, a DOCTYPE,
+ * an unknown entity, a block with two keys, one of those elements
+ * anywhere else) fails the whole LIST. The other elements that echo key
+ * names are the caller's own (Prefix, Marker, StartAfter, Delimiter,
+ * ContinuationToken) or opaque (NextContinuationToken). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "lambda.h"
 #include "source.h"
 
 #define LIST_MAX (16u * 1024u * 1024u)
+#define DEPTH_MAX 32
 
 static int collect(void *ctx, const char *data, size_t len, struct inf_error *err)
 {
@@ -22,44 +39,225 @@ static int collect(void *ctx, const char *data, size_t len, struct inf_error *er
 	return 0;
 }
 
-/* XML text between <tag> and </tag> inside [s, e), entities decoded, or
- * NULL; the result is malloc'd. */
-static char *xml_field(const char *s, const char *e, const char *tag)
-{
-	char open[32], close[32], *out, *w;
-	const char *a, *z;
+/* ---- reading the XML ---- */
 
-	snprintf(open, sizeof open, "<%s>", tag);
-	snprintf(close, sizeof close, "</%s>", tag);
-	a = memmem(s, (size_t)(e - s), open, strlen(open));
-	if (!a)
+enum tag_kind { TAG_START, TAG_EMPTY, TAG_END, TAG_DECL };
+
+/* One piece of markup: its kind, its name (a span of the answer) and
+ * where it ends (past the '>'). */
+struct tag {
+	enum tag_kind kind;
+	const char *name;
+	size_t nlen;
+	const char *end;
+};
+
+static int xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int name_byte(char c)
+{
+	return c && !xml_space(c) && !strchr("<>/=\"'?!&", c);
+}
+
+/* Reads the markup at `p` (a '<'): a start, empty or end tag, or the
+ * <?xml ...?> declaration. Returns 0 with `t` filled, or -1 when it is
+ * anything else (comments, CDATA, DOCTYPE) or malformed. */
+static int read_tag(const char *p, const char *end, struct tag *t)
+{
+	const char *q = p + 1, *z;
+
+	if (q < end && *q == '?') {
+		if (!(z = memmem(q, (size_t)(end - q), "?>", 2)))
+			return -1;
+		t->kind = TAG_DECL;
+		t->name = q;
+		t->nlen = 0;
+		t->end = z + 2;
+		return 0;
+	}
+	t->kind = TAG_START;
+	if (q < end && *q == '/') {
+		t->kind = TAG_END;
+		q++;
+	}
+	for (t->name = q; q < end && name_byte(*q); q++)
+		;
+	if (!(t->nlen = (size_t)(q - t->name)))
+		return -1;
+	for (;;) {
+		const char *s = q;
+		char quote;
+
+		while (q < end && xml_space(*q))
+			q++;
+		if (q >= end)
+			return -1;
+		if (*q == '>') {
+			t->end = q + 1;
+			return 0;
+		}
+		if (*q == '/' && t->kind == TAG_START && q + 1 < end && q[1] == '>') {
+			t->kind = TAG_EMPTY;
+			t->end = q + 2;
+			return 0;
+		}
+		/* an attribute, after a space: name = "value" or 'value' */
+		if (t->kind == TAG_END || q == s || !name_byte(*q))
+			return -1;
+		while (q < end && name_byte(*q))
+			q++;
+		while (q < end && xml_space(*q))
+			q++;
+		if (q >= end || *q++ != '=')
+			return -1;
+		while (q < end && xml_space(*q))
+			q++;
+		if (q >= end || (*q != '"' && *q != '\''))
+			return -1;
+		quote = *q++;
+		if (!(z = memchr(q, quote, (size_t)(end - q))) || memchr(q, '<', (size_t)(z - q)))
+			return -1;
+		q = z + 1;
+	}
+}
+
+/* Whether the tag's local name (after any namespace prefix) is `name`,
+ * in any case. */
+static int named(const struct tag *t, const char *name)
+{
+	const char *n = t->name, *c = memrchr(t->name, ':', t->nlen);
+	size_t len = t->nlen;
+
+	if (c) {
+		len -= (size_t)(c + 1 - n);
+		n = c + 1;
+	}
+	return len == strlen(name) && !strncasecmp(n, name, len);
+}
+
+static int same_name(const struct tag *a, const struct tag *b)
+{
+	return a->nlen == b->nlen && !memcmp(a->name, b->name, a->nlen);
+}
+
+static size_t put_utf8(char *w, unsigned long cp)
+{
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		w[0] = (char)(0xC0 | (cp >> 6));
+		w[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (char)(0xE0 | (cp >> 12));
+		w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		w[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	w[0] = (char)(0xF0 | (cp >> 18));
+	w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	w[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Decodes the character reference at `a` (a '&') before `z` into `w`;
+ * returns the bytes written and sets *used to its length, or returns 0
+ * when it is not one XML defines. */
+static size_t entity(const char *a, const char *z, char *w, size_t *used)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	const char *semi = memchr(a, ';', (size_t)(z - a)), *d;
+	unsigned long cp = 0;
+	int hex;
+
+	if (!semi)
+		return 0;
+	*used = (size_t)(semi + 1 - a);
+	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
+		if (*used == strlen(ents[i].ent) && !memcmp(a, ents[i].ent, *used)) {
+			*w = ents[i].c;
+			return 1;
+		}
+	if (*used < 4 || a[1] != '#')
+		return 0;
+	hex = a[2] == 'x';
+	for (d = a + 2 + hex; d < semi; d++) {
+		int v = *d >= '0' && *d <= '9' ? *d - '0'
+			: hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
+			: hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10 : -1;
+		if (v < 0 || cp > 0x10FFFF)
+			return 0;
+		cp = cp * (hex ? 16u : 10u) + (unsigned long)v;
+	}
+	if (d == a + 2 + hex || !cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return put_utf8(w, cp);
+}
+
+/* The text [a, z) with its character references decoded, malloc'd; NULL
+ * when a reference is unknown or memory ran out. */
+static char *xml_text(const char *a, const char *z)
+{
+	char *out = malloc((size_t)(z - a) + 1), *w = out;
+
+	if (!out)
 		return NULL;
-	a += strlen(open);
-	z = memmem(a, (size_t)(e - a), close, strlen(close));
-	if (!z || !(out = malloc((size_t)(z - a) + 1)))
-		return NULL;
-	for (w = out; a < z; a++) {
-		static const struct { const char *ent; char c; } ents[] = {
-			{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-			{ "&quot;", '"' }, { "&apos;", '\'' },
-		};
-		char c = *a;
-		for (size_t i = 0; c == '&' && i < 5; i++)
-			if (!strncmp(a, ents[i].ent, strlen(ents[i].ent))) {
-				c = ents[i].c;
-				a += strlen(ents[i].ent) - 1;
-				break;
-			}
-		*w++ = c;
+	while (a < z) {
+		size_t used, n;
+		if (*a != '&') {
+			*w++ = *a++;
+			continue;
+		}
+		if (!(n = entity(a, z, w, &used))) {
+			free(out);
+			return NULL;
+		}
+		w += n;
+		a += used;
 	}
 	*w = '\0';
 	return out;
 }
 
+/* The text of the element `t` starts, which holds text only: decoded and
+ * malloc'd, with *text_end set to its end tag and *after past it. NULL
+ * when it holds markup, is unclosed or has an unknown reference. */
+static char *text_element(const struct tag *t, const char *end,
+			  const char **text_end, const char **after)
+{
+	const char *z;
+	struct tag e;
+
+	if (t->kind == TAG_EMPTY) {
+		*text_end = *after = t->end;
+		return strdup("");
+	}
+	if (!(z = memchr(t->end, '<', (size_t)(end - t->end))) || read_tag(z, end, &e) ||
+	    e.kind != TAG_END || !same_name(t, &e))
+		return NULL;
+	*text_end = z;
+	*after = e.end;
+	return xml_text(t->end, z);
+}
+
+/* ---- the filter ---- */
+
 /* A common prefix is shown when it lies inside an allowed prefix or on
  * the way to one ("store_events/" for "store_events/sales/"). */
 static int prefix_visible(const struct inf_access_point *ap, const char *p)
 {
+	if (!*p)
+		return 0;
 	if (inf_ap_allows_key(ap, p))
 		return 1;
 	for (size_t i = 0; i < ap->nprefixes; i++)
@@ -68,55 +266,180 @@ static int prefix_visible(const struct inf_access_point *ap, const char *p)
 	return 0;
 }
 
-/* Copies `xml` to `out` without the blocks the access point may not show;
- * returns how many blocks were kept. */
-static long filter(const struct inf_access_point *ap, const struct inf_buf *xml,
-		   struct inf_buf *out)
+/* What the walk over one answer keeps track of. */
+struct walk {
+	const struct inf_access_point *ap;
+	const char *end;
+	struct inf_buf *out;
+	const char *copied;     /* the answer is in `out` up to here */
+	struct tag open[DEPTH_MAX];
+	size_t depth;
+	const char *blk;        /* the '<' of the open Contents or
+				   CommonPrefixes, or NULL */
+	int blk_prefixes;       /* it is a CommonPrefixes */
+	char *blk_value;        /* its Key or Prefix, decoded */
+	long kept;
+	long key_count_at;      /* where in `out` KeyCount's text goes, or -1 */
+	int root_seen;
+};
+
+/* Leaves [a, b) of the answer out of the copy. */
+static int skip(struct walk *w, const char *a, const char *b)
 {
-	const char *p = xml->data, *end = xml->data + xml->len;
-	long kept = 0;
-
-	while (p < end) {
-		const char *c = memmem(p, (size_t)(end - p), "<Contents>", 10);
-		const char *cp = memmem(p, (size_t)(end - p), "<CommonPrefixes>", 16);
-		const char *blk = c && (!cp || c < cp) ? c : cp, *close, *blk_end;
-		int is_contents = blk == c;
-		char *v;
-		int show;
-
-		if (!blk)
-			break;
-		close = is_contents ? "</Contents>" : "</CommonPrefixes>";
-		blk_end = memmem(blk, (size_t)(end - blk), close, strlen(close));
-		if (!blk_end)
-			break;
-		blk_end += strlen(close);
-		v = xml_field(blk, blk_end, is_contents ? "Key" : "Prefix");
-		show = v && (is_contents ? inf_ap_allows_key(ap, v) : prefix_visible(ap, v));
-		free(v);
-		inf_buf_append(out, p, (size_t)((show ? blk_end : blk) - p));
-		kept += show;
-		p = blk_end;
-	}
-	inf_buf_append(out, p, (size_t)(end - p));
-	return kept;
+	if (inf_buf_append(w->out, w->copied, (size_t)(a - w->copied)))
+		return -1;
+	w->copied = b;
+	return 0;
 }
 
-/* Rewrites <KeyCount>n</KeyCount> (v2) to `n`. */
-static void fix_key_count(struct inf_buf *x, long n)
+/* Handles the start or empty tag `t` at `p`; returns where reading goes
+ * on, or NULL with `why` set. */
+static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
+			     const char **why)
 {
-	char *a = x->data ? memmem(x->data, x->len, "<KeyCount>", 10) : NULL, *z;
-	struct inf_buf o = { 0 };
+	const char *text_end, *after;
+	char *v;
+	int blk = named(t, "Contents") || named(t, "CommonPrefixes");
 
-	if (!a || !(z = memmem(a, x->len - (size_t)(a - x->data), "</KeyCount>", 11)))
-		return;
-	inf_buf_append(&o, x->data, (size_t)(a - x->data) + 10);
-	inf_buf_printf(&o, "%ld", n);
-	inf_buf_append(&o, z, x->len - (size_t)(z - x->data));
-	if (o.data) {
-		inf_buf_free(x);
-		*x = o;
+	if (w->depth == 0) {
+		if (w->root_seen || !named(t, "ListBucketResult"))
+			return *why = "the root is not one ListBucketResult", NULL;
+		w->root_seen = 1;
+	} else if (w->depth == 1 && blk) {
+		w->blk = p;
+		w->blk_prefixes = named(t, "CommonPrefixes");
+		if (t->kind == TAG_EMPTY) { /* nothing in it to show */
+			w->blk = NULL;
+			return skip(w, p, t->end) ? (*why = "out of memory", NULL) : t->end;
+		}
+	} else if (w->depth == 1 && named(t, "KeyCount")) {
+		if (!(v = text_element(t, w->end, &text_end, &after)))
+			return *why = "an unreadable KeyCount", NULL;
+		free(v);
+		if (w->key_count_at >= 0 || t->kind == TAG_EMPTY)
+			return *why = "a KeyCount twice or empty", NULL;
+		if (skip(w, t->end, text_end))
+			return *why = "out of memory", NULL;
+		w->key_count_at = (long)w->out->len;
+		return after;
+	} else if (w->depth == 2 && w->blk &&
+		   named(t, w->blk_prefixes ? "Prefix" : "Key")) {
+		if (w->blk_value)
+			return *why = "a block with two keys", NULL;
+		if (!(w->blk_value = text_element(t, w->end, &text_end, &after)))
+			return *why = "an unreadable Key or Prefix", NULL;
+		return after;
+	} else if (blk || named(t, "KeyCount") || named(t, "Key")) {
+		return *why = "a Contents, CommonPrefixes, Key or KeyCount out of place", NULL;
 	}
+	if (t->kind == TAG_START) {
+		if (w->depth == DEPTH_MAX)
+			return *why = "nesting too deep", NULL;
+		w->open[w->depth++] = *t;
+	}
+	return t->end;
+}
+
+/* Handles the end tag `t`; returns where reading goes on, or NULL with
+ * `why` set. */
+static const char *end_tag(struct walk *w, const struct tag *t, const char **why)
+{
+	if (!w->depth || !same_name(&w->open[w->depth - 1], t))
+		return *why = "an end tag that is not that of the open element", NULL;
+	if (--w->depth == 1 && w->blk) {
+		int show = w->blk_value &&
+			   (w->blk_prefixes ? prefix_visible(w->ap, w->blk_value)
+					    : inf_ap_allows_key(w->ap, w->blk_value));
+		if (!show && skip(w, w->blk, t->end))
+			return *why = "out of memory", NULL;
+		w->kept += show;
+		free(w->blk_value);
+		w->blk_value = NULL;
+		w->blk = NULL;
+	}
+	return t->end;
+}
+
+/* Copies `xml` to `out` without what the access point may not show (see
+ * the top of the file). Returns 0, or -1 with `err` set when the answer
+ * cannot be read; `out` then holds a part and is the caller's to free. */
+static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
+		  struct inf_buf *out, struct inf_error *err)
+{
+	struct walk w = { 0 };
+	const char *p = xml->data, *at = p, *why = NULL;
+	struct inf_buf fixed = { 0 };
+	int rc = -1;
+
+	w.ap = ap;
+	w.end = xml->data + xml->len;
+	w.out = out;
+	w.copied = p;
+	w.key_count_at = -1;
+	while (p && p < w.end) {
+		struct tag t;
+
+		at = p;
+		if (*p != '<') {
+			const char *z = memchr(p, '<', (size_t)(w.end - p));
+			if (!z)
+				z = w.end;
+			for (; w.depth == 0 && at < z; at++)
+				if (!xml_space(*at)) {
+					why = "text outside the root";
+					goto out;
+				}
+			p = z;
+			continue;
+		}
+		if (read_tag(p, w.end, &t)) {
+			why = "markup it cannot read (a comment, CDATA, DOCTYPE or a broken tag)";
+			goto out;
+		}
+		if (t.kind == TAG_DECL) {
+			if (w.depth || w.root_seen) {
+				why = "a processing instruction inside or after the root";
+				goto out;
+			}
+			p = t.end;
+		} else if (t.kind == TAG_END) {
+			p = end_tag(&w, &t, &why);
+		} else {
+			p = start_tag(&w, p, &t, &why);
+		}
+	}
+	if (!p)
+		goto out;
+	at = w.end;
+	if (!w.root_seen || w.depth) {
+		why = w.root_seen ? "an element is not closed" : "no ListBucketResult";
+		goto out;
+	}
+	if (inf_buf_append(out, w.copied, (size_t)(w.end - w.copied))) {
+		why = "out of memory";
+		goto out;
+	}
+	if (w.key_count_at >= 0) {
+		if (inf_buf_append(&fixed, out->data, (size_t)w.key_count_at) ||
+		    inf_buf_printf(&fixed, "%ld", w.kept) ||
+		    inf_buf_append(&fixed, out->data + w.key_count_at,
+				   out->len - (size_t)w.key_count_at)) {
+			why = "out of memory";
+			goto out;
+		}
+		inf_buf_free(out);
+		*out = fixed;
+		memset(&fixed, 0, sizeof fixed);
+	}
+	rc = 0;
+out:
+	if (rc)
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "the list answer cannot be filtered (byte %zu: %s): refused",
+			      (size_t)(at - xml->data), why ? why : "?");
+	free(w.blk_value);
+	inf_buf_free(&fixed);
+	return rc;
 }
 
 int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
@@ -139,9 +462,11 @@ int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
 		goto out;
 	}
 	if (ap->prefixes) {
-		long kept = filter(ap, &xml, &shown);
-		if (ev->kind == INF_EV_LIST_V2)
-			fix_key_count(&shown, kept);
+		if (filter(ap, &xml, &shown, &err)) {
+			o->stats.bytes_in = xml.len;
+			rc = inf_lambda_error_answer(L, o, 500, "InternalError", err.msg);
+			goto out;
+		}
 	} else {
 		shown = xml;
 		memset(&xml, 0, sizeof xml);

@@ -436,6 +436,68 @@ def tests(env):
           not [k for k in b["headers"] if k.lower().startswith("x-amz-meta-") and k != "x-amz-meta-store"],
           (res, r.err[-300:]))
 
+    # ---- LIST: the filter reads the source's answer as XML and fails
+    # closed ----
+    os.makedirs(os.path.join(env.objdir, "lists"))
+    head_xml = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    shown_c = "<Contents><Key>store_events/a.json</Key><Size>1</Size></Contents>"
+    hidden_c = "<Contents><Key>private/leak.json</Key><Size>1</Size></Contents>"
+    shown_and_only = lambda *want: lambda x: all(w in x for w in want) and "private" not in x and "leak" not in x
+    cases = [  # (name, answer, v2, "error" or a check of listResultXml)
+        ("contents-attr", head_xml + shown_c + '<Contents xmlns=""><Key>private/leak.json</Key></Contents>'
+         "<Contents a='x>y'><Key>store_events/b.json</Key></Contents></ListBucketResult>", False,
+         shown_and_only("store_events/a.json", "store_events/b.json")),
+        ("contents-ns-case", head_xml + '<s3:Contents xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/">'
+         "<s3:Key>private/leak.json</s3:Key></s3:Contents><contents><key>private/leak2.json</key></contents>"
+         "<Contents/>" + shown_c + "</ListBucketResult>", False, shown_and_only("store_events/a.json")),
+        ("keycount", head_xml + '<KeyCount  n="x">4</KeyCount>' + shown_c + hidden_c +
+         "<CommonPrefixes><Prefix>private/</Prefix></CommonPrefixes>"
+         "<CommonPrefixes><Prefix>store_events/sub/</Prefix></CommonPrefixes></ListBucketResult>", True,
+         shown_and_only('<KeyCount  n="x">2</KeyCount>', "store_events/sub/")),
+        ("entities", head_xml + "<Contents><Key>store_events/a&amp;b&#x2F;c.json</Key></Contents>"
+         "<Contents><Key>&#112;rivate/leak.json</Key></Contents></ListBucketResult>", False,
+         lambda x: "store_events/a&amp;b&#x2F;c.json" in x and "rivate" not in x),
+        ("unclosed", head_xml + "<KeyCount>2</KeyCount>" + shown_c +
+         "<Contents><Key>private/leak.json</Key><Size>1</Size></ListBucketResult>", True, "error"),
+        ("unclosed-at-end", head_xml + shown_c + "<Contents><Key>private/leak.json</Key>", False, "error"),
+        ("mismatched", head_xml + shown_c + "<Contents><Key>private/leak.json</Key></Content></ListBucketResult>",
+         False, "error"),
+        ("two-keys", head_xml + "<Contents><Key>store_events/a.json</Key><Key>private/leak.json</Key></Contents>"
+         "</ListBucketResult>", False, "error"),
+        ("nested", head_xml + shown_c + "<Owner><Contents><Key>private/leak.json</Key></Contents></Owner>"
+         "</ListBucketResult>", False, "error"),
+        ("key-out-of-place", head_xml + shown_c + "<Key>private/leak.json</Key></ListBucketResult>", False, "error"),
+        ("comment", head_xml + shown_c + "<!-- <Contents><Key>private/leak.json</Key></Contents> -->"
+         "</ListBucketResult>", False, "error"),
+        ("cdata", head_xml + "<Contents><Key><![CDATA[private/leak.json]]></Key></Contents></ListBucketResult>",
+         False, "error"),
+        ("doctype", '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY p "private">]><ListBucketResult>'
+         "<Contents><Key>&p;/leak.json</Key></Contents></ListBucketResult>", False, "error"),
+        ("unknown-entity", head_xml + "<Contents><Key>store_events/&p;.json</Key></Contents></ListBucketResult>",
+         False, "error"),
+        ("two-roots", head_xml + shown_c + "</ListBucketResult><ListBucketResult>" + hidden_c +
+         "</ListBucketResult>", False, "error"),
+        ("text-after-root", head_xml + shown_c + "</ListBucketResult>private/leak.json", False, "error"),
+        ("other-root", '<?xml version="1.0"?><Result>' + hidden_c + "</Result>", False, "error"),
+        ("not-xml", "private/leak.json", False, "error"),
+    ]
+    evs = []
+    for name, xml, v2, _ in cases:
+        with open(os.path.join(env.objdir, "lists", name + ".xml"), "w") as f:
+            f.write(xml)
+        evs.append(event("listObjectsV2Context" if v2 else "listObjectsContext", obj + "lists/" + name + ".xml", key=""))
+    r = Run(env, evs)
+    res = r.results()
+    for i, (name, xml, v2, want) in enumerate(cases):
+        b = res[i].get("body") if i < len(res) and res[i]["type"] == "response" else None
+        if want == "error":
+            check("LIST answer %s: refused whole, 500 InternalError, nothing of it passed on" % name,
+                  isinstance(b, dict) and b.get("statusCode") == 500 and b.get("errorCode") == "InternalError" and
+                  "listResultXml" not in b and "leak" not in json.dumps(b), b)
+        else:
+            check("LIST answer %s: filtered as it should be" % name,
+                  isinstance(b, dict) and b.get("statusCode") == 200 and want(b.get("listResultXml", "")), b)
+
     # ---- an S3 <Message> quoting the presigned query: redacted ----
     r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
                       "X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETTOK", key="store_events/obj.json")])
