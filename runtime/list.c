@@ -8,6 +8,10 @@
  *   <Contents>        left out unless its <Key> lies inside the prefixes;
  *   <CommonPrefixes>  left out unless its <Prefix> lies inside them or on
  *                     the way to one;
+ *   <NextMarker>      (v1) left out unless it lies inside the prefixes: it
+ *                     names the last key or common prefix of the page, so
+ *                     it would name a hidden one; without it a client pages
+ *                     on from the last <Key> shown, as S3 documents;
  *   <KeyCount>        (v2) rewritten to what is shown.
  * Start tags are recognised with attributes and namespace prefixes, their
  * names case-insensitively. Anything the filter cannot read (an unclosed
@@ -312,15 +316,24 @@ static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
 			w->blk = NULL;
 			return skip(w, p, t->end) ? (*why = "out of memory", NULL) : t->end;
 		}
-	} else if (w->depth == 1 && named(t, "KeyCount")) {
+	} else if (w->depth == 1 && (named(t, "NextMarker") || named(t, "KeyCount"))) {
 		if (!(v = text_element(t, w->end, &text_end, &after)))
-			return *why = "an unreadable KeyCount", NULL;
-		free(v);
-		if (w->key_count_at >= 0 || t->kind == TAG_EMPTY)
-			return *why = "a KeyCount twice or empty", NULL;
-		if (skip(w, t->end, text_end))
+			return *why = "an unreadable NextMarker or KeyCount", NULL;
+		if (named(t, "KeyCount")) {
+			if (w->key_count_at >= 0 || t->kind == TAG_EMPTY) {
+				free(v);
+				return *why = "a KeyCount twice or empty", NULL;
+			}
+			if (skip(w, t->end, text_end)) {
+				free(v);
+				return *why = "out of memory", NULL;
+			}
+			w->key_count_at = (long)w->out->len;
+		} else if (!inf_ap_allows_key(w->ap, v) && skip(w, p, after)) {
+			free(v);
 			return *why = "out of memory", NULL;
-		w->key_count_at = (long)w->out->len;
+		}
+		free(v);
 		return after;
 	} else if (w->depth == 2 && w->blk &&
 		   named(t, w->blk_prefixes ? "Prefix" : "Key")) {
@@ -329,8 +342,8 @@ static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
 		if (!(w->blk_value = text_element(t, w->end, &text_end, &after)))
 			return *why = "an unreadable Key or Prefix", NULL;
 		return after;
-	} else if (blk || named(t, "KeyCount") || named(t, "Key")) {
-		return *why = "a Contents, CommonPrefixes, Key or KeyCount out of place", NULL;
+	} else if (blk || named(t, "NextMarker") || named(t, "KeyCount") || named(t, "Key")) {
+		return *why = "a Contents, CommonPrefixes, Key, NextMarker or KeyCount out of place", NULL;
 	}
 	if (t->kind == TAG_START) {
 		if (w->depth == DEPTH_MAX)

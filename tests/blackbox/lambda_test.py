@@ -11,6 +11,7 @@ usage: lambda_test.py BUILD_DIR   (prints ok/FAIL lines and "N passed, M failed"
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -437,13 +438,20 @@ def tests(env):
           (res, r.err[-300:]))
 
     # ---- LIST: the filter reads the source's answer as XML and fails
-    # closed ----
+    # closed; NextMarker naming a hidden key is left out ----
     os.makedirs(os.path.join(env.objdir, "lists"))
     head_xml = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
     shown_c = "<Contents><Key>store_events/a.json</Key><Size>1</Size></Contents>"
     hidden_c = "<Contents><Key>private/leak.json</Key><Size>1</Size></Contents>"
     shown_and_only = lambda *want: lambda x: all(w in x for w in want) and "private" not in x and "leak" not in x
     cases = [  # (name, answer, v2, "error" or a check of listResultXml)
+        ("nextmarker-hidden", head_xml + "<Marker></Marker><NextMarker>private/leak.json</NextMarker>"
+         "<IsTruncated>true</IsTruncated>" + shown_c + hidden_c + "</ListBucketResult>", False,
+         lambda x: "NextMarker" not in x and shown_and_only("store_events/a.json", "<IsTruncated>true")(x)),
+        ("nextmarker-attr", head_xml + '<NextMarker a="1">private/leak.json</NextMarker>' + shown_c +
+         "</ListBucketResult>", False, lambda x: "NextMarker" not in x and shown_and_only("store_events/a.json")(x)),
+        ("nextmarker-shown", head_xml + "<NextMarker>store_events/a.json</NextMarker>" + shown_c + hidden_c +
+         "</ListBucketResult>", False, shown_and_only("<NextMarker>store_events/a.json</NextMarker>")),
         ("contents-attr", head_xml + shown_c + '<Contents xmlns=""><Key>private/leak.json</Key></Contents>'
          "<Contents a='x>y'><Key>store_events/b.json</Key></Contents></ListBucketResult>", False,
          shown_and_only("store_events/a.json", "store_events/b.json")),
@@ -497,6 +505,19 @@ def tests(env):
         else:
             check("LIST answer %s: filtered as it should be" % name,
                   isinstance(b, dict) and b.get("statusCode") == 200 and want(b.get("listResultXml", "")), b)
+
+    # ---- LIST v1 paging through s3rver: NextMarker never names a hidden key ----
+    for k in ("private/salaries.csv", "private/layoffs.txt", "store_events/p1.json", "store_events/p2.json"):
+        env.put(k, b"{}")
+    lo = lambda **kw: event("listObjectsContext", env.presign("list_objects", Delimiter="/", MaxKeys=1, **kw), key="")
+    r = Run(env, [lo(Prefix="private/"), lo(Prefix="private/", Marker="private/layoffs.txt"),
+                  lo(Prefix="store_events/p")])
+    xs = [e["body"].get("listResultXml", "") for e in r.results() if isinstance(e.get("body"), dict)]
+    check("LIST v1 through s3rver: no NextMarker naming a key outside the prefixes",
+          len(xs) == 3 and not any("private/" in re.sub(r"<(Prefix|Marker)>[^<]*</(Prefix|Marker)>", "", x)
+                                   for x in xs) and "<IsTruncated>true</IsTruncated>" in xs[0], xs)
+    check("LIST v1 through s3rver: a NextMarker inside the prefixes is kept for paging",
+          len(xs) == 3 and "<NextMarker>store_events/p1.json</NextMarker>" in xs[2], xs)
 
     # ---- an S3 <Message> quoting the presigned query: redacted ----
     r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
