@@ -15,7 +15,8 @@
  *   <KeyCount>        (v2) rewritten to what is shown.
  * Start tags are recognised with attributes and namespace prefixes, their
  * names case-insensitively. Anything the filter cannot read (an unclosed
- * or mismatched tag, text outside the root, a comment, CDATA, a DOCTYPE,
+ * or mismatched tag, text outside the root or beside the elements of the
+ * root or a block, a comment, CDATA, a DOCTYPE,
  * an unknown entity, a block with two keys, one of those elements
  * anywhere else) fails the whole LIST. The other elements that echo key
  * names are the caller's own (Prefix, Marker, StartAfter, Delimiter,
@@ -397,9 +398,10 @@ static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 			const char *z = memchr(p, '<', (size_t)(w.end - p));
 			if (!z)
 				z = w.end;
-			for (; w.depth == 0 && at < z; at++)
+			/* the root and the blocks hold elements only */
+			for (; (w.depth <= 1 || (w.depth == 2 && w.blk)) && at < z; at++)
 				if (!xml_space(*at)) {
-					why = "text outside the root";
+					why = "text outside the root, or beside the elements of the root or a block";
 					goto out;
 				}
 			p = z;

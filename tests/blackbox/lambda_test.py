@@ -485,6 +485,9 @@ def tests(env):
          False, "error"),
         ("two-roots", head_xml + shown_c + "</ListBucketResult><ListBucketResult>" + hidden_c +
          "</ListBucketResult>", False, "error"),
+        ("text-in-root", head_xml + shown_c + "private/leak.json</ListBucketResult>", False, "error"),
+        ("text-in-block", head_xml + "<Contents>private/leak.json<Key>store_events/a.json</Key></Contents>"
+         "</ListBucketResult>", False, "error"),
         ("text-after-root", head_xml + shown_c + "</ListBucketResult>private/leak.json", False, "error"),
         ("other-root", '<?xml version="1.0"?><Result>' + hidden_c + "</Result>", False, "error"),
         ("not-xml", "private/leak.json", False, "error"),
