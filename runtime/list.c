@@ -385,6 +385,8 @@ static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 	struct inf_buf fixed = { 0 };
 	int rc = -1;
 
+	if (!xml->len) /* nothing allocated yet */
+		return inf_error_set(err, INF_FAIL_SOURCE, "the list answer is empty: refused");
 	w.ap = ap;
 	w.end = xml->data + xml->len;
 	w.out = out;

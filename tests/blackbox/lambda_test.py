@@ -491,6 +491,7 @@ def tests(env):
         ("text-after-root", head_xml + shown_c + "</ListBucketResult>private/leak.json", False, "error"),
         ("other-root", '<?xml version="1.0"?><Result>' + hidden_c + "</Result>", False, "error"),
         ("not-xml", "private/leak.json", False, "error"),
+        ("empty", "", False, "error"),
     ]
     evs = []
     for name, xml, v2, _ in cases:
