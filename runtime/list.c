@@ -16,7 +16,8 @@
  * Start tags are recognised with attributes and namespace prefixes, their
  * names case-insensitively. Anything the filter cannot read (an unclosed
  * or mismatched tag, text outside the root or beside the elements of the
- * root or a block, a comment, CDATA, a DOCTYPE,
+ * root or a block, a comment, CDATA, a DOCTYPE, a processing instruction
+ * but the XML declaration at the start (which holds no markup),
  * an unknown entity, a block with two keys, one of those elements
  * anywhere else) fails the whole LIST. The other elements that echo key
  * names are the caller's own (Prefix, Marker, StartAfter, Delimiter,
@@ -67,6 +68,15 @@ static int name_byte(char c)
 	return c && !xml_space(c) && !strchr("<>/=\"'?!&", c);
 }
 
+/* Whether [a, z) holds one of the bytes of `set`. */
+static int strpbrk_span(const char *a, const char *z, const char *set)
+{
+	for (; a < z; a++)
+		if (strchr(set, *a))
+			return 1;
+	return 0;
+}
+
 /* Reads the markup at `p` (a '<'): a start, empty or end tag, or the
  * <?xml ...?> declaration. Returns 0 with `t` filled, or -1 when it is
  * anything else (comments, CDATA, DOCTYPE) or malformed. */
@@ -74,8 +84,9 @@ static int read_tag(const char *p, const char *end, struct tag *t)
 {
 	const char *q = p + 1, *z;
 
-	if (q < end && *q == '?') {
-		if (!(z = memmem(q, (size_t)(end - q), "?>", 2)))
+	if (q < end && *q == '?') { /* pseudo-attributes only: no markup in it */
+		if (!(z = memmem(q, (size_t)(end - q), "?>", 2)) ||
+		    strncmp(q, "?xml ", 5) || strpbrk_span(q, z, "<>&"))
 			return -1;
 		t->kind = TAG_DECL;
 		t->name = q;
@@ -414,8 +425,8 @@ static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 			goto out;
 		}
 		if (t.kind == TAG_DECL) {
-			if (w.depth || w.root_seen) {
-				why = "a processing instruction inside or after the root";
+			if (p != xml->data) {
+				why = "an XML declaration that is not at the start";
 				goto out;
 			}
 			p = t.end;

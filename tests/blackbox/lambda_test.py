@@ -492,6 +492,9 @@ def tests(env):
         ("other-root", '<?xml version="1.0"?><Result>' + hidden_c + "</Result>", False, "error"),
         ("not-xml", "private/leak.json", False, "error"),
         ("empty", "", False, "error"),
+        ("decl-markup", '<?xml version="1.0" <Key>private/leak.json</Key>?><ListBucketResult>' + shown_c +
+         "</ListBucketResult>", False, "error"),
+        ("pi-inside", head_xml + "<?pi private/leak.json?>" + shown_c + "</ListBucketResult>", False, "error"),
     ]
     evs = []
     for name, xml, v2, _ in cases:
