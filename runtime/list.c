@@ -30,6 +30,7 @@
 #include "json.h"
 #include "lambda.h"
 #include "source.h"
+#include "xml.h"
 
 #define LIST_MAX (16u * 1024u * 1024u)
 #define DEPTH_MAX 32
@@ -43,227 +44,6 @@ static int collect(void *ctx, const char *data, size_t len, struct inf_error *er
 	if (inf_buf_append(b, data, len))
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	return 0;
-}
-
-/* ---- reading the XML ---- */
-
-enum tag_kind { TAG_START, TAG_EMPTY, TAG_END, TAG_DECL };
-
-/* One piece of markup: its kind, its name (a span of the answer) and
- * where it ends (past the '>'). */
-struct tag {
-	enum tag_kind kind;
-	const char *name;
-	size_t nlen;
-	const char *end;
-};
-
-static int xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int name_byte(char c)
-{
-	return c && !xml_space(c) && !strchr("<>/=\"'?!&", c);
-}
-
-/* Whether [a, z) holds one of the bytes of `set`. */
-static int strpbrk_span(const char *a, const char *z, const char *set)
-{
-	for (; a < z; a++)
-		if (strchr(set, *a))
-			return 1;
-	return 0;
-}
-
-/* Reads the markup at `p` (a '<'): a start, empty or end tag, or the
- * <?xml ...?> declaration. Returns 0 with `t` filled, or -1 when it is
- * anything else (comments, CDATA, DOCTYPE) or malformed. */
-static int read_tag(const char *p, const char *end, struct tag *t)
-{
-	const char *q = p + 1, *z;
-
-	if (q < end && *q == '?') { /* pseudo-attributes only: no markup in it */
-		if (!(z = memmem(q, (size_t)(end - q), "?>", 2)) ||
-		    strncmp(q, "?xml ", 5) || strpbrk_span(q, z, "<>&"))
-			return -1;
-		t->kind = TAG_DECL;
-		t->name = q;
-		t->nlen = 0;
-		t->end = z + 2;
-		return 0;
-	}
-	t->kind = TAG_START;
-	if (q < end && *q == '/') {
-		t->kind = TAG_END;
-		q++;
-	}
-	for (t->name = q; q < end && name_byte(*q); q++)
-		;
-	if (!(t->nlen = (size_t)(q - t->name)))
-		return -1;
-	for (;;) {
-		const char *s = q;
-		char quote;
-
-		while (q < end && xml_space(*q))
-			q++;
-		if (q >= end)
-			return -1;
-		if (*q == '>') {
-			t->end = q + 1;
-			return 0;
-		}
-		if (*q == '/' && t->kind == TAG_START && q + 1 < end && q[1] == '>') {
-			t->kind = TAG_EMPTY;
-			t->end = q + 2;
-			return 0;
-		}
-		/* an attribute, after a space: name = "value" or 'value' */
-		if (t->kind == TAG_END || q == s || !name_byte(*q))
-			return -1;
-		while (q < end && name_byte(*q))
-			q++;
-		while (q < end && xml_space(*q))
-			q++;
-		if (q >= end || *q++ != '=')
-			return -1;
-		while (q < end && xml_space(*q))
-			q++;
-		if (q >= end || (*q != '"' && *q != '\''))
-			return -1;
-		quote = *q++;
-		if (!(z = memchr(q, quote, (size_t)(end - q))) || memchr(q, '<', (size_t)(z - q)))
-			return -1;
-		q = z + 1;
-	}
-}
-
-/* Whether the tag's local name (after any namespace prefix) is `name`,
- * in any case. */
-static int named(const struct tag *t, const char *name)
-{
-	const char *n = t->name, *c = memrchr(t->name, ':', t->nlen);
-	size_t len = t->nlen;
-
-	if (c) {
-		len -= (size_t)(c + 1 - n);
-		n = c + 1;
-	}
-	return len == strlen(name) && !strncasecmp(n, name, len);
-}
-
-static int same_name(const struct tag *a, const struct tag *b)
-{
-	return a->nlen == b->nlen && !memcmp(a->name, b->name, a->nlen);
-}
-
-static size_t put_utf8(char *w, unsigned long cp)
-{
-	if (cp < 0x80) {
-		w[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		w[0] = (char)(0xC0 | (cp >> 6));
-		w[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		w[0] = (char)(0xE0 | (cp >> 12));
-		w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		w[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	w[0] = (char)(0xF0 | (cp >> 18));
-	w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	w[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* Decodes the character reference at `a` (a '&') before `z` into `w`;
- * returns the bytes written and sets *used to its length, or returns 0
- * when it is not one XML defines. */
-static size_t entity(const char *a, const char *z, char *w, size_t *used)
-{
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-		{ "&quot;", '"' }, { "&apos;", '\'' },
-	};
-	const char *semi = memchr(a, ';', (size_t)(z - a)), *d;
-	unsigned long cp = 0;
-	int hex;
-
-	if (!semi)
-		return 0;
-	*used = (size_t)(semi + 1 - a);
-	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
-		if (*used == strlen(ents[i].ent) && !memcmp(a, ents[i].ent, *used)) {
-			*w = ents[i].c;
-			return 1;
-		}
-	if (*used < 4 || a[1] != '#')
-		return 0;
-	hex = a[2] == 'x';
-	for (d = a + 2 + hex; d < semi; d++) {
-		int v = *d >= '0' && *d <= '9' ? *d - '0'
-			: hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
-			: hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10 : -1;
-		if (v < 0 || cp > 0x10FFFF)
-			return 0;
-		cp = cp * (hex ? 16u : 10u) + (unsigned long)v;
-	}
-	if (d == a + 2 + hex || !cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return put_utf8(w, cp);
-}
-
-/* The text [a, z) with its character references decoded, malloc'd; NULL
- * when a reference is unknown or memory ran out. */
-static char *xml_text(const char *a, const char *z)
-{
-	char *out = malloc((size_t)(z - a) + 1), *w = out;
-
-	if (!out)
-		return NULL;
-	while (a < z) {
-		size_t used, n;
-		if (*a != '&') {
-			*w++ = *a++;
-			continue;
-		}
-		if (!(n = entity(a, z, w, &used))) {
-			free(out);
-			return NULL;
-		}
-		w += n;
-		a += used;
-	}
-	*w = '\0';
-	return out;
-}
-
-/* The text of the element `t` starts, which holds text only: decoded and
- * malloc'd, with *text_end set to its end tag and *after past it. NULL
- * when it holds markup, is unclosed or has an unknown reference. */
-static char *text_element(const struct tag *t, const char *end,
-			  const char **text_end, const char **after)
-{
-	const char *z;
-	struct tag e;
-
-	if (t->kind == TAG_EMPTY) {
-		*text_end = *after = t->end;
-		return strdup("");
-	}
-	if (!(z = memchr(t->end, '<', (size_t)(end - t->end))) || read_tag(z, end, &e) ||
-	    e.kind != TAG_END || !same_name(t, &e))
-		return NULL;
-	*text_end = z;
-	*after = e.end;
-	return xml_text(t->end, z);
 }
 
 /* ---- the filter ---- */
@@ -288,7 +68,7 @@ struct walk {
 	const char *end;
 	struct inf_buf *out;
 	const char *copied;     /* the answer is in `out` up to here */
-	struct tag open[DEPTH_MAX];
+	struct inf_xml_tag open[DEPTH_MAX];
 	size_t depth;
 	const char *blk;        /* the '<' of the open Contents or
 				   CommonPrefixes, or NULL */
@@ -310,29 +90,29 @@ static int skip(struct walk *w, const char *a, const char *b)
 
 /* Handles the start or empty tag `t` at `p`; returns where reading goes
  * on, or NULL with `why` set. */
-static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
+static const char *start_tag(struct walk *w, const char *p, const struct inf_xml_tag *t,
 			     const char **why)
 {
 	const char *text_end, *after;
 	char *v;
-	int blk = named(t, "Contents") || named(t, "CommonPrefixes");
+	int blk = inf_xml_named(t, "Contents") || inf_xml_named(t, "CommonPrefixes");
 
 	if (w->depth == 0) {
-		if (w->root_seen || !named(t, "ListBucketResult"))
+		if (w->root_seen || !inf_xml_named(t, "ListBucketResult"))
 			return *why = "the root is not one ListBucketResult", NULL;
 		w->root_seen = 1;
 	} else if (w->depth == 1 && blk) {
 		w->blk = p;
-		w->blk_prefixes = named(t, "CommonPrefixes");
-		if (t->kind == TAG_EMPTY) { /* nothing in it to show */
+		w->blk_prefixes = inf_xml_named(t, "CommonPrefixes");
+		if (t->kind == INF_XML_EMPTY) { /* nothing in it to show */
 			w->blk = NULL;
 			return skip(w, p, t->end) ? (*why = "out of memory", NULL) : t->end;
 		}
-	} else if (w->depth == 1 && (named(t, "NextMarker") || named(t, "KeyCount"))) {
-		if (!(v = text_element(t, w->end, &text_end, &after)))
+	} else if (w->depth == 1 && (inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount"))) {
+		if (!(v = inf_xml_text_element(t, w->end, &text_end, &after)))
 			return *why = "an unreadable NextMarker or KeyCount", NULL;
-		if (named(t, "KeyCount")) {
-			if (w->key_count_at >= 0 || t->kind == TAG_EMPTY) {
+		if (inf_xml_named(t, "KeyCount")) {
+			if (w->key_count_at >= 0 || t->kind == INF_XML_EMPTY) {
 				free(v);
 				return *why = "a KeyCount twice or empty", NULL;
 			}
@@ -348,16 +128,16 @@ static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
 		free(v);
 		return after;
 	} else if (w->depth == 2 && w->blk &&
-		   named(t, w->blk_prefixes ? "Prefix" : "Key")) {
+		   inf_xml_named(t, w->blk_prefixes ? "Prefix" : "Key")) {
 		if (w->blk_value)
 			return *why = "a block with two keys", NULL;
-		if (!(w->blk_value = text_element(t, w->end, &text_end, &after)))
+		if (!(w->blk_value = inf_xml_text_element(t, w->end, &text_end, &after)))
 			return *why = "an unreadable Key or Prefix", NULL;
 		return after;
-	} else if (blk || named(t, "NextMarker") || named(t, "KeyCount") || named(t, "Key")) {
+	} else if (blk || inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount") || inf_xml_named(t, "Key")) {
 		return *why = "a Contents, CommonPrefixes, Key, NextMarker or KeyCount out of place", NULL;
 	}
-	if (t->kind == TAG_START) {
+	if (t->kind == INF_XML_START) {
 		if (w->depth == DEPTH_MAX)
 			return *why = "nesting too deep", NULL;
 		w->open[w->depth++] = *t;
@@ -367,9 +147,9 @@ static const char *start_tag(struct walk *w, const char *p, const struct tag *t,
 
 /* Handles the end tag `t`; returns where reading goes on, or NULL with
  * `why` set. */
-static const char *end_tag(struct walk *w, const struct tag *t, const char **why)
+static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const char **why)
 {
-	if (!w->depth || !same_name(&w->open[w->depth - 1], t))
+	if (!w->depth || !inf_xml_same_name(&w->open[w->depth - 1], t))
 		return *why = "an end tag that is not that of the open element", NULL;
 	if (--w->depth == 1 && w->blk) {
 		int show = w->blk_value &&
@@ -404,7 +184,7 @@ static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 	w.copied = p;
 	w.key_count_at = -1;
 	while (p && p < w.end) {
-		struct tag t;
+		struct inf_xml_tag t;
 
 		at = p;
 		if (*p != '<') {
@@ -413,24 +193,24 @@ static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 				z = w.end;
 			/* the root and the blocks hold elements only */
 			for (; (w.depth <= 1 || (w.depth == 2 && w.blk)) && at < z; at++)
-				if (!xml_space(*at)) {
+				if (!inf_xml_space(*at)) {
 					why = "text outside the root, or beside the elements of the root or a block";
 					goto out;
 				}
 			p = z;
 			continue;
 		}
-		if (read_tag(p, w.end, &t)) {
+		if (inf_xml_read_tag(p, w.end, &t)) {
 			why = "markup it cannot read (a comment, CDATA, DOCTYPE or a broken tag)";
 			goto out;
 		}
-		if (t.kind == TAG_DECL) {
+		if (t.kind == INF_XML_DECL) {
 			if (p != xml->data) {
 				why = "an XML declaration that is not at the start";
 				goto out;
 			}
 			p = t.end;
-		} else if (t.kind == TAG_END) {
+		} else if (t.kind == INF_XML_END) {
 			p = end_tag(&w, &t, &why);
 		} else {
 			p = start_tag(&w, p, &t, &why);
