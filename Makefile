@@ -65,10 +65,17 @@ $(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h
 	$(CC) $(CFLAGS) -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
 		$(if $(filter mask_fields,$*),-lcrypto)
 
+# A suite links the core library and any objects listed as its extra
+# prerequisites below ($(filter %.o,$^)).
 $(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(LIBCORE) $(LDLIBS_CORE) \
-		$$(pkg-config --libs check)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(filter %.o,$^) $(LIBCORE) \
+		$(LDLIBS_CORE) $$(pkg-config --libs check)
+
+# Suites of runtime modules: runtime/*.c is not in the core library, so
+# each names the runtime objects it tests (built with this BUILD's flags,
+# so `make asan` and `make valgrind` test them too).
+$(BUILD)/tests/check_range: $(BUILD)/obj/runtime/range.o
 
 # Installs missing Debian packages when root; otherwise says what to run.
 deps:
