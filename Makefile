@@ -65,17 +65,21 @@ $(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h
 	$(CC) $(CFLAGS) -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
 		$(if $(filter mask_fields,$*),-lcrypto)
 
-# A suite links the core library and any objects listed as its extra
-# prerequisites below ($(filter %.o,$^)).
+# A suite links the core library, any objects listed as its extra
+# prerequisites below ($(filter %.o,$^)) and its CHECK_LDFLAGS.
 $(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(filter %.o,$^) $(LIBCORE) \
-		$(LDLIBS_CORE) $$(pkg-config --libs check)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CHECK_LDFLAGS) -Itests -o $@ $< $(filter %.o,$^) \
+		$(LIBCORE) $(LDLIBS_CORE) $$(pkg-config --libs check)
 
 # Suites of runtime modules: runtime/*.c is not in the core library, so
 # each names the runtime objects it tests (built with this BUILD's flags,
 # so `make asan` and `make valgrind` test them too).
 $(BUILD)/tests/check_range: $(BUILD)/obj/runtime/range.o
+
+# check_buf makes realloc fail on demand to test what a failed growth
+# leaves (tests/check_buf.c).
+$(BUILD)/tests/check_buf: CHECK_LDFLAGS = -Wl,--wrap=realloc
 
 # Installs missing Debian packages when root; otherwise says what to run.
 deps:
