@@ -279,6 +279,368 @@ START_TEST(test_utf8_prefix_and_ws)
 }
 END_TEST
 
+/* ---- against independent references ---- */
+
+/* UTF-8 of code point cp (any value up to 0x10FFFF) into o; returns its
+ * length. Written from RFC 3629's table. */
+static size_t ref_encode(unsigned cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 + cp / 64);
+		o[1] = (char)(0x80 + cp % 64);
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 + cp / 4096);
+		o[1] = (char)(0x80 + cp / 64 % 64);
+		o[2] = (char)(0x80 + cp % 64);
+		return 3;
+	}
+	o[0] = (char)(0xF0 + cp / 262144);
+	o[1] = (char)(0x80 + cp / 4096 % 64);
+	o[2] = (char)(0x80 + cp / 64 % 64);
+	o[3] = (char)(0x80 + cp % 64);
+	return 4;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes, n >= 1) or 0,
+ * by decoding: the code point must need exactly that many bytes, be at
+ * most U+10FFFF and not a surrogate (RFC 3629 §3). */
+static size_t ref_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], cp, min;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0)
+		len = 2, cp = c & 0x1F, min = 0x80;
+	else if ((c & 0xF0) == 0xE0)
+		len = 3, cp = c & 0x0F, min = 0x800;
+	else if ((c & 0xF8) == 0xF0)
+		len = 4, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static size_t ref_prefix(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n && (k = ref_seq((const unsigned char *)s + i, n - i)))
+		i += k;
+	return i;
+}
+
+/* Every code point of the BMP but the surrogates, as \uXXXX (upper and
+ * lower case hex, alone and between other bytes), decodes to its UTF-8. */
+START_TEST(test_unescape_every_bmp_code_point)
+{
+	struct inf_buf scratch = {0};
+	char in[32], want[16];
+
+	for (unsigned cp = 0; cp <= 0xFFFF; cp++) {
+		const char *d;
+		size_t n, wl;
+
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		snprintf(in, sizeof in, cp % 2 ? "\\u%04X" : "<\\u%04x>", cp);
+		wl = 0;
+		if (cp % 2 == 0)
+			want[wl++] = '<';
+		wl += ref_encode(cp, want + wl);
+		if (cp % 2 == 0)
+			want[wl++] = '>';
+		d = inf_json_unescape(in, strlen(in), &scratch, &n);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_msg(n == wl && !memcmp(d, want, wl), "U+%04X: %zu bytes", cp, n);
+	}
+	inf_buf_free(&scratch);
+}
+END_TEST
+
+/* Surrogate pairs across the supplementary planes, the pair's high and
+ * low halves at their extremes, with the pair first, last or alone. */
+START_TEST(test_unescape_surrogate_pairs)
+{
+	static const char *const around[][2] = {{"", ""}, {"a", ""}, {"", "b"}, {"\\n", "\\t"}};
+	struct inf_buf scratch = {0};
+	char in[64], want[32];
+
+	for (unsigned cp = 0x10000; cp <= 0x10FFFF; cp += cp < 0x10400 ? 1 : 0x3FF) {
+		unsigned hi = 0xD800 + ((cp - 0x10000) >> 10), lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+
+		for (size_t a = 0; a < sizeof around / sizeof around[0]; a++) {
+			const char *d;
+			size_t n, wl = 0;
+
+			snprintf(in, sizeof in, "%s\\u%04x\\u%04X%s", around[a][0], hi, lo,
+			         around[a][1]);
+			if (a == 1)
+				want[wl++] = 'a';
+			if (a == 3)
+				want[wl++] = '\n';
+			wl += ref_encode(cp, want + wl);
+			if (a == 2)
+				want[wl++] = 'b';
+			if (a == 3)
+				want[wl++] = '\t';
+			d = inf_json_unescape(in, strlen(in), &scratch, &n);
+			ck_assert_ptr_nonnull(d);
+			ck_assert_msg(n == wl && !memcmp(d, want, wl), "%s: %zu bytes", in, n);
+		}
+	}
+	/* the last code point of all, and two pairs back to back */
+	{
+		const char *d;
+		size_t n;
+
+		d = inf_json_unescape(S("\\uDBFF\\uDFFF\\uD800\\uDC00"), &scratch, &n);
+		ck_assert_uint_eq(n, 8);
+		ck_assert_mem_eq(d, "\xF4\x8F\xBF\xBF\xF0\x90\x80\x80", 8);
+	}
+	inf_buf_free(&scratch);
+}
+END_TEST
+
+/* The scratch buffer is emptied, not appended to, and the decoded text
+ * is never longer than the escaped one. */
+START_TEST(test_unescape_reuses_scratch)
+{
+	struct inf_buf scratch = {0};
+	const char *d;
+	size_t n;
+
+	ck_assert_int_eq(inf_buf_puts(&scratch, "old contents that are longer"), 0);
+	d = inf_json_unescape(S("\\u0800x"), &scratch, &n);
+	ck_assert_ptr_eq(d, scratch.data);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(scratch.len, 4);
+	ck_assert_mem_eq(d, "\xE0\xA0\x80x", 4);
+	d = inf_json_unescape(S("\\\\"), &scratch, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(d, "\\", 1);
+	inf_buf_free(&scratch);
+}
+END_TEST
+
+/* The exact escape of each control byte: the short forms JSON has, the
+ * rest as \u00xx in lower case. */
+START_TEST(test_quote_control_bytes)
+{
+	static const char *const want[32] = {
+	    "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+	    "\\b",     "\\t",     "\\n",     "\\u000b", "\\f",     "\\r",     "\\u000e", "\\u000f",
+	    "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+	    "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+	};
+	struct inf_buf out = {0};
+	char w[16];
+
+	for (unsigned c = 0; c < 32; c++) {
+		char in = (char)c;
+
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_json_quote(&out, &in, 1), 0);
+		snprintf(w, sizeof w, "\"%s\"", want[c]);
+		ck_assert_msg(!strcmp(tu_cstr(&out), w), "byte %02x: %s", c, out.data);
+	}
+	inf_buf_free(&out);
+}
+END_TEST
+
+/* Each byte value at each position of a 17-byte text (both sides of the
+ * eight-byte words the fast scan reads): control bytes, '"' and '\\'
+ * escaped, other ASCII copied, a lone byte from 0x80 up refused with
+ * nothing appended. */
+START_TEST(test_quote_every_byte_everywhere)
+{
+	struct inf_buf out = {0};
+	char in[17], w[40];
+
+	ck_assert_int_eq(inf_buf_puts(&out, "pre"), 0);
+	for (unsigned c = 0; c < 256; c++) {
+		for (size_t at = 0; at < sizeof in; at++) {
+			int rc;
+
+			memset(in, 'a', sizeof in);
+			in[at] = (char)c;
+			out.len = 3;
+			rc = inf_json_quote(&out, in, sizeof in);
+			if (c >= 0x80) {
+				ck_assert_msg(rc == INF_ERR_INVALID, "byte %02x at %zu: %d", c, at, rc);
+				ck_assert_uint_eq(out.len, 3);
+				continue;
+			}
+			ck_assert_int_eq(rc, 0);
+			if (c < 0x20 || c == '"' || c == '\\') {
+				ck_assert_uint_gt(out.len, 3 + sizeof in + 2);
+				ck_assert_int_eq(out.data[3 + 1 + at], '\\');
+			} else {
+				memcpy(w, "pre\"", 4);
+				memcpy(w + 4, in, sizeof in);
+				w[4 + sizeof in] = '"';
+				ck_assert_uint_eq(out.len, 3 + sizeof in + 2);
+				ck_assert_msg(!memcmp(out.data, w, out.len), "byte %02x at %zu", c, at);
+			}
+		}
+	}
+	inf_buf_free(&out);
+}
+END_TEST
+
+/* Bad UTF-8 anywhere, also past a long plain prefix or after a byte that
+ * needs an escape: refused, the output untouched. */
+START_TEST(test_quote_refuses_bad_utf8_anywhere)
+{
+	static const char *const bad[] = {
+	    "\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF", /* overlong */
+	    "\xED\xA0\x80", "\xED\xBF\xBF",                             /* surrogates */
+	    "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF8", "\xFE", "\xFF",
+	    "\x80", "\xBF", "\xC2", "\xE2\x82", "\xF0\x9F\x98", "\xC2\x41",
+	};
+	static const char *const before[] = {"", "0123456789abcdef", "\"", "\n", "\xC3\xA9"};
+	struct inf_buf out = {0}, in = {0};
+
+	ck_assert_int_eq(inf_buf_puts(&out, "untouched"), 0);
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+		for (size_t p = 0; p < sizeof before / sizeof before[0]; p++) {
+			inf_buf_reset(&in);
+			ck_assert_int_eq(inf_buf_puts(&in, before[p]), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, bad[b]), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, "tail"), 0);
+			ck_assert_msg(inf_json_quote(&out, in.data, in.len) == INF_ERR_INVALID,
+			              "bad %zu after %zu accepted", b, p);
+			ck_assert_uint_eq(out.len, 9);
+			ck_assert_mem_eq(out.data, "untouched", 9);
+		}
+	}
+	inf_buf_free(&out);
+	inf_buf_free(&in);
+}
+END_TEST
+
+/* Each boundary of RFC 3629's table, alone and after two ASCII bytes. */
+START_TEST(test_utf8_boundaries)
+{
+	static const struct {
+		const char *s;
+		size_t n, ok;
+	} seqs[] = {
+	    {S("\x7F"), 1},
+	    {S("\x80"), 0},
+	    {S("\xC1\xBF"), 0},
+	    {S("\xC2\x80"), 2},
+	    {S("\xDF\xBF"), 2},
+	    {S("\xC2\x7F"), 0},
+	    {S("\xC2\xC0"), 0},
+	    {S("\xE0\x9F\xBF"), 0},
+	    {S("\xE0\xA0\x80"), 3},
+	    {S("\xEC\xBF\xBF"), 3},
+	    {S("\xED\x80\x80"), 3},
+	    {S("\xED\x9F\xBF"), 3}, /* U+D7FF */
+	    {S("\xED\xA0\x80"), 0}, /* U+D800 */
+	    {S("\xED\xBF\xBF"), 0}, /* U+DFFF */
+	    {S("\xEE\x80\x80"), 3}, /* U+E000 */
+	    {S("\xEF\xBF\xBF"), 3},
+	    {S("\xE1\x80\x7F"), 0},
+	    {S("\xF0\x8F\xBF\xBF"), 0},
+	    {S("\xF0\x90\x80\x80"), 4},
+	    {S("\xF3\xBF\xBF\xBF"), 4},
+	    {S("\xF4\x8F\xBF\xBF"), 4}, /* U+10FFFF */
+	    {S("\xF4\x90\x80\x80"), 0},
+	    {S("\xF5\x80\x80\x80"), 0},
+	    {S("\xF1\x80\x80\xC0"), 0},
+	    {S("\xF8\x88\x80\x80\x80"), 0},
+	};
+	char in[16];
+
+	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+		ck_assert_msg(inf_utf8_valid_prefix(seqs[i].s, seqs[i].n) == seqs[i].ok,
+		              "sequence %zu", i);
+		memcpy(in, "ab", 2);
+		memcpy(in + 2, seqs[i].s, seqs[i].n);
+		ck_assert_uint_eq(inf_utf8_valid_prefix(in, seqs[i].n + 2), 2 + seqs[i].ok);
+		/* cut one byte short (the byte is there, n says it is not) */
+		if (seqs[i].ok > 1)
+			ck_assert_msg(inf_utf8_valid_prefix(in, seqs[i].n + 1) == 2,
+			              "sequence %zu read past n", i);
+	}
+}
+END_TEST
+
+/* Every one-, two- and three-byte text, and four-byte texts over every
+ * first two bytes, agree with the reference decoder. */
+START_TEST(test_utf8_exhaustive)
+{
+	static const unsigned char tails[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0xBF, 0xC0, 0xFF};
+	unsigned char s[4];
+
+	for (unsigned a = 0; a < 256; a++) {
+		s[0] = (unsigned char)a;
+		ck_assert_uint_eq(inf_utf8_valid_prefix((char *)s, 1), ref_prefix((char *)s, 1));
+		for (unsigned b = 0; b < 256; b++) {
+			s[1] = (unsigned char)b;
+			if (inf_utf8_valid_prefix((char *)s, 2) != ref_prefix((char *)s, 2))
+				ck_abort_msg("%02x %02x", a, b);
+			for (unsigned c = 0; c < 256; c++) {
+				s[2] = (unsigned char)c;
+				if (a >= 0xC0 &&
+				    inf_utf8_valid_prefix((char *)s, 3) != ref_prefix((char *)s, 3))
+					ck_abort_msg("%02x %02x %02x", a, b, c);
+			}
+			for (unsigned c = 0; a >= 0xF0 && c < sizeof tails; c++) {
+				for (unsigned d = 0; d < sizeof tails; d++) {
+					s[2] = tails[c];
+					s[3] = tails[d];
+					if (inf_utf8_valid_prefix((char *)s, 4) !=
+					    ref_prefix((char *)s, 4))
+						ck_abort_msg("%02x %02x %02x %02x", a, b, s[2], s[3]);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
+/* Random texts, mostly of lead and continuation bytes, agree with the
+ * reference decoder. */
+START_TEST(test_utf8_random)
+{
+	static const unsigned char picks[] = {0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xED,
+	                                      0xEF, 0xF0, 0xF4, 0xF5, 0xA0, 0x9F, 0x90, 0x8F};
+	uint64_t seed = 0xC0FFEE;
+	char s[24];
+
+	for (int round = 0; round < 200000; round++) {
+		size_t n = 1 + (size_t)(tu_rand(&seed) % sizeof s);
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = tu_rand(&seed);
+			s[i] = (char)(r % 3 ? picks[(r >> 8) % sizeof picks] : (r >> 16) & 0xFF);
+		}
+		if (inf_utf8_valid_prefix(s, n) != ref_prefix(s, n))
+			ck_abort_msg("round %d: %zu vs %zu", round, inf_utf8_valid_prefix(s, n),
+			             ref_prefix(s, n));
+	}
+}
+END_TEST
+
 static Suite *jsonstr_suite(void)
 {
 	Suite *s = suite_create("jsonstr");
@@ -292,6 +654,15 @@ static Suite *jsonstr_suite(void)
 	tcase_add_test(ts, test_quote_refuses_bad_utf8);
 	tcase_add_test(ts, test_quote_round_trip);
 	tcase_add_test(ts, test_utf8_prefix_and_ws);
+	tcase_add_test(ts, test_unescape_every_bmp_code_point);
+	tcase_add_test(ts, test_unescape_surrogate_pairs);
+	tcase_add_test(ts, test_unescape_reuses_scratch);
+	tcase_add_test(ts, test_quote_control_bytes);
+	tcase_add_test(ts, test_quote_every_byte_everywhere);
+	tcase_add_test(ts, test_quote_refuses_bad_utf8_anywhere);
+	tcase_add_test(ts, test_utf8_boundaries);
+	tcase_add_test(ts, test_utf8_exhaustive);
+	tcase_add_test(ts, test_utf8_random);
 	suite_add_tcase(s, ts);
 	return s;
 }
