@@ -2,11 +2,11 @@
  * JSON tokenizing and validation (core/json.c): every shape of RFC 8259
  * JSON is accepted with the right tokens, every kind of bad text is
  * refused with INF_ERR_INVALID (or INF_ERR_LIMIT for depth), a message
- * saying what is wrong and the offset where it is; subtree skipping
- * gives exact indexes (the string helpers of core/jsonstr.c are in
- * check_jsonstr.c). jsmn's own
- * parser, compiled into this test only, is the reference for the tokens of
- * every valid document.
+ * saying what is wrong and the offset where it is; the depth and key
+ * length limits hold to the byte; subtree skipping gives exact indexes.
+ * jsmn's own parser, compiled into this test only, is the reference for
+ * the tokens of every valid document. The string helpers of
+ * core/jsonstr.c are tested in check_jsonstr.c.
  */
 /* jsmn's parser, static in this file, with the options the tokens follow */
 #define JSMN_PARENT_LINKS
@@ -695,6 +695,71 @@ START_TEST(test_depth_exact_messages)
 }
 END_TEST
 
+/* ---- key length ---- */
+
+/* A key of exactly max_key raw bytes (between the quotes, escapes as
+ * written) is accepted, one more is refused with INF_ERR_LIMIT at the
+ * key's opening quote; values are not keys; 0 means no limit. */
+START_TEST(test_max_key)
+{
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+	struct inf_buf js = {0};
+	char key[64];
+
+	for (size_t max = 1; max <= 40; max++) {
+		t.max_key = max;
+		for (size_t len = max; len <= max + 1; len++) {
+			for (int where = 0; where < 3; where++) {
+				size_t at;
+				int rc;
+
+				for (size_t i = 0; i < len; i++)
+					key[i] = (char)('a' + i % 26);
+				if (len >= 2 && where == 2) /* an escape counts as written */
+					memcpy(key + len - 2, "\\n", 2);
+				key[len] = '\0';
+				inf_buf_reset(&js);
+				/* where 0: the root's only key; 1 and 2: a nested key
+				 * after a short one, beside a long string value */
+				if (where)
+					ck_assert_int_eq(inf_buf_printf(&js, "{\"k\":[1,{\"v\":\"%s%s\",",
+					                                key, key), 0);
+				else
+					ck_assert_int_eq(inf_buf_putc(&js, '{'), 0);
+				at = js.len;
+				ck_assert_int_eq(inf_buf_printf(&js, "\"%s\":1}%s", key, where ? "]}" : ""),
+				                 0);
+				memset(&e, 0, sizeof e);
+				rc = inf_json_parse(&t, js.data, js.len, 8, &e);
+				if (len == max) {
+					ck_assert_msg(rc == 0, "max_key %zu, %s: rc %d %s", max,
+					              tu_cstr(&js), rc, e.msg);
+				} else {
+					ck_assert_msg(rc == INF_ERR_LIMIT, "max_key %zu, %s: rc %d", max,
+					              tu_cstr(&js), rc);
+					ck_assert_uint_eq(e.offset, at);
+					ck_assert_int_eq(js.data[e.offset], '"');
+					snprintf(key, sizeof key, "key longer than max_key_bytes (%zu)", max);
+					ck_assert_str_eq(e.msg, key);
+				}
+			}
+		}
+	}
+	/* no limit */
+	t.max_key = 0;
+	inf_buf_reset(&js);
+	ck_assert_int_eq(inf_buf_putc(&js, '{'), 0);
+	ck_assert_int_eq(inf_buf_putc(&js, '"'), 0);
+	for (int i = 0; i < 10000; i++)
+		ck_assert_int_eq(inf_buf_putc(&js, 'k'), 0);
+	ck_assert_int_eq(inf_buf_puts(&js, "\":1}"), 0);
+	ck_assert_int_eq(inf_json_parse(&t, js.data, js.len, 8, &e), 0);
+	inf_tokens_free(&t);
+	inf_buf_free(&js);
+}
+END_TEST
+
 /* Very deep nesting is refused quickly, whatever its shape. */
 START_TEST(test_very_deep_fast)
 {
@@ -806,6 +871,7 @@ static Suite *json_suite(void)
 	tcase_set_timeout(tl, 30);
 	tcase_add_test(tl, test_depth_limit);
 	tcase_add_test(tl, test_depth_exact_messages);
+	tcase_add_test(tl, test_max_key);
 	tcase_add_test(tl, test_very_deep_fast);
 	tcase_add_test(tl, test_million_numbers);
 	suite_add_tcase(s, tl);
