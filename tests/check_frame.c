@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "frame.h"
 #include "json.h"
@@ -609,45 +608,78 @@ START_TEST(test_auto_detect)
 }
 END_TEST
 
-/* Seconds to feed a one-line document of `n` bytes to an auto framer
- * in 64-byte writes; the output must be the document. */
-static double feed_one_line(size_t n)
+/* Detection looks at each byte of the first line once. Fed a 16 MiB
+ * first line 16 bytes at a time, a framer that searched the whole line
+ * again on every write would scan about 8.8e12 bytes (minutes); once is
+ * 16 MiB. No clock is read: the "document" test case's 60 s timeout is
+ * the bound that turns such a rescan into a failure. */
+START_TEST(test_auto_long_first_line_in_pieces)
 {
+	enum { N = 16 << 20, PIECE = 16 };
 	struct inf_framer *f;
-	struct timespec t0, t1;
 	struct run r;
-	char *doc = malloc(n);
+	char *doc = malloc(N);
 
 	ck_assert_ptr_nonnull(doc);
-	memset(doc, 'x', n);
+	memset(doc, 'x', N);
 	memcpy(doc, "{\"a\":\"", 6);
-	memcpy(doc + n - 2, "\"}", 2);
+	memcpy(doc + N - 2, "\"}", 2);
 	memset(&r, 0, sizeof r);
-	f = inf_framer_new(INF_FMT_AUTO, n, test_record, &r, test_sink, &r, &r.err);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t at = 0; at < n; at += 64)
-		ck_assert_int_eq(inf_framer_write(f, doc + at, n - at < 64 ? n - at : 64), 0);
+	f = inf_framer_new(INF_FMT_AUTO, N, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_ptr_nonnull(f);
+	for (size_t at = 0; at < N; at += PIECE)
+		if (inf_framer_write(f, doc + at, PIECE))
+			ck_abort_msg("write at %zu: %s", at, r.err.msg);
 	ck_assert_int_eq(inf_framer_finish(f), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_int_eq(inf_framer_format(f), INF_FMT_NDJSON);
-	ck_assert_uint_eq(r.out.len, n);
-	ck_assert_int_eq(memcmp(r.out.data, doc, n), 0);
+	ck_assert_uint_eq(inf_framer_records(f), 1);
+	ck_assert_uint_eq(r.out.len, N);
+	ck_assert_int_eq(memcmp(r.out.data, doc, N), 0);
 	inf_framer_free(f);
 	run_free(&r);
 	free(doc);
-	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
+END_TEST
 
-/* Detection looks at each byte of the first line once: feeding a first
- * line four times as long in small pieces takes about four times as long
- * (sixteen when every write searched the whole line again). A ratio, so
- * that a slow machine or valgrind does not matter. */
-START_TEST(test_auto_long_first_line_linear)
+/* inf_format_sniff over a first line that grows: "need more" until the
+ * newline, *scanned at the length looked at, and the bytes before it not
+ * searched again (a newline planted there afterwards goes unseen), which
+ * is what keeps piecewise detection linear. */
+START_TEST(test_sniff_remembers_scan)
 {
-	double t1 = feed_one_line(1u << 20);
-	double t4 = feed_one_line(4u << 20);
+	static const char line[] = "{\"a\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}\n[rest";
+	size_t nl = (size_t)(strchr(line, '\n') - line), scanned = 0;
+	enum inf_format fmt = INF_FMT_AUTO;
+	char buf[sizeof line];
 
-	ck_assert_msg(t4 < 8 * t1 + 0.05, "1 MiB: %.3fs, 4 MiB: %.3fs", t1, t4);
+	memcpy(buf, line, sizeof line);
+	for (size_t len = 1; len <= nl; len++) {
+		ck_assert_msg(inf_format_sniff(buf, len, 0, &scanned, &fmt) == 0, "len %zu", len);
+		ck_assert_uint_eq(scanned, len);
+	}
+	/* a newline where it already looked is not seen again */
+	buf[10] = '\n';
+	ck_assert_int_eq(inf_format_sniff(buf, nl, 0, &scanned, &fmt), 0);
+	buf[10] = line[10];
+	/* the real one is: the first line is one JSON value */
+	ck_assert_int_eq(inf_format_sniff(buf, nl + 1, 0, &scanned, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
+	/* a fresh look sees a planted newline: the line before it is not JSON */
+	buf[10] = '\n';
+	scanned = 0;
+	ck_assert_int_eq(inf_format_sniff(buf, nl, 0, &scanned, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_DOCUMENT);
+	/* the end of the object ends the first line */
+	scanned = 0;
+	ck_assert_int_eq(inf_format_sniff(line, nl, 1, &scanned, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
+	scanned = 0;
+	ck_assert_int_eq(inf_format_sniff(S("\xEF\xBB\xBF  [1"), 0, &scanned, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_ARRAY);
+	scanned = 0;
+	ck_assert_int_eq(inf_format_sniff(S(" \n "), 0, &scanned, &fmt), 0);
+	ck_assert_int_eq(inf_format_sniff(S(" \n "), 1, &scanned, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
 }
 END_TEST
 
@@ -810,7 +842,8 @@ static Suite *frame_suite(void)
 	tcase_set_timeout(td, 60);
 	tcase_add_test(td, test_document);
 	tcase_add_test(td, test_auto_detect);
-	tcase_add_test(td, test_auto_long_first_line_linear);
+	tcase_add_test(td, test_auto_long_first_line_in_pieces);
+	tcase_add_test(td, test_sniff_remembers_scan);
 	tcase_add_test(td, test_bom);
 	tcase_add_test(td, test_bom_split);
 	tcase_add_test(td, test_errors_stick);
