@@ -588,6 +588,68 @@ START_TEST(test_deep_states)
 }
 END_TEST
 
+/* Watches the matcher's state array during a walk: stops the walk (with
+ * INF_ERR_LIMIT) as soon as its capacity passes `bound`, so a walker
+ * whose states multiply fails here at once instead of running for
+ * minutes; counts full matches. */
+struct state_watch {
+	size_t bound, max_cap;
+	int full;
+};
+
+static int watch_states(void *ctx, struct inf_record *r, int node, int key, enum inf_match m)
+{
+	struct state_watch *w = ctx;
+
+	(void)node;
+	(void)key;
+	if (r->states_cap > w->max_cap)
+		w->max_cap = r->states_cap;
+	if (r->states_cap > w->bound)
+		return INF_ERR_LIMIT;
+	if (m == INF_MATCH_FULL)
+		w->full++;
+	return INF_WALK_DESCEND;
+}
+
+/* Several "**" in a row over a deep record: equal matcher states at one
+ * level are kept once (has_state() in path.c). A level then holds at
+ * most one state per path segment position, nsegs + 1 = 6 here, and the
+ * walk keeps the states of the levels above it: at most 6 x (300 + 2)
+ * in use, so the array (doubling) never needs more than twice that.
+ * Without de-duplication the states at depth d number about C(d+4, 4)
+ * (a 1.5 KB record took 17 s), and pass the bound within 20 levels. */
+START_TEST(test_deep_repeated_star_states_bounded)
+{
+	enum { DEPTH = 300, SEGS = 5 };
+	struct inf_buf js = {0};
+	struct state_watch w = {2 * (SEGS + 1) * (DEPTH + 2), 0, 0};
+	int rc;
+
+	inf_record_free(&rec);
+	inf_record_init(&rec, DEPTH + 8);
+	compile("**.**.**.**.x");
+	for (int i = 0; i < DEPTH; i++)
+		ck_assert_int_eq(inf_buf_puts(&js, "{\"a\":"), 0);
+	ck_assert_int_eq(inf_buf_puts(&js, "{\"x\":1}"), 0);
+	for (int i = 0; i < DEPTH; i++)
+		ck_assert_int_eq(inf_buf_putc(&js, '}'), 0);
+	ck_assert_uint_lt(js.len, 2048);
+	load(tu_cstr(&js));
+	rc = inf_walk(&rec, paths, watch_states, &w);
+	ck_assert_msg(rc == 0, "walk stopped: %zu states allocated, bound %zu", w.max_cap, w.bound);
+	ck_assert_int_eq(w.full, 1); /* the one "x" */
+	ck_assert_uint_le(rec.states_cap, w.bound);
+	/* the walk over full matches only shares the matcher */
+	w.full = 0;
+	rc = inf_walk_matches(&rec, paths, watch_states, &w);
+	ck_assert_msg(rc == 0, "matches walk stopped: %zu states, bound %zu", w.max_cap, w.bound);
+	ck_assert_int_eq(w.full, 1);
+	ck_assert_uint_le(rec.states_cap, w.bound);
+	inf_buf_free(&js);
+}
+END_TEST
+
 /* A walk works on the committed bytes after an edit round. */
 START_TEST(test_walk_after_commit)
 {
@@ -636,6 +698,7 @@ static Suite *path_suite(void)
 	tcase_add_test(tm, test_visitor_controls_walk);
 	tcase_add_test(tm, test_wide_and_deep);
 	tcase_add_test(tm, test_deep_states);
+	tcase_add_test(tm, test_deep_repeated_star_states_bounded);
 	tcase_add_test(tm, test_walk_after_commit);
 	suite_add_tcase(s, tm);
 	return s;
