@@ -95,8 +95,10 @@ int inf_array_grow(void *pp, size_t *cap, size_t need, size_t elem)
 
 	if (need <= *cap)
 		return 0;
+	if (need > SIZE_MAX / elem)
+		return INF_ERR_NOMEM;
 	while (c < need)
-		c *= 2;
+		c = c > SIZE_MAX / elem / 2 ? need : c * 2;
 	if (!(q = realloc(*p, c * elem)))
 		return INF_ERR_NOMEM;
 	*p = q;

@@ -59,7 +59,7 @@ static char *read_event(const char *path, size_t *len, struct inf_error *err)
 static void print_success(const struct inf_source_result *res,
 			  const struct inf_slice *s)
 {
-	char v[64];
+	char v[INF_CONTENT_RANGE_MAX];
 
 	fprintf(stderr, "status: %d\n", s->status);
 	for (size_t i = 0; i < res->nheaders; i++)

@@ -32,7 +32,9 @@ void inf_slice_compute(const char *range, const char *part, uint64_t total,
 		       struct inf_slice *out);
 
 /* Writes the Content-Range value of a 206 slice, "bytes a-e/L", into buf
- * (n bytes; 64 always suffice). */
+ * (n bytes; INF_CONTENT_RANGE_MAX always suffice: three 20-digit numbers
+ * and "bytes -/"). */
+#define INF_CONTENT_RANGE_MAX 72
 void inf_slice_content_range(const struct inf_slice *s, char *buf, size_t n);
 
 #endif

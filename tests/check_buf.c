@@ -25,9 +25,12 @@ void *__wrap_realloc(void *p, size_t n);
 static int realloc_fails;   /* while set, every realloc returns NULL */
 static unsigned reallocs;   /* calls since the last count_reallocs() */
 
+static size_t realloc_size; /* the size the last realloc asked for */
+
 void *__wrap_realloc(void *p, size_t n)
 {
 	reallocs++;
+	realloc_size = n;
 	if (realloc_fails)
 		return NULL;
 	return __real_realloc(p, n);
@@ -396,6 +399,31 @@ END_TEST
 
 /* When realloc fails: INF_ERR_NOMEM, and the array and its capacity are
  * what they were. */
+START_TEST(test_array_grow_overflow)
+{
+	/* sizes whose byte count cannot be represented are refused before
+	 * any realloc, never wrapped into a small allocation or a loop */
+	long *a = NULL;
+	size_t cap = 0;
+
+	count_reallocs();
+	ck_assert_int_eq(inf_array_grow(&a, &cap, SIZE_MAX / sizeof *a + 1, sizeof *a),
+			 INF_ERR_NOMEM);
+	ck_assert_int_eq(inf_array_grow(&a, &cap, SIZE_MAX, sizeof *a), INF_ERR_NOMEM);
+	ck_assert_uint_eq(reallocs, 0);
+	ck_assert_ptr_null(a);
+	ck_assert_uint_eq(cap, 0);
+	/* a need past the last doubling is asked for exactly (need * elem
+	 * bytes, not a wrapped product); the realloc is made to fail here */
+	realloc_fails = 1;
+	ck_assert_int_eq(inf_array_grow(&a, &cap, SIZE_MAX / sizeof *a, sizeof *a), INF_ERR_NOMEM);
+	realloc_fails = 0;
+	ck_assert_uint_eq(reallocs, 1);
+	ck_assert_uint_eq(realloc_size, SIZE_MAX / sizeof *a * sizeof *a);
+	ck_assert_uint_eq(cap, 0);
+}
+END_TEST
+
 START_TEST(test_array_grow_nomem_leaves_array)
 {
 	long *a = NULL, *before;
@@ -446,6 +474,7 @@ static Suite *buf_suite(void)
 	tcase_add_test(ta, test_array_grow);
 	tcase_add_test(ta, test_array_grow_element_size);
 	tcase_add_test(ta, test_array_grow_nomem_leaves_array);
+	tcase_add_test(ta, test_array_grow_overflow);
 	suite_add_tcase(s, ta);
 	return s;
 }
