@@ -277,7 +277,7 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 		}
 		if (!inf_event_token_ok(ev->output_token)) {
 			perr(&p, "getObjectContext.outputToken",
-			     "is not a header value (1 to 4096 printable ASCII bytes, no space)");
+			     "is not a header value (1 to 8000 printable ASCII bytes, no space)");
 			goto out;
 		}
 	} else if (opt_string(&p, ctx, "outputRoute", &ev->output_route, "outputRoute") ||

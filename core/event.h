@@ -52,7 +52,7 @@ void inf_event_free(struct inf_event *ev);
 /* Bounds of a GET's output route and token (they become the WGOR host
  * prefix and signed header values). */
 #define INF_EVENT_ROUTE_MAX 63   /* one DNS label */
-#define INF_EVENT_TOKEN_MAX 4096
+#define INF_EVENT_TOKEN_MAX 8000 /* fits WGOR's 8 KiB header line */
 
 /* Whether `route` can be the WriteGetObjectResponse host prefix: 1 to
  * INF_EVENT_ROUTE_MAX letters, digits and '-'. */
