@@ -12,7 +12,10 @@
  *                     names the last key or common prefix of the page, so
  *                     it would name a hidden one; without it a client pages
  *                     on from the last <Key> shown, as S3 documents;
- *   <KeyCount>        (v2) rewritten to what is shown.
+ *   <KeyCount>        (v2) rewritten to what is shown;
+ *   <EncodingType>    must say "url" exactly when the list asked for
+ *                     encoding-type=url; keys, prefixes and NextMarker are
+ *                     then decoded before they are compared.
  * Start tags are recognised with attributes and namespace prefixes, their
  * names case-insensitively. Anything the filter cannot read (an unclosed
  * or mismatched tag, text outside the root or beside the elements of the
@@ -77,7 +80,38 @@ struct walk {
 	long kept;
 	long key_count_at;      /* where in `out` KeyCount's text goes, or -1 */
 	int root_seen;
+	int url;                /* the list asked for encoding-type=url */
 };
+
+/* Decodes in place a key or prefix S3 sent URL-encoded (encoding-type=url:
+ * %XX for a byte, '+' for a space), so that it is compared with the
+ * prefixes as the key it is. Returns -1 for a bad escape or a NUL byte. */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int url_decode(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		int hi, lo;
+		if (*s != '%') {
+			*w++ = *s == '+' ? ' ' : *s;
+			continue;
+		}
+		if ((hi = hex_digit(s[1])) < 0 || (lo = hex_digit(s[2])) < 0 || hi + lo == 0)
+			return -1;
+		*w++ = (char)(hi * 16 + lo);
+		s += 2;
+	}
+	*w = '\0';
+	return 0;
+}
 
 /* Leaves [a, b) of the answer out of the copy. */
 static int skip(struct walk *w, const char *a, const char *b)
@@ -108,9 +142,21 @@ static const char *start_tag(struct walk *w, const char *p, const struct inf_xml
 			w->blk = NULL;
 			return skip(w, p, t->end) ? (*why = "out of memory", NULL) : t->end;
 		}
-	} else if (w->depth == 1 && (inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount"))) {
+	} else if (w->depth == 1 && (inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount") ||
+				     inf_xml_named(t, "EncodingType"))) {
 		if (!(v = inf_xml_text_element(t, w->end, &text_end, &after)))
-			return *why = "an unreadable NextMarker or KeyCount", NULL;
+			return *why = "an unreadable NextMarker, KeyCount or EncodingType", NULL;
+		if (inf_xml_named(t, "EncodingType")) {
+			/* keys are read the way the list asked for them */
+			int url = !strcasecmp(v, "url");
+			free(v);
+			return url == w->url ? after
+			       : (*why = "an EncodingType the list did not ask for", NULL);
+		}
+		if (inf_xml_named(t, "NextMarker") && w->url && url_decode(v)) {
+			free(v);
+			return *why = "a NextMarker that is not URL-encoded", NULL;
+		}
 		if (inf_xml_named(t, "KeyCount")) {
 			if (w->key_count_at >= 0 || t->kind == INF_XML_EMPTY) {
 				free(v);
@@ -152,7 +198,11 @@ static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const ch
 	if (!w->depth || !inf_xml_same_name(&w->open[w->depth - 1], t))
 		return *why = "an end tag that is not that of the open element", NULL;
 	if (--w->depth == 1 && w->blk) {
-		int show = w->blk_value &&
+		int show;
+
+		if (w->blk_value && w->url && url_decode(w->blk_value))
+			return *why = "a Key or Prefix that is not URL-encoded", NULL;
+		show = w->blk_value &&
 			   (w->blk_prefixes ? prefix_visible(w->ap, w->blk_value)
 					    : inf_ap_allows_key(w->ap, w->blk_value));
 		if (!show && skip(w, w->blk, t->end))
@@ -169,9 +219,9 @@ static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const ch
  * the top of the file). Returns 0, or -1 with `err` set when the answer
  * cannot be read; `out` then holds a part and is the caller's to free. */
 static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
-		  struct inf_buf *out, struct inf_error *err)
+		  int url, struct inf_buf *out, struct inf_error *err)
 {
-	struct walk w = { 0 };
+	struct walk w = { .url = url };
 	const char *p = xml->data, *at = p, *why = NULL;
 	struct inf_buf fixed = { 0 };
 	int rc = -1;
@@ -270,7 +320,9 @@ int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
 		goto out;
 	}
 	if (ap->prefixes) {
-		if (filter(ap, &xml, &shown, &err)) {
+		char enc[8];
+		const char *e = inf_url_query(ev->input_url, "encoding-type", enc, sizeof enc);
+		if (filter(ap, &xml, e && !strcasecmp(e, "url"), &shown, &err)) {
 			o->stats.bytes_in = xml.len;
 			rc = inf_lambda_error_answer(L, o, 500, "InternalError", err.msg);
 			goto out;

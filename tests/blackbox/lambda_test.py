@@ -502,12 +502,26 @@ def tests(env):
         ("decl-markup", '<?xml version="1.0" <Key>private/leak.json</Key>?><ListBucketResult>' + shown_c +
          "</ListBucketResult>", False, "error"),
         ("pi-inside", head_xml + "<?pi private/leak.json?>" + shown_c + "</ListBucketResult>", False, "error"),
+        # encoding-type=url: keys are compared decoded ('+' a space, %XX)
+        ("url?encoding-type=url", head_xml + "<EncodingType>url</EncodingType>"
+         "<Contents><Key>store_events%2Fa+b.json</Key></Contents>"
+         "<Contents><Key>private%2Fleak.json</Key></Contents>"
+         "<NextMarker>private%2Fleak.json</NextMarker></ListBucketResult>", False,
+         lambda x: "<Key>store_events%2Fa+b.json</Key>" in x and "private" not in x),
+        ("url-bad-escape?encoding-type=url", head_xml + "<EncodingType>url</EncodingType>"
+         "<Contents><Key>store_events/%zz.json</Key></Contents></ListBucketResult>", False, "error"),
+        ("url-not-asked", head_xml + "<EncodingType>url</EncodingType>" + shown_c + "</ListBucketResult>",
+         False, "error"),
+        ("url-not-answered?encoding-type=url", head_xml + "<EncodingType>none</EncodingType>" + shown_c +
+         "</ListBucketResult>", False, "error"),
     ]
     evs = []
-    for name, xml, v2, _ in cases:
-        with open(os.path.join(env.objdir, "lists", name + ".xml"), "w") as f:
+    for name, xml, v2, _ in cases:  # a name's "?..." is the list's query
+        file, _, query = name.partition("?")
+        with open(os.path.join(env.objdir, "lists", file + ".xml"), "w") as f:
             f.write(xml)
-        evs.append(event("listObjectsV2Context" if v2 else "listObjectsContext", obj + "lists/" + name + ".xml", key=""))
+        evs.append(event("listObjectsV2Context" if v2 else "listObjectsContext",
+                         obj + "lists/" + file + ".xml" + ("?" + query if query else ""), key=""))
     r = Run(env, evs)
     res = r.results()
     for i, (name, xml, v2, want) in enumerate(cases):
