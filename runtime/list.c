@@ -32,6 +32,7 @@
 
 #include "json.h"
 #include "lambda.h"
+#include "list.h"
 #include "source.h"
 #include "xml.h"
 
@@ -218,8 +219,8 @@ static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const ch
 /* Copies `xml` to `out` without what the access point may not show (see
  * the top of the file). Returns 0, or -1 with `err` set when the answer
  * cannot be read; `out` then holds a part and is the caller's to free. */
-static int filter(const struct inf_access_point *ap, const struct inf_buf *xml,
-		  int url, struct inf_buf *out, struct inf_error *err)
+int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,
+		    int url, struct inf_buf *out, struct inf_error *err)
 {
 	struct walk w = { .url = url };
 	const char *p = xml->data, *at = p, *why = NULL;
@@ -322,7 +323,7 @@ int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
 	if (ap->prefixes) {
 		char enc[8];
 		const char *e = inf_url_query(ev->input_url, "encoding-type", enc, sizeof enc);
-		if (filter(ap, &xml, e && !strcasecmp(e, "url"), &shown, &err)) {
+		if (inf_list_filter(ap, &xml, e && !strcasecmp(e, "url"), &shown, &err)) {
 			o->stats.bytes_in = xml.len;
 			rc = inf_lambda_error_answer(L, o, 500, "InternalError", err.msg);
 			goto out;

@@ -19,7 +19,7 @@
 ifndef INF_FUZZ_MK
 INF_FUZZ_MK := 1
 
-FUZZ_TARGETS ?= chain path cond policy event range json
+FUZZ_TARGETS ?= chain path cond policy event range json list
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # extra libFuzzer options, e.g. FUZZ_FLAGS=-jobs=2 or -max_len=65536
@@ -42,7 +42,14 @@ FUZZ_HDRS     := $(wildcard tests/fuzz/*.h)
 
 .PHONY: fuzz fuzz-deps fuzz-bins fuzz-replay fuzz-replay-bins
 # built through pattern rules only: keep them between runs
-.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_PLUGINS) $(BUILD)/obj/runtime/range.o
+.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_PLUGINS) $(BUILD)/obj/runtime/range.o \
+	$(FUZZ_DIR)/obj/runtime/list.o $(FUZZ_DIR)/obj/runtime/xml.o \
+	$(BUILD)/obj/runtime/list.o $(BUILD)/obj/runtime/xml.o
+
+# A target links the core, runtime/range.c and any runtime objects listed
+# as its extra prerequisites below ($(filter %.o,$^)).
+$(FUZZ_DIR)/bin/fuzz_list: $(FUZZ_DIR)/obj/runtime/list.o $(FUZZ_DIR)/obj/runtime/xml.o
+$(FUZZ_DIR)/replay/fuzz_list: $(BUILD)/obj/runtime/list.o $(BUILD)/obj/runtime/xml.o
 
 $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
@@ -57,7 +64,7 @@ $(FUZZ_DIR)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ) $(FUZZ_HDRS) | fuzz
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SRC_DEF) \
 		-DFZ_PLUGIN_DIR='"$(abspath $(FUZZ_DIR)/plugins)"' -fsanitize=fuzzer \
-		-o $@ $< $(FUZZ_CORE_OBJ) $(LDLIBS_CORE)
+		-o $@ $< $(filter %.o,$^) $(LDLIBS_CORE)
 
 # clang and its libFuzzer runtime, installed like the other packages
 fuzz-deps:
@@ -99,7 +106,7 @@ $(FUZZ_DIR)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZ_H
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/fuzz $(FUZZ_SRC_DEF) \
 		-DFZ_PLUGIN_DIR='"$(abspath $(BUILD)/plugins)"' $(LDFLAGS) -o $@ \
-		$< tests/fuzz/replay_main.c $(BUILD)/obj/runtime/range.o $(LIBCORE) $(LDLIBS_CORE)
+		$< tests/fuzz/replay_main.c $(filter %.o,$^) $(LIBCORE) $(LDLIBS_CORE)
 
 fuzz-replay-bins: $(FUZZ_REPLAYS) $(PLUGINS)
 
@@ -107,6 +114,6 @@ fuzz-replay: fuzz-replay-bins
 	@INFLIGHT_FUZZ_NO_BUILD=1 INFLIGHT_SAN=$(SAN) \
 		bash tests/blackbox/test_fuzz_regressions.sh $(BUILD)
 
--include $(FUZZ_CORE_OBJ:.o=.d)
+-include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_DIR)/obj/runtime/list.d $(FUZZ_DIR)/obj/runtime/xml.d
 
 endif

@@ -1,0 +1,17 @@
+/* The LIST filter (runtime/list.c), exposed for tests and fuzzing. */
+#ifndef INF_LIST_H
+#define INF_LIST_H
+
+#include "buf.h"
+#include "error.h"
+#include "policy.h"
+
+/* Copies the list answer `xml` to `out` without what the access point `ap`
+ * (which has prefixes) may not show, `url` when the list asked for
+ * encoding-type=url (see the top of runtime/list.c). Returns 0, or -1
+ * with `err` set when the answer cannot be read; `out` then holds a part
+ * and is the caller's to free. */
+int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,
+		    int url, struct inf_buf *out, struct inf_error *err);
+
+#endif
