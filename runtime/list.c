@@ -21,7 +21,7 @@
  * or mismatched tag, text outside the root or beside the elements of the
  * root or a block, a comment, CDATA, a DOCTYPE, a processing instruction
  * but the XML declaration at the start (which holds no markup),
- * an unknown entity, a block with two keys, one of those elements
+ * a NUL byte, an unknown entity, a block with two keys, one of those elements
  * anywhere else) fails the whole LIST. The other elements that echo key
  * names are the caller's own (Prefix, Marker, StartAfter, Delimiter,
  * ContinuationToken) or opaque (NextContinuationToken). */
@@ -223,12 +223,18 @@ int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml
 		    int url, struct inf_buf *out, struct inf_error *err)
 {
 	struct walk w = { .url = url };
-	const char *p = xml->data, *at = p, *why = NULL;
+	const char *p = xml->data, *at = p, *why = NULL, *nul;
 	struct inf_buf fixed = { 0 };
 	int rc = -1;
 
 	if (!xml->len) /* nothing allocated yet */
 		return inf_error_set(err, INF_FAIL_SOURCE, "the list answer is empty: refused");
+	/* XML holds no NUL; a name cut at one would be compared short
+	 * ("store<NUL>-hidden/" as "store", on the way to "store_events/") */
+	if ((nul = memchr(xml->data, '\0', xml->len)))
+		return inf_error_set(err, INF_FAIL_SOURCE,
+				     "the list answer cannot be filtered (byte %zu: a NUL byte): refused",
+				     (size_t)(nul - xml->data));
 	w.ap = ap;
 	w.end = xml->data + xml->len;
 	w.out = out;
