@@ -1,4 +1,5 @@
-/* The LIST filter (runtime/list.c), exposed for tests and fuzzing. */
+/* The LIST filter (runtime/listfilter.c): what runtime/list.c passes on,
+ * and what tests/fuzz/fuzz_list.c checks. */
 #ifndef INF_LIST_H
 #define INF_LIST_H
 
@@ -8,7 +9,7 @@
 
 /* Copies the list answer `xml` to `out` without what the access point `ap`
  * (which has prefixes) may not show, `url` when the list asked for
- * encoding-type=url (see the top of runtime/list.c). Returns 0, or -1
+ * encoding-type=url (see the top of runtime/listfilter.c). Returns 0, or -1
  * with `err` set when the answer cannot be read; `out` then holds a part
  * and is the caller's to free. */
 int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the LIST filter (inf_list_filter, runtime/list.c).
+ * Fuzz target: the LIST filter (inf_list_filter, runtime/listfilter.c).
  *
  * Input: byte 0 picks the options: bit 0 says the list asked for
  * encoding-type=url, bits 1-2 the access point's prefixes (one of
@@ -28,61 +28,7 @@
 #include <strings.h>
 
 #include "fuzzutil.h"
-#include "lambda.h"
 #include "list.h"
-
-/* ---- list.o's other calls, never reached: inf_list_filter needs none ---- */
-
-const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
-						       const struct inf_event *ev,
-						       struct inf_outcome *o)
-{
-	(void)L;
-	(void)ev;
-	(void)o;
-	abort();
-}
-
-int inf_lambda_error_answer(struct inf_lambda *L, struct inf_outcome *o, int status,
-			    const char *code, const char *message)
-{
-	(void)L;
-	(void)o;
-	(void)status;
-	(void)code;
-	(void)message;
-	abort();
-}
-
-int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
-			    const struct inf_source_result *res, const struct inf_error *err)
-{
-	(void)L;
-	(void)o;
-	(void)res;
-	(void)err;
-	abort();
-}
-
-int inf_source_fetch(CURL *curl, const char *url, const struct inf_fetch_opts *o,
-		     inf_data_fn data, void *ctx, struct inf_source_result *res,
-		     struct inf_error *err)
-{
-	(void)curl;
-	(void)url;
-	(void)o;
-	(void)data;
-	(void)ctx;
-	(void)res;
-	(void)err;
-	abort();
-}
-
-void inf_source_result_free(struct inf_source_result *res)
-{
-	(void)res;
-	abort();
-}
 
 /* ---- the access points ---- */
 
