@@ -1,4 +1,4 @@
-/* Just enough XML for S3's list answers (runtime/list.c), read strictly
+/* Just enough XML for S3's list answers (runtime/listfilter.c), read strictly
  * so that a filter built on it can fail closed. */
 #ifndef INF_XML_H
 #define INF_XML_H
