@@ -178,7 +178,7 @@ static int derive_access_point(struct parse *p, struct inf_event *ev)
 	return ev->access_point ? 0 : -1;
 }
 
-static int hexval(char c)
+int inf_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -197,9 +197,9 @@ static char *pct_decode(const char *s, size_t n)
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*w++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && inf_hex_digit(s[i + 1]) >= 0 &&
+		    inf_hex_digit(s[i + 2]) >= 0) {
+			*w++ = (char)(inf_hex_digit(s[i + 1]) * 16 + inf_hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			*w++ = s[i];

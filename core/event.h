@@ -64,6 +64,9 @@ int inf_event_token_ok(const char *token);
 /* Value of a userRequest header, by case-insensitive name, or NULL. */
 const char *inf_event_header(const struct inf_event *ev, const char *name);
 
+/* The value of the hex digit `c` (either case), or -1. */
+int inf_hex_digit(char c);
+
 /* Value of query parameter `name` (case-insensitive) in `url`, decoded,
  * written to buf; returns buf or NULL when absent. */
 const char *inf_url_query(const char *url, const char *name, char *buf,

@@ -142,17 +142,6 @@ static long long abandon_at(long long deadline_ms, long long now)
 	return deadline_ms - (margin > 0 ? margin : 0);
 }
 
-static int valid_request_id(const char *id)
-{
-	if (!*id)
-		return 0;
-	for (; *id; id++)
-		if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') ||
-		      (*id >= '0' && *id <= '9') || *id == '-' || *id == '_' || *id == '.'))
-			return 0;
-	return 1;
-}
-
 /* Lambda reads inputS3Url only over http or https: a file:// URL (which
  * event mode reads from disk) would hand the caller any file the function
  * can open, /proc/self/environ and its credentials among them. */
@@ -261,7 +250,7 @@ int inf_mode_lambda(const struct inf_cli *cli)
 			rc = INF_EXIT_SOURCE;
 			break;
 		}
-		if (!valid_request_id(inv.request_id)) {
+		if (!inf_rapi_id_ok(inv.request_id)) {
 			fprintf(stderr, "runtime: runtime API gave a malformed request id\n");
 			rc = INF_EXIT_EVENT;
 			break;

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "event.h"
 #include "list.h"
 #include "xml.h"
 
@@ -69,14 +70,6 @@ struct walk {
 /* Decodes in place a key or prefix S3 sent URL-encoded (encoding-type=url:
  * %XX for a byte, '+' for a space), so that it is compared with the
  * prefixes as the key it is. Returns -1 for a bad escape or a NUL byte. */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int url_decode(char *s)
 {
 	char *w = s;
@@ -87,7 +80,7 @@ static int url_decode(char *s)
 			*w++ = *s == '+' ? ' ' : *s;
 			continue;
 		}
-		if ((hi = hex_digit(s[1])) < 0 || (lo = hex_digit(s[2])) < 0 || hi + lo == 0)
+		if ((hi = inf_hex_digit(s[1])) < 0 || (lo = inf_hex_digit(s[2])) < 0 || hi + lo == 0)
 			return -1;
 		*w++ = (char)(hi * 16 + lo);
 		s += 2;

@@ -211,8 +211,7 @@ static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 	return 0;
 }
 
-/* Whether a request id can be put into a Runtime API path as it is. */
-static int path_safe(const char *id)
+int inf_rapi_id_ok(const char *id)
 {
 	if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
 		return 0;
@@ -235,7 +234,7 @@ static int refuse(struct inf_rapi *r, const char *why, struct inf_error *err)
 	struct inf_buf b = { 0 };
 	long st = -1;
 
-	if (path_safe(r->id.data))
+	if (inf_rapi_id_ok(r->id.data))
 		st = post_error(r, r->id.data, r->invocation_id.len ? r->invocation_id.data : NULL,
 				r->deadline_ms, "Inflight.InvalidInvocation", why);
 	inf_buf_puts(&b, "{\"level\":\"error\",\"requestId\":");
@@ -248,7 +247,7 @@ static int refuse(struct inf_rapi *r, const char *why, struct inf_error *err)
 	if (b.data)
 		fwrite(b.data, 1, b.len, stderr);
 	inf_buf_free(&b);
-	if (!path_safe(r->id.data))
+	if (!inf_rapi_id_ok(r->id.data))
 		return inf_error_set(err, INF_FAIL_EVENT,
 				     "runtime API /next: %s, and its request id cannot be answered", why);
 	if (st == -1 || st >= 500)

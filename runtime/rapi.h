@@ -34,6 +34,10 @@ struct inf_rapi {
  * timed out would end the process). */
 #define INF_RAPI_POST_MIN_MS 100
 
+/* Whether a request id can be put into a Runtime API path as it is:
+ * letters, digits, '-', '_' and '.', not empty, "." or "..". */
+int inf_rapi_id_ok(const char *id);
+
 /* Prepares a client for `api` ("host:port"). Returns 0 or -1. */
 int inf_rapi_init(struct inf_rapi *r, const char *api);
 void inf_rapi_free(struct inf_rapi *r);

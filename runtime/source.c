@@ -125,17 +125,6 @@ static int file_head(const char *path, const char *name, struct inf_error *err)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The local path a file:// URL names (RFC 8089): the host is empty or
  * localhost, the path absolute and percent-decoded; the query and the
  * fragment are no part of it. `shown` is the URL as it may be printed.
@@ -169,8 +158,8 @@ static char *file_url_path(const char *url, const char *shown, struct inf_error 
 			path[o++] = *p;
 			continue;
 		}
-		hi = end - p > 2 ? hex_digit(p[1]) : -1;
-		lo = hi >= 0 ? hex_digit(p[2]) : -1;
+		hi = end - p > 2 ? inf_hex_digit(p[1]) : -1;
+		lo = hi >= 0 ? inf_hex_digit(p[2]) : -1;
 		if (lo < 0 || (hi == 0 && lo == 0)) {
 			inf_error_set(err, INF_FAIL_SOURCE,
 				      "%s: bad percent-encoding in a file URL (%%XX, not %%00)", shown);
