@@ -290,11 +290,16 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			continue; /* `when` does not hold: the step is skipped */
 		}
+		r->edit_err.msg[0] = '\0';
 		rc = st->plugin->process(st->instances[w->index], r, &v, perr);
 		if (rc < 0) {
 			perr[INF_ERR_MAX - 1] = '\0';
-			snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
-				 st->plugin->name, perr[0] ? perr : "error");
+			if (rc == INF_ERR_LIMIT && !perr[0] && r->edit_err.msg[0])
+				snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s",
+					 i + 1, st->plugin->name, r->edit_err.msg);
+			else
+				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
+					 st->plugin->name, perr[0] ? perr : "error");
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		if (v == INF_DROP) {

@@ -27,17 +27,6 @@ static inline int room(struct inf_tokens *t, size_t more)
 	return rc;
 }
 
-/* Containers that enclose node `i` (not counting itself). */
-static unsigned depth_of(const struct inf_tokens *t, int i)
-{
-	unsigned d = 0;
-
-	for (int p = t->tok[i].parent; p >= 0; p = t->tok[p].parent)
-		if (t->tok[p].type == JSMN_OBJECT || t->tok[p].type == JSMN_ARRAY)
-			d++;
-	return d;
-}
-
 /* Appends the tokens of the JSON value `text` found at new offset `at`,
  * its root under `parent` (whose size it adds to), nested under `depth`
  * containers. */
@@ -47,13 +36,7 @@ static int add_value(struct inf_record *r, const char *text, size_t len,
 	struct inf_tokens *nt = &r->next;
 	int rc, base;
 
-	r->snippet.max_key = r->toks.max_key; /* keys inside count too */
-	rc = inf_json_parse(&r->snippet, text, len, r->max_depth - depth, err);
-	r->snippet.max_key = 0;
-	if (rc == INF_ERR_LIMIT && strstr(err->msg, "max_depth"))
-		snprintf(err->msg, sizeof err->msg,
-			 "an inserted value nests deeper than max_depth (%u)", r->max_depth);
-	if (rc)
+	if ((rc = inf_record_check_value(r, text, len, depth, err)))
 		return rc;
 	/* room for these and for every old token still to come */
 	if ((rc = room(nt, (size_t)r->snippet.n + (size_t)r->toks.n)))
@@ -85,19 +68,13 @@ static int add_range_tokens(struct inf_record *r, const struct inf_range *g,
 	if (g->kind == INF_EDIT_REPLACE) {
 		int p = ot->tok[g->node].parent;
 		return add_value(r, g->text, g->tlen, at, p < 0 ? -1 : r->map[p],
-				 depth_of(ot, g->node), err);
+				 inf_tok_depth(ot, g->node), err);
 	}
 	if (g->kind != INF_EDIT_INSERT)
 		return 0;
 	/* "key":value, the key quoted by the core */
 	while (g->text[q] != '"')
 		q += g->text[q] == '\\' ? 2 : 1;
-	if (r->toks.max_key && q - 1 > r->toks.max_key) {
-		err->offset = (size_t)at;
-		snprintf(err->msg, sizeof err->msg,
-			 "an inserted key is longer than max_key_bytes (%zu)", r->toks.max_key);
-		return INF_ERR_LIMIT;
-	}
 	if ((rc = room(nt, 1 + (size_t)r->toks.n)))
 		return rc;
 	obj = r->map[g->node];
@@ -107,7 +84,7 @@ static int add_range_tokens(struct inf_record *r, const struct inf_range *g,
 	if (memchr(g->text + 1, '\\', q - 1))
 		nt->key_escapes = 1;
 	return add_value(r, g->text + q + 2, g->tlen - q - 2, at + (int)q + 2, key,
-			 depth_of(ot, g->node) + 1, err);
+			 inf_tok_depth(ot, g->node) + 1, err);
 }
 
 /* Bytes the applied ranges ending at or before old offset `b` add (a

@@ -64,6 +64,17 @@ static inline int inf_tok_raw_end(const jsmntok_t *t)
 
 int inf_tok_skip_container(const struct inf_tokens *t, int i);
 
+/* Containers that enclose token `i`, not counting itself. */
+static inline unsigned inf_tok_depth(const struct inf_tokens *t, int i)
+{
+	unsigned d = 0;
+
+	for (int p = t->tok[i].parent; p >= 0; p = t->tok[p].parent)
+		if (t->tok[p].type == JSMN_OBJECT || t->tok[p].type == JSMN_ARRAY)
+			d++;
+	return d;
+}
+
 /* Index of the token after the subtree rooted at `i`; for a key, after
  * its value. */
 static inline int inf_tok_skip(const struct inf_tokens *t, int i)

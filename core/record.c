@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,10 +141,34 @@ static int replace_text(struct inf_record *r, int node, size_t off, size_t len)
 	return add_edit(r, node, INF_EDIT_REPLACE, off, len);
 }
 
-static int check_snippet(struct inf_record *r, const char *json, size_t len)
+int inf_record_check_value(struct inf_record *r, const char *json, size_t len,
+			   unsigned depth, struct inf_json_err *err)
 {
-	struct inf_json_err e;
-	return inf_json_parse(&r->snippet, json, len, r->max_depth, &e);
+	int rc;
+
+	r->snippet.max_key = r->toks.max_key; /* keys inside count too */
+	rc = inf_json_parse(&r->snippet, json, len,
+			    depth < r->max_depth ? r->max_depth - depth : 0, err);
+	r->snippet.max_key = 0;
+	if (rc == INF_ERR_LIMIT && strstr(err->msg, "max_depth"))
+		snprintf(err->msg, sizeof err->msg,
+			 "an inserted value nests deeper than max_depth (%u)", r->max_depth);
+	else if (rc == INF_ERR_LIMIT && strstr(err->msg, "max_key_bytes"))
+		snprintf(err->msg, sizeof err->msg,
+			 "an inserted key is longer than max_key_bytes (%zu)", r->toks.max_key);
+	return rc;
+}
+
+/* Whether an inserted key of `raw` bytes between its quotes is within
+ * max_key: 0, or INF_ERR_LIMIT with `err` saying why. */
+static int check_key(const struct inf_record *r, size_t raw,
+		     struct inf_json_err *err)
+{
+	if (!r->toks.max_key || raw <= r->toks.max_key)
+		return 0;
+	snprintf(err->msg, sizeof err->msg,
+		 "an inserted key is longer than max_key_bytes (%zu)", r->toks.max_key);
+	return INF_ERR_LIMIT;
 }
 
 int inf_record_replace_json(struct inf_record *r, int node, const char *json,
@@ -154,7 +179,8 @@ int inf_record_replace_json(struct inf_record *r, int node, const char *json,
 
 	if (!is_value_node(r, node) || mark_kind(r, node) == INF_EDIT_REMOVE)
 		return INF_ERR_INVALID;
-	if ((rc = check_snippet(r, json, len)))
+	if ((rc = inf_record_check_value(r, json, len,
+					 inf_tok_depth(&r->toks, node), &r->edit_err)))
 		return rc;
 	if ((rc = inf_buf_append(&r->edit_text, json, len)))
 		return rc;
@@ -197,7 +223,8 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	if (!valid_node(r, obj) || r->toks.tok[obj].type != JSMN_OBJECT ||
 	    mark_kind(r, obj))
 		return INF_ERR_INVALID;
-	if ((rc = check_snippet(r, json, len)))
+	if ((rc = inf_record_check_value(r, json, len,
+					 inf_tok_depth(&r->toks, obj) + 1, &r->edit_err)))
 		return rc;
 	o = &r->toks.tok[obj];
 	for (k = obj + 1, i = 0; i < o->size; i++, k = inf_tok_skip(&r->toks, k + 1)) {
@@ -217,8 +244,13 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	if (found)
 		return 0;
 	off = r->edit_text.len;
-	if ((rc = inf_json_quote(&r->edit_text, key, keylen)) ||
-	    (rc = inf_buf_putc(&r->edit_text, ':')) ||
+	if ((rc = inf_json_quote(&r->edit_text, key, keylen)))
+		return rc;
+	if ((rc = check_key(r, r->edit_text.len - off - 2, &r->edit_err))) {
+		r->edit_text.len = off;
+		return rc;
+	}
+	if ((rc = inf_buf_putc(&r->edit_text, ':')) ||
 	    (rc = inf_buf_append(&r->edit_text, json, len)))
 		return rc;
 	return add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off);

@@ -67,6 +67,7 @@ struct inf_record {
 	struct inf_buf work[2];  /* committed bytes, alternating */
 	int cur_work;
 	struct inf_tokens snippet; /* validating replacement JSON */
+	struct inf_json_err edit_err; /* why the last edit hit a limit */
 
 	struct inf_walk_state *states; /* matcher scratch */
 	size_t states_cap;
@@ -98,8 +99,9 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 
 /* Applies pending edits, so the next reader sees them: the bytes are
  * rewritten and the tokens relocated, not re-read (core/commit.c).
- * Returns 0, INF_ERR_LIMIT when an inserted value or key breaks
- * max_depth or max_key, or INF_ERR_NOMEM; `err` says which. */
+ * Returns 0, INF_ERR_LIMIT when an inserted value breaks max_depth or
+ * max_key (a guard: the edits refuse such text when they are made), or
+ * INF_ERR_NOMEM; `err` says which. */
 int inf_record_commit(struct inf_record *r, struct inf_json_err *err);
 
 /* Appends the record, pending edits applied, to `out`. */
@@ -132,6 +134,14 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 int inf_record_set_string(struct inf_record *r, int obj, const char *key,
 			  size_t keylen, const char *s, size_t len,
 			  int overwrite);
+
+/* Checks JSON text that an edit puts `depth` containers deep: whether it
+ * parses and stays within max_depth and max_key. Returns 0,
+ * INF_ERR_INVALID, INF_ERR_LIMIT or INF_ERR_NOMEM, `err` saying why.
+ * The edits above refuse such text with the reason in r->edit_err, so
+ * no step, the last one included, can emit a record over the limits. */
+int inf_record_check_value(struct inf_record *r, const char *json, size_t len,
+			   unsigned depth, struct inf_json_err *err);
 
 /* Node access. */
 enum inf_type inf_record_type(struct inf_record *r, int node);

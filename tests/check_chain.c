@@ -374,6 +374,19 @@ START_TEST(test_max_depth)
 	ap = policy(AP("max_depth = 2;", "{ plugin = \"enrich\"; set = { x = { y = 1; }; }; }, "
 				     DROP("\"a\"")), "t");
 	expect(ap, "{\"a\":1}\n", "{\"x\":{\"y\":1}}\n");
+	/* and when the last step inserts it, which no commit follows */
+	ap = policy(AP("max_depth = 2;", DROP("\"a\"") ", "
+		       "{ plugin = \"enrich\"; set = { x = { y = { z = 1; }; }; }; }"), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_msg(strstr(err.msg, "record 1 (line 1): step 2 (enrich) went over a limit: "
+				      "an inserted value nests deeper than max_depth (2)") != NULL,
+		      "%s", err.msg);
+	ap = policy(AP("max_key_bytes = 4;", "{ plugin = \"enrich\"; set = { longer = 1; }; }"), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n", 0), -1);
+	ck_assert_msg(strstr(err.msg, "step 1 (enrich) went over a limit: "
+				      "an inserted key is longer than max_key_bytes (4)") != NULL,
+		      "%s", err.msg);
 }
 END_TEST
 

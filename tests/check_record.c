@@ -826,28 +826,42 @@ START_TEST(test_commit_relocates_tokens)
 END_TEST
 
 /* Commit keeps the record's limits for what was inserted. */
-START_TEST(test_commit_limits)
+/* An edit whose text would take the record over max_key or max_depth is
+ * refused when it is made, the reason in rec.edit_err: the last step's
+ * edits are never committed, so a check at commit alone let them out. */
+START_TEST(test_edit_limits)
 {
 	struct inf_json_err e;
 
 	rec.toks.max_key = 4;
 	load("{\"a\":[[1]]}");
-	ck_assert_int_eq(inf_record_set_json(&rec, 0, "longkey", 7, "1", 1, 0), 0);
-	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
-	ck_assert_msg(strstr(e.msg, "max_key_bytes") != NULL, "%s", e.msg);
-	load("{\"a\":[[1]]}");
-	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "{\"longer\":1}", 12, 0), 0);
-	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
-	ck_assert_msg(strstr(e.msg, "max_key_bytes") != NULL, "%s", e.msg);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "longkey", 7, "1", 1, 0), INF_ERR_LIMIT);
+	ck_assert_msg(strstr(rec.edit_err.msg, "key is longer than max_key_bytes (4)") != NULL,
+	              "%s", rec.edit_err.msg);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "{\"longer\":1}", 12, 0),
+	                 INF_ERR_LIMIT);
+	ck_assert_msg(strstr(rec.edit_err.msg, "key is longer than max_key_bytes") != NULL,
+	              "%s", rec.edit_err.msg);
+	/* escapes count: "\\\"" is 2 bytes between the quotes, so 3 are 6 */
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "\"\"\"", 3, "1", 1, 0), INF_ERR_LIMIT);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "keys", 4, "{\"four\":1}", 10, 0), 0);
+	expect("{\"a\":[[1]],\"keys\":{\"four\":1}}");
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
 	rec.toks.max_key = 0;
 	/* 32 levels allowed: a[0][0] is inside 3, so it may hold 29, not 30 */
 	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0][0]"), deep33 + 3, 60),
+	                 INF_ERR_LIMIT);
+	ck_assert_msg(strstr(rec.edit_err.msg, "nests deeper than max_depth (32)") != NULL,
+	              "%s", rec.edit_err.msg);
+	ck_assert_uint_eq(rec.nedits, 0);
 	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0][0]"), deep33 + 4, 58), 0);
 	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	/* a member of the root is inside 1: it may hold 31, not 32 */
 	load("{\"a\":[[1]]}");
-	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0][0]"), deep33 + 3, 60), 0);
-	ck_assert_int_eq(inf_record_commit(&rec, &e), INF_ERR_LIMIT);
-	ck_assert_msg(strstr(e.msg, "max_depth") != NULL, "%s", e.msg);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, deep33 + 1, 64, 0), INF_ERR_LIMIT);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, deep33 + 2, 62, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
 }
 END_TEST
 
@@ -1052,7 +1066,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_many_edits);
 	tcase_add_test(ts, test_commit_rounds);
 	tcase_add_test(ts, test_commit_relocates_tokens);
-	tcase_add_test(ts, test_commit_limits);
+	tcase_add_test(ts, test_edit_limits);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(ta, setup, teardown);
