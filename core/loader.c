@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
+
 struct lib {
 	char *name;
 	void *handle;
@@ -16,7 +18,7 @@ struct lib {
 struct inf_loader {
 	char *dirs;
 	struct lib *libs;
-	size_t n;
+	size_t n, cap;
 };
 
 /* The descriptor prefix every ABI version 1 plugin has. */
@@ -119,7 +121,7 @@ int inf_loader_get(struct inf_loader *l, const char *name,
 		   const struct inf_plugin **out, char *err, size_t errlen)
 {
 	char path[4096];
-	struct lib *libs, lib = { 0 };
+	struct lib lib = { 0 };
 	int rc;
 
 	for (size_t i = 0; i < l->n; i++)
@@ -152,14 +154,12 @@ int inf_loader_get(struct inf_loader *l, const char *name,
 	if ((rc = check_desc(lib.desc, name, path, err, errlen)))
 		goto fail;
 	lib.name = strdup(name);
-	libs = lib.name ? realloc(l->libs, (l->n + 1) * sizeof *libs) : NULL;
-	if (!libs) {
+	if (!lib.name || inf_array_grow(&l->libs, &l->cap, l->n + 1, sizeof *l->libs)) {
 		free(lib.name);
 		snprintf(err, errlen, "out of memory");
 		rc = INF_ERR_NOMEM;
 		goto fail;
 	}
-	l->libs = libs;
 	l->libs[l->n++] = lib;
 	*out = lib.desc;
 	return 0;

@@ -18,6 +18,7 @@ struct inf_seg {
 struct inf_path {
 	struct inf_seg *segs;
 	int nsegs;
+	size_t segs_cap;
 };
 
 struct inf_paths {
@@ -75,13 +76,12 @@ static int perr(struct parser *p, const char *what)
 static int add_seg(struct inf_path *path, enum seg_kind kind, char *name,
 		   size_t len, long index)
 {
-	struct inf_seg *s = realloc(path->segs, (size_t)(path->nsegs + 1) * sizeof *s);
-	if (!s) {
+	if (inf_array_grow(&path->segs, &path->segs_cap, (size_t)path->nsegs + 1,
+			   sizeof *path->segs)) {
 		free(name);
 		return INF_ERR_NOMEM;
 	}
-	path->segs = s;
-	s[path->nsegs++] = (struct inf_seg){ kind, name, len, index };
+	path->segs[path->nsegs++] = (struct inf_seg){ kind, name, len, index };
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cond.h"
 #include "host.h"
 #include "selftest.h"
@@ -20,17 +21,15 @@ static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
 
 static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
 {
-	char line[1024], **v;
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	v = realloc(e->lines, (e->n + 1) * sizeof *v);
-	if (!v)
+	if (inf_array_grow(&e->lines, &e->cap, e->n + 1, sizeof *e->lines))
 		return;
-	e->lines = v;
-	if ((v[e->n] = strdup(line)))
+	if ((e->lines[e->n] = strdup(line)))
 		e->n++;
 }
 
@@ -45,7 +44,7 @@ void inf_policy_errors_free(struct inf_policy_errors *e)
 		free(e->lines[i]);
 	free(e->lines);
 	e->lines = NULL;
-	e->n = 0;
+	e->n = e->cap = 0;
 }
 
 static void step_free(struct inf_step *s)
@@ -478,13 +477,13 @@ static int load_file(struct inf_policy *pol, const char *file,
 	}
 	n = config_setting_length(aps);
 	for (int i = 0; i < n; i++) {
-		struct inf_access_point *v = realloc(pol->aps, (pol->naps + 1) * sizeof *v);
-		if (!v) {
+		struct inf_access_point *v;
+		if (inf_array_grow(&pol->aps, &pol->aps_cap, pol->naps + 1, sizeof *v)) {
 			add_err(errs, "%s: out of memory", file);
 			bad = 1;
 			break;
 		}
-		pol->aps = v;
+		v = pol->aps;
 		memset(&v[pol->naps], 0, sizeof *v);
 		if (load_ap(pol, config_setting_get_elem(aps, (unsigned)i), dir,
 			    &v[pol->naps], errs)) {

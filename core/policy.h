@@ -62,14 +62,14 @@ struct inf_access_point {
 
 struct inf_policy {
 	struct inf_access_point *aps;
-	size_t naps;
+	size_t naps, aps_cap;
 	struct inf_loader *loader;
 };
 
 /* Problems found while loading, one line each, "file:line: message". */
 struct inf_policy_errors {
 	char **lines;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Loads the policy at `path` (file or directory) with plugins from the
