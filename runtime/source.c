@@ -420,18 +420,36 @@ static int never_replayed(const char *name)
 	return 0;
 }
 
-/* Headers to send: those the URL signed (but never_replayed) and If-*. */
+/* Whether `name` is one of the ';'-separated names in `list`, any case. */
+static int in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ";");
+		if (len == n && !strncasecmp(p, name, n))
+			return 1;
+		p += len + (p[len] == ';');
+	}
+	return 0;
+}
+
+/* Headers to send: those the URL signed (but never_replayed) and the If-*
+ * ones it did not sign. Each goes out once: S3 signs a repeated header's
+ * values joined with ',', which never matches the one value the URL signed. */
 static struct curl_slist *request_headers(const char *url,
 					  const struct inf_event *ev, int *bad)
 {
 	struct curl_slist *list = NULL, *l2;
-	char signed_hdrs[2048], line[8192];
+	char signed_hdrs[2048], signed_list[2048] = "", line[8192];
 
 	*bad = 0;
 	if (!ev)
 		return NULL;
 	if (inf_url_query(url, "X-Amz-SignedHeaders", signed_hdrs, sizeof signed_hdrs)) {
 		char *save = NULL;
+
+		memcpy(signed_list, signed_hdrs, sizeof signed_list);
 		for (char *h = strtok_r(signed_hdrs, ";", &save); h;
 		     h = strtok_r(NULL, ";", &save)) {
 			const char *v;
@@ -448,7 +466,7 @@ static struct curl_slist *request_headers(const char *url,
 	}
 	for (int i = 0; conditional[i]; i++) {
 		const char *v = inf_event_header(ev, conditional[i]);
-		if (!v || !safe_value(v))
+		if (!v || !safe_value(v) || in_list(signed_list, conditional[i]))
 			continue;
 		snprintf(line, sizeof line, "%s: %s", conditional[i], v);
 		if (!(l2 = curl_slist_append(list, line)))

@@ -5,7 +5,8 @@
  * and never printed); an http(s) URL (a presigned inputS3Url) is
  * streamed with libcurl, the URL sent byte for byte (dot segments too),
  * replaying the caller's headers that the URL signed (X-Amz-SignedHeaders)
- * and the If-* headers, but never Range, partNumber or Authorization.
+ * and the If-* headers, each once, but never Range, partNumber or
+ * Authorization.
  * Body bytes go to `data` as they arrive; an answer other than 200 never
  * reaches it (a 206 or 204 is not the whole object): its status and S3
  * error code and message are returned instead.

@@ -70,6 +70,13 @@ serve
 expect_eq "unsigned range: not sent" "$(last_request range)" "-"
 expect_eq "unsigned range: the transformed object, exit 0" "$RC:$OUT" "0:$WANT"
 expect_contains "unsigned range: applied to the transformed object" "$ERR" "Content-Range: bytes 0-26/27"
+# an If-* header the URL signed goes out once: sent again as a conditional
+# header, S3 signs both values joined with "," and refuses the request
+event "$BASE/store_events/k.json?X-Amz-SignedHeaders=host%3Bif-none-match&X-Amz-Signature=S" \
+	--header "if-NONE-match: \"0123456789abcdef\""
+serve
+expect_eq "signed If-None-Match: sent once" "$(last_request if-none-match)" '"0123456789abcdef"'
+expect_contains "signed If-None-Match: the source's 304, not a 403" "$ERR" $'status: 304\n'
 
 # ---- a source status other than 200 is a source error: fail closed ----
 event "$BASE/_206/store_events/k.json" --key store_events/k.json

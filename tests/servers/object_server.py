@@ -3,8 +3,10 @@
 
 Serves files under --root at their path. Like S3 it answers errors with
 XML bodies (<Error><Code/><Message/></Error>) and refuses a request that
-lacks a header the URL's X-Amz-SignedHeaders lists (403
-SignatureDoesNotMatch). Paths starting with a fault prefix misbehave:
+lacks a header the URL's X-Amz-SignedHeaders lists, or sends one
+of them twice (S3 signs the repeats joined with ",", which is never the
+value the URL signed): 403 SignatureDoesNotMatch. Paths starting with a
+fault prefix misbehave:
   /_403/...    403 AccessDenied
   /_500/...    500 without an XML body
   /_close/...  announces the full Content-Length, sends half, closes
@@ -32,7 +34,8 @@ Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
 honoured with 206 and Content-Range.
 With --log FILE every request is appended to FILE as one JSON line:
-method, the request target exactly as received, and the headers.
+method, the request target exactly as received, and the headers (a
+repeated one with its values joined by ",").
 The chosen port is written to --port-file once the server listens.
 """
 import argparse
@@ -87,8 +90,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_request_line(self):
         if not self.log:
             return
-        entry = {"method": self.command, "target": self.path,
-                 "headers": {k.lower(): v for k, v in self.headers.items()}}
+        headers = {}
+        for k, v in self.headers.items():  # a repeated header: its values joined with ","
+            headers[k.lower()] = headers[k.lower()] + "," + v if k.lower() in headers else v
+        entry = {"method": self.command, "target": self.path, "headers": headers}
         with self.log_lock, open(self.log, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
@@ -112,7 +117,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.unquote(url.path)
         signed = query.get("X-Amz-SignedHeaders", [""])[0]
         for name in filter(None, signed.lower().split(";")):
-            if name != "host" and self.headers.get(name) is None:
+            if name != "host" and len(self.headers.get_all(name) or []) != 1:
                 return self.send_body(403, error_xml(
                     "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided."))
