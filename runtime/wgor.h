@@ -18,9 +18,13 @@
 
 #include "error.h"
 #include "event.h"
+#include "source.h"
 #include "spool.h"
 
-#define INF_WGOR_MAX_HEADERS 48
+/* Room for every header a source answer is kept with, and the three a GET
+ * adds (Content-Range, accept-ranges, the parts count): an object with
+ * many x-amz-meta-* headers must not fail for want of room. */
+#define INF_WGOR_MAX_HEADERS (INF_SOURCE_MAX_HEADERS + 3)
 
 struct inf_wgor {
 	const char *route;

@@ -613,6 +613,16 @@ def tests(env):
     check("skipped header names counted in the log, without names or values",
           [w.get("count") for w in warn] == [4] and "sp ace" not in r.err and "nnnn" not in r.err, r.err[-600:])
 
+    # ---- an object with as many x-amz-meta-* headers as S3's 2 KB of
+    # metadata allows: served with all of them, not refused ----
+    r = Run(env, [get("manymeta", obj + "_manymeta/store_events/obj.json", key="store_events/obj.json")])
+    a = r.answer("manymeta")
+    metas = a and sorted(k.lower() for k in a["headers"] if k.lower().startswith("x-amz-meta-"))
+    check("50 user metadata headers: 200, the object and every header forwarded, signature accepted",
+          a and a["signature"] == "ok" and a["status"] == 200 and a["body"].decode() == want_doc and
+          metas == sorted(["x-amz-meta-k%02d" % i for i in range(50)] + ["x-amz-meta-store"]) and
+          [e["type"] for e in r.results()] == ["response"], (a and (a["status"], metas), r.rapi[-2:]))
+
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],
             sink=("500", 3))

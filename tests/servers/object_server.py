@@ -29,6 +29,9 @@ fault prefix misbehave:
                2400 bytes, and x-amz-meta-ok
   /_badmeta/.. the object, with two more x-amz-meta-* headers: one whose
                name, one whose value is not UTF-8 (bytes ff fe)
+  /_manymeta/. the object, with 50 more x-amz-meta-* headers
+               (x-amz-meta-k00 .. x-amz-meta-k49: 2 KB of metadata holds
+               that many)
 An If-None-Match naming the object's ETag gets 304, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
@@ -124,7 +127,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
-                       "/_badnames/", "/_badmeta/"):
+                       "/_badnames/", "/_badmeta/", "/_manymeta/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -161,6 +164,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         ("x-amz-meta-ok", "fine")]
         if fault == "_badmeta":  # http.server sends header text as latin-1
             headers += [("x-amz-meta-\xff\xfe", "v"), ("x-amz-meta-badval", "\xff\xfe")]
+        if fault == "_manymeta":
+            headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
         if self.headers.get("If-None-Match") == '"0123456789abcdef"':
             self.send_response(304)
             for k, v in headers:
