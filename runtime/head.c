@@ -52,6 +52,9 @@ int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
 			    const struct inf_source_result *res,
 			    const struct inf_error *err)
 {
+	const char *code;
+	int st;
+
 	if (res->timed_out)
 		return inf_lambda_error_answer(L, o, 503, "DeadlineExceeded", err->msg);
 	if (res->transport_failed || res->status < 300)
@@ -61,8 +64,10 @@ int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
 				    err->msg);
 	if (res->status == 304)
 		return inf_lambda_error_answer(L, o, 304, NULL, NULL);
-	return inf_lambda_error_answer(L, o, (int)res->status, res->code,
-			    res->message[0] ? res->message : res->code);
+	/* as for GET: a status S3 Object Lambda cannot forward (a 301, a 502)
+	 * becomes 400 or 500, the source's code kept */
+	st = inf_source_caller_status(res, &code);
+	return inf_lambda_error_answer(L, o, st, code, res->message[0] ? res->message : code);
 }
 
 static int count_sink(void *ctx, const char *data, size_t len, struct inf_error *err)

@@ -71,7 +71,8 @@ void inf_lambda_range_request(const struct inf_event *ev, char *range,
  * "errorMessage"} in L->response and the outcome. Returns 0. */
 int inf_lambda_error_answer(struct inf_lambda *L, struct inf_outcome *o,
 			    int status, const char *code, const char *message);
-/* The same for a source that did not answer 2xx (shared docs §5). */
+/* The same for a source that did not answer 2xx (shared docs §5), its
+ * status mapped as inf_source_caller_status maps it for a GET. */
 int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
 			    const struct inf_source_result *res,
 			    const struct inf_error *err);

@@ -444,6 +444,15 @@ def tests(env):
           not [k for k in b["headers"] if k.lower().startswith("x-amz-meta-") and k != "x-amz-meta-store"],
           (res, r.err[-300:]))
 
+    # ---- HEAD and LIST map a source status S3 Object Lambda cannot
+    # forward as GET does: 4xx (and 3xx) to 400, 5xx to 500 ----
+    r = Run(env, [event("headObjectContext", obj + "_301/store_events/obj.json", key="store_events/obj.json"),
+                  event("listObjectsV2Context", obj + "_301/lists/", key="")])
+    b = [e.get("body") for e in r.results() if e["type"] == "response" and isinstance(e.get("body"), dict)]
+    check("HEAD and LIST on a source answering 301: statusCode 400 with the code, as GET",
+          len(b) == 2 and b[0].get("statusCode") == 400 and b[0].get("errorCode") == "InvalidRequest" and
+          b[1].get("statusCode") == 400 and b[1].get("errorCode") == "PermanentRedirect", (b, r.rapi[-3:]))
+
     # ---- LIST: the filter reads the source's answer as XML and fails
     # closed; NextMarker naming a hidden key is left out ----
     os.makedirs(os.path.join(env.objdir, "lists"))
