@@ -500,11 +500,32 @@ static long source_timeout(struct inf_error *err)
 	return n;
 }
 
-/* The URL without its query, for signing with our own credentials. */
+/* The URL for signing with our own credentials: without the presigned
+ * query, but with its versionId (as it stands: S3's presigned URLs encode
+ * it canonically), so the read names the version the caller asked for,
+ * not the latest. NULL when out of memory. */
 static char *strip_query(const char *url)
 {
-	const char *q = strchr(url, '?');
-	return q ? strndup(url, (size_t)(q - url)) : strdup(url);
+	const char *q = strchr(url, '?'), *p, *version = NULL;
+	struct inf_buf b = { 0 };
+
+	if (!q)
+		return strdup(url);
+	for (p = q + 1; *p && *p != '#' && !version;) {
+		size_t len = strcspn(p, "&#");
+		if (!strncmp(p, "versionId=", 10))
+			version = p;
+		else
+			p += len + (p[len] == '&');
+	}
+	if (inf_buf_append(&b, url, (size_t)(q - url)) ||
+	    (version && (inf_buf_putc(&b, '?') ||
+			 inf_buf_append(&b, version, strcspn(version, "&#")))) ||
+	    inf_buf_putc(&b, '\0')) {
+		inf_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
 }
 
 int inf_source_fetch(CURL *curl, const char *url,

@@ -43,7 +43,8 @@ struct inf_fetch_opts {
 				       INFLIGHT_SOURCE_TIMEOUT seconds
 				       (default 900, Lambda's longest run) */
 	int head;                   /* HEAD instead of GET (no body) */
-	int sign_s3;                /* drop the URL's query and sign with the
+	int sign_s3;                /* drop the URL's query (but its
+				       versionId) and sign with the
 				       function's own credentials (SigV4,
 				       service s3) instead */
 };

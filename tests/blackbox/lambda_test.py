@@ -20,7 +20,10 @@ import tempfile
 import time
 
 import boto3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
@@ -204,6 +207,26 @@ class Run:
 
     def results(self, kind=None):
         return [e for e in self.rapi if e["type"] in (kind,) or (kind is None and e["type"] in ("response", "error"))]
+
+
+def s3_signature_ok(req):
+    """Whether a request the object server logged carries a SigV4
+    signature (service s3, the test credentials) that botocore computes
+    the same over its method, target and signed headers."""
+    h = req["headers"]
+    try:
+        fields = dict(p.strip().split("=", 1) for p in h["authorization"].split(" ", 1)[1].split(","))
+        _, date, region, service, _ = fields["Credential"].split("/")
+        signed = fields["SignedHeaders"].split(";")
+        aws = AWSRequest(method=req["method"], url="http://%s%s" % (h["host"], req["target"]),
+                         headers={n: h[n] for n in signed}, data=b"")
+    except (KeyError, ValueError, IndexError):
+        return False
+    aws.context["timestamp"] = h.get("x-amz-date")
+    auth = S3SigV4Auth(Credentials(CREDS["AWS_ACCESS_KEY_ID"], CREDS["AWS_SECRET_ACCESS_KEY"],
+                                   CREDS["AWS_SESSION_TOKEN"]), service, region)
+    return service == "s3" and fields["Signature"] == auth.signature(
+        auth.string_to_sign(aws, auth.canonical_request(aws)), aws)
 
 
 def redacted(obj_text):
@@ -443,6 +466,23 @@ def tests(env):
           b["headers"].get("Content-Length") == len(want_doc) and
           not [k for k in b["headers"] if k.lower().startswith("x-amz-meta-") and k != "x-amz-meta-store"],
           (res, r.err[-300:]))
+
+    # ---- HEAD of a version: the object is read again with the role's
+    # credentials to measure the view; that read must name the same
+    # version, not the latest one ----
+    vlog = os.path.join(env.tmp, "objlog.requests")
+    vport = env.start([SERVERS + "/object_server.py", "--root", env.objdir, "--log", vlog], "objlog")
+    r = Run(env, [event("headObjectContext", "http://127.0.0.1:%d/store_events/obj.json?versionId=3%%2FL4k.q_-&"
+                        "X-Amz-SignedHeaders=host&X-Amz-Signature=SECRETSIG" % vport, key="store_events/obj.json")])
+    reqs = [json.loads(l) for l in open(vlog)] if os.path.exists(vlog) else []
+    gets = [q for q in reqs if q["method"] == "GET"]
+    check("HEAD of a version: the signed read of the view names that version, and nothing else of the query",
+          len(gets) == 1 and gets[0]["target"] == "/store_events/obj.json?versionId=3%2FL4k.q_-" and
+          s3_signature_ok(gets[0]), reqs)
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    check("HEAD of a version: 200 with the view's Content-Length",
+          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
+          b[0]["headers"].get("Content-Length") == len(want_doc), b)
 
     # ---- HEAD and LIST map a source status S3 Object Lambda cannot
     # forward as GET does: 4xx (and 3xx) to 400, 5xx to 500 ----
