@@ -34,14 +34,15 @@ static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
 
 /* When a WriteGetObjectResponse must have ended: up to 500 ms after the
  * work was abandoned, but within the first half of the margin lambda.c
- * keeps between abandon_at and the Lambda deadline, so that the /error or
- * /response that follows is posted before the deadline too (the margin is
- * under 500 ms for budgets under 2 s). */
-static long long send_by(const struct inf_lambda *L, const struct inf_outcome *o)
+ * keeps between abandon_at and the answer's deadline (Lambda's, or the
+ * end of S3 Object Lambda's window), so that the /error or /response that
+ * follows is posted in time too (the margin is under 500 ms for budgets
+ * under 2 s). */
+static long long send_by(const struct inf_outcome *o)
 {
-	long long by = o->abandon_at + 500, deadline = L->rapi.deadline_ms;
+	long long by = o->abandon_at + 500, deadline = o->deadline_ms;
 
-	if (deadline > 0 && deadline - (deadline - o->abandon_at) / 2 < by)
+	if (deadline - (deadline - o->abandon_at) / 2 < by)
 		by = deadline - (deadline - o->abandon_at) / 2;
 	return by;
 }
@@ -64,7 +65,7 @@ static int send_status(struct inf_lambda *L, const struct inf_event *ev,
 	w.status = status;
 	w.error_code = code;
 	w.error_message = code ? o->message : NULL;
-	rc = inf_wgor_send(L->wgor, &w, send_by(L, o), &err);
+	rc = inf_wgor_send(L->wgor, &w, send_by(o), &err);
 	inf_wgor_clear(&w);
 	if (rc) {
 		snprintf(o->message, sizeof o->message, "%s", err.msg);
@@ -169,7 +170,7 @@ static int send_object(struct inf_lambda *L, const struct inf_event *ev,
 			goto out;
 	}
 	o->status = s->status;
-	if (inf_wgor_send(L->wgor, &w, send_by(L, o), &err)) {
+	if (inf_wgor_send(L->wgor, &w, send_by(o), &err)) {
 		snprintf(o->message, sizeof o->message, "%s", err.msg);
 		goto out;
 	}

@@ -130,15 +130,35 @@ void inf_lambda_report(const struct inf_invocation *inv,
 	inf_buf_free(&b);
 }
 
+/* How long S3 Object Lambda waits for an invocation's answer (shared
+ * docs §3): past it the caller has 500 LambdaTimeout and the WGOR token
+ * is void, however long the function may still run. */
+#define S3OL_WINDOW_MS 60000LL
+
+/* When the caller's answer must be in: the Lambda deadline (0: none) or
+ * the end of S3 Object Lambda's window from `now`, whichever comes first.
+ * $INFLIGHT_S3OL_WINDOW_MS (whole ms, 1 .. 60000) shortens the window for
+ * tests; any other value is ignored. */
+static long long answer_by(long long deadline_ms, long long now)
+{
+	const char *v = getenv("INFLIGHT_S3OL_WINDOW_MS");
+	long long window = S3OL_WINDOW_MS, n;
+	char *end;
+
+	if (v && *v >= '0' && *v <= '9') {
+		n = strtoll(v, &end, 10);
+		if (!*end && n >= 1 && n <= S3OL_WINDOW_MS)
+			window = n;
+	}
+	return deadline_ms > 0 && deadline_ms < now + window ? deadline_ms : now + window;
+}
+
 /* Safety margin before the deadline: time kept for telling the caller. */
 static long long abandon_at(long long deadline_ms, long long now)
 {
-	long long budget, margin;
+	long long budget = deadline_ms - now;
+	long long margin = budget / 4 < 1000 ? budget / 4 : 1000;
 
-	if (deadline_ms <= 0)
-		return now + 60000;
-	budget = deadline_ms - now;
-	margin = budget / 4 < 1000 ? budget / 4 : 1000;
 	return deadline_ms - (margin > 0 ? margin : 0);
 }
 
@@ -164,7 +184,8 @@ static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
 		setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
 	else
 		unsetenv("_X_AMZN_TRACE_ID");
-	o.abandon_at = abandon_at(inv->deadline_ms, started);
+	o.deadline_ms = answer_by(inv->deadline_ms, started);
+	o.abandon_at = abandon_at(o.deadline_ms, started);
 	if (inf_event_parse(inv->event.data ? inv->event.data : "", inv->event.len,
 			    &ev, perr, sizeof perr)) {
 		snprintf(o.message, sizeof o.message, "%s", perr);

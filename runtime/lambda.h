@@ -38,7 +38,11 @@ struct inf_outcome {
 	int delivered;           /* the caller got the answer (WGOR 200, or a
 				    HEAD/LIST response to post) */
 	struct inf_stats stats;
-	long long abandon_at;    /* epoch ms when work is given up */
+	long long deadline_ms;   /* epoch ms the caller's answer must be in
+				    by: the Lambda deadline or the end of S3
+				    Object Lambda's 60 s, whichever is first */
+	long long abandon_at;    /* epoch ms when work is given up, a margin
+				    before deadline_ms */
 };
 
 /* Runs the loop; returns only when the Runtime API goes away or init

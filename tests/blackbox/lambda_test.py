@@ -744,6 +744,16 @@ def tests(env):
           not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi))
     check("and the next invocation is served", r.answer("after-slow") and r.answer("after-slow")["status"] == 200, r.rapi)
 
+    # ---- S3 Object Lambda waits 60 s for the answer, whatever time the
+    # function has left: the work is abandoned within that window, not at
+    # the Lambda deadline (the window shortened for the test) ----
+    r = Run(env, [get("window", obj + "_slow/store_events/obj.json", key="store_events/obj.json")],
+            deadline_ms=30000 * SLOW, extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW)})
+    a = r.answer("window")
+    check("a source slower than S3 Object Lambda's window: 503 DeadlineExceeded within it, the deadline far",
+          a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
+          [e["type"] for e in r.results()] == ["response"], (a, r.rapi))
+
     # ---- init error ----
     badpol = os.path.join(env.tmp, "bad.cfg")
     with open(badpol, "w") as f:
