@@ -115,6 +115,32 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	return rc;
 }
 
+/* Appends to the "headers" object being written in b (its '{' or a
+ * member last) the source's headers a HEAD answer carries, as members.
+ * The source is not trusted: a name or value that cannot be a JSON string
+ * (not UTF-8) leaves the header out, whole. */
+static void put_headers(struct inf_buf *b, const struct inf_source_result *res)
+{
+	for (size_t i = 0; i < res->nheaders; i++) {
+		const char *n = res->headers[i].name, *v = res->headers[i].value;
+		size_t mark = b->len;
+		if (!inf_forwardable(n) && strcasecmp(n, "x-amz-archive-status"))
+			continue;
+		if ((b->len && b->data[b->len - 1] != '{' && inf_buf_putc(b, ',')) ||
+		    inf_json_quote(b, n, strlen(n)) || inf_buf_putc(b, ':')) {
+			b->len = mark;
+			continue;
+		}
+		if (listed(number_headers, n) && v[0] >= '0' && v[0] <= '9' &&
+		    strspn(v, "0123456789") == strlen(v))
+			inf_buf_puts(b, v);
+		else if (listed(bool_headers, n))
+			inf_buf_puts(b, strcasecmp(v, "true") ? "false" : "true");
+		else if (inf_json_quote(b, v, strlen(v)))
+			b->len = mark;
+	}
+}
+
 int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 		    struct inf_outcome *o)
 {
@@ -137,7 +163,18 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	fo.deadline_ms = o->abandon_at;
 	/* a HEAD has no body; should one come anyway, it is not fed to anything */
 	if (inf_source_fetch(L->src, ev->input_url, &fo, count_sink, NULL, &res, &err)) {
-		rc = inf_lambda_source_error(L, o, &res, &err);
+		if (res.status == 304 && !res.transport_failed && !res.timed_out) {
+			/* not modified: no code, but the headers, as S3 answers */
+			o->status = 304;
+			inf_buf_reset(b);
+			inf_buf_puts(b, "{\"statusCode\":304,\"headers\":{");
+			put_headers(b, &res);
+			inf_buf_puts(b, "}}");
+			o->delivered = 1;
+			rc = b->data ? 0 : -1;
+		} else {
+			rc = inf_lambda_source_error(L, o, &res, &err);
+		}
 		inf_source_result_free(&res);
 		return rc;
 	}
@@ -158,26 +195,7 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	if (slice.parts)
 		inf_buf_printf(b, ",\"x-amz-mp-parts-count\":%llu",
 			       (unsigned long long)slice.parts);
-	for (size_t i = 0; i < res.nheaders; i++) {
-		const char *n = res.headers[i].name, *v = res.headers[i].value;
-		size_t mark = b->len;
-		if (!inf_forwardable(n) && strcasecmp(n, "x-amz-archive-status"))
-			continue;
-		/* the source is not trusted: a name or value that cannot be a
-		 * JSON string (not UTF-8) leaves the header out, whole */
-		inf_buf_putc(b, ',');
-		if (inf_json_quote(b, n, strlen(n)) || inf_buf_putc(b, ':')) {
-			b->len = mark;
-			continue;
-		}
-		if (listed(number_headers, n) && v[0] >= '0' && v[0] <= '9' &&
-		    strspn(v, "0123456789") == strlen(v))
-			inf_buf_puts(b, v);
-		else if (listed(bool_headers, n))
-			inf_buf_puts(b, strcasecmp(v, "true") ? "false" : "true");
-		else if (inf_json_quote(b, v, strlen(v)))
-			b->len = mark;
-	}
+	put_headers(b, &res);
 	inf_buf_puts(b, "}}");
 	inf_source_result_free(&res);
 	o->delivered = 1;

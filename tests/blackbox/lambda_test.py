@@ -484,6 +484,16 @@ def tests(env):
           len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
           b[0]["headers"].get("Content-Length") == len(want_doc), b)
 
+    # ---- HEAD answered 304 by the source: 304, no error code, with the
+    # headers (shared docs §5) ----
+    r = Run(env, [event("headObjectContext", obj + "store_events/obj.json", key="store_events/obj.json",
+                        headers={"If-None-Match": '"0123456789abcdef"'})])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    check("HEAD not modified: statusCode 304 with the source's forwardable headers, no error code",
+          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 304 and "errorCode" not in b[0] and
+          b[0].get("headers", {}).get("Cache-Control") == "max-age=60" and
+          b[0]["headers"].get("x-amz-meta-store") == "test" and "ETag" not in b[0]["headers"], b)
+
     # ---- HEAD and LIST map a source status S3 Object Lambda cannot
     # forward as GET does: 4xx (and 3xx) to 400, 5xx to 500 ----
     r = Run(env, [event("headObjectContext", obj + "_301/store_events/obj.json", key="store_events/obj.json"),
