@@ -570,11 +570,16 @@ int inf_source_fetch(CURL *curl, const char *url,
 			goto out;
 		}
 		hdrs = t;
-		if (token && *token) {
-			char line[4096];
-			snprintf(line, sizeof line, "x-amz-security-token: %s", token);
-			if ((t = curl_slist_append(hdrs, line)))
-				hdrs = t;
+		if (token && *token) { /* whole, however long: a cut one cannot sign */
+			struct inf_buf line = { 0 };
+			t = inf_buf_printf(&line, "x-amz-security-token: %s", token)
+				    ? NULL : curl_slist_append(hdrs, line.data);
+			inf_buf_free(&line);
+			if (!t) {
+				inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+				goto out;
+			}
+			hdrs = t;
 		}
 		snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3",
 			 region && *region ? region : "us-east-1");

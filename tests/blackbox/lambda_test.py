@@ -209,7 +209,7 @@ class Run:
         return [e for e in self.rapi if e["type"] in (kind,) or (kind is None and e["type"] in ("response", "error"))]
 
 
-def s3_signature_ok(req):
+def s3_signature_ok(req, token=CREDS["AWS_SESSION_TOKEN"]):
     """Whether a request the object server logged carries a SigV4
     signature (service s3, the test credentials) that botocore computes
     the same over its method, target and signed headers."""
@@ -224,7 +224,7 @@ def s3_signature_ok(req):
         return False
     aws.context["timestamp"] = h.get("x-amz-date")
     auth = S3SigV4Auth(Credentials(CREDS["AWS_ACCESS_KEY_ID"], CREDS["AWS_SECRET_ACCESS_KEY"],
-                                   CREDS["AWS_SESSION_TOKEN"]), service, region)
+                                   token), service, region)
     return service == "s3" and fields["Signature"] == auth.signature(
         auth.string_to_sign(aws, auth.canonical_request(aws)), aws)
 
@@ -483,6 +483,19 @@ def tests(env):
     check("HEAD of a version: 200 with the view's Content-Length",
           len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
           b[0]["headers"].get("Content-Length") == len(want_doc), b)
+
+    # ---- a session token longer than 4 KiB (STS promises no size) goes
+    # out whole on the HEAD's signed read, never cut ----
+    long_token = "IQoJb3JpZ2luX2Vj" * 320
+    open(vlog, "w").close()
+    r = Run(env, [event("headObjectContext", "http://127.0.0.1:%d/store_events/obj.json?X-Amz-Signature=S" % vport,
+                        key="store_events/obj.json")], extra_env={"AWS_SESSION_TOKEN": long_token})
+    gets = [json.loads(l) for l in open(vlog)]
+    gets = [q for q in gets if q["method"] == "GET"]
+    check("HEAD with a 5 KiB session token: the signed read carries it whole, signature right",
+          len(gets) == 1 and gets[0]["headers"].get("x-amz-security-token") == long_token and
+          s3_signature_ok(gets[0], long_token), [(q["target"], len(q["headers"].get("x-amz-security-token", "")))
+                                                  for q in gets])
 
     # ---- HEAD answered 304 by the source: 304, no error code, with the
     # headers (shared docs §5) ----
