@@ -189,8 +189,9 @@ int inf_hex_digit(char c)
 	return -1;
 }
 
-/* Percent-decodes [s, s+n) into a new string; NULL on NOMEM. */
-static char *pct_decode(const char *s, size_t n)
+/* Percent-decodes [s, s+n) into a new string, its length (a %00 stays
+ * in it as a NUL) in *len when len is not NULL; NULL on NOMEM. */
+static char *pct_decode(const char *s, size_t n, size_t *len)
 {
 	char *o = malloc(n + 1), *w = o;
 
@@ -206,6 +207,8 @@ static char *pct_decode(const char *s, size_t n)
 		}
 	}
 	*w = '\0';
+	if (len)
+		*len = (size_t)(w - o);
 	return o;
 }
 
@@ -221,7 +224,7 @@ static char *url_key(const char *url, int decode)
 	q = strchr(s, '?');
 	if (!q)
 		q = s + strlen(s);
-	return decode ? pct_decode(s, (size_t)(q - s)) : strndup(s, (size_t)(q - s));
+	return decode ? pct_decode(s, (size_t)(q - s), NULL) : strndup(s, (size_t)(q - s));
 }
 
 int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
@@ -351,10 +354,13 @@ const char *inf_url_query(const char *url, const char *name, char *buf,
 		const char *end = amp ? amp : k + strlen(k);
 		eq = memchr(k, '=', (size_t)(end - k));
 		if ((size_t)((eq ? eq : end) - k) == nl && !strncasecmp(k, name, nl)) {
-			char *d = eq ? pct_decode(eq + 1, (size_t)(end - eq - 1)) : strdup("");
+			size_t dl = 0;
+			char *d = eq ? pct_decode(eq + 1, (size_t)(end - eq - 1), &dl) : strdup("");
 			if (!d)
 				return NULL;
-			snprintf(buf, buflen, "%s", d);
+			/* a %00 would cut the value at the NUL, into one that may
+			 * read as another valid one ("1%00x" as partNumber 1) */
+			snprintf(buf, buflen, "%s", memchr(d, '\0', dl) ? "" : d);
 			free(d);
 			return buf;
 		}

@@ -68,7 +68,8 @@ const char *inf_event_header(const struct inf_event *ev, const char *name);
 int inf_hex_digit(char c);
 
 /* Value of query parameter `name` (case-insensitive) in `url`, decoded,
- * written to buf; returns buf or NULL when absent. */
+ * written to buf; returns buf or NULL when absent. A value holding %00
+ * comes back as "", never cut at the NUL. */
 const char *inf_url_query(const char *url, const char *name, char *buf,
 			  size_t buflen);
 

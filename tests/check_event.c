@@ -411,6 +411,10 @@ START_TEST(test_url_query)
 	ck_assert_str_eq(inf_url_query("https://h/k?a=%zz%41%4a%4A", "a", buf, sizeof buf), "%zzAJJ");
 	ck_assert_str_eq(inf_url_query("https://h/k?a=1+2=3", "a", buf, sizeof buf), "1+2=3");
 	ck_assert_str_eq(inf_url_query("https://h/k?a%62=1&ab=2", "ab", buf, sizeof buf), "2");
+	/* a %00 never cuts a value into a shorter one that parses */
+	ck_assert_str_eq(inf_url_query("https://h/k?partNumber=1%00x", "partNumber", buf, sizeof buf), "");
+	ck_assert_str_eq(inf_url_query("https://h/k?Range=bytes%3D0-5%00junk", "Range", buf, sizeof buf), "");
+	ck_assert_str_eq(inf_url_query("https://h/k?a=%000", "a", buf, sizeof buf), "");
 	/* a value longer than the buffer is cut, never overflows */
 	ck_assert_str_eq(inf_url_query(url, "X-Amz-SignedHeaders", small, sizeof small), "host");
 }
