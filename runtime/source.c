@@ -449,7 +449,7 @@ static struct curl_slist *request_headers(const char *url,
 	if (inf_url_query(url, "X-Amz-SignedHeaders", signed_hdrs, sizeof signed_hdrs)) {
 		char *save = NULL;
 
-		memcpy(signed_list, signed_hdrs, sizeof signed_list);
+		snprintf(signed_list, sizeof signed_list, "%s", signed_hdrs);
 		for (char *h = strtok_r(signed_hdrs, ";", &save); h;
 		     h = strtok_r(NULL, ";", &save)) {
 			const char *v;
@@ -504,7 +504,7 @@ static long source_timeout(struct inf_error *err)
  * query, but with its versionId (as it stands: S3's presigned URLs encode
  * it canonically), so the read names the version the caller asked for,
  * not the latest. NULL when out of memory. */
-static char *strip_query(const char *url)
+static char *signed_read_url(const char *url)
 {
 	const char *q = strchr(url, '?'), *p, *version = NULL;
 	struct inf_buf b = { 0 };
@@ -564,7 +564,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 	curl_easy_reset(f.curl);
 	hdrs = o->sign_s3 ? NULL : request_headers(url, o->ev, &bad);
 	if (o->sign_s3) {
-		if (!(plain = strip_query(url)) ||
+		if (!(plain = signed_read_url(url)) ||
 		    !(t = curl_slist_append(NULL, "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))) {
 			inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			goto out;
