@@ -12,6 +12,8 @@ static const char *const forward_names[] = {
 	"x-amz-request-charged", "x-amz-restore", "x-amz-server-side-encryption",
 	"x-amz-server-side-encryption-aws-kms-key-id",
 	"x-amz-server-side-encryption-bucket-key-enabled",
+	"x-amz-server-side-encryption-customer-algorithm",
+	"x-amz-server-side-encryption-customer-key-MD5",
 	"x-amz-storage-class", "x-amz-tagging-count", "x-amz-version-id",
 	NULL
 };

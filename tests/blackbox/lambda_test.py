@@ -695,6 +695,22 @@ def tests(env):
           metas == sorted(["x-amz-meta-k%02d" % i for i in range(50)] + ["x-amz-meta-store"]) and
           [e["type"] for e in r.results()] == ["response"], (a and (a["status"], metas), r.rapi[-2:]))
 
+    # ---- an object under a customer key (SSE-C): the algorithm and key
+    # MD5 reach the caller of GET and HEAD, as S3 answers them ----
+    r = Run(env, [get("ssec", obj + "_ssec/store_events/obj.json", key="store_events/obj.json"),
+                  event("headObjectContext", obj + "_ssec/store_events/obj.json", key="store_events/obj.json")])
+    a = r.answer("ssec")
+    want_ssec = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+                 "x-amz-server-side-encryption-customer-key-md5": "ZjQrne1X/iTcskbY2example=="}
+    got = a and {k.lower()[len("x-amz-fwd-header-"):]: v for k, v in a["headers"].items()
+                 if "customer" in k.lower()}
+    check("SSE-C: GET forwards the algorithm and key MD5, signature accepted",
+          a and a["signature"] == "ok" and a["status"] == 200 and got == want_ssec, a and a["headers"])
+    b = [e.get("body") for e in r.results() if e["type"] == "response" and isinstance(e.get("body"), dict)]
+    hb = b and b[-1].get("headers", {})
+    check("SSE-C: HEAD reports the algorithm and key MD5",
+          hb and {k.lower(): v for k, v in hb.items() if "customer" in k.lower()} == want_ssec, b)
+
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],
             sink=("500", 3))

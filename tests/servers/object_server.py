@@ -29,6 +29,8 @@ fault prefix misbehave:
                2400 bytes, and x-amz-meta-ok
   /_badmeta/.. the object, with two more x-amz-meta-* headers: one whose
                name, one whose value is not UTF-8 (bytes ff fe)
+  /_ssec/..... the object, with the SSE-C headers S3 answers for an
+               object under a customer key (algorithm and key MD5)
   /_manymeta/. the object, with 50 more x-amz-meta-* headers
                (x-amz-meta-k00 .. x-amz-meta-k49: 2 KB of metadata holds
                that many)
@@ -127,7 +129,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
-                       "/_badnames/", "/_badmeta/", "/_manymeta/"):
+                       "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -164,6 +166,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         ("x-amz-meta-ok", "fine")]
         if fault == "_badmeta":  # http.server sends header text as latin-1
             headers += [("x-amz-meta-\xff\xfe", "v"), ("x-amz-meta-badval", "\xff\xfe")]
+        if fault == "_ssec":
+            headers += [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                        ("x-amz-server-side-encryption-customer-key-MD5", "ZjQrne1X/iTcskbY2example==")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
         if self.headers.get("If-None-Match") == '"0123456789abcdef"':
