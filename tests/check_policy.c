@@ -345,6 +345,41 @@ START_TEST(test_bad_max_record_bytes)
 }
 END_TEST
 
+/* libconfig 1.5 keeps the low 32 bits of an integer without L
+ * (4294967312 is 16, a valid max_record_bytes; 3000000000 a negative
+ * value to compare with), saturates one with L past 64 bits and reads
+ * 1e400 as infinity: each is refused with its line, wherever it is. */
+START_TEST(test_lossy_numbers)
+{
+	static const char *const bad[] = {
+		APSET("max_record_bytes = 4294967312;"),
+		APSET("max_record_bytes = 0x100000010;"),
+		APSET("max_depth = -4294967295;"),
+		STEP("{ plugin = \"filter_records\"; keep = { path = \"n\"; op = \"eq\"; value = 99999999999999999999L; }; }"),
+		STEP("/* 1 */ { plugin = \"filter_records\";\n"
+		     "    keep = { path = \"n\"; op = \"gt\"; value = 3000000000; }; }"),
+		STEP("{ plugin = \"filter_records\"; # 4294967312\n"
+		     "    keep = { path = \"n\"; op = \"lt\"; value = -1e400; }; }"),
+	};
+	static const int line[] = { 4, 4, 4, 4, 5, 5 };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], line[i], i == 3 ? "does not fit in 64 bits"
+			     : i == 5 ? "the number -1e400 is too large"
+			     : "does not fit in 32 bits: libconfig would keep only its low bits");
+		inf_policy_errors_free(&errs);
+	}
+	/* the same digits in a string, a comment or a name, and the largest
+	 * literals that fit, load */
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"filter_records\"; /* 4294967312\n"
+					      " 3000000000 */ keep = { all = (\n"
+					      "  { path = \"n4294967312\"; op = \"ne\"; value = \"4294967312\"; },\n"
+					      "  { path = \"n\"; op = \"in\"; value = ( 2147483647, -2147483648,\n"
+					      "    0x7fffffff, 4294967312L, 0xFFFFFFFFFL, 1.5e308, -.5 ); } ); }; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
 START_TEST(test_bad_max_depth)
 {
 	static const char *const bad[] = {
@@ -866,6 +901,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_bad_format);
 	tcase_add_test(tc, test_bad_on_error);
 	tcase_add_test(tc, test_bad_max_record_bytes);
+	tcase_add_test(tc, test_lossy_numbers);
 	tcase_add_test(tc, test_bad_max_depth);
 	tcase_add_test(tc, test_bad_prefixes);
 	tcase_add_test(tc, test_missing_name);
