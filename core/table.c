@@ -185,6 +185,8 @@ static int csv_header(struct loader *L, size_t *keycol)
 		len = L->spans[2 * k + 1];
 		if (len == 0 || memchr(name, '\0', len))
 			return lerr(L, 1, "column %zu has no name", k + 1);
+		if (inf_utf8_valid_prefix(name, len) != len) /* it names a member */
+			return lerr(L, 1, "the name of column %zu is not valid UTF-8", k + 1);
 		if ((rc = put_text(L, name, len, &L->header[k])))
 			return rc;
 		for (size_t j = 0; j < k; j++)

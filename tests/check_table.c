@@ -145,6 +145,10 @@ START_TEST(test_csv_errors)
 	refused("a.csv", "id,city\n", "zip", 1, "no key column \"zip\"");
 	refused("a.csv", "id,city,city\n", NULL, 1, "column \"city\" named twice");
 	refused("a.csv", "id,,x\n", NULL, 1, "column 2 has no name");
+	/* a column's name becomes a member name: refused here, not record
+	 * after record */
+	refused("a.csv", "id,ci\xfft\n1,a\n", NULL, 1, "the name of column 2 is not valid UTF-8");
+	refused("a.csv", "\xef\xbb\xbfid,\"\xc3\x28\"\n", NULL, 1, "the name of column 2 is not valid UTF-8");
 }
 END_TEST
 
