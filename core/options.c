@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cond.h"
 #include "fields.h"
+#include "json.h"
 #include "path.h"
 
 struct inf_owned_item {
@@ -66,6 +67,15 @@ static int opt_err(const config_setting_t *s, const struct inf_plugin *p,
 	snprintf(err, errlen, "%s: plugin '%s': %s",
 		 inf_setting_where(s, where, sizeof where), p->name, what);
 	return INF_ERR_INVALID;
+}
+
+/* A string option becomes a member name, a value or text compared with
+ * a record's, all UTF-8; libconfig's \x escapes can write any byte. */
+static int utf8_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return inf_utf8_valid_prefix(s, n) == n;
 }
 
 static int own_strdup(struct inf_owned *own, const char *s, const char **out)
@@ -177,6 +187,10 @@ static int set_strings(const struct inf_plugin *p, const config_setting_t *s,
 	if ((rc = inf_owned_add(own, v, free)))
 		return rc;
 	for (size_t i = 0; i < n; i++)
+		if (!utf8_ok(v[i]))
+			return opt_err(s, p, err, errlen, "option '%s': string %zu is not valid UTF-8",
+				       config_setting_name(s), i + 1);
+	for (size_t i = 0; i < n; i++)
 		if ((rc = own_strdup(own, v[i], &v[i])))
 			return rc;
 	out->count = n;
@@ -281,6 +295,8 @@ static int set_value(const struct inf_plugin *p, const struct inf_option *o,
 	case INF_OPT_STRING:
 		if (t != CONFIG_TYPE_STRING)
 			break;
+		if (!utf8_ok(config_setting_get_string(s)))
+			return opt_err(s, p, err, errlen, "option '%s' is not valid UTF-8", o->name);
 		return own_strdup(own, config_setting_get_string(s), (const char **)slot);
 	case INF_OPT_FILE:
 		if (t != CONFIG_TYPE_STRING)

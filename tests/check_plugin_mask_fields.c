@@ -369,7 +369,7 @@ START_TEST(test_option_errors)
 	refused("op = \"partial\"; char = \"ab\";", "char one character");
 	refused("op = \"partial\"; char = \"\";", "char one character");
 	refused("op = \"partial\"; keep_first = -1;", "keep_first and keep_last must be from 0");
-	refused("op = \"redact\"; with = \"\xff\";", "must be UTF-8");
+	refused("op = \"redact\"; with = \"\xff\";", "option 'with' is not valid UTF-8");
 	refused("op = \"redact\"; key = \"secret\";", "unknown option 'key'");
 }
 END_TEST

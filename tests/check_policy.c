@@ -781,6 +781,11 @@ START_TEST(test_opts_wrong_types)
 		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; file = 3; }"), "option 'file' must be a file name string" },
 		{ STEP("{ plugin = \"example_stamp\"; overwrite = \"yes\"; }"), "plugin 'example_stamp': option 'overwrite' must be true or false" },
 		{ STEP("{ plugin = \"example_stamp\"; field = false; }"), "option 'field' must be a string" },
+		/* a name, value or text that is not UTF-8 failed record after
+		 * record ("failed: error"), or never matched */
+		{ STEP("{ plugin = \"example_stamp\"; field = \"\\xff\"; }"), "option 'field' is not valid UTF-8" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; s = \"a\\xc3\\x28\"; }"), "option 's' is not valid UTF-8" },
+		{ STEP("{ plugin = \"opts\"; paths = [\"a\"]; ss = [\"a\", \"\\xed\\xa0\\x80\"]; }"), "option 'ss': string 2 is not valid UTF-8" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -82,12 +82,13 @@ enum inf_type {
 /* Option types the core can parse from a policy into a config block. The
  * C type stored at `offset` is given for each. */
 enum inf_opt_type {
-	INF_OPT_STRING = 1, /* const char * (NULL when absent, no default) */
+	INF_OPT_STRING = 1, /* const char * (NULL when absent, no default),
+	                       valid UTF-8 */
 	INF_OPT_INT,        /* long long */
 	INF_OPT_FLOAT,      /* double (integers accepted) */
 	INF_OPT_BOOL,       /* int, 0 or 1 */
 	INF_OPT_PATHS,      /* const struct inf_paths * (list of path strings) */
-	INF_OPT_STRINGS,    /* struct inf_strings (list of strings) */
+	INF_OPT_STRINGS,    /* struct inf_strings (list of UTF-8 strings) */
 	INF_OPT_ENUM,       /* int: index into `choices` ("a|b|c") */
 	INF_OPT_FILE,       /* const char *: path resolved against the policy
 	                       file's directory; must be a readable file */
