@@ -45,6 +45,12 @@ struct loader {
 	struct tab_cell *cells;
 	size_t ncells, cells_cap;
 	struct inf_tokens toks;
+	/* the names of the header or row being read, hashed so that one
+	 * given twice is found in linear time: text offsets, valid where
+	 * names_gen holds names_cur */
+	size_t *names;
+	unsigned *names_gen, names_cur;
+	size_t names_cap;
 };
 
 static int lerr(struct loader *L, unsigned long line, const char *fmt, ...)
@@ -71,8 +77,50 @@ static int put_text(struct loader *L, const char *s, size_t n, size_t *off)
 	return 0;
 }
 
-/* Adds a field to the row being built, refusing reserved names and a
- * name the row already has. */
+static uint64_t hash(const char *s, size_t n);
+
+/* Starts a new set of names that will hold at most n. Returns 0 or
+ * INF_ERR_NOMEM. */
+static int names_begin(struct loader *L, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > L->names_cap) {
+		free(L->names);
+		free(L->names_gen);
+		L->names = calloc(cap, sizeof *L->names);
+		L->names_gen = calloc(cap, sizeof *L->names_gen);
+		L->names_cap = L->names && L->names_gen ? cap : 0;
+		if (!L->names_cap)
+			return INF_ERR_NOMEM;
+		L->names_cur = 0;
+	}
+	if (++L->names_cur == 0) { /* wrapped: forget every generation */
+		memset(L->names_gen, 0, L->names_cap * sizeof *L->names_gen);
+		L->names_cur = 1;
+	}
+	return 0;
+}
+
+/* Adds the name at text offset `off` to the set; returns 1 when the set
+ * already had it, else 0. */
+static int names_add(struct loader *L, size_t off)
+{
+	const char *n = L->t->text.data + off;
+	size_t mask = L->names_cap - 1, i = (size_t)hash(n, strlen(n)) & mask;
+
+	for (; L->names_gen[i] == L->names_cur; i = (i + 1) & mask)
+		if (!strcmp(L->t->text.data + L->names[i], n))
+			return 1;
+	L->names[i] = off;
+	L->names_gen[i] = L->names_cur;
+	return 0;
+}
+
+/* Adds a field to the row being built (its names set begun with
+ * names_begin), refusing reserved names and a name the row already has. */
 static int add_cell(struct loader *L, struct tab_row *r, size_t name,
 		    size_t val, size_t val_len)
 {
@@ -81,9 +129,8 @@ static int add_cell(struct loader *L, struct tab_row *r, size_t name,
 	for (const char *const *res = L->reserved; res && *res; res++)
 		if (!strcmp(*res, n))
 			return lerr(L, r->line, "column \"%.64s\" is also set by the step", n);
-	for (size_t i = r->first; i < L->ncells; i++)
-		if (!strcmp(L->t->text.data + L->cells[i].name, n))
-			return lerr(L, r->line, "member \"%.64s\" given twice", n);
+	if (names_add(L, name))
+		return lerr(L, r->line, "member \"%.64s\" given twice", n);
 	if (inf_array_grow(&L->cells, &L->cells_cap, L->ncells + 1, sizeof *L->cells))
 		return INF_ERR_NOMEM;
 	L->cells[L->ncells++] = (struct tab_cell){ name, val, val_len };
@@ -177,7 +224,8 @@ static int csv_header(struct loader *L, size_t *keycol)
 	size_t len;
 	int rc;
 
-	if (!(L->header = calloc(L->ncols, sizeof *L->header)))
+	if (!(L->header = calloc(L->ncols, sizeof *L->header)) ||
+	    names_begin(L, L->ncols))
 		return INF_ERR_NOMEM;
 	*keycol = L->key ? L->ncols : 0;
 	for (size_t k = 0; k < L->ncols; k++) {
@@ -189,10 +237,9 @@ static int csv_header(struct loader *L, size_t *keycol)
 			return lerr(L, 1, "the name of column %zu is not valid UTF-8", k + 1);
 		if ((rc = put_text(L, name, len, &L->header[k])))
 			return rc;
-		for (size_t j = 0; j < k; j++)
-			if (!strcmp(L->t->text.data + L->header[j], L->t->text.data + L->header[k]))
-				return lerr(L, 1, "column \"%.64s\" named twice",
-					    L->t->text.data + L->header[k]);
+		if (names_add(L, L->header[k]))
+			return lerr(L, 1, "column \"%.64s\" named twice",
+				    L->t->text.data + L->header[k]);
 		if (L->key && !strcmp(L->key, L->t->text.data + L->header[k]))
 			*keycol = k;
 	}
@@ -224,7 +271,8 @@ static int load_csv(struct loader *L)
 			return lerr(L, at, "row has %d fields, the header has %zu", nf, L->ncols);
 		if (r.key_len == 0)
 			return lerr(L, at, "empty key");
-		if ((rc = put_text(L, L->scratch.data + L->spans[2 * keycol], r.key_len, &r.key)))
+		if ((rc = put_text(L, L->scratch.data + L->spans[2 * keycol], r.key_len, &r.key)) ||
+		    (rc = names_begin(L, L->ncols)))
 			return rc;
 		for (size_t k = 0; k < L->ncols; k++) {
 			if (k == keycol)
@@ -310,6 +358,8 @@ static int load_ndjson(struct loader *L)
 			return lerr(L, line, "invalid JSON: %s (byte %zu)", je.msg, je.offset + 1);
 		if (L->toks.tok[0].type != JSMN_OBJECT)
 			return lerr(L, line, "not a JSON object");
+		if ((rc = names_begin(L, (size_t)L->toks.tok[0].size)))
+			return rc;
 		for (int i = 0; i < L->toks.tok[0].size && rc == 0; i++, c = inf_tok_skip(&L->toks, c))
 			rc = nd_member(L, &r, s, c, c + 1, &has_key);
 		if (rc == 0 && !has_key)
@@ -416,6 +466,8 @@ struct inf_table *inf_table_load(const char *file, const char *key,
 	free(L.spans);
 	free(L.header);
 	free(L.cells);
+	free(L.names);
+	free(L.names_gen);
 	if (rc) {
 		inf_table_free(L.t);
 		return NULL;
