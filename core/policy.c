@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "cond.h"
 #include "host.h"
+#include "json.h"
 #include "selftest.h"
 
 static void add_err(struct inf_policy_errors *e, const char *fmt, ...)
@@ -191,10 +192,12 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 
 /* ---- one access point ---- */
 
+/* 1 to 255 bytes of UTF-8 (the name is matched against ARNs and
+ * written into records and JSON logs), no '/', space or control byte. */
 static int valid_ap_name(const char *n)
 {
 	size_t len = strlen(n);
-	if (len == 0 || len > 255)
+	if (len == 0 || len > 255 || inf_utf8_valid_prefix(n, len) != len)
 		return 0;
 	for (; *n; n++)
 		if (*n == '/' || *n == ' ' || (unsigned char)*n < 0x21 || *n == 0x7f)
@@ -346,7 +349,8 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		return -1;
 	}
 	if (!config_setting_lookup_string(g, "name", &name) || !valid_ap_name(name)) {
-		add_err(errs, "%s: access point without a valid 'name' string", where);
+		add_err(errs, "%s: access point without a valid 'name' string (1 to 255 "
+			"bytes of UTF-8, no '/', space or control character)", where);
 		return -1;
 	}
 	if (inf_policy_find(pol, name)) {

@@ -412,13 +412,17 @@ START_TEST(test_missing_name)
 		     "    name = 5; chain = " ONE_STEP "; },\n"
 		     "  { name = \"has space\"; chain = " ONE_STEP "; },\n"
 		     "  { name = \"a/b\"; chain = " ONE_STEP "; },\n"
-		     "  { name = \"\"; chain = " ONE_STEP "; }\n"
+		     "  { name = \"\"; chain = " ONE_STEP "; },\n"
+		     "  { name = \"caf\\xe9\"; chain = " ONE_STEP "; }\n"
 		     ");\n",
-		     2, "access point without a valid 'name' string", 5);
+		     2, "access point without a valid 'name' string", 6);
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:3: ", "without a valid 'name'", NULL), 0);
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:5: ", "without a valid 'name'", NULL), 0);
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:6: ", "without a valid 'name'", NULL), 0);
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:7: ", "without a valid 'name'", NULL), 0);
+	/* a Latin-1 name loaded, then failed every record under enrich's
+	 * add_access_point */
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:8: ", "without a valid 'name'", NULL), 0);
 }
 END_TEST
 
