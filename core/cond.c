@@ -39,6 +39,7 @@ struct inf_cond {
 	size_t nvals;
 	regex_t re;
 	int has_re;
+	int roots; /* top level: the roots some rule's path reaches into */
 };
 
 /* Returned by the rule visitor to stop the walk at the first hit. */
@@ -270,6 +271,16 @@ static int compile_group(struct compiler *k, const config_setting_t *s,
 	return compile_kids(k, combo, c);
 }
 
+/* Bits 1 << INF_OBJECT / INF_ARRAY: the roots some rule reaches into. */
+static int cond_roots(const struct inf_cond *c)
+{
+	int roots = c->kind == COND_RULE ? inf_paths_roots(c->path) : 0;
+
+	for (size_t i = 0; i < c->nkids; i++)
+		roots |= cond_roots(c->kids[i]);
+	return roots;
+}
+
 int inf_cond_compile(const config_setting_t *s, const char *label,
 		     struct inf_cond **out, char *err, size_t errlen)
 {
@@ -280,9 +291,26 @@ int inf_cond_compile(const config_setting_t *s, const char *label,
 	if (rc) {
 		inf_cond_free(c);
 		c = NULL;
+	} else {
+		c->roots = cond_roots(c);
 	}
 	*out = c;
 	return rc;
+}
+
+int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
+			char *err)
+{
+	enum inf_type root = inf_record_type(r, 0);
+
+	if ((root != INF_OBJECT && root != INF_ARRAY) || (c->roots & (1 << root)))
+		return 0;
+	snprintf(err, INF_ERR_MAX,
+		 "the record is %s and no path of the condition reaches into one "
+		 "(paths like %s do): refused rather than decided without looking inside",
+		 root == INF_ARRAY ? "an array" : "an object",
+		 root == INF_ARRAY ? "[*].name or **.name" : "name or **.name");
+	return INF_ERR_TYPE;
 }
 
 /* ---- evaluating ---- */

@@ -41,6 +41,15 @@ void inf_cond_free(struct inf_cond *c);
  * the record's walk scratch, so never from inside a walk visitor. */
 int inf_cond_match(struct inf_record *r, const struct inf_cond *c);
 
+/* 0 when some path of `c` can reach into the root of `r` (or the root is
+ * not a container); else INF_ERR_TYPE with a one-line reason in err
+ * (INF_ERR_MAX bytes). A condition that cannot look inside an array
+ * record (member paths only) would decide about it from nothing: no
+ * value equals, every path is missing; `when` and filter_records refuse
+ * such a record instead of skipping a step or keeping it. */
+int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
+			char *err);
+
 /* The value of number node `node` as a double. Returns 0, INF_ERR_TYPE
  * when the node is not a number, INF_ERR_LIMIT when it overflows a
  * double (*out is then +-HUGE_VAL), or INF_ERR_NOMEM. */

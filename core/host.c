@@ -95,6 +95,7 @@ static const struct inf_host table = {
 	.table_free = inf_table_free,
 	.walk_matches = inf_walk_matches,
 	.paths_check_root = inf_paths_check_root,
+	.cond_check_root = inf_cond_check_root,
 };
 
 const struct inf_host *inf_host_table(void)

@@ -507,6 +507,11 @@ int inf_find(struct inf_record *r, const struct inf_paths *ps)
 	return f.found;
 }
 
+int inf_paths_roots(const struct inf_paths *ps)
+{
+	return ps ? ps->roots : 0;
+}
+
 int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
 			 char *err)
 {

@@ -42,6 +42,10 @@ int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
 /* First node (document order) where a path of `ps` ends, or -1. */
 int inf_find(struct inf_record *r, const struct inf_paths *ps);
 
+/* Which record roots some path of `ps` reaches into: bits 1 << INF_OBJECT
+ * and 1 << INF_ARRAY. */
+int inf_paths_roots(const struct inf_paths *ps);
+
 /* 0 when some path of `ps` can reach into the root of `r` (or the root
  * is not a container); else INF_ERR_TYPE with a one-line reason in err
  * (INF_ERR_MAX bytes): an array record under paths that all start with a

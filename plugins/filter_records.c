@@ -5,6 +5,10 @@
  * Conditions are the core's (README.md, "Conditions"), compiled when the
  * policy loads.
  *
+ * A record the condition cannot look inside (an array record when every
+ * path names a member) is refused, not kept or dropped as if every path
+ * were missing.
+ *
  * Options (exactly one of them):
  *   keep   condition: records that match pass, all others are dropped
  *   drop   condition: records that match are dropped, all others pass
@@ -61,10 +65,12 @@ static int cb_filter_process(void *instance, struct inf_record *rec,
 			     enum inf_verdict *verdict, char *err)
 {
 	struct filter_instance *in = instance;
-	int rc = in->host->cond_match(rec, in->cond);
+	int rc;
 
-	(void)err;
-	if (rc < 0)
+	if (INF_HOST_HAS(in->host, cond_check_root) &&
+	    (rc = in->host->cond_check_root(rec, in->cond, err)))
+		return rc; /* an array record under member paths: refused */
+	if ((rc = in->host->cond_match(rec, in->cond)) < 0)
 		return rc;
 	*verdict = rc == in->keep ? INF_KEEP : INF_DROP;
 	return 0;

@@ -179,6 +179,48 @@ START_TEST(test_when_errors)
 }
 END_TEST
 
+/* Expects `in` to fail with a message holding `what`. */
+static void fails(const char *in, const char *what)
+{
+	ck_assert_msg(tu_step_run(&s, in) == NULL, "%s passed", in);
+	ck_assert_msg(strstr(s.err.msg, what) != NULL, "[%s] lacks [%s]", s.err.msg, what);
+}
+
+/* A condition whose paths all name members cannot look inside an array
+ * record: every path is missing there, so `drop` kept
+ * [{"is_return":true}], `keep` with ne kept [{"dept":"hr"}], and a
+ * `when` that did not hold skipped the mask_fields step that would have
+ * refused the record. Such a record is refused; a scalar record, which
+ * holds no field, is decided as before. */
+#define ARRAY_REFUSED "record 1 (line 1): step 1 (filter_records) failed: the record is an " \
+	"array and no path of the condition reaches into one (paths like [*].name or **.name do)"
+
+START_TEST(test_condition_cannot_look_inside)
+{
+	load("ndjson", "{ plugin = \"filter_records\"; drop = { path = \"is_return\"; op = \"eq\"; value = true; }; }");
+	fails("[{\"is_return\":true}]\n", ARRAY_REFUSED);
+	out_is("5\n\"x\"\n{\"is_return\":false}\n", "5\n\"x\"\n{\"is_return\":false}\n");
+	load("ndjson", "{ plugin = \"filter_records\"; keep = { path = \"dept\"; op = \"ne\"; value = \"hr\"; }; }");
+	fails("[{\"dept\":\"hr\"}]\n", ARRAY_REFUSED);
+	load("ndjson", "{ plugin = \"filter_records\"; keep = { path = \"[0]\"; op = \"exists\"; }; }");
+	fails("{\"a\":1}\n", "the record is an object and no path of the condition reaches into one");
+	/* one path that reaches in is enough */
+	load("ndjson", "{ plugin = \"filter_records\"; drop = { any = (\n"
+		       "  { path = \"is_return\"; op = \"eq\"; value = true; },\n"
+		       "  { path = \"[*].is_return\"; op = \"eq\"; value = true; } ); }; }");
+	out_is("[{\"is_return\":true}]\n[{\"is_return\":false}]\n{\"is_return\":true}\n",
+	       "[{\"is_return\":false}]\n");
+	/* `when` on a step refuses it too, instead of skipping the step */
+	load("ndjson", "{ plugin = \"mask_fields\"; paths = [ \"cust_id\" ]; op = \"redact\";\n"
+		       "  when = { path = \"country\"; op = \"eq\"; value = \"DE\"; }; }");
+	out_is("{\"country\":\"DE\",\"cust_id\":1}\n{\"country\":\"US\",\"cust_id\":2}\n7\n",
+	       "{\"country\":\"DE\",\"cust_id\":\"****\"}\n{\"country\":\"US\",\"cust_id\":2}\n7\n");
+	fails("[{\"country\":\"DE\",\"cust_id\":1}]\n",
+	      "record 1 (line 1): step 1 (mask_fields): when: the record is an array and no path "
+	      "of the condition reaches into one");
+}
+END_TEST
+
 static Suite *filter_suite(void)
 {
 	Suite *su = suite_create("plugin_filter_records");
@@ -193,6 +235,7 @@ static Suite *filter_suite(void)
 	tcase_add_test(tc, test_when_on_filter_records);
 	tcase_add_test(tc, test_when_sees_previous_steps);
 	tcase_add_test(tc, test_when_errors);
+	tcase_add_test(tc, test_condition_cannot_look_inside);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -262,6 +262,12 @@ struct inf_host {
 	 * refuse such a record, which would otherwise pass untouched. */
 	int (*paths_check_root)(struct inf_record *rec,
 				const struct inf_paths *paths, char *err);
+	/* As paths_check_root, for the paths of a condition: a plugin that
+	 * keeps or drops records by a condition refuses a record the
+	 * condition cannot look inside (an array record under member paths),
+	 * which would otherwise be decided as if every path were missing. */
+	int (*cond_check_root)(struct inf_record *rec,
+			       const struct inf_cond *cond, char *err);
 };
 
 /* Whether the core behind `host` provides the service `field` (a member
