@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "options.h"
 #include "path.h"
 
@@ -96,6 +97,8 @@ static int scalar_value(struct compiler *k, const config_setting_t *s,
 		const char *str = config_setting_get_string(s);
 		v->type = INF_STRING;
 		v->len = strlen(str);
+		if (inf_utf8_valid_prefix(str, v->len) != v->len)
+			return cerr(k, s, "a string value is not valid UTF-8 (it would never equal a record's)");
 		if (!(v->str = strdup(str)))
 			return INF_ERR_NOMEM;
 		return 0;
@@ -190,6 +193,8 @@ static int compile_rule(struct compiler *k, const config_setting_t *g,
 	if (!op_names[i])
 		return cerr(k, os, "unknown op '%.64s' (expected eq, ne, in, not_in, gt, ge, lt, le, exists, missing or matches)", op);
 	c->op = (enum cond_op)i;
+	if (inf_utf8_valid_prefix(path, strlen(path)) != strlen(path))
+		return cerr(k, ps, "the path is not valid UTF-8 (it would never match a record's key)");
 	rc = inf_paths_compile(&path, 1, &c->path, perr, sizeof perr);
 	if (rc == INF_ERR_INVALID)
 		return cerr(k, ps, "%s", perr);

@@ -320,6 +320,11 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 					inf_setting_where(s, where, sizeof where), ap->name);
 				return -1;
 			}
+			if (inf_utf8_valid_prefix(v, strlen(v)) != strlen(v)) {
+				add_err(errs, "%s: access point '%s': prefix %d is not valid UTF-8 (keys are)",
+					inf_setting_where(s, where, sizeof where), ap->name, i + 1);
+				return -1;
+			}
 			if (!(ap->prefixes[ap->nprefixes] = strdup(v)))
 				return -1;
 			ap->nprefixes++;
@@ -474,6 +479,26 @@ static const char *lossy_number(const char *s, const char *end)
 	return errno ? "does not fit in 64 bits" : NULL;
 }
 
+/* A policy is UTF-8 text: one saved as Latin-1 holds "pr\xe9nom" where
+ * the records hold "pr\xc3\xa9nom", so its paths and values would never
+ * match (drop_fields dropping nothing) without a word. Returns 0, or -1
+ * with the error added naming the line. */
+static int refuse_not_utf8(const char *file, const char *text, size_t len,
+			   struct inf_policy_errors *errs)
+{
+	size_t ok = inf_utf8_valid_prefix(text, len);
+	unsigned line = 1;
+
+	if (ok == len)
+		return 0;
+	for (size_t i = 0; i < ok; i++)
+		line += text[i] == '\n';
+	add_err(errs, "%s:%u: byte 0x%02x is not UTF-8: a policy is UTF-8 text "
+		"(paths and values in another encoding would never match a record)",
+		file, line, (unsigned char)text[ok]);
+	return -1;
+}
+
 /* libconfig 1.5 reads an integer written without the L suffix into 32
  * bits, keeping the low ones (4294967312 is 16, 3000000000 negative),
  * saturates one with L past 64 bits, and reads 1e400 as infinity, all
@@ -562,7 +587,8 @@ static int load_file(struct inf_policy *pol, const char *file,
 		inf_buf_free(&text);
 		return -1;
 	}
-	bad = text.data && refuse_lossy_numbers(file, text.data, errs);
+	bad = text.data && (refuse_not_utf8(file, text.data, text.len - 1, errs) ||
+			    refuse_lossy_numbers(file, text.data, errs));
 	inf_buf_free(&text);
 	root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {

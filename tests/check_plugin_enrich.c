@@ -213,7 +213,7 @@ START_TEST(test_option_errors)
 	refused("lookup_file = \"s.csv\"; lookup_key = \"id\"; add_time = \"x\";\n"
 		" lookup_default = { x = 1; };", "lookup_default repeats a member the step sets: \"x\"", NULL);
 	refused("set = \"x\";", "/chain.cfg:3: plugin 'enrich': option 'set': must be a group", NULL);
-	refused("set = {\n ok = 1;\n bad = \"\xff\"; };",
+	refused("set = {\n ok = 1;\n bad = \"\\xff\"; };",
 		"/chain.cfg:5: plugin 'enrich': option 'set': string is not valid UTF-8", NULL);
 	refused("set_json = {\n j = \"{\\\"a\\\":}\"; };",
 		"/chain.cfg:4: plugin 'enrich': option 'set_json': not valid JSON", NULL);

@@ -380,6 +380,42 @@ START_TEST(test_lossy_numbers)
 }
 END_TEST
 
+/* A policy saved as Latin-1 holds "pr\xe9nom" where records hold
+ * "pr\xc3\xa9nom": its paths never matched, so drop_fields dropped
+ * nothing, silently. The file must be UTF-8, and so must every path,
+ * condition value and prefix written with libconfig's \\x escapes. */
+START_TEST(test_not_utf8)
+{
+	static const struct {
+		const char *text, *what;
+		int line;
+		size_t n;
+	} bad[] = {
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"pr\xe9nom\" ]; }"),
+		  "byte 0xe9 is not UTF-8: a policy is UTF-8 text", 4, 2 },
+		{ "# caf\xe9\n" STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; }"),
+		  "byte 0xe9 is not UTF-8", 1, 1 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\", \"pr\\xe9nom\" ]; }"),
+		  "plugin 'drop_fields': option 'paths': path 2 is not valid UTF-8", 4, 1 },
+		{ STEP("{ plugin = \"filter_records\"; drop = { path = \"pr\\xe9nom\"; op = \"exists\"; }; }"),
+		  "option 'drop': the path is not valid UTF-8", 4, 1 },
+		{ STEP("{ plugin = \"filter_records\"; drop = { path = \"a\"; op = \"in\"; value = ( 1, \"\\xe9\" ); }; }"),
+		  "option 'drop': a string value is not valid UTF-8", 4, 1 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; when = { path = \"a\"; op = \"eq\"; value = \"\\xc3\"; }; }"),
+		  "when: a string value is not valid UTF-8", 4, 1 },
+		{ APSET("prefixes = [ \"a/\", \"caf\\xe9/\" ];"),
+		  "access point 'a': prefix 2 is not valid UTF-8", 4, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error_n(bad[i].text, bad[i].line, bad[i].what, bad[i].n);
+		inf_policy_errors_free(&errs);
+	}
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"drop_fields\"; paths = [ \"pr\xc3\xa9nom\" ]; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
 START_TEST(test_bad_max_depth)
 {
 	static const char *const bad[] = {
@@ -911,6 +947,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_bad_on_error);
 	tcase_add_test(tc, test_bad_max_record_bytes);
 	tcase_add_test(tc, test_lossy_numbers);
+	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_bad_max_depth);
 	tcase_add_test(tc, test_bad_prefixes);
 	tcase_add_test(tc, test_missing_name);
