@@ -623,6 +623,13 @@ static int load_file(struct inf_policy *pol, const char *file,
 		return -1;
 	}
 	n = config_setting_length(aps);
+	if (n == 0) {
+		/* like an empty chain: a file that serves nothing is a mistake,
+		 * and --check-policy said "ok: ... 0 access points:" */
+		add_err(errs, "%s: 'access_points' is empty: the file defines no access point",
+			inf_setting_where(aps, where, sizeof where));
+		bad = 1;
+	}
 	for (int i = 0; i < n; i++) {
 		struct inf_access_point *v;
 		if (inf_array_grow(&pol->aps, &pol->aps_cap, pol->naps + 1, sizeof *v)) {

@@ -297,6 +297,10 @@ START_TEST(test_no_access_points)
 	expect_error("version = 1;\n"
 		     "access_points = { name = \"a\"; };\n",
 		     2, "'access_points'");
+	inf_policy_errors_free(&errs);
+	/* an empty list loaded: "ok: bad.cfg: 0 access points:" */
+	expect_error("version = 1;\n\naccess_points = (\n);\n", 3,
+		     "'access_points' is empty: the file defines no access point");
 }
 END_TEST
 
