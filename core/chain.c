@@ -249,6 +249,19 @@ static int record_failed(struct worker *w, enum inf_fail kind,
 			     (unsigned long long)pos->line, what);
 }
 
+/* What a plugin's status says when the plugin left err empty. */
+static const char *status_text(int rc)
+{
+	switch (rc) {
+	case INF_ERR_NOMEM: return "out of memory (no message from the plugin)";
+	case INF_ERR_INVALID: return "invalid data (no message from the plugin)";
+	case INF_ERR_TYPE: return "a value of the wrong type (no message from the plugin)";
+	case INF_ERR_LIMIT: return "over a limit (no message from the plugin)";
+	case INF_ERR_IO: return "I/O error (no message from the plugin)";
+	default: return "failed (no message from the plugin)";
+	}
+}
+
 int inf_chain_record(void *ctx, const char *js, size_t len,
 		     const struct inf_rec_pos *pos, struct inf_buf *out,
 		     struct inf_error *err)
@@ -304,7 +317,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					 i + 1, st->plugin->name, r->edit_err.msg);
 			else
 				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
-					 st->plugin->name, perr[0] ? perr : "error");
+					 st->plugin->name, perr[0] ? perr : status_text(rc));
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		if (v == INF_DROP) {

@@ -248,6 +248,11 @@ START_TEST(test_plugin_error_fails)
 	ck_assert_int_eq(run(ap, NULL, in, 0), -1);
 	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
 	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: found boom");
+	/* a plugin that gives no message: its status is named, not "error" */
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"x\":\"mute\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: over a limit "
+				  "(no message from the plugin)");
 }
 END_TEST
 
