@@ -512,19 +512,101 @@ int inf_paths_roots(const struct inf_paths *ps)
 	return ps ? ps->roots : 0;
 }
 
+/* Whether a live state of [beg, end) steps into a container (an object
+ * when is_obj); *named says whether a live state came to it through a
+ * named member or element (not `*`, `[*]` or `**`), so expects to go on
+ * into that very value. */
+static int can_enter(const struct walker *w, size_t beg, size_t end, int is_obj,
+		     int *named)
+{
+	for (size_t k = beg; k < end; k++) {
+		const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
+		int i = w->r->states[k].i;
+		enum seg_kind kind;
+
+		if (i >= path->nsegs)
+			continue;
+		if (i > 0 && (path->segs[i - 1].kind == SEG_KEY || path->segs[i - 1].kind == SEG_INDEX))
+			*named = 1;
+		kind = path->segs[i].kind;
+		if (kind == SEG_DEEP || (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
+						: kind == SEG_INDEX || kind == SEG_ANY_INDEX))
+			return 1;
+	}
+	return 0;
+}
+
+/* Below container `ct`, reached by the states [beg, end) through member
+ * key `key` (-1: an element), finds a non-empty container that paths
+ * name and go through but cannot step into: an array where they name
+ * members ("customer.email" over "customer": [...]) or an object where
+ * they name elements ("items[*].price" over "items": {...}). A value
+ * reached through `*`, `[*]` or `**` is only what the wildcard happens
+ * to meet ("tags": ["a"] under "*.secret"), not refused. Returns 0,
+ * INF_ERR_TYPE with the reason in err, or INF_ERR_NOMEM. */
+static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
+			int key, char *err)
+{
+	struct inf_record *r = w->r;
+	const jsmntok_t *tk = r->toks.tok;
+	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, named = 0, rc;
+	const char *k = NULL;
+	size_t klen = 0;
+
+	if (tk[ct].size > 0 && !can_enter(w, beg, end, is_obj, &named) && named) {
+		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
+			return INF_ERR_NOMEM;
+		snprintf(err, INF_ERR_MAX,
+			 "%s%.*s%s is %s and no path reaches into one (a path with %s, or "
+			 "**, does): refused rather than passed on untouched",
+			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
+			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array",
+			 is_obj ? "a member name there" : "[*] there");
+		return INF_ERR_TYPE;
+	}
+	for (int i = 0; i < tk[ct].size; i++) {
+		int value = is_obj ? c + 1 : c, next = inf_tok_skip(&r->toks, c);
+		size_t mark = w->top;
+		enum inf_match m = INF_MATCH_NONE;
+
+		/* a full match is the plugin's to act on whole; a scalar holds
+		 * nothing a path could miss */
+		if (!inf_record_hidden(r, value) &&
+		    (tk[value].type == JSMN_OBJECT || tk[value].type == JSMN_ARRAY)) {
+			if ((rc = advance(w, beg, end, is_obj ? c : -1, i, &m)))
+				return rc;
+			if (m == INF_MATCH_PARTIAL &&
+			    (rc = check_shapes(w, value, mark, w->top, is_obj ? c : -1, err)))
+				return rc;
+		}
+		w->top = mark;
+		c = next;
+	}
+	return 0;
+}
+
 int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
 			 char *err)
 {
 	enum inf_type root = inf_record_type(r, 0);
+	struct walker w = { r, ps, NULL, NULL, 0, 0 };
 	const char *want;
+	int rc;
 
-	if (!ps || (root != INF_OBJECT && root != INF_ARRAY) ||
-	    (ps->roots & (1 << root)))
+	if (!ps || (root != INF_OBJECT && root != INF_ARRAY))
 		return 0;
-	want = root == INF_ARRAY ? "[*].name or **.name" : "name or **.name";
-	snprintf(err, INF_ERR_MAX,
-		 "the record is %s and no path reaches into one (paths like %s do): "
-		 "refused rather than passed on untouched",
-		 root == INF_ARRAY ? "an array" : "an object", want);
-	return INF_ERR_TYPE;
+	if (!(ps->roots & (1 << root))) {
+		want = root == INF_ARRAY ? "[*].name or **.name" : "name or **.name";
+		snprintf(err, INF_ERR_MAX,
+			 "the record is %s and no path reaches into one (paths like %s do): "
+			 "refused rather than passed on untouched",
+			 root == INF_ARRAY ? "an array" : "an object", want);
+		return INF_ERR_TYPE;
+	}
+	if (ps->top_keys || inf_record_hidden(r, 0))
+		return 0; /* one plain key each: nothing below the root to go through */
+	for (size_t p = 0; p < ps->n; p++)
+		if ((rc = push_state(&w, (int)p, 0)))
+			return rc;
+	return check_shapes(&w, 0, 0, w.top, -1, err);
 }

@@ -46,7 +46,8 @@ int inf_find(struct inf_record *r, const struct inf_paths *ps);
  * and 1 << INF_ARRAY. */
 int inf_paths_roots(const struct inf_paths *ps);
 
-/* 0 when some path of `ps` can reach into the root of `r` (or the root
+/* 0 when some path of `ps` can reach into the root of `r` and into every
+ * non-empty container the paths go through below it (or the root
  * is not a container); else INF_ERR_TYPE with a one-line reason in err
  * (INF_ERR_MAX bytes): an array record under paths that all start with a
  * member name (or an object record under paths that all start with an

@@ -45,6 +45,19 @@ static void drops(const char *in, const char *want)
 			 strcmp(in, want) ? INF_MODIFIED : INF_KEEP);
 }
 
+/* Expects `in` (one record, no newline) to be refused with `what`. */
+static void refuses(const char *in, const char *what)
+{
+	char line[4096];
+
+	snprintf(line, sizeof line, "%s\n", in);
+	ck_assert_msg(tu_step_run(&step, line) == NULL, "%s passed", in);
+	ck_assert_msg(strstr(step.err.msg, what), "[%s] lacks [%s]", step.err.msg, what);
+}
+
+#define INNER_ARRAY(member) "the value of member \"" member "\" is an array and no path reaches into one"
+#define INNER_OBJECT(member) "the value of member \"" member "\" is an object and no path reaches into one"
+
 START_TEST(test_top_level)
 {
 	paths("\"price\"");
@@ -99,10 +112,15 @@ START_TEST(test_nested)
 	paths("\"customer.address.zip\"");
 	drops("{\"customer\":{\"name\":\"n\",\"address\":{\"zip\":\"123\",\"city\":\"c\"}},\"zip\":1}",
 	      "{\"customer\":{\"name\":\"n\",\"address\":{\"city\":\"c\"}},\"zip\":1}");
-	/* the path stops where the record does */
+	/* the path stops where the record does: a scalar or an empty
+	 * container holds nothing it could miss */
 	drops("{\"customer\":{\"address\":\"12 Main St\"}}", "{\"customer\":{\"address\":\"12 Main St\"}}");
-	drops("{\"customer\":[{\"address\":{\"zip\":1}}]}", "{\"customer\":[{\"address\":{\"zip\":1}}]}");
 	drops("{\"address\":{\"zip\":1}}", "{\"address\":{\"zip\":1}}");
+	drops("{\"customer\":[],\"b\":{}}", "{\"customer\":[],\"b\":{}}");
+	/* a container of the other kind on the way is refused: the zip
+	 * inside passed on untouched */
+	refuses("{\"customer\":[{\"address\":{\"zip\":1}}]}", INNER_ARRAY("customer"));
+	refuses("{\"customer\":{\"address\":[{\"zip\":1}]}}", INNER_ARRAY("address"));
 }
 END_TEST
 
@@ -111,8 +129,17 @@ START_TEST(test_every_element)
 	paths("\"items[*].price\"");
 	drops("{\"items\":[{\"sku\":\"a\",\"price\":1},{\"price\":2},{\"sku\":\"c\"},5],\"price\":9}",
 	      "{\"items\":[{\"sku\":\"a\"},{},{\"sku\":\"c\"},5],\"price\":9}");
-	drops("{\"items\":{\"price\":1}}", "{\"items\":{\"price\":1}}");
+	refuses("{\"items\":{\"price\":1}}", INNER_OBJECT("items"));
+	/* what [*] meets is taken as it comes */
+	drops("{\"items\":[[{\"price\":1}]]}", "{\"items\":[[{\"price\":1}]]}");
+	paths("\"items[0].price\"");
+	refuses("{\"items\":[[{\"price\":1}]]}", "an array element is an array and no path reaches into one");
 	drops("{\"items\":[]}", "{\"items\":[]}");
+	drops("{\"items\":{}}", "{\"items\":{}}");
+	/* one path that steps in is enough */
+	paths("\"items[*].price\", \"items.*.price\"");
+	drops("{\"items\":{\"a\":{\"price\":1}}}", "{\"items\":{\"a\":{}}}");
+	drops("{\"items\":[{\"price\":1}]}", "{\"items\":[{}]}");
 }
 END_TEST
 
@@ -122,7 +149,7 @@ START_TEST(test_one_element)
 	drops("{\"items\":[1,2,3]}", "{\"items\":[2,3]}");
 	drops("{\"items\":[[1],2]}", "{\"items\":[2]}");
 	drops("{\"items\":[]}", "{\"items\":[]}");
-	drops("{\"items\":{\"0\":1}}", "{\"items\":{\"0\":1}}");
+	refuses("{\"items\":{\"0\":1}}", INNER_OBJECT("items"));
 	paths("\"items[2]\"");
 	drops("{\"items\":[1, 2, 3]}", "{\"items\":[1, 2]}");
 	drops("{\"items\":[1, 2]}", "{\"items\":[1, 2]}");

@@ -330,6 +330,21 @@ START_TEST(test_root_no_path_reaches)
 	fails("[{\"v\":\"secret\"}]\n", "the record is an array and no path reaches into one");
 	out_is("{\"v\":\"secret\"}", "{\"v\":\"****\"}");
 	out_is("\"v\"", "\"v\"");
+	/* nor a container of the other kind on the way: "customer" turned
+	 * into a list, and the email in it passed unmasked */
+	ck_assert_int_eq(tu_chain_load(&s, "ndjson", "{ plugin = \"mask_fields\"; op = \"redact\";\n"
+				       "  paths = [ \"customer.email\", \"items[0].card\" ]; }"), 0);
+	out_is("{\"customer\":{\"email\":\"a@b\"},\"items\":[{\"card\":1}]}",
+	       "{\"customer\":{\"email\":\"****\"},\"items\":[{\"card\":\"****\"}]}");
+	fails("{\"customer\":[{\"email\":\"a@b\"}]}\n",
+	      "step 1 (mask_fields) failed: the value of member \"customer\" is an array and no path "
+	      "reaches into one (a path with [*] there, or **, does)");
+	fails("{\"items\":{\"0\":{\"card\":1}}}\n",
+	      "the value of member \"items\" is an object and no path reaches into one");
+	fails("{\"items\":[[{\"card\":1}]]}\n", "an array element is an array and no path reaches into one");
+	/* a scalar or an empty container there holds nothing to miss */
+	out_is("{\"customer\":\"a@b\",\"items\":[]}", "{\"customer\":\"a@b\",\"items\":[]}");
+	out_is("{\"customer\":[],\"items\":{}}", "{\"customer\":[],\"items\":{}}");
 }
 END_TEST
 

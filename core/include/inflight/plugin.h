@@ -256,9 +256,10 @@ struct inf_host {
 	int (*walk_matches)(struct inf_record *rec, const struct inf_paths *paths,
 			    inf_visit_fn visit, void *ctx);
 	/* 0 when some path can reach into the record's root (or the root is
-	 * not a container); else INF_ERR_TYPE with the reason in err
+	 * not a container) and into every non-empty container the paths go
+	 * through below it; else INF_ERR_TYPE with the reason in err
 	 * (INF_ERR_MAX): e.g. an array record under paths that all name
-	 * object members. Plugins that remove or mask what paths reach
+	 * object members, or "customer": [...] under "customer.email". Plugins that remove or mask what paths reach
 	 * refuse such a record, which would otherwise pass untouched. */
 	int (*paths_check_root)(struct inf_record *rec,
 				const struct inf_paths *paths, char *err);
