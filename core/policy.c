@@ -468,8 +468,9 @@ static const char *lossy_number(const char *s, const char *end)
 	}
 	if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)) {
 		f = strtod(s, &stop);
-		return isinf(f) ? "is too large (libconfig would read "
-			"infinity)" : NULL;
+		return isinf(f) ? "is too large (libconfig would read infinity)"
+			: f == 0 && errno == ERANGE ? "is too small (libconfig would read 0)"
+			: NULL;
 	}
 	v = strtoll(s, &stop, 10);
 	if (*stop != 'L')
@@ -501,8 +502,8 @@ static int refuse_not_utf8(const char *file, const char *text, size_t len,
 
 /* libconfig 1.5 reads an integer written without the L suffix into 32
  * bits, keeping the low ones (4294967312 is 16, 3000000000 negative),
- * saturates one with L past 64 bits, and reads 1e400 as infinity, all
- * silently. The text is scanned as libconfig's lexer does (strings,
+ * saturates one with L past 64 bits, and reads 1e400 as infinity and
+ * 1e-400 as 0, all silently. The text is scanned as libconfig's lexer does (strings,
  * comments, names) and such a literal refused with its line. Returns 0,
  * or -1 with the error added. */
 static int refuse_lossy_numbers(const char *file, const char *s,

@@ -364,12 +364,14 @@ START_TEST(test_lossy_numbers)
 		     "    keep = { path = \"n\"; op = \"gt\"; value = 3000000000; }; }"),
 		STEP("{ plugin = \"filter_records\"; # 4294967312\n"
 		     "    keep = { path = \"n\"; op = \"lt\"; value = -1e400; }; }"),
+		STEP("{ plugin = \"mask_fields\"; paths = [ \"n\" ]; op = \"round\"; step = 1e-400; }"),
 	};
-	static const int line[] = { 4, 4, 4, 4, 5, 5 };
+	static const int line[] = { 4, 4, 4, 4, 5, 5, 4 };
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_error(bad[i], line[i], i == 3 ? "does not fit in 64 bits"
 			     : i == 5 ? "the number -1e400 is too large"
+			     : i == 6 ? "the number 1e-400 is too small (libconfig would read 0)"
 			     : "does not fit in 32 bits: libconfig would keep only its low bits");
 		inf_policy_errors_free(&errs);
 	}
@@ -379,7 +381,7 @@ START_TEST(test_lossy_numbers)
 					      " 3000000000 */ keep = { all = (\n"
 					      "  { path = \"n4294967312\"; op = \"ne\"; value = \"4294967312\"; },\n"
 					      "  { path = \"n\"; op = \"in\"; value = ( 2147483647, -2147483648,\n"
-					      "    0x7fffffff, 4294967312L, 0xFFFFFFFFFL, 1.5e308, -.5 ); } ); }; }")) == 0,
+					      "    0x7fffffff, 4294967312L, 0xFFFFFFFFFL, 1.5e308, -.5, 0.0, 0e5, 4.9e-324 ); } ); }; }")) == 0,
 		      "%s", tu_errs_text(&errs));
 }
 END_TEST
