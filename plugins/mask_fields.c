@@ -163,8 +163,10 @@ static int read_key(const struct mask_config *c, unsigned char *key,
 	fclose(f);
 	if (bad)
 		return fail(err, INF_ERR_IO, "key_file: cannot read %.180s, or longer than %d bytes", c->key_file, KEY_MAX);
-	while (*len && (key[*len - 1] == '\n' || key[*len - 1] == '\r'))
-		(*len)--; /* a file's final line break is not part of the key */
+	/* one final line break (LF or CRLF) is not part of the key; any
+	 * other byte is, so a binary key ending in 0x0a loses only that one */
+	if (*len && key[*len - 1] == '\n' && --*len && key[*len - 1] == '\r')
+		(*len)--;
 	if (*len == 0)
 		return fail(err, INF_ERR_INVALID, "key_file: %.200s holds no key", c->key_file);
 	return 0;

@@ -201,6 +201,19 @@ START_TEST(test_hmac)
 	ck_assert_ptr_null(strstr(s.err.msg, "other"));
 	snprintf(opts, sizeof opts, "op = \"hmac\"; key_file = \"%s\";", keyfile);
 	mask(opts); /* an absolute key file */
+	/* one final line break, LF or CRLF, is not part of the key; every
+	 * other byte is: "Jefe\n\n" is the key "Jefe\n", and "Jefe\r" keeps
+	 * its CR (every trailing CR and LF was cut, so a binary key ending
+	 * in 0x0a or 0x0d became another key) */
+	ck_assert_int_eq(tu_write(s.tmp, "key", "Jefe\r\n", 6, keyfile, sizeof keyfile), 0);
+	mask("op = \"hmac\"; key_file = \"key\";");
+	out_is("{\"v\":123}", "{\"v\":\"235555e21ca6792a24f832eedf01568b1c3ea0867e0e2ff19c61ab1176967055\"}");
+	ck_assert_int_eq(tu_write(s.tmp, "key", "Jefe\n\n", 6, keyfile, sizeof keyfile), 0);
+	mask("op = \"hmac\"; key_file = \"key\";");
+	out_is("{\"v\":123}", "{\"v\":\"77ab8894b713072e29c401bbd45b92601efc31e6b187e47bbfafe0ebe94c3abb\"}");
+	ck_assert_int_eq(tu_write(s.tmp, "key", "Jefe\r", 5, keyfile, sizeof keyfile), 0);
+	mask("op = \"hmac\"; key_file = \"key\";");
+	out_is("{\"v\":123}", "{\"v\":\"c98badb646a345d419c292deb61bc6a8a054f3c1284718ab6aea20020d71370b\"}");
 }
 END_TEST
 
