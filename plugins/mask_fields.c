@@ -209,7 +209,8 @@ static int check_stray(const struct mask_config *c, char *err)
 		: (c->key_env || c->key_file) && c->op != OP_HMAC ? "'key_env' or 'key_file'"
 		: c->prefix && c->op != OP_HASH && c->op != OP_HMAC ? "'prefix'"
 		: (c->keep_first || c->keep_last) && c->op != OP_PARTIAL ? "'keep_first' or 'keep_last'"
-		: (c->digits || c->step != 0) && c->op != OP_ROUND ? "'digits' or 'step'" : NULL;
+		: (c->digits || c->step != 0) && c->op != OP_ROUND ? "'digits' or 'step'"
+		: c->unit != UNIT_DAY && c->op != OP_TRUNCATE_DATE ? "'unit'" : NULL;
 
 	return stray ? fail(err, INF_ERR_INVALID, "option %s does not apply to op '%s'",
 			    stray, op_names[c->op]) : 0;

@@ -394,6 +394,8 @@ START_TEST(test_option_errors)
 	refused("op = \"redact\"; prefix = \"x\";", "option 'prefix' does not apply");
 	refused("op = \"null\"; keep_last = 1;", "'keep_first' or 'keep_last' does not apply");
 	refused("op = \"hash\"; digits = 1;", "'digits' or 'step' does not apply");
+	/* unit was ignored on every other op */
+	refused("op = \"redact\"; unit = \"year\";", "option 'unit' does not apply to op 'redact'");
 	refused("op = \"partial\"; char = \"ab\";", "char one character");
 	refused("op = \"partial\"; char = \"\";", "char one character");
 	refused("op = \"partial\"; keep_first = -1;", "keep_first and keep_last must be from 0");
