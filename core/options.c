@@ -160,11 +160,12 @@ static int set_paths(const struct inf_plugin *p, const config_setting_t *s,
 	if (n == 0)
 		rc = opt_err(s, p, err, errlen, "option '%s' must list at least one path",
 			     config_setting_name(s));
-	for (size_t i = 0; i < n && rc == 0; i++)
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (!utf8_ok(v[i]))
 			rc = opt_err(s, p, err, errlen, "option '%s': path %zu is not valid UTF-8 "
 				     "(it would never match a record's key)", config_setting_name(s), i + 1);
-	else if ((rc = inf_paths_compile(v, n, &ps, perr, sizeof perr)) == INF_ERR_INVALID)
+	}
+	if (rc == 0 && (rc = inf_paths_compile(v, n, &ps, perr, sizeof perr)) == INF_ERR_INVALID)
 		rc = opt_err(s, p, err, errlen, "%s", perr);
 	free(v);
 	if (rc)
