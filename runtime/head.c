@@ -3,6 +3,7 @@
  * read with the function's own credentials and transformed into a
  * counter. The answer is the JSON shape of shared docs §2. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -85,6 +86,50 @@ static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
 	return inf_transform_write(ctx, data, len);
 }
 
+/* The caller's headers the measuring read sends, as the presigned HEAD
+ * did, to reach the object as the caller may: the customer key of an
+ * object under SSE-C, the requester-pays consent, the expected owner,
+ * and the conditions (the read then measures the object the HEAD
+ * described, or fails as that HEAD would have). */
+static const char *const read_headers[] = {
+	"x-amz-server-side-encryption-customer-algorithm",
+	"x-amz-server-side-encryption-customer-key",
+	"x-amz-server-side-encryption-customer-key-MD5",
+	"x-amz-request-payer", "x-amz-expected-bucket-owner",
+	"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+};
+#define NREAD (sizeof read_headers / sizeof read_headers[0])
+#define READ_VALUE_MAX 4096
+
+/* Fills h with the read_headers the caller sent, values cleaned (freed by
+ * the caller), and *n with their count. Returns 0; -1 out of memory; or 1
+ * with *bad naming a header whose value cannot be sent and signed (a
+ * control byte, CR, LF or a byte that is not ASCII, empty, over
+ * READ_VALUE_MAX): sent otherwise it would be wrong or refused, and
+ * left out S3 answers 400 or 403 (or reads another object state). */
+static int caller_read_headers(const struct inf_event *ev, struct inf_sigv4_header *h,
+			       size_t *n, const char **bad)
+{
+	char v[READ_VALUE_MAX];
+	char *copy;
+
+	*n = 0;
+	for (size_t i = 0; i < NREAD; i++) {
+		const char *raw = inf_event_header(ev, read_headers[i]);
+		if (!raw)
+			continue;
+		if (inf_sigv4_clean(raw, v, sizeof v)) {
+			*bad = read_headers[i];
+			return 1;
+		}
+		if (!(copy = strdup(v)))
+			return -1;
+		h[*n].name = read_headers[i];
+		h[(*n)++].value = copy;
+	}
+	return 0;
+}
+
 /* Length of the consumer's view of the object. */
 static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 		       const struct inf_event *ev, struct inf_outcome *o)
@@ -93,13 +138,34 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_source_result res = { 0 };
 	struct inf_error err = { 0 };
-	struct inf_transform *t = inf_transform_new(ap, &req, count_sink, NULL, &err);
-	int rc;
+	struct inf_sigv4_header h[NREAD];
+	struct inf_transform *t = NULL;
+	const char *bad = NULL;
+	char msg[256];
+	size_t nh = 0;
+	int rc = caller_read_headers(ev, h, &nh, &bad);
 
-	if (!t)
-		return inf_lambda_error_answer(L, o, 500, "InternalError", "out of memory"), -1;
+	if (rc) {
+		if (rc < 0)
+			inf_lambda_error_answer(L, o, 500, "InternalError", "out of memory");
+		else { /* the name only: the value may be the customer key */
+			snprintf(msg, sizeof msg, "the request's %s header cannot be sent on the read "
+				 "that measures the object: printable ASCII only, at most %d bytes",
+				 bad, READ_VALUE_MAX - 1);
+			inf_lambda_error_answer(L, o, 400, "InvalidArgument", msg);
+		}
+		rc = -1;
+		goto out;
+	}
+	if (!(t = inf_transform_new(ap, &req, count_sink, NULL, &err))) {
+		inf_lambda_error_answer(L, o, 500, "InternalError", "out of memory");
+		rc = -1;
+		goto out;
+	}
 	fo.deadline_ms = o->abandon_at;
 	fo.sign_s3 = 1;
+	fo.sign_headers = h;
+	fo.nsign_headers = nh;
 	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, t, &res, &err);
 	if (rc == 0)
 		rc = inf_transform_finish(t);
@@ -112,6 +178,9 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 			inf_lambda_error_answer(L, o, ap->error_status, inf_fail_code(err.kind), err.msg);
 	}
 	inf_source_result_free(&res);
+out:
+	for (size_t i = 0; i < nh; i++)
+		free((char *)h[i].value);
 	return rc;
 }
 

@@ -480,6 +480,17 @@ nomem:
 	return NULL;
 }
 
+/* inf_sigv4_sign's `add`: appends `line` to the curl_slist at *ctx. */
+static int add_line(void *ctx, const char *line, struct inf_error *err)
+{
+	struct curl_slist **list = ctx, *t = curl_slist_append(*list, line);
+
+	if (!t)
+		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+	*list = t;
+	return 0;
+}
+
 /* Seconds a fetch without a deadline may take: INFLIGHT_SOURCE_TIMEOUT
  * (a whole number, 1 .. TIMEOUT_MAX_S), else TIMEOUT_DEFAULT_S. Returns
  * them, or -1 with err set (INF_FAIL_USAGE) when the variable is bad. */
@@ -534,8 +545,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 		     struct inf_error *err)
 {
 	struct fetch f = { .data = data, .ctx = ctx, .err = err, .res = res, .curl = curl };
-	struct curl_slist *hdrs = NULL, *t;
-	char shown[1024], sigv4[128], *plain = NULL;
+	struct curl_slist *hdrs = NULL;
+	char shown[1024], *plain = NULL;
 	const char *region = getenv("AWS_REGION"), *token = getenv("AWS_SESSION_TOKEN");
 	CURLcode cc;
 	long limit_s = 0;
@@ -564,28 +575,21 @@ int inf_source_fetch(CURL *curl, const char *url,
 	curl_easy_reset(f.curl);
 	hdrs = o->sign_s3 ? NULL : request_headers(url, o->ev, &bad);
 	if (o->sign_s3) {
-		if (!(plain = signed_read_url(url)) ||
-		    !(t = curl_slist_append(NULL, "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))) {
+		struct inf_sigv4 sig = { .method = o->head ? "HEAD" : "GET",
+			.service = "s3", .region = region && *region ? region : "us-east-1",
+			.key_id = getenv("AWS_ACCESS_KEY_ID"),
+			.secret = getenv("AWS_SECRET_ACCESS_KEY"), .token = token,
+			.when = time(NULL), .headers = o->sign_headers,
+			.nheaders = o->nsign_headers };
+		if (!(plain = signed_read_url(url))) {
 			inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			goto out;
 		}
-		hdrs = t;
-		if (token && *token) { /* whole, however long: a cut one cannot sign */
-			struct inf_buf line = { 0 };
-			t = inf_buf_printf(&line, "x-amz-security-token: %s", token)
-				    ? NULL : curl_slist_append(hdrs, line.data);
-			inf_buf_free(&line);
-			if (!t) {
-				inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-				goto out;
-			}
-			hdrs = t;
+		sig.url = plain;
+		if (inf_sigv4_sign(&sig, add_line, &hdrs, err)) {
+			inf_error_prefix(err, shown);
+			goto out;
 		}
-		snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3",
-			 region && *region ? region : "us-east-1");
-		curl_easy_setopt(f.curl, CURLOPT_AWS_SIGV4, sigv4);
-		curl_easy_setopt(f.curl, CURLOPT_USERNAME, getenv("AWS_ACCESS_KEY_ID"));
-		curl_easy_setopt(f.curl, CURLOPT_PASSWORD, getenv("AWS_SECRET_ACCESS_KEY"));
 	} else if (bad) {
 		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 		goto out;

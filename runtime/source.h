@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "event.h"
+#include "sigv4.h"
 
 typedef int (*inf_data_fn)(void *ctx, const char *data, size_t len,
 			   struct inf_error *err);
@@ -46,7 +47,12 @@ struct inf_fetch_opts {
 	int sign_s3;                /* drop the URL's query (but its
 				       versionId) and sign with the
 				       function's own credentials (SigV4,
-				       service s3) instead */
+				       service s3, signed by runtime/sigv4)
+				       instead; the caller's headers are
+				       then not replayed */
+	const struct inf_sigv4_header *sign_headers; /* with sign_s3: more */
+	size_t nsign_headers;       /* headers to send and sign, values as
+				       inf_sigv4_clean leaves them */
 };
 
 /* Reads `url`. `curl` is a reusable handle (NULL: one is made for this

@@ -25,6 +25,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "servers"))
+from object_server import SSEC_KEY, SSEC_KEY_MD5  # noqa: E402  (the stand-in's customer key)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 RUNTIME = os.path.join(BUILD, "bin", "runtime")
@@ -695,21 +698,89 @@ def tests(env):
           metas == sorted(["x-amz-meta-k%02d" % i for i in range(50)] + ["x-amz-meta-store"]) and
           [e["type"] for e in r.results()] == ["response"], (a and (a["status"], metas), r.rapi[-2:]))
 
-    # ---- an object under a customer key (SSE-C): the algorithm and key
-    # MD5 reach the caller of GET and HEAD, as S3 answers them ----
-    r = Run(env, [get("ssec", obj + "_ssec/store_events/obj.json", key="store_events/obj.json"),
-                  event("headObjectContext", obj + "_ssec/store_events/obj.json", key="store_events/obj.json")])
+    # ---- an object under a customer key (SSE-C): the caller's three
+    # SSE-C headers reach the object on GET and on the presigned HEAD (the
+    # URL signs them), and on the HEAD's measuring read (signed with the
+    # role's credentials by botocore's rules: libcurl 7.88 orders
+    # ...-customer-key before ...-customer-key-md5 wrongly); the algorithm
+    # and key MD5 reach the caller; the key is never printed ----
+    ssec_names = ["x-amz-server-side-encryption-customer-" + n for n in ("algorithm", "key", "key-MD5")]
+    ssec = dict(zip(ssec_names, ("AES256", SSEC_KEY, SSEC_KEY_MD5)))
+    ssec_q = ("?X-Amz-SignedHeaders=host%3B" + "%3B".join(n.lower() for n in ssec_names) +
+              "&X-Amz-Signature=S")
+    open(vlog, "w").close()
+    vobj = "http://127.0.0.1:%d/" % vport
+    r = Run(env, [get("ssec", vobj + "_ssec/store_events/obj.json" + ssec_q, key="store_events/obj.json",
+                      headers=ssec),
+                  event("headObjectContext", vobj + "_ssec/store_events/obj.json" + ssec_q,
+                        key="store_events/obj.json", headers=ssec)])
     a = r.answer("ssec")
     want_ssec = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
-                 "x-amz-server-side-encryption-customer-key-md5": "ZjQrne1X/iTcskbY2example=="}
+                 "x-amz-server-side-encryption-customer-key-md5": SSEC_KEY_MD5}
     got = a and {k.lower()[len("x-amz-fwd-header-"):]: v for k, v in a["headers"].items()
                  if "customer" in k.lower()}
     check("SSE-C: GET forwards the algorithm and key MD5, signature accepted",
           a and a["signature"] == "ok" and a["status"] == 200 and got == want_ssec, a and a["headers"])
     b = [e.get("body") for e in r.results() if e["type"] == "response" and isinstance(e.get("body"), dict)]
     hb = b and b[-1].get("headers", {})
-    check("SSE-C: HEAD reports the algorithm and key MD5",
-          hb and {k.lower(): v for k, v in hb.items() if "customer" in k.lower()} == want_ssec, b)
+    check("SSE-C: HEAD answers 200 with the view's Content-Length, the algorithm and key MD5",
+          hb and b[-1].get("statusCode") == 200 and hb.get("Content-Length") == len(want_doc) and
+          {k.lower(): v for k, v in hb.items() if "customer" in k.lower()} == want_ssec, (b, r.err[-400:]))
+    reqs = [json.loads(l) for l in open(vlog)]
+    signed_reads = [q for q in reqs if "authorization" in q["headers"]]
+    sr = signed_reads[0] if len(signed_reads) == 1 else None
+    check("SSE-C: the HEAD's measuring read sends the caller's three SSE-C headers, each once, signed",
+          sr and sr["method"] == "GET" and all(sr["headers"].get(n.lower()) == v for n, v in ssec.items()) and
+          all(n.lower() in sr["headers"]["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+              for n in ssec_names), [(q["method"], q["target"], sorted(q["headers"])) for q in reqs])
+    check("SSE-C: botocore computes the measuring read's signature the same", sr and s3_signature_ok(sr), sr)
+    check("SSE-C: the customer key is never printed", SSEC_KEY not in r.err and SSEC_KEY not in r.out and
+          SSEC_KEY not in json.dumps(r.rapi), r.err[-400:])
+
+    # ---- the other headers the caller's request needs to reach the
+    # object go on the measuring read too: x-amz-request-payer,
+    # x-amz-expected-bucket-owner, If-* ----
+    open(vlog, "w").close()
+    payer_h = {"x-amz-request-payer": "requester", "X-Amz-Expected-Bucket-Owner": "123456789012",
+               "If-Match": '"0123456789abcdef"', "If-Unmodified-Since": "Wed, 21  Oct 2099 07:28:00 GMT "}
+    payer_q = "?X-Amz-SignedHeaders=host%3Bx-amz-request-payer%3Bx-amz-expected-bucket-owner&X-Amz-Signature=S"
+    r = Run(env, [event("headObjectContext", vobj + "_payer/store_events/obj.json" + payer_q,
+                        key="store_events/obj.json", headers=payer_h)])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    check("requester pays: HEAD answers 200 with the view's Content-Length and x-amz-request-charged",
+          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
+          b[0]["headers"].get("Content-Length") == len(want_doc) and
+          b[0]["headers"].get("x-amz-request-charged") == "requester", (b, r.err[-400:]))
+    reqs = [json.loads(l) for l in open(vlog)]
+    sr = [q for q in reqs if "authorization" in q["headers"]]
+    sr = sr[0] if len(sr) == 1 else None
+    check("the measuring read sends x-amz-request-payer, -expected-bucket-owner and If-* (spaces made "
+          "canonical), signature accepted by botocore",
+          sr and sr["headers"].get("x-amz-request-payer") == "requester" and
+          sr["headers"].get("x-amz-expected-bucket-owner") == "123456789012" and
+          sr["headers"].get("if-match") == '"0123456789abcdef"' and
+          sr["headers"].get("if-unmodified-since") == "Wed, 21 Oct 2099 07:28:00 GMT" and
+          s3_signature_ok(sr), reqs)
+
+    # ---- a header the measuring read must send but cannot (not ASCII, a
+    # control byte) is refused with 400 InvalidArgument naming it, the read
+    # never made, the value never printed ----
+    open(vlog, "w").close()
+    r = Run(env, [event("headObjectContext", vobj + "store_events/obj.json?X-Amz-Signature=S",
+                        key="store_events/obj.json",
+                        headers={"x-amz-server-side-encryption-customer-key": "c2VjcmV0a2V5\u00e9",
+                                 "x-amz-server-side-encryption-customer-algorithm": "AES256"}),
+                  event("headObjectContext", vobj + "store_events/obj.json?X-Amz-Signature=S",
+                        key="store_events/obj.json", headers={"If-Match": '"a"\u0001'})])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    reqs = [json.loads(l) for l in open(vlog)]
+    check("a header the measuring read cannot send: 400 InvalidArgument naming it, no signed read",
+          len(b) == 2 and all(isinstance(x, dict) and x.get("statusCode") == 400 and
+                              x.get("errorCode") == "InvalidArgument" for x in b) and
+          "x-amz-server-side-encryption-customer-key header" in b[0].get("errorMessage", "") and
+          "If-Match header" in b[1].get("errorMessage", "") and
+          not [q for q in reqs if "authorization" in q["headers"]], (b, reqs))
+    check("... and the bad key is never printed", "c2VjcmV0a2V5" not in r.err + r.out + json.dumps(b), r.err[-400:])
 
     # ---- WGOR failures: 500 then recovery; reset; hang ----
     r = Run(env, [get("w500", ps(doc_key), key=doc_key), get("after", ps(doc_key), key=doc_key)],

@@ -29,12 +29,21 @@ fault prefix misbehave:
                2400 bytes, and x-amz-meta-ok
   /_badmeta/.. the object, with two more x-amz-meta-* headers: one whose
                name, one whose value is not UTF-8 (bytes ff fe)
-  /_ssec/..... the object, with the SSE-C headers S3 answers for an
-               object under a customer key (algorithm and key MD5)
+  /_ssec/..... an object under the customer key SSEC_KEY: as S3, a read
+               without the three SSE-C headers (algorithm AES256, the
+               key, its MD5, all base64) gets 400 InvalidRequest, a key
+               MD5 that is not the key's 400 InvalidArgument, another key
+               403 AccessDenied; the answer carries the algorithm and
+               key MD5, as S3 answers them
+  /_payer/.... a requester-pays object: without x-amz-request-payer:
+               requester, 403 AccessDenied; with it the answer carries
+               x-amz-request-charged: requester
   /_manymeta/. the object, with 50 more x-amz-meta-* headers
                (x-amz-meta-k00 .. x-amz-meta-k49: 2 KB of metadata holds
                that many)
-An If-None-Match naming the object's ETag gets 304, as from S3.
+An If-None-Match naming the object's ETag gets 304, an If-Match naming
+another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
+than 123456789012 403 AccessDenied, as from S3.
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
 honoured with 206 and Content-Range.
@@ -44,7 +53,9 @@ repeated one with its values joined by ",").
 The chosen port is written to --port-file once the server listens.
 """
 import argparse
+import base64
 import email.utils
+import hashlib
 import http.server
 import json
 import re
@@ -58,6 +69,32 @@ import urllib.parse
 from xml.sax.saxutils import escape
 
 from loopback import serve
+
+SSEC_KEY = base64.b64encode(bytes(range(32))).decode()
+SSEC_KEY_MD5 = base64.b64encode(hashlib.md5(bytes(range(32))).digest()).decode()
+OWNER = "123456789012"
+
+
+def ssec_refusal(headers):
+    """(status, code, message) S3 answers a read of an object under
+    SSEC_KEY with these request headers, or None to serve it."""
+    pre = "x-amz-server-side-encryption-customer-"
+    alg, key, md5 = (headers.get(pre + n) for n in ("algorithm", "key", "key-MD5"))
+    if not (alg and key and md5):
+        return (400, "InvalidRequest", "The object was stored using a form of Server Side Encryption. "
+                "The correct parameters must be provided to retrieve the object.")
+    if alg != "AES256":
+        return (400, "InvalidEncryptionAlgorithmError", "The encryption request you specified is not valid.")
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except ValueError:
+        raw = b""
+    if base64.b64encode(hashlib.md5(raw).digest()).decode() != md5:
+        return (400, "InvalidArgument", "The calculated MD5 hash of the key did not match the hash that was provided.")
+    if key != SSEC_KEY:
+        return (403, "AccessDenied", "Access Denied")
+    return None
+
 
 def error_xml(code, message):
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
@@ -129,10 +166,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
-                       "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/"):
+                       "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
+            return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
+        owner = self.headers.get("x-amz-expected-bucket-owner")
+        if owner is not None and owner != OWNER:
+            return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
+        refusal = ssec_refusal(self.headers) if fault == "_ssec" else None
+        if refusal:
+            return self.send_body(refusal[0], error_xml(refusal[1], refusal[2]))
+        if fault == "_payer" and self.headers.get("x-amz-request-payer") != "requester":
             return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
         if fault == "_500":
             return self.send_body(500, b"", "text/plain")
@@ -168,9 +213,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-\xff\xfe", "v"), ("x-amz-meta-badval", "\xff\xfe")]
         if fault == "_ssec":
             headers += [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
-                        ("x-amz-server-side-encryption-customer-key-MD5", "ZjQrne1X/iTcskbY2example==")]
+                        ("x-amz-server-side-encryption-customer-key-MD5", SSEC_KEY_MD5)]
+        if fault == "_payer":
+            headers += [("x-amz-request-charged", "requester")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
+        if self.headers.get("If-Match") not in (None, "*", '"0123456789abcdef"'):
+            return self.send_body(412, error_xml("PreconditionFailed",
+                                                 "At least one of the pre-conditions you specified did not hold"))
         if self.headers.get("If-None-Match") == '"0123456789abcdef"':
             self.send_response(304)
             for k, v in headers:
