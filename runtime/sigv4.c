@@ -91,7 +91,7 @@ int inf_sigv4_clean(const char *v, char *out, size_t n)
 			space = o > 0;
 			continue;
 		}
-		if (c < 0x21 || c > 0x7e || o + 2 + (size_t)space >= n)
+		if (c < 0x21 || c > 0x7e || o + 2 + (size_t)space > n)
 			return -1;
 		if (space)
 			out[o++] = ' ';
@@ -103,11 +103,19 @@ int inf_sigv4_clean(const char *v, char *out, size_t n)
 	return o ? 0 : -1;
 }
 
-/* Whether `v` is as inf_sigv4_clean leaves a value. */
+/* Whether `v` is as inf_sigv4_clean leaves a value, however long (a
+ * session token has no promised size): printable ASCII, not empty, no
+ * space at either end or beside another. */
 static int clean(const char *v)
 {
-	char tmp[16384];
-	return !inf_sigv4_clean(v, tmp, sizeof tmp) && !strcmp(tmp, v);
+	const unsigned char *p = (const unsigned char *)v;
+
+	if (!*p || *p == ' ')
+		return 0;
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || (*p == ' ' && (p[1] == ' ' || !p[1])))
+			return 0;
+	return 1;
 }
 
 static int token_name(const char *name)
