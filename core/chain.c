@@ -298,7 +298,9 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 				 i, t->ap->steps[i - 1].plugin->name, je.msg);
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
-		if (st->when && inf_cond_check_root(r, st->when, perr)) {
+		if (st->when && (rc = inf_cond_check_root(r, st->when, perr))) {
+			if (rc == INF_ERR_NOMEM)
+				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			snprintf(msg, sizeof msg, "step %zu (%s): when: %s", i + 1,
 				 st->plugin->name, perr);
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);

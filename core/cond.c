@@ -40,7 +40,8 @@ struct inf_cond {
 	size_t nvals;
 	regex_t re;
 	int has_re;
-	int roots; /* top level: the roots some rule's path reaches into */
+	struct inf_paths *reach; /* top level: every rule's path in one set,
+				    for inf_cond_check_root */
 };
 
 /* Returned by the rule visitor to stop the walk at the first hit. */
@@ -54,6 +55,7 @@ void inf_cond_free(struct inf_cond *c)
 		inf_cond_free(c->kids[i]);
 	free(c->kids);
 	inf_paths_free(c->path);
+	inf_paths_free(c->reach);
 	for (size_t i = 0; i < c->nvals; i++)
 		free(c->vals[i].str);
 	free(c->vals);
@@ -68,6 +70,8 @@ struct compiler {
 	const char *label;
 	char *err;
 	size_t errlen;
+	const char **paths; /* every rule's path text (libconfig's strings) */
+	size_t npaths, paths_cap;
 };
 
 static int cerr(struct compiler *k, const config_setting_t *s, const char *fmt, ...)
@@ -200,6 +204,9 @@ static int compile_rule(struct compiler *k, const config_setting_t *g,
 		return cerr(k, ps, "%s", perr);
 	if (rc)
 		return rc;
+	if (inf_array_grow(&k->paths, &k->paths_cap, k->npaths + 1, sizeof *k->paths))
+		return INF_ERR_NOMEM;
+	k->paths[k->npaths++] = path;
 	return rule_value(k, g, c);
 }
 
@@ -276,29 +283,23 @@ static int compile_group(struct compiler *k, const config_setting_t *s,
 	return compile_kids(k, combo, c);
 }
 
-/* Bits 1 << INF_OBJECT / INF_ARRAY: the roots some rule reaches into. */
-static int cond_roots(const struct inf_cond *c)
-{
-	int roots = c->kind == COND_RULE ? inf_paths_roots(c->path) : 0;
-
-	for (size_t i = 0; i < c->nkids; i++)
-		roots |= cond_roots(c->kids[i]);
-	return roots;
-}
-
 int inf_cond_compile(const config_setting_t *s, const char *label,
 		     struct inf_cond **out, char *err, size_t errlen)
 {
-	struct compiler k = { label, err, errlen };
+	struct compiler k = { label, err, errlen, NULL, 0, 0 };
 	struct inf_cond *c = NULL;
+	char perr[400];
 	int rc = compile_group(&k, s, &c);
 
+	/* every path compiled alone above, so together they compile too */
+	if (rc == 0 && (rc = inf_paths_compile(k.paths, k.npaths, &c->reach,
+					       perr, sizeof perr)))
+		rc = INF_ERR_NOMEM;
 	if (rc) {
 		inf_cond_free(c);
 		c = NULL;
-	} else {
-		c->roots = cond_roots(c);
 	}
+	free(k.paths);
 	*out = c;
 	return rc;
 }
@@ -306,16 +307,7 @@ int inf_cond_compile(const config_setting_t *s, const char *label,
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err)
 {
-	enum inf_type root = inf_record_type(r, 0);
-
-	if ((root != INF_OBJECT && root != INF_ARRAY) || (c->roots & (1 << root)))
-		return 0;
-	snprintf(err, INF_ERR_MAX,
-		 "the record is %s and no path of the condition reaches into one "
-		 "(paths like %s do): refused rather than decided without looking inside",
-		 root == INF_ARRAY ? "an array" : "an object",
-		 root == INF_ARRAY ? "[*].name or **.name" : "name or **.name");
-	return INF_ERR_TYPE;
+	return inf_paths_check_cond(r, c->reach, err);
 }
 
 /* ---- evaluating ---- */

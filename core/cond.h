@@ -41,12 +41,17 @@ void inf_cond_free(struct inf_cond *c);
  * the record's walk scratch, so never from inside a walk visitor. */
 int inf_cond_match(struct inf_record *r, const struct inf_cond *c);
 
-/* 0 when some path of `c` can reach into the root of `r` (or the root is
- * not a container); else INF_ERR_TYPE with a one-line reason in err
- * (INF_ERR_MAX bytes). A condition that cannot look inside an array
- * record (member paths only) would decide about it from nothing: no
- * value equals, every path is missing; `when` and filter_records refuse
- * such a record instead of skipping a step or keeping it. */
+/* 0 when the paths of `c` (all its rules' paths together) can reach
+ * into the root of `r` (or the root is not a container) and into every
+ * non-empty container a path names and goes through below it; else
+ * INF_ERR_TYPE with a one-line reason in err (INF_ERR_MAX bytes), or
+ * INF_ERR_NOMEM. A condition that cannot look inside an array record
+ * (member paths only), or inside "customer": [...] under
+ * "customer.is_test", would decide about it from nothing: no value
+ * equals, every path is missing; `when` and filter_records refuse such
+ * a record instead of skipping a step or keeping it, whatever the ops
+ * (exists and missing too: see README.md, "Conditions"). Uses the
+ * record's walk scratch, as inf_cond_match does. */
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err);
 

@@ -507,10 +507,17 @@ int inf_find(struct inf_record *r, const struct inf_paths *ps)
 	return f.found;
 }
 
-int inf_paths_roots(const struct inf_paths *ps)
-{
-	return ps ? ps->roots : 0;
-}
+/* How the reach check goes for one kind of user: how a refusal names the
+ * paths and what refusing avoids (" of the condition", "decided without
+ * looking inside"), and whether it goes on below a value where a path
+ * ends. A plugin acts on such a value whole (drop_fields drops
+ * "customer" with all that "customer.email" would have reached), but a
+ * condition's other rules still look below it. */
+struct reach_how {
+	const char *whose;
+	const char *instead;
+	int below_full;
+};
 
 /* Whether a live state of [beg, end) steps into a container (an object
  * when is_obj); *named says whether a live state came to it through a
@@ -543,9 +550,10 @@ static int can_enter(const struct walker *w, size_t beg, size_t end, int is_obj,
  * they name elements ("items[*].price" over "items": {...}). A value
  * reached through `*`, `[*]` or `**` is only what the wildcard happens
  * to meet ("tags": ["a"] under "*.secret"), not refused. Returns 0,
- * INF_ERR_TYPE with the reason in err, or INF_ERR_NOMEM. */
+ * INF_ERR_TYPE with the reason in err (worded by `say`), or
+ * INF_ERR_NOMEM. */
 static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
-			int key, char *err)
+			int key, const struct reach_how *say, char *err)
 {
 	struct inf_record *r = w->r;
 	const jsmntok_t *tk = r->toks.tok;
@@ -557,11 +565,11 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
 			return INF_ERR_NOMEM;
 		snprintf(err, INF_ERR_MAX,
-			 "%s%.*s%s is %s and no path reaches into one (a path with %s, or "
-			 "**, does): refused rather than passed on untouched",
+			 "%s%.*s%s is %s and no path%s reaches into one (a path with %s, or "
+			 "**, does): refused rather than %s",
 			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
-			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array",
-			 is_obj ? "a member name there" : "[*] there");
+			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array", say->whose,
+			 is_obj ? "a member name there" : "[*] there", say->instead);
 		return INF_ERR_TYPE;
 	}
 	for (int i = 0; i < tk[ct].size; i++) {
@@ -569,14 +577,15 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 		size_t mark = w->top;
 		enum inf_match m = INF_MATCH_NONE;
 
-		/* a full match is the plugin's to act on whole; a scalar holds
+		/* a full match is the plugin's to act on whole (but a
+		 * condition's other paths go on below it); a scalar holds
 		 * nothing a path could miss */
 		if (!inf_record_hidden(r, value) &&
 		    (tk[value].type == JSMN_OBJECT || tk[value].type == JSMN_ARRAY)) {
 			if ((rc = advance(w, beg, end, is_obj ? c : -1, i, &m)))
 				return rc;
-			if (m == INF_MATCH_PARTIAL &&
-			    (rc = check_shapes(w, value, mark, w->top, is_obj ? c : -1, err)))
+			if ((m == INF_MATCH_PARTIAL || (m == INF_MATCH_FULL && say->below_full)) &&
+			    (rc = check_shapes(w, value, mark, w->top, is_obj ? c : -1, say, err)))
 				return rc;
 		}
 		w->top = mark;
@@ -585,8 +594,8 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 	return 0;
 }
 
-int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
-			 char *err)
+static int check_reach(struct inf_record *r, const struct inf_paths *ps,
+		       const struct reach_how *say, char *err)
 {
 	enum inf_type root = inf_record_type(r, 0);
 	struct walker w = { r, ps, NULL, NULL, 0, 0 };
@@ -598,9 +607,10 @@ int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
 	if (!(ps->roots & (1 << root))) {
 		want = root == INF_ARRAY ? "[*].name or **.name" : "name or **.name";
 		snprintf(err, INF_ERR_MAX,
-			 "the record is %s and no path reaches into one (paths like %s do): "
-			 "refused rather than passed on untouched",
-			 root == INF_ARRAY ? "an array" : "an object", want);
+			 "the record is %s and no path%s reaches into one (paths like %s do): "
+			 "refused rather than %s",
+			 root == INF_ARRAY ? "an array" : "an object", say->whose, want,
+			 say->instead);
 		return INF_ERR_TYPE;
 	}
 	if (ps->top_keys || inf_record_hidden(r, 0))
@@ -608,5 +618,22 @@ int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;
-	return check_shapes(&w, 0, 0, w.top, -1, err);
+	return check_shapes(&w, 0, 0, w.top, -1, say, err);
+}
+
+int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
+			 char *err)
+{
+	static const struct reach_how say = { "", "passed on untouched", 0 };
+
+	return check_reach(r, ps, &say, err);
+}
+
+int inf_paths_check_cond(struct inf_record *r, const struct inf_paths *ps,
+			 char *err)
+{
+	static const struct reach_how say = { " of the condition",
+						"decided without looking inside", 1 };
+
+	return check_reach(r, ps, &say, err);
 }

@@ -42,10 +42,6 @@ int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
 /* First node (document order) where a path of `ps` ends, or -1. */
 int inf_find(struct inf_record *r, const struct inf_paths *ps);
 
-/* Which record roots some path of `ps` reaches into: bits 1 << INF_OBJECT
- * and 1 << INF_ARRAY. */
-int inf_paths_roots(const struct inf_paths *ps);
-
 /* 0 when some path of `ps` can reach into the root of `r` and into every
  * non-empty container the paths go through below it (or the root
  * is not a container); else INF_ERR_TYPE with a one-line reason in err
@@ -53,6 +49,14 @@ int inf_paths_roots(const struct inf_paths *ps);
  * member name (or an object record under paths that all start with an
  * element), which no path could touch. */
 int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,
+			 char *err);
+
+/* As inf_paths_check_root, for the paths of a condition (all its rules'
+ * paths in one set): the message says "no path of the condition" and
+ * "decided without looking inside", and the check goes on below a value
+ * where a path ends, which another rule's path may still go through
+ * ("customer" exists, "customer.is_test" eq true). */
+int inf_paths_check_cond(struct inf_record *r, const struct inf_paths *ps,
 			 char *err);
 
 #endif

@@ -321,6 +321,88 @@ START_TEST(test_pending_edits_not_seen)
 }
 END_TEST
 
+/* inf_cond_check_root of `c = <cond>;` over record `json`: the status,
+ * the message in err. */
+static int reach(const char *cond, const char *json)
+{
+	char text[2048];
+	struct inf_cond *c;
+	struct inf_record rec;
+	struct inf_json_err je;
+	int rc;
+
+	snprintf(text, sizeof text, "c = %s;\n", cond);
+	ck_assert_msg(compile(text, &c) == 0, "%s: %s", cond, err);
+	inf_record_init(&rec, 64);
+	ck_assert_msg(inf_record_load(&rec, json, strlen(json), &je) == 0, "%s", json);
+	err[0] = '\0';
+	rc = inf_cond_check_root(&rec, c, err);
+	inf_record_free(&rec);
+	inf_cond_free(c);
+	return rc;
+}
+
+#define LOOKS(cond, json) ck_assert_msg(reach(cond, json) == 0, "%s refused %s: %s", cond, json, err)
+#define BLIND(cond, json, what)                                                        \
+	do {                                                                           \
+		ck_assert_msg(reach(cond, json) == INF_ERR_TYPE, "%s looked inside %s", \
+			      cond, json);                                             \
+		ck_assert_msg(strstr(err, what) != NULL, "[%s] lacks [%s]", err, what);   \
+	} while (0)
+
+#define TEST_RULE "{ path = \"customer.is_test\"; op = \"eq\"; value = true; }"
+#define CUST_ARRAY "the value of member \"customer\" is an array and no path of the " \
+	"condition reaches into one (a path with [*] there, or **, does): refused rather " \
+	"than decided without looking inside"
+
+/* Below the root as at it: a path that names a member of "customer"
+ * cannot look inside "customer": [{...}], which every op would decide
+ * as a missing path (eq false, so a drop filter passed the record).
+ * exists and missing too: a `when` on "customer.email" exists would skip
+ * the mask_fields step that refuses the record. Scalars, empty
+ * containers, full matches and what a wildcard meets are looked at. */
+START_TEST(test_check_below_root)
+{
+	BLIND(TEST_RULE, "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
+	BLIND("{ path = \"customer.email\"; op = \"exists\"; }",
+	      "{\"customer\":[{\"email\":\"a@b\"}]}", CUST_ARRAY);
+	BLIND("{ path = \"customer.email\"; op = \"missing\"; }",
+	      "{\"customer\":[{\"email\":\"a@b\"}]}", CUST_ARRAY);
+	BLIND("{ path = \"customer.email\"; op = \"ne\"; value = \"x\"; }",
+	      "{\"n\":1,\"customer\":[1]}", CUST_ARRAY);
+	BLIND("{ path = \"items[*].price\"; op = \"gt\"; value = 100; }",
+	      "{\"items\":{\"a\":{\"price\":500}}}",
+	      "the value of member \"items\" is an object and no path of the condition");
+	BLIND("{ path = \"a[0].b\"; op = \"exists\"; }", "{\"a\":[[{\"b\":1}]]}",
+	      "an array element is an array and no path of the condition");
+	/* wherever the rule stands in the condition */
+	BLIND("{ not = " TEST_RULE "; }", "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
+	BLIND("{ any = ( { path = \"t\"; op = \"eq\"; value = 1; }, " TEST_RULE " ); }",
+	      "{\"t\":1,\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
+	/* a rule ending at "customer" does not make the other one see inside */
+	BLIND("{ all = ( { path = \"customer\"; op = \"exists\"; }, " TEST_RULE " ); }",
+	      "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
+	/* the root rule is worded as before */
+	BLIND(TEST_RULE, "[{\"customer\":{\"is_test\":true}}]",
+	      "the record is an array and no path of the condition reaches into one");
+	/* nothing hidden */
+	LOOKS(TEST_RULE, "{\"customer\":{\"is_test\":true}}");
+	LOOKS(TEST_RULE, "{\"customer\":[]}");
+	LOOKS(TEST_RULE, "{\"customer\":{}}");
+	LOOKS(TEST_RULE, "{\"customer\":\"c1\"}");
+	LOOKS(TEST_RULE, "{\"customer\":null,\"x\":[1]}");
+	LOOKS(TEST_RULE, "{}");
+	LOOKS(TEST_RULE, "7");
+	LOOKS("{ path = \"customer\"; op = \"exists\"; }", "{\"customer\":[{\"is_test\":true}]}");
+	LOOKS("{ path = \"*.secret\"; op = \"exists\"; }", "{\"tags\":[\"a\"]}");
+	LOOKS("{ path = \"**.is_test\"; op = \"eq\"; value = true; }",
+	      "{\"customer\":[{\"is_test\":true}]}");
+	/* one path of the condition that reaches in is enough */
+	LOOKS("{ any = ( " TEST_RULE ", { path = \"customer[*].is_test\"; op = \"eq\"; value = true; } ); }",
+	      "{\"customer\":[{\"is_test\":true}]}");
+}
+END_TEST
+
 START_TEST(test_compile_errors)
 {
 	refused("{ path = \"a\"; op = \"eqq\"; value = 1; }", 1, "unknown op 'eqq'");
@@ -395,6 +477,7 @@ static Suite *cond_suite(void)
 	tcase_add_test(tc, test_several_values);
 	tcase_add_test(tc, test_all_any_not);
 	tcase_add_test(tc, test_pending_edits_not_seen);
+	tcase_add_test(tc, test_check_below_root);
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_node_number);
 	suite_add_tcase(s, tc);

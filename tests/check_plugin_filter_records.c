@@ -221,6 +221,41 @@ START_TEST(test_condition_cannot_look_inside)
 }
 END_TEST
 
+/* Below the root as at it: "customer.is_test" cannot look inside
+ * "customer": [{...}], so a drop filter passed {"customer":[{"is_test":
+ * true}]} as if the path were missing, and a `when` on "customer.country"
+ * skipped the step, whatever the op (missing too). Refused instead. */
+#define CUST_REFUSED "the value of member \"customer\" is an array and no path of the " \
+	"condition reaches into one (a path with [*] there, or **, does)"
+
+START_TEST(test_condition_cannot_look_below_root)
+{
+	load("ndjson", "{ plugin = \"filter_records\";\n"
+		       "  drop = { path = \"customer.is_test\"; op = \"eq\"; value = true; }; }");
+	fails("{\"customer\":[{\"is_test\":true}]}\n",
+	      "record 1 (line 1): step 1 (filter_records) failed: " CUST_REFUSED);
+	out_is("{\"customer\":{\"is_test\":true}}\n{\"customer\":[]}\n{\"customer\":\"c\"}\n",
+	       "{\"customer\":[]}\n{\"customer\":\"c\"}\n");
+	load("ndjson", "{ plugin = \"filter_records\";\n"
+		       "  keep = { path = \"customer.email\"; op = \"missing\"; }; }");
+	fails("{\"customer\":[{\"email\":\"a@b\"}]}\n", CUST_REFUSED);
+	out_is("{\"customer\":{\"email\":\"a@b\"}}\n{\"customer\":{}}\n", "{\"customer\":{}}\n");
+	/* both shapes written out: decided */
+	load("ndjson", "{ plugin = \"filter_records\"; drop = { any = (\n"
+		       "  { path = \"customer.is_test\"; op = \"eq\"; value = true; },\n"
+		       "  { path = \"customer[*].is_test\"; op = \"eq\"; value = true; } ); }; }");
+	out_is("{\"customer\":[{\"is_test\":true}]}\n{\"customer\":[{\"is_test\":false}]}\n",
+	       "{\"customer\":[{\"is_test\":false}]}\n");
+	/* `when` refuses the record rather than skip the step */
+	load("ndjson", "{ plugin = \"drop_fields\"; paths = [ \"card\" ];\n"
+		       "  when = { path = \"customer.country\"; op = \"eq\"; value = \"DE\"; }; }");
+	out_is("{\"customer\":{\"country\":\"DE\"},\"card\":1}\n{\"customer\":{\"country\":\"US\"},\"card\":2}\n",
+	       "{\"customer\":{\"country\":\"DE\"}}\n{\"customer\":{\"country\":\"US\"},\"card\":2}\n");
+	fails("{\"customer\":[{\"country\":\"DE\"}],\"card\":1}\n",
+	      "record 1 (line 1): step 1 (drop_fields): when: " CUST_REFUSED);
+}
+END_TEST
+
 static Suite *filter_suite(void)
 {
 	Suite *su = suite_create("plugin_filter_records");
@@ -236,6 +271,7 @@ static Suite *filter_suite(void)
 	tcase_add_test(tc, test_when_sees_previous_steps);
 	tcase_add_test(tc, test_when_errors);
 	tcase_add_test(tc, test_condition_cannot_look_inside);
+	tcase_add_test(tc, test_condition_cannot_look_below_root);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -263,10 +263,12 @@ struct inf_host {
 	 * refuse such a record, which would otherwise pass untouched. */
 	int (*paths_check_root)(struct inf_record *rec,
 				const struct inf_paths *paths, char *err);
-	/* As paths_check_root, for the paths of a condition: a plugin that
-	 * keeps or drops records by a condition refuses a record the
-	 * condition cannot look inside (an array record under member paths),
-	 * which would otherwise be decided as if every path were missing. */
+	/* As paths_check_root, for all the paths of a condition together:
+	 * a plugin that keeps or drops records by a condition refuses a
+	 * record the condition cannot look inside (an array record under
+	 * member paths, "customer": [...] under "customer.is_test"), which
+	 * would otherwise be decided as if every path were missing, whatever
+	 * the op. Also INF_ERR_NOMEM. */
 	int (*cond_check_root)(struct inf_record *rec,
 			       const struct inf_cond *cond, char *err);
 };
