@@ -1,10 +1,12 @@
 #include "table.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "json.h"
@@ -20,6 +22,21 @@ struct tab_cell {
 	size_t name, val, val_len;
 };
 
+/* What makes two loads identical: the file (by device and inode, so a
+ * relative name, an absolute one or a symlink to it are the same), as it
+ * was when read (size, modification and change times), read as CSV or
+ * NDJSON (which the name says, so two names of one file may differ), and
+ * the key column and reserved names the load was asked for. */
+struct tab_ident {
+	int csv;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	char *key;               /* NULL: the first CSV column */
+	struct inf_buf reserved; /* the names, each NUL-terminated */
+};
+
 struct inf_table {
 	struct inf_buf text; /* keys, names and JSON values, NUL-terminated */
 	struct tab_row *rows;
@@ -28,7 +45,18 @@ struct inf_table {
 	struct inf_fields *views; /* one per row, into fields */
 	size_t *slots;            /* hash index: row + 1, or 0 */
 	size_t nslots;
+	/* sharing, under tables_mu: the table is read-only once loaded, so
+	 * the instances of a step (one per worker thread) hold one copy */
+	struct tab_ident id;
+	size_t refs;            /* inf_table_load calls not yet freed */
+	struct inf_table *next; /* in `tables` */
 };
+
+/* Every loaded table still held, for identical loads to share. Plugins
+ * load at init and free at fini, from any thread a host lets them, so
+ * the list is guarded by a mutex. */
+static struct inf_table *tables;
+static pthread_mutex_t tables_mu = PTHREAD_MUTEX_INITIALIZER;
 
 struct loader {
 	struct inf_table *t;
@@ -425,54 +453,162 @@ static int finish(struct loader *L)
 	return 0;
 }
 
-static int read_all(struct loader *L)
+static void ident_free(struct tab_ident *id)
+{
+	free(id->key);
+	inf_buf_free(&id->reserved);
+}
+
+/* Frees a table no one holds (or a load that failed); accepts NULL. */
+static void destroy(struct inf_table *t)
+{
+	if (!t)
+		return;
+	inf_buf_free(&t->text);
+	free(t->rows);
+	free(t->fields);
+	free(t->views);
+	free(t->slots);
+	ident_free(&t->id);
+	free(t);
+}
+
+static int read_all(struct loader *L, FILE *f)
 {
 	char chunk[65536];
 	size_t n;
-	FILE *f = fopen(L->file, "rb");
 	int rc = 0;
 
-	if (!f)
-		return lerr(L, 0, "cannot open the table");
 	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		rc = inf_buf_append(&L->raw, chunk, n);
 	if (rc == 0 && ferror(f))
 		rc = lerr(L, 0, "cannot read the table");
-	fclose(f);
 	return rc;
 }
 
+/* Fills *id (zeroed) for a load of the open file `f` (as CSV when
+ * `csv`, else NDJSON) keyed `key` with
+ * `reserved` (NULL-ended, may be NULL); its strings are freed with
+ * ident_free. Returns 0, INF_ERR_NOMEM, or INF_ERR_INVALID when the file
+ * cannot be stat'ed. */
+static int ident_make(struct tab_ident *id, FILE *f, int csv, const char *key,
+		      const char *const *reserved)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st))
+		return INF_ERR_INVALID;
+	id->csv = csv;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
+	if (key && !(id->key = strdup(key)))
+		return INF_ERR_NOMEM;
+	for (size_t i = 0; reserved && reserved[i]; i++)
+		if (inf_buf_append(&id->reserved, reserved[i], strlen(reserved[i]) + 1))
+			return INF_ERR_NOMEM;
+	return 0;
+}
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static int ident_eq(const struct tab_ident *a, const struct tab_ident *b)
+{
+	return a->csv == b->csv && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       same_time(&a->mtime, &b->mtime) && same_time(&a->ctime, &b->ctime) &&
+	       (a->key && b->key ? !strcmp(a->key, b->key) : !a->key && !b->key) &&
+	       a->reserved.len == b->reserved.len &&
+	       (!a->reserved.len || !memcmp(a->reserved.data, b->reserved.data, a->reserved.len));
+}
+
+/* The held table a load described by `id` would make, with one more
+ * reference, or NULL. Under tables_mu. */
+static struct inf_table *shared(const struct tab_ident *id)
+{
+	for (struct inf_table *t = tables; t; t = t->next)
+		if (ident_eq(&t->id, id)) {
+			t->refs++;
+			return t;
+		}
+	return NULL;
+}
+
+/* Reads and indexes the open file `f` into L->t, as CSV when `csv`.
+ * Returns 0 or a negative inf_status with the message in L->err. */
+static int load_file(struct loader *L, FILE *f, int csv)
+{
+	int rc = read_all(L, f);
+
+	if (rc == 0)
+		rc = csv ? load_csv(L) : load_ndjson(L);
+	if (rc == 0)
+		rc = finish(L);
+	if (rc == INF_ERR_NOMEM)
+		snprintf(L->err, INF_ERR_MAX, "%.150s: out of memory", L->file);
+	inf_buf_free(&L->raw);
+	inf_buf_free(&L->scratch);
+	inf_tokens_free(&L->toks);
+	free(L->spans);
+	free(L->header);
+	free(L->cells);
+	free(L->names);
+	free(L->names_gen);
+	return rc;
+}
+
+/* The whole load runs under tables_mu, so identical loads made at the
+ * same time (by workers or policies) still make one copy. A load that
+ * fails is not kept: the next identical one reads the file again and
+ * reports the same error. */
 struct inf_table *inf_table_load(const char *file, const char *key,
 				 const char *const *reserved, char *err)
 {
 	struct loader L = { .file = file, .key = key, .reserved = reserved, .err = err };
+	struct tab_ident id = { 0 };
+	struct inf_table *t = NULL;
 	size_t flen = strlen(file);
-	int rc;
+	int csv = flen > 4 && !strcmp(file + flen - 4, ".csv"), rc;
+	FILE *f;
 
+	pthread_mutex_lock(&tables_mu);
+	if (!(f = fopen(file, "rb"))) {
+		lerr(&L, 0, "cannot open the table");
+		goto out;
+	}
+	if ((rc = ident_make(&id, f, csv, key, reserved))) {
+		if (rc == INF_ERR_NOMEM)
+			snprintf(err, INF_ERR_MAX, "%.150s: out of memory", file);
+		else
+			lerr(&L, 0, "cannot read the table");
+		goto out;
+	}
+	if ((t = shared(&id)))
+		goto out;
 	if (!(L.t = calloc(1, sizeof *L.t))) {
-		snprintf(err, INF_ERR_MAX, "out of memory");
-		return NULL;
-	}
-	rc = read_all(&L);
-	if (rc == 0)
-		rc = flen > 4 && !strcmp(file + flen - 4, ".csv") ? load_csv(&L) : load_ndjson(&L);
-	if (rc == 0)
-		rc = finish(&L);
-	if (rc == INF_ERR_NOMEM)
 		snprintf(err, INF_ERR_MAX, "%.150s: out of memory", file);
-	inf_buf_free(&L.raw);
-	inf_buf_free(&L.scratch);
-	inf_tokens_free(&L.toks);
-	free(L.spans);
-	free(L.header);
-	free(L.cells);
-	free(L.names);
-	free(L.names_gen);
-	if (rc) {
-		inf_table_free(L.t);
-		return NULL;
+		goto out;
 	}
-	return L.t;
+	if (load_file(&L, f, csv)) {
+		destroy(L.t);
+		goto out;
+	}
+	t = L.t;
+	t->id = id; /* the table owns the identity's strings now */
+	id = (struct tab_ident){ 0 };
+	t->refs = 1;
+	t->next = tables;
+	tables = t;
+out:
+	ident_free(&id);
+	if (f)
+		fclose(f);
+	pthread_mutex_unlock(&tables_mu);
+	return t;
 }
 
 const struct inf_fields *inf_table_find(const struct inf_table *t,
@@ -490,12 +626,19 @@ size_t inf_table_rows(const struct inf_table *t)
 
 void inf_table_free(struct inf_table *t)
 {
+	struct inf_table **p;
+	int last;
+
 	if (!t)
 		return;
-	inf_buf_free(&t->text);
-	free(t->rows);
-	free(t->fields);
-	free(t->views);
-	free(t->slots);
-	free(t);
+	pthread_mutex_lock(&tables_mu);
+	if ((last = --t->refs == 0)) {
+		for (p = &tables; *p && *p != t; p = &(*p)->next)
+			;
+		if (*p)
+			*p = t->next;
+	}
+	pthread_mutex_unlock(&tables_mu);
+	if (last)
+		destroy(t);
 }

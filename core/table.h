@@ -10,6 +10,12 @@
  * many fields as the header. Values become JSON strings. NDJSON has one
  * JSON object per line; members become fields as they are. Keys are text:
  * a CSV field, an NDJSON string's unescaped value or a number's JSON text.
+ *
+ * Identical loads share one table: the same file (device and inode,
+ * unchanged since: size, mtime, ctime), key column and reserved names
+ * give the table already held, counted, so a step's instances (one per
+ * worker) hold one copy. A table is read-only once loaded, so workers
+ * search it concurrently; each inf_table_load needs its inf_table_free.
  */
 #ifndef INF_TABLE_H
 #define INF_TABLE_H
@@ -18,7 +24,7 @@
 
 #include "inflight/plugin.h"
 
-/* See struct inf_host, table_load. */
+/* See struct inf_host, table_load. Thread-safe, as is inf_table_free. */
 struct inf_table *inf_table_load(const char *file, const char *key,
 				 const char *const *reserved, char *err);
 /* See struct inf_host, table_find. */
@@ -26,6 +32,7 @@ const struct inf_fields *inf_table_find(const struct inf_table *t,
 					const char *key, size_t len);
 /* Number of rows. */
 size_t inf_table_rows(const struct inf_table *t);
+/* Releases one load of `t`; the last one frees it. Accepts NULL. */
 void inf_table_free(struct inf_table *t);
 
 #endif

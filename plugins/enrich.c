@@ -17,8 +17,9 @@
  *   add_access_point  member for the access point's name
  *   add_object_key    member for the object key of the GET
  *   add_request_id    member for the request id of the GET
- *   lookup_file       table beside the policy, loaded at init (once per
- *                     worker instance): CSV
+ *   lookup_file       table beside the policy, loaded at init (the
+ *                     core shares one copy between the step's worker
+ *                     instances and identical loads): CSV
  *                     with a header row (name ending in .csv; values are
  *                     added as strings) or NDJSON (values added as they
  *                     are)

@@ -5,9 +5,11 @@
  */
 #include <check.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "table.h"
 #include "testutil.h"
@@ -263,6 +265,125 @@ START_TEST(test_wide_rows)
 }
 END_TEST
 
+/* One table between identical loads: enrich loads its lookup_file in
+ * init, once per worker instance of the step, and each load held its
+ * own copy (four of a large table). Identical loads now share one,
+ * counted: freeing one leaves the others usable, and the last frees it
+ * (make asan / valgrind: no leak, no double free). */
+START_TEST(test_identical_loads_share)
+{
+	static const char *const res[] = { "region", NULL };
+	static const char *const res2[] = { "other", NULL };
+	char link[PATH_MAX + 16], again[PATH_MAX + 32], e2[INF_ERR_MAX];
+	struct inf_table *a, *b, *c, *k, *r, *r2, *n;
+	const struct inf_fields *f;
+
+	ck_assert_ptr_nonnull(load("s.csv", "id,city\n1,Oslo\n2,Rome\n", NULL, NULL));
+	a = t;
+	t = NULL;
+	b = inf_table_load(file, NULL, NULL, err);
+	ck_assert_ptr_eq(a, b);
+	/* the same file by another name: a symlink, a path with "." */
+	snprintf(link, sizeof link, "%s/link.csv", tmp);
+	ck_assert_int_eq(symlink(file, link), 0);
+	snprintf(again, sizeof again, "%s/./s.csv", tmp);
+	ck_assert_ptr_eq(inf_table_load(link, NULL, NULL, err), a);
+	c = inf_table_load(again, NULL, NULL, err);
+	ck_assert_ptr_eq(c, a);
+	/* another key column, other reserved names: loads of their own */
+	k = inf_table_load(file, "city", NULL, err);
+	r = inf_table_load(file, NULL, res, err);
+	r2 = inf_table_load(file, NULL, res2, err);
+	ck_assert(k && r && r2 && k != a && r != a && r2 != a && r2 != r);
+	ck_assert_ptr_eq(inf_table_load(file, NULL, res, err), r);
+	ck_assert_ptr_nonnull(inf_table_find(k, "Rome", 4));
+	/* freeing some loads leaves the others' table whole */
+	inf_table_free(a);
+	inf_table_free(b);
+	inf_table_free(a); /* the symlink's load */
+	ck_assert_ptr_nonnull((f = inf_table_find(c, "2", 1)));
+	ck_assert_str_eq(f->items[0].json, "\"Rome\"");
+	ck_assert_uint_eq(inf_table_rows(c), 2);
+	inf_table_free(c); /* the last: freed */
+	inf_table_free(k);
+	inf_table_free(r);
+	inf_table_free(r);
+	inf_table_free(r2);
+	/* once every load is freed nothing is kept: a new load reads anew */
+	ck_assert_ptr_nonnull(load("s.csv", "id,city\n1,Oslo\n2,Rome\n3,Kyiv\n", NULL, NULL));
+	ck_assert_uint_eq(inf_table_rows(t), 3);
+	/* a file changed while its table is held is another table */
+	ck_assert_int_eq(tu_write(tmp, "s.csv", "id,city\n9,Lima\n", 15, file, sizeof file), 0);
+	n = inf_table_load(file, NULL, NULL, err);
+	ck_assert(n && n != t);
+	ck_assert_uint_eq(inf_table_rows(n), 1);
+	ck_assert_ptr_nonnull(inf_table_find(n, "9", 1));
+	ck_assert_ptr_nonnull(inf_table_find(t, "3", 1));
+	inf_table_free(n);
+	/* the same bytes read as NDJSON under another name are not shared */
+	ck_assert_int_eq(tu_write(tmp, "s.ndjson", "{\"id\":1}\n", 9, file, sizeof file), 0);
+	snprintf(link, sizeof link, "%s/s.csv", tmp);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(file, link), 0);
+	n = inf_table_load(file, "id", NULL, err);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_null(inf_table_load(link, "id", NULL, e2));
+	ck_assert_msg(strstr(e2, "s.csv:1: ") != NULL, "%s", e2);
+	inf_table_free(n);
+}
+END_TEST
+
+/* A load that fails is not kept: an identical one reports the same. */
+START_TEST(test_failed_load_not_shared)
+{
+	char e1[INF_ERR_MAX];
+
+	ck_assert_ptr_null(load("d.csv", "id,c\n1,a\n1,b\n", NULL, NULL));
+	snprintf(e1, sizeof e1, "%s", err);
+	ck_assert_msg(strstr(e1, "d.csv:3: duplicate key \"1\"") != NULL, "%s", e1);
+	ck_assert_ptr_null(inf_table_load(file, NULL, NULL, err));
+	ck_assert_str_eq(err, e1);
+}
+END_TEST
+
+struct loader_arg {
+	const char *file;
+	struct inf_table *t;
+	char err[INF_ERR_MAX];
+};
+
+static void *load_thread(void *p)
+{
+	struct loader_arg *a = p;
+
+	a->t = inf_table_load(a->file, NULL, NULL, a->err);
+	return NULL;
+}
+
+/* Workers' instances may load at the same time: still one copy. */
+START_TEST(test_concurrent_loads_share)
+{
+	struct loader_arg args[4];
+	pthread_t th[4];
+
+	ck_assert_int_eq(tu_write(tmp, "c.csv", "id,v\n1,a\n2,b\n", 13, file, sizeof file), 0);
+	for (int i = 0; i < 4; i++) {
+		args[i].file = file;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, load_thread, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_msg(args[i].t != NULL, "%s", args[i].err);
+		ck_assert_ptr_eq(args[i].t, args[0].t);
+	}
+	for (int i = 3; i >= 0; i--) {
+		ck_assert_ptr_nonnull(inf_table_find(args[0].t, "2", 1));
+		inf_table_free(args[i].t);
+	}
+}
+END_TEST
+
 static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
@@ -276,6 +397,9 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_reserved);
 	tcase_add_test(tc, test_ndjson);
 	tcase_add_test(tc, test_ndjson_errors);
+	tcase_add_test(tc, test_identical_loads_share);
+	tcase_add_test(tc, test_failed_load_not_shared);
+	tcase_add_test(tc, test_concurrent_loads_share);
 	suite_add_tcase(s, tc);
 	tw = tcase_create("wide");
 	tcase_add_checked_fixture(tw, setup, teardown);

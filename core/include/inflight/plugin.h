@@ -243,13 +243,19 @@ struct inf_host {
 	 * JSON strings and NDJSON values as they are. Malformed rows, empty
 	 * or duplicate keys and columns named in `reserved` (NULL-ended, may
 	 * be NULL) are refused with "file:line: ..." in err (INF_ERR_MAX).
-	 * Returns the table, owned by the caller, or NULL. */
+	 * Returns the table, or NULL; the caller releases it with
+	 * table_free. Identical loads (the same file, unchanged, the same
+	 * `key` and `reserved`) get the same read-only table, counted, so
+	 * the instances of a step hold one copy between them; it may be
+	 * searched from several threads at once. */
 	struct inf_table *(*table_load)(const char *file, const char *key,
 					const char *const *reserved, char *err);
 	/* The fields of the row keyed `key` (`len` bytes), or NULL. */
 	const struct inf_fields *(*table_find)(const struct inf_table *t,
 					       const char *key, size_t len);
-	void (*table_free)(struct inf_table *t); /* accepts NULL */
+	/* Releases one table_load of `t` (the last one frees it); accepts
+	 * NULL. */
+	void (*table_free)(struct inf_table *t);
 	/* As walk, but `visit` sees only the nodes where a path ends
 	 * (INF_MATCH_FULL): for plugins that act on matches alone, it saves
 	 * a call per member. */
