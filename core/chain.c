@@ -30,7 +30,7 @@ struct inf_transform {
 	enum mode mode;
 	struct inf_buf head;  /* bytes held until "auto" can decide */
 	struct inf_buf stage; /* lent to readers when no batch buffer is */
-	size_t scanned;
+	struct inf_sniff sniff;
 	struct worker w[INF_MAX_WORKERS];
 	void *wp[INF_MAX_WORKERS];
 	unsigned nw;          /* workers set up */
@@ -128,7 +128,7 @@ static int decide(struct inf_transform *t, int final)
 
 	if (t->ap->workers > 1 && fmt == INF_FMT_AUTO) {
 		rc = inf_format_sniff(t->head.data ? t->head.data : "", t->head.len,
-				      final, &t->scanned, &fmt);
+				      final, &t->sniff, &fmt);
 		if (rc < 0)
 			return nomem(t);
 		if (rc == 0 && t->head.len <= t->ap->max_record)

@@ -36,6 +36,7 @@ struct inf_framer {
 	int bom_done;
 	int finishing;
 	size_t detect_at; /* auto: bytes of `in` searched for a newline */
+	size_t detect_ws; /* auto: bytes of `in` known to be whitespace */
 
 	/* array scanner */
 	enum astate as;
@@ -480,8 +481,10 @@ static int detect(struct inf_framer *f)
 	struct inf_json_err je;
 	int rc;
 
+	i = f->detect_ws; /* each byte looked at once, however it arrives */
 	while (i < f->in.len && inf_json_ws(f->in.data[i]))
 		i++;
+	f->detect_ws = i;
 	if (i == f->in.len) {
 		if (f->finishing)
 			f->fmt = INF_FMT_NDJSON; /* only whitespace: no records */
@@ -593,7 +596,7 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	return rc ? -1 : 0;
 }
 
-int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
+int inf_format_sniff(const char *d, size_t len, int final, struct inf_sniff *st,
 		     enum inf_format *fmt)
 {
 	struct inf_tokens toks = { 0 };
@@ -604,8 +607,11 @@ int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
 
 	if (len >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
 		i = 3;
+	if (i < st->ws)
+		i = st->ws;
 	while (i < len && inf_json_ws(d[i]))
 		i++;
+	st->ws = i;
 	if (i == len) {
 		*fmt = INF_FMT_NDJSON;
 		return final;
@@ -614,9 +620,9 @@ int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
 		*fmt = INF_FMT_ARRAY;
 		return 1;
 	}
-	from = i > *scanned ? i : *scanned;
+	from = i > st->scanned ? i : st->scanned;
 	p = memchr(d + from, '\n', len - from);
-	*scanned = len;
+	st->scanned = len;
 	if (!p && !final)
 		return 0;
 	nl = p ? (size_t)(p - d) : len;

@@ -64,11 +64,18 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len);
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 		     uint64_t line, uint64_t recno, uint64_t offset, int final,
 		     struct inf_buf *out, uint64_t *lines, uint64_t *records);
+/* What inf_format_sniff remembers between calls over a growing prefix:
+ * the whitespace at the start and how far the first line was searched
+ * for its end. Zeroed before the first call. */
+struct inf_sniff {
+	size_t ws;
+	size_t scanned;
+};
 /* What "auto" makes of an object starting with `len` bytes at `d`: 1 with
  * *fmt set, 0 when more bytes are needed (only when !final), -1 when out
- * of memory. *scanned (0 at first) remembers how far a previous call
- * looked, so feeding a long first line piecewise stays linear. */
-int inf_format_sniff(const char *d, size_t len, int final, size_t *scanned,
+ * of memory. *st keeps what a previous call looked at, so feeding a long
+ * first line, or whitespace before it, piecewise stays linear. */
+int inf_format_sniff(const char *d, size_t len, int final, struct inf_sniff *st,
 		     enum inf_format *fmt);
 /* Ends the object: processes what is left, flushes the output. */
 int inf_framer_finish(struct inf_framer *f);

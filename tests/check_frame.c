@@ -641,21 +641,59 @@ START_TEST(test_auto_long_first_line_in_pieces)
 }
 END_TEST
 
+/* Detection looks at each byte of leading whitespace once: 16 MiB of
+ * blank lines fed 16 bytes at a time, searched again from the start on
+ * every write, would take about 8.8e12 byte steps (hours). No clock is
+ * read: the test case's timeout is the bound. */
+START_TEST(test_auto_long_blank_prefix_in_pieces)
+{
+	enum { N = 16 << 20, PIECE = 16 };
+	struct inf_framer *f;
+	struct inf_sniff sn = { 0, 0 };
+	enum inf_format fmt = INF_FMT_AUTO;
+	struct run r;
+	char *doc = malloc(N);
+
+	ck_assert_ptr_nonnull(doc);
+	memset(doc, '\n', N);
+	memcpy(doc + N - 4, "[1]\n", 4);
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_AUTO, N, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_ptr_nonnull(f);
+	for (size_t at = 0; at < N; at += PIECE)
+		if (inf_framer_write(f, doc + at, PIECE))
+			ck_abort_msg("write at %zu: %s", at, r.err.msg);
+	ck_assert_int_eq(inf_framer_finish(f), 0);
+	ck_assert_int_eq(inf_framer_format(f), INF_FMT_ARRAY);
+	ck_assert_uint_eq(r.out.len, N);
+	inf_framer_free(f);
+	/* the sniffer of the parallel path too */
+	for (size_t len = PIECE; len < N; len += PIECE)
+		ck_assert_int_eq(inf_format_sniff(doc, len, 0, &sn, &fmt), 0);
+	ck_assert_uint_eq(sn.ws, N - PIECE);
+	ck_assert_int_eq(inf_format_sniff(doc, N, 0, &sn, &fmt), 1);
+	ck_assert_int_eq(fmt, INF_FMT_ARRAY);
+	run_free(&r);
+	free(doc);
+}
+END_TEST
+
 /* inf_format_sniff over a first line that grows: "need more" until the
- * newline, *scanned at the length looked at, and the bytes before it not
+ * newline, scanned at the length looked at, and the bytes before it not
  * searched again (a newline planted there afterwards goes unseen), which
  * is what keeps piecewise detection linear. */
 START_TEST(test_sniff_remembers_scan)
 {
 	static const char line[] = "{\"a\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}\n[rest";
-	size_t nl = (size_t)(strchr(line, '\n') - line), scanned = 0;
+	size_t nl = (size_t)(strchr(line, '\n') - line);
+	struct inf_sniff scanned = { 0, 0 };
 	enum inf_format fmt = INF_FMT_AUTO;
 	char buf[sizeof line];
 
 	memcpy(buf, line, sizeof line);
 	for (size_t len = 1; len <= nl; len++) {
 		ck_assert_msg(inf_format_sniff(buf, len, 0, &scanned, &fmt) == 0, "len %zu", len);
-		ck_assert_uint_eq(scanned, len);
+		ck_assert_uint_eq(scanned.scanned, len);
 	}
 	/* a newline where it already looked is not seen again */
 	buf[10] = '\n';
@@ -666,17 +704,17 @@ START_TEST(test_sniff_remembers_scan)
 	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
 	/* a fresh look sees a planted newline: the line before it is not JSON */
 	buf[10] = '\n';
-	scanned = 0;
+	scanned = (struct inf_sniff){ 0, 0 };
 	ck_assert_int_eq(inf_format_sniff(buf, nl, 0, &scanned, &fmt), 1);
 	ck_assert_int_eq(fmt, INF_FMT_DOCUMENT);
 	/* the end of the object ends the first line */
-	scanned = 0;
+	scanned = (struct inf_sniff){ 0, 0 };
 	ck_assert_int_eq(inf_format_sniff(line, nl, 1, &scanned, &fmt), 1);
 	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
-	scanned = 0;
+	scanned = (struct inf_sniff){ 0, 0 };
 	ck_assert_int_eq(inf_format_sniff(S("\xEF\xBB\xBF  [1"), 0, &scanned, &fmt), 1);
 	ck_assert_int_eq(fmt, INF_FMT_ARRAY);
-	scanned = 0;
+	scanned = (struct inf_sniff){ 0, 0 };
 	ck_assert_int_eq(inf_format_sniff(S(" \n "), 0, &scanned, &fmt), 0);
 	ck_assert_int_eq(inf_format_sniff(S(" \n "), 1, &scanned, &fmt), 1);
 	ck_assert_int_eq(fmt, INF_FMT_NDJSON);
@@ -844,6 +882,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(td, test_auto_detect);
 	tcase_add_test(td, test_auto_long_first_line_in_pieces);
 	tcase_add_test(td, test_sniff_remembers_scan);
+	tcase_add_test(td, test_auto_long_blank_prefix_in_pieces);
 	tcase_add_test(td, test_bom);
 	tcase_add_test(td, test_bom_split);
 	tcase_add_test(td, test_errors_stick);
