@@ -207,6 +207,7 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 	const char *auth, *path, *end;
 	unsigned char k[2][32]; /* each step keyed by the one before */
 	size_t nh = 0, i, alen;
+	const char *payload = s->payload ? s->payload : EMPTY_SHA256;
 	struct tm tm;
 	int rc = -1, nomem = 1;
 
@@ -239,7 +240,7 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 		goto out;
 	{
 		const struct inf_sigv4_header own[] = { { "Host", host },
-			{ "x-amz-date", amzdate }, { "x-amz-content-sha256", EMPTY_SHA256 },
+			{ "x-amz-date", amzdate }, { "x-amz-content-sha256", payload },
 			{ "x-amz-security-token", s->token } };
 		for (i = 0; i < 4 + s->nheaders; i++) {
 			const struct inf_sigv4_header *h = i < 4 ? &own[i] : &s->headers[i - 4];
@@ -288,7 +289,7 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 		if (inf_buf_printf(&creq, "%s:%s\n", hs[i].name, hs[i].value) ||
 		    inf_buf_printf(&names, "%s%s", i ? ";" : "", hs[i].name))
 			goto out;
-	if (inf_buf_printf(&creq, "\n%s\n%s", names.data, EMPTY_SHA256) ||
+	if (inf_buf_printf(&creq, "\n%s\n%s", names.data, payload) ||
 	    sha256_hex(creq.data, creq.len, creq_hash))
 		goto out;
 

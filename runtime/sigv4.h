@@ -1,9 +1,12 @@
 /*
- * SigV4 for a request without a body (GET, HEAD), signed here rather than
- * by libcurl 7.88's CURLOPT_AWS_SIGV4: that one sorts two header names
- * where one is a prefix of the other the wrong way (shared docs §7), and
- * a read of an object under a customer key (SSE-C) must send and sign
- * both x-amz-server-side-encryption-customer-key and its -MD5.
+ * SigV4 for a request without a body (GET, HEAD) or whose body is sent
+ * unsigned (UNSIGNED-PAYLOAD: WriteGetObjectResponse's streamed POST),
+ * signed here rather than by libcurl 7.88's CURLOPT_AWS_SIGV4: that one
+ * sorts two header names where one is a prefix of the other the wrong
+ * way (shared docs §7), and a read of an object under a customer key
+ * (SSE-C) must send and sign both x-amz-server-side-encryption-customer-key
+ * and its -MD5, as WGOR must x-amz-server-side-encryption and its
+ * -aws-kms-key-id.
  * SHA-256 and HMAC come from libcrypto.so.3, loaded when first needed
  * (libcurl, OpenSSL flavour, has it loaded already; the package ships it
  * beside libcurl).
@@ -16,13 +19,16 @@
 
 #include "error.h"
 
+/* The payload hash of a body that is sent but not signed. */
+#define INF_SIGV4_UNSIGNED "UNSIGNED-PAYLOAD"
+
 struct inf_sigv4_header {
 	const char *name;  /* an HTTP token; no two the same in any case */
 	const char *value; /* as inf_sigv4_clean leaves it */
 };
 
 struct inf_sigv4 {
-	const char *method;  /* "GET" or "HEAD" */
+	const char *method;  /* "GET", "HEAD", "POST"... */
 	const char *url;     /* http(s)://host[:port]/path[?query], sent as it
 				is: the path and the query's names and values
 				are signed as written (S3 writes them
@@ -33,6 +39,10 @@ struct inf_sigv4 {
 	const char *secret;
 	const char *token;   /* the session token; NULL or "": none */
 	time_t when;         /* the signing time */
+	const char *payload; /* x-amz-content-sha256, also the canonical
+				request's payload hash: NULL for an empty
+				body's SHA-256, or INF_SIGV4_UNSIGNED for a
+				body sent but not hashed (streamed) */
 	const struct inf_sigv4_header *headers; /* more headers to send and */
 	size_t nheaders;                        /* sign */
 };
@@ -44,7 +54,9 @@ struct inf_sigv4 {
  * is not printable ASCII (a control byte, CR, LF, UTF-8) or does not fit. */
 int inf_sigv4_clean(const char *v, char *out, size_t n);
 
-/* Signs the request `s` describes (empty body). Calls `add` once for each
+/* Signs the request `s` describes (an empty body, or one sent unsigned as
+ * s->payload says; the body itself is the caller's to send, with its
+ * Content-Length or chunked). Calls `add` once for each
  * header line to send ("Name: value", NUL-terminated, the caller copies
  * it): Host, x-amz-date, x-amz-content-sha256, x-amz-security-token when
  * there is a token, s->headers, Authorization. Returns 0, or -1 with

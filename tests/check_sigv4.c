@@ -5,7 +5,10 @@
  * customer key whose signature botocore (S3SigV4Auth) computed, where
  * ...-customer-key is a prefix of ...-customer-key-md5 (libcurl 7.88 gets
  * that order wrong) and the query holds a name that is a prefix of
- * another. Also: the lines sent, and values refused or made canonical.
+ * another; and a WriteGetObjectResponse POST, UNSIGNED-PAYLOAD, whose
+ * forwarded SSE-KMS headers have names that are prefixes of each other,
+ * also signed by botocore. Also: the lines sent, and values refused or
+ * made canonical.
  */
 #include <check.h>
 #include <stdio.h>
@@ -18,7 +21,7 @@
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 struct lines {
-	char text[8][1024];
+	char text[16][1024];
 	int n;
 };
 
@@ -27,7 +30,7 @@ static int add(void *ctx, const char *line, struct inf_error *err)
 	struct lines *l = ctx;
 
 	(void)err;
-	ck_assert_int_lt(l->n, 8);
+	ck_assert_int_lt(l->n, 16);
 	ck_assert_uint_lt(strlen(line), sizeof l->text[0]);
 	snprintf(l->text[l->n++], sizeof l->text[0], "%s", line);
 	return 0;
@@ -89,6 +92,54 @@ START_TEST(test_ssec_prefix_names)
 			 "x-amz-server-side-encryption-customer-key;"
 			 "x-amz-server-side-encryption-customer-key-md5, Signature="
 			 "24eb86e31ed63ed17a66b7c791232ea71187cb8808af6b653f91cc02c62c388b");
+}
+END_TEST
+
+/* A streamed body: x-amz-content-sha256 and the canonical request's
+ * payload hash are both UNSIGNED-PAYLOAD (botocore's S3SigV4Auth, service
+ * s3-object-lambda, computed the signature). */
+START_TEST(test_unsigned_payload)
+{
+	const struct inf_sigv4_header h[] = {
+		{ "x-amz-request-route", "io-euw1-002" },
+		{ "x-amz-request-token", "OUT1" },
+		{ "x-amz-fwd-status", "200" },
+		{ "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id",
+		  "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
+		{ "x-amz-fwd-header-x-amz-server-side-encryption", "aws:kms" },
+		{ "x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled", "true" },
+	};
+	struct inf_sigv4 s = { .method = "POST",
+		.url = "https://io-euw1-002.s3-object-lambda.eu-west-1.amazonaws.com/WriteGetObjectResponse",
+		.region = "eu-west-1", .service = "s3-object-lambda", .key_id = KEY_ID,
+		.secret = SECRET, .token = "TOKEN", .when = 1795953600,
+		.payload = INF_SIGV4_UNSIGNED, .headers = h, .nheaders = 6 };
+	struct inf_error err = { 0 };
+	struct lines l = { .n = 0 };
+
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l, &err), 0);
+	ck_assert_int_eq(l.n, 11);
+	ck_assert_str_eq(l.text[0], "Host: io-euw1-002.s3-object-lambda.eu-west-1.amazonaws.com");
+	ck_assert_str_eq(l.text[1], "x-amz-date: 20261129T120000Z");
+	ck_assert_str_eq(l.text[2], "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	ck_assert_str_eq(l.text[10], "Authorization: AWS4-HMAC-SHA256 Credential=" KEY_ID
+			 "/20261129/eu-west-1/s3-object-lambda/aws4_request, SignedHeaders=host;"
+			 "x-amz-content-sha256;x-amz-date;"
+			 "x-amz-fwd-header-x-amz-server-side-encryption;"
+			 "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id;"
+			 "x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled;"
+			 "x-amz-fwd-status;x-amz-request-route;x-amz-request-token;"
+			 "x-amz-security-token, Signature="
+			 "5b0cf5fa9b7e8e27ac03fc06d2c7c2b73d584d47030e3335378dcc171071aec8");
+
+	/* the same request with an empty body's hash signs differently:
+	 * the payload hash is part of what is signed */
+	s.payload = NULL;
+	l.n = 0;
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l, &err), 0);
+	ck_assert_str_eq(l.text[2], "x-amz-content-sha256: "
+			 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_ptr_null(strstr(l.text[10], "5b0cf5fa9b7e8e27ac03"));
 }
 END_TEST
 
@@ -163,6 +214,7 @@ static Suite *sigv4_suite(void)
 
 	tcase_add_test(tc, test_aws_example);
 	tcase_add_test(tc, test_ssec_prefix_names);
+	tcase_add_test(tc, test_unsigned_payload);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_long_token);
 	tcase_add_test(tc, test_clean);
