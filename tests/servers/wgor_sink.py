@@ -6,7 +6,7 @@ independent implementation, Debian's botocore (S3SigV4Auth over exactly the
 client's SignedHeaders, at the client's x-amz-date), plus the rules of the
 protocol: service s3-object-lambda, x-amz-content-sha256 UNSIGNED-PAYLOAD,
 one x-amz-date, the token header when credentials carry one, route and
-token headers present. A bad request gets 403 SignatureDoesNotMatch (or
+token headers present, every x-amz-* header sent signed (as S3). A bad request gets 403 SignatureDoesNotMatch (or
 400). Each request is appended to --log as one JSON line: fwd status,
 error code and message, forwarded headers, body length and a file holding
 the body, whether it was complete, and the verdict.
@@ -117,6 +117,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         missing = need - set(signed)
         if missing:
             return 403, "SignatureDoesNotMatch", "not signed: %s" % ",".join(sorted(missing))
+        unsigned = sorted({k.lower() for k in h.keys() if k.lower().startswith("x-amz-")} - set(signed))
+        if unsigned:  # as S3: every x-amz-* header sent must be signed
+            return 403, "AccessDenied", "There were headers present in the request which were not signed: %s" % (
+                ",".join(unsigned))
         if not h.get("x-amz-request-route") or not h.get("x-amz-request-token"):
             return 400, "ValidationError", "route or token header missing"
         if akid != self.cfg.access_key:
