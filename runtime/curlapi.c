@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error.h"
+
 struct inf_curl_api inf_curl;
 
 #define SONAME "libcurl.so.4"
@@ -43,5 +45,15 @@ int inf_curl_load(char *err, size_t n)
 	}
 	api.loaded = 1;
 	inf_curl = api;
+	return 0;
+}
+
+int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err)
+{
+	struct curl_slist **list = ctx, *t = curl_slist_append(*list, line);
+
+	if (!t)
+		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+	*list = t;
 	return 0;
 }

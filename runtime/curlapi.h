@@ -36,6 +36,14 @@ extern struct inf_curl_api inf_curl;
  * `err` (`n` bytes). */
 int inf_curl_load(char *err, size_t n);
 
+struct inf_error;
+
+/* inf_sigv4_sign's `add` (runtime/sigv4.h): appends a copy of `line` to
+ * the curl_slist at *(struct curl_slist **)ctx, which the caller frees
+ * with curl_slist_free_all. Returns 0, or -1 with err set (out of
+ * memory). */
+int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err);
+
 /* curl.h makes these two macros that check the argument count */
 #undef curl_easy_setopt
 #undef curl_easy_getinfo

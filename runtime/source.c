@@ -480,17 +480,6 @@ nomem:
 	return NULL;
 }
 
-/* inf_sigv4_sign's `add`: appends `line` to the curl_slist at *ctx. */
-static int add_line(void *ctx, const char *line, struct inf_error *err)
-{
-	struct curl_slist **list = ctx, *t = curl_slist_append(*list, line);
-
-	if (!t)
-		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-	*list = t;
-	return 0;
-}
-
 /* Seconds a fetch without a deadline may take: INFLIGHT_SOURCE_TIMEOUT
  * (a whole number, 1 .. TIMEOUT_MAX_S), else TIMEOUT_DEFAULT_S. Returns
  * them, or -1 with err set (INF_FAIL_USAGE) when the variable is bad. */
@@ -586,7 +575,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 			goto out;
 		}
 		sig.url = plain;
-		if (inf_sigv4_sign(&sig, add_line, &hdrs, err)) {
+		if (inf_sigv4_sign(&sig, inf_curl_add_line, &hdrs, err)) {
 			inf_error_prefix(err, shown);
 			goto out;
 		}

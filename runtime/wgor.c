@@ -1,49 +1,35 @@
 #include "wgor.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
+#include "sigv4.h"
 #include "source.h"
-
-/* A value S3 can sign: printable ASCII, trimmed, single spaces. Writes
- * the cleaned value into out; returns 0 or -1 when it cannot be sent. */
-static int clean_value(const char *v, char *out, size_t n)
-{
-	size_t o = 0;
-	int space = 0;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-		if (c == ' ' || c == '\t') {
-			space = 1;
-			continue;
-		}
-		if (c < 0x21 || c > 0x7e)
-			return -1;
-		if (o + 2 >= n)
-			return -1;
-		if (space && o > 0)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 int inf_wgor_add_header(struct inf_wgor *w, const char *name, const char *value)
 {
-	char v[2048];
+	char v[2048], *joined;
 	struct inf_header *h;
+	size_t i, n;
 
-	if (clean_value(value, v, sizeof v))
+	if (inf_sigv4_clean(value, v, sizeof v))
 		return 0;
+	for (i = 0; i < w->nheaders && strcasecmp(w->headers[i].name, name); i++)
+		;
+	if (i < w->nheaders) { /* a repeat: one line, values joined, as HTTP folds them */
+		h = &w->headers[i];
+		n = strlen(h->value) + 1 + strlen(v) + 1;
+		if (!(joined = malloc(n)))
+			return -1;
+		snprintf(joined, n, "%s,%s", h->value, v);
+		free(h->value);
+		h->value = joined;
+		return 0;
+	}
 	if (w->nheaders == INF_WGOR_MAX_HEADERS)
 		return -1;
 	h = &w->headers[w->nheaders];
@@ -108,57 +94,33 @@ static size_t resp_cb(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* Whether `a` is a case-insensitive prefix of `b` (libcurl 7.88 sorts such
- * pairs wrongly when signing). */
-static int prefix_of(const char *a, const char *b)
+/* The headers WGOR signs besides Host, x-amz-date, x-amz-content-sha256
+ * and the session token (inf_sigv4_sign's own): the content type, route,
+ * token, status, error code and message. */
+#define OWN_HEADERS 6
+
+/* Fills h with every header to sign and send: OWN_HEADERS at most, then
+ * w->headers (the caller's, prefix-named pairs such as
+ * ...-server-side-encryption and its -aws-kms-key-id included: signed
+ * here, not by libcurl). `status` and `msg` are the caller's buffers the
+ * entries point into. Returns the count. */
+static size_t request_headers(const struct inf_wgor *w, struct inf_sigv4_header *h,
+			      char *status, size_t status_n, char *msg, size_t msg_n)
 {
-	size_t n = strlen(a);
-	return strlen(b) > n && !strncasecmp(a, b, n);
-}
+	size_t n = 0;
 
-/* The request's headers. A line that does not fit is an error, never
- * sent cut. */
-static struct curl_slist *build_headers(const struct inf_wgor *w, int *bad)
-{
-	struct curl_slist *l = NULL, *t;
-	char line[8192], msg[1024];
-	const char *token = getenv("AWS_SESSION_TOKEN");
-
-#define ADD(...)                                                   \
-	do {                                                       \
-		int n_ = snprintf(line, sizeof line, __VA_ARGS__); \
-		if (n_ < 0 || (size_t)n_ >= sizeof line)           \
-			goto nomem;                                \
-		if (!(t = curl_slist_append(l, line)))             \
-			goto nomem;                                \
-		l = t;                                             \
-	} while (0)
-
-	*bad = 0;
-	ADD("x-amz-content-sha256: UNSIGNED-PAYLOAD");
-	ADD("Content-Type: application/octet-stream");
-	if (token && *token)
-		ADD("x-amz-security-token: %s", token);
-	ADD("x-amz-request-route: %s", w->route);
-	ADD("x-amz-request-token: %s", w->token);
-	ADD("x-amz-fwd-status: %d", w->status);
+	h[n++] = (struct inf_sigv4_header){ "Content-Type", "application/octet-stream" };
+	h[n++] = (struct inf_sigv4_header){ "x-amz-request-route", w->route };
+	h[n++] = (struct inf_sigv4_header){ "x-amz-request-token", w->token };
+	snprintf(status, status_n, "%d", w->status);
+	h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-status", status };
 	if (w->error_code)
-		ADD("x-amz-fwd-error-code: %s", w->error_code);
-	if (w->error_message && clean_value(w->error_message, msg, sizeof msg) == 0 && *msg)
-		ADD("x-amz-fwd-error-message: %s", msg);
-	for (size_t i = 0; i < w->nheaders; i++) {
-		int skip = 0;
-		for (size_t j = 0; j < w->nheaders && !skip; j++)
-			skip = j != i && prefix_of(w->headers[j].name, w->headers[i].name);
-		if (!skip)
-			ADD("%s: %s", w->headers[i].name, w->headers[i].value);
-	}
-	return l;
-#undef ADD
-nomem:
-	curl_slist_free_all(l);
-	*bad = 1;
-	return NULL;
+		h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-error-code", w->error_code };
+	if (w->error_message && inf_sigv4_clean(w->error_message, msg, msg_n) == 0)
+		h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-error-message", msg };
+	for (size_t i = 0; i < w->nheaders; i++)
+		h[n++] = (struct inf_sigv4_header){ w->headers[i].name, w->headers[i].value };
+	return n;
 }
 
 static int endpoint_url(const struct inf_wgor *w, char *url, size_t n,
@@ -178,9 +140,6 @@ static int endpoint_url(const struct inf_wgor *w, char *url, size_t n,
 	if (len < 0 || (size_t)len >= n)
 		return inf_error_set(err, INF_FAIL_OUTPUT,
 				     "WriteGetObjectResponse: the endpoint URL is too long");
-	if (!getenv("AWS_ACCESS_KEY_ID") || !getenv("AWS_SECRET_ACCESS_KEY"))
-		return inf_error_set(err, INF_FAIL_OUTPUT,
-				     "no credentials for WriteGetObjectResponse (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
 	return 0;
 }
 
@@ -202,10 +161,12 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 {
 	struct upload u = { w, 0, { 0 } };
 	struct curl_slist *hdrs = NULL;
-	const char *region;
-	char url[512], sigv4[128], code[128];
+	struct inf_sigv4_header h[OWN_HEADERS + INF_WGOR_MAX_HEADERS];
+	struct inf_sigv4 sig = { .method = "POST", .service = "s3-object-lambda",
+		.payload = INF_SIGV4_UNSIGNED, .headers = h };
+	char url[512], status_v[16], msg[1024], code[128];
 	long status = 0;
-	int bad, attempt, rc = -1;
+	int attempt, rc = -1;
 	CURLcode cc = CURLE_OK;
 
 	/* the event parser refuses these already; checked again because the
@@ -214,15 +175,24 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 	if (!inf_event_route_ok(w->route) || !inf_event_token_ok(w->token))
 		return inf_error_set(err, INF_FAIL_EVENT,
 				     "WriteGetObjectResponse: the event's output route or token cannot be sent");
-	if (endpoint_url(w, url, sizeof url, &region, err))
+	if (endpoint_url(w, url, sizeof url, &sig.region, err))
 		return -1;
 	if (!w->body)
 		w->len = 0;
-	hdrs = build_headers(w, &bad);
-	if (bad)
-		return inf_error_set(err, INF_FAIL_NOMEM,
-				     "WriteGetObjectResponse: out of memory, or a header too long to send");
-	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3-object-lambda", region);
+	/* signed once: the date it signs stays valid far longer (15 min)
+	 * than the retries can last (the invocation's 60 s) */
+	sig.url = url;
+	sig.key_id = getenv("AWS_ACCESS_KEY_ID");
+	sig.secret = getenv("AWS_SECRET_ACCESS_KEY");
+	sig.token = getenv("AWS_SESSION_TOKEN");
+	sig.when = time(NULL);
+	sig.nheaders = request_headers(w, h, status_v, sizeof status_v, msg, sizeof msg);
+	if (inf_sigv4_sign(&sig, inf_curl_add_line, &hdrs, err)) {
+		if (err->kind != INF_FAIL_NOMEM)
+			err->kind = INF_FAIL_OUTPUT;
+		inf_error_prefix(err, "WriteGetObjectResponse");
+		goto out;
+	}
 	for (attempt = 0; attempt < 3; attempt++) {
 		long long left = deadline_ms ? deadline_ms - inf_clock_ms() : 60000;
 		if (left <= 0) {
@@ -237,9 +207,6 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		if (getenv("CURL_CA_BUNDLE") && *getenv("CURL_CA_BUNDLE"))
 			curl_easy_setopt(curl, CURLOPT_CAINFO, getenv("CURL_CA_BUNDLE"));
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4);
-		curl_easy_setopt(curl, CURLOPT_USERNAME, getenv("AWS_ACCESS_KEY_ID"));
-		curl_easy_setopt(curl, CURLOPT_PASSWORD, getenv("AWS_SECRET_ACCESS_KEY"));
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)w->len);
 		curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);

@@ -3,12 +3,11 @@
  * of an Object Lambda Access Point. POSTs to
  * https://{route}.s3-object-lambda.{region}.amazonaws.com/WriteGetObjectResponse
  * (or $INFLIGHT_WGOR_ENDPOINT for local tests), signed with SigV4 for the
- * service "s3-object-lambda" by libcurl, UNSIGNED-PAYLOAD, the session
- * token header, the route and token headers, a declared Content-Length and
- * the body streamed from a spool. Works around libcurl 7.88's SigV4 bugs
- * (shared docs §7): x-amz-content-sha256 and the token are added by hand,
- * no removal headers, and of two header names where one is a prefix of the
- * other only the shorter is sent.
+ * service "s3-object-lambda" by runtime/sigv4.c (not libcurl 7.88, which
+ * orders two header names where one is a prefix of the other wrongly:
+ * shared docs §7), UNSIGNED-PAYLOAD, the session token header, the route
+ * and token headers and every header added here, a declared
+ * Content-Length and the body streamed from a spool.
  */
 #ifndef INF_WGOR_H
 #define INF_WGOR_H
@@ -40,8 +39,11 @@ struct inf_wgor {
 	uint64_t off, len;      /* the slice of the body to send */
 };
 
-/* Adds a header to send (copied); values that cannot be signed (control
- * characters, non-ASCII) are skipped. Returns 0 or -1 when full. */
+/* Adds a header to send (copied), its value as inf_sigv4_clean leaves it;
+ * a value that cannot be signed (empty, control characters, non-ASCII,
+ * over 2047 bytes) is skipped. A name already added (in any case) gets
+ * the value appended after a ",", as HTTP folds repeats, so each name is
+ * sent and signed once. Returns 0, or -1 when full or out of memory. */
 int inf_wgor_add_header(struct inf_wgor *w, const char *name, const char *value);
 void inf_wgor_clear(struct inf_wgor *w);
 
@@ -49,7 +51,8 @@ void inf_wgor_clear(struct inf_wgor *w);
  * (epoch ms, 0 = none) allows. `curl` is a reusable handle. Returns 0 on
  * 200, or -1 with err set (the body is never completed on a failure;
  * nothing at all is sent for a route or token inf_event_route_ok or
- * inf_event_token_ok refuses, or a header line too long to send whole). */
+ * inf_event_token_ok refuses, nor without credentials or with a header
+ * inf_sigv4_sign refuses: the message names it, never its value). */
 int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		  struct inf_error *err);
 

@@ -41,6 +41,12 @@ fault prefix misbehave:
   /_manymeta/. the object, with 50 more x-amz-meta-* headers
                (x-amz-meta-k00 .. x-amz-meta-k49: 2 KB of metadata holds
                that many)
+  /_kms/...... an object under SSE-KMS with a bucket key, answered as S3
+               does: x-amz-server-side-encryption: aws:kms, its
+               -aws-kms-key-id and -bucket-key-enabled (names with the
+               first as a prefix), and x-amz-meta-tier beside
+               x-amz-meta-tier-2 (another prefix pair)
+  /_repeat/... the object, with x-amz-meta-multi sent twice (one, two)
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3.
@@ -73,6 +79,7 @@ from loopback import serve
 SSEC_KEY = base64.b64encode(bytes(range(32))).decode()
 SSEC_KEY_MD5 = base64.b64encode(hashlib.md5(bytes(range(32))).digest()).decode()
 OWNER = "123456789012"
+KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def ssec_refusal(headers):
@@ -166,7 +173,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
-                       "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/"):
+                       "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
+                       "/_kms/", "/_repeat/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -216,6 +224,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         ("x-amz-server-side-encryption-customer-key-MD5", SSEC_KEY_MD5)]
         if fault == "_payer":
             headers += [("x-amz-request-charged", "requester")]
+        if fault == "_kms":
+            headers += [("x-amz-server-side-encryption", "aws:kms"),
+                        ("x-amz-server-side-encryption-aws-kms-key-id", KMS_KEY_ARN),
+                        ("x-amz-server-side-encryption-bucket-key-enabled", "true"),
+                        ("x-amz-meta-tier", "gold"), ("x-amz-meta-tier-2", "silver")]
+        if fault == "_repeat":
+            headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
         if self.headers.get("If-Match") not in (None, "*", '"0123456789abcdef"'):
