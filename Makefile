@@ -76,7 +76,7 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
 # each names the runtime objects it tests (built with this BUILD's flags,
 # so `make asan` and `make valgrind` test them too).
 $(BUILD)/tests/check_range: $(BUILD)/obj/runtime/range.o
-$(BUILD)/tests/check_sigv4: $(BUILD)/obj/runtime/sigv4.o
+$(BUILD)/tests/check_sigv4: $(BUILD)/obj/runtime/sigv4.o $(BUILD)/obj/runtime/forward.o
 
 # check_buf makes realloc fail on demand to test what a failed growth
 # leaves (tests/check_buf.c).

@@ -6,22 +6,23 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "buf.h"
+#include "forward.h"
 
 /* SHA-256 of the empty body */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define CRYPTO_SONAME "libcrypto.so.3"
 
 /* The three libcrypto calls used, loaded once for the life of the
- * process (EVP_MD is opaque: passed through as a pointer). */
+ * process; typed from OpenSSL's own headers, so the compiler checks them. */
 static struct {
 	int loaded;
-	const void *(*sha256)(void);
-	int (*digest)(const void *data, size_t n, unsigned char *md,
-		      unsigned int *len, const void *type, void *engine);
-	unsigned char *(*hmac)(const void *type, const void *key, int keylen,
-			       const unsigned char *data, size_t n,
-			       unsigned char *md, unsigned int *len);
+	__typeof__(EVP_sha256) *sha256;
+	__typeof__(EVP_Digest) *digest;
+	__typeof__(HMAC) *hmac;
 } crypto;
 
 static int crypto_load(struct inf_error *err)
@@ -116,17 +117,6 @@ static int clean(const char *v)
 		if (*p < 0x20 || *p > 0x7e || (*p == ' ' && (p[1] == ' ' || !p[1])))
 			return 0;
 	return 1;
-}
-
-static int token_name(const char *name)
-{
-	const char *p = name;
-
-	for (; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-.^_`|~", *p)))
-			return 0;
-	return p > name;
 }
 
 /* One canonical header: its name lower-cased (owned), its value. */
@@ -246,7 +236,7 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 			const struct inf_sigv4_header *h = i < 4 ? &own[i] : &s->headers[i - 4];
 			if (!h->value || (i == 3 && !*h->value))
 				continue;
-			if (!token_name(h->name) || !strcasecmp(h->name, "authorization") ||
+			if (!inf_header_name_ok(h->name) || !strcasecmp(h->name, "authorization") ||
 			    !clean(h->value)) {
 				nomem = 0;
 				inf_error_set(err, INF_FAIL_SOURCE,
