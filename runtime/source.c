@@ -63,10 +63,17 @@ out:
 	return rc;
 }
 
+/* The name errors give the file `path`: "-" is stdin, as record errors
+ * call it. */
+static const char *file_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 int inf_source_file_lend(const char *path, const struct inf_lender *l,
 			 void *ctx, struct inf_error *err)
 {
-	return file_lend(path, path, l, ctx, err);
+	return file_lend(path, file_name(path), l, ctx, err);
 }
 
 /* inf_source_file's lender: one chunk, passed on to the data callback. */
@@ -109,7 +116,7 @@ static int file_read(const char *path, const char *name, inf_data_fn data,
 int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		    struct inf_error *err)
 {
-	return file_read(path, path, data, ctx, err);
+	return file_read(path, file_name(path), data, ctx, err);
 }
 
 /* What a HEAD of a local file learns: that it can be opened for reading.

@@ -23,6 +23,10 @@ expect_eq "pretty document: whitespace kept" "$OUT" "$(printf '{\n  "request_id"
 
 run "${F[@]}" <"$T/in.ndjson"
 expect_eq "stdin works like a file" "$(printf '%s' "$OUT" | head -c 30)" '{"request_id": "r1", "qty": 2}'
+# a read error on stdin names it as record errors do, not as "-"
+run "${F[@]}" <"$T"
+expect_eq "stdin that cannot be read: exit 6, no output" "$RC:$OUT" "6:"
+expect_eq "stdin that cannot be read: named stdin" "$ERR" "runtime: stdin: read failed: Is a directory"
 
 # ---- -o is all or nothing ----
 run "${F[@]}" "$T/in.ndjson" -o "$T/out.ndjson"
