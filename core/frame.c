@@ -37,10 +37,21 @@ struct inf_framer {
 	int finishing;
 	size_t detect_at; /* auto: bytes of `in` searched for a newline */
 	size_t detect_ws; /* auto: bytes of `in` known to be whitespace */
+	/* auto: leading whitespace over max_record is written out, not held */
+	uint64_t shed;      /* bytes of it written out */
+	size_t ws_ls;       /* where its line still open starts in `in` */
+	size_t ws_scan;     /* bytes of `in` searched for its newlines */
+	int ws_over;        /* some were: the object cannot be a document */
+	int ws_line_over;   /* a line of it is over max_record: only an array
+			     * can follow; the line starts at ... */
+	uint64_t over_line; /* ... this line */
+	uint64_t over_at;   /* ... and object offset */
 
 	/* array scanner */
 	enum astate as;
 	int depth, in_str, esc;
+	size_t span_start; /* after the last '[' or ',': what counts against
+			    * max_record for the next element */
 	size_t gap_start; /* where the bytes before the next element begin */
 	size_t elem_start;
 	int kept_any;
@@ -152,6 +163,11 @@ static void consume(struct inf_framer *f, size_t n)
 	f->scan = f->scan > n ? f->scan - n : 0;
 	f->elem_start = f->elem_start > n ? f->elem_start - n : 0;
 	f->gap_start = f->gap_start > n ? f->gap_start - n : 0;
+	f->span_start = f->span_start > n ? f->span_start - n : 0;
+	f->detect_at = f->detect_at > n ? f->detect_at - n : 0;
+	f->detect_ws = f->detect_ws > n ? f->detect_ws - n : 0;
+	f->ws_ls = f->ws_ls > n ? f->ws_ls - n : 0;
+	f->ws_scan = f->ws_scan > n ? f->ws_scan - n : 0;
 }
 
 static int emit(struct inf_framer *f, const char *p, size_t n)
@@ -299,6 +315,8 @@ static int array_element(struct inf_framer *f, size_t delim)
 /* Emits in[gap_start, upto) as it is. */
 static int pass_through(struct inf_framer *f, size_t upto)
 {
+	if (upto == f->gap_start) /* data is NULL while empty: NULL + 0 is UB */
+		return 0;
 	if (emit(f, f->in.data + f->gap_start, upto - f->gap_start))
 		return -1;
 	f->gap_start = upto;
@@ -343,12 +361,19 @@ static int array_step(struct inf_framer *f, size_t *ip)
 			return fail(f, INF_FAIL_INPUT, "expected '[' to open the array", i);
 		if (pass_through(f, i + 1))
 			return -1;
+		f->span_start = i + 1;
 		f->as = A_FIRST;
 		break;
 	case A_FIRST:
 	case A_GAP:
-		if (inf_json_ws(c))
+		if (inf_json_ws(c)) {
+			/* held until the next element: counted with it */
+			if (i + 1 - f->span_start > f->max_record)
+				return fail(f, INF_FAIL_TOO_LARGE,
+					    "whitespace in the array larger than max_record_bytes",
+					    f->span_start);
 			break;
+		}
 		if (c == ']' && f->as == A_GAP)
 			return fail(f, INF_FAIL_INPUT, "trailing comma in array", i);
 		if (c == ']') {
@@ -389,7 +414,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 			}
 			while (at < e && !array_special[u[at]])
 				at++;
-			if (at == e || at - f->elem_start > f->max_record)
+			if (at == e || at - f->span_start > f->max_record)
 				break;
 			c = d[at];
 			if (c == '"') {
@@ -406,7 +431,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 			}
 			at++;
 		}
-		if (at - f->elem_start > f->max_record)
+		if (at - f->span_start > f->max_record)
 			return fail(f, INF_FAIL_TOO_LARGE,
 				    "record larger than max_record_bytes", f->elem_start);
 		if (at == e) {
@@ -420,6 +445,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 				return -1;
 			f->as = A_AFTER;
 		} else {
+			f->span_start = i + 1;
 			f->as = A_GAP;
 		}
 		if (flush(f, 0))
@@ -443,7 +469,8 @@ static int array_run(struct inf_framer *f)
 		if (array_step(f, &i) < 0)
 			return -1;
 	f->scan = i;
-	if (f->as == A_AFTER && pass_through(f, f->in.len))
+	/* whitespace before '[' and after ']' is copied as it comes */
+	if ((f->as == A_AFTER || f->as == A_OPEN) && pass_through(f, f->in.len))
 		return -1;
 	if (f->finishing && f->as != A_AFTER)
 		return fail(f, INF_FAIL_INPUT,
@@ -458,7 +485,7 @@ static int array_run(struct inf_framer *f)
 
 static int document_run(struct inf_framer *f)
 {
-	if (f->in.len > f->max_record)
+	if (f->ws_over || f->in.len > f->max_record)
 		return fail(f, INF_FAIL_TOO_LARGE,
 			    "document larger than max_record_bytes", 0);
 	if (!f->finishing)
@@ -474,6 +501,47 @@ static int document_run(struct inf_framer *f)
 
 /* ---- detection and driver ---- */
 
+/* auto: the first `upto` bytes of `in` are whitespace. Once there is
+ * more leading whitespace than max_record it is written out rather than
+ * held: every framing it can still turn out to be copies it as it is
+ * (ndjson its blank lines, array what comes before '['), and none could
+ * take it as a document within the limit, which ws_over remembers.
+ * Complete lines are written; the line still open is held. A line longer
+ * than max_record, which ndjson would refuse, leaves only an array
+ * possible (ws_line_over): from then on all of it is written. */
+static int shed_leading_ws(struct inf_framer *f, size_t upto)
+{
+	size_t cut;
+	const char *nl;
+
+	if (f->shed + upto <= f->max_record)
+		return 0;
+	if (!f->ws_over) { /* lines are followed from here on */
+		f->ws_over = 1;
+		f->ws_ls = f->ws_scan = 0;
+	}
+	/* each byte searched once: ws_scan is where the search stopped */
+	while (!f->ws_line_over &&
+	       (nl = memchr(f->in.data + f->ws_scan, '\n', upto - f->ws_scan))) {
+		size_t end = (size_t)(nl - f->in.data);
+		if (line_bytes(f, f->ws_ls, end) > f->max_record)
+			break; /* seen below too, upto being past its end */
+		f->ws_ls = f->ws_scan = end + 1;
+	}
+	f->ws_scan = upto;
+	if (!f->ws_line_over && line_bytes(f, f->ws_ls, upto) > f->max_record) {
+		f->ws_line_over = 1; /* where ndjson_run would say it is */
+		f->over_line = line_at(f, f->ws_ls);
+		f->over_at = f->base + f->ws_ls;
+	}
+	cut = f->ws_line_over ? upto : f->ws_ls;
+	if (emit(f, f->in.data, cut))
+		return -1;
+	f->shed += cut;
+	consume(f, cut);
+	return 0;
+}
+
 static int detect(struct inf_framer *f)
 {
 	size_t i = 0, nl;
@@ -485,13 +553,24 @@ static int detect(struct inf_framer *f)
 	while (i < f->in.len && inf_json_ws(f->in.data[i]))
 		i++;
 	f->detect_ws = i;
-	if (i == f->in.len) {
-		if (f->finishing)
-			f->fmt = INF_FMT_NDJSON; /* only whitespace: no records */
+	if (shed_leading_ws(f, i))
+		return -1;
+	i = f->detect_ws; /* less what was written out */
+	if (i == f->in.len && !f->finishing)
+		return 0;
+	if (i < f->in.len && f->in.data[i] == '[') {
+		f->fmt = INF_FMT_ARRAY;
 		return 0;
 	}
-	if (f->in.data[i] == '[') {
-		f->fmt = INF_FMT_ARRAY;
+	if (f->ws_line_over) { /* as ndjson_run (and document_run) would */
+		f->failed = 1;
+		return inf_error_set(f->err, INF_FAIL_TOO_LARGE,
+				     "record larger than max_record_bytes at line %llu, byte %llu",
+				     (unsigned long long)f->over_line,
+				     (unsigned long long)f->over_at);
+	}
+	if (i == f->in.len) {
+		f->fmt = INF_FMT_NDJSON; /* only whitespace: no records */
 		return 0;
 	}
 	{

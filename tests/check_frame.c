@@ -497,6 +497,65 @@ START_TEST(test_array_max_record)
 }
 END_TEST
 
+/* README: an element counts with the whitespace around it, from after
+ * the '[' or ',' before it to the ',' or ']' after it, and the whitespace
+ * of an empty array alike; whitespace before '[' and after ']' does not
+ * count (it is copied as it comes). */
+START_TEST(test_array_whitespace_max_record)
+{
+	expect_ok(INF_FMT_ARRAY, 10, S("            \n  [1]  \n            "),
+	          "            \n  [1]  \n            ", NULL);
+	expect_ok(INF_FMT_ARRAY, 10, S("[         1]"), "[         1]", NULL);
+	expect_ok(INF_FMT_ARRAY, 10, S("[1,        2]"), "[1,        2]", NULL);
+	expect_ok(INF_FMT_ARRAY, 10, S("[1,    2    ]"), "[1,    2    ]", NULL);
+	expect_ok(INF_FMT_ARRAY, 10, S("[          ]"), "[          ]", NULL);
+	expect_fail(INF_FMT_ARRAY, 10, S("[           1]"), INF_FAIL_TOO_LARGE,
+	            "whitespace in the array larger than max_record_bytes at line 1, byte 1");
+	expect_fail(INF_FMT_ARRAY, 10, S("[1,\n          2]"), INF_FAIL_TOO_LARGE,
+	            "whitespace in the array larger than max_record_bytes at line 1, byte 3");
+	expect_fail(INF_FMT_ARRAY, 10, S("[           ]"), INF_FAIL_TOO_LARGE,
+	            "whitespace in the array larger than max_record_bytes");
+	expect_fail(INF_FMT_ARRAY, 10, S("[1,    2      ]"), INF_FAIL_TOO_LARGE,
+	            "record larger than max_record_bytes at line 1, byte 7");
+}
+END_TEST
+
+/* Whitespace is not held without bound: before '[' it is written out as it
+ * comes, between elements it fails once over max_record. */
+START_TEST(test_array_whitespace_not_held)
+{
+	struct run r;
+	struct inf_framer *f;
+	char chunk[1024];
+	int k, rc = 0;
+
+	memset(chunk, ' ', sizeof chunk);
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_ARRAY, 4096, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_ptr_nonnull(f);
+	for (k = 0; k < 1024 && rc == 0; k++) /* 1 MiB */
+		rc = inf_framer_write(f, chunk, sizeof chunk);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_gt(r.sink_calls, 0); /* written before the end */
+	ck_assert_int_eq(inf_framer_write(f, S("[1]")), 0);
+	ck_assert_int_eq(inf_framer_finish(f), 0);
+	ck_assert_uint_eq(r.out.len, 1024 * sizeof chunk + 3);
+	inf_framer_free(f);
+	run_free(&r);
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_ARRAY, 4096, test_record, &r, test_sink, &r, &r.err);
+	rc = inf_framer_write(f, S("[1,"));
+	for (k = 0; k < 1024 && rc == 0; k++)
+		rc = inf_framer_write(f, chunk, sizeof chunk);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_le(k, 5);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_TOO_LARGE);
+	inf_framer_free(f);
+	run_free(&r);
+}
+END_TEST
+
 /* A string element longer than max_record fails without waiting for its
  * end, so memory stays bounded. */
 START_TEST(test_array_long_string_fails_early)
@@ -638,6 +697,81 @@ START_TEST(test_auto_long_first_line_in_pieces)
 	inf_framer_free(f);
 	run_free(&r);
 	free(doc);
+}
+END_TEST
+
+/* auto with more leading whitespace than max_record: it behaves as the
+ * framing it detects. ndjson copies blank lines (and refuses one longer
+ * than max_record), an array copies what comes before '[', and a
+ * document that long is too large. */
+START_TEST(test_auto_long_leading_whitespace)
+{
+	static const char nl20[] = "\n\n\n\n\n\n\n\n\n\n\r\n\n\n\n\n\n\n\n\n\n";
+	static const char sp20[] = "                    ";
+	char in[128];
+	int n;
+
+	n = snprintf(in, sizeof in, "%s{\"a\":1}\n", nl20);
+	expect_ok(INF_FMT_AUTO, 10, in, (size_t)n, in, NULL);
+	n = snprintf(in, sizeof in, "%s%s[1]", nl20, sp20);
+	expect_ok(INF_FMT_AUTO, 10, in, (size_t)n, in, NULL);
+	n = snprintf(in, sizeof in, "\xEF\xBB\xBF%s%s", nl20, nl20);
+	expect_ok(INF_FMT_AUTO, 10, in, (size_t)n, in + 3, NULL);
+	n = snprintf(in, sizeof in, "%s{\n}", nl20);
+	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
+	            "document larger than max_record_bytes");
+	/* a blank line over max_record: as ndjson says it, where it starts */
+	n = snprintf(in, sizeof in, "\n%s\n{}\n", sp20);
+	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
+	            "record larger than max_record_bytes at line 2, byte 1");
+	expect_fail(INF_FMT_NDJSON, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
+	            "record larger than max_record_bytes at line 2, byte 1");
+	n = snprintf(in, sizeof in, "\n%s", sp20);
+	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
+	            "record larger than max_record_bytes at line 2, byte 1");
+	n = snprintf(in, sizeof in, "\n%s\n{\n}", sp20);
+	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE, "larger than");
+	/* ... but an array may follow it */
+	n = snprintf(in, sizeof in, "\n%s\n%s[1]", sp20, sp20);
+	expect_ok(INF_FMT_AUTO, 10, in, (size_t)n, in, NULL);
+}
+END_TEST
+
+/* ... and it is written out as it comes, not held until the framing is
+ * known: 1 MiB of blank lines reaches the sink before the first record. */
+START_TEST(test_auto_leading_whitespace_not_held)
+{
+	static const char *const tails[] = { "{\"a\":1}\n", "[1]", "{\n}" };
+	char chunk[1024];
+
+	for (int t = 0; t < 3; t++)
+		for (int line = 0; line < 2; line++) {
+			struct run r;
+			struct inf_framer *f;
+			int rc = 0;
+
+			/* blank lines, or one long line of spaces */
+			memset(chunk, line ? ' ' : '\n', sizeof chunk);
+			memset(&r, 0, sizeof r);
+			f = inf_framer_new(INF_FMT_AUTO, 4096, test_record, &r, test_sink, &r,
+			                   &r.err);
+			ck_assert_ptr_nonnull(f);
+			for (int k = 0; k < 1024 && rc == 0; k++)
+				rc = inf_framer_write(f, chunk, sizeof chunk);
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_gt(r.sink_calls, 0);
+			rc = inf_framer_write(f, tails[t], strlen(tails[t]));
+			if (rc == 0)
+				rc = inf_framer_finish(f);
+			/* ndjson refuses the long line; a document is too large */
+			ck_assert_int_eq(rc, t == 1 || (t == 0 && !line) ? 0 : -1);
+			if (rc == 0)
+				ck_assert_uint_eq(r.out.len, 1024 * sizeof chunk + strlen(tails[t]));
+			else
+				ck_assert_int_eq(r.err.kind, INF_FAIL_TOO_LARGE);
+			inf_framer_free(f);
+			run_free(&r);
+		}
 }
 END_TEST
 
@@ -875,6 +1009,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(ta, test_array_errors);
 	tcase_add_test(ta, test_array_max_record);
 	tcase_add_test(ta, test_array_long_string_fails_early);
+	tcase_add_test(ta, test_array_whitespace_max_record);
+	tcase_add_test(ta, test_array_whitespace_not_held);
 	suite_add_tcase(s, ta);
 
 	tcase_set_timeout(td, 60);
@@ -883,6 +1019,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(td, test_auto_long_first_line_in_pieces);
 	tcase_add_test(td, test_sniff_remembers_scan);
 	tcase_add_test(td, test_auto_long_blank_prefix_in_pieces);
+	tcase_add_test(td, test_auto_long_leading_whitespace);
+	tcase_add_test(td, test_auto_leading_whitespace_not_held);
 	tcase_add_test(td, test_bom);
 	tcase_add_test(td, test_bom_split);
 	tcase_add_test(td, test_errors_stick);

@@ -89,4 +89,45 @@ printf '{"%s":1,"price":2}\n' "${key:0:4096}" >"$T/okkey"
 run "$RT" --policy "$T/p.cfg" --plugins "$PLUGINS" --access-point keys "$T/okkey"
 expect_eq "a key of exactly max_key_bytes passes" "$RC:$OUT" "0:{\"${key:0:4096}\":1}"
 
+
+# ---- whitespace is not held without bound (README: max_record_bytes) ----
+cat >"$T/ws.cfg" <<'CFG'
+access_points = (
+  { name = "auto"; format = "auto"; max_record_bytes = 4096;
+    chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); },
+  { name = "array"; format = "array"; max_record_bytes = 4096;
+    chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); }
+);
+CFG
+# ws AP NAME INPUT-FILE WANT-RC: runs on 3 threads (auto hands the
+# object over to one when the first max_record_bytes tell nothing),
+# output to a file, peak RSS in $T/rss
+ws() {
+	INFLIGHT_THREADS=3 /usr/bin/time -f %M -o "$T/rss" timeout 300 "$RT" --policy "$T/ws.cfg" \
+		--plugins "$PLUGINS" --access-point "$1" "$3" >"$T/ws.out" 2>"$T/ws.err"
+	expect_eq "$2: exit $4" "$?" "$4"
+	if [ "$HEAVY" = 1 ]; then
+		rss=$(tail -n 1 "$T/rss")
+		# 40 MB held would be over 40 MiB; streaming needs a few
+		if [ "$rss" -lt 20480 ]; then ok "$2: $rss KiB peak RSS (< 20 MiB)"
+		else not_ok "$2: peak RSS under 20 MiB" "$rss KiB"; fi
+	fi
+}
+"$PY" -c 'import sys; sys.stdout.write("\n"*40000000 + "{\"a\":1,\"price\":2}\n")' >"$T/nl40"
+ws auto "auto: 40 MB of blank lines, then ndjson" "$T/nl40" 0
+expect_eq "auto: the blank lines are copied" "$(wc -c <"$T/ws.out")" 40000008
+"$PY" -c 'import sys; sys.stdout.write(" "*40000000 + "[{\"a\":1,\"price\":2}]")' >"$T/sp40"
+ws auto "auto: 40 MB of spaces, then an array" "$T/sp40" 0
+expect_eq "auto: the spaces before '[' are copied" "$(wc -c <"$T/ws.out")" 40000009
+ws array "array: 40 MB of spaces before '['" "$T/sp40" 0
+expect_eq "array: the spaces before '[' are copied" "$(wc -c <"$T/ws.out")" 40000009
+"$PY" -c 'import sys; sys.stdout.write("[{\"a\":1}," + " "*40000000 + "{\"a\":2}]")' >"$T/gap40"
+ws array "array: 40 MB of spaces between elements" "$T/gap40" 7
+expect_contains "array: whitespace between elements counts with the element" \
+	"$(cat "$T/ws.err")" "whitespace in the array larger than max_record_bytes at line 1, byte 9"
+"$PY" -c 'import sys; sys.stdout.write("\n"*40000000 + "{\n\"a\":1}\n")' >"$T/doc40"
+ws auto "auto: 40 MB of blank lines, then a document" "$T/doc40" 7
+expect_contains "auto: a document after them is too large" "$(cat "$T/ws.err")" \
+	"document larger than max_record_bytes"
+
 finish

@@ -408,7 +408,10 @@ static void model_array(const char *what, const struct variant *v,
 	struct fz_buf want = { 0 }, got = { 0 };
 	struct fz_json j;
 	int oversized = 0;
+	size_t open_at = 0; /* the '[' (whitespace before it is not counted) */
 
+	while (open_at < dn && fz_is_ws((unsigned char)d[open_at]))
+		open_at++;
 	fz_json_init(&j, d, dn, ap->max_depth);
 	j.out = &want;
 	j.drop = 1;
@@ -419,9 +422,19 @@ static void model_array(const char *what, const struct variant *v,
 			 what);
 		goto out;
 	}
-	for (size_t k = 0; k < j.nelem; k++)
-		if (j.elem_delim[k] - j.elem_start[k] > ap->max_record)
+	/* README: an element counts with the whitespace around it, from
+	 * after the '[' or ',' before it to the ',' or ']' after it; so does
+	 * the whitespace of an empty array */
+	for (size_t k = 0, from = open_at + 1; k < j.nelem; from = j.elem_delim[k++] + 1)
+		if (j.elem_delim[k] - from > ap->max_record)
 			oversized = 1;
+	if (j.nelem == 0) {
+		size_t close = open_at + 1;
+		while (fz_is_ws((unsigned char)d[close]))
+			close++;
+		if (close - (open_at + 1) > ap->max_record)
+			oversized = 1;
+	}
 	FZ_CHECK(r->ok == !oversized, "%s: array: %s, expected %s: %s", what,
 		 r->ok ? "succeeded" : "failed", oversized ? "failure" : "success", r->err.msg);
 	if (!r->ok)
