@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "json.h"
 #include "parallel.h"
 
 /* What one thread needs to run records: its own record buffers, its own
@@ -249,6 +250,28 @@ static int record_failed(struct worker *w, enum inf_fail kind,
 			     (unsigned long long)pos->line, what);
 }
 
+/* Whether a record that does not load leaves the framing unknown: auto
+ * took the object for a document because its first line is not a JSON
+ * value, and the document does not load either, so the object may as
+ * well be ndjson with a damaged first line. Under on_error = drop_record
+ * dropping it would drop the whole object without a word; it fails
+ * instead (on_error = fail fails it anyway, as `document` would). */
+static int auto_document(const struct worker *w)
+{
+	return w->t->ap->format == INF_FMT_AUTO &&
+	       w->t->ap->on_error == INF_ON_ERROR_DROP_RECORD &&
+	       inf_framer_format(w->framer) == INF_FMT_DOCUMENT;
+}
+
+/* The line of the first byte of [js, js+len) that is not whitespace, the
+ * record starting on line `line`. */
+static uint64_t first_line(const char *js, size_t len, uint64_t line)
+{
+	for (size_t i = 0; i < len && inf_json_ws(js[i]); i++)
+		line += js[i] == '\n';
+	return line;
+}
+
 /* What a plugin's status says when the plugin left err empty. */
 static const char *status_text(int rc)
 {
@@ -278,12 +301,18 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	if (rc == INF_ERR_NOMEM)
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	if (rc) {
+		enum inf_fail kind = rc == INF_ERR_LIMIT ? INF_FAIL_TOO_LARGE : INF_FAIL_INPUT;
 		snprintf(msg, sizeof msg, "%s: %s (byte %zu of the record)",
 			 rc == INF_ERR_LIMIT ? "over a limit" : "invalid JSON",
 			 je.msg, je.offset);
-		return record_failed(w, rc == INF_ERR_LIMIT ? INF_FAIL_TOO_LARGE
-							    : INF_FAIL_INPUT,
-				     pos, err, msg);
+		if (auto_document(w))
+			return inf_error_set(err, kind,
+					     "cannot tell the framing (format auto): line %llu "
+					     "is not a JSON value and the object does not load as "
+					     "one document: %s",
+					     (unsigned long long)first_line(js, len, pos->line),
+					     msg);
+		return record_failed(w, kind, pos, err, msg);
 	}
 	for (size_t i = 0; i < t->ap->nsteps; i++) {
 		const struct inf_step *st = &t->ap->steps[i];

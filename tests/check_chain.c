@@ -240,6 +240,42 @@ START_TEST(test_bad_record_dropped)
 }
 END_TEST
 
+/* Under auto a first line that is not a JSON value makes the object a
+ * document; when that does not load either, the framing cannot be told
+ * (a damaged first record of ndjson looks the same), and on_error =
+ * drop_record, which is about records, does not drop the whole object:
+ * it fails, naming the line. */
+START_TEST(test_auto_bad_first_line)
+{
+	const struct inf_access_point *ap =
+		policy(AP("format = \"auto\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
+	static const size_t chunks[] = { 0, 1, 7 };
+
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		ck_assert_int_eq(run(ap, NULL, "{\"a\":1,\n{\"b\":2,\"price\":1}\n", chunks[i]), -1);
+		ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+		ck_assert_msg(strstr(err.msg, "cannot tell the framing (format auto): line 1 is not "
+					      "a JSON value") != NULL, "%s", err.msg);
+		ck_assert_uint_eq(out.len, 0);
+		ck_assert_int_eq(run(ap, NULL, "\n\n{\n\"a\":[1,\n", chunks[i]), -1);
+		ck_assert_msg(strstr(err.msg, "line 3 is not a JSON value") != NULL, "%s", err.msg);
+	}
+	/* a document that loads is one, and a later bad line of ndjson is a
+	 * record like any */
+	expect(ap, "{\n\"a\":1, \"price\":2}\n", "{\n\"a\":1}\n");
+	expect(ap, "{\"a\":1}\n{\"a\":\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n");
+	ck_assert_uint_eq(st.records_failed, 1);
+	/* a document named as such is still dropped, as README says */
+	ap = policy(AP("format = \"document\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
+	expect(ap, "{\"a\":1,\n{\"b\":2}\n", "");
+	ck_assert_uint_eq(st.records_failed, 1);
+	/* and under on_error = fail auto says what document says */
+	ap = policy(AP("format = \"auto\";", DROP("\"price\"")), "t");
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1,\n{\"b\":2}\n", 0), -1);
+	ck_assert_msg(strstr(err.msg, "record 1 (line 1): invalid JSON") != NULL, "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_plugin_error_fails)
 {
 	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
@@ -462,6 +498,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_empty_object);
 	tcase_add_test(tc, test_bad_record_fails);
 	tcase_add_test(tc, test_bad_record_dropped);
+	tcase_add_test(tc, test_auto_bad_first_line);
 	tcase_add_test(tc, test_plugin_error_fails);
 	tcase_add_test(tc, test_plugin_error_dropped);
 	tcase_add_test(tc, test_verdict_drop);

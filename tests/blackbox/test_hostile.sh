@@ -130,4 +130,19 @@ ws auto "auto: 40 MB of blank lines, then a document" "$T/doc40" 7
 expect_contains "auto: a document after them is too large" "$(cat "$T/ws.err")" \
 	"document larger than max_record_bytes"
 
+# ---- auto cannot tell the framing when the first line is bad ----
+cat >"$T/drop.cfg" <<'CFG'
+access_points = (
+  { name = "d"; format = "auto"; on_error = "drop_record";
+    chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); }
+);
+CFG
+printf '{"a":1,"price":\n{"b":2,"price":3}\n{"c":3}\n' >"$T/badfirst"
+for n in 1 3; do
+	INFLIGHT_THREADS=$n run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point d "$T/badfirst"
+	expect_eq "auto, drop_record, bad first line ($n threads): exit 7, no output" "$RC:$OUT" "7:"
+	expect_contains "auto, drop_record, bad first line ($n threads): says why" "$ERR" \
+		"cannot tell the framing (format auto): line 1 is not a JSON value"
+done
+
 finish
