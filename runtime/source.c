@@ -487,10 +487,7 @@ nomem:
 	return NULL;
 }
 
-/* Seconds a fetch without a deadline may take: INFLIGHT_SOURCE_TIMEOUT
- * (a whole number, 1 .. TIMEOUT_MAX_S), else TIMEOUT_DEFAULT_S. Returns
- * them, or -1 with err set (INF_FAIL_USAGE) when the variable is bad. */
-static long source_timeout(struct inf_error *err)
+long inf_source_timeout(struct inf_error *err)
 {
 	const char *v = getenv("INFLIGHT_SOURCE_TIMEOUT");
 	char *end;
@@ -564,7 +561,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		return inf_error_set(err, INF_FAIL_SOURCE,
 				     "%s: only http, https and file URLs can be read", shown);
-	if (!o->deadline_ms && (limit_s = source_timeout(err)) < 0)
+	if (!o->deadline_ms && (limit_s = inf_source_timeout(err)) < 0)
 		return -1;
 	if (!f.curl && !(f.curl = curl_easy_init()))
 		return inf_error_set(err, INF_FAIL_NOMEM, "cannot create a curl handle");

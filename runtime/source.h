@@ -67,6 +67,11 @@ int inf_source_fetch(CURL *curl, const char *url,
 		     struct inf_error *err);
 void inf_source_result_free(struct inf_source_result *res);
 
+/* Seconds a fetch without a deadline may take: INFLIGHT_SOURCE_TIMEOUT
+ * (a whole number, 1 .. 86400; unset or empty: 900). Returns them, or -1
+ * with err set (INF_FAIL_USAGE) when the variable is bad. */
+long inf_source_timeout(struct inf_error *err);
+
 /* The status the caller gets when inf_source_fetch failed with `res`, and
  * the S3 error code to send (NULL: none, a 304): 503 DeadlineExceeded or
  * SourceUnavailable when there was no usable answer, 304 as it is, else

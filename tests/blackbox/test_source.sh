@@ -196,5 +196,18 @@ for bad in abc 0 -5 10x 1.5 99999999999999999999 86401; do
 done
 run env INFLIGHT_SOURCE_TIMEOUT=30 timeout 60 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
 expect_eq "INFLIGHT_SOURCE_TIMEOUT=30: the object" "$RC:$OUT" "0:$WANT"
+# refused before anything is read, as README says: also for a file://
+# object (never fetched over http) and a key the access point refuses
+printf '{"n": 1}\n' >"$T/local.json"
+"$RT" --make-event --access-point pre --file "$T/local.json" \
+	--key store_events/local.json -o "$T/ev-file.json"
+"$RT" --make-event --access-point pre --file "$T/local.json" \
+	--key elsewhere/local.json -o "$T/ev-denied.json"
+for ev in ev-file ev-denied; do
+	run env INFLIGHT_SOURCE_TIMEOUT=1.5 "$RT" --event "$T/$ev.json" --policy "$POL" --plugins "$PLUGINS"
+	expect_eq "INFLIGHT_SOURCE_TIMEOUT=1.5, $ev: exit 2, nothing written" "$RC:$OUT" "2:"
+	expect_eq "INFLIGHT_SOURCE_TIMEOUT=1.5, $ev: one line naming it, no status" \
+		"$ERR" "runtime: INFLIGHT_SOURCE_TIMEOUT must be whole seconds, 1 to 86400"
+done
 
 finish
