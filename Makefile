@@ -9,6 +9,10 @@ SAN     ?=
 DEBIAN_PKGS := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
 	libssl-dev check libconfig-dev python3 python3-botocore python3-boto3 curl \
 	zip unzip time valgrind faketime cppcheck shellcheck
+# Node.js runs s3rver and the template check in the tests: Debian's,
+# unless node and npm are on PATH already (a NodeSource nodejs conflicts
+# with Debian's npm package)
+NODE_PKGS := $(if $(shell command -v node 2>/dev/null),$(if $(shell command -v npm 2>/dev/null),,npm),nodejs npm)
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
@@ -84,7 +88,7 @@ $(BUILD)/tests/check_buf: CHECK_LDFLAGS = -Wl,--wrap=realloc
 
 # Installs missing Debian packages when root; otherwise says what to run.
 deps:
-	@tools/deps.sh $(DEBIAN_PKGS)
+	@tools/deps.sh $(DEBIAN_PKGS) $(NODE_PKGS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
