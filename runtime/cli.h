@@ -50,12 +50,6 @@ int inf_fail_exit(const struct inf_error *err);
  * well as the record and line. Other failures name what failed already. */
 void inf_error_name_object(struct inf_error *err, const char *name);
 
-/* Checks the environment a transform reads: INFLIGHT_THREADS, when set
- * and not empty, must be a whole number of at least 1 (the policy loader
- * uses at most INF_MAX_WORKERS). Returns 0, or prints one line naming the
- * variable and returns INF_EXIT_USAGE. */
-int inf_cli_check_env(void);
-
 /* Loads the policy named by the CLI and environment, printing every
  * problem. Returns 0 or INF_EXIT_POLICY. */
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);

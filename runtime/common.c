@@ -37,22 +37,6 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 	inf_error_prefix(err, name);
 }
 
-int inf_cli_check_env(void)
-{
-	const char *v = getenv("INFLIGHT_THREADS");
-	unsigned n;
-
-	if (!v || !*v)
-		return 0;
-	if (inf_threads_parse(v, &n)) {
-		fprintf(stderr, "runtime: INFLIGHT_THREADS='%.40s' is not a worker count: "
-			"give a whole number from 1 (above %u, %u are used)\n", v,
-			INF_MAX_WORKERS, INF_MAX_WORKERS);
-		return INF_EXIT_USAGE;
-	}
-	return 0;
-}
-
 /* Directory of this executable, from /proc/self/exe. */
 static const char *exe_dir(void)
 {

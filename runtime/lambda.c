@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "forward.h"
 #include "json.h"
 #include "source.h"
@@ -141,15 +142,10 @@ void inf_lambda_report(const struct inf_invocation *inv,
  * tests; any other value is ignored. */
 static long long answer_by(long long deadline_ms, long long now)
 {
-	const char *v = getenv("INFLIGHT_S3OL_WINDOW_MS");
-	long long window = S3OL_WINDOW_MS, n;
-	char *end;
+	long long window = inf_env_whole(INF_ENV_S3OL_WINDOW_MS);
 
-	if (v && *v >= '0' && *v <= '9') {
-		n = strtoll(v, &end, 10);
-		if (!*end && n >= 1 && n <= S3OL_WINDOW_MS)
-			window = n;
-	}
+	if (window < 0) /* inf_env_check refused it at start */
+		window = S3OL_WINDOW_MS;
 	return deadline_ms > 0 && deadline_ms < now + window ? deadline_ms : now + window;
 }
 

@@ -145,11 +145,6 @@ int inf_mode_event(const struct inf_cli *cli)
 	char *json;
 	int rc, opened = 0;
 
-	/* checked before anything is read, as INFLIGHT_THREADS is: a bad
-	 * value is a usage error whatever the object's URL (file:// never
-	 * reads it) and whether or not the key is allowed */
-	if (inf_source_timeout(&err) < 0)
-		return inf_fail_exit(&err);
 	inf_spool_init(&spool, INF_SPOOL_IN_MEMORY, NULL);
 	if (!(json = read_event(cli->event, &len, &err)))
 		goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "env.h"
 #include "lambda.h"
 
 #ifndef INF_VERSION
@@ -216,7 +217,7 @@ static int run(int argc, char **argv)
 	}
 	if (!!check + make + !!cli.event > 1)
 		return usage_error("--check-policy, --make-event and --event are separate modes", NULL);
-	if (!make && (rc = inf_cli_check_env()))
+	if (!make && (rc = inf_env_check()))
 		return rc;
 	if (check || make || cli.event) {
 		if ((rc = unused_options(given, check ? USED_CHECK : make ? USED_MAKE : USED_EVENT,

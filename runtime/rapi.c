@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "env.h"
 #include "json.h"
 #include "source.h"
 
@@ -16,11 +17,9 @@
  * up (Lambda restarts it then): $INFLIGHT_RAPI_RETRY_MS, default 10 s. */
 static long long retry_budget_ms(void)
 {
-	const char *v = getenv("INFLIGHT_RAPI_RETRY_MS");
-	char *end;
-	long long ms = v ? strtoll(v, &end, 10) : 10000;
+	long long ms = inf_env_whole(INF_ENV_RAPI_RETRY_MS);
 
-	return v && (*end || ms < 0) ? 10000 : ms;
+	return ms < 0 ? 10000 : ms; /* inf_env_check refused it at start */
 }
 
 static void pause_ms(long ms)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "env.h"
 
 long long inf_clock_ms(void)
 {
@@ -20,11 +21,6 @@ long long inf_clock_ms(void)
 
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
-/* A fetch no deadline bounds (event mode) may take this long: Lambda's
- * longest run, or INFLIGHT_SOURCE_TIMEOUT seconds. */
-#define TIMEOUT_DEFAULT_S 900L
-#define TIMEOUT_MAX_S 86400L
-
 /* As inf_source_file_lend; errors name the file `name`. */
 static int file_lend(const char *path, const char *name, const struct inf_lender *l,
 		     void *ctx, struct inf_error *err)
@@ -489,19 +485,12 @@ nomem:
 
 long inf_source_timeout(struct inf_error *err)
 {
-	const char *v = getenv("INFLIGHT_SOURCE_TIMEOUT");
-	char *end;
-	long n;
+	long long n = inf_env_whole(INF_ENV_SOURCE_TIMEOUT);
 
-	if (!v || !*v)
-		return TIMEOUT_DEFAULT_S;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v < '0' || *v > '9' || errno || *end || n < 1 || n > TIMEOUT_MAX_S)
+	if (n < 0)
 		return inf_error_set(err, INF_FAIL_USAGE,
-				     "INFLIGHT_SOURCE_TIMEOUT must be whole seconds, 1 to %ld",
-				     TIMEOUT_MAX_S);
-	return n;
+				     "INFLIGHT_SOURCE_TIMEOUT must be whole seconds, 1 to 86400");
+	return (long)n;
 }
 
 /* The URL for signing with our own credentials: without the presigned

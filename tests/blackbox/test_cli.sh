@@ -142,6 +142,19 @@ run "$RT" --make-event --access-point lambda-consumer --file "$T/in.ndjson" \
 	--header "A: 1" --header "B: 2"
 expect_contains "--header repeats" "$RC:$OUT" '"A":"1","B":"2"'
 
+# ---- settings from the environment: refused at start, one line, exit 2 ----
+for setting in INFLIGHT_RAPI_RETRY_MS=x INFLIGHT_RAPI_RETRY_MS=-1 INFLIGHT_RAPI_RETRY_MS=3600001 \
+	INFLIGHT_S3OL_WINDOW_MS=0 INFLIGHT_S3OL_WINDOW_MS=60001 INFLIGHT_S3OL_WINDOW_MS=1e3 \
+	INFLIGHT_SOURCE_TIMEOUT=" 5"; do
+	run env "$setting" "${F[@]}" "$T/in.ndjson"
+	expect_eq "$setting: exit 2, no output" "$RC:$OUT" "2:"
+	expect_contains "$setting: the variable and its value named" "$ERR" "runtime: ${setting%%=*}='${setting#*=}' is not whole"
+	expect_eq "$setting: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+done
+# empty is unset, as for INFLIGHT_THREADS
+run env INFLIGHT_RAPI_RETRY_MS= INFLIGHT_S3OL_WINDOW_MS= INFLIGHT_SOURCE_TIMEOUT= "${F[@]}" "$T/in.ndjson"
+expect_eq "empty settings: the defaults" "$RC" 0
+
 # ---- stdout that cannot be written: exit 9 and one line, never 0 ----
 full() { # NAME ARGS...: runs with stdout on /dev/full
 	local name=$1

@@ -207,7 +207,7 @@ for ev in ev-file ev-denied; do
 	run env INFLIGHT_SOURCE_TIMEOUT=1.5 "$RT" --event "$T/$ev.json" --policy "$POL" --plugins "$PLUGINS"
 	expect_eq "INFLIGHT_SOURCE_TIMEOUT=1.5, $ev: exit 2, nothing written" "$RC:$OUT" "2:"
 	expect_eq "INFLIGHT_SOURCE_TIMEOUT=1.5, $ev: one line naming it, no status" \
-		"$ERR" "runtime: INFLIGHT_SOURCE_TIMEOUT must be whole seconds, 1 to 86400"
+		"$ERR" "runtime: INFLIGHT_SOURCE_TIMEOUT='1.5' is not whole seconds from 1 to 86400"
 done
 
 finish
