@@ -277,7 +277,45 @@ START_TEST(test_round)
 	mask("op = \"round\"; step = 0.1;");
 	out_is("{\"v\":0.26}", "{\"v\":0.3}");
 	mask("op = \"round\"; step = 1000;");
-	out_is("{\"v\":1e20}", "{\"v\":1e+20}");
+	out_is("{\"v\":1e20}", "{\"v\":100000000000000000000}");
+	refused("op = \"round\"; step = 1e17;", "step must be below 1e17");
+}
+END_TEST
+
+/* round works on the number's decimal text: no binary fraction turns a
+ * half into less than a half, and no digit is lost to a double's 53
+ * bits, whatever the size or the form (exponent, -0, 1E-5). */
+START_TEST(test_round_exact)
+{
+	mask("op = \"round\"; digits = 2;");
+	out_is("{\"v\":1.005}", "{\"v\":1.01}"); /* 100.49999... as a double */
+	out_is("{\"v\":0.285}", "{\"v\":0.29}");
+	out_is("{\"v\":-0.005}", "{\"v\":-0.01}");
+	out_is("{\"v\":-0.001}", "{\"v\":0.00}");
+	out_is("{\"v\":1E-5}", "{\"v\":0.00}");
+	out_is("{\"v\":99.995}", "{\"v\":100.00}");
+	out_is("{\"v\":123456789012345678.5}", "{\"v\":123456789012345678.50}");
+	out_is("{\"v\":1e30}", "{\"v\":1000000000000000000000000000000.00}");
+	out_is("{\"v\":0.0000000000000000000001e22}", "{\"v\":1.00}");
+	mask("op = \"round\";");
+	out_is("{\"v\":1e23}", "{\"v\":100000000000000000000000}"); /* not ...991611392 */
+	out_is("{\"v\":12345678901234567890.5}", "{\"v\":12345678901234567891}");
+	out_is("{\"v\":5e-1}", "{\"v\":1}");
+	mask("op = \"round\"; digits = -1;");
+	out_is("{\"v\":12345678901234567891}", "{\"v\":12345678901234567890}");
+	out_is("{\"v\":-15}", "{\"v\":-20}");
+	out_is("{\"v\":-0}", "{\"v\":0}");
+	mask("op = \"round\"; step = 5;");
+	out_is("{\"v\":1234567890123456}", "{\"v\":1234567890123455}"); /* not 1.23456789012346e+15 */
+	out_is("{\"v\":12345678901234567891}", "{\"v\":12345678901234567890}");
+	out_is("{\"v\":12.5}", "{\"v\":15}");
+	mask("op = \"round\"; step = 3;");
+	out_is("{\"v\":12345678901234567891}", "{\"v\":12345678901234567890}");
+	mask("op = \"round\"; step = 0.1;");
+	out_is("{\"v\":0.15}", "{\"v\":0.2}"); /* 0.15 / 0.1 is 1.4999... as doubles */
+	out_is("{\"v\":-0.15}", "{\"v\":-0.2}");
+	mask("op = \"round\"; step = 1e-20;");
+	out_is("{\"v\":1.23456789012345678901234567}", "{\"v\":1.23456789012345678901}");
 	refused("op = \"round\"; digits = 16;", "digits must be from -15 to 15");
 	refused("op = \"round\"; step = -1;", "step > 0");
 	refused("op = \"round\"; step = 1; digits = 1;", "not both");
@@ -418,6 +456,7 @@ static Suite *mask_suite(void)
 	tcase_add_test(tc, test_hmac);
 	tcase_add_test(tc, test_hmac_key_errors);
 	tcase_add_test(tc, test_round);
+	tcase_add_test(tc, test_round_exact);
 	tcase_add_test(tc, test_truncate_date);
 	tcase_add_test(tc, test_paths_and_framings);
 	tcase_add_test(tc, test_when);
