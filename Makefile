@@ -63,11 +63,15 @@ $(BUILD)/bin/producer: $(PRODUCER_OBJ) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(PRODUCER_OBJ) $(LIBCORE) $(LDLIBS_CORE) $(LDLIBS_CURL)
 
-# Plugins link nothing of the core: the host table is all they use.
+# Plugins link nothing of the core: the host table is all they use. Code
+# split out of a plugin lives in plugins/lib/ and is compiled into the .so
+# whose PLUGIN_EXTRA_<name> lists it.
+PLUGIN_EXTRA_mask_fields := plugins/lib/decimal.c
 $(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
-		$(if $(filter mask_fields,$*),-lcrypto)
+	$(CC) $(CFLAGS) -Iplugins -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
+		$(PLUGIN_EXTRA_$*) $(if $(filter mask_fields,$*),-lcrypto)
+$(BUILD)/plugins/mask_fields.so: plugins/lib/decimal.c plugins/lib/decimal.h
 
 # A suite links the core library, any objects listed as its extra
 # prerequisites below ($(filter %.o,$^)) and its CHECK_LDFLAGS.

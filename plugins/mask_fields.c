@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "inflight/plugin.h"
+#include "lib/decimal.h"
 
 enum mask_op { OP_REDACT, OP_PARTIAL, OP_CHAR_CLASS, OP_HASH, OP_HMAC,
 	       OP_NULL, OP_ROUND, OP_TRUNCATE_DATE };
@@ -56,10 +57,7 @@ struct mask_instance {
 	const struct mask_config *c;
 	const char *with, *mchar, *prefix;
 	size_t mchar_len;
-	/* round: to a multiple of units / 10^decimals, worked out on the
-	 * number's decimal text; fixed: print every one of the decimals */
-	unsigned long long units;
-	int decimals, fixed;
+	struct inf_decimal round; /* round: the multiple, exactly */
 	EVP_MD *md;         /* hash */
 	EVP_MD_CTX *mdctx;
 	EVP_MAC *mac;       /* hmac, keyed once at init */
@@ -211,39 +209,6 @@ static int check_stray(const struct mask_config *c, char *err)
 			    stray, op_names[c->op]) : 0;
 }
 
-/* round: the multiple as an integer number of units of 10^-decimals,
- * from digits or from step's shortest decimal form (0.25 is 25 units of
- * 10^-2), so that rounding is exact decimal arithmetic. */
-static int round_units(struct mask_instance *in, const struct mask_config *c,
-		       char *err)
-{
-	char t[40], *e;
-	int p = 1, md = 0, z;
-
-	in->units = 1;
-	in->fixed = 1;
-	in->decimals = c->digits > 0 ? (int)c->digits : 0;
-	for (long long k = c->digits; k < 0; k++)
-		in->units *= 10;
-	if (c->step <= 0)
-		return 0;
-	do /* the shortest %e form that reads back as step */
-		snprintf(t, sizeof t, "%.*e", p - 1, c->step);
-	while (strtod(t, NULL) != c->step && ++p <= 17);
-	in->fixed = 0;
-	in->units = 0;
-	for (e = t; *e != 'e'; e++)
-		if (*e >= '0' && *e <= '9')
-			in->units = in->units * 10 + (unsigned)(*e - '0'), md++;
-	z = (int)strtol(e + 1, NULL, 10) - (md - 1); /* step = units * 10^z */
-	if (md + z > 17)
-		return fail(err, INF_ERR_INVALID, "step must be below 1e17");
-	for (; z > 0; z--)
-		in->units *= 10;
-	in->decimals = z < 0 ? -z : 0;
-	return 0;
-}
-
 static int cb_mask_init(const struct inf_host *host, const void *config,
 			void *instance, char *err)
 {
@@ -270,8 +235,8 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 		return fail(err, INF_ERR_INVALID, "keep_first and keep_last must be from 0 to 1000000");
 	if (c->digits < -15 || c->digits > 15 || c->step < 0 || (c->step > 0 && c->digits))
 		return fail(err, INF_ERR_INVALID, "digits must be from -15 to 15, step > 0, not both");
-	if ((rc = round_units(in, c, err)))
-		return rc;
+	if (c->op == OP_ROUND && inf_decimal_multiple(&in->round, c->digits, c->step))
+		return fail(err, INF_ERR_INVALID, "step must be below 1e17");
 	if (c->op == OP_TRUNCATE_DATE) {
 		if (regcomp(&in->date_re, DATE_RE, REG_EXTENDED | REG_NOSUB))
 			return fail(err, INF_ERR_INTERNAL, "cannot compile the date pattern");
@@ -375,110 +340,28 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 	return 0;
 }
 
-/* round: the number's decimal text rounded half away from zero to a
- * multiple of in->units * 10^-in->decimals, exactly, however long the
- * number or however large its exponent within a double's range: the
- * value times 10^decimals is divided by units digit by digit, the
- * quotient rounded, multiplied back and printed with the decimals
- * (every one when fixed, else without trailing zeros). Returns 1 when
- * the text changed, 0 to keep it, or a negative inf_status. */
+/* round, on the number's text (plugins/lib/decimal.c). Returns 1 when
+ * the text changed (in->buf, *outlen bytes), 0 to keep it, or a negative
+ * inf_status: INF_ERR_LIMIT past a double's range. */
 static int do_round(struct mask_instance *in, struct inf_record *rec, int node,
 		    size_t *outlen)
 {
-	size_t rawlen;
-	const char *raw = in->host->raw(rec, node, &rawlen), *end = raw + rawlen;
-	const char *ip, *fp = "";
-	unsigned long long S = in->units, r = 0, carry = 0;
-	long long il, fl = 0, e = 0, m, sh, L, d = in->decimals, i, k, o;
-	int neg, up, esign = 1, rc;
+	size_t len, need;
+	const char *raw = in->host->raw(rec, node, &len);
 	double x;
-	char *q, *res, *out, first;
+	int rc;
 
-	if (in->c->step == 0 && in->c->digits >= 0 && !memchr(raw, '.', rawlen) &&
-	    !memchr(raw, 'e', rawlen) && !memchr(raw, 'E', rawlen))
-		return 0; /* an integer already: kept exactly, however long */
+	if (inf_decimal_kept(&in->round, raw, len))
+		return 0;
 	if ((rc = in->host->number(rec, node, &x)) < 0)
 		return rc; /* past a double's range: out of range */
-	neg = *raw == '-';
-	for (ip = raw + neg; ip < end && *ip == '0'; ip++) /* leading zeros */
-		;
-	for (il = 0; ip + il < end && ip[il] >= '0' && ip[il] <= '9'; il++)
-		;
-	if (ip + il < end && ip[il] == '.')
-		for (fp = ip + il + 1; fp + fl < end && fp[fl] >= '0' && fp[fl] <= '9'; fl++)
-			;
-	for (const char *p = fl ? fp + fl : ip + il + (ip + il < end && ip[il] == '.'); p < end; p++)
-		if (*p == '-')
-			esign = -1;
-		else if (*p >= '0' && *p <= '9' && (e = e * 10 + (*p - '0')) > 100000000)
-			return INF_ERR_LIMIT; /* 1e-999999999 too: refused, not 0 */
-	e *= esign;
-	/* the digits ip[0..il) fp[0..fl) are the value times 10^(fl - e) */
-#define DIGIT(j) ((j) < il ? ip[j] : fp[(j) - il])
-	for (k = 0, m = il + fl; k < m && DIGIT(k) == '0'; k++)
-		; /* 0.00123: skip to the first significant digit */
-	if (k == m)
-		m = 0; /* zero */
-	sh = e - fl + d; /* the value times 10^d is digits * 10^sh */
-	L = m == 0 ? 0 : m + sh > k ? m + sh - k : 0; /* digits of its integer part */
-	first = m == 0 || m + sh < k || sh >= 0 ? '0' : DIGIT(m + sh); /* first decimal */
-	if ((rc = reserve(in, 3 * ((size_t)L + (size_t)d + 48))))
-		return rc;
-	q = in->buf + 1; /* quotient, room for a carry at q[-1] */
-	for (i = 0; i < L; i++) {
-		r = r * 10 + (unsigned)(k + i < m ? DIGIT(k + i) - '0' : 0);
-		q[i] = (char)('0' + r / S);
-		r %= S;
+	rc = inf_decimal_round(&in->round, raw, len, in->buf, in->cap, outlen, &need);
+	if (rc == INF_DECIMAL_ROOM) {
+		if ((rc = reserve(in, need)))
+			return rc;
+		rc = inf_decimal_round(&in->round, raw, len, in->buf, in->cap, outlen, &need);
 	}
-#undef DIGIT
-	/* half away from zero: the remainder (r + 0.first...) against S / 2 */
-	up = 2 * r >= S || (2 * r + 1 == S && first >= '5');
-	q[-1] = '0';
-	for (i = L - 1; up && i >= -1; i--)
-		if (q[i] == '9')
-			q[i] = '0';
-		else
-			q[i]++, up = 0;
-	/* times S, right-aligned in res[0..L+20) */
-	res = in->buf + L + 2;
-	for (i = L - 1, o = L + 19; i >= -1 || carry; i--, o--) {
-		unsigned long long prod = (i >= -1 ? (unsigned)(q[i] - '0') * S : 0) + carry;
-		res[o] = (char)('0' + prod % 10);
-		carry = prod / 10;
-	}
-	for (o++; o < L + 19 && res[o] == '0'; o++)
-		; /* leading zeros */
-	k = L + 20 - o; /* digits of the result times 10^d */
-	out = res + L + 21;
-	i = 0;
-	if (neg && (k > 1 || res[o] != '0'))
-		out[i++] = '-';
-	if (k <= d) /* 0.0xyz */
-		out[i++] = '0';
-	else
-		for (; k > d; k--)
-			out[i++] = res[o++];
-	if (d && in->fixed) {
-		out[i++] = '.';
-		for (long long pad = d - k; pad > 0; pad--)
-			out[i++] = '0';
-		for (; k > 0; k--)
-			out[i++] = res[o++];
-	} else if (d) {
-		long long pad = d - k, last = o + k; /* drop the trailing zeros */
-		while (last > o && res[last - 1] == '0')
-			last--;
-		if (last > o) {
-			out[i++] = '.';
-			for (; pad > 0; pad--)
-				out[i++] = '0';
-			while (o < last)
-				out[i++] = res[o++];
-		}
-	}
-	memmove(in->buf, out, (size_t)i);
-	*outlen = (size_t)i;
-	return 1;
+	return rc == INF_DECIMAL_ROOM ? INF_ERR_INTERNAL : rc;
 }
 
 /* truncate_date: the ISO 8601 date or date-time in s (validated against

@@ -57,8 +57,9 @@ $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 
 $(FUZZ_DIR)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h | fuzz-deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fvisibility=hidden -shared -o $@ $< \
-		$(if $(filter mask_fields,$*),-lcrypto)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iplugins -fvisibility=hidden -shared -o $@ $< \
+		$(PLUGIN_EXTRA_$*) $(if $(filter mask_fields,$*),-lcrypto)
+$(FUZZ_DIR)/plugins/mask_fields.so: plugins/lib/decimal.c plugins/lib/decimal.h
 
 $(FUZZ_DIR)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ) $(FUZZ_HDRS) | fuzz-deps
 	@mkdir -p $(dir $@)
