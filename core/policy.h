@@ -82,6 +82,9 @@ void inf_policy_free(struct inf_policy *p);
 void inf_policy_errors_free(struct inf_policy_errors *e);
 /* Appends one problem line (copied; may hold newlines). */
 void inf_policy_errors_add(struct inf_policy_errors *e, const char *line);
+/* As inf_policy_errors_add, the line formatted as printf does. */
+void inf_policy_errors_addf(struct inf_policy_errors *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The access point called `name`, or NULL. */
 const struct inf_access_point *inf_policy_find(const struct inf_policy *p,

@@ -1,0 +1,176 @@
+#include "policytext.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* The policy's text, NUL-terminated, into b. Returns 0, or -1 when it
+ * cannot be read (config_read_file then reports why). */
+int inf_policy_text_read(const char *file, struct inf_buf *b)
+{
+	FILE *fp = fopen(file, "r");
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!fp)
+		return -1;
+	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		rc = inf_buf_append(b, chunk, n);
+	if (rc == 0 && ferror(fp))
+		rc = -1;
+	fclose(fp);
+	return rc || inf_buf_putc(b, '\0') ? -1 : 0;
+}
+
+/* libconfig 1.5 exits the process on an @include it cannot read (a
+ * directory, ""), so a policy is one file: @include is refused up front
+ * with its line. Returns 0, or -1 with the error added. */
+int inf_policy_text_includes(const char *file, const char *text,
+			     struct inf_policy_errors *errs)
+{
+	unsigned no = 1;
+
+	for (const char *p = text; *p; no++) {
+		const char *eol = strchr(p, '\n');
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "@include", 8)) {
+			inf_policy_errors_addf(errs, "%s:%u: @include is not supported: a policy is one file "
+				"(a directory of policies is read whole)", file, no);
+			return -1;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Checks the number literal from s to end: returns NULL, or why
+ * libconfig would read it as another value. */
+static const char *lossy_number(const char *s, const char *end)
+{
+	const char *d = s + (*s == '-' || *s == '+');
+	size_t n = (size_t)(end - s);
+	unsigned long long u;
+	long long v;
+	double f;
+	char *stop;
+
+	errno = 0;
+	if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
+		u = strtoull(d, &stop, 16);
+		if (*stop != 'L')
+			return errno || u > INT_MAX ? "does not fit in 32 bits: libconfig "
+				"would keep only its low bits (write it with the L suffix)" : NULL;
+		return errno || u > LLONG_MAX ? "does not fit in 64 bits" : NULL;
+	}
+	if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)) {
+		f = strtod(s, &stop);
+		return isinf(f) ? "is too large (libconfig would read infinity)"
+			: f == 0 && errno == ERANGE ? "is too small (libconfig would read 0)"
+			: NULL;
+	}
+	v = strtoll(s, &stop, 10);
+	if (*stop != 'L')
+		return errno || v > INT_MAX || v < INT_MIN ? "does not fit in 32 bits: "
+			"libconfig would keep only its low bits (write it with the L suffix)"
+			: NULL;
+	return errno ? "does not fit in 64 bits" : NULL;
+}
+
+/* A policy is UTF-8 text: one saved as Latin-1 holds "pr\xe9nom" where
+ * the records hold "pr\xc3\xa9nom", so its paths and values would never
+ * match (drop_fields dropping nothing) without a word. Returns 0, or -1
+ * with the error added naming the line. */
+static int refuse_not_utf8(const char *file, const char *text, size_t len,
+			   struct inf_policy_errors *errs)
+{
+	size_t ok = inf_utf8_valid_prefix(text, len);
+	unsigned line = 1;
+
+	if (ok == len)
+		return 0;
+	for (size_t i = 0; i < ok; i++)
+		line += text[i] == '\n';
+	inf_policy_errors_addf(errs, "%s:%u: byte 0x%02x is not UTF-8: a policy is UTF-8 text "
+		"(paths and values in another encoding would never match a record)",
+		file, line, (unsigned char)text[ok]);
+	return -1;
+}
+
+/* libconfig 1.5 reads an integer written without the L suffix into 32
+ * bits, keeping the low ones (4294967312 is 16, 3000000000 negative),
+ * saturates one with L past 64 bits, and reads 1e400 as infinity and
+ * 1e-400 as 0, all silently. The text is scanned as libconfig's lexer does (strings,
+ * comments, names) and such a literal refused with its line. Returns 0,
+ * or -1 with the error added. */
+static int refuse_lossy_numbers(const char *file, const char *s,
+				struct inf_policy_errors *errs)
+{
+	unsigned line = 1;
+	const char *why, *start;
+	int hex;
+
+	while (*s) {
+		if (*s == '\n') {
+			line++, s++;
+		} else if (*s == '"') { /* a string, to the quote no backslash escapes */
+			for (s++; *s && *s != '"'; s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				line += *s == '\n';
+			}
+			s += *s == '"';
+		} else if (*s == '#' || (*s == '/' && s[1] == '/')) {
+			while (*s && *s != '\n')
+				s++;
+		} else if (*s == '/' && s[1] == '*') {
+			for (s += 2; *s && !(*s == '*' && s[1] == '/'); s++)
+				line += *s == '\n';
+			s += *s ? 2 : 0;
+		} else if (is_alpha(*s) || *s == '*') { /* a name, true, false */
+			while (is_alpha(*s) || is_digit(*s) || *s == '-' || *s == '_' || *s == '*')
+				s++;
+		} else if (is_digit(*s) || ((*s == '-' || *s == '+' || *s == '.') &&
+					    (is_digit(s[1]) || s[1] == '.'))) {
+			start = s;
+			s += *s == '-' || *s == '+';
+			hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+			while (is_alpha(*s) || is_digit(*s) || *s == '.' ||
+			       (!hex && (*s == '-' || *s == '+') && (s[-1] == 'e' || s[-1] == 'E')))
+				s++;
+			if ((why = lossy_number(start, s))) {
+				inf_policy_errors_addf(errs, "%s:%u: the number %.*s %s", file, line,
+					(int)(s - start > 64 ? 64 : s - start), start, why);
+				return -1;
+			}
+		} else {
+			s++;
+		}
+	}
+	return 0;
+}
+
+int inf_policy_text_check(const char *file, const char *text, size_t len,
+			  struct inf_policy_errors *errs)
+{
+	return refuse_not_utf8(file, text, len, errs) ||
+	       refuse_lossy_numbers(file, text, errs) ? -1 : 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * Checks on a policy file's text that libconfig does not make: it reads
+ * the text of a file before and beside config_read_file, and refuses
+ * what libconfig would take silently with another meaning (an @include,
+ * which libconfig 1.5 follows or dies on; bytes that are not UTF-8;
+ * numbers it would keep only in part). Errors are "file:line: ..." lines.
+ */
+#ifndef INF_POLICYTEXT_H
+#define INF_POLICYTEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "policy.h"
+
+/* The text of `file`, NUL-terminated, appended to b. Returns 0, or -1
+ * when it cannot be read (config_read_file then reports why). */
+int inf_policy_text_read(const char *file, struct inf_buf *b);
+
+/* Refuses an @include line: a policy is one file. Returns 0, or -1 with
+ * the error added. */
+int inf_policy_text_includes(const char *file, const char *text,
+			     struct inf_policy_errors *errs);
+
+/* Refuses `len` bytes of text that are not UTF-8, or that hold a number
+ * libconfig would read as another value. Returns 0, or -1 with the
+ * error added. */
+int inf_policy_text_check(const char *file, const char *text, size_t len,
+			  struct inf_policy_errors *errs);
+
+#endif
