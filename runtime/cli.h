@@ -56,7 +56,9 @@ int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);
 
 /* Default plugin directories (':'-separated) for this executable. */
 const char *inf_default_plugin_path(void);
-/* Default policy path. */
+/* Default policy path: the Lambda layer's /opt/inflight/policies, or,
+ * when there is none, ../share/inflight/policies beside this executable
+ * (where make install puts them) if that exists. */
 const char *inf_default_policy_path(void);
 
 int inf_mode_filter(const struct inf_cli *cli);

@@ -1,7 +1,9 @@
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -72,7 +74,14 @@ const char *inf_default_plugin_path(void)
 
 const char *inf_default_policy_path(void)
 {
-	return "/opt/inflight/policies";
+	static char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (stat("/opt/inflight/policies", &st) == 0 || errno != ENOENT)
+		return "/opt/inflight/policies"; /* the Lambda layer's */
+	if (!path[0]) /* where make install puts them, beside bin/ */
+		snprintf(path, sizeof path, "%s/../share/inflight/policies", exe_dir());
+	return stat(path, &st) == 0 ? path : "/opt/inflight/policies";
 }
 
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
