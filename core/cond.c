@@ -11,6 +11,11 @@
 #include "json.h"
 #include "options.h"
 #include "path.h"
+#include "regexcost.h"
+
+/* What a `matches` pattern may cost regcomp (core/regexcost.h): about
+ * 15 MiB at the worst, for patterns far beyond what a filter needs */
+#define REGEX_COST_MAX 20000UL
 
 enum cond_kind { COND_ALL, COND_ANY, COND_NOT, COND_RULE };
 
@@ -166,6 +171,11 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 		char msg[200];
 		if (c->vals[0].type != INF_STRING)
 			return cerr(k, v, "op 'matches' needs a regular expression string");
+		if (inf_regex_cost(c->vals[0].str, REGEX_COST_MAX) > REGEX_COST_MAX)
+			return cerr(k, v, "regex \"%.200s\" is too large once its repetitions are "
+				    "spelled out (over %lu copies of its parts; the regex compiler "
+				    "would take memory exponential in its length): repeat less, or "
+				    "nest fewer counts", c->vals[0].str, REGEX_COST_MAX);
 		if ((rc = regcomp(&c->re, c->vals[0].str, REG_EXTENDED | REG_NOSUB))) {
 			regerror(rc, &c->re, msg, sizeof msg);
 			return cerr(k, v, "bad regex \"%.200s\": %s", c->vals[0].str, msg);

@@ -407,6 +407,11 @@ START_TEST(test_compile_errors)
 {
 	refused("{ path = \"a\"; op = \"eqq\"; value = 1; }", 1, "unknown op 'eqq'");
 	refused("{\n path = \"a\";\n op = \"matches\";\n value = \"([a-z\"; }", 4, "bad regex \"([a-z\"");
+	/* regcomp would take gigabytes (and minutes) for these: refused first */
+	refused("{ path = \"a\"; op = \"matches\"; value = \"^1+++++++++++++++++++++++++++++++++++++++++++[0-9]+$\"; }",
+		1, "is too large once its repetitions are spelled out");
+	refused("{ path = \"a\"; op = \"matches\"; value = \"((a{100}){100}){100}\"; }", 1,
+		"too large");
 	refused("{ op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");
 	refused("{ path = \"a\"; value = 1; }", 1, "a rule needs 'op'");
 	refused("{ path = 1; op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");

@@ -26,6 +26,7 @@
 
 #include "cond.h"
 #include "fuzzutil.h"
+#include "regexcost.h"
 #include "record.h"
 #include "refpath.h"
 
@@ -53,6 +54,24 @@ static int is_scalar(const config_setting_t *s)
 	case CONFIG_TYPE_BOOL: return 1;
 	default: return 0;
 	}
+}
+
+/* Whether a setting, when a string, is UTF-8: cond.h refuses paths and
+ * string values that are not (they would never match a record's). */
+static int str_ok(const config_setting_t *s)
+{
+	const unsigned char *p;
+	size_t n;
+	unsigned cp;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return 1;
+	p = (const unsigned char *)config_setting_get_string(s);
+	n = strlen((const char *)p);
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = fz_utf8(p + i, n - i, &cp)))
+			return 0;
+	return 1;
 }
 
 static int is_number(const config_setting_t *s)
@@ -118,6 +137,8 @@ static int ref_valid(const config_setting_t *s)
 	if ((o = op_index(config_setting_get_string(op))) < 0)
 		return 0;
 	ps = config_setting_get_string(path);
+	if (!str_ok(path))
+		return 0;
 	{
 		struct rp_path rp;
 		int v = rp_parse(ps, &rp);
@@ -135,23 +156,29 @@ static int ref_valid(const config_setting_t *s)
 		    config_setting_length(val) == 0)
 			return 0;
 		for (int i = 0; i < config_setting_length(val); i++)
-			if (!is_scalar(config_setting_get_elem(val, (unsigned)i)))
+			if (!is_scalar(config_setting_get_elem(val, (unsigned)i)) ||
+			    !str_ok(config_setting_get_elem(val, (unsigned)i)))
 				return 0;
 		return 1;
 	case GT:
 	case GE:
 	case LT:
-	case LE: return val && (is_number(val) || config_setting_type(val) == CONFIG_TYPE_STRING);
+	case LE: return val && (is_number(val) ||
+				(config_setting_type(val) == CONFIG_TYPE_STRING && str_ok(val)));
 	case MATCHES: {
 		regex_t re;
-		if (!val || config_setting_type(val) != CONFIG_TYPE_STRING)
+		if (!val || config_setting_type(val) != CONFIG_TYPE_STRING || !str_ok(val))
+			return 0;
+		/* too large for regcomp (regexcost.h): refused before it, and
+		 * regcomp here would take gigabytes */
+		if (inf_regex_cost(config_setting_get_string(val), 20000) > 20000)
 			return 0;
 		if (regcomp(&re, config_setting_get_string(val), REG_EXTENDED | REG_NOSUB))
 			return 0;
 		regfree(&re);
 		return 1;
 	}
-	default: return val && is_scalar(val);
+	default: return val && is_scalar(val) && str_ok(val);
 	}
 }
 

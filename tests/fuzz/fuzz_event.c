@@ -162,7 +162,8 @@ static int hexv(char c)
 
 /* The query value of `name` by a reference reading: after the first '?',
  * '&'-separated parameters, the first whose name matches in any case;
- * its value percent-decoded ("%" and two hex digits), as a C string. */
+ * its value percent-decoded ("%" and two hex digits), as a C string, or
+ * "" (malformed) when it decodes to a NUL byte. */
 static int ref_query(const char *url, const char *name, struct fz_buf *out)
 {
 	const char *q = strchr(url, '?');
@@ -187,6 +188,10 @@ static int ref_query(const char *url, const char *name, struct fz_buf *out)
 						fz_putc(out, *v);
 					}
 				}
+			if (memchr(out->p, '\0', out->len)) {
+				out->len = 0;
+				fz_put(out, "", 0);
+			}
 			return 1;
 		}
 		if (!end)

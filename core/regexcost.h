@@ -1,0 +1,20 @@
+/*
+ * How large glibc's regcomp makes a POSIX extended regular expression.
+ * regcomp copies a repeated subexpression once per repetition it must
+ * spell out, so stacked or nested counts cost memory exponential in the
+ * pattern's length: "1++++++++++++++++++++++++++++++++++++++++++++"
+ * took over 2 GiB (found by tests/fuzz/fuzz_cond). Policies' `matches`
+ * patterns are measured before they are compiled.
+ */
+#ifndef INF_REGEXCOST_H
+#define INF_REGEXCOST_H
+
+/* The pattern's size in copies of its atoms, as regcomp would build it:
+ * an atom or bracket expression is 1, a sequence or alternation the sum
+ * of its parts, and each repetition operator multiplies what it follows
+ * ('*' and '?' by 1, '+' by 2, "{n}" and "{n,}" by n + 1, "{n,m}" by
+ * m + 1). Saturates at `limit` + 1, so any result above `limit` means
+ * too large. Text regcomp would refuse is measured as far as it reads. */
+unsigned long inf_regex_cost(const char *re, unsigned long limit);
+
+#endif

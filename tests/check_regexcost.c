@@ -1,0 +1,70 @@
+/*
+ * The size regcomp gives a pattern once its repetitions are spelled out
+ * (core/regexcost.c): atoms, bracket expressions, escapes, groups,
+ * alternations and every repetition form, saturating at the limit.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "regexcost.h"
+#include "testutil.h"
+
+START_TEST(test_costs)
+{
+	static const struct {
+		const char *re;
+		unsigned long cost;
+	} cases[] = {
+		{ "", 0 },
+		{ "abc", 3 },
+		{ "^[0-9]{3}-[0-9]{4}$", 12 },      /* ^ [..]x4 - [..]x5 $ */
+		{ "[]a]*", 1 },                      /* a leading ']' is a member */
+		{ "[[:alpha:]x]+", 2 },
+		{ "\\(a\\)", 3 },                    /* escaped parentheses are atoms */
+		{ "a|bc", 3 },
+		{ "(ab|cd)+", 8 },
+		{ "()", 1 },
+		{ "a{2,5}", 6 },
+		{ "a{3,}", 4 },
+		{ "a{x}", 4 },                       /* not an interval: atoms */
+		{ "(a{9}){9}", 100 },
+		{ "a++", 4 },
+		{ "a+++", 8 },
+		{ "(a", 1 },                         /* unclosed: measured as far as read */
+		{ "a)", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(inf_regex_cost(cases[i].re, 1000) == cases[i].cost,
+			      "%s: %lu, want %lu", cases[i].re, inf_regex_cost(cases[i].re, 1000),
+			      cases[i].cost);
+}
+END_TEST
+
+START_TEST(test_saturates)
+{
+	/* 2^43 copies, and 10^12: both read as just over the limit */
+	ck_assert_uint_eq(inf_regex_cost("1+++++++++++++++++++++++++++++++++++++++++++", 20000),
+			  20001);
+	ck_assert_uint_eq(inf_regex_cost("((((a{999}){999}){999}){999})", 20000), 20001);
+	ck_assert_uint_eq(inf_regex_cost("a{4294967295}", 20000), 20001);
+	ck_assert_uint_eq(inf_regex_cost("a{20000}", 20000), 20001);
+	ck_assert_uint_eq(inf_regex_cost("a{19999}", 20000), 20000);
+}
+END_TEST
+
+static Suite *regexcost_suite(void)
+{
+	Suite *s = suite_create("regexcost");
+	TCase *tc = tcase_create("cost");
+
+	tcase_add_test(tc, test_costs);
+	tcase_add_test(tc, test_saturates);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(regexcost_suite());
+}
