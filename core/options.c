@@ -46,6 +46,9 @@ void inf_owned_free(struct inf_owned *own)
 const char *inf_setting_where(const config_setting_t *s, char *buf, size_t n)
 {
 	const char *file = config_setting_source_file(s);
+
+	if (!file && s->config && s->config->root)
+		file = config_setting_get_hook(s->config->root);
 	snprintf(buf, n, "%s:%u", file ? file : "(policy)",
 		 config_setting_source_line(s));
 	return buf;

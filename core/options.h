@@ -33,7 +33,9 @@ void inf_owned_free(struct inf_owned *own);
 /* Records `p` to be released with `fn` by inf_owned_free. */
 int inf_owned_add(struct inf_owned *own, void *p, void (*fn)(void *));
 
-/* "file:line" of a setting into buf. */
+/* "file:line" of a setting into buf. A configuration parsed from text
+ * (config_read_string) has no file of its own: its name is then the hook
+ * of the root setting (core/policy.c sets it), else "(policy)". */
 const char *inf_setting_where(const config_setting_t *s, char *buf, size_t n);
 
 #endif

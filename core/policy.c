@@ -403,35 +403,25 @@ static int load_file(struct inf_policy *pol, const char *file,
 	char dir[PATH_MAX], where[300];
 	int bad = 0, n;
 	const char *slash = strrchr(file, '/');
-	struct stat st;
 	struct inf_buf text = { 0 };
 
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
 		 slash ? file : ".");
-	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* a FIFO or a device would block or never end */
-		add_err(errs, "%s: cannot read policy: not a regular file", file);
-		return -1;
-	}
-	if (inf_policy_text_read(file, &text) == 0 &&
+	if (inf_policy_text_read(file, &text, errs) ||
 	    inf_policy_text_includes(file, text.data, errs)) {
 		inf_buf_free(&text);
 		return -1;
 	}
 	config_init(&cfg);
-	if (!config_read_file(&cfg, file)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			add_err(errs, "%s: cannot read policy: %s", file,
-				errno ? strerror(errno) : "I/O error");
-		else
-			add_err(errs, "%s:%d: %s",
-				config_error_file(&cfg) ? config_error_file(&cfg) : file,
-				config_error_line(&cfg), config_error_text(&cfg));
+	if (!config_read_string(&cfg, text.data)) {
+		add_err(errs, "%s:%d: %s", file, config_error_line(&cfg), config_error_text(&cfg));
 		config_destroy(&cfg);
 		inf_buf_free(&text);
 		return -1;
 	}
-	bad = text.data && inf_policy_text_check(file, text.data, text.len - 1, errs);
+	/* names the file in inf_setting_where's "file:line" */
+	config_setting_set_hook(config_root_setting(&cfg), (void *)file);
+	bad = inf_policy_text_check(file, text.data, text.len - 1, errs);
 	inf_buf_free(&text);
 	root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {

@@ -1,31 +1,70 @@
 #include "policytext.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 
-/* The policy's text, NUL-terminated, into b. Returns 0, or -1 when it
- * cannot be read (config_read_file then reports why). */
-int inf_policy_text_read(const char *file, struct inf_buf *b)
+int inf_policy_text_read(const char *file, struct inf_buf *b,
+			 struct inf_policy_errors *errs)
 {
-	FILE *fp = fopen(file, "r");
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it has no
+	 * effect on a regular file. fstat on the open file, so what is
+	 * checked is what is read. */
+	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	const char *nul;
+	ssize_t n;
+	int e;
 
-	if (!fp)
+	if (fd < 0) {
+		e = errno;
+		inf_policy_errors_addf(errs, "%s: cannot read policy: %s", file, strerror(e));
 		return -1;
-	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		rc = inf_buf_append(b, chunk, n);
-	if (rc == 0 && ferror(fp))
-		rc = -1;
-	fclose(fp);
-	return rc || inf_buf_putc(b, '\0') ? -1 : 0;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		inf_policy_errors_addf(errs, "%s: cannot read policy: not a regular file", file);
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (inf_buf_reserve(b, 65536)) {
+			e = ENOMEM;
+			break;
+		}
+		n = read(fd, b->data + b->len, b->cap - b->len);
+		if (n > 0) {
+			b->len += (size_t)n;
+			continue;
+		}
+		e = n < 0 ? errno : 0;
+		if (n < 0 && e == EINTR)
+			continue;
+		break;
+	}
+	close(fd);
+	if (e || inf_buf_putc(b, '\0')) {
+		inf_policy_errors_addf(errs, "%s: cannot read policy: %s", file,
+				       strerror(e ? e : ENOMEM));
+		return -1;
+	}
+	/* libconfig stops reading a string at a NUL: the rest would be
+	 * ignored silently */
+	if ((nul = memchr(b->data, '\0', b->len - 1))) {
+		unsigned line = 1;
+		for (const char *p = b->data; p < nul; p++)
+			line += *p == '\n';
+		inf_policy_errors_addf(errs, "%s:%u: a NUL byte: a policy is text", file, line);
+		return -1;
+	}
+	return 0;
 }
 
 /* libconfig 1.5 exits the process on an @include it cannot read (a

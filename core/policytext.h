@@ -1,6 +1,6 @@
 /*
- * Checks on a policy file's text that libconfig does not make: it reads
- * the text of a file before and beside config_read_file, and refuses
+ * Reads a policy file's text once (libconfig then parses that text), and
+ * makes the checks on it that libconfig does not make: it refuses
  * what libconfig would take silently with another meaning (an @include,
  * which libconfig 1.5 follows or dies on; bytes that are not UTF-8;
  * numbers it would keep only in part). Errors are "file:line: ..." lines.
@@ -14,8 +14,11 @@
 #include "policy.h"
 
 /* The text of `file`, NUL-terminated, appended to b. Returns 0, or -1
- * when it cannot be read (config_read_file then reports why). */
-int inf_policy_text_read(const char *file, struct inf_buf *b);
+ * with the error added: the file cannot be read, is not a regular file
+ * (a FIFO or a device would block or never end), or holds a NUL byte
+ * (libconfig would stop there and ignore the rest). */
+int inf_policy_text_read(const char *file, struct inf_buf *b,
+			 struct inf_policy_errors *errs);
 
 /* Refuses an @include line: a policy is one file. Returns 0, or -1 with
  * the error added. */

@@ -422,6 +422,22 @@ START_TEST(test_not_utf8)
 }
 END_TEST
 
+/* libconfig parses the text read once; it would stop at a NUL byte and
+ * take the rest as missing, so a NUL is refused with its line. */
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "version = 1;\n# \0 x\n" STEP("{ plugin = \"drop_fields\"; paths = \"a\"; }");
+	char where[PATH_MAX + 32];
+
+	ck_assert_int_eq(tu_write(tmp, "bad.cfg", text, sizeof text - 1, file, sizeof file), 0);
+	ck_assert_int_eq(inf_policy_load(file, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	snprintf(where, sizeof where, "%s:2: ", file);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, where, "a NUL byte", NULL) == 0, "%s",
+		      tu_errs_text(&errs));
+}
+END_TEST
+
 START_TEST(test_bad_max_depth)
 {
 	static const char *const bad[] = {
@@ -954,6 +970,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_bad_max_record_bytes);
 	tcase_add_test(tc, test_lossy_numbers);
 	tcase_add_test(tc, test_not_utf8);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_bad_max_depth);
 	tcase_add_test(tc, test_bad_prefixes);
 	tcase_add_test(tc, test_missing_name);
