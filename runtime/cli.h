@@ -50,6 +50,12 @@ int inf_fail_exit(const struct inf_error *err);
  * well as the record and line. Other failures name what failed already. */
 void inf_error_name_object(struct inf_error *err, const char *name);
 
+struct inf_transform;
+/* After an object that succeeded: when on_error = "drop_record" skipped
+ * records of it, prints one line on stderr naming the object `name` and
+ * how many, so no record leaves the output without a word. */
+void inf_report_skipped(const struct inf_transform *t, const char *name);
+
 /* Loads the policy named by the CLI and environment, printing every
  * problem. Returns 0 or INF_EXIT_POLICY. */
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "cli.h"
 
 int inf_exit_for(enum inf_fail kind)
@@ -37,6 +38,21 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 	    err->kind != INF_FAIL_TRANSFORM)
 		return;
 	inf_error_prefix(err, name);
+}
+
+void inf_report_skipped(const struct inf_transform *t, const char *name)
+{
+	struct inf_error line = { 0 };
+	unsigned long long n = t ? inf_transform_stats(t)->records_failed : 0;
+
+	if (!n)
+		return;
+	inf_error_set(&line, INF_FAIL_INPUT,
+		      "%llu record%s skipped under on_error = \"drop_record\" (not valid JSON, "
+		      "or a step failed on it); on_error = \"fail\" names the first",
+		      n, n == 1 ? "" : "s");
+	inf_error_prefix(&line, name);
+	fprintf(stderr, "runtime: %s\n", line.msg);
 }
 
 /* Directory of this executable, from /proc/self/exe. */

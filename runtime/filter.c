@@ -56,7 +56,8 @@ int inf_mode_filter(const struct inf_cli *cli)
 		inf_output_abort(&out);
 		goto out;
 	}
-	inf_output_commit(&out, &err);
+	if (inf_output_commit(&out, &err) == 0)
+		inf_report_skipped(t, name);
 out:
 	inf_transform_free(t);
 	inf_policy_free(pol);

@@ -223,6 +223,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	if (inf_output_commit(&out, &err))
 		goto out;
 	print_success(&res, &slice);
+	inf_report_skipped(t, *ev.object_key ? ev.object_key : cli->event);
 out:
 	if (opened)
 		inf_output_abort(&out);

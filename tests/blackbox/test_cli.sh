@@ -219,6 +219,11 @@ printf '{"a": 1, "price": 2}\n{"a": \n{"b": 2}\n' >"$T/mixed.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed.ndjson"
 expect_eq "drop_record: bad record skipped" "$OUT" "$(printf '{"a": 1}\n{"b": 2}')"
 expect_eq "drop_record: exit 0" "$RC" 0
+expect_eq "drop_record: the skip is counted on stderr, not silent" "$ERR" \
+	"runtime: $T/mixed.ndjson: 1 record skipped under on_error = \"drop_record\" (not valid JSON, or a step failed on it); on_error = \"fail\" names the first"
+printf '{"a": 1}\n' >"$T/clean.ndjson"
+run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/clean.ndjson"
+expect_eq "drop_record: nothing skipped, nothing said" "$RC:$ERR" "0:"
 
 # ---- any framing: parses, and no dropped key survives ----
 printf '{"price":1,"p\\u0072ice":2,"pr\\u0069ce":3,"ok":{"price":4},"discount":[1]}\n' >"$T/hidden.ndjson"

@@ -105,9 +105,11 @@ access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
 CFG
 for n in 1 2; do
 	INFLIGHT_THREADS=$n "$RT" --policy "$T/lenient.cfg" --plugins "$PLUGINS" --access-point l \
-		"$T/bad.ndjson" >"$T/lout.$n"
+		"$T/bad.ndjson" >"$T/lout.$n" 2>"$T/lwarn.$n"
 done
 expect_files_eq "drop_record: the same output on 1 and 2 threads" "$T/lout.2" "$T/lout.1"
+expect_files_eq "drop_record: the same skip count on 1 and 2 threads" "$T/lwarn.2" "$T/lwarn.1"
+expect_contains "drop_record: the skips are counted" "$(cat "$T/lwarn.2")" "1 record skipped under"
 
 # auto framing with a byte-order mark takes the parallel path too
 printf '\xef\xbb\xbf' | cat - "$T/ev.ndjson" >"$T/bom.ndjson"
