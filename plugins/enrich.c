@@ -77,6 +77,12 @@ static const struct inf_option enrich_options[] = {
 	{ NULL, 0, 0, NULL, 0, NULL, NULL }
 };
 
+/* Each add_* option and what its member gets, in the order of config.add. */
+static const char *const add_opt[4][2] = {
+	{ "add_time", "processing time" }, { "add_access_point", "access point's name" },
+	{ "add_object_key", "object key" }, { "add_request_id", "request id" }
+};
+
 static int fail(char *err, const char *what, const char *name)
 {
 	snprintf(err, INF_ERR_MAX, "%s%s%.64s%s", what, name ? " \"" : "",
@@ -202,7 +208,6 @@ static int cb_enrich_process(void *instance, struct inf_record *rec,
 	size_t n = 0;
 	int rc;
 
-	(void)err;
 	*verdict = INF_KEEP;
 	if (h->type(rec, 0) != INF_OBJECT)
 		return 0;
@@ -218,6 +223,9 @@ static int cb_enrich_process(void *instance, struct inf_record *rec,
 		v = k == 0 ? now_text(in) : h->context(rec, (enum inf_ctx_field)(k - 1));
 		rc = h->set_string(rec, 0, c->add[k], strlen(c->add[k]), v, strlen(v),
 				   c->overwrite);
+		if (rc == INF_ERR_INVALID) /* a file name in filter mode may be any bytes */
+			snprintf(err, INF_ERR_MAX, "%s: the %s is not UTF-8, so no JSON string "
+				 "can hold it", add_opt[k][0], add_opt[k][1]);
 	}
 	if (rc == 0 && in->table)
 		rc = set_all(in, rec, row ? row : &c->lookup_default);

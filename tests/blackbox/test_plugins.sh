@@ -131,6 +131,13 @@ frames computed '{"a": 1}' '{"a": 1,"ap":"computed","rid":""}' '[1]' '[1]'
 ap_policy objkey '{ plugin = "enrich"; add_object_key = "key"; }'
 run "$RT" --policy "$T/objkey.cfg" "${PL[@]}" --access-point objkey "$T/in.doc"
 expect_eq "enrich in filter mode: the input file is the object key" "$OUT" "$(printf '{\n"a": 1,"key":"%s"}' "$T/in.doc")"
+# a file name that is not UTF-8 cannot be a JSON string: the record fails, saying why
+latin1=$(printf '%s/caf\xe9.json' "$T")
+printf '{"a": 1}\n' >"$latin1"
+run "$RT" --policy "$T/objkey.cfg" "${PL[@]}" --access-point objkey "$latin1"
+expect_eq "enrich: an object key that is not UTF-8 fails the record" "$RC:$OUT" "8:"
+expect_contains "enrich: ... and the message says why" "$ERR" \
+	"step 1 (enrich) failed: add_object_key: the object key is not UTF-8, so no JSON string can hold it"
 ap_policy stamp '{ plugin = "enrich"; add_time = "at"; }'
 # the processing time: RFC 3339 in UTC whatever TZ says, between the
 # clock before and after (no faketime: it cannot preload under ASan)
