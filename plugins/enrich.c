@@ -32,7 +32,8 @@
  *                     missing or not in the table (default: nothing)
  *
  * A name may be added only once per step: a table column or default that
- * repeats a set, set_json or add_* name is a load error.
+ * repeats a set, set_json or add_* name is a load error, as is a step
+ * that adds nothing.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -138,6 +139,11 @@ static int cb_enrich_init(const struct inf_host *host, const void *config,
 		return fail(err, "lookup_file and lookup_key go together", NULL);
 	if (!c->lookup_file && (c->lookup_column || c->lookup_default.count))
 		return fail(err, "lookup_column and lookup_default need lookup_file", NULL);
+	/* a step that adds nothing would pass every record as it came, like
+	 * the empty chain and the empty paths list the core refuses */
+	if (!in->fixed[0] && !c->lookup_file)
+		return fail(err, "nothing to add: give set, set_json, an add_* option or "
+			    "lookup_file", NULL);
 	if (c->lookup_file &&
 	    !(in->table = host->table_load(c->lookup_file, c->lookup_column, in->fixed, err)))
 		return INF_ERR_INVALID;

@@ -219,6 +219,9 @@ START_TEST(test_option_errors)
 		"/chain.cfg:4: plugin 'enrich': option 'set_json': not valid JSON", NULL);
 	refused("set_json = { j = 1; };", "option 'set_json': value must be a string holding JSON text", NULL);
 	refused("sett = { a = 1; };", "unknown option 'sett'", NULL);
+	/* a step that adds nothing passes every record as it came */
+	refused("", "/chain.cfg:3: plugin 'enrich': nothing to add", NULL);
+	refused("set = { }; overwrite = true;", "nothing to add", NULL);
 }
 END_TEST
 
