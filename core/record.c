@@ -74,12 +74,34 @@ static int mark_kind(const struct inf_record *r, int tok)
 	return inf_record_hidden(r, tok) ? (int)(r->mark[tok] & 3u) : 0;
 }
 
+static int container_of(const struct inf_record *r, int node);
+
+/* Keeps r->ordered: whether the edits, with one of `kind` on `tok` added,
+ * all remove children of one container in document order. */
+static void note_order(struct inf_record *r, int tok, int kind)
+{
+	int ct;
+
+	if (kind != INF_EDIT_REMOVE) {
+		r->ordered = 0;
+		return;
+	}
+	ct = container_of(r, tok);
+	if (r->nedits == 0) {
+		r->ordered = 1;
+		r->ordered_ct = ct;
+	} else if (ct != r->ordered_ct || tok <= r->edits[r->nedits - 1].tok) {
+		r->ordered = 0;
+	}
+}
+
 static int add_edit(struct inf_record *r, int tok, int kind, size_t off,
 		    size_t len)
 {
 	if (r->nedits == r->edits_cap &&
 	    inf_array_grow(&r->edits, &r->edits_cap, r->nedits + 1, sizeof *r->edits))
 		return INF_ERR_NOMEM;
+	note_order(r, tok, kind);
 	r->edits[r->nedits].tok = tok;
 	r->edits[r->nedits].kind = kind;
 	r->edits[r->nedits].off = off;
@@ -507,11 +529,32 @@ static int build_ranges(struct inf_record *r, size_t *count)
 	return 0;
 }
 
+/* build_ranges when the edits remove children of one container in
+ * document order (r->ordered): the ranges come out in order and apart,
+ * with nothing to sort or merge. */
+static int ordered_ranges(struct inf_record *r, size_t *count)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int in_obj = tk[r->ordered_ct].type == JSMN_OBJECT;
+
+	*count = 0;
+	if (r->nedits > r->kids_cap &&
+	    inf_array_grow(&r->kids, &r->kids_cap, r->nedits, sizeof *r->kids))
+		return INF_ERR_NOMEM;
+	for (size_t i = 0; i < r->nedits; i++) {
+		int c = r->edits[i].tok;
+		r->kids[i] = (uint32_t)(in_obj ? tk[c].parent : c);
+	}
+	return container_removals(r, r->ordered_ct, r->kids, r->nedits, count);
+}
+
 int inf_record_ranges(struct inf_record *r, size_t *count)
 {
 	size_t n, kept = 0, pos = 0;
 	int rc;
 
+	if (r->ordered)
+		return ordered_ranges(r, count);
 	if ((rc = build_ranges(r, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {

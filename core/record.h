@@ -56,6 +56,10 @@ struct inf_record {
 
 	struct inf_edit *edits;
 	size_t nedits, edits_cap;
+	/* every pending edit removes a child of container `ordered_ct`, in
+	 * document order: the ranges need no sorting (record.c) */
+	int ordered;
+	int ordered_ct;
 	struct inf_buf edit_text;
 	uint32_t *mark; /* per token: (gen << 2) | edit kind */
 	size_t mark_cap;

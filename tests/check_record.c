@@ -203,6 +203,113 @@ START_TEST(test_remove_every_subset)
 }
 END_TEST
 
+/* The value nodes of container `ct`'s children, in document order;
+ * returns how many (at most `cap`). */
+static int children(int ct, int *kids, int cap)
+{
+	int is_obj = rec.toks.tok[ct].type == JSMN_OBJECT, c = ct + 1, n = 0;
+
+	for (int i = 0; i < rec.toks.tok[ct].size && n < cap; i++) {
+		kids[n++] = is_obj ? c + 1 : c;
+		c = inf_tok_skip(&rec.toks, c);
+	}
+	return n;
+}
+
+/* Removals of one container's children made in document order take a
+ * shorter way to their byte ranges (rec.ordered: nothing sorted or
+ * merged); the output, and the record after a commit, must be what the
+ * same removals made in reverse order give, which take the general way. */
+START_TEST(test_ordered_removals_as_general)
+{
+	static const struct {
+		const char *js;
+		const char *ct; /* path to the container, NULL: the root */
+	} docs[] = {
+	    {"{\"a\":1,\"b\":2,\"c\":3,\"d\":4}", NULL},
+	    {"{ \"a\" : [1,{\"x\":2}] ,\n\"b\":\"x,}\" , \"c\":{}\t,\"d\":null }", NULL},
+	    {"{\r\n\t\"a\":1\r\n\t,\r\n\t\"b\":[]\r\n}", NULL},
+	    {"[1, [2, 3] ,{\"e\":4}, \"5,]\" ]", NULL},
+	    {"{\"k\":0,\"a\":{ \"p\":1 , \"q\":[2] ,\"r\":3,\"s\":{}},\"z\":9}", "a"},
+	    {"{\"a\":[ 1,2 , [3], 4 ],\"b\":0}", "a"},
+	    {"{\"a\":1,\"a\":2,\"b\":3,\"a\":4}", NULL},
+	};
+	struct inf_buf fwd = {0};
+	struct inf_json_err e;
+
+	for (unsigned d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+		int kids[8], n, ct;
+		load(docs[d].js);
+		ct = docs[d].ct ? node(docs[d].ct) : 0;
+		n = children(ct, kids, 8);
+		for (unsigned mask = 1; mask < (1u << n); mask++) {
+			load(docs[d].js);
+			for (int i = 0; i < n; i++)
+				if (mask & (1u << i))
+					ck_assert_int_eq(inf_record_remove(&rec, kids[i]), 0);
+			ck_assert_int_eq(rec.ordered, 1);
+			inf_buf_reset(&fwd);
+			ck_assert_int_eq(inf_record_emit(&rec, &fwd), 0);
+			load(docs[d].js);
+			for (int i = n - 1; i >= 0; i--)
+				if (mask & (1u << i))
+					ck_assert_int_eq(inf_record_remove(&rec, kids[i]), 0);
+			ck_assert_int_eq(rec.ordered, (mask & (mask - 1)) == 0);
+			expect(tu_cstr(&fwd));
+			/* a commit applies the same ranges and relocates tokens */
+			load(docs[d].js);
+			for (int i = 0; i < n; i++)
+				if (mask & (1u << i))
+					ck_assert_int_eq(inf_record_remove(&rec, kids[i]), 0);
+			ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+			ck_assert_mem_eq(rec.js, fwd.data, fwd.len);
+			expect(tu_cstr(&fwd));
+		}
+	}
+	inf_buf_free(&fwd);
+}
+END_TEST
+
+/* Edits that are not all in-order removals in one container leave the
+ * shorter way: removals in two containers, a removal after a
+ * replacement or an insert, a repeated removal. */
+START_TEST(test_unordered_edits_leave_ordered)
+{
+	static const char js[] = "{\"a\":{\"x\":1,\"y\":2},\"b\":2,\"c\":3}";
+	int b;
+
+	load(js);
+	rm("b");
+	rm("c");
+	ck_assert_int_eq(rec.ordered, 1);
+	rm("a.x");
+	ck_assert_int_eq(rec.ordered, 0);
+	expect("{\"a\":{\"y\":2}}");
+	load(js);
+	rm("a.x");
+	rm("b");
+	ck_assert_int_eq(rec.ordered, 0);
+	expect("{\"a\":{\"y\":2},\"c\":3}");
+	load(js);
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("b"), "7", 1), 0);
+	rm("c");
+	ck_assert_int_eq(rec.ordered, 0);
+	expect("{\"a\":{\"x\":1,\"y\":2},\"b\":7}");
+	load(js);
+	rm("b");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "d", 1, "4", 1, 0), 0);
+	ck_assert_int_eq(rec.ordered, 0);
+	expect("{\"a\":{\"x\":1,\"y\":2},\"c\":3,\"d\":4}");
+	load(js);
+	b = node("b");
+	ck_assert_int_eq(inf_record_remove(&rec, b), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, b), 0);
+	rm("c");
+	ck_assert_int_eq(rec.ordered, 1);
+	expect("{\"a\":{\"x\":1,\"y\":2}}");
+}
+END_TEST
+
 /* Pretty-printed input keeps the whitespace of what remains. */
 START_TEST(test_remove_pretty)
 {
@@ -1041,6 +1148,8 @@ static Suite *record_suite(void)
 	tcase_add_test(tr, test_remove_members);
 	tcase_add_test(tr, test_remove_elements);
 	tcase_add_test(tr, test_remove_every_subset);
+	tcase_add_test(tr, test_ordered_removals_as_general);
+	tcase_add_test(tr, test_unordered_edits_leave_ordered);
 	tcase_add_test(tr, test_remove_pretty);
 	tcase_add_test(tr, test_remove_nested);
 	tcase_add_test(tr, test_edits_inside_removed_subtree);
