@@ -26,13 +26,13 @@ struct inf_paths {
 	size_t n;
 	int top_keys; /* every path is one plain key: the fast walk applies */
 	int roots; /* bit INF_OBJECT / INF_ARRAY: some path starts there */
-	uint64_t top_lens; /* top_keys: bit k for a key of k bytes (k < 63),
-			      bit 63 for longer ones */
+	uint64_t top_lens; /* top_keys: bit k % 64 for a key of k bytes */
+	uint64_t top_first[4]; /* top_keys: bit c for a key starting with c */
 };
 
 static inline uint64_t len_bit(size_t len)
 {
-	return 1ull << (len < 63 ? len : 63);
+	return 1ull << (len & 63);
 }
 
 /* A matcher state: path `p` has consumed its first `i` segments. */
@@ -210,6 +210,15 @@ static int compile_one(const char *text, struct inf_path *path, char *err,
 	return 0;
 }
 
+/* Notes a one-key path in the filters of the fast walk. */
+static void add_top_key(struct inf_paths *ps, const struct inf_seg *seg)
+{
+	unsigned char c = seg->len ? (unsigned char)seg->name[0] : 0;
+
+	ps->top_lens |= len_bit(seg->len);
+	ps->top_first[c >> 6] |= 1ull << (c & 63);
+}
+
 int inf_paths_compile(const char *const *texts, size_t n,
 		      struct inf_paths **out, char *err, size_t errlen)
 {
@@ -240,7 +249,7 @@ int inf_paths_compile(const char *const *texts, size_t n,
 		if (ps->paths[k].nsegs != 1 || ps->paths[k].segs[0].kind != SEG_KEY)
 			ps->top_keys = 0;
 		else
-			ps->top_lens |= len_bit(ps->paths[k].segs[0].len);
+			add_top_key(ps, &ps->paths[k].segs[0]);
 	}
 	*out = ps;
 	return 0;
@@ -390,6 +399,59 @@ static int visit_children(struct inf_record *r, int ct, inf_visit_fn visit,
 	return 0;
 }
 
+/* The member after member `k` (a key token) of the root object. */
+static inline int next_member(const struct inf_tokens *t, int k)
+{
+	int type = t->tok[k + 1].type;
+
+	return type == JSMN_OBJECT || type == JSMN_ARRAY
+		       ? inf_tok_skip_container(t, k + 1) : k + 2;
+}
+
+/* Whether raw key bytes [kname, kname + klen) are a key of `ps`. */
+static inline int is_top_key(const struct inf_paths *ps, const char *kname,
+			     size_t klen)
+{
+	unsigned char c = klen ? (unsigned char)kname[0] : 0;
+
+	if (!(ps->top_lens & len_bit(klen)) ||
+	    !(ps->top_first[c >> 6] & (1ull << (c & 63))))
+		return 0;
+	for (size_t p = 0; p < ps->n; p++) {
+		const struct inf_seg *seg = &ps->paths[p].segs[0];
+		if (klen == seg->len && !memcmp(kname, seg->name, klen))
+			return 1;
+	}
+	return 0;
+}
+
+/* walk_top_keys for matches only when no key holds an escape, so raw
+ * bytes are the keys: most members are passed over on their length and
+ * first byte, in a loop of a few instructions. */
+static int top_matches_raw(struct inf_record *r, const struct inf_paths *ps,
+			   inf_visit_fn visit, void *ctx)
+{
+	const jsmntok_t *tk = r->toks.tok; /* visitors never re-tokenize */
+	const int n = r->toks.n; /* the root's members: every later token */
+	const uint64_t lens = ps->top_lens;
+	int rc;
+
+	for (int k = 1, next; k < n; k = next) {
+		size_t klen = (size_t)(tk[k].end - tk[k].start);
+
+		/* next_member, on the tokens held in `tk` */
+		next = tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY
+			       ? inf_tok_skip_container(&r->toks, k + 1) : k + 2;
+		/* `lens` first: kept in a register, unlike ps->top_lens */
+		if (!(lens & len_bit(klen)) || !is_top_key(ps, r->js + tk[k].start, klen) ||
+		    (r->nedits && inf_record_hidden(r, k + 1)))
+			continue;
+		if ((rc = visit(ctx, r, k + 1, k, INF_MATCH_FULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The walk for a set of plain top-level keys (the common "drop price
  * and discount" case): one pass over the root's members, no matcher
  * states. Visits exactly what the general walk would. */
@@ -397,46 +459,31 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 			 inf_visit_fn visit, void *ctx, int only_full)
 {
 	const jsmntok_t *tk = r->toks.tok;
-	int k = 1, rc, members = tk[0].size;
+	/* the root object's members are all the tokens after it */
+	const int n = r->toks.n;
 	/* fixed for the walk: visitors edit, they never re-tokenize */
 	const int escapes = r->toks.key_escapes;
-	const uint64_t lens = ps->top_lens;
+	int k = 1, next, rc;
 
-	for (int i = 0; i < members; i++) {
-		/* k is a key, k + 1 its value */
-		int next = tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY
-				   ? inf_tok_skip_container(&r->toks, k + 1) : k + 2;
+	if (only_full && !escapes)
+		return top_matches_raw(r, ps, visit, ctx);
+	for (; k < n; k = next) {
 		size_t klen = (size_t)(tk[k].end - tk[k].start);
-		const char *kname = r->js + tk[k].start;
+		const char *kname;
 		enum inf_match m = INF_MATCH_NONE;
 
-		/* matches only: a raw key of a length no path has is passed
-		 * over at once (an escaped key may decode to a path's length) */
-		if (only_full && !escapes && !(lens & len_bit(klen))) {
-			k = next;
+		next = next_member(&r->toks, k);
+		if (r->nedits && inf_record_hidden(r, k + 1))
 			continue;
-		}
-		if (r->nedits && inf_record_hidden(r, k + 1)) {
-			k = next;
-			continue;
-		}
 		/* most records hold no escaped key: raw bytes are the keys */
+		kname = r->js + tk[k].start;
 		if (escapes && memchr(kname, '\\', klen) &&
 		    !(kname = inf_record_key(r, k, &klen)))
 			return INF_ERR_NOMEM;
-		/* a key of a length no path has cannot match */
-		for (size_t p = 0; (lens & len_bit(klen)) && p < ps->n; p++) {
-			const struct inf_seg *seg = &ps->paths[p].segs[0];
-			if (klen == seg->len && (!klen || kname[0] == seg->name[0]) &&
-			    !memcmp(kname, seg->name, klen)) {
-				m = INF_MATCH_FULL;
-				break;
-			}
-		}
-		if (only_full && m != INF_MATCH_FULL) {
-			k = next;
+		if (is_top_key(ps, kname, klen))
+			m = INF_MATCH_FULL;
+		else if (only_full)
 			continue;
-		}
 		if ((rc = visit(ctx, r, k + 1, k, m)) < 0)
 			return rc;
 		if (rc == INF_WALK_DESCEND && m == INF_MATCH_FULL && !only_full &&
@@ -444,7 +491,6 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 		    (tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY) &&
 		    (rc = visit_children(r, k + 1, visit, ctx)) < 0)
 			return rc;
-		k = next;
 	}
 	return 0;
 }

@@ -557,6 +557,79 @@ START_TEST(test_walk_matches)
 }
 END_TEST
 
+/* Paths that are all plain top-level keys take a walk of their own
+ * (filters on a key's length and first byte; raw bytes when no key holds
+ * an escape). Adding a path that never matches here ("zz.never") sends
+ * the same set through the general matcher: both walks must report the
+ * same visits, for inf_walk and inf_walk_matches, and hidden members
+ * must stay unvisited in both. */
+static const char *walk_text(int matches_only)
+{
+	inf_buf_reset(&seen);
+	ck_assert_int_eq((matches_only ? inf_walk_matches : inf_walk)(&rec, paths, record_visit, NULL),
+	                 0);
+	return tu_cstr(&seen);
+}
+
+START_TEST(test_top_keys_as_general)
+{
+	static const char *const sets[][4] = {
+	    {"price", "discount", NULL},
+	    {"a", NULL},
+	    {"\"\"", "x", NULL},
+	    {"\"caf\\u00e9\"", "\"we\\\"ird\"", NULL},
+	    /* 69 bytes: the same length filter bit as a 5-byte key */
+	    {"k23456789012345678901234567890123456789012345678901234567890123456789", "price",
+	     NULL},
+	};
+	static const char *const docs[] = {
+	    "{\"price\":1,\"discount\":2}",
+	    "{\"id\":1,\"price\":2,\"discount\":3,\"z\":4}",
+	    "{\"price\":1}",
+	    "{}",
+	    "{\"price2\":1,\"pric\":2,\"prices\":3,\"prize\":4,\"Price\":5,\"discount\":6}",
+	    "{\"price\":1,\"x\":0,\"price\":2,\"price\":{\"price\":3}}",
+	    "{\"pr\\u0069ce\":1,\"discount\":2,\"pri\\\\ce\":3}",
+	    "{ \"a\" : [1,{\"a\":2}] ,\n\"price\" :\t{\"b\":[]} , \"discount\":null }",
+	    "{\"\":1,\"x\":{\"\":2},\"a\":[[\"a\"]],\"a\":{}}",
+	    "{\"caf\xC3\xA9\":1,\"cafe\":2,\"we\\\"ird\":3,\"we\\u0022ird\":4,\"weird\":5}",
+	    "{\"k23456789012345678901234567890123456789012345678901234567890123456789\":1,"
+	    "\"k2345678901234567890123456789012345678901234567890123456789012345678X\":2,"
+	    "\"pricX\":3,\"price\":4}",
+	};
+	struct inf_buf fast = {0};
+
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		const char *set[5];
+		size_t n = 0;
+		while (sets[i][n]) {
+			set[n] = sets[i][n];
+			n++;
+		}
+		for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+			for (int mo = 0; mo < 2; mo++) {
+				compile_set(set, n);
+				load(docs[d]);
+				inf_buf_reset(&fast);
+				ck_assert_int_eq(inf_buf_puts(&fast, walk_text(mo)), 0);
+				set[n] = "zz.never";
+				compile_set(set, n + 1);
+				ck_assert_msg(strcmp(walk_text(mo), tu_cstr(&fast)) == 0,
+				              "set %zu doc %zu %s: fast [%s], general [%s]", i, d,
+				              mo ? "matches" : "walk", fast.data, seen.data);
+			}
+		}
+	}
+	/* members removed before the walk are not visited by either */
+	compile("price");
+	load("{\"price\":1,\"a\":2,\"price\":3,\"price\":4}");
+	ck_assert_int_eq(inf_record_remove(&rec, 6), 0); /* the second price */
+	ck_assert_str_eq(walk_text(1), "price=1:F price=4:F");
+	ck_assert_str_eq(walk_text(0), "price=1:F a=2:N price=4:F");
+	inf_buf_free(&fast);
+}
+END_TEST
+
 /* Deep nesting with several "**" paths: matcher states grow past their
  * first allocation and the walk stays right at every level. */
 START_TEST(test_deep_states)
@@ -681,6 +754,7 @@ static Suite *path_suite(void)
 	tcase_add_checked_fixture(tm, setup, teardown);
 	tcase_add_test(tm, test_top_level_key);
 	tcase_add_test(tm, test_walk_matches);
+	tcase_add_test(tm, test_top_keys_as_general);
 	tcase_add_test(tm, test_nested_keys);
 	tcase_add_test(tm, test_any_element);
 	tcase_add_test(tm, test_index);

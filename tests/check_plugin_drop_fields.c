@@ -225,6 +225,66 @@ START_TEST(test_nested_name_not_looked_at)
 }
 END_TEST
 
+/* Plain top-level keys over object records take the core's fast walk
+ * (raw keys filtered on length and first byte) and in-order removals
+ * their direct ranges. Exact outputs for where the removed members sit
+ * and how the record is spaced; and every record comes out as it does
+ * when a path that never matches ("zz.never") sends the same keys
+ * through the general matcher. */
+START_TEST(test_top_keys_fast_path)
+{
+	static const char *const in[] = {
+	    "{\"price\":1}",
+	    "{\"price\":1,\"a\":2}",
+	    "{\"a\":2,\"discount\":1}",
+	    "{\"price\":1,\"a\":2,\"discount\":3}",
+	    "{\"a\":0,\"price\":1,\"discount\":2,\"b\":3}",
+	    "{\"discount\":2,\"price\":1}",
+	    "{ \"price\" : 1 , \"a\" : 2 }",
+	    "{  \"a\": 1,  \"price\": 2  }",
+	    "{\t\"a\"\t:\t1\t,\t\"discount\"\t:\t{\"price\":[1]}\t,\t\"b\":[]\t}",
+	    "{\"price2\":1,\"pric\":2,\"prize\":3,\"discounts\":4,\"Price\":5}",
+	    "{\"price\":1,\"price\":2,\"x\":0,\"price\":3}",
+	    "{\"pr\\u0069ce\":1,\"discount\":2,\"a\":3}",
+	    "{\"a\":{\"x\\u0041\":1},\"price\":2}",
+	    "{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
+	    "\"price\":85.0,\"discount\":15.2,\"sku\":118325,\"gift_wrap\":false}",
+	    "{}",
+	};
+	static const char *const want[] = {
+	    "{}",
+	    "{\"a\":2}",
+	    "{\"a\":2}",
+	    "{\"a\":2}",
+	    "{\"a\":0,\"b\":3}",
+	    "{}",
+	    "{ \"a\" : 2 }",
+	    "{  \"a\": 1  }",
+	    "{\t\"a\"\t:\t1\t,\t\"b\":[]\t}",
+	    "{\"price2\":1,\"pric\":2,\"prize\":3,\"discounts\":4,\"Price\":5}",
+	    "{\"x\":0}",
+	    "{\"a\":3}",
+	    "{\"a\":{\"x\\u0041\":1}}",
+	    "{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
+	    "\"sku\":118325,\"gift_wrap\":false}",
+	    "{}",
+	};
+	char fast[4096], line[4096];
+	const char *got;
+
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		paths("\"price\", \"discount\"");
+		drops(in[i], want[i]);
+		snprintf(fast, sizeof fast, "%s\n", want[i]);
+		paths("\"price\", \"discount\", \"zz.never\"");
+		snprintf(line, sizeof line, "%s\n", in[i]);
+		got = tu_step_run(&step, line);
+		ck_assert_msg(got != NULL, "%s: %s", in[i], step.err.msg);
+		ck_assert_str_eq(got, fast);
+	}
+}
+END_TEST
+
 START_TEST(test_keep_is_byte_identical)
 {
 	static const char in[] =
@@ -268,6 +328,7 @@ static Suite *drop_fields_suite(void)
 	tcase_add_test(tc, test_escaped_keys);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_similar_names_kept);
+	tcase_add_test(tc, test_top_keys_fast_path);
 	tcase_add_test(tc, test_nested_name_not_looked_at);
 	tcase_add_test(tc, test_keep_is_byte_identical);
 	tcase_add_test(tc, test_many_records_one_step);
