@@ -432,19 +432,24 @@ static int top_matches_raw(struct inf_record *r, const struct inf_paths *ps,
 			   inf_visit_fn visit, void *ctx)
 {
 	const jsmntok_t *tk = r->toks.tok; /* visitors never re-tokenize */
-	const int n = r->toks.n; /* the root's members: every later token */
+	/* the root's members are all the later tokens; `key` steps over
+	 * them by pointer, which spares an index multiply per member */
+	const jsmntok_t *key = tk + 1, *end = tk + r->toks.n;
 	const uint64_t lens = ps->top_lens;
 	int rc;
 
-	for (int k = 1, next; k < n; k = next) {
-		size_t klen = (size_t)(tk[k].end - tk[k].start);
+	while (key < end) {
+		const jsmntok_t *t = key;
+		size_t klen = (size_t)(t->end - t->start);
+		int k;
 
-		/* next_member, on the tokens held in `tk` */
-		next = tk[k + 1].type == JSMN_OBJECT || tk[k + 1].type == JSMN_ARRAY
-			       ? inf_tok_skip_container(&r->toks, k + 1) : k + 2;
+		key = t[1].type == JSMN_OBJECT || t[1].type == JSMN_ARRAY
+			      ? tk + inf_tok_skip_container(&r->toks, (int)(t - tk) + 1) : t + 2;
 		/* `lens` first: kept in a register, unlike ps->top_lens */
-		if (!(lens & len_bit(klen)) || !is_top_key(ps, r->js + tk[k].start, klen) ||
-		    (r->nedits && inf_record_hidden(r, k + 1)))
+		if (!(lens & len_bit(klen)) || !is_top_key(ps, r->js + t->start, klen))
+			continue;
+		k = (int)(t - tk);
+		if (r->nedits && inf_record_hidden(r, k + 1))
 			continue;
 		if ((rc = visit(ctx, r, k + 1, k, INF_MATCH_FULL)) < 0)
 			return rc;
