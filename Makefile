@@ -85,6 +85,8 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
 # so `make asan` and `make valgrind` test them too).
 $(BUILD)/tests/check_range: $(BUILD)/obj/runtime/range.o
 $(BUILD)/tests/check_sigv4: $(BUILD)/obj/runtime/sigv4.o $(BUILD)/obj/runtime/forward.o
+$(BUILD)/tests/check_listfilter: $(BUILD)/obj/runtime/listfilter.o \
+	$(BUILD)/obj/runtime/listmarker.o $(BUILD)/obj/runtime/xml.o
 
 # check_buf makes realloc fail on demand to test what a failed growth
 # leaves (tests/check_buf.c).

@@ -46,7 +46,9 @@ int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
 	if (ap->prefixes) {
 		char enc[8];
 		const char *e = inf_url_query(ev->input_url, "encoding-type", enc, sizeof enc);
-		if (inf_list_filter(ap, &xml, e && !strcasecmp(e, "url"), &shown, &err)) {
+		unsigned flags = (e && !strcasecmp(e, "url") ? INF_LIST_URL : 0) |
+				 (ev->kind == INF_EV_LIST ? INF_LIST_V1 : 0);
+		if (inf_list_filter(ap, &xml, flags, &shown, &err)) {
 			o->stats.bytes_in = xml.len;
 			rc = inf_lambda_error_answer(L, o, 500, "InternalError", err.msg);
 			goto out;

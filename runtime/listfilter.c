@@ -8,11 +8,13 @@
  *   <Contents>        left out unless its <Key> lies inside the prefixes;
  *   <CommonPrefixes>  left out unless its <Prefix> lies inside them or on
  *                     the way to one;
- *   <NextMarker>      (v1) left out unless it lies inside the prefixes: it
- *                     names the last key or common prefix of the page, so
- *                     it would name a hidden one; without it a client pages
- *                     on from the last <Key> shown, as S3 documents;
- *   <KeyCount>        (v2) rewritten to what is shown;
+ *   <NextMarker>      (at most one) left out unless it lies inside the
+ *                     prefixes or names the common prefix the page ends
+ *                     with, shown: it names the last key or common prefix
+ *                     of the page, so it would name a hidden one;
+ *   <IsTruncated>     (at most one, not empty) rewritten as below;
+ *   <KeyCount>        (v2; at most one, not empty) rewritten to what is
+ *                     shown;
  *   <EncodingType>    must say "url" exactly when the list asked for
  *                     encoding-type=url; keys, prefixes and NextMarker are
  *                     then decoded before they are compared.
@@ -24,13 +26,28 @@
  * a NUL byte, an unknown entity, a block with two keys, one of those elements
  * anywhere else) fails the whole LIST. The other elements that echo key
  * names are the caller's own (Prefix, Marker, StartAfter, Delimiter,
- * ContinuationToken) or opaque (NextContinuationToken). */
+ * ContinuationToken) or opaque (NextContinuationToken).
+ *
+ * Paging v1 (ListObjects, INF_LIST_V1; the request says which, not the
+ * answer): a client pages on from NextMarker, else from the last Key
+ * shown. When IsTruncated is "true" and the page's last entry L (the
+ * greatest Key, CommonPrefixes Prefix and NextMarker) is hidden, paging
+ * from what is shown could end on a page with nothing shown, so the page
+ * gets the marker of runtime/listmarker.c, made from the prefixes alone:
+ * a <NextMarker> in place of S3's (or before the root's end tag) when a
+ * prefix greater than L is left, IsTruncated "false" and no NextMarker
+ * when none is. When no marker can be made (listmarker.h: the prefix
+ * would end in NUL, is past S3's key length, or holds what XML text cannot
+ * carry) the page is left as it is. v2 pages with its opaque
+ * NextContinuationToken and is left as it is. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "event.h"
 #include "list.h"
+#include "listmarker.h"
 #include "xml.h"
 
 #define DEPTH_MAX 32
@@ -49,6 +66,17 @@ static int prefix_visible(const struct inf_access_point *ap, const char *p)
 	return 0;
 }
 
+/* The texts put into the copy once the whole answer is read. */
+enum { P_KEYCOUNT, P_TRUNCATED, P_MARKER, P_N };
+
+/* Text that goes into the copy at `at` (-1: unused), in place of the
+ * answer's own, which was left out there. */
+struct patch {
+	long at;
+	const char *text;
+	size_t len;
+};
+
 /* What the walk over one answer keeps track of. */
 struct walk {
 	const struct inf_access_point *ap;
@@ -62,9 +90,16 @@ struct walk {
 	int blk_prefixes;       /* it is a CommonPrefixes */
 	char *blk_value;        /* its Key or Prefix, decoded */
 	long kept;
-	long key_count_at;      /* where in `out` KeyCount's text goes, or -1 */
 	int root_seen;
-	int url;                /* the list asked for encoding-type=url */
+	long root_end_at;       /* where in `out` the root's end tag goes */
+	unsigned flags;         /* INF_LIST_URL, INF_LIST_V1 */
+	char *last;             /* the greatest Key or Prefix, decoded */
+	int last_shown;         /* a block holding it is shown */
+	char *next_marker;      /* NextMarker, decoded, or NULL */
+	int truncated;          /* IsTruncated says "true" */
+	struct patch patch[P_N];
+	char count[24];         /* KeyCount's text */
+	struct inf_buf marker, element; /* the marker made, its element */
 };
 
 /* Decodes in place a key or prefix S3 sent URL-encoded (encoding-type=url:
@@ -98,13 +133,96 @@ static int skip(struct walk *w, const char *a, const char *b)
 	return 0;
 }
 
+/* EncodingType's text `v`: keys are read the way the list asked for
+ * them. Returns 0, or -1 with `why` set. */
+static int encoding_type(struct walk *w, const char *v, const char **why)
+{
+	int url = !strcasecmp(v, "url");
+
+	if (url != !!(w->flags & INF_LIST_URL))
+		return *why = "an EncodingType the list did not ask for", -1;
+	return 0;
+}
+
+/* NextMarker, at [p, after) with its text `*v`: left out of the copy for
+ * now, its place noted; whether it goes back is decided at the end
+ * (settle_paging). Takes *v. Returns 0, or -1 with `why` set. */
+static int next_marker(struct walk *w, const char *p, const char *after, char **v,
+		       const char **why)
+{
+	struct patch *pt = &w->patch[P_MARKER];
+
+	if (pt->at >= 0)
+		return *why = "a NextMarker twice", -1;
+	if ((w->flags & INF_LIST_URL) && url_decode(*v))
+		return *why = "a NextMarker that is not URL-encoded", -1;
+	if (skip(w, p, after))
+		return *why = "out of memory", -1;
+	pt->at = (long)w->out->len;
+	pt->text = p;
+	pt->len = (size_t)(after - p);
+	w->next_marker = *v;
+	*v = NULL;
+	return 0;
+}
+
+/* KeyCount or IsTruncated (`which`), the element `t` with the text `v`
+ * ending at `text_end`: its text is left out of the copy and put back at
+ * the end, KeyCount's counted, IsTruncated's perhaps rewritten. Returns 0,
+ * or -1 with `why` set. */
+static int text_patch(struct walk *w, int which, const struct inf_xml_tag *t,
+		      const char *text_end, const char *v, const char **why)
+{
+	struct patch *pt = &w->patch[which];
+
+	if (pt->at >= 0 || t->kind == INF_XML_EMPTY)
+		return *why = which == P_KEYCOUNT ? "a KeyCount twice or empty"
+						  : "an IsTruncated twice or empty", -1;
+	if (skip(w, t->end, text_end))
+		return *why = "out of memory", -1;
+	pt->at = (long)w->out->len;
+	pt->text = t->end;
+	pt->len = (size_t)(text_end - t->end);
+	if (which == P_TRUNCATED)
+		w->truncated = !strcmp(v, "true");
+	return 0;
+}
+
+/* Whether `t` is one of the text elements of the root the filter reads. */
+static int root_text_named(const struct inf_xml_tag *t)
+{
+	return inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount") ||
+	       inf_xml_named(t, "IsTruncated") || inf_xml_named(t, "EncodingType");
+}
+
+/* The root's text element `t` at `p` (root_text_named). Returns where
+ * reading goes on, or NULL with `why` set. */
+static const char *root_text(struct walk *w, const char *p, const struct inf_xml_tag *t,
+			     const char **why)
+{
+	const char *text_end, *after;
+	char *v;
+	int rc;
+
+	if (!(v = inf_xml_text_element(t, w->end, &text_end, &after)))
+		return *why = "an unreadable NextMarker, KeyCount, IsTruncated or EncodingType", NULL;
+	if (inf_xml_named(t, "EncodingType"))
+		rc = encoding_type(w, v, why);
+	else if (inf_xml_named(t, "NextMarker"))
+		rc = next_marker(w, p, after, &v, why);
+	else
+		rc = text_patch(w, inf_xml_named(t, "KeyCount") ? P_KEYCOUNT : P_TRUNCATED, t,
+				text_end, v, why);
+	free(v);
+	return rc ? NULL : after;
+}
+
 /* Handles the start or empty tag `t` at `p`; returns where reading goes
  * on, or NULL with `why` set. */
 static const char *start_tag(struct walk *w, const char *p, const struct inf_xml_tag *t,
 			     const char **why)
 {
 	const char *text_end, *after;
-	char *v;
 	int blk = inf_xml_named(t, "Contents") || inf_xml_named(t, "CommonPrefixes");
 
 	if (w->depth == 0) {
@@ -118,37 +236,8 @@ static const char *start_tag(struct walk *w, const char *p, const struct inf_xml
 			w->blk = NULL;
 			return skip(w, p, t->end) ? (*why = "out of memory", NULL) : t->end;
 		}
-	} else if (w->depth == 1 && (inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount") ||
-				     inf_xml_named(t, "EncodingType"))) {
-		if (!(v = inf_xml_text_element(t, w->end, &text_end, &after)))
-			return *why = "an unreadable NextMarker, KeyCount or EncodingType", NULL;
-		if (inf_xml_named(t, "EncodingType")) {
-			/* keys are read the way the list asked for them */
-			int url = !strcasecmp(v, "url");
-			free(v);
-			return url == w->url ? after
-			       : (*why = "an EncodingType the list did not ask for", NULL);
-		}
-		if (inf_xml_named(t, "NextMarker") && w->url && url_decode(v)) {
-			free(v);
-			return *why = "a NextMarker that is not URL-encoded", NULL;
-		}
-		if (inf_xml_named(t, "KeyCount")) {
-			if (w->key_count_at >= 0 || t->kind == INF_XML_EMPTY) {
-				free(v);
-				return *why = "a KeyCount twice or empty", NULL;
-			}
-			if (skip(w, t->end, text_end)) {
-				free(v);
-				return *why = "out of memory", NULL;
-			}
-			w->key_count_at = (long)w->out->len;
-		} else if (!inf_ap_allows_key(w->ap, v) && skip(w, p, after)) {
-			free(v);
-			return *why = "out of memory", NULL;
-		}
-		free(v);
-		return after;
+	} else if (w->depth == 1 && root_text_named(t)) {
+		return root_text(w, p, t, why);
 	} else if (w->depth == 2 && w->blk &&
 		   inf_xml_named(t, w->blk_prefixes ? "Prefix" : "Key")) {
 		if (w->blk_value)
@@ -167,16 +256,37 @@ static const char *start_tag(struct walk *w, const char *p, const struct inf_xml
 	return t->end;
 }
 
-/* Handles the end tag `t`; returns where reading goes on, or NULL with
- * `why` set. */
-static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const char **why)
+/* Keeps the block value *v (taking it) as the page's last entry when it
+ * is the greatest yet; `shown` says whether its block is shown. */
+static void note_last(struct walk *w, char **v, int shown)
+{
+	int c = w->last ? strcmp(*v, w->last) : 1;
+
+	if (c > 0) {
+		free(w->last);
+		w->last = *v;
+		*v = NULL;
+		w->last_shown = shown;
+	} else if (c == 0) {
+		w->last_shown |= shown;
+	}
+}
+
+/* Handles the end tag `t` at `p`; returns where reading goes on, or NULL
+ * with `why` set. */
+static const char *end_tag(struct walk *w, const char *p, const struct inf_xml_tag *t,
+			   const char **why)
 {
 	if (!w->depth || !inf_xml_same_name(&w->open[w->depth - 1], t))
 		return *why = "an end tag that is not that of the open element", NULL;
-	if (--w->depth == 1 && w->blk) {
+	if (--w->depth == 0) { /* the root's: a marker may go before it */
+		if (skip(w, p, p))
+			return *why = "out of memory", NULL;
+		w->root_end_at = (long)w->out->len;
+	} else if (w->depth == 1 && w->blk) {
 		int show;
 
-		if (w->blk_value && w->url && url_decode(w->blk_value))
+		if (w->blk_value && (w->flags & INF_LIST_URL) && url_decode(w->blk_value))
 			return *why = "a Key or Prefix that is not URL-encoded", NULL;
 		show = w->blk_value &&
 			   (w->blk_prefixes ? prefix_visible(w->ap, w->blk_value)
@@ -184,6 +294,8 @@ static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const ch
 		if (!show && skip(w, w->blk, t->end))
 			return *why = "out of memory", NULL;
 		w->kept += show;
+		if (w->blk_value)
+			note_last(w, &w->blk_value, show);
 		free(w->blk_value);
 		w->blk_value = NULL;
 		w->blk = NULL;
@@ -191,15 +303,92 @@ static const char *end_tag(struct walk *w, const struct inf_xml_tag *t, const ch
 	return t->end;
 }
 
+/* Decides, once the whole answer is read, what goes in place of
+ * NextMarker and IsTruncated (see the top). Returns 0, or -1 when memory
+ * ran out. */
+static int settle_paging(struct walk *w)
+{
+	const char *last = w->last, *nm = w->next_marker;
+	struct patch *mk = &w->patch[P_MARKER];
+	int shown = w->last_shown, c, v;
+
+	if (nm && (c = last ? strcmp(nm, last) : 1) >= 0) {
+		shown = (c ? 0 : shown) | inf_ap_allows_key(w->ap, nm);
+		last = nm;
+	}
+	if (nm && !inf_ap_allows_key(w->ap, nm) && !(shown && !strcmp(nm, last)))
+		mk->len = 0;
+	if (!(w->flags & INF_LIST_V1) || !w->truncated || !last || shown)
+		return 0;
+	v = inf_list_marker(w->ap, last, !(w->flags & INF_LIST_URL), &w->marker);
+	if (v < 0)
+		return -1;
+	if (v == INF_MARKER_END) {
+		w->patch[P_TRUNCATED].text = "false";
+		w->patch[P_TRUNCATED].len = 5;
+		mk->len = 0;
+	} else if (v == INF_MARKER_NEXT) {
+		if (inf_list_marker_element(&w->element, w->marker.data, w->marker.len,
+					    !!(w->flags & INF_LIST_URL)))
+			return -1;
+		if (mk->at < 0)
+			mk->at = w->root_end_at;
+		mk->text = w->element.data;
+		mk->len = w->element.len;
+	}
+	return 0;
+}
+
+/* The unused patch that goes first in the copy, or -1 when none is left
+ * (on equal places, the one of the lower index). */
+static int first_patch(const struct walk *w, const int *used)
+{
+	int next = -1;
+
+	for (int i = 0; i < P_N; i++)
+		if (!used[i] && w->patch[i].at >= 0 &&
+		    (next < 0 || w->patch[i].at < w->patch[next].at))
+			next = i;
+	return next;
+}
+
+/* Puts the patches' texts into `out` at their places, in one new copy.
+ * Returns 0, or -1 when memory ran out (`out` is then as it was). */
+static int apply_patches(const struct walk *w, struct inf_buf *out)
+{
+	struct inf_buf fixed = { 0 };
+	int used[P_N] = { 0 }, i;
+	size_t from = 0;
+
+	if (first_patch(w, used) < 0)
+		return 0;
+	while ((i = first_patch(w, used)) >= 0) {
+		size_t at = (size_t)w->patch[i].at;
+		used[i] = 1;
+		if (inf_buf_append(&fixed, out->data + from, at - from) ||
+		    inf_buf_append(&fixed, w->patch[i].text, w->patch[i].len)) {
+			inf_buf_free(&fixed);
+			return -1;
+		}
+		from = at;
+	}
+	if (inf_buf_append(&fixed, out->data + from, out->len - from)) {
+		inf_buf_free(&fixed);
+		return -1;
+	}
+	inf_buf_free(out);
+	*out = fixed;
+	return 0;
+}
+
 /* Copies `xml` to `out` without what the access point may not show (see
  * the top of the file). Returns 0, or -1 with `err` set when the answer
  * cannot be read; `out` then holds a part and is the caller's to free. */
 int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,
-		    int url, struct inf_buf *out, struct inf_error *err)
+		    unsigned flags, struct inf_buf *out, struct inf_error *err)
 {
-	struct walk w = { .url = url };
+	struct walk w = { .flags = flags, .root_end_at = -1 };
 	const char *p = xml->data, *at = p, *why = NULL, *nul;
-	struct inf_buf fixed = { 0 };
 	int rc = -1;
 
 	if (!xml->len) /* nothing allocated yet */
@@ -214,7 +403,8 @@ int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml
 	w.end = xml->data + xml->len;
 	w.out = out;
 	w.copied = p;
-	w.key_count_at = -1;
+	for (int i = 0; i < P_N; i++)
+		w.patch[i].at = -1;
 	while (p && p < w.end) {
 		struct inf_xml_tag t;
 
@@ -243,7 +433,7 @@ int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml
 			}
 			p = t.end;
 		} else if (t.kind == INF_XML_END) {
-			p = end_tag(&w, &t, &why);
+			p = end_tag(&w, p, &t, &why);
 		} else {
 			p = start_tag(&w, p, &t, &why);
 		}
@@ -255,21 +445,13 @@ int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml
 		why = w.root_seen ? "an element is not closed" : "no ListBucketResult";
 		goto out;
 	}
-	if (inf_buf_append(out, w.copied, (size_t)(w.end - w.copied))) {
+	snprintf(w.count, sizeof w.count, "%ld", w.kept);
+	w.patch[P_KEYCOUNT].text = w.count;
+	w.patch[P_KEYCOUNT].len = strlen(w.count);
+	if (inf_buf_append(out, w.copied, (size_t)(w.end - w.copied)) || settle_paging(&w) ||
+	    apply_patches(&w, out)) {
 		why = "out of memory";
 		goto out;
-	}
-	if (w.key_count_at >= 0) {
-		if (inf_buf_append(&fixed, out->data, (size_t)w.key_count_at) ||
-		    inf_buf_printf(&fixed, "%ld", w.kept) ||
-		    inf_buf_append(&fixed, out->data + w.key_count_at,
-				   out->len - (size_t)w.key_count_at)) {
-			why = "out of memory";
-			goto out;
-		}
-		inf_buf_free(out);
-		*out = fixed;
-		memset(&fixed, 0, sizeof fixed);
 	}
 	rc = 0;
 out:
@@ -278,6 +460,9 @@ out:
 			      "the list answer cannot be filtered (byte %zu: %s): refused",
 			      (size_t)(at - xml->data), why ? why : "?");
 	free(w.blk_value);
-	inf_buf_free(&fixed);
+	free(w.last);
+	free(w.next_marker);
+	inf_buf_free(&w.marker);
+	inf_buf_free(&w.element);
 	return rc;
 }

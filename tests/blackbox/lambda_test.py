@@ -530,6 +530,17 @@ def tests(env):
         ("nextmarker-hidden", head_xml + "<Marker></Marker><NextMarker>private/leak.json</NextMarker>"
          "<IsTruncated>true</IsTruncated>" + shown_c + hidden_c + "</ListBucketResult>", False,
          lambda x: "NextMarker" not in x and shown_and_only("store_events/a.json", "<IsTruncated>true")(x)),
+        # the page ends hidden: its NextMarker is the one made from the
+        # prefixes (the greatest key below store_events/), in place of S3's
+        ("nextmarker-hidden-last", head_xml + "<Marker></Marker><NextMarker>private/leak.json</NextMarker>"
+         "<IsTruncated>true</IsTruncated>" + hidden_c + "</ListBucketResult>", False,
+         lambda x: "<Marker></Marker><NextMarker>store_events.\U0010ffff" in x and
+         shown_and_only("<IsTruncated>true")(x)),
+        # ... and past the last prefix: the list ends there
+        ("nextmarker-hidden-end", head_xml + "<NextMarker>zz/leak.json</NextMarker><IsTruncated>true</IsTruncated>" +
+         shown_c + "<Contents><Key>zz/leak.json</Key></Contents></ListBucketResult>", False,
+         lambda x: "NextMarker" not in x and "zz" not in x and
+         shown_and_only("store_events/a.json", "<IsTruncated>false")(x)),
         ("nextmarker-attr", head_xml + '<NextMarker a="1">private/leak.json</NextMarker>' + shown_c +
          "</ListBucketResult>", False, lambda x: "NextMarker" not in x and shown_and_only("store_events/a.json")(x)),
         ("nextmarker-shown", head_xml + "<NextMarker>store_events/a.json</NextMarker>" + shown_c + hidden_c +
@@ -583,6 +594,10 @@ def tests(env):
          "<Contents><Key>private%2Fleak.json</Key></Contents>"
          "<NextMarker>private%2Fleak.json</NextMarker></ListBucketResult>", False,
          lambda x: "<Key>store_events%2Fa+b.json</Key>" in x and "private" not in x),
+        ("url-marker?encoding-type=url", head_xml + "<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
+         "<Contents><Key>private%2Fleak.json</Key></Contents></ListBucketResult>", False,
+         lambda x: "<NextMarker>store_events." + "%F4%8F%BF%BF" * 252 + "%EF%BF%BF</NextMarker>" in x and
+         "private" not in x),
         ("url-bad-escape?encoding-type=url", head_xml + "<EncodingType>url</EncodingType>"
          "<Contents><Key>store_events/%zz.json</Key></Contents></ListBucketResult>", False, "error"),
         ("url-not-asked", head_xml + "<EncodingType>url</EncodingType>" + shown_c + "</ListBucketResult>",

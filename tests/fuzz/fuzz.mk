@@ -42,14 +42,14 @@ FUZZ_HDRS     := $(wildcard tests/fuzz/*.h)
 
 .PHONY: fuzz fuzz-deps fuzz-bins fuzz-replay fuzz-replay-bins
 # built through pattern rules only: keep them between runs
+FUZZ_LIST_OBJ := runtime/listfilter.o runtime/listmarker.o runtime/xml.o
 .SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_PLUGINS) $(BUILD)/obj/runtime/range.o \
-	$(FUZZ_DIR)/obj/runtime/listfilter.o $(FUZZ_DIR)/obj/runtime/xml.o \
-	$(BUILD)/obj/runtime/listfilter.o $(BUILD)/obj/runtime/xml.o
+	$(FUZZ_LIST_OBJ:%=$(FUZZ_DIR)/obj/%) $(FUZZ_LIST_OBJ:%=$(BUILD)/obj/%)
 
 # A target links the core, runtime/range.c and any runtime objects listed
 # as its extra prerequisites below ($(filter %.o,$^)).
-$(FUZZ_DIR)/bin/fuzz_list: $(FUZZ_DIR)/obj/runtime/listfilter.o $(FUZZ_DIR)/obj/runtime/xml.o
-$(FUZZ_DIR)/replay/fuzz_list: $(BUILD)/obj/runtime/listfilter.o $(BUILD)/obj/runtime/xml.o
+$(FUZZ_DIR)/bin/fuzz_list: $(FUZZ_LIST_OBJ:%=$(FUZZ_DIR)/obj/%)
+$(FUZZ_DIR)/replay/fuzz_list: $(FUZZ_LIST_OBJ:%=$(BUILD)/obj/%)
 
 $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
@@ -115,6 +115,6 @@ fuzz-replay: fuzz-replay-bins
 	@INFLIGHT_FUZZ_NO_BUILD=1 INFLIGHT_SAN=$(SAN) \
 		bash tests/blackbox/test_fuzz_regressions.sh $(BUILD)
 
--include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_DIR)/obj/runtime/listfilter.d $(FUZZ_DIR)/obj/runtime/xml.d
+-include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_LIST_OBJ:%.o=$(FUZZ_DIR)/obj/%.d)
 
 endif
