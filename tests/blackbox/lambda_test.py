@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import xml.etree.ElementTree as ET
 
 import boto3
 from botocore.auth import S3SigV4Auth
@@ -636,6 +638,40 @@ def tests(env):
                                    for x in xs) and "<IsTruncated>true</IsTruncated>" in xs[0], xs)
     check("LIST v1 through s3rver: a NextMarker inside the prefixes is kept for paging",
           len(xs) == 3 and "<NextMarker>store_events/p1.json</NextMarker>" in xs[2], xs)
+
+    # ---- LIST v1 paged as botocore pages (NextMarker, else the last Key)
+    # through s3rver: pages of keys before the prefixes carry the marker
+    # made from them, so the paging reaches the keys the access point
+    # shows; it ended on the first page with nothing shown ----
+    env.s3.create_bucket(Bucket="paging")
+    for k in ["archive/%d.json" % i for i in range(5)] + ["store_events/%d.json" % i for i in range(3)]:
+        env.s3.put_object(Bucket="paging", Key=k, Body=b"{}")
+    seen, pages, marker, xs = [], 0, None, []
+    while pages < 10:  # 3 pages are enough: two archive keys, then the three keys shown
+        params = {"Bucket": "paging", "MaxKeys": 2}
+        if marker is not None:
+            params["Marker"] = marker
+        pages += 1
+        r = Run(env, [event("listObjectsContext", env.presign("list_objects", **params), key="")])
+        b = [e.get("body") for e in r.results() if e["type"] == "response"]
+        x = b[0].get("listResultXml", "") if len(b) == 1 and isinstance(b[0], dict) else ""
+        xs.append(x)
+        try:
+            root = ET.fromstring(x.encode())
+        except ET.ParseError:
+            break
+        kids = {c.tag.split("}")[-1]: c.text or "" for c in root}
+        dec = urllib.parse.unquote_plus if kids.get("EncodingType") == "url" else (lambda v: v)
+        keys = [dec(k.text or "") for k in root.iter() if k.tag.split("}")[-1] == "Key"]
+        seen += keys
+        if kids.get("IsTruncated") != "true":
+            break
+        marker = dec(kids["NextMarker"]) if "NextMarker" in kids else keys[-1] if keys else None
+        if marker is None:  # botocore stops: no token to go on from
+            break
+    check("LIST v1 paged through s3rver past 5 hidden keys: the 3 keys shown, nothing hidden",
+          seen == ["store_events/%d.json" % i for i in range(3)] and pages <= 4,
+          (seen, pages, [x[-400:] for x in xs]))
 
     # ---- an S3 <Message> quoting the presigned query: redacted ----
     r = Run(env, [get("leak", obj + "_leak/store_events/obj.json?X-Amz-Credential=SECRETCRED%2F1&"
