@@ -24,7 +24,8 @@ enum mode { UNDECIDED = 0, SEQUENTIAL, PARALLEL };
 struct inf_transform {
 	const struct inf_access_point *ap;
 	const struct inf_request *req;
-	struct inf_stats stats; /* bytes; records are summed from workers */
+	struct inf_stats stats; /* bytes; records come from the workers
+				   (sequential) or the runner (parallel) */
 	inf_sink_fn sink;
 	void *sink_ctx;
 	struct inf_error *err;
@@ -49,17 +50,25 @@ static int count_sink(void *ctx, const char *data, size_t len,
 static int run_batch(void *wv, const char *data, size_t len, uint64_t line,
 		     uint64_t recno, uint64_t offset, int final,
 		     struct inf_buf *out, struct inf_error *err,
-		     uint64_t *lines, uint64_t *records)
+		     struct inf_batch_counts *counts)
 {
 	struct worker *w = wv;
+	struct inf_stats before = w->stats;
+	int rc = 0;
 
 	memset(&w->err, 0, sizeof w->err); /* the first error is kept: clear */
 	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final, out,
-			     lines, records)) {
+			     &counts->lines, &counts->records)) {
 		*err = w->err;
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	/* the worker's own counters also count batches that are discarded
+	 * or run again: the runner sums these per batch instead */
+	counts->stats.records_in = w->stats.records_in - before.records_in;
+	counts->stats.records_out = w->stats.records_out - before.records_out;
+	counts->stats.records_dropped = w->stats.records_dropped - before.records_dropped;
+	counts->stats.records_failed = w->stats.records_failed - before.records_failed;
+	return rc;
 }
 
 /* Sets up worker i; sequential workers write to the transform's sink. */
@@ -221,6 +230,10 @@ const struct inf_stats *inf_transform_stats(const struct inf_transform *t)
 
 	m->stats.records_in = m->stats.records_out = 0;
 	m->stats.records_dropped = m->stats.records_failed = 0;
+	if (t->mode == PARALLEL) {
+		inf_par_stats(t->par, &m->stats);
+		return &t->stats;
+	}
 	for (unsigned i = 0; i < t->nw; i++) {
 		m->stats.records_in += t->w[i].stats.records_in;
 		m->stats.records_out += t->w[i].stats.records_out;

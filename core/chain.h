@@ -17,15 +17,7 @@
 #include "frame.h"
 #include "policy.h"
 #include "record.h"
-
-struct inf_stats {
-	uint64_t records_in;
-	uint64_t records_out;
-	uint64_t records_dropped; /* by a plugin's verdict */
-	uint64_t records_failed;  /* skipped under on_error = drop_record */
-	uint64_t bytes_in;
-	uint64_t bytes_out;
-};
+#include "stats.h"
 
 struct inf_transform;
 

@@ -15,7 +15,7 @@ enum { J_FREE = 0, J_READY, J_BUSY, J_DONE };
 struct job {
 	struct inf_buf in, out;
 	uint64_t offset;
-	uint64_t lines, records; /* what the batch held, once run */
+	struct inf_batch_counts counts; /* what the batch held, once run */
 	int final;
 	int state;
 	struct inf_error err;
@@ -50,6 +50,7 @@ struct inf_par {
 	int failed;
 	uint64_t offset;     /* where jobs[fill] starts */
 	uint64_t line, recno; /* where jobs[collect] starts */
+	struct inf_stats stats; /* of the batches collected */
 };
 
 static void run_job(struct inf_par *p, unsigned idx, struct job *j)
@@ -59,7 +60,7 @@ static void run_job(struct inf_par *p, unsigned idx, struct job *j)
 	/* line and record numbers are counted from the batch's start here;
 	 * collect_one runs a failed batch again with the real ones */
 	p->run(p->workers[idx], j->in.data, j->in.len, 1, 0, j->offset, j->final,
-	       &j->out, &j->err, &j->lines, &j->records);
+	       &j->out, &j->err, &j->counts);
 }
 
 static void *worker_main(void *arg)
@@ -198,6 +199,19 @@ static int help(struct inf_par *p, unsigned spare)
 	return 1;
 }
 
+static void add_stats(struct inf_stats *sum, const struct inf_stats *s)
+{
+	sum->records_in += s->records_in;
+	sum->records_out += s->records_out;
+	sum->records_dropped += s->records_dropped;
+	sum->records_failed += s->records_failed;
+}
+
+void inf_par_stats(const struct inf_par *p, struct inf_stats *sum)
+{
+	add_stats(sum, &p->stats);
+}
+
 /* Waits for the oldest job (running jobs meanwhile), writes its output,
  * frees its slot. */
 static int collect_one(struct inf_par *p)
@@ -217,17 +231,19 @@ static int collect_one(struct inf_par *p)
 		 * and record it really starts at, so that the message names
 		 * them as a sequential run would */
 		struct inf_error again = { 0 };
-		uint64_t l, n;
+		struct inf_batch_counts c = { 0 };
 		inf_buf_reset(&j->out);
 		p->run(p->workers[p->n - 1], j->in.data, j->in.len, p->line, p->recno,
-		       j->offset, j->final, &j->out, &again, &l, &n);
+		       j->offset, j->final, &j->out, &again, &c);
+		add_stats(&p->stats, &c.stats);
 		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
 	} else if (j->out.len && p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
 		p->failed = 1;
 		rc = -1;
 	} else {
-		p->line += j->lines;
-		p->recno += j->records;
+		p->line += j->counts.lines;
+		p->recno += j->counts.records;
+		add_stats(&p->stats, &j->counts.stats);
 	}
 	inf_buf_reset(&j->out);
 	inf_buf_reset(&j->in);

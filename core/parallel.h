@@ -20,16 +20,23 @@
 #include "buf.h"
 #include "error.h"
 #include "frame.h"
+#include "stats.h"
+
+/* What one batch held: its lines ('\n's) and records place the batches
+ * after it; `stats` (record counts only) is what became of its records. */
+struct inf_batch_counts {
+	uint64_t lines, records;
+	struct inf_stats stats;
+};
 
 /* Runs one batch on `worker`: lines starting at object offset `offset`,
  * on line `line`, after `recno` records. The batch ends with '\n' unless
- * `final`. Appends the output to `out` and sets the lines ('\n's) and
- * records it held; returns 0 or -1 with err set. */
+ * `final`. Appends the output to `out` and sets *counts; returns 0 or -1
+ * with err set. */
 typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
 			    uint64_t line, uint64_t recno, uint64_t offset,
 			    int final, struct inf_buf *out,
-			    struct inf_error *err, uint64_t *lines,
-			    uint64_t *records);
+			    struct inf_error *err, struct inf_batch_counts *counts);
 
 struct inf_par;
 
@@ -52,6 +59,11 @@ int inf_par_commit(struct inf_par *p, size_t n);
 /* Runs what is left (a last line may lack '\n') and waits for every
  * batch. Returns 0 or -1 with the error set. */
 int inf_par_finish(struct inf_par *p);
+/* Adds the record counts of the batches written so far to *sum. A
+ * failed run counts the batches before the failure and the failed batch
+ * up to its failing record, as a sequential run would: never a batch
+ * that ran ahead and was discarded, nor a failed batch twice. */
+void inf_par_stats(const struct inf_par *p, struct inf_stats *sum);
 /* Stops the threads and frees everything; safe after a failure. */
 void inf_par_free(struct inf_par *p);
 

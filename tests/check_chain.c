@@ -449,6 +449,55 @@ START_TEST(test_stats)
 }
 END_TEST
 
+/* ndjson of n records: {"a":"drop"} at every 1000th from the 500th, a
+ * failing {"c":"boom"} at record `boom` (0: none), else {"i":k,"price":1}. */
+static char *numbered(unsigned n, unsigned boom)
+{
+	struct inf_buf b = { 0 };
+
+	for (unsigned k = 1; k <= n; k++)
+		ck_assert_int_eq(k == boom ? inf_buf_puts(&b, "{\"c\":\"boom\"}\n")
+				 : k % 1000 == 500 ? inf_buf_puts(&b, "{\"a\":\"drop\"}\n")
+				 : inf_buf_printf(&b, "{\"i\":%u,\"price\":1}\n", k), 0);
+	ck_assert_int_eq(inf_buf_putc(&b, '\0'), 0);
+	return b.data;
+}
+
+/* On several threads the counts are those of a sequential run: a failed
+ * batch is run again to name its record, and batches after it may have
+ * run already; neither may be counted (the Lambda log reports these). */
+START_TEST(test_stats_parallel)
+{
+	const struct inf_access_point *ap;
+	char *in;
+
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "2", 1), 0);
+	ap = policy(AP("format = \"ndjson\"; on_error = \"drop_record\";", DROP("\"price\"") ", " BOOM), "t");
+	ck_assert_uint_eq(ap->workers, 2);
+	in = numbered(60000, 30000);
+	ck_assert_int_eq(run(ap, NULL, in, 65536), 0);
+	ck_assert_uint_eq(st.records_in, 60000);
+	ck_assert_uint_eq(st.records_dropped, 60);
+	ck_assert_uint_eq(st.records_failed, 1);
+	ck_assert_uint_eq(st.records_out, 60000 - 60 - 1);
+	free(in);
+
+	/* record 45000 fails the object: 45000 read, 45 dropped before it */
+	ap = policy(AP("format = \"ndjson\";", DROP("\"price\"") ", " BOOM), "t");
+	in = numbered(60000, 45000);
+	for (int round = 0; round < 3; round++) {
+		ck_assert_int_eq(run(ap, NULL, in, 65536), -1);
+		ck_assert_msg(strstr(err.msg, "record 45000 (line 45000)") != NULL, "%s", err.msg);
+		ck_assert_uint_eq(st.records_in, 45000);
+		ck_assert_uint_eq(st.records_dropped, 45);
+		ck_assert_uint_eq(st.records_failed, 0);
+		ck_assert_uint_eq(st.records_out, 45000 - 45 - 1);
+	}
+	free(in);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
 START_TEST(test_request_context)
 {
 	struct inf_request req = { "lambda-consumer", "store_events/a.json", "RID" };
@@ -506,6 +555,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_max_record_bytes);
 	tcase_add_test(tc, test_max_depth);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_stats_parallel);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
 	suite_add_tcase(s, tc);

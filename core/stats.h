@@ -1,0 +1,20 @@
+/*
+ * What a transform counts: records by what became of them, bytes in and
+ * out. Shared by the chain (core/chain.c), which reports them, and the
+ * parallel runner (core/parallel.c), which sums the batches it writes.
+ */
+#ifndef INF_STATS_H
+#define INF_STATS_H
+
+#include <stdint.h>
+
+struct inf_stats {
+	uint64_t records_in;
+	uint64_t records_out;
+	uint64_t records_dropped; /* by a plugin's verdict */
+	uint64_t records_failed;  /* skipped under on_error = drop_record */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+
+#endif
