@@ -63,6 +63,9 @@ done
 out=${out:-$build/dist}
 [ ${#policy_dirs[@]} -gt 0 ] || policy_dirs=("$root/policies")
 
+# ldconfig is in /usr/sbin, which is not on a Debian user's PATH: make
+# package works for any user, not only root.
+PATH=$PATH:/usr/sbin:/sbin
 for tool in zip ldd ldconfig readlink sha256sum; do
 	command -v "$tool" >/dev/null ||
 		die "'$tool' is missing: run 'make deps' (it installs zip and unzip), or apt-get install zip unzip"

@@ -261,6 +261,11 @@ if [ -e "$T/dist-bad/function.zip" ] || [ -e "$T/dist-bad/layer.zip" ]; then
 	not_ok "a failed run leaves no older zip behind" "$(ls "$T/dist-bad")"
 else ok "a failed run leaves no older zip behind"; fi
 
+# a Debian user's PATH has no /usr/sbin, where ldconfig is
+run env PATH=/usr/local/bin:/usr/bin:/bin tools/package.sh "$BUILD" --out "$T/userpath"
+expect_eq "package with a user's PATH (no /usr/sbin): exit 0" "$RC" 0
+[ "$RC" -eq 0 ] || echo "$ERR"
+
 # same tree, same zips
 run env SOURCE_DATE_EPOCH=1795867200 tools/package.sh "$BUILD" --out "$T/rA"
 run env SOURCE_DATE_EPOCH=1795867200 tools/package.sh "$BUILD" --out "$T/rB"
