@@ -18,6 +18,10 @@ WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Icore -Icore/include -Iruntime
+# The checkout's path stays out of the objects (debug info, and so the
+# linker's build id): the same tree gives the same binaries and Lambda
+# zips wherever it is checked out. Debuggers resolve sources from the top.
+CFLAGS  += -ffile-prefix-map=$(CURDIR)=.
 LDLIBS_CORE := -ldl -lconfig -lcrypto -lm -lpthread
 # the runtime loads libcurl when a mode needs it (runtime/curlapi.h); the
 # producer links it

@@ -272,6 +272,21 @@ run env SOURCE_DATE_EPOCH=1795867200 tools/package.sh "$BUILD" --out "$T/rB"
 if cmp -s "$T/rA/function.zip" "$T/rB/function.zip" && cmp -s "$T/rA/layer.zip" "$T/rB/layer.zip"; then
 	ok "packaging is reproducible (SOURCE_DATE_EPOCH)"
 else not_ok "reproducible zips" "two runs differ"; fi
+# the same tree checked out elsewhere: the same zips (no path of the
+# checkout in the binaries, so none in their build ids either)
+mkdir -p "$T/elsewhere"
+tar -C . --exclude=./build --exclude=./.git --exclude=node_modules -cf - . | tar -C "$T/elsewhere" -xf -
+if make -C "$T/elsewhere" --no-print-directory -j2 all BUILD=b ${INFLIGHT_SAN:+SAN="$INFLIGHT_SAN"} \
+	>"$T/elsewhere.log" 2>&1; then
+	run env SOURCE_DATE_EPOCH=1795867200 "$T/elsewhere/tools/package.sh" "$T/elsewhere/b" --out "$T/rC"
+	if cmp -s "$T/rA/function.zip" "$T/rC/function.zip" && cmp -s "$T/rA/layer.zip" "$T/rC/layer.zip"; then
+		ok "packaging is reproducible from another checkout directory"
+	else not_ok "reproducible zips from another directory" "$(cd "$T/rA/stage" &&
+		for f in function/bin/runtime layer/inflight/plugins/*.so; do
+			cmp -s "$f" "$T/rC/stage/$f" || echo "$f differs"; done | head -n 3)"; fi
+else
+	not_ok "build in another directory" "$(tail -n 5 "$T/elsewhere.log")"
+fi
 
 # ---- https on an AL2023-like /etc ----
 # Debian's libcurl looks for /etc/ssl/certs/ca-certificates.crt, which
