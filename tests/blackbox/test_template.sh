@@ -108,6 +108,8 @@ broken payload-without-policy "FunctionPayload: must name the policy" \
 	'R.ObjectLambdaAccessPoint.Properties.ObjectLambdaConfiguration.TransformationConfigurations[0].ContentTransformation.AwsLambda.FunctionPayload = "{}";'
 broken policy-outside-layer 'INFLIGHT_POLICY: "/var/task/policies", expected "/opt/inflight/policies" or a path under it' \
 	'R.Function.Properties.Environment.Variables.INFLIGHT_POLICY = "/var/task/policies";'
+broken ephemeral-storage-fixed "EphemeralStorage.Size: must be the parameter EphemeralStorage" \
+	'delete R.Function.Properties.EphemeralStorage;'
 broken timeout-over-60 "Timeout: must be at most 60 s" \
 	't.Parameters.Timeout.MaxValue = 900;'
 

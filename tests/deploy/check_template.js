@@ -25,7 +25,7 @@
  * expected.json): parameters and outputs that must exist, the exact IAM
  * actions of each role and managed policy (and which actions alone may use
  * Resource "*"), the Object Lambda configuration, the functions' runtime,
- * timeout and environment.
+ * timeout, /tmp size and environment.
  * With --readme, the "## Deploying to AWS" section must match: its
  * --template-file, every Name=value of --parameter-overrides a parameter,
  * every parameter without a default given, --capabilities CAPABILITY_IAM,
@@ -876,6 +876,12 @@ function checkExpect(tpl, exp) {
 				if (typeof text !== 'string' || !(text === v || text.startsWith(`${v}/`)))
 					errs.push(`error: ${at}.Environment.Variables.${k}: ${fmt(val)}, expected ${fmt(v)} or a path under it`);
 			}
+			/* the spool of a large object lives in /tmp: its size is the
+			 * operator's to set */
+			const eph = exp.function.ephemeralStorageParameter;
+			if (eph && !(isObj(p.EphemeralStorage) && isObj(p.EphemeralStorage.Size) &&
+				     p.EphemeralStorage.Size.Ref === eph))
+				errs.push(`error: ${at}.EphemeralStorage.Size: must be the parameter ${eph} (large objects spool to /tmp)`);
 			if (asList(p.Layers).length === 0)
 				errs.push(`error: ${at}.Layers: the function needs the layer`);
 			if (!(p.Code && p.Code.S3Bucket && p.Code.S3Key))
