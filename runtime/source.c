@@ -195,6 +195,8 @@ static void clear_headers(struct inf_source_result *res)
 		free(res->headers[i].value);
 	}
 	res->nheaders = 0;
+	res->etag[0] = '\0';
+	res->netags = 0;
 }
 
 void inf_source_result_free(struct inf_source_result *res)
@@ -213,8 +215,7 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 		clear_headers(f->res); /* a new response (after 100 or a redirect) */
 		return len;
 	}
-	colon = memchr(p, ':', len);
-	if (!colon || f->res->nheaders == INF_SOURCE_MAX_HEADERS)
+	if (!(colon = memchr(p, ':', len)))
 		return len;
 	nl = (size_t)(colon - p);
 	vs = nl + 1;
@@ -223,6 +224,14 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 	ve = len;
 	while (ve > vs && (p[ve - 1] == '\r' || p[ve - 1] == '\n' || p[ve - 1] == ' '))
 		ve--;
+	/* kept apart, past the cap too: a HEAD's read is pinned to it */
+	if (nl == 4 && !strncasecmp(p, "ETag", 4) && f->res->netags++ == 0 &&
+	    ve - vs < sizeof f->res->etag && !memchr(p + vs, '\0', ve - vs)) {
+		memcpy(f->res->etag, p + vs, ve - vs);
+		f->res->etag[ve - vs] = '\0';
+	}
+	if (f->res->nheaders == INF_SOURCE_MAX_HEADERS)
+		return len;
 	h = &f->res->headers[f->res->nheaders];
 	h->name = strndup(p, nl);
 	h->value = strndup(p + vs, ve - vs);

@@ -33,6 +33,10 @@ struct inf_source_result {
 				 -Credential, -Security-Token values redacted */
 	struct inf_header headers[INF_SOURCE_MAX_HEADERS]; /* response headers */
 	size_t nheaders;
+	char etag[128];       /* the ETag header's value, also past
+				 INF_SOURCE_MAX_HEADERS; "" when there is
+				 none or it is longer */
+	int netags;           /* how many ETag headers came */
 	int timed_out;        /* the deadline or time limit cut the transfer */
 	int transport_failed; /* no HTTP answer (DNS, connect, TLS, reset) */
 };
