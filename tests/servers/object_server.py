@@ -47,6 +47,10 @@ fault prefix misbehave:
                first as a prefix), and x-amz-meta-tier beside
                x-amz-meta-tier-2 (another prefix pair)
   /_repeat/... the object, with x-amz-meta-multi sent twice (one, two)
+  /_changed/.. as if the object were replaced right after every HEAD: a
+               HEAD sees ETag ETAG, a GET NEW_ETAG (conditions are
+               evaluated on that one)
+  /_noetag/... the object, without an ETag header
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3.
@@ -80,6 +84,8 @@ SSEC_KEY = base64.b64encode(bytes(range(32))).decode()
 SSEC_KEY_MD5 = base64.b64encode(hashlib.md5(bytes(range(32))).digest()).decode()
 OWNER = "123456789012"
 KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ETAG = '"0123456789abcdef"'
+NEW_ETAG = '"fedcba9876543210"'  # /_changed/: the version a GET finds
 
 
 def ssec_refusal(headers):
@@ -174,7 +180,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
-                       "/_kms/", "/_repeat/"):
+                       "/_kms/", "/_repeat/", "/_changed/", "/_noetag/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -206,12 +212,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not file.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(file):
             return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
         size = os.path.getsize(file)
+        etag = NEW_ETAG if fault == "_changed" and self.command == "GET" else ETAG
         headers = [
             ("Last-Modified", email.utils.formatdate(os.path.getmtime(file), usegmt=True)),
-            ("ETag", '"0123456789abcdef"'),
+            ("ETag", etag),
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
+        if fault == "_noetag":
+            headers = [h for h in headers if h[0] != "ETag"]
         if fault == "_badnames":
             # names sent as bytes (latin-1): \x01, a space, UTF-8 "\u00e9"
             headers += [("x-amz-meta-a\x01x", "1"), ("x-amz-meta-sp ace", "2"),
@@ -233,10 +242,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
-        if self.headers.get("If-Match") not in (None, "*", '"0123456789abcdef"'):
+        if self.headers.get("If-Match") not in (None, "*", etag):
             return self.send_body(412, error_xml("PreconditionFailed",
                                                  "At least one of the pre-conditions you specified did not hold"))
-        if self.headers.get("If-None-Match") == '"0123456789abcdef"':
+        if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             for k, v in headers:
                 self.send_header(k, v)
