@@ -1,7 +1,11 @@
 /* HEAD through the access point: the presigned HEAD gives the status and
  * metadata; the length is that of the consumer's view, so the object is
  * read with the function's own credentials and transformed into a
- * counter. The answer is the JSON shape of shared docs §2. */
+ * counter. That read is pinned to the version the HEAD described: it
+ * sends If-Match with the HEAD's ETag, and an object replaced in between
+ * is answered 503 ObjectChanged (a client retries), never with the
+ * metadata of one version and the length of another. The answer is the
+ * JSON shape of shared docs §2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +93,8 @@ static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
 /* The caller's headers the measuring read sends, as the presigned HEAD
  * did, to reach the object as the caller may: the customer key of an
  * object under SSE-C, the requester-pays consent, the expected owner,
- * and the conditions (the read then measures the object the HEAD
- * described, or fails as that HEAD would have). */
+ * and the conditions, which a read pinned to the HEAD's ETag leaves out
+ * (see caller_read_headers). */
 static const char *const read_headers[] = {
 	"x-amz-server-side-encryption-customer-algorithm",
 	"x-amz-server-side-encryption-customer-key",
@@ -101,14 +105,38 @@ static const char *const read_headers[] = {
 #define NREAD (sizeof read_headers / sizeof read_headers[0])
 #define READ_VALUE_MAX 4096
 
-/* Fills h with the read_headers the caller sent, values cleaned (freed by
- * the caller), and *n with their count. Returns 0; -1 out of memory; or 1
- * with *bad naming a header whose value cannot be sent and signed (a
+/* The ETag the measuring read is pinned to: that of the presigned HEAD's
+ * answer `head`, cleaned into `out` (READ_VALUE_MAX bytes). Returns out,
+ * or NULL when there is none to pin to: no ETag, two, a weak one
+ * (If-Match compares strongly, so it would never hold) or one that cannot
+ * be sent and signed. S3 always answers one strong ETag. */
+static const char *pin_etag(const struct inf_source_result *head, char *out)
+{
+	if (head->netags != 1 || !head->etag[0] || !strncmp(head->etag, "W/", 2) ||
+	    inf_sigv4_clean(head->etag, out, READ_VALUE_MAX))
+		return NULL;
+	return out;
+}
+
+/* Fills h (room for NREAD + 1) with the read_headers the caller sent,
+ * values cleaned (freed by the caller), and *n with their count; with
+ * `pin`, the caller's If-* conditions are checked but not sent, and
+ * If-Match: pin is sent instead: the HEAD has already evaluated the
+ * caller's conditions on the version it described, and the read must
+ * measure that version or fail with 412, not evaluate them again on
+ * another (an If-None-Match naming a newer version would make it 304).
+ * With a versionId in the URL the pin stays: versionId=null names the
+ * null version, which a write to a bucket whose versioning is suspended
+ * replaces; any other version never changes, so the If-Match holds.
+ * Without `pin` (a source without a usable ETag) the conditions are sent,
+ * so the read fails as that HEAD would have. Returns 0; -1 out of memory;
+ * or 1 with *bad naming a header whose value cannot be sent and signed (a
  * control byte, CR, LF or a byte that is not ASCII, empty, over
- * READ_VALUE_MAX): sent otherwise it would be wrong or refused, and
- * left out S3 answers 400 or 403 (or reads another object state). */
-static int caller_read_headers(const struct inf_event *ev, struct inf_sigv4_header *h,
-			       size_t *n, const char **bad)
+ * READ_VALUE_MAX): sent otherwise it would be wrong or refused, and left
+ * out S3 answers 400 or 403 (or reads another object state); a condition
+ * the presigned HEAD could not carry was not evaluated either. */
+static int caller_read_headers(const struct inf_event *ev, const char *pin,
+			       struct inf_sigv4_header *h, size_t *n, const char **bad)
 {
 	char v[READ_VALUE_MAX];
 	char *copy;
@@ -122,28 +150,40 @@ static int caller_read_headers(const struct inf_event *ev, struct inf_sigv4_head
 			*bad = read_headers[i];
 			return 1;
 		}
+		if (pin && !strncasecmp(read_headers[i], "If-", 3))
+			continue;
 		if (!(copy = strdup(v)))
 			return -1;
 		h[*n].name = read_headers[i];
 		h[(*n)++].value = copy;
 	}
+	if (pin) {
+		if (!(copy = strdup(pin)))
+			return -1;
+		h[*n].name = "If-Match";
+		h[(*n)++].value = copy;
+	}
 	return 0;
 }
 
-/* Length of the consumer's view of the object. */
+/* Length of the consumer's view of the object the presigned HEAD
+ * answered `head` for. Returns 0 with it in o->stats.bytes_out, or -1
+ * with the error answer in L->response. */
 static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
-		       const struct inf_event *ev, struct inf_outcome *o)
+		       const struct inf_event *ev, const struct inf_source_result *head,
+		       struct inf_outcome *o)
 {
 	struct inf_request req = { ap->name, ev->object_key, ev->request_id };
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_source_result res = { 0 };
 	struct inf_error err = { 0 };
-	struct inf_sigv4_header h[NREAD];
+	struct inf_sigv4_header h[NREAD + 1];
 	struct inf_transform *t = NULL;
 	const char *bad = NULL;
-	char msg[256];
+	char msg[256], etag[READ_VALUE_MAX];
+	const char *pin = pin_etag(head, etag);
 	size_t nh = 0;
-	int rc = caller_read_headers(ev, h, &nh, &bad);
+	int rc = caller_read_headers(ev, pin, h, &nh, &bad);
 
 	if (rc) {
 		if (rc < 0)
@@ -172,7 +212,13 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	o->stats = *inf_transform_stats(t);
 	inf_transform_free(t);
 	if (rc) {
-		if (err.kind == INF_FAIL_SOURCE)
+		if (pin && res.status == 412 && !res.transport_failed && !res.timed_out)
+			/* only the pin was a condition: another version is there */
+			inf_lambda_error_answer(L, o, 503, "ObjectChanged",
+				    "the object changed while it was being measured "
+				    "(its ETag is no longer the one the HEAD answered): "
+				    "send the request again");
+		else if (err.kind == INF_FAIL_SOURCE)
 			inf_lambda_source_error(L, o, &res, &err);
 		else
 			inf_lambda_error_answer(L, o, ap->error_status, inf_fail_code(err.kind), err.msg);
@@ -247,7 +293,7 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 		inf_source_result_free(&res);
 		return rc;
 	}
-	if (view_length(L, ap, ev, o)) {
+	if (view_length(L, ap, ev, &res, o)) {
 		inf_source_result_free(&res);
 		return 0; /* the error answer is in L->response */
 	}

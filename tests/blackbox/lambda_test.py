@@ -28,7 +28,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "servers"))
-from object_server import KMS_KEY_ARN, SSEC_KEY, SSEC_KEY_MD5  # noqa: E402  (the stand-in's keys)
+from object_server import ETAG, KMS_KEY_ARN, NEW_ETAG, SSEC_KEY, SSEC_KEY_MD5  # noqa: E402  (the stand-in's)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
@@ -827,28 +827,99 @@ def tests(env):
 
     # ---- the other headers the caller's request needs to reach the
     # object go on the measuring read too: x-amz-request-payer,
-    # x-amz-expected-bucket-owner, If-* ----
+    # x-amz-expected-bucket-owner; the caller's If-* are left to the HEAD
+    # and the read pinned to its ETag; from a source without an ETag
+    # (nothing to pin to) the read carries the caller's If-* instead ----
     open(vlog, "w").close()
     payer_h = {"x-amz-request-payer": "requester", "X-Amz-Expected-Bucket-Owner": "123456789012",
-               "If-Match": '"0123456789abcdef"', "If-Unmodified-Since": "Wed, 21  Oct 2099 07:28:00 GMT "}
+               "If-Match": ETAG, "If-Unmodified-Since": "Wed, 21  Oct 2099 07:28:00 GMT "}
     payer_q = "?X-Amz-SignedHeaders=host%3Bx-amz-request-payer%3Bx-amz-expected-bucket-owner&X-Amz-Signature=S"
     r = Run(env, [event("headObjectContext", vobj + "_payer/store_events/obj.json" + payer_q,
+                        key="store_events/obj.json", headers=payer_h),
+                  event("headObjectContext", vobj + "_noetag/store_events/obj.json" + payer_q,
                         key="store_events/obj.json", headers=payer_h)])
     b = [e.get("body") for e in r.results() if e["type"] == "response"]
     check("requester pays: HEAD answers 200 with the view's Content-Length and x-amz-request-charged",
-          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
+          len(b) == 2 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
           b[0]["headers"].get("Content-Length") == len(want_doc) and
           b[0]["headers"].get("x-amz-request-charged") == "requester", (b, r.err[-400:]))
+    check("a source without an ETag: HEAD still answers 200 with the view's Content-Length",
+          len(b) == 2 and isinstance(b[1], dict) and b[1].get("statusCode") == 200 and
+          b[1]["headers"].get("Content-Length") == len(want_doc), (b, r.err[-400:]))
     reqs = [json.loads(l) for l in open(vlog)]
     sr = [q for q in reqs if "authorization" in q["headers"]]
-    sr = sr[0] if len(sr) == 1 else None
-    check("the measuring read sends x-amz-request-payer, -expected-bucket-owner and If-* (spaces made "
+    pinned, unpinned = (sr[0], sr[1]) if len(sr) == 2 else (None, None)
+    check("the measuring read sends x-amz-request-payer, -expected-bucket-owner and If-Match with the "
+          "HEAD's ETag, not the caller's If-*, signature accepted by botocore",
+          pinned and pinned["headers"].get("x-amz-request-payer") == "requester" and
+          pinned["headers"].get("x-amz-expected-bucket-owner") == "123456789012" and
+          pinned["headers"].get("if-match") == ETAG and "if-unmodified-since" not in pinned["headers"] and
+          s3_signature_ok(pinned), reqs)
+    check("from a source without an ETag the measuring read sends the caller's If-* (spaces made "
           "canonical), signature accepted by botocore",
-          sr and sr["headers"].get("x-amz-request-payer") == "requester" and
-          sr["headers"].get("x-amz-expected-bucket-owner") == "123456789012" and
-          sr["headers"].get("if-match") == '"0123456789abcdef"' and
-          sr["headers"].get("if-unmodified-since") == "Wed, 21 Oct 2099 07:28:00 GMT" and
-          s3_signature_ok(sr), reqs)
+          unpinned and unpinned["headers"].get("x-amz-request-payer") == "requester" and
+          unpinned["headers"].get("if-match") == ETAG and
+          unpinned["headers"].get("if-unmodified-since") == "Wed, 21 Oct 2099 07:28:00 GMT" and
+          s3_signature_ok(unpinned), reqs)
+
+    # ---- the measuring read is pinned to the version the HEAD described:
+    # If-Match with the HEAD's ETag, signed, in place of the caller's If-*
+    # (the HEAD evaluated those). An object replaced between the HEAD and
+    # the read (/_changed/: the GET finds another ETag) is answered 503
+    # ObjectChanged, which a client retries: never the old version's
+    # metadata with the new one's length, nor a 304 from a condition the
+    # HEAD passed. A versionId stays pinned: versionId=null names the null
+    # version, which a write replaces while versioning is suspended ----
+    for name in ("pin-plain", "pin-inm", "pin-ver"):
+        shutil.copy(os.path.join(env.objdir, "store_events", "obj.json"),
+                    os.path.join(env.objdir, "store_events", name + ".json"))
+    open(vlog, "w").close()
+    head = lambda path, **kw: event("headObjectContext", vobj + path,
+                                    key=re.sub(r"^_[a-z]+/", "", path.split("?")[0]), **kw)
+    newer = {"If-None-Match": NEW_ETAG, "If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}
+    r = Run(env, [head("store_events/pin-plain.json?X-Amz-Signature=S"),
+                  head("_changed/store_events/obj.json?X-Amz-Signature=S"),
+                  head("store_events/pin-inm.json?X-Amz-Signature=S", headers=newer),
+                  head("_changed/store_events/obj.json?X-Amz-Signature=S", headers={"If-None-Match": NEW_ETAG}),
+                  head("store_events/pin-ver.json?versionId=3%2FL4k.q_-&X-Amz-Signature=S"),
+                  head("_changed/store_events/obj.json?versionId=null&X-Amz-Signature=S"),
+                  head("store_events/pin-plain.json?X-Amz-Signature=S", headers={"If-Match": NEW_ETAG})])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    b = b if len(b) == 7 and all(isinstance(x, dict) for x in b) else [{}] * 7
+    reqs = [json.loads(l) for l in open(vlog)]
+    reads = lambda target: [q for q in reqs if q["method"] == "GET" and q["target"] == "/" + target]
+    ok200 = lambda x: x.get("statusCode") == 200 and x.get("headers", {}).get("Content-Length") == len(want_doc)
+    changed = lambda x: (x.get("statusCode") == 503 and x.get("errorCode") == "ObjectChanged" and
+                         "changed while it was being measured" in x.get("errorMessage", "") and
+                         "headers" not in x)
+    rd = reads("store_events/pin-plain.json")
+    check("HEAD: the measuring read carries If-Match with the HEAD's ETag, signed, botocore agrees; 200 "
+          "with the view's Content-Length",
+          ok200(b[0]) and len(rd) == 1 and rd[0]["headers"].get("if-match") == ETAG and
+          "if-match" in rd[0]["headers"]["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";") and
+          s3_signature_ok(rd[0]), (b[0], rd))
+    rd = reads("_changed/store_events/obj.json")
+    check("HEAD of an object replaced before the measuring read: 503 ObjectChanged, no length",
+          changed(b[1]) and len(rd) == 2 and all(q["headers"].get("if-match") == ETAG for q in rd), (b[1], rd))
+    rd = reads("store_events/pin-inm.json")
+    check("HEAD with an If-None-Match and If-Modified-Since the HEAD passed: the read carries neither, "
+          "only If-Match with the HEAD's ETag; 200",
+          ok200(b[2]) and len(rd) == 1 and rd[0]["headers"].get("if-match") == ETAG and
+          not {"if-none-match", "if-modified-since"} & set(rd[0]["headers"]) and s3_signature_ok(rd[0]),
+          (b[2], rd))
+    check("HEAD with an If-None-Match naming the version that replaced the object in between: 503 "
+          "ObjectChanged, not the read's 304",
+          changed(b[3]), b[3])
+    rd = reads("store_events/pin-ver.json?versionId=3%2FL4k.q_-")
+    check("HEAD of a version: the measuring read names the version and is pinned to its ETag; 200",
+          ok200(b[4]) and len(rd) == 1 and
+          rd[0]["headers"].get("if-match") == ETAG and s3_signature_ok(rd[0]), (b[4], rd))
+    rd = reads("_changed/store_events/obj.json?versionId=null")
+    check("HEAD of versionId=null replaced before the measuring read: 503 ObjectChanged",
+          changed(b[5]) and len(rd) == 1 and rd[0]["headers"].get("if-match") == ETAG, (b[5], rd))
+    check("HEAD whose caller If-Match fails: the HEAD's 412 PreconditionFailed, no measuring read",
+          b[6].get("statusCode") == 412 and b[6].get("errorCode") == "PreconditionFailed" and
+          len(reads("store_events/pin-plain.json")) == 1, (b[6], reqs[-2:]))
 
     # ---- a header the measuring read must send but cannot (not ASCII, a
     # control byte) is refused with 400 InvalidArgument naming it, the read
