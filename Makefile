@@ -35,6 +35,14 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Everything compiled depends on this stamp, rewritten only when the
+# compiler or its flags change, so that a changed flag rebuilds the
+# objects instead of leaving ones made with the old flags.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+FLAGS_TEXT  := $(CC) $(CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(BUILD) && { printf '%s\n' '$(FLAGS_TEXT)' | cmp -s - $(FLAGS_STAMP) || \
+	printf '%s\n' '$(FLAGS_TEXT)' > $(FLAGS_STAMP); })
+
 CORE_SRC    := $(wildcard core/*.c)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 RUNTIME_SRC := $(wildcard runtime/*.c)
@@ -51,7 +59,7 @@ LIBCORE     := $(BUILD)/lib/libinflight.a
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -71,7 +79,7 @@ $(BUILD)/bin/producer: $(PRODUCER_OBJ) $(LIBCORE)
 # split out of a plugin lives in plugins/lib/ and is compiled into the .so
 # whose PLUGIN_EXTRA_<name> lists it.
 PLUGIN_EXTRA_mask_fields := plugins/lib/decimal.c
-$(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h
+$(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iplugins -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
 		$(PLUGIN_EXTRA_$*) $(if $(filter mask_fields,$*),-lcrypto)
@@ -79,7 +87,7 @@ $(BUILD)/plugins/mask_fields.so: plugins/lib/decimal.c plugins/lib/decimal.h
 
 # A suite links the core library, any objects listed as its extra
 # prerequisites below ($(filter %.o,$^)) and its CHECK_LDFLAGS.
-$(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h)
+$(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(CHECK_LDFLAGS) -Itests -o $@ $< $(filter %.o,$^) \
 		$(LIBCORE) $(LDLIBS_CORE) $$(pkg-config --libs check)
