@@ -24,7 +24,10 @@
 # missing or resolves outside the package fails the run; then the packaged
 # runtime loads every policy of the layer (--check-policy; environment
 # variables named by options ending in _env, such as mask_fields' key_env,
-# get a placeholder and are listed at the end). On a failure no
+# get a placeholder and are listed at the end, each policy file with the
+# stack parameters that set its key, PolicyKeyName and PolicyKey; a policy
+# whose key would be one of the runtime's own settings fails). bootstrap
+# exports the stack's key under PolicyKeyName's name. On a failure no
 # zip is left in OUT (an older one is removed first); the unpacked tree
 # stays in OUT/stage for a look.
 #
@@ -182,6 +185,15 @@ if command -v strip >/dev/null; then
 fi
 
 # --- bootstrap ---
+# The variables the runtime and bootstrap read (runtime/env.h, core/policy.c,
+# runtime/common.c, runtime/wgor.c, this script): the policy key's name
+# (INFLIGHT_POLICY_KEY_NAME, the stack's PolicyKeyName) may not be one of
+# them, or a stack parameter could reconfigure the runtime.
+# tests/blackbox/test_package.sh checks the list against the sources.
+own_vars=(INFLIGHT_POLICY INFLIGHT_PLUGIN_PATH INFLIGHT_LIBRARY_PATH INFLIGHT_THREADS
+	INFLIGHT_SOURCE_TIMEOUT INFLIGHT_RAPI_RETRY_MS INFLIGHT_S3OL_WINDOW_MS
+	INFLIGHT_WGOR_ENDPOINT INFLIGHT_POLICY_KEY INFLIGHT_POLICY_KEY_NAME)
+own_pattern=$(IFS='|'; echo "${own_vars[*]}")
 cat >"$fn/bootstrap" <<EOF
 #!/bin/sh
 # inflight on AWS Lambda (provided.al2023, $arch); written by $me.
@@ -196,6 +208,50 @@ cat >"$fn/bootstrap" <<EOF
 #   CURL_CA_BUNDLE, SSL_CERT_FILE
 #                          the CA certificates for https; when unset, the
 #                          host's bundle (AL2023: /etc/pki/tls/certs/ca-bundle.crt)
+#   INFLIGHT_POLICY_KEY_NAME, INFLIGHT_POLICY_KEY
+#                          the stack's PolicyKeyName and PolicyKey: the key is
+#                          exported, byte for byte, under that name (the
+#                          variable the policy's key_env names) and
+#                          INFLIGHT_POLICY_KEY is unset. The name must be
+#                          INFLIGHT_ and 1 to 64 of A-Z, 0-9, _, and none of
+#                          the runtime's own settings; else one line on
+#                          stderr (the name, never the key) and exit 2, before
+#                          the runtime starts: Lambda reports an init error.
+#                          Empty is unset.
+refuse() {
+	echo "bootstrap: \$*" >&2
+	exit 2
+}
+if [ -n "\${INFLIGHT_POLICY_KEY_NAME:-}" ]; then
+	name=\$INFLIGHT_POLICY_KEY_NAME
+	# shown only when it cannot break the line or flood the log
+	case \$name in
+	*[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_]*) shown="(not shown: not only letters, digits and _)" ;;
+	*) shown="'\$name'" ;;
+	esac
+	[ \${#name} -le 80 ] || shown="(not shown: \${#name} characters)"
+	case \$name in
+	INFLIGHT_*[!ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_]* | INFLIGHT_) bad=1 ;;
+	INFLIGHT_*) bad= ;;
+	*) bad=1 ;;
+	esac
+	if [ -n "\$bad" ] || [ \${#name} -gt 73 ]; then
+		refuse "INFLIGHT_POLICY_KEY_NAME=\$shown is not a name the policy key can take:" \\
+			"give INFLIGHT_ and 1 to 64 of A-Z, 0-9, _ (the variable the policy's key_env names)"
+	fi
+	case \$name in
+	$own_pattern)
+		refuse "INFLIGHT_POLICY_KEY_NAME=\$shown is one of the runtime's own settings:" \\
+			"give the variable the policy's key_env names" ;;
+	esac
+	if [ -n "\${INFLIGHT_POLICY_KEY:-}" ]; then
+		export "\$name=\$INFLIGHT_POLICY_KEY"
+	fi
+elif [ -n "\${INFLIGHT_POLICY_KEY:-}" ]; then
+	refuse "INFLIGHT_POLICY_KEY is set but INFLIGHT_POLICY_KEY_NAME is not:" \\
+		"name the variable the policy's key_env reads"
+fi
+unset INFLIGHT_POLICY_KEY
 case \$0 in
 */*) here=\${0%/*} ;;
 *) here=. ;;
@@ -256,6 +312,31 @@ for p in "$ly"/inflight/plugins/*.so; do
 	closure "$p"
 done
 
+# How each policy file that reads variables gets them on Lambda: its stack
+# sets one, PolicyKeyName=NAME PolicyKey=KEY, under a name bootstrap
+# accepts (asked here with that name to start the runtime for --version).
+key_notes=()
+while IFS= read -r -d '' f; do
+	mapfile -t vs < <(grep -hoE '\b[a-z_]+_env[[:space:]]*=[[:space:]]*"[A-Za-z_][A-Za-z0-9_]*"' "$f" |
+		sed -E 's/.*"([^"]*)"$/\1/' | LC_ALL=C sort -u)
+	[ ${#vs[@]} -gt 0 ] || continue
+	rel=${f#"$ly/inflight/policies/"}
+	for v in "${vs[@]}"; do
+		[[ " ${own_vars[*]} " != *" $v "* ]] ||
+			die "$rel reads its key from $v, one of the runtime's own settings: give the key a variable of its own"
+	done
+	if [ ${#vs[@]} -gt 1 ]; then
+		n="warning: $rel reads $(echo "${vs[@]}" | sed 's/ /, /g'): a stack sets one"
+		key_notes+=("$n (PolicyKeyName, PolicyKey); give the other keys with key_file")
+	elif ! env -i PATH=/usr/bin:/bin INFLIGHT_LIBRARY_PATH="$ly/lib" INFLIGHT_POLICY_KEY_NAME="${vs[0]}" \
+		"$fn/bootstrap" --version >/dev/null 2>&1; then
+		n="warning: $rel reads ${vs[0]}, which a stack cannot set"
+		key_notes+=("$n (PolicyKeyName takes INFLIGHT_ and 1 to 64 of A-Z, 0-9, _): rename it, or use key_file")
+	else
+		key_notes+=("$rel reads ${vs[0]}: deploy its stack with PolicyKeyName=${vs[0]} PolicyKey=<the key>")
+	fi
+done < <(find "$ly/inflight/policies" -type f -name '*.cfg' -print0 | LC_ALL=C sort -z)
+
 # Options ending in _env (mask_fields' key_env) name environment variables
 # that policies read when they load, secrets among them: the function needs
 # them at run time, the check gets a placeholder for each.
@@ -297,7 +378,9 @@ nlib() { find "$1" -type f | wc -l; }
 summary "$out/function.zip" "$arch, runtime + $(nlib "$fn/lib") libraries"
 summary "$out/layer.zip" "$(nlib "$ly/inflight/plugins") plugins, $(nlib "$ly/inflight/policies") policy files, $(nlib "$ly/lib") libraries"
 echo "$me: Lambda runtime provided.al2023, architecture $arch; checked: ${check##*$'\n'}"
-if [ -n "$env_vars" ]; then
-	echo "$me: the layer's policies read $(echo $env_vars | sed 's/ /, /g') from the environment:" \
-		"set it on the functions whose policy file needs it (checked here with a placeholder)"
+if [ ${#key_notes[@]} -gt 0 ]; then
+	echo "$me: policies that read a key from the environment (checked here with a placeholder):"
+	for n in "${key_notes[@]}"; do
+		echo "$me:   $n"
+	done
 fi

@@ -376,4 +376,170 @@ PY
 }
 lambda_get_under_runtime_api_server
 
+# ---- the policy key, as the stack sets it ----
+# The stack passes PolicyKeyName and PolicyKey as INFLIGHT_POLICY_KEY_NAME
+# and INFLIGHT_POLICY_KEY; bootstrap exports the key, byte for byte, under
+# that name. The consumer is README's "Adding a consumer" example, whose
+# policy reads INFLIGHT_MARKETING_KEY: packaged beside policies/, it serves
+# a GET under the Runtime API server with a key of spaces, quotes, $,
+# backslash, backquote, tab and a line break, and the pseudonym is the
+# HMAC Python computes with that key. A name bootstrap must refuse stops
+# the function at init, before the runtime starts, with one line that
+# names the variable and never the key.
+MKT_KEY=$'k e y "dq" \'sq\' $HOME ${PATH} `id` $(id) \\ %s *\tline\nnext '
+policy_key_from_the_stack() {
+	local rapi="$HERE/../servers/runtime_api.py" sink="$HERE/../servers/wgor_sink.py" pf port
+	mkdir -p "$T/mkt" "$T/mkt-extra"
+	awk '/^1\. Write `policies\/marketing.cfg`/ { f = 1; next }
+	     f && /^   ```$/ { if (b) exit; b = 1; next }
+	     b { sub(/^   /, ""); print }' README.md >"$T/mkt/marketing.cfg"
+	expect_contains "README's marketing policy extracted" "$(cat "$T/mkt/marketing.cfg")" 'key_env = "INFLIGHT_MARKETING_KEY"'
+	printf '%s\n' 'version = 1;' 'access_points = ( { name = "own-key"; chain = (' \
+		'  { plugin = "mask_fields"; paths = [ "a" ]; op = "hmac"; key_env = "OWN_KEY"; } ); } );' \
+		>"$T/mkt/own-key.cfg"
+	run tools/package.sh "$BUILD" --out "$T/dist-mkt" --policies policies --policies "$T/mkt"
+	expect_eq "package with README's marketing policy: exit 0" "$RC" 0
+	[ "$RC" -eq 0 ] || echo "$ERR"
+	expect_contains "  ... says how its stack sets the key" "$OUT" \
+		"marketing.cfg reads INFLIGHT_MARKETING_KEY: deploy its stack with PolicyKeyName=INFLIGHT_MARKETING_KEY PolicyKey=<the key>"
+	expect_contains "  ... and analytics' too" "$OUT" \
+		"analytics.cfg reads INFLIGHT_ANALYTICS_KEY: deploy its stack with PolicyKeyName=INFLIGHT_ANALYTICS_KEY PolicyKey=<the key>"
+	expect_contains "  ... warns of a key name no stack can set" "$OUT" \
+		"warning: own-key.cfg reads OWN_KEY, which a stack cannot set"
+	printf '%s\n' 'version = 1;' 'access_points = ( { name = "own-setting"; chain = (' \
+		'  { plugin = "mask_fields"; paths = [ "a" ]; op = "hmac"; key_env = "INFLIGHT_SOURCE_TIMEOUT"; } ); } );' \
+		>"$T/mkt-extra/own-setting.cfg"
+	run tools/package.sh "$BUILD" --out "$T/dist-mkt-bad" --policies "$T/mkt-extra"
+	expect_eq "a policy whose key is one of the runtime's settings: package fails" "$RC" 1
+	expect_contains "  ... saying so" "$ERR" \
+		"own-setting.cfg reads its key from INFLIGHT_SOURCE_TIMEOUT, one of the runtime's own settings"
+	unpack "$T/dist-mkt" "$T/task-mkt" "$T/opt-mkt" || { not_ok "unpack" "the marketing package"; return; }
+
+	# what the runtime is started with: bin/runtime replaced by env(1),
+	# which bootstrap starts through the same loader and prints its
+	# environment, NUL-separated
+	cp -r "$T/task-mkt" "$T/task-env" && cp "$(command -v env)" "$T/task-env/bin/runtime"
+	env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME=INFLIGHT_MARKETING_KEY INFLIGHT_POLICY_KEY="$MKT_KEY" \
+		"$T/task-env/bootstrap" -0 >"$T/env.out" 2>"$T/env.err"
+	expect_eq "the runtime's environment: the key under INFLIGHT_MARKETING_KEY, byte for byte, and once" \
+		"$("$PY" - "$T/env.out" "$MKT_KEY" <<'PY'
+import sys
+env = [e.split(b"=", 1) for e in open(sys.argv[1], "rb").read().split(b"\0") if e]
+key = sys.argv[2].encode()
+print(dict(env).get(b"INFLIGHT_MARKETING_KEY") == key,
+      [n.decode() for n, v in env if n == b"INFLIGHT_POLICY_KEY" or (key in v and n != b"INFLIGHT_MARKETING_KEY")])
+PY
+)" "True []"
+	env -i PATH=/usr/bin:/bin INFLIGHT_MARKETING_KEY=set-directly \
+		"$T/task-env/bootstrap" -0 >"$T/env.out" 2>"$T/env.err"
+	expect_eq "  ... without INFLIGHT_POLICY_KEY_NAME, a variable set directly is left alone" \
+		"$(tr '\0' '\n' <"$T/env.out" | grep -c '^INFLIGHT_MARKETING_KEY=set-directly$')" 1
+
+	# a GET under the Runtime API server, through README's marketing policy
+	local ev='{"request_id": "m1", "evnt_type": "sales_event", "cust_id": 512, "category": "Books", "store_id": 1, "price": 41.5, "qty": 3, "contact_me": "x"}'
+	local mkey="store_events/sales_event/dt=2026_11_28/1795867200000002.json"
+	printf '%s' "$ev" >"$T/bucket/$mkey"
+	[ -n "${OBJ_PORT:-}" ] || start_object_server "$T/bucket" || { not_ok "object server" "did not start"; return; }
+	pf="$T/wgor-mkt.port"
+	"$PY" "$sink" --port-file "$pf" --log "$T/wgor-mkt.log" --bodies "$T/wgor-mkt-bodies" \
+		--access-key AKIDPKG --secret-key pkgsecret --token pkgtoken &
+	_pids+=($!)
+	wait_file "$pf" || { not_ok "WGOR stand-in" "did not start"; return; }
+	port=$(cat "$pf")
+	run "$BUILD/bin/runtime" --make-event --access-point marketing \
+		--url "http://127.0.0.1:$OBJ_PORT/$mkey?X-Amz-Signature=SIG" --key "$mkey" -o "$T/ev-mkt.json"
+	{ tr -d '\n' <"$T/ev-mkt.json"; echo; } >"$T/events-mkt.ndjson"
+	# lambda_run NAME: bootstrap started as Lambda starts it, with the
+	# marketing policy and INFLIGHT_POLICY_KEY_NAME=NAME, under the Runtime
+	# API server; logs in $T/rapi-mkt.log, stderr in $T/lambda-mkt.err
+	lambda_run() {
+		rm -f "$T/rapi-mkt.log" "$T/lambda-mkt.err" "$T/lambda-mkt.out"
+		run env -i PATH=/usr/bin:/bin AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDPKG \
+			AWS_SECRET_ACCESS_KEY=pkgsecret AWS_SESSION_TOKEN=pkgtoken \
+			INFLIGHT_WGOR_ENDPOINT="http://127.0.0.1:$port" \
+			INFLIGHT_POLICY="$T/opt-mkt/inflight/policies/marketing.cfg" \
+			INFLIGHT_PLUGIN_PATH="$T/opt-mkt/inflight/plugins" INFLIGHT_LIBRARY_PATH="$T/opt-mkt/lib" \
+			INFLIGHT_POLICY_KEY_NAME="$1" INFLIGHT_POLICY_KEY="$MKT_KEY" \
+			LAMBDA_TASK_ROOT="$T/task-mkt" _HANDLER=bootstrap \
+			"$PY" "$rapi" --events "$T/events-mkt.ndjson" --log "$T/rapi-mkt.log" --timeout 30 \
+			--child-stdout "$T/lambda-mkt.out" --child-stderr "$T/lambda-mkt.err" -- "$T/task-mkt/bootstrap"
+	}
+	lambda_run INFLIGHT_MARKETING_KEY
+	expect_eq "marketing from the package, key from the stack's parameters: the GET is answered" "$RC" 0
+	"$PY" - "$T/rapi-mkt.log" "$T/wgor-mkt.log" "$MKT_KEY" <<'PY' >"$T/mkt.check" 2>&1
+import hashlib, hmac, json, sys
+rapi = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+wgor = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+resp = [e for e in rapi if e.get("type") == "response" and e.get("status") == 202]
+assert len(resp) == 1, "invocation responses: %r" % rapi
+assert len(wgor) == 1, "WGOR requests: %r" % wgor
+w = wgor[0]
+assert w["signature"] == "ok" and w["status"] == 200 and w["complete"], "WGOR request: %r" % w
+body = open(w["bodyFile"], "rb").read().decode()
+digest = hmac.new(sys.argv[3].encode(), b"512", hashlib.sha256).hexdigest()
+want = '{"cust_id": "m:%s", "category": "Books", "price": 40, "qty": 3,"region":"us-west"}' % digest
+assert body == want, "WGOR body %r, want %r" % (body, want)
+print("ok")
+PY
+	expect_eq "  ... cust_id is m: and the HMAC-SHA256 of 512 under the key (Python's hmac)" \
+		"$(tail -n 1 "$T/mkt.check")" ok
+	[ "$(tail -n 1 "$T/mkt.check")" = ok ] || { cat "$T/mkt.check"; tail -n 5 "$T/lambda-mkt.err"; }
+
+	# names bootstrap refuses: outside INFLIGHT_*, the runtime's own
+	# settings (every INFLIGHT_ string of the runtime's sources, and
+	# bootstrap's own variables), malformed
+	local names=(PATH LD_PRELOAD LD_LIBRARY_PATH AWS_LAMBDA_RUNTIME_API AWS_SECRET_ACCESS_KEY _HANDLER
+		inflight_marketing_key INFLIGHT_marketing_key INFLIGHT_ INFLIGHT_X=Y "INFLIGHT_A B"
+		$'INFLIGHT_A\nB' "INFLIGHT_$(printf 'K%.0s' {1..65})")
+	mapfile -t -O ${#names[@]} names < <({
+		grep -ohE '"INFLIGHT_[A-Z0-9_]+"' runtime/*.[ch] core/*.[ch] core/include/inflight/*.h | tr -d '"'
+		grep -oE 'INFLIGHT_[A-Z0-9_]+' "$T/task-mkt/bootstrap"; } | LC_ALL=C sort -u)
+	expect_contains "  ... the names to refuse include INFLIGHT_THREADS and INFLIGHT_WGOR_ENDPOINT" \
+		" ${names[*]} " " INFLIGHT_THREADS INFLIGHT_WGOR_ENDPOINT "
+	local n bad=
+	for n in "${names[@]}"; do
+		run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME="$n" INFLIGHT_POLICY_KEY="$MKT_KEY" \
+			"$T/task-mkt/bootstrap" --version
+		if [ "$RC" -ne 2 ] || [ -n "$OUT" ] || [ "$(wc -l <<<"$ERR")" -ne 1 ] ||
+			[[ $ERR != "bootstrap: INFLIGHT_POLICY_KEY_NAME="* ]] || [[ $ERR == *"$MKT_KEY"* ]] ||
+			[[ $ERR == *"k e y"* ]]; then
+			bad+="[$n]: exit $RC, out [$OUT], err [$ERR]; "
+		fi
+	done
+	expect_eq "bootstrap refuses ${#names[@]} names (exit 2, one line on stderr, no key)" "$bad" ""
+	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME=INFLIGHT_THREADS INFLIGHT_POLICY_KEY="$MKT_KEY" \
+		"$T/task-mkt/bootstrap" --version
+	expect_eq "  ... INFLIGHT_THREADS: the runtime's own setting, named" "$ERR" \
+		"bootstrap: INFLIGHT_POLICY_KEY_NAME='INFLIGHT_THREADS' is one of the runtime's own settings: give the variable the policy's key_env names"
+	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME=$'INFLIGHT_A\nB' "$T/task-mkt/bootstrap" --version
+	expect_contains "  ... a name that could break the line is not shown" "$ERR" \
+		"bootstrap: INFLIGHT_POLICY_KEY_NAME=(not shown: not only letters, digits and _) is not a name"
+	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY="$MKT_KEY" "$T/task-mkt/bootstrap" --version
+	expect_eq "  ... a key without a name: refused" "$RC:$ERR" \
+		"2:bootstrap: INFLIGHT_POLICY_KEY is set but INFLIGHT_POLICY_KEY_NAME is not: name the variable the policy's key_env reads"
+	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME="INFLIGHT_$(printf 'K%.0s' {1..64})" \
+		INFLIGHT_POLICY_KEY="$MKT_KEY" "$T/task-mkt/bootstrap" --version
+	expect_eq "  ... INFLIGHT_ and 64 characters is a name" "$RC" 0
+
+	# under the Runtime API server: the function stops at init, and the
+	# key is in no output
+	for n in PATH INFLIGHT_THREADS inflight_marketing_key; do
+		lambda_run "$n"
+		"$PY" - "$T/rapi-mkt.log" <<'PY' >"$T/mkt-bad.check" 2>&1
+import json, sys
+rapi = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert [e["type"] for e in rapi] == ["exit"] and rapi[0]["code"] == 2, "runtime API log: %r" % rapi
+print("ok")
+PY
+		expect_eq "PolicyKeyName=$n under the Runtime API: exits 2 at init, no invocation taken" \
+			"$(tail -n 1 "$T/mkt-bad.check")" ok
+		[ "$(tail -n 1 "$T/mkt-bad.check")" = ok ] || cat "$T/mkt-bad.check"
+		expect_eq "  ... one line on stderr, naming the variable" \
+			"$(wc -l <"$T/lambda-mkt.err"):$(grep -c "^bootstrap: INFLIGHT_POLICY_KEY_NAME='$n' is " "$T/lambda-mkt.err")" "1:1"
+		expect_eq "  ... the key in no output (stdout, stderr, Runtime API log)" \
+			"$(cat "$T/lambda-mkt.out" "$T/lambda-mkt.err" "$T/rapi-mkt.log" | grep -c -e 'k e y' -e 'dq')" 0
+	done
+}
+policy_key_from_the_stack
+
 finish
