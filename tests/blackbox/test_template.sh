@@ -112,6 +112,32 @@ broken ephemeral-storage-fixed "EphemeralStorage.Size: must be the parameter Eph
 	'delete R.Function.Properties.EphemeralStorage;'
 broken timeout-over-60 "Timeout: must be at most 60 s" \
 	't.Parameters.Timeout.MaxValue = 900;'
+# the policy key: a name any variable could take, the key shown or set
+# when empty or put anywhere else, the way of the old AnalyticsKey
+broken key-name-any-variable 'PolicyKeyName.AllowedPattern: admits "PATH", which must never be settable' \
+	't.Parameters.PolicyKeyName.AllowedPattern = "^[A-Z_][A-Z0-9_]*$";'
+broken key-name-lowercase 'PolicyKeyName.AllowedPattern: admits "INFLIGHT_marketing"' \
+	't.Parameters.PolicyKeyName.AllowedPattern = "^INFLIGHT_[A-Za-z0-9_]{1,64}$";'
+broken key-name-unbounded 'PolicyKeyName.AllowedPattern: admits "INFLIGHT_KKKKKKKKKK' \
+	't.Parameters.PolicyKeyName.AllowedPattern = "INFLIGHT_[A-Z0-9_]+";'
+broken key-name-no-pattern "PolicyKeyName.AllowedPattern: needed" \
+	'delete t.Parameters.PolicyKeyName.AllowedPattern;'
+broken key-name-too-narrow 'PolicyKeyName.AllowedPattern: refuses "INFLIGHT_MARKETING_KEY", a name it must admit' \
+	't.Parameters.PolicyKeyName.AllowedPattern = "^INFLIGHT_ANALYTICS_KEY$";'
+broken key-echoed "PolicyKey.NoEcho: must be true" \
+	'delete t.Parameters.PolicyKey.NoEcho;'
+broken key-set-when-empty 'INFLIGHT_POLICY_KEY: {"Ref":"PolicyKey"}, expected Fn::If' \
+	'R.Function.Properties.Environment.Variables.INFLIGHT_POLICY_KEY = { Ref: "PolicyKey" };'
+broken key-name-not-passed "INFLIGHT_POLICY_KEY_NAME: undefined, expected Ref PolicyKeyName" \
+	'delete R.Function.Properties.Environment.Variables.INFLIGHT_POLICY_KEY_NAME;'
+broken key-in-output "Outputs.Key.Value: uses PolicyKey" \
+	't.Outputs.Key = { Value: { Ref: "PolicyKey" } };'
+broken key-in-sub "Resources.Function.Properties.Description.Fn::Sub: uses PolicyKey" \
+	'R.Function.Properties.Description = { "Fn::Sub": "inflight ${PolicyKey}" };'
+broken key-under-fixed-name "Variables.INFLIGHT_ANALYTICS_KEY: not a variable the function is expected to get" \
+	'const v = R.Function.Properties.Environment.Variables; v.INFLIGHT_ANALYTICS_KEY = v.INFLIGHT_POLICY_KEY;'
+broken environment-path "Variables.PATH: not a variable the function is expected to get" \
+	'R.Function.Properties.Environment.Variables.PATH = "/tmp";'
 
 mkdir -p "$T/broken"
 if node "$T/mutate.js" "$CHECK" "$TPL" "$T/broken" 2>"$T/mutate.err"; then
@@ -168,5 +194,11 @@ run node "$CHECK" "$T/tools/deploy/inflight.yaml" --expect "$EXPECT" --readme "$
 if [ "$RC" -eq 1 ] && [[ $OUT == *"output ObjectLambdaArn is queried, the template has no such output"* ]]; then
 	ok "refused: a README output the template lacks"
 else not_ok "refused: a README output the template lacks" "exit $RC: $OUT"; fi
+cp README.md "$T/README.md"
+sed -i '/^## Deploying to AWS/,$ s/PolicyKeyName=INFLIGHT_MARKETING_KEY/PolicyKeyName=inflight_marketing_key/' "$T/README.md"
+run node "$CHECK" "$T/tools/deploy/inflight.yaml" --expect "$EXPECT" --readme "$T/README.md"
+if [ "$RC" -eq 1 ] && [[ $OUT == *"PolicyKeyName=inflight_marketing_key: does not match its AllowedPattern"* ]]; then
+	ok "refused: a README parameter value the template does not take"
+else not_ok "refused: a README parameter value the template does not take" "exit $RC: $OUT"; fi
 
 finish

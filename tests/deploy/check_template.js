@@ -25,9 +25,14 @@
  * expected.json): parameters and outputs that must exist, the exact IAM
  * actions of each role and managed policy (and which actions alone may use
  * Resource "*"), the Object Lambda configuration, the functions' runtime,
- * timeout, /tmp size and environment.
+ * timeout, /tmp size and environment (with environmentComplete, no other
+ * variable), and the policy key (policyKey): the name parameter's
+ * AllowedPattern admits the names expected and refuses the others, the
+ * key parameter is NoEcho, the function gets the name and, only when not
+ * empty, the key, and the key goes nowhere else.
  * With --readme, the "## Deploying to AWS" section must match: its
- * --template-file, every Name=value of --parameter-overrides a parameter,
+ * --template-file, every Name=value of --parameter-overrides a parameter
+ * (a literal value one its AllowedValues and AllowedPattern admit),
  * every parameter without a default given, --capabilities CAPABILITY_IAM,
  * every output it queries (OutputKey=='X', or `$(f X)` of a shell function
  * f querying OutputKey=='$1') one of the template's, every output of the
@@ -876,6 +881,17 @@ function checkExpect(tpl, exp) {
 				if (typeof text !== 'string' || !(text === v || text.startsWith(`${v}/`)))
 					errs.push(`error: ${at}.Environment.Variables.${k}: ${fmt(val)}, expected ${fmt(v)} or a path under it`);
 			}
+			if (exp.function.environmentComplete) {
+				const known = new Set(Object.keys(exp.function.environment || {}));
+				if (exp.policyKey)
+					[exp.policyKey.nameVariable, exp.policyKey.keyVariable].forEach((k) => known.add(k));
+				for (const k of Object.keys(vars)) {
+					if (!known.has(k))
+						errs.push(`error: ${at}.Environment.Variables.${k}: not a variable the function is expected to get`);
+				}
+			}
+			if (exp.policyKey)
+				checkPolicyKeyVariables(errs, tpl, name, vars, exp.policyKey);
 			/* the spool of a large object lives in /tmp: its size is the
 			 * operator's to set */
 			const eph = exp.function.ephemeralStorageParameter;
@@ -888,7 +904,115 @@ function checkExpect(tpl, exp) {
 				errs.push(`error: ${at}.Code: must come from S3 (S3Bucket, S3Key)`);
 		}
 	}
+	if (exp.policyKey)
+		checkPolicyKeyParameters(errs, tpl, exp.policyKey);
 	return errs;
+}
+
+/* Where in v (a path each) a Ref or Fn::Sub names parameter `name`. */
+function refsTo(v, name, where, out) {
+	if (Array.isArray(v)) {
+		v.forEach((x, i) => refsTo(x, name, `${where}[${i}]`, out));
+		return out;
+	}
+	if (!isObj(v))
+		return out;
+	for (const [k, x] of Object.entries(v)) {
+		if (k === 'Ref' && x === name)
+			out.push(where);
+		else if (k === 'Fn::Sub') {
+			const str = Array.isArray(x) ? x[0] : x;
+			if (typeof str === 'string' && subVariables(str).includes(name))
+				out.push(`${where}.Fn::Sub`);
+			if (Array.isArray(x))
+				refsTo(x[1], name, `${where}.Fn::Sub`, out);
+		} else
+			refsTo(x, name, `${where}.${k}`, out);
+	}
+	return out;
+}
+
+/* Is condition c "parameter p is not empty"? */
+function conditionNotEmpty(c, p) {
+	const not = isObj(c) && c['Fn::Not'];
+	const eq = Array.isArray(not) && not.length === 1 && isObj(not[0]) && not[0]['Fn::Equals'];
+	if (!Array.isArray(eq) || eq.length !== 2)
+		return false;
+	const isRef = (x) => isObj(x) && x.Ref === p;
+	return (isRef(eq[0]) && eq[1] === '') || (isRef(eq[1]) && eq[0] === '');
+}
+
+/* The policy key's parameters: the name one admits only the names it
+ * should (it names an environment variable of the function), the key one
+ * is a secret and goes nowhere but the function's key variable. */
+function checkPolicyKeyParameters(errs, tpl, pk) {
+	const params = isObj(tpl.Parameters) ? tpl.Parameters : {};
+	const np = params[pk.nameParameter];
+	const kp = params[pk.keyParameter];
+	const nat = `Parameters.${pk.nameParameter}`;
+	const kat = `Parameters.${pk.keyParameter}`;
+	if (isObj(np)) {
+		let re = null;
+		if (np.Type !== 'String')
+			errs.push(`error: ${nat}.Type: must be String`);
+		if (typeof np.AllowedPattern !== 'string')
+			errs.push(`error: ${nat}.AllowedPattern: needed: it names an environment variable of the function`);
+		else {
+			try {
+				re = new RegExp(`^(?:${np.AllowedPattern})$`);
+			} catch (e) {
+				/* reported with the parameters */
+			}
+		}
+		if (re) {
+			for (const n of pk.namesAllowed || []) {
+				if (!re.test(n))
+					errs.push(`error: ${nat}.AllowedPattern: refuses ${fmt(n)}, a name it must admit`);
+			}
+			for (const n of pk.namesRefused || []) {
+				if (re.test(n))
+					errs.push(`error: ${nat}.AllowedPattern: admits ${fmt(n)}, which must never be settable`);
+			}
+		}
+	}
+	if (isObj(kp)) {
+		if (kp.NoEcho !== true && kp.NoEcho !== 'true')
+			errs.push(`error: ${kat}.NoEcho: must be true (the key is a secret)`);
+		if (kp.Default !== '')
+			errs.push(`error: ${kat}.Default: must be "" (no key unless one is given)`);
+	}
+	/* the key reaches the function's key variable and the condition that
+	 * leaves it unset, nothing else (an output, a tag, a description
+	 * would show it) */
+	const fns = Object.entries(isObj(tpl.Resources) ? tpl.Resources : {})
+		.filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([n]) => n);
+	const allowed = fns.map((n) => `Resources.${n}.Properties.Environment.Variables.${pk.keyVariable}`);
+	for (const [c, v] of Object.entries(isObj(tpl.Conditions) ? tpl.Conditions : {})) {
+		if (conditionNotEmpty(v, pk.keyParameter))
+			allowed.push(`Conditions.${c}`);
+	}
+	for (const section of ['Conditions', 'Resources', 'Outputs', 'Metadata', 'Rules', 'Mappings']) {
+		for (const where of refsTo(tpl[section], pk.keyParameter, section, [])) {
+			if (!allowed.some((a) => where === a || where.startsWith(`${a}.`) || where.startsWith(`${a}[`)))
+				errs.push(`error: ${where}: uses ${pk.keyParameter}; the key goes only into the function's ${pk.keyVariable}`);
+		}
+	}
+}
+
+/* The function `name` gets the policy key's name always, and the key only
+ * when it is not empty. */
+function checkPolicyKeyVariables(errs, tpl, name, vars, pk) {
+	const at = `Resources.${name}.Properties.Environment.Variables`;
+	const conds = isObj(tpl.Conditions) ? tpl.Conditions : {};
+	const nv = vars[pk.nameVariable];
+	if (!(isObj(nv) && nv.Ref === pk.nameParameter))
+		errs.push(`error: ${at}.${pk.nameVariable}: ${fmt(nv)}, expected Ref ${pk.nameParameter}`);
+	const kv = vars[pk.keyVariable];
+	const f = isObj(kv) && kv['Fn::If'];
+	if (!(Array.isArray(f) && f.length === 3 && conditionNotEmpty(conds[f[0]], pk.keyParameter) &&
+	      isObj(f[1]) && f[1].Ref === pk.keyParameter && isObj(f[2]) && f[2].Ref === 'AWS::NoValue'))
+		errs.push(`error: ${at}.${pk.keyVariable}: ${fmt(kv)}, expected Fn::If [C, Ref ${pk.keyParameter}, ` +
+			`Ref AWS::NoValue] with C: Fn::Not [Fn::Equals [Ref ${pk.keyParameter}, ""]] (unset when empty)`);
 }
 
 /* ---------- the README walkthrough (--readme) ---------- */
@@ -926,12 +1050,27 @@ function checkReadme(tpl, exp, readmeFile, templateFile) {
 		for (const tok of po[1].split(/\s+/)) {
 			if (/^--/.test(tok))
 				break;
-			const m = /^"?([A-Za-z0-9]+)=/.exec(tok);
+			const m = /^"?([A-Za-z0-9]+)=(.*)$/.exec(tok);
 			if (!m)
 				continue;
 			if (!(m[1] in params))
 				errs.push(`error: ${where}: --parameter-overrides ${m[1]}: the template has no such parameter`);
 			given.add(m[1]);
+			/* a literal value (no shell expansion, no quotes) must be one
+			 * the parameter takes */
+			const p = params[m[1]];
+			if (!isObj(p) || /["'$`\\]/.test(m[2]))
+				continue;
+			if (Array.isArray(p.AllowedValues) && !p.AllowedValues.map(String).includes(m[2]))
+				errs.push(`error: ${where}: --parameter-overrides ${m[1]}=${m[2]}: not among its AllowedValues`);
+			let re = null;
+			try {
+				re = typeof p.AllowedPattern === 'string' ? new RegExp(`^(?:${p.AllowedPattern})$`) : null;
+			} catch (e) {
+				/* reported with the parameters */
+			}
+			if (re && !re.test(m[2]))
+				errs.push(`error: ${where}: --parameter-overrides ${m[1]}=${m[2]}: does not match its AllowedPattern`);
 		}
 	}
 	for (const [name, p] of Object.entries(params)) {
