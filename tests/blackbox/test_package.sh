@@ -6,7 +6,10 @@
 # store events in filter mode, in event mode (file:// and http through the
 # packaged libcurl) and, under the Runtime API test server, as Lambda does.
 # Every library the packaged process loads, plugins and their own
-# libraries included, must come from the unpacked package.
+# libraries included, must come from the unpacked package. The policy key
+# as the stack gives it (INFLIGHT_POLICY_KEY_NAME, INFLIGHT_POLICY_KEY)
+# reaches README's marketing policy byte for byte; names bootstrap must
+# refuse stop it at init.
 source "$(dirname "$0")/lib.sh"
 KEY="store_events/sales_event/dt=2026_11_28/1795867200000001.json"
 EV_JSON='{"request_id": "5b3e", "cust_id": 321, "category": "Books", "store_id": 4, "price": 42.5, "discount": 3.5, "qty": 2}'
