@@ -29,31 +29,6 @@ size_t inf_utf8_valid_prefix(const char *s, size_t n)
 	return n;
 }
 
-static void put_utf8(struct inf_buf *b, unsigned cp)
-{
-	char *o = b->data + b->len;
-
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		b->len += 1;
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		b->len += 2;
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		b->len += 3;
-	} else {
-		o[0] = (char)(0xF0 | (cp >> 18));
-		o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[3] = (char)(0x80 | (cp & 0x3F));
-		b->len += 4;
-	}
-}
-
 const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
 			      size_t *outlen)
 {
@@ -90,7 +65,7 @@ const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				i += 6;
 			}
-			put_utf8(scratch, cp);
+			scratch->len += inf_utf8_put(scratch->data + scratch->len, cp);
 			continue;
 		}
 		default: break; /* " \ / */

@@ -1,6 +1,7 @@
 /*
- * UTF-8 sequence checking shared by the tokenizer (core/json.c) and the
- * string helpers (core/jsonstr.c).
+ * UTF-8 sequence checking and writing shared by the tokenizer
+ * (core/json.c), the string helpers (core/jsonstr.c) and the runtime's
+ * XML reading (runtime/xml.c, runtime/listmarker.c).
  */
 #ifndef INF_UTF8_H
 #define INF_UTF8_H
@@ -38,6 +39,32 @@ static inline size_t inf_utf8_seq(const unsigned char *s, size_t n)
 		return 4;
 	}
 	return 0;
+}
+
+/* Writes code point cp (at most U+10FFFF, no surrogate) as UTF-8 to w,
+ * which has room for 4 bytes. Returns the bytes written. */
+static inline size_t inf_utf8_put(char *w, unsigned long cp)
+{
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		w[0] = (char)(0xC0 | (cp >> 6));
+		w[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (char)(0xE0 | (cp >> 12));
+		w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		w[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	w[0] = (char)(0xF0 | (cp >> 18));
+	w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	w[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
 }
 
 /* Value of four hex digits already known to be hex. */

@@ -21,30 +21,20 @@
 #include <string.h>
 
 #include "listmarker.h"
+#include "utf8.h"
 
 /* Decodes the code point of strict UTF-8 at s[*i] (n bytes in all) and
  * moves *i past it. Returns 0, or -1 for a byte sequence that is not one. */
 static int utf8_next(const unsigned char *s, size_t n, size_t *i, uint32_t *cp)
 {
-	static const uint32_t min[4] = { 0, 0x80, 0x800, 0x10000 };
-	unsigned char b = s[*i];
-	size_t len = b < 0x80             ? 1
-		     : (b & 0xE0) == 0xC0 ? 2
-		     : (b & 0xF0) == 0xE0 ? 3
-		     : (b & 0xF8) == 0xF0 ? 4
-					  : 0;
+	size_t len = inf_utf8_seq(s + *i, n - *i);
 	uint32_t c;
 
-	if (!len || *i + len > n)
+	if (!len)
 		return -1;
-	c = len == 1 ? b : (uint32_t)(b & (0x7F >> len));
-	for (size_t k = 1; k < len; k++) {
-		if ((s[*i + k] & 0xC0) != 0x80)
-			return -1;
+	c = len == 1 ? s[*i] : (uint32_t)(s[*i] & (0x7F >> len));
+	for (size_t k = 1; k < len; k++)
 		c = c << 6 | (s[*i + k] & 0x3F);
-	}
-	if (c < min[len - 1] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return -1;
 	*i += len;
 	*cp = c;
 	return 0;
@@ -75,29 +65,9 @@ static uint32_t code_point_below(uint32_t c, int xml)
 /* Appends `c` as UTF-8. Returns 0, or -1 when memory ran out. */
 static int put_utf8(struct inf_buf *b, uint32_t c)
 {
-	unsigned char u[4];
-	size_t n;
+	char u[4];
 
-	if (c < 0x80) {
-		u[0] = (unsigned char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (unsigned char)(0xC0 | c >> 6);
-		u[1] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | c >> 12);
-		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | c >> 18);
-		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[3] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 4;
-	}
-	return inf_buf_append(b, u, n);
+	return inf_buf_append(b, u, inf_utf8_put(u, c)) ? -1 : 0;
 }
 
 /* The smallest of the access point's prefixes greater than `last`, or

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 int inf_xml_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -108,30 +110,6 @@ int inf_xml_same_name(const struct inf_xml_tag *a, const struct inf_xml_tag *b)
 	return a->nlen == b->nlen && !memcmp(a->name, b->name, a->nlen);
 }
 
-static size_t put_utf8(char *w, unsigned long cp)
-{
-	if (cp < 0x80) {
-		w[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		w[0] = (char)(0xC0 | (cp >> 6));
-		w[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		w[0] = (char)(0xE0 | (cp >> 12));
-		w[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		w[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	w[0] = (char)(0xF0 | (cp >> 18));
-	w[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	w[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	w[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Decodes the character reference at `a` (a '&') before `z` into `w`;
  * returns the bytes written and sets *used to its length, or returns 0
  * when it is not one XML defines. */
@@ -166,7 +144,7 @@ static size_t entity(const char *a, const char *z, char *w, size_t *used)
 	}
 	if (d == a + 2 + hex || !cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
-	return put_utf8(w, cp);
+	return inf_utf8_put(w, cp);
 }
 
 /* The text [a, z) with its character references decoded, malloc'd; NULL
