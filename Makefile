@@ -34,6 +34,10 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined -DINF_VERIFY_COMMIT
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
 
 # Everything compiled depends on this stamp, rewritten only when the
 # compiler or its flags change, so that a changed flag rebuilds the
@@ -55,7 +59,7 @@ CHECK_SRC   := $(wildcard tests/check_*.c)
 CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 LIBCORE     := $(BUILD)/lib/libinflight.a
 
-.PHONY: all deps demo test check blackbox asan valgrind install lint clean bench package fuzz
+.PHONY: all deps demo test check blackbox asan tsan valgrind install lint clean bench package fuzz
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
@@ -132,6 +136,15 @@ valgrind: all $(CHECKS) $(FIXTURE_PLUGINS)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check blackbox
+
+# The threaded parts under ThreadSanitizer: the chain suite (parallel
+# runs and their counts) and the black-box test of parallel ndjson, where
+# a reported race makes the runtime exit 66 and the test fail.
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread all build/tsan/tests/check_chain \
+		$(FIXTURE_PLUGINS:$(BUILD)/%=build/tsan/%)
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" tools/run-checks.sh build/tsan build/tsan/tests/check_chain
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/blackbox/test_parallel.sh build/tsan
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/inflight/plugins \
