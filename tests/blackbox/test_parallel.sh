@@ -117,6 +117,19 @@ INFLIGHT_THREADS=1 "${F[@]}" "$T/bom.ndjson" >"$T/bom.1"
 INFLIGHT_THREADS=2 "${F[@]}" "$T/bom.ndjson" >"$T/bom.2"
 expect_files_eq "a byte-order mark is skipped on both paths" "$T/bom.2" "$T/bom.1"
 
+# a chain with a lookup table and a removal: the table is loaded once and
+# read by every worker (make tsan runs this under ThreadSanitizer)
+for n in 1 4; do
+	INFLIGHT_THREADS=$n "$RT" --policy policies/store-ops.cfg --plugins "$PLUGINS" \
+		--access-point store-ops "$T/mixed.ndjson" >"$T/ops.$n" 2>"$T/opserr.$n"
+	echo $? >"$T/opsrc.$n"
+done
+expect_eq "store-ops (enrich lookup, drop) on 1 and 4 threads: both succeed, nothing on stderr" \
+	"$(cat "$T/opsrc.1" "$T/opsrc.4" "$T/opserr.1" "$T/opserr.4" | tr '\n' ' ')" "0 0 "
+expect_files_eq "store-ops: the same bytes on 4 threads as on one" "$T/ops.4" "$T/ops.1"
+expect_eq "store-ops: every record got a store_city" \
+	"$(grep -c '"store_city"' "$T/ops.1")" "$(grep -c '^ *{' "$T/mixed.ndjson")"
+
 # ---- INFLIGHT_THREADS that is not a worker count is refused, not guessed ----
 for v in abc -5 4x 0 " 2" 99999999999999999999; do
 	run env INFLIGHT_THREADS="$v" "${F[@]}" "$T/bom.ndjson"
