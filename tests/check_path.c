@@ -581,6 +581,9 @@ START_TEST(test_top_keys_as_general)
 	    /* 69 bytes: the same length filter bit as a 5-byte key */
 	    {"k23456789012345678901234567890123456789012345678901234567890123456789", "price",
 	     NULL},
+	    /* "pr" passes both filters (the length of "px", the first byte
+	     * of "price") and is a prefix of "price": only equal bytes match */
+	    {"price", "px", NULL},
 	};
 	static const char *const docs[] = {
 	    "{\"price\":1,\"discount\":2}",
@@ -596,6 +599,7 @@ START_TEST(test_top_keys_as_general)
 	    "{\"k23456789012345678901234567890123456789012345678901234567890123456789\":1,"
 	    "\"k2345678901234567890123456789012345678901234567890123456789012345678X\":2,"
 	    "\"pricX\":3,\"price\":4}",
+	    "{\"pr\":1,\"px\":2,\"p\":3,\"pxx\":4,\"price\":5,\"pric\":6}",
 	};
 	struct inf_buf fast = {0};
 
