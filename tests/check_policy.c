@@ -6,6 +6,7 @@
  * test-only ones from $BUILD/test-plugins (tests/fixtures.mk).
  */
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +436,38 @@ START_TEST(test_nul_byte)
 	snprintf(where, sizeof where, "%s:2: ", file);
 	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, where, "a NUL byte", NULL) == 0, "%s",
 		      tu_errs_text(&errs));
+}
+END_TEST
+
+/* The file's last byte is checked too: a NUL there hides nothing from
+ * libconfig, but the file is not text and is refused like any other. */
+START_TEST(test_nul_last_byte)
+{
+	static const char text[] = STEP("{ plugin = \"drop_fields\"; paths = \"a\"; }") "\0";
+	char where[PATH_MAX + 32];
+	int line = 1;
+
+	for (const char *p = text; *p; p++)
+		line += *p == '\n';
+	ck_assert_int_eq(tu_write(tmp, "bad.cfg", text, sizeof text - 1, file, sizeof file), 0);
+	ck_assert_int_eq(inf_policy_load(file, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	snprintf(where, sizeof where, "%s:%d: ", file, line);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, where, "a NUL byte", NULL) == 0, "%s",
+		      tu_errs_text(&errs));
+}
+END_TEST
+
+/* A read that fails after the open (here EIO: /proc/self/mem is a
+ * regular file whose first page is not mapped) is an error of its own,
+ * not an empty policy that libconfig would then complain about. */
+START_TEST(test_read_error)
+{
+	ck_assert_int_eq(inf_policy_load("/proc/self/mem", dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "/proc/self/mem: cannot read policy: ",
+						  strerror(EIO), NULL) == 0,
+		      "%s", tu_errs_text(&errs));
 }
 END_TEST
 
@@ -971,6 +1004,8 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_lossy_numbers);
 	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_nul_last_byte);
+	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_bad_max_depth);
 	tcase_add_test(tc, test_bad_prefixes);
 	tcase_add_test(tc, test_missing_name);
