@@ -237,13 +237,18 @@ static int collect_one(struct inf_par *p)
 		       j->offset, j->final, &j->out, &again, &c);
 		add_stats(&p->stats, &c.stats);
 		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
-	} else if (j->out.len && p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
-		p->failed = 1;
-		rc = -1;
 	} else {
-		p->line += j->counts.lines;
-		p->recno += j->counts.records;
+		/* its records were read and transformed, whether or not the
+		 * sink takes their output (bytes_out counts it either way),
+		 * as a sequential run counts those of a flush that fails */
 		add_stats(&p->stats, &j->counts.stats);
+		if (j->out.len && p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
+			p->failed = 1;
+			rc = -1;
+		} else {
+			p->line += j->counts.lines;
+			p->recno += j->counts.records;
+		}
 	}
 	inf_buf_reset(&j->out);
 	inf_buf_reset(&j->in);

@@ -61,8 +61,9 @@ int inf_par_commit(struct inf_par *p, size_t n);
 int inf_par_finish(struct inf_par *p);
 /* Adds the record counts of the batches written so far to *sum. A
  * failed run counts the batches before the failure and the failed batch
- * up to its failing record, as a sequential run would: never a batch
- * that ran ahead and was discarded, nor a failed batch twice. */
+ * up to its failing record (all of it when the sink refused its output),
+ * as a sequential run would: never a batch that ran ahead and was
+ * discarded, nor a failed batch twice. */
 void inf_par_stats(const struct inf_par *p, struct inf_stats *sum);
 /* Stops the threads and frees everything; safe after a failure. */
 void inf_par_free(struct inf_par *p);

@@ -498,6 +498,62 @@ START_TEST(test_stats_parallel)
 }
 END_TEST
 
+/* A sink that refuses every write, as a failed upload would. */
+static int refusing_sink(void *ctx, const char *data, size_t len, struct inf_error *e)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return inf_error_set(e, INF_FAIL_OUTPUT, "refused");
+}
+
+/* Stats of `ap` over `in` (one write) when the sink refuses the output. */
+static struct inf_stats refused_run(const struct inf_access_point *ap, const char *in)
+{
+	struct inf_transform *t;
+	struct inf_stats s;
+	int rc;
+
+	memset(&err, 0, sizeof err);
+	t = inf_transform_new(ap, NULL, refusing_sink, NULL, &err);
+	ck_assert_ptr_nonnull(t);
+	rc = inf_transform_write(t, in, strlen(in));
+	if (rc == 0)
+		rc = inf_transform_finish(t);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(err.msg, "refused");
+	s = *inf_transform_stats(t);
+	inf_transform_free(t);
+	return s;
+}
+
+/* When the sink refuses a write, the records whose output it was handed
+ * were read and transformed: they count as bytes_out counts their bytes,
+ * on one thread (the framer's flush fails) and on several (the batch's
+ * write fails) alike. */
+START_TEST(test_stats_sink_refused)
+{
+	static const char in[] = "{\"i\":1,\"price\":1}\n{\"a\":\"drop\"}\n{\"i\":3}\n";
+	struct inf_stats one, two;
+
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "1", 1), 0);
+	one = refused_run(policy(AP("format = \"ndjson\";", DROP("\"price\"") ", " BOOM), "t"),
+			  in);
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "2", 1), 0);
+	two = refused_run(policy(AP("format = \"ndjson\";", DROP("\"price\"") ", " BOOM), "t"),
+			  in);
+	unsetenv("INFLIGHT_THREADS");
+	ck_assert_uint_eq(one.records_in, 3);
+	ck_assert_uint_eq(one.records_dropped, 1);
+	ck_assert_uint_eq(one.records_out, 2);
+	ck_assert_uint_eq(one.bytes_out, strlen("{\"i\":1}\n{\"i\":3}\n"));
+	ck_assert_uint_eq(two.records_in, one.records_in);
+	ck_assert_uint_eq(two.records_dropped, one.records_dropped);
+	ck_assert_uint_eq(two.records_out, one.records_out);
+	ck_assert_uint_eq(two.bytes_out, one.bytes_out);
+}
+END_TEST
+
 START_TEST(test_request_context)
 {
 	struct inf_request req = { "lambda-consumer", "store_events/a.json", "RID" };
@@ -556,6 +612,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_max_depth);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_stats_parallel);
+	tcase_add_test(tc, test_stats_sink_refused);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
 	suite_add_tcase(s, tc);
