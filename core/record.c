@@ -553,7 +553,8 @@ int inf_record_ranges(struct inf_record *r, size_t *count)
 	size_t n, kept = 0, pos = 0;
 	int rc;
 
-	if (r->ordered)
+	/* `ordered` is only kept while edits are added: with none it is stale */
+	if (r->ordered && r->nedits)
 		return ordered_ranges(r, count);
 	if ((rc = build_ranges(r, &n)))
 		return rc;
