@@ -50,6 +50,10 @@ int inf_policy_text_read(const char *file, struct inf_buf *b,
 		break;
 	}
 	close(fd);
+	/* libconfig 1.5 takes a comment that ends the text without a newline
+	 * for a syntax error: the text is parsed as if it had one */
+	if (!e && b->len && b->data[b->len - 1] != '\n' && inf_buf_putc(b, '\n'))
+		e = ENOMEM;
 	if (e || inf_buf_putc(b, '\0')) {
 		inf_policy_errors_addf(errs, "%s: cannot read policy: %s", file,
 				       strerror(e ? e : ENOMEM));

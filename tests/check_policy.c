@@ -471,6 +471,24 @@ START_TEST(test_read_error)
 }
 END_TEST
 
+/* libconfig 1.5 reads a comment that ends the file without a newline as
+ * a syntax error; an editor that leaves no final newline must not make a
+ * policy fail. */
+START_TEST(test_last_line_comment)
+{
+	static const char *const ends[] = { "# end", "// end", "/* end */", "" };
+
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+		char text[512];
+		snprintf(text, sizeof text, "%s%s", STEP("{ plugin = \"drop_fields\"; paths = \"a\"; }"), ends[i]);
+		inf_policy_free(pol);
+		pol = NULL;
+		ck_assert_msg(load_text("p.cfg", text) == 0, "ending \"%s\": %s", ends[i],
+			      tu_errs_text(&errs));
+	}
+}
+END_TEST
+
 START_TEST(test_bad_max_depth)
 {
 	static const char *const bad[] = {
@@ -1004,6 +1022,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_lossy_numbers);
 	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_last_line_comment);
 	tcase_add_test(tc, test_nul_last_byte);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_bad_max_depth);
