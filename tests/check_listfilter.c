@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "list.h"
@@ -84,19 +85,26 @@ static int utf8_valid(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* "store_events." then U+10FFFF while four bytes fit in 1024, then the
- * three bytes `tail`: the marker before store_events/. */
-static char *store_marker(const char *tail)
+/* `head`, then U+10FFFF while four bytes fit in 1024, then `tail` (the
+ * bytes left): a marker as listmarker.c makes it, malloc'd. */
+static char *made_marker(const char *head, const char *tail)
 {
 	struct inf_buf m = { 0 };
 
-	inf_buf_puts(&m, "store_events.");
+	inf_buf_puts(&m, head);
 	while (m.len + 4 <= 1024)
 		inf_buf_puts(&m, U10FFFF);
 	inf_buf_puts(&m, tail);
 	inf_buf_putc(&m, '\0');
 	ck_assert_uint_eq(strlen(m.data), 1024);
 	return m.data;
+}
+
+/* "store_events." then U+10FFFF while four bytes fit in 1024, then the
+ * three bytes `tail`: the marker before store_events/. */
+static char *store_marker(const char *tail)
+{
+	return made_marker("store_events.", tail);
 }
 
 /* 5 keys under archive/ then nothing: a page that ends hidden. */
@@ -136,6 +144,88 @@ START_TEST(test_no_prefix_left_ends_the_list)
 	x = filter(early, 1, HEAD "<NextMarker>archive/2</NextMarker>" TRUE_ KEY("archive/2")
 			 "</ListBucketResult>", INF_LIST_V1);
 	ck_assert_str_eq(x, HEAD "<IsTruncated>false</IsTruncated></ListBucketResult>");
+	free(x);
+	/* ... and one inside the prefixes, before the hidden last key: the
+	 * page ends the list, so it names no place to go on from */
+	x = filter(early, 1, HEAD "<NextMarker>a/1</NextMarker>" TRUE_ KEY("a/1") KEY("archive/2")
+			 "</ListBucketResult>", INF_LIST_V1);
+	ck_assert_str_eq(x, HEAD "<IsTruncated>false</IsTruncated>" KEY("a/1") "</ListBucketResult>");
+	free(x);
+}
+END_TEST
+
+/* With several prefixes the marker is made from the smallest one after
+ * the page's last entry: one made from a greater prefix ("zz/") would have
+ * the client list on past store_events/ and never see its keys. */
+START_TEST(test_marker_from_smallest_prefix_after_last)
+{
+	char *several[] = { "zz/", "a/", "store_events/", "t/" };
+	char *x = filter(several, 4, ARCHIVE_PAGE, INF_LIST_V1);
+	char *m = next_marker(x), *want = store_marker("\xef\xbf\xbd");
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m, want);
+	free(want);
+	free(m);
+	free(x);
+}
+END_TEST
+
+/* A page that is not truncated ends the listing whatever its last entry:
+ * no marker is added. "true" alone says truncated (botocore reads any
+ * other text as false). */
+START_TEST(test_not_truncated_ending_hidden_unchanged)
+{
+	static const char *const vals[] = { "false", "TRUE" };
+	char in[512], want[512];
+
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		char *x;
+
+		snprintf(in, sizeof in, HEAD "<IsTruncated>%s</IsTruncated>" KEY("archive/1")
+			 "</ListBucketResult>", vals[i]);
+		snprintf(want, sizeof want, HEAD "<IsTruncated>%s</IsTruncated></ListBucketResult>",
+			 vals[i]);
+		x = filter(store, 1, in, INF_LIST_V1);
+		ck_assert_str_eq(x, want);
+		free(x);
+	}
+}
+END_TEST
+
+/* S3's NextMarker past the last Key shown is the page's last entry: a
+ * hidden one is replaced by the marker, never kept because a smaller key
+ * was shown. */
+START_TEST(test_hidden_next_marker_past_last_shown)
+{
+	char *bd[] = { "b/", "d/" };
+	char *x = filter(bd, 2, HEAD "<NextMarker>c/x</NextMarker>" TRUE_ KEY("b/1") "</ListBucketResult>",
+			 INF_LIST_V1);
+	char *m = next_marker(x), *want = made_marker("d.", "\xdf\xbf");
+
+	ck_assert_ptr_null(strstr(x, "c/x"));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m, want);
+	ck_assert_ptr_nonnull(strstr(x, KEY("b/1")));
+	free(want);
+	free(m);
+	free(x);
+}
+END_TEST
+
+/* A hidden Key equal to a common prefix shown (in either order): the last
+ * entry is shown, so the page is left as it is. */
+START_TEST(test_last_equal_entries_one_shown)
+{
+	char *sales[] = { "store_events/sales/" };
+	char *x = filter(sales, 1, HEAD TRUE_ CP("store_events/") KEY("store_events/") "</ListBucketResult>",
+			 INF_LIST_V1);
+
+	ck_assert_str_eq(x, HEAD TRUE_ CP("store_events/") "</ListBucketResult>");
+	free(x);
+	x = filter(sales, 1, HEAD TRUE_ KEY("store_events/") CP("store_events/") "</ListBucketResult>",
+		   INF_LIST_V1);
+	ck_assert_str_eq(x, HEAD TRUE_ CP("store_events/") "</ListBucketResult>");
 	free(x);
 }
 END_TEST
@@ -361,6 +451,10 @@ static Suite *listfilter_suite(void)
 
 	tcase_add_test(tc, test_last_hidden_gets_marker);
 	tcase_add_test(tc, test_no_prefix_left_ends_the_list);
+	tcase_add_test(tc, test_marker_from_smallest_prefix_after_last);
+	tcase_add_test(tc, test_not_truncated_ending_hidden_unchanged);
+	tcase_add_test(tc, test_hidden_next_marker_past_last_shown);
+	tcase_add_test(tc, test_last_equal_entries_one_shown);
 	tcase_add_test(tc, test_last_shown_unchanged);
 	tcase_add_test(tc, test_delimiter_next_marker_replaced);
 	tcase_add_test(tc, test_next_marker_naming_shown_prefix_kept);
