@@ -402,6 +402,20 @@ START_TEST(test_marker_code_points)
 	ck_assert_int_eq(marker("b", "a", 1, &m), INF_MARKER_NEXT);
 	ck_assert_int_eq(memcmp(m.data + 1017, U10FFFF "\xef\xbf\xbd", 7), 0);
 	ck_assert(utf8_valid((const unsigned char *)m.data, m.len));
+	/* U+FFFF lowered: U+FFFE, or in XML (which has neither) U+FFFD */
+	ck_assert_int_eq(marker("b\xef\xbf\xbf", "a", 0, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(memcmp(m.data, "b\xef\xbf\xbe" U10FFFF, 8), 0);
+	ck_assert_int_eq(marker("b\xef\xbf\xbf", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(memcmp(m.data, "b\xef\xbf\xbd" U10FFFF, 8), 0);
+	/* in XML a control lowered goes to the greatest of TAB, LF, CR below */
+	ck_assert_int_eq(marker("b\x10", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(m.data[1], '\r');
+	ck_assert_int_eq(marker("b\x0e", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(m.data[1], '\r');
+	ck_assert_int_eq(marker("b\x0d", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(m.data[1], '\n');
+	ck_assert_int_eq(marker("b\x0a", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(m.data[1], '\t');
 	inf_buf_free(&m);
 }
 END_TEST
@@ -419,9 +433,24 @@ START_TEST(test_marker_edges)
 	ck_assert_int_eq(m.data[1], '\n');
 	ck_assert_int_eq(marker("b\x07", "a", 1, &m), INF_MARKER_NONE);  /* XML has none */
 	ck_assert_int_eq(marker("b\x07", "a", 0, &m), INF_MARKER_NEXT);
+	/* in XML text q's other code points must be characters XML has: a
+	 * space and U+10FFFF are, U+0007 is not */
+	ck_assert_int_eq(marker("a b/", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(memcmp(m.data, "a b.", 4), 0);
+	ck_assert_int_eq(marker("k" U10FFFF "/", "a", 1, &m), INF_MARKER_NEXT);
+	ck_assert_int_eq(memcmp(m.data, "k" U10FFFF ".", 6), 0);
+	ck_assert_int_eq(marker("k\x07/", "a", 1, &m), INF_MARKER_NONE);
+	ck_assert_int_eq(marker("k\x07/", "a", 0, &m), INF_MARKER_NEXT);
 	memset(long_q, 'x', sizeof long_q - 1);
 	long_q[sizeof long_q - 1] = '\0';
 	ck_assert_int_eq(marker(long_q, "a", 0, &m), INF_MARKER_NONE);   /* past 1024 bytes */
+	long_q[1025] = '\0';
+	ck_assert_int_eq(marker(long_q, "a", 0, &m), INF_MARKER_NONE);
+	long_q[1024] = '\0'; /* 1024 bytes: q itself lowered, nothing to fill */
+	ck_assert_int_eq(marker(long_q, "a", 0, &m), INF_MARKER_NEXT);
+	ck_assert_uint_eq(m.len, 1024);
+	ck_assert_int_eq(m.data[1023], 'w');
+	ck_assert_int_eq(memcmp(m.data, long_q, 1023), 0);
 	/* a last past the XML marker (U+FFFE after it): left as it is */
 	ck_assert_int_eq(marker("k\xf0\x90\x80\x80", "k\xef\xbf\xbe", 1, &m), INF_MARKER_NONE);
 	inf_buf_free(&m);
