@@ -437,6 +437,12 @@ PY
 		"$T/task-env/bootstrap" -0 >"$T/env.out" 2>"$T/env.err"
 	expect_eq "  ... without INFLIGHT_POLICY_KEY_NAME, a variable set directly is left alone" \
 		"$(tr '\0' '\n' <"$T/env.out" | grep -c '^INFLIGHT_MARKETING_KEY=set-directly$')" 1
+	# a stack with PolicyKeyName but no PolicyKey: an empty key is no key,
+	# and exported it would replace the variable with nothing
+	env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME=INFLIGHT_MARKETING_KEY INFLIGHT_POLICY_KEY= \
+		INFLIGHT_MARKETING_KEY=set-directly "$T/task-env/bootstrap" -0 >"$T/env.out" 2>"$T/env.err"
+	expect_eq "  ... an empty INFLIGHT_POLICY_KEY exports nothing: a variable set directly is left alone" \
+		"$(tr '\0' '\n' <"$T/env.out" | grep -c '^INFLIGHT_MARKETING_KEY=set-directly$')" 1
 
 	# a GET under the Runtime API server, through README's marketing policy
 	local ev='{"request_id": "m1", "evnt_type": "sales_event", "cust_id": 512, "category": "Books", "store_id": 1, "price": 41.5, "qty": 3, "contact_me": "x"}'
@@ -517,6 +523,10 @@ PY
 	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME=$'INFLIGHT_A\nB' "$T/task-mkt/bootstrap" --version
 	expect_contains "  ... a name that could break the line is not shown" "$ERR" \
 		"bootstrap: INFLIGHT_POLICY_KEY_NAME=(not shown: not only letters, digits and _) is not a name"
+	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY_NAME="INFLIGHT_$(printf 'K%.0s' {1..200})" \
+		"$T/task-mkt/bootstrap" --version
+	expect_contains "  ... nor one that would flood the log: its length instead" "$ERR" \
+		"bootstrap: INFLIGHT_POLICY_KEY_NAME=(not shown: 209 characters) is not a name"
 	run env -i PATH=/usr/bin:/bin INFLIGHT_POLICY_KEY="$MKT_KEY" "$T/task-mkt/bootstrap" --version
 	expect_eq "  ... a key without a name: refused" "$RC:$ERR" \
 		"2:bootstrap: INFLIGHT_POLICY_KEY is set but INFLIGHT_POLICY_KEY_NAME is not: name the variable the policy's key_env reads"
