@@ -921,6 +921,25 @@ def tests(env):
           b[6].get("statusCode") == 412 and b[6].get("errorCode") == "PreconditionFailed" and
           len(reads("store_events/pin-plain.json")) == 1, (b[6], reqs[-2:]))
 
+    # ---- what the read is pinned to is the source's one strong ETag: a
+    # weak one (which If-Match never matches: pinned, every HEAD would be
+    # 503) or two cannot pin it, and the read goes unpinned; an ETag after
+    # more headers than are kept (and after ETag-Digest, a longer name)
+    # still pins it ----
+    open(vlog, "w").close()
+    r = Run(env, [head("_weaketag/store_events/obj.json?X-Amz-Signature=S"),
+                  head("_twoetags/store_events/obj.json?X-Amz-Signature=S"),
+                  head("_lateetag/store_events/obj.json?X-Amz-Signature=S")])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    b = b if len(b) == 3 and all(isinstance(x, dict) for x in b) else [{}] * 3
+    reqs = [json.loads(l) for l in open(vlog)]
+    for i, (fault, pin) in enumerate((("weaketag", None), ("twoetags", None), ("lateetag", ETAG))):
+        rd = reads("_%s/store_events/obj.json" % fault)
+        check("HEAD of a source answering %s: 200 with the view's Content-Length, the read %s" %
+              (fault, "pinned to its ETag" if pin else "not pinned (no If-Match)"),
+              ok200(b[i]) and len(rd) == 1 and rd[0]["headers"].get("if-match") == pin and
+              s3_signature_ok(rd[0]), (b[i], rd))
+
     # ---- a header the measuring read must send but cannot (not ASCII, a
     # control byte) is refused with 400 InvalidArgument naming it, the read
     # never made, the value never printed ----

@@ -51,6 +51,12 @@ fault prefix misbehave:
                HEAD sees ETag ETAG, a GET NEW_ETAG (conditions are
                evaluated on that one)
   /_noetag/... the object, without an ETag header
+  /_weaketag/. the object, its ETag weak (W/"..."), which an If-Match
+               never matches (RFC 9110 compares it strongly): 412
+  /_twoetags/. the object, with a second, different ETag header after
+               its own
+  /_lateetag/. the object, its ETag after 70 x-amz-meta-* headers and an
+               ETag-Digest header (a name ETag starts)
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3.
@@ -180,7 +186,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
-                       "/_kms/", "/_repeat/", "/_changed/", "/_noetag/"):
+                       "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
+                       "/_twoetags/", "/_lateetag/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_403":
@@ -221,6 +228,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ]
         if fault == "_noetag":
             headers = [h for h in headers if h[0] != "ETag"]
+        if fault == "_weaketag":
+            etag = "W/" + etag
+            headers = [("ETag", etag) if h[0] == "ETag" else h for h in headers]
+        if fault == "_twoetags":
+            headers += [("ETag", NEW_ETAG)]
+        if fault == "_lateetag":
+            headers = ([("ETag-Digest", "x")] + [("x-amz-meta-l%02d" % i, "v") for i in range(70)] +
+                       [h for h in headers if h[0] != "ETag"] + [("ETag", etag)])
         if fault == "_badnames":
             # names sent as bytes (latin-1): \x01, a space, UTF-8 "\u00e9"
             headers += [("x-amz-meta-a\x01x", "1"), ("x-amz-meta-sp ace", "2"),
@@ -242,7 +257,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
-        if self.headers.get("If-Match") not in (None, "*", etag):
+        if self.headers.get("If-Match") not in (None, "*", etag) or \
+                (fault == "_weaketag" and self.headers.get("If-Match") not in (None, "*")):
             return self.send_body(412, error_xml("PreconditionFailed",
                                                  "At least one of the pre-conditions you specified did not hold"))
         if self.headers.get("If-None-Match") == etag:
