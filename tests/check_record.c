@@ -526,6 +526,13 @@ START_TEST(test_remove_after_replace)
 	ck_assert_int_eq(inf_record_remove(&rec, 1), 0);
 	ck_assert_int_eq(inf_record_remove(&rec, 3), 0);
 	expect("[{}]");
+	/* the only element: its removal spans exactly the bytes the
+	 * replacement did, and the removal, made last, wins */
+	load("{\"a\":[1]}");
+	b = node("a[0]");
+	ck_assert_int_eq(inf_record_replace_json(&rec, b, "2", 1), 0);
+	ck_assert_int_eq(inf_record_remove(&rec, b), 0);
+	expect("{\"a\":[]}");
 }
 END_TEST
 
@@ -951,6 +958,8 @@ START_TEST(test_edit_limits)
 	              "%s", rec.edit_err.msg);
 	/* escapes count: "\\\"" is 2 bytes between the quotes, so 3 are 6 */
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "\"\"\"", 3, "1", 1, 0), INF_ERR_LIMIT);
+	/* one byte over is over */
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "fives", 5, "1", 1, 0), INF_ERR_LIMIT);
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "keys", 4, "{\"four\":1}", 10, 0), 0);
 	expect("{\"a\":[[1]],\"keys\":{\"four\":1}}");
 	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
