@@ -289,6 +289,56 @@ START_TEST(test_plugin_error_fails)
 	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
 	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: over a limit "
 				  "(no message from the plugin)");
+	/* out of memory in a plugin fails the record like any other status:
+	 * never passed on as if the step had kept it */
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"x\":\"nomem\",\"price\":2}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: out of memory "
+				  "(no message from the plugin)");
+	ck_assert_str_eq(out.data, "");
+}
+END_TEST
+
+/* A plugin that fills err to the last byte without a NUL: the message is
+ * cut to INF_ERR_MAX - 1 bytes, nothing read past the plugin's buffer. */
+START_TEST(test_plugin_error_unterminated)
+{
+	const struct inf_access_point *ap = policy(AP("", BOOM), "t");
+	const char *m;
+
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"fullerr\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	m = strstr(err.msg, "step 1 (boom) failed: ");
+	ck_assert_msg(m != NULL, "%s", err.msg);
+	m += strlen("step 1 (boom) failed: ");
+	ck_assert_uint_eq(strlen(m), INF_ERR_MAX - 1);
+	ck_assert_uint_eq(strspn(m, "x"), INF_ERR_MAX - 1);
+}
+END_TEST
+
+/* A `when` whose paths cannot look into the record (a member it names
+ * holds an array) fails the record, as a plugin's own paths would: the
+ * condition decided blind would be false and the step, here the one
+ * that removes "price", skipped, passing the record on unredacted. */
+START_TEST(test_when_refused)
+{
+	static const char in[] = "{\"customer\":{\"is_test\":false},\"price\":1}\n"
+				 "{\"customer\":[{\"is_test\":false}],\"price\":2}\n";
+#define WHEN_DROP "{ plugin = \"drop_fields\"; paths = [ \"price\" ]; " \
+	"when = { path = \"customer.is_test\"; op = \"eq\"; value = false; }; }"
+	const struct inf_access_point *ap = policy(AP("", WHEN_DROP), "t");
+
+	ck_assert_int_eq(run(ap, NULL, in, 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 2): step 1 (drop_fields): when: the value of "
+				      "member \"customer\" is an array") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(out.data, "\"price\":2") == NULL, "%s", out.data);
+
+	ap = policy(AP("on_error = \"drop_record\";", WHEN_DROP), "t");
+	expect(ap, in, "{\"customer\":{\"is_test\":false}}\n");
+	ck_assert_uint_eq(st.records_failed, 1);
+	ck_assert_uint_eq(st.records_out, 1);
+#undef WHEN_DROP
 }
 END_TEST
 
@@ -498,6 +548,24 @@ START_TEST(test_stats_parallel)
 }
 END_TEST
 
+/* On several threads a byte-order mark is skipped however the object
+ * arrives: fed a byte at a time, the first one or two bytes of the mark
+ * are held until it is known whether the third completes it. */
+START_TEST(test_parallel_bom)
+{
+	const struct inf_access_point *ap;
+
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "2", 1), 0);
+	ap = policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t");
+	ck_assert_uint_eq(ap->workers, 2);
+	expect(ap, "\xEF\xBB\xBF{\"a\":1,\"price\":2}\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n");
+	/* two bytes of a mark and no third: not a mark, and no JSON either */
+	ck_assert_int_eq(run(ap, NULL, "\xEF\xBB", 1), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
 /* A sink that refuses every write, as a failed upload would. */
 static int refusing_sink(void *ctx, const char *data, size_t len, struct inf_error *e)
 {
@@ -605,6 +673,8 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_bad_record_dropped);
 	tcase_add_test(tc, test_auto_bad_first_line);
 	tcase_add_test(tc, test_plugin_error_fails);
+	tcase_add_test(tc, test_plugin_error_unterminated);
+	tcase_add_test(tc, test_when_refused);
 	tcase_add_test(tc, test_plugin_error_dropped);
 	tcase_add_test(tc, test_verdict_drop);
 	tcase_add_test(tc, test_two_steps_see_each_other);
@@ -612,6 +682,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_max_depth);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_stats_parallel);
+	tcase_add_test(tc, test_parallel_bom);
 	tcase_add_test(tc, test_stats_sink_refused);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
