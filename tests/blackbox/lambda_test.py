@@ -925,20 +925,35 @@ def tests(env):
     # weak one (which If-Match never matches: pinned, every HEAD would be
     # 503) or two cannot pin it, and the read goes unpinned; an ETag after
     # more headers than are kept (and after ETag-Digest, a longer name)
-    # still pins it ----
+    # still pins it, and so does one after an interim 103 whose own ETag
+    # is no header of the answer (counted, it would make two) ----
     open(vlog, "w").close()
     r = Run(env, [head("_weaketag/store_events/obj.json?X-Amz-Signature=S"),
                   head("_twoetags/store_events/obj.json?X-Amz-Signature=S"),
-                  head("_lateetag/store_events/obj.json?X-Amz-Signature=S")])
+                  head("_lateetag/store_events/obj.json?X-Amz-Signature=S"),
+                  head("_early/store_events/obj.json?X-Amz-Signature=S"),
+                  head("_changednoetag/store_events/obj.json?X-Amz-Signature=S",
+                       headers={"If-Match": ETAG})])
     b = [e.get("body") for e in r.results() if e["type"] == "response"]
-    b = b if len(b) == 3 and all(isinstance(x, dict) for x in b) else [{}] * 3
+    b = b if len(b) == 5 and all(isinstance(x, dict) for x in b) else [{}] * 5
     reqs = [json.loads(l) for l in open(vlog)]
-    for i, (fault, pin) in enumerate((("weaketag", None), ("twoetags", None), ("lateetag", ETAG))):
+    for i, (fault, pin) in enumerate((("weaketag", None), ("twoetags", None), ("lateetag", ETAG),
+                                      ("early", ETAG))):
         rd = reads("_%s/store_events/obj.json" % fault)
         check("HEAD of a source answering %s: 200 with the view's Content-Length, the read %s" %
               (fault, "pinned to its ETag" if pin else "not pinned (no If-Match)"),
               ok200(b[i]) and len(rd) == 1 and rd[0]["headers"].get("if-match") == pin and
               s3_signature_ok(rd[0]), (b[i], rd))
+    # an unpinned read (no ETag to pin to) carries the caller's If-Match;
+    # the object replaced after the HEAD fails it: that is the caller's
+    # own condition failing, S3's 412, not 503 ObjectChanged (which only
+    # the pin's failing means)
+    rd = reads("_changednoetag/store_events/obj.json")
+    check("HEAD of a source without an ETag, replaced before the measuring read that carries the "
+          "caller's If-Match: the read's 412 PreconditionFailed, not 503 ObjectChanged",
+          b[4].get("statusCode") == 412 and b[4].get("errorCode") == "PreconditionFailed" and
+          "headers" not in b[4] and len(rd) == 1 and rd[0]["headers"].get("if-match") == ETAG,
+          (b[4], rd))
 
     # ---- a header the measuring read must send but cannot (not ASCII, a
     # control byte) is refused with 400 InvalidArgument naming it, the read

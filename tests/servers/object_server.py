@@ -51,12 +51,16 @@ fault prefix misbehave:
                HEAD sees ETag ETAG, a GET NEW_ETAG (conditions are
                evaluated on that one)
   /_noetag/... the object, without an ETag header
+  /_changednoetag/ as /_changed/ (a HEAD sees ETAG, a GET NEW_ETAG), but
+               without an ETag header
   /_weaketag/. the object, its ETag weak (W/"..."), which an If-Match
                never matches (RFC 9110 compares it strongly): 412
   /_twoetags/. the object, with a second, different ETag header after
                its own
   /_lateetag/. the object, its ETag after 70 x-amz-meta-* headers and an
                ETag-Digest header (a name ETag starts)
+  /_early/.... the object, after an interim 103 Early Hints whose headers
+               carry another ETag (NEW_ETAG) and a Link
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3.
@@ -187,9 +191,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
-                       "/_twoetags/", "/_lateetag/"):
+                       "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
+        if fault == "_early":  # an interim answer: its headers are not the object's
+            self.wfile.write(b'HTTP/1.1 103 Early Hints\r\nETag: %s\r\nLink: </x.css>; rel=preload\r\n\r\n'
+                             % NEW_ETAG.encode())
         if fault == "_403":
             return self.send_body(403, error_xml("AccessDenied", "Access Denied"))
         owner = self.headers.get("x-amz-expected-bucket-owner")
@@ -219,14 +226,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not file.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(file):
             return self.send_body(404, error_xml("NoSuchKey", "The specified key does not exist."))
         size = os.path.getsize(file)
-        etag = NEW_ETAG if fault == "_changed" and self.command == "GET" else ETAG
+        etag = NEW_ETAG if fault in ("_changed", "_changednoetag") and self.command == "GET" else ETAG
         headers = [
             ("Last-Modified", email.utils.formatdate(os.path.getmtime(file), usegmt=True)),
             ("ETag", etag),
             ("Cache-Control", "max-age=60"),
             ("x-amz-meta-store", "test"),
         ]
-        if fault == "_noetag":
+        if fault in ("_noetag", "_changednoetag"):
             headers = [h for h in headers if h[0] != "ETag"]
         if fault == "_weaketag":
             etag = "W/" + etag
