@@ -548,6 +548,61 @@ START_TEST(test_stats_parallel)
 }
 END_TEST
 
+/* Runs `ap` over `in` the way the filter mode reads a file: into the
+ * memory inf_transform_space lends, at most `chunk` bytes at a time. */
+static int run_lent(const struct inf_access_point *ap, const char *in, size_t chunk)
+{
+	struct inf_transform *t;
+	size_t len = strlen(in), at = 0, room, n;
+	char *p;
+	int rc = 0;
+
+	inf_buf_reset(&out);
+	memset(&err, 0, sizeof err);
+	t = inf_transform_new(ap, NULL, tu_sink, &out, &err);
+	ck_assert_ptr_nonnull(t);
+	while (at < len && rc == 0) {
+		p = inf_transform_space(t, &room);
+		ck_assert_ptr_nonnull(p);
+		n = len - at < chunk ? len - at : chunk;
+		n = n < room ? n : room;
+		memcpy(p, in + at, n);
+		rc = inf_transform_commit(t, n);
+		at += n;
+	}
+	if (rc == 0)
+		rc = inf_transform_finish(t);
+	st = *inf_transform_stats(t);
+	inf_transform_free(t);
+	return rc;
+}
+
+/* Bytes handed over in lent memory count as written ones do, on one
+ * thread and on several (where they go to the batches directly). */
+START_TEST(test_stats_lent_memory)
+{
+	const struct inf_access_point *ap;
+	char *in;
+	size_t len;
+
+	in = numbered(20000, 0);
+	len = strlen(in);
+	for (int threads = 2; threads >= 1; threads--) {
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 2 ? "2" : "1", 1), 0);
+		ap = policy(AP("format = \"ndjson\";", DROP("\"price\"") ", " BOOM), "t");
+		ck_assert_uint_eq(ap->workers, (unsigned)threads);
+		ck_assert_int_eq(run_lent(ap, in, 100000), 0);
+		ck_assert_uint_eq(st.bytes_in, len);
+		ck_assert_uint_eq(st.bytes_out, out.len);
+		ck_assert_uint_eq(st.records_in, 20000);
+		ck_assert_uint_eq(st.records_dropped, 20);
+		ck_assert_uint_eq(st.records_out, 20000 - 20);
+	}
+	free(in);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
 /* On several threads a byte-order mark is skipped however the object
  * arrives: fed a byte at a time, the first one or two bytes of the mark
  * are held until it is known whether the third completes it. */
@@ -683,6 +738,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_stats_parallel);
 	tcase_add_test(tc, test_parallel_bom);
+	tcase_add_test(tc, test_stats_lent_memory);
 	tcase_add_test(tc, test_stats_sink_refused);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
