@@ -560,7 +560,7 @@ int inf_record_ranges(struct inf_record *r, size_t *count)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const struct inf_range *g = &r->ranges[i];
-		if (g->start < pos || (g->start == pos && g->end < pos))
+		if (g->start < pos)
 			continue; /* inside a range already replaced */
 		r->ranges[kept++] = *g;
 		pos = g->end;
