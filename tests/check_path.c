@@ -151,6 +151,9 @@ static const struct {
     {"a*b", 2},     {"**", 2},          {"a.**", 4},   {"a.b.**", 6},
     {"***", 1},     {"a.[0]", 3},       {"\"a\"b", 4}, {"a[0]b", 5},
     {"\"\\x\"", 2}, {"\"\\ud800\"", 2}, {"a.\"b", 3},  {"items[9999999999]", 16},
+    /* what follows `[*` or the digits must be the `]`, not skipped */
+    {"a[*x", 4},    {"a[*x].b", 4},     {"a[1x]", 4},  {"a[12x.b", 5},
+    {"a\x1f", 2},
 };
 
 START_TEST(test_compile_bad)
@@ -584,6 +587,9 @@ START_TEST(test_top_keys_as_general)
 	    /* "pr" passes both filters (the length of "px", the first byte
 	     * of "price") and is a prefix of "price": only equal bytes match */
 	    {"price", "px", NULL},
+	    /* keys whose first byte is past 0x7f: the upper half of the
+	     * first-byte filter ("\u00e9t\u00e9", "\u540d") */
+	    {"\xC3\xA9t\xC3\xA9", "\xE5\x90\x8D", NULL},
 	};
 	static const char *const docs[] = {
 	    "{\"price\":1,\"discount\":2}",
@@ -600,6 +606,8 @@ START_TEST(test_top_keys_as_general)
 	    "\"k2345678901234567890123456789012345678901234567890123456789012345678X\":2,"
 	    "\"pricX\":3,\"price\":4}",
 	    "{\"pr\":1,\"px\":2,\"p\":3,\"pxx\":4,\"price\":5,\"pric\":6}",
+	    "{\"\xC3\xA9t\xC3\xA9\":1,\"ete\":2,\"\xE5\x90\x8D\":3,\"\xC3\xA9\":4}",
+	    "{\"\\u00e9t\xC3\xA9\":1,\"\\u540d\":2,\"x\":3}",
 	};
 	struct inf_buf fast = {0};
 
@@ -630,6 +638,11 @@ START_TEST(test_top_keys_as_general)
 	ck_assert_int_eq(inf_record_remove(&rec, 6), 0); /* the second price */
 	ck_assert_str_eq(walk_text(1), "price=1:F price=4:F");
 	ck_assert_str_eq(walk_text(0), "price=1:F a=2:N price=4:F");
+	/* nor below a full match the visitor descends into (raw text is
+	 * the record as loaded) */
+	load("{\"price\":{\"a\":1,\"b\":2,\"c\":3}}");
+	ck_assert_int_eq(inf_record_remove(&rec, 6), 0); /* b */
+	ck_assert_str_eq(walk_text(0), "price={\"a\":1,\"b\":2,\"c\":3}:F a=1:N c=3:N");
 	inf_buf_free(&fast);
 }
 END_TEST
