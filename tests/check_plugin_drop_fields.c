@@ -104,6 +104,9 @@ START_TEST(test_several_paths)
 	/* overlapping paths remove the outer value once */
 	paths("\"customer\", \"customer.name\"");
 	drops("{\"customer\":{\"name\":\"n\"},\"id\":1}", "{\"id\":1}");
+	/* ... whatever it holds: an array where "customer.name" names a
+	 * member is dropped with it, not refused */
+	drops("{\"customer\":[{\"name\":\"n\"}],\"id\":1}", "{\"id\":1}");
 }
 END_TEST
 
@@ -168,6 +171,10 @@ START_TEST(test_any_depth)
 	drops("{\"a\":[\"password\"],\"b\":{\"Password\":1}}", "{\"a\":[\"password\"],\"b\":{\"Password\":1}}");
 	/* a password holding a password goes as one */
 	drops("{\"password\":{\"password\":1},\"x\":2}", "{\"x\":2}");
+	/* `**` after a named member steps into an array there too */
+	paths("\"user.**.password\"");
+	drops("{\"user\":[{\"password\":1,\"n\":2}],\"password\":3}",
+	      "{\"user\":[{\"n\":2}],\"password\":3}");
 }
 END_TEST
 
@@ -193,6 +200,11 @@ START_TEST(test_escaped_keys)
 	/* non-ASCII keys compare as UTF-8 */
 	paths("\"pr\xc3\xa9" "ce\"");
 	drops("{\"pr\\u00e9ce\":1,\"pr\xc3\xa9" "ce\":2,\"prece\":3}", "{\"prece\":3}");
+	/* and a key that starts with a non-ASCII character is found by the
+	 * fast walk over plain keys, with or without an escape */
+	paths("\"\xc3\xa9tat\"");
+	drops("{\"\xc3\xa9tat\":1,\"etat\":2}", "{\"etat\":2}");
+	drops("{\"\\u00e9tat\":1,\"etat\":2}", "{\"etat\":2}");
 }
 END_TEST
 
