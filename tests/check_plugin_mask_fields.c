@@ -162,6 +162,9 @@ START_TEST(test_hash)
 	       "{\"v\":\"b5bea41b6c623f7c09f1bf24dcae58ebab3c0cdd90ad966bc43a45b44867e12b\"}");
 	out_is("{\"v\":null}", "{\"v\":null}");
 	fails("{\"v\":[\"abc\"]}\n", "op 'hash' cannot mask an array at member \"v\": only redact and null");
+	/* a digest is an edit, a null left as it is none */
+	ck_assert_int_eq(tu_step_verdict(&s, "{\"v\":1}"), INF_MODIFIED);
+	ck_assert_int_eq(tu_step_verdict(&s, "{\"v\":null}"), INF_KEEP);
 	mask("op = \"hash\"; salt = \"s\"; prefix = \"h:\";");
 	out_is("{\"v\":123}",
 	       "{\"v\":\"h:a9dcdc7159d1a9daae0ccc718f5dbc2bb1c61e38873abc8074b374473d4d00b9\"}");
@@ -219,7 +222,7 @@ END_TEST
 
 START_TEST(test_hmac_key_errors)
 {
-	char dummy[PATH_MAX];
+	char dummy[PATH_MAX], big[4097];
 
 	refused("op = \"hmac\"; key_env = \"MASK_TEST_NO_SUCH_VAR\";",
 		"key_env: environment variable MASK_TEST_NO_SUCH_VAR is not set or empty");
@@ -232,6 +235,12 @@ START_TEST(test_hmac_key_errors)
 	refused("op = \"hmac\"; key_file = \"no-such-key\";", "option 'key_file': cannot read file");
 	ck_assert_int_eq(tu_write(s.tmp, "empty", "\n", 1, dummy, sizeof dummy), 0);
 	refused("op = \"hmac\"; key_file = \"empty\";", "holds no key");
+	/* a key past 4096 bytes is refused, not cut to its first 4096 */
+	memset(big, 'k', sizeof big);
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, sizeof big, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_file = \"big\";", "or longer than 4096 bytes");
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4096, dummy, sizeof dummy), 0);
+	mask("op = \"hmac\"; key_file = \"big\";");
 	/* the key is never in a message */
 	ck_assert_ptr_null(strstr(tu_errs_text(&s.errs), "Jefe"));
 }
@@ -346,7 +355,11 @@ START_TEST(test_truncate_date)
 	fails("{\"v\":\"2026-11-28T20:15:03+02:3045\"}\n", "not an ISO 8601");
 	fails("{\"v\":\"2026-11-28T20\"}\n", "not an ISO 8601");
 	fails("{\"v\":\"2026-11-28 \"}\n", "not an ISO 8601");
-	fails("{\"v\":1764360903}\n", "op 'truncate_date' cannot mask a number");
+	fails("{\"v\":\"2026-11-32\"}\n", "not an ISO 8601");
+	fails("{\"v\":\"2026-11-40T20:15\"}\n", "not an ISO 8601");
+	fails("{\"v\":1764360903}\n", "op 'truncate_date' cannot mask a number at member \"v\": "
+	      "it cuts ISO 8601 date strings");
+	fails("{\"v\":true}\n", "cannot mask a boolean at member \"v\": it cuts ISO 8601 date strings");
 	fails("{\"v\":{\"d\":\"2026-11-28\"}}\n", "cannot mask an object");
 	refused("op = \"truncate_date\"; unit = \"minute\";", "option 'unit' must be one of year|month|day|hour");
 }
