@@ -130,6 +130,8 @@ END_TEST
 
 START_TEST(test_char_class)
 {
+	char in[3000], want[3000];
+
 	mask("op = \"char_class\";");
 	out_is("{\"v\":\"AB12-cd 9!\"}", "{\"v\":\"XXnn-xx n!\"}");
 	out_is("{\"v\":\"J\xc3\xbcrgen M\xc3\xbcller\"}", "{\"v\":\"Xxxxxx Xxxxxx\"}");
@@ -140,6 +142,17 @@ START_TEST(test_char_class)
 	out_is("{\"v\":null}", "{\"v\":null}");
 	fails("{\"v\":false}\n", "op 'char_class' cannot mask a boolean");
 	fails("{\"v\":{}}\n", "op 'char_class' cannot mask an object");
+	/* the ends of each class, and the bytes just outside them */
+	out_is("{\"v\":\"@AZ[`az{/09:\"}", "{\"v\":\"@XX[`xx{/nn:\"}");
+	/* a first value far past the scratch buffer's first size */
+	mask("op = \"char_class\";");
+	memset(in, 'a', sizeof in);
+	memset(want, 'x', sizeof want);
+	memcpy(in, "{\"v\":\"", 6);
+	memcpy(want, "{\"v\":\"", 6);
+	memcpy(in + sizeof in - 3, "\"}", 3);
+	memcpy(want + sizeof want - 3, "\"}", 3);
+	out_is(in, want);
 }
 END_TEST
 
@@ -437,11 +450,15 @@ END_TEST
 
 START_TEST(test_option_errors)
 {
+	char dummy[PATH_MAX];
+
 	refused("op = \"redac\";", "option 'op' must be one of redact|partial|char_class|hash|hmac|null|round|truncate_date");
 	refused("with = \"x\";", "missing required option 'op'");
 	refused("op = \"hash\"; with = \"x\";", "option 'with' does not apply to op 'hash'");
 	refused("op = \"redact\"; salt = \"x\";", "option 'salt' does not apply to op 'redact'");
 	refused("op = \"hash\"; key_env = \"MASK_TEST_KEY\";", "'key_env' or 'key_file' does not apply to op 'hash'");
+	ck_assert_int_eq(tu_write(s.tmp, "k", "x", 1, dummy, sizeof dummy), 0);
+	refused("op = \"hash\"; key_file = \"k\";", "'key_env' or 'key_file' does not apply to op 'hash'");
 	refused("op = \"redact\"; prefix = \"x\";", "option 'prefix' does not apply");
 	refused("op = \"null\"; keep_last = 1;", "'keep_first' or 'keep_last' does not apply");
 	refused("op = \"hash\"; digits = 1;", "'digits' or 'step' does not apply");
@@ -450,6 +467,10 @@ START_TEST(test_option_errors)
 	refused("op = \"partial\"; char = \"ab\";", "char one character");
 	refused("op = \"partial\"; char = \"\";", "char one character");
 	refused("op = \"partial\"; keep_first = -1;", "keep_first and keep_last must be from 0");
+	refused("op = \"partial\"; keep_last = -1;", "keep_first and keep_last must be from 0");
+	/* each option of a pair is checked on its own */
+	refused("op = \"null\"; keep_first = 1;", "'keep_first' or 'keep_last' does not apply");
+	refused("op = \"hash\"; step = 0.5;", "'digits' or 'step' does not apply");
 	refused("op = \"redact\"; with = \"\xff\";", "option 'with' is not valid UTF-8");
 	refused("op = \"redact\"; key = \"secret\";", "unknown option 'key'");
 }
