@@ -109,6 +109,9 @@ START_TEST(test_partial)
 	fails("{\"v\":true}\n", "op 'partial' cannot mask a boolean at member \"v\"");
 	fails("{\"v\":{\"a\":\"1234567\"}}\n", "op 'partial' cannot mask an object at member \"v\"");
 	fails("{\"v\":[\"1234567\"]}\n", "cannot mask an array");
+	/* DEL (0x7f) is the last one-byte character */
+	out_is("{\"v\":\"abcdef\x7f\"}", "{\"v\":\"***def\x7f\"}");
+	out_is("{\"v\":\"\\u007fabcd\\u007f\"}", "{\"v\":\"**bcd\x7f\"}");
 	mask("op = \"partial\"; keep_first = 2; keep_last = 1;");
 	out_is("{\"v\":\"abcdef\"}", "{\"v\":\"ab***f\"}");
 	out_is("{\"v\":\"abcd\"}", "{\"v\":\"ab*d\"}");
