@@ -2,29 +2,37 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Copies `in` to `out` (n bytes) with every control byte written as \xNN,
- * so that text from a record, an event or a plugin (a key holding a
- * newline, an escape sequence) keeps the message on one line. */
+#include "utf8.h"
+
+/* Copies `in` to `out` (n bytes) with every control byte, and every byte
+ * that is not part of a whole UTF-8 character, written as \xNN, so that
+ * text from a record, an event or a plugin (a key holding a newline, an
+ * escape sequence, a name cut inside a character) keeps the message one
+ * line of valid UTF-8. A character that does not fit is left out whole. */
 static void one_line(const char *in, char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0, left = strlen(in), k;
 
-	for (; *in; in++) {
-		unsigned char c = (unsigned char)*in;
-		if (c >= 0x20 && c != 0x7f) {
-			if (o + 1 >= n)
+	for (; left; s += k, left -= k) {
+		k = *s >= 0x20 && *s != 0x7f ? inf_utf8_seq(s, left) : 0;
+		if (k) {
+			if (o + k >= n)
 				break;
-			out[o++] = (char)c;
+			memcpy(out + o, s, k);
+			o += k;
 			continue;
 		}
+		k = 1;
 		if (o + 4 >= n)
 			break;
 		out[o++] = '\\';
 		out[o++] = 'x';
-		out[o++] = hex[c >> 4];
-		out[o++] = hex[c & 15];
+		out[o++] = hex[*s >> 4];
+		out[o++] = hex[*s & 15];
 	}
 	out[o] = '\0';
 }

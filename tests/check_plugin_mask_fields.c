@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "utf8.h"
 
 static struct tu_step s;
 
@@ -440,6 +441,26 @@ START_TEST(test_error_stays_one_line)
 }
 END_TEST
 
+START_TEST(test_error_cut_inside_a_character)
+{
+	/* the name is cut at 64 bytes, inside the "é" after 63 ASCII bytes:
+	 * the lone lead byte is escaped, the message stays valid UTF-8 */
+	char a63[64], in[160], want[128];
+	const unsigned char *m;
+
+	memset(a63, 'a', 63);
+	a63[63] = '\0';
+
+	ck_assert_msg(tu_chain_load(&s, "ndjson", "{ plugin = \"mask_fields\"; paths = [ \"*\" ]; "
+				    "op = \"partial\"; }") == 0, "%s", tu_errs_text(&s.errs));
+	snprintf(in, sizeof in, "{\"%s\xc3\xa9t\xc3\xa9\":true}\n", a63);
+	snprintf(want, sizeof want, "at member \"%s\\xc3\": it masks", a63);
+	fails(in, want);
+	for (m = (const unsigned char *)s.err.msg; *m; m += inf_utf8_seq(m, strlen((const char *)m)))
+		ck_assert_msg(inf_utf8_seq(m, strlen((const char *)m)), "invalid UTF-8 at [%s]", (const char *)m);
+}
+END_TEST
+
 START_TEST(test_when)
 {
 	ck_assert_int_eq(tu_chain_load(&s, "ndjson",
@@ -499,6 +520,7 @@ static Suite *mask_suite(void)
 	tcase_add_test(tc, test_when);
 	tcase_add_test(tc, test_root_no_path_reaches);
 	tcase_add_test(tc, test_error_stays_one_line);
+	tcase_add_test(tc, test_error_cut_inside_a_character);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(su, tc);
 	return su;
