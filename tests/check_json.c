@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "testutil.h"
@@ -367,6 +369,7 @@ static const struct bad_case bad[] = {
     {S("[1, 2 ,\n]"), "trailing or leading comma", 6},
     {S("[,1]"), "trailing or leading comma", 1},
     {S("{,\"a\":1}"), "trailing or leading comma", 1},
+    {S(","), "unexpected ',' (trailing or leading comma)", 0},
     {S("[,]"), "trailing or leading comma", 1},
     {S("[1,,2]"), "unexpected ','", 3},
     {S("{\"a\":1,,\"b\":2}"), "unexpected ','", 7},
@@ -466,6 +469,10 @@ static const struct bad_case bad[] = {
     {S("{\"k\x1f\":1}"), "control character", 3}, /* keys too */
     {S("{\"a\":{\"k\tey\":1}}"), "control character", 8},
     {S("[\"0123456789abcdef\x1f\"]"), "control character", 18},
+    /* ... inside a string's first 16 bytes, which are checked together */
+    {S("[\"ab\x1f"
+       "cdefghijklmnopqrstuvwxyz\"]"),
+     "control character", 4},
     /* control characters outside strings */
     {S("[1,\x01"
        "2]"),
@@ -514,6 +521,9 @@ static const struct bad_case bad[] = {
     {S("\"\\x\""), "invalid escape in string", 1},
     {S("\"\\'\""), "invalid escape in string", 1},
     {S("\"\\u12G4\""), "invalid \\u escape in string", 1},
+    /* every hex digit of a pair's low half is checked, the last too */
+    {S("\"\\ud83d\\udG00\""), "lone high surrogate", 1},
+    {S("\"\\ud83d\\ude0G\""), "lone high surrogate", 1},
     {S("[\"\\U0041\"]"), "invalid escape in string", 2},
     /* NUL bytes */
     {S("\0"), "NUL byte", 0},
@@ -545,23 +555,45 @@ START_TEST(test_invalid)
 }
 END_TEST
 
-/* Every prefix of a valid document is refused, none crashes, and the
- * complete one passes. */
+/* A copy of js[0, len) that ends where an unreadable page starts, so
+ * reading one byte past it faults; *map and *maplen are for munmap. */
+static const char *guarded_copy(const char *js, size_t len, void **map, size_t *maplen)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t body = (len + page - 1) / page * page;
+	char *m;
+
+	*maplen = body + page;
+	m = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(mprotect(m + body, page, PROT_NONE), 0);
+	*map = m;
+	return memcpy(m + body - len, js, len);
+}
+
+/* Every prefix of a valid document is refused, none crashes, none is
+ * read past its end (each ends at an unreadable page: an escape, a
+ * \u escape or a surrogate pair cut short must not look at the byte
+ * after it), and the complete one passes. */
 START_TEST(test_every_prefix_refused)
 {
 	static const char js[] =
 	    "{\"a\":[1,-2.5e3,true,false,null],\"b\":{\"c\":\"x\\u00e9\\ud83d\\ude00\"},\"d\":[]}";
-	size_t n = strlen(js);
+	size_t n = strlen(js), maplen;
 	struct inf_tokens t = {0};
 	struct inf_json_err e;
+	void *map;
 
 	for (size_t k = 0; k < n; k++) {
-		int rc = inf_json_parse(&t, js, k, 64, &e);
+		const char *p = guarded_copy(js, k, &map, &maplen);
+		int rc = inf_json_parse(&t, p, k, 64, &e);
 		ck_assert_msg(rc == INF_ERR_INVALID, "prefix %zu: rc %d", k, rc);
 		ck_assert_msg(e.offset <= k, "prefix %zu: offset %zu", k, e.offset);
+		munmap(map, maplen);
 	}
-	ck_assert_int_eq(inf_json_parse(&t, js, n, 64, &e), 0);
+	ck_assert_int_eq(inf_json_parse(&t, guarded_copy(js, n, &map, &maplen), n, 64, &e), 0);
 	ck_assert_int_eq(t.n, 14);
+	munmap(map, maplen);
 	inf_tokens_free(&t);
 }
 END_TEST
