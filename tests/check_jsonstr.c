@@ -418,6 +418,36 @@ START_TEST(test_unescape_surrogate_pairs)
 }
 END_TEST
 
+/* A string far longer than the scratch buffer's first allocation, with
+ * escapes at both ends, decodes whole into a buffer that holds it: the
+ * room is reserved from the escaped length before any byte is written. */
+START_TEST(test_unescape_long)
+{
+	enum { N = 100000 };
+	struct inf_buf in = {0}, want = {0}, scratch = {0};
+	const char *d;
+	size_t n;
+
+	ck_assert_int_eq(inf_buf_puts(&in, "\\n\\u00e9"), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "\n\xC3\xA9"), 0);
+	for (int i = 0; i < N; i++) {
+		char c = (char)('a' + i % 26);
+		ck_assert_int_eq(inf_buf_putc(&in, c), 0);
+		ck_assert_int_eq(inf_buf_putc(&want, c), 0);
+	}
+	ck_assert_int_eq(inf_buf_puts(&in, "\\ud83d\\ude00\\t"), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "\xF0\x9F\x98\x80\t"), 0);
+	d = inf_json_unescape(in.data, in.len, &scratch, &n);
+	ck_assert_ptr_eq(d, scratch.data);
+	ck_assert_uint_eq(n, want.len);
+	ck_assert_uint_le(scratch.len, scratch.cap);
+	ck_assert_mem_eq(d, want.data, n);
+	inf_buf_free(&in);
+	inf_buf_free(&want);
+	inf_buf_free(&scratch);
+}
+END_TEST
+
 /* The scratch buffer is emptied, not appended to, and the decoded text
  * is never longer than the escaped one. */
 START_TEST(test_unescape_reuses_scratch)
@@ -656,6 +686,7 @@ static Suite *jsonstr_suite(void)
 	tcase_add_test(ts, test_utf8_prefix_and_ws);
 	tcase_add_test(ts, test_unescape_every_bmp_code_point);
 	tcase_add_test(ts, test_unescape_surrogate_pairs);
+	tcase_add_test(ts, test_unescape_long);
 	tcase_add_test(ts, test_unescape_reuses_scratch);
 	tcase_add_test(ts, test_quote_control_bytes);
 	tcase_add_test(ts, test_quote_every_byte_everywhere);
