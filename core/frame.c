@@ -650,9 +650,13 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->finishing = final;
 	if (f->in.len)
 		return fail(f, INF_FAIL_INPUT, "batch after unfinished input", 0);
+	/* refused before it runs: consume() would move the cut line to the
+	 * front of the caller's const bytes */
+	if (!final && len && data[len - 1] != '\n')
+		return fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
 	/* the batch is read in place and written straight into `out`:
-	 * nothing appends to `in` while it runs, and complete lines leave
-	 * nothing */
+	 * nothing appends to `in` while it runs, and complete lines (with
+	 * the last one, when final) leave nothing to move */
 	f->in.data = (char *)data;
 	f->in.len = len;
 	f->in.cap = len;
@@ -660,8 +664,6 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->out = *out;
 	f->batch = 1;
 	rc = run(f);
-	if (rc == 0 && f->in.len)
-		rc = fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
 	if (rc == 0) { /* run consumed it all: base_line is the end's line */
 		*lines = f->base_line - line;
 		*records = f->recno - recno;

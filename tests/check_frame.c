@@ -950,6 +950,62 @@ START_TEST(test_errors_stick)
 }
 END_TEST
 
+/* A batch (one worker's share of a parallel transform) runs its lines
+ * at the positions it is given, writes into the caller's buffer and not
+ * the sink, and says how many lines and records it held. One that stops
+ * inside a line is refused rather than cut short, and the next batch
+ * runs as if it had not happened. */
+START_TEST(test_batch)
+{
+	struct run r;
+	struct inf_framer *f;
+	struct inf_buf out = {0};
+	uint64_t lines = 0, records = 0;
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"a\":1}\n\n\"drop\"\n{\"b\":2}\n"), 5, 10, 100, 0,
+	                                  &out, &lines, &records),
+	                 0);
+	ck_assert_str_eq(tu_cstr(&out), "{\"a\":1}\n\n{\"b\":2}\n");
+	ck_assert_uint_eq(lines, 4);
+	ck_assert_uint_eq(records, 3);
+	ck_assert_str_eq(tu_cstr(&r.recs),
+	                 "11:5:100:{\"a\":1}\n12:7:109:\"drop\"\n13:8:116:{\"b\":2}\n");
+
+	/* the object's last bytes may lack the newline */
+	inf_buf_reset(&out);
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"c\":3}"), 9, 13, 123, 1, &out, &lines, &records),
+	                 0);
+	ck_assert_str_eq(tu_cstr(&out), "{\"c\":3}");
+	ck_assert_uint_eq(lines, 0);
+	ck_assert_uint_eq(records, 1);
+
+	/* any other batch ends with a newline: one cut inside a line is
+	 * refused, its input untouched (a string literal: writing faults) */
+	inf_buf_reset(&out);
+	lines = records = 99;
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"d\":4}\n{\"e\""), 1, 0, 0, 0, &out, &lines,
+	                                  &records),
+	                 -1);
+	ck_assert_int_eq(r.err.kind, INF_FAIL_INPUT);
+	ck_assert_ptr_nonnull(strstr(r.err.msg, "batch does not end at a line end"));
+	ck_assert_uint_eq(lines, 99);
+	ck_assert_uint_eq(records, 99);
+
+	inf_buf_reset(&out);
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"f\":6}\n"), 1, 0, 0, 0, &out, &lines, &records),
+	                 0);
+	ck_assert_str_eq(tu_cstr(&out), "{\"f\":6}\n");
+	ck_assert_uint_eq(records, 1);
+	ck_assert_int_eq(r.sink_calls, 0);
+	inf_buf_free(&out);
+	inf_framer_free(f);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_records_counted)
 {
 	struct run r;
@@ -998,6 +1054,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(tn, test_ndjson_max_record);
 	tcase_add_test(tn, test_ndjson_long_line_fails_early);
 	tcase_add_test(tn, test_ndjson_large_stream);
+	tcase_add_test(tn, test_batch);
 	suite_add_tcase(s, tn);
 
 	tcase_set_timeout(ta, 60);
