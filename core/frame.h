@@ -36,7 +36,8 @@ struct inf_rec_pos {
 };
 
 /* Transforms one record: appends its output to `out` and returns 1, or
- * returns 0 to drop it (nothing appended), or -1 with `err` set. */
+ * returns 0 to drop it (what it appended is discarded), or -1 with `err`
+ * set. */
 typedef int (*inf_record_fn)(void *ctx, const char *rec, size_t len,
 			     const struct inf_rec_pos *pos, struct inf_buf *out,
 			     struct inf_error *err);

@@ -3,8 +3,9 @@
  * split an object into the right records and write the output in the
  * input's framing. Every input is fed whole, byte by byte and in seeded
  * random chunks, and the three outputs must be the same. The test record
- * function drops records holding "drop", fails on "fail", replaces
- * records holding "swap" with {"n":RECNO}, and keeps the rest as they are.
+ * function drops records holding "drop", writes then drops those holding
+ * "late", fails on "fail", replaces records holding "swap" with
+ * {"n":RECNO}, and keeps the rest as they are.
  */
 #include <check.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static int test_record(void *ctx, const char *rec, size_t len, const struct inf_
 		                     (unsigned long long)pos->recno);
 	if (memmem(rec, len, "drop", 4))
 		return 0;
+	if (memmem(rec, len, "late", 4)) /* drops it after writing it */
+		return inf_buf_append(out, rec, len) ? -1 : 0;
 	if (memmem(rec, len, "swap", 4))
 		return inf_buf_printf(out, "{\"n\":%llu}", (unsigned long long)pos->recno) ? -1 : 1;
 	return inf_buf_append(out, rec, len) ? -1 : 1;
@@ -950,6 +953,18 @@ START_TEST(test_errors_stick)
 }
 END_TEST
 
+/* A record function that wrote its output and then dropped the record
+ * (a chain deciding late): none of what it wrote reaches the output, in
+ * any framing. */
+START_TEST(test_dropped_output_discarded)
+{
+	expect_ok(INF_FMT_NDJSON, BIG, S("{\"a\":1}\n{\"late\":2}\r\n{\"b\":3}"),
+	          "{\"a\":1}\n{\"b\":3}", NULL);
+	expect_ok(INF_FMT_ARRAY, BIG, S("[{\"late\":1}, 2, {\"late\":3}]"), "[ 2]", NULL);
+	expect_ok(INF_FMT_DOCUMENT, BIG, S("{\n\"late\": 1\n}"), "", NULL);
+}
+END_TEST
+
 /* A batch (one worker's share of a parallel transform) runs its lines
  * at the positions it is given, writes into the caller's buffer and not
  * the sink, and says how many lines and records it held. One that stops
@@ -1081,6 +1096,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(td, test_bom);
 	tcase_add_test(td, test_bom_split);
 	tcase_add_test(td, test_errors_stick);
+	tcase_add_test(td, test_dropped_output_discarded);
 	tcase_add_test(td, test_records_counted);
 	suite_add_tcase(s, td);
 	return s;
