@@ -648,6 +648,10 @@ START_TEST(test_auto_detect)
 	ck_assert_str_eq(r.out.data, "\n\r\n{\"a\":1}\n");
 	ck_assert_str_eq(r.recs.data, "1:3:3:{\"a\":1}\n");
 	run_free(&r);
+	/* ... and do not count against max_record_bytes, however the first
+	 * line arrives (in pieces, before its newline, too) */
+	expect_ok(INF_FMT_AUTO, 7, S("\n\r\n{\"a\":1}\n"), "\n\r\n{\"a\":1}\n",
+	          "1:3:3:{\"a\":1}\n");
 
 	run_all_ways(&r, INF_FMT_AUTO, BIG, S("{\n \"a\": 1\n}\n"));
 	ck_assert_int_eq(r.rc, 0);
