@@ -182,6 +182,40 @@ START_TEST(test_quote_special_anywhere)
 }
 END_TEST
 
+/* Quoting lengths that end at, before and past the buffer's growth
+ * points (256, 512), into an empty buffer and after one byte: every byte
+ * lands within the capacity reserved, plain strings (copied whole) and
+ * escaped ones alike. */
+START_TEST(test_quote_within_capacity)
+{
+	struct inf_buf in = {0}, out = {0};
+
+	ck_assert_int_eq(inf_buf_reserve(&in, 600), 0); /* in.data is never NULL */
+	for (size_t n = 0; n <= 600; n++) {
+		for (size_t pre = 0; pre <= 1; pre++) {
+			for (int esc = 0; esc <= 1; esc++) {
+				size_t want = pre + n + 2 + (esc && n ? 1 : 0);
+				inf_buf_reset(&in);
+				for (size_t i = 0; i < n; i++)
+					ck_assert_int_eq(inf_buf_putc(&in, (char)('a' + i % 26)), 0);
+				if (esc && n)
+					in.data[n - 1] = '\n';
+				inf_buf_free(&out);
+				if (pre)
+					ck_assert_int_eq(inf_buf_putc(&out, 'k'), 0);
+				ck_assert_int_eq(inf_json_quote(&out, in.data, in.len), 0);
+				ck_assert_msg(out.len == want && out.len <= out.cap,
+				              "n %zu pre %zu esc %d: len %zu cap %zu", n, pre, esc,
+				              out.len, out.cap);
+				ck_assert(out.data[pre] == '"' && out.data[out.len - 1] == '"');
+			}
+		}
+	}
+	inf_buf_free(&in);
+	inf_buf_free(&out);
+}
+END_TEST
+
 START_TEST(test_quote_refuses_bad_utf8)
 {
 	static const struct {
@@ -681,6 +715,7 @@ static Suite *jsonstr_suite(void)
 	tcase_add_test(ts, test_unescape_parsed_tokens);
 	tcase_add_loop_test(ts, test_quote, 0, (int)(sizeof quotes / sizeof quotes[0]));
 	tcase_add_test(ts, test_quote_special_anywhere);
+	tcase_add_test(ts, test_quote_within_capacity);
 	tcase_add_test(ts, test_quote_refuses_bad_utf8);
 	tcase_add_test(ts, test_quote_round_trip);
 	tcase_add_test(ts, test_utf8_prefix_and_ws);
