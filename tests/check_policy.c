@@ -168,10 +168,11 @@ START_TEST(test_settings_values)
 	ck_assert_msg(load_text("p.cfg",
 				"access_points = (\n"
 				"  { name = \"x\"; format = \"ndjson\"; on_error = \"drop_record\";\n"
-				"    max_record_bytes = 16; max_depth = 10000;\n"
+				"    max_record_bytes = 16; max_depth = 10000; max_key_bytes = 1;\n"
 				"    chain = ( { plugin = \"drop_fields\"; paths = \"a\"; },\n"
 				"              { plugin = \"keep_fields\"; paths = [\"b\"]; } ); },\n"
 				"  { name = \"y\"; format = \"array\"; max_record_bytes = 1073741824;\n"
+				"    max_key_bytes = 1073741824;\n"
 				"    max_depth = 1; chain = " ONE_STEP "; },\n"
 				"  { name = \"z\"; format = \"document\"; max_record_bytes = 1073741824L;\n"
 				"    chain = " ONE_STEP "; }\n"
@@ -183,6 +184,7 @@ START_TEST(test_settings_values)
 	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_DROP_RECORD);
 	ck_assert_uint_eq(ap->max_record, 16);
 	ck_assert_uint_eq(ap->max_depth, 10000);
+	ck_assert_uint_eq(ap->max_key, 1);
 	ck_assert_ptr_null(ap->prefixes);
 	ck_assert_uint_eq(ap->nsteps, 2);
 	ck_assert_str_eq(ap->steps[0].plugin->name, "drop_fields");
@@ -192,10 +194,12 @@ START_TEST(test_settings_values)
 	ck_assert_int_eq(ap->on_error, INF_ON_ERROR_FAIL);
 	ck_assert_uint_eq(ap->max_record, 1073741824u);
 	ck_assert_uint_eq(ap->max_depth, 1);
+	ck_assert_uint_eq(ap->max_key, 1073741824u);
 	ck_assert_uint_eq(ap->nsteps, 1);
 	ap = inf_policy_find(pol, "z");
 	ck_assert_int_eq(ap->format, INF_FMT_DOCUMENT);
 	ck_assert_uint_eq(ap->max_record, 1073741824u);
+	ck_assert_uint_eq(ap->max_key, INF_DEFAULT_MAX_KEY);
 }
 END_TEST
 
@@ -290,6 +294,11 @@ END_TEST
 
 START_TEST(test_no_access_points)
 {
+	/* an empty file is read as empty text, not as one holding a NUL */
+	ck_assert_int_eq(load_text("bad.cfg", ""), -1);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "bad.cfg: ", "no 'access_points' list", NULL) == 0,
+		      "%s", tu_errs_text(&errs));
+	inf_policy_errors_free(&errs);
 	ck_assert_int_eq(load_text("bad.cfg", "version = 1;\n"), -1);
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_ptr_nonnull(strstr(errs.lines[0], "bad.cfg"));
@@ -384,6 +393,56 @@ START_TEST(test_lossy_numbers)
 					      "  { path = \"n\"; op = \"in\"; value = ( 2147483647, -2147483648,\n"
 					      "    0x7fffffff, 4294967312L, 0xFFFFFFFFFL, 1.5e308, -.5, 0.0, 0e5, 4.9e-324 ); } ); }; }")) == 0,
 		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
+/* The scanner reads literals as libconfig's lexer does: an exponent
+ * with a capital E and a sign, a hex literal past INT_MAX (libconfig
+ * keeps its low 32 bits as a signed int), and lines counted inside
+ * strings and block comments that span lines; an escaped quote does not
+ * end a string, so digits after it are text. */
+START_TEST(test_lossy_numbers_scanned)
+{
+	static const struct {
+		const char *text, *what;
+		int line;
+	} bad[] = {
+		{ STEP("{ plugin = \"filter_records\"; keep = { path = \"n\"; op = \"gt\"; value = 1E+400; }; }"),
+		  "the number 1E+400 is too large", 4 },
+		{ STEP("{ plugin = \"filter_records\"; keep = { path = \"n\"; op = \"eq\"; value = 0x80000000; }; }"),
+		  "the number 0x80000000 does not fit in 32 bits", 4 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; when = { all = (\n"
+		       "    { path = \"s\"; op = \"ne\"; value = \"b\nc\"; },\n"
+		       "    { path = \"n\"; op = \"eq\"; value = 4294967312; } ); }; }"),
+		  "the number 4294967312 does not fit in 32 bits", 7 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; /* one\n two\n */\n"
+		       "    when = { path = \"n\"; op = \"eq\"; value = 4294967312; }; }"),
+		  "the number 4294967312 does not fit in 32 bits", 7 },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i].text, bad[i].line, bad[i].what);
+		inf_policy_errors_free(&errs);
+	}
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"filter_records\"; keep = { path = \"n\"; "
+					      "op = \"ne\"; value = \"a\\\" 4294967312 1e400\"; }; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
+/* libconfig takes "@include" after blanks as an include too (and exits
+ * the process on one it cannot read): refused wherever the line starts */
+START_TEST(test_include_refused)
+{
+	static const char *const lead[] = { "", " ", "\t", " \t " };
+	char text[512];
+
+	for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++) {
+		snprintf(text, sizeof text, "version = 1;\n%s@include \"/\"\n%s", lead[i],
+			 "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n");
+		expect_error(text, 2, "@include is not supported: a policy is one file");
+		inf_policy_errors_free(&errs);
+	}
 }
 END_TEST
 
@@ -505,6 +564,59 @@ START_TEST(test_bad_max_depth)
 }
 END_TEST
 
+/* 0 is not "the default": a policy that writes max_key_bytes = 0 meant
+ * something, and is told it cannot have it */
+START_TEST(test_bad_max_key_bytes)
+{
+	static const char *const bad[] = {
+		APSET("max_key_bytes = 0;"),
+		APSET("max_key_bytes = 1073741825;"),
+		APSET("max_key_bytes = \"64\";"),
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], 4, "max_key_bytes must be an integer from 1 to 1073741824");
+		inf_policy_errors_free(&errs);
+	}
+}
+END_TEST
+
+/* error_status is what a failed request answers: only the statuses the
+ * README lists, as an integer; 500 when absent */
+START_TEST(test_error_status)
+{
+	static const char *const bad[] = {
+		APSET("error_status = 401;"),
+		APSET("error_status = 502;"),
+		APSET("error_status = 200;"),
+		APSET("error_status = \"500\";"),
+		APSET("error_status = 500.0;"),
+	};
+	static const int good[] = { 400, 403, 404, 409, 500, 503 };
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i], 4, "access point 'a': error_status must be one of "
+			     "400, 403, 404, 409, 500, 503");
+		inf_policy_errors_free(&errs);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char setting[64];
+		snprintf(setting, sizeof setting, "error_status = %d;", good[i]);
+		snprintf(text, sizeof text, APSET("%s"), setting);
+		inf_policy_free(pol);
+		pol = NULL;
+		ck_assert_msg(load_text("p.cfg", text) == 0, "%s", tu_errs_text(&errs));
+		ck_assert_int_eq(inf_policy_find(pol, "a")->error_status, good[i]);
+	}
+	inf_policy_free(pol);
+	pol = NULL;
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"drop_fields\"; paths = \"a\"; }")) == 0,
+		      "%s", tu_errs_text(&errs));
+	ck_assert_int_eq(inf_policy_find(pol, "a")->error_status, 500);
+}
+END_TEST
+
 START_TEST(test_bad_prefixes)
 {
 	expect_error(APSET("prefixes = \"a/\";"), 4, "prefixes must be a list of strings");
@@ -532,6 +644,33 @@ START_TEST(test_missing_name)
 	/* a Latin-1 name loaded, then failed every record under enrich's
 	 * add_access_point */
 	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:8: ", "without a valid 'name'", NULL), 0);
+}
+END_TEST
+
+/* 255 bytes is the longest name; DEL is a control character too */
+START_TEST(test_name_bounds)
+{
+	char name[257], text[1024];
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	snprintf(text, sizeof text, "access_points = (\n  { name = \"%s\"; chain = " ONE_STEP "; }\n);\n",
+		 name);
+	ck_assert_msg(load_text("p.cfg", text) == 0, "%s", tu_errs_text(&errs));
+	ck_assert_ptr_nonnull(inf_policy_find(pol, name));
+	inf_policy_free(pol);
+	pol = NULL;
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	snprintf(text, sizeof text, "access_points = (\n  { name = \"%s\"; chain = " ONE_STEP "; }\n);\n",
+		 name);
+	expect_error(text, 2, "access point without a valid 'name' string");
+	inf_policy_errors_free(&errs);
+	expect_error("access_points = (\n  { name = \"a\\x7fb\"; chain = " ONE_STEP "; }\n);\n",
+		     2, "access point without a valid 'name' string");
+	inf_policy_errors_free(&errs);
+	expect_error("access_points = (\n  { name = \"a\\tb\"; chain = " ONE_STEP "; }\n);\n",
+		     2, "access point without a valid 'name' string");
 }
 END_TEST
 
@@ -741,6 +880,11 @@ START_TEST(test_version_2)
 		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
 		     1, "policy version 2 is not supported (this runtime reads version 1)");
 	inf_policy_errors_free(&errs);
+	/* below it too: there was never a version 0 */
+	expect_error("version = 0;\n"
+		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
+		     1, "policy version 0 is not supported (this runtime reads version 1)");
+	inf_policy_errors_free(&errs);
 	expect_error("# comment\n"
 		     "version = \"1\";\n"
 		     "access_points = ( { name = \"a\"; chain = " ONE_STEP "; } );\n",
@@ -788,6 +932,15 @@ START_TEST(test_every_bad_file_reported)
 	ck_assert_msg(errs.n == 2, "%s", tu_errs_text(&errs));
 	ck_assert_int_eq(tu_errs_find(&errs, "a.cfg:1: ", "format must be", NULL), 0);
 	ck_assert_int_eq(tu_errs_find(&errs, "c.cfg:3: ", "syntax error", NULL), 1);
+	inf_policy_errors_free(&errs);
+	/* a good file read after the bad one does not make the load good */
+	snprintf(sub, sizeof sub, "%s/pol/c.cfg", tmp);
+	ck_assert_int_eq(unlink(sub), 0);
+	snprintf(sub, sizeof sub, "%s/pol", tmp);
+	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "a.cfg:1: ", "format must be", NULL) == 0,
+		      "%s", tu_errs_text(&errs));
 }
 END_TEST
 
@@ -959,6 +1112,34 @@ START_TEST(test_stamp_options)
 }
 END_TEST
 
+/* ---- worker threads ---- */
+
+/* INFLIGHT_THREADS: a whole number from 1, capped at INF_MAX_WORKERS.
+ * 0 would give every step no instance at all; a sign or a blank, which
+ * strtol would skip, is not a whole number. */
+START_TEST(test_threads_parse)
+{
+	static const char *const bad[] = { "0", "00", "-1", "+2", " 2", "2 ", "2x", "x", "",
+					   "99999999999999999999" };
+	unsigned n;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		n = 77;
+		ck_assert_msg(inf_threads_parse(bad[i], &n) == -1, "'%s' accepted", bad[i]);
+		ck_assert_uint_eq(n, 77);
+	}
+	ck_assert_int_eq(inf_threads_parse(NULL, &n), -1);
+	ck_assert_int_eq(inf_threads_parse("1", &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(inf_threads_parse("03", &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(inf_threads_parse("4", &n), 0);
+	ck_assert_uint_eq(n, INF_MAX_WORKERS);
+	ck_assert_int_eq(inf_threads_parse("5000", &n), 0);
+	ck_assert_uint_eq(n, INF_MAX_WORKERS);
+}
+END_TEST
+
 /* ---- prefixes ---- */
 
 START_TEST(test_allows_key)
@@ -1026,7 +1207,12 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_nul_last_byte);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_bad_max_depth);
+	tcase_add_test(tc, test_bad_max_key_bytes);
+	tcase_add_test(tc, test_error_status);
 	tcase_add_test(tc, test_bad_prefixes);
+	tcase_add_test(tc, test_name_bounds);
+	tcase_add_test(tc, test_lossy_numbers_scanned);
+	tcase_add_test(tc, test_include_refused);
 	tcase_add_test(tc, test_missing_name);
 	tcase_add_test(tc, test_ap_not_a_group);
 	tcase_add_test(tc, test_missing_chain);
@@ -1050,6 +1236,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_opts_file_refused);
 	tcase_add_test(tc, test_opts_required_missing);
 	tcase_add_test(tc, test_stamp_options);
+	tcase_add_test(tc, test_threads_parse);
 	tcase_add_test(tc, test_allows_key);
 	suite_add_tcase(s, tc);
 	return s;

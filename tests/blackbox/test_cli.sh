@@ -151,6 +151,12 @@ for setting in INFLIGHT_RAPI_RETRY_MS=x INFLIGHT_RAPI_RETRY_MS=-1 INFLIGHT_RAPI_
 	expect_contains "$setting: the variable and its value named" "$ERR" "runtime: ${setting%%=*}='${setting#*=}' is not whole"
 	expect_eq "$setting: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
 done
+for threads in 0 -1 " 2" +2 2x; do
+	run env INFLIGHT_THREADS="$threads" "${F[@]}" "$T/in.ndjson"
+	expect_eq "INFLIGHT_THREADS='$threads': exit 2, no output" "$RC:$OUT" "2:"
+	expect_eq "INFLIGHT_THREADS='$threads': one line naming it" "$ERR" \
+		"runtime: INFLIGHT_THREADS='$threads' is not a worker count: give a whole number from 1 (above 4, 4 are used)"
+done
 # empty is unset, as for INFLIGHT_THREADS
 run env INFLIGHT_RAPI_RETRY_MS= INFLIGHT_S3OL_WINDOW_MS= INFLIGHT_SOURCE_TIMEOUT= "${F[@]}" "$T/in.ndjson"
 expect_eq "empty settings: the defaults" "$RC" 0
