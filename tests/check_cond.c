@@ -116,6 +116,11 @@ START_TEST(test_eq)
 	YES("{ path = \"s\"; op = \"eq\"; value = \"caf\xc3\xa9\"; }", "{\"s\":\"caf\\u00e9\"}");
 	YES("{ path = \"s\"; op = \"eq\"; value = \"a\\\"b\"; }", "{\"s\":\"a\\\"b\"}");
 	YES("{ path = \"s\"; op = \"eq\"; value = \"\"; }", "{\"s\":\"\"}");
+	/* a value longer than the literal, its next byte the literal's
+	 * terminator: compared over the literal's length only (an ASan
+	 * build sees any read past it) */
+	NO("{ path = \"s\"; op = \"eq\"; value = \"a\"; }", "{\"s\":\"a\\u0000z\"}");
+	YES("{ path = \"s\"; op = \"gt\"; value = \"a\"; }", "{\"s\":\"a\\u0000z\"}");
 	/* nested and quoted paths */
 	YES("{ path = \"a.b\"; op = \"eq\"; value = 1; }", "{\"a\":{\"b\":1}}");
 	YES("{ path = \"\\\"a.b\\\"\"; op = \"eq\"; value = 1; }", "{\"a.b\":1}");
@@ -438,7 +443,7 @@ START_TEST(test_node_number)
 {
 	struct inf_record rec;
 	struct inf_json_err je;
-	char big[400], digits[301];
+	char big[400], digits[301], edge[160];
 	double d = 0;
 
 	memset(digits, '0', 300);
@@ -456,6 +461,20 @@ START_TEST(test_node_number)
 	ck_assert_int_eq(inf_node_number(&rec, 5, &d), 0); /* underflow is 0 */
 	ck_assert(d == 0);
 	ck_assert_int_eq(inf_node_number(&rec, 0, &d), INF_ERR_TYPE);
+	inf_record_free(&rec);
+	/* 63 and 64 bytes, either side of the small copy's size: the
+	 * terminator of a 64-byte number goes to the heap copy, not one past
+	 * the stack buffer (an ASan build sees such a write) */
+	memset(digits, '0', 64);
+	digits[0] = '1';
+	digits[64] = '\0';
+	snprintf(edge, sizeof edge, "[%s, %.63s]", digits, digits);
+	inf_record_init(&rec, 8);
+	ck_assert_int_eq(inf_record_load(&rec, edge, strlen(edge), &je), 0);
+	ck_assert_int_eq(inf_node_number(&rec, 1, &d), 0);
+	ck_assert(d > 0.99e63 && d < 1.01e63);
+	ck_assert_int_eq(inf_node_number(&rec, 2, &d), 0);
+	ck_assert(d > 0.99e62 && d < 1.01e62);
 	inf_record_free(&rec);
 }
 END_TEST
