@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,10 +237,44 @@ START_TEST(test_too_small)
 	loader(test_plugins_dir(dir, sizeof dir));
 	ck_assert_int_eq(inf_loader_get(ld, "small_size", &p, err, sizeof err), INF_ERR_INVALID);
 	ck_assert_ptr_null(p);
+	/* one byte short of the end of fini, the last field of version 1 */
 	snprintf(want, sizeof want,
-		 "plugin 'small_size' (%s/small_size.so) has a descriptor of 16 bytes, "
-		 "ABI version 1 needs at least ", dir);
-	ck_assert_msg(has_prefix(err, want), "got %s", err);
+		 "plugin 'small_size' (%s/small_size.so) has a descriptor of %zu bytes, "
+		 "ABI version 1 needs at least %zu", dir,
+		 offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)) - 1,
+		 offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)));
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* A plugin that calls a function no library defines (one linked against
+ * the core instead of using the host table) is refused when it is
+ * loaded, naming the symbol, not when its first record reaches it. */
+START_TEST(test_unresolved_symbol)
+{
+	char dir[PATH_MAX];
+	const struct inf_plugin *p = NULL;
+
+	loader(test_plugins_dir(dir, sizeof dir));
+	ck_assert_int_eq(inf_loader_get(ld, "unresolved", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(has_prefix(err, "cannot load plugin 'unresolved': "), "got %s", err);
+	ck_assert_msg(strstr(err, "undefined symbol: inf_unresolved_function") != NULL, "got %s", err);
+}
+END_TEST
+
+/* The core walks every plugin's option table: a NULL one is refused */
+START_TEST(test_no_option_table)
+{
+	char dir[PATH_MAX], want[2 * PATH_MAX];
+	const struct inf_plugin *p = NULL;
+
+	loader(test_plugins_dir(dir, sizeof dir));
+	ck_assert_int_eq(inf_loader_get(ld, "no_options", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_ptr_null(p);
+	snprintf(want, sizeof want,
+		 "plugin 'no_options' (%s/no_options.so) has no process function or option table", dir);
+	ck_assert_str_eq(err, want);
 }
 END_TEST
 
@@ -371,6 +406,8 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_too_small);
 	tcase_add_test(tc, test_wrong_name);
 	tcase_add_test(tc, test_missing_symbol);
+	tcase_add_test(tc, test_unresolved_symbol);
+	tcase_add_test(tc, test_no_option_table);
 	tcase_add_test(tc, test_corrupt_file);
 	tcase_add_test(tc, test_one_exported_symbol);
 	suite_add_tcase(s, tc);

@@ -1076,6 +1076,25 @@ START_TEST(test_opts_file_refused)
 }
 END_TEST
 
+/* A plugin's own mistakes in its option table are refused by name
+ * before anything is written: a default that is no value of its type,
+ * and an option whose slot lies past the config block. */
+START_TEST(test_bad_option_table)
+{
+	ck_assert_int_eq(load_text("bad.cfg", STEP("{ plugin = \"bad_table\"; }")), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "plugin 'bad_table': bad default \"\" for option 'n'",
+						  NULL) == 0,
+		      "%s", tu_errs_text(&errs));
+	inf_policy_errors_free(&errs);
+	ck_assert_int_eq(load_text("bad.cfg", STEP("{ plugin = \"bad_table\"; n = 1; }")), -1);
+	ck_assert_ptr_null(pol);
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "plugin 'bad_table': option 'late' lies outside "
+						  "its config block", NULL) == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
 START_TEST(test_opts_required_missing)
 {
 	expect_error("access_points = (\n"
@@ -1235,6 +1254,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_opts_wrong_types);
 	tcase_add_test(tc, test_opts_file_refused);
 	tcase_add_test(tc, test_opts_required_missing);
+	tcase_add_test(tc, test_bad_option_table);
 	tcase_add_test(tc, test_stamp_options);
 	tcase_add_test(tc, test_threads_parse);
 	tcase_add_test(tc, test_allows_key);
