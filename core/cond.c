@@ -1,6 +1,7 @@
 #include "cond.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -27,10 +28,13 @@ enum cond_op {
 static const char *const op_names[] = { "eq", "ne", "in", "not_in", "gt",
 	"ge", "lt", "le", "exists", "missing", "matches", NULL };
 
-/* A literal from the policy: INF_STRING, INF_NUMBER, INF_TRUE, INF_FALSE. */
+/* A literal from the policy: INF_STRING, INF_NUMBER, INF_TRUE, INF_FALSE.
+ * An integer literal keeps its exact value too (is_int, inum). */
 struct cond_value {
 	enum inf_type type;
 	double num;
+	long long inum;
+	int is_int;
 	char *str;
 	size_t len;
 };
@@ -115,7 +119,9 @@ static int scalar_value(struct compiler *k, const config_setting_t *s,
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
 		v->type = INF_NUMBER;
-		v->num = (double)config_setting_get_int64(s);
+		v->inum = config_setting_get_int64(s);
+		v->is_int = 1;
+		v->num = (double)v->inum;
 		return 0;
 	case CONFIG_TYPE_FLOAT:
 		v->type = INF_NUMBER;
@@ -348,14 +354,48 @@ int inf_node_number(struct inf_record *r, int node, double *out)
 	return 0;
 }
 
+/* Compares the number node `node`, when it is written as an integer (no
+ * fraction, no exponent), with the integer x exactly: sets *cmp and
+ * returns 1; returns 0 for any other number. Doubles would take
+ * 9007199254740993 for 9007199254740992. */
+static int compare_integer(struct inf_record *r, int node, long long x, int *cmp)
+{
+	size_t len, i;
+	const char *raw = inf_record_raw(r, node, &len);
+	int neg = len && raw[0] == '-';
+	unsigned long long u = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+	long long n;
+
+	for (i = (size_t)neg; i < len; i++) {
+		unsigned d = (unsigned)(raw[i] - '0');
+		if (d > 9)
+			return 0;
+		if (u > (lim - d) / 10) { /* past 64 bits: beyond any literal */
+			while (++i < len)
+				if ((unsigned)(raw[i] - '0') > 9)
+					return 0;
+			*cmp = neg ? -1 : 1;
+			return 1;
+		}
+		u = u * 10 + d;
+	}
+	n = neg ? (long long)(0 - u) : (long long)u;
+	*cmp = n < x ? -1 : n > x ? 1 : 0;
+	return 1;
+}
+
 /* Compares node `node` (type t) with literal v: sets *cmp (<0, 0, >0) and
- * returns 1, or returns 0 on a type mismatch, or a negative inf_status. */
+ * returns 1, or returns 0 on a type mismatch, or a negative inf_status.
+ * Numbers compare exactly when both are integers, else as doubles. */
 static int compare(struct inf_record *r, int node, enum inf_type t,
 		   const struct cond_value *v, int *cmp)
 {
 	if (t == INF_NUMBER && v->type == INF_NUMBER) {
 		double d;
-		int rc = inf_node_number(r, node, &d);
+		int rc;
+		if (v->is_int && compare_integer(r, node, v->inum, cmp))
+			return 1;
+		rc = inf_node_number(r, node, &d);
 		if (rc && rc != INF_ERR_LIMIT)
 			return rc;
 		*cmp = d < v->num ? -1 : d > v->num ? 1 : 0;

@@ -203,6 +203,37 @@ START_TEST(test_order)
 }
 END_TEST
 
+START_TEST(test_integers_exact)
+{
+	/* integers compare exactly, past 2^53 where doubles are equal */
+	NO("{ path = \"n\"; op = \"eq\"; value = 9007199254740993L; }", "{\"n\":9007199254740992}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 9007199254740993L; }", "{\"n\":9007199254740993}");
+	YES("{ path = \"n\"; op = \"ne\"; value = 9007199254740993L; }", "{\"n\":9007199254740992}");
+	NO("{ path = \"n\"; op = \"in\"; value = [ 9007199254740993L, 1L ]; }",
+	   "{\"n\":9007199254740992}");
+	YES("{ path = \"n\"; op = \"gt\"; value = 9007199254740992L; }", "{\"n\":9007199254740993}");
+	YES("{ path = \"n\"; op = \"lt\"; value = -9007199254740992L; }", "{\"n\":-9007199254740993}");
+	/* the ends of 64 bits, and integers past them */
+	YES("{ path = \"n\"; op = \"eq\"; value = 9223372036854775807L; }",
+	    "{\"n\":9223372036854775807}");
+	NO("{ path = \"n\"; op = \"eq\"; value = 9223372036854775807L; }",
+	   "{\"n\":9223372036854775808}");
+	YES("{ path = \"n\"; op = \"gt\"; value = 9223372036854775807L; }",
+	    "{\"n\":9223372036854775808}");
+	YES("{ path = \"n\"; op = \"eq\"; value = -9223372036854775807L; }",
+	    "{\"n\":-9223372036854775807}");
+	YES("{ path = \"n\"; op = \"lt\"; value = -9223372036854775807L; }",
+	    "{\"n\":-9223372036854775808}");
+	YES("{ path = \"n\"; op = \"lt\"; value = -9223372036854775807L; }",
+	    "{\"n\":-99999999999999999999}");
+	NO("{ path = \"n\"; op = \"lt\"; value = 0; }", "{\"n\":99999999999999999999}");
+	/* a fraction or an exponent on either side: as doubles */
+	YES("{ path = \"n\"; op = \"eq\"; value = 5; }", "{\"n\":5.0}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 5.0; }", "{\"n\":5}");
+	YES("{ path = \"n\"; op = \"eq\"; value = 20; }", "{\"n\":2E1}");
+}
+END_TEST
+
 START_TEST(test_exists_missing)
 {
 	const char *ex = "{ path = \"a.b\"; op = \"exists\"; }";
@@ -490,6 +521,7 @@ static Suite *cond_suite(void)
 	tcase_add_test(tc, test_ne);
 	tcase_add_test(tc, test_in_not_in);
 	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_integers_exact);
 	tcase_add_test(tc, test_exists_missing);
 	tcase_add_test(tc, test_missing_path);
 	tcase_add_test(tc, test_matches);
