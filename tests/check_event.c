@@ -264,6 +264,37 @@ START_TEST(test_escaped_member_names)
 	ck_assert_int_eq(ev.kind, INF_EV_GET);
 	ck_assert_str_eq(ev.input_url, "https://h/k");
 	ck_assert_str_eq(ev.object_key, "k");
+	/* a member whose name only starts with the one looked for is
+	 * another member: never read in its place, wherever it stands */
+	ck_assert_msg(parse("{\"getObjectContext\":{\"inputS3UrlOld\":\"https://evil/x\","
+			    "\"inputS3Url\":\"https://h/k\",\"outputRouteX\":\"evil\","
+			    "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			    "\"configuration\":{\"accessPointArnV2\":\"arn:x:accesspoint/evil\","
+			    "\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+	ck_assert_str_eq(ev.input_url, "https://h/k");
+	ck_assert_str_eq(ev.output_route, "r");
+	ck_assert_str_eq(ev.access_point, "olap");
+	refused("{\"getObjectContext\":{\"inputS3UrlOld\":\"https://evil/x\",\"outputRoute\":\"r\","
+		"\"outputToken\":\"t\"},\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
+		"event: inputS3Url is missing");
+}
+END_TEST
+
+/* userRequest.url comes decoded (shared docs §1): its path is the key as
+ * it is, a '%' in it a '%' of the key; only a key taken from inputS3Url
+ * (percent-encoded) is decoded. */
+START_TEST(test_key_from_user_url_not_decoded_again)
+{
+	ck_assert_msg(parse("{\"getObjectContext\":{\"inputS3Url\":\"https://h/a%2541b%2520.json?x=1\","
+			    "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"},"
+			    "\"userRequest\":{\"url\":\"https://olap/a%41b%20.json\"}}") == 0, "%s", err);
+	ck_assert_str_eq(ev.object_key, "a%41b%20.json");
+	/* the same event without userRequest.url: inputS3Url decoded once */
+	ck_assert_msg(parse("{\"getObjectContext\":{\"inputS3Url\":\"https://h/a%2541b%2520.json?x=1\","
+			    "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+	ck_assert_str_eq(ev.object_key, "a%41b%20.json");
 }
 END_TEST
 
@@ -432,6 +463,9 @@ START_TEST(test_url_redact)
 	ck_assert_str_eq(buf, "https://<redacted>@host.example/p/k.json?<redacted>");
 	inf_url_redact("http://user:pass@host:9000", buf, sizeof buf);
 	ck_assert_str_eq(buf, "http://<redacted>@host:9000");
+	/* a password holding '@': none of it is left, up to the last '@' */
+	inf_url_redact("https://user:p@ss@w0rd@host.example/k.json", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://<redacted>@host.example/k.json");
 	inf_url_redact("https://host/p/k.json", buf, sizeof buf);
 	ck_assert_str_eq(buf, "https://host/p/k.json");
 	inf_url_redact("https://host/a@b/k.json?x=1", buf, sizeof buf);
@@ -466,6 +500,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_payload_fallback);
 	tcase_add_test(tc, test_escapes_and_unknown_members);
 	tcase_add_test(tc, test_escaped_member_names);
+	tcase_add_test(tc, test_key_from_user_url_not_decoded_again);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_refused_fields);
 	tcase_add_test(tc, test_output_route_and_token);
