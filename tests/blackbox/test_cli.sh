@@ -58,6 +58,20 @@ rm -f "$T"/odir/*
 expect_eq "-o: the file gets mode 0644 under umask 022" "$(stat -c %a "$T/odir/out.ndjson")" 644
 "${F[@]}" "$T/trunc.ndjson" -o "$T/odir/out2.ndjson" 2>/dev/null
 expect_eq "-o: no temporary file left behind" "$(ls -A "$T/odir")" out.ndjson
+# -o - is stdout, never a file named "-"
+ABS=("$(realpath "$RT")" --policy "$(realpath "$POL")" --plugins "$(realpath "$PLUGINS")" --access-point lambda-consumer)
+(cd "$T/odir" && "${ABS[@]}" "$T/in.ndjson" -o - >"$T/dash.out")
+expect_eq "-o -: written to stdout" "$(head -n 1 "$T/dash.out" | tr -d '\r')" '{"request_id": "r1", "qty": 2}'
+expect_eq "-o -: no file named -" "$(ls -A "$T/odir")" out.ndjson
+# a finished output that cannot take OUT's place (a directory there):
+# exit 9 naming it, the directory untouched, no temporary file left
+mkdir "$T/odir/isdir"
+run "${F[@]}" "$T/in.ndjson" -o "$T/odir/isdir"
+expect_eq "-o onto a directory: exit 9, nothing on stdout" "$RC:$OUT" "9:"
+expect_contains "-o onto a directory: said" "$ERR" "$T/odir/isdir: cannot finish"
+expect_eq "-o onto a directory: no temporary file left, the directory empty" \
+	"$(ls -A "$T/odir"):$(ls -A "$T/odir/isdir")" "$(printf 'isdir\nout.ndjson'):"
+rmdir "$T/odir/isdir"
 
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"

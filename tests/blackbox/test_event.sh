@@ -234,6 +234,31 @@ expect_contains "truncated event: status line" "$ERR" "status: 500 InvalidEvent"
 run "$RT" --event "$T/none.json" --policy "$POL" --plugins "$PLUGINS"
 expect_contains "missing event file: status line" "$ERR" "status: 500 InvalidEvent"
 
+# ---- where the transformed object cannot go: exit 9 and the reason,
+# never a short body with exit 0 ----
+event "$BASE/$KEY"
+"$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS" >/dev/full 2>"$T/stderr" &&
+	RC=0 || RC=$?
+expect_eq "stdout on /dev/full: exit 9" "$RC" 9
+expect_contains "stdout on /dev/full: said" "$(cat "$T/stderr")" "stdout: write failed: No space left on device"
+# past 8 MiB the object waits in a spool file; one that cannot grow (a
+# file size limit here, a full disk in Lambda) fails the GET
+"$PY" -c '
+import sys
+line = "{\"request_id\": \"%06d\", \"price\": 1.5, \"pad\": \"" + "x" * 80 + "\"}\n"
+sys.stdout.write("".join(line % i for i in range(100000)))' >"$T/bucket/store_events/big.ndjson"
+"$RT" --make-event --access-point lambda-consumer --url "$BASE/store_events/big.ndjson" \
+	--key store_events/big.ndjson -o "$T/ev.json"
+run bash -c 'trap "" XFSZ; ulimit -f 9216; exec "$@"' spool-limit \
+	"$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "spool file that cannot grow: exit 9, nothing on stdout" "$RC:${#OUT}" "9:0"
+expect_contains "spool file that cannot grow: said" "$ERR" \
+	"spool file write failed (is the temporary directory full?): File too large"
+run "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "the same object without the limit: exit 0, every record" \
+	"$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:100000"
+rm -f "$T/bucket/store_events/big.ndjson"
+
 # ---- bad events: exit 5, the field named ----
 printf '{"getObjectContext": {"outputRoute": "r", "outputToken": "t"}}' >"$T/ev.json"
 serve
