@@ -172,7 +172,7 @@ class Run:
     """One runtime process under the Runtime API test server."""
 
     def __init__(self, env, events, sink=("ok", 1000000), policy=None, deadline_ms=30000, timeout=120,
-                 extra_env=None, outage=None):
+                 extra_env=None, outage=None, wrap=()):
         self.env = env
         port, self.sink_log = env.sink(*sink)
         d = tempfile.mkdtemp(dir=env.tmp)
@@ -191,7 +191,7 @@ class Run:
                                   "--log", self.log, "--deadline-ms", str(deadline_ms),
                                   "--timeout", str(timeout), "--child-stdout", self.stdout,
                                   "--child-stderr", self.stderr] + (["--outage", outage] if outage else []) +
-                                 ["--"] + RUNTIME_CMD, env=run_env).returncode
+                                 ["--"] + list(wrap) + RUNTIME_CMD, env=run_env).returncode
         self.rapi = [json.loads(l) for l in open(self.log)] if os.path.exists(self.log) else []
         self.wgor = {}
         if os.path.exists(self.sink_log):
@@ -306,6 +306,9 @@ def tests(env):
         get("part2", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=2"),
         get("both", ps("store_events/batch.ndjson"), key="store_events/batch.ndjson", query="?partNumber=1",
             headers={"Range": "bytes=0-1"}),
+        # refused before the object is read: not the source's 404
+        get("both-404", ps("store_events/missing.json"), key="store_events/missing.json", query="?partNumber=1",
+            headers={"Range": "bytes=0-1"}),
         get("s3-404", ps("store_events/missing.json"), key="store_events/missing.json"),
         get("obj-403", obj + "_403/store_events/obj.json", key="store_events/obj.json"),
         get("obj-500", obj + "_500/store_events/obj.json", key="store_events/obj.json"),
@@ -314,6 +317,7 @@ def tests(env):
         get("signed-missing", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode",
             key="store_events/obj.json"),
         get("obj-206", obj + "_206/store_events/obj.json", key="store_events/obj.json"),
+        get("get-304", obj + "store_events/obj.json", key="store_events/obj.json", headers={"If-None-Match": ETAG}),
         get("signed-range", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Brange&X-Amz-Signature=S",
             key="store_events/obj.json", headers={"Range": "bytes=0-9"}),
         get("bad-fail", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"),
@@ -375,8 +379,13 @@ def tests(env):
     check("partNumber beyond the parts: 416 InvalidPartNumber", a and a["status"] == 416 and a["errorCode"] == "InvalidPartNumber", a)
     a = r.answer("both")
     check("Range and partNumber together: 400 InvalidRequest", a and a["status"] == 400 and a["errorCode"] == "InvalidRequest", a)
+    a = r.answer("both-404")
+    check("Range and partNumber together on a missing key: 400 InvalidRequest, refused before the read",
+          a and a["status"] == 400 and a["errorCode"] == "InvalidRequest" and a["bodyLen"] == 0, a)
     a = r.answer("s3-404")
-    check("404 from S3 forwarded as NoSuchKey", a and a["status"] == 404 and a["errorCode"] == "NoSuchKey" and a["bodyLen"] == 0, a)
+    check("404 from S3 forwarded as NoSuchKey with S3's message alone", a and a["status"] == 404 and
+          a["errorCode"] == "NoSuchKey" and a["errorMessage"] == "The specified key does not exist." and
+          a["bodyLen"] == 0, a)
     a = r.answer("obj-403")
     check("403 from the source forwarded as AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)
     a = r.answer("obj-500")
@@ -392,6 +401,10 @@ def tests(env):
     a = r.answer("signed-range")
     check("a Range the URL signed is not replayed: S3's 403 forwarded, no body",
           a and a["status"] == 403 and a["errorCode"] == "SignatureDoesNotMatch" and a["bodyLen"] == 0, a)
+    a = r.answer("get-304")
+    check("GET not modified: 304 forwarded with no error code, no error message, no body",
+          a and a["status"] == 304 and a["errorCode"] is None and a["errorMessage"] is None and a["bodyLen"] == 0,
+          a)
     a = r.answer("bad-fail")
     check("malformed record, on_error fail: the policy's 503, InvalidObjectFormat, no body",
           a and a["status"] == 503 and a["errorCode"] == "InvalidObjectFormat" and a["bodyLen"] == 0, a)
@@ -429,6 +442,11 @@ def tests(env):
     check("log lines carry request id, access point, records and bytes",
           all(k in logs[0] for k in ("requestId", "accessPoint", "recordsIn", "recordsOut", "recordsDropped",
                                       "bytesIn", "bytesOut", "durationMs", "outcome")), logs[:1])
+    tokens = [e["getObjectContext"]["outputToken"] for e in events if e.get("getObjectContext", {}).get("outputToken")]
+    sent = [(r.answer(t) or {}).get("status") for t in tokens]
+    logged = [(l.get("status"), l.get("outcome")) for l in logs if l.get("op") == "GetObject"]
+    check("each GET's log line gives the status sent to WGOR, and ok only below 400",
+          logged == [(st, "ok" if st < 400 else "error") for st in sent], list(zip(tokens, sent, logged)))
     emf = [json.loads(l) for l in r.out.splitlines() if l.strip()]
     check("EMF metrics on stdout, one per invocation", len(emf) == len(events) and
           all("_aws" in m and "CloudWatchMetrics" in m["_aws"] for m in emf), r.out[:300])
@@ -471,6 +489,14 @@ def tests(env):
           b["headers"].get("Content-Length") == len(want_doc) and
           not [k for k in b["headers"] if k.lower().startswith("x-amz-meta-") and k != "x-amz-meta-store"],
           (res, r.err[-300:]))
+    # ... and a GET of it leaves out the value that cannot go into a
+    # signed header, the object served
+    r = Run(env, [get("badmeta", obj + "_badmeta/store_events/obj.json", key="store_events/obj.json")])
+    a = r.answer("badmeta")
+    check("GET: an x-amz-meta-* value that is not printable ASCII left out, the object served",
+          a and a["status"] == 200 and a["signature"] == "ok" and a["body"].decode() == want_doc and
+          a["headers"].get("x-amz-meta-store") == "test" and
+          not [k for k in a["headers"] if "badval" in k.lower()], a)
 
     # ---- HEAD of a version: the object is read again with the role's
     # credentials to measure the view; that read must name the same
@@ -737,7 +763,8 @@ def tests(env):
           metas == ["x-amz-meta-ok", "x-amz-meta-store"], a and (a["signature"], a["headers"]))
     warn = [json.loads(l) for l in r.err.splitlines() if l.startswith('{"level":"warn"')]
     check("skipped header names counted in the log, without names or values",
-          [w.get("count") for w in warn] == [4] and "sp ace" not in r.err and "nnnn" not in r.err, r.err[-600:])
+          [w.get("count") for w in warn] == [5] and "sp ace" not in r.err and "nnnn" not in r.err and
+          "mmmm" not in r.err, r.err[-600:])
 
     # ---- an object with as many x-amz-meta-* headers as S3's 2 KB of
     # metadata allows: served with all of them, not refused ----
@@ -983,6 +1010,21 @@ def tests(env):
           len(r.wgor.get("w500", [])) == 3, (res, r.wgor.get("w500")))
     check("the runtime stays up for the next invocation", len(res) == 2 and res[1]["type"] == "response" and
           r.answer("after")["status"] == 200, res)
+    # an error answer (the source's 404) that WGOR refuses is no success either
+    r = Run(env, [get("w500-404", ps("store_events/missing.json"), key="store_events/missing.json"),
+                  get("after-404", ps(doc_key), key=doc_key)], sink=("500", 4))
+    res = r.results()
+    check("WGOR answering 500 to an error status: retried, then /error, not /response",
+          [e["type"] for e in res] == ["error", "response"] and len(r.wgor.get("w500-404", [])) == 3 and
+          r.answer("after-404")["status"] == 200, (res, r.wgor.get("w500-404")))
+    # a 4xx is WGOR refusing the request itself: sent again it is refused
+    # again, so it is not retried
+    r = Run(env, [get("badsig", ps(doc_key), key=doc_key)], extra_env={"AWS_SECRET_ACCESS_KEY": "WRONG"})
+    res = r.results()
+    check("WGOR answering 403 (a wrong secret key): one attempt, /error naming the status and S3 code",
+          [e["type"] for e in res] == ["error"] and len(r.wgor.get("badsig", [])) == 1 and
+          "answered 403 SignatureDoesNotMatch" in res[0]["body"].get("errorMessage", ""),
+          (res, r.wgor.get("badsig")))
     r = Run(env, [get("reset", ps(doc_key), key=doc_key)], sink=("reset", 0))
     check("WGOR connection reset: /error", [e["type"] for e in r.results()] == ["error"], r.rapi)
     r = Run(env, [get("hang", ps(doc_key), key=doc_key)], sink=("hang", 0), deadline_ms=3000 * SLOW)
@@ -1066,6 +1108,31 @@ def tests(env):
     check("a policy that fails to load: /init/error, then exit", inits and
           inits[0]["errorType"] == "Runtime.InitError" and any(e["type"] == "exit" and e["code"] == 3 for e in r.rapi), r.rapi)
     check("the init error names the problem in the log", "no_such_plugin" in r.err, r.err[-300:])
+
+    # ---- the spool cannot grow (a full /tmp; here a file size limit of
+    # 9 MiB): the GET fails with 500 InternalError, not the access point's
+    # error_status (meant for the object's faults), and no body; the next
+    # invocation starts a new spool and is served ----
+    spooled = os.path.join(env.objdir, "store_events", "spooled.ndjson")
+    subprocess.run([PRODUCER, "--ndjson", spooled, "--size", "12M", "--seed", "5", "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    small = lambda token: get(token, obj + "store_events/obj.json", key="store_events/obj.json")
+    r = Run(env, [small("before-spool-full"),
+                  get("spool-full", obj + "store_events/spooled.ndjson", key="store_events/spooled.ndjson",
+                      ap="strict"),
+                  small("after-spool-full"), small("after-spool-full-2")],
+            deadline_ms=60000 * SLOW, timeout=120 * SLOW,
+            wrap=["/bin/bash", "-c", 'trap "" XFSZ; ulimit -f 9216; exec "$@"', "spool-limit"])
+    a = r.answer("spool-full")
+    check("a spool that cannot grow: 500 InternalError, not the access point's 503, no body",
+          a and a["status"] == 500 and a["errorCode"] == "InternalError" and a["bodyLen"] == 0 and
+          "spool file write failed" in (a["errorMessage"] or ""), a)
+    a = r.answer("after-spool-full")
+    check("... and the next invocation is served", a and a["status"] == 200 and a["body"].decode() == want_doc, a)
+    nexts = [e for e in r.rapi if e["type"] == "next"]
+    check("... and the spool file is closed when the next GET starts (as many descriptors after it as "
+          "after the same GET before)", len(nexts) >= 4 and nexts[3]["fds"] == nexts[1]["fds"], nexts)
+    os.unlink(spooled)
 
     # ---- 1 GB object with bounded memory ----
     if BIG != "0" and not VALGRIND:

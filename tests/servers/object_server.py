@@ -26,7 +26,8 @@ fault prefix misbehave:
   /_chunked/.. 200 with the whole object in chunked framing
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
                HTTP tokens (a control byte, a space, UTF-8), one of
-               2400 bytes, and x-amz-meta-ok
+               2400 bytes, one of 2304 (one too long to forward whole),
+               and x-amz-meta-ok
   /_badmeta/.. the object, with two more x-amz-meta-* headers: one whose
                name, one whose value is not UTF-8 (bytes ff fe)
   /_ssec/..... an object under the customer key SSEC_KEY: as S3, a read
@@ -247,6 +248,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # names sent as bytes (latin-1): \x01, a space, UTF-8 "\u00e9"
             headers += [("x-amz-meta-a\x01x", "1"), ("x-amz-meta-sp ace", "2"),
                         ("x-amz-meta-\u00c3\u00a9", "3"), ("x-amz-meta-" + "n" * 2389, "4"),
+                        # one byte too long to copy whole (2304 with the prefix): not cut
+                        ("x-amz-meta-" + "m" * 2293, "5"),
                         ("x-amz-meta-ok", "fine")]
         if fault == "_badmeta":  # http.server sends header text as latin-1
             headers += [("x-amz-meta-\xff\xfe", "v"), ("x-amz-meta-badval", "\xff\xfe")]
