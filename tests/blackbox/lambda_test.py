@@ -447,6 +447,10 @@ def tests(env):
     logged = [(l.get("status"), l.get("outcome")) for l in logs if l.get("op") == "GetObject"]
     check("each GET's log line gives the status sent to WGOR, and ok only below 400",
           logged == [(st, "ok" if st < 400 else "error") for st in sent], list(zip(tokens, sent, logged)))
+    served = [l for l in logs if l.get("key") == "store_events/batch.ndjson" and l.get("status") in (200, 206)]
+    check("the log lines of the 200-record object served (whole, a Range, a part) count the whole transform",
+          len(served) >= 8 and all(l["recordsIn"] == 200 and l["recordsOut"] == 200 and l["recordsDropped"] == 0 and
+                                   l["bytesIn"] == len(nd) and l["bytesOut"] == L for l in served), served[:2])
     emf = [json.loads(l) for l in r.out.splitlines() if l.strip()]
     check("EMF metrics on stdout, one per invocation", len(emf) == len(events) and
           all("_aws" in m and "CloudWatchMetrics" in m["_aws"] for m in emf), r.out[:300])
