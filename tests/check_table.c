@@ -4,11 +4,13 @@
  * line. Tables are written to a temporary directory.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "table.h"
@@ -33,15 +35,21 @@ static void teardown(void)
 	free(tmp);
 }
 
-/* Writes `text` as tmp/name and loads it keyed by `key`. */
-static struct inf_table *load(const char *name, const char *text, const char *key,
-			      const char *const *reserved)
+/* Writes the `len` bytes of `text` as tmp/name and loads it keyed by `key`. */
+static struct inf_table *load_n(const char *name, const char *text, size_t len,
+				const char *key, const char *const *reserved)
 {
 	inf_table_free(t);
-	ck_assert_int_eq(tu_write(tmp, name, text, strlen(text), file, sizeof file), 0);
+	ck_assert_int_eq(tu_write(tmp, name, text, len, file, sizeof file), 0);
 	err[0] = '\0';
 	t = inf_table_load(file, key, reserved, err);
 	return t;
+}
+
+static struct inf_table *load(const char *name, const char *text, const char *key,
+			      const char *const *reserved)
+{
+	return load_n(name, text, strlen(text), key, reserved);
 }
 
 /* Expects the row keyed `key` to have exactly the fields given as
@@ -151,6 +159,15 @@ START_TEST(test_csv_errors)
 	 * after record */
 	refused("a.csv", "id,ci\xfft\n1,a\n", NULL, 1, "the name of column 2 is not valid UTF-8");
 	refused("a.csv", "\xef\xbb\xbfid,\"\xc3\x28\"\n", NULL, 1, "the name of column 2 is not valid UTF-8");
+	/* a NUL would cut the name short: "a\0b" would add member "a" */
+	ck_assert_ptr_null(load_n("a.csv", "id,a\0b\n1,x\n", 11, NULL, NULL));
+	ck_assert_msg(strstr(err, "a.csv:1: column 2 has no name") != NULL, "%s", err);
+	/* a byte-order mark and nothing else is no header */
+	refused("a.csv", "\xef\xbb\xbf", NULL, 1, "no header row");
+	/* a carriage return not before a line feed ends no line: not at the
+	 * end of the file, nor at the start of a row */
+	refused("a.csv", "id,city\n1,a\r", NULL, 2, "unexpected character after a field");
+	refused("a.csv", "id,city\n\r1,a\n", NULL, 2, "unexpected character after a field");
 }
 END_TEST
 
@@ -161,6 +178,11 @@ START_TEST(test_missing_file)
 	snprintf(path, sizeof path, "%s/none.csv", tmp);
 	ck_assert_ptr_null(inf_table_load(path, NULL, NULL, err));
 	ck_assert_msg(strstr(err, "none.csv: cannot open the table") != NULL, "%s", err);
+	/* one that opens but cannot be read is refused, not an empty table */
+	snprintf(path, sizeof path, "%s/dir.ndjson", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_ptr_null(inf_table_load(path, "id", NULL, err));
+	ck_assert_msg(strstr(err, "dir.ndjson: cannot read the table") != NULL, "%s", err);
 }
 END_TEST
 
@@ -192,6 +214,38 @@ START_TEST(test_ndjson)
 	row_is("2", "open=true", "tags=[1, 2]", "n=null", NULL);
 	row_is("x\xc3\xa9", "city=\"Caf\\u00e9\"", NULL);
 	row_is("-3.5e1", NULL);
+	/* members whose names are a prefix of the key's, "" among them, are
+	 * columns, not the key */
+	ck_assert_msg(load("p.ndjson", "{\"i\": 5, \"\": 6, \"id\": 1}\n", "id", NULL) != NULL,
+		      "%s", err);
+	row_is("1", "i=5", "=6", NULL);
+}
+END_TEST
+
+/* A key is found only whole: not "1" where "10" is, not "" where any key
+ * is (with FNV-1a and 8 slots, "1" starts at "10"'s slot and "" at "2"'s,
+ * as a record's "1" or "" would). A table of 8 or 16 rows, a power of
+ * two, still leaves free slots: a key not in it ends its search. */
+START_TEST(test_index)
+{
+	char text[256];
+	size_t n;
+
+	ck_assert_ptr_nonnull(load("p.csv", "k,v\n10,a\n2,b\n", NULL, NULL));
+	ck_assert_ptr_null(inf_table_find(t, "1", 1));
+	ck_assert_ptr_null(inf_table_find(t, "", 0));
+	row_is("10", "v=\"a\"", NULL);
+	row_is("2", "v=\"b\"", NULL);
+	for (int rows = 8; rows <= 16; rows *= 2) {
+		n = (size_t)snprintf(text, sizeof text, "k,v\n");
+		for (int i = 0; i < rows; i++)
+			n += (size_t)snprintf(text + n, sizeof text - n, "%d,v%d\n", i, i);
+		ck_assert_ptr_nonnull(load("full.csv", text, NULL, NULL));
+		ck_assert_uint_eq(inf_table_rows(t), (size_t)rows);
+		row_is("7", "v=\"v7\"", NULL);
+		ck_assert_ptr_null(inf_table_find(t, "missing", 7));
+		ck_assert_ptr_null(inf_table_find(t, "16", 2));
+	}
 }
 END_TEST
 
@@ -333,6 +387,29 @@ START_TEST(test_identical_loads_share)
 }
 END_TEST
 
+/* A file rewritten in place with the same size is another table: its
+ * times say so. The first version's modification time is set far back,
+ * as two writes within one clock tick may share one. */
+START_TEST(test_same_size_rewrite_not_shared)
+{
+	const struct timespec long_ago[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct inf_table *a;
+	const struct inf_fields *f;
+
+	ck_assert_int_eq(tu_write(tmp, "s.csv", "id,city\n1,Oslo\n", 15, file, sizeof file), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, file, long_ago, 0), 0);
+	a = inf_table_load(file, NULL, NULL, err);
+	ck_assert_msg(a != NULL, "%s", err);
+	ck_assert_ptr_nonnull(load("s.csv", "id,city\n1,Rome\n", NULL, NULL));
+	ck_assert_ptr_ne(t, a);
+	ck_assert_ptr_nonnull((f = inf_table_find(t, "1", 1)));
+	ck_assert_str_eq(f->items[0].json, "\"Rome\"");
+	ck_assert_ptr_nonnull((f = inf_table_find(a, "1", 1)));
+	ck_assert_str_eq(f->items[0].json, "\"Oslo\"");
+	inf_table_free(a);
+}
+END_TEST
+
 /* A load that fails is not kept: an identical one reports the same. */
 START_TEST(test_failed_load_not_shared)
 {
@@ -397,7 +474,9 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_reserved);
 	tcase_add_test(tc, test_ndjson);
 	tcase_add_test(tc, test_ndjson_errors);
+	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_identical_loads_share);
+	tcase_add_test(tc, test_same_size_rewrite_not_shared);
 	tcase_add_test(tc, test_failed_load_not_shared);
 	tcase_add_test(tc, test_concurrent_loads_share);
 	suite_add_tcase(s, tc);
