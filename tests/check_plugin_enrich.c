@@ -92,6 +92,12 @@ START_TEST(test_set)
 	ck_assert_int_eq(tu_step_verdict(&s, "{}"), INF_MODIFIED);
 	enrich("set_json = { gone = \"null\"; geo = \"{\\\"lat\\\": 47.6, \\\"tags\\\": []}\"; };");
 	out_is("{\"a\":1}", "{\"a\":1,\"gone\":null,\"geo\":{\"lat\": 47.6, \"tags\": []}}");
+	/* JSON text nested deeper than two levels */
+	enrich("set_json = { deep = \"[[[{\\\"a\\\": [1]}]]]\"; };");
+	out_is("{}", "{\"deep\":[[[{\"a\": [1]}]]]}");
+	/* a double that needs all 17 digits to read back as itself */
+	enrich("set = { x = 0.30000000000000004; y = 1e300; };");
+	out_is("{}", "{\"x\":0.30000000000000004,\"y\":1e+300}");
 }
 END_TEST
 
@@ -119,6 +125,13 @@ START_TEST(test_computed)
 	got = tu_step_run_req(&s, &req, "{\"a\":1}\n");
 	ck_assert_str_eq(got, "{\"a\":1,\"ap\":\"store-ops\",\"key\":\"store_events/a b.json\","
 			      "\"rid\":\"req-\xc3\xa9-1\"}\n");
+	/* a member that cannot be added fails the record, even when the
+	 * add_* after it succeeds: no record leaves without it */
+	req.object_key = "a\xff" "b.json";
+	ck_assert_ptr_null(tu_step_run_req(&s, &req, "{\"a\":1}\n"));
+	ck_assert_uint_eq(s.out.len, 0);
+	ck_assert_msg(strstr(s.err.msg, "add_object_key: the object key is not UTF-8") != NULL,
+		      "%s", s.err.msg);
 	/* without a request: empty strings */
 	ck_assert_str_eq(tu_step_run(&s, "{}\n"), "{\"ap\":\"\",\"key\":\"\",\"rid\":\"\"}\n");
 	enrich("add_time = \"processed_at\";");
@@ -140,11 +153,12 @@ END_TEST
 START_TEST(test_lookup_csv)
 {
 	put_table("stores.csv", "store_id,store_city,region\n1,Seattle,us-west\n"
-				"10,\"Washington, D.C.\",us-east\ntrue,T,t\n");
+				"10,\"Washington, D.C.\",us-east\ntrue,T,t\nfalse,F,f\n");
 	enrich("lookup_file = \"stores.csv\"; lookup_key = \"store_id\";");
 	out_is("{\"store_id\":10}", "{\"store_id\":10,\"store_city\":\"Washington, D.C.\",\"region\":\"us-east\"}");
 	out_is("{\"store_id\":\"1\"}", "{\"store_id\":\"1\",\"store_city\":\"Seattle\",\"region\":\"us-west\"}");
 	out_is("{\"store_id\":true}", "{\"store_id\":true,\"store_city\":\"T\",\"region\":\"t\"}");
+	out_is("{\"store_id\":false}", "{\"store_id\":false,\"store_city\":\"F\",\"region\":\"f\"}");
 	/* numbers match by their JSON text */
 	out_is("{\"store_id\":1.0}", "{\"store_id\":1.0}");
 	/* a missing key or one not in the table adds nothing */
@@ -207,6 +221,8 @@ START_TEST(test_option_errors)
 	refused("lookup_file = \"s.csv\";", "lookup_file and lookup_key go together", NULL);
 	refused("lookup_key = \"id\";", "lookup_file and lookup_key go together", NULL);
 	refused("lookup_default = { a = 1; };", "lookup_column and lookup_default need lookup_file", NULL);
+	refused("set = { a = 1; }; lookup_column = \"id\";",
+		"lookup_column and lookup_default need lookup_file", NULL);
 	refused("set = { t = 1; }; add_time = \"t\";", "member added twice: \"t\"", NULL);
 	refused("set = { t = 1; }; set_json = { t = \"1\"; };", "member added twice", NULL);
 	refused("add_time = \"\";", "a member name is empty", NULL);
