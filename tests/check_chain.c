@@ -677,6 +677,160 @@ START_TEST(test_stats_sink_refused)
 }
 END_TEST
 
+/* A sink that refuses its first write and takes every later one, as an
+ * upload that fails once would; counts its writes. */
+static unsigned sink_writes;
+
+static int refuse_first_sink(void *ctx, const char *data, size_t len, struct inf_error *e)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	if (sink_writes++ == 0)
+		return inf_error_set(e, INF_FAIL_OUTPUT, "refused");
+	return 0;
+}
+
+/* The first failure is final: once the sink refused a write, a caller
+ * that goes on (another write, finish) gets -1 and the sink is handed
+ * nothing more, so a body with a hole in it never ends as a success; on
+ * one thread (the framer keeps its failure) and on several (the runner
+ * does; the input is more batches than it holds, so the refusal comes
+ * inside the write). */
+START_TEST(test_sink_refusal_is_final)
+{
+	const struct inf_access_point *ap;
+	struct inf_transform *t;
+	char *in = numbered(100000, 0);
+
+	for (int threads = 1; threads <= 2; threads++) {
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 2 ? "2" : "1", 1), 0);
+		ap = policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t");
+		ck_assert_uint_eq(ap->workers, (unsigned)threads);
+		memset(&err, 0, sizeof err);
+		sink_writes = 0;
+		t = inf_transform_new(ap, NULL, refuse_first_sink, NULL, &err);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_int_eq(inf_transform_write(t, in, strlen(in)), -1);
+		ck_assert_str_eq(err.msg, "refused");
+		ck_assert_int_eq(inf_transform_write(t, "{\"i\":0}\n", 8), -1);
+		ck_assert_int_eq(inf_transform_finish(t), -1);
+		ck_assert_uint_eq(sink_writes, 1);
+		inf_transform_free(t);
+	}
+	free(in);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
+/* numbered(n, boom), then the start of a record {"a":" that never ends. */
+static char *unended(unsigned n, unsigned boom)
+{
+	struct inf_buf b = { 0 };
+	char *lines = numbered(n, boom);
+
+	ck_assert_int_eq(inf_buf_puts(&b, lines), 0);
+	ck_assert_int_eq(inf_buf_puts(&b, "{\"a\":\""), 0);
+	ck_assert_int_eq(inf_buf_putc(&b, '\0'), 0);
+	free(lines);
+	return b.data;
+}
+
+/* Runs `ap` over `in`, then over up to `pieces` writes of 64 KB of the
+ * never-ending string; returns how many of those were taken before a
+ * write failed (-1: `in` itself failed), or `pieces` if none did. */
+static int run_unended(const struct inf_access_point *ap, const char *in, int pieces)
+{
+	static char piece[65536];
+	struct inf_transform *t;
+	int k = -1;
+
+	memset(piece, 'x', sizeof piece);
+	memset(&err, 0, sizeof err);
+	inf_buf_reset(&out);
+	t = inf_transform_new(ap, NULL, tu_sink, &out, &err);
+	ck_assert_ptr_nonnull(t);
+	if (inf_transform_write(t, in, strlen(in)) == 0)
+		for (k = 0; k < pieces && inf_transform_write(t, piece, sizeof piece) == 0; k++)
+			;
+	inf_transform_free(t);
+	return k;
+}
+
+/* A record that outgrows max_record_bytes with no line end in sight
+ * fails the object once a batch of it is held, on several threads as on
+ * one, not when it ends (it may never: the object would be held whole).
+ * The batches before it are finished first: the message names its line
+ * as one thread does, and an error in one of them is the one reported. */
+START_TEST(test_parallel_unended_record)
+{
+	char *clean = unended(20000, 0), *bad = unended(20000, 15000);
+	char first[sizeof err.msg];
+	const struct inf_access_point *ap;
+	int k;
+
+	for (int threads = 1; threads <= 2; threads++) {
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 2 ? "2" : "1", 1), 0);
+		ap = policy(AP("format = \"ndjson\"; max_record_bytes = 1000;",
+			       DROP("\"price\"") ", " BOOM), "t");
+		ck_assert_uint_eq(ap->workers, (unsigned)threads);
+		k = run_unended(ap, clean, 64);
+		ck_assert_msg(k >= 0 && k < 16, "%d threads: failed after %d pieces: %s", threads,
+			      k, err.msg);
+		ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
+		ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes at line 20001,") != NULL,
+			      "%s", err.msg);
+		if (threads == 1)
+			snprintf(first, sizeof first, "%s", err.msg);
+		else
+			ck_assert_str_eq(err.msg, first);
+		run_unended(ap, bad, 64);
+		ck_assert_msg(strstr(err.msg, "record 15000 (line 15000): step 2 (boom) failed") != NULL,
+			      "%d threads: %s", threads, err.msg);
+	}
+	free(clean);
+	free(bad);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
+/* The last batch's output is written however short: a final record of
+ * one byte, "7" with no line end, cut off alone when the object is two
+ * 256 KB batches long (the runner's batch size). */
+START_TEST(test_parallel_short_last_batch)
+{
+	enum { LEN = 2 * 256 * 1024 };
+	struct inf_buf in = { 0 }, want = { 0 };
+	const struct inf_access_point *ap;
+	unsigned k = 0;
+
+	while (in.len + 64 < LEN)
+		ck_assert_int_eq(inf_buf_printf(&in, "{\"i\":%u,\"price\":1}\n", ++k), 0);
+	ck_assert_int_eq(inf_buf_puts(&in, "{\"p\":\""), 0);
+	while (in.len < LEN - 4)
+		ck_assert_int_eq(inf_buf_putc(&in, 'x'), 0);
+	ck_assert_int_eq(inf_buf_puts(&in, "\"}\n7"), 0);
+	ck_assert_uint_eq(in.len, LEN);
+	ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+	for (int threads = 1; threads <= 2; threads++) {
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 2 ? "2" : "1", 1), 0);
+		ap = policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t");
+		ck_assert_uint_eq(ap->workers, (unsigned)threads);
+		ck_assert_msg(run(ap, NULL, in.data, 0) == 0, "%s", err.msg);
+		ck_assert_msg(out.len > 3 && !memcmp(out.data + out.len - 3, "}\n7", 3),
+			      "%d threads: the output ends [%s]", threads,
+			      out.data + (out.len > 16 ? out.len - 16 : 0));
+		if (threads == 1)
+			ck_assert_int_eq(inf_buf_append(&want, out.data, out.len), 0);
+		else
+			ck_assert(out.len == want.len && !memcmp(out.data, want.data, out.len));
+	}
+	inf_buf_free(&in);
+	inf_buf_free(&want);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
 START_TEST(test_request_context)
 {
 	struct inf_request req = { "lambda-consumer", "store_events/a.json", "RID" };
@@ -740,6 +894,9 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_parallel_bom);
 	tcase_add_test(tc, test_stats_lent_memory);
 	tcase_add_test(tc, test_stats_sink_refused);
+	tcase_add_test(tc, test_sink_refusal_is_final);
+	tcase_add_test(tc, test_parallel_unended_record);
+	tcase_add_test(tc, test_parallel_short_last_batch);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
 	suite_add_tcase(s, tc);
