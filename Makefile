@@ -138,12 +138,15 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check blackbox
 
 # The threaded parts under ThreadSanitizer: the chain suite (parallel
-# runs and their counts) and the black-box test of parallel ndjson, where
-# a reported race makes the runtime exit 66 and the test fail.
+# runs and their counts), the table suite (tables shared between worker
+# instances, loaded and freed from several threads) and the black-box
+# test of parallel ndjson, where a reported race makes the runtime exit 66
+# and the test fail.
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread all build/tsan/tests/check_chain \
-		$(FIXTURE_PLUGINS:$(BUILD)/%=build/tsan/%)
-	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" tools/run-checks.sh build/tsan build/tsan/tests/check_chain
+		build/tsan/tests/check_table $(FIXTURE_PLUGINS:$(BUILD)/%=build/tsan/%)
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" tools/run-checks.sh build/tsan \
+		build/tsan/tests/check_chain build/tsan/tests/check_table
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/blackbox/test_parallel.sh build/tsan
 
 install: all
