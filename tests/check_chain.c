@@ -765,9 +765,13 @@ static int run_unended(const struct inf_access_point *ap, const char *in, int pi
 START_TEST(test_parallel_unended_record)
 {
 	char *clean = unended(20000, 0), *bad = unended(20000, 15000);
-	char first[sizeof err.msg];
+	char *bom = malloc(strlen(clean) + 4);
+	char first[sizeof err.msg], first_bom[sizeof err.msg];
 	const struct inf_access_point *ap;
 	int k;
+
+	ck_assert_ptr_nonnull(bom);
+	snprintf(bom, strlen(clean) + 4, "\xEF\xBB\xBF%s", clean);
 
 	for (int threads = 1; threads <= 2; threads++) {
 		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 2 ? "2" : "1", 1), 0);
@@ -784,12 +788,22 @@ START_TEST(test_parallel_unended_record)
 			snprintf(first, sizeof first, "%s", err.msg);
 		else
 			ck_assert_str_eq(err.msg, first);
+		/* after a byte-order mark: the same byte offsets */
+		k = run_unended(ap, bom, 64);
+		ck_assert_msg(k >= 0 && k < 16, "%d threads: failed after %d pieces: %s", threads,
+			      k, err.msg);
+		if (threads == 1)
+			snprintf(first_bom, sizeof first_bom, "%s", err.msg);
+		else
+			ck_assert_str_eq(err.msg, first_bom);
+		ck_assert_str_ne(first_bom, first);
 		run_unended(ap, bad, 64);
 		ck_assert_msg(strstr(err.msg, "record 15000 (line 15000): step 2 (boom) failed") != NULL,
 			      "%d threads: %s", threads, err.msg);
 	}
 	free(clean);
 	free(bad);
+	free(bom);
 	unsetenv("INFLIGHT_THREADS");
 }
 END_TEST

@@ -177,6 +177,10 @@ START_TEST(test_lookup_csv)
 	       " overwrite = true;");
 	out_is("{\"store\":{\"city\":\"Berlin\"},\"region\":\"?\"}",
 	       "{\"store\":{\"city\":\"Berlin\"},\"region\":\"EU\"}");
+	/* the key is the record's, read before the step sets its members */
+	enrich("lookup_file = \"stores.csv\"; lookup_key = \"store_id\"; set = { store_id = 10; };"
+	       " overwrite = true;");
+	out_is("{\"store_id\":1}", "{\"store_id\":10,\"store_city\":\"Seattle\",\"region\":\"us-west\"}");
 }
 END_TEST
 
