@@ -1076,6 +1076,18 @@ def tests(env):
           res[1]["invocationId"] == "i" * 300, [(e["id"][:20], e.get("invocationId")) for e in res])
     check("no exit while the Runtime API gives invocations",
           not [e for e in r.rapi if e["type"] in ("exit", "killed") and not e.get("by")], r.rapi[-3:])
+    # ... but an id that cannot be a path segment ("..", which libcurl
+    # would squash with the segment before it; one with a '/', even too
+    # long to keep) cannot be answered at all: nothing is posted, anywhere,
+    # and the runtime exits (Lambda starts another) instead of going on
+    # past an invocation it left open
+    for rid, code, why in (("..", 5, "malformed request id"), ("a/" * 100, 6, "cannot be answered")):
+        r = Run(env, [{"event": one("bad-id"), "requestId": rid}, one("after-bad-id")],
+                deadline_ms=3000 * SLOW, timeout=30 * SLOW)
+        posts = [e for e in r.rapi if e["type"] in ("response", "error", "unknown_post")]
+        exits = [e.get("code") for e in r.rapi if e["type"] == "exit" and not e.get("by")]
+        check("a request id %s: nothing posted, the runtime exits %d saying why" % (json.dumps(rid[:6]), code),
+              not posts and exits == [code] and why in r.err, (posts, r.rapi[-2:], r.err[-300:]))
 
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],

@@ -12,7 +12,8 @@ connection closed after it). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
-/init/error answer 202. An invocation still open at its deadline (plus a
+/init/error answer 202; a post to any other path 404, logged as
+"unknown_post". An invocation still open at its deadline (plus a
 grace of --grace-ms) gets the runtime killed, as Lambda does, and the next
 event starts a new one. Every answer, kill and exit goes to --log as a JSON
 line; at each /next the runtime's resident memory and open descriptors are
@@ -139,6 +140,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "body": body.decode("utf-8", "replace")})
             return self.reply(202, b'{"status":"OK"}')
         if len(parts) != 6 or parts[3] != "invocation" or parts[5] not in ("response", "error"):
+            st.log({"type": "unknown_post", "path": self.path})
             return self.reply(404, b'{"errorType":"NotFound"}')
         rid, kind = parts[4], parts[5]
         # read before the answer is counted: the driver may stop the
