@@ -332,6 +332,13 @@ def tests(env):
         event("listObjectsV2Context", env.presign("list_objects_v2", Bucket="store-events"), key=""),
         {"getObjectContext": {"outputRoute": "r"}},  # malformed event
     ]
+    # HEAD and LIST go through the access point's policy as GET does
+    refused = [event("headObjectContext", env.presign("head_object", Key="private/secret.json"),
+                     key="private/secret.json"),
+               event("headObjectContext", env.presign("head_object", Key=doc_key), key=doc_key, ap="nobody"),
+               event("listObjectsV2Context", env.presign("list_objects_v2", Bucket="store-events"), key="",
+                     ap="nobody")]
+    events += refused
     r = Run(env, events)
     check("runtime served the batch under the Runtime API server", r.rc == 0, r.err[-800:])
     a = r.answer("plain")
@@ -428,6 +435,12 @@ def tests(env):
     check("HEAD: Content-Type reported", any(b.get("headers", {}).get("Content-Type") for b in heads), heads)
     check("HEAD on a missing key: 404 NoSuchKey", any(b.get("statusCode") == 404 and
           b.get("errorCode") == "NoSuchKey" for b in heads), heads)
+    res = r.results()
+    got = [res[events.index(e)].get("body") if len(res) == len(events) else None for e in refused]
+    check("HEAD of a key outside the prefixes, HEAD and LIST on an access point without a policy: "
+          "403 AccessDenied, nothing of the object or list",
+          all(isinstance(b, dict) and b.get("statusCode") == 403 and b.get("errorCode") == "AccessDenied" and
+              "headers" not in b and "listResultXml" not in b for b in got), got)
     lists = [b["listResultXml"] for b in bodies if "listResultXml" in b]
     check("LIST v1 and v2 answered", len(lists) == 2, bodies)
     check("LIST leaves out keys outside the prefixes", lists and all("private/secret.json" not in x and
@@ -448,6 +461,11 @@ def tests(env):
     logged = [(l.get("status"), l.get("outcome")) for l in logs if l.get("op") == "GetObject"]
     check("each GET's log line gives the status sent to WGOR, and ok only below 400",
           logged == [(st, "ok" if st < 400 else "error") for st in sent], list(zip(tokens, sent, logged)))
+    levels = [(l.get("status"), l.get("outcome"), l.get("level")) for l in logs if "op" in l]
+    check("a log line is at level error when the status is 400 or above (the 400s here included) or nothing "
+          "was answered, info otherwise",
+          400 in [st for st, _, _ in levels] and
+          levels == [(st, o, "error" if st >= 400 or o == "failed" else "info") for st, o, _ in levels], levels)
     served = [l for l in logs if l.get("key") == "store_events/batch.ndjson" and l.get("status") in (200, 206)]
     check("the log lines of the 200-record object served (whole, a Range, a part) count the whole transform",
           len(served) >= 8 and all(l["recordsIn"] == 200 and l["recordsOut"] == 200 and l["recordsDropped"] == 0 and
@@ -455,6 +473,9 @@ def tests(env):
     emf = [json.loads(l) for l in r.out.splitlines() if l.strip()]
     check("EMF metrics on stdout, one per invocation", len(emf) == len(events) and
           all("_aws" in m and "CloudWatchMetrics" in m["_aws"] for m in emf), r.out[:300])
+    check("EMF Errors is 1 for each GET answered 400 or above, 0 below",
+          [m.get("Errors") for m in emf if m.get("Op") == "GetObject"] == [int(st >= 400) for st in sent],
+          [(m.get("Errors"), st) for m, st in zip([m for m in emf if m.get("Op") == "GetObject"], sent)])
     leaked = [s for s in ("X-Amz-Signature", "SESSIONTOKENSECRET", "S3RVER") if s in r.err + r.out]
     check("no presigned URL, token or key in logs or metrics", not leaked, leaked)
 
@@ -656,6 +677,18 @@ def tests(env):
         else:
             check("LIST answer %s: filtered as it should be" % name,
                   isinstance(b, dict) and b.get("statusCode") == 200 and want(b.get("listResultXml", "")), b)
+
+    # ---- a LIST answer too large for Lambda's 6 MB response (the list
+    # itself is under LIST_MAX): the /response refused with 413 is
+    # followed by an /error saying so, never left as if it were delivered ----
+    with open(os.path.join(env.objdir, "lists", "big.xml"), "w") as f:
+        f.write(head_xml + "".join("<Contents><Key>store_events/k%07d.json</Key><Size>1</Size></Contents>" % i
+                                   for i in range(110000)) + "</ListBucketResult>")
+    r = Run(env, [event("listObjectsContext", obj + "lists/big.xml", key="")])
+    got = [(e["type"], e["status"], isinstance(e.get("body"), dict) and e["body"].get("errorType"))
+           for e in r.results()]
+    check("a LIST answer over 6 MB: /response refused 413, then /error Inflight.ResponseTooLarge",
+          got == [("response", 413, False), ("error", 202, "Inflight.ResponseTooLarge")], got)
 
     # ---- LIST v1 paging through s3rver: NextMarker never names a hidden key ----
     for k in ("private/salaries.csv", "private/layoffs.txt", "store_events/p1.json", "store_events/p2.json"):
