@@ -461,6 +461,9 @@ def tests(env):
     logged = [(l.get("status"), l.get("outcome")) for l in logs if l.get("op") == "GetObject"]
     check("each GET's log line gives the status sent to WGOR, and ok only below 400",
           logged == [(st, "ok" if st < 400 else "error") for st in sent], list(zip(tokens, sent, logged)))
+    unanswered = [(l.get("op"), l.get("outcome"), l.get("level")) for l in logs if l.get("status") == 0]
+    check("the malformed event, answered by no status, is logged as failed at level error",
+          unanswered == [("Unknown", "failed", "error")], unanswered)
     levels = [(l.get("status"), l.get("outcome"), l.get("level")) for l in logs if "op" in l]
     check("a log line is at level error when the status is 400 or above (the 400s here included) or nothing "
           "was answered, info otherwise",
