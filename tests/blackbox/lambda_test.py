@@ -1125,6 +1125,18 @@ def tests(env):
         check("a request id %s: nothing posted, the runtime exits %d saying why" % (json.dumps(rid[:6]), code),
               not posts and exits == [code] and why in r.err, (posts, r.rapi[-2:], r.err[-300:]))
 
+    # ... and when the Runtime API answers that /error with a 5xx, or the
+    # /response of an invocation served, it is failing: the runtime exits
+    # (Lambda starts another) rather than go on as if it had answered
+    for tok, item in (("cut-500", {"truncateBody": True}), ("served-500", {})):
+        r = Run(env, [dict({"event": one(tok), "postStatus": 500}, **item), one("after-" + tok)],
+                deadline_ms=3000 * SLOW, timeout=30 * SLOW)
+        posts = [(e["type"], e["status"]) for e in r.rapi if e["type"] in ("response", "error")]
+        exits = [e.get("code") for e in r.rapi if e["type"] == "exit" and not e.get("by")]
+        check("a Runtime API answering 500 to the %s invocation's answer: the runtime exits 6, nothing more "
+              "served" % ("refused" if item else "served"),
+              posts == [("error" if item else "response", 500)] and exits == [6], (posts, r.rapi[-2:]))
+
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
             outage="1:1500")

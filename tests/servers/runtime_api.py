@@ -8,7 +8,8 @@ answer to that invocation is taken, then its HTTP reply held back for up
 to 30 s, as a Runtime API that stopped answering; "requestId" and
 "invocationId", ids to give instead of generated ones; "truncateBody":
 true, the event is announced 100 bytes longer than it is and the
-connection closed after it). It behaves like Lambda: /next blocks
+connection closed after it; "postStatus": N, every /response and /error
+for that invocation answered N and not taken as its answer). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
@@ -42,6 +43,7 @@ class State:
         self.answered = set()
         self.known = set()
         self.stall = set()   # request ids whose posts get no reply
+        self.post_status = {}  # request id -> the status its posts get
         self.done = 0
         self.total = len(events)
         self.log_path = log
@@ -107,6 +109,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st.known.add(rid)
             if item.get("stallPost"):
                 st.stall.add(rid)
+            if item.get("postStatus"):
+                st.post_status[rid] = item["postStatus"]
         pid = st.child.pid if st.child else None
         rss, hwm, fds = proc_stats(pid) if pid else (None, None, None)
         st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
@@ -153,6 +157,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = 403
             elif kind == "response" and n > LIMIT:
                 status = 413
+            elif rid in st.post_status:
+                status = st.post_status[rid]
             else:
                 status = 202
                 st.answered.add(rid)
@@ -183,7 +189,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status == 202:
             return self.reply(202, b'{"status":"OK"}')
         names = {400: "InvalidRequestID", 403: "InvalidStateTransition", 413: "RequestEntityTooLarge"}
-        self.reply(status, json.dumps({"errorType": names[status]}).encode())
+        self.reply(status, json.dumps({"errorType": names.get(status, "ServiceException")}).encode())
 
 def load_events(path):
     out = []
