@@ -693,6 +693,26 @@ def tests(env):
     check("a LIST answer over 6 MB: /response refused 413, then /error Inflight.ResponseTooLarge",
           got == [("response", 413, False), ("error", 202, "Inflight.ResponseTooLarge")], got)
 
+    # ---- a LIST answer that is not UTF-8 cannot go into the JSON answer:
+    # 500, never a cut or broken listResultXml posted as success; one over
+    # 16 MiB is not read whole (however much of it the prefixes hide) ----
+    with open(os.path.join(env.objdir, "lists", "latin1.xml"), "wb") as f:
+        f.write((head_xml + shown_c + "<Contents><Key>store_events/caf\xe9.json</Key></Contents>"
+                 "</ListBucketResult>").encode("latin-1"))
+    with open(os.path.join(env.objdir, "lists", "huge.xml"), "w") as f:
+        f.write(head_xml + shown_c + "".join("<Contents><Key>private/k%07d.json</Key><Size>1</Size></Contents>" % i
+                                             for i in range(260000)) + "</ListBucketResult>")
+    r = Run(env, [event("listObjectsV2Context", obj + "lists/latin1.xml", key=""),
+                  event("listObjectsContext", obj + "lists/huge.xml", key="")])
+    got = [(e["type"], e.get("body")) for e in r.results()]
+    b = [x if t == "response" and isinstance(x, dict) else {} for t, x in got] + [{}, {}]
+    check("a LIST answer that is not UTF-8: 500 InternalError saying so, no listResultXml",
+          b[0].get("statusCode") == 500 and b[0].get("errorCode") == "InternalError" and
+          "UTF-8" in b[0].get("errorMessage", "") and "listResultXml" not in b[0], got[:1])
+    check("a LIST answer over 16 MiB: 503 SourceUnavailable saying so, no listResultXml",
+          len(got) == 2 and b[1].get("statusCode") == 503 and b[1].get("errorCode") == "SourceUnavailable" and
+          "larger than" in b[1].get("errorMessage", "") and "listResultXml" not in b[1], got[1:])
+
     # ---- LIST v1 paging through s3rver: NextMarker never names a hidden key ----
     for k in ("private/salaries.csv", "private/layoffs.txt", "store_events/p1.json", "store_events/p2.json"):
         env.put(k, b"{}")
