@@ -1174,6 +1174,20 @@ def tests(env):
           not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi))
     check("and the next invocation is served", r.answer("after-slow") and r.answer("after-slow")["status"] == 200, r.rapi)
 
+    # a HEAD whose measuring read outlasts the deadline: 503 DeadlineExceeded
+    # too; a HEAD answered 204 (never the object's answer): 503
+    # SourceUnavailable saying what the source answered
+    r = Run(env, [event("headObjectContext", obj + "_slow/store_events/obj.json", key="store_events/obj.json"),
+                  event("headObjectContext", obj + "_204/store_events/obj.json", key="store_events/obj.json")],
+            deadline_ms=2500 * SLOW)
+    b = [e.get("body") if isinstance(e.get("body"), dict) else {} for e in r.results()] + [{}, {}]
+    check("HEAD whose measuring read is slower than the deadline: 503 DeadlineExceeded in time",
+          b[0].get("statusCode") == 503 and b[0].get("errorCode") == "DeadlineExceeded" and
+          not any(e["type"] == "killed" for e in r.rapi), (b[0], r.rapi[-2:]))
+    check("HEAD of a source answering 204: 503 SourceUnavailable, the message saying 204",
+          b[1].get("statusCode") == 503 and b[1].get("errorCode") == "SourceUnavailable" and
+          "answered 204" in b[1].get("errorMessage", "") and "headers" not in b[1], b[1])
+
     # ---- S3 Object Lambda waits 60 s for the answer, whatever time the
     # function has left: the work is abandoned within that window, not at
     # the Lambda deadline (the window shortened for the test) ----
