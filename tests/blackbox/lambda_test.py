@@ -482,6 +482,24 @@ def tests(env):
     leaked = [s for s in ("X-Amz-Signature", "SESSIONTOKENSECRET", "S3RVER") if s in r.err + r.out]
     check("no presigned URL, token or key in logs or metrics", not leaked, leaked)
 
+    # ---- HEAD with a Range or partNumber (shared docs §4): Content-Length
+    # is the slice's, a part gives the parts count, and what cannot be
+    # satisfied is 416 as for GET ----
+    hb = lambda **kw: event("headObjectContext", env.presign("head_object", Key="store_events/batch.ndjson"),
+                            key="store_events/batch.ndjson", **kw)
+    r = Run(env, [hb(headers={"Range": "bytes=0-9"}), hb(query="?Range=bytes%3D-7"), hb(query="?partNumber=1"),
+                  hb(headers={"range": "bytes=%d-" % L}), hb(query="?partNumber=2")])
+    b = [e.get("body") if isinstance(e.get("body"), dict) else {} for e in r.results()] + [{}] * 5
+    h = [x.get("headers", {}) for x in b]
+    check("HEAD with Range bytes=0-9 (header) and bytes=-7 (query): 200, Content-Length 10 and 7",
+          [(x.get("statusCode"), y.get("Content-Length")) for x, y in zip(b[:2], h)] == [(200, 10), (200, 7)], b[:2])
+    check("HEAD with partNumber=1: 200, the part's Content-Length and x-amz-mp-parts-count 1",
+          b[2].get("statusCode") == 200 and h[2].get("Content-Length") == L and h[2].get("x-amz-mp-parts-count") == 1,
+          b[2])
+    check("HEAD with a Range from the view's length, or a part past the last: 416, no headers",
+          [(x.get("statusCode"), x.get("errorCode"), "headers" in x) for x in b[3:5]] ==
+          [(416, "InvalidRange", False), (416, "InvalidPartNumber", False)], b[3:5])
+
     # ---- Lambda reads inputS3Url over http(s) only: a file:// URL would
     # hand out any file the function can open (its environment holds the
     # role's credentials); each such event gets one /error, InvalidEvent ----
