@@ -499,6 +499,14 @@ def tests(env):
     check("HEAD with a Range from the view's length, or a part past the last: 416, no headers",
           [(x.get("statusCode"), x.get("errorCode"), "headers" in x) for x in b[3:5]] ==
           [(416, "InvalidRange", False), (416, "InvalidPartNumber", False)], b[3:5])
+    # a record the measuring read cannot transform fails the HEAD as it
+    # would the GET: the access point's error_status
+    r = Run(env, [event("headObjectContext", env.presign("head_object", Key="store_events/bad.ndjson"),
+                        key="store_events/bad.ndjson", ap="strict")])
+    b = [e.get("body") for e in r.results()]
+    check("HEAD of a malformed object, on_error fail: the policy's 503 InvalidObjectFormat, no length",
+          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 503 and
+          b[0].get("errorCode") == "InvalidObjectFormat" and "headers" not in b[0], b)
 
     # ---- Lambda reads inputS3Url over http(s) only: a file:// URL would
     # hand out any file the function can open (its environment holds the
