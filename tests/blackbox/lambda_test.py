@@ -317,6 +317,7 @@ def tests(env):
         get("signed-missing", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode",
             key="store_events/obj.json"),
         get("obj-206", obj + "_206/store_events/obj.json", key="store_events/obj.json"),
+        get("noclen", obj + "_noclen/store_events/obj.json", key="store_events/obj.json"),
         get("get-304", obj + "store_events/obj.json", key="store_events/obj.json", headers={"If-None-Match": ETAG}),
         get("signed-range", obj + "store_events/obj.json?X-Amz-SignedHeaders=host%3Brange&X-Amz-Signature=S",
             key="store_events/obj.json", headers={"Range": "bytes=0-9"}),
@@ -464,6 +465,13 @@ def tests(env):
     unanswered = [(l.get("op"), l.get("outcome"), l.get("level")) for l in logs if l.get("status") == 0]
     check("the malformed event, answered by no status, is logged as failed at level error",
           unanswered == [("Unknown", "failed", "error")], unanswered)
+    a = r.answer("noclen")
+    check("source answering 200 without Content-Length or chunked framing: 503 SourceUnavailable, no body",
+          a and a["status"] == 503 and a["errorCode"] == "SourceUnavailable" and a["bodyLen"] == 0, a)
+    fed = [(l.get("status"), l.get("bytesIn"), l.get("recordsIn")) for l in logs
+           if l.get("xAmzRequestId") in ("REQobj-206", "REQnoclen")]
+    check("nothing of a 206 or an unframed 200 reaches the transform: logged with 0 bytes and records in",
+          fed == [(503, 0, 0), (503, 0, 0)], fed)
     levels = [(l.get("status"), l.get("outcome"), l.get("level")) for l in logs if "op" in l]
     check("a log line is at level error when the status is 400 or above (the 400s here included) or nothing "
           "was answered, info otherwise",
