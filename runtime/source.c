@@ -617,6 +617,10 @@ int inf_source_fetch(CURL *curl, const char *url,
 	cc = curl_easy_perform(f.curl);
 	if (f.data_failed)
 		goto out;
+	/* write_cb saw the status only when a body came: an empty one has
+	 * to be checked for framing too (a close before its first byte) */
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
 	if (f.unframed || (cc == CURLE_OK && res->status == 200 && !o->head &&
 			   !body_framed(f.curl, res))) {
 		res->status = 200;
@@ -638,7 +642,6 @@ int inf_source_fetch(CURL *curl, const char *url,
 				      curl_easy_strerror(cc));
 		goto out;
 	}
-	curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
 	if (res->status < 300 && res->status != 200) {
 		/* 206, 204, ...: never the whole object; its body was not passed on */
 		snprintf(res->code, sizeof res->code, "SourceUnavailable");

@@ -118,6 +118,20 @@ expect_contains "200 without Content-Length: 503 SourceUnavailable" "$ERR" "stat
 event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
 serve
 expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"
+# an empty object says where its body ends too: Content-Length: 0
+: >"$T/bucket/store_events/empty.json"
+event "$BASE/store_events/empty.json" --key store_events/empty.json
+serve -o "$T/empty.out"
+expect_eq "an empty object (Content-Length: 0): served, an empty output file" \
+	"$RC:$(wc -c <"$T/empty.out" 2>/dev/null)" "0:0"
+# ... and a 200 without it, closed before its first byte, is no empty object
+event "$BASE/_noclen/store_events/empty.json" --key store_events/empty.json
+serve -o "$T/out.json"
+expect_eq "200 without Content-Length, closed before any byte: exit 6, no output file" \
+	"$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
+expect_contains "200 without Content-Length, closed before any byte: said why" "$ERR" \
+	"source answered 200 without Content-Length or chunked framing"
+rm -f "$T/out.json"
 
 # ---- the status line says what the Lambda GET would answer ----
 event "$BASE/store_events/k.json" --key store_events/k.json --header 'If-None-Match: "0123456789abcdef"'
