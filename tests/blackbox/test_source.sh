@@ -92,6 +92,8 @@ event "$BASE/_204/store_events/k.json" --key store_events/k.json
 serve -o "$T/out.json"
 expect_eq "source answered 204: exit 6" "$RC" 6
 expect_absent "source answered 204: no (empty) output file" "$T/out.json"
+expect_contains "source answered 204: said so, no S3 code made up for it" "$ERR" \
+	"source answered 204, not 200: not taken for the whole object"
 
 # ---- a caller's header value holding CR/LF or another control byte is
 # never replayed: it would add header lines to the request ----
