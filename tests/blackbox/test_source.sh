@@ -142,6 +142,10 @@ expect_eq "source answered 304: If-None-Match replayed" "$(last_request if-none-
 expect_contains "source answered 304: status 304, no error code" "$ERR" $'status: 304\n'
 expect_eq "source answered 304: exit 6 (no body)" "$RC" 6
 expect_absent "source answered 304: no output file" "$T/out.json"
+event "$BASE/_badcode/store_events/k.json" --key store_events/k.json
+serve
+expect_contains "source's <Code> that is no S3 code: the status's own code in its place" "$RC:$ERR" \
+	"6:status: 403 AccessDenied: Denied"
 event "$BASE/_301/store_events/k.json" --key store_events/k.json
 serve
 expect_contains "source answered 301: 400 as Lambda forwards it, with the source's code" "$ERR" \

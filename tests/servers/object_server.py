@@ -19,6 +19,8 @@ fault prefix misbehave:
                query (signature, credential, token) included, then the
                signature again as "X-Amz-Signature: v" and
                "X-Amz-Signature%3Dv" (forms an error message may use)
+  /_badcode/.. 403 whose <Code> is no S3 error code ("Access Denied:
+               x-amz-fwd-error-code: 200", spaces, a colon, digits)
   /_301/...    301 PermanentRedirect (a status S3 Object Lambda cannot
                forward)
   /_noclen/... 200 without Content-Length: half the object, then closes
@@ -189,7 +191,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_301/", "/_noclen/", "/_chunked/",
+                       "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/"):
@@ -215,6 +217,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_body(403, error_xml(
                 "AccessDenied", "Access Denied for %s (X-Amz-Signature: %s; X-Amz-Signature%%3D%s)"
                 % (self.path, sig, sig)))
+        if fault == "_badcode":
+            return self.send_body(403, error_xml("Access Denied: x-amz-fwd-error-code: 200", "Denied"))
         if fault == "_301":
             return self.send_body(301, error_xml("PermanentRedirect", "Use the other endpoint."))
         if fault == "_204":
