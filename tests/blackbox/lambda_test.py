@@ -1215,8 +1215,10 @@ def tests(env):
                   event("headObjectContext", obj + "_204/store_events/obj.json", key="store_events/obj.json")],
             deadline_ms=2500 * SLOW)
     b = [e.get("body") if isinstance(e.get("body"), dict) else {} for e in r.results()] + [{}, {}]
-    check("HEAD whose measuring read is slower than the deadline: 503 DeadlineExceeded in time",
+    check("HEAD whose measuring read is slower than the deadline: 503 DeadlineExceeded in time, the message "
+          "not blaming INFLIGHT_SOURCE_TIMEOUT (event mode's limit)",
           b[0].get("statusCode") == 503 and b[0].get("errorCode") == "DeadlineExceeded" and
+          "Timeout" in b[0].get("errorMessage", "") and "INFLIGHT_SOURCE_TIMEOUT" not in b[0]["errorMessage"] and
           not any(e["type"] == "killed" for e in r.rapi), (b[0], r.rapi[-2:]))
     check("HEAD of a source answering 204: 503 SourceUnavailable, the message saying 204",
           b[1].get("statusCode") == 503 and b[1].get("errorCode") == "SourceUnavailable" and
