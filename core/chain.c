@@ -31,7 +31,7 @@ struct inf_transform {
 	struct inf_error *err;
 	enum mode mode;
 	struct inf_buf head;  /* bytes held until "auto" can decide */
-	struct inf_buf stage; /* lent to readers when no batch buffer is */
+	struct inf_buf stage; /* lent to readers until the framing is known */
 	struct inf_sniff sniff;
 	struct worker w[INF_MAX_WORKERS];
 	void *wp[INF_MAX_WORKERS];
@@ -197,6 +197,12 @@ char *inf_transform_space(struct inf_transform *t, size_t *room)
 			nomem(t);
 		return p;
 	}
+	if (t->mode == SEQUENTIAL) { /* read straight into the framer's input */
+		char *p = inf_framer_space(t->w[0].framer, STAGE, room);
+		if (!p && t->err->kind == INF_FAIL_NONE)
+			nomem(t);
+		return p;
+	}
 	if (!t->stage.cap && inf_buf_reserve(&t->stage, STAGE)) {
 		nomem(t);
 		return NULL;
@@ -210,6 +216,10 @@ int inf_transform_commit(struct inf_transform *t, size_t n)
 	if (t->mode == PARALLEL) {
 		t->stats.bytes_in += n;
 		return inf_par_commit(t->par, n);
+	}
+	if (t->mode == SEQUENTIAL) {
+		t->stats.bytes_in += n;
+		return inf_framer_commit(t->w[0].framer, n);
 	}
 	return inf_transform_write(t, t->stage.data, n);
 }

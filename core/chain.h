@@ -31,10 +31,11 @@ struct inf_transform *inf_transform_new(const struct inf_access_point *ap,
 /* Feeds object bytes. Returns 0, or -1 with the error set. */
 int inf_transform_write(struct inf_transform *t, const char *data, size_t len);
 /* Lends memory for the next input bytes, so that a reader can put them
- * where the transform keeps them (no copy in the parallel mode): returns
- * room for *room bytes, or NULL with the error set. Hand the bytes over
- * with inf_transform_commit(t, n), n <= *room, before any other call on
- * t; it returns as inf_transform_write does. */
+ * where the transform keeps them (no copy once the framing is known, on
+ * one thread or several): returns room for *room bytes, or NULL with the
+ * error set. Hand the bytes over with inf_transform_commit(t, n),
+ * n <= *room, before any other call on t; it returns as
+ * inf_transform_write does. */
 char *inf_transform_space(struct inf_transform *t, size_t *room);
 int inf_transform_commit(struct inf_transform *t, size_t n);
 /* Ends the object. Returns 0, or -1 with the error set. */

@@ -623,15 +623,36 @@ static int run(struct inf_framer *f)
 	}
 }
 
-int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
+char *inf_framer_space(struct inf_framer *f, size_t want, size_t *room)
+{
+	if (f->failed)
+		return NULL;
+	if (inf_buf_reserve(&f->in, want ? want : 1))
+		return nomem(f), NULL;
+	*room = f->in.cap - f->in.len;
+	return f->in.data + f->in.len;
+}
+
+int inf_framer_commit(struct inf_framer *f, size_t n)
 {
 	if (f->failed)
 		return -1;
-	if (inf_buf_append(&f->in, data, len))
-		return nomem(f);
+	f->in.len += n;
 	if (run(f))
 		return -1;
 	return flush(f, 0);
+}
+
+int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
+{
+	size_t room;
+	char *p = inf_framer_space(f, len, &room);
+
+	if (!p)
+		return -1;
+	if (len)
+		memcpy(p, data, len);
+	return inf_framer_commit(f, len);
 }
 
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,

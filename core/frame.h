@@ -56,6 +56,14 @@ struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
 /* Feeds bytes; returns 0 or -1 with the error set. After an error every
  * call fails again. */
 int inf_framer_write(struct inf_framer *f, const char *data, size_t len);
+/* Lends the free end of the framer's input, at least `want` bytes
+ * (*room gets its size), so a reader can fill it without a copy. Valid
+ * until the next call on f. Returns NULL with the error set (out of
+ * memory, or an earlier error). */
+char *inf_framer_space(struct inf_framer *f, size_t want, size_t *room);
+/* Feeds the first `n` bytes (at most *room) of the space last lent,
+ * exactly as inf_framer_write would feed them. */
+int inf_framer_commit(struct inf_framer *f, size_t n);
 /* Runs one batch of ndjson lines that starts at object offset `offset`,
  * on line `line`, after `recno` records; it ends with '\n' unless
  * `final` (the object's last bytes). Its output is appended to `out`

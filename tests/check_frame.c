@@ -63,7 +63,8 @@ static int test_sink(void *ctx, const char *data, size_t len, struct inf_error *
 	return inf_buf_append(&r->out, data, len) ? -1 : 0;
 }
 
-enum feed { WHOLE, BYTES, RANDOM };
+/* LENT: random chunks read into the space the framer lends */
+enum feed { WHOLE, BYTES, RANDOM, LENT };
 
 /* Runs `in` through a framer fed as `how` says; fills *r. */
 static void run_frame(struct run *r, enum inf_format fmt, size_t max, const char *in, size_t len,
@@ -81,12 +82,22 @@ static void run_frame(struct run *r, enum inf_format fmt, size_t max, const char
 		ck_assert_uint_lt(writes, 4 * len + 64);
 		if (how == BYTES)
 			n = 1;
-		else if (how == RANDOM) {
+		else if (how == RANDOM || how == LENT) {
 			uint64_t x = tu_rand(&seed);
 			size_t c = x % 8 == 0 ? (size_t)(x >> 8) % 300 : (size_t)(x >> 8) % 9;
 			n = c < n ? c : n; /* may be 0: empty writes are allowed */
 		}
-		r->rc = inf_framer_write(f, in + at, n);
+		if (how == LENT) {
+			size_t room = 0;
+			char *p = inf_framer_space(f, n, &room);
+			ck_assert_ptr_nonnull(p);
+			ck_assert_uint_ge(room, n > 0 ? n : 1);
+			if (n)
+				memcpy(p, in + at, n);
+			r->rc = inf_framer_commit(f, n);
+		} else {
+			r->rc = inf_framer_write(f, in + at, n);
+		}
 		if (r->rc) {
 			r->failed_write = 1;
 			break;
@@ -100,7 +111,10 @@ static void run_frame(struct run *r, enum inf_format fmt, size_t max, const char
 	r->fmt = inf_framer_format(f);
 	if (r->rc != 0) {
 		/* after an error every call fails again */
+		size_t room;
 		ck_assert_int_eq(inf_framer_write(f, "{}\n", 3), -1);
+		ck_assert_ptr_null(inf_framer_space(f, 3, &room));
+		ck_assert_int_eq(inf_framer_commit(f, 0), -1);
 		ck_assert_int_eq(inf_framer_finish(f), -1);
 	}
 	inf_framer_free(f);
@@ -112,7 +126,8 @@ static void run_free(struct run *r)
 	inf_buf_free(&r->recs);
 }
 
-/* Feeds `in` whole, byte by byte and in random chunks (several seeds):
+/* Feeds `in` whole, byte by byte and in random chunks (several seeds),
+ * written or read into the space the framer lends:
  * the runs must agree on everything. The whole run is left in *whole for
  * the caller to check. */
 static void run_all_ways(struct run *whole, enum inf_format fmt, size_t max, const char *in,
@@ -121,9 +136,9 @@ static void run_all_ways(struct run *whole, enum inf_format fmt, size_t max, con
 	run_frame(whole, fmt, max, in, len, WHOLE, 0);
 	tu_cstr(&whole->out);
 	tu_cstr(&whole->recs);
-	for (int k = 0; k < 6; k++) {
+	for (int k = 0; k < 8; k++) {
 		struct run other;
-		enum feed how = k == 0 ? BYTES : RANDOM;
+		enum feed how = k == 0 ? BYTES : k < 6 ? RANDOM : LENT;
 		run_frame(&other, fmt, max, in, len, how, 0x1234567ULL * (uint64_t)(k + 1));
 		ck_assert_msg(other.rc == whole->rc, "feed %d: rc %d, whole %d (%s / %s)", k,
 		              other.rc, whole->rc, other.err.msg, whole->err.msg);
