@@ -61,12 +61,17 @@ static unsigned long interval(const char *p, const char **end, unsigned long cap
 
 unsigned long inf_regex_cost(const char *re, unsigned long limit)
 {
-	/* per open group: the size so far and the size of its last item */
+	/* per open group: the size so far and the size of its last item;
+	 * whether its last item can match empty, whether every item before
+	 * it can, and whether an earlier alternative can */
 	unsigned long total[MAX_NEST], last[MAX_NEST], cap = limit + 1, f;
+	unsigned char lnull[MAX_NEST], pnull[MAX_NEST], anull[MAX_NEST], gn, fnull = 0;
 	int d = 0;
 	const char *p = re, *end = NULL;
 
 	total[0] = last[0] = 0;
+	lnull[0] = pnull[0] = 1; /* nothing yet: the empty match */
+	anull[0] = 0;
 	while (*p && total[d] < cap) {
 		f = 0;
 		switch (*p) {
@@ -75,36 +80,50 @@ unsigned long inf_regex_cost(const char *re, unsigned long limit)
 				return cap;
 			d++;
 			total[d] = last[d] = 0;
+			lnull[d] = pnull[d] = 1;
+			anull[d] = 0;
 			p++;
 			continue;
 		case ')':
 			if (d == 0) /* a literal ')' */
 				break;
+			gn = anull[d] || (pnull[d] && lnull[d]);
 			d--;
 			last[d] = total[d + 1] ? total[d + 1] : 1;
 			total[d] = add(total[d], last[d], cap);
+			pnull[d] = pnull[d] && lnull[d];
+			lnull[d] = gn;
 			p++;
 			continue;
 		case '|':
+			anull[d] = anull[d] || (pnull[d] && lnull[d]);
 			last[d] = 0;
+			lnull[d] = pnull[d] = 1;
 			p++;
 			continue;
 		case '*':
 		case '?':
 			f = 1;
+			fnull = 1;
 			break;
 		case '+':
 			f = 2;
+			fnull = 0;
 			break;
 		case '{':
 			f = interval(p, &end, cap);
+			fnull = p[1] == '0' && (p[2] == ',' || p[2] == '}');
 			break;
 		default:
 			break;
 		}
 		if (f) { /* a repetition of the last item */
+			if (lnull[d] && f > 1)
+				f = mul(f, f, cap); /* copies of what matches empty: regcomp's
+						       closures grow with their square */
 			total[d] = add(total[d] - last[d], mul(last[d], f, cap), cap);
 			last[d] = mul(last[d], f, cap);
+			lnull[d] = lnull[d] || fnull;
 			p = *p == '{' ? end : p + 1;
 			continue;
 		}
@@ -115,6 +134,8 @@ unsigned long inf_regex_cost(const char *re, unsigned long limit)
 			p += p[0] == '\\' && p[1] ? 2 : 1;
 		last[d] = 1;
 		total[d] = add(total[d], 1, cap);
+		pnull[d] = pnull[d] && lnull[d];
+		lnull[d] = 0;
 	}
 	while (d > 0) { /* groups left open: regcomp refuses the pattern */
 		d--;

@@ -30,6 +30,20 @@ START_TEST(test_costs)
 		{ "(a{9}){9}", 100 },
 		{ "a++", 4 },
 		{ "a+++", 8 },
+		/* copies of what can match empty count squared: regcomp's
+		 * closures over them grow so (e*+++++++++++ took 1.9 s) */
+		{ "a*+", 4 },
+		{ "a?{2}", 9 },
+		{ "a{0,1}+", 8 },                    /* 2 copies, then 2 squared */
+		{ "a{1,2}+", 6 },                    /* {1,..} cannot match empty */
+		{ "(a|)+", 4 },                      /* an empty alternative can */
+		{ "(|a)+", 4 },
+		{ "(a|b)+", 4 },
+		{ "(ab*)+", 4 },
+		{ "(a*b*)+", 8 },
+		{ "((a*))+", 4 },
+		{ "a**", 1 },                        /* '*' and '?' copy nothing */
+		{ "a*b+", 3 },                       /* b cannot match empty */
 		{ "(a", 1 },                         /* unclosed: measured as far as read */
 		{ "a)", 2 },
 	};
@@ -50,6 +64,11 @@ START_TEST(test_saturates)
 	ck_assert_uint_eq(inf_regex_cost("a{4294967295}", 20000), 20001);
 	ck_assert_uint_eq(inf_regex_cost("a{20000}", 20000), 20001);
 	ck_assert_uint_eq(inf_regex_cost("a{19999}", 20000), 20000);
+	/* found by fuzz_cond: regcomp ran for minutes on it */
+	ck_assert_uint_eq(inf_regex_cost("whe+*++++++++++++$", 20000), 20001);
+	ck_assert_uint_eq(inf_regex_cost("e*+++++++", 20000), 16384);
+	ck_assert_uint_eq(inf_regex_cost("e*++++++++", 20000), 20001);
+	ck_assert_uint_eq(inf_regex_cost("((((((((e?)+)+)+)+)+)+)+)+", 20000), 20001);
 }
 END_TEST
 
