@@ -7,7 +7,11 @@
 set -u
 build=$1; shift
 INFLIGHT_TEST_SRC=$(pwd)
-export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC
+# Check's per-test timeouts (4 s unless a suite sets its own) catch a
+# hang, not slowness: on a shared machine under ASan a busy test can take
+# longer, so they are stretched tenfold unless the caller says otherwise.
+: "${CK_TIMEOUT_MULTIPLIER:=10}"
+export CK_FORK=yes INFLIGHT_TEST_BUILD="$build" INFLIGHT_TEST_SRC CK_TIMEOUT_MULTIPLIER
 passed=0 failed=0 bad=()
 vg=()
 if [ "${VALGRIND:-}" = 1 ]; then
