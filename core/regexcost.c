@@ -112,7 +112,7 @@ unsigned long inf_regex_cost(const char *re, unsigned long limit)
 			break;
 		case '{':
 			f = interval(p, &end, cap);
-			fnull = p[1] == '0' && (p[2] == ',' || p[2] == '}');
+			fnull = f && strtoul(p + 1, NULL, 10) == 0; /* {0}, {00,3} */
 			break;
 		default:
 			break;

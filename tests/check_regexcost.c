@@ -36,6 +36,7 @@ START_TEST(test_costs)
 		{ "a?{2}", 9 },
 		{ "a{0,1}+", 8 },                    /* 2 copies, then 2 squared */
 		{ "a{1,2}+", 6 },                    /* {1,..} cannot match empty */
+		{ "a{00,1}+", 8 },                   /* a zero is a zero */
 		{ "(a|)+", 4 },                      /* an empty alternative can */
 		{ "(|a)+", 4 },
 		{ "(a|b)+", 4 },
