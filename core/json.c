@@ -91,10 +91,14 @@ static inline int is_hex(char c)
 
 /* Bytes that may continue a number or literal: what makes "1a", "01",
  * "1.5.2" or "nulll" one bad token instead of two good ones. */
+static const unsigned char word_byte[256] = {
+	['0' ... '9'] = 1, ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1,
+	['.'] = 1, ['+'] = 1, ['-'] = 1, ['_'] = 1,
+};
+
 static inline int is_word(char c)
 {
-	return is_digit(c) || (unsigned)((c | 0x20) - 'a') < 26u || c == '.' ||
-	       c == '+' || c == '-' || c == '_';
+	return word_byte[(unsigned char)c];
 }
 
 /* Checks the escape at s (a backslash, s < end) and returns its length,
