@@ -284,12 +284,13 @@ static int grow_stack(struct inf_tokens *t)
 
 /* Appends a token with size 0. *tk and *cap mirror t's storage in the
  * caller's registers. Returns its index or a negative inf_status. */
-static inline int emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap,
-		       int *n, jsmntype_t type, int start, int end, int parent)
+static inline __attribute__((always_inline)) int
+emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap, int *n, const int roomy,
+     jsmntype_t type, int start, int end, int parent)
 {
 	jsmntok_t *k;
 
-	if ((unsigned)*n == *cap) {
+	if (!roomy && (unsigned)*n == *cap) {
 		if (grow_tokens(t, (size_t)*cap + 1))
 			return INF_ERR_NOMEM;
 		*tk = t->tok;
@@ -304,8 +305,11 @@ static inline int emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap,
 	return (*n)++;
 }
 
-int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
-		   unsigned max_depth, struct inf_json_err *err)
+/* The parser; `roomy` (a constant in each copy) says t has room for a
+ * token per byte of the text, so emit need not check. */
+static inline __attribute__((always_inline)) int
+parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
+      struct inf_json_err *err, const int roomy)
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
 	int n = 0, parent = -1, cur = -1, tok, esc = 0;
@@ -338,7 +342,7 @@ value: /* p < end, at the first byte of a value */
 			return too_deep(err, (size_t)(p - js), max_depth);
 		if (sp == t->stack_cap && grow_stack(t))
 			return INF_ERR_NOMEM;
-		tok = emit(t, &tk, &cap, &n, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
+		tok = emit(t, &tk, &cap, &n, roomy, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
 			   (int)(p - js), -1, parent);
 		if (tok < 0)
 			return tok;
@@ -361,7 +365,7 @@ value: /* p < end, at the first byte of a value */
 	case '"':
 		if (!(q = scan_string(js, p + 1, end, &esc, err)))
 			return INF_ERR_INVALID;
-		tok = emit(t, &tk, &cap, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
 		p = q + 1;
 		break;
 	case '-': case '0': case '1': case '2': case '3': case '4':
@@ -369,7 +373,7 @@ value: /* p < end, at the first byte of a value */
 		q = scan_number(p, end);
 		if (!q || (q < end && is_word(*q)))
 			return bad_word(err, js, p, end, sp, "invalid number");
-		tok = emit(t, &tk, &cap, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
 		p = q;
 		break;
 	case 't':
@@ -385,7 +389,7 @@ value: /* p < end, at the first byte of a value */
 		if (have != want ||
 		    (p + ll < end && is_word(p[ll])))
 			return bad_word(err, js, p, end, sp, "invalid literal");
-		tok = emit(t, &tk, &cap, &n, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
 		p += ll;
 		break;
 	}
@@ -470,7 +474,7 @@ key: /* p < end, where a member of the object cur starts */
 			 "key longer than max_key_bytes (%zu)", t->max_key);
 		return INF_ERR_LIMIT;
 	}
-	tok = emit(t, &tk, &cap, &n, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
+	tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
 	if (tok < 0)
 		return tok;
 	tk[tok].size = 1; /* its value follows, or the text is refused */
@@ -503,6 +507,18 @@ done:
 	}
 	t->n = n;
 	return 0;
+}
+
+/* Records up to this size get a token of room per byte: every token starts
+ * at a byte of its own, so the parse cannot outgrow it. */
+#define ROOMY_MAX (16u << 10)
+
+int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
+		   unsigned max_depth, struct inf_json_err *err)
+{
+	if (len <= ROOMY_MAX && (t->cap > len || !grow_tokens(t, len + 1)))
+		return parse(t, js, len, max_depth, err, 1);
+	return parse(t, js, len, max_depth, err, 0);
 }
 
 void inf_tokens_free(struct inf_tokens *t)

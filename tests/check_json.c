@@ -847,6 +847,57 @@ START_TEST(test_million_numbers)
 }
 END_TEST
 
+/* "[0,0,...,0]" in exactly len bytes (len >= 3; a space after '[' when
+ * len is even); returns the element count. */
+static size_t dense_array(char *js, size_t len)
+{
+	size_t k = 0, m = 0;
+
+	js[k++] = '[';
+	if (len % 2 == 0)
+		js[k++] = ' ';
+	while (k < len - 1) {
+		js[k++] = '0';
+		m++;
+		if (k < len - 1)
+			js[k++] = ',';
+	}
+	js[k] = ']';
+	return m;
+}
+
+/* The densest texts around the size up to which the parser reserves a
+ * token per byte and stops checking room: an unclosed "[[[..." emits a
+ * token at every byte (the most any text can), "[0,0,...]" one at every
+ * other. Storage is reused from a small record each time, so it must
+ * grow first (ASan builds see any write past it). */
+START_TEST(test_densest_texts_fit)
+{
+	static const size_t sizes[] = { 3, 4, 100, 16383, 16384, 16385, 16386, 40000 };
+	struct inf_tokens t = {0};
+	struct inf_json_err e;
+
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		size_t len = sizes[i], m;
+		char *js = malloc(len);
+
+		ck_assert_ptr_nonnull(js);
+		memset(js, '[', len);
+		ck_assert_int_eq(inf_json_parse(&t, S("[1]"), 8, &e), 0);
+		ck_assert_int_eq(inf_json_parse(&t, js, len, (unsigned)len + 1, &e), INF_ERR_INVALID);
+		ck_assert_str_eq(e.msg, "truncated JSON (unexpected end of record)");
+		m = dense_array(js, len);
+		ck_assert_int_eq(inf_json_parse(&t, S("[1]"), 8, &e), 0);
+		ck_assert_int_eq(inf_json_parse(&t, js, len, 8, &e), 0);
+		ck_assert_int_eq(t.n, (int)m + 1);
+		ck_assert_int_eq(t.tok[0].size, (int)m);
+		ck_assert_int_eq(t.tok[m].end, (int)len - 1);
+		free(js);
+	}
+	inf_tokens_free(&t);
+}
+END_TEST
+
 /* ---- inf_tok_skip ---- */
 
 START_TEST(test_tok_skip)
@@ -900,6 +951,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tl, test_max_key);
 	tcase_add_test(tl, test_very_deep_refused_at_limit);
 	tcase_add_test(tl, test_million_numbers);
+	tcase_add_test(tl, test_densest_texts_fit);
 	suite_add_tcase(s, tl);
 
 	return s;
