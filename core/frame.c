@@ -347,6 +347,124 @@ static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
 	return at;
 }
 
+/* Scans d[at, lim) one byte that matters at a time from the element's
+ * state (f->in_str, f->esc, f->depth). Returns the first byte that ends
+ * the element (',' or ']' at depth 0, or a '}' there, which is not
+ * JSON), or lim with the state kept for the bytes after it. */
+static size_t elem_scan_bytes(struct inf_framer *f, const char *d, size_t at, size_t lim)
+{
+	const unsigned char *u = (const unsigned char *)d;
+
+	while (at < lim) {
+		if (f->in_str) {
+			if (f->esc) {
+				f->esc = 0;
+				at++;
+				continue;
+			}
+			at = to_quote_or_backslash(d, at, lim);
+			if (at == lim)
+				break;
+			if (u[at] == '\\')
+				f->esc = 1;
+			else
+				f->in_str = 0;
+			at++;
+			continue;
+		}
+		while (at < lim && !array_special[u[at]])
+			at++;
+		if (at == lim)
+			break;
+		if (u[at] == '"')
+			f->in_str = 1;
+		else if (u[at] == '{' || u[at] == '[')
+			f->depth++;
+		else if (f->depth == 0)
+			return at;
+		else if (u[at] != ',')
+			f->depth--;
+		at++;
+	}
+	return lim;
+}
+
+#if defined(__SSE2__)
+/* The bits of the 64-byte block at d: its '"' in *q, its '\\' in *b,
+ * and its { } [ ] , in *s. */
+static inline void block_bits(const char *d, uint64_t *q, uint64_t *b, uint64_t *s)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i brace = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+	const __m128i comma = _mm_set1_epi8(','), bit5 = _mm_set1_epi8(0x20);
+
+	*q = *b = *s = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
+		/* '[' and ']' differ from '{' and '}' in bit 5 only */
+		__m128i l = _mm_or_si128(v, bit5);
+		__m128i st = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l, brace),
+						      _mm_cmpeq_epi8(l, close)),
+					  _mm_cmpeq_epi8(v, comma));
+
+		*q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
+		*b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)) << (16 * k);
+		*s |= (uint64_t)(unsigned)_mm_movemask_epi8(st) << (16 * k);
+	}
+}
+
+/* Bit i set when an odd number of bits at or below i are set in x: with
+ * x the quotes of a block, the bytes inside a string (the opening quote
+ * counted in, the closing one out). */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+#endif
+
+/* elem_scan_bytes over d[at, e), 64 bytes at a time where a block holds
+ * no backslash (no quote in it can be escaped, so its strings are where
+ * the quotes say). */
+static size_t elem_scan(struct inf_framer *f, const char *d, size_t at, size_t e)
+{
+	while (at < e) {
+#if defined(__SSE2__)
+		uint64_t q, b, s;
+
+		if (!f->esc && e - at >= 64) {
+			block_bits(d + at, &q, &b, &s);
+			if (!b) {
+				uint64_t in = prefix_xor(q) ^ (f->in_str ? ~(uint64_t)0 : 0);
+				for (uint64_t ev = s & ~in; ev; ev &= ev - 1) {
+					size_t k = at + (size_t)__builtin_ctzll(ev);
+					char c = d[k];
+					if (c == '{' || c == '[')
+						f->depth++;
+					else if (f->depth == 0)
+						return k; /* ',' or ']' ends it, '}' is not JSON */
+					else if (c != ',')
+						f->depth--;
+				}
+				f->in_str = (int)(in >> 63);
+				at += 64;
+				continue;
+			}
+		}
+#endif
+		size_t lim = e - at > 64 ? at + 64 : e, k = elem_scan_bytes(f, d, at, lim);
+		if (k < lim)
+			return k;
+		at = lim;
+	}
+	return e;
+}
+
 static int array_step(struct inf_framer *f, size_t *ip)
 {
 	const char *d = f->in.data;
@@ -391,46 +509,8 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		return 1; /* rescan this byte as part of the element */
 	case A_ELEM: {
 		/* to the next byte that matters, not one step per byte */
-		const unsigned char *u = (const unsigned char *)d;
-		size_t e = f->in.len, at = i;
-		for (;;) {
-			if (f->in_str) {
-				if (f->esc) {
-					if (at == e)
-						break;
-					f->esc = 0;
-					at++;
-					continue;
-				}
-				at = to_quote_or_backslash(d, at, e);
-				if (at == e)
-					break;
-				if (u[at] == '\\')
-					f->esc = 1;
-				else
-					f->in_str = 0;
-				at++;
-				continue;
-			}
-			while (at < e && !array_special[u[at]])
-				at++;
-			if (at == e || at - f->span_start > f->max_record)
-				break;
-			c = d[at];
-			if (c == '"') {
-				f->in_str = 1;
-			} else if (c == '{' || c == '[') {
-				f->depth++;
-			} else if ((c == '}' || c == ']') && f->depth > 0) {
-				f->depth--;
-			} else if (c == '}') {
-				return fail(f, INF_FAIL_INPUT, "unexpected '}' in array", at);
-			} else if (f->depth == 0) { /* ',' or ']' ends the element */
-				i = at;
-				break;
-			}
-			at++;
-		}
+		size_t e = f->in.len, at = elem_scan(f, d, i, e);
+
 		if (at - f->span_start > f->max_record)
 			return fail(f, INF_FAIL_TOO_LARGE,
 				    "record larger than max_record_bytes", f->elem_start);
@@ -438,6 +518,10 @@ static int array_step(struct inf_framer *f, size_t *ip)
 			*ip = e;
 			return 1;
 		}
+		c = d[at];
+		if (c == '}')
+			return fail(f, INF_FAIL_INPUT, "unexpected '}' in array", at);
+		i = at;
 		if (array_element(f, i))
 			return -1;
 		if (c == ']') {

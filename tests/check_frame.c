@@ -473,6 +473,128 @@ START_TEST(test_array_tricky_elements)
 }
 END_TEST
 
+/* A random JSON string full of escapes (backslash runs of either parity
+ * before quotes) and of the bytes that end or nest an element outside
+ * strings; long ones cross the scanner's 64-byte blocks. */
+static void gen_string(struct inf_buf *b, uint64_t *seed)
+{
+	/* the first eight hold no backslash: half the strings take only
+	 * those, so whole blocks of string bytes go the fast way */
+	static const char *const parts[] = {"a", "xyz", "]", "[", "{", "}", ",", " ", "\\\"",
+	                                    "\\\\", "\\\\\\\"", "b\\\\\\\\", "\\n", "\\u005d"};
+	uint64_t x = tu_rand(seed);
+	unsigned n = (unsigned)(x >> 8) % (x & 512 ? 80 : 8);
+	unsigned kinds = x & 1024 ? 8 : sizeof parts / sizeof *parts;
+
+	ck_assert_int_eq(inf_buf_putc(b, '"'), 0);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(inf_buf_printf(b, "%s", parts[tu_rand(seed) % kinds]), 0);
+	ck_assert_int_eq(inf_buf_putc(b, '"'), 0);
+}
+
+/* A random JSON value, nested up to four deep. */
+static void gen_value(struct inf_buf *b, uint64_t *seed, int depth)
+{
+	static const char *const ws[] = {"", "", " ", "\n  "};
+	uint64_t x = tu_rand(seed);
+	unsigned n;
+	int obj;
+
+	switch (depth < 4 ? x % 6 : x % 3) {
+	case 0:
+		ck_assert_int_eq(inf_buf_printf(b, "%d", (int)((x >> 8) % 100000) - 500), 0);
+		return;
+	case 1:
+		ck_assert_int_eq(inf_buf_printf(b, "%s", x & 256 ? "true" : "null"), 0);
+		return;
+	case 2:
+		gen_string(b, seed);
+		return;
+	}
+	n = (unsigned)(x >> 8) % 5;
+	obj = x % 6 != 3;
+	ck_assert_int_eq(inf_buf_putc(b, obj ? '{' : '['), 0);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_int_eq(inf_buf_printf(b, "%s%s", i ? "," : "", ws[tu_rand(seed) % 4]), 0);
+		if (obj) {
+			gen_string(b, seed);
+			ck_assert_int_eq(inf_buf_putc(b, ':'), 0);
+		}
+		gen_value(b, seed, depth + 1);
+	}
+	ck_assert_int_eq(inf_buf_putc(b, obj ? '}' : ']'), 0);
+}
+
+/* Arrays of random elements, run whole (64 bytes at a time where a block
+ * holds no backslash) and a byte at a time (byte by byte): the same
+ * elements, output and errors; also cut short, with a stray '}' after an
+ * element and under a max_record_bytes that some elements exceed. */
+START_TEST(test_array_random_elements)
+{
+	uint64_t seed = 0x5eed0f7a11ULL;
+
+	for (int round = 0; round < 150; round++) {
+		struct inf_buf in = {0};
+		size_t n = 1 + tu_rand(&seed) % 12, stray = 0;
+		struct run r;
+
+		ck_assert_int_eq(inf_buf_putc(&in, '['), 0);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				ck_assert_int_eq(inf_buf_printf(&in, ",%s", tu_rand(&seed) % 2 ? "\n" : ""), 0);
+			gen_value(&in, &seed, 0);
+			if (i == n / 2)
+				stray = in.len;
+		}
+		ck_assert_int_eq(inf_buf_putc(&in, ']'), 0);
+		tu_cstr(&in);
+
+		run_all_ways(&r, INF_FMT_ARRAY, BIG, in.data, in.len);
+		ck_assert_msg(r.rc == 0, "%s: %s", in.data, r.err.msg);
+		ck_assert_uint_eq(r.records, n);
+		ck_assert_str_eq(r.out.data, in.data);
+		run_free(&r);
+
+		run_all_ways(&r, INF_FMT_ARRAY, BIG, in.data, 1 + tu_rand(&seed) % (in.len - 1));
+		ck_assert_int_eq(r.rc, -1);
+		run_free(&r);
+
+		run_all_ways(&r, INF_FMT_ARRAY, 16 + tu_rand(&seed) % 300, in.data, in.len);
+		run_free(&r);
+
+		ck_assert_int_eq(inf_buf_putc(&in, ' '), 0);
+		memmove(in.data + stray + 1, in.data + stray, in.len - 1 - stray);
+		in.data[stray] = '}';
+		run_all_ways(&r, INF_FMT_ARRAY, BIG, in.data, in.len);
+		ck_assert_int_eq(r.rc, -1);
+		ck_assert_msg(strstr(r.err.msg, "unexpected '}'"), "%s", r.err.msg);
+		run_free(&r);
+		inf_buf_free(&in);
+	}
+}
+END_TEST
+
+/* A string's escaped quote as the first byte of a 64-byte block, its
+ * backslash the last of the block before (which goes byte by byte): the
+ * quote stays inside the string. */
+START_TEST(test_array_escape_across_blocks)
+{
+	char in[300];
+	size_t n = 0;
+
+	n += (size_t)snprintf(in + n, sizeof in - n, "[\"");
+	memset(in + n, 'a', 62);
+	n += 62;
+	/* the scan starts at the element, byte 1: its first block ends at 64 */
+	ck_assert_uint_eq(n, 64);
+	n += (size_t)snprintf(in + n, sizeof in - n, "\\\"],[{");
+	memset(in + n, 'b', 80);
+	n += 80;
+	n += (size_t)snprintf(in + n, sizeof in - n, "\",1]");
+	expect_ok(INF_FMT_ARRAY, BIG, in, n, in, NULL);
+}
+END_TEST
+
 START_TEST(test_array_pretty_positions)
 {
 	expect_ok(INF_FMT_ARRAY, BIG, S("[\n  {\n    \"a\": 1\n  },\n  {\"b\": 2}\n]\n"),
@@ -1096,6 +1218,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(ta, test_array_drops);
 	tcase_add_test(ta, test_array_every_subset);
 	tcase_add_test(ta, test_array_tricky_elements);
+	tcase_add_test(ta, test_array_random_elements);
+	tcase_add_test(ta, test_array_escape_across_blocks);
 	tcase_add_test(ta, test_array_pretty_positions);
 	tcase_add_test(ta, test_array_errors);
 	tcase_add_test(ta, test_array_max_record);
