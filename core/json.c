@@ -335,6 +335,15 @@ parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
 	cap = t->cap;
 
 value: /* p < end, at the first byte of a value */
+	if (*p == '"') { /* the most common value, before the jump table */
+		if (!(q = scan_string(js, p + 1, end, &esc, err)))
+			return INF_ERR_INVALID;
+		tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
+		if (tok < 0)
+			return tok;
+		p = q + 1;
+		goto after;
+	}
 	switch (*p) {
 	case '{':
 	case '[':
@@ -362,12 +371,6 @@ value: /* p < end, at the first byte of a value */
 		parent = cur;
 		count++;
 		goto value;
-	case '"':
-		if (!(q = scan_string(js, p + 1, end, &esc, err)))
-			return INF_ERR_INVALID;
-		tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
-		p = q + 1;
-		break;
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		q = scan_number(p, end);
