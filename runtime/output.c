@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Random characters in a temporary name: 62^12, about 2^71. */
@@ -50,9 +51,75 @@ static int create_tmp(struct inf_output *o, const char *path)
 	return -1;
 }
 
+/* The descriptor a name stands for, as in bash's redirections:
+ * /dev/stdout 1, /dev/stderr 2, /dev/fd/N and /proc/self/fd/N N; else -1.
+ * Such a name is a link to whatever the descriptor holds: resolved and
+ * renamed over, a file redirected to would be replaced, not written. */
+static int fd_name(const char *path)
+{
+	const char *n = NULL;
+	char *end;
+	long v;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return 1;
+	if (!strcmp(path, "/dev/stderr"))
+		return 2;
+	if (!strncmp(path, "/dev/fd/", 8))
+		n = path + 8;
+	else if (!strncmp(path, "/proc/self/fd/", 14))
+		n = path + 14;
+	if (!n || *n < '0' || *n > '9')
+		return -1;
+	errno = 0;
+	v = strtol(n, &end, 10);
+	return *end || errno || v > 65535 ? -1 : (int)v;
+}
+
+/* Decides how `path` is written. A device, FIFO or socket (a symlink
+ * followed, as /dev/stdout is) is opened and written in place: renaming a
+ * file over it would put a regular file at /dev/null or a pipe's name. A
+ * symlink to a regular file has the file replaced, not the link: *target
+ * is then the resolved name (free it). Returns the open descriptor, -2
+ * when the caller writes beside *target (or `path`) and renames, or -1
+ * with errno set (EISDIR for a directory). */
+static int open_target(const char *path, char **target)
+{
+	struct stat st, lst;
+	int fd = fd_name(path);
+
+	*target = NULL;
+	if (fd >= 0)
+		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (stat(path, &st))
+		return -2; /* absent, or a dangling symlink: replaced by the file */
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+		    !(*target = realpath(path, NULL)))
+			return -1;
+		return -2;
+	}
+	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* replaced by a regular file since the stat: never written in place */
+	if (fstat(fd, &st) || S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
 int inf_output_open(struct inf_output *o, const char *path,
 		    struct inf_error *err)
 {
+	char *target = NULL;
+
 	memset(o, 0, sizeof *o);
 	o->fd = STDOUT_FILENO;
 	if (!path || !strcmp(path, "-"))
@@ -62,7 +129,15 @@ int inf_output_open(struct inf_output *o, const char *path,
 		inf_output_abort(o);
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	}
-	o->fd = create_tmp(o, path);
+	o->fd = open_target(path, &target);
+	if (o->fd == -2 && target) {
+		free(o->path);
+		o->path = target; /* the symlink's file is renamed over */
+	}
+	if (o->fd == -2)
+		o->fd = create_tmp(o, o->path);
+	else
+		free(target);
 	if (o->fd < 0) {
 		int e = errno;
 		free(o->tmp);
@@ -100,11 +175,11 @@ int inf_output_commit(struct inf_output *o, struct inf_error *err)
 	int rc = 0;
 
 	if (o->path) {
-		if (close(o->fd) || rename(o->tmp, o->path))
+		if (close(o->fd) || (o->tmp && rename(o->tmp, o->path)))
 			rc = inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot finish: %s",
 					   o->path, strerror(errno));
 		o->fd = -1;
-		if (rc)
+		if (rc && o->tmp)
 			unlink(o->tmp);
 	}
 	free(o->path);
@@ -115,10 +190,11 @@ int inf_output_commit(struct inf_output *o, struct inf_error *err)
 
 void inf_output_abort(struct inf_output *o)
 {
-	if (o->path && o->tmp) {
+	if (o->path) {
 		if (o->fd >= 0)
 			close(o->fd);
-		unlink(o->tmp);
+		if (o->tmp)
+			unlink(o->tmp);
 	}
 	free(o->path);
 	free(o->tmp);

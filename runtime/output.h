@@ -2,7 +2,9 @@
  * Where a transformed object goes: stdout, or a file that appears only
  * when the whole object succeeded (written to a temporary file beside it,
  * created under a random name with O_EXCL and O_NOFOLLOW so nothing planted
- * there is followed, renamed on commit, removed on abort).
+ * there is followed, renamed on commit, removed on abort). A symlink to a
+ * regular file has that file replaced, the link kept; a device, FIFO or
+ * socket, and /dev/stdout, /dev/stderr, /dev/fd/N, are written in place.
  */
 #ifndef INF_OUTPUT_H
 #define INF_OUTPUT_H

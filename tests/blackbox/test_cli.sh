@@ -68,10 +68,43 @@ expect_eq "-o -: no file named -" "$(ls -A "$T/odir")" out.ndjson
 mkdir "$T/odir/isdir"
 run "${F[@]}" "$T/in.ndjson" -o "$T/odir/isdir"
 expect_eq "-o onto a directory: exit 9, nothing on stdout" "$RC:$OUT" "9:"
-expect_contains "-o onto a directory: said" "$ERR" "$T/odir/isdir: cannot finish"
+expect_contains "-o onto a directory: said before any work" "$ERR" "$T/odir/isdir: cannot write: Is a directory"
 expect_eq "-o onto a directory: no temporary file left, the directory empty" \
 	"$(ls -A "$T/odir"):$(ls -A "$T/odir/isdir")" "$(printf 'isdir\nout.ndjson'):"
 rmdir "$T/odir/isdir"
+# OUT that is a device, a FIFO or a descriptor's name is written in place:
+# renamed over, /dev/null or /dev/stdout would become a regular file (as
+# root, for every process). Links in $T stand for the devices, so an old
+# runtime replaces the link, never the device.
+ln -s /dev/full "$T/full"
+run "${F[@]}" "$T/in.ndjson" -o "$T/full"
+expect_eq "-o onto a link to /dev/full: exit 9, the device written" "$RC" 9
+expect_contains "-o onto a link to /dev/full: said" "$ERR" "$T/full: write failed: No space left on device"
+expect_eq "-o onto a link to /dev/full: the link kept" "$(readlink "$T/full")" /dev/full
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >"$T/fifo.out" &
+FIFO_READER=$!
+run "${F[@]}" "$T/in.ndjson" -o "$T/fifo"
+wait "$FIFO_READER"
+expect_eq "-o onto a FIFO: exit 0, written into it" "$RC:$(head -n 1 "$T/fifo.out" | tr -d '\r')" \
+	'0:{"request_id": "r1", "qty": 2}'
+expect_eq "-o onto a FIFO: still a FIFO" "$([ -p "$T/fifo" ] && echo fifo)" fifo
+printf 'before\n' >"$T/redir.out"
+"${F[@]}" "$T/in.ndjson" -o /dev/fd/1 >>"$T/redir.out"
+expect_eq "-o /dev/fd/1: written to the descriptor, after what it held" \
+	"$(head -n 2 "$T/redir.out" | tr -d '\r')" "$(printf 'before\n{"request_id": "r1", "qty": 2}')"
+ln -s /dev/stdout "$T/stdout-link"
+"${F[@]}" "$T/in.ndjson" -o "$T/stdout-link" >"$T/redir2.out"
+expect_eq "-o onto a link to /dev/stdout: written to the descriptor" \
+	"$(head -n 1 "$T/redir2.out" | tr -d '\r')" '{"request_id": "r1", "qty": 2}'
+# a link to a regular file: the file is replaced whole, the link kept
+printf 'old\n' >"$T/odir/real.ndjson"
+ln -s real.ndjson "$T/odir/link.ndjson"
+run "${F[@]}" "$T/in.ndjson" -o "$T/odir/link.ndjson"
+expect_eq "-o onto a link to a file: the file written, the link kept" \
+	"$RC:$(readlink "$T/odir/link.ndjson"):$(head -n 1 "$T/odir/real.ndjson" | tr -d '\r')" \
+	'0:real.ndjson:{"request_id": "r1", "qty": 2}'
+rm "$T/odir/link.ndjson" "$T/odir/real.ndjson"
 
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"
