@@ -31,6 +31,7 @@ static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
 static char *read_event(const char *path, size_t *len, struct inf_error *err)
 {
 	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	const char *name = fp == stdin ? "stdin" : path;
 	char *buf;
 	size_t n;
 
@@ -39,13 +40,15 @@ static char *read_event(const char *path, size_t *len, struct inf_error *err)
 		return NULL;
 	}
 	buf = malloc(EVENT_MAX + 1);
+	errno = 0;
 	n = buf ? fread(buf, 1, EVENT_MAX + 1, fp) : 0;
 	if (!buf)
 		inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	else if (ferror(fp))
-		inf_error_set(err, INF_FAIL_EVENT, "%s: read failed", path);
+		inf_error_set(err, INF_FAIL_EVENT, "%s: read failed: %s", name,
+			      errno ? strerror(errno) : "read error");
 	else if (n > EVENT_MAX)
-		inf_error_set(err, INF_FAIL_EVENT, "%s: event larger than %u bytes", path, EVENT_MAX);
+		inf_error_set(err, INF_FAIL_EVENT, "%s: event larger than %u bytes", name, EVENT_MAX);
 	if (fp != stdin)
 		fclose(fp);
 	if (err->kind != INF_FAIL_NONE) {

@@ -233,6 +233,13 @@ serve
 expect_contains "truncated event: status line" "$ERR" "status: 500 InvalidEvent"
 run "$RT" --event "$T/none.json" --policy "$POL" --plugins "$PLUGINS"
 expect_contains "missing event file: status line" "$ERR" "status: 500 InvalidEvent"
+# an event that cannot be read says why, and stdin ("-") is named stdin
+run "$RT" --event "$T" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "event that is a directory: exit 5, the reason" "$RC:$(printf '%s\n' "$ERR" | tail -n 1)" \
+	"5:runtime: $T: read failed: Is a directory"
+run "$RT" --event - --policy "$POL" --plugins "$PLUGINS" <"$T"
+expect_eq "event on stdin that cannot be read: named stdin" "$RC:$(printf '%s\n' "$ERR" | tail -n 1)" \
+	"5:runtime: stdin: read failed: Is a directory"
 
 # ---- where the transformed object cannot go: exit 9 and the reason,
 # never a short body with exit 0 ----
