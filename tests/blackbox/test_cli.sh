@@ -146,6 +146,10 @@ expect_eq "missing value: exit 2" "$RC" 2
 run "$RT" --help
 expect_contains "--help documents exit codes" "$OUT" "exit status: 0 ok"
 expect_eq "--help exit 0" "$RC" 0
+for v in INFLIGHT_POLICY INFLIGHT_PLUGIN_PATH INFLIGHT_THREADS INFLIGHT_SOURCE_TIMEOUT \
+	INFLIGHT_RAPI_RETRY_MS INFLIGHT_S3OL_WINDOW_MS TMPDIR; do
+	expect_contains "--help names $v" "$OUT" "$v"
+done
 
 # usage_err NAME WANT ARGS...: exit 2 and one line naming WANT
 usage_err() {
