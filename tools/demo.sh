@@ -4,6 +4,9 @@
 # through the access point "lambda-consumer" (policy policies/store-events.cfg).
 # usage: tools/demo.sh BUILD_DIR
 set -eu
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
 build=${1:-build}
 demo=$build/demo
 rm -rf "$demo"

@@ -3,6 +3,9 @@
 # the missing ones with apt-get; otherwise it prints the exact apt-get line
 # to run and fails. usage: tools/deps.sh PACKAGE...
 set -eu
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
 missing=()
 for p in "$@"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -42,6 +42,9 @@
 # Environment: SOURCE_DATE_EPOCH fixes the files' times in the zips
 # (default: the last commit's time), so the same tree gives the same zips.
 set -euo pipefail
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 me=tools/package.sh
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
 	--policies) [ $# -ge 2 ] || usage; policy_dirs+=("$2"); shift 2 ;;
 	--plugin) [ $# -ge 2 ] || usage; extra_plugins+=("$2"); shift 2 ;;
+	-h | --help) sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) usage ;;
 	esac
 done

@@ -106,6 +106,18 @@ expect_eq "-o onto a link to a file: the file written, the link kept" \
 	'0:real.ndjson:{"request_id": "r1", "qty": 2}'
 rm "$T/odir/link.ndjson" "$T/odir/real.ndjson"
 
+# ---- the tools' --help: the usage, exit 0, nothing run (without it,
+# package.sh took --help for a build directory, deps.sh for a package) ----
+# (run.sh is left out: an old one given --help installs the bench's packages)
+for tool in tools/package.sh tools/demo.sh tools/deps.sh tools/bench/profile.sh; do
+	run bash "$tool" --help
+	expect_eq "$tool --help: exit 0, quiet on stderr" "$RC:$ERR" "0:"
+	expect_contains "$tool --help: the usage" "$OUT" "usage: $tool"
+done
+run /usr/bin/python3 tools/bench/bench.py --help
+expect_eq "bench.py --help: exit 0" "$RC:$ERR" "0:"
+expect_contains "bench.py --help: the usage" "$OUT" "usage: tools/bench/bench.py BUILD"
+
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"
 expect_eq "check-policy ok exit" "$RC" 0

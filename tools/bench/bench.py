@@ -781,6 +781,9 @@ def report(b, load_before):
 
 
 def main():
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     if len(sys.argv) != 2:
         die("usage: bench.py BUILD")
     b = Bench(sys.argv[1])

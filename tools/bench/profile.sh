@@ -8,6 +8,9 @@
 # Writes BUILD/bench/profile/{perf.txt,callgrind.txt,callgrind-chain.txt};
 # tools/bench/PROFILE.md is the reading of one run.
 set -eu
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
 build=${1:?usage: tools/bench/profile.sh BUILD}
 cd "$(dirname "$0")/../.."
 size=${PSIZE:-32M}

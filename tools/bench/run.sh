@@ -6,6 +6,9 @@
 # DOCS (2000), STARTUP_RUNS (50), KEEP (0); see tools/bench/bench.py.
 # Data and outputs go under BUILD/bench; the table also to BUILD/bench/results.md.
 set -eu
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
 build=${1:?usage: tools/bench/run.sh BUILD}
 cd "$(dirname "$0")/../.."
 for tool in /usr/bin/python3 /usr/bin/time; do
