@@ -9,6 +9,7 @@
  * Options: the mask_options table below; defaults, what each op does
  * and examples in README.md, "mask_fields".
  */
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +87,9 @@ static const struct inf_option mask_options[] = {
 	OPT("key_file", INF_OPT_FILE, 0, NULL, key_file, NULL, "hmac: file with the key"),
 	OPT("prefix", INF_OPT_STRING, 0, NULL, prefix, NULL, "hash, hmac: before the digest"),
 	OPT("digits", INF_OPT_INT, 0, "0", digits, NULL, "round: decimals kept"),
-	OPT("step", INF_OPT_FLOAT, 0, "0", step, NULL, "round: multiple to round to"),
+	/* NaN when absent (no policy can write one), so that step = 0 is
+	 * refused rather than taken for no step */
+	OPT("step", INF_OPT_FLOAT, 0, "nan", step, NULL, "round: multiple to round to"),
 	OPT("unit", INF_OPT_ENUM, 0, "day", unit, "year|month|day|hour", "truncate_date: kept"),
 	{ NULL, 0, 0, NULL, 0, NULL, NULL }
 };
@@ -202,7 +205,7 @@ static int check_stray(const struct mask_config *c, char *err)
 		: (c->key_env || c->key_file) && c->op != OP_HMAC ? "'key_env' or 'key_file'"
 		: c->prefix && c->op != OP_HASH && c->op != OP_HMAC ? "'prefix'"
 		: (c->keep_first || c->keep_last) && c->op != OP_PARTIAL ? "'keep_first' or 'keep_last'"
-		: (c->digits || c->step != 0) && c->op != OP_ROUND ? "'digits' or 'step'"
+		: (c->digits || !isnan(c->step)) && c->op != OP_ROUND ? "'digits' or 'step'"
 		: c->unit != UNIT_DAY && c->op != OP_TRUNCATE_DATE ? "'unit'" : NULL;
 
 	return stray ? fail(err, INF_ERR_INVALID, "option %s does not apply to op '%s'",
@@ -233,9 +236,10 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 		return fail(err, INF_ERR_INVALID, "with, prefix and char must be UTF-8, char one character");
 	if ((unsigned long long)c->keep_first > 1000000 || (unsigned long long)c->keep_last > 1000000)
 		return fail(err, INF_ERR_INVALID, "keep_first and keep_last must be from 0 to 1000000");
-	if (c->digits < -15 || c->digits > 15 || c->step < 0 || (c->step > 0 && c->digits))
+	if (c->digits < -15 || c->digits > 15 || c->step <= 0 || (!isnan(c->step) && c->digits))
 		return fail(err, INF_ERR_INVALID, "digits must be from -15 to 15, step > 0, not both");
-	if (c->op == OP_ROUND && inf_decimal_multiple(&in->round, c->digits, c->step))
+	if (c->op == OP_ROUND &&
+	    inf_decimal_multiple(&in->round, c->digits, isnan(c->step) ? 0 : c->step))
 		return fail(err, INF_ERR_INVALID, "step must be below 1e17");
 	if (c->op == OP_TRUNCATE_DATE) {
 		if (regcomp(&in->date_re, DATE_RE, REG_EXTENDED | REG_NOSUB))

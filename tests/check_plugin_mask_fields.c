@@ -344,6 +344,10 @@ START_TEST(test_round_exact)
 	out_is("{\"v\":1.23456789012345678901234567}", "{\"v\":1.23456789012345678901}");
 	refused("op = \"round\"; digits = 16;", "digits must be from -15 to 15");
 	refused("op = \"round\"; step = -1;", "step > 0");
+	/* an explicit 0 is no step: refused, not taken for rounding to units */
+	refused("op = \"round\"; step = 0;", "step > 0");
+	refused("op = \"round\"; step = 0.0;", "step > 0");
+	refused("op = \"redact\"; step = 0;", "does not apply to op 'redact'");
 	refused("op = \"round\"; step = 1; digits = 1;", "not both");
 }
 END_TEST
