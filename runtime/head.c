@@ -69,8 +69,8 @@ int inf_lambda_source_error(struct inf_lambda *L, struct inf_outcome *o,
 				    err->msg);
 	if (res->status == 304)
 		return inf_lambda_error_answer(L, o, 304, NULL, NULL);
-	/* as for GET: a status S3 Object Lambda cannot forward (a 301, a 502)
-	 * becomes 400 or 500, the source's code kept */
+	/* as for GET: a status S3 Object Lambda cannot forward becomes 400
+	 * (another 4xx) or 500 (a 301, a 502), the source's code kept */
 	st = inf_source_caller_status(res, &code);
 	return inf_lambda_error_answer(L, o, st, code, res->message[0] ? res->message : code);
 }

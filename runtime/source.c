@@ -401,7 +401,7 @@ static const char *code_for_status(long st)
 	case 412: return "PreconditionFailed";
 	case 416: return "InvalidRange";
 	case 503: return "ServiceUnavailable";
-	default: return st >= 500 ? "InternalError" : "InvalidRequest";
+	default: return st >= 400 && st < 500 ? "InvalidRequest" : "InternalError";
 	}
 }
 
@@ -699,5 +699,7 @@ int inf_source_caller_status(const struct inf_source_result *res, const char **c
 		return 304;
 	}
 	*code = res->code;
-	return fwd_status_ok(st) ? (int)st : st < 500 ? 400 : 500;
+	/* shared docs §5: another 4xx is the caller's 400; anything else (a
+	 * 301 PermanentRedirect, a 502) is the function's fault, 500 */
+	return fwd_status_ok(st) ? (int)st : st >= 400 && st < 500 ? 400 : 500;
 }

@@ -80,7 +80,7 @@ long inf_source_timeout(struct inf_error *err);
  * the S3 error code to send (NULL: none, a 304): 503 DeadlineExceeded or
  * SourceUnavailable when there was no usable answer, 304 as it is, else
  * the source's status and code (a status S3 Object Lambda cannot forward
- * becomes 400 or 500). */
+ * becomes 400 when it is a 4xx, else 500: a 301, a 502). */
 int inf_source_caller_status(const struct inf_source_result *res, const char **code);
 
 /* Reads a local file ("-": stdin) in chunks into `data`. Returns 0, or

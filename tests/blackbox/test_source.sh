@@ -148,8 +148,8 @@ expect_contains "source's <Code> that is no S3 code: the status's own code in it
 	"6:status: 403 AccessDenied: Denied"
 event "$BASE/_301/store_events/k.json" --key store_events/k.json
 serve
-expect_contains "source answered 301: 400 as Lambda forwards it, with the source's code" "$ERR" \
-	"status: 400 PermanentRedirect: Use the other endpoint."
+expect_contains "source answered 301: 500 as Lambda forwards it (no 3xx but 304 can be), with the source's code" \
+	"$ERR" "status: 500 PermanentRedirect: Use the other endpoint."
 expect_eq "source answered 301: exit 6" "$RC" 6
 
 # ---- file:// URLs (RFC 8089): query and fragment are no part of the path ----
