@@ -273,6 +273,9 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	if (!(ap = inf_lambda_access_point(L, ev, o)))
 		return inf_lambda_error_answer(L, o, o->status, o->code, o->message);
 	inf_lambda_range_request(ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
+	if (range && part) /* refused before the object is read, as for GET */
+		return inf_lambda_error_answer(L, o, 400, "InvalidRequest",
+					       "Range and partNumber cannot both be given");
 	fo.ev = ev;
 	fo.head = 1;
 	fo.deadline_ms = o->abandon_at;
@@ -299,9 +302,12 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	}
 	inf_slice_compute(range, part, o->stats.bytes_out, &slice);
 	if (slice.code) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%s for an object of %llu bytes",
+			 slice.status == 416 ? "the range is not satisfiable" : "bad request",
+			 (unsigned long long)slice.total);
 		inf_source_result_free(&res);
-		return inf_lambda_error_answer(L, o, slice.status, slice.code,
-				    "the range is not satisfiable");
+		return inf_lambda_error_answer(L, o, slice.status, slice.code, msg);
 	}
 	o->status = 200;
 	inf_buf_reset(b);

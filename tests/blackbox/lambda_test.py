@@ -507,6 +507,19 @@ def tests(env):
     check("HEAD with a Range from the view's length, or a part past the last: 416, no headers",
           [(x.get("statusCode"), x.get("errorCode"), "headers" in x) for x in b[3:5]] ==
           [(416, "InvalidRange", False), (416, "InvalidPartNumber", False)], b[3:5])
+    # both at once: 400 InvalidRequest saying so, before the object is
+    # read (a missing key: not its 404); a part that is no number: 400
+    # InvalidArgument, not "the range is not satisfiable"
+    r = Run(env, [event("headObjectContext", env.presign("head_object", Key="store_events/missing.json"),
+                        key="store_events/missing.json", query="?partNumber=1", headers={"Range": "bytes=0-1"}),
+                  hb(query="?partNumber=x")])
+    b = [e.get("body") if isinstance(e.get("body"), dict) else {} for e in r.results()] + [{}] * 2
+    check("HEAD with Range and partNumber: 400 InvalidRequest saying so, refused before the read",
+          b[0].get("statusCode") == 400 and b[0].get("errorCode") == "InvalidRequest" and
+          "cannot both be given" in b[0].get("errorMessage", "") and "headers" not in b[0], b[0])
+    check("HEAD with a partNumber that is no number: 400 InvalidArgument, not called unsatisfiable",
+          b[1].get("statusCode") == 400 and b[1].get("errorCode") == "InvalidArgument" and
+          "not satisfiable" not in b[1].get("errorMessage", "") and "headers" not in b[1], b[1])
     # a record the measuring read cannot transform fails the HEAD as it
     # would the GET: the access point's error_status
     r = Run(env, [event("headObjectContext", env.presign("head_object", Key="store_events/bad.ndjson"),
