@@ -101,7 +101,8 @@ static int keep_id(const char *v, size_t n, struct inf_buf *whole, char *out, si
 struct next_ctx {
 	struct inf_rapi *r;
 	struct inf_invocation *inv;
-	int too_big; /* the body was over EVENT_MAX */
+	int too_big;  /* the body was over EVENT_MAX */
+	int answered; /* a status line came: the Runtime API is there */
 };
 
 static size_t next_header(char *p, size_t size, size_t n, void *ud)
@@ -112,6 +113,8 @@ static size_t next_header(char *p, size_t size, size_t n, void *ud)
 	const char *v;
 	char deadline[32];
 
+	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+		c->answered = 1;
 	if (header_is(p, len, "Lambda-Runtime-Aws-Request-Id", &v, &vl)) {
 		if (keep_id(v, vl, &c->r->id, inv->request_id, sizeof inv->request_id))
 			return 0;
@@ -156,7 +159,7 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
 static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 		     size_t whylen, struct inf_error *err)
 {
-	struct next_ctx c = { r, inv, 0 };
+	struct next_ctx c = { .r = r, .inv = inv };
 	char url[400];
 	long status = 0;
 	CURLcode cc;
@@ -177,8 +180,11 @@ static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &c);
 		cc = curl_easy_perform(r->curl);
-		/* once an id came, another /next would leave it unanswered */
-		if (cc == CURLE_OK || r->id.len || !unreachable(cc) || waited >= retry_budget_ms())
+		/* once an answer began, another /next could leave the
+		 * invocation it carried unanswered (its id unread: headers
+		 * over libcurl's limits); only one that never came is retried */
+		if (cc == CURLE_OK || r->id.len || c.answered || !unreachable(cc) ||
+		    waited >= retry_budget_ms())
 			break;
 		inf_buf_reset(&inv->event);
 		pause_ms((long)step);

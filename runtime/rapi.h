@@ -44,7 +44,9 @@ void inf_rapi_free(struct inf_rapi *r);
 
 /* Blocks for the next invocation. A Runtime API that cannot be reached is
  * tried again with backoff for up to $INFLIGHT_RAPI_RETRY_MS (default
- * 10000) ms; posts retry likewise. An invocation that cannot be served
+ * 10000) ms; posts retry likewise. An answer that began (a status line)
+ * and broke off before its request id is not retried: another /next
+ * could leave that invocation open until its deadline. An invocation that cannot be served
  * (its event cut off or over 6 MiB + 1 KiB, a request or invocation id
  * too long to keep) is answered /error here, with its ids whole, and the
  * next one fetched: once its id is known, an invocation is never left

@@ -1211,6 +1211,19 @@ def tests(env):
               "served" % ("refused" if item else "served"),
               posts == [("error" if item else "response", 500)] and exits == [6], (posts, r.rapi[-2:]))
 
+    # ---- a /next answer that breaks off before its request id (here
+    # headers over libcurl's limit on one answer): not retried, which
+    # would take the next invocation and leave this one open until its
+    # deadline; the runtime exits 6 (Lambda ends the invocation and starts
+    # another process) ----
+    r = Run(env, [{"event": one("padded"), "padHeaders": 4000}, one("after-padded")],
+            deadline_ms=3000 * SLOW, timeout=30 * SLOW)
+    exits = [e for e in r.rapi if e["type"] == "exit" and not e.get("by")]
+    check("a /next answer cut off before its request id: no second /next, the runtime exits 6",
+          [e["type"] for e in r.rapi if e["type"] in ("next", "killed")] == ["next"] and
+          [e.get("code") for e in exits] == [6] and "/next failed" in r.err,
+          (r.rapi, r.err[-300:]))
+
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
             outage="1:1500")

@@ -9,7 +9,9 @@ to 30 s, as a Runtime API that stopped answering; "requestId" and
 "invocationId", ids to give instead of generated ones; "truncateBody":
 true, the event is announced 100 bytes longer than it is and the
 connection closed after it; "postStatus": N, every /response and /error
-for that invocation answered N and not taken as its answer). It behaves like Lambda: /next blocks
+for that invocation answered N and not taken as its answer; "padHeaders":
+N, N headers of 100 bytes sent before the request id, more than libcurl
+takes in one answer when N is in the thousands). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
@@ -125,7 +127,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self.reply(200, body, [
+        pad = [("X-Pad-%d" % i, "p" * 100) for i in range(item.get("padHeaders", 0))]
+        self.reply(200, body, pad + [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Aws-Request-Id", rid),
             ("Lambda-Runtime-Deadline-Ms", str(deadline)),
