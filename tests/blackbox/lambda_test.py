@@ -1211,6 +1211,31 @@ def tests(env):
               "served" % ("refused" if item else "served"),
               posts == [("error" if item else "response", 500)] and exits == [6], (posts, r.rapi[-2:]))
 
+    # ---- the Runtime API refusing: /next answered 500 or 403 (shared
+    # docs §6) makes the runtime exit 6 saying so, nothing posted; a
+    # /response or /error answered 403 (a second answer) or 410 (a stale
+    # invocation id) is logged and the next invocation served (the test
+    # server kills at their deadlines the invocations it did not take as
+    # answered: no exit of the runtime's own) ----
+    for code in (500, 403):
+        r = Run(env, [{"event": one("next-%d" % code), "nextStatus": code}, one("after-next-%d" % code)],
+                deadline_ms=3000 * SLOW, timeout=30 * SLOW)
+        exits = [e.get("code") for e in r.rapi if e["type"] == "exit" and not e.get("by")]
+        check("/next answered %d: the runtime exits 6 naming it, nothing posted, no other /next" % code,
+              exits == [6] and "/next answered %d" % code in r.err and
+              not [e for e in r.rapi if e["type"] in ("next", "response", "error", "unknown_post")],
+              (r.rapi, r.err[-300:]))
+    evs = [{"event": one("post-%d" % code), "postStatus": code} for code in (403, 410)] + [one("after-post-4xx")]
+    r = Run(env, evs, deadline_ms=3000 * SLOW, timeout=30 * SLOW)
+    posts = [(e["type"], e["status"]) for e in r.rapi if e["type"] in ("response", "error")]
+    warns = [json.loads(l).get("msg") for l in r.err.splitlines() if l.startswith('{"level":"warn"')]
+    check("/response answered 403 or 410: logged, not retried, the next invocation served",
+          posts == [("response", 403), ("response", 410), ("response", 202)] and
+          r.answer("after-post-4xx") and r.answer("after-post-4xx")["status"] == 200 and
+          warns == ["runtime API answered 403 to the result", "runtime API answered 410 to the result"] and
+          not [e for e in r.rapi if e["type"] == "exit" and not e.get("by")],
+          (posts, warns, r.rapi[-2:]))
+
     # ---- a /next answer that breaks off before its request id (here
     # headers over libcurl's limit on one answer): not retried, which
     # would take the next invocation and leave this one open until its

@@ -11,7 +11,9 @@ true, the event is announced 100 bytes longer than it is and the
 connection closed after it; "postStatus": N, every /response and /error
 for that invocation answered N and not taken as its answer; "padHeaders":
 N, N headers of 100 bytes sent before the request id, more than libcurl
-takes in one answer when N is in the thousands). It behaves like Lambda: /next blocks
+takes in one answer when N is in the thousands; "nextStatus": N, the /next
+that would give this event answers N instead, with no request id, and the
+event is dropped). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
 trace id and an invocation id; /response answers 202, 400 for an unknown
 id, 403 for a second answer to the same id, 413 above 6 MB; /error and
@@ -105,6 +107,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if st.stop:
                 return self.reply(500, b'{"errorType":"ShuttingDown"}')
             item = st.pending.pop(0)
+            if item.get("nextStatus"):
+                st.done += 1
+                st.log({"type": "next_refused", "status": item["nextStatus"]})
+                return self.reply(item["nextStatus"], b'{"errorType":"ServiceException"}')
             rid = item.get("requestId") or str(uuid.uuid4())
             deadline = int(time.time() * 1000) + item.get("deadlineMs", st.deadline_ms)
             st.open[rid] = deadline
