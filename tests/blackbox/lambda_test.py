@@ -868,6 +868,35 @@ def tests(env):
           not redirected and [e["type"] for e in r.rapi if e["type"] in ("response", "error", "killed")] ==
           ["error"] * 3, (redirected, r.rapi))
 
+    # ---- the real WGOR endpoint (shared docs §3): without
+    # INFLIGHT_WGOR_ENDPOINT the POST goes to
+    # https://{outputRoute}.s3-object-lambda.{AWS_REGION}.amazonaws.com,
+    # that Host signed, the scope's region AWS_REGION. An HTTPS proxy
+    # (https_proxy) terminates TLS with a certificate made here and hands
+    # the request to the sink, which checks the signature ----
+    cert, pkey = os.path.join(env.tmp, "wgor-cert.pem"), os.path.join(env.tmp, "wgor-key.pem")
+    host = "io-test-001.s3-object-lambda.eu-west-1.amazonaws.com"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:" + host,
+                           "-keyout", pkey, "-out", cert], capture_output=True).returncode == 0
+    if not made:
+        skip("the real WGOR host name: openssl cannot make a certificate")
+    else:
+        sport, slog = env.sink()
+        plog = os.path.join(env.tmp, "tls-proxy.log")
+        pport = env.start([SERVERS + "/tls_proxy.py", "--log", plog, "--cert", cert, "--key", pkey,
+                           "--upstream", str(sport)], "tls-proxy")
+        r = Run(env, [get("real-host", obj + "store_events/obj.json", key="store_events/obj.json")],
+                extra_env={"INFLIGHT_WGOR_ENDPOINT": "", "AWS_REGION": "eu-west-1", "CURL_CA_BUNDLE": cert,
+                           "https_proxy": "http://127.0.0.1:%d" % pport, "HTTPS_PROXY": ""})
+        a = r.answer("real-host")
+        tunnels = [json.loads(l)["target"] for l in open(plog)] if os.path.exists(plog) else []
+        check("WGOR without INFLIGHT_WGOR_ENDPOINT: POST to https://{route}.s3-object-lambda.{AWS_REGION}"
+              ".amazonaws.com, that Host and region signed, botocore agrees",
+              a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == host and
+              a["region"] == "eu-west-1" and a["body"].decode() == want_doc and tunnels == [host + ":443"] and
+              [e["type"] for e in r.results()] == ["response"], (a, tunnels, r.err[-300:]))
+
     # ---- source header names that are no HTTP tokens: never put into
     # the signed WGOR, counted in the log ----
     r = Run(env, [get("badnames", obj + "_badnames/store_events/obj.json", key="store_events/obj.json")])

@@ -7,7 +7,8 @@ client's SignedHeaders, at the client's x-amz-date), plus the rules of the
 protocol: service s3-object-lambda, x-amz-content-sha256 UNSIGNED-PAYLOAD,
 one x-amz-date, the token header when credentials carry one, route and
 token headers present, every x-amz-* header sent signed (as S3). A bad request gets 403 SignatureDoesNotMatch (or
-400). Each request is appended to --log as one JSON line: fwd status,
+400). Each request is appended to --log as one JSON line: Host, the
+signature's region, fwd status,
 error code and message, forwarded headers, body length and a file holding
 the body, whether it was complete, and the verdict.
 
@@ -180,12 +181,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.answer(200)
 
+    def region(self):
+        """The region of the signature's credential scope, or None."""
+        try:
+            return parse_authorization(self.headers.get("Authorization"))[2]
+        except (ValueError, KeyError):
+            return None
+
     def record(self, n, token, problem, body_file, length, complete, answer):
         fwd = {k: v for k, v in self.headers.items()
                if k.lower().startswith("x-amz-fwd-header-") or k.lower().startswith("x-amz-meta-")}
         entry = {
             "n": n,
             "route": self.headers.get("x-amz-request-route"),
+            "host": self.headers.get("Host"),
+            "region": self.region(),
             "token": token,
             "status": int(self.headers.get("x-amz-fwd-status", "200")),
             "errorCode": self.headers.get("x-amz-fwd-error-code"),
