@@ -361,10 +361,12 @@ def tests(env):
     for tok, start, length in (("r-ab", 10, 100), ("r-a", L - 50, 50), ("r-n", L - 30, 30), ("r-big-end", 5, L - 5),
                                ("r-query", 0, 10)):
         a = r.answer(tok)
-        check("Range %s: 206 with the right bytes and Content-Range" % tok,
+        check("Range %s: 206 with the right bytes, Content-Range, the slice's Content-Length and "
+              "accept-ranges (shared docs §4)" % tok,
               a and a["status"] == 206 and a["body"].decode() == want_nd[start:start + length] and
-              a["headers"].get("x-amz-fwd-header-Content-Range") == "bytes %d-%d/%d" % (start, start + length - 1, L),
-              a and (a["status"], a["headers"], len(a["body"])))
+              a["headers"].get("x-amz-fwd-header-Content-Range") == "bytes %d-%d/%d" % (start, start + length - 1, L) and
+              a["contentLength"] == str(length) and a["headers"].get("x-amz-fwd-header-accept-ranges") == "bytes",
+              a and (a["status"], a["headers"], a["contentLength"], len(a["body"])))
     a = r.answer("r-416")
     check("Range past the end: 416 InvalidRange, no body", a and a["status"] == 416 and
           a["errorCode"] == "InvalidRange" and a["bodyLen"] == 0, a)
@@ -381,8 +383,9 @@ def tests(env):
     check("an over-long malformed partNumber is 400 InvalidArgument, not cut into part 1",
           a and a["status"] == 400 and a["errorCode"] == "InvalidArgument" and a["bodyLen"] == 0, a)
     a = r.answer("part1")
-    check("partNumber=1: 206, parts count 1", a and a["status"] == 206 and a["bodyLen"] == L and
-          a["headers"].get("x-amz-fwd-header-x-amz-mp-parts-count") == "1", a)
+    check("partNumber=1: 206, parts count 1, Content-Range", a and a["status"] == 206 and a["bodyLen"] == L and
+          a["headers"].get("x-amz-fwd-header-x-amz-mp-parts-count") == "1" and
+          a["headers"].get("x-amz-fwd-header-Content-Range") == "bytes 0-%d/%d" % (L - 1, L), a)
     a = r.answer("part2")
     check("partNumber beyond the parts: 416 InvalidPartNumber", a and a["status"] == 416 and a["errorCode"] == "InvalidPartNumber", a)
     a = r.answer("both")
@@ -400,6 +403,8 @@ def tests(env):
     check("500 without XML forwarded as InternalError", a and a["status"] == 500 and a["errorCode"] == "InternalError", a)
     a = r.answer("signed-ok")
     check("signed headers of the presigned URL replayed", a and a["status"] == 200 and a["body"].decode() == want_doc, a)
+    check("the source's checksum (of its bytes, not the transformed ones) not forwarded (shared docs §3)",
+          a and not [k for k in a["headers"] if "checksum" in k.lower()], a and a["headers"])
     a = r.answer("signed-missing")
     check("a signed header the caller did not send: S3's 403 forwarded", a and a["status"] == 403 and
           a["errorCode"] == "SignatureDoesNotMatch", a)
@@ -451,6 +456,7 @@ def tests(env):
     errs = [e for e in r.rapi if e["type"] == "error"]
     check("malformed event: /error with errorMessage and errorType",
           errs and errs[0]["body"].get("errorType") == "InvalidEvent" and "inputS3Url" in errs[0]["body"].get("errorMessage", "")
+          and errs[0]["body"].get("stackTrace") == [] and errs[0]["errorType"] == "Runtime.Unhandled"
           and errs[0]["contentType"] == "application/vnd.aws.lambda.error+json", errs)
     logs = [json.loads(l) for l in r.err.splitlines() if l.startswith("{")]
     check("one JSON log line per invocation", len([l for l in logs if "op" in l]) == len(events), len(logs))
@@ -484,6 +490,22 @@ def tests(env):
     emf = [json.loads(l) for l in r.out.splitlines() if l.strip()]
     check("EMF metrics on stdout, one per invocation", len(emf) == len(events) and
           all("_aws" in m and "CloudWatchMetrics" in m["_aws"] for m in emf), r.out[:300])
+    def emf_ok(m):
+        """One directive whose every dimension key and metric name is a
+        top-level member (a string, a number), at most 9 keys, no request
+        id among them, the timestamp in epoch ms (shared docs §6)."""
+        try:
+            d = m["_aws"]["CloudWatchMetrics"]
+            dims = [k for ds in d[0]["Dimensions"] for k in ds]
+            names = [x["Name"] for x in d[0]["Metrics"]]
+        except (KeyError, IndexError, TypeError):
+            return False
+        return (len(d) == 1 and abs(m["_aws"]["Timestamp"] - time.time() * 1000) < 3600000 and
+                all(isinstance(m.get(k), str) for k in dims) and len(dims) <= 9 and
+                not [k for k in dims if "request" in k.lower()] and
+                all(isinstance(m.get(n), (int, float)) and not isinstance(m.get(n), bool) for n in names))
+    check("EMF lines well formed: dimensions and metrics as top-level members, no request id as a dimension",
+          emf and all(emf_ok(m) for m in emf), [m for m in emf if not emf_ok(m)][:2])
     check("EMF Errors is 1 for each GET answered 400 or above, 0 below",
           [m.get("Errors") for m in emf if m.get("Op") == "GetObject"] == [int(st >= 400) for st in sent],
           [(m.get("Errors"), st) for m, st in zip([m for m in emf if m.get("Op") == "GetObject"], sent)])

@@ -66,7 +66,8 @@ fault prefix misbehave:
                carry another ETag (NEW_ETAG) and a Link
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
-than 123456789012 403 AccessDenied, as from S3.
+than 123456789012 403 AccessDenied, as from S3; x-amz-checksum-mode:
+ENABLED gets the object's x-amz-checksum-crc32 (of the stored bytes).
 Like S3, a key is taken literally: a path with a "." or ".." segment is
 no key of the store (404), and a Range header (bytes=a-b, a-, -n) is
 honoured with 206 and Content-Range.
@@ -89,6 +90,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import zlib
 from xml.sax.saxutils import escape
 
 from loopback import serve
@@ -271,6 +273,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
+        if (self.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+            # as S3: the stored object's checksum, over the source's bytes
+            with open(file, "rb") as f:
+                crc = zlib.crc32(f.read()).to_bytes(4, "big")
+            headers += [("x-amz-checksum-crc32", base64.b64encode(crc).decode())]
         if self.headers.get("If-Match") not in (None, "*", etag) or \
                 (fault == "_weaketag" and self.headers.get("If-Match") not in (None, "*")):
             return self.send_body(412, error_xml("PreconditionFailed",
