@@ -6,12 +6,7 @@
 
 #include "utf8.h"
 
-/* Copies `in` to `out` (n bytes) with every control byte, and every byte
- * that is not part of a whole UTF-8 character, written as \xNN, so that
- * text from a record, an event or a plugin (a key holding a newline, an
- * escape sequence, a name cut inside a character) keeps the message one
- * line of valid UTF-8. A character that does not fit is left out whole. */
-static void one_line(const char *in, char *out, size_t n)
+void inf_one_line(const char *in, char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)in;
@@ -48,7 +43,7 @@ int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	one_line(raw, e->msg, sizeof e->msg);
+	inf_one_line(raw, e->msg, sizeof e->msg);
 	return -1;
 }
 
@@ -57,7 +52,7 @@ void inf_error_prefix(struct inf_error *e, const char *prefix)
 	char raw[sizeof e->msg];
 
 	snprintf(raw, sizeof raw, "%.200s: %.436s", prefix, e->msg);
-	one_line(raw, e->msg, sizeof e->msg);
+	inf_one_line(raw, e->msg, sizeof e->msg);
 }
 
 const char *inf_fail_name(enum inf_fail kind)

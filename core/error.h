@@ -6,6 +6,8 @@
 #ifndef INF_ERROR_H
 #define INF_ERROR_H
 
+#include <stddef.h>
+
 enum inf_fail {
 	INF_FAIL_NONE = 0,
 	INF_FAIL_USAGE,     /* bad command line */
@@ -34,6 +36,14 @@ int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
 /* Puts "prefix: " (its first 200 bytes) before the message, cut to fit
  * and kept on one line as inf_error_set does. */
 void inf_error_prefix(struct inf_error *e, const char *prefix);
+
+/* Copies `in` to `out` (n bytes, n > 0) with every control byte, and
+ * every byte that is not part of a whole UTF-8 character, written as
+ * \xNN, so that text from a record, an event, a plugin or a source (a key
+ * holding a newline, an escape sequence, a name cut inside a character)
+ * prints as one line of valid UTF-8. A character that does not fit is
+ * left out whole; 4 * strlen(in) + 1 bytes always suffice. */
+void inf_one_line(const char *in, char *out, size_t n);
 
 /* Name of a failure kind, e.g. "input". */
 const char *inf_fail_name(enum inf_fail kind);

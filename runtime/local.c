@@ -59,6 +59,21 @@ static char *read_event(const char *path, size_t *len, struct inf_error *err)
 	return buf;
 }
 
+/* Ends the stderr line begun with the untrusted `text` (a source's header
+ * value or error message), its control bytes and bytes that are no UTF-8
+ * written \xNN (inf_one_line): a terminal escape or a bare CR in it
+ * cannot forge a line. */
+static void end_line(const char *text)
+{
+	size_t n = 4 * strlen(text) + 1;
+	char *safe = malloc(n);
+
+	if (safe)
+		inf_one_line(text, safe, n);
+	fprintf(stderr, "%s\n", safe ? safe : "(out of memory)");
+	free(safe);
+}
+
 static void print_success(const struct inf_source_result *res,
 			  const struct inf_slice *s)
 {
@@ -66,9 +81,10 @@ static void print_success(const struct inf_source_result *res,
 
 	fprintf(stderr, "status: %d\n", s->status);
 	for (size_t i = 0; i < res->nheaders; i++)
-		if (inf_forwardable(res->headers[i].name))
-			fprintf(stderr, "header: %s: %s\n", res->headers[i].name,
-				res->headers[i].value);
+		if (inf_forwardable(res->headers[i].name)) { /* an HTTP token */
+			fprintf(stderr, "header: %s: ", res->headers[i].name);
+			end_line(res->headers[i].value);
+		}
 	if (s->status == 206) {
 		inf_slice_content_range(s, v, sizeof v);
 		fprintf(stderr, "header: Content-Range: %s\n", v);
@@ -97,8 +113,10 @@ static void print_failure(const struct inf_error *err,
 			fprintf(stderr, "status: %d\n", st);
 		else if (st == 503 || !res->message[0])
 			fprintf(stderr, "status: %d %s\n", st, code);
-		else
-			fprintf(stderr, "status: %d %s: %s\n", st, code, res->message);
+		else {
+			fprintf(stderr, "status: %d %s: ", st, code);
+			end_line(res->message);
+		}
 	} else if (ap && (err->kind == INF_FAIL_INPUT || err->kind == INF_FAIL_TOO_LARGE ||
 			err->kind == INF_FAIL_TRANSFORM))
 		fprintf(stderr, "status: %d %s\n", ap->error_status, inf_fail_code(err->kind));

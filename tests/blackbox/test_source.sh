@@ -198,6 +198,22 @@ else ok "S3 message quoting the query: secrets never printed"; fi
 expect_contains "S3 message quoting the query: the rest kept" "$ERR" \
 	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted> (X-Amz-Signature: <redacted>; X-Amz-Signature%3D<redacted>)"
 
+# ---- the source is not trusted: a terminal escape, BEL or bare CR in a
+# header value or an S3 <Message> is printed \xNN, never as it came (a CR
+# there could forge a status line) ----
+printf '{"n": 1, "p": 10}\n' >"$T/bucket/store_events/ctlmsg.json"
+event "$BASE/_ctl/store_events/k.json" "${K[@]}"
+serve -o "$T/ctl.out"
+expect_contains "a source header value with control bytes: printed \\xNN, on one line" "$ERR" \
+	$'\n''header: x-amz-meta-ctl: a\x1b[2Jb\x0dstatus: 200'$'\n'
+expect_eq "a source header value with control bytes: the object served" "$RC" 0
+event "$BASE/_ctl/store_events/ctlmsg.json" --key store_events/ctlmsg.json
+serve
+expect_contains "an S3 <Message> with control bytes: the status line prints them \\xNN" "$RC:$ERR" \
+	'6:status: 403 AccessDenied: Denied\x1b[2J\x07 here'$'\n'
+case $ERR in *$'\e'* | *$'\a'* | *$'\r'*) not_ok "no raw control byte of the source on stderr" "$(printf %q "$ERR")" ;;
+*) ok "no raw control byte of the source on stderr" ;; esac
+
 # ---- event mode: a fetch has an overall limit (INFLIGHT_SOURCE_TIMEOUT) ----
 # 400 bytes at 2 bytes a second: 200 s, cut by the server at 60 s
 for i in $(seq 1 20); do printf '{"n": %d, "p": 10}\n' $((i + 100)); done >"$T/bucket/store_events/slow.json"

@@ -64,6 +64,9 @@ fault prefix misbehave:
                ETag-Digest header (a name ETag starts)
   /_early/.... the object, after an interim 103 Early Hints whose headers
                carry another ETag (NEW_ETAG) and a Link
+  /_ctl/...... the object, with x-amz-meta-ctl holding a terminal escape
+               and a bare CR; a key holding "ctlmsg": 403 whose <Message>
+               holds a terminal escape and a BEL
 An If-None-Match naming the object's ETag gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3; x-amz-checksum-mode:
@@ -196,7 +199,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
-                       "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/"):
+                       "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_early":  # an interim answer: its headers are not the object's
@@ -221,6 +224,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 % (self.path, sig, sig)))
         if fault == "_badcode":
             return self.send_body(403, error_xml("Access Denied: x-amz-fwd-error-code: 200", "Denied"))
+        if fault == "_ctl" and self.command == "GET" and "ctlmsg" in path:
+            return self.send_body(403, error_xml("AccessDenied", "Denied\x1b[2J\x07 here"))
         if fault == "_301":
             return self.send_body(301, error_xml("PermanentRedirect", "Use the other endpoint."))
         if fault == "_204":
@@ -273,6 +278,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
         if fault == "_manymeta":
             headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
+        if fault == "_ctl":  # a terminal escape and a bare CR in a value
+            headers += [("x-amz-meta-ctl", "a\x1b[2Jb\rstatus: 200")]
         if (self.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
             # as S3: the stored object's checksum, over the source's bytes
             with open(file, "rb") as f:
