@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "env.h"
 #include "forward.h"
@@ -137,16 +139,46 @@ void inf_lambda_report(const struct inf_invocation *inv,
 #define S3OL_WINDOW_MS 60000LL
 
 /* When the caller's answer must be in: the Lambda deadline (0: none) or
- * the end of S3 Object Lambda's window from `now`, whichever comes first.
- * $INFLIGHT_S3OL_WINDOW_MS (whole ms, 1 .. 60000) shortens the window for
- * tests; any other value is ignored. */
-static long long answer_by(long long deadline_ms, long long now)
+ * the end of S3 Object Lambda's window from `from` (when the invocation
+ * began), whichever comes first. $INFLIGHT_S3OL_WINDOW_MS (whole ms,
+ * 1 .. 60000) shortens the window for tests; any other value is ignored. */
+static long long answer_by(long long deadline_ms, long long from)
 {
 	long long window = inf_env_whole(INF_ENV_S3OL_WINDOW_MS);
 
 	if (window < 0) /* inf_env_check refused it at start */
 		window = S3OL_WINDOW_MS;
-	return deadline_ms > 0 && deadline_ms < now + window ? deadline_ms : now + window;
+	return deadline_ms > 0 && deadline_ms < from + window ? deadline_ms : from + window;
+}
+
+/* Epoch ms this process started (Linux: its start time in
+ * /proc/self/stat against CLOCK_BOOTTIME, 10 ms steps), or `fallback`
+ * when that cannot be read or is later. A cold start's init (this
+ * process started by the invoke, policies and plugins loaded) is part of
+ * S3 Object Lambda's 60 s, which runs from the invoke, not from /next. */
+static long long process_start_ms(long long fallback)
+{
+	char buf[1024], *p;
+	unsigned long long ticks = 0;
+	struct timespec boot;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/self/stat", "re");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	long long age;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	/* starttime is the 20th field after the command name's ')' */
+	if (!(p = strrchr(buf, ')')) || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot))
+		return fallback;
+	for (int field = 0; field < 20 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return fallback;
+	age = (long long)boot.tv_sec * 1000 + boot.tv_nsec / 1000000 -
+	      (long long)(ticks * 1000 / (unsigned long long)hz);
+	return age > 0 && inf_clock_ms() - age < fallback ? inf_clock_ms() - age : fallback;
 }
 
 /* Safety margin before the deadline: time kept for telling the caller. */
@@ -166,8 +198,15 @@ static int lambda_url_ok(const char *url)
 	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
 }
 
-/* Handles one invocation; returns -1 only when the Runtime API is gone. */
-static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
+/* Longest init Lambda allows before it retries it within the invocation:
+ * a process start further back is not the invoke's (a pre-warmed one). */
+#define INIT_MAX_MS 10000LL
+
+/* Handles one invocation; returns -1 only when the Runtime API is gone.
+ * `began` is when S3 Object Lambda's window opened at the latest: the
+ * process start for the first invocation of an on-demand cold start,
+ * else 0 (it arrived from /next). */
+static int invoke(struct inf_lambda *L, struct inf_invocation *inv, long long began)
 {
 	struct inf_event ev = { 0 };
 	struct inf_outcome o = { 0 };
@@ -180,7 +219,8 @@ static int invoke(struct inf_lambda *L, struct inf_invocation *inv)
 		setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
 	else
 		unsetenv("_X_AMZN_TRACE_ID");
-	o.deadline_ms = answer_by(inv->deadline_ms, started);
+	o.deadline_ms = answer_by(inv->deadline_ms,
+				  began && began < started && started - began <= INIT_MAX_MS ? began : started);
 	o.abandon_at = abandon_at(o.deadline_ms, started);
 	if (inf_event_parse(inv->event.data ? inv->event.data : "", inv->event.len,
 			    &ev, perr, sizeof perr)) {
@@ -231,6 +271,10 @@ int inf_mode_lambda(const struct inf_cli *cli)
 	struct inf_invocation inv = { 0 };
 	struct inf_error err = { 0 };
 	char why[256];
+	const char *init_type = getenv("AWS_LAMBDA_INITIALIZATION_TYPE");
+	/* provisioned concurrency and SnapStart init long before the invoke */
+	long long began = !init_type || !*init_type || !strcmp(init_type, "on-demand")
+				  ? process_start_ms(inf_clock_ms()) : 0;
 	int rc;
 
 	if (inf_curl_load(why, sizeof why)) {
@@ -272,7 +316,9 @@ int inf_mode_lambda(const struct inf_cli *cli)
 			rc = INF_EXIT_EVENT;
 			break;
 		}
-		if (invoke(&L, &inv)) {
+		rc = invoke(&L, &inv, began);
+		began = 0; /* later invocations arrive warm, their window opens at /next */
+		if (rc) {
 			fprintf(stderr, "runtime: the runtime API went away\n");
 			rc = INF_EXIT_SOURCE;
 			break;

@@ -1343,6 +1343,30 @@ def tests(env):
           a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
           [e["type"] for e in r.results()] == ["response"], (a, r.rapi))
 
+    # ---- a cold start's init counts against S3 Object Lambda's window,
+    # which runs from the invoke (here a process that takes 1.5 s before
+    # its first /next): the first invocation is abandoned within the
+    # window from the process start, a later one has the whole window from
+    # its /next; with provisioned concurrency (init long before the
+    # invoke) the first has it too ----
+    slow_init = ["/bin/bash", "-c", 'sleep %s; exec "$@"' % (1.5 * SLOW), "slow-init"]
+    cold = [get(t, obj + "_slow/store_events/obj.json", key="store_events/obj.json") for t in ("cold", "warm")]
+    r = Run(env, cold, deadline_ms=30000 * SLOW, wrap=slow_init,
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW)})
+    ms = {l.get("xAmzRequestId"): l.get("durationMs") for l in
+          (json.loads(x) for x in r.err.splitlines() if x.startswith("{")) if "op" in l}
+    check("cold start: the first invocation abandoned within S3 Object Lambda's window from the process "
+          "start (503 DeadlineExceeded before 1.3 s), the next given the whole window (over 1.5 s)",
+          all(r.answer(t) and r.answer(t)["errorCode"] == "DeadlineExceeded" for t in ("cold", "warm")) and
+          (ms.get("REQcold") or 9e9) < 1300 * SLOW and (ms.get("REQwarm") or 0) > 1500 * SLOW, ms)
+    r = Run(env, cold[:1], deadline_ms=30000 * SLOW, wrap=slow_init,
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW),
+                       "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
+    ms = [json.loads(x).get("durationMs") for x in r.err.splitlines() if x.startswith("{") and '"op"' in x]
+    check("provisioned concurrency: the first invocation has the whole window from its /next",
+          r.answer("cold") and r.answer("cold")["errorCode"] == "DeadlineExceeded" and
+          len(ms) == 1 and ms[0] > 1500 * SLOW, ms)
+
     # ---- init error ----
     badpol = os.path.join(env.tmp, "bad.cfg")
     with open(badpol, "w") as f:
