@@ -40,6 +40,7 @@
 
 #include "chain.h"
 #include "fuzzutil.h"
+#include "fzrun.h"
 #include "json.h"
 #include "policy.h"
 
@@ -54,16 +55,6 @@ static const struct inf_access_point *aps[4][8];
 struct variant {
 	int fmt; /* enum inf_format */
 	int drop, tight, two, bits;
-};
-
-struct run {
-	int ok;
-	int after_fail_ok; /* a call after the failure succeeded */
-	struct fz_buf out;
-	size_t sink_calls;
-	struct inf_error err;
-	struct inf_stats st;
-	enum inf_format fmt;
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -93,46 +84,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				fz_fail("%s has no access point %s", path, name);
 		}
 	return 0;
-}
-
-static int sink(void *ctx, const char *data, size_t len, struct inf_error *err)
-{
-	struct run *r = ctx;
-
-	(void)err;
-	r->sink_calls++;
-	fz_put(&r->out, data, len);
-	return 0;
-}
-
-/* Transforms [d, d+n) with `ap`, written `chunk` bytes at a time. */
-static void run(const struct inf_access_point *ap, const char *d, size_t n, size_t chunk,
-		struct run *r)
-{
-	struct inf_transform *t;
-	int rc = 0;
-
-	memset(r, 0, sizeof *r);
-	fz_put(&r->out, "", 0);
-	if (!(t = inf_transform_new(ap, NULL, sink, r, &r->err)))
-		fz_fail("inf_transform_new: out of memory");
-	for (size_t at = 0; at < n && rc == 0; at += chunk)
-		rc = inf_transform_write(t, d + at, n - at < chunk ? n - at : chunk);
-	if (rc == 0)
-		rc = inf_transform_finish(t);
-	else if (inf_transform_finish(t) == 0)
-		r->after_fail_ok = 1;
-	if (rc && (inf_transform_write(t, "{}\n", 3) == 0 || inf_transform_finish(t) == 0))
-		r->after_fail_ok = 1;
-	r->ok = rc == 0;
-	r->st = *inf_transform_stats(t);
-	r->fmt = inf_transform_format(t);
-	inf_transform_free(t);
-}
-
-static void run_free(struct run *r)
-{
-	fz_buf_free(&r->out);
 }
 
 /* The object without a leading UTF-8 byte-order mark. */
@@ -211,7 +162,7 @@ static uint64_t check_out_array(const char *what, const struct fz_buf *o, unsign
 }
 
 static void check_generic(const char *what, const struct variant *v,
-			  const struct inf_access_point *ap, const struct run *r, const char *in,
+			  const struct inf_access_point *ap, const struct fz_run *r, const char *in,
 			  size_t n)
 {
 	const struct inf_stats *st = &r->st;
@@ -320,7 +271,7 @@ static void compare_record(const char *what, const char *s, size_t n, const char
 }
 
 static void model_ndjson(const char *what, const struct variant *v,
-			 const struct inf_access_point *ap, const struct run *r, const char *d,
+			 const struct inf_access_point *ap, const struct fz_run *r, const char *d,
 			 size_t dn)
 {
 	uint64_t recno = 0, line = 1, bad_rec = 0, bad_line = 0, valid = 0, invalid = 0;
@@ -404,7 +355,7 @@ static void model_ndjson(const char *what, const struct variant *v,
 }
 
 static void model_array(const char *what, const struct variant *v,
-			const struct inf_access_point *ap, const struct run *r, const char *d,
+			const struct inf_access_point *ap, const struct fz_run *r, const char *d,
 			size_t dn)
 {
 	struct fz_buf want = { 0 }, got = { 0 };
@@ -459,7 +410,7 @@ out:
 }
 
 static void model_document(const char *what, const struct variant *v,
-			   const struct inf_access_point *ap, const struct run *r, const char *d,
+			   const struct inf_access_point *ap, const struct fz_run *r, const char *d,
 			   size_t dn)
 {
 	int valid;
@@ -496,7 +447,7 @@ static void model_document(const char *what, const struct variant *v,
 }
 
 static void check_model(const char *what, const struct variant *v,
-			const struct inf_access_point *ap, const struct run *r, const char *in,
+			const struct inf_access_point *ap, const struct fz_run *r, const char *in,
 			size_t n)
 {
 	size_t dn;
@@ -518,33 +469,13 @@ static void check_model(const char *what, const struct variant *v,
 	}
 }
 
-/* Two runs of the same object must agree in everything. */
-static void check_same(const char *what, const struct run *a, const struct run *b)
-{
-	FZ_CHECK(a->ok == b->ok, "%s: one run %s, the other %s (%s | %s)", what,
-		 a->ok ? "succeeded" : "failed", b->ok ? "succeeded" : "failed", a->err.msg,
-		 b->err.msg);
-	FZ_CHECK(fz_buf_eq(&a->out, &b->out), "%s: outputs differ: [%.*s] vs [%.*s]", what,
-		 (int)a->out.len, a->out.p, (int)b->out.len, b->out.p);
-	/* a record over max_record_bytes may be reported while auto is still
-	 * detecting ("record larger") or after ("document larger") */
-	FZ_CHECK(a->err.kind == b->err.kind &&
-			 (a->err.kind == INF_FAIL_TOO_LARGE || !strcmp(a->err.msg, b->err.msg)),
-		 "%s: errors differ: [%s] vs [%s]", what, a->err.msg, b->err.msg);
-	if (!a->ok)
-		return;
-	FZ_CHECK(!memcmp(&a->st, &b->st, sizeof a->st) && a->fmt == b->fmt,
-		 "%s: counters or framing differ (records out %llu vs %llu)", what,
-		 (unsigned long long)a->st.records_out, (unsigned long long)b->st.records_out);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct variant v;
 	const struct inf_access_point *ap;
 	const char *in = (const char *)data + 3;
 	size_t n, chunk;
-	struct run whole, parts;
+	struct fz_run whole, parts;
 	char what[96];
 
 	if (size < 3)
@@ -559,30 +490,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ap = aps[v.fmt][v.bits];
 	snprintf(what, sizeof what, "%s", ap->name);
 
-	run(ap, in, n, n ? n : 1, &whole);
+	fz_run(ap, in, n, n ? n : 1, &whole);
 	check_generic(what, &v, ap, &whole, in, n);
 	check_model(what, &v, ap, &whole, in, n);
 
 	if (chunk < n) {
 		snprintf(what, sizeof what, "%s, in chunks of %zu", ap->name, chunk);
-		run(ap, in, n, chunk, &parts);
-		check_same(what, &whole, &parts);
-		run_free(&parts);
+		fz_run(ap, in, n, chunk, &parts);
+		fz_check_same(what, &whole, &parts);
+		fz_run_free(&parts);
 	}
 	if (ap->workers > 1) {
 		/* the same access point, sequential: its instances exist */
 		struct inf_access_point seq = *ap;
 		seq.workers = 1;
 		snprintf(what, sizeof what, "%s, parallel vs sequential", ap->name);
-		run(&seq, in, n, n ? n : 1, &parts);
-		check_same(what, &whole, &parts);
-		run_free(&parts);
+		fz_run(&seq, in, n, n ? n : 1, &parts);
+		fz_check_same(what, &whole, &parts);
+		fz_run_free(&parts);
 	}
 	if (v.fmt == INF_FMT_AUTO && whole.fmt != INF_FMT_AUTO) {
 		struct variant e = v;
 		e.fmt = whole.fmt;
 		snprintf(what, sizeof what, "%s vs %s", ap->name, aps[e.fmt][v.bits]->name);
-		run(aps[e.fmt][v.bits], in, n, n ? n : 1, &parts);
+		fz_run(aps[e.fmt][v.bits], in, n, n ? n : 1, &parts);
 		if (!whole.ok && !strncmp(whole.err.msg, "cannot tell the framing", 23))
 			/* the one difference: `document` under drop_record drops
 			 * the document that does not load */
@@ -592,9 +523,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 "document: %s",
 				 what, fmt_names[e.fmt], parts.err.msg);
 		else
-			check_same(what, &whole, &parts);
-		run_free(&parts);
+			fz_check_same(what, &whole, &parts);
+		fz_run_free(&parts);
 	}
-	run_free(&whole);
+	fz_run_free(&whole);
 	return 0;
 }
