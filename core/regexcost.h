@@ -15,7 +15,10 @@
  * ('*' and '?' by 1, '+' by 2, "{n}" and "{n,}" by n + 1, "{n,m}" by
  * m + 1), squared when what it repeats can match empty ("e*+" is 4:
  * regcomp's closures over such copies grow with their square; "e*+" with
- * eleven more '+' took 1.9 s). Saturates at `limit` + 1, so any result
+ * eleven more '+' took 1.9 s). More than 3 repetitions of parts that
+ * can match empty ("e**", "(a*)+": each an epsilon loop) count as too
+ * large whatever the copies: regcomp's time over nested loops outgrows
+ * any count of copies. Saturates at `limit` + 1, so any result
  * above `limit` means too large. Text regcomp would refuse is measured as
  * far as it reads. */
 unsigned long inf_regex_cost(const char *re, unsigned long limit);

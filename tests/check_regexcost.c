@@ -67,8 +67,36 @@ START_TEST(test_saturates)
 	ck_assert_uint_eq(inf_regex_cost("a{19999}", 20000), 20000);
 	/* found by fuzz_cond: regcomp ran for minutes on it */
 	ck_assert_uint_eq(inf_regex_cost("whe+*++++++++++++$", 20000), 20001);
-	ck_assert_uint_eq(inf_regex_cost("e*+++++++", 20000), 16384);
+	ck_assert_uint_eq(inf_regex_cost("e*+++", 20000), 64);
+	ck_assert_uint_eq(inf_regex_cost("e*++++", 20000), 20001);
 	ck_assert_uint_eq(inf_regex_cost("e*++++++++", 20000), 20001);
+}
+END_TEST
+
+/* More than 3 repetitions of parts that can match empty are too large
+ * whatever their copies: regcomp ran for minutes on these (fuzz_cond
+ * found the first), though each counts well under the limit in copies. */
+START_TEST(test_empty_loops)
+{
+	static const char *const slow[] = {
+		"^1++++*******************************************************************************"
+		"+++++[0-9]+$",
+		"(a|b*)+++++", "1**++++", "(1*)*++++", "(a*b*)*++++", "1?*++++",
+		"^1************************************************************************"
+		"************************************************",
+	};
+	static const struct {
+		const char *re;
+		unsigned long cost;
+	} fast[] = { { "(a|b*)+++", 128 }, { "1**++", 16 }, { "(((a*)*)*)", 1 },
+		     { "(a*b*c*d*e*f*g*h*)+++", 512 }, { "a***", 1 } };
+
+	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
+		ck_assert_msg(inf_regex_cost(slow[i], 20000) == 20001, "%s: %lu", slow[i],
+			      inf_regex_cost(slow[i], 20000));
+	for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++)
+		ck_assert_msg(inf_regex_cost(fast[i].re, 20000) == fast[i].cost, "%s: %lu, want %lu",
+			      fast[i].re, inf_regex_cost(fast[i].re, 20000), fast[i].cost);
 	ck_assert_uint_eq(inf_regex_cost("((((((((e?)+)+)+)+)+)+)+)+", 20000), 20001);
 }
 END_TEST
@@ -80,6 +108,7 @@ static Suite *regexcost_suite(void)
 
 	tcase_add_test(tc, test_costs);
 	tcase_add_test(tc, test_saturates);
+	tcase_add_test(tc, test_empty_loops);
 	suite_add_tcase(s, tc);
 	return s;
 }
