@@ -363,8 +363,10 @@ static int walk_container(struct walker *w, int ct, size_t beg, size_t end)
 			rc = advance(w, beg, end, is_obj ? c : -1, i, &m);
 			if (rc == 0 && w->only_full && m != INF_MATCH_FULL)
 				rc = INF_WALK_DESCEND; /* below: only partial matches */
-			else if (rc == 0)
+			else if (rc == 0) {
+				r->states_busy = w->top;
 				rc = w->visit(w->ctx, r, value, is_obj ? c : -1, m);
+			}
 			if (rc < 0)
 				return rc;
 			if (rc == INF_WALK_DESCEND && m != INF_MATCH_NONE &&
@@ -503,7 +505,10 @@ static int walk_top_keys(struct inf_record *r, const struct inf_paths *ps,
 static int walk(struct inf_record *r, const struct inf_paths *ps,
 		inf_visit_fn visit, void *ctx, int only_full)
 {
-	struct walker w = { r, ps, visit, ctx, 0, only_full };
+	/* a walk from a visitor keeps clear of the states of the walks
+	 * around it, and leaves the mark as it found it */
+	size_t busy = r->states_busy;
+	struct walker w = { r, ps, visit, ctx, busy, only_full };
 	int rc;
 
 	if (!ps || r->toks.n == 0 || inf_record_hidden(r, 0))
@@ -517,7 +522,9 @@ static int walk(struct inf_record *r, const struct inf_paths *ps,
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;
-	return walk_container(&w, 0, 0, w.top);
+	rc = walk_container(&w, 0, busy, w.top);
+	r->states_busy = busy;
+	return rc;
 }
 
 int inf_walk(struct inf_record *r, const struct inf_paths *ps,
@@ -649,7 +656,8 @@ static int check_reach(struct inf_record *r, const struct inf_paths *ps,
 		       const struct reach_how *say, char *err)
 {
 	enum inf_type root = inf_record_type(r, 0);
-	struct walker w = { r, ps, NULL, NULL, 0, 0 };
+	/* above the states of any walk in progress (a visitor's call) */
+	struct walker w = { r, ps, NULL, NULL, r->states_busy, 0 };
 	const char *want;
 	int rc;
 
@@ -669,7 +677,7 @@ static int check_reach(struct inf_record *r, const struct inf_paths *ps,
 	for (size_t p = 0; p < ps->n; p++)
 		if ((rc = push_state(&w, (int)p, 0)))
 			return rc;
-	return check_shapes(&w, 0, 0, w.top, -1, say, err);
+	return check_shapes(&w, 0, r->states_busy, w.top, -1, say, err);
 }
 
 int inf_paths_check_root(struct inf_record *r, const struct inf_paths *ps,

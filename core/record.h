@@ -75,6 +75,9 @@ struct inf_record {
 
 	struct inf_walk_state *states; /* matcher scratch */
 	size_t states_cap;
+	/* states held by walks in progress: a walk started from a visitor
+	 * (find, cond_match) takes its states above them (path.c) */
+	size_t states_busy;
 
 	/* ranges scratch for emit */
 	struct inf_range *ranges;

@@ -755,6 +755,44 @@ START_TEST(test_walk_after_commit)
 }
 END_TEST
 
+/* A visitor may call find, walk or paths_check_root on the record it is
+ * visiting: they take matcher states above the outer walk's, so the
+ * outer walk goes on exactly as it would have (plugin.h, host->walk).
+ * They used to start at state 0 and overwrite it, and the outer walk
+ * then missed the matches below (a drop_fields left them in). */
+static int nested_visit(void *ctx, struct inf_record *r, int node, int key,
+			enum inf_match m)
+{
+	const struct inf_paths *inner = ctx;
+	char err[INF_ERR_MAX] = "";
+
+	ck_assert_int_ge(inf_find(r, inner), 0);
+	ck_assert_int_eq(inf_paths_check_root(r, inner, err), 0);
+	return record_visit(NULL, r, node, key, m);
+}
+
+START_TEST(test_find_inside_visitor)
+{
+	static const char *const outer[] = { "a[*].x", "b.y" };
+	const char *inner_text = "b.**.z";
+	struct inf_paths *inner = NULL;
+	char err[256] = "";
+	const char *js = "{\"a\":[{\"x\":1},{\"x\":2}],\"b\":{\"y\":3,\"w\":{\"z\":4}}}";
+	char want[512];
+
+	compile_set(outer, 2);
+	ck_assert_int_eq(inf_paths_compile(&inner_text, 1, &inner, err, sizeof err), 0);
+	load(js);
+	inf_buf_reset(&seen);
+	ck_assert_int_eq(inf_walk(&rec, paths, record_visit, NULL), 0);
+	snprintf(want, sizeof want, "%s", tu_cstr(&seen));
+	inf_buf_reset(&seen);
+	ck_assert_int_eq(inf_walk(&rec, paths, nested_visit, inner), 0);
+	ck_assert_str_eq(tu_cstr(&seen), want);
+	inf_paths_free(inner);
+}
+END_TEST
+
 static Suite *path_suite(void)
 {
 	Suite *s = suite_create("path");
@@ -791,6 +829,7 @@ static Suite *path_suite(void)
 	tcase_add_test(tm, test_deep_states);
 	tcase_add_test(tm, test_deep_repeated_star_states_bounded);
 	tcase_add_test(tm, test_walk_after_commit);
+	tcase_add_test(tm, test_find_inside_visitor);
 	suite_add_tcase(s, tm);
 	return s;
 }

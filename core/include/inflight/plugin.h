@@ -155,7 +155,10 @@ enum inf_walk {
 /* Visitor called by host->walk for each member or element of a container
  * that the walk reaches: `node` is the value, `key` the member's key node or
  * -1 for an array element, `m` how the path set relates to it. Returns an
- * enum inf_walk or a negative inf_status, which stops the walk. */
+ * enum inf_walk or a negative inf_status, which stops the walk. A visitor
+ * may edit the record and may call find, walk, walk_matches and
+ * paths_check_root on it (with other paths too): the outer walk goes on
+ * as it would have. */
 typedef int (*inf_visit_fn)(void *ctx, struct inf_record *rec, int node,
 			    int key, enum inf_match m);
 
