@@ -374,6 +374,19 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					 st->plugin->name, perr[0] ? perr : status_text(rc));
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
+		/* a status or verdict outside the contract fails closed: the
+		 * step may have meant to drop or mask the record */
+		if (rc > 0 || (v != INF_KEEP && v != INF_MODIFIED && v != INF_DROP)) {
+			if (rc > 0)
+				snprintf(msg, sizeof msg, "step %zu (%s) failed: returned %d, "
+					 "not 0 or a negative inf_status", i + 1,
+					 st->plugin->name, rc);
+			else
+				snprintf(msg, sizeof msg, "step %zu (%s) failed: set verdict %d, "
+					 "not INF_KEEP, INF_MODIFIED or INF_DROP", i + 1,
+					 st->plugin->name, (int)v);
+			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
+		}
 		if (v == INF_DROP) {
 			w->stats.records_dropped++;
 			return 0;

@@ -316,6 +316,26 @@ START_TEST(test_plugin_error_unterminated)
 }
 END_TEST
 
+/* A plugin that breaks the contract, returning a positive value (its
+ * verdict as the status) or setting a verdict that is none of keep,
+ * modified and drop, fails the record: the record used to pass on, so a
+ * step that meant to drop or mask it let it through. */
+START_TEST(test_plugin_contract_breach_fails)
+{
+	const struct inf_access_point *ap = policy(AP("", BOOM), "t");
+
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"x\":\"positive\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 2 (line 2): step 1 (boom) failed: returned 1, "
+				  "not 0 or a negative inf_status");
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"badverdict\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: set verdict 7, "
+				  "not INF_KEEP, INF_MODIFIED or INF_DROP");
+	ck_assert_str_eq(out.data ? out.data : "", "");
+}
+END_TEST
+
 /* A `when` whose paths cannot look into the record (a member it names
  * holds an array) fails the record, as a plugin's own paths would: the
  * condition decided blind would be false and the step, here the one
@@ -897,6 +917,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_auto_bad_first_line);
 	tcase_add_test(tc, test_plugin_error_fails);
 	tcase_add_test(tc, test_plugin_error_unterminated);
+	tcase_add_test(tc, test_plugin_contract_breach_fails);
 	tcase_add_test(tc, test_when_refused);
 	tcase_add_test(tc, test_plugin_error_dropped);
 	tcase_add_test(tc, test_verdict_drop);

@@ -303,8 +303,11 @@ struct inf_plugin {
 	 * inf_status with a message in err (INF_ERR_MAX bytes). */
 	int (*init)(const struct inf_host *host, const void *config,
 		    void *instance, char *err);
-	/* Transforms one record, setting *verdict. Returns 0, or a negative
-	 * inf_status with a message in err; the verdict is then ignored. */
+	/* Transforms one record, setting *verdict (INF_KEEP when left
+	 * alone). Returns 0, or a negative inf_status with a message in err;
+	 * the verdict is then ignored. A positive return or a verdict that
+	 * is none of the enum's fails the record like an error (fail
+	 * closed). */
 	int (*process)(void *instance, struct inf_record *rec,
 		       enum inf_verdict *verdict, char *err);
 	/* Releases what init acquired; accepts a half-built instance. */
