@@ -431,6 +431,11 @@ int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 	for (const struct inf_option *o = p->options; o->name; o++) {
 		const config_setting_t *s = config_setting_get_member(step, o->name);
 		void *slot = (char *)config + o->offset;
+		if (is_reserved(reserved, o->name)) {
+			snprintf(err, errlen, "plugin '%s' declares option '%s', a step key that "
+				 "belongs to the core", p->name, o->name);
+			return INF_ERR_INVALID;
+		}
 		if (o->offset > p->config_size || slot_size(o->type) == 0 ||
 		    slot_size(o->type) > p->config_size - o->offset) {
 			snprintf(err, errlen, "plugin '%s': option '%s' lies outside its config block",

@@ -19,7 +19,8 @@ struct inf_owned {
 };
 
 /* Fills `config` (zeroed, p->config_size bytes) from `step`. Keys listed
- * in the NULL-terminated `reserved` belong to the core and are skipped.
+ * in the NULL-terminated `reserved` belong to the core and are skipped;
+ * a plugin that declares one as an option is refused.
  * FILE options resolve against `base_dir`. Allocations are recorded in
  * `own`. Returns 0, or a negative inf_status with "file:line: ..." in err. */
 int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,

@@ -1098,6 +1098,29 @@ START_TEST(test_bad_option_table)
 }
 END_TEST
 
+/* `plugin` and `when` belong to the core: a plugin that declares them as
+ * options is refused, whether or not the step sets them, instead of
+ * being handed the step's condition or its own name as values. */
+START_TEST(test_reserved_option_refused)
+{
+	static const char *const steps[] = {
+		STEP("{ plugin = \"reserved_opt\"; }"),
+		STEP("{ plugin = \"reserved_opt\"; when = { path = \"a\"; op = \"exists\"; }; }"),
+	};
+
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		ck_assert_int_eq(load_text("bad.cfg", steps[i]), -1);
+		ck_assert_ptr_null(pol);
+		ck_assert_msg(errs.n == 1 &&
+				      tu_errs_find(&errs, "plugin 'reserved_opt' declares option 'when', "
+							  "a step key that belongs to the core",
+						   NULL) == 0,
+			      "%s", tu_errs_text(&errs));
+		inf_policy_errors_free(&errs);
+	}
+}
+END_TEST
+
 START_TEST(test_opts_required_missing)
 {
 	expect_error("access_points = (\n"
@@ -1258,6 +1281,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_opts_file_refused);
 	tcase_add_test(tc, test_opts_required_missing);
 	tcase_add_test(tc, test_bad_option_table);
+	tcase_add_test(tc, test_reserved_option_refused);
 	tcase_add_test(tc, test_stamp_options);
 	tcase_add_test(tc, test_threads_parse);
 	tcase_add_test(tc, test_allows_key);

@@ -127,6 +127,8 @@ struct inf_fields {
 #define INF_OPT_REQUIRED 1u
 
 /* One option a plugin accepts. A table of these ends with name == NULL.
+ * `plugin` and `when` are the core's step keys: a table naming either is
+ * refused at load.
  * `def` is the default written as it would be in the policy ("10", "true",
  * "****", "a|b" choice name), or NULL for none. */
 struct inf_option {
