@@ -180,11 +180,17 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		return -1;
 	}
 	for (unsigned i = 0; i < nworkers; i++) {
+		int rc;
+
 		st->ninit = i + 1;
-		if (p->init && p->init(inf_host_table(), st->config, st->instances[i], perr)) {
+		memset(perr, 0, sizeof perr); /* "" on entry, as plugin.h says */
+		if (p->init && (rc = p->init(inf_host_table(), st->config, st->instances[i], perr))) {
 			perr[INF_ERR_MAX - 1] = '\0';
-			add_err(errs, "%s: plugin '%s': %s", where, name,
-				perr[0] ? perr : "init failed");
+			if (perr[0])
+				add_err(errs, "%s: plugin '%s': %s", where, name, perr);
+			else
+				add_err(errs, "%s: plugin '%s': init failed with status %d "
+					"(no message from the plugin)", where, name, rc);
 			return -1;
 		}
 	}

@@ -872,6 +872,10 @@ START_TEST(test_init_fails)
 	expect_error(STEP("{ plugin = \"init_fail\"; reason = \"the moon is full\"; }"), 4,
 		     "plugin 'init_fail': init_fail says: the moon is full");
 	inf_policy_errors_free(&errs);
+	/* no message: the status is named, not a bare "init failed" */
+	expect_error(STEP("{ plugin = \"init_fail\"; reason = \"\"; }"), 4,
+		     "plugin 'init_fail': init failed with status -2 (no message from the plugin)");
+	inf_policy_errors_free(&errs);
 	expect_error(STEP("{ plugin = \"example_stamp\"; field = \"\"; }"), 4,
 		     "plugin 'example_stamp': field must not be empty");
 }
