@@ -18,6 +18,21 @@
  * its instance block (`instance_size` bytes, zeroed). `init` fills the
  * instance; `fini` releases whatever `init` acquired and must accept an
  * instance that `init` left half-built. Plugins keep no mutable globals.
+ *
+ * Threads: each step has one instance per worker (README.md, "Framing"),
+ * each built by its own `init` call from the same config block, so `init`
+ * runs several times per step and must not assume it runs once. Calls on
+ * one instance never overlap; calls on different instances of a step run
+ * at the same time. So all mutable state lives in the instance; the
+ * config and what the host hands out are read-only and shared.
+ *
+ * Versions: the loader accepts a descriptor whose `abi_version` equals
+ * INF_PLUGIN_ABI_VERSION and whose `size` covers at least the version 1
+ * fields (a longer one, from a newer header, is accepted). The host table
+ * grows at its end: a service marked "added after the first release" may
+ * be missing from an older core, so test INF_HOST_HAS(host, that_service)
+ * for each one used, in `init`, and fail there with a message (or fall
+ * back) rather than call through a missing pointer.
  */
 #ifndef INFLIGHT_PLUGIN_H
 #define INFLIGHT_PLUGIN_H
@@ -56,7 +71,10 @@ enum inf_verdict {
 	INF_DROP = 2      /* record removed from the output */
 };
 
-/* Error codes: every host and plugin function returns 0 or one of these. */
+/* Error codes: every host and plugin function returns 0 or one of these.
+ * A plugin's `init` and `process` get `err`, INF_ERR_MAX bytes holding ""
+ * on entry: on failure write a NUL-terminated message there (longer ones
+ * are cut); an empty one gives a generic message naming the status. */
 enum inf_status {
 	INF_OK = 0,
 	INF_ERR_NOMEM = -1,    /* allocation failed */
@@ -123,14 +141,19 @@ struct inf_fields {
 	const struct inf_field *items;
 };
 
-/* Option flags. */
+/* Option flags. Without INF_OPT_REQUIRED an absent option with no `def`
+ * leaves its slot zeroed (NULL, 0, false, the first choice). */
 #define INF_OPT_REQUIRED 1u
 
 /* One option a plugin accepts. A table of these ends with name == NULL.
  * `plugin` and `when` are the core's step keys: a table naming either is
  * refused at load.
  * `def` is the default written as it would be in the policy ("10", "true",
- * "****", "a|b" choice name), or NULL for none. */
+ * "****", a choice name), or NULL for none; only INF_OPT_STRING, _INT,
+ * _FLOAT, _BOOL and _ENUM take one (any other type with a `def` is
+ * refused as a bad default). The core checks types and, for enums, the
+ * choice; ranges and other rules are the plugin's to check in `init`,
+ * failing with a message (the core adds the policy's file and line). */
 struct inf_option {
 	const char *name;
 	enum inf_opt_type type;
@@ -174,9 +197,22 @@ enum inf_ctx_field {
 enum inf_log_level { INF_LOG_ERROR = 0, INF_LOG_WARN, INF_LOG_INFO, INF_LOG_DEBUG };
 
 /*
- * Host services. Nodes are small integers: 0 is the record's root, and a
- * node stays valid until the step returns. Strings returned by the host
- * stay valid until the next host call on the same record.
+ * Host services.
+ *
+ * Nodes are small integers: 0 is the record's root. A node is valid only
+ * during the `process` call that obtained it: steps between them rewrite
+ * the record and renumber its nodes, so never keep one in the instance.
+ * Within a step nodes do not move: edits are pending until the step
+ * returns, and reads (type, raw, string, find, walk) see the record as
+ * the step received it, not the step's own edits, except that a walk does
+ * not visit a node already removed or replaced.
+ *
+ * Strings: the record's text from `raw` stays valid until the step
+ * returns; the value from `string` until the next host call on the same
+ * record (copy it to keep it). Either may be passed straight to an edit
+ * (replace_*, set_*), which reads it before writing. `context` strings
+ * last for the whole request; rows from table_find until table_free.
+ * The core owns all of them: never free or write through them.
  */
 struct inf_host {
 	uint32_t abi_version;
@@ -286,7 +322,8 @@ struct inf_host {
 
 /* Whether the core behind `host` provides the service `field` (a member
  * of struct inf_host): tables grow at their end, so an older core hands
- * a shorter one. */
+ * a shorter one. Test each later service a plugin uses: one test does not
+ * vouch for the services added after it. */
 #define INF_HOST_HAS(host, field)                                   \
 	((host)->size >= offsetof(struct inf_host, field) +          \
 				 sizeof((host)->field))
