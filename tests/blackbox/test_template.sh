@@ -112,6 +112,15 @@ broken ephemeral-storage-fixed "EphemeralStorage.Size: must be the parameter Eph
 	'delete R.Function.Properties.EphemeralStorage;'
 broken timeout-over-60 "Timeout: must be at most 60 s" \
 	't.Parameters.Timeout.MaxValue = 900;'
+# values a deployer gets wrong: a bucket given as a URL or an ARN fails
+# after some resources exist; a prefix with a leading / deploys and then
+# denies every read
+broken bucket-as-url 'Parameters.PackageBucket: takes "s3://my-artifacts-bucket"' \
+	'delete t.Parameters.PackageBucket.AllowedPattern;'
+broken existing-bucket-as-arn 'Parameters.ExistingBucket: takes "arn:aws:s3:::store-events"' \
+	't.Parameters.ExistingBucket.AllowedPattern = "^[^/]*$";'
+broken prefix-leading-slash 'Parameters.Prefix: takes "/store_events/"' \
+	't.Parameters.Prefix.AllowedPattern = "^[^*?]*$";'
 # the policy key: a name any variable could take, the key shown or set
 # when empty or put anywhere else, the way of the old AnalyticsKey
 broken key-name-any-variable 'PolicyKeyName.AllowedPattern: admits "PATH", which must never be settable' \

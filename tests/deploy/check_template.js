@@ -29,7 +29,8 @@
  * variable), and the policy key (policyKey): the name parameter's
  * AllowedPattern admits the names expected and refuses the others, the
  * key parameter is NoEcho, the function gets the name and, only when not
- * empty, the key, and the key goes nowhere else.
+ * empty, the key, and the key goes nowhere else; and (parameterValues)
+ * the values each listed parameter must take and must refuse.
  * With --readme, the "## Deploying to AWS" section must match: its
  * --template-file, every Name=value of --parameter-overrides a parameter
  * (a literal value one its AllowedValues and AllowedPattern admit),
@@ -906,7 +907,47 @@ function checkExpect(tpl, exp) {
 	}
 	if (exp.policyKey)
 		checkPolicyKeyParameters(errs, tpl, exp.policyKey);
+	for (const [name, want] of Object.entries(exp.parameterValues || {}))
+		checkParameterValues(errs, params, name, want);
 	return errs;
+}
+
+/* Would CloudFormation take `v` for parameter `p` (AllowedPattern, which
+ * must match the whole value, AllowedValues, MinLength, MaxLength)? */
+function parameterTakes(p, v) {
+	if (Array.isArray(p.AllowedValues) && !p.AllowedValues.map(String).includes(v))
+		return false;
+	if (p.MinLength !== undefined && v.length < Number(p.MinLength))
+		return false;
+	if (p.MaxLength !== undefined && v.length > Number(p.MaxLength))
+		return false;
+	if (typeof p.AllowedPattern !== 'string')
+		return true;
+	try {
+		return new RegExp(`^(?:${p.AllowedPattern})$`).test(v);
+	} catch (e) {
+		return true; /* reported with the parameters */
+	}
+}
+
+/* Parameter `name` takes every value of want.admit and none of
+ * want.refuse: a mistake (an s3:// URL or an ARN where a bucket name
+ * goes) is refused before anything is created, not after a rollback. */
+function checkParameterValues(errs, params, name, want) {
+	const p = params[name];
+	const at = `Parameters.${name}`;
+	if (!isObj(p)) {
+		errs.push(`error: ${at}: expected parameter is missing`);
+		return;
+	}
+	for (const v of want.admit || []) {
+		if (!parameterTakes(p, v))
+			errs.push(`error: ${at}: refuses ${fmt(v)}, a value it must take`);
+	}
+	for (const v of want.refuse || []) {
+		if (parameterTakes(p, v))
+			errs.push(`error: ${at}: takes ${fmt(v)}, which must be refused at once (${want.why || 'not a valid value'})`);
+	}
 }
 
 /* Where in v (a path each) a Ref or Fn::Sub names parameter `name`. */
