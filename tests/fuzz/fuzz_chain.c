@@ -494,21 +494,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_generic(what, &v, ap, &whole, in, n);
 	check_model(what, &v, ap, &whole, in, n);
 
-	if (chunk < n) {
-		snprintf(what, sizeof what, "%s, in chunks of %zu", ap->name, chunk);
-		fz_run(ap, in, n, chunk, &parts);
-		fz_check_same(what, &whole, &parts);
-		fz_run_free(&parts);
-	}
-	if (ap->workers > 1) {
-		/* the same access point, sequential: its instances exist */
-		struct inf_access_point seq = *ap;
-		seq.workers = 1;
-		snprintf(what, sizeof what, "%s, parallel vs sequential", ap->name);
-		fz_run(&seq, in, n, n ? n : 1, &parts);
-		fz_check_same(what, &whole, &parts);
-		fz_run_free(&parts);
-	}
+	fz_check_variants(ap, in, n, chunk, &whole);
 	if (v.fmt == INF_FMT_AUTO && whole.fmt != INF_FMT_AUTO) {
 		struct variant e = v;
 		e.fmt = whole.fmt;

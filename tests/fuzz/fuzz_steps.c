@@ -540,7 +540,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *in = (const char *)data + 2, *d;
 	size_t n, dn, chunk;
 	int drop;
-	struct fz_run whole, parts;
+	struct fz_run whole;
 	struct fz_buf all = { 0 };
 	uint64_t recs = 0, line = 0, bad_rec = 0, bad_line = 0, out = 0, dropped = 0, failed = 0;
 	char what[96];
@@ -613,20 +613,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 (unsigned long long)failed);
 	}
 
-	if (chunk < n) {
-		snprintf(what, sizeof what, "%s, in chunks of %zu", ap->name, chunk);
-		fz_run(ap, in, n, chunk, &parts);
-		fz_check_same(what, &whole, &parts);
-		fz_run_free(&parts);
-	}
-	if (ap->workers > 1) {
-		struct inf_access_point seq = *ap;
-		seq.workers = 1;
-		snprintf(what, sizeof what, "%s, parallel vs sequential", ap->name);
-		fz_run(&seq, in, n, n ? n : 1, &parts);
-		fz_check_same(what, &whole, &parts);
-		fz_run_free(&parts);
-	}
+	fz_check_variants(ap, in, n, chunk, &whole);
 	fz_run_free(&whole);
 	fz_buf_free(&all);
 	return 0;

@@ -7,6 +7,7 @@
 #ifndef FZ_RUN_H
 #define FZ_RUN_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "chain.h"
@@ -82,6 +83,31 @@ static inline void fz_check_same(const char *what, const struct fz_run *a, const
 	FZ_CHECK(!memcmp(&a->st, &b->st, sizeof a->st) && a->fmt == b->fmt,
 		 "%s: counters or framing differ (records out %llu vs %llu)", what,
 		 (unsigned long long)a->st.records_out, (unsigned long long)b->st.records_out);
+}
+
+/* The runs that must give what `whole` gave (ap over [in, in+n) in one
+ * write): the same bytes written `chunk` at a time, and on one thread
+ * when ap has more (its instances exist either way). */
+static inline void fz_check_variants(const struct inf_access_point *ap, const char *in,
+				     size_t n, size_t chunk, const struct fz_run *whole)
+{
+	char what[96];
+	struct fz_run parts;
+
+	if (chunk < n) {
+		snprintf(what, sizeof what, "%s, in chunks of %zu", ap->name, chunk);
+		fz_run(ap, in, n, chunk, &parts);
+		fz_check_same(what, whole, &parts);
+		fz_run_free(&parts);
+	}
+	if (ap->workers > 1) {
+		struct inf_access_point seq = *ap;
+		seq.workers = 1;
+		snprintf(what, sizeof what, "%s, parallel vs sequential", ap->name);
+		fz_run(&seq, in, n, n ? n : 1, &parts);
+		fz_check_same(what, whole, &parts);
+		fz_run_free(&parts);
+	}
 }
 
 #endif
