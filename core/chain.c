@@ -37,6 +37,7 @@ struct inf_transform {
 	void *wp[INF_MAX_WORKERS];
 	unsigned nw;          /* workers set up */
 	struct inf_par *par;
+	enum inf_format par_fmt;
 };
 
 static int count_sink(void *ctx, const char *data, size_t len,
@@ -47,18 +48,16 @@ static int count_sink(void *ctx, const char *data, size_t len,
 	return t->sink(t->sink_ctx, data, len, err);
 }
 
-static int run_batch(void *wv, const char *data, size_t len, uint64_t line,
-		     uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out, struct inf_error *err,
-		     struct inf_batch_counts *counts)
+static int run_batch(void *wv, const char *data, size_t len,
+		     const struct inf_batch_at *at, int final, struct inf_buf *out,
+		     struct inf_error *err, struct inf_batch_counts *counts)
 {
 	struct worker *w = wv;
 	struct inf_stats before = w->stats;
 	int rc = 0;
 
 	memset(&w->err, 0, sizeof w->err); /* the first error is kept: clear */
-	if (inf_framer_batch(w->framer, data, len, line, recno, offset, final, out,
-			     &counts->lines, &counts->records)) {
+	if (inf_framer_batch(w->framer, data, len, at, final, out, &counts->held)) {
 		*err = w->err;
 		rc = -1;
 	}
@@ -129,7 +128,8 @@ static int nomem(struct inf_transform *t)
 }
 
 /* Picks sequential or parallel once the framing is known, then hands over
- * what was held. Parallel needs ndjson and more than one worker. */
+ * what was held. Parallel needs ndjson or an array, and more than one
+ * worker. */
 static int decide(struct inf_transform *t, int final)
 {
 	enum inf_format fmt = t->ap->format;
@@ -146,7 +146,7 @@ static int decide(struct inf_transform *t, int final)
 		if (rc == 0) /* still unknown (sniff may have guessed): the */
 			fmt = INF_FMT_AUTO; /* sequential framer decides */
 	}
-	if (t->ap->workers > 1 && fmt == INF_FMT_NDJSON) {
+	if (t->ap->workers > 1 && (fmt == INF_FMT_NDJSON || fmt == INF_FMT_ARRAY)) {
 		static const char bom[3] = { '\xEF', '\xBB', '\xBF' };
 		size_t n = t->head.len < 3 ? t->head.len : 3;
 		if (n && !memcmp(t->head.data, bom, n)) {
@@ -155,10 +155,11 @@ static int decide(struct inf_transform *t, int final)
 			skip = n == 3 ? 3 : 0;
 		}
 		for (unsigned i = 0; i < t->ap->workers; i++)
-			if (worker_init(t, i, INF_FMT_NDJSON, 1))
+			if (worker_init(t, i, fmt, 1))
 				return nomem(t);
-		t->par = inf_par_new(t->ap->workers, t->wp, run_batch, count_sink, t,
-				     t->ap->max_record, skip, t->err);
+		t->par = inf_par_new(fmt, t->ap->workers, t->wp, run_batch, count_sink,
+				     t, t->ap->max_record, skip, t->err);
+		t->par_fmt = fmt;
 		if (!t->par)
 			return nomem(t);
 		t->mode = PARALLEL;
@@ -256,7 +257,7 @@ const struct inf_stats *inf_transform_stats(const struct inf_transform *t)
 enum inf_format inf_transform_format(const struct inf_transform *t)
 {
 	if (t->mode == PARALLEL)
-		return INF_FMT_NDJSON;
+		return t->par_fmt;
 	return t->nw ? inf_framer_format(t->w[0].framer) : t->ap->format;
 }
 

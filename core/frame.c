@@ -12,7 +12,13 @@
 
 #define FLUSH_AT (256u * 1024u)
 
-enum astate { A_OPEN, A_FIRST, A_ELEM, A_GAP, A_AFTER };
+enum astate { A_OPEN, A_FIRST, A_ELEM, A_GAP, A_AFTER, A_SEP };
+
+/* Where an array element's scan is: nesting, inside a string, after a
+ * backslash in one. */
+struct escan {
+	int depth, in_str, esc;
+};
 
 struct inf_framer {
 	enum inf_format fmt; /* INF_FMT_AUTO until detected */
@@ -49,12 +55,17 @@ struct inf_framer {
 
 	/* array scanner */
 	enum astate as;
-	int depth, in_str, esc;
+	struct escan es;
 	size_t span_start; /* after the last '[' or ',': what counts against
 			    * max_record for the next element */
 	size_t gap_start; /* where the bytes before the next element begin */
 	size_t elem_start;
 	int kept_any;
+	/* a batch that starts after an element (A_SEP) assumes an earlier
+	 * element was kept; the separator before its first kept element is
+	 * out[drop_from, drop_to), to go when none was (drop_to 0: none) */
+	int sep_pending;
+	size_t drop_from, drop_to;
 };
 
 int inf_format_parse(const char *s)
@@ -304,10 +315,17 @@ static int array_element(struct inf_framer *f, size_t delim)
 	kept = run_record(f, f->elem_start, end - f->elem_start);
 	if (kept < 0)
 		return -1;
-	if (!kept)
+	if (!kept) {
 		f->out.len = before;
-	else
+	} else {
 		f->kept_any = 1;
+		if (f->sep_pending) { /* what the branch above would leave out */
+			const char *c = memchr(f->in.data + gs, ',', f->elem_start - gs);
+			f->sep_pending = 0;
+			f->drop_from = before;
+			f->drop_to = before + (c ? (size_t)(c - f->in.data) + 1 - gs : 0);
+		}
+	}
 	f->gap_start = end;
 	return 0;
 }
@@ -348,10 +366,10 @@ static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
 }
 
 /* Scans d[at, lim) one byte that matters at a time from the element's
- * state (f->in_str, f->esc, f->depth). Returns the first byte that ends
- * the element (',' or ']' at depth 0, or a '}' there, which is not
- * JSON), or lim with the state kept for the bytes after it. */
-static size_t elem_scan_bytes(struct inf_framer *f, const char *d, size_t at, size_t lim)
+ * state f. Returns the first byte that ends the element (',' or ']' at
+ * depth 0, or a '}' there, which is not JSON), or lim with the state
+ * kept for the bytes after it. */
+static size_t elem_scan_bytes(struct escan *f, const char *d, size_t at, size_t lim)
 {
 	const unsigned char *u = (const unsigned char *)d;
 
@@ -431,7 +449,7 @@ static inline uint64_t prefix_xor(uint64_t x)
 /* elem_scan_bytes over d[at, e), 64 bytes at a time where a block holds
  * no backslash (no quote in it can be escaped, so its strings are where
  * the quotes say). */
-static size_t elem_scan(struct inf_framer *f, const char *d, size_t at, size_t e)
+static size_t elem_scan(struct escan *f, const char *d, size_t at, size_t e)
 {
 	while (at < e) {
 #if defined(__SSE2__)
@@ -503,13 +521,13 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		if (c == ',')
 			return fail(f, INF_FAIL_INPUT, "empty array element", i);
 		f->elem_start = i;
-		f->depth = f->in_str = f->esc = 0;
+		f->es = (struct escan){ 0, 0, 0 };
 		f->as = A_ELEM;
 		*ip = i;
 		return 1; /* rescan this byte as part of the element */
 	case A_ELEM: {
 		/* to the next byte that matters, not one step per byte */
-		size_t e = f->in.len, at = elem_scan(f, d, i, e);
+		size_t e = f->in.len, at = elem_scan(&f->es, d, i, e);
 
 		if (at - f->span_start > f->max_record)
 			return fail(f, INF_FAIL_TOO_LARGE,
@@ -540,6 +558,14 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		if (!inf_json_ws(c))
 			return fail(f, INF_FAIL_INPUT, "data after the closing ']'", i);
 		break;
+	case A_SEP: /* a batch cut after an element: the comma that follows */
+		if (inf_json_ws(c))
+			break;
+		if (c != ',')
+			return fail(f, INF_FAIL_INPUT, "array batch does not start at a separator", i);
+		f->span_start = i + 1;
+		f->as = A_GAP;
+		break;
 	}
 	*ip = i + 1;
 	return 1;
@@ -561,8 +587,124 @@ static int array_run(struct inf_framer *f)
 			    f->as == A_OPEN ? "empty object: expected a JSON array"
 					    : "truncated array: missing ']'",
 			    f->in.len);
+	if (f->batch) /* the caller's bytes: counted in inf_framer_batch */
+		return 0;
 	consume(f, f->gap_start);
 	return 0;
+}
+
+/* ---- cutting an array into batches ---- */
+
+struct inf_array_cut {
+	size_t max_record;
+	enum astate as;
+	struct escan es;
+	size_t scan, span_start, elem_start; /* as the framer's */
+	struct inf_cut last; /* the last place found; last.at 0: none */
+};
+
+struct inf_array_cut *inf_array_cut_new(size_t max_record)
+{
+	struct inf_array_cut *c = calloc(1, sizeof *c);
+
+	if (c)
+		c->max_record = max_record;
+	return c;
+}
+
+void inf_array_cut_free(struct inf_array_cut *c)
+{
+	free(c);
+}
+
+/* The framer fails at or before d[bad - 1]: a batch of bad bytes says why. */
+static int cut_bad(struct inf_array_cut *c, size_t bad, struct inf_cut *out)
+{
+	out->at = out->run = bad;
+	out->next = INF_BATCH_AFTER_ARRAY; /* never used: nothing follows */
+	c->scan = bad;
+	return -1;
+}
+
+/* array_step's states and checks, without running anything. */
+int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
+		       struct inf_cut *out)
+{
+	size_t i = c->scan;
+
+	while (i < len) {
+		char ch = d[i];
+		switch (c->as) {
+		case A_OPEN:
+			if (inf_json_ws(ch))
+				break;
+			if (ch != '[')
+				return cut_bad(c, i + 1, out);
+			c->span_start = i + 1;
+			c->as = A_FIRST;
+			break;
+		case A_FIRST:
+		case A_GAP:
+			if (inf_json_ws(ch)) {
+				if (i + 1 - c->span_start > c->max_record)
+					return cut_bad(c, i + 1, out);
+				break;
+			}
+			if (ch == ',' || (ch == ']' && c->as == A_GAP))
+				return cut_bad(c, i + 1, out);
+			if (ch == ']') {
+				c->as = A_AFTER;
+				break;
+			}
+			c->elem_start = i;
+			c->es = (struct escan){ 0, 0, 0 };
+			c->as = A_ELEM;
+			continue;
+		case A_ELEM: {
+			size_t at = elem_scan(&c->es, d, i, len), end = at;
+
+			if (at - c->span_start > c->max_record)
+				return cut_bad(c, at, out);
+			if (at == len) {
+				i = len;
+				continue;
+			}
+			if (d[at] == '}')
+				return cut_bad(c, at + 1, out);
+			i = at;
+			if (d[at] == ']') {
+				c->as = A_AFTER;
+				break;
+			}
+			while (end > c->elem_start && inf_json_ws(d[end - 1]))
+				end--;
+			c->last = (struct inf_cut){ end, at + 1, INF_BATCH_AFTER_ELEMENT };
+			c->span_start = at + 1;
+			c->as = A_GAP;
+			break;
+		}
+		case A_AFTER:
+			if (!inf_json_ws(ch))
+				return cut_bad(c, i + 1, out);
+			break;
+		case A_SEP:
+			break; /* batches only */
+		}
+		i++;
+	}
+	c->scan = len;
+	if (c->as == A_AFTER) /* anywhere after ']' will do */
+		c->last = (struct inf_cut){ len, len, INF_BATCH_AFTER_ARRAY };
+	*out = c->last;
+	return c->last.at != 0;
+}
+
+void inf_array_cut_moved(struct inf_array_cut *c, size_t n)
+{
+	c->scan -= n;
+	c->span_start = c->span_start > n ? c->span_start - n : 0;
+	c->elem_start = c->elem_start > n ? c->elem_start - n : 0;
+	c->last = (struct inf_cut){ 0, 0, 0 };
 }
 
 /* ---- document ---- */
@@ -740,25 +882,32 @@ int inf_framer_write(struct inf_framer *f, const char *data, size_t len)
 }
 
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
-		     uint64_t line, uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out, uint64_t *lines, uint64_t *records)
+		     const struct inf_batch_at *at, int final, struct inf_buf *out,
+		     struct inf_batch_result *res)
 {
 	struct inf_buf own_in = f->in, own_out = f->out;
 	int rc;
 
 	f->failed = 0; /* batches are independent: one may be run again */
-	f->base = offset;
-	f->base_line = f->memo_line = line;
+	f->base = at->offset;
+	f->base_line = f->memo_line = at->line;
 	f->memo_at = 0;
-	f->recno = recno;
+	f->recno = at->recno;
 	f->bom_done = 1;
 	f->finishing = final;
 	if (f->in.len)
 		return fail(f, INF_FAIL_INPUT, "batch after unfinished input", 0);
 	/* refused before it runs: consume() would move the cut line to the
 	 * front of the caller's const bytes */
-	if (!final && len && data[len - 1] != '\n')
+	if (f->fmt == INF_FMT_NDJSON && !final && len && data[len - 1] != '\n')
 		return fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
+	/* arrays: the state the cut left (see inf_array_cut) */
+	f->as = at->start == INF_BATCH_AFTER_ELEMENT ? A_SEP
+		: at->start == INF_BATCH_AFTER_ARRAY ? A_AFTER : A_OPEN;
+	f->gap_start = f->span_start = f->elem_start = 0;
+	f->es = (struct escan){ 0, 0, 0 };
+	f->kept_any = f->sep_pending = at->start == INF_BATCH_AFTER_ELEMENT;
+	f->drop_from = f->drop_to = 0;
 	/* the batch is read in place and written straight into `out`:
 	 * nothing appends to `in` while it runs, and complete lines (with
 	 * the last one, when final) leave nothing to move */
@@ -769,9 +918,20 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->out = *out;
 	f->batch = 1;
 	rc = run(f);
-	if (rc == 0) { /* run consumed it all: base_line is the end's line */
-		*lines = f->base_line - line;
-		*records = f->recno - recno;
+	/* an array batch that is not the last must end where the next one
+	 * starts: after the comma that follows an element, or after ']' */
+	if (rc == 0 && f->fmt == INF_FMT_ARRAY && !final &&
+	    !(f->as == A_GAP && f->span_start == len) && f->as != A_AFTER)
+		rc = fail(f, INF_FAIL_INPUT, "array batch cut inside an element", len);
+	if (rc == 0) { /* ndjson: run consumed it all; arrays: up to the
+			* last element's end, where the next batch starts */
+		res->lines = (f->fmt == INF_FMT_ARRAY ? line_at(f, f->gap_start)
+						      : f->base_line) - at->line;
+		res->records = f->recno - at->recno;
+		res->drop_from = f->drop_from;
+		res->drop_to = f->drop_to;
+		res->kept = at->start == INF_BATCH_AFTER_ELEMENT ? !f->sep_pending
+			: at->start == INF_BATCH_OBJECT_START && f->kept_any;
 	}
 	*out = f->out;
 	f->out = own_out;

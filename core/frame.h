@@ -64,15 +64,61 @@ char *inf_framer_space(struct inf_framer *f, size_t want, size_t *room);
 /* Feeds the first `n` bytes (at most *room) of the space last lent,
  * exactly as inf_framer_write would feed them. */
 int inf_framer_commit(struct inf_framer *f, size_t n);
-/* Runs one batch of ndjson lines that starts at object offset `offset`,
- * on line `line`, after `recno` records; it ends with '\n' unless
- * `final` (the object's last bytes). Its output is appended to `out`
- * (the sink is not used); *lines and *records get the '\n's and records
- * it held. For a framer made with INF_FMT_NDJSON serving
- * one worker of a parallel transform. */
+/* Where a batch starts: its object offset, line and the records before
+ * it, and for arrays the state the cut left (ndjson: always
+ * INF_BATCH_OBJECT_START). */
+enum inf_batch_start {
+	INF_BATCH_OBJECT_START = 0, /* the first batch: before the '[' */
+	INF_BATCH_AFTER_ELEMENT,    /* at an element's end; a ',' follows */
+	INF_BATCH_AFTER_ARRAY       /* after the closing ']' */
+};
+struct inf_batch_at {
+	uint64_t offset, line, recno;
+	enum inf_batch_start start;
+};
+/* What a batch held, and where its output may need a cut. */
+struct inf_batch_result {
+	uint64_t lines, records; /* '\n's and records up to where the next
+				  * batch starts */
+	int kept;                /* arrays: an element was kept */
+	/* arrays, a batch that starts after an element: its output is
+	 * written as if an earlier element had been kept; when none was,
+	 * out[drop_from, drop_to) (the separator before its first kept
+	 * element) must be left out. drop_to 0: nothing to leave out. */
+	size_t drop_from, drop_to;
+};
+/* Runs one batch on a framer made with INF_FMT_NDJSON or INF_FMT_ARRAY
+ * serving one worker of a parallel transform. Ndjson batches are whole
+ * lines; they end with '\n' unless `final` (the object's last bytes).
+ * Array batches are cut by inf_array_cut: one that is not final ends
+ * with the ',' after an element (the next starts at that element's end,
+ * so the bytes between are read by both) or after the ']'; anything
+ * else fails. The output is appended to `out` (the sink is not used). */
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
-		     uint64_t line, uint64_t recno, uint64_t offset, int final,
-		     struct inf_buf *out, uint64_t *lines, uint64_t *records);
+		     const struct inf_batch_at *at, int final, struct inf_buf *out,
+		     struct inf_batch_result *res);
+
+/* Finds where an array can be cut into batches: at the end of an element
+ * that a ',' follows, or anywhere after the closing ']'. It follows the
+ * framer's states and limits over bytes that arrive in pieces, so that
+ * where the framer would fail the cut says so, and the batch cut there
+ * fails with the framer's own message. */
+struct inf_cut {
+	size_t at;  /* the next batch starts here (0: no place yet) ... */
+	size_t run; /* ... and this one's worker reads [0, run) */
+	enum inf_batch_start next; /* the next batch's start */
+};
+struct inf_array_cut;
+struct inf_array_cut *inf_array_cut_new(size_t max_record);
+void inf_array_cut_free(struct inf_array_cut *c);
+/* Scans d[0, len), the bytes of the batch being filled, of which those
+ * scanned by an earlier call are unchanged. Returns 1 with *out the last
+ * place found, 0 when there is none yet, or -1 when the framer fails
+ * within them: a batch of out->run bytes fails there. */
+int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
+		       struct inf_cut *out);
+/* The first n bytes (n = out->at) left for a batch; the rest stay. */
+void inf_array_cut_moved(struct inf_array_cut *c, size_t n);
 /* What inf_format_sniff remembers between calls over a growing prefix:
  * the whitespace at the start and how far the first line was searched
  * for its end. Zeroed before the first call. */

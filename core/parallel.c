@@ -15,6 +15,7 @@ enum { J_FREE = 0, J_READY, J_BUSY, J_DONE };
 struct job {
 	struct inf_buf in, out;
 	uint64_t offset;
+	enum inf_batch_start start;
 	struct inf_batch_counts counts; /* what the batch held, once run */
 	int final;
 	int state;
@@ -34,6 +35,8 @@ struct inf_par {
 	void *sink_ctx;
 	size_t max_record;
 	struct inf_error *err;
+	struct inf_array_cut *cut; /* arrays; NULL: ndjson */
+	int kept_any;              /* arrays: an element was written */
 
 	pthread_t *th;
 	struct thread_arg *args;
@@ -55,12 +58,14 @@ struct inf_par {
 
 static void run_job(struct inf_par *p, unsigned idx, struct job *j)
 {
-	memset(&j->err, 0, sizeof j->err);
-	inf_buf_reset(&j->out);
 	/* line and record numbers are counted from the batch's start here;
 	 * collect_one runs a failed batch again with the real ones */
-	p->run(p->workers[idx], j->in.data, j->in.len, 1, 0, j->offset, j->final,
-	       &j->out, &j->err, &j->counts);
+	struct inf_batch_at at = { j->offset, 1, 0, j->start };
+
+	memset(&j->err, 0, sizeof j->err);
+	inf_buf_reset(&j->out);
+	p->run(p->workers[idx], j->in.data, j->in.len, &at, j->final, &j->out,
+	       &j->err, &j->counts);
 }
 
 static void *worker_main(void *arg)
@@ -89,14 +94,18 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
-			    inf_sink_fn sink, void *sink_ctx, size_t max_record,
-			    uint64_t offset, struct inf_error *err)
+struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
+			    inf_batch_fn run, inf_sink_fn sink, void *sink_ctx,
+			    size_t max_record, uint64_t offset, struct inf_error *err)
 {
 	struct inf_par *p = calloc(1, sizeof *p);
 
 	if (!p)
 		return NULL;
+	if (fmt == INF_FMT_ARRAY && !(p->cut = inf_array_cut_new(max_record))) {
+		free(p);
+		return NULL;
+	}
 	p->n = n;
 	p->q = 2 * n + 1;
 	p->workers = workers;
@@ -112,6 +121,7 @@ struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
 	p->args = calloc(n, sizeof *p->args);
 	if (!p->jobs || !p->th || !p->args ||
 	    pthread_mutex_init(&p->mu, NULL)) {
+		inf_array_cut_free(p->cut);
 		free(p->jobs);
 		free(p->th);
 		free(p->args);
@@ -152,6 +162,7 @@ void inf_par_free(struct inf_par *p)
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
+	inf_array_cut_free(p->cut);
 	free(p->jobs);
 	free(p->th);
 	free(p->args);
@@ -212,6 +223,24 @@ void inf_par_stats(const struct inf_par *p, struct inf_stats *sum)
 	add_stats(sum, &p->stats);
 }
 
+/* Writes a job's output; an array batch that starts after an element
+ * leaves out the separator before its first kept element when no element
+ * before it was kept. */
+static int write_out(struct inf_par *p, const struct job *j)
+{
+	const struct inf_batch_result *h = &j->counts.held;
+	size_t from = h->drop_from, to = h->drop_to;
+
+	if (p->kept_any || to == 0)
+		from = to = j->out.len;
+	if (from && p->sink(p->sink_ctx, j->out.data, from, p->err))
+		return -1;
+	if (j->out.len > to &&
+	    p->sink(p->sink_ctx, j->out.data + to, j->out.len - to, p->err))
+		return -1;
+	return 0;
+}
+
 /* Waits for the oldest job (running jobs meanwhile), writes its output,
  * frees its slot. */
 static int collect_one(struct inf_par *p)
@@ -232,9 +261,10 @@ static int collect_one(struct inf_par *p)
 		 * them as a sequential run would */
 		struct inf_error again = { 0 };
 		struct inf_batch_counts c = { 0 };
+		struct inf_batch_at at = { j->offset, p->line, p->recno, j->start };
 		inf_buf_reset(&j->out);
-		p->run(p->workers[p->n - 1], j->in.data, j->in.len, p->line, p->recno,
-		       j->offset, j->final, &j->out, &again, &c);
+		p->run(p->workers[p->n - 1], j->in.data, j->in.len, &at, j->final,
+		       &j->out, &again, &c);
 		add_stats(&p->stats, &c.stats);
 		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
 	} else {
@@ -242,12 +272,13 @@ static int collect_one(struct inf_par *p)
 		 * sink takes their output (bytes_out counts it either way),
 		 * as a sequential run counts those of a flush that fails */
 		add_stats(&p->stats, &j->counts.stats);
-		if (j->out.len && p->sink(p->sink_ctx, j->out.data, j->out.len, p->err)) {
+		if (write_out(p, j)) {
 			p->failed = 1;
 			rc = -1;
 		} else {
-			p->line += j->counts.lines;
-			p->recno += j->counts.records;
+			p->line += j->counts.held.lines;
+			p->recno += j->counts.held.records;
+			p->kept_any |= j->counts.held.kept;
 		}
 	}
 	inf_buf_reset(&j->out);
@@ -260,8 +291,11 @@ static int collect_one(struct inf_par *p)
 	return rc;
 }
 
-/* Hands jobs[fill][0, cut) to the workers; the rest starts the next job. */
-static int submit(struct inf_par *p, size_t cut, int final)
+/* Hands jobs[fill][0, run) to the workers; [cut, ...) starts the next
+ * job (cut <= run: arrays read the bytes between in both), which starts
+ * as `start` says. */
+static int submit(struct inf_par *p, size_t cut, size_t run, int final,
+		  enum inf_batch_start start)
 {
 	struct job *j = &p->jobs[p->fill];
 	unsigned next = (p->fill + 1) % p->q;
@@ -270,11 +304,13 @@ static int submit(struct inf_par *p, size_t cut, int final)
 		if (collect_one(p))
 			return -1;
 	inf_buf_reset(&p->jobs[next].in);
-	if (inf_buf_append(&p->jobs[next].in, j->in.data + cut, j->in.len - cut)) {
+	if (j->in.len > cut && /* data is NULL while empty: NULL + 0 is UB */
+	    inf_buf_append(&p->jobs[next].in, j->in.data + cut, j->in.len - cut)) {
 		struct inf_error e = { INF_FAIL_NOMEM, "out of memory" };
 		return fail(p, &e);
 	}
-	j->in.len = cut;
+	p->jobs[next].start = start;
+	j->in.len = run;
 	j->offset = p->offset;
 	j->final = final;
 	p->offset += cut;
@@ -294,12 +330,41 @@ static int submit(struct inf_par *p, size_t cut, int final)
 	return 0;
 }
 
+/* Arrays: submits up to the last element end once a batch is held. Where
+ * the framer would fail, the batch cut there fails with its message, in
+ * its turn. */
+static int filled_array(struct inf_par *p)
+{
+	struct job *j = &p->jobs[p->fill];
+	struct inf_cut c;
+	int rc = inf_array_cut_scan(p->cut, j->in.data, j->in.len, &c);
+
+	if (rc < 0) {
+		struct inf_error e = { INF_FAIL_INPUT,
+				       "array cut where the framer found no error" };
+		if (submit(p, c.run, c.run, 0, c.next))
+			return -1;
+		while (p->inflight)
+			if (collect_one(p))
+				return -1;
+		return fail(p, &e);
+	}
+	if (rc == 0 || j->in.len < BATCH)
+		return 0;
+	if (submit(p, c.at, c.run, 0, c.next))
+		return -1;
+	inf_array_cut_moved(p->cut, c.at);
+	return 0;
+}
+
 /* Submits what is complete once the job being filled holds a batch. */
 static int filled(struct inf_par *p)
 {
 	struct job *j = &p->jobs[p->fill];
 	const char *last;
 
+	if (p->cut)
+		return filled_array(p);
 	if (j->in.len < BATCH)
 		return 0;
 	last = memrchr(j->in.data, '\n', j->in.len);
@@ -318,7 +383,8 @@ static int filled(struct inf_par *p)
 		}
 		return 0;
 	}
-	return submit(p, (size_t)(last - j->in.data) + 1, 0);
+	return submit(p, (size_t)(last - j->in.data) + 1,
+		      (size_t)(last - j->in.data) + 1, 0, INF_BATCH_OBJECT_START);
 }
 
 /* Appends up to one batch worth of bytes and submits what is complete. */
@@ -367,9 +433,12 @@ int inf_par_write(struct inf_par *p, const char *data, size_t len)
 
 int inf_par_finish(struct inf_par *p)
 {
+	size_t len = p->jobs[p->fill].in.len;
+
 	if (p->failed)
 		return -1;
-	if (p->jobs[p->fill].in.len && submit(p, p->jobs[p->fill].in.len, 1))
+	/* an array always gets its last batch: its end is checked there */
+	if ((len || p->cut) && submit(p, len, len, 1, INF_BATCH_OBJECT_START))
 		return -1;
 	while (p->inflight)
 		if (collect_one(p))

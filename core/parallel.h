@@ -1,9 +1,11 @@
 /*
- * Parallel ndjson: the object is cut into batches of whole lines, each
- * batch runs on one of N workers, and the outputs are written in the
- * input's order. N - 1 workers are threads; the last is the main thread,
- * which reads, cuts batches at line ends, writes, and runs a batch itself
- * whenever the threads have two more in hand or it would otherwise wait.
+ * Parallel ndjson and arrays: the object is cut into batches of whole
+ * lines or whole array elements, each batch runs on one of N workers,
+ * and the outputs are written in the input's order. N - 1 workers are
+ * threads; the last is the main thread, which reads, cuts batches,
+ * writes, and runs a batch itself whenever the threads have two more in
+ * hand or it would otherwise wait. An array's comma before its first
+ * kept element is settled as the outputs are written.
  * Batches count their own lines and records; a batch that fails is run
  * again from its real line and record number once those are known, so
  * that error messages are those of a sequential run.
@@ -22,31 +24,35 @@
 #include "frame.h"
 #include "stats.h"
 
-/* What one batch held: its lines ('\n's) and records place the batches
- * after it; `stats` (record counts only) is what became of its records. */
+/* What one batch held (`held`: its lines and records place the batches
+ * after it; for arrays, what became of the separator before its first
+ * kept element) and what became of its records (`stats`, record counts
+ * only). */
 struct inf_batch_counts {
-	uint64_t lines, records;
+	struct inf_batch_result held;
 	struct inf_stats stats;
 };
 
-/* Runs one batch on `worker`: lines starting at object offset `offset`,
- * on line `line`, after `recno` records. The batch ends with '\n' unless
- * `final`. Appends the output to `out` and sets *counts; returns 0 or -1
- * with err set. */
+/* Runs one batch on `worker`: `len` bytes starting at `at` (line and
+ * record numbers counted from there). The batch is the object's last
+ * bytes if `final` (see inf_framer_batch). Appends the output to `out`
+ * and sets *counts; returns 0 or -1 with err set. */
 typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
-			    uint64_t line, uint64_t recno, uint64_t offset,
-			    int final, struct inf_buf *out,
-			    struct inf_error *err, struct inf_batch_counts *counts);
+			    const struct inf_batch_at *at, int final,
+			    struct inf_buf *out, struct inf_error *err,
+			    struct inf_batch_counts *counts);
 
 struct inf_par;
 
 /* Starts n - 1 threads, thread i running batches on workers[i]
- * (borrowed); the caller's thread uses workers[n - 1].
+ * (borrowed); the caller's thread uses workers[n - 1]. `fmt` is
+ * INF_FMT_NDJSON (batches cut at line ends) or INF_FMT_ARRAY (cut by
+ * inf_array_cut).
  * Output goes to `sink` in order. `offset` is where the first byte fed
  * lies in the object. Returns NULL when threads or memory are lacking. */
-struct inf_par *inf_par_new(unsigned n, void **workers, inf_batch_fn run,
-			    inf_sink_fn sink, void *sink_ctx, size_t max_record,
-			    uint64_t offset, struct inf_error *err);
+struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
+			    inf_batch_fn run, inf_sink_fn sink, void *sink_ctx,
+			    size_t max_record, uint64_t offset, struct inf_error *err);
 /* Feeds object bytes. Returns 0 or -1 with the error set. */
 int inf_par_write(struct inf_par *p, const char *data, size_t len);
 /* Lends the buffer of the batch being filled, so that a reader can put

@@ -901,6 +901,143 @@ START_TEST(test_framing_errors)
 }
 END_TEST
 
+/* What one run of `policy_text` over `in` gave, on `threads` threads. */
+struct outcome {
+	int rc;
+	struct inf_buf out;
+	struct inf_error err;
+	struct inf_stats st;
+};
+
+static void outcome_of(struct outcome *o, const char *policy_text, int threads,
+		       const char *in, size_t chunk)
+{
+	const struct inf_access_point *ap;
+
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 1 ? "1" : threads == 2 ? "2" : "3", 1),
+			 0);
+	ap = policy(policy_text, "t");
+	ck_assert_uint_eq(ap->workers, (unsigned)threads);
+	o->rc = run(ap, NULL, in, chunk);
+	inf_buf_reset(&o->out);
+	ck_assert_int_eq(inf_buf_append(&o->out, out.data, out.len), 0);
+	o->err = err;
+	o->st = st;
+}
+
+/* An array on several threads gives what one thread gives, byte for
+ * byte, counts and errors included: batch cuts fall inside strings full
+ * of brackets and escapes, between elements laid out every way, and the
+ * first kept element (whose comma must go) early, late, or never. */
+START_TEST(test_parallel_array)
+{
+	static const char *const pols[] = {
+		AP("format = \"array\";",
+		   "{ plugin = \"filter_records\"; keep = { path = \"k\"; op = \"eq\"; value = 1; }; }, "
+		   DROP("\"price\"")),
+		AP("max_record_bytes = 600; on_error = \"drop_record\";",
+		   "{ plugin = \"filter_records\"; keep = { path = \"k\"; op = \"eq\"; value = 1; }; }, "
+		   BOOM),
+	};
+	static const unsigned first_kept[] = { 0, 1, 4000, 9000 };
+	struct outcome one = { 0 }, many = { 0 };
+	size_t kept_total = 0;
+
+	for (unsigned f = 0; f < 4; f++) {
+		char *in = tu_random_array(f + 1, 6000, first_kept[f]);
+		for (unsigned pi = 0; pi < 2; pi++) {
+			size_t chunk = f % 2 ? 4093 : 0;
+			outcome_of(&one, pols[pi], 1, in, chunk);
+			ck_assert_msg(one.rc == 0, "%s", one.err.msg);
+			kept_total += one.st.records_out;
+			for (int threads = 2; threads <= 3; threads++) {
+				outcome_of(&many, pols[pi], threads, in, chunk);
+				ck_assert_msg(many.rc == 0, "%s", many.err.msg);
+				ck_assert_msg(many.out.len == one.out.len &&
+					      !memcmp(many.out.data, one.out.data, one.out.len),
+					      "array %u, policy %u, %d threads: the output differs", f, pi,
+					      threads);
+				ck_assert_uint_eq(many.st.records_in, one.st.records_in);
+				ck_assert_uint_eq(many.st.records_out, one.st.records_out);
+				ck_assert_uint_eq(many.st.records_dropped, one.st.records_dropped);
+				ck_assert_uint_eq(many.st.records_failed, one.st.records_failed);
+			}
+		}
+		free(in);
+	}
+	ck_assert_uint_gt(kept_total, 1000);
+	inf_buf_free(&one.out);
+	inf_buf_free(&many.out);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
+/* An array that breaks the framing, or holds a bad record, deep in it:
+ * the same error on several threads as on one. */
+START_TEST(test_parallel_array_errors)
+{
+	static const char *const breaks[] = {
+		",,",                       /* an empty element */
+		"}",                        /* '}' where a separator goes */
+		",\"",                      /* an element that never ends */
+		", {\"k\":1,\"price\":}",   /* a bad record */
+		",{\"k\":1,\"s\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", /* over 600 */
+		",                                                                          "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           "
+		"                                                                           ",
+	};
+	static const char *const tails[] = { "]x", ",]", "" }; /* at the end */
+	const char *text = AP("format = \"array\"; max_record_bytes = 600;", DROP("\"price\""));
+	struct outcome one = { 0 }, two = { 0 };
+	char *base = tu_random_array(9, 6000, 0);
+	size_t blen = strlen(base);
+	struct inf_buf in = { 0 };
+
+	for (size_t i = 0; i < sizeof breaks / sizeof breaks[0] + 3; i++) {
+		/* the break after an element two thirds in; a tail at the end */
+		const char *cut = strstr(base + blen * 2 / 3, "},");
+		inf_buf_reset(&in);
+		if (i < sizeof breaks / sizeof breaks[0]) {
+			ck_assert_int_eq(inf_buf_append(&in, base, (size_t)(cut + 1 - base)), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, breaks[i]), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, cut + 1), 0);
+		} else {
+			ck_assert_int_eq(inf_buf_append(&in, base, (size_t)(strrchr(base, ']') - base)), 0);
+			ck_assert_int_eq(inf_buf_puts(&in, tails[i - sizeof breaks / sizeof breaks[0]]), 0);
+		}
+		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+		outcome_of(&one, text, 1, in.data, 0);
+		outcome_of(&two, text, 2, in.data, 0);
+		ck_assert_msg(one.rc == -1, "case %zu: one thread succeeded", i);
+		ck_assert_int_eq(two.rc, -1);
+		ck_assert_int_eq(two.err.kind, one.err.kind);
+		ck_assert_msg(!strcmp(two.err.msg, one.err.msg), "case %zu:\n  one: %s\n  two: %s", i,
+			      one.err.msg, two.err.msg);
+		ck_assert_uint_eq(two.st.records_in, one.st.records_in);
+		ck_assert_uint_eq(two.st.records_out, one.st.records_out);
+		ck_assert_uint_eq(two.st.records_failed, one.st.records_failed);
+	}
+	inf_buf_free(&in);
+	inf_buf_free(&one.out);
+	inf_buf_free(&two.out);
+	free(base);
+	unsetenv("INFLIGHT_THREADS");
+}
+END_TEST
+
 static Suite *chain_suite(void)
 {
 	Suite *s = suite_create("chain");
@@ -934,6 +1071,8 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_parallel_short_last_batch);
 	tcase_add_test(tc, test_request_context);
 	tcase_add_test(tc, test_framing_errors);
+	tcase_add_test(tc, test_parallel_array);
+	tcase_add_test(tc, test_parallel_array_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

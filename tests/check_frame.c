@@ -1116,45 +1116,104 @@ START_TEST(test_batch)
 	struct run r;
 	struct inf_framer *f;
 	struct inf_buf out = {0};
-	uint64_t lines = 0, records = 0;
+	struct inf_batch_result res;
+	struct inf_batch_at at = { 100, 5, 10, INF_BATCH_OBJECT_START };
 
 	memset(&r, 0, sizeof r);
 	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(inf_framer_batch(f, S("{\"a\":1}\n\n\"drop\"\n{\"b\":2}\n"), 5, 10, 100, 0,
-	                                  &out, &lines, &records),
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"a\":1}\n\n\"drop\"\n{\"b\":2}\n"), &at, 0, &out,
+	                                  &res),
 	                 0);
 	ck_assert_str_eq(tu_cstr(&out), "{\"a\":1}\n\n{\"b\":2}\n");
-	ck_assert_uint_eq(lines, 4);
-	ck_assert_uint_eq(records, 3);
+	ck_assert_uint_eq(res.lines, 4);
+	ck_assert_uint_eq(res.records, 3);
 	ck_assert_str_eq(tu_cstr(&r.recs),
 	                 "11:5:100:{\"a\":1}\n12:7:109:\"drop\"\n13:8:116:{\"b\":2}\n");
 
 	/* the object's last bytes may lack the newline */
 	inf_buf_reset(&out);
-	ck_assert_int_eq(inf_framer_batch(f, S("{\"c\":3}"), 9, 13, 123, 1, &out, &lines, &records),
-	                 0);
+	at = (struct inf_batch_at){ 123, 9, 13, INF_BATCH_OBJECT_START };
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"c\":3}"), &at, 1, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), "{\"c\":3}");
-	ck_assert_uint_eq(lines, 0);
-	ck_assert_uint_eq(records, 1);
+	ck_assert_uint_eq(res.lines, 0);
+	ck_assert_uint_eq(res.records, 1);
 
 	/* any other batch ends with a newline: one cut inside a line is
 	 * refused, its input untouched (a string literal: writing faults) */
 	inf_buf_reset(&out);
-	lines = records = 99;
-	ck_assert_int_eq(inf_framer_batch(f, S("{\"d\":4}\n{\"e\""), 1, 0, 0, 0, &out, &lines,
-	                                  &records),
-	                 -1);
+	res.lines = res.records = 99;
+	at = (struct inf_batch_at){ 0, 1, 0, INF_BATCH_OBJECT_START };
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"d\":4}\n{\"e\""), &at, 0, &out, &res), -1);
 	ck_assert_int_eq(r.err.kind, INF_FAIL_INPUT);
 	ck_assert_ptr_nonnull(strstr(r.err.msg, "batch does not end at a line end"));
-	ck_assert_uint_eq(lines, 99);
-	ck_assert_uint_eq(records, 99);
+	ck_assert_uint_eq(res.lines, 99);
+	ck_assert_uint_eq(res.records, 99);
 
 	inf_buf_reset(&out);
-	ck_assert_int_eq(inf_framer_batch(f, S("{\"f\":6}\n"), 1, 0, 0, 0, &out, &lines, &records),
-	                 0);
+	ck_assert_int_eq(inf_framer_batch(f, S("{\"f\":6}\n"), &at, 0, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), "{\"f\":6}\n");
-	ck_assert_uint_eq(records, 1);
+	ck_assert_uint_eq(res.records, 1);
+	ck_assert_int_eq(r.sink_calls, 0);
+	inf_buf_free(&out);
+	inf_framer_free(f);
+	run_free(&r);
+}
+END_TEST
+
+/* Array batches start where inf_array_cut leaves them: before the '[',
+ * at an element's end (its comma next), or after the ']'. One that
+ * starts after an element writes as if an earlier one was kept and says
+ * which separator to leave out if none was; one that is not the last
+ * must end with a separator (or after the ']'). */
+START_TEST(test_batch_array)
+{
+	struct run r;
+	struct inf_framer *f;
+	struct inf_buf out = {0};
+	struct inf_batch_result res;
+	struct inf_batch_at at = { 0, 1, 0, INF_BATCH_OBJECT_START };
+
+	memset(&r, 0, sizeof r);
+	f = inf_framer_new(INF_FMT_ARRAY, BIG, test_record, &r, test_sink, &r, &r.err);
+	ck_assert_ptr_nonnull(f);
+	/* the first batch: through the comma after its last element */
+	ck_assert_int_eq(inf_framer_batch(f, S(" [\"drop\",\n 1 ,"), &at, 0, &out, &res), 0);
+	ck_assert_str_eq(tu_cstr(&out), " [\n 1");
+	ck_assert_uint_eq(res.lines, 1);
+	ck_assert_uint_eq(res.records, 2);
+	ck_assert_int_eq(res.kept, 1);
+	ck_assert_uint_eq(res.drop_to, 0);
+
+	/* after an element: the first kept one's separator is named */
+	inf_buf_reset(&out);
+	at = (struct inf_batch_at){ 12, 2, 2, INF_BATCH_AFTER_ELEMENT };
+	ck_assert_int_eq(inf_framer_batch(f, S(" ,\"drop\" ,\n2, 3]\n"), &at, 1, &out, &res), 0);
+	ck_assert_str_eq(tu_cstr(&out), " ,\n2, 3]\n");
+	ck_assert_uint_eq(res.drop_from, 0);
+	ck_assert_uint_eq(res.drop_to, 2);
+	ck_assert_uint_eq(res.records, 3);
+	ck_assert_int_eq(res.kept, 1);
+	ck_assert_str_eq(tu_cstr(&r.recs), "1:1:2:\"drop\"\n2:2:11:1\n"
+	                                   "3:2:14:\"drop\"\n4:3:23:2\n5:3:26:3\n");
+
+	/* after the ']': whitespace only */
+	inf_buf_reset(&out);
+	at = (struct inf_batch_at){ 30, 3, 5, INF_BATCH_AFTER_ARRAY };
+	ck_assert_int_eq(inf_framer_batch(f, S(" \n "), &at, 1, &out, &res), 0);
+	ck_assert_str_eq(tu_cstr(&out), " \n ");
+	ck_assert_int_eq(inf_framer_batch(f, S(" x"), &at, 1, &out, &res), -1);
+	ck_assert_ptr_nonnull(strstr(r.err.msg, "data after the closing ']'"));
+
+	/* cut inside an element, or not at a separator: refused (the error
+	 * slot keeps the first error: cleared each time, as chain.c does) */
+	at = (struct inf_batch_at){ 0, 1, 0, INF_BATCH_AFTER_ELEMENT };
+	memset(&r.err, 0, sizeof r.err);
+	ck_assert_int_eq(inf_framer_batch(f, S(", 1, [2"), &at, 0, &out, &res), -1);
+	ck_assert_ptr_nonnull(strstr(r.err.msg, "array batch cut inside an element"));
+	memset(&r.err, 0, sizeof r.err);
+	ck_assert_int_eq(inf_framer_batch(f, S(" 1, 2,"), &at, 0, &out, &res), -1);
+	ck_assert_ptr_nonnull(strstr(r.err.msg, "array batch does not start at a separator"));
 	ck_assert_int_eq(r.sink_calls, 0);
 	inf_buf_free(&out);
 	inf_framer_free(f);
@@ -1211,6 +1270,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(tn, test_ndjson_long_line_fails_early);
 	tcase_add_test(tn, test_ndjson_large_stream);
 	tcase_add_test(tn, test_batch);
+	tcase_add_test(tn, test_batch_array);
 	suite_add_tcase(s, tn);
 
 	tcase_set_timeout(ta, 60);

@@ -319,4 +319,41 @@ static inline const char *tu_cstr(struct inf_buf *b)
 	return b->data;
 }
 
+/* A JSON array of `n` random elements (check_parallel, check_chain), as
+ * hard to cut into elements as can be: strings holding brackets, braces,
+ * commas, quotes and backslashes (escaped either way), nesting, and
+ * whitespace of every kind before, inside and after elements. Elements
+ * from index `first_kept` on have "k":1 in about half the cases, the
+ * others "k":0. Returns a NUL-terminated string to free. */
+static inline char *tu_random_array(uint64_t seed, unsigned n, unsigned first_kept)
+{
+	static const char *const ws[] = { "", " ", "\n", "\r\n", "\t ", "\n  " };
+	static const char *const bits[] = { "a", "[", "]", "{", "}", ",", "\\\"", "\\\\",
+					    "\\n", "\\u00e9", " ", "x", "\\\\\\\"" };
+	uint64_t r = seed * 2654435761u + 1;
+	struct inf_buf b = { 0 };
+	int rc = inf_buf_puts(&b, ws[tu_rand(&r) % 6]);
+
+	rc |= inf_buf_putc(&b, '[');
+	for (unsigned i = 0; i < n; i++) {
+		const char *w = ws[tu_rand(&r) % 6];
+		unsigned k = i >= first_kept && tu_rand(&r) % 2;
+		if (i)
+			rc |= inf_buf_putc(&b, ',');
+		rc |= inf_buf_printf(&b, "%s{%s\"k\":%u,%s\"price\":%u,\"s\":\"", ws[tu_rand(&r) % 6],
+				     w, k, w, (unsigned)(tu_rand(&r) % 1000));
+		for (unsigned m = (unsigned)(tu_rand(&r) % 12); m > 0; m--)
+			rc |= inf_buf_puts(&b, bits[tu_rand(&r) % 13]);
+		rc |= inf_buf_printf(&b, "\",%s\"n\":[{\"x\":\"]}\"},[1,%s[2]],{}],\"i\":%u}%s", w, w,
+				     i, ws[tu_rand(&r) % 6]);
+	}
+	rc |= inf_buf_printf(&b, "]%s", ws[tu_rand(&r) % 6]);
+	rc |= inf_buf_putc(&b, '\0');
+	if (rc) {
+		inf_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 #endif /* INF_TESTUTIL_H */

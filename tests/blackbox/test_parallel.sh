@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ndjson runs on several threads: the output and every error message must
-# be exactly those of a run on one thread, whatever the batch boundaries.
+# ndjson and arrays run on several threads: the output and every error
+# message must be exactly those of a run on one thread, whatever the batch
+# boundaries.
 source "$(dirname "$0")/lib.sh"
 POL=policies/store-events.cfg
 F=("$RT" --policy "$POL" --plugins "$PLUGINS" --access-point lambda-consumer)
@@ -129,6 +130,78 @@ expect_eq "store-ops (enrich lookup, drop) on 1 and 4 threads: both succeed, not
 expect_files_eq "store-ops: the same bytes on 4 threads as on one" "$T/ops.4" "$T/ops.1"
 expect_eq "store-ops: every record got a store_city" \
 	"$(grep -c '"store_city"' "$T/ops.1")" "$(grep -c '^ *{' "$T/mixed.ndjson")"
+
+# ---- a JSON array runs on several threads too ----
+# the events as one array, laid out three ways (one per line, all on one
+# line, pretty-printed), and a view that keeps only inventory events: the
+# first kept element is far in, so the comma before it must go
+"$PY" - "$T/ev.ndjson" "$T" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+d = sys.argv[2]
+open(d + "/lines.json", "w").write("[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n")
+open(d + "/flat.json", "w").write("[" + ",".join(json.dumps(r) for r in recs) + "]")
+open(d + "/pretty.json", "w").write(json.dumps(recs, indent=2))
+# no inventory event before the middle
+late = [r for r in recs if r.get("evnt_type") != "inventory_event"][:4000] + recs[4000:]
+open(d + "/late.json", "w").write(" [ " + " ,\n ".join(json.dumps(r) for r in late) + " ] \n")
+PY
+for a in lines flat pretty; do
+	for n in 1 2 3; do
+		INFLIGHT_THREADS=$n "${F[@]}" "$T/$a.json" >"$T/$a.out.$n" 2>"$T/$a.err.$n"
+		echo $? >>"$T/$a.err.$n"
+	done
+	expect_eq "array ($a): one thread succeeds" "$(cat "$T/$a.err.1")" 0
+	for n in 2 3; do
+		expect_files_eq "array ($a), $n threads: the same bytes as one" "$T/$a.out.$n" "$T/$a.out.1"
+	done
+done
+expect_eq "array: the output is the input's records less price and discount" "$("$PY" - \
+	"$T/ev.ndjson" "$T/pretty.out.2" <<'PY'
+import json, sys
+want = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+for r in want:
+    r.pop("price", None); r.pop("discount", None)
+print("ok" if json.load(open(sys.argv[2])) == want else "differ")
+PY
+)" ok
+for n in 1 2 3; do
+	INFLIGHT_THREADS=$n "$RT" --policy policies/inventory.cfg --plugins "$PLUGINS" \
+		--access-point inventory "$T/late.json" >"$T/late.out.$n" 2>/dev/null
+	echo $? >"$T/late.rc.$n"
+done
+expect_eq "array, inventory view: every run succeeds" "$(cat "$T"/late.rc.* | tr '\n' ' ')" "0 0 0 "
+for n in 2 3; do
+	expect_files_eq "array, inventory view, $n threads: the same bytes as one" \
+		"$T/late.out.$n" "$T/late.out.1"
+done
+expect_eq "array, inventory view: valid JSON, inventory events only, none before the middle" \
+	"$("$PY" -c '
+import json, sys
+got = json.load(open(sys.argv[1]))
+print(len(got) > 100 and all(r["evnt_type"] == "inventory_event" for r in got))' \
+	"$T/late.out.2")" True
+
+# a bad element and a broken separator deep in the array: the same
+# message on one and two threads
+"$PY" - "$T/lines.json" "$T" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+bad = list(lines); bad[6001] = '{"request_id": "x", "price": },'
+open(sys.argv[2] + "/abad.json", "w").write("\n".join(bad))
+sep = list(lines); sep[6001] = sep[6001] + ","
+open(sys.argv[2] + "/asep.json", "w").write("\n".join(sep))
+PY
+for a in abad asep; do
+	for n in 1 2; do
+		INFLIGHT_THREADS=$n "${F[@]}" "$T/$a.json" >/dev/null 2>"$T/$a.err.$n"
+		echo $? >>"$T/$a.err.$n"
+	done
+	expect_eq "array ($a): the same message and exit on 1 and 2 threads" \
+		"$(cat "$T/$a.err.2")" "$(cat "$T/$a.err.1")"
+	expect_contains "array ($a): exit 7 and the line named" "$(cat "$T/$a.err.1" | tr '\n' ' ')" \
+		"line 6002"
+done
 
 # ---- INFLIGHT_THREADS that is not a worker count is refused, not guessed ----
 for v in abc -5 4x 0 " 2" 99999999999999999999; do

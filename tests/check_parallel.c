@@ -1,0 +1,248 @@
+/*
+ * Cutting arrays for parallel workers (core/frame.c inf_array_cut, and
+ * core/parallel.c with INF_FMT_ARRAY): every cut falls at the end of an
+ * element that a ',' at depth 0 follows, found however the bytes arrive;
+ * the batches cover the array in order; where the framer would fail, the
+ * cut says so. That the outputs are those of one thread is checked in
+ * check_chain.c.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "json.h"
+#include "parallel.h"
+#include "testutil.h"
+
+/* The ',' at depth 0 of the array `a` (a reference scan, byte by byte):
+ * sep[k] set when a[k] is one. */
+static char *separators(const char *a, size_t len)
+{
+	char *sep = calloc(len + 1, 1);
+	int depth = 0, in_str = 0, esc = 0;
+
+	ck_assert_ptr_nonnull(sep);
+	for (size_t k = strchr(a, '[') - a + 1; k < len; k++) {
+		char c = a[k];
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth-- == 0)
+				break;
+		} else if (c == ',' && depth == 0) {
+			sep[k] = 1;
+		}
+	}
+	return sep;
+}
+
+/* The cut is at the separator `run - 1` and at the end of the element
+ * before it (whitespace left to the next batch). */
+static void check_cut(const char *a, const char *sep, size_t base, const struct inf_cut *c)
+{
+	size_t at = base + c->at, run = base + c->run;
+
+	ck_assert_int_eq(c->next, INF_BATCH_AFTER_ELEMENT);
+	ck_assert_msg(sep[run - 1], "byte %zu is not a separator", run - 1);
+	ck_assert(!inf_json_ws(a[at - 1]));
+	for (size_t k = at; k < run - 1; k++)
+		ck_assert(inf_json_ws(a[k]));
+}
+
+/* Fed in pieces of every size, the cutter finds each time the last
+ * separator it has seen, and the array's end once the ']' is in. */
+START_TEST(test_cut_places)
+{
+	uint64_t r = 77;
+
+	for (unsigned seed = 1; seed <= 6; seed++) {
+		char *a = tu_random_array(seed, 2500, 0);
+		size_t total = strlen(a), base = 0, len = 0, cuts = 0, done = 0;
+		char *sep = separators(a, total);
+		struct inf_array_cut *c = inf_array_cut_new(1u << 20);
+		struct inf_cut cut;
+
+		ck_assert_ptr_nonnull(c);
+		while (base + len < total) {
+			size_t last = SIZE_MAX;
+			int rc;
+
+			len += 1 + tu_rand(&r) % (seed % 2 ? 9000 : 300);
+			if (base + len > total)
+				len = total - base;
+			rc = inf_array_cut_scan(c, a + base, len, &cut);
+			ck_assert_int_ge(rc, 0);
+			/* the separator of the last cut made is not found again */
+			for (size_t k = base + len; k-- > base && k > done && last == SIZE_MAX;)
+				if (sep[k])
+					last = k;
+			if (base + len == total) {
+				ck_assert_int_eq(rc, 1); /* after ']': all of it */
+				ck_assert_uint_eq(cut.at, len);
+				ck_assert_uint_eq(cut.run, len);
+				ck_assert_int_eq(cut.next, INF_BATCH_AFTER_ARRAY);
+				break;
+			}
+			ck_assert_int_eq(rc, last != SIZE_MAX);
+			if (rc == 0)
+				continue;
+			ck_assert_uint_eq(base + cut.run - 1, last);
+			check_cut(a, sep, base, &cut);
+			if (tu_rand(&r) % 3 == 0) { /* a batch leaves */
+				inf_array_cut_moved(c, cut.at);
+				done = base + cut.run - 1;
+				base += cut.at;
+				len -= cut.at;
+				cuts++;
+			}
+		}
+		ck_assert_uint_gt(cuts, 10);
+		inf_array_cut_free(c);
+		free(sep);
+		free(a);
+	}
+}
+END_TEST
+
+/* Where the framer fails, the cutter says so, and the batch of out.run
+ * bytes reaches the failing byte. */
+START_TEST(test_cut_refuses)
+{
+	static const struct {
+		const char *in;
+		size_t run;
+	} cases[] = {
+		{ "x[1]", 1 },              /* expected '[' */
+		{ "[1,,2]", 4 },            /* empty element */
+		{ "[1,2,]", 6 },            /* trailing comma */
+		{ "[{\"a\":1}}]", 9 },      /* '}' at depth 0 */
+		{ "[1] x", 5 },             /* data after ']' */
+		{ "[1,            2]", 14 },/* whitespace over max_record (10) */
+		{ "[1,12345678901]", 14 },  /* an element over it: at its end */
+		{ "[1,123456789012", 15 },  /* ... or where the bytes stop */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct inf_array_cut *c = inf_array_cut_new(10);
+		struct inf_cut cut;
+
+		ck_assert_ptr_nonnull(c);
+		ck_assert_msg(inf_array_cut_scan(c, cases[i].in, strlen(cases[i].in), &cut) == -1,
+			      "%s", cases[i].in);
+		ck_assert_msg(cut.run == cases[i].run, "%s: run %zu", cases[i].in, cut.run);
+		inf_array_cut_free(c);
+	}
+}
+END_TEST
+
+/* What the runner handed the worker. */
+struct seen {
+	size_t n;
+	uint64_t offset[64];
+	size_t len[64];
+	enum inf_batch_start start[64];
+	int final[64];
+};
+
+static int record_batch(void *w, const char *data, size_t len, const struct inf_batch_at *at,
+			int final, struct inf_buf *out, struct inf_error *err,
+			struct inf_batch_counts *counts)
+{
+	struct seen *s = w;
+
+	(void)data;
+	(void)out;
+	(void)err;
+	memset(counts, 0, sizeof *counts);
+	ck_assert_uint_lt(s->n, 64);
+	s->offset[s->n] = at->offset;
+	s->len[s->n] = len;
+	s->start[s->n] = at->start;
+	s->final[s->n++] = final;
+	return 0;
+}
+
+static int no_sink(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	(void)err;
+	return 0;
+}
+
+/* The runner cuts an array into batches of about 256 KiB that cover it
+ * in order, each after the first starting at an element's end, each but
+ * the last ending with the separator after it. */
+START_TEST(test_par_array_batches)
+{
+	char *a = tu_random_array(3, 12000, 0);
+	size_t total = strlen(a);
+	char *sep = separators(a, total);
+	struct seen s = { 0 };
+	void *workers[1] = { &s };
+	struct inf_error e = { 0 };
+	struct inf_par *p = inf_par_new(INF_FMT_ARRAY, 1, workers, record_batch, no_sink, NULL,
+					1u << 20, 0, &e);
+	uint64_t r = 5;
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t at = 0; at < total;) {
+		size_t n = 1 + tu_rand(&r) % 70000;
+		if (n > total - at)
+			n = total - at;
+		ck_assert_int_eq(inf_par_write(p, a + at, n), 0);
+		at += n;
+	}
+	ck_assert_int_eq(inf_par_finish(p), 0);
+	inf_par_free(p);
+	ck_assert_uint_gt(total, 900000);
+	ck_assert_uint_gt(s.n, 3);
+	ck_assert_uint_eq(s.offset[0], 0);
+	ck_assert_int_eq(s.start[0], INF_BATCH_OBJECT_START);
+	for (size_t k = 0; k < s.n; k++) {
+		uint64_t end = s.offset[k] + s.len[k];
+		ck_assert_int_eq(s.final[k], k + 1 == s.n);
+		if (k + 1 == s.n) {
+			ck_assert_uint_eq(end, total);
+			break;
+		}
+		ck_assert_int_eq(s.start[k + 1], INF_BATCH_AFTER_ELEMENT);
+		ck_assert_uint_gt(s.offset[k + 1], s.offset[k]);
+		ck_assert_uint_le(s.offset[k + 1], end);
+		check_cut(a, sep, s.offset[k],
+			  &(struct inf_cut){ s.offset[k + 1] - s.offset[k], s.len[k],
+					     INF_BATCH_AFTER_ELEMENT });
+	}
+	free(sep);
+	free(a);
+}
+END_TEST
+
+static Suite *parallel_suite(void)
+{
+	Suite *s = suite_create("parallel");
+	TCase *tc = tcase_create("array");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_cut_places);
+	tcase_add_test(tc, test_cut_refuses);
+	tcase_add_test(tc, test_par_array_batches);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(parallel_suite());
+}
