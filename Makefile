@@ -140,7 +140,7 @@ asan: deps
 # The threaded parts under ThreadSanitizer: the chain suite (parallel
 # runs and their counts), the table suite (tables shared between worker
 # instances, loaded and freed from several threads) and the black-box
-# test of parallel ndjson, where a reported race makes the runtime exit 66
+# test of parallel ndjson and arrays, where a reported race makes the runtime exit 66
 # and the test fail.
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread all build/tsan/tests/check_chain \

@@ -695,6 +695,8 @@ int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 	c->scan = len;
 	if (c->as == A_AFTER) /* anywhere after ']' will do */
 		c->last = (struct inf_cut){ len, len, INF_BATCH_AFTER_ARRAY };
+	else if (c->as == A_OPEN && len) /* or in the whitespace before '[' */
+		c->last = (struct inf_cut){ len, len, INF_BATCH_OBJECT_START };
 	*out = c->last;
 	return c->last.at != 0;
 }
@@ -919,9 +921,10 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->batch = 1;
 	rc = run(f);
 	/* an array batch that is not the last must end where the next one
-	 * starts: after the comma that follows an element, or after ']' */
+	 * starts: after the comma that follows an element, after ']', or
+	 * before '[' */
 	if (rc == 0 && f->fmt == INF_FMT_ARRAY && !final &&
-	    !(f->as == A_GAP && f->span_start == len) && f->as != A_AFTER)
+	    !(f->as == A_GAP && f->span_start == len) && f->as != A_AFTER && f->as != A_OPEN)
 		rc = fail(f, INF_FAIL_INPUT, "array batch cut inside an element", len);
 	if (rc == 0) { /* ndjson: run consumed it all; arrays: up to the
 			* last element's end, where the next batch starts */

@@ -68,7 +68,7 @@ int inf_framer_commit(struct inf_framer *f, size_t n);
  * it, and for arrays the state the cut left (ndjson: always
  * INF_BATCH_OBJECT_START). */
 enum inf_batch_start {
-	INF_BATCH_OBJECT_START = 0, /* the first batch: before the '[' */
+	INF_BATCH_OBJECT_START = 0, /* before the '[' (the first batch) */
 	INF_BATCH_AFTER_ELEMENT,    /* at an element's end; a ',' follows */
 	INF_BATCH_AFTER_ARRAY       /* after the closing ']' */
 };
@@ -92,14 +92,14 @@ struct inf_batch_result {
  * lines; they end with '\n' unless `final` (the object's last bytes).
  * Array batches are cut by inf_array_cut: one that is not final ends
  * with the ',' after an element (the next starts at that element's end,
- * so the bytes between are read by both) or after the ']'; anything
- * else fails. The output is appended to `out` (the sink is not used). */
+ * so the bytes between are read by both), before the '[' or after the
+ * ']'; anything else fails. The output is appended to `out` (the sink is not used). */
 int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 		     const struct inf_batch_at *at, int final, struct inf_buf *out,
 		     struct inf_batch_result *res);
 
 /* Finds where an array can be cut into batches: at the end of an element
- * that a ',' follows, or anywhere after the closing ']'. It follows the
+ * that a ',' follows, or anywhere before the '[' or after the ']'. It follows the
  * framer's states and limits over bytes that arrive in pieces, so that
  * where the framer would fail the cut says so, and the batch cut there
  * fails with the framer's own message. */

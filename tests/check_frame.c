@@ -1177,6 +1177,11 @@ START_TEST(test_batch_array)
 	memset(&r, 0, sizeof r);
 	f = inf_framer_new(INF_FMT_ARRAY, BIG, test_record, &r, test_sink, &r, &r.err);
 	ck_assert_ptr_nonnull(f);
+	/* whitespace before the '[' may be a batch of its own */
+	ck_assert_int_eq(inf_framer_batch(f, S(" \n"), &at, 0, &out, &res), 0);
+	ck_assert_str_eq(tu_cstr(&out), " \n");
+	ck_assert_uint_eq(res.lines, 1);
+	inf_buf_reset(&out);
 	/* the first batch: through the comma after its last element */
 	ck_assert_int_eq(inf_framer_batch(f, S(" [\"drop\",\n 1 ,"), &at, 0, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), " [\n 1");
