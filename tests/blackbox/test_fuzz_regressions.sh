@@ -8,7 +8,7 @@
 #   INFLIGHT_FUZZ_NO_BUILD=1  the replay binaries are already built
 source "$(dirname "$0")/lib.sh"
 FUZZ=tests/fuzz
-TARGETS=(chain path cond policy event range json list steps)
+TARGETS=(chain path cond policy event range json list steps cut)
 export LSAN_OPTIONS="suppressions=$PWD/$FUZZ/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 

@@ -19,7 +19,7 @@
 ifndef INF_FUZZ_MK
 INF_FUZZ_MK := 1
 
-FUZZ_TARGETS ?= chain path cond policy event range json list steps
+FUZZ_TARGETS ?= chain path cond policy event range json list steps cut
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # extra libFuzzer options, e.g. FUZZ_FLAGS=-jobs=2 or -max_len=65536
