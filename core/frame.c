@@ -66,6 +66,8 @@ struct inf_framer {
 	 * out[drop_from, drop_to), to go when none was (drop_to 0: none) */
 	int sep_pending;
 	size_t drop_from, drop_to;
+	const uint32_t *ends; /* a batch's element ends still to come */
+	size_t nends;
 };
 
 int inf_format_parse(const char *s)
@@ -526,8 +528,19 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		*ip = i;
 		return 1; /* rescan this byte as part of the element */
 	case A_ELEM: {
-		/* to the next byte that matters, not one step per byte */
-		size_t e = f->in.len, at = elem_scan(&f->es, d, i, e);
+		/* to the next byte that matters, not one step per byte, or to
+		 * where the cut found the element ends */
+		size_t e = f->in.len, at;
+
+		if (f->nends) {
+			at = *f->ends++;
+			f->nends--;
+			if (at < i || at >= e || (d[at] != ',' && d[at] != ']'))
+				return fail(f, INF_FAIL_INPUT,
+					    "array batch's element ends do not match its bytes", i);
+		} else {
+			at = elem_scan(&f->es, d, i, e);
+		}
 
 		if (at - f->span_start > f->max_record)
 			return fail(f, INF_FAIL_TOO_LARGE,
@@ -601,7 +614,14 @@ struct inf_array_cut {
 	struct escan es;
 	size_t scan, span_start, elem_start; /* as the framer's */
 	struct inf_cut last; /* the last place found; last.at 0: none */
+	uint32_t *ends;      /* element ends found, for inf_batch_at */
+	size_t nends, ends_cap;
+	int ends_lost;       /* one could not be noted: none are given */
 };
+
+/* Element ends noted per batch at most: a 256 KiB batch of elements of
+ * 8 bytes or more, 128 KiB of them. Smaller elements are scanned for. */
+#define CUT_MAX_ENDS 32768u
 
 struct inf_array_cut *inf_array_cut_new(size_t max_record)
 {
@@ -614,7 +634,26 @@ struct inf_array_cut *inf_array_cut_new(size_t max_record)
 
 void inf_array_cut_free(struct inf_array_cut *c)
 {
+	if (c)
+		free(c->ends);
 	free(c);
+}
+
+/* Notes an element's end; without memory the batch scans for them all. */
+static void note_end(struct inf_array_cut *c, size_t at)
+{
+	if (c->ends_lost || c->nends == CUT_MAX_ENDS || at > UINT32_MAX ||
+	    inf_array_grow(&c->ends, &c->ends_cap, c->nends + 1, sizeof *c->ends)) {
+		c->ends_lost = 1;
+		return;
+	}
+	c->ends[c->nends++] = (uint32_t)at;
+}
+
+const uint32_t *inf_array_cut_ends(const struct inf_array_cut *c, size_t *n)
+{
+	*n = c->ends_lost ? 0 : c->nends;
+	return c->ends;
 }
 
 /* The framer fails at or before d[bad - 1]: a batch of bad bytes says why. */
@@ -671,6 +710,7 @@ int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 			}
 			if (d[at] == '}')
 				return cut_bad(c, at + 1, out);
+			note_end(c, at);
 			i = at;
 			if (d[at] == ']') {
 				c->as = A_AFTER;
@@ -707,6 +747,8 @@ void inf_array_cut_moved(struct inf_array_cut *c, size_t n)
 	c->span_start = c->span_start > n ? c->span_start - n : 0;
 	c->elem_start = c->elem_start > n ? c->elem_start - n : 0;
 	c->last = (struct inf_cut){ 0, 0, 0 };
+	c->nends = 0; /* every end found was in the batch that left */
+	c->ends_lost = 0;
 }
 
 /* ---- document ---- */
@@ -910,6 +952,8 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	f->es = (struct escan){ 0, 0, 0 };
 	f->kept_any = f->sep_pending = at->start == INF_BATCH_AFTER_ELEMENT;
 	f->drop_from = f->drop_to = 0;
+	f->ends = at->ends;
+	f->nends = at->nends;
 	/* the batch is read in place and written straight into `out`:
 	 * nothing appends to `in` while it runs, and complete lines (with
 	 * the last one, when final) leave nothing to move */
@@ -939,6 +983,7 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	*out = f->out;
 	f->out = own_out;
 	f->batch = 0;
+	f->nends = 0;
 	f->in = own_in;
 	f->in.len = 0;
 	f->scan = 0;

@@ -75,6 +75,12 @@ enum inf_batch_start {
 struct inf_batch_at {
 	uint64_t offset, line, recno;
 	enum inf_batch_start start;
+	/* arrays: where the batch's elements end (the ',' or ']' after
+	 * each), in order, as inf_array_cut found them; the ends of any
+	 * elements after these are scanned for. NULL and 0: all are. A
+	 * batch is under 4 GiB (max_record_bytes is at most 1 GiB). */
+	const uint32_t *ends;
+	size_t nends;
 };
 /* What a batch held, and where its output may need a cut. */
 struct inf_batch_result {
@@ -117,6 +123,11 @@ void inf_array_cut_free(struct inf_array_cut *c);
  * within them: a batch of out->run bytes fails there. */
 int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 		       struct inf_cut *out);
+/* The ends of the elements found since the last inf_array_cut_moved (the
+ * ',' or ']' after each), in order, for inf_batch_at; *n 0 when none, or
+ * when they were too many to note (elements of under 8 bytes on
+ * average) or there was no memory to. */
+const uint32_t *inf_array_cut_ends(const struct inf_array_cut *c, size_t *n);
 /* The first n bytes (n = out->at) left for a batch; the rest stay. */
 void inf_array_cut_moved(struct inf_array_cut *c, size_t n);
 /* What inf_format_sniff remembers between calls over a growing prefix:

@@ -16,6 +16,8 @@ struct job {
 	struct inf_buf in, out;
 	uint64_t offset;
 	enum inf_batch_start start;
+	uint32_t *ends; /* arrays: its element ends, from the cut */
+	size_t nends, ends_cap;
 	struct inf_batch_counts counts; /* what the batch held, once run */
 	int final;
 	int state;
@@ -60,7 +62,7 @@ static void run_job(struct inf_par *p, unsigned idx, struct job *j)
 {
 	/* line and record numbers are counted from the batch's start here;
 	 * collect_one runs a failed batch again with the real ones */
-	struct inf_batch_at at = { j->offset, 1, 0, j->start };
+	struct inf_batch_at at = { j->offset, 1, 0, j->start, j->ends, j->nends };
 
 	memset(&j->err, 0, sizeof j->err);
 	inf_buf_reset(&j->out);
@@ -158,6 +160,7 @@ void inf_par_free(struct inf_par *p)
 	for (unsigned i = 0; i < p->q; i++) {
 		inf_buf_free(&p->jobs[i].in);
 		inf_buf_free(&p->jobs[i].out);
+		free(p->jobs[i].ends);
 	}
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
@@ -261,7 +264,8 @@ static int collect_one(struct inf_par *p)
 		 * them as a sequential run would */
 		struct inf_error again = { 0 };
 		struct inf_batch_counts c = { 0 };
-		struct inf_batch_at at = { j->offset, p->line, p->recno, j->start };
+		struct inf_batch_at at = { j->offset, p->line, p->recno, j->start,
+					   j->ends, j->nends };
 		inf_buf_reset(&j->out);
 		p->run(p->workers[p->n - 1], j->in.data, j->in.len, &at, j->final,
 		       &j->out, &again, &c);
@@ -283,6 +287,7 @@ static int collect_one(struct inf_par *p)
 	}
 	inf_buf_reset(&j->out);
 	inf_buf_reset(&j->in);
+	j->nends = 0;
 	pthread_mutex_lock(&p->mu);
 	j->state = J_FREE;
 	pthread_mutex_unlock(&p->mu);
@@ -330,6 +335,20 @@ static int submit(struct inf_par *p, size_t cut, size_t run, int final,
 	return 0;
 }
 
+/* Gives job j the element ends the cut found in it, so that its worker
+ * need not scan for them; without memory it scans. */
+static void take_ends(struct inf_par *p, struct job *j)
+{
+	size_t n;
+	const uint32_t *ends = inf_array_cut_ends(p->cut, &n);
+
+	j->nends = 0;
+	if (n && inf_array_grow(&j->ends, &j->ends_cap, n, sizeof *j->ends) == 0) {
+		memcpy(j->ends, ends, n * sizeof *ends);
+		j->nends = n;
+	}
+}
+
 /* Arrays: submits up to the last element end once a batch is held. Where
  * the framer would fail, the batch cut there fails with its message, in
  * its turn. */
@@ -342,6 +361,7 @@ static int filled_array(struct inf_par *p)
 	if (rc < 0) {
 		struct inf_error e = { INF_FAIL_INPUT,
 				       "array cut where the framer found no error" };
+		take_ends(p, j);
 		if (submit(p, c.run, c.run, 0, c.next))
 			return -1;
 		while (p->inflight)
@@ -351,6 +371,7 @@ static int filled_array(struct inf_par *p)
 	}
 	if (rc == 0 || j->in.len < BATCH)
 		return 0;
+	take_ends(p, j);
 	if (submit(p, c.at, c.run, 0, c.next))
 		return -1;
 	inf_array_cut_moved(p->cut, c.at);
@@ -438,6 +459,8 @@ int inf_par_finish(struct inf_par *p)
 	if (p->failed)
 		return -1;
 	/* an array always gets its last batch: its end is checked there */
+	if (p->cut)
+		take_ends(p, &p->jobs[p->fill]);
 	if ((len || p->cut) && submit(p, len, len, 1, INF_BATCH_OBJECT_START))
 		return -1;
 	while (p->inflight)

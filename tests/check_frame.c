@@ -1117,7 +1117,7 @@ START_TEST(test_batch)
 	struct inf_framer *f;
 	struct inf_buf out = {0};
 	struct inf_batch_result res;
-	struct inf_batch_at at = { 100, 5, 10, INF_BATCH_OBJECT_START };
+	struct inf_batch_at at = { .offset = 100, .line = 5, .recno = 10, .start = INF_BATCH_OBJECT_START };
 
 	memset(&r, 0, sizeof r);
 	f = inf_framer_new(INF_FMT_NDJSON, BIG, test_record, &r, test_sink, &r, &r.err);
@@ -1133,7 +1133,7 @@ START_TEST(test_batch)
 
 	/* the object's last bytes may lack the newline */
 	inf_buf_reset(&out);
-	at = (struct inf_batch_at){ 123, 9, 13, INF_BATCH_OBJECT_START };
+	at = (struct inf_batch_at){ .offset = 123, .line = 9, .recno = 13, .start = INF_BATCH_OBJECT_START };
 	ck_assert_int_eq(inf_framer_batch(f, S("{\"c\":3}"), &at, 1, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), "{\"c\":3}");
 	ck_assert_uint_eq(res.lines, 0);
@@ -1143,7 +1143,7 @@ START_TEST(test_batch)
 	 * refused, its input untouched (a string literal: writing faults) */
 	inf_buf_reset(&out);
 	res.lines = res.records = 99;
-	at = (struct inf_batch_at){ 0, 1, 0, INF_BATCH_OBJECT_START };
+	at = (struct inf_batch_at){ .offset = 0, .line = 1, .recno = 0, .start = INF_BATCH_OBJECT_START };
 	ck_assert_int_eq(inf_framer_batch(f, S("{\"d\":4}\n{\"e\""), &at, 0, &out, &res), -1);
 	ck_assert_int_eq(r.err.kind, INF_FAIL_INPUT);
 	ck_assert_ptr_nonnull(strstr(r.err.msg, "batch does not end at a line end"));
@@ -1172,7 +1172,7 @@ START_TEST(test_batch_array)
 	struct inf_framer *f;
 	struct inf_buf out = {0};
 	struct inf_batch_result res;
-	struct inf_batch_at at = { 0, 1, 0, INF_BATCH_OBJECT_START };
+	struct inf_batch_at at = { .offset = 0, .line = 1, .recno = 0, .start = INF_BATCH_OBJECT_START };
 
 	memset(&r, 0, sizeof r);
 	f = inf_framer_new(INF_FMT_ARRAY, BIG, test_record, &r, test_sink, &r, &r.err);
@@ -1192,7 +1192,7 @@ START_TEST(test_batch_array)
 
 	/* after an element: the first kept one's separator is named */
 	inf_buf_reset(&out);
-	at = (struct inf_batch_at){ 12, 2, 2, INF_BATCH_AFTER_ELEMENT };
+	at = (struct inf_batch_at){ .offset = 12, .line = 2, .recno = 2, .start = INF_BATCH_AFTER_ELEMENT };
 	ck_assert_int_eq(inf_framer_batch(f, S(" ,\"drop\" ,\n2, 3]\n"), &at, 1, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), " ,\n2, 3]\n");
 	ck_assert_uint_eq(res.drop_from, 0);
@@ -1204,7 +1204,7 @@ START_TEST(test_batch_array)
 
 	/* after the ']': whitespace only */
 	inf_buf_reset(&out);
-	at = (struct inf_batch_at){ 30, 3, 5, INF_BATCH_AFTER_ARRAY };
+	at = (struct inf_batch_at){ .offset = 30, .line = 3, .recno = 5, .start = INF_BATCH_AFTER_ARRAY };
 	ck_assert_int_eq(inf_framer_batch(f, S(" \n "), &at, 1, &out, &res), 0);
 	ck_assert_str_eq(tu_cstr(&out), " \n ");
 	ck_assert_int_eq(inf_framer_batch(f, S(" x"), &at, 1, &out, &res), -1);
@@ -1212,13 +1212,28 @@ START_TEST(test_batch_array)
 
 	/* cut inside an element, or not at a separator: refused (the error
 	 * slot keeps the first error: cleared each time, as chain.c does) */
-	at = (struct inf_batch_at){ 0, 1, 0, INF_BATCH_AFTER_ELEMENT };
+	at = (struct inf_batch_at){ .offset = 0, .line = 1, .recno = 0, .start = INF_BATCH_AFTER_ELEMENT };
 	memset(&r.err, 0, sizeof r.err);
 	ck_assert_int_eq(inf_framer_batch(f, S(", 1, [2"), &at, 0, &out, &res), -1);
 	ck_assert_ptr_nonnull(strstr(r.err.msg, "array batch cut inside an element"));
 	memset(&r.err, 0, sizeof r.err);
 	ck_assert_int_eq(inf_framer_batch(f, S(" 1, 2,"), &at, 0, &out, &res), -1);
 	ck_assert_ptr_nonnull(strstr(r.err.msg, "array batch does not start at a separator"));
+
+	/* element ends handed over are used, not scanned for; ends that are
+	 * not a ',' or ']' after the element are refused */
+	{
+		static const uint32_t good[] = { 6, 10 }, bad[] = { 6, 8 };
+		at = (struct inf_batch_at){ .line = 1, .start = INF_BATCH_AFTER_ELEMENT,
+					    .ends = good, .nends = 2 };
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_framer_batch(f, S(", [1] ,\"a\"]"), &at, 1, &out, &res), 0);
+		ck_assert_str_eq(tu_cstr(&out), ", [1] ,\"a\"]");
+		at.ends = bad;
+		memset(&r.err, 0, sizeof r.err);
+		ck_assert_int_eq(inf_framer_batch(f, S(", [1] ,\"a\"]"), &at, 1, &out, &res), -1);
+		ck_assert_ptr_nonnull(strstr(r.err.msg, "element ends do not match its bytes"));
+	}
 	ck_assert_int_eq(r.sink_calls, 0);
 	inf_buf_free(&out);
 	inf_framer_free(f);

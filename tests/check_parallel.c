@@ -153,6 +153,8 @@ END_TEST
 
 /* What the runner handed the worker. */
 struct seen {
+	const char *sep; /* separators() of the array */
+	size_t close;    /* where its ']' is */
 	size_t n;
 	uint64_t offset[64];
 	size_t len[64];
@@ -166,11 +168,23 @@ static int record_batch(void *w, const char *data, size_t len, const struct inf_
 {
 	struct seen *s = w;
 
-	(void)data;
 	(void)out;
 	(void)err;
 	memset(counts, 0, sizeof *counts);
 	ck_assert_uint_lt(s->n, 64);
+	/* the element ends handed over are the separators and the ']'
+	 * at depth 0 in the batch, every one of them (but the comma a batch
+	 * that starts after an element starts with: the batch before had it) */
+	size_t k0 = at->start == INF_BATCH_AFTER_ELEMENT ? (size_t)(strchr(data, ',') - data) + 1 : 0;
+	size_t e = 0;
+	for (size_t k = k0; k < len; k++) {
+		if (!s->sep[at->offset + k] && !(data[k] == ']' && at->offset + k == s->close))
+			continue;
+		ck_assert_uint_lt(e, at->nends);
+		ck_assert_uint_eq(at->ends[e++], k);
+	}
+	ck_assert_uint_eq(e, at->nends);
+	ck_assert_uint_gt(e, 0);
 	s->offset[s->n] = at->offset;
 	s->len[s->n] = len;
 	s->start[s->n] = at->start;
@@ -195,7 +209,7 @@ START_TEST(test_par_array_batches)
 	char *a = tu_random_array(3, 12000, 0);
 	size_t total = strlen(a);
 	char *sep = separators(a, total);
-	struct seen s = { 0 };
+	struct seen s = { .sep = sep, .close = (size_t)(strrchr(a, ']') - a) };
 	void *workers[1] = { &s };
 	struct inf_error e = { 0 };
 	struct inf_par *p = inf_par_new(INF_FMT_ARRAY, 1, workers, record_batch, no_sink, NULL,

@@ -5,8 +5,10 @@
  *
  * Input: byte 0 picks max_record_bytes (1..64, or 1 MiB when >= 192),
  * byte 1 when a batch is cut (bit 0 clear: at every place the cutter
- * finds; set: every third time it finds one), byte 2 the chunk size the
- * bytes arrive in (1..64); the rest is the object.
+ * finds; set: every third time it finds one) and whether the batch is
+ * given the element ends the cutter found (bit 1 clear, as the runner
+ * does) or scans for them (set), byte 2 the chunk size the bytes arrive
+ * in (1..64); the rest is the object.
  *
  * A record is copied as it is, dropped when it holds a 'd', and fails
  * ("record N failed") when it holds a '!', so the framing alone decides
@@ -74,6 +76,8 @@ struct batched {
 	struct inf_error ferr;
 	struct fz_buf held; /* the batch being filled */
 	struct inf_batch_at at;
+	struct inf_array_cut *c;
+	int use_ends; /* the cut's element ends handed over, as the runner does */
 	int kept_any, failed;
 	struct outcome *o;
 };
@@ -86,6 +90,9 @@ static int run_batch(struct batched *b, size_t run, int final)
 	int rc;
 
 	memset(&b->ferr, 0, sizeof b->ferr);
+	b->at.ends = b->use_ends ? inf_array_cut_ends(b->c, &b->at.nends) : NULL;
+	if (!b->use_ends)
+		b->at.nends = 0;
 	rc = inf_framer_batch(b->f, run ? b->held.p : "", run, &b->at, final, &out, &res);
 	if (rc) {
 		b->o->err = b->ferr;
@@ -114,6 +121,8 @@ static void batched(const char *d, size_t n, size_t max, size_t chunk, int spars
 	unsigned found = 0;
 
 	b.o = o;
+	b.c = c;
+	b.use_ends = !(sparse & 2);
 	b.at.line = 1;
 	if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) { /* core/chain.c skips it */
 		d += 3;
@@ -135,7 +144,7 @@ static void batched(const char *d, size_t n, size_t max, size_t chunk, int spars
 				 cut.run);
 			break;
 		}
-		if (rc == 0 || (sparse && ++found % 3))
+		if (rc == 0 || ((sparse & 1) && ++found % 3))
 			continue;
 		if (run_batch(&b, cut.run, 0))
 			break;
@@ -179,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_put(&a.out, "", 0);
 	fz_put(&b.out, "", 0);
 	one_thread(d, n, max, chunk, &a);
-	batched(d, n, max, chunk, data[1] & 1, &b);
+	batched(d, n, max, chunk, data[1] & 3, &b);
 	FZ_CHECK(a.ok == b.ok, "one thread %s, batches %s (%s | %s)", a.ok ? "succeeded" : "failed",
 		 b.ok ? "succeeded" : "failed", a.err.msg, b.err.msg);
 	FZ_CHECK(fz_buf_eq(&a.out, &b.out), "outputs differ: [%.*s] vs [%.*s]", (int)a.out.len,
