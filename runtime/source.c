@@ -613,6 +613,9 @@ int inf_source_fetch(CURL *curl, const char *url,
 	curl_easy_setopt(f.curl, CURLOPT_HEADERDATA, &f);
 	curl_easy_setopt(f.curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(f.curl, CURLOPT_WRITEDATA, &f);
+	/* the body in pieces of up to 256 KiB, not 16: fewer receives and
+	 * calls into the transform (a hint: libcurl may use less) */
+	curl_easy_setopt(f.curl, CURLOPT_BUFFERSIZE, 256L * 1024L);
 	started = inf_clock_ms();
 	cc = curl_easy_perform(f.curl);
 	if (f.data_failed)
