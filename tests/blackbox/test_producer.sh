@@ -272,6 +272,31 @@ expect_usage() {
 	echo "exit 2: $*: $(cat "$TMP/u.err")"
 }
 
+t_tmp_link() {
+	# the object's temporary name is .<name>.<pid>.tmp beside it: a link
+	# planted there (a shared directory) is not written through, and a
+	# file left there is replaced, not appended to or kept
+	"$PROD" -q --count 1 --seed 11 --dir "$TMP/tl" >/dev/null
+	local obj name dir
+	obj=$(find "$TMP/tl" -type f ! -name '.*')
+	name=$(basename "$obj")
+	dir=$(dirname "$obj")
+	cp "$obj" "$TMP/tl.want"
+	rm "$obj"
+	printf 'victim\n' >"$TMP/victim"
+	# exec keeps the shell's pid, so $$ is the producer's
+	sh -c 'ln -s "$1" "$2/.$3.$$.tmp" && exec "$4" -q --count 1 --seed 11 --dir "$5"' \
+		sh "$TMP/victim" "$dir" "$name" "$PROD" "$TMP/tl" >/dev/null
+	[[ $(cat "$TMP/victim") == victim ]]
+	cmp "$obj" "$TMP/tl.want"
+	[[ ! -L $obj ]]
+	rm "$obj"
+	sh -c 'printf stale >"$2/.$3.$$.tmp" && exec "$4" -q --count 1 --seed 11 --dir "$5"' \
+		sh "$TMP/victim" "$dir" "$name" "$PROD" "$TMP/tl" >/dev/null
+	cmp "$obj" "$TMP/tl.want"
+	[[ -z $(find "$TMP/tl" -name '.*' -type f) && -z $(find "$TMP/tl" -type l) ]]
+}
+
 t_usage() {
 	cd "$TMP"
 	expect_usage --bogus
@@ -397,6 +422,7 @@ check "--dir: 50 events, keys, schema, summary" t_dir
 check "default run: real clock, 12 events in ./bucket" t_default_run
 check "determinism: same seed same bytes, other seed differs" t_determinism
 check "--ndjson: lines, rates, --size, stdout" t_ndjson
+check "--dir: a link or a file at the temporary name is not written through" t_tmp_link
 check "usage errors exit 2 with one line" t_usage
 check "I/O errors exit 5 with one line" t_io_error
 check "s3rver starts on 127.0.0.1" t_s3rver_start

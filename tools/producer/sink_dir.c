@@ -2,8 +2,9 @@
  * Directory sink: each object becomes the file DIR/<key>. Missing
  * directories are created (like mkdir -p, the last one created is
  * remembered so a run of keys in one directory costs no extra syscalls);
- * the body goes to "DIR/.../.<name>.<pid>.tmp", which is then renamed over
- * the final name, so a reader never sees a partial object. See sink.h.
+ * the body goes to "DIR/.../.<name>.<pid>.tmp", created anew (never
+ * opened through a link), which is then renamed over the final name, so a
+ * reader never sees a partial object. See sink.h.
  */
 #include "sink.h"
 
@@ -105,7 +106,14 @@ static int dir_put(struct prod_sink *base, const char *key, const char *body,
 			goto out;
 		}
 	}
-	fd = open(s->tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a file of its own: never through a link planted at the temporary
+	 * name (a shared directory), never into a file left there (a run
+	 * that died with this pid): such a name is unlinked (a link itself,
+	 * not what it points to) and created once more */
+	fd = open(s->tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(s->tmp.data) == 0)
+		fd = open(s->tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
 	if (fd < 0) {
 		prod_err_set(err, "cannot create file: %s (%s)", strerror(errno),
 			     s->tmp.data);
