@@ -1,10 +1,11 @@
 /*
- * Cutting arrays for parallel workers (core/frame.c inf_array_cut, and
- * core/parallel.c with INF_FMT_ARRAY): every cut falls at the end of an
- * element that a ',' at depth 0 follows, found however the bytes arrive;
- * the batches cover the array in order; where the framer would fail, the
- * cut says so. That the outputs are those of one thread is checked in
- * check_chain.c.
+ * Cutting objects into batches for parallel workers (core/frame.c
+ * inf_array_cut, core/parallel.c): for arrays every cut falls at the end
+ * of an element that a ',' at depth 0 follows, found however the bytes
+ * arrive, and the element ends handed to the workers are those; where
+ * the framer would fail, the cut says so; ndjson batches are whole lines.
+ * The batches cover the object in order, several of them for 1 MB. That
+ * the outputs are those of one thread is checked in check_chain.c.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -162,6 +163,15 @@ struct seen {
 	int final[64];
 };
 
+static void note_batch(struct seen *s, const struct inf_batch_at *at, size_t len, int final)
+{
+	ck_assert_uint_lt(s->n, 64);
+	s->offset[s->n] = at->offset;
+	s->len[s->n] = len;
+	s->start[s->n] = at->start;
+	s->final[s->n++] = final;
+}
+
 static int record_batch(void *w, const char *data, size_t len, const struct inf_batch_at *at,
 			int final, struct inf_buf *out, struct inf_error *err,
 			struct inf_batch_counts *counts)
@@ -171,7 +181,6 @@ static int record_batch(void *w, const char *data, size_t len, const struct inf_
 	(void)out;
 	(void)err;
 	memset(counts, 0, sizeof *counts);
-	ck_assert_uint_lt(s->n, 64);
 	/* the element ends handed over are the separators and the ']'
 	 * at depth 0 in the batch, every one of them (but the comma a batch
 	 * that starts after an element starts with: the batch before had it) */
@@ -185,10 +194,22 @@ static int record_batch(void *w, const char *data, size_t len, const struct inf_
 	}
 	ck_assert_uint_eq(e, at->nends);
 	ck_assert_uint_gt(e, 0);
-	s->offset[s->n] = at->offset;
-	s->len[s->n] = len;
-	s->start[s->n] = at->start;
-	s->final[s->n++] = final;
+	note_batch(s, at, len, final);
+	return 0;
+}
+
+static int record_ndjson(void *w, const char *data, size_t len, const struct inf_batch_at *at,
+			 int final, struct inf_buf *out, struct inf_error *err,
+			 struct inf_batch_counts *counts)
+{
+	struct seen *s = w;
+
+	(void)data;
+	(void)out;
+	(void)err;
+	memset(counts, 0, sizeof *counts);
+	ck_assert_uint_eq(at->nends, 0);
+	note_batch(s, at, len, final);
 	return 0;
 }
 
@@ -249,6 +270,44 @@ START_TEST(test_par_array_batches)
 }
 END_TEST
 
+/* Ndjson: batches of whole lines, back to back, none handed element
+ * ends; several of them for 1 MB (the tests of check_chain.c and
+ * test_parallel.sh that cross batches rely on that size). */
+START_TEST(test_par_ndjson_batches)
+{
+	struct inf_buf in = { 0 };
+	struct seen s = { 0 };
+	void *workers[1] = { &s };
+	struct inf_error e = { 0 };
+	struct inf_par *p;
+	uint64_t r = 9;
+
+	for (unsigned k = 0; in.len < 1000000; k++)
+		ck_assert_int_eq(inf_buf_printf(&in, "{\"i\":%u,\"pad\":\"%*s\"}\n", k,
+						(int)(tu_rand(&r) % 200), ""), 0);
+	p = inf_par_new(INF_FMT_NDJSON, 1, workers, record_ndjson, no_sink, NULL, 1u << 20, 0, &e);
+	ck_assert_ptr_nonnull(p);
+	for (size_t at = 0; at < in.len;) {
+		size_t n = 1 + tu_rand(&r) % 70000;
+		if (n > in.len - at)
+			n = in.len - at;
+		ck_assert_int_eq(inf_par_write(p, in.data + at, n), 0);
+		at += n;
+	}
+	ck_assert_int_eq(inf_par_finish(p), 0);
+	inf_par_free(p);
+	ck_assert_uint_gt(s.n, 3);
+	for (size_t k = 0; k < s.n; k++) {
+		ck_assert_int_eq(s.start[k], INF_BATCH_OBJECT_START);
+		ck_assert_int_eq(s.final[k], k + 1 == s.n);
+		ck_assert_uint_eq(s.offset[k], k ? s.offset[k - 1] + s.len[k - 1] : 0);
+		ck_assert(in.data[s.offset[k] + s.len[k] - 1] == '\n');
+	}
+	ck_assert_uint_eq(s.offset[s.n - 1] + s.len[s.n - 1], in.len);
+	inf_buf_free(&in);
+}
+END_TEST
+
 static Suite *parallel_suite(void)
 {
 	Suite *s = suite_create("parallel");
@@ -258,6 +317,7 @@ static Suite *parallel_suite(void)
 	tcase_add_test(tc, test_cut_places);
 	tcase_add_test(tc, test_cut_refuses);
 	tcase_add_test(tc, test_par_array_batches);
+	tcase_add_test(tc, test_par_ndjson_batches);
 	suite_add_tcase(s, tc);
 	return s;
 }
