@@ -939,18 +939,19 @@ START_TEST(test_parallel_array)
 		   "{ plugin = \"filter_records\"; keep = { path = \"k\"; op = \"eq\"; value = 1; }; }, "
 		   BOOM),
 	};
-	static const unsigned first_kept[] = { 0, 1, 4000, 9000 };
+	static const unsigned first_kept[] = { 0, 4000, 9000 };
 	struct outcome one = { 0 }, many = { 0 };
 	size_t kept_total = 0;
 
-	for (unsigned f = 0; f < 4; f++) {
+	/* 15 runs of 500 KB: kept small for the valgrind build of CI */
+	for (unsigned f = 0; f < 3; f++) {
 		char *in = tu_random_array(f + 1, 6000, first_kept[f]);
 		for (unsigned pi = 0; pi < 2; pi++) {
 			size_t chunk = f % 2 ? 4093 : 0;
 			outcome_of(&one, pols[pi], 1, in, chunk);
 			ck_assert_msg(one.rc == 0, "%s", one.err.msg);
 			kept_total += one.st.records_out;
-			for (int threads = 2; threads <= 3; threads++) {
+			for (int threads = 2; threads <= (pi == 0 ? 3 : 2); threads++) {
 				outcome_of(&many, pols[pi], threads, in, chunk);
 				ck_assert_msg(many.rc == 0, "%s", many.err.msg);
 				ck_assert_msg(many.out.len == one.out.len &&
