@@ -1,20 +1,35 @@
 #!/usr/bin/env bash
 # Runs every black-box test script in tests/blackbox (each drives the real
 # binaries and ends with "N passed, M failed[, K skipped]") and sums them
-# up. A script that runs past BLACKBOX_TIMEOUT seconds (default 1800) is
-# killed and counted as failed: a hang never stalls the suite.
+# up. BLACKBOX_JOBS scripts (default: the number of CPUs) run at once:
+# each has its own temp dir and its servers on ports the kernel picks;
+# results are printed in script order. A script that runs past
+# BLACKBOX_TIMEOUT seconds (default 1800) is killed and counted as
+# failed: a hang never stalls the suite.
 # usage: tools/run-blackbox.sh BUILD_DIR
 set -u
 build=${1:-build}
 limit=${BLACKBOX_TIMEOUT:-1800}
+# shellcheck source=tools/pool.sh
+. "$(dirname "$0")/pool.sh"
+jobs_max=$(pool_jobs BLACKBOX_JOBS "${BLACKBOX_JOBS:-$(nproc)}") || exit 2
+scripts=(tests/blackbox/test_*.sh)
 passed=0 failed=0 skipped=0 bad=()
-for t in tests/blackbox/test_*.sh; do
+
+run_one() { # i: output to $POOL_DIR/i.out, exit status to i.rc
+	local t=${scripts[$1]} rc
+	timeout -k 10 "$limit" bash "$t" "$build" >"$POOL_DIR/$1.out" 2>&1; rc=$?
+	[ "$rc" -eq 124 ] && echo "FAIL - $t: killed after $limit s" >>"$POOL_DIR/$1.out"
+	echo "$rc" >"$POOL_DIR/$1.rc"
+}
+
+report() { # i: prints script i's failures and summary and adds them up
+	local t=${scripts[$1]} out rc last
+	out=$(cat "$POOL_DIR/$1.out"); rc=$(cat "$POOL_DIR/$1.rc")
 	echo "== $t"
-	out=$(timeout -k 10 "$limit" bash "$t" "$build" 2>&1); rc=$?
-	[ "$rc" -eq 124 ] && out+=$'\n'"FAIL - $t: killed after $limit s"
 	printf '%s\n' "$out" | grep -E '^(FAIL|not ok)' | head -n 40
 	last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	echo "   ${last:-no summary (exit $rc)}"
+	echo "   ${last:-no summary (exit $rc)} ($(pool_secs "$1") s)"
 	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)? ]]; then
 		passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
 		skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
@@ -25,6 +40,8 @@ for t in tests/blackbox/test_*.sh; do
 		bad+=("$t")
 		[ -z "$last" ] && printf '%s\n' "$out" | tail -n 30
 	fi
-done
+}
+
+pool_run "$jobs_max" run_one report "${#scripts[@]}"
 echo "blackbox: $passed passed, $failed failed, $skipped skipped"
 [ ${#bad[@]} -eq 0 ]

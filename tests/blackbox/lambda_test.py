@@ -46,6 +46,10 @@ RUNTIME_CMD = (["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
                if VALGRIND else [RUNTIME])
 HEAVY = not SAN and not VALGRIND
 SLOW = 3 if VALGRIND else 1  # deadlines stretch under valgrind
+# added to S3 Object Lambda's window in the cold-start checks, which time
+# init from the process start: valgrind's own start-up, and posts slow
+# enough on a loaded machine to overrun the margin of a short budget
+VG_INIT_MS = 3000 if VALGRIND else 0
 
 CREDS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
          "AWS_SESSION_TOKEN": "SESSIONTOKENSECRET", "AWS_REGION": "us-east-1"}
@@ -1352,15 +1356,16 @@ def tests(env):
     slow_init = ["/bin/bash", "-c", 'sleep %s; exec "$@"' % (1.5 * SLOW), "slow-init"]
     cold = [get(t, obj + "_slow/store_events/obj.json", key="store_events/obj.json") for t in ("cold", "warm")]
     r = Run(env, cold, deadline_ms=30000 * SLOW, wrap=slow_init,
-            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW)})
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS)})
     ms = {l.get("xAmzRequestId"): l.get("durationMs") for l in
           (json.loads(x) for x in r.err.splitlines() if x.startswith("{")) if "op" in l}
     check("cold start: the first invocation abandoned within S3 Object Lambda's window from the process "
           "start (503 DeadlineExceeded before 1.3 s), the next given the whole window (over 1.5 s)",
           all(r.answer(t) and r.answer(t)["errorCode"] == "DeadlineExceeded" for t in ("cold", "warm")) and
-          (ms.get("REQcold") or 9e9) < 1300 * SLOW and (ms.get("REQwarm") or 0) > 1500 * SLOW, ms)
+          (ms.get("REQcold") or 9e9) < 1300 * SLOW + VG_INIT_MS and (ms.get("REQwarm") or 0) > 1500 * SLOW,
+          (ms, r.answer("cold"), r.answer("warm")))
     r = Run(env, cold[:1], deadline_ms=30000 * SLOW, wrap=slow_init,
-            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW),
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS),
                        "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
     ms = [json.loads(x).get("durationMs") for x in r.err.splitlines() if x.startswith("{") and '"op"' in x]
     check("provisioned concurrency: the first invocation has the whole window from its /next",
