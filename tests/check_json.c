@@ -821,11 +821,11 @@ START_TEST(test_million_numbers)
 	struct inf_buf b = {0};
 	struct inf_tokens t = {0};
 	struct inf_json_err e;
+	int rc = inf_buf_putc(&b, '[');
 
-	ck_assert_int_eq(inf_buf_putc(&b, '['), 0);
-	for (int i = 0; i < N; i++)
-		ck_assert_int_eq(inf_buf_printf(&b, i ? ",%d" : "%d", i % 1000), 0);
-	ck_assert_int_eq(inf_buf_putc(&b, ']'), 0);
+	for (int i = 0; i < N; i++) /* one assertion, not a million */
+		rc |= inf_buf_printf(&b, i ? ",%d" : "%d", i % 1000);
+	ck_assert_int_eq(rc | inf_buf_putc(&b, ']'), 0);
 	ck_assert_int_eq(inf_json_parse(&t, b.data, b.len, 8, &e), 0);
 	ck_assert_int_eq(t.n, N + 1);
 	ck_assert_int_eq(t.tok[0].size, N);

@@ -195,9 +195,10 @@ START_TEST(test_quote_within_capacity)
 		for (size_t pre = 0; pre <= 1; pre++) {
 			for (int esc = 0; esc <= 1; esc++) {
 				size_t want = pre + n + 2 + (esc && n ? 1 : 0);
-				inf_buf_reset(&in);
+				inf_buf_reset(&in); /* room for 600 reserved above */
 				for (size_t i = 0; i < n; i++)
-					ck_assert_int_eq(inf_buf_putc(&in, (char)('a' + i % 26)), 0);
+					in.data[i] = (char)('a' + i % 26);
+				in.len = n;
 				if (esc && n)
 					in.data[n - 1] = '\n';
 				inf_buf_free(&out);
@@ -464,10 +465,10 @@ START_TEST(test_unescape_long)
 
 	ck_assert_int_eq(inf_buf_puts(&in, "\\n\\u00e9"), 0);
 	ck_assert_int_eq(inf_buf_puts(&want, "\n\xC3\xA9"), 0);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < N; i++) { /* one assertion, not 200,000 */
 		char c = (char)('a' + i % 26);
-		ck_assert_int_eq(inf_buf_putc(&in, c), 0);
-		ck_assert_int_eq(inf_buf_putc(&want, c), 0);
+		if (inf_buf_putc(&in, c) || inf_buf_putc(&want, c))
+			ck_abort_msg("out of memory at %d", i);
 	}
 	ck_assert_int_eq(inf_buf_puts(&in, "\\ud83d\\ude00\\t"), 0);
 	ck_assert_int_eq(inf_buf_puts(&want, "\xF0\x9F\x98\x80\t"), 0);

@@ -36,6 +36,15 @@ static inline const char *tu_src(void)
 	return s && *s ? s : ".";
 }
 
+/* Whether the suite runs under valgrind memcheck (tools/run-checks.sh sets
+ * $INFLIGHT_TEST_VALGRIND=1): the few tests whose point is size, not
+ * path, take a smaller size there; memcheck sees the same code paths. */
+static inline int tu_valgrind(void)
+{
+	const char *v = getenv("INFLIGHT_TEST_VALGRIND");
+	return v && !strcmp(v, "1");
+}
+
 /* "$BUILD/plugins:$BUILD/test-plugins" into buf (the real plugins first,
  * then the test-only ones built by tests/fixtures.mk). */
 static inline const char *tu_plugin_dirs(char *buf, size_t n)

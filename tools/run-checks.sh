@@ -22,6 +22,7 @@ passed=0 failed=0 bad=()
 vg=()
 if [ "${VALGRIND:-}" = 1 ]; then
 	CK_FORK=no
+	export INFLIGHT_TEST_VALGRIND=1
 	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 		--show-leak-kinds=definite --track-fds=no)
 fi
