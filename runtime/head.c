@@ -311,8 +311,10 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	}
 	o->status = 200;
 	inf_buf_reset(b);
-	inf_buf_printf(b, "{\"statusCode\":200,\"headers\":{\"Content-Length\":%llu",
-		       (unsigned long long)slice.len);
+	/* the view serves ranges whatever the source said, as GET's
+	 * x-amz-fwd-header-accept-ranges says */
+	inf_buf_printf(b, "{\"statusCode\":200,\"headers\":{\"Content-Length\":%llu,"
+		       "\"Accept-Ranges\":\"bytes\"", (unsigned long long)slice.len);
 	if (slice.parts)
 		inf_buf_printf(b, ",\"x-amz-mp-parts-count\":%llu",
 			       (unsigned long long)slice.parts);

@@ -440,8 +440,9 @@ def tests(env):
     check("key outside the prefixes: 403 AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)
     bodies = [e["body"] for e in r.rapi if e["type"] == "response" and isinstance(e.get("body"), dict)]
     heads = [b for b in bodies if "headers" in b or ("statusCode" in b and "listResultXml" not in b)]
-    check("HEAD: 200 with the view's Content-Length", any(b.get("statusCode") == 200 and
-          b.get("headers", {}).get("Content-Length") == len(want_doc) for b in heads), heads)
+    check("HEAD: 200 with the view's Content-Length and Accept-Ranges: bytes (ranges of the view are served)",
+          any(b.get("statusCode") == 200 and b.get("headers", {}).get("Content-Length") == len(want_doc) and
+              b["headers"].get("Accept-Ranges") == "bytes" for b in heads), heads)
     check("HEAD: Content-Type reported", any(b.get("headers", {}).get("Content-Type") for b in heads), heads)
     check("HEAD on a missing key: 404 NoSuchKey", any(b.get("statusCode") == 404 and
           b.get("errorCode") == "NoSuchKey" for b in heads), heads)
