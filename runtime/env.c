@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -44,10 +45,24 @@ long long inf_env_whole(const char *name)
 	return errno || *end || n < s->min || n > s->max ? -1 : n;
 }
 
+int inf_env_fips(void)
+{
+	const char *v = getenv("AWS_USE_FIPS_ENDPOINT");
+
+	return v && !strcasecmp(v, "true");
+}
+
 int inf_env_check(void)
 {
 	const char *v = getenv("INFLIGHT_THREADS");
+	const char *fips = getenv("AWS_USE_FIPS_ENDPOINT");
 	unsigned n;
+
+	/* a FIPS requirement mistyped must not quietly send to the other host */
+	if (fips && *fips && strcasecmp(fips, "true") && strcasecmp(fips, "false")) {
+		fprintf(stderr, "runtime: AWS_USE_FIPS_ENDPOINT='%.40s' is not true or false\n", fips);
+		return INF_EXIT_USAGE;
+	}
 
 	if (v && *v && inf_threads_parse(v, &n)) {
 		fprintf(stderr, "runtime: INFLIGHT_THREADS='%.40s' is not a worker count: "

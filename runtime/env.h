@@ -15,7 +15,11 @@
  * it is set to something else than a whole number in its range. */
 long long inf_env_whole(const char *name);
 
-/* Checks every setting above and INFLIGHT_THREADS. Returns 0, or prints a
+/* Whether $AWS_USE_FIPS_ENDPOINT (the AWS SDKs' variable) is "true", in
+ * any case: WriteGetObjectResponse then goes to the FIPS host. */
+int inf_env_fips(void);
+
+/* Checks every setting above, AWS_USE_FIPS_ENDPOINT and INFLIGHT_THREADS. Returns 0, or prints a
  * one-line error naming the variable and returns INF_EXIT_USAGE. */
 int inf_env_check(void);
 

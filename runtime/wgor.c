@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "env.h"
 #include "sigv4.h"
 #include "source.h"
 
@@ -135,8 +136,8 @@ static int endpoint_url(const struct inf_wgor *w, char *url, size_t n,
 	if (ep && *ep)
 		len = snprintf(url, n, "%s/WriteGetObjectResponse", ep);
 	else
-		len = snprintf(url, n, "https://%s.s3-object-lambda.%s.amazonaws.com/WriteGetObjectResponse",
-			       w->route, *region);
+		len = snprintf(url, n, "https://%s.s3-object-lambda%s.%s.amazonaws.com/WriteGetObjectResponse",
+			       w->route, inf_env_fips() ? "-fips" : "", *region);
 	if (len < 0 || (size_t)len >= n)
 		return inf_error_set(err, INF_FAIL_OUTPUT,
 				     "WriteGetObjectResponse: the endpoint URL is too long");

@@ -2,7 +2,8 @@
  * WriteGetObjectResponse: the only way a GET's answer reaches the caller
  * of an Object Lambda Access Point. POSTs to
  * https://{route}.s3-object-lambda.{region}.amazonaws.com/WriteGetObjectResponse
- * (or $INFLIGHT_WGOR_ENDPOINT for local tests), signed with SigV4 for the
+ * (s3-object-lambda-fips when $AWS_USE_FIPS_ENDPOINT is true; or
+ * $INFLIGHT_WGOR_ENDPOINT for local tests), signed with SigV4 for the
  * service "s3-object-lambda" by runtime/sigv4.c (not libcurl 7.88, which
  * orders two header names where one is a prefix of the other wrongly:
  * shared docs §7), UNSIGNED-PAYLOAD, the session token header, the route

@@ -903,8 +903,9 @@ def tests(env):
     # the request to the sink, which checks the signature ----
     cert, pkey = os.path.join(env.tmp, "wgor-cert.pem"), os.path.join(env.tmp, "wgor-key.pem")
     host = "io-test-001.s3-object-lambda.eu-west-1.amazonaws.com"
+    fips_host = "io-test-001.s3-object-lambda-fips.eu-west-1.amazonaws.com"
     made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                           "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:" + host,
+                           "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:%s,DNS:%s" % (host, fips_host),
                            "-keyout", pkey, "-out", cert], capture_output=True).returncode == 0
     if not made:
         skip("the real WGOR host name: openssl cannot make a certificate")
@@ -922,6 +923,20 @@ def tests(env):
               ".amazonaws.com, that Host and region signed, botocore agrees",
               a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == host and
               a["region"] == "eu-west-1" and a["body"].decode() == want_doc and tunnels == [host + ":443"] and
+              [e["type"] for e in r.results()] == ["response"], (a, tunnels, r.err[-300:]))
+        # AWS_USE_FIPS_ENDPOINT=true (any case): the FIPS host, signed as
+        # s3-object-lambda all the same
+        os.unlink(plog)
+        r = Run(env, [get("fips-host", obj + "store_events/obj.json", key="store_events/obj.json")],
+                extra_env={"INFLIGHT_WGOR_ENDPOINT": "", "AWS_REGION": "eu-west-1", "CURL_CA_BUNDLE": cert,
+                           "https_proxy": "http://127.0.0.1:%d" % pport, "HTTPS_PROXY": "",
+                           "AWS_USE_FIPS_ENDPOINT": "True"})
+        a = r.answer("fips-host")
+        tunnels = [json.loads(l)["target"] for l in open(plog)] if os.path.exists(plog) else []
+        check("AWS_USE_FIPS_ENDPOINT=True: WGOR POSTs to https://{route}.s3-object-lambda-fips.{AWS_REGION}"
+              ".amazonaws.com, that Host signed, botocore agrees",
+              a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == fips_host and
+              a["region"] == "eu-west-1" and a["body"].decode() == want_doc and tunnels == [fips_host + ":443"] and
               [e["type"] for e in r.results()] == ["response"], (a, tunnels, r.err[-300:]))
 
     # ---- source header names that are no HTTP tokens: never put into

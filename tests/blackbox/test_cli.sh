@@ -220,8 +220,19 @@ for threads in 0 -1 " 2" +2 2x; do
 	expect_eq "INFLIGHT_THREADS='$threads': one line naming it" "$ERR" \
 		"runtime: INFLIGHT_THREADS='$threads' is not a worker count: give a whole number from 1 (above 4, 4 are used)"
 done
+for fips in yes 1 " true" truee; do
+	run env AWS_USE_FIPS_ENDPOINT="$fips" "${F[@]}" "$T/in.ndjson"
+	expect_eq "AWS_USE_FIPS_ENDPOINT='$fips': exit 2, no output" "$RC:$OUT" "2:"
+	expect_eq "AWS_USE_FIPS_ENDPOINT='$fips': one line naming it" "$ERR" \
+		"runtime: AWS_USE_FIPS_ENDPOINT='$fips' is not true or false"
+done
+for fips in true TRUE false False; do
+	run env AWS_USE_FIPS_ENDPOINT="$fips" "${F[@]}" "$T/in.ndjson"
+	expect_eq "AWS_USE_FIPS_ENDPOINT='$fips': accepted" "$RC" 0
+done
 # empty is unset, as for INFLIGHT_THREADS
-run env INFLIGHT_RAPI_RETRY_MS= INFLIGHT_S3OL_WINDOW_MS= INFLIGHT_SOURCE_TIMEOUT= "${F[@]}" "$T/in.ndjson"
+run env INFLIGHT_RAPI_RETRY_MS= INFLIGHT_S3OL_WINDOW_MS= INFLIGHT_SOURCE_TIMEOUT= AWS_USE_FIPS_ENDPOINT= \
+	"${F[@]}" "$T/in.ndjson"
 expect_eq "empty settings: the defaults" "$RC" 0
 
 # ---- stdout that cannot be written: exit 9 and one line, never 0 ----

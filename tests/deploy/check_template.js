@@ -875,9 +875,14 @@ function checkExpect(tpl, exp) {
 				errs.push(`error: ${at}.Timeout: must be at most ${exp.function.maxTimeout} s (a parameter needs MaxValue)`);
 			const vars = (p.Environment && p.Environment.Variables) || {};
 			/* the value, or the text of its Fn::Sub, is the path expected or
-			 * lies under it */
+			 * lies under it; {"ref": P}: the value is the parameter P */
 			for (const [k, v] of Object.entries(exp.function.environment || {})) {
 				const val = vars[k];
+				if (isObj(v)) {
+					if (!isObj(val) || val.Ref !== v.ref)
+						errs.push(`error: ${at}.Environment.Variables.${k}: ${fmt(val)}, expected the parameter ${v.ref}`);
+					continue;
+				}
 				const text = isObj(val) && typeof val['Fn::Sub'] === 'string' ? val['Fn::Sub'] : val;
 				if (typeof text !== 'string' || !(text === v || text.startsWith(`${v}/`)))
 					errs.push(`error: ${at}.Environment.Variables.${k}: ${fmt(val)}, expected ${fmt(v)} or a path under it`);
