@@ -48,6 +48,13 @@ int inf_curl_load(char *err, size_t n)
 	return 0;
 }
 
+void inf_curl_free_lines(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
 int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err)
 {
 	struct curl_slist **list = ctx, *t = curl_slist_append(*list, line);

@@ -40,9 +40,16 @@ struct inf_error;
 
 /* inf_sigv4_sign's `add` (runtime/sigv4.h): appends a copy of `line` to
  * the curl_slist at *(struct curl_slist **)ctx, which the caller frees
- * with curl_slist_free_all. Returns 0, or -1 with err set (out of
+ * with inf_curl_free_lines. Returns 0, or -1 with err set (out of
  * memory). */
 int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err);
+
+struct curl_slist;
+
+/* curl_slist_free_all for header lists that may hold secrets (the session
+ * token, an SSE-C key): each line is zeroed before it is freed. libcurl's
+ * own copy of the request it sent is beyond reach. */
+void inf_curl_free_lines(struct curl_slist *list);
 
 /* curl.h makes these two macros that check the argument count */
 #undef curl_easy_setopt

@@ -306,8 +306,14 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 out:
 	if (rc && nomem)
 		inf_error_set(err, INF_FAIL_NOMEM, "out of memory while signing");
+	/* the key, and the lines and canonical request that held the token
+	 * and any secret header given */
 	if (key.data)
 		explicit_bzero(key.data, key.cap);
+	if (line.data)
+		explicit_bzero(line.data, line.cap);
+	if (creq.data)
+		explicit_bzero(creq.data, creq.cap);
 	explicit_bzero(k, sizeof k);
 	for (i = 0; hs && i < nh; i++)
 		free(hs[i].name);

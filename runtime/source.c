@@ -485,9 +485,11 @@ static struct curl_slist *request_headers(const char *url,
 			goto nomem;
 		list = l2;
 	}
+	explicit_bzero(line, sizeof line); /* an SSE-C key may have been in it */
 	return list;
 nomem:
-	curl_slist_free_all(list);
+	explicit_bzero(line, sizeof line);
+	inf_curl_free_lines(list);
 	*bad = 1;
 	return NULL;
 }
@@ -667,7 +669,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 	rc = 0;
 out:
 	free(plain);
-	curl_slist_free_all(hdrs);
+	inf_curl_free_lines(hdrs);
 	inf_buf_free(&f.errbody);
 	if (!curl && f.curl)
 		curl_easy_cleanup(f.curl);

@@ -239,7 +239,7 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 			      status, code[0] ? " " : "", code);
 	}
 out:
-	curl_slist_free_all(hdrs);
+	inf_curl_free_lines(hdrs);
 	inf_buf_free(&u.resp);
 	return rc;
 }
