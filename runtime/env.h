@@ -19,8 +19,9 @@ long long inf_env_whole(const char *name);
  * any case: WriteGetObjectResponse then goes to the FIPS host. */
 int inf_env_fips(void);
 
-/* Checks every setting above, AWS_USE_FIPS_ENDPOINT and INFLIGHT_THREADS. Returns 0, or prints a
- * one-line error naming the variable and returns INF_EXIT_USAGE. */
+/* Checks every setting above, AWS_USE_FIPS_ENDPOINT and INFLIGHT_THREADS.
+ * Returns 0, or prints a one-line error naming the variable and returns
+ * INF_EXIT_USAGE. */
 int inf_env_check(void);
 
 #endif
