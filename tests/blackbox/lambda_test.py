@@ -914,30 +914,27 @@ def tests(env):
         plog = os.path.join(env.tmp, "tls-proxy.log")
         pport = env.start([SERVERS + "/tls_proxy.py", "--log", plog, "--cert", cert, "--key", pkey,
                            "--upstream", str(sport)], "tls-proxy")
-        r = Run(env, [get("real-host", obj + "store_events/obj.json", key="store_events/obj.json")],
-                extra_env={"INFLIGHT_WGOR_ENDPOINT": "", "AWS_REGION": "eu-west-1", "CURL_CA_BUNDLE": cert,
-                           "https_proxy": "http://127.0.0.1:%d" % pport, "HTTPS_PROXY": ""})
-        a = r.answer("real-host")
-        tunnels = [json.loads(l)["target"] for l in open(plog)] if os.path.exists(plog) else []
-        check("WGOR without INFLIGHT_WGOR_ENDPOINT: POST to https://{route}.s3-object-lambda.{AWS_REGION}"
-              ".amazonaws.com, that Host and region signed, botocore agrees",
-              a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == host and
-              a["region"] == "eu-west-1" and a["body"].decode() == want_doc and tunnels == [host + ":443"] and
-              [e["type"] for e in r.results()] == ["response"], (a, tunnels, r.err[-300:]))
-        # AWS_USE_FIPS_ENDPOINT=true (any case): the FIPS host, signed as
-        # s3-object-lambda all the same
-        os.unlink(plog)
-        r = Run(env, [get("fips-host", obj + "store_events/obj.json", key="store_events/obj.json")],
-                extra_env={"INFLIGHT_WGOR_ENDPOINT": "", "AWS_REGION": "eu-west-1", "CURL_CA_BUNDLE": cert,
-                           "https_proxy": "http://127.0.0.1:%d" % pport, "HTTPS_PROXY": "",
-                           "AWS_USE_FIPS_ENDPOINT": "True"})
-        a = r.answer("fips-host")
-        tunnels = [json.loads(l)["target"] for l in open(plog)] if os.path.exists(plog) else []
-        check("AWS_USE_FIPS_ENDPOINT=True: WGOR POSTs to https://{route}.s3-object-lambda-fips.{AWS_REGION}"
-              ".amazonaws.com, that Host signed, botocore agrees",
-              a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == fips_host and
-              a["region"] == "eu-west-1" and a["body"].decode() == want_doc and tunnels == [fips_host + ":443"] and
-              [e["type"] for e in r.results()] == ["response"], (a, tunnels, r.err[-300:]))
+        # and with AWS_USE_FIPS_ENDPOINT=true (any case) the FIPS host,
+        # signed as s3-object-lambda all the same
+        for tag, want_host, fips, what in (
+                ("real-host", host, None, "WGOR without INFLIGHT_WGOR_ENDPOINT: POST to "
+                 "https://{route}.s3-object-lambda.{AWS_REGION}.amazonaws.com"),
+                ("fips-host", fips_host, "True", "AWS_USE_FIPS_ENDPOINT=True: WGOR POSTs to "
+                 "https://{route}.s3-object-lambda-fips.{AWS_REGION}.amazonaws.com")):
+            if os.path.exists(plog):
+                os.unlink(plog)
+            extra = {"INFLIGHT_WGOR_ENDPOINT": "", "AWS_REGION": "eu-west-1", "CURL_CA_BUNDLE": cert,
+                     "https_proxy": "http://127.0.0.1:%d" % pport, "HTTPS_PROXY": ""}
+            if fips:
+                extra["AWS_USE_FIPS_ENDPOINT"] = fips
+            r = Run(env, [get(tag, obj + "store_events/obj.json", key="store_events/obj.json")], extra_env=extra)
+            a = r.answer(tag)
+            tunnels = [json.loads(l)["target"] for l in open(plog)] if os.path.exists(plog) else []
+            check(what + ", that Host and region signed, botocore agrees",
+                  a and a["signature"] == "ok" and a["status"] == 200 and a["host"] == want_host and
+                  a["region"] == "eu-west-1" and a["body"].decode() == want_doc and
+                  tunnels == [want_host + ":443"] and [e["type"] for e in r.results()] == ["response"],
+                  (a, tunnels, r.err[-300:]))
 
     # ---- source header names that are no HTTP tokens: never put into
     # the signed WGOR, counted in the log ----
