@@ -163,8 +163,12 @@ struct seen {
 	int final[64];
 };
 
-static void note_batch(struct seen *s, const struct inf_batch_at *at, size_t len, int final)
+/* Notes a batch the runner handed over; the batch itself reports no
+ * records (counts zeroed). */
+static void note_batch(struct seen *s, const struct inf_batch_at *at, size_t len, int final,
+		       struct inf_batch_counts *counts)
 {
+	memset(counts, 0, sizeof *counts);
 	ck_assert_uint_lt(s->n, 64);
 	s->offset[s->n] = at->offset;
 	s->len[s->n] = len;
@@ -180,7 +184,6 @@ static int record_batch(void *w, const char *data, size_t len, const struct inf_
 
 	(void)out;
 	(void)err;
-	memset(counts, 0, sizeof *counts);
 	/* the element ends handed over are the separators and the ']'
 	 * at depth 0 in the batch, every one of them (but the comma a batch
 	 * that starts after an element starts with: the batch before had it) */
@@ -194,7 +197,7 @@ static int record_batch(void *w, const char *data, size_t len, const struct inf_
 	}
 	ck_assert_uint_eq(e, at->nends);
 	ck_assert_uint_gt(e, 0);
-	note_batch(s, at, len, final);
+	note_batch(s, at, len, final, counts);
 	return 0;
 }
 
@@ -207,9 +210,8 @@ static int record_ndjson(void *w, const char *data, size_t len, const struct inf
 	(void)data;
 	(void)out;
 	(void)err;
-	memset(counts, 0, sizeof *counts);
 	ck_assert_uint_eq(at->nends, 0);
-	note_batch(s, at, len, final);
+	note_batch(s, at, len, final, counts);
 	return 0;
 }
 
