@@ -321,7 +321,20 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	int rc;
 
 	w->stats.records_in++;
-	rc = inf_record_load(r, js, len, &je);
+	if (t->ap->drop_top.match) {
+		size_t removed;
+
+		/* 1: the record needs its tokens (its root is not an object,
+		 * a root key holds an escape): the step runs as it would */
+		rc = inf_json_drop_top(&r->toks, js, len, r->max_depth, &t->ap->drop_top,
+				       out, &removed, &je);
+		if (rc == 0) {
+			w->stats.records_out++;
+			return 1;
+		}
+	}
+	if (!t->ap->drop_top.match || rc == 1)
+		rc = inf_record_load(r, js, len, &je);
 	if (rc == INF_ERR_NOMEM)
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	if (rc) {

@@ -283,13 +283,16 @@ static int grow_stack(struct inf_tokens *t)
 }
 
 /* Appends a token with size 0. *tk and *cap mirror t's storage in the
- * caller's registers. Returns its index or a negative inf_status. */
+ * caller's registers. Returns its index or a negative inf_status; with
+ * `drop` (a constant: inf_json_drop_top builds no tokens), 0. */
 static inline __attribute__((always_inline)) int
 emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap, int *n, const int roomy,
-     jsmntype_t type, int start, int end, int parent)
+     const int drop, jsmntype_t type, int start, int end, int parent)
 {
 	jsmntok_t *k;
 
+	if (drop)
+		return 0;
 	if (!roomy && (unsigned)*n == *cap) {
 		if (grow_tokens(t, (size_t)*cap + 1))
 			return INF_ERR_NOMEM;
@@ -305,14 +308,49 @@ emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap, int *n, const int room
 	return (*n)++;
 }
 
+/* inf_json_drop_top's removals, made while parse() reads the root's
+ * members: the input is copied to `o` up to each removed range. A removed
+ * member takes the comma before it when a kept one precedes it, else the
+ * comma after it, as record.c's container_removals does. */
+struct drop_pass {
+	const struct inf_dropkeys *keys;
+	char *o;              /* where the output goes on */
+	const char *copied;   /* the input before it is written or removed */
+	const char *member;   /* the current root member's key, if removed */
+	const char *prev_end; /* the end of the previous root member's value */
+	const char *lead;     /* a removed member that no kept one precedes: */
+	const char *lead_end; /* it takes the next one's separator, if any */
+	int kept;             /* some root member so far is kept */
+	size_t removed;
+};
+
+/* Removes [a, b) from the output; ranges come in document order. */
+static inline void drop_range(struct drop_pass *d, const char *a, const char *b)
+{
+	memcpy(d->o, d->copied, (size_t)(a - d->copied));
+	d->o += a - d->copied;
+	d->copied = b;
+}
+
+static inline int drop_key(const struct inf_dropkeys *k, const char *key, size_t n)
+{
+	unsigned char c = n ? (unsigned char)key[0] : 0;
+
+	return (k->lens >> (n & 63) & 1) && (k->first[c >> 6] >> (c & 63) & 1) &&
+	       k->match(k->ctx, key, n);
+}
+
 /* The parser; `roomy` (a constant in each copy) says t has room for a
- * token per byte of the text, so emit need not check. */
+ * token per byte of the text, so emit need not check; `drop` (a constant)
+ * that it builds no tokens and makes d's removals instead (the root is
+ * then an object). */
 static inline __attribute__((always_inline)) int
 parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
-      struct inf_json_err *err, const int roomy)
+      struct inf_json_err *err, const int roomy, const int drop,
+      struct drop_pass *d)
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
-	int n = 0, parent = -1, cur = -1, tok, esc = 0;
+	int n = 0, parent = -1, cur = -1, tok, esc = 0, kesc;
 	int cur_obj = 0, count = 0; /* the open container's kind, children */
 	jsmntok_t *tk;
 	unsigned cap;
@@ -329,7 +367,9 @@ parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
 	p = skip_ws(p, end);
 	if (p == end)
 		return fail(err, len, "empty record");
-	if (!t->cap && grow_tokens(t, len / 16 + 16))
+	if (drop && *p != '{')
+		return 1;
+	if (!drop && !t->cap && grow_tokens(t, len / 16 + 16))
 		return INF_ERR_NOMEM;
 	tk = t->tok;
 	cap = t->cap;
@@ -338,7 +378,7 @@ value: /* p < end, at the first byte of a value */
 	if (*p == '"') { /* the most common value, before the jump table */
 		if (!(q = scan_string(js, p + 1, end, &esc, err)))
 			return INF_ERR_INVALID;
-		tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
 		if (tok < 0)
 			return tok;
 		p = q + 1;
@@ -351,11 +391,11 @@ value: /* p < end, at the first byte of a value */
 			return too_deep(err, (size_t)(p - js), max_depth);
 		if (sp == t->stack_cap && grow_stack(t))
 			return INF_ERR_NOMEM;
-		tok = emit(t, &tk, &cap, &n, roomy, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
+		tok = emit(t, &tk, &cap, &n, roomy, drop, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
 			   (int)(p - js), -1, parent);
 		if (tok < 0)
 			return tok;
-		t->stack[2 * sp] = cur;
+		t->stack[2 * sp] = drop ? cur_obj : cur;
 		t->stack[2 * sp + 1] = count;
 		sp++;
 		cur = tok;
@@ -376,7 +416,7 @@ value: /* p < end, at the first byte of a value */
 		q = scan_number(p, end);
 		if (!q || (q < end && is_word(*q)))
 			return bad_word(err, js, p, end, sp, "invalid number");
-		tok = emit(t, &tk, &cap, &n, roomy, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
 		p = q;
 		break;
 	case 't':
@@ -392,7 +432,7 @@ value: /* p < end, at the first byte of a value */
 		if (have != want ||
 		    (p + ll < end && is_word(p[ll])))
 			return bad_word(err, js, p, end, sp, "invalid literal");
-		tok = emit(t, &tk, &cap, &n, roomy, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
 		p += ll;
 		break;
 	}
@@ -416,6 +456,18 @@ value: /* p < end, at the first byte of a value */
 		return tok;
 
 after: /* a value ended just before p */
+	if (drop && sp == 1) { /* a root member's value */
+		if (d->member) {
+			if (d->kept)
+				drop_range(d, d->prev_end, p);
+			else {
+				d->lead = d->member;
+				d->lead_end = p;
+			}
+			d->member = NULL;
+		}
+		d->prev_end = p;
+	}
 	if (sp == 0)
 		goto done;
 	/* the common `,"` or `, "` between members: straight to the key */
@@ -449,12 +501,20 @@ after: /* a value ended just before p */
 	return unexpected(err, js, p, cur_obj ? ": expected ',' or '}'" : ": expected ',' or ']'");
 
 close: /* *p closes the container cur */
-	tk[cur].end = (int)(p + 1 - js);
-	tk[cur].size = count;
+	if (!drop) {
+		tk[cur].end = (int)(p + 1 - js);
+		tk[cur].size = count;
+	}
 	p++;
 	sp--;
-	cur = t->stack[2 * sp];
 	count = t->stack[2 * sp + 1];
+	if (drop) {
+		cur_obj = t->stack[2 * sp];
+		if (sp == 0 && d->lead) /* the root's last members were removed */
+			drop_range(d, d->lead, d->lead_end);
+		goto after;
+	}
+	cur = t->stack[2 * sp];
 	cur_obj = cur >= 0 && tk[cur].type == JSMN_OBJECT;
 	goto after;
 
@@ -469,7 +529,8 @@ key: /* p < end, where a member of the object cur starts */
 						  : "unexpected ','");
 		return unexpected(err, js, p, ": expected a quoted key");
 	}
-	if (!(q = scan_string(js, p + 1, end, &t->key_escapes, err)))
+	kesc = 0;
+	if (!(q = scan_string(js, p + 1, end, drop ? &kesc : &t->key_escapes, err)))
 		return INF_ERR_INVALID;
 	if (max_key && (size_t)(q - p - 1) > max_key) {
 		err->offset = (size_t)(p - js);
@@ -477,10 +538,25 @@ key: /* p < end, where a member of the object cur starts */
 			 "key longer than max_key_bytes (%zu)", t->max_key);
 		return INF_ERR_LIMIT;
 	}
-	tok = emit(t, &tk, &cap, &n, roomy, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
+	if (drop && sp == 1) { /* a root member's key */
+		if (kesc)
+			return 1;
+		if (d->lead) { /* with the separator up to this key */
+			drop_range(d, d->lead, p);
+			d->lead = NULL;
+		}
+		if (drop_key(d->keys, p + 1, (size_t)(q - p - 1))) {
+			d->member = p;
+			d->removed++;
+		} else {
+			d->kept = 1;
+		}
+	}
+	tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
 	if (tok < 0)
 		return tok;
-	tk[tok].size = 1; /* its value follows, or the text is refused */
+	if (!drop)
+		tk[tok].size = 1; /* its value follows, or the text is refused */
 	count++;
 	if (end - q > 3 && q[1] == ':') { /* the common `:` or `: ` */
 		const char *v = q + 2 + (q[2] == ' ');
@@ -508,6 +584,10 @@ done:
 			return unexpected(err, js, p, " after the value");
 		return fail(err, (size_t)(p - js), "more than one value in a record");
 	}
+	if (drop) {
+		drop_range(d, js + len, js + len);
+		return 0;
+	}
 	t->n = n;
 	return 0;
 }
@@ -520,8 +600,27 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 		   unsigned max_depth, struct inf_json_err *err)
 {
 	if (len <= ROOMY_MAX && (t->cap > len || !grow_tokens(t, len + 1)))
-		return parse(t, js, len, max_depth, err, 1);
-	return parse(t, js, len, max_depth, err, 0);
+		return parse(t, js, len, max_depth, err, 1, 0, NULL);
+	return parse(t, js, len, max_depth, err, 0, 0, NULL);
+}
+
+int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
+		      unsigned max_depth, const struct inf_dropkeys *keys,
+		      struct inf_buf *out, size_t *removed, struct inf_json_err *err)
+{
+	struct drop_pass d = { keys, NULL, js, NULL, NULL, NULL, NULL, 0, 0 };
+	int rc;
+
+	/* what is written is never longer than what is read */
+	if (inf_buf_reserve(out, len))
+		return INF_ERR_NOMEM;
+	d.o = out->data + out->len;
+	rc = parse(t, js, len, max_depth, err, 0, 1, &d);
+	if (rc == 0) {
+		out->len = (size_t)(d.o - out->data);
+		*removed = d.removed;
+	}
+	return rc;
 }
 
 void inf_tokens_free(struct inf_tokens *t)

@@ -12,6 +12,7 @@
 #define INF_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define JSMN_PARENT_LINKS
 #define JSMN_STRICT
@@ -48,6 +49,30 @@ struct inf_json_err {
  * or INF_ERR_LIMIT with `err` filled, or INF_ERR_NOMEM. */
 int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 		   unsigned max_depth, struct inf_json_err *err);
+
+/* Root keys for inf_json_drop_top: a key of n raw bytes at k is one when
+ * bit n % 64 of `lens` and bit k[0] of `first` are set (no key of
+ * another length or first byte is looked at further) and match() says so.
+ * The empty key's first byte counts as 0. */
+struct inf_dropkeys {
+	uint64_t lens;
+	uint64_t first[4];
+	int (*match)(const void *ctx, const char *k, size_t n);
+	const void *ctx;
+};
+
+/* Validates `len` bytes as inf_json_parse does (the same grammar, limits,
+ * messages and offsets; no tokens are built, only t's stack and max_key
+ * are used) and appends them to `out` with every member of the root
+ * object whose key `keys` holds removed, separators and whitespace left
+ * exactly as inf_record_emit leaves them after host->remove of those
+ * members. Returns 0 with *removed members counted; 1 when the record
+ * needs the tokens instead (its root is not an object, or a root key holds
+ * an escape, which raw bytes cannot be compared with); INF_ERR_INVALID or
+ * INF_ERR_LIMIT with err filled; or INF_ERR_NOMEM. Only a 0 appends. */
+int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
+		      unsigned max_depth, const struct inf_dropkeys *keys,
+		      struct inf_buf *out, size_t *removed, struct inf_json_err *err);
 
 /* Releases the storage of `t`. */
 void inf_tokens_free(struct inf_tokens *t);

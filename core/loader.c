@@ -89,6 +89,23 @@ static int locate(const struct inf_loader *l, const char *name, char *path,
 	return -1;
 }
 
+const char *inf_plugin_removes(const struct inf_plugin *p)
+{
+	if (p->size < offsetof(struct inf_plugin, removes) + sizeof p->removes)
+		return NULL;
+	return p->removes;
+}
+
+const struct inf_option *inf_plugin_removes_option(const struct inf_plugin *p)
+{
+	const char *name = inf_plugin_removes(p);
+
+	for (const struct inf_option *o = p->options; name && o->name; o++)
+		if (!strcmp(o->name, name))
+			return o->type == INF_OPT_PATHS ? o : NULL;
+	return NULL;
+}
+
 static int check_desc(const struct inf_plugin *p, const char *name,
 		      const char *path, char *err, size_t errlen)
 {
@@ -112,6 +129,13 @@ static int check_desc(const struct inf_plugin *p, const char *name,
 	if (!p->process || !p->options) {
 		snprintf(err, errlen, "plugin '%s' (%s) has no process function or option table",
 			 name, path);
+		return INF_ERR_INVALID;
+	}
+	if (inf_plugin_removes(p) && !inf_plugin_removes_option(p)) {
+		snprintf(err, errlen,
+			 "plugin '%s' (%s) declares that it removes what option '%.64s' "
+			 "reaches, which is not one of its path-list options",
+			 name, path, inf_plugin_removes(p));
 		return INF_ERR_INVALID;
 	}
 	return 0;

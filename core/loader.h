@@ -24,6 +24,12 @@ void inf_loader_free(struct inf_loader *l);
 int inf_loader_get(struct inf_loader *l, const char *name,
 		   const struct inf_plugin **out, char *err, size_t errlen);
 
+/* The descriptor's `removes` (plugin.h), NULL when the descriptor
+ * predates the field; and the option it names, NULL when it names none or
+ * one that is not INF_OPT_PATHS (the loader refuses such a plugin). */
+const char *inf_plugin_removes(const struct inf_plugin *p);
+const struct inf_option *inf_plugin_removes_option(const struct inf_plugin *p);
+
 /* The directories searched, as given. */
 const char *inf_loader_dirs(const struct inf_loader *l);
 

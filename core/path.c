@@ -255,6 +255,29 @@ int inf_paths_compile(const char *const *texts, size_t n,
 	return 0;
 }
 
+static int match_top_key(const void *ctx, const char *k, size_t n)
+{
+	const struct inf_paths *ps = ctx;
+
+	for (size_t p = 0; p < ps->n; p++) {
+		const struct inf_seg *seg = &ps->paths[p].segs[0];
+		if (n == seg->len && !memcmp(k, seg->name, n))
+			return 1;
+	}
+	return 0;
+}
+
+int inf_paths_dropkeys(const struct inf_paths *ps, struct inf_dropkeys *out)
+{
+	if (!ps || !ps->top_keys)
+		return 0;
+	out->lens = ps->top_lens;
+	memcpy(out->first, ps->top_first, sizeof out->first);
+	out->match = match_top_key;
+	out->ctx = ps;
+	return 1;
+}
+
 /* ---- matching ---- */
 
 struct walker {
@@ -416,15 +439,9 @@ static inline int is_top_key(const struct inf_paths *ps, const char *kname,
 {
 	unsigned char c = klen ? (unsigned char)kname[0] : 0;
 
-	if (!(ps->top_lens & len_bit(klen)) ||
-	    !(ps->top_first[c >> 6] & (1ull << (c & 63))))
-		return 0;
-	for (size_t p = 0; p < ps->n; p++) {
-		const struct inf_seg *seg = &ps->paths[p].segs[0];
-		if (klen == seg->len && !memcmp(kname, seg->name, klen))
-			return 1;
-	}
-	return 0;
+	return (ps->top_lens & len_bit(klen)) &&
+	       (ps->top_first[c >> 6] & (1ull << (c & 63))) &&
+	       match_top_key(ps, kname, klen);
 }
 
 /* walk_top_keys for matches only when no key holds an escape, so raw

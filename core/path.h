@@ -42,6 +42,11 @@ int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
 /* First node (document order) where a path of `ps` ends, or -1. */
 int inf_find(struct inf_record *r, const struct inf_paths *ps);
 
+/* When every path of `ps` is one plain key (`price`, not `a.b`, `*` or
+ * `x[0]`), fills `out` with those keys for inf_json_drop_top, borrowing
+ * `ps`, and returns 1; else 0. */
+int inf_paths_dropkeys(const struct inf_paths *ps, struct inf_dropkeys *out);
+
 /* 0 when some path of `ps` can reach into the root of `r` and into every
  * non-empty container the paths go through below it (or the root
  * is not a container); else INF_ERR_TYPE with a one-line reason in err

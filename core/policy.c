@@ -16,6 +16,7 @@
 #include "cond.h"
 #include "host.h"
 #include "json.h"
+#include "path.h"
 #include "policytext.h"
 #include "selftest.h"
 
@@ -195,6 +196,22 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		}
 	}
 	return 0;
+}
+
+/* When the chain is one step, without `when`, that only removes what its
+ * paths reach (its plugin's `removes`, plugin.h) and every path is a plain
+ * key, the core makes those removals as it reads each record: no tokens,
+ * no walk, no call (tools/bench/PROFILE.md, item 11). */
+static void fuse_removals(struct inf_access_point *ap)
+{
+	const struct inf_step *st = &ap->steps[0];
+	const struct inf_option *o;
+	const struct inf_paths *paths;
+
+	if (ap->nsteps != 1 || st->when || !(o = inf_plugin_removes_option(st->plugin)))
+		return;
+	memcpy(&paths, (const char *)st->config + o->offset, sizeof paths);
+	inf_paths_dropkeys(paths, &ap->drop_top);
 }
 
 /* ---- one access point ---- */
@@ -394,6 +411,8 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		bad |= load_step(pol, config_setting_get_elem(chain, (unsigned)i),
 				 base_dir, ap->workers, &ap->steps[i], errs);
 	}
+	if (!bad)
+		fuse_removals(ap);
 	if (!bad && config_setting_get_member(g, "tests"))
 		bad |= inf_selftest_run(ap, config_setting_get_member(g, "tests"), errs);
 	return bad ? -1 : 0;

@@ -15,6 +15,7 @@
 
 #include "frame.h"
 #include "inflight/plugin.h"
+#include "json.h"
 #include "loader.h"
 #include "options.h"
 
@@ -57,6 +58,9 @@ struct inf_access_point {
 	unsigned workers; /* threads for ndjson; instances per step */
 	struct inf_step *steps;
 	size_t nsteps;
+	/* match != NULL: the chain is one step whose removals the core makes
+	 * while it reads each record (inf_json_drop_top), without calling it */
+	struct inf_dropkeys drop_top;
 	char where[300];
 };
 

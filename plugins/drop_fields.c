@@ -90,4 +90,5 @@ INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.init = cb_drop_init,
 	.process = cb_drop_process,
 	.fini = NULL,
+	.removes = "paths",
 };

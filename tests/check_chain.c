@@ -362,6 +362,113 @@ START_TEST(test_when_refused)
 }
 END_TEST
 
+/* A chain of one removal step over plain keys is made by the core as it
+ * reads each record (policy.c fuse_removals, inf_json_drop_top); any other
+ * chain, here the same removals in two steps, goes through the tokens.
+ * Both give the same bytes, counts and errors, in each framing, on one
+ * thread and two. */
+START_TEST(test_fused_removal)
+{
+	static const char *const formats[] = { "ndjson", "array" };
+	static const char *const recs[] = {
+		"{\"a\":1,\"price\":2,\"b\":3}", "{\"price\":1}", "{ \"a\" : 1 , \"x\" : 2 }",
+		"{\"\\u0061\":1,\"x\":[{\"a\":1}]}", "{\"x\":{\"price\":1}}", "5", "\"a\"",
+		"{\"a\":}", "[1,2]", "{\"x\":1,\"price\":2,\"a\":3}", "{\"a\":[1,{\"b\":2}]}",
+		"{\"caf\xC3\xA9\":1,\"a\":\"\xE2\x82\xAC\"}", "{\"a\":1,\"a\":2,\"y\":3}",
+	};
+	struct inf_buf in = { 0 }, want = { 0 };
+	struct inf_stats st_two;
+	struct inf_error err_two;
+	const struct inf_access_point *one, *two;
+	char text[2048];
+
+	for (unsigned i = 0; i < 2 * 2 * 2; i++) {
+		const char *fmt = formats[i & 1];
+		int array = i & 1, drop_record = (i >> 1) & 1;
+
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", i >> 2 ? "2" : "1", 1), 0);
+		inf_buf_reset(&in);
+		for (unsigned k = 0; k < 3000; k++) {
+			const char *r = recs[(k * 7 + k / 13) % (sizeof recs / sizeof recs[0])];
+			/* in the fail runs the first 2000 are valid, and on */
+			if (!drop_record && (k < 2000 || !strcmp(r, "{\"a\":}")))
+				r = recs[k % 3];
+			ck_assert_int_eq(inf_buf_printf(&in, "%s%s", k ? (array ? ",\n" : "\n") : "", r), 0);
+		}
+		if (array)
+			ck_assert_int_eq(inf_buf_putc(&in, ']'), 0);
+		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+		snprintf(text, sizeof text,
+			 "access_points = (\n"
+			 "  { name = \"one\"; format = \"%s\"; %s chain = ( %s ); },\n"
+			 "  { name = \"two\"; format = \"%s\"; %s chain = ( %s, %s ); } );\n",
+			 fmt, drop_record ? "on_error = \"drop_record\";" : "",
+			 DROP("\"price\", \"a\""), fmt,
+			 drop_record ? "on_error = \"drop_record\";" : "", DROP("\"price\""),
+			 DROP("\"a\""));
+		one = policy(text, "one");
+		two = inf_policy_find(pol, "two");
+		ck_assert_ptr_nonnull(one->drop_top.match);
+		ck_assert_ptr_null(two->drop_top.match);
+		{
+			char *body = array ? NULL : in.data;
+			struct inf_buf arr = { 0 };
+			if (array) {
+				ck_assert_int_eq(inf_buf_printf(&arr, "[%s", in.data), 0);
+				body = arr.data;
+			}
+			inf_buf_reset(&want);
+			ck_assert_int_eq(tu_transform(two, NULL, body, strlen(body), 0, &want,
+						      &err_two, &st_two) == 0, drop_record);
+			ck_assert_int_eq(run(one, NULL, body, 0) == 0, drop_record);
+			ck_assert_msg(out.len == want.len && !memcmp(out.data, want.data, out.len),
+				      "%s, on_error %d: the outputs differ", fmt, drop_record);
+			ck_assert_str_eq(err.msg, err_two.msg);
+			ck_assert_int_eq(err.kind, err_two.kind);
+			ck_assert_mem_eq(&st, &st_two, sizeof st);
+			if (drop_record)
+				ck_assert_uint_gt(st.records_failed, 0);
+			else /* the first bad record is past record 2000 */
+				ck_assert_msg(strstr(err.msg, "record 20") != NULL, "%s", err.msg);
+			inf_buf_free(&arr);
+		}
+	}
+	unsetenv("INFLIGHT_THREADS");
+	inf_buf_free(&in);
+	inf_buf_free(&want);
+}
+END_TEST
+
+/* Only a whole chain of one removal step, without `when`, over plain
+ * keys, of a plugin that declares `removes` within its size, is made by
+ * the core; removes_v1 says so past its size and is called. */
+START_TEST(test_fused_only_when_declared)
+{
+	static const char *const chains[] = {
+		DROP("\"price\", \"a.b\""),
+		DROP("\"price\"") ", " DROP("\"a\""),
+		DROP("\"**.price\""),
+		DROP("\"items[*]\""),
+		KEEP("\"price\""),
+		"{ plugin = \"drop_fields\"; paths = [ \"price\" ]; "
+		"when = { path = \"a\"; op = \"exists\"; }; }",
+		"{ plugin = \"removes_v1\"; paths = [ \"price\" ]; }",
+	};
+	char text[1024];
+	const struct inf_access_point *ap;
+
+	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+		snprintf(text, sizeof text, AP("", "%s"), chains[i]);
+		ap = policy(text, "t");
+		ck_assert_msg(ap->drop_top.match == NULL, "fused: %s", chains[i]);
+	}
+	expect(ap, "{\"price\":1,\"a\":2}\n", "{\"price\":\"v1\",\"a\":2}\n");
+	ap = policy(AP("", DROP("\"price\", \"\\\"a.b\\\"\"")), "t");
+	ck_assert_ptr_nonnull(ap->drop_top.match);
+	expect(ap, "{\"price\":1,\"a.b\":2,\"a\":{\"b\":3}}\n", "{\"a\":{\"b\":3}}\n");
+}
+END_TEST
+
 START_TEST(test_plugin_error_dropped)
 {
 	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
@@ -1074,6 +1181,8 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_framing_errors);
 	tcase_add_test(tc, test_parallel_array);
 	tcase_add_test(tc, test_parallel_array_errors);
+	tcase_add_test(tc, test_fused_removal);
+	tcase_add_test(tc, test_fused_only_when_declared);
 	suite_add_tcase(s, tc);
 	return s;
 }

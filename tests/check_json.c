@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "path.h"
+#include "record.h"
 #include "testutil.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -927,6 +929,209 @@ START_TEST(test_tok_skip)
 }
 END_TEST
 
+/* ---- inf_json_drop_top: what the tokens and host->remove make ---- */
+
+static int remove_match(void *ctx, struct inf_record *rec, int node, int key,
+			enum inf_match m)
+{
+	(void)ctx;
+	(void)key;
+	(void)m;
+	return inf_record_remove(rec, node) ? -1 : INF_WALK_SKIP;
+}
+
+/* Asserts that inf_json_drop_top gives `js` what drop_fields' way gives
+ * it (load, walk_matches, remove, emit): the same bytes after what `out`
+ * held, or the same error, message and offset; or that it declines (1)
+ * exactly when the root is not an object or a root key holds an escape. */
+static void assert_drop_same(const char *js, size_t len, unsigned depth, size_t max_key,
+			     const struct inf_paths *ps)
+{
+	struct inf_record r;
+	struct inf_tokens t = {0};
+	struct inf_buf want = {0}, got = {0};
+	struct inf_json_err ew = {0}, eg = {0};
+	struct inf_dropkeys dk;
+	size_t removed = 99, nrm = 0;
+	int rw, rg, decline = 0;
+
+	inf_record_init(&r, depth);
+	r.toks.max_key = t.max_key = max_key;
+	ck_assert_int_eq(inf_buf_append(&want, "kept|", 5), 0);
+	ck_assert_int_eq(inf_buf_append(&got, "kept|", 5), 0);
+	rw = inf_record_load(&r, js, len, &ew);
+	if (rw == 0) {
+		decline = r.toks.tok[0].type != JSMN_OBJECT;
+		for (int k = 1; !decline && k < r.toks.n; k = inf_tok_skip(&r.toks, k))
+			decline = memchr(js + r.toks.tok[k].start, '\\',
+					 (size_t)(r.toks.tok[k].end - r.toks.tok[k].start)) != NULL;
+		ck_assert_int_eq(inf_walk_matches(&r, ps, remove_match, NULL), 0);
+		nrm = r.nedits;
+		ck_assert_int_eq(inf_record_emit(&r, &want), 0);
+	}
+	ck_assert(inf_paths_dropkeys(ps, &dk));
+	rg = inf_json_drop_top(&t, js, len, depth, &dk, &got, &removed, &eg);
+	if (rg == 1) {
+		size_t a = 0;
+		while (a < len && inf_json_ws(js[a]))
+			a++;
+		ck_assert_msg(rw ? (a < len && js[a] != '{') || memchr(js, '\\', len) : decline,
+			      "%.*s: declined (the tokens: %d %s)", (int)len, js, rw, ew.msg);
+		ck_assert_uint_eq(got.len, 5);
+	} else if (rw) {
+		ck_assert_msg(rg == rw && eg.offset == ew.offset && !strcmp(eg.msg, ew.msg),
+			      "%.*s: %d '%s' at %zu, the tokens %d '%s' at %zu", (int)len, js, rg,
+			      eg.msg, eg.offset, rw, ew.msg, ew.offset);
+		ck_assert_uint_eq(got.len, 5);
+	} else {
+		ck_assert_msg(rg == 0 && !decline, "%.*s: %d (%s)", (int)len, js, rg, eg.msg);
+		ck_assert_msg(got.len == want.len && !memcmp(got.data, want.data, want.len),
+			      "%.*s: '%.*s', the tokens '%.*s'", (int)len, js, (int)got.len,
+			      got.data, (int)want.len, want.data);
+		ck_assert_uint_eq(removed, nrm);
+	}
+	inf_buf_free(&want);
+	inf_buf_free(&got);
+	inf_tokens_free(&t);
+	inf_record_free(&r);
+}
+
+static struct inf_paths *drop_paths(void)
+{
+	static const char *const keys[] = {"a", "b", "price", "\"\""};
+	struct inf_paths *ps = NULL;
+	char e[256];
+
+	ck_assert_msg(inf_paths_compile(keys, 4, &ps, e, sizeof e) == 0, "%s", e);
+	return ps;
+}
+
+START_TEST(test_drop_top_tables)
+{
+	struct inf_paths *ps = drop_paths();
+
+	for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+		assert_drop_same(valid[i].js, valid[i].len, 64, 0, ps);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_drop_same(bad[i].js, bad[i].len, 64, 0, ps);
+	inf_paths_free(ps);
+}
+END_TEST
+
+/* Members in every order and spacing: each removed one first, last,
+ * alone, beside others removed or kept, duplicated; the keys nested too. */
+START_TEST(test_drop_top_cases)
+{
+	static const char *const cases[] = {
+		"{\"a\":1}", "{}", "{ }", "{\"a\":1,\"x\":2}", "{\"x\":2,\"a\":1}",
+		"{\"x\":1,\"a\":2,\"y\":3}", "{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2,\"x\":3}",
+		"{\"x\":3,\"a\":1,\"b\":2}", "{\"a\":1,\"x\":2,\"b\":3}", "{\"a\":1,\"a\":2,\"a\":3}",
+		" { \"a\" : 1 , \"x\" : 2 , \"b\" : [ 3 ] } \n", "{\n\t\"a\": {\"a\": 1},\n\t\"x\": 2\n}",
+		"{\"x\":{\"a\":1,\"b\":2},\"y\":[{\"a\":1}]}", "{\"\":0,\"x\":1}", "{\"price\":1.5}",
+		"{\"pricey\":1,\"pric\":2,\"Price\":3}", "{\"x\":\"a\",\"y\":\"\\\"a\\\"\"}",
+		"{\"\\u0061\":1,\"x\":2}", "{\"x\":{\"\\u0061\":1},\"a\":2}", "[{\"a\":1}]", "\"a\"",
+		"{\"a\":1", "{\"a\":1,}", "{\"x\":1,\"a\":}", "{\"a\":1}x", "{\"a\":1} {}",
+		"{\"a\":[1,2}", "{\"a\" 1}", "{\"b\":1,\"\\u00zz\":2}", "{\"x\":[[[[1]]]],\"a\":2}",
+	};
+	struct inf_paths *ps = drop_paths();
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_drop_same(cases[i], strlen(cases[i]), 64, 0, ps);
+		assert_drop_same(cases[i], strlen(cases[i]), 2, 0, ps); /* depth limit */
+		assert_drop_same(cases[i], strlen(cases[i]), 64, 1, ps); /* key limit */
+	}
+	inf_paths_free(ps);
+}
+END_TEST
+
+/* The generator of test_same_tokens_as_jsmn (rnd) with keys that paths
+ * name, near misses of them, and escaped ones. */
+static void put_ws(struct inf_buf *b)
+{
+	static const char *const ws[] = {"", "", "", " ", "\n", "\t ", "  ", "\r\n"};
+	inf_buf_puts(b, ws[rnd(8)]);
+}
+
+static void put_value(struct inf_buf *b, int depth);
+
+static void put_object(struct inf_buf *b, int depth)
+{
+	static const char *const keys[] = {"a", "b", "x", "price", "", "ab", "\\u0061", "b\\n",
+					   "\xC3\xA9", "pricee"};
+	unsigned n = rnd(6);
+
+	inf_buf_putc(b, '{');
+	put_ws(b);
+	for (unsigned i = 0; i < n; i++) {
+		if (i) {
+			inf_buf_putc(b, ',');
+			put_ws(b);
+		}
+		/* escaped keys are rarer at the root, where they decline */
+		inf_buf_printf(b, "\"%s\"", keys[rnd(depth ? 10 : (rnd(20) ? 6 : 10))]);
+		put_ws(b);
+		inf_buf_putc(b, ':');
+		put_ws(b);
+		put_value(b, depth + 1);
+		put_ws(b);
+	}
+	inf_buf_putc(b, '}');
+}
+
+static void put_value(struct inf_buf *b, int depth)
+{
+	static const char *const scalars[] = {"1", "-0.5e3", "true", "false", "null", "\"a\"",
+					      "\"x,y:}\"", "\"\\\"\\\\\"", "\"\xE2\x82\xAC\""};
+	unsigned k = rnd(depth > 3 ? 9 : 12);
+
+	if (k < 9) {
+		inf_buf_puts(b, scalars[k]);
+	} else if (k < 11) {
+		put_object(b, depth);
+	} else {
+		unsigned n = rnd(4);
+		inf_buf_putc(b, '[');
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				inf_buf_putc(b, ',');
+			put_ws(b);
+			put_value(b, depth + 1);
+		}
+		inf_buf_putc(b, ']');
+	}
+}
+
+/* Random objects, and the same objects cut short or with a byte changed:
+ * valid or not, both ways agree. */
+START_TEST(test_drop_top_random)
+{
+	static const char noise[] = "{}[],:\" \\a1";
+	struct inf_paths *ps = drop_paths();
+	struct inf_buf b = {0};
+	unsigned rounds = tu_valgrind() ? 2000 : 20000;
+
+	rng_state = 42;
+	for (unsigned i = 0; i < rounds; i++) {
+		inf_buf_reset(&b);
+		put_ws(&b);
+		put_object(&b, 0);
+		put_ws(&b);
+		ck_assert_ptr_nonnull(b.data);
+		switch (rnd(4)) {
+		case 0: /* cut short */
+			b.len = rnd((unsigned)b.len);
+			break;
+		case 1: /* a byte changed */
+			b.data[rnd((unsigned)b.len)] = noise[rnd(sizeof noise - 1)];
+			break;
+		}
+		assert_drop_same(b.data, b.len, 1 + rnd(5), rnd(3) ? 0 : 1 + rnd(5), ps);
+	}
+	inf_buf_free(&b);
+	inf_paths_free(ps);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -943,6 +1148,9 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_every_prefix_refused);
 	tcase_add_test(tc, test_length_bounds_input);
 	tcase_add_test(tc, test_tok_skip);
+	tcase_add_test(tc, test_drop_top_tables);
+	tcase_add_test(tc, test_drop_top_cases);
+	tcase_add_test(tc, test_drop_top_random);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tl, 30);

@@ -247,6 +247,44 @@ START_TEST(test_too_small)
 }
 END_TEST
 
+/* `removes` must name one of the plugin's path-list options: the core
+ * reads a path set at that option's offset. */
+START_TEST(test_removes_not_paths)
+{
+	char dir[PATH_MAX], want[2 * PATH_MAX];
+	const struct inf_plugin *p = NULL;
+
+	loader(test_plugins_dir(dir, sizeof dir));
+	ck_assert_int_eq(inf_loader_get(ld, "bad_removes", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_ptr_null(p);
+	snprintf(want, sizeof want,
+		 "plugin 'bad_removes' (%s/bad_removes.so) declares that it removes what "
+		 "option 'label' reaches, which is not one of its path-list options", dir);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* A descriptor whose size ends before `removes` is not read past it;
+ * drop_fields declares its `paths`. */
+START_TEST(test_removes_read_within_size)
+{
+	char dir[PATH_MAX];
+	const struct inf_plugin *p = NULL;
+
+	loader(test_plugins_dir(dir, sizeof dir));
+	ck_assert_msg(inf_loader_get(ld, "removes_v1", &p, err, sizeof err) == 0, "%s", err);
+	ck_assert_ptr_nonnull(p->removes); /* there, but past its size */
+	ck_assert_ptr_null(inf_plugin_removes(p));
+	ck_assert_ptr_null(inf_plugin_removes_option(p));
+	loader(plugins_dir(dir, sizeof dir));
+	ck_assert_msg(inf_loader_get(ld, "drop_fields", &p, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(inf_plugin_removes(p), "paths");
+	ck_assert_ptr_eq(inf_plugin_removes_option(p), &p->options[0]);
+	ck_assert_msg(inf_loader_get(ld, "keep_fields", &p, err, sizeof err) == 0, "%s", err);
+	ck_assert_ptr_null(inf_plugin_removes(p));
+}
+END_TEST
+
 /* A plugin that calls a function no library defines (one linked against
  * the core instead of using the host table) is refused when it is
  * loaded, naming the symbol, not when its first record reaches it. */
@@ -404,6 +442,8 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_bad_names_refused);
 	tcase_add_test(tc, test_abi_mismatch);
 	tcase_add_test(tc, test_too_small);
+	tcase_add_test(tc, test_removes_not_paths);
+	tcase_add_test(tc, test_removes_read_within_size);
 	tcase_add_test(tc, test_wrong_name);
 	tcase_add_test(tc, test_missing_symbol);
 	tcase_add_test(tc, test_unresolved_symbol);

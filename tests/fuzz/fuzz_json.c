@@ -14,7 +14,13 @@
  *    a number or literal root is one token over the value;
  *  - every container's token count and inf_tok_skip agree with the
  *    parent links;
- *  - one token store serves every input (growth, reuse).
+ *  - one token store serves every input (growth, reuse);
+ *  - inf_json_drop_top, removing root members "a" and "b", refuses what
+ *    inf_json_parse refuses with the same status, message and offset, or
+ *    declines (1) a text whose root is not an object or whose root keys
+ *    may hold an escape; what it accepts it writes byte for byte as
+ *    drop_fields' way does (load, walk_matches, remove, emit), and the
+ *    reader finds that JSON.
  */
 #define JSMN_PARENT_LINKS
 #define JSMN_STRICT
@@ -28,14 +34,77 @@
 #include "fuzzutil.h"
 #include "inflight/plugin.h"
 #include "json.h"
+#include "path.h"
+#include "record.h"
 
 static struct inf_tokens toks; /* reused across inputs, like a worker's */
+static struct inf_tokens dtoks; /* inf_json_drop_top's */
+static struct inf_record rec;
+static struct inf_paths *drop_ab;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const char *const keys[] = { "a", "b" };
+	char e[256];
+
 	(void)argc;
 	(void)argv;
+	if (inf_paths_compile(keys, 2, &drop_ab, e, sizeof e))
+		fz_fail("paths: %s", e);
+	inf_record_init(&rec, 1); /* max_depth set per input */
 	return 0;
+}
+
+static int remove_match(void *ctx, struct inf_record *r, int node, int key, enum inf_match m)
+{
+	(void)ctx;
+	(void)key;
+	(void)m;
+	return inf_record_remove(r, node) ? -1 : INF_WALK_SKIP;
+}
+
+/* inf_json_drop_top against the tokens; `rc` is inf_json_parse's. */
+static void drop_same(const char *js, size_t n, unsigned max_depth, int rc,
+		      const struct inf_json_err *perr)
+{
+	static struct inf_buf got, want;
+	struct inf_json_err err = { 0 }, lerr;
+	struct inf_dropkeys dk;
+	size_t removed, a = 0;
+	int drc;
+
+	if (!inf_paths_dropkeys(drop_ab, &dk))
+		fz_fail("a and b are plain keys");
+	inf_buf_reset(&got);
+	drc = inf_json_drop_top(&dtoks, js, n, max_depth, &dk, &got, &removed, &err);
+	while (a < n && fz_is_ws((unsigned char)js[a]))
+		a++;
+	if (drc == 1) {
+		FZ_CHECK(got.len == 0 && (a == n || js[a] != '{' || memchr(js, '\\', n)),
+			 "declined a text whose root is an object without escapes");
+		return;
+	}
+	if (rc) {
+		FZ_CHECK(drc == rc && err.offset == perr->offset && !strcmp(err.msg, perr->msg),
+			 "drop_top: %d '%s' at %zu, parse: %d '%s' at %zu", drc, err.msg,
+			 err.offset, rc, perr->msg, perr->offset);
+		FZ_CHECK(got.len == 0, "an error wrote %zu bytes", got.len);
+		return;
+	}
+	FZ_CHECK(drc == 0, "drop_top: %d on a valid text", drc);
+	rec.max_depth = max_depth;
+	if (inf_record_load(&rec, js, n, &lerr) || rec.toks.tok[0].type != JSMN_OBJECT)
+		fz_fail("drop_top took a text the record does not load as an object");
+	if (inf_walk_matches(&rec, drop_ab, remove_match, NULL))
+		fz_fail("walk failed");
+	FZ_CHECK(removed == rec.nedits, "removed %zu, the walk %zu", removed, rec.nedits);
+	inf_buf_reset(&want);
+	if (inf_record_emit(&rec, &want))
+		fz_fail("out of memory");
+	FZ_CHECK(got.len == want.len && !memcmp(got.data, want.data, got.len),
+		 "drop_top wrote '%.*s', the tokens '%.*s'", (int)got.len, got.data,
+		 (int)want.len, want.data);
+	FZ_CHECK(fz_valid_record(got.data, got.len, max_depth) == 1, "the output is not JSON");
 }
 
 static void same_as_jsmn(const char *js, size_t n)
@@ -102,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof err);
 	rc = inf_json_parse(&toks, js, n, max_depth, &err);
 	ref = fz_valid_record(js, n, max_depth);
+	drop_same(js, n, max_depth, rc, &err);
 	if (ref == 1) {
 		FZ_CHECK(rc == 0, "valid text refused: %d %s at %zu", rc, err.msg, err.offset);
 	} else {

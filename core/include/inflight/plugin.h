@@ -351,6 +351,21 @@ struct inf_plugin {
 		       enum inf_verdict *verdict, char *err);
 	/* Releases what init acquired; accepts a half-built instance. */
 	void (*fini)(void *instance);
+
+	/* ---- Added after the first release (read only when `size` covers
+	 * it). ---- */
+
+	/* NULL, or the name of one of the plugin's INF_OPT_PATHS options,
+	 * declaring that `process` does exactly this with those paths and
+	 * nothing else: refuse a record whose root they cannot reach into
+	 * (host->paths_check_root), remove every node where a path ends
+	 * (host->walk_matches, host->remove), and report INF_MODIFIED when
+	 * it removed one, else INF_KEEP. The core may then make those
+	 * removals itself while it reads the record, without calling
+	 * `process` (it does when the step is an access point's whole chain,
+	 * has no `when`, and every path is one plain key). A name that is
+	 * not such an option is refused at load. */
+	const char *removes;
 };
 
 #ifdef __cplusplus
