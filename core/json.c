@@ -309,18 +309,14 @@ emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap, int *n, const int room
 }
 
 /* inf_json_drop_top's removals, made while parse() reads the root's
- * members: the input is copied to `o` up to each removed range. A removed
- * member takes the comma before it when a kept one precedes it, else the
- * comma after it, as record.c's container_removals does. */
+ * members: the input is copied to `o` up to each removed range. Only a
+ * removed member costs more than a test of its key. */
 struct drop_pass {
 	const struct inf_dropkeys *keys;
-	char *o;              /* where the output goes on */
-	const char *copied;   /* the input before it is written or removed */
-	const char *member;   /* the current root member's key, if removed */
-	const char *prev_end; /* the end of the previous root member's value */
-	const char *lead;     /* a removed member that no kept one precedes: */
-	const char *lead_end; /* it takes the next one's separator, if any */
-	int kept;             /* some root member so far is kept */
+	char *o;            /* where the output goes on */
+	const char *copied; /* the input before it is written or removed */
+	const char *member; /* the current root member's key, if removed */
+	int after_kept;     /* and a kept member precedes it */
 	size_t removed;
 };
 
@@ -330,6 +326,35 @@ static inline void drop_range(struct drop_pass *d, const char *a, const char *b)
 	memcpy(d->o, d->copied, (size_t)(a - d->copied));
 	d->o += a - d->copied;
 	d->copied = b;
+}
+
+/* The removed member d->member, whose value ends at e, with its
+ * separator: the comma before it when a kept member precedes it, else the
+ * comma after it and the space up to the next member, if one follows (as
+ * record.c's container_removals does). Only whitespace and one comma lie
+ * between members; what follows e is not checked yet, and a text that
+ * breaks the grammar there is refused before anything is written. */
+static void drop_member(struct drop_pass *d, const char *e, const char *end)
+{
+	const char *s = d->member, *q;
+
+	if (d->after_kept) {
+		for (q = s; inf_json_ws(q[-1]); q--)
+			;
+		for (q--; inf_json_ws(q[-1]); q--) /* q[0] is the comma */
+			;
+		drop_range(d, q, e);
+	} else {
+		for (q = e; q < end && inf_json_ws(*q); q++)
+			;
+		if (q < end && *q == ',')
+			for (q++; q < end && inf_json_ws(*q); q++)
+				;
+		else
+			q = e;
+		drop_range(d, s, q);
+	}
+	d->member = NULL;
 }
 
 static inline int drop_key(const struct inf_dropkeys *k, const char *key, size_t n)
@@ -456,18 +481,8 @@ value: /* p < end, at the first byte of a value */
 		return tok;
 
 after: /* a value ended just before p */
-	if (drop && sp == 1) { /* a root member's value */
-		if (d->member) {
-			if (d->kept)
-				drop_range(d, d->prev_end, p);
-			else {
-				d->lead = d->member;
-				d->lead_end = p;
-			}
-			d->member = NULL;
-		}
-		d->prev_end = p;
-	}
+	if (drop && sp == 1 && d->member) /* a removed root member's value */
+		drop_member(d, p, end);
 	if (sp == 0)
 		goto done;
 	/* the common `,"` or `, "` between members: straight to the key */
@@ -510,8 +525,6 @@ close: /* *p closes the container cur */
 	count = t->stack[2 * sp + 1];
 	if (drop) {
 		cur_obj = t->stack[2 * sp];
-		if (sp == 0 && d->lead) /* the root's last members were removed */
-			drop_range(d, d->lead, d->lead_end);
 		goto after;
 	}
 	cur = t->stack[2 * sp];
@@ -541,15 +554,11 @@ key: /* p < end, where a member of the object cur starts */
 	if (drop && sp == 1) { /* a root member's key */
 		if (kesc)
 			return 1;
-		if (d->lead) { /* with the separator up to this key */
-			drop_range(d, d->lead, p);
-			d->lead = NULL;
-		}
 		if (drop_key(d->keys, p + 1, (size_t)(q - p - 1))) {
 			d->member = p;
+			/* `count` members precede it, d->removed of them removed */
+			d->after_kept = (size_t)count > d->removed;
 			d->removed++;
-		} else {
-			d->kept = 1;
 		}
 	}
 	tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
@@ -608,7 +617,7 @@ int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_dropkeys *keys,
 		      struct inf_buf *out, size_t *removed, struct inf_json_err *err)
 {
-	struct drop_pass d = { keys, NULL, js, NULL, NULL, NULL, NULL, 0, 0 };
+	struct drop_pass d = { keys, NULL, js, NULL, 0, 0 };
 	int rc;
 
 	/* what is written is never longer than what is read */
