@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,40 +211,43 @@ START_TEST(test_bad_names_refused)
 }
 END_TEST
 
+/* Asserts that test plugin `name` is refused, each time it is asked for
+ * (nothing is cached), with "plugin 'name' (dir/name.so) " and then what
+ * `fmt` formats. */
+static void expect_refused(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void expect_refused(const char *name, const char *fmt, ...)
+{
+	char dir[PATH_MAX], want[2 * PATH_MAX], tail[1024];
+	const struct inf_plugin *p = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof tail, fmt, ap);
+	va_end(ap);
+	loader(test_plugins_dir(dir, sizeof dir));
+	snprintf(want, sizeof want, "plugin '%s' (%s/%s.so) %s", name, dir, name, tail);
+	for (int i = 0; i < 2; i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(inf_loader_get(ld, name, &p, err, sizeof err), INF_ERR_INVALID);
+		ck_assert_ptr_null(p);
+		ck_assert_str_eq(err, want);
+	}
+}
+
 START_TEST(test_abi_mismatch)
 {
-	char dir[PATH_MAX], want[2 * PATH_MAX];
-	const struct inf_plugin *p = NULL;
-
-	loader(test_plugins_dir(dir, sizeof dir));
-	ck_assert_int_eq(inf_loader_get(ld, "bad_abi", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_ptr_null(p);
-	snprintf(want, sizeof want,
-		 "plugin 'bad_abi' (%s/bad_abi.so) has ABI version 99, this runtime needs %u",
-		 dir, INF_PLUGIN_ABI_VERSION);
-	ck_assert_str_eq(err, want);
-	/* not cached: asking again fails the same way */
-	err[0] = '\0';
-	ck_assert_int_eq(inf_loader_get(ld, "bad_abi", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_str_eq(err, want);
+	expect_refused("bad_abi", "has ABI version 99, this runtime needs %u",
+		       INF_PLUGIN_ABI_VERSION);
 }
 END_TEST
 
 START_TEST(test_too_small)
 {
-	char dir[PATH_MAX], want[2 * PATH_MAX];
-	const struct inf_plugin *p = NULL;
-
-	loader(test_plugins_dir(dir, sizeof dir));
-	ck_assert_int_eq(inf_loader_get(ld, "small_size", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_ptr_null(p);
 	/* one byte short of the end of fini, the last field of version 1 */
-	snprintf(want, sizeof want,
-		 "plugin 'small_size' (%s/small_size.so) has a descriptor of %zu bytes, "
-		 "ABI version 1 needs at least %zu", dir,
-		 offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)) - 1,
-		 offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)));
-	ck_assert_str_eq(err, want);
+	expect_refused("small_size", "has a descriptor of %zu bytes, ABI version 1 needs at least %zu",
+		       offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)) - 1,
+		       offsetof(struct inf_plugin, fini) + sizeof(void (*)(void *)));
 }
 END_TEST
 
@@ -251,16 +255,8 @@ END_TEST
  * reads a path set at that option's offset. */
 START_TEST(test_removes_not_paths)
 {
-	char dir[PATH_MAX], want[2 * PATH_MAX];
-	const struct inf_plugin *p = NULL;
-
-	loader(test_plugins_dir(dir, sizeof dir));
-	ck_assert_int_eq(inf_loader_get(ld, "bad_removes", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_ptr_null(p);
-	snprintf(want, sizeof want,
-		 "plugin 'bad_removes' (%s/bad_removes.so) declares that it removes what "
-		 "option 'label' reaches, which is not one of its path-list options", dir);
-	ck_assert_str_eq(err, want);
+	expect_refused("bad_removes", "declares that it removes what option 'label' reaches, "
+		       "which is not one of its path-list options");
 }
 END_TEST
 
@@ -304,15 +300,7 @@ END_TEST
 /* The core walks every plugin's option table: a NULL one is refused */
 START_TEST(test_no_option_table)
 {
-	char dir[PATH_MAX], want[2 * PATH_MAX];
-	const struct inf_plugin *p = NULL;
-
-	loader(test_plugins_dir(dir, sizeof dir));
-	ck_assert_int_eq(inf_loader_get(ld, "no_options", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_ptr_null(p);
-	snprintf(want, sizeof want,
-		 "plugin 'no_options' (%s/no_options.so) has no process function or option table", dir);
-	ck_assert_str_eq(err, want);
+	expect_refused("no_options", "has no process function or option table");
 }
 END_TEST
 
