@@ -361,14 +361,6 @@ static void drop_member(struct drop_pass *d, const char *e, const char *end)
 	d->member = NULL;
 }
 
-static inline int drop_key(const struct inf_dropkeys *k, const char *key, size_t n)
-{
-	unsigned char c = n ? (unsigned char)key[0] : 0;
-
-	return (k->lens >> (n & 63) & 1) && (k->first[c >> 6] >> (c & 63) & 1) &&
-	       k->match(k->ctx, key, n);
-}
-
 /* The parser; `roomy` (a constant in each copy) says t has room for a
  * token per byte of the text, so emit need not check; `drop` (a constant)
  * that it builds no tokens and makes d's removals instead (the root is
@@ -558,7 +550,8 @@ key: /* p < end, where a member of the object cur starts */
 	if (drop && sp == 1) { /* a root member's key */
 		if (kesc)
 			return 1;
-		if (drop_key(d->keys, p + 1, (size_t)(q - p - 1))) {
+		if (inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1)) &&
+		    d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1))) {
 			d->member = p;
 			/* `count` members precede it, d->removed of them removed */
 			d->after_kept = (size_t)count > d->removed;

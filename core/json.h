@@ -61,6 +61,16 @@ struct inf_dropkeys {
 	const void *ctx;
 };
 
+/* Whether a key of n raw bytes at k passes the length and first-byte
+ * test of `keys` (k is read only when n > 0). */
+static inline int inf_dropkeys_may_hold(const struct inf_dropkeys *keys, const char *k,
+					size_t n)
+{
+	unsigned char c = n ? (unsigned char)k[0] : 0;
+
+	return (keys->lens >> (n & 63) & 1) && (keys->first[c >> 6] >> (c & 63) & 1);
+}
+
 /* Validates `len` bytes as inf_json_parse does (the same grammar, limits,
  * messages and offsets; no tokens are built, only t's stack and max_key
  * are used) and appends them to `out` with every member of the root

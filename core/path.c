@@ -26,8 +26,9 @@ struct inf_paths {
 	size_t n;
 	int top_keys; /* every path is one plain key: the fast walk applies */
 	int roots; /* bit INF_OBJECT / INF_ARRAY: some path starts there */
-	uint64_t top_lens; /* top_keys: bit k % 64 for a key of k bytes */
-	uint64_t top_first[4]; /* top_keys: bit c for a key starting with c */
+	/* top_keys: the keys' lengths and first bytes, for the fast walk and
+	 * for inf_json_drop_top (match and ctx are set by inf_paths_dropkeys) */
+	struct inf_dropkeys top;
 };
 
 static inline uint64_t len_bit(size_t len)
@@ -215,8 +216,8 @@ static void add_top_key(struct inf_paths *ps, const struct inf_seg *seg)
 {
 	unsigned char c = seg->len ? (unsigned char)seg->name[0] : 0;
 
-	ps->top_lens |= len_bit(seg->len);
-	ps->top_first[c >> 6] |= 1ull << (c & 63);
+	ps->top.lens |= len_bit(seg->len);
+	ps->top.first[c >> 6] |= 1ull << (c & 63);
 }
 
 int inf_paths_compile(const char *const *texts, size_t n,
@@ -271,8 +272,7 @@ int inf_paths_dropkeys(const struct inf_paths *ps, struct inf_dropkeys *out)
 {
 	if (!ps || !ps->top_keys)
 		return 0;
-	out->lens = ps->top_lens;
-	memcpy(out->first, ps->top_first, sizeof out->first);
+	*out = ps->top;
 	out->match = match_top_key;
 	out->ctx = ps;
 	return 1;
@@ -437,11 +437,7 @@ static inline int next_member(const struct inf_tokens *t, int k)
 static inline int is_top_key(const struct inf_paths *ps, const char *kname,
 			     size_t klen)
 {
-	unsigned char c = klen ? (unsigned char)kname[0] : 0;
-
-	return (ps->top_lens & len_bit(klen)) &&
-	       (ps->top_first[c >> 6] & (1ull << (c & 63))) &&
-	       match_top_key(ps, kname, klen);
+	return inf_dropkeys_may_hold(&ps->top, kname, klen) && match_top_key(ps, kname, klen);
 }
 
 /* walk_top_keys for matches only when no key holds an escape, so raw
@@ -454,7 +450,7 @@ static int top_matches_raw(struct inf_record *r, const struct inf_paths *ps,
 	/* the root's members are all the later tokens; `key` steps over
 	 * them by pointer, which spares an index multiply per member */
 	const jsmntok_t *key = tk + 1, *end = tk + r->toks.n;
-	const uint64_t lens = ps->top_lens;
+	const uint64_t lens = ps->top.lens;
 	int rc;
 
 	while (key < end) {
@@ -464,7 +460,7 @@ static int top_matches_raw(struct inf_record *r, const struct inf_paths *ps,
 
 		key = t[1].type == JSMN_OBJECT || t[1].type == JSMN_ARRAY
 			      ? tk + inf_tok_skip_container(&r->toks, (int)(t - tk) + 1) : t + 2;
-		/* `lens` first: kept in a register, unlike ps->top_lens */
+		/* `lens` first: kept in a register, unlike ps->top.lens */
 		if (!(lens & len_bit(klen)) || !is_top_key(ps, r->js + t->start, klen))
 			continue;
 		k = (int)(t - tk);
