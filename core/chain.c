@@ -318,14 +318,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	struct inf_record *r = &w->rec;
 	struct inf_json_err je;
 	char msg[INF_ERR_MAX + 400];
-	int rc;
+	int rc = 1; /* 1: the record needs its tokens */
 
 	w->stats.records_in++;
 	if (t->ap->drop_top.match) {
 		size_t removed;
 
-		/* 1: the record needs its tokens (its root is not an object,
-		 * a root key holds an escape): the step runs as it would */
+		/* 1 again when its root is not an object or a root key holds
+		 * an escape: the step runs as it would */
 		rc = inf_json_drop_top(&r->toks, js, len, r->max_depth, &t->ap->drop_top,
 				       out, &removed, &je);
 		if (rc == 0) {
@@ -333,7 +333,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 			return 1;
 		}
 	}
-	if (!t->ap->drop_top.match || rc == 1)
+	if (rc == 1)
 		rc = inf_record_load(r, js, len, &je);
 	if (rc == INF_ERR_NOMEM)
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");

@@ -617,8 +617,9 @@ int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
 	struct drop_pass d = { keys, NULL, js, NULL, 0, 0 };
 	int rc;
 
-	/* what is written is never longer than what is read */
-	if (inf_buf_reserve(out, len))
+	/* what is written is never longer than what is read; one byte at
+	 * least, so that an empty text on a new buffer has somewhere to point */
+	if (inf_buf_reserve(out, len ? len : 1))
 		return INF_ERR_NOMEM;
 	d.o = out->data + out->len;
 	rc = parse(t, js, len, max_depth, err, 0, 1, &d);

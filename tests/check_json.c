@@ -1132,6 +1132,39 @@ START_TEST(test_drop_top_random)
 }
 END_TEST
 
+/* A buffer that never held anything (data NULL): an empty text is
+ * refused as empty, a short one written, neither through a null pointer
+ * (the sanitizer builds check the arithmetic). */
+START_TEST(test_drop_top_new_buffer)
+{
+	static const struct { const char *js; int rc; const char *out; } t[] = {
+		{"", INF_ERR_INVALID, ""}, {" ", INF_ERR_INVALID, ""},
+		{"{}", 0, "{}"}, {"{\"a\":1}", 0, "{}"}, {"[1]", 1, ""},
+	};
+	struct inf_paths *ps = drop_paths();
+	struct inf_dropkeys dk;
+
+	ck_assert(inf_paths_dropkeys(ps, &dk));
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct inf_tokens tk = {0};
+		struct inf_buf out = {0};
+		struct inf_json_err e = {0};
+		size_t removed = 0, n = strlen(t[i].out);
+		int rc = inf_json_drop_top(&tk, t[i].js, strlen(t[i].js), 8, &dk, &out,
+					   &removed, &e);
+
+		ck_assert_msg(rc == t[i].rc, "'%s': %d (%s)", t[i].js, rc, e.msg);
+		ck_assert_uint_eq(out.len, n);
+		ck_assert(n == 0 || !memcmp(out.data, t[i].out, n));
+		if (rc == INF_ERR_INVALID)
+			ck_assert_str_eq(e.msg, "empty record");
+		inf_buf_free(&out);
+		inf_tokens_free(&tk);
+	}
+	inf_paths_free(ps);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1151,6 +1184,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_drop_top_tables);
 	tcase_add_test(tc, test_drop_top_cases);
 	tcase_add_test(tc, test_drop_top_random);
+	tcase_add_test(tc, test_drop_top_new_buffer);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tl, 30);
