@@ -59,7 +59,7 @@ CHECK_SRC   := $(wildcard tests/check_*.c)
 CHECKS      := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 LIBCORE     := $(BUILD)/lib/libinflight.a
 
-.PHONY: all deps demo test check blackbox asan tsan valgrind install lint clean bench package fuzz
+.PHONY: all deps demo test check build-tests blackbox asan tsan valgrind install lint clean bench package fuzz
 
 all: $(BUILD)/bin/runtime $(BUILD)/bin/producer $(PLUGINS)
 
@@ -121,6 +121,10 @@ include tests/fuzz/fuzz.mk
 
 check: all $(CHECKS) $(FIXTURE_PLUGINS)
 	@tools/run-checks.sh $(BUILD) $(CHECKS)
+
+# What `make check` runs, built and not run: tools/lint.sh builds it with
+# -Werror under each compiler installed.
+build-tests: all $(CHECKS) $(FIXTURE_PLUGINS)
 
 blackbox: all
 	@INFLIGHT_SAN=$(SAN) tools/run-blackbox.sh $(BUILD)

@@ -449,8 +449,8 @@ START_TEST(test_fused_only_when_declared)
 		DROP("\"**.price\""),
 		DROP("\"items[*]\""),
 		KEEP("\"price\""),
-		"{ plugin = \"drop_fields\"; paths = [ \"price\" ]; "
-		"when = { path = \"a\"; op = \"exists\"; }; }",
+		("{ plugin = \"drop_fields\"; paths = [ \"price\" ]; "
+		 "when = { path = \"a\"; op = \"exists\"; }; }"),
 		"{ plugin = \"removes_v1\"; paths = [ \"price\" ]; }",
 	};
 	char text[1024];

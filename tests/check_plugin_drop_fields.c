@@ -259,8 +259,8 @@ START_TEST(test_top_keys_fast_path)
 	    "{\"price\":1,\"price\":2,\"x\":0,\"price\":3}",
 	    "{\"pr\\u0069ce\":1,\"discount\":2,\"a\":3}",
 	    "{\"a\":{\"x\\u0041\":1},\"price\":2}",
-	    "{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
-	    "\"price\":85.0,\"discount\":15.2,\"sku\":118325,\"gift_wrap\":false}",
+	    ("{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
+	     "\"price\":85.0,\"discount\":15.2,\"sku\":118325,\"gift_wrap\":false}"),
 	    "{}",
 	};
 	static const char *const want[] = {
@@ -277,8 +277,8 @@ START_TEST(test_top_keys_fast_path)
 	    "{\"x\":0}",
 	    "{\"a\":3}",
 	    "{\"a\":{\"x\\u0041\":1}}",
-	    "{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
-	    "\"sku\":118325,\"gift_wrap\":false}",
+	    ("{\"request_id\":\"7e3a\",\"cust_id\":932,\"category\":\"Furniture\",\"store_id\":8,"
+	     "\"sku\":118325,\"gift_wrap\":false}"),
 	    "{}",
 	};
 	char fast[4096], line[4096];

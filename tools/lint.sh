@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Style checks that a reviewer should not have to make: banned unsafe
-# calls, cppcheck over the C sources, and shellcheck over the scripts.
+# calls, cppcheck over the C sources, a build without warnings under gcc
+# and clang, and shellcheck over the scripts.
 # usage: tools/lint.sh   (exit status non-zero on any finding)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -21,6 +22,21 @@ if command -v cppcheck >/dev/null; then
 else
 	echo "lint: cppcheck not installed (apt-get install cppcheck)"; rc=1
 fi
+
+# the sources build without a warning under each compiler installed
+for cc in gcc clang; do
+	if ! command -v "$cc" >/dev/null; then
+		echo "lint: $cc not installed: its warnings are not checked"
+		continue
+	fi
+	mkdir -p build/lint
+	if ! make -s --no-print-directory BUILD="build/lint/$cc" CC="$cc -Werror" build-tests \
+		>"build/lint/$cc.log" 2>&1; then
+		grep -E 'error|warning' "build/lint/$cc.log" | head -20
+		echo "lint: the build has warnings under $cc (build/lint/$cc.log)"
+		rc=1
+	fi
+done
 
 if command -v shellcheck >/dev/null; then
 	mapfile -t scripts < <(git ls-files '*.sh' .ci/run 2>/dev/null)
