@@ -23,17 +23,21 @@ else
 	echo "lint: cppcheck not installed (apt-get install cppcheck)"; rc=1
 fi
 
-# the sources build without a warning under each compiler installed
-for cc in gcc clang; do
+# the sources build without a warning under each compiler installed, and
+# under gcc's sanitizer flags (its flow analysis differs there)
+for build in gcc clang gcc-san; do
+	cc=${build%-san}
+	san=
+	[ "$build" = gcc-san ] && san=1
 	if ! command -v "$cc" >/dev/null; then
 		echo "lint: $cc not installed: its warnings are not checked"
 		continue
 	fi
 	mkdir -p build/lint
-	if ! make -s --no-print-directory BUILD="build/lint/$cc" CC="$cc -Werror" build-tests \
-		>"build/lint/$cc.log" 2>&1; then
-		grep -E 'error|warning' "build/lint/$cc.log" | head -20
-		echo "lint: the build has warnings under $cc (build/lint/$cc.log)"
+	if ! make -s --no-print-directory BUILD="build/lint/$build" CC="$cc -Werror" SAN=$san \
+		build-tests >"build/lint/$build.log" 2>&1; then
+		grep -E 'error|warning' "build/lint/$build.log" | head -20
+		echo "lint: the build has warnings under $build (build/lint/$build.log)"
 		rc=1
 	fi
 done
