@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "testutil.h"
 #include "utf8.h"
 
@@ -234,6 +237,103 @@ START_TEST(test_hmac)
 	ck_assert_int_eq(tu_write(s.tmp, "key", "Jefe\r", 5, keyfile, sizeof keyfile), 0);
 	mask("op = \"hmac\"; key_file = \"key\";");
 	out_is("{\"v\":123}", "{\"v\":\"c98badb646a345d419c292deb61bc6a8a054f3c1284718ab6aea20020d71370b\"}");
+}
+END_TEST
+
+/* The first line where got and want differ (1-based), or 0. */
+static size_t first_diff_line(const char *got, const char *want)
+{
+	size_t line = 1;
+
+	for (; *got == *want; got++, want++) {
+		if (!*got)
+			return 0;
+		line += *got == '\n';
+	}
+	return line;
+}
+
+/* hash and hmac remember recent digests by value (a slot per value's
+ * hash, MEMO_SLOTS of them): thousands of values in one object, each
+ * seen two to four times in a shuffled order, so that values share, lose
+ * and regain slots; values that share their first 8 bytes and their
+ * length, lengths around the longest remembered (46), the empty string,
+ * and a number beside the string of the same text. Every output is
+ * checked against a digest computed here. */
+START_TEST(test_digest_memo)
+{
+	enum { NV = 3000, NREC = 9000 };
+	static char vals[NV][64];
+	static int order[NREC];
+	struct inf_buf in = {0}, want = {0};
+	unsigned rng = 7;
+	int n = 0;
+
+	for (int i = 0; i < NV; i++) {
+		switch (i % 4) {
+		case 0:
+			snprintf(vals[i], sizeof vals[i], "customer-%06d", i);
+			break;
+		case 1:
+			snprintf(vals[i], sizeof vals[i], "%d", 100 + i);
+			break;
+		case 2: /* 0 to 55 'a's, then the number */
+			snprintf(vals[i], sizeof vals[i], "%.*s%d", (i / 4) % 56,
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i);
+			break;
+		default: /* 46 and 47 bytes: either side of the longest remembered */
+			snprintf(vals[i], sizeof vals[i], "%0*d", 46 + (i / 4) % 2, i);
+		}
+	}
+	vals[2][0] = '\0'; /* the empty string */
+	for (int i = 0; i < NV; i++) /* every value twice at least */
+		order[n++] = i, order[n++] = i;
+	while (n < NREC)
+		order[n++] = (int)((rng = rng * 1103515245u + 12345u) >> 8) % NV;
+	for (int i = NREC - 1; i > 0; i--) {
+		int j = (int)((rng = rng * 1103515245u + 12345u) >> 8) % (i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int op = 0; op < 2; op++) {
+		const char *got;
+		size_t line;
+
+		inf_buf_reset(&in);
+		inf_buf_reset(&want);
+		for (int r = 0; r < NREC; r++) {
+			const char *v = vals[order[r]];
+			/* case 1's values as numbers every other time */
+			int num = order[r] % 4 == 1 && r % 2;
+			size_t len = strlen(v);
+			unsigned char md[32];
+			char salted[80], hex[65];
+
+			if (op) {
+				ck_assert_ptr_nonnull(HMAC(EVP_sha256(), "Jefe", 4,
+							   (const unsigned char *)v, len, md, NULL));
+			} else {
+				ck_assert_uint_lt(len, sizeof salted);
+				salted[0] = 's';
+				memcpy(salted + 1, v, len);
+				ck_assert(EVP_Digest(salted, len + 1, md, NULL, EVP_sha256(), NULL));
+			}
+			for (int k = 0; k < 32; k++)
+				snprintf(hex + 2 * k, 3, "%02x", md[k]);
+			ck_assert_int_eq(inf_buf_printf(&in, num ? "{\"v\":%s}\n" : "{\"v\":\"%s\"}\n", v), 0);
+			ck_assert_int_eq(inf_buf_printf(&want, "{\"v\":\"p:%s\"}\n", hex), 0);
+		}
+		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+		ck_assert_int_eq(inf_buf_putc(&want, '\0'), 0);
+		mask(op ? "op = \"hmac\"; key_env = \"MASK_TEST_KEY\"; prefix = \"p:\";"
+			: "op = \"hash\"; salt = \"s\"; prefix = \"p:\";");
+		got = tu_step_run(&s, in.data);
+		ck_assert_msg(got != NULL, "%s", s.err.msg);
+		line = first_diff_line(got, want.data);
+		ck_assert_msg(line == 0, "%s: record %zu differs", op ? "hmac" : "hash", line);
+	}
+	inf_buf_free(&in);
+	inf_buf_free(&want);
 }
 END_TEST
 
@@ -517,6 +617,7 @@ static Suite *mask_suite(void)
 	tcase_add_test(tc, test_hash);
 	tcase_add_test(tc, test_hmac);
 	tcase_add_test(tc, test_hmac_key_errors);
+	tcase_add_test(tc, test_digest_memo);
 	tcase_add_test(tc, test_round);
 	tcase_add_test(tc, test_round_exact);
 	tcase_add_test(tc, test_truncate_date);
