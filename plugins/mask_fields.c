@@ -50,18 +50,24 @@ struct mask_config {
 	int unit;
 };
 
-/* hash, hmac: the digests of recent values, direct-mapped by a hash of
- * the value. Identifiers repeat across the records of an object (a
- * customer's events), and a look-up costs a fraction of a digest; a value
- * longer than MEMO_VALUE is digested every time. A worker's own, wiped
- * when it ends. */
-#define MEMO_SLOTS 1024u /* a power of two */
-#define MEMO_VALUE 46u
+/* hash, hmac: the digests of recent values, in MEMO_SETS sets of two
+ * slots chosen by a hash of the value; a new value takes the first slot
+ * of its set and moves the one there to the second. Identifiers repeat
+ * across the records of an object (a customer's events), and a look-up
+ * costs a fraction of a digest; a value longer than MEMO_VALUE is
+ * digested every time. When fewer than one in 8 of MEMO_WINDOW look-ups
+ * hit (values that do not repeat), the next MEMO_PAUSE values are
+ * digested without looking. A worker's own, wiped when it ends. */
+#define MEMO_SETS 2048u /* a power of two */
+#define MEMO_VALUE 31u
+#define MEMO_WINDOW 4096u
+#define MEMO_PAUSE 16384u
 struct memo {
 	unsigned char len; /* the value's length + 1; 0: empty slot */
 	char value[MEMO_VALUE];
 	unsigned char md[32];
 };
+_Static_assert(sizeof(struct memo) == 64, "a memo slot is a cache line");
 
 struct mask_instance {
 	const struct inf_host *host;
@@ -77,7 +83,9 @@ struct mask_instance {
 	EVP_MD_CTX *mdctx;
 	EVP_MAC *mac;       /* hmac, keyed once at init */
 	EVP_MAC_CTX *macctx;
-	struct memo *memo;  /* hash, hmac: MEMO_SLOTS recent digests */
+	struct memo *memo;  /* hash, hmac: 2 * MEMO_SETS recent digests */
+	unsigned memo_probes, memo_hits; /* in this window */
+	unsigned memo_off;  /* values still to digest without the memo */
 	char *buf; /* output scratch, grows to the largest value masked */
 	size_t cap;
 	regex_t date_re;
@@ -200,7 +208,7 @@ static int crypto_init(struct mask_instance *in, const struct mask_config *c,
 	OSSL_PARAM params[2];
 	int rc;
 
-	if (!(in->memo = host_zalloc(in->host, MEMO_SLOTS * sizeof *in->memo)))
+	if (!(in->memo = host_zalloc(in->host, 2 * MEMO_SETS * sizeof *in->memo)))
 		return fail(err, INF_ERR_NOMEM, "out of memory");
 	if (c->op == OP_HASH) {
 		in->md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -284,7 +292,7 @@ static void cb_mask_fini(void *instance)
 	EVP_MAC_CTX_free(in->macctx);
 	EVP_MAC_free(in->mac);
 	if (in->memo) {
-		OPENSSL_cleanse(in->memo, MEMO_SLOTS * sizeof *in->memo);
+		OPENSSL_cleanse(in->memo, 2 * MEMO_SETS * sizeof *in->memo);
 		in->host->release(in->memo);
 	}
 	if (in->has_re)
@@ -341,9 +349,9 @@ static int map_chars(struct mask_instance *in, const char *s, size_t n,
 	return 0;
 }
 
-/* The memo slot of the value s (n <= MEMO_VALUE bytes): a multiply-xor
- * hash of its 8-byte words, the slot from its high bits. */
-static struct memo *memo_slot(struct mask_instance *in, const char *s, size_t n)
+/* The memo set of the value s (n <= MEMO_VALUE bytes), two slots: a
+ * multiply-xor hash of its 8-byte words, the set from its high bits. */
+static struct memo *memo_set(struct mask_instance *in, const char *s, size_t n)
 {
 	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u, w;
 	size_t i = 0;
@@ -357,7 +365,43 @@ static struct memo *memo_slot(struct mask_instance *in, const char *s, size_t n)
 	memcpy(&w, s + i, n - i);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
 	h ^= h >> 29;
-	return &in->memo[(h >> 32) & (MEMO_SLOTS - 1)];
+	return &in->memo[2 * ((h >> 32) & (MEMO_SETS - 1))];
+}
+
+static int memo_holds(const struct memo *m, const char *s, size_t n)
+{
+	return m->len == n + 1 && !memcmp(m->value, s, n);
+}
+
+/* The slot that holds the value s, or NULL; *set: the set to remember s
+ * in, or NULL when the memo is not used for it (too long, or paused). */
+static const struct memo *memo_find(struct mask_instance *in, const char *s, size_t n,
+				    struct memo **set)
+{
+	struct memo *m;
+	const struct memo *hit = NULL;
+
+	*set = NULL;
+	if (n > MEMO_VALUE)
+		return NULL;
+	if (in->memo_off) {
+		in->memo_off--;
+		return NULL;
+	}
+	m = memo_set(in, s, n);
+	if (memo_holds(&m[0], s, n))
+		hit = &m[0];
+	else if (memo_holds(&m[1], s, n))
+		hit = &m[1];
+	else
+		*set = m;
+	in->memo_hits += hit != NULL;
+	if (++in->memo_probes == MEMO_WINDOW) {
+		if (in->memo_hits < MEMO_WINDOW / 8)
+			in->memo_off = MEMO_PAUSE;
+		in->memo_probes = in->memo_hits = 0;
+	}
+	return hit;
 }
 
 /* hash, hmac: prefix + lowercase hex of SHA-256(salt || value) or
@@ -368,14 +412,14 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t plen = strlen(in->prefix), mdlen = 0;
 	unsigned int ulen = 0;
-	struct memo *m = n <= sizeof in->memo->value ? memo_slot(in, s, n) : NULL;
+	struct memo *set;
+	const struct memo *hit = memo_find(in, s, n, &set);
 	int ok, rc;
 
-	if (m && m->len == n + 1 && !memcmp(m->value, s, n)) {
-		memcpy(md, m->md, sizeof m->md);
-		mdlen = sizeof m->md;
+	if (hit) {
+		memcpy(md, hit->md, sizeof hit->md);
+		mdlen = sizeof hit->md;
 		ok = 1;
-		m = NULL; /* nothing to remember */
 	} else if (in->md) {
 		ok = EVP_DigestInit_ex(in->mdctx, in->md, NULL) &&
 		     (!in->c->salt || EVP_DigestUpdate(in->mdctx, in->c->salt, strlen(in->c->salt))) &&
@@ -388,10 +432,11 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 	}
 	if (!ok || mdlen != sizeof in->memo->md) /* SHA-256 */
 		return INF_ERR_INTERNAL;
-	if (m) {
-		m->len = (unsigned char)(n + 1);
-		memcpy(m->value, s, n);
-		memcpy(m->md, md, mdlen);
+	if (set) {
+		set[1] = set[0];
+		set[0].len = (unsigned char)(n + 1);
+		memcpy(set[0].value, s, n);
+		memcpy(set[0].md, md, mdlen);
 	}
 	if ((rc = reserve(in, plen + 2 * mdlen + 1)))
 		return rc;

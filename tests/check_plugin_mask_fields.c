@@ -253,48 +253,60 @@ static size_t first_diff_line(const char *got, const char *want)
 	return line;
 }
 
-/* hash and hmac remember recent digests by value (a slot per value's
- * hash, MEMO_SLOTS of them): thousands of values in one object, each
- * seen two to four times in a shuffled order, so that values share, lose
- * and regain slots; values that share their first 8 bytes and their
- * length, lengths around the longest remembered (46), the empty string,
- * and a number beside the string of the same text. Every output is
- * checked against a digest computed here. */
+/* The text of value `id` of test_digest_memo: below 3000 the pool of
+ * values that repeat, above it values seen once. */
+static void memo_value(int id, char *v, size_t size)
+{
+	if (id >= 3000)
+		snprintf(v, size, "once-%d", id);
+	else if (id == 2)
+		v[0] = '\0'; /* the empty string */
+	else if (id % 4 == 0) /* 16 bytes, the first 8 the same */
+		snprintf(v, size, "customer-%06d", id);
+	else if (id % 4 == 1)
+		snprintf(v, size, "%d", 100 + id);
+	else if (id % 4 == 2) /* 0 to 55 'a's, then the number */
+		snprintf(v, size, "%.*s%d", (id / 4) % 56,
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", id);
+	else /* 31 and 32 bytes: either side of the longest remembered */
+		snprintf(v, size, "%0*d", 31 + (id / 4) % 2, id);
+}
+
+/* hash and hmac remember recent digests by value (4096 slots, two for
+ * each hash of a value). One object of four stretches: the pool's 3000
+ * values, each two to four times in a shuffled order, so that values
+ * share, lose and regain slots (values that share their first 8 bytes
+ * and their length, lengths around the longest remembered, 31, the empty
+ * string, a number beside the string of the same text); 10000 values seen
+ * once, after which the memo pauses; 16384 values of the pool while it
+ * does; the shuffled pool again. Every output is checked against a
+ * digest computed here. */
 START_TEST(test_digest_memo)
 {
-	enum { NV = 3000, NREC = 9000 };
-	static char vals[NV][64];
+	enum { NV = 3000, NSHUF = 9000, NONCE = 10000, NPAUSE = 20000,
+	       NREC = 2 * NSHUF + NONCE + NPAUSE };
 	static int order[NREC];
 	struct inf_buf in = {0}, want = {0};
 	unsigned rng = 7;
 	int n = 0;
 
-	for (int i = 0; i < NV; i++) {
-		switch (i % 4) {
-		case 0:
-			snprintf(vals[i], sizeof vals[i], "customer-%06d", i);
-			break;
-		case 1:
-			snprintf(vals[i], sizeof vals[i], "%d", 100 + i);
-			break;
-		case 2: /* 0 to 55 'a's, then the number */
-			snprintf(vals[i], sizeof vals[i], "%.*s%d", (i / 4) % 56,
-				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i);
-			break;
-		default: /* 46 and 47 bytes: either side of the longest remembered */
-			snprintf(vals[i], sizeof vals[i], "%0*d", 46 + (i / 4) % 2, i);
-		}
-	}
-	vals[2][0] = '\0'; /* the empty string */
+#define RND(m) ((int)((rng = rng * 1103515245u + 12345u) >> 8) % (m))
 	for (int i = 0; i < NV; i++) /* every value twice at least */
 		order[n++] = i, order[n++] = i;
-	while (n < NREC)
-		order[n++] = (int)((rng = rng * 1103515245u + 12345u) >> 8) % NV;
-	for (int i = NREC - 1; i > 0; i--) {
-		int j = (int)((rng = rng * 1103515245u + 12345u) >> 8) % (i + 1), t = order[i];
+	while (n < NSHUF)
+		order[n++] = RND(NV);
+	for (int i = NSHUF - 1; i > 0; i--) {
+		int j = RND(i + 1), t = order[i];
 		order[i] = order[j];
 		order[j] = t;
 	}
+	for (int i = 0; i < NONCE; i++)
+		order[n++] = NV + i;
+	for (int i = 0; i < NPAUSE; i++)
+		order[n++] = RND(NV);
+	for (int i = 0; i < NSHUF; i++)
+		order[n++] = order[i];
+#undef RND
 	for (int op = 0; op < 2; op++) {
 		const char *got;
 		size_t line;
@@ -302,13 +314,14 @@ START_TEST(test_digest_memo)
 		inf_buf_reset(&in);
 		inf_buf_reset(&want);
 		for (int r = 0; r < NREC; r++) {
-			const char *v = vals[order[r]];
-			/* case 1's values as numbers every other time */
-			int num = order[r] % 4 == 1 && r % 2;
-			size_t len = strlen(v);
+			/* values of the form 100 + id as numbers every other time */
+			int num = order[r] < NV && order[r] % 4 == 1 && r % 2;
 			unsigned char md[32];
-			char salted[80], hex[65];
+			char v[64], salted[80], hex[65];
+			size_t len;
 
+			memo_value(order[r], v, sizeof v);
+			len = strlen(v);
 			if (op) {
 				ck_assert_ptr_nonnull(HMAC(EVP_sha256(), "Jefe", 4,
 							   (const unsigned char *)v, len, md, NULL));
@@ -325,6 +338,10 @@ START_TEST(test_digest_memo)
 		}
 		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
 		ck_assert_int_eq(inf_buf_putc(&want, '\0'), 0);
+		/* hash with one worker, whose memo pauses during the third
+		 * stretch and looks again in the fourth; hmac with two, each
+		 * with its memo */
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", op ? "2" : "1", 1), 0);
 		mask(op ? "op = \"hmac\"; key_env = \"MASK_TEST_KEY\"; prefix = \"p:\";"
 			: "op = \"hash\"; salt = \"s\"; prefix = \"p:\";");
 		got = tu_step_run(&s, in.data);
@@ -332,6 +349,7 @@ START_TEST(test_digest_memo)
 		line = first_diff_line(got, want.data);
 		ck_assert_msg(line == 0, "%s: record %zu differs", op ? "hmac" : "hash", line);
 	}
+	unsetenv("INFLIGHT_THREADS");
 	inf_buf_free(&in);
 	inf_buf_free(&want);
 }
