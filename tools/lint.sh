@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Style checks that a reviewer should not have to make: banned unsafe
-# calls, cppcheck over the C sources, a build without warnings under gcc
-# and clang, and shellcheck over the scripts.
+# calls, cppcheck over the C sources, a build without warnings under gcc,
+# clang and gcc with the sanitizers, and shellcheck over the scripts.
 # usage: tools/lint.sh   (exit status non-zero on any finding)
 set -u
 cd "$(dirname "$0")/.." || exit 1
