@@ -261,7 +261,7 @@ static void memo_value(int id, char *v, size_t size)
 		snprintf(v, size, "once-%d", id);
 	else if (id == 2)
 		v[0] = '\0'; /* the empty string */
-	else if (id % 4 == 0) /* 16 bytes, the first 8 the same */
+	else if (id % 4 == 0) /* 15 bytes, the first 9 the same */
 		snprintf(v, size, "customer-%06d", id);
 	else if (id % 4 == 1)
 		snprintf(v, size, "%d", 100 + id);
@@ -274,12 +274,12 @@ static void memo_value(int id, char *v, size_t size)
 
 /* hash and hmac remember recent digests by value (4096 slots, two for
  * each hash of a value). One object of four stretches: the pool's 3000
- * values, each two to four times in a shuffled order, so that values
+ * values, each twice or more in a shuffled order, so that values
  * share, lose and regain slots (values that share their first 8 bytes
  * and their length, lengths around the longest remembered, 31, the empty
  * string, a number beside the string of the same text); 10000 values seen
- * once, after which the memo pauses; 16384 values of the pool while it
- * does; the shuffled pool again. Every output is checked against a
+ * once, after which the memo pauses (with one worker); 20000 values of
+ * the pool, during which it looks again; the shuffled pool again. Every output is checked against a
  * digest computed here. */
 START_TEST(test_digest_memo)
 {
