@@ -83,7 +83,7 @@ struct mask_instance {
 	EVP_MD_CTX *mdctx;
 	EVP_MAC *mac;       /* hmac, keyed once at init */
 	EVP_MAC_CTX *macctx;
-	struct memo *memo;  /* hash, hmac: 2 * MEMO_SETS recent digests */
+	struct memo *memo;  /* hash, hmac: 2 * MEMO_SETS recent digests (zeroed) */
 	unsigned memo_probes, memo_hits; /* in this window */
 	unsigned memo_off;  /* values still to digest without the memo */
 	char *buf; /* output scratch, grows to the largest value masked */
@@ -191,15 +191,6 @@ static int read_key(const struct mask_config *c, unsigned char *key,
 	return 0;
 }
 
-static void *host_zalloc(const struct inf_host *host, size_t n)
-{
-	void *p = host->alloc(n);
-
-	if (p)
-		memset(p, 0, n);
-	return p;
-}
-
 static int crypto_init(struct mask_instance *in, const struct mask_config *c,
 		       char *err)
 {
@@ -208,7 +199,7 @@ static int crypto_init(struct mask_instance *in, const struct mask_config *c,
 	OSSL_PARAM params[2];
 	int rc;
 
-	if (!(in->memo = host_zalloc(in->host, 2 * MEMO_SETS * sizeof *in->memo)))
+	if (!(in->memo = in->host->alloc(2 * MEMO_SETS * sizeof *in->memo)))
 		return fail(err, INF_ERR_NOMEM, "out of memory");
 	if (c->op == OP_HASH) {
 		in->md = EVP_MD_fetch(NULL, "SHA256", NULL);
