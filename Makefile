@@ -82,12 +82,12 @@ $(BUILD)/bin/producer: $(PRODUCER_OBJ) $(LIBCORE)
 # Plugins link nothing of the core: the host table is all they use. Code
 # split out of a plugin lives in plugins/lib/ and is compiled into the .so
 # whose PLUGIN_EXTRA_<name> lists it.
-PLUGIN_EXTRA_mask_fields := plugins/lib/decimal.c
+PLUGIN_EXTRA_mask_fields := plugins/lib/decimal.c plugins/lib/digest.c
 $(BUILD)/plugins/%.so: plugins/%.c core/include/inflight/plugin.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iplugins -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< \
 		$(PLUGIN_EXTRA_$*) $(if $(filter mask_fields,$*),-lcrypto)
-$(BUILD)/plugins/mask_fields.so: plugins/lib/decimal.c plugins/lib/decimal.h
+$(BUILD)/plugins/mask_fields.so: $(PLUGIN_EXTRA_mask_fields) plugins/lib/decimal.h plugins/lib/digest.h
 
 # A suite links the core library, any objects listed as its extra
 # prerequisites below ($(filter %.o,$^)) and its CHECK_LDFLAGS.

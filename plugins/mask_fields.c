@@ -18,12 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "inflight/plugin.h"
 #include "lib/decimal.h"
+#include "lib/digest.h"
 
 enum mask_op { OP_REDACT, OP_PARTIAL, OP_CHAR_CLASS, OP_HASH, OP_HMAC,
 	       OP_NULL, OP_ROUND, OP_TRUNCATE_DATE };
@@ -32,8 +31,6 @@ static const char *const type_names[] = { "nothing", "an object", "an array",
 	"a string", "a number", "a boolean", "a boolean", "null" };
 static const char *const op_names[] = { "redact", "partial", "char_class",
 	"hash", "hmac", "null", "round", "truncate_date" };
-
-#define KEY_MAX 4096
 
 /* What truncate_date accepts: YYYY-MM-DD, optionally followed by
  * [T ]HH:MM[:SS[.fraction]] and a zone Z, +HH, +HHMM or +HH:MM. */
@@ -50,25 +47,6 @@ struct mask_config {
 	int unit;
 };
 
-/* hash, hmac: the digests of recent values, in MEMO_SETS sets of two
- * slots chosen by a hash of the value; a new value takes the first slot
- * of its set and moves the one there to the second. Identifiers repeat
- * across the records of an object (a customer's events), and a look-up
- * costs a fraction of a digest; a value longer than MEMO_VALUE is
- * digested every time. When fewer than one in 8 of MEMO_WINDOW look-ups
- * hit (values that do not repeat), the next MEMO_PAUSE values are
- * digested without looking. A worker's own, wiped when it ends. */
-#define MEMO_SETS 2048u /* a power of two */
-#define MEMO_VALUE 31u
-#define MEMO_WINDOW 4096u
-#define MEMO_PAUSE 16384u
-struct memo {
-	unsigned char len; /* the value's length + 1; 0: empty slot */
-	char value[MEMO_VALUE];
-	unsigned char md[32];
-};
-_Static_assert(sizeof(struct memo) == 64, "a memo slot is a cache line");
-
 struct mask_instance {
 	const struct inf_host *host;
 	/* the host's walk over matches only, or its plain walk (older cores) */
@@ -79,13 +57,7 @@ struct mask_instance {
 	const char *with, *mchar, *prefix;
 	size_t mchar_len;
 	struct inf_decimal round; /* round: the multiple, exactly */
-	EVP_MD *md;         /* hash */
-	EVP_MD_CTX *mdctx;
-	EVP_MAC *mac;       /* hmac, keyed once at init */
-	EVP_MAC_CTX *macctx;
-	struct memo *memo;  /* hash, hmac: 2 * MEMO_SETS recent digests (zeroed) */
-	unsigned memo_probes, memo_hits; /* in this window */
-	unsigned memo_off;  /* values still to digest without the memo */
+	struct inf_digest digest; /* hash, hmac (plugins/lib/digest.c) */
 	char *buf; /* output scratch, grows to the largest value masked */
 	size_t cap;
 	regex_t date_re;
@@ -156,67 +128,20 @@ fail(char *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Reads the HMAC key from key_env or key_file into key (KEY_MAX bytes).
- * Messages name the variable or file, never the key. */
-static int read_key(const struct mask_config *c, unsigned char *key,
-		    size_t *len, char *err)
-{
-	const char *v;
-	FILE *f;
-	int bad;
-
-	if (!c->key_env == !c->key_file)
-		return fail(err, INF_ERR_INVALID, "op hmac needs exactly one of key_env and key_file (never the key itself)");
-	if (c->key_env) {
-		if (!(v = getenv(c->key_env)) || !*v)
-			return fail(err, INF_ERR_INVALID, "key_env: environment variable %.64s is not set or empty", c->key_env);
-		if ((*len = strlen(v)) > KEY_MAX)
-			return fail(err, INF_ERR_INVALID, "key_env: key longer than %d bytes", KEY_MAX);
-		memcpy(key, v, *len);
-		return 0;
-	}
-	if (!(f = fopen(c->key_file, "rb")))
-		return fail(err, INF_ERR_IO, "key_file: cannot read %.200s", c->key_file);
-	*len = fread(key, 1, KEY_MAX, f);
-	bad = ferror(f) || fgetc(f) != EOF;
-	fclose(f);
-	if (bad)
-		return fail(err, INF_ERR_IO, "key_file: cannot read %.180s, or longer than %d bytes", c->key_file, KEY_MAX);
-	/* one final line break (LF or CRLF) is not part of the key; any
-	 * other byte is, so a binary key ending in 0x0a loses only that one */
-	if (*len && key[*len - 1] == '\n' && --*len && key[*len - 1] == '\r')
-		(*len)--;
-	if (*len == 0)
-		return fail(err, INF_ERR_INVALID, "key_file: %.200s holds no key", c->key_file);
-	return 0;
-}
-
+/* hash, hmac: the digester, keyed from key_env or key_file for hmac. */
 static int crypto_init(struct mask_instance *in, const struct mask_config *c,
 		       char *err)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[INF_DIGEST_KEY_MAX];
 	size_t klen = 0;
-	OSSL_PARAM params[2];
 	int rc;
 
-	if (!(in->memo = in->host->alloc(2 * MEMO_SETS * sizeof *in->memo)))
-		return fail(err, INF_ERR_NOMEM, "out of memory");
-	if (c->op == OP_HASH) {
-		in->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-		in->mdctx = EVP_MD_CTX_new();
-		return in->md && in->mdctx ? 0
-			: fail(err, INF_ERR_INTERNAL, "libcrypto: SHA-256 unavailable");
-	}
-	if ((rc = read_key(c, key, &klen, err))) {
-		OPENSSL_cleanse(key, sizeof key);
-		return rc;
-	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	in->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	in->macctx = in->mac ? EVP_MAC_CTX_new(in->mac) : NULL;
-	rc = in->macctx && EVP_MAC_init(in->macctx, key, klen, params) ? 0
-		: fail(err, INF_ERR_INTERNAL, "libcrypto: HMAC-SHA256 unavailable");
+	if (c->op == OP_HASH)
+		return inf_digest_init(&in->digest, in->host, c->salt, NULL, 0, err);
+	if (!c->key_env == !c->key_file)
+		return fail(err, INF_ERR_INVALID, "op hmac needs exactly one of key_env and key_file (never the key itself)");
+	if (!(rc = inf_digest_read_key(c->key_env, c->key_file, key, &klen, err)))
+		rc = inf_digest_init(&in->digest, in->host, NULL, key, klen, err);
 	OPENSSL_cleanse(key, sizeof key);
 	return rc;
 }
@@ -278,14 +203,7 @@ static void cb_mask_fini(void *instance)
 {
 	struct mask_instance *in = instance;
 
-	EVP_MD_CTX_free(in->mdctx);
-	EVP_MD_free(in->md);
-	EVP_MAC_CTX_free(in->macctx);
-	EVP_MAC_free(in->mac);
-	if (in->memo) {
-		OPENSSL_cleanse(in->memo, 2 * MEMO_SETS * sizeof *in->memo);
-		in->host->release(in->memo);
-	}
+	inf_digest_fini(&in->digest);
 	if (in->has_re)
 		regfree(&in->date_re);
 	in->host->release(in->buf); /* init always sets host first */
@@ -340,103 +258,23 @@ static int map_chars(struct mask_instance *in, const char *s, size_t n,
 	return 0;
 }
 
-/* The memo set of the value s (n <= MEMO_VALUE bytes), two slots: a
- * multiply-xor hash of its 8-byte words, the set from its high bits. */
-static struct memo *memo_set(struct mask_instance *in, const char *s, size_t n)
-{
-	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, s + i, n - i);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 29;
-	return &in->memo[2 * ((h >> 32) & (MEMO_SETS - 1))];
-}
-
-static int memo_holds(const struct memo *m, const char *s, size_t n)
-{
-	return m->len == n + 1 && !memcmp(m->value, s, n);
-}
-
-/* The slot that holds the value s, or NULL; *set: the set to remember s
- * in, or NULL when the memo is not used for it (too long, or paused). */
-static const struct memo *memo_find(struct mask_instance *in, const char *s, size_t n,
-				    struct memo **set)
-{
-	struct memo *m;
-	const struct memo *hit = NULL;
-
-	*set = NULL;
-	if (n > MEMO_VALUE)
-		return NULL;
-	if (in->memo_off) {
-		in->memo_off--;
-		return NULL;
-	}
-	m = memo_set(in, s, n);
-	if (memo_holds(&m[0], s, n))
-		hit = &m[0];
-	else if (memo_holds(&m[1], s, n))
-		hit = &m[1];
-	else
-		*set = m;
-	in->memo_hits += hit != NULL;
-	if (++in->memo_probes == MEMO_WINDOW) {
-		if (in->memo_hits < MEMO_WINDOW / 8)
-			in->memo_off = MEMO_PAUSE;
-		in->memo_probes = in->memo_hits = 0;
-	}
-	return hit;
-}
-
-/* hash, hmac: prefix + lowercase hex of SHA-256(salt || value) or
- * HMAC-SHA256(key, value); from the memo when it holds the value. */
+/* hash, hmac: prefix + lowercase hex of the value's digest. */
 static int do_digest(struct mask_instance *in, const char *s, size_t n,
 		     size_t *outlen)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	size_t plen = strlen(in->prefix), mdlen = 0;
-	unsigned int ulen = 0;
-	struct memo *set;
-	const struct memo *hit = memo_find(in, s, n, &set);
-	int ok, rc;
+	unsigned char md[INF_DIGEST_LEN];
+	size_t plen = strlen(in->prefix);
+	int rc;
 
-	if (hit) {
-		memcpy(md, hit->md, sizeof hit->md);
-		mdlen = sizeof hit->md;
-		ok = 1;
-	} else if (in->md) {
-		ok = EVP_DigestInit_ex(in->mdctx, in->md, NULL) &&
-		     (!in->c->salt || EVP_DigestUpdate(in->mdctx, in->c->salt, strlen(in->c->salt))) &&
-		     EVP_DigestUpdate(in->mdctx, s, n) && EVP_DigestFinal_ex(in->mdctx, md, &ulen);
-		mdlen = ulen;
-	} else {
-		ok = EVP_MAC_init(in->macctx, NULL, 0, NULL) &&
-		     EVP_MAC_update(in->macctx, (const unsigned char *)s, n) &&
-		     EVP_MAC_final(in->macctx, md, &mdlen, sizeof md);
-	}
-	if (!ok || mdlen != sizeof in->memo->md) /* SHA-256 */
-		return INF_ERR_INTERNAL;
-	if (set) {
-		set[1] = set[0];
-		set[0].len = (unsigned char)(n + 1);
-		memcpy(set[0].value, s, n);
-		memcpy(set[0].md, md, mdlen);
-	}
-	if ((rc = reserve(in, plen + 2 * mdlen + 1)))
+	if ((rc = inf_digest_value(&in->digest, s, n, md)) ||
+	    (rc = reserve(in, plen + 2 * sizeof md + 1)))
 		return rc;
 	memcpy(in->buf, in->prefix, plen);
-	for (size_t i = 0; i < mdlen; i++) {
+	for (size_t i = 0; i < sizeof md; i++) {
 		in->buf[plen + 2 * i] = "0123456789abcdef"[md[i] >> 4];
 		in->buf[plen + 2 * i + 1] = "0123456789abcdef"[md[i] & 15];
 	}
-	*outlen = plen + 2 * mdlen;
+	*outlen = plen + 2 * sizeof md;
 	return 0;
 }
 

@@ -1,0 +1,202 @@
+#include "digest.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+/* The memo: MEMO_SETS sets of two slots chosen by a hash of the value;
+ * a new value takes the first slot of its set and moves the one there to
+ * the second. A value longer than MEMO_VALUE is digested every time.
+ * When fewer than one in 8 of MEMO_WINDOW look-ups hit, the next
+ * MEMO_PAUSE values are digested without looking. */
+#define MEMO_SETS 2048u /* a power of two */
+#define MEMO_VALUE 31u
+#define MEMO_WINDOW 4096u
+#define MEMO_PAUSE 16384u
+#define MEMO_BYTES (2 * MEMO_SETS * sizeof(struct inf_digest_memo))
+struct inf_digest_memo {
+	unsigned char len; /* the value's length + 1; 0: empty slot */
+	char value[MEMO_VALUE];
+	unsigned char md[INF_DIGEST_LEN];
+};
+_Static_assert(sizeof(struct inf_digest_memo) == 64, "a memo slot is a cache line");
+
+int inf_digest_read_key(const char *env, const char *file, unsigned char *key,
+			size_t *len, char *err)
+{
+	const char *v;
+	FILE *f;
+	int bad;
+
+	if (env) {
+		if (!(v = getenv(env)) || !*v) {
+			snprintf(err, INF_ERR_MAX, "key_env: environment variable %.64s is not set or empty", env);
+			return INF_ERR_INVALID;
+		}
+		if ((*len = strlen(v)) > INF_DIGEST_KEY_MAX) {
+			snprintf(err, INF_ERR_MAX, "key_env: key longer than %d bytes", INF_DIGEST_KEY_MAX);
+			return INF_ERR_INVALID;
+		}
+		memcpy(key, v, *len);
+		return 0;
+	}
+	if (!(f = fopen(file, "rb"))) {
+		snprintf(err, INF_ERR_MAX, "key_file: cannot read %.200s", file);
+		return INF_ERR_IO;
+	}
+	*len = fread(key, 1, INF_DIGEST_KEY_MAX, f);
+	bad = ferror(f) || fgetc(f) != EOF;
+	fclose(f);
+	if (bad) {
+		snprintf(err, INF_ERR_MAX, "key_file: cannot read %.180s, or longer than %d bytes",
+			 file, INF_DIGEST_KEY_MAX);
+		return INF_ERR_IO;
+	}
+	/* one final line break (LF or CRLF) is not part of the key; any
+	 * other byte is, so a binary key ending in 0x0a loses only that one */
+	if (*len && key[*len - 1] == '\n' && --*len && key[*len - 1] == '\r')
+		(*len)--;
+	if (*len == 0) {
+		snprintf(err, INF_ERR_MAX, "key_file: %.200s holds no key", file);
+		return INF_ERR_INVALID;
+	}
+	return 0;
+}
+
+int inf_digest_init(struct inf_digest *d, const struct inf_host *host,
+		    const char *salt, const unsigned char *key, size_t klen,
+		    char *err)
+{
+	OSSL_PARAM params[2];
+
+	d->host = host;
+	d->salt = salt;
+	if (!(d->memo = host->alloc(MEMO_BYTES))) {
+		snprintf(err, INF_ERR_MAX, "out of memory");
+		return INF_ERR_NOMEM;
+	}
+	if (!key) {
+		d->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		d->mdctx = EVP_MD_CTX_new();
+		if (d->md && d->mdctx)
+			return 0;
+		snprintf(err, INF_ERR_MAX, "libcrypto: SHA-256 unavailable");
+		return INF_ERR_INTERNAL;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	d->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	d->macctx = d->mac ? EVP_MAC_CTX_new(d->mac) : NULL;
+	if (d->macctx && EVP_MAC_init(d->macctx, key, klen, params))
+		return 0;
+	snprintf(err, INF_ERR_MAX, "libcrypto: HMAC-SHA256 unavailable");
+	return INF_ERR_INTERNAL;
+}
+
+void inf_digest_fini(struct inf_digest *d)
+{
+	EVP_MD_CTX_free(d->mdctx);
+	EVP_MD_free(d->md);
+	EVP_MAC_CTX_free(d->macctx);
+	EVP_MAC_free(d->mac);
+	if (d->memo) {
+		OPENSSL_cleanse(d->memo, MEMO_BYTES);
+		d->host->release(d->memo);
+	}
+	memset(d, 0, sizeof *d);
+}
+
+/* The memo set of the value s (n <= MEMO_VALUE bytes), two slots: a
+ * multiply-xor hash of its 8-byte words, the set from its high bits. */
+static struct inf_digest_memo *memo_set(struct inf_digest *d, const char *s, size_t n)
+{
+	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 29;
+	return &d->memo[2 * ((h >> 32) & (MEMO_SETS - 1))];
+}
+
+static int memo_holds(const struct inf_digest_memo *m, const char *s, size_t n)
+{
+	return m->len == n + 1 && !memcmp(m->value, s, n);
+}
+
+/* The slot that holds the value s, or NULL; *set: the set to remember s
+ * in, or NULL when the memo is not used for it (too long, or paused). */
+static const struct inf_digest_memo *memo_find(struct inf_digest *d, const char *s,
+					       size_t n, struct inf_digest_memo **set)
+{
+	struct inf_digest_memo *m;
+	const struct inf_digest_memo *hit = NULL;
+
+	*set = NULL;
+	if (n > MEMO_VALUE)
+		return NULL;
+	if (d->off) {
+		d->off--;
+		return NULL;
+	}
+	m = memo_set(d, s, n);
+	if (memo_holds(&m[0], s, n))
+		hit = &m[0];
+	else if (memo_holds(&m[1], s, n))
+		hit = &m[1];
+	else
+		*set = m;
+	d->hits += hit != NULL;
+	if (++d->probes == MEMO_WINDOW) {
+		if (d->hits < MEMO_WINDOW / 8)
+			d->off = MEMO_PAUSE;
+		d->probes = d->hits = 0;
+	}
+	return hit;
+}
+
+int inf_digest_value(struct inf_digest *d, const char *s, size_t n,
+		     unsigned char md[INF_DIGEST_LEN])
+{
+	unsigned char out[EVP_MAX_MD_SIZE];
+	size_t mdlen = 0;
+	unsigned int ulen = 0;
+	struct inf_digest_memo *set;
+	const struct inf_digest_memo *hit = memo_find(d, s, n, &set);
+	int ok;
+
+	if (hit) {
+		memcpy(md, hit->md, INF_DIGEST_LEN);
+		return 0;
+	}
+	if (d->md) {
+		ok = EVP_DigestInit_ex(d->mdctx, d->md, NULL) &&
+		     (!d->salt || EVP_DigestUpdate(d->mdctx, d->salt, strlen(d->salt))) &&
+		     EVP_DigestUpdate(d->mdctx, s, n) && EVP_DigestFinal_ex(d->mdctx, out, &ulen);
+		mdlen = ulen;
+	} else {
+		ok = d->macctx && EVP_MAC_init(d->macctx, NULL, 0, NULL) &&
+		     EVP_MAC_update(d->macctx, (const unsigned char *)s, n) &&
+		     EVP_MAC_final(d->macctx, out, &mdlen, sizeof out);
+	}
+	if (!ok || mdlen != INF_DIGEST_LEN)
+		return INF_ERR_INTERNAL;
+	memcpy(md, out, INF_DIGEST_LEN);
+	if (set) {
+		set[1] = set[0];
+		set[0].len = (unsigned char)(n + 1);
+		memcpy(set[0].value, s, n);
+		memcpy(set[0].md, out, INF_DIGEST_LEN);
+	}
+	return 0;
+}
