@@ -3,22 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "escan.h"
 #include "inflight/plugin.h"
 #include "json.h"
 
 #define FLUSH_AT (256u * 1024u)
-
-enum astate { A_OPEN, A_FIRST, A_ELEM, A_GAP, A_AFTER, A_SEP };
-
-/* Where an array element's scan is: nesting, inside a string, after a
- * backslash in one. */
-struct escan {
-	int depth, in_str, esc;
-};
 
 struct inf_framer {
 	enum inf_format fmt; /* INF_FMT_AUTO until detected */
@@ -54,14 +43,14 @@ struct inf_framer {
 	uint64_t over_at;   /* ... and object offset */
 
 	/* array scanner */
-	enum astate as;
-	struct escan es;
+	enum inf_astate as;
+	struct inf_escan es;
 	size_t span_start; /* after the last '[' or ',': what counts against
 			    * max_record for the next element */
 	size_t gap_start; /* where the bytes before the next element begin */
 	size_t elem_start;
 	int kept_any;
-	/* a batch that starts after an element (A_SEP) assumes an earlier
+	/* a batch that starts after an element (INF_AS_SEP) assumes an earlier
 	 * element was kept; the separator before its first kept element is
 	 * out[drop_from, drop_to), to go when none was (drop_to 0: none) */
 	int sep_pending;
@@ -343,148 +332,6 @@ static int pass_through(struct inf_framer *f, size_t upto)
 	return 0;
 }
 
-/* Bytes that change the array scanner's state outside strings. */
-static const unsigned char array_special[256] = {
-	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1,
-};
-
-/* Offset of the first '"' or '\\' in d[at, e), or e. */
-static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
-{
-#if defined(__SSE2__)
-	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-
-	for (; e - at >= 16; at += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + at));
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
-		if (m)
-			return at + (size_t)__builtin_ctz(m);
-	}
-#endif
-	while (at < e && d[at] != '"' && d[at] != '\\')
-		at++;
-	return at;
-}
-
-/* Scans d[at, lim) one byte that matters at a time from the element's
- * state f. Returns the first byte that ends the element (',' or ']' at
- * depth 0, or a '}' there, which is not JSON), or lim with the state
- * kept for the bytes after it. */
-static size_t elem_scan_bytes(struct escan *f, const char *d, size_t at, size_t lim)
-{
-	const unsigned char *u = (const unsigned char *)d;
-
-	while (at < lim) {
-		if (f->in_str) {
-			if (f->esc) {
-				f->esc = 0;
-				at++;
-				continue;
-			}
-			at = to_quote_or_backslash(d, at, lim);
-			if (at == lim)
-				break;
-			if (u[at] == '\\')
-				f->esc = 1;
-			else
-				f->in_str = 0;
-			at++;
-			continue;
-		}
-		while (at < lim && !array_special[u[at]])
-			at++;
-		if (at == lim)
-			break;
-		if (u[at] == '"')
-			f->in_str = 1;
-		else if (u[at] == '{' || u[at] == '[')
-			f->depth++;
-		else if (f->depth == 0)
-			return at;
-		else if (u[at] != ',')
-			f->depth--;
-		at++;
-	}
-	return lim;
-}
-
-#if defined(__SSE2__)
-/* The bits of the 64-byte block at d: its '"' in *q, its '\\' in *b,
- * and its { } [ ] , in *s. */
-static inline void block_bits(const char *d, uint64_t *q, uint64_t *b, uint64_t *s)
-{
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i brace = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
-	const __m128i comma = _mm_set1_epi8(','), bit5 = _mm_set1_epi8(0x20);
-
-	*q = *b = *s = 0;
-	for (int k = 0; k < 4; k++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
-		/* '[' and ']' differ from '{' and '}' in bit 5 only */
-		__m128i l = _mm_or_si128(v, bit5);
-		__m128i st = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l, brace),
-						      _mm_cmpeq_epi8(l, close)),
-					  _mm_cmpeq_epi8(v, comma));
-
-		*q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
-		*b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)) << (16 * k);
-		*s |= (uint64_t)(unsigned)_mm_movemask_epi8(st) << (16 * k);
-	}
-}
-
-/* Bit i set when an odd number of bits at or below i are set in x: with
- * x the quotes of a block, the bytes inside a string (the opening quote
- * counted in, the closing one out). */
-static inline uint64_t prefix_xor(uint64_t x)
-{
-	x ^= x << 1;
-	x ^= x << 2;
-	x ^= x << 4;
-	x ^= x << 8;
-	x ^= x << 16;
-	x ^= x << 32;
-	return x;
-}
-#endif
-
-/* elem_scan_bytes over d[at, e), 64 bytes at a time where a block holds
- * no backslash (no quote in it can be escaped, so its strings are where
- * the quotes say). */
-static size_t elem_scan(struct escan *f, const char *d, size_t at, size_t e)
-{
-	while (at < e) {
-#if defined(__SSE2__)
-		uint64_t q, b, s;
-
-		if (!f->esc && e - at >= 64) {
-			block_bits(d + at, &q, &b, &s);
-			if (!b) {
-				uint64_t in = prefix_xor(q) ^ (f->in_str ? ~(uint64_t)0 : 0);
-				for (uint64_t ev = s & ~in; ev; ev &= ev - 1) {
-					size_t k = at + (size_t)__builtin_ctzll(ev);
-					char c = d[k];
-					if (c == '{' || c == '[')
-						f->depth++;
-					else if (f->depth == 0)
-						return k; /* ',' or ']' ends it, '}' is not JSON */
-					else if (c != ',')
-						f->depth--;
-				}
-				f->in_str = (int)(in >> 63);
-				at += 64;
-				continue;
-			}
-		}
-#endif
-		size_t lim = e - at > 64 ? at + 64 : e, k = elem_scan_bytes(f, d, at, lim);
-		if (k < lim)
-			return k;
-		at = lim;
-	}
-	return e;
-}
-
 static int array_step(struct inf_framer *f, size_t *ip)
 {
 	const char *d = f->in.data;
@@ -492,7 +339,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 	char c = d[i];
 
 	switch (f->as) {
-	case A_OPEN:
+	case INF_AS_OPEN:
 		if (inf_json_ws(c))
 			break;
 		if (c != '[')
@@ -500,10 +347,10 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		if (pass_through(f, i + 1))
 			return -1;
 		f->span_start = i + 1;
-		f->as = A_FIRST;
+		f->as = INF_AS_FIRST;
 		break;
-	case A_FIRST:
-	case A_GAP:
+	case INF_AS_FIRST:
+	case INF_AS_GAP:
 		if (inf_json_ws(c)) {
 			/* held until the next element: counted with it */
 			if (i + 1 - f->span_start > f->max_record)
@@ -512,22 +359,22 @@ static int array_step(struct inf_framer *f, size_t *ip)
 					    f->span_start);
 			break;
 		}
-		if (c == ']' && f->as == A_GAP)
+		if (c == ']' && f->as == INF_AS_GAP)
 			return fail(f, INF_FAIL_INPUT, "trailing comma in array", i);
 		if (c == ']') {
 			if (pass_through(f, i + 1))
 				return -1;
-			f->as = A_AFTER;
+			f->as = INF_AS_AFTER;
 			break;
 		}
 		if (c == ',')
 			return fail(f, INF_FAIL_INPUT, "empty array element", i);
 		f->elem_start = i;
-		f->es = (struct escan){ 0, 0, 0 };
-		f->as = A_ELEM;
+		f->es = (struct inf_escan){ 0, 0, 0 };
+		f->as = INF_AS_ELEM;
 		*ip = i;
 		return 1; /* rescan this byte as part of the element */
-	case A_ELEM: {
+	case INF_AS_ELEM: {
 		/* to the next byte that matters, not one step per byte, or to
 		 * where the cut found the element ends */
 		size_t e = f->in.len, at;
@@ -539,7 +386,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 				return fail(f, INF_FAIL_INPUT,
 					    "array batch's element ends do not match its bytes", i);
 		} else {
-			at = elem_scan(&f->es, d, i, e);
+			at = inf_escan_run(&f->es, d, i, e);
 		}
 
 		if (at - f->span_start > f->max_record)
@@ -558,26 +405,26 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		if (c == ']') {
 			if (pass_through(f, i + 1))
 				return -1;
-			f->as = A_AFTER;
+			f->as = INF_AS_AFTER;
 		} else {
 			f->span_start = i + 1;
-			f->as = A_GAP;
+			f->as = INF_AS_GAP;
 		}
 		if (flush(f, 0))
 			return -1;
 		break;
 	}
-	case A_AFTER:
+	case INF_AS_AFTER:
 		if (!inf_json_ws(c))
 			return fail(f, INF_FAIL_INPUT, "data after the closing ']'", i);
 		break;
-	case A_SEP: /* a batch cut after an element: the comma that follows */
+	case INF_AS_SEP: /* a batch cut after an element: the comma that follows */
 		if (inf_json_ws(c))
 			break;
 		if (c != ',')
 			return fail(f, INF_FAIL_INPUT, "array batch does not start at a separator", i);
 		f->span_start = i + 1;
-		f->as = A_GAP;
+		f->as = INF_AS_GAP;
 		break;
 	}
 	*ip = i + 1;
@@ -593,162 +440,17 @@ static int array_run(struct inf_framer *f)
 			return -1;
 	f->scan = i;
 	/* whitespace before '[' and after ']' is copied as it comes */
-	if ((f->as == A_AFTER || f->as == A_OPEN) && pass_through(f, f->in.len))
+	if ((f->as == INF_AS_AFTER || f->as == INF_AS_OPEN) && pass_through(f, f->in.len))
 		return -1;
-	if (f->finishing && f->as != A_AFTER)
+	if (f->finishing && f->as != INF_AS_AFTER)
 		return fail(f, INF_FAIL_INPUT,
-			    f->as == A_OPEN ? "empty object: expected a JSON array"
+			    f->as == INF_AS_OPEN ? "empty object: expected a JSON array"
 					    : "truncated array: missing ']'",
 			    f->in.len);
 	if (f->batch) /* the caller's bytes: counted in inf_framer_batch */
 		return 0;
 	consume(f, f->gap_start);
 	return 0;
-}
-
-/* ---- cutting an array into batches ---- */
-
-struct inf_array_cut {
-	size_t max_record;
-	enum astate as;
-	struct escan es;
-	size_t scan, span_start, elem_start; /* as the framer's */
-	struct inf_cut last; /* the last place found; last.at 0: none */
-	uint32_t *ends;      /* element ends found, for inf_batch_at */
-	size_t nends, ends_cap;
-	int ends_lost;       /* one could not be noted: none are given */
-};
-
-/* Element ends noted per batch at most: a 256 KiB batch of elements of
- * 8 bytes or more, 128 KiB of them. Smaller elements are scanned for. */
-#define CUT_MAX_ENDS 32768u
-
-struct inf_array_cut *inf_array_cut_new(size_t max_record)
-{
-	struct inf_array_cut *c = calloc(1, sizeof *c);
-
-	if (c)
-		c->max_record = max_record;
-	return c;
-}
-
-void inf_array_cut_free(struct inf_array_cut *c)
-{
-	if (c)
-		free(c->ends);
-	free(c);
-}
-
-/* Notes an element's end; without memory the batch scans for them all. */
-static void note_end(struct inf_array_cut *c, size_t at)
-{
-	if (c->ends_lost || c->nends == CUT_MAX_ENDS || at > UINT32_MAX ||
-	    inf_array_grow(&c->ends, &c->ends_cap, c->nends + 1, sizeof *c->ends)) {
-		c->ends_lost = 1;
-		return;
-	}
-	c->ends[c->nends++] = (uint32_t)at;
-}
-
-const uint32_t *inf_array_cut_ends(const struct inf_array_cut *c, size_t *n)
-{
-	*n = c->ends_lost ? 0 : c->nends;
-	return c->ends;
-}
-
-/* The framer fails at or before d[bad - 1]: a batch of bad bytes says why. */
-static int cut_bad(struct inf_array_cut *c, size_t bad, struct inf_cut *out)
-{
-	out->at = out->run = bad;
-	out->next = INF_BATCH_AFTER_ARRAY; /* never used: nothing follows */
-	c->scan = bad;
-	return -1;
-}
-
-/* array_step's states and checks, without running anything. */
-int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
-		       struct inf_cut *out)
-{
-	size_t i = c->scan;
-
-	while (i < len) {
-		char ch = d[i];
-		switch (c->as) {
-		case A_OPEN:
-			if (inf_json_ws(ch))
-				break;
-			if (ch != '[')
-				return cut_bad(c, i + 1, out);
-			c->span_start = i + 1;
-			c->as = A_FIRST;
-			break;
-		case A_FIRST:
-		case A_GAP:
-			if (inf_json_ws(ch)) {
-				if (i + 1 - c->span_start > c->max_record)
-					return cut_bad(c, i + 1, out);
-				break;
-			}
-			if (ch == ',' || (ch == ']' && c->as == A_GAP))
-				return cut_bad(c, i + 1, out);
-			if (ch == ']') {
-				c->as = A_AFTER;
-				break;
-			}
-			c->elem_start = i;
-			c->es = (struct escan){ 0, 0, 0 };
-			c->as = A_ELEM;
-			continue;
-		case A_ELEM: {
-			size_t at = elem_scan(&c->es, d, i, len), end = at;
-
-			if (at - c->span_start > c->max_record)
-				return cut_bad(c, at, out);
-			if (at == len) {
-				i = len;
-				continue;
-			}
-			if (d[at] == '}')
-				return cut_bad(c, at + 1, out);
-			note_end(c, at);
-			i = at;
-			if (d[at] == ']') {
-				c->as = A_AFTER;
-				break;
-			}
-			while (end > c->elem_start && inf_json_ws(d[end - 1]))
-				end--;
-			c->last = (struct inf_cut){ end, at + 1, INF_BATCH_AFTER_ELEMENT };
-			c->span_start = at + 1;
-			c->as = A_GAP;
-			break;
-		}
-		case A_AFTER:
-			if (!inf_json_ws(ch))
-				return cut_bad(c, i + 1, out);
-			break;
-		case A_SEP:
-			break; /* batches only */
-		}
-		i++;
-	}
-	c->scan = len;
-	if (c->as == A_AFTER) /* anywhere after ']' will do */
-		c->last = (struct inf_cut){ len, len, INF_BATCH_AFTER_ARRAY };
-	else if (c->as == A_OPEN && len) /* or in the whitespace before '[' */
-		c->last = (struct inf_cut){ len, len, INF_BATCH_OBJECT_START };
-	*out = c->last;
-	return c->last.at != 0;
-}
-
-void inf_array_cut_moved(struct inf_array_cut *c, size_t n)
-{
-	c->scan -= n;
-	c->span_start = c->span_start > n ? c->span_start - n : 0;
-	c->elem_start = c->elem_start > n ? c->elem_start - n : 0;
-	c->last = (struct inf_cut){ 0, 0, 0 };
-	c->nends = 0; /* every end found was in the batch that left */
-	c->ends_lost = 0;
 }
 
 /* ---- document ---- */
@@ -946,10 +648,10 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	if (f->fmt == INF_FMT_NDJSON && !final && len && data[len - 1] != '\n')
 		return fail(f, INF_FAIL_INPUT, "batch does not end at a line end", 0);
 	/* arrays: the state the cut left (see inf_array_cut) */
-	f->as = at->start == INF_BATCH_AFTER_ELEMENT ? A_SEP
-		: at->start == INF_BATCH_AFTER_ARRAY ? A_AFTER : A_OPEN;
+	f->as = at->start == INF_BATCH_AFTER_ELEMENT ? INF_AS_SEP
+		: at->start == INF_BATCH_AFTER_ARRAY ? INF_AS_AFTER : INF_AS_OPEN;
 	f->gap_start = f->span_start = f->elem_start = 0;
-	f->es = (struct escan){ 0, 0, 0 };
+	f->es = (struct inf_escan){ 0, 0, 0 };
 	f->kept_any = f->sep_pending = at->start == INF_BATCH_AFTER_ELEMENT;
 	f->drop_from = f->drop_to = 0;
 	f->ends = at->ends;
@@ -968,7 +670,7 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	 * starts: after the comma that follows an element, after ']', or
 	 * before '[' */
 	if (rc == 0 && f->fmt == INF_FMT_ARRAY && !final &&
-	    !(f->as == A_GAP && f->span_start == len) && f->as != A_AFTER && f->as != A_OPEN)
+	    !(f->as == INF_AS_GAP && f->span_start == len) && f->as != INF_AS_AFTER && f->as != INF_AS_OPEN)
 		rc = fail(f, INF_FAIL_INPUT, "array batch cut inside an element", len);
 	if (rc == 0) { /* ndjson: run consumed it all; arrays: up to the
 			* last element's end, where the next batch starts */
