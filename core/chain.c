@@ -296,6 +296,33 @@ static uint64_t first_line(const char *js, size_t len, uint64_t line)
 	return line;
 }
 
+/* For a first record that does not load: when the object starts with
+ * the signature of a compressed or binary format, a note that says so
+ * (the error would only name a byte otherwise); else "". */
+static const char *binary_hint(const char *js, size_t len,
+			       const struct inf_rec_pos *pos)
+{
+#define SIG(magic, name) { magic, sizeof magic - 1, "; the object starts as " name \
+	" data does: inflight reads JSON text, not compressed or binary objects" }
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *note;
+	} sig[] = {
+		SIG("\x1f\x8b", "gzip"), SIG("\x28\xb5\x2f\xfd", "zstd"),
+		SIG("BZh", "bzip2"), SIG("\xfd" "7zXZ", "xz"),
+		SIG("PK\x03\x04", "zip"), SIG("PAR1", "Parquet"),
+	};
+#undef SIG
+
+	if (pos->offset != 0)
+		return "";
+	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
+		if (len >= sig[i].len && !memcmp(js, sig[i].magic, sig[i].len))
+			return sig[i].note;
+	return "";
+}
+
 /* What a plugin's status says when the plugin left err empty. */
 static const char *status_text(int rc)
 {
@@ -339,9 +366,9 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	if (rc) {
 		enum inf_fail kind = rc == INF_ERR_LIMIT ? INF_FAIL_TOO_LARGE : INF_FAIL_INPUT;
-		snprintf(msg, sizeof msg, "%s: %s (byte %zu of the record)",
+		snprintf(msg, sizeof msg, "%s: %s (byte %zu of the record)%s",
 			 rc == INF_ERR_LIMIT ? "over a limit" : "invalid JSON",
-			 je.msg, je.offset);
+			 je.msg, je.offset, binary_hint(js, len, pos));
 		if (auto_document(w))
 			return inf_error_set(err, kind,
 					     "cannot tell the framing (format auto): line %llu "

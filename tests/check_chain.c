@@ -276,6 +276,54 @@ START_TEST(test_auto_bad_first_line)
 }
 END_TEST
 
+/* An object that starts as a compressed or binary format does fails as
+ * any bad first record, and the error says what it looks like; a later
+ * record with the same bytes is only bad JSON. */
+START_TEST(test_binary_object_named)
+{
+	static const struct {
+		const char *in, *name;
+	} cases[] = {
+		{ "\x1f\x8b\x08\x08\x9a\x31\x2b\x69\x02\x03{\"a\":1}\n", "gzip" },
+		{ "\x28\xb5\x2f\xfd\x04\x58", "zstd" },
+		{ "BZh91AY&SY", "bzip2" },
+		{ "\xfd" "7zXZ", "xz" },
+		{ "PK\x03\x04\x14\x08", "zip" },
+		{ "PAR1\x15\x04", "Parquet" },
+	};
+	static const char *const fmts[] = { "auto", "ndjson", "document" };
+	char text[256], want[96];
+
+	for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+		const struct inf_access_point *ap;
+		snprintf(text, sizeof text, AP("format = \"%s\";", DROP("\"price\"")), fmts[f]);
+		ap = policy(text, "t");
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			snprintf(want, sizeof want, "; the object starts as %s data does", cases[i].name);
+			ck_assert_int_eq(run(ap, NULL, cases[i].in, 0), -1);
+			ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+			ck_assert_msg(strstr(err.msg, "record 1 (line 1): invalid JSON") &&
+				      strstr(err.msg, want), "%s: %s", fmts[f], err.msg);
+			ck_assert_uint_eq(out.len, 0);
+		}
+	}
+	ck_assert_int_eq(run(policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t"), NULL,
+			     "{\"a\":1}\n\x1f\x8b\x08\n", 0), -1);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 2): invalid JSON") &&
+		      !strstr(err.msg, "gzip"), "%s", err.msg);
+	/* the first batch of a parallel run holds the first record too */
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "2", 1), 0);
+	ck_assert_int_eq(run(policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t"), NULL,
+			     cases[0].in, 0), -1);
+	unsetenv("INFLIGHT_THREADS");
+	ck_assert_msg(strstr(err.msg, "starts as gzip data does"), "%s", err.msg);
+	/* text that merely starts with those letters is not called one */
+	ck_assert_int_eq(run(policy(AP("format = \"ndjson\";", DROP("\"price\"")), "t"), NULL,
+			     "BZ\n", 0), -1);
+	ck_assert_msg(!strstr(err.msg, "starts as"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_plugin_error_fails)
 {
 	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
@@ -1159,6 +1207,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_bad_record_fails);
 	tcase_add_test(tc, test_bad_record_dropped);
 	tcase_add_test(tc, test_auto_bad_first_line);
+	tcase_add_test(tc, test_binary_object_named);
 	tcase_add_test(tc, test_plugin_error_fails);
 	tcase_add_test(tc, test_plugin_error_unterminated);
 	tcase_add_test(tc, test_plugin_contract_breach_fails);

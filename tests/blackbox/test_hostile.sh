@@ -73,6 +73,9 @@ expect_eq "ndjson policy on an array with a trailing comma: refused" "$RC:$OUT" 
 printf '{"a":1,"price":2}\r\n{"b":2}\n{"c":3,"price":4}\r\n' >"$T/crlf"
 run "${H[@]}" "$T/crlf"
 expect_eq "mixed line endings kept as they are" "$OUT" "$(printf '{"a":1}\r\n{"b":2}\n{"c":3}\r\n')"
+printf '{"a":1,"price":2}\n{"b":2}\n' | gzip -c >"$T/gz"
+refused "a gzip-compressed object is not JSON, and the error says what it is" "$T/gz" \
+	"record 1 (line 1): invalid JSON: unexpected byte 0x1f (byte 0 of the record); the object starts as gzip data does"
 
 # ---- limits: exactly at the limit passes, one byte more is refused ----
 rec='{"price":1,"a":"'$("$PY" -c 'print("x"*46)')'"}'
