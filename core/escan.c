@@ -73,27 +73,42 @@ static size_t elem_scan_bytes(struct inf_escan *f, const char *d, size_t at, siz
 }
 
 #if defined(__SSE2__)
-/* The bits of the 64-byte block at d: its '"' in *q, its '\\' in *b,
- * and its { } [ ] , in *s. */
-static inline void block_bits(const char *d, uint64_t *q, uint64_t *b, uint64_t *s)
+/* The 16 bytes at d as masks of '"', '\\', opening ('{' '[') and
+ * closing ('}' ']') brackets, each shifted left by `at` bits and added
+ * to the block's. */
+#define LANE_BITS(d, at, bk) do { \
+	const __m128i v_ = _mm_loadu_si128((const __m128i *)(const void *)(d)); \
+	/* '[' and ']' differ from '{' and '}' in bit 5 only */ \
+	const __m128i l_ = _mm_or_si128(v_, _mm_set1_epi8(0x20)); \
+	(bk)[0] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, _mm_set1_epi8('"'))) << (at); \
+	(bk)[1] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, _mm_set1_epi8('\\'))) << (at); \
+	(bk)[2] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l_, _mm_set1_epi8('{'))) << (at); \
+	(bk)[3] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l_, _mm_set1_epi8('}'))) << (at); \
+} while (0)
+
+/* The masks of LANE_BITS for the 64-byte block at d, in bk[0..3]. The
+ * four lanes are written out: a loop over them is not unrolled at -O2
+ * and costs half again. */
+static inline void block_bits(const char *d, uint64_t bk[4])
 {
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i brace = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
-	const __m128i comma = _mm_set1_epi8(','), bit5 = _mm_set1_epi8(0x20);
+	bk[0] = bk[1] = bk[2] = bk[3] = 0;
+	LANE_BITS(d, 0, bk);
+	LANE_BITS(d + 16, 16, bk);
+	LANE_BITS(d + 32, 32, bk);
+	LANE_BITS(d + 48, 48, bk);
+}
+#undef LANE_BITS
 
-	*q = *b = *s = 0;
-	for (int k = 0; k < 4; k++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
-		/* '[' and ']' differ from '{' and '}' in bit 5 only */
-		__m128i l = _mm_or_si128(v, bit5);
-		__m128i st = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l, brace),
-						      _mm_cmpeq_epi8(l, close)),
-					  _mm_cmpeq_epi8(v, comma));
+/* The commas of the 64-byte block at d: needed only where the depth is
+ * 0, at an element's first and last block. */
+static inline uint64_t comma_bits(const char *d)
+{
+	const __m128i c = _mm_set1_epi8(',');
+#define LANE_COMMAS(k) ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8( \
+	_mm_loadu_si128((const __m128i *)(const void *)(d + 16 * (k))), c)) << (16 * (k)))
 
-		*q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
-		*b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)) << (16 * k);
-		*s |= (uint64_t)(unsigned)_mm_movemask_epi8(st) << (16 * k);
-	}
+	return LANE_COMMAS(0) | LANE_COMMAS(1) | LANE_COMMAS(2) | LANE_COMMAS(3);
+#undef LANE_COMMAS
 }
 
 /* Bit i set when an odd number of bits at or below i are set in x: with
@@ -109,6 +124,54 @@ static inline uint64_t prefix_xor(uint64_t x)
 	x ^= x << 32;
 	return x;
 }
+
+/* The 64-byte block at d, with no backslash (so no quote in it is
+ * escaped and its strings are where the quotes say) and its masks in bk,
+ * from the state f: the offset in it of the byte that ends the element,
+ * or 64 with f brought to the end of the block. Where the depth stays
+ * above 0 only brackets count, and a block without a closing one is
+ * passed over whole. */
+static inline size_t block_run(struct inf_escan *f, const char *d, const uint64_t bk[4])
+{
+	uint64_t out = ~(prefix_xor(bk[0]) ^ (f->in_str ? ~(uint64_t)0 : 0));
+	uint64_t open = bk[2] & out, close = bk[3] & out, comma = 0, left = ~(uint64_t)0;
+	int depth = f->depth, commas = 0;
+
+	for (;;) {
+		uint64_t ev, low;
+		if (depth > 0) {
+			if (!close) { /* it cannot get back to 0 here */
+				for (; open; open &= open - 1) /* rare: few opens */
+					depth++;
+				break;
+			}
+			ev = open | close;
+		} else {
+			if (!commas) {
+				comma = comma_bits(d) & out & left;
+				commas = 1;
+			}
+			ev = open | close | comma;
+			if (!ev)
+				break;
+		}
+		low = ev & -ev;
+		if (!(open & low)) {
+			if (depth == 0)
+				return (size_t)__builtin_ctzll(low);
+			depth--;
+		} else {
+			depth++;
+		}
+		left = ~((low << 1) - 1); /* the bits after low */
+		open &= left;
+		close &= left;
+		comma &= left;
+	}
+	f->depth = depth;
+	f->in_str = (int)(~out >> 63);
+	return 64;
+}
 #endif
 
 /* elem_scan_bytes over d[at, e), 64 bytes at a time where a block holds
@@ -118,23 +181,14 @@ size_t inf_escan_run(struct inf_escan *f, const char *d, size_t at, size_t e)
 {
 	while (at < e) {
 #if defined(__SSE2__)
-		uint64_t q, b, s;
+		uint64_t bk[4];
 
 		if (!f->esc && e - at >= 64) {
-			block_bits(d + at, &q, &b, &s);
-			if (!b) {
-				uint64_t in = prefix_xor(q) ^ (f->in_str ? ~(uint64_t)0 : 0);
-				for (uint64_t ev = s & ~in; ev; ev &= ev - 1) {
-					size_t k = at + (size_t)__builtin_ctzll(ev);
-					char c = d[k];
-					if (c == '{' || c == '[')
-						f->depth++;
-					else if (f->depth == 0)
-						return k; /* ',' or ']' ends it, '}' is not JSON */
-					else if (c != ',')
-						f->depth--;
-				}
-				f->in_str = (int)(in >> 63);
+			block_bits(d + at, bk);
+			if (!bk[1]) {
+				size_t k = block_run(f, d + at, bk);
+				if (k < 64) /* ',' or ']' ends it, '}' is not JSON */
+					return at + k;
 				at += 64;
 				continue;
 			}
