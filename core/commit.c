@@ -183,6 +183,87 @@ static int relocate(struct inf_record *r, size_t n, struct inf_json_err *err)
 	return 0;
 }
 
+/* The first and last byte of JSON text that is not whitespace. */
+static void trim(const char *text, size_t len, size_t *a, size_t *b)
+{
+	*a = 0;
+	*b = len;
+	while (*a < *b && inf_json_ws(text[*a]))
+		(*a)++;
+	while (*b > *a && inf_json_ws(text[*b - 1]))
+		(*b)--;
+}
+
+/* Whether each of the `n` applied ranges replaces a string, number,
+ * boolean or null by another: the tokens then keep their number, order,
+ * parents and sizes, and only move (mask_fields' usual edits). */
+static int scalars_replaced(const struct inf_record *r, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct inf_range *g = &r->ranges[k];
+		size_t a, b;
+		int type;
+		if (g->kind != INF_EDIT_REPLACE)
+			return 0;
+		type = r->toks.tok[g->node].type;
+		trim(g->text, g->tlen, &a, &b);
+		if (type == JSMN_OBJECT || type == JSMN_ARRAY || a == b ||
+		    g->text[a] == '{' || g->text[a] == '[')
+			return 0;
+	}
+	return 1;
+}
+
+/* relocate for scalars_replaced edits, on r->toks itself (0, or
+ * INF_ERR_NOMEM): a replaced
+ * token takes its new text's type and place (the text is one scalar the
+ * edit validated: a string when it starts with a quote), the others
+ * move by what the ranges before them add, a container's end by what
+ * the ranges inside it add too. */
+static int relocate_scalars(struct inf_record *r, size_t n)
+{
+	jsmntok_t *tk = r->toks.tok;
+	long before = 0;
+	size_t ri = 0, next = r->ranges[0].start;
+	int rc;
+
+	if ((rc = inf_array_grow(&r->shift, &r->shift_cap, n, sizeof *r->shift)))
+		return rc;
+	for (size_t k = 0; k < n; k++)
+		r->shift[k] = (k ? r->shift[k - 1] : 0) + (long)r->ranges[k].tlen -
+			      (long)(r->ranges[k].end - r->ranges[k].start);
+	for (int i = 0; i < r->toks.n; i++) {
+		jsmntok_t *t = &tk[i];
+		if (ri < n && i == r->ranges[ri].node) {
+			const struct inf_range *g = &r->ranges[ri];
+			int at = (int)((long)g->start + before);
+			size_t a, b;
+			trim(g->text, g->tlen, &a, &b);
+			if (g->text[a] == '"') {
+				t->type = JSMN_STRING;
+				t->start = at + (int)a + 1;
+				t->end = at + (int)b - 1;
+			} else {
+				t->type = JSMN_PRIMITIVE;
+				t->start = at + (int)a;
+				t->end = at + (int)b;
+			}
+			before = r->shift[ri++];
+			next = ri < n ? r->ranges[ri].start : SIZE_MAX;
+			continue;
+		}
+		if ((t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) &&
+		    (size_t)t->end - 1 >= next) /* an edit inside it is still to come */
+			t->end += (int)shift_at(r, n, (size_t)t->end - 1);
+		else
+			t->end += (int)before;
+		t->start += (int)before;
+	}
+	return 0;
+}
+
 #ifdef INF_VERIFY_COMMIT
 /* Fuzz builds: the relocated tokens must be what a fresh parse gives. */
 static void verify(const struct inf_record *r)
@@ -218,17 +299,23 @@ int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
 		snprintf(err->msg, sizeof err->msg, "record too large for the tokenizer");
 		return INF_ERR_LIMIT;
 	}
-	if ((rc = relocate(r, n, err)))
-		return rc;
-	/* the new tokens become current; the old array is the next scratch */
-	swap = r->toks;
-	r->toks.tok = r->next.tok;
-	r->toks.cap = r->next.cap;
-	r->toks.n = r->next.n;
-	r->toks.key_escapes = r->next.key_escapes;
-	r->next.tok = swap.tok;
-	r->next.cap = swap.cap;
-	r->next.n = 0;
+	if (scalars_replaced(r, n)) {
+		if ((rc = relocate_scalars(r, n)))
+			return rc;
+	} else {
+		if ((rc = relocate(r, n, err)))
+			return rc;
+		/* the new tokens become current; the old array is the next
+		 * scratch */
+		swap = r->toks;
+		r->toks.tok = r->next.tok;
+		r->toks.cap = r->next.cap;
+		r->toks.n = r->next.n;
+		r->toks.key_escapes = r->next.key_escapes;
+		r->next.tok = swap.tok;
+		r->next.cap = swap.cap;
+		r->next.n = 0;
+	}
 	r->cur_work ^= 1;
 	r->js = dst->data;
 	r->len = dst->len;

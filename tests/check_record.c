@@ -939,6 +939,56 @@ START_TEST(test_commit_relocates_tokens)
 }
 END_TEST
 
+/* Replacing only scalars by scalars (mask_fields' edits) commits on the
+ * tokens in place (commit.c, relocate_scalars): types change, strings
+ * grow and shrink, text comes padded with whitespace, containers around
+ * and after the edits move; the tokens must still be a fresh parse's. */
+static const char *const scalars[] = {
+	"1", "\"\"", "\"a much longer string than the one it replaces\"", "true", "null",
+	" 7 ", "\n\"padded\"\t", "\"e\\u00e9\\n\"", "-0.5e-3", "false",
+};
+
+START_TEST(test_commit_scalars_in_place)
+{
+	struct inf_buf doc = {0};
+	struct inf_tokens fresh = {0};
+	struct inf_json_err e;
+
+	seed = 11;
+	for (int d = 0; d < 3000; d++) {
+		inf_buf_reset(&doc);
+		if (d % 50 == 0) { /* a scalar root */
+			ck_assert_int_eq(inf_buf_puts(&doc, values[rnd(6)]), 0);
+		} else {
+			ck_assert_int_eq(inf_buf_puts(&doc, "{\"root\":"), 0);
+			random_doc(&doc, 1);
+			ck_assert_int_eq(inf_buf_puts(&doc, ",\"after\":[1,{\"z\":\"y\"}]}"), 0);
+		}
+		ck_assert_int_eq(inf_record_load(&rec, doc.data, doc.len, &e), 0);
+		for (int round = 0; round < 3; round++) {
+			int edits = 0;
+			for (unsigned k = 1 + rnd(5); k > 0; k--) {
+				int node = (int)rnd((unsigned)rec.toks.n);
+				const jsmntok_t *t = &rec.toks.tok[node];
+				const char *v = scalars[rnd(sizeof scalars / sizeof scalars[0])];
+				if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY ||
+				    (t->parent >= 0 && rec.toks.tok[t->parent].type == JSMN_OBJECT))
+					continue; /* a container or a key */
+				edits += inf_record_replace_json(&rec, node, v, strlen(v)) == 0;
+			}
+			ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+			ck_assert_int_eq(inf_json_parse(&fresh, rec.js, rec.len, 32, &e), 0);
+			ck_assert_int_eq(rec.toks.n, fresh.n);
+			ck_assert_msg(!memcmp(rec.toks.tok, fresh.tok, (size_t)fresh.n * sizeof *fresh.tok),
+				      "doc %d round %d (%d edits): %.*s", d, round, edits,
+				      (int)rec.len, rec.js);
+		}
+	}
+	inf_tokens_free(&fresh);
+	inf_buf_free(&doc);
+}
+END_TEST
+
 /* Commit keeps the record's limits for what was inserted. */
 /* An edit whose text would take the record over max_key or max_depth is
  * refused when it is made, the reason in rec.edit_err: the last step's
@@ -1184,6 +1234,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_many_edits);
 	tcase_add_test(ts, test_commit_rounds);
 	tcase_add_test(ts, test_commit_relocates_tokens);
+	tcase_add_test(ts, test_commit_scalars_in_place);
 	tcase_add_test(ts, test_edit_limits);
 	suite_add_tcase(s, ts);
 
