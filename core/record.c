@@ -437,10 +437,16 @@ static int object_inserts(struct inf_record *r, int obj, const uint64_t *keys,
 	int c = obj + 1, last = -1, comma = 0, rc;
 	size_t pos;
 
-	for (int i = 0; i < tk[obj].size; i++) {
+	if (tk[obj].size > 0) {
+		/* the last member's key: the last token of the object's
+		 * subtree whose parent it is, found from the end */
+		for (last = inf_tok_skip_container(&r->toks, obj) - 1; tk[last].parent != obj; last--)
+			;
+		comma = mark_kind(r, last + 1) != INF_EDIT_REMOVE;
+	}
+	for (int i = 0; !comma && i < tk[obj].size; i++) { /* it is removed: another kept? */
 		if (mark_kind(r, c + 1) != INF_EDIT_REMOVE)
 			comma = 1;
-		last = c;
 		c = inf_tok_skip(&r->toks, c);
 	}
 	pos = last < 0 ? (size_t)tk[obj].start + 1 : (size_t)inf_tok_raw_end(&tk[last + 1]);
