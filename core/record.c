@@ -252,6 +252,8 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	for (k = obj + 1, i = 0; i < o->size; i++, k = inf_tok_skip(&r->toks, k + 1)) {
 		size_t kl;
 		const char *kn;
+		if (!r->toks.key_escapes && (size_t)(r->toks.tok[k].end - r->toks.tok[k].start) != keylen)
+			continue; /* its raw bytes are its key, of another length */
 		if (mark_kind(r, k + 1) == INF_EDIT_REMOVE)
 			continue;
 		kn = inf_record_key(r, k, &kl);
