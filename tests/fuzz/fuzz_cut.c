@@ -19,12 +19,16 @@
  * cut there must fail. Invariants: both runs succeed or fail alike, with
  * the same output (the one-thread framer flushes nothing under 256 KiB:
  * nothing on failure) and the same error kind and message, word for word.
+ * Both sides find element ends with inf_escan_run, so it is also checked
+ * on its own, against a byte-at-a-time reference (tests/escanref.h),
+ * its calls cut every `chunk` bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../escanref.h"
 #include "frame.h"
 #include "fuzzutil.h"
 
@@ -164,6 +168,14 @@ static void batched(const char *d, size_t n, size_t max, size_t chunk, int spars
 	fz_buf_free(&b.held);
 }
 
+/* inf_escan_run's calls end every *ctx bytes, as chunks arrive. */
+static size_t chunk_limit(void *ctx, size_t at)
+{
+	size_t chunk = *(size_t *)ctx;
+
+	return (at / chunk + 1) * chunk;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -187,6 +199,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 3;
 	fz_put(&a.out, "", 0);
 	fz_put(&b.out, "", 0);
+	FZ_CHECK(escan_compare(d, n, chunk_limit, &chunk) == n,
+		 "inf_escan_run and the reference disagree on the element from byte %zu",
+		 escan_compare(d, n, chunk_limit, &chunk));
 	one_thread(d, n, max, chunk, &a);
 	batched(d, n, max, chunk, data[1] & 3, &b);
 	FZ_CHECK(a.ok == b.ok, "one thread %s, batches %s (%s | %s)", a.ok ? "succeeded" : "failed",
