@@ -5,7 +5,10 @@
  * added or removed; tokens inside a removed or replaced span go; the
  * tokens of inserted text (a replacement value, or an inserted member)
  * come from tokenizing only that text, which the edit already validated.
- * Sizes are adjusted for the children dropped and added.
+ * Sizes are adjusted for the children dropped and added. When every
+ * edit replaces a scalar by a scalar (mask_fields), no token comes or
+ * goes: they move where they are, and a replaced one reads its type and
+ * place from its new text.
  *
  * The result is exactly the token array inf_json_parse would give for
  * the new bytes: tests/check_record.c compares the two on random edits,
@@ -216,12 +219,11 @@ static int scalars_replaced(const struct inf_record *r, size_t n)
 	return 1;
 }
 
-/* relocate for scalars_replaced edits, on r->toks itself (0, or
- * INF_ERR_NOMEM): a replaced
+/* relocate for scalars_replaced edits, on r->toks itself: a replaced
  * token takes its new text's type and place (the text is one scalar the
- * edit validated: a string when it starts with a quote), the others
- * move by what the ranges before them add, a container's end by what
- * the ranges inside it add too. */
+ * edit validated: a string when it starts with a quote), the others move
+ * by what the ranges before them add, a container's end by what the
+ * ranges inside it add too. Returns 0 or INF_ERR_NOMEM. */
 static int relocate_scalars(struct inf_record *r, size_t n)
 {
 	jsmntok_t *tk = r->toks.tok;
