@@ -346,19 +346,23 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	struct inf_json_err je;
 	char msg[INF_ERR_MAX + 400];
 	int rc = 1; /* 1: the record needs its tokens */
+	size_t first = 0; /* the first step to call */
 
 	w->stats.records_in++;
-	if (t->ap->drop_top.match) {
+	/* each 1 again when the root is not an object or a root key holds
+	 * an escape: the first step runs as it would */
+	if (t->ap->drop_top.match && t->ap->nsteps == 1) {
 		size_t removed;
 
-		/* 1 again when its root is not an object or a root key holds
-		 * an escape: the step runs as it would */
 		rc = inf_json_drop_top(&r->toks, js, len, r->max_depth, &t->ap->drop_top,
 				       out, &removed, &je);
 		if (rc == 0) {
 			w->stats.records_out++;
 			return 1;
 		}
+	} else if (t->ap->drop_top.match) {
+		rc = inf_record_load_dropping(r, js, len, &t->ap->drop_top, &je);
+		first = rc == 0;
 	}
 	if (rc == 1)
 		rc = inf_record_load(r, js, len, &je);
@@ -378,12 +382,12 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					     msg);
 		return record_failed(w, kind, pos, err, msg);
 	}
-	for (size_t i = 0; i < t->ap->nsteps; i++) {
+	for (size_t i = first; i < t->ap->nsteps; i++) {
 		const struct inf_step *st = &t->ap->steps[i];
 		enum inf_verdict v = INF_KEEP;
 		char perr[INF_ERR_MAX] = "";
 
-		if (i > 0 && (rc = inf_record_commit(r, &je))) {
+		if (i > first && (rc = inf_record_commit(r, &je))) {
 			if (rc == INF_ERR_NOMEM)
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			/* what a step inserted broke max_depth or max_key_bytes */

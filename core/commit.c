@@ -267,8 +267,7 @@ static int relocate_scalars(struct inf_record *r, size_t n)
 }
 
 #ifdef INF_VERIFY_COMMIT
-/* Fuzz builds: the relocated tokens must be what a fresh parse gives. */
-static void verify(const struct inf_record *r)
+void inf_record_verify(const struct inf_record *r)
 {
 	struct inf_tokens fresh = { 0 };
 	struct inf_json_err e;
@@ -324,7 +323,7 @@ int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
 	r->nedits = 0;
 	inf_buf_reset(&r->edit_text);
 #ifdef INF_VERIFY_COMMIT
-	verify(r);
+	inf_record_verify(r);
 #endif
 	return inf_record_reset_marks(r);
 }

@@ -13,7 +13,9 @@
  *
  * The same parser, built a third time without tokens, validates a record
  * for inf_json_drop_top and writes it without the root members it removes
- * (tools/bench/PROFILE.md, item 11).
+ * (tools/bench/PROFILE.md, item 11); a fourth build does the same and
+ * emits the tokens of what it writes, for inf_json_drop_top_tokens (item
+ * 15).
  */
 #include "json.h"
 
@@ -288,14 +290,14 @@ static int grow_stack(struct inf_tokens *t)
 
 /* Appends a token with size 0. *tk and *cap mirror t's storage in the
  * caller's registers. Returns its index or a negative inf_status; with
- * `drop` (a constant: inf_json_drop_top builds no tokens), 0. */
+ * `notok` (a constant: inf_json_drop_top builds no tokens), 0. */
 static inline __attribute__((always_inline)) int
 emit(struct inf_tokens *t, jsmntok_t **tk, unsigned *cap, int *n, const int roomy,
-     const int drop, jsmntype_t type, int start, int end, int parent)
+     const int notok, jsmntype_t type, int start, int end, int parent)
 {
 	jsmntok_t *k;
 
-	if (drop)
+	if (notok)
 		return 0;
 	if (!roomy && (unsigned)*n == *cap) {
 		if (grow_tokens(t, (size_t)*cap + 1))
@@ -321,6 +323,8 @@ struct drop_pass {
 	const char *copied; /* the input before it is written or removed */
 	const char *member; /* the current root member's key, if removed */
 	int after_kept;     /* and a kept member precedes it */
+	int member_tok;     /* with tokens: the index its key took */
+	char *start;        /* where the output starts */
 	size_t removed;
 };
 
@@ -338,7 +342,8 @@ static inline void drop_range(struct drop_pass *d, const char *a, const char *b)
  * record.c's container_removals does). Only whitespace and one comma lie
  * between members; what follows e is not checked yet, and a text that
  * breaks the grammar there is refused before anything is written. */
-static void drop_member(struct drop_pass *d, const char *e, const char *end)
+static inline __attribute__((always_inline)) void
+drop_member(struct drop_pass *d, const char *e, const char *end)
 {
 	const char *s = d->member, *q;
 
@@ -363,15 +368,18 @@ static void drop_member(struct drop_pass *d, const char *e, const char *end)
 
 /* The parser; `roomy` (a constant in each copy) says t has room for a
  * token per byte of the text, so emit need not check; `drop` (a constant)
- * that it builds no tokens and makes d's removals instead (the root is
- * then an object). */
+ * that it makes d's removals (the root is then an object): 1 without
+ * tokens, 2 with the tokens of what it writes (offsets less what was
+ * removed before them, a removed member's tokens taken back when its
+ * value ends). */
 static inline __attribute__((always_inline)) int
 parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
       struct inf_json_err *err, const int roomy, const int drop,
       struct drop_pass *d)
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
-	int n = 0, parent = -1, cur = -1, tok, esc = 0, kesc;
+	const int notok = drop == 1;
+	int n = 0, parent = -1, cur = -1, tok, esc = 0, kesc, sh = 0;
 	int cur_obj = 0, count = 0; /* the open container's kind, children */
 	jsmntok_t *tk;
 	unsigned cap;
@@ -390,7 +398,7 @@ parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
 		return fail(err, len, "empty record");
 	if (drop && *p != '{')
 		return 1;
-	if (!drop && !t->cap && grow_tokens(t, len / 16 + 16))
+	if (!notok && !t->cap && grow_tokens(t, len / 16 + 16))
 		return INF_ERR_NOMEM;
 	tk = t->tok;
 	cap = t->cap;
@@ -399,7 +407,8 @@ value: /* p < end, at the first byte of a value */
 	if (*p == '"') { /* the most common value, before the jump table */
 		if (!(q = scan_string(js, p + 1, end, &esc, err)))
 			return INF_ERR_INVALID;
-		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, notok, JSMN_STRING, (int)(p + 1 - js) - sh,
+			   (int)(q - js) - sh, parent);
 		if (tok < 0)
 			return tok;
 		p = q + 1;
@@ -412,11 +421,11 @@ value: /* p < end, at the first byte of a value */
 			return too_deep(err, (size_t)(p - js), max_depth);
 		if (sp == t->stack_cap && grow_stack(t))
 			return INF_ERR_NOMEM;
-		tok = emit(t, &tk, &cap, &n, roomy, drop, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
-			   (int)(p - js), -1, parent);
+		tok = emit(t, &tk, &cap, &n, roomy, notok, *p == '{' ? JSMN_OBJECT : JSMN_ARRAY,
+			   (int)(p - js) - sh, -1, parent);
 		if (tok < 0)
 			return tok;
-		t->stack[2 * sp] = drop ? cur_obj : cur;
+		t->stack[2 * sp] = notok ? cur_obj : cur;
 		t->stack[2 * sp + 1] = count;
 		sp++;
 		cur = tok;
@@ -437,7 +446,8 @@ value: /* p < end, at the first byte of a value */
 		q = scan_number(p, end);
 		if (!q || (q < end && is_word(*q)))
 			return bad_word(err, js, p, end, sp, "invalid number");
-		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_PRIMITIVE, (int)(p - js), (int)(q - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, notok, JSMN_PRIMITIVE, (int)(p - js) - sh,
+			   (int)(q - js) - sh, parent);
 		p = q;
 		break;
 	case 't':
@@ -453,7 +463,8 @@ value: /* p < end, at the first byte of a value */
 		if (have != want ||
 		    (p + ll < end && is_word(p[ll])))
 			return bad_word(err, js, p, end, sp, "invalid literal");
-		tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_PRIMITIVE, (int)(p - js), (int)(p + ll - js), parent);
+		tok = emit(t, &tk, &cap, &n, roomy, notok, JSMN_PRIMITIVE, (int)(p - js) - sh,
+			   (int)(p + ll - js) - sh, parent);
 		p += ll;
 		break;
 	}
@@ -477,8 +488,13 @@ value: /* p < end, at the first byte of a value */
 		return tok;
 
 after: /* a value ended just before p */
-	if (drop && sp == 1 && d->member) /* a removed root member's value */
+	if (drop && sp == 1 && d->member) { /* a removed root member's value */
 		drop_member(d, p, end);
+		if (drop == 2) {
+			n = d->member_tok; /* bytes removed so far: */
+			sh = (int)((d->copied - js) - (d->o - d->start));
+		}
+	}
 	if (sp == 0)
 		goto done;
 	/* the common `,"` or `, "` between members: straight to the key */
@@ -512,14 +528,14 @@ after: /* a value ended just before p */
 	return unexpected(err, js, p, cur_obj ? ": expected ',' or '}'" : ": expected ',' or ']'");
 
 close: /* *p closes the container cur */
-	if (!drop) {
-		tk[cur].end = (int)(p + 1 - js);
-		tk[cur].size = count;
+	if (!notok) {
+		tk[cur].end = (int)(p + 1 - js) - sh;
+		tk[cur].size = drop && sp == 1 ? count - (int)d->removed : count;
 	}
 	p++;
 	sp--;
 	count = t->stack[2 * sp + 1];
-	if (drop) {
+	if (notok) {
 		cur_obj = t->stack[2 * sp];
 		goto after;
 	}
@@ -553,15 +569,19 @@ key: /* p < end, where a member of the object cur starts */
 		if (inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1)) &&
 		    d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1))) {
 			d->member = p;
+			d->member_tok = n;
 			/* `count` members precede it, d->removed of them removed */
 			d->after_kept = (size_t)count > d->removed;
 			d->removed++;
 		}
+	} else if (drop == 2 && kesc && !d->member) { /* a kept nested key's escape */
+		t->key_escapes = 1;
 	}
-	tok = emit(t, &tk, &cap, &n, roomy, drop, JSMN_STRING, (int)(p + 1 - js), (int)(q - js), cur);
+	tok = emit(t, &tk, &cap, &n, roomy, notok, JSMN_STRING, (int)(p + 1 - js) - sh,
+		   (int)(q - js) - sh, cur);
 	if (tok < 0)
 		return tok;
-	if (!drop)
+	if (!notok)
 		tk[tok].size = 1; /* its value follows, or the text is refused */
 	count++;
 	if (end - q > 3 && q[1] == ':') { /* the common `:` or `: ` */
@@ -590,11 +610,10 @@ done:
 			return unexpected(err, js, p, " after the value");
 		return fail(err, (size_t)(p - js), "more than one value in a record");
 	}
-	if (drop) {
+	if (drop)
 		drop_range(d, js + len, js + len);
-		return 0;
-	}
-	t->n = n;
+	if (!notok)
+		t->n = n;
 	return 0;
 }
 
@@ -610,24 +629,46 @@ int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 	return parse(t, js, len, max_depth, err, 0, 0, NULL);
 }
 
-int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
-		      unsigned max_depth, const struct inf_dropkeys *keys,
-		      struct inf_buf *out, size_t *removed, struct inf_json_err *err)
+/* inf_json_drop_top and inf_json_drop_top_tokens. */
+static int drop_top(struct inf_tokens *t, const char *js, size_t len,
+		    unsigned max_depth, const struct inf_dropkeys *keys,
+		    struct inf_buf *out, size_t *removed, struct inf_json_err *err,
+		    int tokens)
 {
-	struct drop_pass d = { keys, NULL, js, NULL, 0, 0 };
+	struct drop_pass d = { keys, NULL, js, NULL, 0, 0, NULL, 0 };
 	int rc;
 
 	/* what is written is never longer than what is read; one byte at
 	 * least, so that an empty text on a new buffer has somewhere to point */
 	if (inf_buf_reserve(out, len ? len : 1))
 		return INF_ERR_NOMEM;
-	d.o = out->data + out->len;
-	rc = parse(t, js, len, max_depth, err, 0, 1, &d);
+	d.o = d.start = out->data + out->len;
+	if (!tokens)
+		rc = parse(t, js, len, max_depth, err, 0, 1, &d);
+	else if (len <= ROOMY_MAX && (t->cap > len || !grow_tokens(t, len + 1)))
+		rc = parse(t, js, len, max_depth, err, 1, 2, &d);
+	else
+		rc = parse(t, js, len, max_depth, err, 0, 2, &d);
 	if (rc == 0) {
 		out->len = (size_t)(d.o - out->data);
 		*removed = d.removed;
 	}
 	return rc;
+}
+
+int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
+		      unsigned max_depth, const struct inf_dropkeys *keys,
+		      struct inf_buf *out, size_t *removed, struct inf_json_err *err)
+{
+	return drop_top(t, js, len, max_depth, keys, out, removed, err, 0);
+}
+
+int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
+			     unsigned max_depth, const struct inf_dropkeys *keys,
+			     struct inf_buf *out, size_t *removed,
+			     struct inf_json_err *err)
+{
+	return drop_top(t, js, len, max_depth, keys, out, removed, err, 1);
 }
 
 void inf_tokens_free(struct inf_tokens *t)

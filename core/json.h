@@ -84,6 +84,14 @@ int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_dropkeys *keys,
 		      struct inf_buf *out, size_t *removed, struct inf_json_err *err);
 
+/* As inf_json_drop_top, and t then holds the tokens of what was appended,
+ * as inf_json_parse would make them from it (offsets from where it starts
+ * in `out`). On any other return t holds no tokens. */
+int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
+			     unsigned max_depth, const struct inf_dropkeys *keys,
+			     struct inf_buf *out, size_t *removed,
+			     struct inf_json_err *err);
+
 /* Releases the storage of `t`. */
 void inf_tokens_free(struct inf_tokens *t);
 

@@ -198,17 +198,19 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	return 0;
 }
 
-/* When the chain is one step, without `when`, that only removes what its
+/* When the chain's first step, without `when`, only removes what its
  * paths reach (its plugin's `removes`, plugin.h) and every path is a plain
- * key, the core makes those removals as it reads each record: no tokens,
- * no walk, no call (tools/bench/PROFILE.md, item 11). */
+ * key, the core makes those removals as it reads each record, without a
+ * walk or a call: with no tokens when the step is the whole chain, with
+ * the tokens of what is left for the steps after it (tools/bench/
+ * PROFILE.md, items 11 and 15). */
 static void fuse_removals(struct inf_access_point *ap)
 {
 	const struct inf_step *st = &ap->steps[0];
 	const struct inf_option *o;
 	const struct inf_paths *paths;
 
-	if (ap->nsteps != 1 || st->when || !(o = inf_plugin_removes_option(st->plugin)))
+	if (ap->nsteps == 0 || st->when || !(o = inf_plugin_removes_option(st->plugin)))
 		return;
 	memcpy(&paths, (const char *)st->config + o->offset, sizeof paths);
 	inf_paths_dropkeys(paths, &ap->drop_top);

@@ -58,8 +58,10 @@ struct inf_access_point {
 	unsigned workers; /* threads for ndjson; instances per step */
 	struct inf_step *steps;
 	size_t nsteps;
-	/* match != NULL: the chain is one step whose removals the core makes
-	 * while it reads each record (inf_json_drop_top), without calling it */
+	/* match != NULL: the chain's first step only removes these root
+	 * keys, and the core makes those removals while it reads each record
+	 * (inf_json_drop_top, or inf_record_load_dropping when more steps
+	 * follow), without calling it */
 	struct inf_dropkeys drop_top;
 	char where[300];
 };

@@ -69,6 +69,31 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 	return inf_record_reset_marks(r);
 }
 
+int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
+			     const struct inf_dropkeys *keys, struct inf_json_err *err)
+{
+	struct inf_buf *dst = &r->work[r->cur_work ^ 1];
+	size_t removed;
+	int rc;
+
+	r->nedits = 0;
+	inf_buf_reset(&r->edit_text);
+	inf_buf_reset(dst);
+	rc = inf_json_drop_top_tokens(&r->toks, js, len, r->max_depth, keys, dst,
+				      &removed, err);
+	if (rc) {
+		r->toks.n = 0;
+		return rc;
+	}
+	r->cur_work ^= 1;
+	r->js = dst->data;
+	r->len = dst->len;
+#ifdef INF_VERIFY_COMMIT
+	inf_record_verify(r);
+#endif
+	return inf_record_reset_marks(r);
+}
+
 static int mark_kind(const struct inf_record *r, int tok)
 {
 	return inf_record_hidden(r, tok) ? (int)(r->mark[tok] & 3u) : 0;

@@ -104,6 +104,20 @@ void inf_record_free(struct inf_record *r);
 int inf_record_load(struct inf_record *r, const char *js, size_t len,
 		    struct inf_json_err *err);
 
+/* As inf_record_load of the text inf_json_drop_top_tokens writes: the
+ * record without the members of its root object that `keys` holds, as a
+ * step that removes them would leave it after a commit. Returns 1 (and
+ * loads nothing) when the root is not an object or a root key holds an
+ * escape; else as inf_record_load. */
+int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
+			     const struct inf_dropkeys *keys, struct inf_json_err *err);
+
+#ifdef INF_VERIFY_COMMIT
+/* Fuzz builds: aborts unless the tokens are what a fresh parse of the
+ * record's bytes gives (after a commit, and after a fused load). */
+void inf_record_verify(const struct inf_record *r);
+#endif
+
 /* Applies pending edits, so the next reader sees them: the bytes are
  * rewritten and the tokens relocated, not re-read (core/commit.c).
  * Returns 0, INF_ERR_LIMIT when an inserted value breaks max_depth or

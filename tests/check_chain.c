@@ -410,11 +410,14 @@ START_TEST(test_when_refused)
 }
 END_TEST
 
-/* A chain of one removal step over plain keys is made by the core as it
- * reads each record (policy.c fuse_removals, inf_json_drop_top); any other
- * chain, here the same removals in two steps, goes through the tokens.
- * Both give the same bytes, counts and errors, in each framing, on one
- * thread and two. */
+/* A removal step over plain keys that starts a chain is made by the core
+ * as it reads each record (policy.c fuse_removals): with no tokens when it
+ * is the whole chain (inf_json_drop_top, access point "one"), with the
+ * tokens of what is left when steps follow (inf_record_load_dropping,
+ * "two"). A first step with a path that is not a plain key ("zz.never",
+ * which these records never hold) goes through the tokens and a commit
+ * ("ref"). All three give the same bytes, counts and errors, in each
+ * framing, on one thread and two. */
 START_TEST(test_fused_removal)
 {
 	static const char *const formats[] = { "ndjson", "array" };
@@ -425,9 +428,9 @@ START_TEST(test_fused_removal)
 		"{\"caf\xC3\xA9\":1,\"a\":\"\xE2\x82\xAC\"}", "{\"a\":1,\"a\":2,\"y\":3}",
 	};
 	struct inf_buf in = { 0 }, want = { 0 };
-	struct inf_stats st_two;
-	struct inf_error err_two;
-	const struct inf_access_point *one, *two;
+	struct inf_stats st_ref;
+	struct inf_error err_ref;
+	const struct inf_access_point *fused[2], *ref;
 	char text[2048];
 	/* past one 256 KiB batch, so that two threads run batches at once */
 	const unsigned nrec = tu_valgrind() ? 600 : 16000;
@@ -454,30 +457,36 @@ START_TEST(test_fused_removal)
 		snprintf(text, sizeof text,
 			 "access_points = (\n"
 			 "  { name = \"one\"; format = \"%s\"; %s chain = ( %s ); },\n"
-			 "  { name = \"two\"; format = \"%s\"; %s chain = ( %s, %s ); } );\n",
+			 "  { name = \"two\"; format = \"%s\"; %s chain = ( %s, %s ); },\n"
+			 "  { name = \"ref\"; format = \"%s\"; %s chain = ( %s, %s ); } );\n",
 			 fmt, drop_record ? "on_error = \"drop_record\";" : "",
 			 DROP("\"price\", \"a\""), fmt,
 			 drop_record ? "on_error = \"drop_record\";" : "", DROP("\"price\""),
-			 DROP("\"a\""));
-		one = policy(text, "one");
-		two = inf_policy_find(pol, "two");
-		ck_assert_ptr_nonnull(one->drop_top.match);
-		ck_assert_ptr_null(two->drop_top.match);
+			 DROP("\"a\""), fmt, drop_record ? "on_error = \"drop_record\";" : "",
+			 DROP("\"price\", \"zz.never\""), DROP("\"a\""));
+		fused[0] = policy(text, "one");
+		fused[1] = inf_policy_find(pol, "two");
+		ref = inf_policy_find(pol, "ref");
+		ck_assert_ptr_null(ref->drop_top.match);
 		inf_buf_reset(&want);
-		ck_assert_int_eq(tu_transform(two, NULL, in.data, strlen(in.data), 0, &want,
-					      &err_two, &st_two) == 0, drop_record);
-		ck_assert_int_eq(run(one, NULL, in.data, 0) == 0, drop_record);
-		ck_assert_msg(out.len == want.len && !memcmp(out.data, want.data, out.len),
-			      "%s, on_error %d: the outputs differ", fmt, drop_record);
-		ck_assert_str_eq(err.msg, err_two.msg);
-		ck_assert_int_eq(err.kind, err_two.kind);
-		ck_assert_mem_eq(&st, &st_two, sizeof st);
-		if (drop_record) {
-			ck_assert_uint_gt(st.records_failed, 0);
-		} else { /* the first bad record is past the first two thirds */
-			unsigned bad = 0;
-			ck_assert_msg(sscanf(err.msg, "record %u", &bad) == 1 && bad > nrec / 3 * 2,
-				      "%s", err.msg);
+		ck_assert_int_eq(tu_transform(ref, NULL, in.data, strlen(in.data), 0, &want,
+					      &err_ref, &st_ref) == 0, drop_record);
+		for (int f = 0; f < 2; f++) {
+			ck_assert_ptr_nonnull(fused[f]->drop_top.match);
+			ck_assert_int_eq(run(fused[f], NULL, in.data, 0) == 0, drop_record);
+			ck_assert_msg(out.len == want.len && !memcmp(out.data, want.data, out.len),
+				      "%s, on_error %d, %s: the outputs differ", fmt, drop_record,
+				      fused[f]->name);
+			ck_assert_str_eq(err.msg, err_ref.msg);
+			ck_assert_int_eq(err.kind, err_ref.kind);
+			ck_assert_mem_eq(&st, &st_ref, sizeof st);
+			if (drop_record) {
+				ck_assert_uint_gt(st.records_failed, 0);
+			} else { /* the first bad record is past the first two thirds */
+				unsigned bad = 0;
+				ck_assert_msg(sscanf(err.msg, "record %u", &bad) == 1 &&
+					      bad > nrec / 3 * 2, "%s", err.msg);
+			}
 		}
 	}
 	unsetenv("INFLIGHT_THREADS");
@@ -486,14 +495,16 @@ START_TEST(test_fused_removal)
 }
 END_TEST
 
-/* Only a whole chain of one removal step, without `when`, over plain
- * keys, of a plugin that declares `removes` within its size, is made by
- * the core; removes_v1 says so past its size and is called. */
+/* Only a first removal step, without `when`, over plain keys, of a plugin
+ * that declares `removes` within its size, is made by the core;
+ * removes_v1 says so past its size and is called. The steps after a fused
+ * one see the record without what it removed. */
 START_TEST(test_fused_only_when_declared)
 {
 	static const char *const chains[] = {
 		DROP("\"price\", \"a.b\""),
-		DROP("\"price\"") ", " DROP("\"a\""),
+		DROP("\"price\", \"a.b\"") ", " DROP("\"a\""),
+		KEEP("\"price\", \"a\"") ", " DROP("\"a\""),
 		DROP("\"**.price\""),
 		DROP("\"items[*]\""),
 		KEEP("\"price\""),
@@ -513,6 +524,14 @@ START_TEST(test_fused_only_when_declared)
 	ap = policy(AP("", DROP("\"price\", \"\\\"a.b\\\"\"")), "t");
 	ck_assert_ptr_nonnull(ap->drop_top.match);
 	expect(ap, "{\"price\":1,\"a.b\":2,\"a\":{\"b\":3}}\n", "{\"a\":{\"b\":3}}\n");
+	/* the commit after enrich grows the record the fused step left */
+	ap = policy(AP("", DROP("\"price\"") ", "
+		       "{ plugin = \"enrich\"; set = { n = \"a longer value than the record\"; }; }, "
+		       KEEP("\"price\", \"a\", \"n\"")), "t");
+	ck_assert_ptr_nonnull(ap->drop_top.match);
+	expect(ap, "{\"x\":0, \"price\":1,\"a\":{\"price\":2}}\n{\"price\":1}\n",
+	       "{\"a\":{\"price\":2},\"n\":\"a longer value than the record\"}\n"
+	       "{\"n\":\"a longer value than the record\"}\n");
 }
 END_TEST
 

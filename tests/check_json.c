@@ -940,10 +940,61 @@ static int remove_match(void *ctx, struct inf_record *rec, int node, int key,
 	return inf_record_remove(rec, node) ? -1 : INF_WALK_SKIP;
 }
 
+/* Asserts that inf_json_drop_top_tokens and inf_record_load_dropping
+ * answer `js` as inf_json_drop_top did (rg, eg, the bytes `got` holds after
+ * its first 5), and that their tokens are what inf_json_parse makes of
+ * those bytes. */
+static void assert_drop_tokens_same(const char *js, size_t len, unsigned depth,
+				    size_t max_key, const struct inf_dropkeys *dk, int rg,
+				    const struct inf_json_err *eg, const struct inf_buf *got)
+{
+	struct inf_tokens t = {0}, fresh = {0};
+	struct inf_buf out = {0};
+	struct inf_record r;
+	struct inf_json_err e = {0}, ef = {0};
+	size_t removed = 99;
+	int rc;
+
+	t.max_key = fresh.max_key = max_key;
+	ck_assert_int_eq(inf_buf_append(&out, "kept|", 5), 0);
+	rc = inf_json_drop_top_tokens(&t, js, len, depth, dk, &out, &removed, &e);
+	ck_assert_msg(rc == rg && ((rc != INF_ERR_INVALID && rc != INF_ERR_LIMIT) ||
+				   (e.offset == eg->offset && !strcmp(e.msg, eg->msg))),
+		      "%.*s: tokens %d '%s' at %zu, without %d '%s' at %zu", (int)len, js, rc,
+		      e.msg, e.offset, rg, eg->msg, eg->offset);
+	ck_assert_uint_eq(out.len, rc ? 5 : got->len);
+	inf_record_init(&r, depth);
+	r.toks.max_key = max_key;
+	ck_assert_int_eq(inf_record_load_dropping(&r, js, len, dk, &e), rc);
+	if (rc == 0) {
+		ck_assert_msg(!memcmp(out.data, got->data, got->len), "%.*s: bytes differ",
+			      (int)len, js);
+		ck_assert_int_eq(inf_json_parse(&fresh, out.data + 5, out.len - 5, depth, &ef), 0);
+		ck_assert_msg(t.n == fresh.n &&
+			      !memcmp(t.tok, fresh.tok, (size_t)t.n * sizeof *t.tok) &&
+			      t.key_escapes == fresh.key_escapes,
+			      "%.*s: tokens differ from a parse of '%.*s' (%d, %d)", (int)len, js,
+			      (int)(out.len - 5), out.data + 5, t.n, fresh.n);
+		ck_assert_uint_eq(r.len, out.len - 5);
+		ck_assert(!memcmp(r.js, out.data + 5, r.len));
+		ck_assert_int_eq(r.toks.n, fresh.n);
+		ck_assert(!memcmp(r.toks.tok, fresh.tok, (size_t)t.n * sizeof *t.tok));
+		ck_assert_int_eq(r.toks.key_escapes, fresh.key_escapes);
+	} else {
+		ck_assert_int_eq(t.n, 0);
+		ck_assert_int_eq(r.toks.n, 0);
+	}
+	inf_record_free(&r);
+	inf_buf_free(&out);
+	inf_tokens_free(&t);
+	inf_tokens_free(&fresh);
+}
+
 /* Asserts that inf_json_drop_top gives `js` what drop_fields' way gives
  * it (load, walk_matches, remove, emit): the same bytes after what `out`
  * held, or the same error, message and offset; or that it declines (1)
- * exactly when the root is not an object or a root key holds an escape. */
+ * exactly when the root is not an object or a root key holds an escape.
+ * Then the same of the ways with tokens (assert_drop_tokens_same). */
 static void assert_drop_same(const char *js, size_t len, unsigned depth, size_t max_key,
 			     const struct inf_paths *ps)
 {
@@ -990,6 +1041,7 @@ static void assert_drop_same(const char *js, size_t len, unsigned depth, size_t 
 			      got.data, (int)want.len, want.data);
 		ck_assert_uint_eq(removed, nrm);
 	}
+	assert_drop_tokens_same(js, len, depth, max_key, &dk, rg, &eg, &got);
 	inf_buf_free(&want);
 	inf_buf_free(&got);
 	inf_tokens_free(&t);

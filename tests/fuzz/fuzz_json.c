@@ -20,7 +20,9 @@
  *    declines (1) a text whose root is not an object or whose root keys
  *    may hold an escape; what it accepts it writes byte for byte as
  *    drop_fields' way does (load, walk_matches, remove, emit), and the
- *    reader finds that JSON.
+ *    reader finds that JSON;
+ *  - inf_json_drop_top_tokens answers as inf_json_drop_top does, and its
+ *    tokens are what inf_json_parse makes of what it wrote.
  */
 #define JSMN_PARENT_LINKS
 #define JSMN_STRICT
@@ -63,6 +65,42 @@ static int remove_match(void *ctx, struct inf_record *r, int node, int key, enum
 	return inf_record_remove(r, node) ? -1 : INF_WALK_SKIP;
 }
 
+static struct inf_tokens ttoks, ftoks; /* inf_json_drop_top_tokens', a fresh parse */
+
+/* inf_json_drop_top_tokens against inf_json_drop_top's answer (drc, err,
+ * got) and a parse of what it wrote. */
+static void drop_tokens_same(const char *js, size_t n, unsigned max_depth,
+			     const struct inf_dropkeys *dk, int drc,
+			     const struct inf_json_err *derr, const struct inf_buf *got)
+{
+	static struct inf_buf out;
+	struct inf_json_err err = { 0 }, ferr;
+	size_t removed;
+	int trc;
+
+	inf_buf_reset(&out);
+	trc = inf_json_drop_top_tokens(&ttoks, js, n, max_depth, dk, &out, &removed, &err);
+	FZ_CHECK(trc == drc, "drop_top_tokens: %d, drop_top: %d", trc, drc);
+	if (trc == INF_ERR_INVALID || trc == INF_ERR_LIMIT)
+		FZ_CHECK(err.offset == derr->offset && !strcmp(err.msg, derr->msg),
+			 "drop_top_tokens: '%s' at %zu, drop_top: '%s' at %zu", err.msg,
+			 err.offset, derr->msg, derr->offset);
+	if (trc) {
+		FZ_CHECK(out.len == 0 && ttoks.n == 0, "a refusal wrote %zu bytes, %d tokens",
+			 out.len, ttoks.n);
+		return;
+	}
+	FZ_CHECK(out.len == got->len && !memcmp(out.data, got->data, out.len),
+		 "drop_top_tokens wrote '%.*s', drop_top '%.*s'", (int)out.len, out.data,
+		 (int)got->len, got->data);
+	if (inf_json_parse(&ftoks, out.data, out.len, max_depth, &ferr))
+		fz_fail("drop_top_tokens wrote what does not parse: %s", ferr.msg);
+	FZ_CHECK(ftoks.n == ttoks.n && ftoks.key_escapes == ttoks.key_escapes &&
+		 !memcmp(ftoks.tok, ttoks.tok, (size_t)ttoks.n * sizeof *ttoks.tok),
+		 "drop_top_tokens: %d tokens, a parse of what it wrote %d, or they differ",
+		 ttoks.n, ftoks.n);
+}
+
 /* inf_json_drop_top against the tokens; `rc` is inf_json_parse's. */
 static void drop_same(const char *js, size_t n, unsigned max_depth, int rc,
 		      const struct inf_json_err *perr)
@@ -77,6 +115,7 @@ static void drop_same(const char *js, size_t n, unsigned max_depth, int rc,
 		fz_fail("a and b are plain keys");
 	inf_buf_reset(&got);
 	drc = inf_json_drop_top(&dtoks, js, n, max_depth, &dk, &got, &removed, &err);
+	drop_tokens_same(js, n, max_depth, &dk, drc, &err, &got);
 	while (a < n && fz_is_ws((unsigned char)js[a]))
 		a++;
 	if (drc == 1) {

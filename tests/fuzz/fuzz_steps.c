@@ -100,6 +100,12 @@ static const struct schain chains[] = {
 	    { S_ENRICH, 0, { "added", "\"a\"" }, NULL, NULL, 0, 0, 0, 0, 0 },
 	    { S_MASK, M_REDACT, { "added" }, "[x]", NULL, 0, 0, 0, 0, 0 },
 	    { S_DROP, 0, { "h", "password" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
+	/* its first step the core makes as it reads (inf_record_load_dropping) */
+	{ "lead-drop",
+	  { { S_DROP, 0, { "price", "discount" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 },
+	    { S_ENRICH, 0, { "tag", "\"t\"" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_DROP, 0, { "password" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
 };
 
 #define NCHAINS (sizeof chains / sizeof chains[0])
@@ -128,6 +134,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			snprintf(name, sizeof name, "%s-%s", chains[c].name, d ? "drop" : "fail");
 			if (!(aps[c][d] = inf_policy_find(pol, name)))
 				fz_fail("%s has no access point %s", path, name);
+			if (!aps[c][d]->drop_top.match != !!strcmp(chains[c].name, "lead-drop"))
+				fz_fail("%s: %s is%s fused", path, name,
+					aps[c][d]->drop_top.match ? "" : " not");
 		}
 	return 0;
 }
