@@ -4,6 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "inflight/plugin.h"
 #include "utf8.h"
 
@@ -80,11 +84,24 @@ const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
 #define HIGHS 0x8080808080808080ULL
 
 /* Length of the prefix of s that quotes as it is: no byte below 0x20,
- * '"', '\\' or from 0x80 up. Eight bytes at a time. */
+ * '"', '\\' or from 0x80 up. Sixteen bytes at a time (SSE2), then eight. */
 static size_t plain_prefix(const char *s, size_t n)
 {
 	size_t i = 0;
 
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+			_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w, q, b;
 		memcpy(&w, s + i, 8);

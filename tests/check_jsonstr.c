@@ -529,14 +529,14 @@ START_TEST(test_quote_control_bytes)
 }
 END_TEST
 
-/* Each byte value at each position of a 17-byte text (both sides of the
- * eight-byte words the fast scan reads): control bytes, '"' and '\\'
+/* Each byte value at each position of a 41-byte text (both sides of the
+ * 16- and 8-byte blocks the fast scan reads): control bytes, '"' and '\\'
  * escaped, other ASCII copied, a lone byte from 0x80 up refused with
  * nothing appended. */
 START_TEST(test_quote_every_byte_everywhere)
 {
 	struct inf_buf out = {0};
-	char in[17], w[40];
+	char in[41], w[64]; /* two 16-byte blocks, an 8-byte one, a tail */
 
 	ck_assert_int_eq(inf_buf_puts(&out, "pre"), 0);
 	for (unsigned c = 0; c < 256; c++) {
