@@ -140,8 +140,9 @@ static inline int inf_tok_skip(const struct inf_tokens *t, int i)
 const char *inf_json_unescape(const char *s, size_t n, struct inf_buf *scratch,
 			      size_t *outlen);
 
-/* Appends `s` as a quoted JSON string. Returns 0, INF_ERR_INVALID when `s`
- * is not valid UTF-8, or INF_ERR_NOMEM. */
+/* Appends `s` as a quoted JSON string (`s` may be NULL when n is 0).
+ * Returns 0, INF_ERR_INVALID when `s` is not valid UTF-8, or
+ * INF_ERR_NOMEM. */
 int inf_json_quote(struct inf_buf *out, const char *s, size_t n);
 
 /* Length of the valid UTF-8 prefix of `s`; equal to n when all is valid. */

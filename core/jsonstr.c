@@ -128,7 +128,8 @@ int inf_json_quote(struct inf_buf *out, const char *s, size_t n)
 		if (inf_buf_reserve(out, n + 2))
 			return INF_ERR_NOMEM;
 		out->data[out->len] = '"';
-		memcpy(out->data + out->len + 1, s, n);
+		if (n) /* s may be NULL when empty (a plugin's unused buffer) */
+			memcpy(out->data + out->len + 1, s, n);
 		out->data[out->len + n + 1] = '"';
 		out->len += n + 2;
 		return 0;

@@ -182,6 +182,19 @@ START_TEST(test_quote_special_anywhere)
 }
 END_TEST
 
+/* An empty string may come as NULL (a plugin's buffer never filled):
+ * "" without reading it (the sanitizer build checks the NULL). */
+START_TEST(test_quote_empty_null)
+{
+	struct inf_buf out = {0};
+
+	ck_assert_int_eq(inf_json_quote(&out, NULL, 0), 0);
+	ck_assert_uint_eq(out.len, 2);
+	ck_assert_mem_eq(out.data, "\"\"", 2);
+	inf_buf_free(&out);
+}
+END_TEST
+
 /* Quoting lengths that end at, before and past the buffer's growth
  * points (256, 512), into an empty buffer and after one byte: every byte
  * lands within the capacity reserved, plain strings (copied whole) and
@@ -726,6 +739,7 @@ static Suite *jsonstr_suite(void)
 	tcase_add_test(ts, test_unescape_reuses_scratch);
 	tcase_add_test(ts, test_quote_control_bytes);
 	tcase_add_test(ts, test_quote_every_byte_everywhere);
+	tcase_add_test(ts, test_quote_empty_null);
 	tcase_add_test(ts, test_quote_refuses_bad_utf8_anywhere);
 	tcase_add_test(ts, test_utf8_boundaries);
 	tcase_add_test(ts, test_utf8_exhaustive);
