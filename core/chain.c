@@ -387,7 +387,10 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		enum inf_verdict v = INF_KEEP;
 		char perr[INF_ERR_MAX] = "";
 
-		if (i > first && (rc = inf_record_commit(r, &je))) {
+		/* the previous step's edits, applied or carried; a `when`
+		 * reads values, so carried ones are applied for it */
+		if ((i > first && (rc = inf_record_step_done(r, &je))) ||
+		    (st->when && (rc = inf_record_flush(r, &je)))) {
 			if (rc == INF_ERR_NOMEM)
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			/* what a step inserted broke max_depth or max_key_bytes */
@@ -409,6 +412,13 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		}
 		r->edit_err.msg[0] = '\0';
 		rc = st->plugin->process(st->instances[w->index], r, &v, perr);
+		if (r->flush_rc) { /* a service could not apply carried edits */
+			if (r->flush_rc == INF_ERR_NOMEM)
+				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+			snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s", i + 1,
+				 st->plugin->name, r->edit_err.msg);
+			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
+		}
 		if (rc < 0) {
 			perr[INF_ERR_MAX - 1] = '\0';
 			if (rc == INF_ERR_LIMIT && !perr[0] && r->edit_err.msg[0])

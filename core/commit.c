@@ -8,7 +8,10 @@
  * Sizes are adjusted for the children dropped and added. When every
  * edit replaces a scalar by a scalar (mask_fields), no token comes or
  * goes: they move where they are, and a replaced one reads its type and
- * place from its new text.
+ * place from its new text. Such edits need not even be applied before
+ * the next step (inf_record_step_done): they wait for the final emit, or
+ * for the first host service that could see them (inf_record_flush,
+ * which moves the tokens in place, so the nodes a step holds stay valid).
  *
  * The result is exactly the token array inf_json_parse would give for
  * the new bytes: tests/check_record.c compares the two on random edits,
@@ -280,17 +283,20 @@ void inf_record_verify(const struct inf_record *r)
 }
 #endif
 
-int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
+/* Applies the first r->nedits edits: the bytes rewritten into the other
+ * work buffer, the tokens relocated (in place when `in_place`, which the
+ * edits must then allow: INF_ERR_INVALID otherwise, nothing changed). */
+static int apply(struct inf_record *r, int in_place, struct inf_json_err *err)
 {
 	struct inf_buf *dst;
 	struct inf_tokens swap;
 	size_t n;
 	int rc;
 
-	if (r->nedits == 0)
-		return 0;
 	if ((rc = inf_record_ranges(r, &n)))
 		return rc;
+	if (in_place && !scalars_replaced(r, n))
+		return INF_ERR_INVALID;
 	dst = &r->work[r->cur_work ^ 1];
 	inf_buf_reset(dst);
 	if ((rc = inf_record_emit_ranges(r, n, dst)))
@@ -320,10 +326,73 @@ int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
 	r->cur_work ^= 1;
 	r->js = dst->data;
 	r->len = dst->len;
-	r->nedits = 0;
-	inf_buf_reset(&r->edit_text);
 #ifdef INF_VERIFY_COMMIT
 	inf_record_verify(r);
 #endif
+	return 0;
+}
+
+int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
+{
+	int rc;
+
+	if (r->nedits == 0)
+		return 0;
+	if ((rc = apply(r, 0, err)))
+		return rc;
+	r->nedits = 0;
+	r->carried = 0;
+	inf_buf_reset(&r->edit_text);
+	return inf_record_reset_marks(r);
+}
+
+/* Whether every pending edit replaces a string, number, boolean or null
+ * by another (a node replaced and then removed has a removal too). */
+static int edits_scalar(const struct inf_record *r)
+{
+	for (size_t i = 0; i < r->nedits; i++) {
+		const struct inf_edit *e = &r->edits[i];
+		const char *text;
+		int type = r->toks.tok[e->tok].type;
+		size_t a, b;
+
+		if (e->kind != INF_EDIT_REPLACE || type == JSMN_OBJECT || type == JSMN_ARRAY)
+			return 0;
+		text = r->edit_text.data + e->off; /* a replacement has text */
+		trim(text, e->len, &a, &b);
+		if (a == b || text[a] == '{' || text[a] == '[')
+			return 0;
+	}
+	return 1;
+}
+
+int inf_record_step_done(struct inf_record *r, struct inf_json_err *err)
+{
+	if (r->nedits == 0)
+		return 0;
+	if (edits_scalar(r)) {
+		r->carried = r->nedits;
+		return 0;
+	}
+	return inf_record_commit(r, err);
+}
+
+int inf_record_flush(struct inf_record *r, struct inf_json_err *err)
+{
+	size_t total = r->nedits, k = r->carried;
+	int rc;
+
+	if (k == 0)
+		return 0;
+	/* the carried edits come first; after them only inserts (record.h) */
+	r->nedits = k;
+	rc = apply(r, 1, err);
+	r->nedits = total;
+	if (rc)
+		return rc;
+	memmove(r->edits, r->edits + k, (total - k) * sizeof *r->edits);
+	r->nedits = total - k;
+	r->carried = 0;
+	/* only the carried nodes were marked; edit_text keeps the inserts' */
 	return inf_record_reset_marks(r);
 }

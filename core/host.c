@@ -71,29 +71,144 @@ static const char *host_context(struct inf_record *r, enum inf_ctx_field f)
 	return v ? v : "";
 }
 
+/* ---- record services ----
+ * While earlier steps' scalar replacements are carried (record.h), a
+ * service applies them first (inf_record_flush: in place, so the nodes a
+ * step holds stay valid), unless it cannot see them: `type` of a node
+ * they did not replace; set_json/set_string without overwrite on an
+ * object they did not replace (which read member keys only, and insert);
+ * paths_check_root and cond_check_root, which look at containers and
+ * keys only (a scalar, replaced or not, holds nothing to reach into).
+ * A failed flush fails the service and, through r->flush_rc, the record,
+ * whatever the plugin does with the failure. */
+
+static int flushed(struct inf_record *r)
+{
+	int rc;
+
+	if (!r->carried)
+		return 0;
+	if ((rc = inf_record_flush(r, &r->edit_err)))
+		r->flush_rc = rc;
+	return rc;
+}
+
+/* Whether node reads differently once the carried edits are applied. */
+static int carried_node(const struct inf_record *r, int node)
+{
+	return r->carried && node >= 0 && node < r->toks.n && inf_record_hidden(r, node);
+}
+
+static enum inf_type h_type(struct inf_record *r, int node)
+{
+	return carried_node(r, node) && flushed(r) ? INF_NONE : inf_record_type(r, node);
+}
+
+static const char *h_raw(struct inf_record *r, int node, size_t *len)
+{
+	return flushed(r) ? NULL : inf_record_raw(r, node, len);
+}
+
+static const char *h_string(struct inf_record *r, int node, size_t *len)
+{
+	return flushed(r) ? NULL : inf_record_string(r, node, len);
+}
+
+static int h_find(struct inf_record *r, const struct inf_paths *ps)
+{
+	return flushed(r) ? -1 : inf_find(r, ps);
+}
+
+static int h_walk(struct inf_record *r, const struct inf_paths *ps, inf_visit_fn visit,
+		  void *ctx)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_walk(r, ps, visit, ctx);
+}
+
+static int h_walk_matches(struct inf_record *r, const struct inf_paths *ps,
+			  inf_visit_fn visit, void *ctx)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_walk_matches(r, ps, visit, ctx);
+}
+
+static int h_remove(struct inf_record *r, int node)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_record_remove(r, node);
+}
+
+static int h_replace_json(struct inf_record *r, int node, const char *json, size_t len)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_record_replace_json(r, node, json, len);
+}
+
+static int h_replace_string(struct inf_record *r, int node, const char *s, size_t len)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_record_replace_string(r, node, s, len);
+}
+
+static int h_set_json(struct inf_record *r, int obj, const char *key, size_t keylen,
+		      const char *json, size_t len, int overwrite)
+{
+	int rc = (overwrite || carried_node(r, obj)) ? flushed(r) : 0;
+
+	return rc ? rc : inf_record_set_json(r, obj, key, keylen, json, len, overwrite);
+}
+
+static int h_set_string(struct inf_record *r, int obj, const char *key, size_t keylen,
+			const char *s, size_t len, int overwrite)
+{
+	int rc = (overwrite || carried_node(r, obj)) ? flushed(r) : 0;
+
+	return rc ? rc : inf_record_set_string(r, obj, key, keylen, s, len, overwrite);
+}
+
+static int h_cond_match(struct inf_record *r, const struct inf_cond *c)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_cond_match(r, c);
+}
+
+static int h_number(struct inf_record *r, int node, double *out)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_node_number(r, node, out);
+}
+
 static const struct inf_host table = {
 	.abi_version = INF_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct inf_host),
 	.log = host_log,
 	.alloc = host_alloc,
 	.release = free,
-	.type = inf_record_type,
-	.raw = inf_record_raw,
-	.string = inf_record_string,
-	.find = inf_find,
-	.walk = inf_walk,
-	.remove = inf_record_remove,
-	.replace_json = inf_record_replace_json,
-	.replace_string = inf_record_replace_string,
-	.set_json = inf_record_set_json,
-	.set_string = inf_record_set_string,
+	.type = h_type,
+	.raw = h_raw,
+	.string = h_string,
+	.find = h_find,
+	.walk = h_walk,
+	.remove = h_remove,
+	.replace_json = h_replace_json,
+	.replace_string = h_replace_string,
+	.set_json = h_set_json,
+	.set_string = h_set_string,
 	.context = host_context,
-	.cond_match = inf_cond_match,
-	.number = inf_node_number,
+	.cond_match = h_cond_match,
+	.number = h_number,
 	.table_load = inf_table_load,
 	.table_find = inf_table_find,
 	.table_free = inf_table_free,
-	.walk_matches = inf_walk_matches,
+	.walk_matches = h_walk_matches,
 	.paths_check_root = inf_paths_check_root,
 	.cond_check_root = inf_cond_check_root,
 };

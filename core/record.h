@@ -56,6 +56,13 @@ struct inf_record {
 
 	struct inf_edit *edits;
 	size_t nedits, edits_cap;
+	/* the first `carried` edits are scalar replacements that earlier
+	 * steps left pending (inf_record_step_done); their nodes are marked
+	 * and every other pending edit is an insert. Until inf_record_flush
+	 * applies them, only the host services that cannot see the
+	 * difference run without it (host.c). */
+	size_t carried;
+	int flush_rc; /* a failed flush in a host service: the record fails */
 	/* every pending edit removes a child of container `ordered_ct`, in
 	 * document order: the ranges need no sorting (record.c) */
 	int ordered;
@@ -124,6 +131,17 @@ void inf_record_verify(const struct inf_record *r);
  * max_key (a guard: the edits refuse such text when they are made), or
  * INF_ERR_NOMEM; `err` says which. */
 int inf_record_commit(struct inf_record *r, struct inf_json_err *err);
+
+/* Between two steps: commits the pending edits, or, when every one
+ * replaces a scalar by a scalar, leaves them pending as `carried`, to be
+ * applied by the final emit, the next commit or inf_record_flush,
+ * whichever comes first. Returns as inf_record_commit. */
+int inf_record_step_done(struct inf_record *r, struct inf_json_err *err);
+
+/* Applies the carried edits on the tokens in place (no node changes its
+ * number), leaving the later pending edits (inserts) pending. Returns 0,
+ * INF_ERR_LIMIT with `err` filled, or INF_ERR_NOMEM. */
+int inf_record_flush(struct inf_record *r, struct inf_json_err *err);
 
 /* Appends the record, pending edits applied, to `out`. */
 int inf_record_emit(struct inf_record *r, struct inf_buf *out);

@@ -535,6 +535,35 @@ START_TEST(test_fused_only_when_declared)
 }
 END_TEST
 
+/* A step's scalar replacements wait for the next step that reads them
+ * (record.h, `carried`): its `when`, its condition, its walk and its
+ * inserts all see the record as the replacements left it. */
+START_TEST(test_carried_replacements_read)
+{
+#define H4 "69bf0bc46f51b33377c4f3d92caf876714f6bbbe99e7544487327920873f9820"
+#define MASK_A "{ plugin = \"mask_fields\"; paths = [ \"a\" ]; op = \"redact\"; }"
+	static const char in[] = "{\"a\":\"secret\",\"b\":1}\n{\"a\":5,\"b\":2}\n";
+	const struct inf_access_point *ap;
+
+	ap = policy(AP("", MASK_A ", "
+		       "{ plugin = \"drop_fields\"; paths = [ \"b\" ]; "
+		       "when = { path = \"a\"; op = \"eq\"; value = \"****\"; }; }"), "t");
+	expect(ap, in, "{\"a\":\"****\"}\n{\"a\":\"****\"}\n");
+	ap = policy(AP("", MASK_A ", "
+		       "{ plugin = \"filter_records\"; drop = { path = \"a\"; op = \"eq\"; "
+		       "value = \"secret\"; }; }"), "t");
+	expect(ap, in, "{\"a\":\"****\",\"b\":1}\n{\"a\":\"****\",\"b\":2}\n");
+	ap = policy(AP("", MASK_A ", "
+		       "{ plugin = \"mask_fields\"; paths = [ \"a\" ]; op = \"hash\"; prefix = \"h:\"; }, "
+		       "{ plugin = \"enrich\"; set = { a = 1; c = 2; }; }"), "t");
+	/* SHA-256 of "****", on the redacted value */
+	expect(ap, in,
+	       "{\"a\":\"h:" H4 "\",\"b\":1,\"c\":2}\n{\"a\":\"h:" H4 "\",\"b\":2,\"c\":2}\n");
+#undef MASK_A
+#undef H4
+}
+END_TEST
+
 START_TEST(test_plugin_error_dropped)
 {
 	static const char in[] = "{\"a\":1}\n{\"x\":\"boom\",\"price\":2}\n{\"a\":3}\n";
@@ -1250,6 +1279,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_parallel_array_errors);
 	tcase_add_test(tc, test_fused_removal);
 	tcase_add_test(tc, test_fused_only_when_declared);
+	tcase_add_test(tc, test_carried_replacements_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
