@@ -3,7 +3,9 @@
 # and kernel) and callgrind (instructions, self and inclusive) of filter mode
 # with `lambda-consumer` over a small NDJSON object of store events.
 # The three-step chain of tools/bench/chain.cfg gets a callgrind profile
-# too, over an eighth of the data, when its plugins are built.
+# too, over an eighth of the data, when its plugins are built, on one
+# thread (with two, the digest memo's hits depend on which worker gets
+# which batch, and the count moves by a few per cent from run to run).
 # usage: tools/bench/profile.sh BUILD      (PSIZE=32M, SEED=42)
 # Writes BUILD/bench/profile/{perf.txt,callgrind.txt,callgrind-chain.txt};
 # tools/bench/PROFILE.md is the reading of one run.
@@ -62,10 +64,10 @@ done
 head -c $(( $(wc -c < "$in") / 8 )) "$in" | head -n -1 > "$dir/in-chain.ndjson"
 chain=("$build/bin/runtime" --policy tools/bench/chain.cfg --plugins "$build/plugins"
 	--access-point bench-chain "$dir/in-chain.ndjson" -o "$dir/out-chain.ndjson")
-INFLIGHT_BENCH_HMAC_KEY=bench-secret-key valgrind -q --tool=callgrind \
+INFLIGHT_THREADS=1 INFLIGHT_BENCH_HMAC_KEY=bench-secret-key valgrind -q --tool=callgrind \
 	--callgrind-out-file="$dir/callgrind-chain.out" "${chain[@]}"
 {
-	echo "# INFLIGHT_BENCH_HMAC_KEY=... valgrind --tool=callgrind: ${chain[*]}"
+	echo "# INFLIGHT_THREADS=1 INFLIGHT_BENCH_HMAC_KEY=... valgrind --tool=callgrind: ${chain[*]}"
 	echo "# input: $(wc -c < "$dir/in-chain.ndjson") bytes, $(wc -l < "$dir/in-chain.ndjson") records"
 	echo "## self (exclusive) instructions"
 	callgrind_annotate "$dir/callgrind-chain.out" 2>/dev/null | sed -n '1,60p'
