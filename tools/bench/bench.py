@@ -16,7 +16,8 @@ Environment (all optional):
   KEEP=0          KEEP=1 keeps the data and outputs under BUILD/bench
 
 Every tool writes its output to a file under BUILD/bench, removed before
-each run. Each output is checked once (first round) record by record
+each run, and what earlier runs left to write back is synced first
+(untimed), so that no run pays for another tool's output. Each output is checked once (first round) record by record
 against the input minus `price` and `discount`, and later rounds must
 give the same bytes (SHA-256): a fast wrong answer fails the bench (exit
 1). Targets missed do not fail it; they are printed as MISS.
@@ -155,6 +156,12 @@ class Bench:
         finally:
             timer.cancel()
         return os.waitstatus_to_exitcode(status)
+
+    def settle(self):
+        """Writes back what earlier runs left dirty in the page cache,
+        untimed: a 300 MB output being written back while the next tool
+        runs slowed that tool by up to 3 x in the first round."""
+        os.sync()
 
     def run(self, name, argv, stdin=None, stdout=None, env=None, rss=True,
             ok=(0,)):
@@ -429,6 +436,7 @@ def group_ndjson(b):
         for name, argv, stdout, env, _ in tools:
             dst = stdout or out(name)
             remove(dst)
+            b.settle()
             runs[name].append(b.run(name, argv, stdout=stdout, env=env))
             if rnd == 0:
                 continue
@@ -523,6 +531,7 @@ def group_docs(b):
     print("== single documents: %d objects, %d rounds" % (len(files), b.rounds), flush=True)
     for rnd in range(b.rounds):
         for name in loops:
+            b.settle()
             t0 = time.perf_counter()
             for i, f in enumerate(files):
                 dst = os.path.join(outdir, "%s-%d.json" % (name, i))
@@ -601,6 +610,7 @@ def group_event(b, inp, inflight_out, nbytes):
     for _ in range(b.rounds):
         for name, argv, stdout in tools:
             remove(b.path("out-" + name))
+            b.settle()
             runs[name].append(b.run(name, argv, stdout=stdout))
             if sha256(b.path("out-" + name)) != want[name]:
                 die("%s: output differs from %s" % (
@@ -677,6 +687,7 @@ def group_big(b, inflight_out):
     print("== peak memory: producer --ndjson - --size %s | runtime" % b.big_text, flush=True)
     rfd, wfd = os.pipe()
     tfile = b.path("logs", "big.time")
+    b.settle()
     t0 = time.perf_counter()
     try:
         prod = b.spawn([b.producer, "--ndjson", "-", "--size", b.big_text, "--seed",
