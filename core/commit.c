@@ -323,12 +323,7 @@ static int apply(struct inf_record *r, int in_place, struct inf_json_err *err)
 		r->next.cap = swap.cap;
 		r->next.n = 0;
 	}
-	r->cur_work ^= 1;
-	r->js = dst->data;
-	r->len = dst->len;
-#ifdef INF_VERIFY_COMMIT
-	inf_record_verify(r);
-#endif
+	inf_record_use_work(r);
 	return 0;
 }
 

@@ -89,13 +89,20 @@ int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
 		r->toks.n = 0;
 		return rc;
 	}
+	inf_record_use_work(r);
+	return inf_record_reset_marks(r);
+}
+
+void inf_record_use_work(struct inf_record *r)
+{
+	const struct inf_buf *dst = &r->work[r->cur_work ^ 1];
+
 	r->cur_work ^= 1;
 	r->js = dst->data;
 	r->len = dst->len;
 #ifdef INF_VERIFY_COMMIT
 	inf_record_verify(r);
 #endif
-	return inf_record_reset_marks(r);
 }
 
 static int mark_kind(const struct inf_record *r, int tok)

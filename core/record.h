@@ -119,6 +119,10 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
 			     const struct inf_dropkeys *keys, struct inf_json_err *err);
 
+/* Makes the other work buffer, which a commit or a fused load has just
+ * written, the record's bytes (the tokens must already be its own). */
+void inf_record_use_work(struct inf_record *r);
+
 #ifdef INF_VERIFY_COMMIT
 /* Fuzz builds: aborts unless the tokens are what a fresh parse of the
  * record's bytes gives (after a commit, and after a fused load). */

@@ -101,17 +101,26 @@ static int replace_at(struct inf_record *r, const char *path, const char *json)
 	return node;
 }
 
+/* Loads `js` into both records and ends a step that replaced the value
+ * at `path` by `json` (both carry or commit it): its node. */
+static int masked(const char *js, const char *path, const char *json)
+{
+	int node;
+
+	load_both(js, strlen(js));
+	replace_at(&a, path, json);
+	node = replace_at(&b, path, json);
+	step_done();
+	return node;
+}
+
 /* The bench's case: a mask, then inserts without overwrite, which see the
  * record without applying the carried edits; the emit applies both. */
 START_TEST(test_insert_after_carried)
 {
 	static const char js[] = "{\"id\":1,\"cust\":932,\"x\":{\"y\":\"z\"}}";
-	int node;
+	int node = masked(js, "cust", "\"p:abc\"");
 
-	load_both(js, sizeof js - 1);
-	replace_at(&a, "cust", "\"p:abc\"");
-	node = replace_at(&b, "cust", "\"p:abc\"");
-	step_done();
 	ck_assert_uint_eq(a.carried, 1);
 	ck_assert_int_eq(h->type(&a, 0), INF_OBJECT);
 	ck_assert_int_eq(h->set_json(&a, 0, "tag", 3, "\"t\"", 3, 0), 0);
@@ -137,12 +146,8 @@ START_TEST(test_reads_flush)
 	size_t n;
 	const char *s;
 	double d;
-	int node;
+	int node = masked(js, "a", "12.5");
 
-	load_both(js, sizeof js - 1);
-	replace_at(&a, "a", "12.5");
-	node = replace_at(&b, "a", "12.5");
-	step_done();
 	ck_assert_uint_eq(a.carried, 1);
 	s = h->raw(&a, 0, &n);
 	ck_assert_uint_eq(a.carried, 0);
@@ -152,17 +157,11 @@ START_TEST(test_reads_flush)
 	ck_assert(d == 12.5);
 	tokens_fresh();
 	/* overwrite and removal of the carried node itself */
-	load_both(js, sizeof js - 1);
-	replace_at(&a, "a", "\"first\"");
-	replace_at(&b, "a", "\"first\"");
-	step_done();
+	masked(js, "a", "\"first\"");
 	ck_assert_int_eq(h->set_json(&a, 0, "a", 1, "\"second\"", 8, 1), 0);
 	ck_assert_int_eq(h->set_json(&b, 0, "a", 1, "\"second\"", 8, 1), 0);
 	same_output("overwrite of a carried member");
-	load_both(js, sizeof js - 1);
-	replace_at(&a, "c", "null");
-	node = replace_at(&b, "c", "null");
-	step_done();
+	node = masked(js, "c", "null");
 	ck_assert_int_eq(h->remove(&a, node), 0);
 	ck_assert_int_eq(h->remove(&b, node), 0);
 	same_output("removal of a carried node");
@@ -199,8 +198,7 @@ static unsigned long seed;
 
 static unsigned rnd(unsigned n)
 {
-	seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)(seed >> 33) % n;
+	return tu_rnd(&seed, n);
 }
 
 static const char *const scalars[] = {

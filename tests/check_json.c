@@ -155,8 +155,7 @@ static unsigned long rng_state;
 
 static unsigned rnd(unsigned n)
 {
-	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)(rng_state >> 33) % n;
+	return tu_rnd(&rng_state, n);
 }
 
 static void gen_ws(struct inf_buf *b)

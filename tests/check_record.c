@@ -849,8 +849,7 @@ static unsigned long seed;
 
 static unsigned rnd(unsigned n)
 {
-	seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)(seed >> 33) % n;
+	return tu_rnd(&seed, n);
 }
 
 static const char *const values[] = {

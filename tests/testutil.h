@@ -328,6 +328,15 @@ static inline const char *tu_cstr(struct inf_buf *b)
 	return b->data;
 }
 
+/* The next number of a seeded sequence, in [0, n): a 64-bit LCG (Knuth's
+ * MMIX constants), its high bits. Each test seeds *state, so that a
+ * failure repeats. */
+static inline unsigned tu_rnd(unsigned long *state, unsigned n)
+{
+	*state = *state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(*state >> 33) % n;
+}
+
 /* A JSON array of `n` random elements (check_parallel, check_chain), as
  * hard to cut into elements as can be: strings holding brackets, braces,
  * commas, quotes and backslashes (escaped either way), nesting, and
