@@ -272,7 +272,7 @@ static void memo_value(int id, char *v, size_t size)
 		snprintf(v, size, "%0*d", 31 + (id / 4) % 2, id);
 }
 
-/* hash and hmac remember recent digests by value (4096 slots, two for
+/* hash and hmac remember recent digests by value (4096 slots, four for
  * each hash of a value). One object of four stretches: the pool's 3000
  * values, each twice or more in a shuffled order, so that values
  * share, lose and regain slots (values that share their first 8 bytes

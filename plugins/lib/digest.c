@@ -8,16 +8,20 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
-/* The memo: MEMO_SETS sets of two slots chosen by a hash of the value;
- * a new value takes the first slot of its set and moves the one there to
- * the second. A value longer than MEMO_VALUE is digested every time.
+/* The memo: MEMO_SETS sets of MEMO_WAYS slots chosen by a hash of the
+ * value; a new value takes the first slot of its set and moves the others
+ * one down, the last one out. Four ways, not two: 900 values in 2048 sets
+ * of two missed 7.8 % of their look-ups on sets that three shared; in
+ * 1024 sets of four, five must share one. A value longer than MEMO_VALUE
+ * is digested every time.
  * When fewer than one in 8 of MEMO_WINDOW look-ups hit, the next
  * MEMO_PAUSE values are digested without looking. */
-#define MEMO_SETS 2048u /* a power of two */
+#define MEMO_SETS 1024u /* a power of two */
+#define MEMO_WAYS 4u
 #define MEMO_VALUE 31u
 #define MEMO_WINDOW 4096u
 #define MEMO_PAUSE 16384u
-#define MEMO_BYTES (2 * MEMO_SETS * sizeof(struct inf_digest_memo))
+#define MEMO_BYTES (MEMO_WAYS * MEMO_SETS * sizeof(struct inf_digest_memo))
 struct inf_digest_memo {
 	unsigned char len; /* the value's length + 1; 0: empty slot */
 	char value[MEMO_VALUE];
@@ -110,8 +114,9 @@ void inf_digest_fini(struct inf_digest *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* The memo set of the value s (n <= MEMO_VALUE bytes), two slots: a
- * multiply-xor hash of its 8-byte words, the set from its high bits. */
+/* The memo set of the value s (n <= MEMO_VALUE bytes), MEMO_WAYS slots: a
+ * multiply-xor hash of its 8-byte words, finalized, the set from its high
+ * bits. */
 static struct inf_digest_memo *memo_set(struct inf_digest *d, const char *s, size_t n)
 {
 	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u, w;
@@ -124,9 +129,14 @@ static struct inf_digest_memo *memo_set(struct inf_digest *d, const char *s, siz
 	}
 	w = 0;
 	memcpy(&w, s + i, n - i);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 29;
-	return &d->memo[2 * ((h >> 32) & (MEMO_SETS - 1))];
+	h ^= w; /* then MurmurHash3's finalizer: short numbers ("100".."999")
+		 * put 900 values in 432 of 1024 sets with one multiply */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return &d->memo[MEMO_WAYS * ((h >> 32) & (MEMO_SETS - 1))];
 }
 
 static int memo_holds(const struct inf_digest_memo *m, const char *s, size_t n)
@@ -150,11 +160,10 @@ static const struct inf_digest_memo *memo_find(struct inf_digest *d, const char 
 		return NULL;
 	}
 	m = memo_set(d, s, n);
-	if (memo_holds(&m[0], s, n))
-		hit = &m[0];
-	else if (memo_holds(&m[1], s, n))
-		hit = &m[1];
-	else
+	for (unsigned w = 0; w < MEMO_WAYS && !hit; w++)
+		if (memo_holds(&m[w], s, n))
+			hit = &m[w];
+	if (!hit)
 		*set = m;
 	d->hits += hit != NULL;
 	if (++d->probes == MEMO_WINDOW) {
@@ -193,7 +202,7 @@ int inf_digest_value(struct inf_digest *d, const char *s, size_t n,
 		return INF_ERR_INTERNAL;
 	memcpy(md, out, INF_DIGEST_LEN);
 	if (set) {
-		set[1] = set[0];
+		memmove(set + 1, set, (MEMO_WAYS - 1) * sizeof *set);
 		set[0].len = (unsigned char)(n + 1);
 		memcpy(set[0].value, s, n);
 		memcpy(set[0].md, out, INF_DIGEST_LEN);
