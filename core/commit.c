@@ -291,11 +291,12 @@ static int apply(struct inf_record *r, int in_place, struct inf_json_err *err)
 	struct inf_buf *dst;
 	struct inf_tokens swap;
 	size_t n;
-	int rc;
+	int rc, scalars;
 
 	if ((rc = inf_record_ranges(r, &n)))
 		return rc;
-	if (in_place && !scalars_replaced(r, n))
+	scalars = scalars_replaced(r, n);
+	if (in_place && !scalars)
 		return INF_ERR_INVALID;
 	dst = &r->work[r->cur_work ^ 1];
 	inf_buf_reset(dst);
@@ -306,7 +307,7 @@ static int apply(struct inf_record *r, int in_place, struct inf_json_err *err)
 		snprintf(err->msg, sizeof err->msg, "record too large for the tokenizer");
 		return INF_ERR_LIMIT;
 	}
-	if (scalars_replaced(r, n)) {
+	if (scalars) {
 		if ((rc = relocate_scalars(r, n)))
 			return rc;
 	} else {
