@@ -17,6 +17,7 @@ void inf_record_free(struct inf_record *r)
 {
 	inf_tokens_free(&r->toks);
 	inf_tokens_free(&r->snippet);
+	inf_buf_free(&r->snippet_text);
 	inf_buf_free(&r->edit_text);
 	inf_buf_free(&r->scratch);
 	inf_buf_free(&r->keybuf);
@@ -202,12 +203,24 @@ static int replace_text(struct inf_record *r, int node, size_t off, size_t len)
 int inf_record_check_value(struct inf_record *r, const char *json, size_t len,
 			   unsigned depth, struct inf_json_err *err)
 {
+	unsigned max_depth = depth < r->max_depth ? r->max_depth - depth : 0;
 	int rc;
 
+	/* a step that sets the same value in every record parses it once */
+	if (r->snippet_ok && len == r->snippet_text.len && max_depth == r->snippet_depth &&
+	    r->toks.max_key == r->snippet_key && memcmp(json, r->snippet_text.data, len) == 0)
+		return 0;
+	r->snippet_ok = 0;
 	r->snippet.max_key = r->toks.max_key; /* keys inside count too */
-	rc = inf_json_parse(&r->snippet, json, len,
-			    depth < r->max_depth ? r->max_depth - depth : 0, err);
+	rc = inf_json_parse(&r->snippet, json, len, max_depth, err);
 	r->snippet.max_key = 0;
+	if (rc == 0) {
+		inf_buf_reset(&r->snippet_text);
+		/* without memory for the copy, the next check parses again */
+		r->snippet_ok = inf_buf_append(&r->snippet_text, json, len) == 0;
+		r->snippet_depth = max_depth;
+		r->snippet_key = r->toks.max_key;
+	}
 	if (rc == INF_ERR_LIMIT && strstr(err->msg, "max_depth"))
 		snprintf(err->msg, sizeof err->msg,
 			 "an inserted value nests deeper than max_depth (%u)", r->max_depth);

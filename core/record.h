@@ -78,6 +78,12 @@ struct inf_record {
 	struct inf_buf work[2];  /* committed bytes, alternating */
 	int cur_work;
 	struct inf_tokens snippet; /* validating replacement JSON */
+	/* the text snippet holds the tokens of, and the limits it passed
+	 * (inf_record_check_value); snippet_ok is 0 when it holds none */
+	struct inf_buf snippet_text;
+	unsigned snippet_depth;
+	size_t snippet_key;
+	int snippet_ok;
 	struct inf_json_err edit_err; /* why the last edit hit a limit */
 
 	struct inf_walk_state *states; /* matcher scratch */

@@ -1030,6 +1030,45 @@ START_TEST(test_edit_limits)
 }
 END_TEST
 
+/* A value checked once is not parsed again while the same text comes
+ * at the same limits; other text, a deeper place or a tighter max_key
+ * is checked afresh, and a commit after a remembered check inserts the
+ * value's own tokens. */
+START_TEST(test_value_check_remembered)
+{
+	struct inf_json_err e;
+	char v[8];
+
+	load("{\"a\":[[1]]}");
+	strcpy(v, "[1,{}]");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, v, strlen(v), 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "l", 1, v, strlen(v), 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	expect("{\"a\":[[1]],\"k\":[1,{}],\"l\":[1,{}]}");
+	ck_assert_int_eq(inf_record_type(&rec, node("l[1]")), INF_OBJECT);
+	ck_assert_int_eq(inf_record_type(&rec, node("k[0]")), INF_NUMBER);
+	/* a beginning of the text */
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, 2, 0), INF_ERR_INVALID);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, strlen(v), 0), 0);
+	/* the same buffer with other bytes in it */
+	strcpy(v, "[1,{]}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, strlen(v), 0), INF_ERR_INVALID);
+	/* the same text deeper: 32 levels fit under the root, not under a[0] */
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, deep33 + 2, 62, 0), 0);
+	ck_assert_int_eq(inf_record_replace_json(&rec, node("a[0]"), deep33 + 2, 62),
+			 INF_ERR_LIMIT);
+	/* the same text under a tighter max_key */
+	load("{\"a\":1}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, "{\"long\":1}", 10, 0), 0);
+	rec.toks.max_key = 3;
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "l", 1, "{\"long\":1}", 10, 0),
+			 INF_ERR_LIMIT);
+	rec.toks.max_key = 0;
+}
+END_TEST
+
 /* ---- node access ---- */
 
 START_TEST(test_node_access)
@@ -1235,6 +1274,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_commit_relocates_tokens);
 	tcase_add_test(ts, test_commit_scalars_in_place);
 	tcase_add_test(ts, test_edit_limits);
+	tcase_add_test(ts, test_value_check_remembered);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(ta, setup, teardown);
