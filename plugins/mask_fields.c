@@ -270,10 +270,7 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 	    (rc = reserve(in, plen + 2 * sizeof md + 1)))
 		return rc;
 	memcpy(in->buf, in->prefix, plen);
-	for (size_t i = 0; i < sizeof md; i++) {
-		in->buf[plen + 2 * i] = "0123456789abcdef"[md[i] >> 4];
-		in->buf[plen + 2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
+	inf_digest_hex(md, in->buf + plen);
 	*outlen = plen + 2 * sizeof md;
 	return 0;
 }

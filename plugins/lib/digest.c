@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
@@ -208,4 +212,34 @@ int inf_digest_value(struct inf_digest *d, const char *s, size_t n,
 		memcpy(set[0].md, out, INF_DIGEST_LEN);
 	}
 	return 0;
+}
+
+void inf_digest_hex(const unsigned char md[INF_DIGEST_LEN], char *out)
+{
+#if defined(__SSE2__)
+	/* 16 bytes at a time: each nibble to '0' + n, plus the gap to 'a'
+	 * where n > 9; the high nibble first */
+	const __m128i low4 = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+	const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+
+	for (size_t i = 0; i < INF_DIGEST_LEN; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(md + i));
+		__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4);
+		__m128i lo = _mm_and_si128(v, low4);
+		__m128i n[2] = { _mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo) };
+
+		for (int k = 0; k < 2; k++) {
+			__m128i c = _mm_add_epi8(_mm_add_epi8(n[k], zero),
+						 _mm_and_si128(_mm_cmpgt_epi8(n[k], nine), gap));
+			_mm_storeu_si128((__m128i *)(void *)(out + 2 * i + 16 * (size_t)k), c);
+		}
+	}
+#else
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < INF_DIGEST_LEN; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+#endif
 }

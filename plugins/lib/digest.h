@@ -58,6 +58,10 @@ int inf_digest_init(struct inf_digest *d, const struct inf_host *host,
 int inf_digest_value(struct inf_digest *d, const char *s, size_t n,
 		     unsigned char md[INF_DIGEST_LEN]);
 
+/* Writes the lowercase hex of md, 2 * INF_DIGEST_LEN bytes without a NUL,
+ * at out. */
+void inf_digest_hex(const unsigned char md[INF_DIGEST_LEN], char *out);
+
 /* Releases what init acquired and wipes the memo; accepts a digester
  * that init left half-built, or a zeroed one. */
 void inf_digest_fini(struct inf_digest *d);
