@@ -63,8 +63,9 @@ struct inf_dropkeys {
 
 /* Whether a key of n raw bytes at k passes the length and first-byte
  * test of `keys` (k is read only when n > 0). */
-static inline int inf_dropkeys_may_hold(const struct inf_dropkeys *keys, const char *k,
-					size_t n)
+static inline __attribute__((always_inline)) int
+inf_dropkeys_may_hold(const struct inf_dropkeys *keys, const char *k,
+		      size_t n)
 {
 	unsigned char c = n ? (unsigned char)k[0] : 0;
 
