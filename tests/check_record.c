@@ -1040,7 +1040,7 @@ START_TEST(test_value_check_remembered)
 	char v[8];
 
 	load("{\"a\":[[1]]}");
-	strcpy(v, "[1,{}]");
+	snprintf(v, sizeof v, "%s", "[1,{}]");
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, v, strlen(v), 0), 0);
 	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "l", 1, v, strlen(v), 0), 0);
@@ -1052,7 +1052,7 @@ START_TEST(test_value_check_remembered)
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, 2, 0), INF_ERR_INVALID);
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, strlen(v), 0), 0);
 	/* the same buffer with other bytes in it */
-	strcpy(v, "[1,{]}");
+	snprintf(v, sizeof v, "%s", "[1,{]}");
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "m", 1, v, strlen(v), 0), INF_ERR_INVALID);
 	/* the same text deeper: 32 levels fit under the root, not under a[0] */
 	load("{\"a\":[[1]]}");
