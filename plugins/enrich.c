@@ -56,6 +56,7 @@ struct enrich_instance {
 	const struct enrich_config *c;
 	struct inf_table *table;
 	const char **fixed; /* names set whatever the table says, NULL-ended */
+	struct inf_field *statics; /* set, then set_json: the plan's fields */
 	time_t now;
 	char now_text[32]; /* RFC 3339 of `now` */
 };
@@ -147,7 +148,29 @@ static int cb_enrich_init(const struct inf_host *host, const void *config,
 	if (c->lookup_file &&
 	    !(in->table = host->table_load(c->lookup_file, c->lookup_column, in->fixed, err)))
 		return INF_ERR_INVALID;
+	if (!in->table && !c->add[0] && !c->add[1] && !c->add[2] && !c->add[3]) {
+		size_t n = c->set.count;
+		if (!(in->statics = host->alloc((n + c->set_json.count) * sizeof *in->statics)))
+			return INF_ERR_NOMEM;
+		memcpy(in->statics, c->set.items, n * sizeof *in->statics);
+		for (size_t i = 0; i < c->set_json.count; i++)
+			in->statics[n + i] = c->set_json.items[i];
+	}
 	return 0;
+}
+
+/* Static members only (set, set_json): the step is what the plan says
+ * (plugin.h, INF_PLAN_SET), set_all of set then of set_json. */
+static void cb_enrich_plan(void *instance, struct inf_plan *plan)
+{
+	struct enrich_instance *in = instance;
+
+	if (!in->statics)
+		return;
+	plan->kind = INF_PLAN_SET;
+	plan->fields.items = in->statics;
+	plan->fields.count = in->c->set.count + in->c->set_json.count;
+	plan->overwrite = in->c->overwrite;
 }
 
 static void cb_enrich_fini(void *instance)
@@ -156,6 +179,7 @@ static void cb_enrich_fini(void *instance)
 
 	in->host->table_free(in->table); /* init always sets host first */
 	in->host->release(in->fixed);
+	in->host->release(in->statics);
 }
 
 /* The record's lookup key as text, or NULL: strings by their unescaped
@@ -252,4 +276,5 @@ INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.init = cb_enrich_init,
 	.process = cb_enrich_process,
 	.fini = cb_enrich_fini,
+	.plan = cb_enrich_plan,
 };

@@ -320,18 +320,76 @@ static int do_truncate(struct mask_instance *in, char *s, size_t n)
 	return 0;
 }
 
-/* Refuses a value: names the op, the type and the member, never the
- * value. */
+/* Refuses a value: names the op, the type and the member (`key`, klen
+ * bytes; NULL for an array element), never the value. */
+static int refusal(struct mask_instance *in, const char *k, size_t klen,
+		   enum inf_type t, const char *why)
+{
+	return fail(in->err, INF_ERR_TYPE, "op '%s' cannot mask %s at %s%.*s%s: %s",
+		    op_names[in->c->op], type_names[t], k ? "member \"" : "an array element",
+		    k ? (int)(klen > 64 ? 64 : klen) : 0, k ? k : "", k ? "\"" : "", why);
+}
+
 static int refuse(struct mask_instance *in, struct inf_record *rec, int key,
 		  enum inf_type t, const char *why)
 {
 	size_t klen = 0;
 	const char *k = key >= 0 ? in->host->string(rec, key, &klen) : NULL;
 
-	snprintf(in->err, INF_ERR_MAX, "op '%s' cannot mask %s at %s%.*s%s: %s",
-		 op_names[in->c->op], type_names[t], k ? "member \"" : "an array element",
-		 k ? (int)(klen > 64 ? 64 : klen) : 0, k ? k : "", k ? "\"" : "", why);
-	return INF_ERR_TYPE;
+	return refusal(in, k, klen, t, why);
+}
+
+/* A value masked: `text` NULL keeps it; else `len` bytes, JSON text when
+ * `json`, else a string's content. */
+struct masked {
+	const char *text;
+	size_t len;
+	int json;
+};
+
+/* What the op makes of a value of type t, given `s` (n bytes): a
+ * string's unescaped text, any other scalar's JSON text (not read for
+ * null, objects and arrays, nor by redact and null). Returns 0 with *m
+ * filled, 1 for round (the caller rounds through the host: a number,
+ * checked), INF_ERR_TYPE with *why saying why the op cannot take the
+ * value, or another negative inf_status. */
+static int mask_text(struct mask_instance *in, enum inf_type t, const char *s, size_t n,
+		     struct masked *m, const char **why)
+{
+	int op = in->c->op, rc = 0;
+
+	*m = (struct masked){ NULL, 0, 0 };
+	if (op == OP_REDACT || op == OP_NULL) {
+		m->text = op == OP_NULL ? "null" : in->with;
+		m->len = strlen(m->text);
+		m->json = op == OP_NULL;
+		return 0;
+	}
+	if (t == INF_NULL)
+		return 0;
+	if (t == INF_OBJECT || t == INF_ARRAY)
+		return *why = "only redact and null mask objects and arrays", INF_ERR_TYPE;
+	if (op == OP_PARTIAL || op == OP_CHAR_CLASS) {
+		if (t != INF_STRING && t != INF_NUMBER)
+			return *why = "it masks strings and numbers", INF_ERR_TYPE;
+		rc = map_chars(in, s, n, &m->len);
+	} else if (op == OP_HASH || op == OP_HMAC) {
+		rc = do_digest(in, s, n, &m->len);
+	} else if (op == OP_ROUND) {
+		return t == INF_NUMBER ? 1 : (*why = "it rounds numbers", INF_ERR_TYPE);
+	} else { /* OP_TRUNCATE_DATE */
+		if (t != INF_STRING)
+			return *why = "it cuts ISO 8601 date strings", INF_ERR_TYPE;
+		if ((rc = reserve(in, n + 1)))
+			return rc;
+		memcpy(in->buf, s, m->len = n);
+		in->buf[n] = '\0'; /* regexec reads to a NUL (sanitizers check it) */
+		if (do_truncate(in, in->buf, n))
+			return *why = "not an ISO 8601 date or date-time", INF_ERR_TYPE;
+	}
+	if (rc == 0)
+		m->text = in->buf;
+	return rc;
 }
 
 /* Masks each value a path ends at; an error leaves in->err set. */
@@ -341,54 +399,67 @@ static int cb_mask_visit(void *ctx, struct inf_record *rec, int node, int key,
 	struct mask_instance *in = ctx;
 	const struct inf_host *h = in->host;
 	enum inf_type t;
-	const char *s = NULL, *text;
+	const char *s = NULL, *why = NULL;
 	size_t n = 0, out = 0;
-	int op = in->c->op, json = 0, rc = 0;
+	struct masked mk;
+	int op = in->c->op, rc;
 
 	if (m != INF_MATCH_FULL)
 		return INF_WALK_DESCEND;
 	t = h->type(rec, node);
-	if (op == OP_REDACT || op == OP_NULL) {
-		text = op == OP_NULL ? "null" : in->with;
-		rc = op == OP_NULL ? h->replace_json(rec, node, text, 4)
-				   : h->replace_string(rec, node, text, strlen(text));
-		in->modified |= rc == 0;
-		return rc < 0 ? rc : INF_WALK_SKIP;
-	}
-	if (t == INF_NULL)
-		return INF_WALK_SKIP;
-	if (t == INF_OBJECT || t == INF_ARRAY)
-		return refuse(in, rec, key, t, "only redact and null mask objects and arrays");
 	/* strings by their unescaped text; numbers and booleans by their JSON */
-	s = t == INF_STRING ? h->string(rec, node, &n) : h->raw(rec, node, &n);
-	if (!s)
+	if (op != OP_REDACT && op != OP_NULL && op != OP_ROUND && t != INF_NULL &&
+	    t != INF_OBJECT && t != INF_ARRAY &&
+	    !(s = t == INF_STRING ? h->string(rec, node, &n) : h->raw(rec, node, &n)))
 		return INF_ERR_NOMEM;
-	if (op == OP_PARTIAL || op == OP_CHAR_CLASS) {
-		if (t != INF_STRING && t != INF_NUMBER)
-			return refuse(in, rec, key, t, "it masks strings and numbers");
-		rc = map_chars(in, s, n, &out);
-	} else if (op == OP_HASH || op == OP_HMAC) {
-		rc = do_digest(in, s, n, &out);
-	} else if (op == OP_ROUND) {
-		if (t != INF_NUMBER)
-			return refuse(in, rec, key, t, "it rounds numbers");
-		if ((json = do_round(in, rec, node, &out)) <= 0) /* 0: kept as it is */
-			return json == INF_ERR_LIMIT ? refuse(in, rec, key, t, "out of range") : json;
-	} else { /* OP_TRUNCATE_DATE */
-		if (t != INF_STRING)
-			return refuse(in, rec, key, t, "it cuts ISO 8601 date strings");
-		if ((rc = reserve(in, n + 1)))
-			return rc;
-		memcpy(in->buf, s, out = n);
-		in->buf[n] = '\0'; /* regexec reads to a NUL (sanitizers check it) */
-		if (do_truncate(in, in->buf, n))
-			return refuse(in, rec, key, t, "not an ISO 8601 date or date-time");
+	rc = mask_text(in, t, s, n, &mk, &why);
+	if (rc == INF_ERR_TYPE)
+		return refuse(in, rec, key, t, why);
+	if (rc == 1) { /* round */
+		if ((rc = do_round(in, rec, node, &out)) <= 0) /* 0: kept as it is */
+			return rc == INF_ERR_LIMIT ? refuse(in, rec, key, t, "out of range") : rc;
+		mk = (struct masked){ in->buf, out, 1 };
+	} else if (rc < 0) {
+		return rc;
 	}
-	if (rc == 0)
-		rc = json ? h->replace_json(rec, node, in->buf, out)
-			  : h->replace_string(rec, node, in->buf, out);
+	if (!mk.text)
+		return INF_WALK_SKIP;
+	rc = mk.json ? h->replace_json(rec, node, mk.text, mk.len)
+		     : h->replace_string(rec, node, mk.text, mk.len);
 	in->modified |= rc == 0;
 	return rc < 0 ? rc : INF_WALK_SKIP;
+}
+
+/* The plan's map (plugin.h): what cb_mask_visit does to one value. */
+static int cb_mask_map(void *instance, const struct inf_value *v, struct inf_mapped *out,
+		       char *err)
+{
+	struct mask_instance *in = instance;
+	const char *why = NULL;
+	struct masked mk;
+	int rc;
+
+	in->err = err;
+	rc = mask_text(in, v->type, v->text, v->text_len, &mk, &why);
+	if (rc == INF_ERR_TYPE)
+		return refusal(in, v->key, v->key_len, v->type, why);
+	if (rc)
+		return rc < 0 ? rc : INF_ERR_INTERNAL; /* round has no plan */
+	*out = (struct inf_mapped){ mk.text, mk.len, mk.json };
+	return 0;
+}
+
+/* Every op but round, which reads the number through the host, declares
+ * what the step does (plugin.h, struct inf_plan). */
+static void cb_mask_plan(void *instance, struct inf_plan *plan)
+{
+	struct mask_instance *in = instance;
+
+	if (in->c->op == OP_ROUND)
+		return;
+	plan->kind = INF_PLAN_MAP;
+	plan->paths = in->c->paths;
+	plan->map = cb_mask_map;
 }
 
 static int cb_mask_process(void *instance, struct inf_record *rec,
@@ -418,4 +489,5 @@ INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.init = cb_mask_init,
 	.process = cb_mask_process,
 	.fini = cb_mask_fini,
+	.plan = cb_mask_plan,
 };

@@ -328,6 +328,66 @@ struct inf_host {
 	((host)->size >= offsetof(struct inf_host, field) +          \
 				 sizeof((host)->field))
 
+/* ---- Plans: what a step does, declared so that the core can do it while
+ * it reads each record (struct inf_plugin, `plan`). ---- */
+
+/* A value handed to a plan's `map`. All of it is the core's, valid for
+ * the call only. */
+struct inf_value {
+	enum inf_type type;
+	const char *raw;  /* its JSON text as in the record */
+	size_t raw_len;
+	const char *text; /* a string's value unescaped (UTF-8, may hold NUL);
+			     for any other type its JSON text, as raw */
+	size_t text_len;
+	const char *key;  /* the member's key, UTF-8 */
+	size_t key_len;
+};
+
+/* What `map` makes of a value: `text` NULL keeps it as it is; else the
+ * new value as JSON text (`json` 1, checked by the core as replace_json
+ * checks it) or as a string's content (`json` 0, UTF-8, quoted by the
+ * core as replace_string quotes it). `text` is the instance's, read
+ * before its next call. */
+struct inf_mapped {
+	const char *text;
+	size_t len;
+	int json;
+};
+
+enum inf_plan_kind {
+	INF_PLAN_NONE = 0, /* process must be called */
+	INF_PLAN_MAP = 1,  /* see `map` below */
+	INF_PLAN_SET = 2   /* see `fields` below */
+};
+
+/* What `process` does, exactly and nothing else, on every record.
+ * INF_PLAN_MAP: refuses a record whose root `paths` cannot reach into
+ * (host->paths_check_root); then, for each node where a path ends, in
+ * document order (host->walk_matches), calls `map` on its value with the
+ * same instance, fails the record when it returns a negative inf_status
+ * and otherwise replaces the value as it says (replace_json or
+ * replace_string); reports INF_MODIFIED when it replaced one, else
+ * INF_KEEP.
+ * INF_PLAN_SET: when the root is an object, calls set_json(root, name,
+ * json, `overwrite`) for each of `fields` in order and reports
+ * INF_MODIFIED; leaves any other root alone (INF_KEEP).
+ * The core may then run the step without calling `process` (it does when
+ * every step of the access point's chain declares what it does, none has
+ * a `when`, every path is one plain key, and no step names a member that
+ * an earlier step sets); a record it cannot handle that way (a root that
+ * is not an object, an escaped root key, a value `map` fails or that
+ * breaks a limit) still goes through `process`, so its result and error
+ * are as they would have been. */
+struct inf_plan {
+	enum inf_plan_kind kind;
+	const struct inf_paths *paths; /* MAP */
+	int (*map)(void *instance, const struct inf_value *v,
+		   struct inf_mapped *out, char *err); /* MAP; err: INF_ERR_MAX */
+	struct inf_fields fields; /* SET: owned by the instance; names unique */
+	int overwrite;            /* SET */
+};
+
 /* The descriptor, the one symbol a plugin exports. */
 struct inf_plugin {
 	uint32_t abi_version; /* INF_PLUGIN_ABI_VERSION */
@@ -366,6 +426,11 @@ struct inf_plugin {
 	 * has no `when`, and every path is one plain key). A name that is
 	 * not such an option is refused at load. */
 	const char *removes;
+	/* NULL, or fills `plan` (zeroed on entry) with what `process` does on
+	 * this instance after `init` (struct inf_plan), or leaves its kind
+	 * INF_PLAN_NONE. Called on one instance of a step; the others, built
+	 * from the same config, must do the same. */
+	void (*plan)(void *instance, struct inf_plan *plan);
 };
 
 #ifdef __cplusplus
