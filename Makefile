@@ -72,8 +72,11 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# made afresh: `ar r` on an old archive appends a new member at its end,
+# and a different member order links a different (not reproducible) binary
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/bin/runtime: $(RUNTIME_OBJ) $(LIBCORE)
