@@ -350,8 +350,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 
 	w->stats.records_in++;
 	/* each 1 again when the root is not an object or a root key holds
-	 * an escape: the first step runs as it would */
-	if (t->ap->drop_top.match && t->ap->nsteps == 1) {
+	 * an escape (or, fused, a value needs the steps): the steps run as
+	 * they would */
+	if (t->ap->fused &&
+	    (rc = inf_fuse_record(t->ap->fused, w->index, r, js, len, out, &je)) == 0) {
+		w->stats.records_out++;
+		return 1;
+	}
+	if (rc == 1 && t->ap->drop_top.match && t->ap->nsteps == 1) {
 		size_t removed;
 
 		rc = inf_json_drop_top(&r->toks, js, len, r->max_depth, &t->ap->drop_top,
@@ -360,7 +366,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 			w->stats.records_out++;
 			return 1;
 		}
-	} else if (t->ap->drop_top.match) {
+	} else if (rc == 1 && t->ap->drop_top.match) {
 		rc = inf_record_load_dropping(r, js, len, &t->ap->drop_top, &je);
 		first = rc == 0;
 	}

@@ -15,7 +15,8 @@
  * for inf_json_drop_top and writes it without the root members it removes
  * (tools/bench/PROFILE.md, item 11); a fourth build does the same and
  * emits the tokens of what it writes, for inf_json_drop_top_tokens (item
- * 15).
+ * 15); a fifth also rewrites root values and adds root members, for
+ * inf_json_fuse_top (item 18).
  */
 #include "json.h"
 
@@ -326,6 +327,13 @@ struct drop_pass {
 	int member_tok;     /* with tokens: the index its key took */
 	char *start;        /* where the output starts */
 	size_t removed;
+	/* inf_json_fuse_top (drop 3) only: */
+	const struct inf_topedit *te;
+	struct inf_buf *out;
+	const char *in_end; /* js + len */
+	const char *vstart; /* the current root member's value, if rewritten */
+	int vkey;           /* and its key index + 1 */
+	uint64_t seen;      /* te's keys among the kept root members */
 };
 
 /* Removes [a, b) from the output; ranges come in document order. */
@@ -366,19 +374,73 @@ drop_member(struct drop_pass *d, const char *e, const char *end)
 	d->member = NULL;
 }
 
+/* After te's hook appended to d->out: room for the rest of the input. */
+static int fuse_reserve(struct drop_pass *d)
+{
+	if (inf_buf_reserve(d->out, (size_t)(d->in_end - d->copied)))
+		return INF_ERR_NOMEM;
+	d->o = d->out->data + d->out->len;
+	return 0;
+}
+
+/* The rewritten value of the root member ending at e: 0, 1 when the
+ * record goes through the steps, or INF_ERR_NOMEM. */
+static __attribute__((noinline)) int fuse_value(struct drop_pass *d, const char *e)
+{
+	int rc, i = d->vkey - 1;
+
+	d->vkey = 0;
+	drop_range(d, d->vstart, d->vstart);
+	d->out->len = (size_t)(d->o - d->out->data);
+	rc = d->te->value(d->te->ctx, i, d->vstart, (size_t)(e - d->vstart), d->out);
+	if (rc == 0)
+		d->copied = e;
+	else if (rc != 1)
+		return rc == 2 ? 1 : rc;
+	return fuse_reserve(d);
+}
+
+/* The members te adds, at the root's '}' at p: after the last kept
+ * member, before the whitespace that follows it (what follows it in the
+ * output so far is whitespace only: the members after it were removed
+ * with the comma before each), or right after '{'. */
+static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char *p,
+						 int kept)
+{
+	struct inf_buf *out = d->out;
+	size_t at, ws, len;
+
+	drop_range(d, p, p);
+	out->len = (size_t)(d->o - out->data);
+	for (at = out->len; inf_json_ws(out->data[at - 1]); at--)
+		;
+	ws = out->len - at;
+	len = out->len;
+	if (d->te->close(d->te->ctx, d->seen, kept, out))
+		return INF_ERR_NOMEM;
+	if (ws && out->len > len) { /* [ws][added] to [added][ws] */
+		if (inf_buf_reserve(out, ws))
+			return INF_ERR_NOMEM;
+		memcpy(out->data + out->len, out->data + at, ws);
+		memmove(out->data + at, out->data + at + ws, out->len - len + ws);
+	}
+	return fuse_reserve(d);
+}
+
 /* The parser; `roomy` (a constant in each copy) says t has room for a
  * token per byte of the text, so emit need not check; `drop` (a constant)
  * that it makes d's removals (the root is then an object): 1 without
  * tokens, 2 with the tokens of what it writes (offsets less what was
  * removed before them, a removed member's tokens taken back when its
- * value ends). */
+ * value ends), 3 without tokens and with d->te's rewrites and additions
+ * too. */
 static inline __attribute__((always_inline)) int
 parse(struct inf_tokens *t, const char *js, size_t len, unsigned max_depth,
       struct inf_json_err *err, const int roomy, const int drop,
       struct drop_pass *d)
 {
 	const char *p = js, *end = js + len, *q, *comma = NULL;
-	const int notok = drop == 1;
+	const int notok = drop == 1 || drop == 3;
 	int n = 0, parent = -1, cur = -1, tok, esc = 0, kesc, sh = 0;
 	int cur_obj = 0, count = 0; /* the open container's kind, children */
 	jsmntok_t *tk;
@@ -494,6 +556,8 @@ after: /* a value ended just before p */
 			n = d->member_tok; /* bytes removed so far: */
 			sh = (int)((d->copied - js) - (d->o - d->start));
 		}
+	} else if (drop == 3 && sp == 1 && d->vkey && (tok = fuse_value(d, p))) {
+		return tok;
 	}
 	if (sp == 0)
 		goto done;
@@ -528,6 +592,8 @@ after: /* a value ended just before p */
 	return unexpected(err, js, p, cur_obj ? ": expected ',' or '}'" : ": expected ',' or ']'");
 
 close: /* *p closes the container cur */
+	if (drop == 3 && sp == 1 && (tok = fuse_close(d, p, count > (int)d->removed)))
+		return tok;
 	if (!notok) {
 		tk[cur].end = (int)(p + 1 - js) - sh;
 		tk[cur].size = drop && sp == 1 ? count - (int)d->removed : count;
@@ -566,13 +632,17 @@ key: /* p < end, where a member of the object cur starts */
 	if (drop && sp == 1) { /* a root member's key */
 		if (kesc)
 			return 1;
-		if (inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1)) &&
-		    d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1))) {
+		int act = inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1))
+			? d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1)) : 0;
+		if (act && (drop != 3 || (act & INF_TOP_REMOVE))) {
 			d->member = p;
 			d->member_tok = n;
 			/* `count` members precede it, d->removed of them removed */
 			d->after_kept = (size_t)count > d->removed;
 			d->removed++;
+		} else if (drop == 3 && act) { /* kept, maybe rewritten */
+			d->seen |= 1ull << ((act >> 2) - 1);
+			d->vkey = act & INF_TOP_VALUE ? act >> 2 : 0;
 		}
 	} else if (drop == 2 && kesc && !d->member) { /* a kept nested key's escape */
 		t->key_escapes = 1;
@@ -590,6 +660,8 @@ key: /* p < end, where a member of the object cur starts */
 			p = v;
 			parent = tok;
 			at = AT_COLON;
+			if (drop == 3 && sp == 1)
+				d->vstart = p;
 			goto value;
 		}
 	}
@@ -602,6 +674,8 @@ key: /* p < end, where a member of the object cur starts */
 		return truncated(err, (size_t)(end - js));
 	parent = tok;
 	at = AT_COLON;
+	if (drop == 3 && sp == 1)
+		d->vstart = p;
 	goto value;
 
 done:
@@ -635,7 +709,7 @@ static int drop_top(struct inf_tokens *t, const char *js, size_t len,
 		    struct inf_buf *out, size_t *removed, struct inf_json_err *err,
 		    int tokens)
 {
-	struct drop_pass d = { keys, NULL, js, NULL, 0, 0, NULL, 0 };
+	struct drop_pass d = { .keys = keys, .copied = js };
 	int rc;
 
 	/* what is written is never longer than what is read; one byte at
@@ -669,6 +743,24 @@ int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
 			     struct inf_json_err *err)
 {
 	return drop_top(t, js, len, max_depth, keys, out, removed, err, 1);
+}
+
+int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
+		      unsigned max_depth, const struct inf_topedit *te,
+		      struct inf_buf *out, struct inf_json_err *err)
+{
+	struct drop_pass d = { .keys = &te->keys, .copied = js, .te = te, .out = out,
+			       .in_end = js + len };
+	size_t start = out->len;
+	int rc;
+
+	/* the input's length, and te's hooks reserve what they add */
+	if (inf_buf_reserve(out, len ? len : 1))
+		return INF_ERR_NOMEM;
+	d.o = d.start = out->data + out->len;
+	rc = parse(t, js, len, max_depth, err, 0, 3, &d);
+	out->len = rc == 0 ? (size_t)(d.o - out->data) : start;
+	return rc;
 }
 
 void inf_tokens_free(struct inf_tokens *t)

@@ -93,6 +93,36 @@ int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
 			     struct inf_buf *out, size_t *removed,
 			     struct inf_json_err *err);
 
+/* The edits of inf_json_fuse_top. keys.match returns 0 for a root key it
+ * does not hold, else INF_TOP_REMOVE for a member to remove, or (i + 1)
+ * << 2 for key i (0 <= i < 64), with INF_TOP_VALUE when `value` rewrites
+ * that member's value. */
+#define INF_TOP_REMOVE 1
+#define INF_TOP_VALUE 2
+struct inf_topedit {
+	struct inf_dropkeys keys;
+	/* For the value [v, v + n) of a member with key i: appends its new
+	 * text to `out` and returns 0; returns 1 to keep it (nothing
+	 * appended), 2 when the record must go through the steps instead,
+	 * or INF_ERR_NOMEM. */
+	int (*value)(void *ctx, int i, const char *v, size_t n, struct inf_buf *out);
+	/* At the root's end: appends the members to add, given the keys
+	 * `seen` (bit i: a member with key i is kept) and whether a member
+	 * precedes them (`comma`, for the first one); returns 0 or
+	 * INF_ERR_NOMEM. */
+	int (*close)(void *ctx, uint64_t seen, int comma, struct inf_buf *out);
+	void *ctx;
+};
+
+/* As inf_json_drop_top, with the removals, value rewrites and added
+ * members of `te`: added members go after the last kept member (or
+ * right after '{'), before the whitespace that follows it, as
+ * inf_record_emit places a set_json insert. Also returns 1 when `value`
+ * does. */
+int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
+		      unsigned max_depth, const struct inf_topedit *te,
+		      struct inf_buf *out, struct inf_json_err *err);
+
 /* Releases the storage of `t`. */
 void inf_tokens_free(struct inf_tokens *t);
 

@@ -96,6 +96,13 @@ const char *inf_plugin_removes(const struct inf_plugin *p)
 	return p->removes;
 }
 
+void (*inf_plugin_plan(const struct inf_plugin *p))(void *, struct inf_plan *)
+{
+	if (p->size < offsetof(struct inf_plugin, plan) + sizeof p->plan)
+		return NULL;
+	return p->plan;
+}
+
 const struct inf_option *inf_plugin_removes_option(const struct inf_plugin *p)
 {
 	const char *name = inf_plugin_removes(p);

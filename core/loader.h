@@ -29,6 +29,9 @@ int inf_loader_get(struct inf_loader *l, const char *name,
  * one that is not INF_OPT_PATHS (the loader refuses such a plugin). */
 const char *inf_plugin_removes(const struct inf_plugin *p);
 const struct inf_option *inf_plugin_removes_option(const struct inf_plugin *p);
+/* The descriptor's `plan` (plugin.h), NULL when the descriptor predates
+ * the field. */
+void (*inf_plugin_plan(const struct inf_plugin *p))(void *, struct inf_plan *);
 
 /* The directories searched, as given. */
 const char *inf_loader_dirs(const struct inf_loader *l);

@@ -47,6 +47,12 @@ size_t inf_paths_count(const struct inf_paths *ps)
 	return ps ? ps->n : 0;
 }
 
+const char *inf_paths_key(const struct inf_paths *ps, size_t i, size_t *len)
+{
+	*len = ps->paths[i].segs[0].len;
+	return ps->paths[i].segs[0].name;
+}
+
 void inf_paths_free(struct inf_paths *ps)
 {
 	if (!ps)

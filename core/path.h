@@ -46,6 +46,9 @@ int inf_find(struct inf_record *r, const struct inf_paths *ps);
  * `x[0]`), fills `out` with those keys for inf_json_drop_top, borrowing
  * `ps`, and returns 1; else 0. */
 int inf_paths_dropkeys(const struct inf_paths *ps, struct inf_dropkeys *out);
+/* The key of path i of a set inf_paths_dropkeys takes (i below
+ * inf_paths_count), `len` bytes of UTF-8. */
+const char *inf_paths_key(const struct inf_paths *ps, size_t i, size_t *len);
 
 /* 0 when some path of `ps` can reach into the root of `r` and into every
  * non-empty container the paths go through below it (or the root

@@ -65,6 +65,7 @@ static void step_free(struct inf_step *s)
 
 static void ap_free(struct inf_access_point *ap)
 {
+	inf_fuse_free(ap->fused);
 	for (size_t i = 0; i < ap->nsteps; i++)
 		step_free(&ap->steps[i]);
 	free(ap->steps);
@@ -413,8 +414,10 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		bad |= load_step(pol, config_setting_get_elem(chain, (unsigned)i),
 				 base_dir, ap->workers, &ap->steps[i], errs);
 	}
-	if (!bad)
+	if (!bad) {
 		fuse_removals(ap);
+		ap->fused = inf_fuse_new(ap);
+	}
 	if (!bad && config_setting_get_member(g, "tests"))
 		bad |= inf_selftest_run(ap, config_setting_get_member(g, "tests"), errs);
 	return bad ? -1 : 0;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "frame.h"
+#include "fuse.h"
 #include "inflight/plugin.h"
 #include "json.h"
 #include "loader.h"
@@ -63,6 +64,9 @@ struct inf_access_point {
 	 * (inf_json_drop_top, or inf_record_load_dropping when more steps
 	 * follow), without calling it */
 	struct inf_dropkeys drop_top;
+	/* non-NULL: the core runs the whole chain while it reads each record
+	 * (fuse.h) */
+	struct inf_fuse *fused;
 	char where[300];
 };
 

@@ -1,0 +1,301 @@
+#include "fuse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "path.h"
+#include "policy.h"
+
+#define MAX_KEYS 63 /* a bit each in inf_topedit's `seen` */
+#define MAX_MAPS 8  /* map steps on one key */
+
+/* A root key some step names, and what the chain does to a member with
+ * it, step after step. */
+struct fkey {
+	const char *name; /* borrowed from a path or a field */
+	size_t len;
+	int removed;      /* a removal comes first: the member goes */
+	unsigned nmaps;   /* else the maps it goes through, in order */
+	unsigned map[MAX_MAPS];
+	const char *json; /* then an overwriting set's value, or NULL */
+	size_t json_len;
+	int add;          /* the member a set adds when none is kept, or -1 */
+	int code;         /* what keys.match returns (json.h) */
+};
+
+struct fmap {
+	const struct inf_step *st;
+	int (*map)(void *, const struct inf_value *, struct inf_mapped *, char *);
+};
+
+struct fadd {
+	int key;
+	char *text; /* "name":json */
+	size_t len;
+};
+
+struct inf_fuse {
+	struct fkey k[MAX_KEYS];
+	size_t nk;
+	struct fmap maps[MAX_KEYS];
+	size_t nmaps;
+	struct fadd *adds;
+	size_t nadds;
+	int set; /* a set step came: no removal may follow (see add_step) */
+	struct inf_dropkeys keys;
+};
+
+static int match(const void *ctx, const char *k, size_t n)
+{
+	const struct inf_fuse *f = ctx;
+
+	for (size_t i = 0; i < f->nk; i++)
+		if (n == f->k[i].len && !memcmp(k, f->k[i].name, n))
+			return f->k[i].code;
+	return 0;
+}
+
+static struct fkey *key_get(struct inf_fuse *f, const char *name, size_t len)
+{
+	for (size_t i = 0; i < f->nk; i++)
+		if (len == f->k[i].len && !memcmp(name, f->k[i].name, len))
+			return &f->k[i];
+	if (f->nk == MAX_KEYS)
+		return NULL;
+	f->k[f->nk] = (struct fkey){ .name = name, .len = len, .add = -1 };
+	return &f->k[f->nk++];
+}
+
+/* A removal (map < 0) or map step over `ps`. */
+static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
+{
+	struct inf_dropkeys dk;
+
+	if (!inf_paths_dropkeys(ps, &dk))
+		return -1;
+	for (size_t i = 0; i < inf_paths_count(ps); i++) {
+		size_t len;
+		const char *name = inf_paths_key(ps, i, &len);
+		struct fkey *k = key_get(f, name, len);
+
+		if (!k || k->add >= 0)
+			return -1; /* a member a step sets, named after it */
+		if (k->removed)
+			continue; /* gone before this step */
+		if (map < 0 && k->nmaps)
+			return -1; /* a map's error would not be seen */
+		if (map < 0)
+			k->removed = 1;
+		else if (k->nmaps && k->map[k->nmaps - 1] == (unsigned)map)
+			continue; /* a path given twice */
+		else if (k->nmaps == MAX_MAPS)
+			return -1;
+		else
+			k->map[k->nmaps++] = (unsigned)map;
+	}
+	return 0;
+}
+
+/* A set step's fields, each within the limits set_json checks. */
+static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
+		      const struct inf_plan *plan, struct inf_record *r)
+{
+	struct inf_json_err je;
+	struct inf_buf text = { 0 };
+	struct fadd *adds;
+
+	if (!plan->fields.count || !(adds = realloc(f->adds, (f->nadds + plan->fields.count) *
+							 sizeof *adds)))
+		return -1;
+	f->adds = adds;
+	for (size_t i = 0; i < plan->fields.count; i++) {
+		const struct inf_field *fi = &plan->fields.items[i];
+		struct fkey *k = key_get(f, fi->name, strlen(fi->name));
+
+		if (!k || k->add >= 0 ||
+		    inf_record_check_value(r, fi->json, fi->json_len, 1, &je) ||
+		    inf_json_quote(&text, k->name, k->len) ||
+		    (ap->max_key && text.len - 2 > ap->max_key) || inf_buf_putc(&text, ':') ||
+		    inf_buf_append(&text, fi->json, fi->json_len)) {
+			inf_buf_free(&text);
+			return -1;
+		}
+		k->add = (int)f->nadds;
+		if (plan->overwrite) {
+			k->json = fi->json;
+			k->json_len = fi->json_len;
+		}
+		adds[f->nadds++] = (struct fadd){ (int)(k - f->k), text.data, text.len };
+		text = (struct inf_buf){ 0 };
+	}
+	return 0;
+}
+
+static int add_step(struct inf_fuse *f, const struct inf_access_point *ap,
+		    const struct inf_step *st, struct inf_record *r)
+{
+	const struct inf_option *o = inf_plugin_removes_option(st->plugin);
+	void (*plan_fn)(void *, struct inf_plan *) = inf_plugin_plan(st->plugin);
+	struct inf_plan plan = { 0 };
+	const struct inf_paths *paths;
+
+	if (st->when)
+		return -1;
+	/* a removal after a set: the steps place the commas of the members
+	 * left around what the set added, which this pass adds after them */
+	if (o && f->set)
+		return -1;
+	if (o) {
+		memcpy(&paths, (const char *)st->config + o->offset, sizeof paths);
+		return add_paths(f, paths, -1);
+	}
+	if (!plan_fn)
+		return -1;
+	plan_fn(st->instances[0], &plan);
+	if (plan.kind == INF_PLAN_SET)
+		return f->set = 1, add_fields(f, ap, &plan, r);
+	if (plan.kind != INF_PLAN_MAP || !plan.map || f->nmaps == MAX_KEYS)
+		return -1;
+	f->maps[f->nmaps] = (struct fmap){ st, plan.map };
+	return add_paths(f, plan.paths, (int)f->nmaps++);
+}
+
+struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
+{
+	struct inf_fuse *f;
+	struct inf_record r;
+	int bad = 0;
+
+	if (ap->nsteps == 1 && ap->drop_top.match)
+		return NULL;
+	if (!(f = calloc(1, sizeof *f)))
+		return NULL;
+	inf_record_init(&r, ap->max_depth);
+	r.toks.max_key = ap->max_key;
+	for (size_t i = 0; i < ap->nsteps && !bad; i++)
+		bad = add_step(f, ap, &ap->steps[i], &r);
+	inf_record_free(&r);
+	if (bad) {
+		inf_fuse_free(f);
+		return NULL;
+	}
+	for (size_t i = 0; i < f->nk; i++) {
+		struct fkey *k = &f->k[i];
+		unsigned char c = k->len ? (unsigned char)k->name[0] : 0;
+
+		f->keys.lens |= 1ull << (k->len & 63);
+		f->keys.first[c >> 6] |= 1ull << (c & 63);
+		k->code = k->removed ? INF_TOP_REMOVE
+			: (int)(i + 1) << 2 | (k->nmaps || k->json ? INF_TOP_VALUE : 0);
+	}
+	f->keys.match = match;
+	f->keys.ctx = f;
+	return f;
+}
+
+void inf_fuse_free(struct inf_fuse *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nadds; i++)
+		free(f->adds[i].text);
+	free(f->adds);
+	free(f);
+}
+
+/* One record's pass. */
+struct run {
+	const struct inf_fuse *f;
+	unsigned worker;
+	struct inf_record *r;
+};
+
+static enum inf_type type_of(const char *v, size_t n)
+{
+	while (n && inf_json_ws(*v))
+		v++, n--;
+	switch (n ? *v : 0) {
+	case '"': return INF_STRING;
+	case '{': return INF_OBJECT;
+	case '[': return INF_ARRAY;
+	case 't': return INF_TRUE;
+	case 'f': return INF_FALSE;
+	case 'n': return INF_NULL;
+	default: return INF_NUMBER;
+	}
+}
+
+/* The member's value through its maps, then an overwriting set. */
+static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *out)
+{
+	const struct run *x = ctx;
+	const struct fkey *k = &x->f->k[i];
+	struct inf_record *r = x->r;
+	struct inf_value val = { .key = k->name, .key_len = k->len };
+	struct inf_json_err je;
+	int changed = 0, rc;
+
+	for (unsigned j = 0; j < k->nmaps; j++) {
+		const struct fmap *m = &x->f->maps[k->map[j]];
+		struct inf_mapped mv = { 0 };
+		char err[INF_ERR_MAX] = "";
+
+		val.type = type_of(v, n);
+		val.raw = val.text = v;
+		val.raw_len = val.text_len = n;
+		if (val.type == INF_STRING && /* a string's text, as host->string has it */
+		    !(val.text = inf_json_unescape(v + 1, n - 2, &r->scratch, &val.text_len)))
+			return INF_ERR_NOMEM;
+		if (m->map(m->st->instances[x->worker], &val, &mv, err) < 0)
+			return 2; /* the steps fail the record, with their message */
+		if (!mv.text)
+			continue;
+		if (mv.json) { /* as replace_json: a root member's value is 1 deep */
+			if (inf_record_check_value(r, mv.text, mv.len, 1, &je))
+				return 2;
+			v = mv.text;
+			n = mv.len;
+		} else {
+			inf_buf_reset(&r->valbuf);
+			if ((rc = inf_json_quote(&r->valbuf, mv.text, mv.len)))
+				return rc == INF_ERR_NOMEM ? rc : 2;
+			v = r->valbuf.data;
+			n = r->valbuf.len;
+		}
+		changed = 1;
+	}
+	if (k->json) {
+		v = k->json;
+		n = k->json_len;
+	} else if (!changed) {
+		return 1;
+	}
+	return inf_buf_append(out, v, n) ? INF_ERR_NOMEM : 0;
+}
+
+/* The members the set steps add when the record keeps none with their key. */
+static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
+{
+	const struct run *x = ctx;
+
+	for (size_t i = 0; i < x->f->nadds; i++) {
+		const struct fadd *a = &x->f->adds[i];
+		if (seen >> a->key & 1)
+			continue;
+		if ((comma && inf_buf_putc(out, ',')) || inf_buf_append(out, a->text, a->len))
+			return INF_ERR_NOMEM;
+		comma = 1;
+	}
+	return 0;
+}
+
+int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
+		    const char *js, size_t len, struct inf_buf *out,
+		    struct inf_json_err *err)
+{
+	struct run x = { f, worker, r };
+	struct inf_topedit te = { f->keys, rewrite, add_members, &x };
+
+	return inf_json_fuse_top(&r->toks, js, len, r->max_depth, &te, out, err);
+}

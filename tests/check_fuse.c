@@ -1,0 +1,438 @@
+/*
+ * Fused chains (core/fuse.c, inf_json_fuse_top in core/json.c): which
+ * chains the core runs while it reads each record, what the pass answers
+ * for each kind of record, and that its output, errors and counters are
+ * byte for byte those of the steps run one by one, on random records
+ * through random chains of drop_fields, mask_fields and enrich.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "fuse.h"
+#include "testutil.h"
+
+static char *tmp;
+static char dirs[2 * PATH_MAX];
+static struct inf_policy *pol;
+static struct inf_policy_errors errs;
+static struct inf_buf out;
+static struct inf_error err;
+static struct inf_stats st;
+
+static void setup(void)
+{
+	tmp = tu_tmpdir();
+	ck_assert_ptr_nonnull(tmp);
+	tu_plugin_dirs(dirs, sizeof dirs);
+	pol = NULL;
+	memset(&errs, 0, sizeof errs);
+	memset(&out, 0, sizeof out);
+	memset(&err, 0, sizeof err);
+	memset(&st, 0, sizeof st);
+	ck_assert_int_eq(setenv("FUSE_TEST_KEY", "fuse-key", 1), 0);
+}
+
+static void teardown(void)
+{
+	inf_buf_free(&out);
+	inf_policy_free(pol);
+	pol = NULL;
+	inf_policy_errors_free(&errs);
+	tu_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* Loads policy text (written to tmp/p.cfg); returns access point `name`. */
+static struct inf_access_point *policy(const char *text, const char *name)
+{
+	char path[PATH_MAX];
+	const struct inf_access_point *ap;
+
+	inf_policy_free(pol);
+	pol = NULL;
+	ck_assert_int_eq(tu_write(tmp, "p.cfg", text, strlen(text), path, sizeof path), 0);
+	ck_assert_msg(inf_policy_load(path, dirs, &pol, &errs) == 0, "%s\n%s",
+		      tu_errs_text(&errs), text);
+	ap = inf_policy_find(pol, name);
+	ck_assert_ptr_nonnull(ap);
+	return (struct inf_access_point *)ap;
+}
+
+#define AP(settings, steps) \
+	"access_points = ( { name = \"t\"; " settings " chain = ( " steps " ); } );\n"
+#define DROP(p) "{ plugin = \"drop_fields\"; paths = [ " p " ]; }"
+#define MASK(p, op) "{ plugin = \"mask_fields\"; paths = [ " p " ]; " op " }"
+#define HMAC "op = \"hmac\"; key_env = \"FUSE_TEST_KEY\";"
+#define SET(f) "{ plugin = \"enrich\"; " f " }"
+
+/* Chains the core fuses, and the same chain changed so that it cannot;
+ * both give the same records (fuse.h). */
+START_TEST(test_fused_when_declared)
+{
+	static const char *const yes[] = {
+		DROP("\"price\", \"discount\"") ", " MASK("\"cust_id\"", HMAC) ", "
+			SET("set = { pipeline = \"p\"; };"),
+		MASK("\"a\"", "op = \"redact\";"),
+		SET("set = { x = 1; }; set_json = { y = \"null\"; }; overwrite = true;"),
+		DROP("\"a\"") ", " DROP("\"b\""),
+		MASK("\"a\"", "op = \"partial\";") ", " MASK("\"a\"", HMAC),
+		MASK("\"a\"", "op = \"null\";") ", " SET("set = { a = 1; }; overwrite = true;"),
+		DROP("\"a\"") ", " SET("set = { a = 1; };"),
+		SET("set = { x = 1; };") ", " MASK("\"y\"", "op = \"hash\";"),
+		MASK("\"a\", \"a\"", "op = \"char_class\";"),
+	};
+	static const char *const no[] = {
+		DROP("\"a\""), /* inf_json_drop_top's */
+		MASK("\"a\"", "op = \"round\"; digits = 1;"),
+		MASK("\"a.b\"", "op = \"redact\";"),
+		DROP("\"**.password\"") ", " MASK("\"a\"", "op = \"redact\";"),
+		"{ plugin = \"keep_fields\"; paths = [ \"a\" ]; }",
+		SET("add_time = \"t\";"),
+		SET("set = { a = 1; };") ", " MASK("\"a\"", "op = \"redact\";"),
+		SET("set = { a = 1; };") ", " SET("set = { a = 2; };"),
+		SET("set = { a = 1; };") ", " DROP("\"b\""),
+		MASK("\"a\"", HMAC) ", " DROP("\"a\""),
+		MASK("\"a\"", "op = \"redact\"; when = { path = \"b\"; op = \"exists\"; };"),
+		"{ plugin = \"filter_records\"; keep = { path = \"a\"; op = \"exists\"; }; }",
+		"{ plugin = \"removes_v1\"; paths = [ \"a\" ]; }, " MASK("\"b\"", "op = \"null\";"),
+	};
+	char text[2048];
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		snprintf(text, sizeof text, AP("", "%s"), yes[i]);
+		ck_assert_msg(policy(text, "t")->fused != NULL, "not fused: %s", yes[i]);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+		snprintf(text, sizeof text, AP("", "%s"), no[i]);
+		ck_assert_msg(policy(text, "t")->fused == NULL, "fused: %s", no[i]);
+	}
+	/* what a set adds must be within the access point's limits */
+	ck_assert_ptr_nonnull(policy(AP("max_depth = 2;", SET("set = { o = { p = 1; }; };")),
+				     "t")->fused);
+	ck_assert_ptr_null(policy(AP("max_depth = 1;", SET("set = { o = { p = 1; }; };")),
+				  "t")->fused);
+	ck_assert_ptr_null(policy(AP("max_key_bytes = 3;", SET("set = { long = 1; };")),
+				  "t")->fused);
+}
+END_TEST
+
+/* Runs `ap` over `in` on the steps (fused taken away) and fused, and
+ * asserts the same answer. */
+static void same(struct inf_access_point *ap, const char *in, const char *chain)
+{
+	struct inf_fuse *f = ap->fused;
+	struct inf_buf want = { 0 };
+	struct inf_error err_ref;
+	struct inf_stats st_ref;
+	int rc_ref, rc;
+
+	ap->fused = NULL;
+	rc_ref = tu_transform(ap, NULL, in, strlen(in), 0, &want, &err_ref, &st_ref);
+	ap->fused = f;
+	inf_buf_reset(&out);
+	rc = tu_transform(ap, NULL, in, strlen(in), 0, &out, &err, &st);
+	ck_assert_msg(rc == rc_ref, "%s: rc %d, on the steps %d (%s)", chain, rc, rc_ref,
+		      err_ref.msg);
+	if (out.len != want.len || memcmp(out.data, want.data, out.len)) {
+		size_t at = 0; /* the line where they part */
+		for (size_t i = 0; i < out.len && i < want.len && out.data[i] == want.data[i]; i++)
+			if (out.data[i] == '\n')
+				at = i + 1;
+		ck_abort_msg("%.600s\nfused: %.300s\nsteps: %.300s", chain, out.data + at,
+			     want.data + at);
+	}
+	ck_assert_str_eq(err.msg, err_ref.msg);
+	ck_assert_int_eq(err.kind, err_ref.kind);
+	ck_assert_mem_eq(&st, &st_ref, sizeof st);
+	inf_buf_free(&want);
+}
+
+/* Whether the last `same` succeeded (its output NUL-terminated). */
+static int run_ok(void)
+{
+	ck_assert_int_eq(inf_buf_putc(&out, '\0'), 0);
+	return err.kind == INF_FAIL_NONE;
+}
+
+/* What inf_fuse_record answers: 0 and the output for the records it
+ * takes, 1 for those the steps must take, the parser's error for text
+ * that is not JSON. */
+START_TEST(test_fuse_record_answers)
+{
+	static const struct {
+		const char *in, *out; /* out NULL: rc */
+		int rc;
+	} cases[] = {
+		{ "{\"a\":1,\"b\":2,\"c\":3}", "{\"b\":\"[x]\",\"c\":3,\"n\":1}", 0 },
+		{ "{ \"a\" : 1 , \"b\" : \"v\" }", "{ \"b\" : \"[x]\",\"n\":1 }", 0 },
+		{ "{\"a\":1}", "{\"n\":1}", 0 },
+		{ " { \"a\": 1 }\t", " {\"n\":1  }\t", 0 },
+		{ "{}", "{\"n\":1}", 0 },
+		{ "{\"n\":0,\"b\":null}", "{\"n\":0,\"b\":\"[x]\"}", 0 },
+		{ "{\"c\":{\"a\":1,\"b\":2}}", "{\"c\":{\"a\":1,\"b\":2},\"n\":1}", 0 },
+		{ "{\"b\":[1,{\"b\":2}],\"a\":[]}", "{\"b\":\"[x]\",\"n\":1}", 0 },
+		{ "{\"\\u0061\":1}", NULL, 1 },   /* an escaped root key */
+		{ "[1]", NULL, 1 },              /* not an object */
+		{ "5", NULL, 1 },
+		{ "{\"a\":}", NULL, INF_ERR_INVALID },
+		{ "{\"b\":1", NULL, INF_ERR_INVALID },
+		{ "{\"c\":[[[[[[1]]]]]]}", NULL, INF_ERR_LIMIT }, /* max_depth 4 */
+	};
+	struct inf_access_point *ap = policy(AP("max_depth = 4;",
+						DROP("\"a\"") ", " MASK("\"b\"", "op = \"redact\"; with = \"[x]\";")
+						", " SET("set = { n = 1; };")), "t");
+	struct inf_record r;
+	struct inf_json_err je;
+
+	ck_assert_ptr_nonnull(ap->fused);
+	inf_record_init(&r, ap->max_depth);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int rc;
+
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_buf_append(&out, "<", 1), 0);
+		rc = inf_fuse_record(ap->fused, 0, &r, cases[i].in, strlen(cases[i].in), &out, &je);
+		ck_assert_msg(rc == cases[i].rc, "%s: %d", cases[i].in, rc);
+		if (cases[i].out) {
+			char line[256];
+			ck_assert_msg(out.len == strlen(cases[i].out) + 1 &&
+					      !memcmp(out.data + 1, cases[i].out, out.len - 1),
+				      "%s: got %.*s", cases[i].in, (int)out.len, out.data);
+			snprintf(line, sizeof line, "%s\n", cases[i].in);
+			same(ap, line, cases[i].in); /* what the steps make */
+		} else {
+			ck_assert_uint_eq(out.len, 1); /* nothing appended */
+		}
+	}
+	inf_record_free(&r);
+
+	/* a map that refuses a value sends the record to the steps */
+	ap = policy(AP("", MASK("\"d\"", "op = \"truncate_date\";")), "t");
+	inf_record_init(&r, ap->max_depth);
+	inf_buf_reset(&out);
+#define FUSE(js) inf_fuse_record(ap->fused, 0, &r, js, strlen(js), &out, &je)
+	ck_assert_int_eq(FUSE("{\"d\":\"2026-11-30T13:00:00Z\"}"), 0);
+	ck_assert_int_eq(FUSE("{\"d\":\"no\"}"), 1);
+	ck_assert_int_eq(FUSE("{\"d\":{}}"), 1);
+#undef FUSE
+	ck_assert_int_eq(inf_buf_putc(&out, '\0'), 0); /* only the first appended */
+	ck_assert_str_eq(out.data, "{\"d\":\"2026-11-30T00:00:00Z\"}");
+	inf_record_free(&r);
+}
+END_TEST
+
+/* What a map returns is checked as replace_json checks it: text that is
+ * not JSON, or too deep, sends the record to the steps, which fail it;
+ * the fused pass never writes it. */
+START_TEST(test_map_output_checked)
+{
+	static const struct {
+		const char *json;
+		int ok;
+	} cases[] = { /* as the policy writes them */
+		{ "[1]", 1 }, { " null ", 1 }, { "[[1]]", 1 }, { "{", 0 }, { "1 2", 0 },
+		{ "[[[1]]]", 0 }, { "\\\"\\x01\\\"", 0 }, /* "\x01": a raw control byte */
+	};
+	char text[1024];
+	struct inf_record r;
+	struct inf_json_err je;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct inf_access_point *ap;
+		char want[64];
+
+		snprintf(text, sizeof text,
+			 AP("max_depth = 3;", "{ plugin = \"map_json\"; paths = [ \"a\" ]; "
+			    "json = \"%s\"; }"), cases[i].json);
+		ap = policy(text, "t");
+		ck_assert_ptr_nonnull(ap->fused);
+		inf_record_init(&r, ap->max_depth);
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_fuse_record(ap->fused, 0, &r, "{\"a\":1,\"b\":2}", 13, &out,
+						 &je), cases[i].ok ? 0 : 1);
+		inf_record_free(&r);
+		same(ap, "{\"a\":1,\"b\":2}\n", text);
+		ck_assert_int_eq(run_ok(), cases[i].ok);
+		snprintf(want, sizeof want, "{\"a\":%s,\"b\":2}\n", cases[i].json);
+		if (cases[i].ok)
+			ck_assert_str_eq(out.data, want);
+	}
+}
+END_TEST
+
+/* ---- random records through random chains, fused and not ---- */
+
+static const char *const keys[] = { "a", "b", "c", "price", "s", "d", "caf\xC3\xA9", "n" };
+static const char *const scalars[] = {
+	"1", "-0.5", "1e3", "0", "\"v\"", "\"\"", "\"esc\\n\\u00e9\\\"\"", "\"2026-01-02T03:04:05Z\"",
+	"\"\xC3\xBC\xE2\x82\xAC\"", "true", "false", "null", "\"1999-12-31\"", "\"12345\"",
+};
+static const char *const ws[] = { "", "", "", " ", "  ", "\t", " \t " };
+
+static void value(struct inf_buf *b, unsigned long *rs, int depth);
+
+static void object(struct inf_buf *b, unsigned long *rs, int depth)
+{
+	unsigned n = tu_rnd(rs, 6);
+
+	inf_buf_printf(b, "{%s", ws[tu_rnd(rs, 7)]);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = tu_rnd(rs, 9);
+		if (i)
+			inf_buf_printf(b, "%s,%s", ws[tu_rnd(rs, 7)], ws[tu_rnd(rs, 7)]);
+		if (k == 8) /* an escaped key now and then */
+			inf_buf_printf(b, "\"\\u0062\"");
+		else
+			inf_buf_printf(b, "\"%s\"", keys[k]);
+		inf_buf_printf(b, "%s:%s", ws[tu_rnd(rs, 7)], ws[tu_rnd(rs, 7)]);
+		value(b, rs, depth + 1);
+	}
+	inf_buf_printf(b, "%s}", ws[tu_rnd(rs, 7)]);
+}
+
+static void value(struct inf_buf *b, unsigned long *rs, int depth)
+{
+	unsigned w = tu_rnd(rs, 10);
+
+	if (depth < 3 && w == 0) {
+		object(b, rs, depth);
+	} else if (depth < 3 && w == 1) {
+		inf_buf_printf(b, "[");
+		value(b, rs, depth + 1);
+		inf_buf_printf(b, ",%s", ws[tu_rnd(rs, 7)]);
+		value(b, rs, depth + 1);
+		inf_buf_printf(b, "]");
+	} else {
+		inf_buf_printf(b, "%s", scalars[tu_rnd(rs, sizeof scalars / sizeof *scalars)]);
+	}
+}
+
+/* A line of NDJSON: mostly objects, some other values, some not JSON. */
+static void record(struct inf_buf *b, unsigned long *rs)
+{
+	static const char *const odd[] = { "5", "\"x\"", "[1,{\"a\":2}]", "{\"a\":}",
+		"{\"a\" 1}", "{\"a\":1,}", "{\"a\":[1,2}", "{\"b\":tru}" };
+	unsigned w = tu_rnd(rs, 40);
+
+	inf_buf_printf(b, "%s", ws[tu_rnd(rs, 7)]);
+	if (w < 8)
+		inf_buf_printf(b, "%s", odd[w]);
+	else
+		object(b, rs, 0);
+	inf_buf_printf(b, "%s\n", ws[tu_rnd(rs, 7)]);
+}
+
+/* The steps fuse.c can take, each naming members of `keys`. */
+static const char *const steps[] = {
+	DROP("\"a\""),
+	DROP("\"price\", \"b\""),
+	DROP("\"caf\xC3\xA9\""),
+	MASK("\"b\"", HMAC " prefix = \"h:\";"),
+	MASK("\"a\", \"s\"", "op = \"hash\";"),
+	MASK("\"s\"", "op = \"redact\"; with = \"[x]\";"),
+	MASK("\"c\"", "op = \"null\";"),
+	MASK("\"b\", \"c\"", "op = \"partial\"; keep_last = 2;"),
+	MASK("\"s\"", "op = \"char_class\";"),
+	MASK("\"d\"", "op = \"truncate_date\"; unit = \"month\";"),
+	SET("set = { n = 1; t = \"tag\"; };"),
+	SET("set = { c = { x = [ 1, 2 ]; }; }; overwrite = true;"),
+	SET("set_json = { d = \"null\"; }; set = { price = 0.5; };"),
+};
+
+START_TEST(test_fused_same_as_steps)
+{
+	unsigned long rs = 0x5eed0000UL + (unsigned long)_i;
+	const unsigned chains = tu_valgrind() ? 40 : 400, recs = 60;
+	struct inf_buf in = { 0 }, chain = { 0 }, text = { 0 };
+	unsigned fused = 0;
+
+	for (unsigned c = 0; c < chains; c++) {
+		unsigned n = 1 + tu_rnd(&rs, 4);
+		int drop_record = tu_rnd(&rs, 2);
+		struct inf_access_point *ap;
+
+		inf_buf_reset(&chain);
+		for (unsigned i = 0; i < n; i++)
+			inf_buf_printf(&chain, "%s%s", i ? ", " : "",
+				       steps[tu_rnd(&rs, sizeof steps / sizeof *steps)]);
+		inf_buf_reset(&text);
+		inf_buf_printf(&text,
+			       "access_points = ( { name = \"t\"; format = \"ndjson\"; max_depth = %u; "
+			       "%s chain = ( %.*s ); } );\n",
+			       4 + tu_rnd(&rs, 3), drop_record ? "on_error = \"drop_record\";" : "",
+			       (int)chain.len, chain.data);
+		ap = policy(text.data, "t");
+		if (!ap->fused)
+			continue; /* a set key named after it, say */
+		fused++;
+		inf_buf_reset(&in);
+		for (unsigned k = 0; k < recs; k++)
+			record(&in, &rs);
+		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+		same(ap, in.data, text.data);
+		/* each record alone: under on_error = fail one bad record
+		 * hides what the fused pass makes of the rest */
+		for (char *line = in.data, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+			char one[4096];
+			snprintf(one, sizeof one, "%.*s", (int)(nl + 1 - line), line);
+			same(ap, one, text.data);
+		}
+	}
+	ck_assert_uint_gt(fused, chains / 3);
+	inf_buf_free(&in);
+	inf_buf_free(&chain);
+	inf_buf_free(&text);
+}
+END_TEST
+
+/* The same on two threads, past one batch, so that each worker's own
+ * step instances are called. */
+START_TEST(test_fused_parallel)
+{
+	struct inf_access_point *ap;
+	struct inf_buf in = { 0 };
+	unsigned long rs = 7;
+	const unsigned recs = tu_valgrind() ? 2000 : 12000;
+
+	ck_assert_int_eq(setenv("INFLIGHT_THREADS", "2", 1), 0);
+	ap = policy(AP("format = \"ndjson\"; on_error = \"drop_record\";",
+		       DROP("\"price\"") ", " MASK("\"b\"", HMAC) ", "
+		       MASK("\"d\"", "op = \"truncate_date\";") ", " SET("set = { n = 1; };")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	ck_assert_uint_eq(ap->workers, 2);
+	for (unsigned k = 0; k < recs; k++)
+		record(&in, &rs);
+	ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+	ck_assert_uint_gt(in.len, 300u * 1024u);
+	same(ap, in.data, "parallel");
+	ck_assert_uint_gt(st.records_failed, 0);
+	unsetenv("INFLIGHT_THREADS");
+	inf_buf_free(&in);
+}
+END_TEST
+
+static Suite *fuse_suite(void)
+{
+	Suite *s = suite_create("fuse");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_fused_when_declared);
+	tcase_add_test(tc, test_fuse_record_answers);
+	tcase_add_test(tc, test_map_output_checked);
+	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);
+	tcase_add_test(tc, test_fused_parallel);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(fuse_suite());
+}
