@@ -1,5 +1,6 @@
 #include "fuse.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 #define MAX_KEYS 63 /* a bit each in inf_topedit's `seen` */
 #define MAX_MAPS 8  /* map steps on one key */
+#define SLOTS 64    /* a power of two */
 
 /* A root key some step names, and what the chain does to a member with
  * it, step after step. */
@@ -22,6 +24,7 @@ struct fkey {
 	size_t json_len;
 	int add;          /* the member a set adds when none is kept, or -1 */
 	int code;         /* what keys.match returns (json.h) */
+	int next;         /* the next key in its slot, + 1 */
 };
 
 struct fmap {
@@ -38,21 +41,55 @@ struct fadd {
 struct inf_fuse {
 	struct fkey k[MAX_KEYS];
 	size_t nk;
+	int slot[SLOTS]; /* the first key (+ 1) of each slot_of */
 	struct fmap maps[MAX_KEYS];
 	size_t nmaps;
 	struct fadd *adds;
 	size_t nadds;
+	uint64_t added;  /* the keys of adds, a bit each */
+	struct inf_buf all; /* ",text" of every add, in order */
 	int set; /* a set step came: no removal may follow (see add_step) */
 	struct inf_dropkeys keys;
 };
 
+/* The slot of a key of n bytes at k in inf_fuse's `slot`. */
+static inline unsigned slot_of(const char *k, size_t n)
+{
+	unsigned char a = n ? (unsigned char)k[0] : 0, z = n ? (unsigned char)k[n - 1] : 0;
+
+	return (unsigned)(n * 7u + a + z * 3u) & (SLOTS - 1);
+}
+
+/* Whether n bytes at a and b are the same: two overlapping loads a side
+ * for the usual short keys. */
+static inline int same(const char *a, const char *b, size_t n)
+{
+	uint64_t w[4];
+	uint32_t h[4];
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&w[0], a, 8), memcpy(&w[1], a + n - 8, 8);
+		memcpy(&w[2], b, 8), memcpy(&w[3], b + n - 8, 8);
+		return w[0] == w[2] && w[1] == w[3];
+	}
+	if (n >= 4 && n < 8) {
+		memcpy(&h[0], a, 4), memcpy(&h[1], a + n - 4, 4);
+		memcpy(&h[2], b, 4), memcpy(&h[3], b + n - 4, 4);
+		return h[0] == h[2] && h[1] == h[3];
+	}
+	return !memcmp(a, b, n);
+}
+
+/* keys.match, by the slot of the key's length and end bytes. */
 static int match(const void *ctx, const char *k, size_t n)
 {
 	const struct inf_fuse *f = ctx;
 
-	for (size_t i = 0; i < f->nk; i++)
-		if (n == f->k[i].len && !memcmp(k, f->k[i].name, n))
-			return f->k[i].code;
+	for (int i = f->slot[slot_of(k, n)]; i; i = f->k[i - 1].next) {
+		const struct fkey *x = &f->k[i - 1];
+		if (n == x->len && same(k, x->name, n))
+			return x->code;
+	}
 	return 0;
 }
 
@@ -188,6 +225,16 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 		f->keys.first[c >> 6] |= 1ull << (c & 63);
 		k->code = k->removed ? INF_TOP_REMOVE
 			: (int)(i + 1) << 2 | (k->nmaps || k->json ? INF_TOP_VALUE : 0);
+		k->next = f->slot[slot_of(k->name, k->len)];
+		f->slot[slot_of(k->name, k->len)] = (int)i + 1;
+	}
+	for (size_t i = 0; i < f->nadds; i++) {
+		f->added |= 1ull << f->adds[i].key;
+		if (inf_buf_putc(&f->all, ',') ||
+		    inf_buf_append(&f->all, f->adds[i].text, f->adds[i].len)) {
+			inf_fuse_free(f);
+			return NULL;
+		}
 	}
 	f->keys.match = match;
 	f->keys.ctx = f;
@@ -201,6 +248,7 @@ void inf_fuse_free(struct inf_fuse *f)
 	for (size_t i = 0; i < f->nadds; i++)
 		free(f->adds[i].text);
 	free(f->adds);
+	inf_buf_free(&f->all);
 	free(f);
 }
 
@@ -279,6 +327,10 @@ static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
 {
 	const struct run *x = ctx;
 
+	if (!(seen & x->f->added)) /* the common case: all of them */
+		return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
+							x->f->all.len - !comma)
+			? INF_ERR_NOMEM : 0;
 	for (size_t i = 0; i < x->f->nadds; i++) {
 		const struct fadd *a = &x->f->adds[i];
 		if (seen >> a->key & 1)
