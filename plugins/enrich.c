@@ -152,7 +152,8 @@ static int cb_enrich_init(const struct inf_host *host, const void *config,
 		size_t n = c->set.count;
 		if (!(in->statics = host->alloc((n + c->set_json.count) * sizeof *in->statics)))
 			return INF_ERR_NOMEM;
-		memcpy(in->statics, c->set.items, n * sizeof *in->statics);
+		for (size_t i = 0; i < n; i++)
+			in->statics[i] = c->set.items[i];
 		for (size_t i = 0; i < c->set_json.count; i++)
 			in->statics[n + i] = c->set_json.items[i];
 	}
