@@ -373,12 +373,13 @@ enum inf_plan_kind {
  * json, `overwrite`) for each of `fields` in order and reports
  * INF_MODIFIED; leaves any other root alone (INF_KEEP).
  * The core may then run the step without calling `process` (it does when
- * every step of the access point's chain declares what it does, none has
- * a `when`, every path is one plain key, and no step names a member that
- * an earlier step sets); a record it cannot handle that way (a root that
- * is not an object, an escaped root key, a value `map` fails or that
- * breaks a limit) still goes through `process`, so its result and error
- * are as they would have been. */
+ * every step of the access point's chain declares what it does, a plan
+ * or `removes`, none has a `when`, every path is one plain key, and no
+ * step names a member that an earlier step sets, removes a member after
+ * a map reached it, or removes anything after a set); a record it cannot
+ * handle that way (a root that is not an object, an escaped root key, a
+ * value `map` fails or that breaks a limit) still goes through
+ * `process`, so its result and error are as they would have been. */
 struct inf_plan {
 	enum inf_plan_kind kind;
 	const struct inf_paths *paths; /* MAP */
