@@ -331,13 +331,13 @@ static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
 		return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
 							x->f->all.len - !comma)
 			? INF_ERR_NOMEM : 0;
+	/* a member with one of their keys is kept: a comma before each */
 	for (size_t i = 0; i < x->f->nadds; i++) {
 		const struct fadd *a = &x->f->adds[i];
 		if (seen >> a->key & 1)
 			continue;
-		if ((comma && inf_buf_putc(out, ',')) || inf_buf_append(out, a->text, a->len))
+		if (inf_buf_putc(out, ',') || inf_buf_append(out, a->text, a->len))
 			return INF_ERR_NOMEM;
-		comma = 1;
 	}
 	return 0;
 }

@@ -267,7 +267,14 @@ END_TEST
 
 /* ---- random records through random chains, fused and not ---- */
 
-static const char *const keys[] = { "a", "b", "c", "price", "s", "d", "caf\xC3\xA9", "n" };
+/* short keys, and long ones that share a slot of core/fuse.c (length,
+ * first and last byte) with another */
+static const char *const keys[] = {
+	"a", "b", "c", "price", "s", "d", "caf\xC3\xA9", "n", "discount", "dixcount",
+	"priority_shipping", "priorXty_shipping", "priority_shipXing", "request_id_x",
+	"request_iX_x", "rXquest_id_x", "statXs", "statYs",
+};
+#define NKEYS (sizeof keys / sizeof *keys)
 static const char *const scalars[] = {
 	"1", "-0.5", "1e3", "0", "\"v\"", "\"\"", "\"esc\\n\\u00e9\\\"\"", "\"2026-01-02T03:04:05Z\"",
 	"\"\xC3\xBC\xE2\x82\xAC\"", "true", "false", "null", "\"1999-12-31\"", "\"12345\"",
@@ -282,10 +289,10 @@ static void object(struct inf_buf *b, unsigned long *rs, int depth)
 
 	inf_buf_printf(b, "{%s", ws[tu_rnd(rs, 7)]);
 	for (unsigned i = 0; i < n; i++) {
-		unsigned k = tu_rnd(rs, 9);
+		unsigned k = tu_rnd(rs, (unsigned)NKEYS + 1);
 		if (i)
 			inf_buf_printf(b, "%s,%s", ws[tu_rnd(rs, 7)], ws[tu_rnd(rs, 7)]);
-		if (k == 8) /* an escaped key now and then */
+		if (k == NKEYS) /* an escaped key now and then */
 			inf_buf_printf(b, "\"\\u0062\"");
 		else
 			inf_buf_printf(b, "\"%s\"", keys[k]);
@@ -342,6 +349,11 @@ static const char *const steps[] = {
 	SET("set = { n = 1; t = \"tag\"; };"),
 	SET("set = { c = { x = [ 1, 2 ]; }; }; overwrite = true;"),
 	SET("set_json = { d = \"null\"; }; set = { price = 0.5; };"),
+	DROP("\"discount\", \"priority_shipping\""),
+	MASK("\"dixcount\", \"request_id_x\"", "op = \"null\";"),
+	SET("set = { priorXty_shipping = true; };"),
+	SET("set = { x1 = 1; x2 = [ ]; c = 3; };"), /* some records hold c */
+	MASK("\"statXs\"", "op = \"redact\";"),
 };
 
 START_TEST(test_fused_same_as_steps)
