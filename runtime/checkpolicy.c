@@ -1,5 +1,7 @@
 /* `runtime --check-policy PATH`: loads every access point's chain and
- * prints each problem with file and line, or "ok". */
+ * prints each problem with file and line, or "ok" with each access
+ * point's steps, "fused" when the core runs its whole chain while it
+ * reads each record (core/fuse.h, inf_json_drop_top). */
 #include <stdio.h>
 
 #include "cli.h"
@@ -14,9 +16,12 @@ int inf_mode_check_policy(const char *path, const struct inf_cli *cli)
 	if ((rc = inf_cli_load_policy(&c, &pol)))
 		return rc;
 	printf("ok: %s: %zu access point%s:", path, pol->naps, pol->naps == 1 ? "" : "s");
-	for (size_t i = 0; i < pol->naps; i++)
-		printf(" %s (%zu step%s)%s", pol->aps[i].name, pol->aps[i].nsteps,
-		       pol->aps[i].nsteps == 1 ? "" : "s", i + 1 < pol->naps ? "," : "");
+	for (size_t i = 0; i < pol->naps; i++) {
+		const struct inf_access_point *ap = &pol->aps[i];
+		int fused = ap->fused || (ap->nsteps == 1 && ap->drop_top.match);
+		printf(" %s (%zu step%s%s)%s", ap->name, ap->nsteps, ap->nsteps == 1 ? "" : "s",
+		       fused ? ", fused" : "", i + 1 < pol->naps ? "," : "");
+	}
 	printf("\n");
 	inf_policy_free(pol);
 	return INF_EXIT_OK;
