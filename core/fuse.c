@@ -282,6 +282,7 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 	struct inf_record *r = x->r;
 	struct inf_value val = { .key = k->name, .key_len = k->len };
 	struct inf_json_err je;
+	struct inf_buf *in = NULL; /* the buffer v is in, when it is one of r's */
 	int changed = 0, rc;
 
 	for (unsigned j = 0; j < k->nmaps; j++) {
@@ -299,18 +300,18 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 			return 2; /* the steps fail the record, with their message */
 		if (!mv.text)
 			continue;
-		if (mv.json) { /* as replace_json: a root member's value is 1 deep */
-			if (inf_record_check_value(r, mv.text, mv.len, 1, &je))
-				return 2;
-			v = mv.text;
-			n = mv.len;
-		} else {
-			inf_buf_reset(&r->valbuf);
-			if ((rc = inf_json_quote(&r->valbuf, mv.text, mv.len)))
-				return rc == INF_ERR_NOMEM ? rc : 2;
-			v = r->valbuf.data;
-			n = r->valbuf.len;
-		}
+		/* as replace_json (a root member's value is 1 deep) or
+		 * replace_string, into the other buffer: a map may answer
+		 * with the text it was given, which may lie in the one v is in */
+		if (mv.json && inf_record_check_value(r, mv.text, mv.len, 1, &je))
+			return 2;
+		in = in == &r->valbuf ? &r->keybuf : &r->valbuf;
+		inf_buf_reset(in);
+		rc = mv.json ? inf_buf_append(in, mv.text, mv.len) : inf_json_quote(in, mv.text, mv.len);
+		if (rc)
+			return rc == INF_ERR_NOMEM ? rc : 2;
+		v = in->data;
+		n = in->len;
 		changed = 1;
 	}
 	if (k->json) {

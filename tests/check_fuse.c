@@ -265,6 +265,26 @@ START_TEST(test_map_output_checked)
 }
 END_TEST
 
+/* A map may answer with the very text it was given, which may lie in a
+ * buffer of the core's: the next map's answer must not be written over
+ * it (map_json's echo: each step makes the value the string of its JSON
+ * text, longer each time; a sanitizer build sees the overlap). */
+START_TEST(test_map_answers_with_its_input)
+{
+#define ECHO "{ plugin = \"map_json\"; paths = [ \"a\" ]; echo = true; }"
+	struct inf_access_point *ap = policy(AP("", ECHO ", " ECHO), "t");
+
+	ck_assert_ptr_nonnull(ap->fused);
+	same(ap, "{\"a\":\"x\",\"b\":1}\n{\"a\":12.5}\n{\"a\":{\"x\":[true]}}\n", "echo");
+	ck_assert_int_eq(run_ok(), 1);
+	ck_assert_str_eq(out.data,
+			 "{\"a\":\"\\\"\\\\\\\"x\\\\\\\"\\\"\",\"b\":1}\n"
+			 "{\"a\":\"\\\"12.5\\\"\"}\n"
+			 "{\"a\":\"\\\"{\\\\\\\"x\\\\\\\":[true]}\\\"\"}\n");
+#undef ECHO
+}
+END_TEST
+
 /* ---- random records through random chains, fused and not ---- */
 
 /* short keys, and long ones that share a slot of core/fuse.c (length,
@@ -438,6 +458,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_fused_when_declared);
 	tcase_add_test(tc, test_fuse_record_answers);
 	tcase_add_test(tc, test_map_output_checked);
+	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);
 	tcase_add_test(tc, test_fused_parallel);
 	suite_add_tcase(s, tc);
