@@ -6,7 +6,6 @@
  * through random chains of drop_fields, mask_fields and enrich.
  */
 #include <check.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,14 @@
 #include "fuse.h"
 #include "testutil.h"
 
-static char *tmp;
-static char dirs[2 * PATH_MAX];
-static struct inf_policy *pol;
-static struct inf_policy_errors errs;
+static struct tu_step pol; /* the policy, its directory */
 static struct inf_buf out;
 static struct inf_error err;
 static struct inf_stats st;
 
 static void setup(void)
 {
-	tmp = tu_tmpdir();
-	ck_assert_ptr_nonnull(tmp);
-	tu_plugin_dirs(dirs, sizeof dirs);
-	pol = NULL;
-	memset(&errs, 0, sizeof errs);
+	memset(&pol, 0, sizeof pol);
 	memset(&out, 0, sizeof out);
 	memset(&err, 0, sizeof err);
 	memset(&st, 0, sizeof st);
@@ -39,26 +31,18 @@ static void setup(void)
 static void teardown(void)
 {
 	inf_buf_free(&out);
-	inf_policy_free(pol);
-	pol = NULL;
-	inf_policy_errors_free(&errs);
-	tu_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
+	tu_step_free(&pol);
 }
 
-/* Loads policy text (written to tmp/p.cfg); returns access point `name`. */
+/* Loads policy text; returns access point `name`, writable so that a
+ * test can take its fused chain away. */
 static struct inf_access_point *policy(const char *text, const char *name)
 {
-	char path[PATH_MAX];
 	const struct inf_access_point *ap;
 
-	inf_policy_free(pol);
-	pol = NULL;
-	ck_assert_int_eq(tu_write(tmp, "p.cfg", text, strlen(text), path, sizeof path), 0);
-	ck_assert_msg(inf_policy_load(path, dirs, &pol, &errs) == 0, "%s\n%s",
-		      tu_errs_text(&errs), text);
-	ap = inf_policy_find(pol, name);
+	ck_assert_msg(tu_policy_text(&pol, "p.cfg", text, NULL, 0) == 0, "%s\n%s",
+		      tu_errs_text(&pol.errs), text);
+	ap = inf_policy_find(pol.pol, name);
 	ck_assert_ptr_nonnull(ap);
 	return (struct inf_access_point *)ap;
 }
