@@ -332,7 +332,9 @@ struct inf_host {
  * it reads each record (struct inf_plugin, `plan`). ---- */
 
 /* A value handed to a plan's `map`. All of it is the core's, valid for
- * the call only. */
+ * the call only. `map` may be called on a record that then turns out not
+ * to be JSON, or that then goes through `process` after all: it must do
+ * nothing but answer (a cache of its own answers aside). */
 struct inf_value {
 	enum inf_type type;
 	const char *raw;  /* its JSON text as in the record */
@@ -381,6 +383,9 @@ enum inf_plan_kind {
  * value `map` fails or that breaks a limit) still goes through
  * `process`, so its result and error are as they would have been. */
 struct inf_plan {
+	uint32_t size; /* sizeof(struct inf_plan) as the core knows it: fields
+			  added later go at the end; write one only when size
+			  covers it */
 	enum inf_plan_kind kind;
 	const struct inf_paths *paths; /* MAP */
 	int (*map)(void *instance, const struct inf_value *v,
@@ -427,10 +432,10 @@ struct inf_plugin {
 	 * has no `when`, and every path is one plain key). A name that is
 	 * not such an option is refused at load. */
 	const char *removes;
-	/* NULL, or fills `plan` (zeroed on entry) with what `process` does on
-	 * this instance after `init` (struct inf_plan), or leaves its kind
-	 * INF_PLAN_NONE. Called on one instance of a step; the others, built
-	 * from the same config, must do the same. */
+	/* NULL, or fills `plan` (zeroed on entry but for its size) with what
+	 * `process` does on this instance after `init` (struct inf_plan), or
+	 * leaves its kind INF_PLAN_NONE. Called on one instance of a step;
+	 * the others, built from the same config, must do the same. */
 	void (*plan)(void *instance, struct inf_plan *plan);
 };
 
