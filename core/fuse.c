@@ -259,19 +259,12 @@ struct run {
 	struct inf_record *r;
 };
 
+/* The type of the value v (n bytes), leading whitespace passed over. */
 static enum inf_type type_of(const char *v, size_t n)
 {
 	while (n && inf_json_ws(*v))
 		v++, n--;
-	switch (n ? *v : 0) {
-	case '"': return INF_STRING;
-	case '{': return INF_OBJECT;
-	case '[': return INF_ARRAY;
-	case 't': return INF_TRUE;
-	case 'f': return INF_FALSE;
-	case 'n': return INF_NULL;
-	default: return INF_NUMBER;
-	}
+	return n ? inf_json_type(*v) : INF_NONE;
 }
 
 /* The member's value through its maps, then an overwriting set. */

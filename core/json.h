@@ -20,6 +20,7 @@
 #include <jsmn.h>
 
 #include "buf.h"
+#include "inflight/plugin.h"
 
 /* Reusable token storage; grows to the largest record seen. */
 struct inf_tokens {
@@ -187,5 +188,19 @@ static inline int inf_json_ws(char c)
 
 /* Whether [s, s+n) is only JSON whitespace. */
 int inf_json_is_ws(const char *s, size_t n);
+
+/* The type of the valid JSON value whose first byte is c. */
+static inline enum inf_type inf_json_type(char c)
+{
+	switch (c) {
+	case '"': return INF_STRING;
+	case '{': return INF_OBJECT;
+	case '[': return INF_ARRAY;
+	case 't': return INF_TRUE;
+	case 'f': return INF_FALSE;
+	case 'n': return INF_NULL;
+	default: return INF_NUMBER;
+	}
+}
 
 #endif

@@ -353,13 +353,7 @@ enum inf_type inf_record_type(struct inf_record *r, int node)
 	case JSMN_OBJECT: return INF_OBJECT;
 	case JSMN_ARRAY: return INF_ARRAY;
 	case JSMN_STRING: return INF_STRING;
-	case JSMN_PRIMITIVE:
-		switch (r->js[t->start]) {
-		case 't': return INF_TRUE;
-		case 'f': return INF_FALSE;
-		case 'n': return INF_NULL;
-		default: return INF_NUMBER;
-		}
+	case JSMN_PRIMITIVE: return inf_json_type(r->js[t->start]);
 	default: return INF_NONE;
 	}
 }
