@@ -173,7 +173,7 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap,
 		    const struct inf_step *st, struct inf_record *r)
 {
 	const struct inf_option *o = inf_plugin_removes_option(st->plugin);
-	void (*plan_fn)(void *, struct inf_plan *) = inf_plugin_plan(st->plugin);
+	inf_plan_fn plan_fn = inf_plugin_plan(st->plugin);
 	struct inf_plan plan = { .size = sizeof plan };
 	const struct inf_paths *paths;
 

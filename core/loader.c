@@ -96,7 +96,7 @@ const char *inf_plugin_removes(const struct inf_plugin *p)
 	return p->removes;
 }
 
-void (*inf_plugin_plan(const struct inf_plugin *p))(void *, struct inf_plan *)
+inf_plan_fn inf_plugin_plan(const struct inf_plugin *p)
 {
 	if (p->size < offsetof(struct inf_plugin, plan) + sizeof p->plan)
 		return NULL;

@@ -31,7 +31,8 @@ const char *inf_plugin_removes(const struct inf_plugin *p);
 const struct inf_option *inf_plugin_removes_option(const struct inf_plugin *p);
 /* The descriptor's `plan` (plugin.h), NULL when the descriptor predates
  * the field. */
-void (*inf_plugin_plan(const struct inf_plugin *p))(void *, struct inf_plan *);
+typedef void (*inf_plan_fn)(void *instance, struct inf_plan *plan);
+inf_plan_fn inf_plugin_plan(const struct inf_plugin *p);
 
 /* The directories searched, as given. */
 const char *inf_loader_dirs(const struct inf_loader *l);

@@ -127,8 +127,9 @@ static void same(struct inf_access_point *ap, const char *in, const char *chain)
 		for (size_t i = 0; i < out.len && i < want.len && out.data[i] == want.data[i]; i++)
 			if (out.data[i] == '\n')
 				at = i + 1;
-		ck_abort_msg("%.600s\nfused: %.300s\nsteps: %.300s", chain, out.data + at,
-			     want.data + at);
+		ck_abort_msg("%.600s\nfused: %.*s\nsteps: %.*s", chain,
+			     (int)(out.len - at < 300 ? out.len - at : 300), out.data + at,
+			     (int)(want.len - at < 300 ? want.len - at : 300), want.data + at);
 	}
 	ck_assert_str_eq(err.msg, err_ref.msg);
 	ck_assert_int_eq(err.kind, err_ref.kind);
