@@ -23,6 +23,7 @@ struct fkey {
 	const char *json; /* then an overwriting set's value, or NULL */
 	size_t json_len;
 	int add;          /* the member a set adds when none is kept, or -1 */
+	size_t kept;      /* the last keep step that named it, + 1 */
 	int code;         /* what keys.match returns (json.h) */
 	int next;         /* the next key in its slot, + 1 */
 };
@@ -49,6 +50,7 @@ struct inf_fuse {
 	uint64_t added;  /* the keys of adds, a bit each */
 	struct inf_buf all; /* ",text" of every add, in order */
 	int set; /* a set step came: no removal may follow (see add_step) */
+	int keeping; /* a keep step came: a key no step names is removed */
 	struct inf_dropkeys keys;
 };
 
@@ -90,7 +92,7 @@ static int match(const void *ctx, const char *k, size_t n)
 		if (n == x->len && same(k, x->name, n))
 			return x->code;
 	}
-	return 0;
+	return f->keeping ? INF_TOP_REMOVE : 0;
 }
 
 static struct fkey *key_get(struct inf_fuse *f, const char *name, size_t len)
@@ -100,7 +102,9 @@ static struct fkey *key_get(struct inf_fuse *f, const char *name, size_t len)
 			return &f->k[i];
 	if (f->nk == MAX_KEYS)
 		return NULL;
-	f->k[f->nk] = (struct fkey){ .name = name, .len = len, .add = -1 };
+	/* a key first named after a keep step was removed by it */
+	f->k[f->nk] = (struct fkey){ .name = name, .len = len, .removed = f->keeping,
+				     .add = -1 };
 	return &f->k[f->nk++];
 }
 
@@ -131,6 +135,35 @@ static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
 		else
 			k->map[k->nmaps++] = (unsigned)map;
 	}
+	return 0;
+}
+
+/* Keep step `step` over `ps`: every key it does not name is removed. */
+static int add_keep(struct inf_fuse *f, const struct inf_paths *ps, size_t step)
+{
+	struct inf_dropkeys dk;
+
+	if (!inf_paths_dropkeys(ps, &dk))
+		return -1;
+	for (size_t i = 0; i < inf_paths_count(ps); i++) {
+		size_t len;
+		const char *name = inf_paths_key(ps, i, &len);
+		struct fkey *k = key_get(f, name, len);
+
+		if (!k)
+			return -1;
+		k->kept = step + 1;
+	}
+	for (size_t i = 0; i < f->nk; i++) {
+		struct fkey *k = &f->k[i];
+
+		if (k->kept == step + 1 || k->removed)
+			continue;
+		if (k->nmaps)
+			return -1; /* a map's error would not be seen */
+		k->removed = 1;
+	}
+	f->keeping = 1;
 	return 0;
 }
 
@@ -169,9 +202,10 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 	return 0;
 }
 
-static int add_step(struct inf_fuse *f, const struct inf_access_point *ap,
-		    const struct inf_step *st, struct inf_record *r)
+static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_t i,
+		    struct inf_record *r)
 {
+	const struct inf_step *st = &ap->steps[i];
 	const struct inf_option *o = inf_plugin_removes_option(st->plugin);
 	inf_plan_fn plan_fn = inf_plugin_plan(st->plugin);
 	struct inf_plan plan = { .size = sizeof plan };
@@ -192,6 +226,8 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap,
 	plan_fn(st->instances[0], &plan);
 	if (plan.kind == INF_PLAN_SET)
 		return f->set = 1, add_fields(f, ap, &plan, r);
+	if (plan.kind == INF_PLAN_KEEP)
+		return f->set ? -1 : add_keep(f, plan.paths, i);
 	if (plan.kind != INF_PLAN_MAP || !plan.map || f->nmaps == MAX_KEYS)
 		return -1;
 	f->maps[f->nmaps] = (struct fmap){ st, plan.map };
@@ -211,7 +247,7 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 	inf_record_init(&r, ap->max_depth);
 	r.toks.max_key = ap->max_key;
 	for (size_t i = 0; i < ap->nsteps && !bad; i++)
-		bad = add_step(f, ap, &ap->steps[i], &r);
+		bad = add_step(f, ap, i, &r);
 	inf_record_free(&r);
 	if (bad) {
 		inf_fuse_free(f);
@@ -236,6 +272,9 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 			return NULL;
 		}
 	}
+	if (f->keeping) /* every key goes to match */
+		f->keys = (struct inf_dropkeys){ .lens = ~0ull,
+						 .first = { ~0ull, ~0ull, ~0ull, ~0ull } };
 	f->keys.match = match;
 	f->keys.ctx = f;
 	return f;

@@ -82,6 +82,16 @@ static int cb_keep_process(void *instance, struct inf_record *rec,
 	return 0;
 }
 
+/* What the step does (plugin.h, struct inf_plan): what cb_keep_process
+ * does, with any paths. */
+static void cb_keep_plan(void *instance, struct inf_plan *plan)
+{
+	const struct keep_instance *in = instance;
+
+	plan->kind = INF_PLAN_KEEP;
+	plan->paths = in->paths;
+}
+
 INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.abi_version = INF_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct inf_plugin),
@@ -93,4 +103,5 @@ INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.init = cb_keep_init,
 	.process = cb_keep_process,
 	.fini = NULL,
+	.plan = cb_keep_plan,
 };

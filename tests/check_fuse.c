@@ -53,6 +53,7 @@ static struct inf_access_point *policy(const char *text, const char *name)
 #define MASK(p, op) "{ plugin = \"mask_fields\"; paths = [ " p " ]; " op " }"
 #define HMAC "op = \"hmac\"; key_env = \"FUSE_TEST_KEY\";"
 #define SET(f) "{ plugin = \"enrich\"; " f " }"
+#define KEEP(p) "{ plugin = \"keep_fields\"; paths = [ " p " ]; }"
 
 /* Chains the core fuses, and the same chain changed so that it cannot;
  * both give the same records (fuse.h). */
@@ -69,13 +70,21 @@ START_TEST(test_fused_when_declared)
 		DROP("\"a\"") ", " SET("set = { a = 1; };"),
 		SET("set = { x = 1; };") ", " MASK("\"y\"", "op = \"hash\";"),
 		MASK("\"a\", \"a\"", "op = \"char_class\";"),
+		KEEP("\"a\""),
+		KEEP("\"a\", \"b\"") ", " MASK("\"a\"", HMAC) ", " KEEP("\"a\"") ", "
+			SET("set = { b = 1; };"),
+		MASK("\"a\"", HMAC) ", " KEEP("\"a\", \"b\""),
+		DROP("\"a\"") ", " KEEP("\"a\", \"b\""),
 	};
 	static const char *const no[] = {
 		DROP("\"a\""), /* inf_json_drop_top's */
 		MASK("\"a\"", "op = \"round\"; digits = 1;"),
 		MASK("\"a.b\"", "op = \"redact\";"),
 		DROP("\"**.password\"") ", " MASK("\"a\"", "op = \"redact\";"),
-		"{ plugin = \"keep_fields\"; paths = [ \"a\" ]; }",
+		KEEP("\"a.b\""),
+		KEEP("\"*\""),
+		MASK("\"a\"", HMAC) ", " KEEP("\"b\""),
+		SET("set = { a = 1; };") ", " KEEP("\"a\""),
 		SET("add_time = \"t\";"),
 		SET("set = { a = 1; };") ", " MASK("\"a\"", "op = \"redact\";"),
 		SET("set = { a = 1; };") ", " SET("set = { a = 2; };"),
@@ -359,6 +368,8 @@ static const char *const steps[] = {
 	SET("set = { priorXty_shipping = true; };"),
 	SET("set = { x1 = 1; x2 = [ ]; c = 3; };"), /* some records hold c */
 	MASK("\"statXs\"", "op = \"redact\";"),
+	KEEP("\"a\", \"b\", \"s\", \"c\", \"d\", \"priorXty_shipping\""),
+	KEEP("\"b\", \"caf\xC3\xA9\", \"statXs\", \"price\", \"n\""),
 };
 
 START_TEST(test_fused_same_as_steps)

@@ -115,6 +115,13 @@ static const struct schain chains[] = {
 	    { S_MASK, M_DATE, { "d" }, NULL, NULL, 0, 0, 0, 0, 0 },
 	    { S_ENRICH, 0, { "tag", "\"t\"", "r", "2" }, NULL, NULL, 0, 0, 0, 1, 0 },
 	    { S_MASK, M_NULL, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
+	/* the same, with an allowlist (a keep plan) */
+	{ "fused-keep",
+	  { { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 },
+	    { S_KEEP, 0, { "id", "kind", "h", "s", "z", "tag" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_MASK, M_PARTIAL, { "s" }, NULL, NULL, 1, 3, '#', 0, 0 },
+	    { S_ENRICH, 0, { "tag", "\"t\"" }, NULL, NULL, 0, 0, 0, 1, 0 },
+	    { S_MASK, M_NULL, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
 };
 
 #define NCHAINS (sizeof chains / sizeof chains[0])
@@ -147,7 +154,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 							   !!strcmp(chains[c].name, "fused")))
 				fz_fail("%s: %s is%s fused", path, name,
 					aps[c][d]->drop_top.match ? "" : " not");
-			if (!aps[c][d]->fused != !!strcmp(chains[c].name, "fused"))
+			if (!aps[c][d]->fused != !!strncmp(chains[c].name, "fused", 5))
 				fz_fail("%s: %s does%s run fused", path, name,
 					aps[c][d]->fused ? "" : " not");
 		}

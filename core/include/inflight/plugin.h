@@ -360,7 +360,8 @@ struct inf_mapped {
 enum inf_plan_kind {
 	INF_PLAN_NONE = 0, /* process must be called */
 	INF_PLAN_MAP = 1,  /* see `map` below */
-	INF_PLAN_SET = 2   /* see `fields` below */
+	INF_PLAN_SET = 2,  /* see `fields` below */
+	INF_PLAN_KEEP = 3  /* see `paths` below */
 };
 
 /* What `process` does, exactly and nothing else, on every record.
@@ -374,6 +375,10 @@ enum inf_plan_kind {
  * INF_PLAN_SET: when the root is an object, calls set_json(root, name,
  * json, `overwrite`) for each of `fields` in order and reports
  * INF_MODIFIED; leaves any other root alone (INF_KEEP).
+ * INF_PLAN_KEEP: host->walk with `paths`, removing every node that no path
+ * reaches or leads to (keep_fields); reports INF_MODIFIED when it removed
+ * one, else INF_KEEP. With paths that are each one plain key, that is:
+ * every member of an object root whose key no path names.
  * The core may then run the step without calling `process` (it does when
  * every step of the access point's chain declares what it does, a plan
  * or `removes`, none has a `when`, every path is one plain key, and no
@@ -387,7 +392,7 @@ struct inf_plan {
 			  added later go at the end; write one only when size
 			  covers it */
 	enum inf_plan_kind kind;
-	const struct inf_paths *paths; /* MAP */
+	const struct inf_paths *paths; /* MAP, KEEP */
 	int (*map)(void *instance, const struct inf_value *v,
 		   struct inf_mapped *out, char *err); /* MAP; err: INF_ERR_MAX */
 	struct inf_fields fields; /* SET: owned by the instance; names unique */
