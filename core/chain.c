@@ -357,6 +357,10 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		w->stats.records_out++;
 		return 1;
 	}
+	if (rc == INF_FUSE_DROPPED) {
+		w->stats.records_dropped++;
+		return 0;
+	}
 	if (rc == 1 && t->ap->drop_top.match && t->ap->nsteps == 1) {
 		size_t removed;
 

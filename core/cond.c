@@ -320,6 +320,11 @@ int inf_cond_compile(const config_setting_t *s, const char *label,
 	return rc;
 }
 
+const struct inf_paths *inf_cond_paths(const struct inf_cond *c)
+{
+	return c->reach;
+}
+
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err)
 {

@@ -55,6 +55,9 @@ int inf_cond_match(struct inf_record *r, const struct inf_cond *c);
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err);
 
+/* Every rule's path of `c`, together (a set inf_cond_check_root tests). */
+const struct inf_paths *inf_cond_paths(const struct inf_cond *c);
+
 /* The value of number node `node` as a double. Returns 0, INF_ERR_TYPE
  * when the node is not a number, INF_ERR_LIMIT when it overflows a
  * double (*out is then +-HUGE_VAL), or INF_ERR_NOMEM. */

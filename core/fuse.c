@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
 #include "loader.h"
 #include "path.h"
 #include "policy.h"
 
 #define MAX_KEYS 63 /* a bit each in inf_topedit's `seen` */
 #define MAX_MAPS 8  /* map steps on one key */
+#define MAX_FILTERS 8
+#define MAX_TESTS 16 /* root members a record's filters read, duplicates counted */
 #define SLOTS 64    /* a power of two */
 
 /* A root key some step names, and what the chain does to a member with
@@ -24,6 +27,9 @@ struct fkey {
 	size_t json_len;
 	int add;          /* the member a set adds when none is kept, or -1 */
 	size_t kept;      /* the last keep step that named it, + 1 */
+	int test;         /* a filter reads it, before any step changes it */
+	size_t qname;     /* then its "name": in inf_fuse's `qnames` */
+	size_t qname_len;
 	int code;         /* what keys.match returns (json.h) */
 	int next;         /* the next key in its slot, + 1 */
 };
@@ -31,6 +37,11 @@ struct fkey {
 struct fmap {
 	const struct inf_step *st;
 	int (*map)(void *, const struct inf_value *, struct inf_mapped *, char *);
+};
+
+struct ffilter {
+	const struct inf_cond *cond;
+	int keep; /* keep the records that match, else drop them */
 };
 
 struct fadd {
@@ -51,6 +62,9 @@ struct inf_fuse {
 	struct inf_buf all; /* ",text" of every add, in order */
 	int set; /* a set step came: no removal may follow (see add_step) */
 	int keeping; /* a keep step came: a key no step names is removed */
+	struct ffilter filters[MAX_FILTERS];
+	size_t nfilters;
+	struct inf_buf qnames;
 	struct inf_dropkeys keys;
 };
 
@@ -82,17 +96,27 @@ static inline int same(const char *a, const char *b, size_t n)
 	return !memcmp(a, b, n);
 }
 
-/* keys.match, by the slot of the key's length and end bytes. */
-static int match(const void *ctx, const char *k, size_t n)
+/* The code of a key some step names (keys.match), by the slot of its
+ * length and end bytes, or `miss`. */
+static inline int lookup(const struct inf_fuse *f, const char *k, size_t n, int miss)
 {
-	const struct inf_fuse *f = ctx;
-
 	for (int i = f->slot[slot_of(k, n)]; i; i = f->k[i - 1].next) {
 		const struct fkey *x = &f->k[i - 1];
 		if (n == x->len && same(k, x->name, n))
 			return x->code;
 	}
-	return f->keeping ? INF_TOP_REMOVE : 0;
+	return miss;
+}
+
+static int match(const void *ctx, const char *k, size_t n)
+{
+	return lookup(ctx, k, n, 0);
+}
+
+/* After a keep step: a key no step names is removed. */
+static int match_keeping(const void *ctx, const char *k, size_t n)
+{
+	return lookup(ctx, k, n, INF_TOP_REMOVE);
 }
 
 static struct fkey *key_get(struct inf_fuse *f, const char *name, size_t len)
@@ -167,6 +191,33 @@ static int add_keep(struct inf_fuse *f, const struct inf_paths *ps, size_t step)
 	return 0;
 }
 
+/* A filter step: the members its condition reads, none of them changed
+ * by an earlier step, are seen as the input has them. */
+static int add_filter(struct inf_fuse *f, const struct inf_plan *plan)
+{
+	const struct inf_paths *ps = inf_cond_paths(plan->cond);
+	struct inf_dropkeys dk;
+
+	if (f->nfilters == MAX_FILTERS || !inf_paths_dropkeys(ps, &dk))
+		return -1;
+	for (size_t i = 0; i < inf_paths_count(ps); i++) {
+		size_t len;
+		const char *name = inf_paths_key(ps, i, &len);
+		struct fkey *k = key_get(f, name, len);
+
+		if (!k || k->removed || k->nmaps || k->add >= 0)
+			return -1;
+		if (k->test++)
+			continue;
+		k->qname = f->qnames.len;
+		if (inf_json_quote(&f->qnames, name, len) || inf_buf_putc(&f->qnames, ':'))
+			return -1;
+		k->qname_len = f->qnames.len - k->qname;
+	}
+	f->filters[f->nfilters++] = (struct ffilter){ plan->cond, plan->keep };
+	return 0;
+}
+
 /* A set step's fields, each within the limits set_json checks. */
 static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 		      const struct inf_plan *plan, struct inf_record *r)
@@ -228,6 +279,8 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_
 		return f->set = 1, add_fields(f, ap, &plan, r);
 	if (plan.kind == INF_PLAN_KEEP)
 		return f->set ? -1 : add_keep(f, plan.paths, i);
+	if (plan.kind == INF_PLAN_FILTER)
+		return plan.cond ? add_filter(f, &plan) : -1;
 	if (plan.kind != INF_PLAN_MAP || !plan.map || f->nmaps == MAX_KEYS)
 		return -1;
 	f->maps[f->nmaps] = (struct fmap){ st, plan.map };
@@ -259,8 +312,12 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 
 		f->keys.lens |= 1ull << (k->len & 63);
 		f->keys.first[c >> 6] |= 1ull << (c & 63);
-		k->code = k->removed ? INF_TOP_REMOVE
-			: (int)(i + 1) << 2 | (k->nmaps || k->json ? INF_TOP_VALUE : 0);
+		if (k->removed && !k->test)
+			k->code = INF_TOP_REMOVE;
+		else
+			k->code = (int)(i + 1) << INF_TOP_SHIFT | (k->test ? INF_TOP_TEST : 0) |
+				  (k->removed ? INF_TOP_REMOVE
+				   : k->nmaps || k->json ? INF_TOP_VALUE : 0);
 		k->next = f->slot[slot_of(k->name, k->len)];
 		f->slot[slot_of(k->name, k->len)] = (int)i + 1;
 	}
@@ -275,7 +332,7 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 	if (f->keeping) /* every key goes to match */
 		f->keys = (struct inf_dropkeys){ .lens = ~0ull,
 						 .first = { ~0ull, ~0ull, ~0ull, ~0ull } };
-	f->keys.match = match;
+	f->keys.match = f->keeping ? match_keeping : match;
 	f->keys.ctx = f;
 	return f;
 }
@@ -288,6 +345,7 @@ void inf_fuse_free(struct inf_fuse *f)
 		free(f->adds[i].text);
 	free(f->adds);
 	inf_buf_free(&f->all);
+	inf_buf_free(&f->qnames);
 	free(f);
 }
 
@@ -296,6 +354,12 @@ struct run {
 	const struct inf_fuse *f;
 	unsigned worker;
 	struct inf_record *r;
+	size_t ntests;
+	struct { /* the members the filters read, in order */
+		int key;
+		const char *v;
+		size_t n;
+	} tests[MAX_TESTS];
 };
 
 /* The type of the value v (n bytes), leading whitespace passed over. */
@@ -375,12 +439,79 @@ static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
 	return 0;
 }
 
+/* keys.test: a member a filter reads. */
+static int test(void *ctx, int i, const char *v, size_t n)
+{
+	struct run *x = ctx;
+
+	if (x->ntests == MAX_TESTS)
+		return 1;
+	x->tests[x->ntests].key = i;
+	x->tests[x->ntests].v = v;
+	x->tests[x->ntests++].n = n;
+	return 0;
+}
+
+/* Whether the filters keep the record: 1, 0, 2 when it must go through
+ * the steps, or INF_ERR_NOMEM. They read the members they name, as the
+ * input has them (add_filter) and in its order: the same answer from
+ * inf_cond_match on a record of those members only. */
+static __attribute__((noinline)) int filters_keep(const struct run *x)
+{
+	const struct inf_fuse *f = x->f;
+	struct inf_record *r = x->r;
+	struct inf_buf *doc = &r->filtered; /* r's scratch is the walk's */
+	struct inf_json_err je;
+	int rc = 0;
+
+	inf_buf_reset(doc);
+	rc |= inf_buf_putc(doc, '{');
+	for (size_t i = 0; i < x->ntests; i++) {
+		const struct fkey *k = &f->k[x->tests[i].key];
+
+		rc |= (i && inf_buf_putc(doc, ',')) ||
+		      inf_buf_append(doc, f->qnames.data + k->qname, k->qname_len) ||
+		      inf_buf_append(doc, x->tests[i].v, x->tests[i].n);
+	}
+	if (rc || inf_buf_putc(doc, '}'))
+		return INF_ERR_NOMEM;
+	if ((rc = inf_record_load(r, doc->data, doc->len, &je)))
+		return rc == INF_ERR_NOMEM ? rc : 2;
+	for (size_t i = 0; i < f->nfilters; i++) {
+		if ((rc = inf_cond_match(r, f->filters[i].cond)) < 0)
+			return rc;
+		if (rc != f->filters[i].keep)
+			return 0;
+	}
+	return 1;
+}
+
+/* inf_fuse_record for a chain with filters. */
+static __attribute__((noinline)) int fuse_filtered(struct inf_topedit *te, struct run *x,
+						   const char *js, size_t len,
+						   struct inf_buf *out, struct inf_json_err *err)
+{
+	size_t start = out->len;
+	int rc = inf_json_fuse_top(&x->r->toks, js, len, x->r->max_depth, te, out, err);
+
+	if (rc)
+		return rc;
+	if ((rc = filters_keep(x)) == 1)
+		return 0;
+	out->len = start;
+	return rc == 0 ? INF_FUSE_DROPPED : rc == 2 ? 1 : rc;
+}
+
 int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
 		    const char *js, size_t len, struct inf_buf *out,
 		    struct inf_json_err *err)
 {
-	struct run x = { f, worker, r };
-	struct inf_topedit te = { f->keys, rewrite, add_members, &x };
+	struct run x; /* not zeroed: its tests are read up to ntests */
+	struct inf_topedit te = { .keys = f->keys, .value = rewrite, .close = add_members,
+				  .test = test, .ctx = &x };
 
+	x.f = f, x.worker = worker, x.r = r, x.ntests = 0;
+	if (f->nfilters)
+		return fuse_filtered(&te, &x, js, len, out, err);
 	return inf_json_fuse_top(&r->toks, js, len, r->max_depth, &te, out, err);
 }

@@ -28,12 +28,15 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap);
 void inf_fuse_free(struct inf_fuse *f);
 
 /* Runs the chain on one record with the step instances of `worker`,
- * appending the result to `out`. Returns 0; 1 when the record must go
+ * appending the result to `out`. Returns 0; INF_FUSE_DROPPED when a
+ * filter drops it, nothing appended; 1 when the record must go
  * through the steps (its root is not an object, a root key holds an
- * escape, a map failed or gave a value that breaks a limit), nothing
+ * escape, a map failed or gave a value that breaks a limit, the
+ * filters read more than 16 members), nothing
  * appended; INF_ERR_INVALID or INF_ERR_LIMIT with `err` filled, as
  * inf_record_load would say; or INF_ERR_NOMEM. Uses r's tokens' stack
  * and limits and its scratch buffers. */
+#define INF_FUSE_DROPPED 2
 int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
 		    const char *js, size_t len, struct inf_buf *out,
 		    struct inf_json_err *err);

@@ -331,8 +331,9 @@ struct drop_pass {
 	const struct inf_topedit *te;
 	struct inf_buf *out;
 	const char *in_end; /* js + len */
-	const char *vstart; /* the current root member's value, if rewritten */
-	int vkey;           /* and its key index + 1 */
+	const char *vstart; /* the current root member's value */
+	int vkey;           /* its keys.match code, if kept and te sees it */
+	int tkey;           /* or if removed and te->test sees it */
 	uint64_t seen;      /* te's keys among the kept root members */
 };
 
@@ -383,13 +384,25 @@ static int fuse_reserve(struct drop_pass *d)
 	return 0;
 }
 
-/* The rewritten value of the root member ending at e: 0, 1 when the
- * record goes through the steps, or INF_ERR_NOMEM. */
+/* te->test on the value of the root member ending at e, with keys.match
+ * code `act`: 0, or 1 when the record goes through the steps. */
+static __attribute__((noinline)) int fuse_test(struct drop_pass *d, int act, const char *e)
+{
+	return d->te->test(d->te->ctx, (act >> INF_TOP_SHIFT) - 1, d->vstart,
+			   (size_t)(e - d->vstart));
+}
+
+/* The kept root member ending at e, tested and rewritten as d->vkey says:
+ * 0, 1 when the record goes through the steps, or INF_ERR_NOMEM. */
 static __attribute__((noinline)) int fuse_value(struct drop_pass *d, const char *e)
 {
-	int rc, i = d->vkey - 1;
+	int rc, act = d->vkey, i = (act >> INF_TOP_SHIFT) - 1;
 
 	d->vkey = 0;
+	if ((act & INF_TOP_TEST) && (rc = fuse_test(d, act, e)))
+		return rc;
+	if (!(act & INF_TOP_VALUE))
+		return 0;
 	drop_range(d, d->vstart, d->vstart);
 	d->out->len = (size_t)(d->o - d->out->data);
 	rc = d->te->value(d->te->ctx, i, d->vstart, (size_t)(e - d->vstart), d->out);
@@ -551,6 +564,8 @@ value: /* p < end, at the first byte of a value */
 
 after: /* a value ended just before p */
 	if (drop && sp == 1 && d->member) { /* a removed root member's value */
+		if (drop == 3 && d->tkey && (tok = fuse_test(d, d->tkey, p)))
+			return tok;
 		drop_member(d, p, end);
 		if (drop == 2) {
 			n = d->member_tok; /* bytes removed so far: */
@@ -640,9 +655,11 @@ key: /* p < end, where a member of the object cur starts */
 			/* `count` members precede it, d->removed of them removed */
 			d->after_kept = (size_t)count > d->removed;
 			d->removed++;
-		} else if (drop == 3 && act) { /* kept, maybe rewritten */
-			d->seen |= 1ull << ((act >> 2) - 1);
-			d->vkey = act & INF_TOP_VALUE ? act >> 2 : 0;
+			if (drop == 3)
+				d->tkey = act & INF_TOP_TEST ? act : 0;
+		} else if (drop == 3 && act) { /* kept: seen, maybe rewritten */
+			d->seen |= 1ull << ((act >> INF_TOP_SHIFT) - 1);
+			d->vkey = act & (INF_TOP_VALUE | INF_TOP_TEST) ? act : 0;
 		}
 	} else if (drop == 2 && kesc && !d->member) { /* a kept nested key's escape */
 		t->key_escapes = 1;

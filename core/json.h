@@ -95,11 +95,15 @@ int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
 			     struct inf_json_err *err);
 
 /* The edits of inf_json_fuse_top. keys.match returns 0 for a root key it
- * does not hold, else INF_TOP_REMOVE for a member to remove, or (i + 1)
- * << 2 for key i (0 <= i < 64), with INF_TOP_VALUE when `value` rewrites
- * that member's value. */
+ * does not hold, INF_TOP_REMOVE for a member to remove and nothing more,
+ * or (i + 1) << INF_TOP_SHIFT for key i (0 <= i < 63) with any of
+ * INF_TOP_REMOVE (the member is removed), INF_TOP_VALUE (`value` rewrites
+ * the kept member's value) and INF_TOP_TEST (`test` sees its value first,
+ * kept or removed). */
 #define INF_TOP_REMOVE 1
 #define INF_TOP_VALUE 2
+#define INF_TOP_TEST 4
+#define INF_TOP_SHIFT 3
 struct inf_topedit {
 	struct inf_dropkeys keys;
 	/* For the value [v, v + n) of a member with key i: appends its new
@@ -112,6 +116,9 @@ struct inf_topedit {
 	 * precedes them (`comma`, for the first one); returns 0 or
 	 * INF_ERR_NOMEM. */
 	int (*close)(void *ctx, uint64_t seen, int comma, struct inf_buf *out);
+	/* For the value [v, v + n) of a member with key i, as the input has
+	 * it: returns 0, or 1 when the record must go through the steps. */
+	int (*test)(void *ctx, int i, const char *v, size_t n);
 	void *ctx;
 };
 

@@ -22,6 +22,7 @@ void inf_record_free(struct inf_record *r)
 	inf_buf_free(&r->scratch);
 	inf_buf_free(&r->keybuf);
 	inf_buf_free(&r->valbuf);
+	inf_buf_free(&r->filtered);
 	inf_buf_free(&r->work[0]);
 	inf_buf_free(&r->work[1]);
 	free(r->edits);

@@ -75,6 +75,7 @@ struct inf_record {
 	struct inf_buf scratch;  /* unescaped strings handed to plugins */
 	struct inf_buf keybuf;   /* unescaped keys while matching */
 	struct inf_buf valbuf;   /* quoted values for set_string */
+	struct inf_buf filtered; /* the record a fused chain's filters read */
 	struct inf_buf work[2];  /* committed bytes, alternating */
 	int cur_work;
 	struct inf_tokens snippet; /* validating replacement JSON */

@@ -76,6 +76,18 @@ static int cb_filter_process(void *instance, struct inf_record *rec,
 	return 0;
 }
 
+/* What the step does (plugin.h, struct inf_plan): cb_filter_process. */
+static void cb_filter_plan(void *instance, struct inf_plan *plan)
+{
+	const struct filter_instance *in = instance;
+
+	if (!INF_HOST_HAS(in->host, cond_check_root))
+		return; /* process cannot refuse what the plan says it does */
+	plan->kind = INF_PLAN_FILTER;
+	plan->cond = in->cond;
+	plan->keep = in->keep;
+}
+
 INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.abi_version = INF_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct inf_plugin),
@@ -87,4 +99,5 @@ INF_PLUGIN_EXPORT const struct inf_plugin inflight_plugin = {
 	.init = cb_filter_init,
 	.process = cb_filter_process,
 	.fini = NULL,
+	.plan = cb_filter_plan,
 };

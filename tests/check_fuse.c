@@ -54,6 +54,8 @@ static struct inf_access_point *policy(const char *text, const char *name)
 #define HMAC "op = \"hmac\"; key_env = \"FUSE_TEST_KEY\";"
 #define SET(f) "{ plugin = \"enrich\"; " f " }"
 #define KEEP(p) "{ plugin = \"keep_fields\"; paths = [ " p " ]; }"
+#define FILTER(how, c) "{ plugin = \"filter_records\"; " how " = " c "; }"
+#define RULE(p, op, v) "{ path = \"" p "\"; op = \"" op "\"; value = " v "; }"
 
 /* Chains the core fuses, and the same chain changed so that it cannot;
  * both give the same records (fuse.h). */
@@ -75,6 +77,11 @@ START_TEST(test_fused_when_declared)
 			SET("set = { b = 1; };"),
 		MASK("\"a\"", HMAC) ", " KEEP("\"a\", \"b\""),
 		DROP("\"a\"") ", " KEEP("\"a\", \"b\""),
+		FILTER("keep", "{ path = \"a\"; op = \"exists\"; }"),
+		FILTER("drop", RULE("a", "eq", "1")) ", " DROP("\"a\"") ", " MASK("\"b\"", HMAC),
+		MASK("\"b\"", HMAC) ", " FILTER("drop", "{ any = ( " RULE("a", "eq", "1") ", "
+						  RULE("c", "gt", "2") " ); }") ", " KEEP("\"b\""),
+		FILTER("keep", RULE("a", "eq", "1")) ", " FILTER("drop", RULE("a", "eq", "2")),
 	};
 	static const char *const no[] = {
 		DROP("\"a\""), /* inf_json_drop_top's */
@@ -91,7 +98,14 @@ START_TEST(test_fused_when_declared)
 		SET("set = { a = 1; };") ", " DROP("\"b\""),
 		MASK("\"a\"", HMAC) ", " DROP("\"a\""),
 		MASK("\"a\"", "op = \"redact\"; when = { path = \"b\"; op = \"exists\"; };"),
-		"{ plugin = \"filter_records\"; keep = { path = \"a\"; op = \"exists\"; }; }",
+		FILTER("keep", RULE("a.b", "eq", "1")),
+		FILTER("keep", RULE("**.a", "eq", "1")),
+		DROP("\"a\"") ", " FILTER("keep", RULE("a", "eq", "1")),
+		MASK("\"a\"", HMAC) ", " FILTER("keep", RULE("a", "eq", "1")),
+		SET("set = { a = 1; };") ", " FILTER("keep", RULE("a", "eq", "1")),
+		KEEP("\"b\"") ", " FILTER("keep", RULE("a", "eq", "1")),
+		FILTER("keep", RULE("a", "eq", "1")) ", "
+			MASK("\"b\"", "op = \"redact\"; when = { path = \"b\"; op = \"exists\"; };"),
 		"{ plugin = \"removes_v1\"; paths = [ \"a\" ]; }, " MASK("\"b\"", "op = \"null\";"),
 	};
 	char text[2048];
@@ -216,6 +230,66 @@ START_TEST(test_fuse_record_answers)
 #undef FUSE
 	ck_assert_int_eq(inf_buf_putc(&out, '\0'), 0); /* only the first appended */
 	ck_assert_str_eq(out.data, "{\"d\":\"2026-11-30T00:00:00Z\"}");
+	inf_record_free(&r);
+}
+END_TEST
+
+/* A filter reads the members its condition names as the input has them,
+ * duplicates and members a later step removes included; a record it
+ * drops gets nothing appended; more than 16 such members send the
+ * record to the steps. */
+START_TEST(test_filter_answers)
+{
+	static const struct {
+		const char *in, *out; /* out NULL: dropped */
+	} cases[] = {
+		{ "{\"k\":\"x\",\"a\":1}", "{\"a\":1}" },
+		{ "{\"a\":1,\"k\" : \"x\"}", "{\"a\":1}" },
+		{ "{\"k\":\"y\",\"a\":1}", NULL },
+		{ "{\"a\":1}", NULL },
+		{ "{}", NULL },
+		{ "{\"k\":\"y\",\"k\":\"x\"}", "{}" }, /* any value that matches */
+		{ "{\"k\":[\"x\"],\"a\":{\"k\":\"x\"}}", NULL },
+		{ "{\"k\":\"\\u0078\"}", "{}" }, /* "x", escaped */
+	};
+	struct inf_access_point *ap = policy(AP("", FILTER("keep", RULE("k", "eq", "\"x\"")) ", "
+						DROP("\"k\"")), "t");
+	struct inf_record r;
+	struct inf_json_err je;
+	struct inf_buf many = { 0 };
+
+	ck_assert_ptr_nonnull(ap->fused);
+	inf_record_init(&r, ap->max_depth);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char line[256];
+		int rc;
+
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_buf_append(&out, "<", 1), 0);
+		rc = inf_fuse_record(ap->fused, 0, &r, cases[i].in, strlen(cases[i].in), &out, &je);
+		ck_assert_msg(rc == (cases[i].out ? 0 : INF_FUSE_DROPPED), "%s: %d", cases[i].in, rc);
+		ck_assert_msg(out.len == 1 + (cases[i].out ? strlen(cases[i].out) : 0) &&
+				      (!cases[i].out || !memcmp(out.data + 1, cases[i].out, out.len - 1)),
+			      "%s: got %.*s", cases[i].in, (int)out.len, out.data);
+		snprintf(line, sizeof line, "%s\n", cases[i].in);
+		same(ap, line, cases[i].in); /* what the steps make */
+	}
+	/* 16 members named k are read; a 17th sends the record to the steps */
+	for (int n = 16; n <= 17; n++) {
+		inf_buf_reset(&many);
+		for (int i = 0; i < n - 1; i++)
+			inf_buf_printf(&many, "%s\"k\":%d,", i ? "" : "{", i);
+		inf_buf_printf(&many, "\"k\":\"x\"}");
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_fuse_record(ap->fused, 0, &r, many.data, many.len, &out, &je),
+				 n == 16 ? 0 : 1);
+		inf_buf_printf(&many, "\n");
+		ck_assert_int_eq(inf_buf_putc(&many, '\0'), 0);
+		same(ap, many.data, "many");
+		ck_assert_int_eq(run_ok(), 1);
+		ck_assert_str_eq(out.data, "{}\n");
+	}
+	inf_buf_free(&many);
 	inf_record_free(&r);
 }
 END_TEST
@@ -370,6 +444,12 @@ static const char *const steps[] = {
 	MASK("\"statXs\"", "op = \"redact\";"),
 	KEEP("\"a\", \"b\", \"s\", \"c\", \"d\", \"priorXty_shipping\""),
 	KEEP("\"b\", \"caf\xC3\xA9\", \"statXs\", \"price\", \"n\""),
+	FILTER("drop", RULE("s", "eq", "\"v\"")),
+	FILTER("keep", "{ not = " RULE("b", "in", "( 1, \"v\", true )") "; }"),
+	FILTER("drop", "{ any = ( " RULE("n", "gt", "0") ", { path = \"caf\xC3\xA9\"; op = "
+			"\"matches\"; value = \"^[0-9]\"; } ); }"),
+	FILTER("keep", "{ all = ( { path = \"d\"; op = \"missing\"; }, "
+			RULE("statYs", "ne", "false") " ); }"),
 };
 
 START_TEST(test_fused_same_as_steps)
@@ -453,6 +533,7 @@ static Suite *fuse_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_fused_when_declared);
 	tcase_add_test(tc, test_fuse_record_answers);
+	tcase_add_test(tc, test_filter_answers);
 	tcase_add_test(tc, test_map_output_checked);
 	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);

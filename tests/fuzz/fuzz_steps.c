@@ -115,10 +115,11 @@ static const struct schain chains[] = {
 	    { S_MASK, M_DATE, { "d" }, NULL, NULL, 0, 0, 0, 0, 0 },
 	    { S_ENRICH, 0, { "tag", "\"t\"", "r", "2" }, NULL, NULL, 0, 0, 0, 1, 0 },
 	    { S_MASK, M_NULL, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
-	/* the same, with an allowlist (a keep plan) */
+	/* the same, with a filter on a member the allowlist then removes */
 	{ "fused-keep",
 	  { { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 },
-	    { S_KEEP, 0, { "id", "kind", "h", "s", "z", "tag" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_FILTER, 0, { NULL }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_KEEP, 0, { "id", "h", "s", "z", "tag" }, NULL, NULL, 0, 0, 0, 0, 0 },
 	    { S_MASK, M_PARTIAL, { "s" }, NULL, NULL, 1, 3, '#', 0, 0 },
 	    { S_ENRICH, 0, { "tag", "\"t\"" }, NULL, NULL, 0, 0, 0, 1, 0 },
 	    { S_MASK, M_NULL, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },

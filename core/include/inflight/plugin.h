@@ -361,7 +361,8 @@ enum inf_plan_kind {
 	INF_PLAN_NONE = 0, /* process must be called */
 	INF_PLAN_MAP = 1,  /* see `map` below */
 	INF_PLAN_SET = 2,  /* see `fields` below */
-	INF_PLAN_KEEP = 3  /* see `paths` below */
+	INF_PLAN_KEEP = 3, /* see `paths` below */
+	INF_PLAN_FILTER = 4 /* see `cond` below */
 };
 
 /* What `process` does, exactly and nothing else, on every record.
@@ -379,11 +380,15 @@ enum inf_plan_kind {
  * reaches or leads to (keep_fields); reports INF_MODIFIED when it removed
  * one, else INF_KEEP. With paths that are each one plain key, that is:
  * every member of an object root whose key no path names.
+ * INF_PLAN_FILTER: refuses a record whose root `cond` cannot look into
+ * (host->cond_check_root); then reports INF_KEEP when host->cond_match
+ * answers `keep`, else INF_DROP.
  * The core may then run the step without calling `process` (it does when
  * every step of the access point's chain declares what it does, a plan
  * or `removes`, none has a `when`, every path is one plain key, and no
  * step names a member that an earlier step sets, removes a member after
- * a map reached it, or removes anything after a set); a record it cannot
+ * a map reached it, removes anything after a set, or filters on a member
+ * an earlier step removed or changed); a record it cannot
  * handle that way (a root that is not an object, an escaped root key, a
  * value `map` fails or that breaks a limit) still goes through
  * `process`, so its result and error are as they would have been. */
@@ -397,6 +402,8 @@ struct inf_plan {
 		   struct inf_mapped *out, char *err); /* MAP; err: INF_ERR_MAX */
 	struct inf_fields fields; /* SET: owned by the instance; names unique */
 	int overwrite;            /* SET */
+	const struct inf_cond *cond; /* FILTER: the policy's, borrowed */
+	int keep;                    /* FILTER: 1 or 0 */
 };
 
 /* The descriptor, the one symbol a plugin exports. */
