@@ -13,6 +13,8 @@
 #define MAX_MAPS 8  /* map steps on one key */
 #define MAX_FILTERS 8
 #define MAX_TESTS 16 /* root members a record's filters read, duplicates counted */
+#define MEMO_SLOTS 16 /* a power of two */
+#define MEMO_TEXT 64
 #define SLOTS 64    /* a power of two */
 
 /* A root key some step names, and what the chain does to a member with
@@ -44,6 +46,14 @@ struct ffilter {
 	int keep; /* keep the records that match, else drop them */
 };
 
+/* A worker's last answers of the filters, by the text of the record
+ * they read (filters_keep): the same text, the same answer. */
+struct fmemo {
+	unsigned char len[MEMO_SLOTS]; /* 0: empty (a text is 2 bytes at least) */
+	unsigned char keep[MEMO_SLOTS];
+	char text[MEMO_SLOTS][MEMO_TEXT];
+};
+
 struct fadd {
 	int key;
 	char *text; /* "name":json */
@@ -64,6 +74,7 @@ struct inf_fuse {
 	int keeping; /* a keep step came: a key no step names is removed */
 	struct ffilter filters[MAX_FILTERS];
 	size_t nfilters;
+	struct fmemo *memo; /* one a worker, with filters */
 	struct inf_buf qnames;
 	struct inf_dropkeys keys;
 };
@@ -329,6 +340,10 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 			return NULL;
 		}
 	}
+	if (f->nfilters && !(f->memo = calloc(ap->workers, sizeof *f->memo))) {
+		inf_fuse_free(f);
+		return NULL;
+	}
 	if (f->keeping) /* every key goes to match */
 		f->keys = (struct inf_dropkeys){ .lens = ~0ull,
 						 .first = { ~0ull, ~0ull, ~0ull, ~0ull } };
@@ -346,6 +361,7 @@ void inf_fuse_free(struct inf_fuse *f)
 	free(f->adds);
 	inf_buf_free(&f->all);
 	inf_buf_free(&f->qnames);
+	free(f->memo);
 	free(f);
 }
 
@@ -455,18 +471,22 @@ static int test(void *ctx, int i, const char *v, size_t n)
 /* Whether the filters keep the record: 1, 0, 2 when it must go through
  * the steps, or INF_ERR_NOMEM. They read the members they name, as the
  * input has them (add_filter) and in its order: the same answer from
- * inf_cond_match on a record of those members only. */
+ * inf_cond_match on a record of those members only, which is also what
+ * the worker's memo holds answers by. */
 static __attribute__((noinline)) int filters_keep(const struct run *x)
 {
 	const struct inf_fuse *f = x->f;
 	struct inf_record *r = x->r;
 	struct inf_buf *doc = &r->filtered; /* r's scratch is the walk's */
+	struct fmemo *m = &f->memo[x->worker];
 	struct inf_json_err je;
+	unsigned slot;
+	size_t i;
 	int rc = 0;
 
 	inf_buf_reset(doc);
 	rc |= inf_buf_putc(doc, '{');
-	for (size_t i = 0; i < x->ntests; i++) {
+	for (i = 0; i < x->ntests; i++) {
 		const struct fkey *k = &f->k[x->tests[i].key];
 
 		rc |= (i && inf_buf_putc(doc, ',')) ||
@@ -475,15 +495,26 @@ static __attribute__((noinline)) int filters_keep(const struct run *x)
 	}
 	if (rc || inf_buf_putc(doc, '}'))
 		return INF_ERR_NOMEM;
+	/* its length, middle byte and last value's end pick the slot */
+	slot = (unsigned)(doc->len * 7 + (unsigned char)doc->data[doc->len - 2] * 3 +
+			  (unsigned char)doc->data[doc->len / 2]) & (MEMO_SLOTS - 1);
+	if (doc->len <= MEMO_TEXT && m->len[slot] == doc->len &&
+	    !memcmp(m->text[slot], doc->data, doc->len))
+		return m->keep[slot];
 	if ((rc = inf_record_load(r, doc->data, doc->len, &je)))
 		return rc == INF_ERR_NOMEM ? rc : 2;
-	for (size_t i = 0; i < f->nfilters; i++) {
+	for (i = 0; i < f->nfilters; i++) {
 		if ((rc = inf_cond_match(r, f->filters[i].cond)) < 0)
 			return rc;
 		if (rc != f->filters[i].keep)
-			return 0;
+			break;
 	}
-	return 1;
+	if (doc->len <= MEMO_TEXT) {
+		m->len[slot] = (unsigned char)doc->len;
+		m->keep[slot] = i == f->nfilters;
+		memcpy(m->text[slot], doc->data, doc->len);
+	}
+	return i == f->nfilters;
 }
 
 /* inf_fuse_record for a chain with filters. */
