@@ -70,7 +70,9 @@ struct inf_fuse {
 	size_t nadds;
 	uint64_t added;  /* the keys of adds, a bit each */
 	struct inf_buf all; /* ",text" of every add, in order */
-	int set; /* a set step came: no removal may follow (see add_step) */
+	int set;   /* a set step came */
+	int early; /* a removal or keep step came before any set */
+	int late;  /* a removal step came after a set (see add_step) */
 	int keeping; /* a keep step came: a key no step names is removed */
 	struct ffilter filters[MAX_FILTERS];
 	size_t nfilters;
@@ -275,11 +277,13 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_
 
 	if (st->when)
 		return -1;
-	/* a removal after a set: the steps place the commas of the members
-	 * left around what the set added, which this pass adds after them */
-	if (o && f->set)
+	/* removals both before and after a set: where the set's members go
+	 * depends on what was left then, which this pass does not know */
+	if (o && f->set && f->early)
 		return -1;
 	if (o) {
+		f->late |= f->set;
+		f->early |= !f->set;
 		memcpy(&paths, (const char *)st->config + o->offset, sizeof paths);
 		return add_paths(f, paths, -1);
 	}
@@ -289,7 +293,7 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_
 	if (plan.kind == INF_PLAN_SET)
 		return f->set = 1, add_fields(f, ap, &plan, r);
 	if (plan.kind == INF_PLAN_KEEP)
-		return f->set ? -1 : add_keep(f, plan.paths, i);
+		return f->set ? -1 : (f->early = 1, add_keep(f, plan.paths, i));
 	if (plan.kind == INF_PLAN_FILTER)
 		return plan.cond ? add_filter(f, &plan) : -1;
 	if (plan.kind != INF_PLAN_MAP || !plan.map || f->nmaps == MAX_KEYS)
@@ -539,7 +543,7 @@ int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record
 {
 	struct run x; /* not zeroed: its tests are read up to ntests */
 	struct inf_topedit te = { .keys = f->keys, .value = rewrite, .close = add_members,
-				  .test = test, .ctx = &x };
+				  .test = test, .ctx = &x, .adds_first = f->late };
 
 	x.f = f, x.worker = worker, x.r = r, x.ntests = 0;
 	if (f->nfilters)

@@ -330,6 +330,7 @@ struct drop_pass {
 	/* inf_json_fuse_top (drop 3) only: */
 	const struct inf_topedit *te;
 	struct inf_buf *out;
+	const char *in;     /* js */
 	const char *in_end; /* js + len */
 	const char *vstart; /* the current root member's value */
 	int vkey;           /* its keys.match code, if kept and te sees it */
@@ -427,6 +428,14 @@ static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char 
 	out->len = (size_t)(d->o - out->data);
 	for (at = out->len; inf_json_ws(out->data[at - 1]); at--)
 		;
+	if (!kept && d->removed && d->te->adds_first) {
+		const char *q = d->in; /* past '{' and the whitespace after it */
+
+		while (*q++ != '{')
+			;
+		for (; inf_json_ws(*q); q++)
+			at++;
+	}
 	ws = out->len - at;
 	len = out->len;
 	if (d->te->close(d->te->ctx, d->seen, kept, out))
@@ -767,7 +776,7 @@ int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      struct inf_buf *out, struct inf_json_err *err)
 {
 	struct drop_pass d = { .keys = &te->keys, .copied = js, .te = te, .out = out,
-			       .in_end = js + len };
+			       .in = js, .in_end = js + len };
 	size_t start = out->len;
 	int rc;
 

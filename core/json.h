@@ -120,13 +120,17 @@ struct inf_topedit {
 	 * it: returns 0, or 1 when the record must go through the steps. */
 	int (*test)(void *ctx, int i, const char *v, size_t n);
 	void *ctx;
+	/* The steps add the members before they remove any: when every
+	 * member is removed, the added ones go where the first one was,
+	 * after the whitespace that follows '{'. */
+	int adds_first;
 };
 
 /* As inf_json_drop_top, with the removals, value rewrites and added
  * members of `te`: added members go after the last kept member (or
- * right after '{'), before the whitespace that follows it, as
- * inf_record_emit places a set_json insert. Also returns 1 when `value`
- * does. */
+ * right after '{'; see adds_first), before the whitespace that
+ * follows it, as inf_record_emit places a set_json insert. Also returns
+ * 1 when `value` does. */
 int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err);

@@ -82,6 +82,9 @@ START_TEST(test_fused_when_declared)
 		MASK("\"b\"", HMAC) ", " FILTER("drop", "{ any = ( " RULE("a", "eq", "1") ", "
 						  RULE("c", "gt", "2") " ); }") ", " KEEP("\"b\""),
 		FILTER("keep", RULE("a", "eq", "1")) ", " FILTER("drop", RULE("a", "eq", "2")),
+		SET("set = { a = 1; };") ", " DROP("\"b\""),
+		SET("set = { n = 1; };") ", " DROP("\"a\"") ", " SET("set = { m = 1; };") ", "
+			DROP("\"b\""),
 	};
 	static const char *const no[] = {
 		DROP("\"a\""), /* inf_json_drop_top's */
@@ -95,7 +98,8 @@ START_TEST(test_fused_when_declared)
 		SET("add_time = \"t\";"),
 		SET("set = { a = 1; };") ", " MASK("\"a\"", "op = \"redact\";"),
 		SET("set = { a = 1; };") ", " SET("set = { a = 2; };"),
-		SET("set = { a = 1; };") ", " DROP("\"b\""),
+		DROP("\"a\"") ", " SET("set = { n = 1; };") ", " DROP("\"b\""),
+		KEEP("\"a\"") ", " SET("set = { n = 1; };") ", " DROP("\"b\""),
 		MASK("\"a\"", HMAC) ", " DROP("\"a\""),
 		MASK("\"a\"", "op = \"redact\"; when = { path = \"b\"; op = \"exists\"; };"),
 		FILTER("keep", RULE("a.b", "eq", "1")),
@@ -294,6 +298,38 @@ START_TEST(test_filter_answers)
 	}
 	inf_buf_free(&many);
 	inf_record_free(&r);
+}
+END_TEST
+
+/* Removals after a set: the steps add the members after the last one
+ * and then remove; with every member removed, the added ones are where
+ * the first one was. */
+START_TEST(test_removal_after_set)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "{ \"x\":1 }", "{ \"n\":1 }" },
+		{ "{\"x\":1}", "{\"n\":1}" },
+		{ "{ \"x\" : 1 ,\t\"y\": 2\t}", "{ \"n\":1\t}" },
+		{ "  {\n\t\"x\":[1] , \"k\":2 }", "  {\n\t\"k\":2,\"n\":1 }" },
+		{ "{ \"k\":2 , \"x\":1 }", "{ \"k\":2,\"n\":1 }" },
+		{ "{ }", "{\"n\":1 }" },
+		{ "{ \"n\":0, \"x\":1 }", "{ \"n\":0 }" },
+	};
+	struct inf_access_point *ap = policy(AP("", SET("set = { n = 1; };") ", "
+						DROP("\"x\", \"y\"")), "t");
+
+	ck_assert_ptr_nonnull(ap->fused);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char line[128], want[128];
+
+		snprintf(line, sizeof line, "%s\n", cases[i].in);
+		snprintf(want, sizeof want, "%s\n", cases[i].out);
+		same(ap, line, cases[i].in);
+		ck_assert_int_eq(run_ok(), 1);
+		ck_assert_str_eq(out.data, want);
+	}
 }
 END_TEST
 
@@ -539,6 +575,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_fused_when_declared);
 	tcase_add_test(tc, test_fuse_record_answers);
 	tcase_add_test(tc, test_filter_answers);
+	tcase_add_test(tc, test_removal_after_set);
 	tcase_add_test(tc, test_map_output_checked);
 	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);

@@ -123,6 +123,13 @@ static const struct schain chains[] = {
 	    { S_MASK, M_PARTIAL, { "s" }, NULL, NULL, 1, 3, '#', 0, 0 },
 	    { S_ENRICH, 0, { "tag", "\"t\"" }, NULL, NULL, 0, 0, 0, 1, 0 },
 	    { S_MASK, M_NULL, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
+	/* and with removals after a set */
+	{ "fused-late",
+	  { { S_ENRICH, 0, { "tag", "\"t\"" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_DROP, 0, { "price", "discount" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 },
+	    { S_FILTER, 0, { NULL }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_DROP, 0, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
 };
 
 #define NCHAINS (sizeof chains / sizeof chains[0])

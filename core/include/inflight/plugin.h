@@ -387,11 +387,12 @@ enum inf_plan_kind {
  * every step of the access point's chain declares what it does, a plan
  * or `removes`, none has a `when`, every path is one plain key, and no
  * step names a member that an earlier step sets, removes a member after
- * a map reached it, removes anything after a set, or filters on a member
- * an earlier step removed or changed); a record it cannot
- * handle that way (a root that is not an object, an escaped root key, a
- * value `map` fails or that breaks a limit) still goes through
- * `process`, so its result and error are as they would have been. */
+ * a map reached it, keeps after a set, removes both before and after a
+ * set, or filters on a member an earlier step removed or changed); a
+ * record it cannot handle that way (a root that is not an object, an
+ * escaped root key, a value `map` fails or that breaks a limit) still
+ * goes through `process`, so its result and error are as they would
+ * have been. */
 struct inf_plan {
 	uint32_t size; /* sizeof(struct inf_plan) as the core knows it: fields
 			  added later go at the end; write one only when size
