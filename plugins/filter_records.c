@@ -81,8 +81,10 @@ static void cb_filter_plan(void *instance, struct inf_plan *plan)
 {
 	const struct filter_instance *in = instance;
 
-	if (!INF_HOST_HAS(in->host, cond_check_root))
-		return; /* process cannot refuse what the plan says it does */
+	/* an older core: process cannot refuse what the plan says, or the
+	 * plan has no room for the condition */
+	if (!INF_HOST_HAS(in->host, cond_check_root) || !INF_PLAN_HAS(plan, keep))
+		return;
 	plan->kind = INF_PLAN_FILTER;
 	plan->cond = in->cond;
 	plan->keep = in->keep;

@@ -12,6 +12,7 @@
 
 #include "chain.h"
 #include "fuse.h"
+#include "loader.h"
 #include "testutil.h"
 
 static struct tu_step pol; /* the policy, its directory */
@@ -301,6 +302,34 @@ START_TEST(test_filter_answers)
 }
 END_TEST
 
+/* filter_records writes its condition only when the core's plan has
+ * room for it: an older core's shorter plan is left as it came. */
+START_TEST(test_filter_plan_honours_size)
+{
+	struct inf_access_point *ap = policy(AP("", FILTER("keep", RULE("a", "eq", "1"))), "t");
+	inf_plan_fn fn = inf_plugin_plan(ap->steps[0].plugin);
+	struct {
+		struct inf_plan p;
+		unsigned char guard[32];
+	} old;
+	struct inf_plan p = { .size = sizeof p };
+	const size_t cut = offsetof(struct inf_plan, cond);
+
+	ck_assert_ptr_nonnull(fn);
+	memset(&old, 0xa5, sizeof old);
+	memset(&old.p, 0, cut);
+	old.p.size = (uint32_t)cut;
+	fn(ap->steps[0].instances[0], &old.p);
+	ck_assert_int_eq(old.p.kind, INF_PLAN_NONE);
+	for (size_t i = cut; i < sizeof old; i++)
+		ck_assert_uint_eq(((const unsigned char *)&old)[i], 0xa5);
+	fn(ap->steps[0].instances[0], &p);
+	ck_assert_int_eq(p.kind, INF_PLAN_FILTER);
+	ck_assert_ptr_nonnull(p.cond);
+	ck_assert_int_eq(p.keep, 1);
+}
+END_TEST
+
 /* Removals after a set: the steps add the members after the last one
  * and then remove; with every member removed, the added ones are where
  * the first one was. */
@@ -576,6 +605,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_fuse_record_answers);
 	tcase_add_test(tc, test_filter_answers);
 	tcase_add_test(tc, test_removal_after_set);
+	tcase_add_test(tc, test_filter_plan_honours_size);
 	tcase_add_test(tc, test_map_output_checked);
 	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);

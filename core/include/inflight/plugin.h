@@ -403,9 +403,15 @@ struct inf_plan {
 		   struct inf_mapped *out, char *err); /* MAP; err: INF_ERR_MAX */
 	struct inf_fields fields; /* SET: owned by the instance; names unique */
 	int overwrite;            /* SET */
+	/* added with INF_PLAN_FILTER: test INF_PLAN_HAS(plan, keep) */
 	const struct inf_cond *cond; /* FILTER: the policy's, borrowed */
 	int keep;                    /* FILTER: 1 or 0 */
 };
+
+/* Whether the core's struct inf_plan has `field` (see its size). */
+#define INF_PLAN_HAS(plan, field)                                   \
+	((plan)->size >= offsetof(struct inf_plan, field) +          \
+				 sizeof((plan)->field))
 
 /* The descriptor, the one symbol a plugin exports. */
 struct inf_plugin {
