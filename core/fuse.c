@@ -8,10 +8,12 @@
 #include "loader.h"
 #include "path.h"
 #include "policy.h"
+#include "table.h"
 
 #define MAX_KEYS 63 /* a bit each in inf_topedit's `seen` */
 #define MAX_MAPS 8  /* map steps on one key */
 #define MAX_FILTERS 8
+#define MAX_LOOKUPS 4
 #define MAX_TESTS 16 /* root members a record's filters read, duplicates counted */
 #define MEMO_SLOTS 16 /* a power of two */
 #define MEMO_TEXT 64
@@ -27,7 +29,8 @@ struct fkey {
 	unsigned map[MAX_MAPS];
 	const char *json; /* then an overwriting set's value, or NULL */
 	size_t json_len;
-	int add;          /* the member a set adds when none is kept, or -1 */
+	int add;          /* the member a set adds when none is kept, or -1;
+			     -2 - j: lookup j's rows or default have it */
 	size_t kept;      /* the last keep step that named it, + 1 */
 	int test;         /* a filter reads it, before any step changes it */
 	size_t qname;     /* then its "name": in inf_fuse's `qnames` */
@@ -54,10 +57,18 @@ struct fmemo {
 	char text[MEMO_SLOTS][MEMO_TEXT];
 };
 
+/* A set step's lookup: the rows it may add, by the value of a key. */
+struct flookup {
+	const struct inf_step *st;
+	const struct inf_fields *(*lookup)(void *, const char *, size_t);
+	int key; /* the key whose first member's value is looked up */
+};
+
 struct fadd {
 	int key;
 	char *text; /* "name":json */
 	size_t len;
+	int lookup; /* or, when >= 0, the row of this lookup */
 };
 
 struct inf_fuse {
@@ -76,6 +87,8 @@ struct inf_fuse {
 	int keeping; /* a keep step came: a key no step names is removed */
 	struct ffilter filters[MAX_FILTERS];
 	size_t nfilters;
+	struct flookup lookups[MAX_LOOKUPS];
+	size_t nlookups;
 	struct fmemo *memo; /* one a worker, with filters */
 	struct inf_buf qnames;
 	struct inf_dropkeys keys;
@@ -109,8 +122,19 @@ static inline int same(const char *a, const char *b, size_t n)
 	return !memcmp(a, b, n);
 }
 
-/* The code of a key some step names (keys.match), by the slot of its
- * length and end bytes, or `miss`. */
+/* The index of a key some step names, by the slot of its length and end
+ * bytes, or -1. */
+static inline int key_index(const struct inf_fuse *f, const char *k, size_t n)
+{
+	for (int i = f->slot[slot_of(k, n)]; i; i = f->k[i - 1].next) {
+		const struct fkey *x = &f->k[i - 1];
+		if (n == x->len && same(k, x->name, n))
+			return i - 1;
+	}
+	return -1;
+}
+
+/* The code of a key some step names (keys.match), or `miss`. */
 static inline int lookup(const struct inf_fuse *f, const char *k, size_t n, int miss)
 {
 	for (int i = f->slot[slot_of(k, n)]; i; i = f->k[i - 1].next) {
@@ -157,7 +181,7 @@ static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
 		const char *name = inf_paths_key(ps, i, &len);
 		struct fkey *k = key_get(f, name, len);
 
-		if (!k || k->add >= 0)
+		if (!k || k->add != -1)
 			return -1; /* a member a step sets, named after it */
 		if (k->removed)
 			continue; /* gone before this step */
@@ -204,8 +228,25 @@ static int add_keep(struct inf_fuse *f, const struct inf_paths *ps, size_t step)
 	return 0;
 }
 
-/* A filter step: the members its condition reads, none of them changed
- * by an earlier step, are seen as the input has them. */
+/* A key whose members a step reads (a filter's, a lookup's): none of
+ * them removed or changed by an earlier step, they are seen as the input
+ * has them. */
+static struct fkey *read_key(struct inf_fuse *f, const char *name, size_t len)
+{
+	struct fkey *k = key_get(f, name, len);
+
+	if (!k || k->removed || k->nmaps || k->add != -1)
+		return NULL;
+	if (k->test++)
+		return k;
+	k->qname = f->qnames.len;
+	if (inf_json_quote(&f->qnames, name, len) || inf_buf_putc(&f->qnames, ':'))
+		return NULL;
+	k->qname_len = f->qnames.len - k->qname;
+	return k;
+}
+
+/* A filter step. */
 static int add_filter(struct inf_fuse *f, const struct inf_plan *plan)
 {
 	const struct inf_paths *ps = inf_cond_paths(plan->cond);
@@ -216,18 +257,74 @@ static int add_filter(struct inf_fuse *f, const struct inf_plan *plan)
 	for (size_t i = 0; i < inf_paths_count(ps); i++) {
 		size_t len;
 		const char *name = inf_paths_key(ps, i, &len);
-		struct fkey *k = key_get(f, name, len);
 
-		if (!k || k->removed || k->nmaps || k->add >= 0)
+		if (!read_key(f, name, len))
 			return -1;
-		if (k->test++)
-			continue;
-		k->qname = f->qnames.len;
-		if (inf_json_quote(&f->qnames, name, len) || inf_buf_putc(&f->qnames, ':'))
-			return -1;
-		k->qname_len = f->qnames.len - k->qname;
 	}
 	f->filters[f->nfilters++] = (struct ffilter){ plan->cond, plan->keep };
+	return 0;
+}
+
+/* The fields a lookup may add, each within the limits set_json checks;
+ * `prev`, the row before, whose names a CSV table's rows share. */
+static int lookup_fields(struct inf_fuse *f, const struct inf_access_point *ap,
+			 const struct inf_fields *fs, const struct inf_fields *prev,
+			 struct inf_record *r, struct inf_buf *q)
+{
+	const int add = -2 - (int)f->nlookups;
+	struct inf_json_err je;
+	struct fkey *k;
+
+	for (size_t i = 0; i < fs->count; i++) {
+		const struct inf_field *fi = &fs->items[i];
+
+		if (inf_record_check_value(r, fi->json, fi->json_len, 1, &je))
+			return -1;
+		if (prev && i < prev->count && prev->items[i].name == fi->name)
+			continue;
+		inf_buf_reset(q);
+		if (!(k = key_get(f, fi->name, strlen(fi->name))) || (k->add != -1 && k->add != add) ||
+		    inf_json_quote(q, k->name, k->len) || (ap->max_key && q->len - 2 > ap->max_key))
+			return -1;
+		k->add = add;
+	}
+	return 0;
+}
+
+/* A set step's lookup (after its fields): the rows of plan->table and
+ * plan->lookup_default, added by the value of one plain key. */
+static int add_lookup(struct inf_fuse *f, const struct inf_access_point *ap,
+		      const struct inf_step *st, const struct inf_plan *plan,
+		      struct inf_record *r)
+{
+	const struct inf_paths *ps = plan->lookup_key;
+	const struct inf_fields *prev = NULL;
+	struct inf_buf q = { 0 };
+	struct inf_dropkeys dk;
+	struct fadd *adds;
+	struct fkey *k;
+	const char *name;
+	size_t len;
+	int bad = 0;
+
+	/* an overwrite would rewrite members before the row is known */
+	if (plan->overwrite || !plan->table || f->nlookups == MAX_LOOKUPS ||
+	    inf_paths_count(ps) != 1 || !inf_paths_dropkeys(ps, &dk))
+		return -1;
+	name = inf_paths_key(ps, 0, &len);
+	if (!(k = read_key(f, name, len)))
+		return -1;
+	for (size_t i = 0; i < inf_table_rows(plan->table) && !bad; i++) {
+		bad = lookup_fields(f, ap, inf_table_row(plan->table, i), prev, r, &q);
+		prev = inf_table_row(plan->table, i);
+	}
+	bad = bad || lookup_fields(f, ap, &plan->lookup_default, NULL, r, &q);
+	inf_buf_free(&q);
+	if (bad || !(adds = realloc(f->adds, (f->nadds + 1) * sizeof *adds)))
+		return -1;
+	f->adds = adds;
+	adds[f->nadds++] = (struct fadd){ .key = -1, .lookup = (int)f->nlookups };
+	f->lookups[f->nlookups++] = (struct flookup){ st, plan->lookup, (int)(k - f->k) };
 	return 0;
 }
 
@@ -239,15 +336,16 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 	struct inf_buf text = { 0 };
 	struct fadd *adds;
 
-	if (!plan->fields.count || !(adds = realloc(f->adds, (f->nadds + plan->fields.count) *
-							 sizeof *adds)))
+	if (!plan->fields.count)
+		return plan->lookup ? 0 : -1;
+	if (!(adds = realloc(f->adds, (f->nadds + plan->fields.count) * sizeof *adds)))
 		return -1;
 	f->adds = adds;
 	for (size_t i = 0; i < plan->fields.count; i++) {
 		const struct inf_field *fi = &plan->fields.items[i];
 		struct fkey *k = key_get(f, fi->name, strlen(fi->name));
 
-		if (!k || k->add >= 0 ||
+		if (!k || k->add != -1 ||
 		    inf_record_check_value(r, fi->json, fi->json_len, 1, &je) ||
 		    inf_json_quote(&text, k->name, k->len) ||
 		    (ap->max_key && text.len - 2 > ap->max_key) || inf_buf_putc(&text, ':') ||
@@ -260,7 +358,7 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 			k->json = fi->json;
 			k->json_len = fi->json_len;
 		}
-		adds[f->nadds++] = (struct fadd){ (int)(k - f->k), text.data, text.len };
+		adds[f->nadds++] = (struct fadd){ (int)(k - f->k), text.data, text.len, -1 };
 		text = (struct inf_buf){ 0 };
 	}
 	return 0;
@@ -290,8 +388,12 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_
 	if (!plan_fn)
 		return -1;
 	plan_fn(st->instances[0], &plan);
-	if (plan.kind == INF_PLAN_SET)
-		return f->set = 1, add_fields(f, ap, &plan, r);
+	if (plan.kind == INF_PLAN_SET) {
+		f->set = 1;
+		if (add_fields(f, ap, &plan, r))
+			return -1;
+		return plan.lookup ? add_lookup(f, ap, st, &plan, r) : 0;
+	}
 	if (plan.kind == INF_PLAN_KEEP)
 		return f->set ? -1 : (f->early = 1, add_keep(f, plan.paths, i));
 	if (plan.kind == INF_PLAN_FILTER)
@@ -336,7 +438,7 @@ struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap)
 		k->next = f->slot[slot_of(k->name, k->len)];
 		f->slot[slot_of(k->name, k->len)] = (int)i + 1;
 	}
-	for (size_t i = 0; i < f->nadds; i++) {
+	for (size_t i = 0; i < f->nadds && !f->nlookups; i++) {
 		f->added |= 1ull << f->adds[i].key;
 		if (inf_buf_putc(&f->all, ',') ||
 		    inf_buf_append(&f->all, f->adds[i].text, f->adds[i].len)) {
@@ -439,22 +541,80 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 	return inf_buf_append(out, v, n) ? INF_ERR_NOMEM : 0;
 }
 
+/* The row lookup j answers for the value of the record's first member
+ * with its key (as enrich's record_key reads it), each member that no
+ * kept or added one (`seen`) has the key of, as set_json adds it. */
+static int add_row(const struct run *x, int j, uint64_t *seen, int *comma,
+		   struct inf_buf *out)
+{
+	const struct flookup *l = &x->f->lookups[j];
+	const struct inf_fields *row;
+	const char *key = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->ntests && !key; i++) {
+		const char *v = x->tests[i].v;
+
+		if (x->tests[i].key != l->key)
+			continue;
+		n = x->tests[i].n;
+		switch (type_of(v, n)) {
+		case INF_STRING:
+			if (!(key = inf_json_unescape(v + 1, n - 2, &x->r->scratch, &n)))
+				return INF_ERR_NOMEM;
+			break;
+		case INF_NUMBER: case INF_TRUE: case INF_FALSE:
+			key = v;
+			break;
+		default: /* null, an object or array: no text */
+			n = 0;
+			i = x->ntests;
+		}
+	}
+	row = l->lookup(l->st->instances[x->worker], key, n);
+	for (size_t i = 0; row && i < row->count; i++) {
+		const struct inf_field *fi = &row->items[i];
+		size_t len = strlen(fi->name);
+		int k = key_index(x->f, fi->name, len);
+
+		if (k < 0)
+			return 1; /* a row inf_fuse_new did not see */
+		if (*seen >> k & 1)
+			continue;
+		*seen |= 1ull << k;
+		if ((*comma && inf_buf_putc(out, ',')) || inf_json_quote(out, fi->name, len) ||
+		    inf_buf_putc(out, ':') || inf_buf_append(out, fi->json, fi->json_len))
+			return INF_ERR_NOMEM;
+		*comma = 1;
+	}
+	return 0;
+}
+
 /* The members the set steps add when the record keeps none with their key. */
 static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
 {
 	const struct run *x = ctx;
+	int rc;
 
-	if (!(seen & x->f->added)) /* the common case: all of them */
+	if (!x->f->nlookups && !(seen & x->f->added)) /* the common case: all of them */
 		return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
 							x->f->all.len - !comma)
 			? INF_ERR_NOMEM : 0;
-	/* a member with one of their keys is kept: a comma before each */
+	/* each one no kept member has the key of, a comma before each but a
+	 * first one that nothing precedes */
 	for (size_t i = 0; i < x->f->nadds; i++) {
 		const struct fadd *a = &x->f->adds[i];
+
+		if (a->lookup >= 0) {
+			if ((rc = add_row(x, a->lookup, &seen, &comma, out)))
+				return rc;
+			continue;
+		}
 		if (seen >> a->key & 1)
 			continue;
-		if (inf_buf_putc(out, ',') || inf_buf_append(out, a->text, a->len))
+		if ((comma && inf_buf_putc(out, ',')) || inf_buf_append(out, a->text, a->len))
 			return INF_ERR_NOMEM;
+		comma = 1;
 	}
 	return 0;
 }

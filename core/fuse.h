@@ -22,10 +22,11 @@ struct inf_fuse;
  * without a plan or with a `when`, a path that is not one plain key, a
  * member named after a step sets it or removed after a step maps it, a
  * keep step after a set, removals both before and after a set, a
- * filter on a member an earlier step removed or changed, an added value
- * over the access point's limits, more than 63 keys, a chain that is one
- * removal step (inf_json_drop_top does it), or no memory. Borrows `ap`'s
- * steps. */
+ * filter or lookup on a member an earlier step removed or changed, a
+ * lookup with overwrite, an added value (a lookup's rows and default
+ * included) over the access point's limits, more than 63 keys, a
+ * chain that is one removal step (inf_json_drop_top does it), or no
+ * memory. Borrows `ap`'s steps. */
 struct inf_fuse *inf_fuse_new(const struct inf_access_point *ap);
 void inf_fuse_free(struct inf_fuse *f);
 

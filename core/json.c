@@ -423,6 +423,7 @@ static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char 
 {
 	struct inf_buf *out = d->out;
 	size_t at, ws, len;
+	int rc;
 
 	drop_range(d, p, p);
 	out->len = (size_t)(d->o - out->data);
@@ -438,8 +439,8 @@ static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char 
 	}
 	ws = out->len - at;
 	len = out->len;
-	if (d->te->close(d->te->ctx, d->seen, kept, out))
-		return INF_ERR_NOMEM;
+	if ((rc = d->te->close(d->te->ctx, d->seen, kept, out)))
+		return rc;
 	if (ws && out->len > len) { /* [ws][added] to [added][ws] */
 		if (inf_buf_reserve(out, ws))
 			return INF_ERR_NOMEM;

@@ -113,8 +113,8 @@ struct inf_topedit {
 	int (*value)(void *ctx, int i, const char *v, size_t n, struct inf_buf *out);
 	/* At the root's end: appends the members to add, given the keys
 	 * `seen` (bit i: a member with key i is kept) and whether a member
-	 * precedes them (`comma`, for the first one); returns 0 or
-	 * INF_ERR_NOMEM. */
+	 * precedes them (`comma`, for the first one); returns 0, 1 when the
+	 * record must go through the steps instead, or INF_ERR_NOMEM. */
 	int (*close)(void *ctx, uint64_t seen, int comma, struct inf_buf *out);
 	/* For the value [v, v + n) of a member with key i, as the input has
 	 * it: returns 0, or 1 when the record must go through the steps. */

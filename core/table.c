@@ -624,6 +624,11 @@ size_t inf_table_rows(const struct inf_table *t)
 	return t ? t->nrows : 0;
 }
 
+const struct inf_fields *inf_table_row(const struct inf_table *t, size_t i)
+{
+	return &t->views[i];
+}
+
 void inf_table_free(struct inf_table *t)
 {
 	struct inf_table **p;

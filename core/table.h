@@ -32,6 +32,8 @@ const struct inf_fields *inf_table_find(const struct inf_table *t,
 					const char *key, size_t len);
 /* Number of rows. */
 size_t inf_table_rows(const struct inf_table *t);
+/* Row i's fields (i < inf_table_rows), as inf_table_find gives them. */
+const struct inf_fields *inf_table_row(const struct inf_table *t, size_t i);
 /* Releases one load of `t`; the last one frees it. Accepts NULL. */
 void inf_table_free(struct inf_table *t);
 

@@ -148,9 +148,11 @@ static int cb_enrich_init(const struct inf_host *host, const void *config,
 	if (c->lookup_file &&
 	    !(in->table = host->table_load(c->lookup_file, c->lookup_column, in->fixed, err)))
 		return INF_ERR_INVALID;
-	if (!in->table && !c->add[0] && !c->add[1] && !c->add[2] && !c->add[3]) {
+	if (!c->add[0] && !c->add[1] && !c->add[2] && !c->add[3]) {
 		size_t n = c->set.count;
-		if (!(in->statics = host->alloc((n + c->set_json.count) * sizeof *in->statics)))
+		/* one more: a step with a lookup only has none */
+		if (!(in->statics = host->alloc((n + c->set_json.count + 1) *
+						sizeof *in->statics)))
 			return INF_ERR_NOMEM;
 		for (size_t i = 0; i < n; i++)
 			in->statics[i] = c->set.items[i];
@@ -160,18 +162,34 @@ static int cb_enrich_init(const struct inf_host *host, const void *config,
 	return 0;
 }
 
-/* Static members only (set, set_json): the step is what the plan says
- * (plugin.h, INF_PLAN_SET), set_all of set then of set_json. */
+/* The plan's lookup: the row record_key's text finds, else the default. */
+static const struct inf_fields *cb_enrich_lookup(void *instance, const char *key, size_t n)
+{
+	struct enrich_instance *in = instance;
+	const struct inf_fields *row = key ? in->host->table_find(in->table, key, n) : NULL;
+
+	return row ? row : &in->c->lookup_default;
+}
+
+/* No add_* member: the step is what the plan says (plugin.h,
+ * INF_PLAN_SET), set_all of set, of set_json, then of the row or
+ * default that cb_enrich_lookup answers. */
 static void cb_enrich_plan(void *instance, struct inf_plan *plan)
 {
 	struct enrich_instance *in = instance;
 
-	if (!in->statics)
+	if (!in->statics || (in->table && !INF_PLAN_HAS(plan, lookup_default)))
 		return;
 	plan->kind = INF_PLAN_SET;
 	plan->fields.items = in->statics;
 	plan->fields.count = in->c->set.count + in->c->set_json.count;
 	plan->overwrite = in->c->overwrite;
+	if (!in->table)
+		return;
+	plan->lookup_key = in->c->lookup_key;
+	plan->lookup = cb_enrich_lookup;
+	plan->table = in->table;
+	plan->lookup_default = in->c->lookup_default;
 }
 
 static void cb_enrich_fini(void *instance)

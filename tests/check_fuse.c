@@ -20,13 +20,32 @@ static struct inf_buf out;
 static struct inf_error err;
 static struct inf_stats st;
 
+/* Lookup tables beside the policy: CSV keyed on its first column, whose
+ * values include the records' (the scalars below, unescaped), and NDJSON
+ * keyed on "k", rows of different members. */
+static const char csv_table[] =
+	"s,c,zone\nv,A,z1\n1,B,z2\ntrue,,z3\n12345,D,\"z,4\"\n"
+	"2026-01-02T03:04:05Z,F,z6\n";
+static const char ndjson_table[] =
+	"{\"k\":\"v\",\"x\":1,\"y\":[1,{\"z\":2}]}\n"
+	"{\"k\":\"esc\\n\\u00e9\\\"\",\"y\":null}\n"
+	"{\"k\":\"-0.5\",\"n\":\"from the table\",\"x\":3}\n"
+	"{\"k\":\"false\",\"x\":4,\"c\":5}\n";
+
 static void setup(void)
 {
+	char file[4096];
+
 	memset(&pol, 0, sizeof pol);
 	memset(&out, 0, sizeof out);
 	memset(&err, 0, sizeof err);
 	memset(&st, 0, sizeof st);
 	ck_assert_int_eq(setenv("FUSE_TEST_KEY", "fuse-key", 1), 0);
+	ck_assert_ptr_nonnull(pol.tmp = tu_tmpdir());
+	ck_assert_int_eq(tu_write(pol.tmp, "t.csv", csv_table, strlen(csv_table), file,
+				  sizeof file), 0);
+	ck_assert_int_eq(tu_write(pol.tmp, "u.ndjson", ndjson_table, strlen(ndjson_table), file,
+				  sizeof file), 0);
 }
 
 static void teardown(void)
@@ -57,6 +76,8 @@ static struct inf_access_point *policy(const char *text, const char *name)
 #define KEEP(p) "{ plugin = \"keep_fields\"; paths = [ " p " ]; }"
 #define FILTER(how, c) "{ plugin = \"filter_records\"; " how " = " c "; }"
 #define RULE(p, op, v) "{ path = \"" p "\"; op = \"" op "\"; value = " v "; }"
+#define CSV(more) SET("lookup_file = \"t.csv\"; lookup_key = \"s\"; " more)
+#define NDJ(more) SET("lookup_file = \"u.ndjson\"; lookup_column = \"k\"; lookup_key = \"b\"; " more)
 
 /* Chains the core fuses, and the same chain changed so that it cannot;
  * both give the same records (fuse.h). */
@@ -86,6 +107,11 @@ START_TEST(test_fused_when_declared)
 		SET("set = { a = 1; };") ", " DROP("\"b\""),
 		SET("set = { n = 1; };") ", " DROP("\"a\"") ", " SET("set = { m = 1; };") ", "
 			DROP("\"b\""),
+		CSV(""),
+		CSV("lookup_default = { zone = \"none\"; q = 1; }; set = { t = 2; };") ", "
+			DROP("\"s\", \"a\""),
+		NDJ("") ", " FILTER("drop", RULE("b", "eq", "1")) ", " DROP("\"a\""),
+		MASK("\"x\"", HMAC) ", " CSV(""),
 	};
 	static const char *const no[] = {
 		DROP("\"a\""), /* inf_json_drop_top's */
@@ -109,6 +135,17 @@ START_TEST(test_fused_when_declared)
 		MASK("\"a\"", HMAC) ", " FILTER("keep", RULE("a", "eq", "1")),
 		SET("set = { a = 1; };") ", " FILTER("keep", RULE("a", "eq", "1")),
 		KEEP("\"b\"") ", " FILTER("keep", RULE("a", "eq", "1")),
+		CSV("overwrite = true;"),
+		CSV("add_time = \"t\";"),
+		SET("lookup_file = \"t.csv\"; lookup_key = \"s.x\";"),
+		DROP("\"s\"") ", " CSV(""),
+		MASK("\"s\"", HMAC) ", " CSV(""),
+		CSV("") ", " DROP("\"zone\""),
+		CSV("") ", " SET("set = { c = 1; };"),
+		SET("set = { zone = 1; };") ", " CSV(""),
+		NDJ("") ", " NDJ(""),
+		NDJ("") ", " CSV(""), /* both may add c */
+
 		FILTER("keep", RULE("a", "eq", "1")) ", "
 			MASK("\"b\"", "op = \"redact\"; when = { path = \"b\"; op = \"exists\"; };"),
 		"{ plugin = \"removes_v1\"; paths = [ \"a\" ]; }, " MASK("\"b\"", "op = \"null\";"),
@@ -129,6 +166,13 @@ START_TEST(test_fused_when_declared)
 	ck_assert_ptr_null(policy(AP("max_depth = 1;", SET("set = { o = { p = 1; }; };")),
 				  "t")->fused);
 	ck_assert_ptr_null(policy(AP("max_key_bytes = 3;", SET("set = { long = 1; };")),
+				  "t")->fused);
+	/* and so must every row a lookup may add, and its default */
+	ck_assert_ptr_nonnull(policy(AP("max_depth = 3;", NDJ("")), "t")->fused);
+	ck_assert_ptr_null(policy(AP("max_depth = 2;", NDJ("")), "t")->fused);
+	ck_assert_ptr_nonnull(policy(AP("max_key_bytes = 4;", CSV("")), "t")->fused);
+	ck_assert_ptr_null(policy(AP("max_key_bytes = 3;", CSV("")), "t")->fused);
+	ck_assert_ptr_null(policy(AP("max_key_bytes = 4;", CSV("lookup_default = { longer = 1; };")),
 				  "t")->fused);
 }
 END_TEST
@@ -298,6 +342,47 @@ START_TEST(test_filter_answers)
 		ck_assert_str_eq(out.data, "{}\n");
 	}
 	inf_buf_free(&many);
+	inf_record_free(&r);
+}
+END_TEST
+
+/* A lookup reads the first member with its key as the input has it (a
+ * string's text, a number's or boolean's JSON text), even one a later
+ * step removes, and adds the row's members that no kept member has. */
+START_TEST(test_lookup_answers)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "{\"s\":\"v\",\"a\":1}", "{\"a\":1,\"c\":\"A\",\"zone\":\"z1\"}" },
+		{ "{ \"s\": 1 }", "{ \"c\":\"B\",\"zone\":\"z2\" }" },
+		{ "{\"s\":\"\\u0076\"}", "{\"c\":\"A\",\"zone\":\"z1\"}" },
+		{ "{\"s\":null}", "{}" },
+		{ "{\"s\":{\"v\":1}}", "{}" },
+		{ "{\"a\":[],\"s\":\"zz\",\"c\":\"mine\"}", "{\"a\":[],\"c\":\"mine\"}" },
+		{ "{\"c\":\"mine\",\"s\":\"v\"}", "{\"c\":\"mine\",\"zone\":\"z1\"}" },
+		{ "{\"s\":\"1\",\"s\":\"v\"}", "{\"c\":\"B\",\"zone\":\"z2\"}" },
+		{ "{\"s\":true}", "{\"c\":\"\",\"zone\":\"z3\"}" },
+		{ "{\"s\":12345}", "{\"c\":\"D\",\"zone\":\"z,4\"}" },
+	};
+	struct inf_access_point *ap = policy(AP("", CSV("") ", " DROP("\"s\"")), "t");
+	struct inf_record r;
+	struct inf_json_err je;
+
+	ck_assert_ptr_nonnull(ap->fused);
+	inf_record_init(&r, ap->max_depth);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char line[256], want[256];
+
+		inf_buf_reset(&out); /* the pass takes it, not the steps */
+		ck_assert_int_eq(inf_fuse_record(ap->fused, 0, &r, cases[i].in, strlen(cases[i].in),
+						 &out, &je), 0);
+		snprintf(line, sizeof line, "%s\n", cases[i].in);
+		snprintf(want, sizeof want, "%s\n", cases[i].out);
+		same(ap, line, cases[i].in);
+		ck_assert_int_eq(run_ok(), 1);
+		ck_assert_str_eq(out.data, want);
+	}
 	inf_record_free(&r);
 }
 END_TEST
@@ -518,6 +603,9 @@ static const char *const steps[] = {
 			"\"matches\"; value = \"^[0-9]\"; } ); }"),
 	FILTER("keep", "{ all = ( { path = \"d\"; op = \"missing\"; }, "
 			RULE("statYs", "ne", "false") " ); }"),
+	CSV("lookup_default = { zone = \"none\"; };"),
+	NDJ("set = { t = \"x\"; }; lookup_default = { y = \"no\"; n = 0; };"),
+	CSV(""),
 };
 
 START_TEST(test_fused_same_as_steps)
@@ -606,6 +694,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_filter_answers);
 	tcase_add_test(tc, test_removal_after_set);
 	tcase_add_test(tc, test_filter_plan_honours_size);
+	tcase_add_test(tc, test_lookup_answers);
 	tcase_add_test(tc, test_map_output_checked);
 	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);

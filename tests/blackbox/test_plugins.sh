@@ -226,7 +226,7 @@ frames five '{"evnt_type": "sales_event", "cust_id": 512, "store_id": 9, "qty": 
 run env INFLIGHT_ANALYTICS_KEY=test-key "$RT" "${PL[@]}" --check-policy policies
 expect_eq "policies/ loads with its self-tests: exit 0" "$RC" 0
 expect_contains "policies/: every access point" "$OUT" \
-	"ok: policies: 5 access points: analytics (3 steps, fused), inventory (2 steps, fused), partner (2 steps, fused), lambda-consumer (1 step, fused), store-ops (2 steps)"
+	"ok: policies: 5 access points: analytics (3 steps, fused), inventory (2 steps, fused), partner (2 steps, fused), lambda-consumer (1 step, fused), store-ops (2 steps, fused)"
 for f in inventory store-ops partner; do
 	run "$RT" "${PL[@]}" --check-policy "policies/$f.cfg"
 	expect_eq "policies/$f.cfg loads alone (no key needed)" "$RC" 0

@@ -374,8 +374,9 @@ enum inf_plan_kind {
  * replace_string); reports INF_MODIFIED when it replaced one, else
  * INF_KEEP.
  * INF_PLAN_SET: when the root is an object, calls set_json(root, name,
- * json, `overwrite`) for each of `fields` in order and reports
- * INF_MODIFIED; leaves any other root alone (INF_KEEP).
+ * json, `overwrite`) for each of `fields` in order, then, with a
+ * `lookup`, for each field it answers (below), and reports INF_MODIFIED;
+ * leaves any other root alone (INF_KEEP).
  * INF_PLAN_KEEP: host->walk with `paths`, removing every node that no path
  * reaches or leads to (keep_fields); reports INF_MODIFIED when it removed
  * one, else INF_KEEP. With paths that are each one plain key, that is:
@@ -388,11 +389,11 @@ enum inf_plan_kind {
  * or `removes`, none has a `when`, every path is one plain key, and no
  * step names a member that an earlier step sets, removes a member after
  * a map reached it, keeps after a set, removes both before and after a
- * set, or filters on a member an earlier step removed or changed); a
- * record it cannot handle that way (a root that is not an object, an
- * escaped root key, a value `map` fails or that breaks a limit) still
- * goes through `process`, so its result and error are as they would
- * have been. */
+ * set, or filters or looks up a member an earlier step removed or
+ * changed); a record it cannot handle that way (a root that is not an
+ * object, an escaped root key, a value `map` fails or that breaks a
+ * limit) still goes through `process`, so its result and error are as
+ * they would have been. */
 struct inf_plan {
 	uint32_t size; /* sizeof(struct inf_plan) as the core knows it: fields
 			  added later go at the end; write one only when size
@@ -406,6 +407,16 @@ struct inf_plan {
 	/* added with INF_PLAN_FILTER: test INF_PLAN_HAS(plan, keep) */
 	const struct inf_cond *cond; /* FILTER: the policy's, borrowed */
 	int keep;                    /* FILTER: 1 or 0 */
+	/* added with lookups: test INF_PLAN_HAS(plan, lookup_default) */
+	const struct inf_paths *lookup_key; /* SET: with `lookup`, the value */
+	/* SET, or NULL: the fields to set after `fields`, for the first value
+	 * lookup_key reaches in the record before the step (a string's
+	 * unescaped text, a number's or boolean's JSON text; key NULL when
+	 * there is none): a row of `table` or lookup_default. Read-only:
+	 * called from any worker's instance. */
+	const struct inf_fields *(*lookup)(void *instance, const char *key, size_t n);
+	const struct inf_table *table;    /* SET: every row `lookup` answers */
+	struct inf_fields lookup_default; /* SET: what it answers else */
 };
 
 /* Whether the core's struct inf_plan has `field` (see its size). */
