@@ -485,7 +485,7 @@ struct run {
 };
 
 /* The type of the value v (n bytes), leading whitespace passed over. */
-static enum inf_type type_of(const char *v, size_t n)
+static inline enum inf_type type_of(const char *v, size_t n)
 {
 	while (n && inf_json_ws(*v))
 		v++, n--;
@@ -590,18 +590,13 @@ static int add_row(const struct run *x, int j, uint64_t *seen, int *comma,
 	return 0;
 }
 
-/* The members the set steps add when the record keeps none with their key. */
-static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
+/* add_members one by one: each one no kept member has the key of, a
+ * comma before each but a first one that nothing precedes. */
+static __attribute__((noinline)) int add_each(const struct run *x, uint64_t seen, int comma,
+					      struct inf_buf *out)
 {
-	const struct run *x = ctx;
 	int rc;
 
-	if (!x->f->nlookups && !(seen & x->f->added)) /* the common case: all of them */
-		return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
-							x->f->all.len - !comma)
-			? INF_ERR_NOMEM : 0;
-	/* each one no kept member has the key of, a comma before each but a
-	 * first one that nothing precedes */
 	for (size_t i = 0; i < x->f->nadds; i++) {
 		const struct fadd *a = &x->f->adds[i];
 
@@ -617,6 +612,18 @@ static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
 		comma = 1;
 	}
 	return 0;
+}
+
+/* The members the set steps add when the record keeps none with their key. */
+static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
+{
+	const struct run *x = ctx;
+
+	if (x->f->nlookups || (seen & x->f->added))
+		return add_each(x, seen, comma, out);
+	/* the common case: all of them */
+	return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
+					       x->f->all.len - !comma) ? INF_ERR_NOMEM : 0;
 }
 
 /* keys.test: a member a filter reads. */
