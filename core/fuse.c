@@ -169,17 +169,30 @@ static struct fkey *key_get(struct inf_fuse *f, const char *name, size_t len)
 	return &f->k[f->nk++];
 }
 
-/* A removal (map < 0) or map step over `ps`. */
-static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
+/* Whether every path of `ps` is one plain key. */
+static int plain_keys(const struct inf_paths *ps)
 {
 	struct inf_dropkeys dk;
 
-	if (!inf_paths_dropkeys(ps, &dk))
+	return inf_paths_dropkeys(ps, &dk);
+}
+
+/* key_get for path i of `ps`, one plain key (plain_keys). */
+static struct fkey *path_key(struct inf_fuse *f, const struct inf_paths *ps, size_t i)
+{
+	size_t len;
+	const char *name = inf_paths_key(ps, i, &len);
+
+	return key_get(f, name, len);
+}
+
+/* A removal (map < 0) or map step over `ps`. */
+static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
+{
+	if (!plain_keys(ps))
 		return -1;
 	for (size_t i = 0; i < inf_paths_count(ps); i++) {
-		size_t len;
-		const char *name = inf_paths_key(ps, i, &len);
-		struct fkey *k = key_get(f, name, len);
+		struct fkey *k = path_key(f, ps, i);
 
 		if (!k || k->add != -1)
 			return -1; /* a member a step sets, named after it */
@@ -202,14 +215,10 @@ static int add_paths(struct inf_fuse *f, const struct inf_paths *ps, int map)
 /* Keep step `step` over `ps`: every key it does not name is removed. */
 static int add_keep(struct inf_fuse *f, const struct inf_paths *ps, size_t step)
 {
-	struct inf_dropkeys dk;
-
-	if (!inf_paths_dropkeys(ps, &dk))
+	if (!plain_keys(ps))
 		return -1;
 	for (size_t i = 0; i < inf_paths_count(ps); i++) {
-		size_t len;
-		const char *name = inf_paths_key(ps, i, &len);
-		struct fkey *k = key_get(f, name, len);
+		struct fkey *k = path_key(f, ps, i);
 
 		if (!k)
 			return -1;
@@ -231,16 +240,14 @@ static int add_keep(struct inf_fuse *f, const struct inf_paths *ps, size_t step)
 /* A key whose members a step reads (a filter's, a lookup's): none of
  * them removed or changed by an earlier step, they are seen as the input
  * has them. */
-static struct fkey *read_key(struct inf_fuse *f, const char *name, size_t len)
+static struct fkey *read_key(struct inf_fuse *f, struct fkey *k)
 {
-	struct fkey *k = key_get(f, name, len);
-
 	if (!k || k->removed || k->nmaps || k->add != -1)
 		return NULL;
 	if (k->test++)
 		return k;
 	k->qname = f->qnames.len;
-	if (inf_json_quote(&f->qnames, name, len) || inf_buf_putc(&f->qnames, ':'))
+	if (inf_json_quote(&f->qnames, k->name, k->len) || inf_buf_putc(&f->qnames, ':'))
 		return NULL;
 	k->qname_len = f->qnames.len - k->qname;
 	return k;
@@ -250,17 +257,12 @@ static struct fkey *read_key(struct inf_fuse *f, const char *name, size_t len)
 static int add_filter(struct inf_fuse *f, const struct inf_plan *plan)
 {
 	const struct inf_paths *ps = inf_cond_paths(plan->cond);
-	struct inf_dropkeys dk;
 
-	if (f->nfilters == MAX_FILTERS || !inf_paths_dropkeys(ps, &dk))
+	if (f->nfilters == MAX_FILTERS || !plain_keys(ps))
 		return -1;
-	for (size_t i = 0; i < inf_paths_count(ps); i++) {
-		size_t len;
-		const char *name = inf_paths_key(ps, i, &len);
-
-		if (!read_key(f, name, len))
+	for (size_t i = 0; i < inf_paths_count(ps); i++)
+		if (!read_key(f, path_key(f, ps, i)))
 			return -1;
-	}
 	f->filters[f->nfilters++] = (struct ffilter){ plan->cond, plan->keep };
 	return 0;
 }
@@ -300,19 +302,13 @@ static int add_lookup(struct inf_fuse *f, const struct inf_access_point *ap,
 	const struct inf_paths *ps = plan->lookup_key;
 	const struct inf_fields *prev = NULL;
 	struct inf_buf q = { 0 };
-	struct inf_dropkeys dk;
 	struct fadd *adds;
 	struct fkey *k;
-	const char *name;
-	size_t len;
 	int bad = 0;
 
 	/* an overwrite would rewrite members before the row is known */
 	if (plan->overwrite || !plan->table || f->nlookups == MAX_LOOKUPS ||
-	    inf_paths_count(ps) != 1 || !inf_paths_dropkeys(ps, &dk))
-		return -1;
-	name = inf_paths_key(ps, 0, &len);
-	if (!(k = read_key(f, name, len)))
+	    inf_paths_count(ps) != 1 || !plain_keys(ps) || !(k = read_key(f, path_key(f, ps, 0))))
 		return -1;
 	for (size_t i = 0; i < inf_table_rows(plan->table) && !bad; i++) {
 		bad = lookup_fields(f, ap, inf_table_row(plan->table, i), prev, r, &q);
