@@ -34,9 +34,9 @@ void inf_fuse_free(struct inf_fuse *f);
  * appending the result to `out`. Returns 0; INF_FUSE_DROPPED when a
  * filter drops it, nothing appended; 1 when the record must go
  * through the steps (its root is not an object, a root key holds an
- * escape, a map failed or gave a value that breaks a limit, the
- * filters read more than 16 members), nothing
- * appended; INF_ERR_INVALID or INF_ERR_LIMIT with `err` filled, as
+ * escape, a map failed or gave a value that breaks a limit, filters and
+ * lookups read more than 16 members), nothing appended;
+ * INF_ERR_INVALID or INF_ERR_LIMIT with `err` filled, as
  * inf_record_load would say; or INF_ERR_NOMEM. Uses r's tokens' stack
  * and limits and its scratch buffers. */
 #define INF_FUSE_DROPPED 2
