@@ -543,33 +543,29 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 
 /* The row lookup j answers for the value of the record's first member
  * with its key (as enrich's record_key reads it), each member that no
- * kept or added one (`seen`) has the key of, as set_json adds it. */
-static int add_row(const struct run *x, int j, uint64_t *seen, int *comma,
+ * kept one (`seen`) has the key of, as set_json adds it. A row's names
+ * are its own and no other set's (add_lookup), so none repeats. */
+static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 		   struct inf_buf *out)
 {
 	const struct flookup *l = &x->f->lookups[j];
 	const struct inf_fields *row;
-	const char *key = NULL;
+	const char *v = NULL, *key = NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; i < x->ntests && !key; i++) {
-		const char *v = x->tests[i].v;
-
-		if (x->tests[i].key != l->key)
-			continue;
-		n = x->tests[i].n;
-		switch (type_of(v, n)) {
-		case INF_STRING:
-			if (!(key = inf_json_unescape(v + 1, n - 2, &x->r->scratch, &n)))
-				return INF_ERR_NOMEM;
-			break;
-		case INF_NUMBER: case INF_TRUE: case INF_FALSE:
-			key = v;
-			break;
-		default: /* null, an object or array: no text */
-			n = 0;
-			i = x->ntests;
-		}
+	for (size_t i = 0; i < x->ntests && !v; i++)
+		if (x->tests[i].key == l->key)
+			v = x->tests[i].v, n = x->tests[i].n;
+	switch (v ? type_of(v, n) : INF_NONE) {
+	case INF_STRING:
+		if (!(key = inf_json_unescape(v + 1, n - 2, &x->r->scratch, &n)))
+			return INF_ERR_NOMEM;
+		break;
+	case INF_NUMBER: case INF_TRUE: case INF_FALSE:
+		key = v;
+		break;
+	default: /* missing, null, an object or array: no text */
+		n = 0;
 	}
 	row = l->lookup(l->st->instances[x->worker], key, n);
 	for (size_t i = 0; row && i < row->count; i++) {
@@ -579,9 +575,8 @@ static int add_row(const struct run *x, int j, uint64_t *seen, int *comma,
 
 		if (k < 0)
 			return 1; /* a row inf_fuse_new did not see */
-		if (*seen >> k & 1)
+		if (seen >> k & 1)
 			continue;
-		*seen |= 1ull << k;
 		if ((*comma && inf_buf_putc(out, ',')) || inf_json_quote(out, fi->name, len) ||
 		    inf_buf_putc(out, ':') || inf_buf_append(out, fi->json, fi->json_len))
 			return INF_ERR_NOMEM;
@@ -601,7 +596,7 @@ static __attribute__((noinline)) int add_each(const struct run *x, uint64_t seen
 		const struct fadd *a = &x->f->adds[i];
 
 		if (a->lookup >= 0) {
-			if ((rc = add_row(x, a->lookup, &seen, &comma, out)))
+			if ((rc = add_row(x, a->lookup, seen, &comma, out)))
 				return rc;
 			continue;
 		}
