@@ -1,6 +1,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,30 @@ int inf_buf_reserve(struct inf_buf *b, size_t extra)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	p = realloc(b->data, cap);
+	p = realloc(b->data ? b->data - b->lead : NULL, b->lead + cap);
 	if (!p)
 		return INF_ERR_NOMEM;
-	b->data = p;
+	b->data = p + b->lead;
 	b->cap = cap;
 	return 0;
+}
+
+void inf_buf_phase(struct inf_buf *b, unsigned long long at)
+{
+	char *base;
+	size_t lead;
+
+	if (!b->data)
+		return;
+	base = b->data - b->lead;
+	lead = (size_t)(at - (uintptr_t)base) % INF_BUF_PHASE;
+	/* nothing to do, or no room after: left as it is */
+	if (lead == b->lead || (lead > b->lead && lead - b->lead > b->cap - b->len))
+		return;
+	memmove(base + lead, b->data, b->len);
+	b->cap = b->lead + b->cap - lead;
+	b->data = base + lead;
+	b->lead = lead;
 }
 
 int inf_buf_append(struct inf_buf *b, const void *p, size_t n)
@@ -83,9 +102,9 @@ void inf_buf_consume(struct inf_buf *b, size_t n)
 
 void inf_buf_free(struct inf_buf *b)
 {
-	free(b->data);
+	free(b->data ? b->data - b->lead : NULL);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->lead = 0;
 }
 
 int inf_array_grow(void *pp, size_t *cap, size_t need, size_t elem)

@@ -599,8 +599,9 @@ char *inf_framer_space(struct inf_framer *f, size_t want, size_t *room)
 {
 	if (f->failed)
 		return NULL;
-	if (inf_buf_reserve(&f->in, want ? want : 1))
+	if (inf_buf_reserve(&f->in, (want ? want : 1) + INF_BUF_PHASE))
 		return nomem(f), NULL;
+	inf_buf_phase(&f->in, f->base); /* reads land in phase with the file */
 	*room = f->in.cap - f->in.len;
 	return f->in.data + f->in.len;
 }
@@ -659,9 +660,7 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 	/* the batch is read in place and written straight into `out`:
 	 * nothing appends to `in` while it runs, and complete lines (with
 	 * the last one, when final) leave nothing to move */
-	f->in.data = (char *)data;
-	f->in.len = len;
-	f->in.cap = len;
+	f->in = (struct inf_buf){ (char *)data, len, len, 0 };
 	f->scan = 0;
 	f->out = *out;
 	f->batch = 1;

@@ -423,8 +423,9 @@ char *inf_par_space(struct inf_par *p, size_t *room)
 	struct inf_buf *in = &p->jobs[p->fill].in;
 	size_t want = in->len < BATCH - BATCH / 4 ? BATCH - in->len : BATCH / 4;
 
-	if (p->failed || inf_buf_reserve(in, want))
+	if (p->failed || inf_buf_reserve(in, want + INF_BUF_PHASE))
 		return NULL;
+	inf_buf_phase(in, p->offset); /* reads land in phase with the file */
 	*room = in->cap - in->len;
 	return in->data + in->len;
 }

@@ -247,6 +247,56 @@ START_TEST(test_consume)
 }
 END_TEST
 
+/* Phasing moves the contents to an address congruent to the offset given,
+ * keeps every byte and the memory's end, survives growth and consume, and
+ * leaves a buffer with no memory, or no room to move, as it was. */
+START_TEST(test_phase)
+{
+	struct inf_buf b = {0};
+	char *end;
+	size_t cap;
+
+	inf_buf_phase(&b, 5); /* no memory yet: nothing to move */
+	ck_assert_ptr_null(b.data);
+	ck_assert_int_eq(inf_buf_puts(&b, "abcdef"), 0);
+	for (unsigned long long at = 0; at < 3 * INF_BUF_PHASE; at += 7) {
+		end = b.data + b.cap;
+		inf_buf_phase(&b, at);
+		ck_assert_uint_eq((uintptr_t)b.data % INF_BUF_PHASE, at % INF_BUF_PHASE);
+		ck_assert_ptr_eq(b.data + b.cap, end); /* the same memory */
+		ck_assert_str_eq(tu_cstr(&b), "abcdef");
+	}
+	inf_buf_phase(&b, 1000003);
+	ck_assert_uint_eq((uintptr_t)b.data % INF_BUF_PHASE, 1000003 % INF_BUF_PHASE);
+	/* growth and consume keep the bytes; the next phase restores it */
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(inf_buf_putc(&b, (char)('a' + i % 26)), 0);
+	inf_buf_consume(&b, 6);
+	ck_assert_int_eq(inf_buf_reserve(&b, INF_BUF_PHASE), 0); /* room to move */
+	inf_buf_phase(&b, 42);
+	ck_assert_uint_eq((uintptr_t)b.data % INF_BUF_PHASE, 42);
+	ck_assert_uint_eq(b.len, 2000);
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(b.data[i], 'a' + i % 26);
+	/* full: moving up would need room it does not have */
+	ck_assert_int_eq(inf_buf_reserve(&b, b.cap - b.len), 0);
+	memset(b.data + b.len, 'z', b.cap - b.len);
+	b.len = b.cap;
+	cap = b.cap;
+	inf_buf_phase(&b, 43);
+	ck_assert_uint_eq((uintptr_t)b.data % INF_BUF_PHASE, 42);
+	ck_assert_uint_eq(b.cap, cap);
+	inf_buf_phase(&b, 41); /* down: room enough */
+	ck_assert_uint_eq((uintptr_t)b.data % INF_BUF_PHASE, 41);
+	ck_assert_uint_eq(b.cap, cap + 1);
+	ck_assert_int_eq(b.data[1999], 'a' + 1999 % 26);
+	ck_assert_int_eq(b.data[b.len - 1], 'z');
+	inf_buf_free(&b); /* frees the allocation's start: valgrind and ASan say */
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.len + b.cap + b.lead, 0);
+}
+END_TEST
+
 /* A request no size_t can hold is refused before any allocation. */
 START_TEST(test_reserve_too_large)
 {
@@ -467,6 +517,7 @@ static Suite *buf_suite(void)
 	tcase_add_test(tb, test_reuse_stops_allocating);
 	tcase_add_test(tb, test_printf);
 	tcase_add_test(tb, test_consume);
+	tcase_add_test(tb, test_phase);
 	tcase_add_test(tb, test_reserve_too_large);
 	tcase_add_test(tb, test_buf_nomem_leaves_buffer);
 	suite_add_tcase(s, tb);
