@@ -210,7 +210,7 @@ scan_string(const char *js, const char *p, const char *end, int *esc,
 
 /* End of the number starting at p (p < end), or NULL if its grammar is
  * wrong where it stops. */
-static const char *scan_number(const char *p, const char *end)
+static const char *scan_number_slow(const char *p, const char *end)
 {
 	if (*p == '-' && ++p == end)
 		return NULL;
@@ -239,6 +239,38 @@ static const char *scan_number(const char *p, const char *end)
 		while (p < end && is_digit(*p));
 	}
 	return p;
+}
+
+/* scan_number_slow's answer; numbers whose integer and fraction fit in
+ * 16 bytes without an exponent are read from one mask of their digits. */
+static inline __attribute__((always_inline)) const char *
+scan_number(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	if (end - p >= 16) {
+		const __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
+					       _mm_set1_epi8('0'));
+		const __m128i d = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v);
+		const unsigned other = ~(unsigned)_mm_movemask_epi8(d); /* bit 16 set */
+		const unsigned i = *p == '-';
+		unsigned j = (unsigned)__builtin_ctz(other >> i << i);
+
+		if (j == i)
+			return NULL;
+		if (p[i] == '0' && j > i + 1)
+			return p + i + 1; /* "01": the caller refuses the digit */
+		if (j < 15 && p[j] == '.') {
+			unsigned k = (unsigned)__builtin_ctz(other >> (j + 1) << (j + 1));
+			if (k == j + 1)
+				return NULL;
+			j = k;
+		}
+		/* else: an exponent, a '.' still to read, or more than 16 bytes */
+		if (j < 16 && p[j] != '.' && (p[j] | 0x20) != 'e')
+			return p + j;
+	}
+#endif
+	return scan_number_slow(p, end);
 }
 
 /* A bad number or literal at p: truncated when it runs to the end of a

@@ -814,6 +814,68 @@ START_TEST(test_very_deep_refused_at_limit)
 }
 END_TEST
 
+/* ---- numbers: read with room after them or without ---- */
+
+/* Whether [t] and [t,"...24 bytes"] get the same answer: the first reads
+ * the number near the text's end, the second with 16 bytes in sight. */
+static void same_with_room(const char *t, size_t n)
+{
+	char a[64], b[64];
+	struct inf_json_err ea = { 0 }, eb = { 0 };
+	int ra, rb;
+
+	snprintf(a, sizeof a, "[%.*s]", (int)n, t);
+	snprintf(b, sizeof b, "[%.*s,\"0123456789abcdefghij\"]", (int)n, t);
+	ra = parse(a, n + 2, 8, &ea, NULL);
+	rb = parse(b, n + 25, 8, &eb, NULL);
+	ck_assert_msg(ra == rb && (ra == 0 || (ea.offset == eb.offset && !strcmp(ea.msg, eb.msg))),
+		      "%s: %d at %zu (%s), with room %d at %zu (%s)", a, ra, ea.offset, ea.msg, rb,
+		      eb.offset, eb.msg);
+}
+
+/* Every text of up to five bytes from the number grammar's alphabet that
+ * starts as a number does gets the same answer whether the tokenizer has 16 bytes to look at or not,
+ * and numbers longer than that are read whole. */
+START_TEST(test_numbers_any_room)
+{
+	static const char alpha[] = "-019.eE+ x";
+	static const struct {
+		const char *t;
+		int ok;
+	} longer[] = {
+		{ "12345678901234567890", 1 },    { "-0.12345678901234567", 1 },
+		{ "1234567890123.45e-7", 1 },     { "123456789012345.", 0 },
+		{ "0.000000000000001", 1 },       { "-123456789012345", 1 },
+		{ "123456789012345.6", 1 },       { "12345678901234.5e", 0 },
+		{ "00000000000000000", 0 },       { "-1234567890123456789.5", 1 },
+		{ "1.23456789012345678e+300", 1 }, { "123456789012345x", 0 },
+	};
+	char t[5];
+
+	for (size_t n = 1; n <= sizeof t; n++) {
+		size_t total = 1;
+		for (size_t k = 0; k < n; k++)
+			total *= sizeof alpha - 1;
+		for (size_t i = 0; i < total; i++) {
+			size_t x = i;
+			for (size_t k = 0; k < n; k++, x /= sizeof alpha - 1)
+				t[k] = alpha[x % (sizeof alpha - 1)];
+			if (t[0] == '-' || (t[0] >= '0' && t[0] <= '9')) /* a number's start */
+				same_with_room(t, n);
+		}
+	}
+	for (size_t i = 0; i < sizeof longer / sizeof *longer; i++) {
+		char js[64];
+		struct inf_json_err e;
+		int ntok = 0;
+		size_t n = (size_t)snprintf(js, sizeof js, "[%s, 1]", longer[i].t);
+
+		same_with_room(longer[i].t, strlen(longer[i].t));
+		ck_assert_msg((parse(js, n, 8, &e, &ntok) == 0) == longer[i].ok, "%s", js);
+	}
+}
+END_TEST
+
 /* ---- token array growth ---- */
 
 START_TEST(test_million_numbers)
@@ -1244,6 +1306,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tl, test_max_key);
 	tcase_add_test(tl, test_very_deep_refused_at_limit);
 	tcase_add_test(tl, test_million_numbers);
+	tcase_add_test(tc, test_numbers_any_room);
 	tcase_add_test(tl, test_densest_texts_fit);
 	suite_add_tcase(s, tl);
 
