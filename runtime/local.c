@@ -3,7 +3,8 @@
  * https or file), transformed by the access point's chain into a spool,
  * and what the caller asked for (all of it, a Range or a part, as in
  * Lambda mode) is written to stdout or OUT; the status and headers that
- * would be sent go to stderr. */
+ * would be sent go to stderr. The whole object bound for a file OUT is
+ * written straight into it: the file appears only on success. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,8 @@ static void slice_error(const struct inf_slice *s, const char *range,
 		inf_error_set(err, INF_FAIL_EVENT, "userRequest: partNumber is not a number");
 }
 
-/* Fetches, transforms into the spool and answers as a Lambda GET would
+/* Fetches, transforms into the spool (straight into the output file when
+ * the whole object is asked for) and answers as a Lambda GET would
  * (range.h): the whole object, a slice (206) or a Range error. */
 int inf_mode_event(const struct inf_cli *cli)
 {
@@ -164,7 +166,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	const char *range, *part;
 	size_t len = 0;
 	char *json;
-	int rc, opened = 0;
+	int rc, opened = 0, direct;
 
 	inf_spool_init(&spool, INF_SPOOL_IN_MEMORY, NULL);
 	if (!(json = read_event(cli->event, &len, &err)))
@@ -212,7 +214,11 @@ int inf_mode_event(const struct inf_cli *cli)
 	if (inf_output_open(&out, cli->output, &err))
 		goto out;
 	opened = 1;
-	t = inf_transform_new(ap, &req, inf_spool_write, &spool, &err);
+	/* a whole object going to a file that appears only on commit needs
+	 * no spool: what a failure leaves is removed with the file */
+	direct = !range && !part && out.tmp;
+	t = direct ? inf_transform_new(ap, &req, inf_output_write, &out, &err)
+		   : inf_transform_new(ap, &req, inf_spool_write, &spool, &err);
 	if (!t) {
 		inf_error_set(&err, INF_FAIL_NOMEM, "out of memory");
 		goto out;
@@ -233,12 +239,12 @@ int inf_mode_event(const struct inf_cli *cli)
 		inf_error_name_object(&err, *ev.object_key ? ev.object_key : cli->event);
 		goto out;
 	}
-	inf_slice_compute(range, part, spool.len, &slice);
+	inf_slice_compute(range, part, direct ? out.written : spool.len, &slice);
 	if (slice.code) {
 		slice_error(&slice, range, part, &err);
 		goto out;
 	}
-	if (inf_spool_send(&spool, slice.start, slice.len, inf_output_write, &out, &err))
+	if (!direct && inf_spool_send(&spool, slice.start, slice.len, inf_output_write, &out, &err))
 		goto out;
 	opened = 0;
 	if (inf_output_commit(&out, &err))

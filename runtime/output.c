@@ -166,6 +166,7 @@ int inf_output_write(void *ctx, const char *data, size_t len,
 					     w < 0 ? strerror(errno) : "no progress");
 		data += w;
 		len -= (size_t)w;
+		o->written += (unsigned long long)w;
 	}
 	return 0;
 }

@@ -17,9 +17,11 @@ struct inf_output {
 	int fd;
 	char *path; /* final name, NULL for stdout */
 	char *tmp;  /* temporary name while writing */
+	unsigned long long written; /* bytes written so far */
 };
 
-/* Opens `path` (NULL or "-" for stdout). Returns 0 or -1 with err set. */
+/* Opens `path` (NULL or "-" for stdout). Returns 0 or -1 with err set.
+ * o->tmp is set when nothing written reaches `path` unless committed. */
 int inf_output_open(struct inf_output *o, const char *path,
 		    struct inf_error *err);
 /* inf_sink_fn writing to the output. */

@@ -217,6 +217,18 @@ expect_eq "bad record: exit 7" "$RC" 7
 expect_contains "bad record: the object's key named" "$ERR" \
 	"runtime: store_events/bad.ndjson: record 2 (line 2): invalid JSON"
 expect_contains "bad record: status line" "$ERR" "status: 500 InvalidObjectFormat"
+# the whole object bound for a file is written straight into it: a bad
+# record leaves the file that was there, and no temporary file
+printf 'before\n' >"$T/bad.out"
+serve -o "$T/bad.out"
+expect_eq "bad record, -o FILE: exit 7, the old file kept" "$RC:$(cat "$T/bad.out")" "7:before"
+expect_eq "bad record, -o FILE: no temporary file left" "$(find "$T" -maxdepth 1 -name '.bad.out.tmp-*')" ""
+printf '{"a": 1, "price": 2}\n{"b": 2}\n' >"$T/bucket/store_events/bad.ndjson"
+serve -o "$T/bad.out"
+expect_eq "good object, -o FILE: exit 0, the new body" "$RC:$(cat "$T/bad.out")" \
+	"0:$(printf '{"a": 1}\n{"b": 2}')"
+expect_contains "good object, -o FILE: status 200" "$ERR" "status: 200"
+printf '{"a": 1, "price": 2}\n{"a": \n' >"$T/bucket/store_events/bad.ndjson"
 cat >"$T/strict.cfg" <<'CFG'
 access_points = ( { name = "lambda-consumer"; error_status = 409;
   chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
@@ -264,6 +276,11 @@ expect_contains "spool file that cannot grow: said" "$ERR" \
 run "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
 expect_eq "the same object without the limit: exit 0, every record" \
 	"$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:100000"
+# written straight into an output file that cannot grow: no file at all
+run bash -c 'trap "" XFSZ; ulimit -f 4096; exec "$@"' out-limit \
+	"$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS" -o "$T/big.out"
+expect_eq "-o FILE that cannot grow: exit 9, no file" "$RC:$(ls "$T" | grep -c 'big\.out')" "9:0"
+expect_contains "-o FILE that cannot grow: said" "$ERR" "big.out: write failed: File too large"
 rm -f "$T/bucket/store_events/big.ndjson"
 
 # ---- bad events: exit 5, the field named ----
