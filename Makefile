@@ -108,6 +108,7 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIBCORE) $(wildcard tests/*.h) $(FLAGS
 # each names the runtime objects it tests (built with this BUILD's flags,
 # so `make asan` and `make valgrind` test them too).
 $(BUILD)/tests/check_range: $(BUILD)/obj/runtime/range.o
+$(BUILD)/tests/check_spool: $(BUILD)/obj/runtime/spool.o
 $(BUILD)/tests/check_sigv4: $(BUILD)/obj/runtime/sigv4.o $(BUILD)/obj/runtime/forward.o
 $(BUILD)/tests/check_listfilter: $(BUILD)/obj/runtime/listfilter.o \
 	$(BUILD)/obj/runtime/listmarker.o $(BUILD)/obj/runtime/xml.o

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,10 @@ long inf_spool_read(struct inf_spool *s, uint64_t off, char *dst, size_t n)
 		return 0;
 	if (n > s->len - off)
 		n = (size_t)(s->len - off);
+	else if (n > INF_BUF_PHASE) { /* the next read into dst starts in phase */
+		uint64_t from = s->fd < 0 ? (uintptr_t)(s->mem.data + off) : off;
+		n -= (size_t)((from + n - (uintptr_t)dst) % INF_BUF_PHASE);
+	}
 	if (s->fd < 0) {
 		memcpy(dst, s->mem.data + off, n);
 		return (long)n;
