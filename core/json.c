@@ -370,6 +370,21 @@ struct drop_pass {
 	uint64_t seen;      /* te's keys among the kept root members */
 };
 
+/* Starts d writing at out's end, which has room. Sets what the parse
+ * reads before it writes it, no more: zeroing the whole struct cost a rep
+ * stos a record, 3 % of the drop's time. */
+static inline void pass_start(struct drop_pass *d, const struct inf_dropkeys *keys,
+			      const char *js, struct inf_buf *out)
+{
+	d->keys = keys;
+	d->copied = js;
+	d->member = NULL;
+	d->removed = 0;
+	d->o = d->start = out->data + out->len;
+	d->vkey = d->tkey = 0;
+	d->seen = 0;
+}
+
 /* Removes [a, b) from the output; ranges come in document order. */
 static inline void drop_range(struct drop_pass *d, const char *a, const char *b)
 {
@@ -768,14 +783,14 @@ static int drop_top(struct inf_tokens *t, const char *js, size_t len,
 		    struct inf_buf *out, size_t *removed, struct inf_json_err *err,
 		    int tokens)
 {
-	struct drop_pass d = { .keys = keys, .copied = js };
+	struct drop_pass d;
 	int rc;
 
 	/* what is written is never longer than what is read; one byte at
 	 * least, so that an empty text on a new buffer has somewhere to point */
 	if (inf_buf_reserve(out, len ? len : 1))
 		return INF_ERR_NOMEM;
-	d.o = d.start = out->data + out->len;
+	pass_start(&d, keys, js, out);
 	if (!tokens)
 		rc = parse(t, js, len, max_depth, err, 0, 1, &d);
 	else if (len <= ROOMY_MAX && (t->cap > len || !grow_tokens(t, len + 1)))
@@ -808,15 +823,18 @@ int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err)
 {
-	struct drop_pass d = { .keys = &te->keys, .copied = js, .te = te, .out = out,
-			       .in = js, .in_end = js + len };
+	struct drop_pass d;
 	size_t start = out->len;
 	int rc;
 
 	/* the input's length, and te's hooks reserve what they add */
 	if (inf_buf_reserve(out, len ? len : 1))
 		return INF_ERR_NOMEM;
-	d.o = d.start = out->data + out->len;
+	pass_start(&d, &te->keys, js, out);
+	d.te = te;
+	d.out = out;
+	d.in = js;
+	d.in_end = js + len;
 	rc = parse(t, js, len, max_depth, err, 0, 3, &d);
 	out->len = rc == 0 ? (size_t)(d.o - out->data) : start;
 	return rc;
