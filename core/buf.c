@@ -53,9 +53,20 @@ int inf_buf_append(struct inf_buf *b, const void *p, size_t n)
 		return 0;
 	if (inf_buf_reserve(b, n))
 		return INF_ERR_NOMEM;
-	memcpy(b->data + b->len, p, n);
+	inf_copy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
+}
+
+void inf_copy(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if (n >= 4096 && ((uintptr_t)d - (uintptr_t)s) % INF_BUF_PHASE - 1 < INF_BUF_PHASE / 2 - 1)
+		for (; n > 2048; n -= 2048, d += 2048, s += 2048)
+			memcpy(d, s, 2048);
+	memcpy(d, s, n);
 }
 
 int inf_buf_puts(struct inf_buf *b, const char *s)

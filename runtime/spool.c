@@ -87,7 +87,7 @@ long inf_spool_read(struct inf_spool *s, uint64_t off, char *dst, size_t n)
 		n -= (size_t)((from + n - (uintptr_t)dst) % INF_BUF_PHASE);
 	}
 	if (s->fd < 0) {
-		memcpy(dst, s->mem.data + off, n);
+		inf_copy(dst, s->mem.data + off, n);
 		return (long)n;
 	}
 	do

@@ -297,6 +297,33 @@ START_TEST(test_phase)
 }
 END_TEST
 
+/* inf_copy copies every byte at every skew between its ends and every
+ * size around the piece and libc's thresholds, and nothing past n. */
+START_TEST(test_copy)
+{
+	static const size_t sizes[] = { 0, 1, 63, 2047, 2048, 2049, 4095, 4096, 4097, 6144, 10001 };
+	char *src = malloc(10001 + 64), *dst = malloc(10001 + 128);
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_ptr_nonnull(dst);
+	for (size_t i = 0; i < 10001 + 64; i++)
+		src[i] = (char)(i * 131 + i / 7);
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+		for (unsigned skew = 0; skew < INF_BUF_PHASE; skew++) {
+			size_t n = sizes[k];
+			memset(dst, 0x5a, 10001 + 128);
+			inf_copy(dst + skew, src + 3, n);
+			if (n)
+				ck_assert_mem_eq(dst + skew, src + 3, n);
+			ck_assert_int_eq(dst[skew + n], 0x5a);
+			if (skew)
+				ck_assert_int_eq(dst[skew - 1], 0x5a);
+		}
+	free(src);
+	free(dst);
+}
+END_TEST
+
 /* A request no size_t can hold is refused before any allocation. */
 START_TEST(test_reserve_too_large)
 {
@@ -518,6 +545,7 @@ static Suite *buf_suite(void)
 	tcase_add_test(tb, test_printf);
 	tcase_add_test(tb, test_consume);
 	tcase_add_test(tb, test_phase);
+	tcase_add_test(tb, test_copy);
 	tcase_add_test(tb, test_reserve_too_large);
 	tcase_add_test(tb, test_buf_nomem_leaves_buffer);
 	suite_add_tcase(s, tb);
