@@ -8,7 +8,7 @@
 
 #include "inflight/plugin.h"
 
-int inf_buf_reserve(struct inf_buf *b, size_t extra)
+int inf_buf_grow(struct inf_buf *b, size_t extra)
 {
 	size_t need, cap;
 	char *p;
@@ -58,12 +58,12 @@ int inf_buf_append(struct inf_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-void inf_copy(void *dst, const void *src, size_t n)
+void inf_copy_large(void *dst, const void *src, size_t n)
 {
 	char *d = dst;
 	const char *s = src;
 
-	if (n >= 4096 && ((uintptr_t)d - (uintptr_t)s) % INF_BUF_PHASE - 1 < INF_BUF_PHASE / 2 - 1)
+	if (((uintptr_t)d - (uintptr_t)s) % INF_BUF_PHASE - 1 < INF_BUF_PHASE / 2 - 1)
 		for (; n > 2048; n -= 2048, d += 2048, s += 2048)
 			memcpy(d, s, 2048);
 	memcpy(d, s, n);

@@ -8,6 +8,7 @@
 #define INF_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct inf_buf {
 	char *data;
@@ -16,8 +17,13 @@ struct inf_buf {
 	size_t lead; /* bytes of the allocation before data (inf_buf_phase) */
 };
 
-/* Makes room for `extra` more bytes. Returns 0 or INF_ERR_NOMEM. */
-int inf_buf_reserve(struct inf_buf *b, size_t extra);
+/* Makes room for `extra` more bytes. Returns 0 or INF_ERR_NOMEM. The
+ * check is inline: most calls find the room there. */
+int inf_buf_grow(struct inf_buf *b, size_t extra);
+static inline int inf_buf_reserve(struct inf_buf *b, size_t extra)
+{
+	return extra <= b->cap - b->len ? 0 : inf_buf_grow(b, extra);
+}
 /* Appends `n` bytes. Returns 0 or INF_ERR_NOMEM. */
 int inf_buf_append(struct inf_buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string. */
@@ -41,7 +47,14 @@ void inf_buf_phase(struct inf_buf *b, unsigned long long at);
  * libc copies 4 KiB and more with rep movsb, 6-15 times slower on this
  * CPU when dst sits 1-31 bytes past src modulo INF_BUF_PHASE; such a copy
  * is made in 2 KiB pieces, which libc copies with vector moves. */
-void inf_copy(void *dst, const void *src, size_t n);
+void inf_copy_large(void *dst, const void *src, size_t n);
+static inline void inf_copy(void *dst, const void *src, size_t n)
+{
+	if (n >= 4096)
+		inf_copy_large(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
 /* Empties the buffer, keeping its memory. */
 static inline void inf_buf_reset(struct inf_buf *b) { b->len = 0; }
 /* Releases the memory; the buffer is empty and reusable afterwards. */
