@@ -16,7 +16,8 @@
  *    filter says, fails when an op cannot take a value's type, and may
  *    fail only where round or truncate_date may refuse a value; when it
  *    passes, its root members are exactly the predicted ones in order:
- *    drops and keep_fields applied, enrich's members added or replaced,
+ *    drops and keep_fields applied, enrich's members added or replaced
+ *    (a lookup table's row or its default: lookup_rows),
  *    hash and hmac the exact hex digest (OpenSSL, from the README's
  *    definition), partial, redact, null and truncate_date exact, round
  *    of the right shape, every other value as it came (less `password`
@@ -31,7 +32,9 @@
  * outputs back to back and the counters summed; under fail it succeeds
  * exactly when every line does (with the same output) and otherwise
  * writes nothing and names the first failing record and line. Writing it
- * in chunks, and sequentially instead of on 2 workers, gives the same.
+ * in chunks, and sequentially instead of on 2 workers, gives the same; a
+ * chain the core runs fused (core/fuse.c) gives the same with the fused
+ * pass taken away, on its steps.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +50,7 @@
 #define KEY "fuzz-steps-key" /* INFLIGHT_FUZZ_STEPS_KEY */
 #define MAX_DEPTH 16u
 
-enum skind { S_END, S_DROP, S_KEEP, S_ENRICH, S_MASK, S_FILTER };
+enum skind { S_END, S_DROP, S_KEEP, S_ENRICH, S_MASK, S_FILTER, S_LOOKUP };
 enum mop { M_REDACT, M_PARTIAL, M_HASH, M_HMAC, M_NULL, M_ROUND, M_DATE };
 
 /* One step as the reference sees it: member names of the root (ENRICH:
@@ -130,6 +133,22 @@ static const struct schain chains[] = {
 	    { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 },
 	    { S_FILTER, 0, { NULL }, NULL, NULL, 0, 0, 0, 0, 0 },
 	    { S_DROP, 0, { "z" }, NULL, NULL, 0, 0, 0, 0, 0 } } },
+	/* a lookup table's row (lookup_rows), then removals and a map */
+	{ "fused-lookup",
+	  { { S_LOOKUP, 0, { NULL }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_DROP, 0, { "price", "discount" }, NULL, NULL, 0, 0, 0, 0, 0 },
+	    { S_MASK, M_HMAC, { "h" }, "p:", NULL, 0, 0, 0, 0, 0 } } },
+};
+
+/* S_LOOKUP: fuzz_steps.csv as the reference holds it, looked up by the
+ * root's first `id` (a string by its text, a number or boolean by its JSON
+ * text); each row's members as JSON; without a row, region "none". */
+static const struct {
+	const char *key, *region, *tier;
+} lookup_rows[] = {
+	{ "1", "\"north\"", "\"2\"" },      { "true", "\"bool\"", "\"b\"" },
+	{ "q\"uote", "\"quoted\"", "\"a,b\"" }, { "2.5", "\"frac\"", "\"x\\ny\"" },
+	{ "h", "\"aitch\"", "\"e\"" },
 };
 
 #define NCHAINS (sizeof chains / sizeof chains[0])
@@ -367,6 +386,42 @@ static int mask(const struct sstep *st, struct mv *v)
 	return 0;
 }
 
+/* Adds member `name` with the JSON value `json` unless the record has it
+ * (enrich without overwrite). */
+static void model_add_absent(struct model *md, const char *name, const char *json)
+{
+	struct mem *m;
+
+	for (size_t i = 0; i < md->n; i++)
+		if (key_is(&md->m[i].key, name))
+			return;
+	m = model_add(md);
+	fz_put(&m->key, name, strlen(name));
+	set_json(&m->v, json);
+}
+
+/* S_LOOKUP over the model (lookup_rows). */
+static void model_lookup(struct model *md)
+{
+	const struct mv *id = NULL;
+	size_t row = sizeof lookup_rows / sizeof *lookup_rows;
+
+	for (size_t i = 0; i < md->n && !id; i++)
+		if (key_is(&md->m[i].key, "id"))
+			id = &md->m[i].v;
+	if (id && (id->t == FZ_STRING || id->t == FZ_NUMBER || id->t == FZ_TRUE ||
+		   id->t == FZ_FALSE))
+		for (row = 0; row < sizeof lookup_rows / sizeof *lookup_rows; row++)
+			if (key_is(&id->b, lookup_rows[row].key))
+				break;
+	if (row == sizeof lookup_rows / sizeof *lookup_rows) {
+		model_add_absent(md, "region", "\"none\"");
+		return;
+	}
+	model_add_absent(md, "region", lookup_rows[row].region);
+	model_add_absent(md, "tier", lookup_rows[row].tier);
+}
+
 /* Runs the chain over the model of an object record. */
 static void model_run(const struct schain *c, struct model *md)
 {
@@ -381,6 +436,9 @@ static void model_run(const struct schain *c, struct model *md)
 				md->dropped = 1;
 				return;
 			}
+			break;
+		case S_LOOKUP:
+			model_lookup(md);
 			break;
 		case S_ENRICH:
 			for (const char *const *p = st->keys; *p; p += 2) {
@@ -512,6 +570,32 @@ static void check_out_model(const char *what, const struct model *md, const char
 
 enum outcome { O_OUT, O_DROPPED, O_FAILED };
 
+/* A fused chain answers as its steps do: the object run again with the
+ * fused pass taken away gives the same status, message, bytes and
+ * counters. */
+static void check_steps_agree(const char *what, const struct inf_access_point *ap,
+			      const char *in, size_t n, const struct fz_run *fused)
+{
+	struct inf_access_point *m = (struct inf_access_point *)ap;
+	struct inf_fuse *f = m->fused;
+	struct fz_run steps;
+
+	m->fused = NULL;
+	fz_run(ap, in, n, n ? n : 1, &steps);
+	m->fused = f;
+	FZ_CHECK(steps.ok == fused->ok && !strcmp(steps.err.msg, fused->err.msg) &&
+			 fz_buf_eq(&steps.out, &fused->out),
+		 "%s: fused %s [%.*s] (%s), the steps %s [%.*s] (%s)", what,
+		 fused->ok ? "wrote" : "failed", (int)fused->out.len, fused->out.p, fused->err.msg,
+		 steps.ok ? "wrote" : "failed", (int)steps.out.len, steps.out.p, steps.err.msg);
+	FZ_CHECK(steps.st.records_in == fused->st.records_in &&
+			 steps.st.records_out == fused->st.records_out &&
+			 steps.st.records_dropped == fused->st.records_dropped &&
+			 steps.st.records_failed == fused->st.records_failed,
+		 "%s: fused and the steps count records differently", what);
+	fz_run_free(&steps);
+}
+
 /* Runs the line [d, d+next) (record [d, d+le), then its line ending)
  * alone and checks it against the model; returns what became of it and
  * appends its output to *all. */
@@ -532,6 +616,8 @@ static enum outcome check_line(const char *what, const struct schain *c,
 	fz_put(&lone, "\xEF\xBB\xBF", 3);
 	fz_put(&lone, d, next);
 	fz_run(ap, lone.p, lone.len, lone.len, &r);
+	if (ap->fused)
+		check_steps_agree(what, ap, lone.p, lone.len, &r);
 	fz_buf_free(&lone);
 	FZ_CHECK(!r.after_fail_ok, "%s: a call after a failure succeeded", what);
 	fz_put(all, r.out.p, r.out.len);
@@ -665,6 +751,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 (unsigned long long)failed);
 	}
 
+	if (ap->fused)
+		check_steps_agree(what, ap, in, n, &whole);
 	fz_check_variants(ap, in, n, chunk, &whole);
 	fz_run_free(&whole);
 	fz_buf_free(&all);
