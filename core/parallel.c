@@ -423,10 +423,12 @@ char *inf_par_space(struct inf_par *p, size_t *room)
 	struct inf_buf *in = &p->jobs[p->fill].in;
 	size_t want = in->len < BATCH - BATCH / 4 ? BATCH - in->len : BATCH / 4;
 
+	/* room for the phase's move too; only `want` is lent, so that a batch
+	 * fills to BATCH and no further (the memory past it is not touched) */
 	if (p->failed || inf_buf_reserve(in, want + INF_BUF_PHASE))
 		return NULL;
 	inf_buf_phase(in, p->offset); /* reads land in phase with the file */
-	*room = in->cap - in->len;
+	*room = want;
 	return in->data + in->len;
 }
 
