@@ -287,6 +287,32 @@ static int auto_document(const struct worker *w)
 	       inf_framer_format(w->framer) == INF_FMT_DOCUMENT;
 }
 
+/* Whether an array element that does not load is one whole value and
+ * more text after it, at je->offset: two elements with no ',' between
+ * them. That is a broken array, which fails the object under any
+ * on_error: skipped as one bad record, it would hide how many records it
+ * held. Re-reads the record's first value only after it failed. */
+static int missing_comma(const struct worker *w, struct inf_record *r,
+			 const char *js, const struct inf_json_err *je)
+{
+	struct inf_json_err e;
+	int whole;
+
+	if (inf_framer_format(w->framer) != INF_FMT_ARRAY || je->offset == 0)
+		return 0;
+	whole = inf_json_parse(&r->toks, js, je->offset, r->max_depth, &e) == 0;
+	r->toks.n = 0;
+	return whole;
+}
+
+/* The line of byte `at` of a record starting on line `line`. */
+static uint64_t line_of(const char *js, size_t at, uint64_t line)
+{
+	for (const char *q = js; (q = memchr(q, '\n', (size_t)(js + at - q))); q++)
+		line++;
+	return line;
+}
+
 /* The line of the first byte of [js, js+len) that is not whitespace, the
  * record starting on line `line`. */
 static uint64_t first_line(const char *js, size_t len, uint64_t line)
@@ -383,6 +409,12 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 		snprintf(msg, sizeof msg, "%s: %s (byte %zu of the record)%s",
 			 rc == INF_ERR_LIMIT ? "over a limit" : "invalid JSON",
 			 je.msg, je.offset, binary_hint(js, len, pos));
+		if (rc == INF_ERR_INVALID && missing_comma(w, r, js, &je))
+			return inf_error_set(err, INF_FAIL_INPUT,
+					     "missing ',' between array elements at line %llu, "
+					     "byte %llu",
+					     (unsigned long long)line_of(js, je.offset, pos->line),
+					     (unsigned long long)(pos->offset + je.offset));
 		if (auto_document(w))
 			return inf_error_set(err, kind,
 					     "cannot tell the framing (format auto): line %llu "

@@ -1100,6 +1100,19 @@ START_TEST(test_framing_errors)
 	ck_assert_msg(strstr(err.msg, "truncated array") != NULL, "%s", err.msg);
 	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}", 0), -1);
 	ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+	/* two elements with no ',' between them: not one bad record to skip */
+	for (size_t chunk = 0; chunk < 4; chunk += 3) {
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1},\n {\"b\":2}\n {\"c\":3}]", chunk), -1);
+		ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 3, byte 20");
+		ck_assert_int_eq(run(ap, NULL, "[1, 5 6]", chunk), -1);
+		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 1, byte 6");
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1} x]", chunk), -1);
+		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 1, byte 9");
+	}
+	/* a bad element alone is still a record to skip */
+	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"a\":}, 5]", 0), 0);
+	ck_assert_str_eq(out.data, "[{\"a\":1}, 5]");
 }
 END_TEST
 
