@@ -185,6 +185,7 @@ struct fetch {
 	int checked;
 	int data_failed;
 	int unframed; /* a 200 without Content-Length or chunked framing */
+	int too_many; /* more than INF_SOURCE_MAX_HEADERS headers */
 	struct inf_buf errbody;
 };
 
@@ -202,6 +203,9 @@ static void clear_headers(struct inf_source_result *res)
 void inf_source_result_free(struct inf_source_result *res)
 {
 	clear_headers(res);
+	free(res->headers);
+	res->headers = NULL;
+	res->headers_cap = 0;
 }
 
 static size_t header_cb(char *p, size_t size, size_t n, void *ud)
@@ -224,14 +228,19 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 	ve = len;
 	while (ve > vs && (p[ve - 1] == '\r' || p[ve - 1] == '\n' || p[ve - 1] == ' '))
 		ve--;
-	/* kept apart, past the cap too: a HEAD's read is pinned to it */
+	/* kept apart: a HEAD's read is pinned to it */
 	if (nl == 4 && !strncasecmp(p, "ETag", 4) && f->res->netags++ == 0 &&
 	    ve - vs < sizeof f->res->etag && !memchr(p + vs, '\0', ve - vs)) {
 		memcpy(f->res->etag, p + vs, ve - vs);
 		f->res->etag[ve - vs] = '\0';
 	}
-	if (f->res->nheaders == INF_SOURCE_MAX_HEADERS)
-		return len;
+	if (f->res->nheaders == INF_SOURCE_MAX_HEADERS) {
+		f->too_many = 1;
+		return 0;
+	}
+	if (inf_array_grow(&f->res->headers, &f->res->headers_cap, f->res->nheaders + 1,
+			   sizeof *f->res->headers))
+		return 0;
 	h = &f->res->headers[f->res->nheaders];
 	h->name = strndup(p, nl);
 	h->value = strndup(p + vs, ve - vs);
@@ -622,6 +631,14 @@ int inf_source_fetch(CURL *curl, const char *url,
 	cc = curl_easy_perform(f.curl);
 	if (f.data_failed)
 		goto out;
+	if (f.too_many) {
+		curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
+		snprintf(res->code, sizeof res->code, "SourceUnavailable");
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: source answered with more than %d headers: not read",
+			      shown, INF_SOURCE_MAX_HEADERS);
+		goto out;
+	}
 	/* write_cb saw the status only when a body came: an empty one has
 	 * to be checked for framing too (a close before its first byte) */
 	if (cc == CURLE_OK)

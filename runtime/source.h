@@ -24,17 +24,18 @@
 typedef int (*inf_data_fn)(void *ctx, const char *data, size_t len,
 			   struct inf_error *err);
 
-#define INF_SOURCE_MAX_HEADERS 64
+/* More response headers than this fail the read (S3 sends about 20 and
+ * at most 2 KB of user metadata): none is ever dropped unseen. */
+#define INF_SOURCE_MAX_HEADERS 1024
 
 struct inf_source_result {
 	long status;          /* HTTP status; 200 for files */
 	char code[64];        /* S3 error <Code>, or derived from the status */
 	char message[256];    /* S3 error <Message>, X-Amz-Signature,
 				 -Credential, -Security-Token values redacted */
-	struct inf_header headers[INF_SOURCE_MAX_HEADERS]; /* response headers */
-	size_t nheaders;
-	char etag[128];       /* the ETag header's value, also past
-				 INF_SOURCE_MAX_HEADERS; "" when there is
+	struct inf_header *headers; /* response headers, in order */
+	size_t nheaders, headers_cap;
+	char etag[128];       /* the ETag header's value; "" when there is
 				 none or it is longer */
 	int netags;           /* how many ETag headers came */
 	int timed_out;        /* the deadline or time limit cut the transfer */

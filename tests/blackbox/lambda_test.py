@@ -954,10 +954,21 @@ def tests(env):
     r = Run(env, [get("manymeta", obj + "_manymeta/store_events/obj.json", key="store_events/obj.json")])
     a = r.answer("manymeta")
     metas = a and sorted(k.lower() for k in a["headers"] if k.lower().startswith("x-amz-meta-"))
-    check("50 user metadata headers: 200, the object and every header forwarded, signature accepted",
+    ctype = a and {k.lower(): v for k, v in a["headers"].items()}.get(
+        "x-amz-fwd-header-content-type")
+    check("250 user metadata headers before Content-Type: 200, the object and every header "
+          "forwarded, Content-Type too, signature accepted",
           a and a["signature"] == "ok" and a["status"] == 200 and a["body"].decode() == want_doc and
-          metas == sorted(["x-amz-meta-k%02d" % i for i in range(50)] + ["x-amz-meta-store"]) and
-          [e["type"] for e in r.results()] == ["response"], (a and (a["status"], metas), r.rapi[-2:]))
+          metas == sorted(["x-amz-meta-k%03d" % i for i in range(250)] + ["x-amz-meta-store"]) and
+          ctype == "application/json" and
+          [e["type"] for e in r.results()] == ["response"],
+          (a and (a["status"], len(metas), ctype), r.rapi[-2:]))
+    # more headers than any S3 answer has: refused whole, not cut short
+    r = Run(env, [get("toomany", obj + "_toomany/store_events/obj.json", key="store_events/obj.json")])
+    a = r.answer("toomany")
+    check("1100 source headers: refused with an error (503 SourceUnavailable), no body passed on",
+          a and a["status"] == 503 and a["errorCode"] == "SourceUnavailable" and not a["body"] and
+          "more than 1024 headers" in r.err, (a and (a["status"], a["errorCode"]), r.err[-400:]))
 
     # ---- an object under SSE-KMS with a bucket key: forwarded header
     # names where one is a prefix of another (...-server-side-encryption

@@ -41,9 +41,12 @@ fault prefix misbehave:
   /_payer/.... a requester-pays object: without x-amz-request-payer:
                requester, 403 AccessDenied; with it the answer carries
                x-amz-request-charged: requester
-  /_manymeta/. the object, with 50 more x-amz-meta-* headers
-               (x-amz-meta-k00 .. x-amz-meta-k49: 2 KB of metadata holds
-               that many)
+  /_manymeta/. the object, with 250 more x-amz-meta-* headers before
+               its Content-Type, as S3 orders them (x-amz-meta-k000 ..
+               x-amz-meta-k249, each value "v" and its number: 2 KB of
+               metadata holds that many)
+  /_toomany/.. the object, with 1100 x-amz-meta-* headers (more than S3
+               ever sends)
   /_kms/...... an object under SSE-KMS with a bucket key, answered as S3
                does: x-amz-server-side-encryption: aws:kms, its
                -aws-kms-key-id and -bucket-key-enabled (names with the
@@ -199,7 +202,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
-                       "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/"):
+                       "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
+                       "/_toomany/"):
             if path.startswith(prefix):
                 fault, path = prefix.strip("/"), "/" + path[len(prefix):]
         if fault == "_early":  # an interim answer: its headers are not the object's
@@ -276,8 +280,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         ("x-amz-meta-tier", "gold"), ("x-amz-meta-tier-2", "silver")]
         if fault == "_repeat":
             headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
+        early = []  # headers sent before Content-Type
         if fault == "_manymeta":
-            headers += [("x-amz-meta-k%02d" % i, "v%d" % i) for i in range(50)]
+            early = [("x-amz-meta-k%03d" % i, "v%d" % i) for i in range(250)]
+        if fault == "_toomany":
+            early = [("x-amz-meta-t%04d" % i, "v") for i in range(1100)]
         if fault == "_ctl":  # a terminal escape and a bare CR in a value
             headers += [("x-amz-meta-ctl", "a\x1b[2Jb\rstatus: 200")]
         if (self.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
@@ -326,6 +333,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(status)
+        for k, v in early:
+            self.send_header(k, v)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(last - first + 1))
         for k, v in headers:

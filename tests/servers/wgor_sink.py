@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import socket
+import http.client
 import http.server
 
 import sys
@@ -32,6 +33,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from loopback import serve
+
+# S3 takes what 2 KB of user metadata makes, a few hundred headers;
+# http.server refuses more than 100 with 431
+http.client._MAXHEADERS = 2000
 
 LOCK = threading.Lock()
 
