@@ -73,7 +73,4 @@ int inf_hex_digit(char c);
 const char *inf_url_query(const char *url, const char *name, char *buf,
 			  size_t buflen);
 
-/* Writes `url` without its query string and credentials, for logs. */
-void inf_url_redact(const char *url, char *buf, size_t buflen);
-
 #endif

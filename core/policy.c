@@ -119,7 +119,7 @@ int inf_threads_parse(const char *v, unsigned *n)
 		return -1;
 	errno = 0;
 	k = strtol(v, &end, 10);
-	if (*end || errno || k < 1)
+	if (*end || (errno && errno != ERANGE) || k < 1) /* too large: many */
 		return -1;
 	*n = k > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)k;
 	return 0;
@@ -219,9 +219,7 @@ static void fuse_removals(struct inf_access_point *ap)
 
 /* ---- one access point ---- */
 
-/* 1 to 255 bytes of UTF-8 (the name is matched against ARNs and
- * written into records and JSON logs), no '/', space or control byte. */
-static int valid_ap_name(const char *n)
+int inf_ap_name_ok(const char *n)
 {
 	size_t len = strlen(n);
 	if (len == 0 || len > 255 || inf_utf8_valid_prefix(n, len) != len)
@@ -380,9 +378,9 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
 		return -1;
 	}
-	if (!config_setting_lookup_string(g, "name", &name) || !valid_ap_name(name)) {
-		add_err(errs, "%s: access point without a valid 'name' string (1 to 255 "
-			"bytes of UTF-8, no '/', space or control character)", where);
+	if (!config_setting_lookup_string(g, "name", &name) || !inf_ap_name_ok(name)) {
+		add_err(errs, "%s: access point without a valid 'name' string ("
+			INF_AP_NAME_RULE ")", where);
 		return -1;
 	}
 	if (inf_policy_find(pol, name)) {

@@ -96,6 +96,12 @@ void inf_policy_errors_add(struct inf_policy_errors *e, const char *line);
 void inf_policy_errors_addf(struct inf_policy_errors *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Whether n may name an access point: 1 to 255 bytes of UTF-8 (the name
+ * is matched against ARNs and written into records and JSON logs), no
+ * '/', space or control byte. */
+#define INF_AP_NAME_RULE "1 to 255 bytes of UTF-8, no '/', space or control character"
+int inf_ap_name_ok(const char *n);
+
 /* The access point called `name`, or NULL. */
 const struct inf_access_point *inf_policy_find(const struct inf_policy *p,
 					       const char *name);

@@ -52,29 +52,40 @@ int inf_env_fips(void)
 	return v && !strcasecmp(v, "true");
 }
 
+/* An environment value as an error prints it: its first 40 bytes or so,
+ * on one line. */
+static const char *shown(const char *v, char *buf, size_t n)
+{
+	inf_one_line(v, buf, n);
+	return buf;
+}
+
 int inf_env_check(void)
 {
 	const char *v = getenv("INFLIGHT_THREADS");
 	const char *fips = getenv("AWS_USE_FIPS_ENDPOINT");
+	char buf[41];
 	unsigned n;
 
 	/* a FIPS requirement mistyped must not quietly send to the other host */
 	if (fips && *fips && strcasecmp(fips, "true") && strcasecmp(fips, "false")) {
-		fprintf(stderr, "runtime: AWS_USE_FIPS_ENDPOINT='%.40s' is not true or false\n", fips);
+		fprintf(stderr, "runtime: AWS_USE_FIPS_ENDPOINT='%s' is not true or false\n",
+			shown(fips, buf, sizeof buf));
 		return INF_EXIT_USAGE;
 	}
 
 	if (v && *v && inf_threads_parse(v, &n)) {
-		fprintf(stderr, "runtime: INFLIGHT_THREADS='%.40s' is not a worker count: "
-			"give a whole number from 1 (above %u, %u are used)\n", v,
+		fprintf(stderr, "runtime: INFLIGHT_THREADS='%s' is not a worker count: "
+			"give a whole number from 1 (above %u, %u are used)\n", shown(v, buf, sizeof buf),
 			INF_MAX_WORKERS, INF_MAX_WORKERS);
 		return INF_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
 		const struct setting *s = &settings[i];
 		if (inf_env_whole(s->name) < 0) {
-			fprintf(stderr, "runtime: %s='%.40s' is not %s from %lld to %lld\n",
-				s->name, getenv(s->name), s->what, s->min, s->max);
+			fprintf(stderr, "runtime: %s='%s' is not %s from %lld to %lld\n",
+				s->name, shown(getenv(s->name), buf, sizeof buf), s->what, s->min,
+				s->max);
 			return INF_EXIT_USAGE;
 		}
 	}

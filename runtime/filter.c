@@ -6,6 +6,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "output.h"
+#include "redact.h"
 #include "source.h"
 
 /* The transform lends its batch buffers: file bytes are read once, into
@@ -30,9 +31,11 @@ int inf_mode_filter(const struct inf_cli *cli)
 	struct inf_transform *t = NULL;
 	struct inf_output out;
 	struct inf_request req = { cli->access_point, "", "" };
-	const char *name = cli->input ? cli->input : "stdin";
 	static const struct inf_lender lender = { space, commit };
+	char name[1024];
 	int rc;
+
+	inf_show_name(cli->input ? cli->input : "-", name, sizeof name);
 
 	if ((rc = inf_cli_load_policy(cli, &pol)))
 		return rc;

@@ -17,6 +17,7 @@
 #include "lambda.h"
 #include "output.h"
 #include "range.h"
+#include "redact.h"
 #include "source.h"
 #include "spool.h"
 
@@ -32,12 +33,12 @@ static int feed(void *ctx, const char *data, size_t len, struct inf_error *err)
 static char *read_event(const char *path, size_t *len, struct inf_error *err)
 {
 	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	const char *name = fp == stdin ? "stdin" : path;
-	char *buf;
+	char name[1024], *buf;
 	size_t n;
 
+	inf_show_name(path, name, sizeof name);
 	if (!fp) {
-		inf_error_set(err, INF_FAIL_EVENT, "%s: cannot open: %s", path, strerror(errno));
+		inf_error_set(err, INF_FAIL_EVENT, "%s: cannot open: %s", name, strerror(errno));
 		return NULL;
 	}
 	buf = malloc(EVENT_MAX + 1);
@@ -162,24 +163,25 @@ int inf_mode_event(const struct inf_cli *cli)
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_spool spool;
 	struct inf_slice slice = { 0 };
-	char perr[512], rbuf[256], pbuf[64];
+	char perr[512], rbuf[256], pbuf[64], name[1024];
 	const char *range, *part;
 	size_t len = 0;
 	char *json;
 	int rc, opened = 0, direct;
 
 	inf_spool_init(&spool, INF_SPOOL_IN_MEMORY, NULL);
+	inf_show_name(cli->event, name, sizeof name);
 	if (!(json = read_event(cli->event, &len, &err)))
 		goto out;
 	rc = inf_event_parse(json, len, &ev, perr, sizeof perr);
 	free(json);
 	if (rc) {
-		inf_error_set(&err, INF_FAIL_EVENT, "%s: %s", cli->event, perr);
+		inf_error_set(&err, INF_FAIL_EVENT, "%s: %s", name, perr);
 		goto out;
 	}
 	if (ev.kind != INF_EV_GET) {
 		inf_error_set(&err, INF_FAIL_EVENT,
-			      "%s: event mode serves GET events (getObjectContext)", cli->event);
+			      "%s: event mode serves GET events (getObjectContext)", name);
 		goto out;
 	}
 	if ((rc = inf_cli_load_policy(cli, &pol))) {
@@ -236,7 +238,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	}
 	if (inf_source_fetch(NULL, ev.input_url, &fo, feed, t, &res, &err) ||
 	    inf_transform_finish(t)) {
-		inf_error_name_object(&err, *ev.object_key ? ev.object_key : cli->event);
+		inf_error_name_object(&err, *ev.object_key ? ev.object_key : name);
 		goto out;
 	}
 	inf_slice_compute(range, part, direct ? out.written : spool.len, &slice);
@@ -250,7 +252,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	if (inf_output_commit(&out, &err))
 		goto out;
 	print_success(&res, &slice);
-	inf_report_skipped(t, *ev.object_key ? ev.object_key : cli->event);
+	inf_report_skipped(t, *ev.object_key ? ev.object_key : name);
 out:
 	if (opened)
 		inf_output_abort(&out);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "env.h"
 #include "lambda.h"
+#include "redact.h"
 
 #ifndef INF_VERSION
 #define INF_VERSION "0.1.0"
@@ -86,10 +87,15 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* arg, when given, as a file name is shown (one line, a URL redacted). */
 static int usage_error(const char *msg, const char *arg)
 {
+	char shown[1024] = "-";
+
+	if (arg && strcmp(arg, "-"))
+		inf_show_name(arg, shown, sizeof shown);
 	fprintf(stderr, "runtime: %s%s%s (try --help)\n", msg, arg ? ": " : "",
-		arg ? arg : "");
+		arg ? shown : "");
 	return INF_EXIT_USAGE;
 }
 

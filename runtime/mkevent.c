@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "json.h"
 #include "output.h"
+#include "policy.h"
+#include "redact.h"
 
 #define ACCOUNT "123456789012"
 
@@ -101,14 +103,27 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	struct inf_buf url = { 0 };
 	size_t klen = strlen(key);
 
+	char shown[1024];
+
 	if (!region || !*region)
 		region = "us-east-1";
+	/* the event's access point is the ARN's last part: a name a policy
+	 * cannot hold would be another one, or none */
+	if (!inf_ap_name_ok(cli->access_point))
+		return inf_error_set(err, INF_FAIL_USAGE, "--access-point '%.300s': not a name an "
+				     "access point can have (" INF_AP_NAME_RULE ")",
+				     cli->access_point);
+	if (strlen(region) > 64 || strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+				       strlen(region))
+		return inf_error_set(err, INF_FAIL_USAGE, "AWS_REGION='%.70s': not a region name "
+				     "(lowercase letters, digits and '-', at most 64)", region);
 	/* a key from --url ends at its query; --key and --file are taken whole */
+	inf_show_name(key, shown, sizeof shown);
 	if ((cli->key || cli->file) && strpbrk(key, "?#"))
 		return inf_error_set(err, INF_FAIL_USAGE,
 				     "%s '%s': a key holding '?' or '#' cannot be written in the "
 				     "event's decoded userRequest.url%s", cli->key ? "--key" : "--file",
-				     key, cli->key ? "" : " (name the key with --key)");
+				     shown, cli->key ? "" : " (name the key with --key)");
 	if (!cli->key && cli->url)
 		klen = strcspn(key, "?#");
 	if (check_headers(cli, err))
@@ -116,7 +131,8 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	if (cli->file) {
 		char abs[PATH_MAX];
 		if (!realpath(cli->file, abs))
-			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", cli->file);
+			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file",
+					     (inf_show_name(cli->file, shown, sizeof shown), shown));
 		file_url(&url, abs);
 		if (!url.data)
 			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "env.h"
+#include "redact.h"
 
 long long inf_clock_ms(void)
 {
@@ -59,17 +60,13 @@ out:
 	return rc;
 }
 
-/* The name errors give the file `path`: "-" is stdin, as record errors
- * call it. */
-static const char *file_name(const char *path)
-{
-	return strcmp(path, "-") ? path : "stdin";
-}
-
 int inf_source_file_lend(const char *path, const struct inf_lender *l,
 			 void *ctx, struct inf_error *err)
 {
-	return file_lend(path, file_name(path), l, ctx, err);
+	char name[1024];
+
+	inf_show_name(path, name, sizeof name);
+	return file_lend(path, name, l, ctx, err);
 }
 
 /* inf_source_file's lender: one chunk, passed on to the data callback. */
@@ -112,7 +109,10 @@ static int file_read(const char *path, const char *name, inf_data_fn data,
 int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 		    struct inf_error *err)
 {
-	return file_read(path, file_name(path), data, ctx, err);
+	char name[1024];
+
+	inf_show_name(path, name, sizeof name);
+	return file_read(path, name, data, ctx, err);
 }
 
 /* What a HEAD of a local file learns: that it can be opened for reading.
@@ -380,16 +380,6 @@ static void redact_secrets(char *s, size_t size)
 	s[o] = '\0';
 }
 
-/* `url` as it may be printed: no query, credentials or fragment. */
-static void show_url(const char *url, char *buf, size_t buflen)
-{
-	char *hash;
-
-	inf_url_redact(url, buf, buflen);
-	if ((hash = strchr(buf, '#')))
-		snprintf(hash, buflen - (size_t)(hash - buf), "#<redacted>");
-}
-
 static int valid_code(const char *c)
 {
 	if (!(c[0] >= 'A' && c[0] <= 'Z') || !c[1])
@@ -556,7 +546,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 	int rc = -1, bad;
 
 	memset(res, 0, sizeof *res);
-	show_url(url, shown, sizeof shown);
+	inf_show_name(url, shown, sizeof shown);
 	if (!strncmp(url, "file://", 7)) {
 		char *path = file_url_path(url, shown, err);
 		if (!path)

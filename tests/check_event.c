@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "redact.h"
 #include "testutil.h"
 
 /* §1, GET (all values invented). */
@@ -485,6 +486,32 @@ START_TEST(test_url_redact)
 }
 END_TEST
 
+START_TEST(test_show_name)
+{
+	char buf[256], small[8];
+
+	inf_show_name("-", buf, sizeof buf);
+	ck_assert_str_eq(buf, "stdin");
+	inf_show_name("data/in.ndjson", buf, sizeof buf);
+	ck_assert_str_eq(buf, "data/in.ndjson");
+	/* a file name keeps its '?': only a URL's query is a credential */
+	inf_show_name("odd?name#1", buf, sizeof buf);
+	ck_assert_str_eq(buf, "odd?name#1");
+	inf_show_name("https://u:pw@b.s3.amazonaws.com/k.json?X-Amz-Signature=SIG#frag", buf,
+		      sizeof buf);
+	ck_assert_str_eq(buf, "https://<redacted>@b.s3.amazonaws.com/k.json?<redacted>");
+	inf_show_name("file:///tmp/a.json#frag", buf, sizeof buf);
+	ck_assert_str_eq(buf, "file:///tmp/a.json#<redacted>");
+	/* one line, whatever the name holds */
+	inf_show_name("a\nruntime: forged\x1b[2J", buf, sizeof buf);
+	ck_assert_str_eq(buf, "a\\x0aruntime: forged\\x1b[2J");
+	inf_show_name("https://h/k\n?sig", buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://h/k\\x0a?<redacted>");
+	inf_show_name("0123456789", small, sizeof small);
+	ck_assert_str_eq(small, "0123456");
+}
+END_TEST
+
 static Suite *event_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -506,6 +533,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_output_route_and_token);
 	tcase_add_test(tc, test_url_query);
 	tcase_add_test(tc, test_url_redact);
+	tcase_add_test(tc, test_show_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -311,4 +311,43 @@ printf '{"price":1,"p\\u0072ice":2,"pr\\u0069ce":3,"ok":{"price":4},"discount":[
 expect_eq "escaped spellings and duplicates dropped, nested price kept" \
 	"$(cat "$T/hidden.out")" '{"ok":{"price":4}}'
 
+# ---- a presigned URL given where a file goes: its secrets never print ----
+U='https://u:SECRETPW@b.s3.amazonaws.com/k.json?X-Amz-Security-Token=SECRETTOK&X-Amz-Signature=SECRETSIG#SECRETFRAG'
+SHOWN='https://<redacted>@b.s3.amazonaws.com/k.json?<redacted>'
+for args in "filter input" "event" "unexpected argument" "make-event --file"; do
+	case $args in
+	"filter input") run "${F[@]}" "$U"; want=6 ;;
+	event) run "$RT" --event "$U" --policy "$POL" --plugins "$PLUGINS"; want=5 ;;
+	"unexpected argument") run "$RT" --make-event --access-point x "$U"; want=2 ;;
+	"make-event --file") run "$RT" --make-event --access-point x --file "$U"; want=2 ;;
+	esac
+	expect_eq "a presigned URL as $args: exit $want" "$RC" "$want"
+	expect_contains "a presigned URL as $args: shown redacted" "$ERR" "$SHOWN"
+	expect_absent "a presigned URL as $args: no secret printed" "$ERR" SECRET
+done
+
+# ---- what a message quotes from the command line stays on one line ----
+run "$RT" --make-event --access-point x --file README.md $'extra\nruntime: forged'
+expect_eq "an argument holding a newline: exit 2, one line" \
+	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
+expect_contains "an argument holding a newline: shown as \\x0a" "$ERR" \
+	'unexpected argument: extra\x0aruntime: forged'
+run env AWS_USE_FIPS_ENDPOINT=$'yes\nruntime: ok' "${F[@]}" "$T/in.ndjson"
+expect_eq "AWS_USE_FIPS_ENDPOINT holding a newline: exit 2, one line" \
+	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
+
+# ---- --make-event writes events only for names an access point can have ----
+run "$RT" --make-event --access-point ops/lambda-consumer --file README.md --key store_events/x.json
+expect_eq "--make-event --access-point with '/': exit 2, no event" "$RC:$OUT" "2:"
+expect_contains "--make-event --access-point with '/': the rule named" "$ERR" \
+	"--access-point 'ops/lambda-consumer': not a name an access point can have"
+run env AWS_REGION='us east' "$RT" --make-event --access-point ops --file README.md --key k
+expect_eq "--make-event with an AWS_REGION no region has: exit 2, no event" "$RC:$OUT" "2:"
+expect_contains "--make-event with a bad AWS_REGION: named" "$ERR" "AWS_REGION='us east'"
+
+# ---- '-' is stdin in every message ----
+printf '{"a":}\n' >"$T/bad1.ndjson"
+run "${F[@]}" - <"$T/bad1.ndjson"
+expect_contains "input '-': a record error names stdin" "$ERR" "runtime: stdin: record 1"
+
 finish

@@ -314,6 +314,10 @@ t_usage() {
 	expect_usage --size 5X --ndjson "$TMP/u.nd"
 	expect_usage --start yesterday
 	expect_usage --endpoint http://127.0.0.1:1
+	# keys are appended to the endpoint's path: a query would swallow them
+	expect_usage --endpoint 'http://127.0.0.1:1/?X-Amz-Signature=zz' --bucket b
+	grep -q 'no query or fragment (--endpoint)' "$TMP/u.err"
+	expect_usage --endpoint 'http://127.0.0.1:1/#x' --bucket b
 	expect_usage --dir "$TMP/u" --endpoint http://127.0.0.1:1 --bucket b
 	expect_usage --dir "$TMP/u" --ndjson "$TMP/u.nd"
 	expect_usage --size 1M --dir "$TMP/u"
@@ -415,6 +419,15 @@ t_s3_refused() {
 	cat "$TMP/rf.err"
 	(( rc == 5 ))
 	[[ $(wc -l <"$TMP/rf.err") -eq 1 ]]
+	# credentials in the endpoint never reach the message
+	rc=0
+	AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+		"$PROD" -q --endpoint "http://user:SECRETPW@127.0.0.1:$port" --bucket store-events \
+		--count 1 >/dev/null 2>"$TMP/rf.err" || rc=$?
+	cat "$TMP/rf.err"
+	(( rc == 5 ))
+	grep -q '^producer: PUT failed: .*(http://<redacted>@127.0.0.1:' "$TMP/rf.err"
+	if grep -q SECRETPW "$TMP/rf.err"; then exit 1; fi
 }
 
 check "binary, --version and --help" t_binary

@@ -31,6 +31,7 @@
 
 #include "event.h"
 #include "fuzzutil.h"
+#include "redact.h"
 
 #define MAX_URL 4096
 

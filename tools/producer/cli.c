@@ -135,6 +135,9 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	if (strncmp(o->s3.endpoint, "http://", 7) &&
 	    strncmp(o->s3.endpoint, "https://", 8))
 		return prod_err_set(err, "not an http:// or https:// URL (--endpoint)");
+	/* keys are appended to its path: a query or fragment would swallow them */
+	if (strpbrk(o->s3.endpoint, "?#"))
+		return prod_err_set(err, "an endpoint holds no query or fragment (--endpoint)");
 	if (!o->s3.region) {
 		r = getenv("AWS_REGION");
 		o->s3.region = r && *r ? r : PROD_DEFAULT_REGION;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "redact.h"
 
 struct sink_s3 {
 	struct prod_sink base;  /* first, so the sink pointer casts back */
@@ -131,7 +132,7 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 	struct sink_s3 *s = (struct sink_s3 *)base;
 	struct curl_slist *hdrs = NULL;
 	char hash_hdr[sizeof "x-amz-content-sha256: " + 64];
-	char code[64];
+	char code[64], shown[1024];
 	long status = 0;
 	CURLcode cc;
 	int rc = -1;
@@ -158,16 +159,16 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 	cc = curl_easy_perform(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
+	inf_show_name(s->url.data, shown, sizeof shown); /* no user:password@ */
 	if (cc != CURLE_OK) {
-		prod_err_set(err, "PUT failed: %s (%s)", curl_easy_strerror(cc),
-			     s->url.data);
+		prod_err_set(err, "PUT failed: %s (%s)", curl_easy_strerror(cc), shown);
 		goto out;
 	}
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
 		s3_code(&s->resp, code, sizeof code);
 		prod_err_set(err, "PUT failed with HTTP %ld%s%s (%s)", status,
-			     code[0] ? " " : "", code, s->url.data);
+			     code[0] ? " " : "", code, shown);
 		goto out;
 	}
 	base->bytes += len;
