@@ -2,6 +2,7 @@
  * hands over; every mode returns an exit status from cli.h. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,7 +264,13 @@ static int run(int argc, char **argv)
  * fetch over http: filter mode and --check-policy start without it. */
 int main(int argc, char **argv)
 {
-	int rc = run(argc, argv);
+	int rc;
+
+	/* a reader gone (`| head`) is a write error with its own exit status
+	 * and message, not a silent death by SIGPIPE (libcurl wants it
+	 * ignored as well) */
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(argc, argv);
 	/* what went through stdio (help, version, --check-policy's "ok")
 	 * must have reached stdout before success is claimed */
 	int e = fflush(stdout) ? errno : 0;

@@ -15,7 +15,8 @@
 /* Creates a temporary file beside `path` under a name nobody can guess
  * ("DIR/.BASE.tmp-XXXXXXXXXXXX", random), with O_EXCL and O_NOFOLLOW so a
  * file or symlink planted there is never opened, and mode 0644 less the
- * umask as the final file would have. Returns the descriptor, or -1 with
+ * umask as a new file would have (one replaced keeps its own: see
+ * inf_output_open). Returns the descriptor, or -1 with
  * errno set; o->tmp holds the name. */
 static int create_tmp(struct inf_output *o, const char *path)
 {
@@ -134,10 +135,22 @@ int inf_output_open(struct inf_output *o, const char *path,
 		free(o->path);
 		o->path = target; /* the symlink's file is renamed over */
 	}
-	if (o->fd == -2)
+	if (o->fd == -2) {
+		struct stat st;
 		o->fd = create_tmp(o, o->path);
-	else
+		/* a file replaced keeps its permissions: a private one must
+		 * not become readable to all */
+		if (o->fd >= 0 && stat(o->path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    fchmod(o->fd, st.st_mode & 07777)) {
+			int e = errno;
+			close(o->fd);
+			unlink(o->tmp);
+			o->fd = -1;
+			errno = e;
+		}
+	} else {
 		free(target);
+	}
 	if (o->fd < 0) {
 		int e = errno;
 		free(o->tmp);

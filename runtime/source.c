@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -545,12 +546,22 @@ int inf_source_fetch(CURL *curl, const char *url,
 	long long started;
 	int rc = -1, bad;
 
+	inf_source_result_free(res); /* what a reused one held */
 	memset(res, 0, sizeof *res);
 	inf_show_name(url, shown, sizeof shown);
 	if (!strncmp(url, "file://", 7)) {
 		char *path = file_url_path(url, shown, err);
+		struct stat st;
 		if (!path)
 			return -1;
+		/* a pipe or device has no end INFLIGHT_SOURCE_TIMEOUT could
+		 * bound: a read of one could wait for ever */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			inf_error_set(err, INF_FAIL_SOURCE,
+				      "%s: not a regular file (a file URL names a file)", shown);
+			free(path);
+			return -1;
+		}
 		res->status = 200;
 		rc = o->head ? file_head(path, shown, err)
 			     : file_read(path, shown, data, ctx, err);

@@ -65,7 +65,8 @@ struct inf_fetch_opts {
  * -1 with `err` set otherwise (INF_FAIL_SOURCE for transport and status
  * failures, INF_FAIL_USAGE for a bad INFLIGHT_SOURCE_TIMEOUT, or the error
  * `data` set). `res` is filled in both cases (its `timed_out` tells a
- * deadline or the time limit apart); free it with inf_source_result_free. */
+ * deadline or the time limit apart); it starts zeroed or freed, and is
+ * freed with inf_source_result_free. */
 int inf_source_fetch(CURL *curl, const char *url,
 		     const struct inf_fetch_opts *o, inf_data_fn data,
 		     void *ctx, struct inf_source_result *res,

@@ -56,6 +56,11 @@ expect_eq "-o: output written beside the planted symlink" \
 rm -f "$T"/odir/*
 (umask 022 && "${F[@]}" "$T/in.ndjson" -o "$T/odir/out.ndjson")
 expect_eq "-o: the file gets mode 0644 under umask 022" "$(stat -c %a "$T/odir/out.ndjson")" 644
+chmod 600 "$T/odir/out.ndjson"
+(umask 022 && "${F[@]}" "$T/in.ndjson" -o "$T/odir/out.ndjson")
+expect_eq "-o: a file replaced keeps its mode (0600 stays private)" \
+	"$(stat -c %a "$T/odir/out.ndjson")" 600
+chmod 644 "$T/odir/out.ndjson"
 "${F[@]}" "$T/trunc.ndjson" -o "$T/odir/out2.ndjson" 2>/dev/null
 expect_eq "-o: no temporary file left behind" "$(ls -A "$T/odir")" out.ndjson
 # -o - is stdout, never a file named "-"
@@ -344,6 +349,13 @@ expect_contains "--make-event --access-point with '/': the rule named" "$ERR" \
 run env AWS_REGION='us east' "$RT" --make-event --access-point ops --file README.md --key k
 expect_eq "--make-event with an AWS_REGION no region has: exit 2, no event" "$RC:$OUT" "2:"
 expect_contains "--make-event with a bad AWS_REGION: named" "$ERR" "AWS_REGION='us east'"
+
+# ---- a reader gone (| head): a write error, exit 9, not death by SIGPIPE ----
+"$PRODUCER" --ndjson "$T/pipe.ndjson" --size 2M --seed 5 --quiet >/dev/null 2>&1
+"${F[@]}" "$T/pipe.ndjson" 2>"$T/pipe.err" | head -c 10 >/dev/null
+expect_eq "stdout closed by its reader: exit 9" "${PIPESTATUS[0]}" 9
+expect_eq "stdout closed by its reader: one line saying so" "$(cat "$T/pipe.err")" \
+	"runtime: stdout: write failed: Broken pipe"
 
 # ---- '-' is stdin in every message ----
 printf '{"a":}\n' >"$T/bad1.ndjson"

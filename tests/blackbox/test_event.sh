@@ -193,6 +193,12 @@ expect_contains "make-event: the file URL is percent-encoded" "$(cat "$T/ev.json
 serve
 expect_eq "file:// object with an odd name" "$RC:$OUT" \
 	'0:{"request_id": "5b3e", "cust_id": 321, "qty": 2}'
+# a pipe has no end a time limit could bound: refused, not waited on
+mkfifo "$T/fifo"
+"$RT" --make-event --access-point lambda-consumer --url "file://$T/fifo" --key "$KEY" -o "$T/ev.json"
+run timeout 20 "$RT" --event "$T/ev.json" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "file:// naming a FIFO: exit 6 at once, no output" "$RC:$OUT" "6:"
+expect_contains "file:// naming a FIFO: says why" "$ERR" "not a regular file"
 run "$RT" --make-event --access-point lambda-consumer --file "$T/odd dir/a%20b?c#d.json"
 expect_eq "make-event: a key from --file holding '?': exit 2" "$RC" 2
 expect_contains "make-event: ... names --key as the way out" "$ERR" "(name the key with --key)"
