@@ -38,6 +38,8 @@ struct inf_transform {
 	unsigned nw;          /* workers set up */
 	struct inf_par *par;
 	enum inf_format par_fmt;
+	struct inf_buf hold;  /* parallel: output held until INF_FLUSH_AT */
+	int released;         /* the hold passed it: output goes straight on */
 };
 
 static int count_sink(void *ctx, const char *data, size_t len,
@@ -46,6 +48,25 @@ static int count_sink(void *ctx, const char *data, size_t len,
 	struct inf_transform *t = ctx;
 	t->stats.bytes_out += len;
 	return t->sink(t->sink_ctx, data, len, err);
+}
+
+/* The parallel runner's sink: the first INF_FLUSH_AT bytes are held, as
+ * the sequential framer holds them (frame.h), and written together. */
+static int par_sink(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	struct inf_transform *t = ctx;
+	int rc;
+
+	if (t->released)
+		return count_sink(t, data, len, err);
+	if (inf_buf_append(&t->hold, data, len))
+		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+	if (t->hold.len < INF_FLUSH_AT)
+		return 0;
+	t->released = 1;
+	rc = count_sink(t, t->hold.data, t->hold.len, err);
+	inf_buf_free(&t->hold);
+	return rc;
 }
 
 static int run_batch(void *wv, const char *data, size_t len,
@@ -119,6 +140,7 @@ void inf_transform_free(struct inf_transform *t)
 	}
 	inf_buf_free(&t->head);
 	inf_buf_free(&t->stage);
+	inf_buf_free(&t->hold);
 	free(t);
 }
 
@@ -157,7 +179,7 @@ static int decide(struct inf_transform *t, int final)
 		for (unsigned i = 0; i < t->ap->workers; i++)
 			if (worker_init(t, i, fmt, 1))
 				return nomem(t);
-		t->par = inf_par_new(fmt, t->ap->workers, t->wp, run_batch, count_sink,
+		t->par = inf_par_new(fmt, t->ap->workers, t->wp, run_batch, par_sink,
 				     t, t->ap->max_record, skip, t->err);
 		t->par_fmt = fmt;
 		if (!t->par)
@@ -231,8 +253,11 @@ int inf_transform_finish(struct inf_transform *t)
 		return -1;
 	if (t->mode == UNDECIDED)
 		return inf_error_set(t->err, INF_FAIL_INPUT, "cannot tell the framing");
-	return t->mode == PARALLEL ? inf_par_finish(t->par)
-				   : inf_framer_finish(t->w[0].framer);
+	if (t->mode != PARALLEL)
+		return inf_framer_finish(t->w[0].framer);
+	if (inf_par_finish(t->par))
+		return -1;
+	return t->hold.len ? count_sink(t, t->hold.data, t->hold.len, t->err) : 0;
 }
 
 const struct inf_stats *inf_transform_stats(const struct inf_transform *t)

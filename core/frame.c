@@ -7,7 +7,6 @@
 #include "inflight/plugin.h"
 #include "json.h"
 
-#define FLUSH_AT (256u * 1024u)
 
 struct inf_framer {
 	enum inf_format fmt; /* INF_FMT_AUTO until detected */
@@ -181,7 +180,7 @@ static int emit(struct inf_framer *f, const char *p, size_t n)
 
 static int flush(struct inf_framer *f, int all)
 {
-	if (f->batch || f->out.len == 0 || (!all && f->out.len < FLUSH_AT))
+	if (f->batch || f->out.len == 0 || (!all && f->out.len < INF_FLUSH_AT))
 		return 0;
 	if (f->sink(f->sink_ctx, f->out.data, f->out.len, f->err)) {
 		f->failed = 1;

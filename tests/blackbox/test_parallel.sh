@@ -225,6 +225,17 @@ for n in 1 2; do
 		"missing ',' between array elements at line 6003,"
 done
 
+# on stdout, an object that fails before 256 KiB of output writes none of
+# it, on any number of threads (a batch's output is held, as one thread
+# holds it)
+"$PY" -c 'import sys; sys.stdout.write("{\"a\":1}\n{\"x\":\"" + "A" * (1 << 20) + "\n")' \
+	>"$T/late_bad.ndjson"
+for n in 1 2; do
+	run env INFLIGHT_THREADS=$n "${F[@]}" "$T/late_bad.ndjson"
+	expect_eq "a bad record after a good one, $n thread(s), stdout: exit 7, nothing written" \
+		"$RC:${#OUT}" "7:0"
+done
+
 # ---- INFLIGHT_THREADS that is not a worker count is refused, not guessed ----
 for v in abc -5 4x 0 " 2" $'2\nruntime: ok'; do
 	shown=${v//$'\n'/\\x0a} # as the error shows it, on one line
