@@ -57,6 +57,8 @@ static void usage(FILE *fp)
 "                           unreachable (10000)\n"
 "  INFLIGHT_S3OL_WINDOW_MS  tests: shortens S3 Object Lambda's 60000 ms\n"
 "  TMPDIR                   where objects past 8 MiB are spooled\n"
+"  AWS_USE_FIPS_ENDPOINT    Lambda: true sends WGOR to the FIPS endpoint\n"
+"                           (true or false; anything else: exit 2)\n"
 "\n"
 "exit status: 0 ok, 1 internal error, 2 usage, 3 policy, 4 access denied,\n"
 "  5 bad event, 6 source unreadable, 7 object not valid records (or over a\n"

@@ -1,5 +1,6 @@
 #include "wgor.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,20 @@ static void s3_code(const struct inf_buf *b, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)(e - s - 6), s + 6);
 }
 
+/* The pause after failed attempt `attempt` (0, 1), as the AWS SDKs
+ * back off: 100 ms, then 400 ms; none when the deadline leaves less than
+ * four times that, where trying again at once is all there is time for. */
+static void pause_before_retry(int attempt, long long deadline_ms)
+{
+	long long ms = 100LL << (2 * attempt);
+	long long left = deadline_ms ? deadline_ms - inf_clock_ms() : 60000;
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	if (attempt < 2 && left > 4 * ms)
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+}
+
 int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		  struct inf_error *err)
 {
@@ -229,6 +244,7 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 		}
 		if (cc == CURLE_ABORTED_BY_CALLBACK || (cc == CURLE_OK && status < 500))
 			break; /* not retryable */
+		pause_before_retry(attempt, deadline_ms);
 	}
 	if (cc != CURLE_OK)
 		inf_error_set(err, INF_FAIL_OUTPUT, "WriteGetObjectResponse failed: %s",

@@ -1169,7 +1169,7 @@ END_TEST
 START_TEST(test_threads_parse)
 {
 	static const char *const bad[] = { "0", "00", "-1", "+2", " 2", "2 ", "2x", "x", "",
-					   "99999999999999999999" };
+					   "99999999999999999999x" };
 	unsigned n;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1185,6 +1185,9 @@ START_TEST(test_threads_parse)
 	ck_assert_int_eq(inf_threads_parse("4", &n), 0);
 	ck_assert_uint_eq(n, INF_MAX_WORKERS);
 	ck_assert_int_eq(inf_threads_parse("5000", &n), 0);
+	ck_assert_uint_eq(n, INF_MAX_WORKERS);
+	/* past what a long holds is still "above 4" */
+	ck_assert_int_eq(inf_threads_parse("99999999999999999999", &n), 0);
 	ck_assert_uint_eq(n, INF_MAX_WORKERS);
 }
 END_TEST

@@ -1202,6 +1202,9 @@ def tests(env):
     res = r.results()
     check("WGOR answering 500: retried, then /error", res and res[0]["type"] == "error" and
           len(r.wgor.get("w500", [])) == 3, (res, r.wgor.get("w500")))
+    t = [e["t"] for e in r.wgor.get("w500", [])]
+    check("WGOR retries back off: 100 ms, then 400 ms, between the attempts",
+          len(t) == 3 and t[1] - t[0] >= 0.1 and t[2] - t[1] >= 0.4, t)
     check("the runtime stays up for the next invocation", len(res) == 2 and res[1]["type"] == "response" and
           r.answer("after")["status"] == 200, res)
     # an error answer (the source's 404) that WGOR refuses is no success either
@@ -1211,6 +1214,11 @@ def tests(env):
     check("WGOR answering 500 to an error status: retried, then /error, not /response",
           [e["type"] for e in res] == ["error", "response"] and len(r.wgor.get("w500-404", [])) == 3 and
           r.answer("after-404")["status"] == 200, (res, r.wgor.get("w500-404")))
+    r = Run(env, [get("w500-ok", ps(doc_key), key=doc_key)], sink=("500", 2))
+    check("WGOR answering 500 twice, then 200: the third attempt is the response",
+          [e["type"] for e in r.results()] == ["response"] and
+          [e["answer"] for e in r.wgor.get("w500-ok", [])] == ["500", "500", "ok"] and
+          r.answer("w500-ok")["body"].decode() == want_doc, (r.results(), r.wgor.get("w500-ok")))
     # a 4xx is WGOR refusing the request itself: sent again it is refused
     # again, so it is not retried
     r = Run(env, [get("badsig", ps(doc_key), key=doc_key)], extra_env={"AWS_SECRET_ACCESS_KEY": "WRONG"})

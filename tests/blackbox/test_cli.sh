@@ -361,5 +361,11 @@ expect_eq "stdout closed by its reader: one line saying so" "$(cat "$T/pipe.err"
 printf '{"a":}\n' >"$T/bad1.ndjson"
 run "${F[@]}" - <"$T/bad1.ndjson"
 expect_contains "input '-': a record error names stdin" "$ERR" "runtime: stdin: record 1"
+cat >"$T/lenient.cfg" <<'CFG'
+access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
+  chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
+CFG
+run "$RT" --policy "$T/lenient.cfg" --plugins "$PLUGINS" --access-point l - <"$T/bad1.ndjson"
+expect_contains "input '-': the skip count names stdin" "$ERR" "runtime: stdin: 1 record skipped"
 
 finish

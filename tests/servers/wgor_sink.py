@@ -212,6 +212,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "complete": complete,
             "signature": "ok" if not problem else "refused: %s %s" % (problem[1], problem[2]),
             "answer": answer,
+            "t": time.time(),
         }
         with LOCK:
             with open(self.cfg.log, "a") as f:
