@@ -182,6 +182,11 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 				    "spelled out (over %lu copies of its parts; the regex compiler "
 				    "would take memory exponential in its length): repeat less, or "
 				    "nest fewer counts", c->vals[0].str, REGEX_COST_MAX);
+		if (inf_regex_has_backref(c->vals[0].str))
+			return cerr(k, v, "regex \"%.200s\" holds a back-reference (\\1 .. "
+				    "\\9), which POSIX extended patterns do not have: matching "
+				    "one can take time exponential in the value's length",
+				    c->vals[0].str);
 		if ((rc = regcomp(&c->re, c->vals[0].str, REG_EXTENDED | REG_NOSUB))) {
 			regerror(rc, &c->re, msg, sizeof msg);
 			return cerr(k, v, "bad regex \"%.200s\": %s", c->vals[0].str, msg);

@@ -335,6 +335,12 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 				inf_setting_where(s, where, sizeof where), ap->name);
 			return -1;
 		}
+		if (n == 0) { /* no key at all: a typo, or a deny-all, not a view */
+			add_err(errs, "%s: access point '%s': prefixes is empty: list the key "
+				"prefixes it may serve, or leave it out for every key",
+				inf_setting_where(s, where, sizeof where), ap->name);
+			return -1;
+		}
 		ap->prefixes = calloc((size_t)n + 1, sizeof *ap->prefixes);
 		if (!ap->prefixes)
 			return -1;

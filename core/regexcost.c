@@ -151,3 +151,18 @@ unsigned long inf_regex_cost(const char *re, unsigned long limit)
 	}
 	return total[0] > cap ? cap : total[0];
 }
+
+int inf_regex_has_backref(const char *re)
+{
+	const char *p = re;
+
+	while (*p) {
+		if (*p == '[')
+			p = skip_bracket(p + 1);
+		else if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return 1;
+		else
+			p += p[0] == '\\' && p[1] ? 2 : 1;
+	}
+	return 0;
+}

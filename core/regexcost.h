@@ -23,4 +23,11 @@
  * far as it reads. */
 unsigned long inf_regex_cost(const char *re, unsigned long limit);
 
+/* Whether the pattern holds a back-reference ("\1" .. "\9" outside a
+ * bracket expression): no part of POSIX extended syntax, but glibc's
+ * regcomp takes one, and its regexec then backtracks in time exponential
+ * in the text's length ("((a*)(a*))*\2\3b" over 200 'a's ran for
+ * minutes). A record's text must not be able to stall a worker. */
+int inf_regex_has_backref(const char *re);
+
 #endif

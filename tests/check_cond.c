@@ -443,6 +443,9 @@ START_TEST(test_compile_errors)
 		1, "is too large once its repetitions are spelled out");
 	refused("{ path = \"a\"; op = \"matches\"; value = \"((a{100}){100}){100}\"; }", 1,
 		"too large");
+	/* a back-reference could stall a worker on one record: refused */
+	refused("{ path = \"a\"; op = \"matches\"; value = \"((a*)(a*))*\\\\2\\\\3b\"; }", 1,
+		"holds a back-reference");
 	refused("{ op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");
 	refused("{ path = \"a\"; value = 1; }", 1, "a rule needs 'op'");
 	refused("{ path = 1; op = \"eq\"; value = 1; }", 1, "a rule needs 'path'");

@@ -1202,8 +1202,7 @@ START_TEST(test_allows_key)
 				"access_points = (\n"
 				"  { name = \"all\"; chain = " ONE_STEP "; },\n"
 				"  { name = \"some\"; prefixes = [ \"store_events/\", \"x/\" ]; chain = " ONE_STEP "; },\n"
-				"  { name = \"list\"; prefixes = ( \"a\" ); chain = " ONE_STEP "; },\n"
-				"  { name = \"none\"; prefixes = []; chain = " ONE_STEP "; }\n"
+				"  { name = \"list\"; prefixes = ( \"a\" ); chain = " ONE_STEP "; }\n"
 				");\n") == 0,
 		      "%s", tu_errs_text(&errs));
 	ap = inf_policy_find(pol, "all");
@@ -1222,12 +1221,15 @@ START_TEST(test_allows_key)
 	ap = inf_policy_find(pol, "list");
 	ck_assert_int_eq(inf_ap_allows_key(ap, "abc"), 1);
 	ck_assert_int_eq(inf_ap_allows_key(ap, "b"), 0);
-	/* an empty list allows nothing (fail closed) */
-	ap = inf_policy_find(pol, "none");
-	ck_assert_ptr_nonnull(ap->prefixes);
-	ck_assert_uint_eq(ap->nprefixes, 0);
-	ck_assert_int_eq(inf_ap_allows_key(ap, "a"), 0);
-	ck_assert_int_eq(inf_ap_allows_key(ap, ""), 0);
+	inf_policy_free(pol);
+	pol = NULL;
+	/* an empty list would allow nothing: a typo more likely than a view */
+	expect_error("access_points = (\n"
+		     "  { name = \"none\";\n"
+		     "    prefixes = [];\n"
+		     "    chain = " ONE_STEP "; }\n"
+		     ");\n",
+		     3, "access point 'none': prefixes is empty");
 }
 END_TEST
 

@@ -101,6 +101,21 @@ START_TEST(test_empty_loops)
 }
 END_TEST
 
+/* Back-references: glibc takes them, and backtracks exponentially. */
+START_TEST(test_backrefs)
+{
+	static const char *const with[] = { "((a*)(a*))*\\2\\3b", "(a*)*\\1b", "(a|aa)+\\1+c",
+					    "x\\9", "[a]\\1" };
+	static const char *const without[] = { "a\\\\1", "[\\1]", "[]\\1]", "[[:digit:]\\1]",
+					       "\\0", "\\.", "a\\", "" };
+
+	for (size_t i = 0; i < sizeof with / sizeof with[0]; i++)
+		ck_assert_msg(inf_regex_has_backref(with[i]), "%s", with[i]);
+	for (size_t i = 0; i < sizeof without / sizeof without[0]; i++)
+		ck_assert_msg(!inf_regex_has_backref(without[i]), "%s", without[i]);
+}
+END_TEST
+
 static Suite *regexcost_suite(void)
 {
 	Suite *s = suite_create("regexcost");
@@ -108,6 +123,7 @@ static Suite *regexcost_suite(void)
 
 	tcase_add_test(tc, test_costs);
 	tcase_add_test(tc, test_saturates);
+	tcase_add_test(tc, test_backrefs);
 	tcase_add_test(tc, test_empty_loops);
 	suite_add_tcase(s, tc);
 	return s;
