@@ -7,7 +7,6 @@
 #include "inflight/plugin.h"
 #include "json.h"
 
-
 struct inf_framer {
 	enum inf_format fmt; /* INF_FMT_AUTO until detected */
 	size_t max_record;

@@ -41,6 +41,7 @@ struct inf_rec_pos {
 typedef int (*inf_record_fn)(void *ctx, const char *rec, size_t len,
 			     const struct inf_rec_pos *pos, struct inf_buf *out,
 			     struct inf_error *err);
+
 /* Output is written in pieces of at least this much (the last may be
  * less): an object whose output is smaller is written only when it has
  * all gone through, so a failure leaves none of it. */

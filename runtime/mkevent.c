@@ -99,11 +99,9 @@ static int check_headers(const struct inf_cli *cli, struct inf_error *err)
 static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error *err)
 {
 	const char *region = getenv("AWS_REGION"), *key = default_key(cli);
-	char host[512], rid[17], arn[600];
+	char host[512], rid[17], arn[600], shown[1024];
 	struct inf_buf url = { 0 };
 	size_t klen = strlen(key);
-
-	char shown[1024];
 
 	if (!region || !*region)
 		region = "us-east-1";
@@ -130,9 +128,10 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 		return -1;
 	if (cli->file) {
 		char abs[PATH_MAX];
-		if (!realpath(cli->file, abs))
-			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file",
-					     (inf_show_name(cli->file, shown, sizeof shown), shown));
+		if (!realpath(cli->file, abs)) {
+			inf_show_name(cli->file, shown, sizeof shown);
+			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", shown);
+		}
 		file_url(&url, abs);
 		if (!url.data)
 			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
