@@ -488,25 +488,26 @@ END_TEST
 
 START_TEST(test_show_name)
 {
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "-", "stdin" },
+		{ "data/in.ndjson", "data/in.ndjson" },
+		/* a file name keeps its '?': only a URL's query is a credential */
+		{ "odd?name#1", "odd?name#1" },
+		{ "https://u:pw@b.s3.amazonaws.com/k.json?X-Amz-Signature=SIG#frag",
+		  "https://<redacted>@b.s3.amazonaws.com/k.json?<redacted>" },
+		{ "file:///tmp/a.json#frag", "file:///tmp/a.json#<redacted>" },
+		/* one line, whatever the name holds */
+		{ "a\nruntime: forged\x1b[2J", "a\\x0aruntime: forged\\x1b[2J" },
+		{ "https://h/k\n?sig", "https://h/k\\x0a?<redacted>" },
+	};
 	char buf[256], small[8];
 
-	inf_show_name("-", buf, sizeof buf);
-	ck_assert_str_eq(buf, "stdin");
-	inf_show_name("data/in.ndjson", buf, sizeof buf);
-	ck_assert_str_eq(buf, "data/in.ndjson");
-	/* a file name keeps its '?': only a URL's query is a credential */
-	inf_show_name("odd?name#1", buf, sizeof buf);
-	ck_assert_str_eq(buf, "odd?name#1");
-	inf_show_name("https://u:pw@b.s3.amazonaws.com/k.json?X-Amz-Signature=SIG#frag", buf,
-		      sizeof buf);
-	ck_assert_str_eq(buf, "https://<redacted>@b.s3.amazonaws.com/k.json?<redacted>");
-	inf_show_name("file:///tmp/a.json#frag", buf, sizeof buf);
-	ck_assert_str_eq(buf, "file:///tmp/a.json#<redacted>");
-	/* one line, whatever the name holds */
-	inf_show_name("a\nruntime: forged\x1b[2J", buf, sizeof buf);
-	ck_assert_str_eq(buf, "a\\x0aruntime: forged\\x1b[2J");
-	inf_show_name("https://h/k\n?sig", buf, sizeof buf);
-	ck_assert_str_eq(buf, "https://h/k\\x0a?<redacted>");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		inf_show_name(cases[i].in, buf, sizeof buf);
+		ck_assert_str_eq(buf, cases[i].want);
+	}
 	inf_show_name("0123456789", small, sizeof small);
 	ck_assert_str_eq(small, "0123456");
 }
