@@ -374,8 +374,9 @@ static const char *binary_hint(const char *js, size_t len,
 	return "";
 }
 
-/* What a plugin's status says when the plugin left err empty. */
-static const char *status_text(int rc)
+/* What a plugin's status says when the plugin left err empty; buf (64
+ * bytes) holds a status outside inf_status. */
+static const char *status_text(int rc, char *buf)
 {
 	switch (rc) {
 	case INF_ERR_NOMEM: return "out of memory (no message from the plugin)";
@@ -383,7 +384,9 @@ static const char *status_text(int rc)
 	case INF_ERR_TYPE: return "a value of the wrong type (no message from the plugin)";
 	case INF_ERR_LIMIT: return "over a limit (no message from the plugin)";
 	case INF_ERR_IO: return "I/O error (no message from the plugin)";
-	default: return "failed (no message from the plugin)";
+	default:
+		snprintf(buf, 64, "status %d (no message from the plugin)", rc);
+		return buf;
 	}
 }
 
@@ -452,7 +455,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	for (size_t i = first; i < t->ap->nsteps; i++) {
 		const struct inf_step *st = &t->ap->steps[i];
 		enum inf_verdict v = INF_KEEP;
-		char perr[INF_ERR_MAX] = "";
+		char perr[INF_ERR_MAX] = "", sbuf[64];
 
 		/* the previous step's edits, applied or carried; a `when`
 		 * reads values, so carried ones are applied for it */
@@ -478,12 +481,22 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 			continue; /* `when` does not hold: the step is skipped */
 		}
 		r->edit_err.msg[0] = '\0';
+		r->edit_rc = 0;
 		rc = st->plugin->process(st->instances[w->index], r, &v, perr);
 		if (r->flush_rc) { /* a service could not apply carried edits */
 			if (r->flush_rc == INF_ERR_NOMEM)
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s", i + 1,
 				 st->plugin->name, r->edit_err.msg);
+			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
+		}
+		if (rc >= 0 && r->edit_rc) { /* refused, and the step went on */
+			if (r->edit_rc == INF_ERR_NOMEM)
+				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+			snprintf(msg, sizeof msg, "step %zu (%s) failed: an edit it asked for "
+				 "was refused (%s) and it went on as if made", i + 1,
+				 st->plugin->name,
+				 r->edit_err.msg[0] ? r->edit_err.msg : status_text(r->edit_rc, sbuf));
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		if (rc < 0) {
@@ -493,7 +506,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					 i + 1, st->plugin->name, r->edit_err.msg);
 			else
 				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
-					 st->plugin->name, perr[0] ? perr : status_text(rc));
+					 st->plugin->name, perr[0] ? perr : status_text(rc, sbuf));
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		/* a status or verdict outside the contract fails closed: the

@@ -514,7 +514,7 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 		if (val.type == INF_STRING && /* a string's text, as host->string has it */
 		    !(val.text = inf_json_unescape(v + 1, n - 2, &r->scratch, &val.text_len)))
 			return INF_ERR_NOMEM;
-		if (m->map(m->st->instances[x->worker], &val, &mv, err) < 0)
+		if (m->map(m->st->instances[x->worker], &val, &mv, err))
 			return 2; /* the steps fail the record, with their message */
 		if (!mv.text)
 			continue;

@@ -80,7 +80,9 @@ static const char *host_context(struct inf_record *r, enum inf_ctx_field f)
  * paths_check_root and cond_check_root, which look at containers and
  * keys only (a scalar, replaced or not, holds nothing to reach into).
  * A failed flush fails the service and, through r->flush_rc, the record,
- * whatever the plugin does with the failure. */
+ * whatever the plugin does with the failure. So does an edit refused
+ * (refused() below): a step that goes on as if it had been made would
+ * pass on a value it meant to mask. */
 
 static int flushed(struct inf_record *r)
 {
@@ -90,6 +92,14 @@ static int flushed(struct inf_record *r)
 		return 0;
 	if ((rc = inf_record_flush(r, &r->edit_err)))
 		r->flush_rc = rc;
+	return rc;
+}
+
+/* An edit service's answer, a refusal noted in r->edit_rc (the first). */
+static int refused(struct inf_record *r, int rc)
+{
+	if (rc < 0 && !r->edit_rc)
+		r->edit_rc = rc;
 	return rc;
 }
 
@@ -139,21 +149,21 @@ static int h_remove(struct inf_record *r, int node)
 {
 	int rc = flushed(r);
 
-	return rc ? rc : inf_record_remove(r, node);
+	return refused(r, rc ? rc : inf_record_remove(r, node));
 }
 
 static int h_replace_json(struct inf_record *r, int node, const char *json, size_t len)
 {
 	int rc = flushed(r);
 
-	return rc ? rc : inf_record_replace_json(r, node, json, len);
+	return refused(r, rc ? rc : inf_record_replace_json(r, node, json, len));
 }
 
 static int h_replace_string(struct inf_record *r, int node, const char *s, size_t len)
 {
 	int rc = flushed(r);
 
-	return rc ? rc : inf_record_replace_string(r, node, s, len);
+	return refused(r, rc ? rc : inf_record_replace_string(r, node, s, len));
 }
 
 static int h_set_json(struct inf_record *r, int obj, const char *key, size_t keylen,
@@ -161,7 +171,8 @@ static int h_set_json(struct inf_record *r, int obj, const char *key, size_t key
 {
 	int rc = (overwrite || carried_node(r, obj)) ? flushed(r) : 0;
 
-	return rc ? rc : inf_record_set_json(r, obj, key, keylen, json, len, overwrite);
+	return refused(r, rc ? rc : inf_record_set_json(r, obj, key, keylen, json, len,
+							overwrite));
 }
 
 static int h_set_string(struct inf_record *r, int obj, const char *key, size_t keylen,
@@ -169,7 +180,8 @@ static int h_set_string(struct inf_record *r, int obj, const char *key, size_t k
 {
 	int rc = (overwrite || carried_node(r, obj)) ? flushed(r) : 0;
 
-	return rc ? rc : inf_record_set_string(r, obj, key, keylen, s, len, overwrite);
+	return refused(r, rc ? rc : inf_record_set_string(r, obj, key, keylen, s, len,
+							  overwrite));
 }
 
 static int h_cond_match(struct inf_record *r, const struct inf_cond *c)

@@ -436,12 +436,28 @@ int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 				 "belongs to the core", p->name, o->name);
 			return INF_ERR_INVALID;
 		}
-		if (o->offset > p->config_size || slot_size(o->type) == 0 ||
+		if (slot_size(o->type) == 0) {
+			snprintf(err, errlen, "plugin '%s': option '%s' has type %d, which this "
+				 "runtime does not know", p->name, o->name, (int)o->type);
+			return INF_ERR_INVALID;
+		}
+		if (o->offset > p->config_size ||
 		    slot_size(o->type) > p->config_size - o->offset) {
 			snprintf(err, errlen, "plugin '%s': option '%s' lies outside its config block",
 				 p->name, o->name);
 			return INF_ERR_INVALID;
 		}
+		if (o->type == INF_OPT_ENUM && (!o->choices || !*o->choices)) {
+			snprintf(err, errlen, "plugin '%s': enum option '%s' lists no choices",
+				 p->name, o->name);
+			return INF_ERR_INVALID;
+		}
+		for (const struct inf_option *d = p->options; d < o; d++)
+			if (!strcmp(d->name, o->name)) {
+				snprintf(err, errlen, "plugin '%s' declares option '%s' twice",
+					 p->name, o->name);
+				return INF_ERR_INVALID;
+			}
 		if (s)
 			rc = set_value(p, o, s, slot, own, base_dir, err, errlen);
 		else if (o->flags & INF_OPT_REQUIRED)

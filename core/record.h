@@ -63,6 +63,8 @@ struct inf_record {
 	 * difference run without it (host.c). */
 	size_t carried;
 	int flush_rc; /* a failed flush in a host service: the record fails */
+	int edit_rc;  /* an edit a step asked for and the host refused: the
+			 record fails, whatever the step did with it */
 	/* every pending edit removes a child of container `ordered_ct`, in
 	 * document order: the ranges need no sorting (record.c) */
 	int ordered;

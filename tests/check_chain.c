@@ -381,6 +381,17 @@ START_TEST(test_plugin_contract_breach_fails)
 	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: set verdict 7, "
 				  "not INF_KEEP, INF_MODIFIED or INF_DROP");
 	ck_assert_str_eq(out.data ? out.data : "", "");
+	/* an edit the host refused, which the step ignored: the record is
+	 * not what the step meant (a value left unmasked), so it fails */
+	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"x\":\"ignored\",\"m\":\"secret\"}\n", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_TRANSFORM);
+	ck_assert_str_eq(err.msg, "record 2 (line 2): step 1 (boom) failed: an edit it asked for "
+				  "was refused (unexpected '*') and it went on as if made");
+	ck_assert_str_eq(out.data ? out.data : "", "");
+	/* a status outside inf_status is named */
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"status99\"}\n", 0), -1);
+	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: status -99 "
+				  "(no message from the plugin)");
 }
 END_TEST
 

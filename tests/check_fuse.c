@@ -485,6 +485,33 @@ START_TEST(test_map_output_checked)
 }
 END_TEST
 
+/* A map that answers anything but 0, a positive status too, leaves the
+ * record to the steps: the value is never kept as it was. */
+START_TEST(test_map_status)
+{
+	static const long long statuses[] = { 1, 7, INF_ERR_INVALID };
+	char text[1024];
+	struct inf_record r;
+	struct inf_json_err je;
+
+	for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
+		struct inf_access_point *ap;
+
+		snprintf(text, sizeof text,
+			 AP("", "{ plugin = \"map_json\"; paths = [ \"a\" ]; status = %lld; }"),
+			 statuses[i]);
+		ap = policy(text, "t");
+		ck_assert_ptr_nonnull(ap->fused);
+		inf_record_init(&r, ap->max_depth);
+		inf_buf_reset(&out);
+		ck_assert_int_eq(inf_fuse_record(ap->fused, 0, &r, "{\"a\":1}", 7, &out, &je), 1);
+		inf_record_free(&r);
+		same(ap, "{\"a\":\"secret\"}\n", text);
+		ck_assert_int_eq(run_ok(), 0);
+	}
+}
+END_TEST
+
 /* A map may answer with the very text it was given, which may lie in a
  * buffer of the core's: the next map's answer must not be written over
  * it (map_json's echo: each step makes the value the string of its JSON
@@ -696,6 +723,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_lookup_answers);
 	tcase_add_test(tc, test_map_output_checked);
 	tcase_add_test(tc, test_map_answers_with_its_input);
+	tcase_add_test(tc, test_map_status);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);
 	tcase_add_test(tc, test_fused_parallel);
 	suite_add_tcase(s, tc);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "options.h"
 #include "policy.h"
 #include "testutil.h"
 
@@ -1102,6 +1103,56 @@ START_TEST(test_bad_option_table)
 }
 END_TEST
 
+/* Option tables the loader cannot honour are refused at load, naming the
+ * plugin: an option declared twice (which one would the step set?), an
+ * enum without choices, a type this runtime does not know. */
+START_TEST(test_bad_option_tables)
+{
+	struct cfg {
+		const char *a;
+		int e;
+	};
+	static const struct inf_option twice[] = {
+		{ "a", INF_OPT_STRING, 0, NULL, offsetof(struct cfg, a), NULL, "" },
+		{ "a", INF_OPT_STRING, 0, NULL, offsetof(struct cfg, a), NULL, "" },
+		{ NULL, 0, 0, NULL, 0, NULL, NULL } };
+	static const struct inf_option nochoice[] = {
+		{ "e", INF_OPT_ENUM, 0, NULL, offsetof(struct cfg, e), NULL, "" },
+		{ NULL, 0, 0, NULL, 0, NULL, NULL } };
+	static const struct inf_option badtype[] = {
+		{ "e", (enum inf_opt_type)99, 0, NULL, offsetof(struct cfg, e), NULL, "" },
+		{ NULL, 0, 0, NULL, 0, NULL, NULL } };
+	static const struct {
+		const struct inf_option *opts;
+		const char *want;
+	} cases[] = {
+		{ twice, "plugin 't' declares option 'a' twice" },
+		{ nochoice, "plugin 't': enum option 'e' lists no choices" },
+		{ badtype, "plugin 't': option 'e' has type 99, which this runtime does not know" },
+	};
+	config_t c;
+	char msg[512];
+
+	config_init(&c);
+	ck_assert_int_eq(config_read_string(&c, "step = { plugin = \"t\"; };"), CONFIG_TRUE);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct inf_plugin p = { .abi_version = INF_PLUGIN_ABI_VERSION,
+					.size = sizeof p, .name = "t", .options = cases[i].opts,
+					.config_size = sizeof(struct cfg) };
+		struct cfg conf = { 0 };
+		struct inf_owned own = { 0 };
+		static const char *const reserved[] = { "plugin", "when", NULL };
+
+		msg[0] = '\0';
+		ck_assert_int_eq(inf_options_fill(&p, config_lookup(&c, "step"), reserved, &conf,
+						  &own, ".", msg, sizeof msg), INF_ERR_INVALID);
+		ck_assert_str_eq(msg, cases[i].want);
+		inf_owned_free(&own);
+	}
+	config_destroy(&c);
+}
+END_TEST
+
 /* `plugin` and `when` belong to the core: a plugin that declares them as
  * options is refused, whether or not the step sets them, instead of
  * being handed the step's condition or its own name as values. */
@@ -1291,6 +1342,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_opts_required_missing);
 	tcase_add_test(tc, test_bad_option_table);
 	tcase_add_test(tc, test_reserved_option_refused);
+	tcase_add_test(tc, test_bad_option_tables);
 	tcase_add_test(tc, test_stamp_options);
 	tcase_add_test(tc, test_threads_parse);
 	tcase_add_test(tc, test_allows_key);

@@ -47,6 +47,9 @@ go mine $'{"price": 1, "qty": 2}\n{"a": {"b": 1, "c": 2}}' $'{"qty": 2}\n{"a": {
 go mine '[{"price": 1, "qty": 2}, {"qty": 3}]' '[{"qty": 2}, {"qty": 3}]'
 go mine $'{\n  "qty": 2,\n  "price": 1\n}' $'{\n  "qty": 2\n}'
 go stamped '{"qty": 2}' '{"qty": 2,"_via":"stamped"}'
+# a record the paths cannot reach into is refused, not passed on
+run "$RT" --plugins "$P" --policy "$T/author.cfg" --access-point mine <<<$'{"qty": 1}\n[{"price": 1}]'
+expect_eq "mine: an array record is refused (exit 8), not passed on" "$RC:$OUT" "8:"
 
 # an option the example does not declare
 sed 's/paths = \[ "price", "a.b" \];/paths = "price"; nope = 1;/' "$T/author.cfg" >"$T/bad.cfg"

@@ -372,7 +372,8 @@ enum inf_plan_kind {
  * same instance, fails the record when it returns a negative inf_status
  * and otherwise replaces the value as it says (replace_json or
  * replace_string); reports INF_MODIFIED when it replaced one, else
- * INF_KEEP.
+ * INF_KEEP. When `map` returns anything but 0, the core hands the record
+ * to `process`, whose answer it is then.
  * INF_PLAN_SET: when the root is an object, calls set_json(root, name,
  * json, `overwrite`) for each of `fields` in order, then, with a
  * `lookup`, for each field it answers (below), and reports INF_MODIFIED;
