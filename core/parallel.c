@@ -54,6 +54,7 @@ struct inf_par {
 	unsigned inflight; /* submitted, not yet collected */
 	int failed;
 	uint64_t offset;     /* where jobs[fill] starts */
+	size_t no_nl;        /* ndjson: jobs[fill].in holds no '\n' before it */
 	uint64_t line, recno; /* where jobs[collect] starts */
 	struct inf_stats stats; /* of the batches collected */
 };
@@ -315,6 +316,7 @@ static int submit(struct inf_par *p, size_t cut, size_t run, int final,
 		return fail(p, &e);
 	}
 	p->jobs[next].start = start;
+	p->no_nl = 0;
 	j->in.len = run;
 	j->offset = p->offset;
 	j->final = final;
@@ -388,8 +390,11 @@ static int filled(struct inf_par *p)
 		return filled_array(p);
 	if (j->in.len < BATCH)
 		return 0;
-	last = memrchr(j->in.data, '\n', j->in.len);
+	/* only what came since the last look: a line longer than a batch
+	 * would otherwise be scanned again for every piece read into it */
+	last = memrchr(j->in.data + p->no_nl, '\n', j->in.len - p->no_nl);
 	if (!last) {
+		p->no_nl = j->in.len;
 		if (j->in.len > p->max_record + 1) {
 			struct inf_error e = { INF_FAIL_TOO_LARGE, "" };
 			/* the batches before this one say which line it is, and
