@@ -176,7 +176,8 @@ install: all
 	install -m 644 core/include/inflight/plugin.h $(DESTDIR)$(PREFIX)/include/inflight/
 	install -m 644 policies/* $(DESTDIR)$(PREFIX)/share/inflight/policies/
 
-lint:
+# clang comes as make fuzz installs it: lint's clang build is no option
+lint: deps fuzz-deps
 	@tools/lint.sh
 
 # Throughput and memory beside the tools users would otherwise pick.

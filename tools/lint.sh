@@ -30,7 +30,8 @@ for build in gcc clang gcc-san; do
 	san=
 	[ "$build" = gcc-san ] && san=1
 	if ! command -v "$cc" >/dev/null; then
-		echo "lint: $cc not installed: its warnings are not checked"
+		echo "lint: $cc not installed: its warnings cannot be checked (make lint installs it)"
+		rc=1
 		continue
 	fi
 	mkdir -p build/lint

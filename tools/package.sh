@@ -172,6 +172,9 @@ for p in "${plugins[@]}"; do
 done
 
 for d in "${policy_dirs[@]}"; do
+	while [[ $d == */ && $d != / ]]; do # DIR/ names DIR: its files keep their names
+		d=${d%/}
+	done
 	while IFS= read -r -d '' f; do
 		rel=${f#"$d"/}
 		[ ! -e "$ly/inflight/policies/$rel" ] ||

@@ -24,6 +24,13 @@ run env -u INFLIGHT_POLICY -u INFLIGHT_PLUGIN_PATH INFLIGHT_ANALYTICS_KEY=k \
 	"$T/inst/bin/runtime" --access-point lambda-consumer <<<"$REC"
 expect_eq "installed runtime, no --policy: the installed policies, price and discount dropped" \
 	"$RC:$OUT" "0:$WANT"
+# the directory loads whole: without analytics.cfg's key nothing runs, and
+# the message says which file and variable (as the README's install row does)
+run env -u INFLIGHT_POLICY -u INFLIGHT_PLUGIN_PATH -u INFLIGHT_ANALYTICS_KEY \
+	"$T/inst/bin/runtime" --access-point lambda-consumer <<<"$REC"
+expect_eq "installed runtime without INFLIGHT_ANALYTICS_KEY: exit 3, no output" "$RC:$OUT" "3:"
+expect_contains "... naming analytics.cfg and the variable" "$ERR" \
+	"analytics.cfg:15: plugin 'mask_fields': key_env: environment variable INFLIGHT_ANALYTICS_KEY"
 run env -u INFLIGHT_POLICY -u INFLIGHT_PLUGIN_PATH "$T/inst/bin/runtime" --help
 expect_contains "--help names the installed policies as the default" "$OUT" \
 	"$T/inst/bin/../share/inflight/policies"

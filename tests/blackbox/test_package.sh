@@ -224,10 +224,13 @@ expect_contains "  ... naming the plugin and the library" "$ERR" "pkg_probe.so n
 if [ -e "$T/dist-ext/function.zip" ]; then not_ok "no zip after a failure" "function.zip written"
 else ok "no zip after a failure"; fi
 
+# DIR/ with its slash names the same directory: its files keep their names
 run env LD_LIBRARY_PATH="$T/ext/lib" tools/package.sh "$BUILD" --out "$T/dist-ext" \
-	--plugin "$T/ext/pkg_probe.so" --policies policies --policies "$T/ext/pol"
+	--plugin "$T/ext/pkg_probe.so" --policies policies/ --policies "$T/ext/pol//"
 expect_eq "package with an added plugin and policy: exit 0" "$RC" 0
 extlist=$(unzip -Z1 "$T/dist-ext/layer.zip" | sort)
+expect_eq "--policies DIR/: the policy at the layer's policies/, by its own name" \
+	"$(grep -cx inflight/policies/probe.cfg <<<"$extlist"):$(grep -cx inflight/policies/store-events.cfg <<<"$extlist")" "1:1"
 expect_eq "the plugin's own library goes into the layer's lib/" "$(grep -cx lib/libinfpkg.so.1 <<<"$extlist")" 1
 expect_eq "libcrypto stays in the function only" "$(grep -c libcrypto <<<"$extlist")" 0
 expect_eq "both policy directories in the layer" \
