@@ -50,23 +50,27 @@ static int count_sink(void *ctx, const char *data, size_t len,
 	return t->sink(t->sink_ctx, data, len, err);
 }
 
-/* The parallel runner's sink: the first INF_FLUSH_AT bytes are held, as
- * the sequential framer holds them (frame.h), and written together. */
+/* The parallel runner's sink: output is held until INF_FLUSH_AT bytes
+ * have come, as the sequential framer holds it (frame.h); then what was
+ * held goes, and everything after it straight on (the hold never grows
+ * past INF_FLUSH_AT). */
 static int par_sink(void *ctx, const char *data, size_t len, struct inf_error *err)
 {
 	struct inf_transform *t = ctx;
-	int rc;
+	int rc = 0;
 
 	if (t->released)
 		return count_sink(t, data, len, err);
-	if (inf_buf_append(&t->hold, data, len))
-		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-	if (t->hold.len < INF_FLUSH_AT)
+	if (t->hold.len + len < INF_FLUSH_AT) {
+		if (inf_buf_append(&t->hold, data, len))
+			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 		return 0;
+	}
 	t->released = 1;
-	rc = count_sink(t, t->hold.data, t->hold.len, err);
+	if (t->hold.len)
+		rc = count_sink(t, t->hold.data, t->hold.len, err);
 	inf_buf_free(&t->hold);
-	return rc;
+	return rc ? rc : count_sink(t, data, len, err);
 }
 
 static int run_batch(void *wv, const char *data, size_t len,
