@@ -347,9 +347,11 @@ static int set_value(const struct inf_plugin *p, const struct inf_option *o,
 }
 
 /* Applies the declared default of `o`, which the plugin author wrote as
- * policy text; a bad default is the plugin's bug, reported as such. */
-static int set_default(const struct inf_plugin *p, const struct inf_option *o,
-		       void *slot, struct inf_owned *own, char *err, size_t errlen)
+ * policy text; a bad default is the plugin's bug, reported as such, at
+ * the step that loads it. */
+static int set_default(const config_setting_t *step, const struct inf_plugin *p,
+		       const struct inf_option *o, void *slot, struct inf_owned *own,
+		       char *err, size_t errlen)
 {
 	char *end;
 
@@ -376,9 +378,8 @@ static int set_default(const struct inf_plugin *p, const struct inf_option *o,
 		break;
 	}
 	if (errno || *end || end == o->def) {
-		snprintf(err, errlen, "plugin '%s': bad default \"%s\" for option '%s'",
-			 p->name, o->def, o->name);
-		return INF_ERR_INVALID;
+		return opt_err(step, p, err, errlen, "bad default \"%s\" for option '%s'",
+			       o->def, o->name);
 	}
 	return 0;
 }
@@ -432,38 +433,30 @@ int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 		const config_setting_t *s = config_setting_get_member(step, o->name);
 		void *slot = (char *)config + o->offset;
 		if (is_reserved(reserved, o->name)) {
-			snprintf(err, errlen, "plugin '%s' declares option '%s', a step key that "
-				 "belongs to the core", p->name, o->name);
-			return INF_ERR_INVALID;
+			return opt_err(step, p, err, errlen, "declares option '%s', a step key "
+				       "that belongs to the core", o->name);
 		}
-		if (slot_size(o->type) == 0) {
-			snprintf(err, errlen, "plugin '%s': option '%s' has type %d, which this "
-				 "runtime does not know", p->name, o->name, (int)o->type);
-			return INF_ERR_INVALID;
-		}
+		/* the plugin's own mistakes, named at the step that loads it */
+		if (slot_size(o->type) == 0)
+			return opt_err(step, p, err, errlen, "option '%s' has type %d, which this "
+				       "runtime does not know", o->name, (int)o->type);
 		if (o->offset > p->config_size ||
-		    slot_size(o->type) > p->config_size - o->offset) {
-			snprintf(err, errlen, "plugin '%s': option '%s' lies outside its config block",
-				 p->name, o->name);
-			return INF_ERR_INVALID;
-		}
-		if (o->type == INF_OPT_ENUM && (!o->choices || !*o->choices)) {
-			snprintf(err, errlen, "plugin '%s': enum option '%s' lists no choices",
-				 p->name, o->name);
-			return INF_ERR_INVALID;
-		}
+		    slot_size(o->type) > p->config_size - o->offset)
+			return opt_err(step, p, err, errlen, "option '%s' lies outside its "
+				       "config block", o->name);
+		if (o->type == INF_OPT_ENUM && (!o->choices || !*o->choices))
+			return opt_err(step, p, err, errlen, "enum option '%s' lists no choices",
+				       o->name);
 		for (const struct inf_option *d = p->options; d < o; d++)
-			if (!strcmp(d->name, o->name)) {
-				snprintf(err, errlen, "plugin '%s' declares option '%s' twice",
-					 p->name, o->name);
-				return INF_ERR_INVALID;
-			}
+			if (!strcmp(d->name, o->name))
+				return opt_err(step, p, err, errlen, "declares option '%s' twice",
+					       o->name);
 		if (s)
 			rc = set_value(p, o, s, slot, own, base_dir, err, errlen);
 		else if (o->flags & INF_OPT_REQUIRED)
 			rc = opt_err(step, p, err, errlen, "missing required option '%s'", o->name);
 		else if (o->def)
-			rc = set_default(p, o, slot, own, err, errlen);
+			rc = set_default(step, p, o, slot, own, err, errlen);
 		else
 			rc = 0;
 		if (rc)

@@ -1091,13 +1091,13 @@ START_TEST(test_bad_option_table)
 {
 	ck_assert_int_eq(load_text("bad.cfg", STEP("{ plugin = \"bad_table\"; }")), -1);
 	ck_assert_ptr_null(pol);
-	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "plugin 'bad_table': bad default \"\" for option 'n'",
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "bad.cfg:", "plugin 'bad_table': bad default \"\" for option 'n'",
 						  NULL) == 0,
 		      "%s", tu_errs_text(&errs));
 	inf_policy_errors_free(&errs);
 	ck_assert_int_eq(load_text("bad.cfg", STEP("{ plugin = \"bad_table\"; n = 1; }")), -1);
 	ck_assert_ptr_null(pol);
-	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "plugin 'bad_table': option 'late' lies outside "
+	ck_assert_msg(errs.n == 1 && tu_errs_find(&errs, "bad.cfg:", "plugin 'bad_table': option 'late' lies outside "
 						  "its config block", NULL) == 0,
 		      "%s", tu_errs_text(&errs));
 }
@@ -1126,7 +1126,7 @@ START_TEST(test_bad_option_tables)
 		const struct inf_option *opts;
 		const char *want;
 	} cases[] = {
-		{ twice, "plugin 't' declares option 'a' twice" },
+		{ twice, "plugin 't': declares option 'a' twice" },
 		{ nochoice, "plugin 't': enum option 'e' lists no choices" },
 		{ badtype, "plugin 't': option 'e' has type 99, which this runtime does not know" },
 	};
@@ -1146,7 +1146,7 @@ START_TEST(test_bad_option_tables)
 		msg[0] = '\0';
 		ck_assert_int_eq(inf_options_fill(&p, config_lookup(&c, "step"), reserved, &conf,
 						  &own, ".", msg, sizeof msg), INF_ERR_INVALID);
-		ck_assert_str_eq(msg, cases[i].want);
+		ck_assert_msg(strstr(msg, cases[i].want) != NULL, "%s", msg);
 		inf_owned_free(&own);
 	}
 	config_destroy(&c);
@@ -1167,7 +1167,7 @@ START_TEST(test_reserved_option_refused)
 		ck_assert_int_eq(load_text("bad.cfg", steps[i]), -1);
 		ck_assert_ptr_null(pol);
 		ck_assert_msg(errs.n == 1 &&
-				      tu_errs_find(&errs, "plugin 'reserved_opt' declares option 'when', "
+				      tu_errs_find(&errs, "bad.cfg:", "plugin 'reserved_opt': declares option 'when', "
 							  "a step key that belongs to the core",
 						   NULL) == 0,
 			      "%s", tu_errs_text(&errs));
