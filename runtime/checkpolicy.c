@@ -5,17 +5,20 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "redact.h"
 
 int inf_mode_check_policy(const char *path, const struct inf_cli *cli)
 {
 	struct inf_cli c = *cli;
 	struct inf_policy *pol = NULL;
+	char shown[1024];
 	int rc;
 
 	c.policy = path;
 	if ((rc = inf_cli_load_policy(&c, &pol)))
 		return rc;
-	printf("ok: %s: %zu access point%s:", path, pol->naps, pol->naps == 1 ? "" : "s");
+	inf_show_name(path, shown, sizeof shown);
+	printf("ok: %s: %zu access point%s:", shown, pol->naps, pol->naps == 1 ? "" : "s");
 	for (size_t i = 0; i < pol->naps; i++) {
 		const struct inf_access_point *ap = &pol->aps[i];
 		int fused = ap->fused || (ap->nsteps == 1 && ap->drop_top.match);

@@ -8,6 +8,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "redact.h"
 
 int inf_exit_for(enum inf_fail kind)
 {
@@ -117,8 +118,11 @@ int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
 		return 0;
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "runtime: policy error: %s\n", errs.lines[i]);
-	if (errs.n == 0)
-		fprintf(stderr, "runtime: policy error: %s: could not be loaded\n", pol);
+	if (errs.n == 0) {
+		char shown[1024];
+		inf_show_name(pol, shown, sizeof shown);
+		fprintf(stderr, "runtime: policy error: %s: could not be loaded\n", shown);
+	}
 	inf_policy_errors_free(&errs);
 	return INF_EXIT_POLICY;
 }

@@ -116,12 +116,13 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 		return inf_error_set(err, INF_FAIL_USAGE, "AWS_REGION='%.70s': not a region name "
 				     "(lowercase letters, digits and '-', at most 64)", region);
 	/* a key from --url ends at its query; --key and --file are taken whole */
-	inf_show_name(key, shown, sizeof shown);
-	if ((cli->key || cli->file) && strpbrk(key, "?#"))
+	if ((cli->key || cli->file) && strpbrk(key, "?#")) {
+		inf_show_name(key, shown, sizeof shown);
 		return inf_error_set(err, INF_FAIL_USAGE,
 				     "%s '%s': a key holding '?' or '#' cannot be written in the "
 				     "event's decoded userRequest.url%s", cli->key ? "--key" : "--file",
 				     shown, cli->key ? "" : " (name the key with --key)");
+	}
 	if (!cli->key && cli->url)
 		klen = strcspn(key, "?#");
 	if (check_headers(cli, err))

@@ -337,6 +337,10 @@ expect_eq "an argument holding a newline: exit 2, one line" \
 	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
 expect_contains "an argument holding a newline: shown as \\x0a" "$ERR" \
 	'unexpected argument: extra\x0aruntime: forged'
+mkdir -p "$T/pol"$'\n'dir && cp "$POL" "$T/pol"$'\n'dir/
+run "$RT" --check-policy "$T/pol"$'\n'dir/store-events.cfg --plugins "$PLUGINS"
+expect_eq "check-policy's ok for a path holding a newline: one line" \
+	"$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:1"
 run env AWS_USE_FIPS_ENDPOINT=$'yes\nruntime: ok' "${F[@]}" "$T/in.ndjson"
 expect_eq "AWS_USE_FIPS_ENDPOINT holding a newline: exit 2, one line" \
 	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
