@@ -139,6 +139,20 @@ static unsigned workers(void)
 	return cpus > (long)INF_MAX_WORKERS ? INF_MAX_WORKERS : (unsigned)cpus;
 }
 
+/* A step's error from a plugin, its options or the loader may hold any
+ * bytes (a file option's path, a plugin's text): added on one line. */
+static void add_step_err(struct inf_policy_errors *errs, const char *where,
+			 const char *err)
+{
+	char line[1024];
+
+	inf_one_line(err, line, sizeof line);
+	if (where)
+		add_err(errs, "%s: %s", where, line);
+	else
+		add_err(errs, "%s", line);
+}
+
 static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		     const char *base_dir, unsigned nworkers, struct inf_step *st,
 		     struct inf_policy_errors *errs)
@@ -160,11 +174,11 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	if (config_setting_get_member(s, "when") &&
 	    inf_cond_compile(config_setting_get_member(s, "when"), "when",
 			     &st->when, err, sizeof err)) {
-		add_err(errs, "%s", err);
+		add_step_err(errs, NULL, err);
 		return -1;
 	}
 	if (inf_loader_get(pol->loader, name, &p, err, sizeof err)) {
-		add_err(errs, "%s: %s", where, err);
+		add_step_err(errs, where, err);
 		return -1;
 	}
 	st->plugin = p;
@@ -178,7 +192,7 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	}
 	if (inf_options_fill(p, s, step_reserved, st->config, &st->own, base_dir,
 			     err, sizeof err)) {
-		add_err(errs, "%s", err);
+		add_step_err(errs, NULL, err);
 		return -1;
 	}
 	for (unsigned i = 0; i < nworkers; i++) {
@@ -188,11 +202,14 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		memset(perr, 0, sizeof perr); /* "" on entry, as plugin.h says */
 		if (p->init && (rc = p->init(inf_host_table(), st->config, st->instances[i], perr))) {
 			perr[INF_ERR_MAX - 1] = '\0';
-			if (perr[0])
-				add_err(errs, "%s: plugin '%s': %s", where, name, perr);
-			else
-				add_err(errs, "%s: plugin '%s': init failed with status %d "
-					"(no message from the plugin)", where, name, rc);
+			if (perr[0]) {
+				snprintf(err, sizeof err, "plugin '%s': %s", name, perr);
+				add_step_err(errs, where, err);
+			} else {
+				snprintf(err, sizeof err, "plugin '%s': init failed with status %d "
+					 "(no message from the plugin)", name, rc);
+				add_step_err(errs, where, err);
+			}
 			return -1;
 		}
 	}
@@ -429,19 +446,23 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 
 /* ---- files ---- */
 
-static int load_file(struct inf_policy *pol, const char *file,
+/* `path` is opened, and its directory is where relative file options
+ * are found; messages, and inf_setting_where through the root's hook,
+ * name it on one line (a directory's name may hold a newline). */
+static int load_file(struct inf_policy *pol, const char *path,
 		     struct inf_policy_errors *errs)
 {
 	config_t cfg;
 	const config_setting_t *root, *aps, *ver;
-	char dir[PATH_MAX], where[300];
+	char dir[PATH_MAX], where[300], file[1024];
 	int bad = 0, n;
-	const char *slash = strrchr(file, '/');
+	const char *slash = strrchr(path, '/');
 	struct inf_buf text = { 0 };
 
-	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
-		 slash ? file : ".");
-	if (inf_policy_text_read(file, &text, errs) ||
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	inf_one_line(path, file, sizeof file);
+	if (inf_policy_text_read(path, file, &text, errs) ||
 	    inf_policy_text_includes(file, text.data, errs)) {
 		inf_buf_free(&text);
 		return -1;
@@ -529,22 +550,24 @@ int inf_policy_load(const char *path, const char *plugin_dirs,
 {
 	struct inf_policy *pol = calloc(1, sizeof *pol);
 	struct stat st;
+	char shown[1024];
 	int bad = 0;
 
 	*out = NULL;
+	inf_one_line(path, shown, sizeof shown);
 	if (!pol || !(pol->loader = inf_loader_new(plugin_dirs))) {
 		free(pol);
 		add_err(errs, "out of memory");
 		return -1;
 	}
 	if (stat(path, &st)) {
-		add_err(errs, "%s: cannot read policy: %s", path, strerror(errno));
+		add_err(errs, "%s: cannot read policy: %s", shown, strerror(errno));
 		bad = 1;
 	} else if (S_ISDIR(st.st_mode)) {
 		struct dirent **list;
 		int n = scandir(path, &list, cfg_filter, alphasort);
 		if (n < 0) {
-			add_err(errs, "%s: cannot list policy directory: %s", path, strerror(errno));
+			add_err(errs, "%s: cannot list policy directory: %s", shown, strerror(errno));
 			bad = 1;
 		}
 		for (int i = 0; i < n; i++) {
@@ -554,7 +577,7 @@ int inf_policy_load(const char *path, const char *plugin_dirs,
 			free(list[i]);
 		}
 		if (n == 0)
-			add_err(errs, "%s: no *.cfg policy files", path), bad = 1;
+			add_err(errs, "%s: no *.cfg policy files", shown), bad = 1;
 		if (n >= 0)
 			free(list);
 	} else {

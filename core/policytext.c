@@ -12,13 +12,13 @@
 
 #include "json.h"
 
-int inf_policy_text_read(const char *file, struct inf_buf *b,
+int inf_policy_text_read(const char *path, const char *file, struct inf_buf *b,
 			 struct inf_policy_errors *errs)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it has no
 	 * effect on a regular file. fstat on the open file, so what is
 	 * checked is what is read. */
-	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	const char *nul;
 	ssize_t n;

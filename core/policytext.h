@@ -13,11 +13,12 @@
 #include "buf.h"
 #include "policy.h"
 
-/* The text of `file`, NUL-terminated, appended to b. Returns 0, or -1
+/* The text of the file at `path`, NUL-terminated, appended to b; errors
+ * name it `file` (the path as a message prints it). Returns 0, or -1
  * with the error added: the file cannot be read, is not a regular file
  * (a FIFO or a device would block or never end), or holds a NUL byte
  * (libconfig would stop there and ignore the rest). */
-int inf_policy_text_read(const char *file, struct inf_buf *b,
+int inf_policy_text_read(const char *path, const char *file, struct inf_buf *b,
 			 struct inf_policy_errors *errs);
 
 /* Refuses an @include line: a policy is one file. Returns 0, or -1 with

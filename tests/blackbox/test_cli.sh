@@ -341,6 +341,24 @@ mkdir -p "$T/pol"$'\n'dir && cp "$POL" "$T/pol"$'\n'dir/
 run "$RT" --check-policy "$T/pol"$'\n'dir/store-events.cfg --plugins "$PLUGINS"
 expect_eq "check-policy's ok for a path holding a newline: one line" \
 	"$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:1"
+# a policy's errors name its file on one line, as do the files its
+# options name and what a plugin says about them
+D="$T/pol"$'\n'dir
+printf 'version = 1;\naccess_points = ( { name = "a"; chain = ( { plugin = "nope"; } ); } );\n' >"$D/plugin.cfg"
+printf 'version = 1;\naccess_points = ( { name = "a"; chain = ( { plugin = "enrich";\n  lookup_file = "none.csv"; lookup_key = "k"; } ); } );\n' >"$D/file.cfg"
+printf 'k,v\n1,"x\n' >"$D/bad.csv"
+printf 'version = 1;\naccess_points = ( { name = "a"; chain = ( { plugin = "enrich";\n  lookup_file = "bad.csv"; lookup_key = "k"; } ); } );\n' >"$D/table.cfg"
+printf 'version = 1;\naccess_points = ( { name = ; } );\n' >"$D/syntax.cfg"
+mkdir -p "$D/empty"
+for c in "plugin.cfg:2: unknown plugin 'nope'" \
+	"file.cfg:3: plugin 'enrich': option 'lookup_file': cannot read file $T/pol\\x0adir/none.csv" \
+	"table.cfg:2: plugin 'enrich': $T/pol\\x0adir/bad.csv:2: unterminated" \
+	"syntax.cfg:2: syntax error" "nothing.cfg: cannot read policy" "empty: no *.cfg"; do
+	run "$RT" --check-policy "$D/${c%%:*}" --plugins "$PLUGINS"
+	expect_eq "a policy error under a path holding a newline (${c%%:*}): exit 3, one line" \
+		"$RC:$(printf '%s\n' "$ERR" | wc -l)" "3:1"
+	expect_contains "  ... the path shown as \\x0a" "$ERR" "$T/pol\\x0adir/$c"
+done
 run env AWS_USE_FIPS_ENDPOINT=$'yes\nruntime: ok' "${F[@]}" "$T/in.ndjson"
 expect_eq "AWS_USE_FIPS_ENDPOINT holding a newline: exit 2, one line" \
 	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
