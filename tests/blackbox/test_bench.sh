@@ -49,6 +49,17 @@ command -v jq >/dev/null && expect_contains "bench: jq row" "$log" "jq -c"
 	expect_contains "bench: jsmn row" "$log" "hand-written jsmn loop"
 [ -x "$T/good/bench/ref/ref_simdjson" ] &&
 	expect_contains "bench: simdjson row" "$log" "hand-written simdjson"
+# the validation floor, with the count of records it checked against the input's
+[ -x "$T/good/bench/ref/ref_validate" ] &&
+	expect_contains "bench: validation floor row" "$log" "floor, not a filter"
+expect_contains "bench: every drop row gives its CPU time" "$log" \
+	"| inflight (filter mode, \`lambda-consumer\`) |"
+drop_rows=$(sed -n '/^| Drop price/,/^| Same records/p' <<<"$log")
+expect_eq "bench: CPU times in the drop, chain and array rows" \
+	"$(grep -c 'user + [0-9.]* system s |' <<<"$drop_rows")" \
+	"$(grep -c 'MB/s |' <<<"$drop_rows")"
+expect_contains "bench: the budget of 0.8 x cat" "$log" "Budget: at 0.8 × cat the drop may take"
+expect_contains "bench: the budget of the chain" "$log" "Budget: at 0.5 × cat the 3-step chain may take"
 expect_eq "bench: the table is written" "$(grep -c '^| ' "$T/good/bench/results.md")" \
 	"$(grep -c '^| ' <<<"$log")"
 

@@ -77,11 +77,12 @@ def parse_size(text):
 # ---- running things ----------------------------------------------------
 
 class Run:
-    """One finished process: wall seconds, peak RSS in KiB (None when not
-    measured), exit status."""
+    """One finished process: wall seconds, peak RSS in KiB, user and
+    system CPU seconds (None when not measured), exit status."""
 
-    def __init__(self, secs, rss_kib, status):
+    def __init__(self, secs, rss_kib, status, cpu=(None, None)):
         self.secs, self.rss_kib, self.status = secs, rss_kib, status
+        self.user, self.sys = cpu
 
 
 class Bench:
@@ -178,18 +179,18 @@ class Bench:
         /usr/bin/time for the peak RSS. Fails the bench on a bad status."""
         log = os.path.join(self.logs, name + ".err")
         tfile = os.path.join(self.logs, name + ".time")
-        full = [TIME, "-f", "%M", "-o", tfile] + argv if rss else argv
+        full = [TIME, "-f", "%M %U %S", "-o", tfile] + argv if rss else argv
         t0 = time.perf_counter()
         pid = self.spawn(full, stdin=stdin, stdout=stdout, log=log, env=env)
         status = self.wait(pid, self.timeout)
         secs = time.perf_counter() - t0
         if status not in ok:
             self.fail_run(name, argv, status, log)
-        rss_kib = None
-        if rss:
-            with open(tfile) as f:
-                rss_kib = int(f.read().split()[-1])
-        return Run(secs, rss_kib, status)
+        if not rss:
+            return Run(secs, None, status)
+        with open(tfile) as f:  # the last line: time's own
+            kib, user, sys_ = f.read().split("\n")[-2].split()
+        return Run(secs, int(kib), status, (float(user), float(sys_)))
 
     def fail_run(self, name, argv, status, log):
         tail = ""
@@ -335,6 +336,9 @@ def check_records(what, inp, outputs, expect=drop_expected, extra=None):
 
 # hand-specialised programs for the drop, under BUILD/bench/ref (run.sh)
 REFS = ("ref_simdjson", "ref_jsmn")
+# not a filter: simdjson validating every record and writing nothing
+# (ref_validate.cpp), the part of the drop's work no transform can remove
+FLOOR = "ref_validate"
 
 CHAIN_KEY_ENV = "INFLIGHT_BENCH_HMAC_KEY"
 CHAIN_KEY = "bench-secret-key"
@@ -413,6 +417,9 @@ def group_ndjson(b):
         exe = os.path.join(b.build, "bench", "ref", ref)
         if os.access(exe, os.X_OK):
             tools.append((ref, [exe, inp, out(ref)], None, None, nbytes))
+    exe = os.path.join(b.build, "bench", "ref", FLOOR)
+    if os.access(exe, os.X_OK):
+        tools.append((FLOOR, [exe, inp, out(FLOOR)], None, None, nbytes))
     tools.append(("cat", [shutil.which("cat") or "/bin/cat", inp], out("cat"), None, nbytes))
 
     chain_missing = [p for p in CHAIN_PLUGINS
@@ -458,6 +465,11 @@ def group_ndjson(b):
                 for name in ("inflight", "inflight-1", "python", "jq") + REFS if name in runs})
             if sha256(out("cat")) != sha256(inp):
                 die("cat: output differs from its input")
+            if FLOOR in runs:
+                with open(out(FLOOR)) as f:
+                    seen = f.read().strip()
+                if seen != str(n):
+                    die("%s: validated %s records, the input has %d" % (FLOOR, seen, n))
             check_records("array", inp, {"array": array_records(out("array"))})
             if "chain" in runs:
                 check_records("chain", inp, {"chain": ndjson_records(out("chain"))},
@@ -471,6 +483,8 @@ def group_ndjson(b):
     peak = {name: max(r.rss_kib for r in rs) for name, rs in runs.items()}
     mbps = {name: t[4] / med[name] / MB for name, t in zip(runs, tools)}
     best = {name: t[4] / min(r.secs for r in runs[name]) / MB for name, t in zip(runs, tools)}
+    cpu = {name: (statistics.median(r.user for r in rs), statistics.median(r.sys for r in rs))
+           for name, rs in runs.items()}
     inf = mbps["inflight"]
     group = "Drop price, discount: NDJSON, %s" % human(nbytes)
     labels = {"inflight": "inflight (filter mode, `lambda-consumer`)",
@@ -479,28 +493,52 @@ def group_ndjson(b):
               "jq": "`jq -c 'del(.price,.discount)'`",
               "ref_simdjson": "hand-written simdjson On-Demand program (`ref_simdjson.cpp`)",
               "ref_jsmn": "hand-written jsmn loop (`ref_jsmn.c`)",
+              FLOOR: "floor, not a filter: simdjson's DOM parser validating every "
+                     "record on every core, no output (`ref_validate.cpp`)",
               "cat": "`cat in > out` (I/O limit)"}
-    for name in ("inflight", "inflight-1", "python", "jq") + REFS + ("cat",):
+    for name in ("inflight", "inflight-1", "python", "jq") + REFS + (FLOOR, "cat"):
         if name in runs:
             b.add(group, labels[name], "%s MB/s" % fmt_num(mbps[name]), peak[name],
-                  mbps[name] / inf, "best round %s MB/s" % fmt_num(best[name]))
+                  mbps[name] / inf, "best round %s MB/s; CPU %.2f user + %.2f system s" % (
+                      fmt_num(best[name]), cpu[name][0], cpu[name][1]))
     if "jq" not in runs:
         b.add(group, "`jq`", "n/a (jq not installed)")
-    for ref in REFS:
+    for ref in REFS + (FLOOR,):
         if ref not in runs:
             b.add(group, labels[ref], "n/a (not built: see the start of the bench's output)")
     chain_group = "3-step chain (drop, mask hmac, enrich): NDJSON"
     if "chain" in runs:
         b.add(chain_group, "inflight (`tools/bench/chain.cfg`)",
               "%s MB/s" % fmt_num(mbps["chain"]), peak["chain"], mbps["chain"] / inf,
-              "best round %s MB/s" % fmt_num(best["chain"]))
+              "best round %s MB/s; CPU %.2f user + %.2f system s" % (
+                  fmt_num(best["chain"]), cpu["chain"][0], cpu["chain"][1]))
     else:
         b.add(chain_group, "inflight (`tools/bench/chain.cfg`)", chain_note)
     b.add("Same records as one JSON array, %s" % human(abytes), "inflight (format auto → array)",
           "%s MB/s" % fmt_num(mbps["array"]), peak["array"], mbps["array"] / inf,
-          "best round %s MB/s" % fmt_num(best["array"]))
+          "best round %s MB/s; CPU %.2f user + %.2f system s" % (
+              fmt_num(best["array"]), cpu["array"][0], cpu["array"][1]))
 
     b.target("inflight / cat", inf / mbps["cat"], "≥ 0.8", inf / mbps["cat"] >= 0.8)
+    # what a target leaves: the wall time it allows on every core, less
+    # the system time the row's reads and writes took in this run
+    ncpu = os.cpu_count() or 1
+
+    def budget(ratio, name, what):
+        wall = nbytes / (ratio * mbps["cat"] * MB)
+        left = wall * ncpu - cpu[name][1]
+        return ("at %s × cat %s may take %.3f s: %.3f CPU s on %d cores, %.3f s of it "
+                "left for user space after its %.3f s of system time; it used %.3f s" % (
+                    "%g" % ratio, what, wall, wall * ncpu, ncpu, left, cpu[name][1],
+                    cpu[name][0]), left)
+
+    text, left = budget(0.8, "inflight", "the drop")
+    if FLOOR in runs:
+        text += ", and simdjson validating alone (the floor row) used %.3f s: %s what is left" % (
+            cpu[FLOOR][0], "%.1f ×" % (cpu[FLOOR][0] / left) if left > 0 else "more than")
+    b.budgets = [text]
+    if "chain" in runs:
+        b.budgets.append(budget(0.5, "chain", "the 3-step chain")[0])
     b.target("inflight / python", inf / mbps["python"], "≥ 25", inf / mbps["python"] >= 25)
     if "chain" in runs:
         b.target("3-step chain / cat", mbps["chain"] / mbps["cat"], "≥ 0.5",
@@ -792,6 +830,8 @@ def report(b, load_before):
         "",
     ]
     lines += ["- " + t for t in b.targets]
+    for text in getattr(b, "budgets", []):
+        lines += ["", "Budget: " + text + "."]
     text = "\n".join(lines) + "\n"
     print()
     print(text)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: inflight beside a Python Object Lambda function, jq, two
-# hand-specialised programs (simdjson, jsmn) and cat.
+# hand-specialised programs (simdjson, jsmn), a validation floor
+# (simdjson validating only) and cat.
 # usage: tools/bench/run.sh BUILD
 # Environment: SIZE (256M), ROUNDS (5), SEED (42), BIG (1), BIG_SIZE (1G),
 # DOCS (2000), STARTUP_RUNS (50), KEEP (0); see tools/bench/bench.py.
@@ -28,8 +29,10 @@ ${CC:-cc} -O2 -o "$ref/ref_jsmn" tools/bench/ref_jsmn.c
 # built for this CPU (-march=native), as a user chasing speed would
 if [ -f /usr/include/simdjson.h ] && command -v g++ >/dev/null; then
 	g++ -O3 -march=native -std=c++17 -o "$ref/ref_simdjson" tools/bench/ref_simdjson.cpp -lsimdjson
+	g++ -O3 -march=native -std=c++17 -pthread -o "$ref/ref_validate" \
+		tools/bench/ref_validate.cpp -lsimdjson
 else
-	rm -f "$ref/ref_simdjson"
-	echo "bench: libsimdjson-dev or g++ is not installed: the simdjson row is n/a" >&2
+	rm -f "$ref/ref_simdjson" "$ref/ref_validate"
+	echo "bench: libsimdjson-dev or g++ is not installed: the simdjson rows are n/a" >&2
 fi
 exec /usr/bin/python3 tools/bench/bench.py "$build"
