@@ -202,14 +202,12 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		memset(perr, 0, sizeof perr); /* "" on entry, as plugin.h says */
 		if (p->init && (rc = p->init(inf_host_table(), st->config, st->instances[i], perr))) {
 			perr[INF_ERR_MAX - 1] = '\0';
-			if (perr[0]) {
+			if (perr[0])
 				snprintf(err, sizeof err, "plugin '%s': %s", name, perr);
-				add_step_err(errs, where, err);
-			} else {
+			else
 				snprintf(err, sizeof err, "plugin '%s': init failed with status %d "
 					 "(no message from the plugin)", name, rc);
-				add_step_err(errs, where, err);
-			}
+			add_step_err(errs, where, err);
 			return -1;
 		}
 	}
