@@ -51,6 +51,7 @@ off_t line_start(int fd, off_t at, off_t size)
 
 void validate(int fd, Part *p)
 {
+	// a piece and the start of a record that the piece before cut off
 	std::vector<uint8_t> buf(2 * PIECE + simdjson::SIMDJSON_PADDING);
 	simdjson::dom::parser parser;
 	size_t have = 0;
@@ -58,10 +59,6 @@ void validate(int fd, Part *p)
 
 	while (at < p->end || have) {
 		size_t want = (size_t)std::min<off_t>(PIECE, p->end - at);
-		if (have + want > buf.size() - simdjson::SIMDJSON_PADDING) {
-			p->error = "a record longer than 4 MiB";
-			return;
-		}
 		ssize_t n = want ? pread(fd, buf.data() + have, want, at) : 0;
 		if (n < 0 || (size_t)n != want) {
 			p->error = n < 0 ? strerror(errno) : "short read";
@@ -73,6 +70,10 @@ void validate(int fd, Part *p)
 		if (at < p->end) {  // the rest after the last newline waits for more
 			const void *nl = memrchr(buf.data(), '\n', have);
 			cut = nl ? (size_t)((const uint8_t *)nl - buf.data()) + 1 : 0;
+			if (have - cut > PIECE) {
+				p->error = "a record longer than 4 MiB";
+				return;
+			}
 		}
 		if (cut) {
 			simdjson::dom::document_stream docs;
@@ -90,10 +91,6 @@ void validate(int fd, Part *p)
 		}
 		memmove(buf.data(), buf.data() + cut, have - cut);
 		have -= cut;
-		if (have && at >= p->end) {
-			p->error = "the part ends inside a record";
-			return;
-		}
 	}
 }
 
