@@ -161,19 +161,49 @@ static int refuse_not_utf8(const char *file, const char *text, size_t len,
 /* libconfig 1.5 reads an integer written without the L suffix into 32
  * bits, keeping the low ones (4294967312 is 16, 3000000000 negative),
  * saturates one with L past 64 bits, and reads 1e400 as infinity and
- * 1e-400 as 0, all silently. The text is scanned as libconfig's lexer does (strings,
- * comments, names) and such a literal refused with its line. Returns 0,
- * or -1 with the error added. */
-static int refuse_lossy_numbers(const char *file, const char *s,
-				struct inf_policy_errors *errs)
+ * 1e-400 as 0, all silently. It also joins two strings with nothing
+ * but space between them into one, which in a list means a forgotten
+ * comma: paths = [ "price" "discount" ] drops one member named
+ * "pricediscount" and leaves both. The text is scanned as libconfig's
+ * lexer does (strings, comments, names, brackets) and such a literal,
+ * or such a pair of strings directly in a list or an array, refused
+ * with its line (a setting's value may be written in pieces: a group
+ * member such as a self-test's `expect`). Returns 0, or -1 with the
+ * error added. */
+static int refuse_silent_literals(const char *file, const char *s,
+				  struct inf_policy_errors *errs)
 {
-	unsigned line = 1;
+	unsigned line = 1, depth = 0;
+	char open[64]; /* the innermost brackets; deeper ones are not checked */
 	const char *why, *start;
-	int hex;
+	int hex, after_string = 0;
 
 	while (*s) {
 		if (*s == '\n') {
 			line++, s++;
+			continue;
+		}
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f') {
+			s++;
+			continue;
+		}
+		if (*s == '"' && after_string && depth && depth <= sizeof open &&
+		    open[depth - 1] != '{') {
+			inf_policy_errors_addf(errs, "%s:%u: two strings with no ',' between them "
+				"in a list: libconfig would join them into one (\"price\" \"discount\" "
+				"is the one name \"pricediscount\"); separate the elements with ','",
+				file, line);
+			return -1;
+		}
+		after_string = *s == '"' ||
+			(after_string && (*s == '#' || (*s == '/' && (s[1] == '/' || s[1] == '*'))));
+		if (*s == '[' || *s == '(' || *s == '{') {
+			if (depth++ < sizeof open)
+				open[depth - 1] = *s;
+			s++;
+		} else if (*s == ']' || *s == ')' || *s == '}') {
+			depth -= depth > 0;
+			s++;
 		} else if (*s == '"') { /* a string, to the quote no backslash escapes */
 			for (s++; *s && *s != '"'; s++) {
 				if (*s == '\\' && s[1])
@@ -215,5 +245,5 @@ int inf_policy_text_check(const char *file, const char *text, size_t len,
 			  struct inf_policy_errors *errs)
 {
 	return refuse_not_utf8(file, text, len, errs) ||
-	       refuse_lossy_numbers(file, text, errs) ? -1 : 0;
+	       refuse_silent_literals(file, text, errs) ? -1 : 0;
 }

@@ -434,6 +434,42 @@ START_TEST(test_lossy_numbers_scanned)
 }
 END_TEST
 
+/* libconfig joins strings with only space or comments between them: in
+ * a list or an array that is a forgotten comma, and drop_fields would
+ * drop one member "pricediscount" and leave both. Refused with the line
+ * of the second string, in paths, prefixes and a condition's `in` list
+ * alike; a group member written in pieces (a self-test's expect) and
+ * strings that a comma, a bracket or a name separate load. */
+START_TEST(test_joined_strings_in_lists)
+{
+	static const struct {
+		const char *text;
+		int line;
+	} bad[] = {
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"price\" \"discount\" ]; }"), 4 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\",\n  \"price\"\n  \"discount\" ]; }"), 6 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = ( \"price\" # a comment\n \"x\" ); }"), 5 },
+		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"price\"/* c */\"x\" ]; }"), 4 },
+		{ STEP("{ plugin = \"filter_records\"; keep = { path = \"s\"; op = \"in\";\n"
+		       "    value = [ \"a\", \"b\" \"c\" ]; }; }"), 5 },
+		{ "version = 1;\naccess_points = ( { name = \"a\"; prefixes = [ \"x/\"\n\"y/\" ];\n"
+		  "  chain = " ONE_STEP "; } );\n", 3 },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_error(bad[i].text, bad[i].line, "two strings with no ',' between them in a "
+			     "list: libconfig would join them into one");
+		inf_policy_errors_free(&errs);
+	}
+	ck_assert_msg(load_text("p.cfg", "version = 1;\naccess_points = ( { name = \"a\";\n"
+				"  chain = ( { plugin = \"drop_fields\"; paths = [ \"p\", \"q\" ]; } );\n"
+				"  tests = ( { input = \"{\\\"p\\\": 1, \" \"\\\"k\\\": 2}\";\n"
+				"              expect = \"{\" /* joined */ \"\\\"k\\\": 2}\"; } ); },\n"
+				"  { name = \"b\"; chain = ( { plugin = \"drop_fields\"; paths = [ \"p\" ]; } ); } );\n") == 0,
+		      "%s", tu_errs_text(&errs));
+}
+END_TEST
+
 /* libconfig takes "@include" after blanks as an include too (and exits
  * the process on one it cannot read): refused wherever the line starts */
 START_TEST(test_include_refused)
@@ -1317,6 +1353,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_bad_prefixes);
 	tcase_add_test(tc, test_name_bounds);
 	tcase_add_test(tc, test_lossy_numbers_scanned);
+	tcase_add_test(tc, test_joined_strings_in_lists);
 	tcase_add_test(tc, test_include_refused);
 	tcase_add_test(tc, test_missing_name);
 	tcase_add_test(tc, test_ap_not_a_group);
