@@ -371,6 +371,16 @@ static int ap_settings(struct inf_access_point *ap, const config_setting_t *g,
 					inf_setting_where(s, where, sizeof where), ap->name, i + 1);
 				return -1;
 			}
+			/* as the deployment template's Prefix: S3 keys have no
+			 * leading '/', and a prefix is literal, not a pattern; either
+			 * mistake would deny every read */
+			if (v[0] == '/' || strpbrk(v, "*?")) {
+				add_err(errs, "%s: access point '%s': prefix %d %s: a prefix is the literal "
+					"start of the S3 keys it serves (store_events/, not /store_events/ "
+					"or store_events/*)", inf_setting_where(s, where, sizeof where),
+					ap->name, i + 1, v[0] == '/' ? "starts with '/'" : "holds '*' or '?'");
+				return -1;
+			}
 			if (!(ap->prefixes[ap->nprefixes] = strdup(v)))
 				return -1;
 			ap->nprefixes++;

@@ -662,6 +662,19 @@ START_TEST(test_bad_prefixes)
 	expect_error(APSET("prefixes = \"a/\";"), 4, "prefixes must be a list of strings");
 	inf_policy_errors_free(&errs);
 	expect_error(APSET("prefixes = [ 1, 2 ];"), 4, "prefixes must be a list of strings");
+	inf_policy_errors_free(&errs);
+	/* a path's '/', or a glob: no key would match, every read denied */
+	expect_error(APSET("prefixes = [ \"a/\", \"/store_events/\" ];"), 4,
+		     "access point 'a': prefix 2 starts with '/': a prefix is the literal start "
+		     "of the S3 keys it serves");
+	inf_policy_errors_free(&errs);
+	expect_error(APSET("prefixes = [ \"store_events/*\" ];"), 4, "prefix 1 holds '*' or '?'");
+	inf_policy_errors_free(&errs);
+	expect_error(APSET("prefixes = [ \"a?\" ];"), 4, "prefix 1 holds '*' or '?'");
+	inf_policy_errors_free(&errs);
+	/* a '/' after the start is the usual folder separator */
+	ck_assert_msg(load_text("p.cfg", APSET("prefixes = [ \"a/b/\", \"c\" ];")) == 0, "%s",
+		      tu_errs_text(&errs));
 }
 END_TEST
 
