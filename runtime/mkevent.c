@@ -35,8 +35,9 @@ static void request_id(char *out, size_t n)
 	out[n < 17 ? n - 1 : 16] = '\0';
 }
 
-/* The key the object is served as: --key, else the URL's path or the
- * file name as given, without leading "./" and "/". */
+/* The key the object is served as: --key, else the URL's path after
+ * its host (up to a query), or the file name as given, without leading
+ * "./" and "/". */
 static const char *default_key(const struct inf_cli *cli)
 {
 	const char *k;
@@ -123,8 +124,24 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 				     "event's decoded userRequest.url%s", cli->key ? "--key" : "--file",
 				     shown, cli->key ? "" : " (name the key with --key)");
 	}
+	if (cli->url && strncasecmp(cli->url, "http://", 7) && strncasecmp(cli->url, "https://", 8) &&
+	    strncasecmp(cli->url, "file://", 7)) {
+		inf_show_name(cli->url, shown, sizeof shown);
+		return inf_error_set(err, INF_FAIL_USAGE, "--url '%s': not an http://, https:// or "
+				     "file:// URL (the runtime reads the object from no other)", shown);
+	}
 	if (!cli->key && cli->url)
 		klen = strcspn(key, "?#");
+	if (klen == 0)
+		return inf_error_set(err, INF_FAIL_USAGE, "%s: the object would have an empty key%s",
+				     cli->key ? "--key" : cli->url ? "--url" : "--file",
+				     cli->key ? "" : " (name it with --key)");
+	/* a Range S3 cannot parse is ignored (the whole object, 200): given
+	 * here by mistake it would test nothing; --header Range: VALUE writes
+	 * one on purpose */
+	if (cli->range && strncasecmp(cli->range, "bytes=", 6))
+		return inf_error_set(err, INF_FAIL_USAGE, "--range '%.100s': wants bytes=A-B, bytes=A- "
+				     "or bytes=-N (--header 'Range: VALUE' writes any other)", cli->range);
 	if (check_headers(cli, err))
 		return -1;
 	if (cli->file) {

@@ -79,7 +79,7 @@ event "$BASE/$KEY" --range "bytes=5-2"
 serve
 expect_eq "malformed Range (a > b) ignored: the whole object" "$RC:$OUT" "0:$BODY"
 expect_contains "malformed Range: status 200" "$ERR" "status: 200"
-event "$BASE/$KEY" --range "items=0-1"
+event "$BASE/$KEY" --header "Range: items=0-1"
 serve
 expect_eq "Range in another unit ignored" "$RC:$OUT" "0:$BODY"
 event "$BASE/$KEY"
@@ -208,6 +208,19 @@ run "$RT" --make-event --access-point lambda-consumer --url "$BASE/k" --range by
 	--header 'range: bytes=1-2'
 expect_contains "make-event: --header range beside --range refused" "$RC:$ERR" \
 	"2:runtime: --header range: the event already has it (from --range)"
+# what would make an event that tests nothing: refused, exit 2
+for bad in "--url $BASE" "--url $BASE/" "--url ${BASE#http://}/k" "--file /" \
+	"--url $BASE/k --range 0-5"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	run "$RT" --make-event --access-point lambda-consumer $bad
+	expect_eq "make-event $bad: exit 2, no event" "$RC:$OUT" "2:"
+	case $bad in
+	*--range*) want="wants bytes=A-B, bytes=A- or bytes=-N" ;;
+	*/k) want="not an http://, https:// or file:// URL" ;;
+	*) want="the object would have an empty key (name it with --key)" ;;
+	esac
+	expect_contains "  ... says why" "$ERR" "$want"
+done
 run "$RT" --make-event --access-point lambda-consumer --url "$BASE/k" --header 'If-Match: a' \
 	--header 'if-match: b'
 expect_contains "make-event: a header given twice refused" "$RC:$ERR" \
