@@ -6,8 +6,10 @@ DESTDIR ?=
 CC      ?= cc
 SAN     ?=
 
-DEBIAN_PKGS := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
-	libssl-dev check libconfig-dev python3 python3-botocore python3-boto3 curl \
+# what building needs (and so `make demo`); the tests need the rest
+BUILD_PKGS  := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
+	libssl-dev libconfig-dev
+DEBIAN_PKGS := $(BUILD_PKGS) check python3 python3-botocore python3-boto3 curl \
 	zip unzip time valgrind faketime cppcheck shellcheck
 # Node.js runs s3rver and the template check in the tests: Debian's,
 # unless node and npm are on PATH already (a NodeSource nodejs conflicts
@@ -121,7 +123,8 @@ $(BUILD)/tests/check_buf: CHECK_LDFLAGS = -Wl,--wrap=realloc
 deps:
 	@tools/deps.sh $(DEBIAN_PKGS) $(NODE_PKGS)
 
-demo: deps
+demo:
+	@tools/deps.sh $(BUILD_PKGS)
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh $(BUILD)
 
