@@ -459,9 +459,10 @@ struct inf_plugin {
 	 * (host->walk_matches, host->remove), and report INF_MODIFIED when
 	 * it removed one, else INF_KEEP. The core may then make those
 	 * removals itself while it reads the record, without calling
-	 * `process` (it does when the step is an access point's whole chain,
-	 * has no `when`, and every path is one plain key). A name that is
-	 * not such an option is refused at load. */
+	 * `process` (it does when the step starts the chain, has no `when`,
+	 * and every path is one plain key: with no tokens at all when it is
+	 * the whole chain or every later step declares a plan too). A name
+	 * that is not such an option is refused at load. */
 	const char *removes;
 	/* NULL, or fills `plan` (zeroed on entry but for its size) with what
 	 * `process` does on this instance after `init` (struct inf_plan), or
