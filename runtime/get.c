@@ -57,7 +57,7 @@ static int send_status(struct inf_lambda *L, const struct inf_event *ev,
 	int rc;
 
 	o->status = status;
-	o->code = code;
+	inf_outcome_code(o, code);
 	if (message && message != o->message)
 		snprintf(o->message, sizeof o->message, "%s", message);
 	w.route = ev->output_route;

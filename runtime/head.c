@@ -36,7 +36,7 @@ int inf_lambda_error_answer(struct inf_lambda *L, struct inf_outcome *o, int sta
 	struct inf_buf *b = &L->response;
 
 	o->status = status;
-	o->code = code;
+	inf_outcome_code(o, code);
 	if (message != o->message)
 		snprintf(o->message, sizeof o->message, "%s", message ? message : "");
 	inf_buf_reset(b);

@@ -23,7 +23,7 @@ const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
 	o->access_point = ev->access_point;
 	if (!ap) {
 		o->status = 403;
-		o->code = "AccessDenied";
+		inf_outcome_code(o, "AccessDenied");
 		snprintf(o->message, sizeof o->message,
 			 "access point '%s' has no policy: refused", ev->access_point);
 		return NULL;
@@ -31,7 +31,7 @@ const struct inf_access_point *inf_lambda_access_point(struct inf_lambda *L,
 	if (ev->kind != INF_EV_LIST && ev->kind != INF_EV_LIST_V2 &&
 	    !inf_ap_allows_key(ap, ev->object_key)) {
 		o->status = 403;
-		o->code = "AccessDenied";
+		inf_outcome_code(o, "AccessDenied");
 		snprintf(o->message, sizeof o->message,
 			 "key '%.300s' is outside the prefixes of access point '%s'",
 			 ev->object_key, ap->name);
@@ -62,6 +62,13 @@ void inf_lambda_range_request(const struct inf_event *ev, char *range,
 
 	*range_out = h ? h : query_whole(ev, "Range", range, rlen);
 	*part_out = query_whole(ev, "partNumber", part, plen);
+}
+
+void inf_outcome_code(struct inf_outcome *o, const char *code)
+{
+	if (code && code != o->code_copy)
+		snprintf(o->code_copy, sizeof o->code_copy, "%s", code);
+	o->code = code ? o->code_copy : NULL;
 }
 
 static void put_str(struct inf_buf *b, const char *name, const char *v)
@@ -289,6 +296,13 @@ int inf_mode_lambda(const struct inf_cli *cli)
 		fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API is not a host:port\n");
 		curl_global_cleanup();
 		return INF_EXIT_USAGE;
+	}
+	if ((rc = inf_env_check())) {
+		inf_rapi_init_error(&L.rapi, "Inflight.ConfigError",
+				    "a setting in the environment is not valid; see the log");
+		inf_rapi_free(&L.rapi);
+		curl_global_cleanup();
+		return rc;
 	}
 	if ((rc = inf_cli_load_policy(cli, &L.pol))) {
 		inf_rapi_init_error(&L.rapi, "Inflight.PolicyError",

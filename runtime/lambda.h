@@ -33,7 +33,9 @@ struct inf_outcome {
 	const char *op;          /* GetObject, HeadObject, ListObjects, ListObjectsV2 */
 	const char *access_point;
 	int status;              /* what the caller gets */
-	const char *code;        /* S3 error code, or NULL */
+	const char *code;        /* S3 error code, or NULL; set it with
+				    inf_outcome_code, which keeps a copy */
+	char code_copy[64];
 	char message[640];       /* why it failed, without secrets */
 	int delivered;           /* the caller got the answer (WGOR 200, or a
 				    HEAD/LIST response to post) */
@@ -44,6 +46,10 @@ struct inf_outcome {
 	long long abandon_at;    /* epoch ms when work is given up, a margin
 				    before deadline_ms */
 };
+
+/* Sets o->code to a copy of `code` (NULL for none): the log is written
+ * after the handler whose source result held the code has returned. */
+void inf_outcome_code(struct inf_outcome *o, const char *code);
 
 /* Runs the loop; returns only when the Runtime API goes away or init
  * failed, with an exit status. */

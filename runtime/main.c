@@ -186,7 +186,7 @@ static int run(int argc, char **argv)
 	static const char *headers[MAX_HEADERS];
 	struct inf_cli cli = { 0 };
 	const char *check = NULL;
-	int make = 0, help = 0, version = 0, given = 0, c, rc;
+	int make = 0, help = 0, version = 0, given = 0, lambda, c, rc;
 
 	cli.headers = headers;
 	opterr = 0;
@@ -236,7 +236,11 @@ static int run(int argc, char **argv)
 	}
 	if (!!check + make + !!cli.event > 1)
 		return usage_error("--check-policy, --make-event and --event are separate modes", NULL);
-	if (!make && (rc = inf_env_check()))
+	lambda = !check && !make && !cli.event && !cli.access_point && !cli.output &&
+		 optind == argc && getenv("AWS_LAMBDA_RUNTIME_API");
+	/* Lambda mode checks the environment itself, so that a bad setting
+	 * reaches the Runtime API's /init/error as well as the log */
+	if (!make && !lambda && (rc = inf_env_check()))
 		return rc;
 	if (check || make || cli.event) {
 		if ((rc = unused_options(given, check ? USED_CHECK : make ? USED_MAKE : USED_EVENT,
@@ -251,8 +255,7 @@ static int run(int argc, char **argv)
 	}
 	if ((rc = unused_options(given, USED_FILTER, "option goes with --make-event")))
 		return rc;
-	if (!cli.access_point && !cli.output && optind == argc &&
-	    getenv("AWS_LAMBDA_RUNTIME_API"))
+	if (lambda)
 		return inf_mode_lambda(&cli);
 	if (!cli.access_point)
 		return usage_error("nothing to do: give --access-point, --event, --check-policy or --make-event", NULL);

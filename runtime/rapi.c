@@ -153,6 +153,18 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* The handle for one Runtime API call. The API is the sandbox's own
+ * 127.0.0.1 endpoint: never through a proxy, which a function may set in
+ * http_proxy or ALL_PROXY for its outbound calls (libcurl would follow
+ * them, and every /next would fail at init), as AWS's runtime clients do. */
+static void reset_handle(CURL *c, const char *url)
+{
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+}
+
 /* One /next. Returns 0 with an invocation to serve, -1 with err set when
  * the Runtime API failed, or 1 when it gave an invocation (r->id) that
  * cannot be served, with the reason in why. */
@@ -172,9 +184,7 @@ static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 	inf_buf_reset(&r->invocation_id);
 	snprintf(url, sizeof url, "%s/runtime/invocation/next", r->base);
 	for (long long waited = 0, step = 50;; waited += step, step = step < 1000 ? step * 2 : 1000) {
-		curl_easy_reset(r->curl);
-		curl_easy_setopt(r->curl, CURLOPT_URL, url);
-		curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+		reset_handle(r->curl, url);
 		curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, next_header);
 		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, &c);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
@@ -316,9 +326,7 @@ static long post(struct inf_rapi *r, const char *path, const char *body,
 	    (invocation_id && *invocation_id &&
 	     add_header(&h, "Lambda-Runtime-Invocation-Id", invocation_id)))
 		goto out;
-	curl_easy_reset(r->curl);
-	curl_easy_setopt(r->curl, CURLOPT_URL, url.data);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	reset_handle(r->curl, url.data);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);

@@ -1413,6 +1413,20 @@ def tests(env):
     check("a policy that fails to load: /init/error, then exit", inits and
           inits[0]["errorType"] == "Runtime.InitError" and any(e["type"] == "exit" and e["code"] == 3 for e in r.rapi), r.rapi)
     check("the init error names the problem in the log", "no_such_plugin" in r.err, r.err[-300:])
+    # the Runtime API is never reached through a proxy the function set for
+    # its outbound calls (libcurl follows http_proxy and ALL_PROXY)
+    dead = "http://127.0.0.1:1"
+    r = Run(env, [get("init-proxy", ps(doc_key), key=doc_key)], policy=badpol, timeout=20,
+            extra_env={"http_proxy": dead, "HTTP_PROXY": dead, "ALL_PROXY": dead, "all_proxy": dead})
+    check("http_proxy and ALL_PROXY set to a dead proxy: /init/error still reaches the Runtime API",
+          any(e["type"] == "init_error" for e in r.rapi), r.rapi)
+    # a bad setting in the environment is an init error too, not a silent exit
+    r = Run(env, [get("init-env", ps(doc_key), key=doc_key)], timeout=20,
+            extra_env={"INFLIGHT_THREADS": "abc"})
+    check("INFLIGHT_THREADS=abc: /init/error, then exit 2",
+          any(e["type"] == "init_error" for e in r.rapi) and
+          any(e["type"] == "exit" and e["code"] == 2 for e in r.rapi), r.rapi)
+    check("  ... the log names the setting", "INFLIGHT_THREADS='abc'" in r.err, r.err[-300:])
 
     # ---- the spool cannot grow (a full /tmp; here a file size limit of
     # 9 MiB): the GET fails with 500 InternalError, not the access point's
