@@ -234,26 +234,47 @@ out:
  * member last) the source's headers a HEAD answer carries, as members.
  * The source is not trusted: a name or value that cannot be a JSON string
  * (not UTF-8) leaves the header out, whole. */
+/* The source's headers a HEAD's answer carries, as one JSON object's
+ * members: a header the source repeated is one member, its values
+ * joined with ',' as the GET's forwarded headers are (wgor.c); a number
+ * header holding only digits is a JSON number, leading zeros left out. */
 static void put_headers(struct inf_buf *b, const struct inf_source_result *res)
 {
+	struct inf_buf v = { 0 };
+
 	for (size_t i = 0; i < res->nheaders; i++) {
-		const char *n = res->headers[i].name, *v = res->headers[i].value;
-		size_t mark = b->len;
+		const char *n = res->headers[i].name;
+		size_t mark = b->len, j, reps = 0;
+
 		if (!inf_forwardable(n) && strcasecmp(n, "x-amz-archive-status"))
 			continue;
-		if ((b->len && b->data[b->len - 1] != '{' && inf_buf_putc(b, ',')) ||
+		for (j = 0; j < i && strcasecmp(res->headers[j].name, n); j++)
+			;
+		if (j < i) /* joined into the first one */
+			continue;
+		inf_buf_reset(&v);
+		for (j = i; j < res->nheaders; j++) {
+			if (strcasecmp(res->headers[j].name, n))
+				continue;
+			if (reps++)
+				inf_buf_putc(&v, ',');
+			inf_buf_puts(&v, res->headers[j].value);
+		}
+		if (inf_buf_putc(&v, '\0') == 0) /* a C string, for the tests below */
+			v.len--;
+		if (!v.data || (b->len && b->data[b->len - 1] != '{' && inf_buf_putc(b, ',')) ||
 		    inf_json_quote(b, n, strlen(n)) || inf_buf_putc(b, ':')) {
 			b->len = mark;
 			continue;
 		}
-		if (listed(number_headers, n) && v[0] >= '0' && v[0] <= '9' &&
-		    strspn(v, "0123456789") == strlen(v))
-			inf_buf_puts(b, v);
+		if (listed(number_headers, n) && v.len && strspn(v.data, "0123456789") == v.len)
+			inf_buf_puts(b, v.data + strspn(v.data, "0") - (strspn(v.data, "0") == v.len));
 		else if (listed(bool_headers, n))
-			inf_buf_puts(b, strcasecmp(v, "true") ? "false" : "true");
-		else if (inf_json_quote(b, v, strlen(v)))
+			inf_buf_puts(b, strcasecmp(v.data, "true") ? "false" : "true");
+		else if (inf_json_quote(b, v.data, v.len))
 			b->len = mark;
 	}
+	inf_buf_free(&v);
 }
 
 int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,

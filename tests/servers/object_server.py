@@ -52,7 +52,8 @@ fault prefix misbehave:
                -aws-kms-key-id and -bucket-key-enabled (names with the
                first as a prefix), and x-amz-meta-tier beside
                x-amz-meta-tier-2 (another prefix pair)
-  /_repeat/... the object, with x-amz-meta-multi sent twice (one, two)
+  /_repeat/... the object, with x-amz-meta-multi sent twice (one, two),
+               and x-amz-tagging-count: 007 (a number with leading zeros)
   /_changed/.. as if the object were replaced right after every HEAD: a
                HEAD sees ETag ETAG, a GET NEW_ETAG (conditions are
                evaluated on that one)
@@ -279,7 +280,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         ("x-amz-server-side-encryption-bucket-key-enabled", "true"),
                         ("x-amz-meta-tier", "gold"), ("x-amz-meta-tier-2", "silver")]
         if fault == "_repeat":
-            headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two")]
+            headers += [("x-amz-meta-multi", "one"), ("x-amz-meta-multi", "two"),
+                        ("x-amz-tagging-count", "007")]
         early = []  # headers sent before Content-Type
         if fault == "_manymeta":
             early = [("x-amz-meta-k%03d" % i, "v%d" % i) for i in range(250)]
