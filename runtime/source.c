@@ -187,6 +187,9 @@ struct fetch {
 	int data_failed;
 	int unframed; /* a 200 without Content-Length or chunked framing */
 	int too_many; /* more than INF_SOURCE_MAX_HEADERS headers */
+	int ended;    /* the response's header block ended: what the header
+			 callback gets next, before another status line, is
+			 a chunked body's trailer, not the object's metadata */
 	struct inf_buf errbody;
 };
 
@@ -218,6 +221,13 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 
 	if (len >= 5 && !memcmp(p, "HTTP/", 5)) {
 		clear_headers(f->res); /* a new response (after 100 or a redirect) */
+		f->ended = 0;
+		return len;
+	}
+	if (f->ended)
+		return len;
+	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		f->ended = 1;
 		return len;
 	}
 	if (!(colon = memchr(p, ':', len)))

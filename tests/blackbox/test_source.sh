@@ -120,6 +120,9 @@ expect_contains "200 without Content-Length: 503 SourceUnavailable" "$ERR" "stat
 event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
 serve
 expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"
+expect_contains "200 in chunked framing: its headers forwarded" "$ERR" "header: Content-Type:"
+expect_eq "200 in chunked framing: a trailer after the body is not forwarded as a header" \
+	"$(grep -ci 'x-amz-meta-late' <<<"$ERR")" 0
 # an empty object says where its body ends too: Content-Length: 0
 : >"$T/bucket/store_events/empty.json"
 event "$BASE/store_events/empty.json" --key store_events/empty.json

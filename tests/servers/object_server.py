@@ -25,7 +25,8 @@ fault prefix misbehave:
                forward)
   /_noclen/... 200 without Content-Length: half the object, then closes
                (a cut body that HTTP/1 cannot tell from a whole one)
-  /_chunked/.. 200 with the whole object in chunked framing
+  /_chunked/.. 200 with the whole object in chunked framing, and a
+               trailer x-amz-meta-late after it
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
                HTTP tokens (a control byte, a space, UTF-8), one of
                2400 bytes, one of 2304 (one too long to forward whole),
@@ -327,7 +328,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for i in range(0, len(body), 7):
                     part = body[i:i + 7]
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                self.wfile.write(b"0\r\n\r\n")
+                # a trailer after the body: not the object's metadata
+                self.wfile.write(b"0\r\nx-amz-meta-late: trailer\r\n\r\n")
                 return
             self.send_header("Connection", "close")
             self.end_headers()
