@@ -181,8 +181,8 @@ out:
 	return rc;
 }
 
-int inf_lambda_get(struct inf_lambda *L, const struct inf_event *ev,
-		   struct inf_outcome *o)
+static int get_object(struct inf_lambda *L, const struct inf_event *ev,
+		      struct inf_outcome *o)
 {
 	const struct inf_access_point *ap;
 	struct inf_request req = { 0 };
@@ -241,5 +241,16 @@ int inf_lambda_get(struct inf_lambda *L, const struct inf_event *ev,
 		rc = send_object(L, ev, o, &res, &slice);
 	}
 	inf_source_result_free(&res);
+	return rc;
+}
+
+int inf_lambda_get(struct inf_lambda *L, const struct inf_event *ev,
+		   struct inf_outcome *o)
+{
+	int rc = get_object(L, ev, o);
+
+	/* the spool's file goes now, not at the next GET: a frozen sandbox
+	 * would otherwise keep the largest object's bytes in its /tmp */
+	inf_spool_reset(&L->spool);
 	return rc;
 }

@@ -74,6 +74,17 @@ class State:
         with open(self.log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
+def deleted_files(pid):
+    """How many of pid's descriptors hold a file no name reaches (a
+    spool's unlinked temporary file), or None."""
+    try:
+        d = "/proc/%d/fd" % pid
+        return sum(1 for fd in os.listdir(d)
+                   if os.readlink(os.path.join(d, fd)).endswith(" (deleted)"))
+    except OSError:
+        return None
+
+
 def proc_stats(pid):
     """Resident memory, its peak (KiB) and open descriptors of pid."""
     rss = hwm = fds = None
@@ -131,7 +142,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.post_status[rid] = item["postStatus"]
         pid = st.child.pid if st.child else None
         rss, hwm, fds = proc_stats(pid) if pid else (None, None, None)
-        st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds})
+        st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds,
+                "deleted": deleted_files(pid) if pid else None})
         body = json.dumps(item["event"]).encode()
         if item.get("truncateBody"):
             self.send_response(200)
