@@ -212,6 +212,7 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 		return send_status(L, ev, o, 500, "InternalError", "out of memory");
 	fo.ev = ev;
 	fo.deadline_ms = o->abandon_at;
+	fo.name = inf_lambda_source_name(ev);
 	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, &fc, &res, &err);
 	if (rc == 0)
 		rc = inf_transform_finish(fc.t);

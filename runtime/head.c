@@ -203,6 +203,7 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 		goto out;
 	}
 	fo.deadline_ms = o->abandon_at;
+	fo.name = inf_lambda_source_name(ev);
 	fo.sign_s3 = 1;
 	fo.sign_headers = h;
 	fo.nsign_headers = nh;
@@ -300,6 +301,7 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	fo.ev = ev;
 	fo.head = 1;
 	fo.deadline_ms = o->abandon_at;
+	fo.name = inf_lambda_source_name(ev);
 	/* a HEAD has no body; should one come anyway, it is not fed to anything */
 	if (inf_source_fetch(L->src, ev->input_url, &fo, count_sink, NULL, &res, &err)) {
 		if (res.status == 304 && !res.transport_failed && !res.timed_out) {

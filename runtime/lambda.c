@@ -64,6 +64,11 @@ void inf_lambda_range_request(const struct inf_event *ev, char *range,
 	*part_out = query_whole(ev, "partNumber", part, plen);
 }
 
+const char *inf_lambda_source_name(const struct inf_event *ev)
+{
+	return ev->object_key && *ev->object_key ? ev->object_key : "the object";
+}
+
 void inf_outcome_code(struct inf_outcome *o, const char *code)
 {
 	if (code && code != o->code_copy)

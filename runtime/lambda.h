@@ -47,6 +47,10 @@ struct inf_outcome {
 				    before deadline_ms */
 };
 
+/* How errors that reach the caller name the object read: its key (the
+ * caller asked for it), never the supporting access point's URL. */
+const char *inf_lambda_source_name(const struct inf_event *ev);
+
 /* Sets o->code to a copy of `code` (NULL for none): the log is written
  * after the handler whose source result held the code has returned. */
 void inf_outcome_code(struct inf_outcome *o, const char *code);

@@ -39,6 +39,7 @@ int inf_lambda_list(struct inf_lambda *L, const struct inf_event *ev,
 		return inf_lambda_error_answer(L, o, o->status, o->code, o->message);
 	fo.ev = ev;
 	fo.deadline_ms = o->abandon_at;
+	fo.name = "the list";
 	if (inf_source_fetch(L->src, ev->input_url, &fo, collect, &xml, &res, &err)) {
 		rc = inf_lambda_source_error(L, o, &res, &err);
 		goto out;

@@ -558,7 +558,10 @@ int inf_source_fetch(CURL *curl, const char *url,
 
 	inf_source_result_free(res); /* what a reused one held */
 	memset(res, 0, sizeof *res);
-	inf_show_name(url, shown, sizeof shown);
+	if (o && o->name)
+		inf_one_line(o->name, shown, sizeof shown);
+	else
+		inf_show_name(url, shown, sizeof shown);
 	if (!strncmp(url, "file://", 7)) {
 		char *path = file_url_path(url, shown, err);
 		struct stat st;

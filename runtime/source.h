@@ -58,6 +58,10 @@ struct inf_fetch_opts {
 	const struct inf_sigv4_header *sign_headers; /* with sign_s3: more */
 	size_t nsign_headers;       /* headers to send and sign, values as
 				       inf_sigv4_clean leaves them */
+	const char *name;           /* how errors name the source, or NULL
+				       for the URL (redacted): the Lambda
+				       caller gets the object's key, not the
+				       supporting access point's host */
 };
 
 /* Reads `url`. `curl` is a reusable handle (NULL: one is made for this

@@ -416,6 +416,9 @@ def tests(env):
     check("source answering 206: 503 SourceUnavailable saying why, never its part as the object",
           a and a["status"] == 503 and a["errorCode"] == "SourceUnavailable" and a["bodyLen"] == 0 and
           "source answered 206, not 200" in (a["errorMessage"] or ""), a)
+    check("  ... the message names the key the caller asked for, not the supporting access point's URL",
+          a and (a["errorMessage"] or "").startswith("store_events/obj.json: ") and
+          "127.0.0.1" not in a["errorMessage"] and "_206" not in a["errorMessage"], a)
     a = r.answer("signed-range")
     check("a Range the URL signed is not replayed: S3's 403 forwarded, no body",
           a and a["status"] == 403 and a["errorCode"] == "SignatureDoesNotMatch" and a["bodyLen"] == 0, a)
