@@ -1,5 +1,6 @@
 #include "frame.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,8 +139,12 @@ static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
 		size_t at)
 {
 	uint64_t line = line_at(f, at < f->in.len ? at : f->in.len);
+	char limit[48] = "";
+
 	f->failed = 1;
-	return inf_error_set(f->err, kind, "%s at line %llu, byte %llu", what,
+	if (kind == INF_FAIL_TOO_LARGE) /* every such `what` ends "max_record_bytes" */
+		snprintf(limit, sizeof limit, " (%zu)", f->max_record);
+	return inf_error_set(f->err, kind, "%s%s at line %llu, byte %llu", what, limit,
 			     (unsigned long long)line,
 			     (unsigned long long)(f->base + at));
 }
@@ -535,7 +540,8 @@ static int detect(struct inf_framer *f)
 	if (f->ws_line_over) { /* as ndjson_run (and document_run) would */
 		f->failed = 1;
 		return inf_error_set(f->err, INF_FAIL_TOO_LARGE,
-				     "record larger than max_record_bytes at line %llu, byte %llu",
+				     "record larger than max_record_bytes (%zu) at line %llu, byte %llu",
+				     f->max_record,
 				     (unsigned long long)f->over_line,
 				     (unsigned long long)f->over_at);
 	}

@@ -403,8 +403,8 @@ static int filled(struct inf_par *p)
 				if (collect_one(p))
 					return -1;
 			snprintf(e.msg, sizeof e.msg,
-				 "record larger than max_record_bytes at line %llu, byte %llu",
-				 (unsigned long long)p->line, (unsigned long long)p->offset);
+				 "record larger than max_record_bytes (%zu) at line %llu, byte %llu",
+				 p->max_record, (unsigned long long)p->line, (unsigned long long)p->offset);
 			return fail(p, &e);
 		}
 		return 0;

@@ -651,7 +651,7 @@ START_TEST(test_max_record_bytes)
 	expect(ap, "{\"a\":\"01234567\"}\n", "{\"a\":\"01234567\"}\n"); /* 16 bytes */
 	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"a\":\"012345678\"}\n", 0), -1);
 	ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
-	ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes at line 2") != NULL,
+	ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes (16) at line 2") != NULL,
 		      "%s", err.msg);
 
 	/* an oversized record fails the object even under drop_record */
@@ -1015,7 +1015,7 @@ START_TEST(test_parallel_unended_record)
 		ck_assert_msg(k >= 0 && k < 16, "%d threads: failed after %d pieces: %s", threads,
 			      k, err.msg);
 		ck_assert_int_eq(err.kind, INF_FAIL_TOO_LARGE);
-		ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes at line 20001,") != NULL,
+		ck_assert_msg(strstr(err.msg, "record larger than max_record_bytes (1000) at line 20001,") != NULL,
 			      "%s", err.msg);
 		if (threads == 1)
 			snprintf(first, sizeof first, "%s", err.msg);

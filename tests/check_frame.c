@@ -654,13 +654,13 @@ START_TEST(test_array_whitespace_max_record)
 	expect_ok(INF_FMT_ARRAY, 10, S("[1,    2    ]"), "[1,    2    ]", NULL);
 	expect_ok(INF_FMT_ARRAY, 10, S("[          ]"), "[          ]", NULL);
 	expect_fail(INF_FMT_ARRAY, 10, S("[           1]"), INF_FAIL_TOO_LARGE,
-	            "whitespace in the array larger than max_record_bytes at line 1, byte 1");
+	            "whitespace in the array larger than max_record_bytes (10) at line 1, byte 1");
 	expect_fail(INF_FMT_ARRAY, 10, S("[1,\n          2]"), INF_FAIL_TOO_LARGE,
-	            "whitespace in the array larger than max_record_bytes at line 1, byte 3");
+	            "whitespace in the array larger than max_record_bytes (10) at line 1, byte 3");
 	expect_fail(INF_FMT_ARRAY, 10, S("[           ]"), INF_FAIL_TOO_LARGE,
 	            "whitespace in the array larger than max_record_bytes");
 	expect_fail(INF_FMT_ARRAY, 10, S("[1,    2      ]"), INF_FAIL_TOO_LARGE,
-	            "record larger than max_record_bytes at line 1, byte 7");
+	            "record larger than max_record_bytes (10) at line 1, byte 7");
 }
 END_TEST
 
@@ -873,12 +873,12 @@ START_TEST(test_auto_long_leading_whitespace)
 	/* a blank line over max_record: as ndjson says it, where it starts */
 	n = snprintf(in, sizeof in, "\n%s\n{}\n", sp20);
 	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
-	            "record larger than max_record_bytes at line 2, byte 1");
+	            "record larger than max_record_bytes (10) at line 2, byte 1");
 	expect_fail(INF_FMT_NDJSON, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
-	            "record larger than max_record_bytes at line 2, byte 1");
+	            "record larger than max_record_bytes (10) at line 2, byte 1");
 	n = snprintf(in, sizeof in, "\n%s", sp20);
 	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE,
-	            "record larger than max_record_bytes at line 2, byte 1");
+	            "record larger than max_record_bytes (10) at line 2, byte 1");
 	n = snprintf(in, sizeof in, "\n%s\n{\n}", sp20);
 	expect_fail(INF_FMT_AUTO, 10, in, (size_t)n, INF_FAIL_TOO_LARGE, "larger than");
 	/* ... but an array may follow it */

@@ -127,7 +127,7 @@ expect_eq "array: the spaces before '[' are copied" "$(wc -c <"$T/ws.out")" 4000
 "$PY" -c 'import sys; sys.stdout.write("[{\"a\":1}," + " "*40000000 + "{\"a\":2}]")' >"$T/gap40"
 ws array "array: 40 MB of spaces between elements" "$T/gap40" 7
 expect_contains "array: whitespace between elements counts with the element" \
-	"$(cat "$T/ws.err")" "whitespace in the array larger than max_record_bytes at line 1, byte 9"
+	"$(cat "$T/ws.err")" "whitespace in the array larger than max_record_bytes (4096) at line 1, byte 9"
 "$PY" -c 'import sys; sys.stdout.write("\n"*40000000 + "{\n\"a\":1}\n")' >"$T/doc40"
 ws auto "auto: 40 MB of blank lines, then a document" "$T/doc40" 7
 expect_contains "auto: a document after them is too large" "$(cat "$T/ws.err")" \

@@ -97,7 +97,7 @@ done
 expect_eq "a line over max_record_bytes: the same message on 1 and 2 threads" \
 	"$(cat "$T/lerr.2")" "$(cat "$T/lerr.1")"
 expect_contains "a line over max_record_bytes: its line is named" "$(cat "$T/lerr.2")" \
-	"record larger than max_record_bytes at line 5001,"
+	"record larger than max_record_bytes (300000) at line 5001,"
 
 # drop_record: the same records skipped and kept
 cat >"$T/lenient.cfg" <<'CFG'
