@@ -232,13 +232,12 @@ out:
 }
 
 /* Appends to the "headers" object being written in b (its '{' or a
- * member last) the source's headers a HEAD answer carries, as members.
- * The source is not trusted: a name or value that cannot be a JSON string
- * (not UTF-8) leaves the header out, whole. */
-/* The source's headers a HEAD's answer carries, as one JSON object's
- * members: a header the source repeated is one member, its values
- * joined with ',' as the GET's forwarded headers are (wgor.c); a number
- * header holding only digits is a JSON number, leading zeros left out. */
+ * member last) the source's headers a HEAD answer carries, as members. A
+ * header the source repeated is one member, its values joined with ',' as
+ * the GET's forwarded headers are (wgor.c); a number header holding only
+ * digits is a JSON number, leading zeros left out. The source is not
+ * trusted: a name or value that cannot be a JSON string (not UTF-8)
+ * leaves the header out, whole. */
 static void put_headers(struct inf_buf *b, const struct inf_source_result *res)
 {
 	struct inf_buf v = { 0 };
