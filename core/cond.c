@@ -102,6 +102,31 @@ static int cerr(struct compiler *k, const config_setting_t *s, const char *fmt, 
 static int compile_group(struct compiler *k, const config_setting_t *s,
 			 struct inf_cond **out);
 
+/* regcomp(REG_EXTENDED | REG_NOSUB), but a '.' matches a NUL byte too:
+ * glibc's POSIX extended syntax holds RE_DOT_NOT_NULL, so "^.*@x$" did
+ * not match "a\u0000@x", and a drop rule could be passed by a value
+ * holding one (a string is matched whole, REG_STARTEND). The syntax is
+ * set for this call only; policies load on one thread. Returns NULL, or
+ * why the pattern is refused. */
+static const char *compile_regex(regex_t *re, const char *pattern)
+{
+	reg_syntax_t before = re_syntax_options;
+	const char *why;
+
+	memset(re, 0, sizeof *re);
+	if (!(re->fastmap = malloc(256)))
+		return "out of memory";
+	re_syntax_options = (RE_SYNTAX_POSIX_EXTENDED & ~RE_DOT_NOT_NULL) | RE_NO_SUB;
+	why = re_compile_pattern(pattern, strlen(pattern), re);
+	re_syntax_options = before;
+	re->newline_anchor = 0; /* as regcomp without REG_NEWLINE */
+	if (!why && re_compile_fastmap(re))
+		why = "out of memory";
+	if (why)
+		regfree(re);
+	return why;
+}
+
 static int scalar_value(struct compiler *k, const config_setting_t *s,
 			struct cond_value *v)
 {
@@ -174,7 +199,7 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 			return cerr(k, v, "op '%s' compares numbers or strings", op);
 		return 0;
 	case OP_MATCHES: {
-		char msg[200];
+		const char *why;
 		if (c->vals[0].type != INF_STRING)
 			return cerr(k, v, "op 'matches' needs a regular expression string");
 		if (inf_regex_cost(c->vals[0].str, REGEX_COST_MAX) > REGEX_COST_MAX)
@@ -187,10 +212,8 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 				    "\\9), which POSIX extended patterns do not have: matching "
 				    "one can take time exponential in the value's length",
 				    c->vals[0].str);
-		if ((rc = regcomp(&c->re, c->vals[0].str, REG_EXTENDED | REG_NOSUB))) {
-			regerror(rc, &c->re, msg, sizeof msg);
-			return cerr(k, v, "bad regex \"%.200s\": %s", c->vals[0].str, msg);
-		}
+		if ((why = compile_regex(&c->re, c->vals[0].str)))
+			return cerr(k, v, "bad regex \"%.200s\": %s", c->vals[0].str, why);
 		c->has_re = 1;
 		return 0;
 	}

@@ -292,6 +292,17 @@ START_TEST(test_matches)
 	/* a NUL inside the string does not end it */
 	YES("{ path = \"s\"; op = \"matches\"; value = \"z$\"; }", "{\"s\":\"a\\u0000z\"}");
 	NO("{ path = \"s\"; op = \"matches\"; value = \"^a$\"; }", "{\"s\":\"a\\u0000z\"}");
+	/* ... and a '.' matches it, as any other byte: a drop rule is not
+	 * passed by a value holding one */
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^.*@internal[.]example$\"; }",
+	    "{\"s\":\"bob\\u0000@internal.example\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^.{5}$\"; }", "{\"s\":\"ab\\u0000de\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^a[^x]b$\"; }", "{\"s\":\"a\\u0000b\"}");
+	/* ^ and $ are the string's ends, not a line's (regcomp without
+	 * REG_NEWLINE), and '.' matches a newline too */
+	NO("{ path = \"s\"; op = \"matches\"; value = \"^b\"; }", "{\"s\":\"a\\nb\"}");
+	NO("{ path = \"s\"; op = \"matches\"; value = \"a$\"; }", "{\"s\":\"a\\nb\"}");
+	YES("{ path = \"s\"; op = \"matches\"; value = \"^a.b$\"; }", "{\"s\":\"a\\nb\"}");
 }
 END_TEST
 

@@ -1463,8 +1463,10 @@ def tests(env):
     check("... and the next invocation is served", a and a["status"] == 200 and a["body"].decode() == want_doc, a)
     nexts = [e for e in r.rapi if e["type"] == "next"]
     check("... and the spool file is closed when its GET ends, not kept in /tmp while the sandbox "
-          "waits (no unlinked file open at the next /next)",
-          len(nexts) >= 4 and [n["deleted"] for n in nexts[:4]] == [0, 0, 0, 0], nexts)
+          "waits (no more unlinked files open at the next /next than before it: valgrind holds "
+          "some of its own)",
+          len(nexts) >= 4 and nexts[0]["deleted"] is not None and
+          len(set(n["deleted"] for n in nexts[:4])) == 1, nexts)
     os.unlink(spooled)
 
     # ---- 1 GB object with bounded memory ----
