@@ -147,10 +147,14 @@ static int crypto_init(struct mask_instance *in, const struct mask_config *c,
 }
 
 /* Which options belong to which op: a stray one is a policy mistake. */
+/* what redact writes and partial masks with when not told (README) */
+#define DEFAULT_WITH "****"
+#define DEFAULT_CHAR "*"
+
 static int check_stray(const struct mask_config *c, char *err)
 {
-	const char *stray = c->with && c->op != OP_REDACT ? "'with'"
-		: c->mchar && c->op != OP_PARTIAL ? "'char'"
+	const char *stray = c->with && strcmp(c->with, DEFAULT_WITH) && c->op != OP_REDACT ? "'with'"
+		: c->mchar && strcmp(c->mchar, DEFAULT_CHAR) && c->op != OP_PARTIAL ? "'char'"
 		: c->salt && c->op != OP_HASH ? "'salt'"
 		: (c->key_env || c->key_file) && c->op != OP_HMAC ? "'key_env' or 'key_file'"
 		: c->prefix && c->op != OP_HASH && c->op != OP_HMAC ? "'prefix'"
@@ -173,8 +177,8 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 	in->walk = INF_HOST_HAS(host, walk_matches) ? host->walk_matches : host->walk;
 	in->check_root = INF_HOST_HAS(host, paths_check_root) ? host->paths_check_root : NULL;
 	in->c = c;
-	in->with = c->with ? c->with : "****";
-	in->mchar = c->mchar ? c->mchar : "*";
+	in->with = c->with ? c->with : DEFAULT_WITH;
+	in->mchar = c->mchar ? c->mchar : DEFAULT_CHAR;
 	in->mchar_len = strlen(in->mchar);
 	in->prefix = c->prefix ? c->prefix : "";
 	if (!INF_HOST_HAS(host, number))

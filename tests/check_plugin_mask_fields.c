@@ -619,6 +619,11 @@ START_TEST(test_option_errors)
 	refused("op = \"hash\"; step = 0.5;", "'digits' or 'step' does not apply");
 	refused("op = \"redact\"; with = \"\xff\";", "option 'with' is not valid UTF-8");
 	refused("op = \"redact\"; key = \"secret\";", "unknown option 'key'");
+	/* another op's option given its default value says nothing: it passes */
+	refused("op = \"hash\"; char = \"#\";", "option 'char' does not apply to op 'hash'");
+	mask("op = \"hash\"; with = \"****\"; char = \"*\"; digits = 0; keep_first = 0;");
+	mask("op = \"partial\"; with = \"****\";");
+	mask("op = \"redact\"; char = \"*\";");
 }
 END_TEST
 
