@@ -207,6 +207,24 @@ START_TEST(test_lookup_ndjson)
 }
 END_TEST
 
+/* The README's order of new members, whatever the options' order. */
+START_TEST(test_order)
+{
+	struct inf_request req = { "ap1", "k.json", "r1" };
+
+	put_table("t.csv", "id,zcity,acountry\n1,Paris,FR\n");
+	enrich("lookup_key = \"id\"; lookup_file = \"t.csv\"; add_request_id = \"rq\";\n"
+	       "add_object_key = \"ok\"; add_access_point = \"ap\"; set_json = { n = \"null\"; };\n"
+	       "set = { b = 1; a = 2; };");
+	ck_assert_str_eq(tu_step_run_req(&s, &req, "{\"id\":\"1\"}\n"),
+			 "{\"id\":\"1\",\"b\":1,\"a\":2,\"n\":null,\"ap\":\"ap1\",\"ok\":\"k.json\","
+			 "\"rq\":\"r1\",\"zcity\":\"Paris\",\"acountry\":\"FR\"}\n");
+	put_table("t.ndjson", "{\"z\":2,\"id\":\"1\",\"a\":[1]}\n");
+	enrich("lookup_file = \"t.ndjson\"; lookup_key = \"id\"; lookup_column = \"id\"; set = { m = 0; };");
+	out_is("{\"id\":\"1\"}", "{\"id\":\"1\",\"m\":0,\"z\":2,\"a\":[1]}");
+}
+END_TEST
+
 START_TEST(test_table_errors)
 {
 	put_table("bad.csv", "store_id,store_city\n1,a\n2\n");
@@ -279,6 +297,7 @@ static Suite *enrich_suite(void)
 	tcase_add_test(tc, test_computed);
 	tcase_add_test(tc, test_lookup_csv);
 	tcase_add_test(tc, test_lookup_ndjson);
+	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_table_errors);
 	tcase_add_test(tc, test_option_errors);
 	tcase_add_test(tc, test_when);
