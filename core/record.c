@@ -289,15 +289,18 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 			int overwrite)
 {
 	const jsmntok_t *o;
-	int found = 0, rc, k, i;
+	int found = 0, rc, limit, k, i;
 	size_t off;
 
 	if (!valid_node(r, obj) || r->toks.tok[obj].type != JSMN_OBJECT ||
 	    mark_kind(r, obj))
 		return INF_ERR_INVALID;
-	if ((rc = inf_record_check_value(r, json, len,
-					 inf_tok_depth(&r->toks, obj) + 1, &r->edit_err)))
-		return rc;
+	/* the limits are the output's: over one, a member that is there
+	 * and stays as it is fails nothing */
+	limit = inf_record_check_value(r, json, len, inf_tok_depth(&r->toks, obj) + 1,
+				       &r->edit_err);
+	if (limit && limit != INF_ERR_LIMIT)
+		return limit;
 	o = &r->toks.tok[obj];
 	for (k = obj + 1, i = 0; i < o->size; i++, k = inf_tok_skip(&r->toks, k + 1)) {
 		size_t kl;
@@ -312,11 +315,15 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 		if (kl != keylen || memcmp(kn, key, keylen))
 			continue;
 		found = 1;
+		if (overwrite && limit)
+			return limit;
 		if (overwrite && (rc = inf_record_replace_json(r, k + 1, json, len)))
 			return rc;
 	}
 	if (found)
 		return 0;
+	if (limit)
+		return limit;
 	off = r->edit_text.len;
 	if ((rc = inf_json_quote(&r->edit_text, key, keylen)))
 		return rc;

@@ -706,6 +706,12 @@ START_TEST(test_max_depth)
 	ck_assert_msg(strstr(err.msg, "record 1 (line 1): step 2 (enrich) went over a limit: "
 				      "an inserted value nests deeper than max_depth (2)") != NULL,
 		      "%s", err.msg);
+	/* a member the record has, and keeps, inserts nothing over them */
+	ap = policy(AP("max_depth = 2;", "{ plugin = \"enrich\"; set = { x = { y = { z = 1; }; }; }; }"), "t");
+	expect(ap, "{\"x\":1}\n", "{\"x\":1}\n");
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":1}\n{\"a\":1}\n", 0), -1);
+	ck_assert_msg(strstr(err.msg, "record 2 (line 2): step 1 (enrich) went over a limit") != NULL,
+		      "%s", err.msg);
 	ap = policy(AP("max_key_bytes = 4;", "{ plugin = \"enrich\"; set = { longer = 1; }; }"), "t");
 	ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n", 0), -1);
 	ck_assert_msg(strstr(err.msg, "step 1 (enrich) went over a limit: "

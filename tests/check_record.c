@@ -1027,6 +1027,15 @@ START_TEST(test_edit_limits)
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, deep33 + 1, 64, 0), INF_ERR_LIMIT);
 	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k", 1, deep33 + 2, 62, 0), 0);
 	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	/* the limits are the output's: a member that is there and is not
+	 * overwritten takes nothing over them; overwriting it does */
+	load("{\"a\":[[1]]}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "a", 1, deep33 + 1, 64, 0), 0);
+	ck_assert_uint_eq(rec.nedits, 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "a", 1, deep33 + 1, 64, 1), INF_ERR_LIMIT);
+	ck_assert_uint_eq(rec.nedits, 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "a", 1, "[1", 2, 0), INF_ERR_INVALID);
+	expect("{\"a\":[[1]]}");
 }
 END_TEST
 
