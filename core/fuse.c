@@ -84,6 +84,8 @@ struct inf_fuse {
 	int set;   /* a set step came */
 	int early; /* a removal or keep step came before any set */
 	int late;  /* a removal step came after a set (see add_step) */
+	size_t nearly; /* adds[0..nearly) came before that removal */
+	int early_lookup; /* a lookup is one of them */
 	int keeping; /* a keep step came: a key no step names is removed */
 	struct ffilter filters[MAX_FILTERS];
 	size_t nfilters;
@@ -379,7 +381,17 @@ static int add_step(struct inf_fuse *f, const struct inf_access_point *ap, size_
 	 * depends on what was left then, which this pass does not know */
 	if (o && f->set && f->early)
 		return -1;
+	/* nor removals on both sides of a set after the first ones when a
+	 * lookup came before those: a row not found adds nothing, and then
+	 * where the set's members go depends on what the first removals
+	 * left (the sets before them otherwise leave their members) */
+	if (o && f->late && f->nadds != f->nearly && f->early_lookup)
+		return -1;
 	if (o) {
+		if (f->set && !f->late) {
+			f->nearly = f->nadds;
+			f->early_lookup = f->nlookups > 0;
+		}
 		f->late |= f->set;
 		f->early |= !f->set;
 		memcpy(&paths, (const char *)st->config + o->offset, sizeof paths);
@@ -588,12 +600,16 @@ static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 /* add_members one by one: each one no kept member has the key of, a
  * comma before each but a first one that nothing precedes. */
 static __attribute__((noinline)) int add_each(const struct run *x, uint64_t seen, int comma,
-					      struct inf_buf *out)
+					      struct inf_buf *out, int *first)
 {
+	size_t start = out->len;
 	int rc;
 
 	for (size_t i = 0; i < x->f->nadds; i++) {
 		const struct fadd *a = &x->f->adds[i];
+
+		if (out->len == start) /* nothing appended yet: this may be the first */
+			*first = i < x->f->nearly;
 
 		if (a->lookup >= 0) {
 			if ((rc = add_row(x, a->lookup, seen, &comma, out)))
@@ -610,13 +626,14 @@ static __attribute__((noinline)) int add_each(const struct run *x, uint64_t seen
 }
 
 /* The members the set steps add when the record keeps none with their key. */
-static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out)
+static int add_members(void *ctx, uint64_t seen, int comma, struct inf_buf *out, int *first)
 {
 	const struct run *x = ctx;
 
 	if (x->f->nlookups || (seen & x->f->added))
-		return add_each(x, seen, comma, out);
+		return add_each(x, seen, comma, out, first);
 	/* the common case: all of them */
+	*first = x->f->nearly > 0;
 	return x->f->all.len && inf_buf_append(out, x->f->all.data + !comma,
 					       x->f->all.len - !comma) ? INF_ERR_NOMEM : 0;
 }
@@ -705,7 +722,7 @@ int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record
 {
 	struct run x; /* not zeroed: its tests are read up to ntests */
 	struct inf_topedit te = { .keys = f->keys, .value = rewrite, .close = add_members,
-				  .test = test, .ctx = &x, .adds_first = f->late };
+				  .test = test, .ctx = &x };
 
 	x.f = f, x.worker = worker, x.r = r, x.ntests = 0;
 	if (f->nfilters)

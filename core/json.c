@@ -464,19 +464,23 @@ static __attribute__((noinline)) int fuse_value(struct drop_pass *d, const char 
 /* The members te adds, at the root's '}' at p: after the last kept
  * member, before the whitespace that follows it (what follows it in the
  * output so far is whitespace only: the members after it were removed
- * with the comma before each), or right after '{'. */
+ * with the comma before each), or right after '{', or after the
+ * whitespace that follows '{' (inf_json_fuse_top). */
 static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char *p,
 						 int kept)
 {
 	struct inf_buf *out = d->out;
 	size_t at, ws, len;
-	int rc;
+	int rc, first = 0;
 
 	drop_range(d, p, p);
 	out->len = (size_t)(d->o - out->data);
 	for (at = out->len; inf_json_ws(out->data[at - 1]); at--)
 		;
-	if (!kept && d->removed && d->te->adds_first) {
+	len = out->len;
+	if ((rc = d->te->close(d->te->ctx, d->seen, kept, out, &first)))
+		return rc;
+	if (!kept && d->removed && first) {
 		const char *q = d->in; /* past '{' and the whitespace after it */
 
 		while (*q++ != '{')
@@ -484,10 +488,7 @@ static __attribute__((noinline)) int fuse_close(struct drop_pass *d, const char 
 		for (; inf_json_ws(*q); q++)
 			at++;
 	}
-	ws = out->len - at;
-	len = out->len;
-	if ((rc = d->te->close(d->te->ctx, d->seen, kept, out)))
-		return rc;
+	ws = len - at;
 	if (ws && out->len > len) { /* [ws][added] to [added][ws] */
 		if (inf_buf_reserve(out, ws))
 			return INF_ERR_NOMEM;

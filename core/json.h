@@ -113,24 +113,24 @@ struct inf_topedit {
 	int (*value)(void *ctx, int i, const char *v, size_t n, struct inf_buf *out);
 	/* At the root's end: appends the members to add, given the keys
 	 * `seen` (bit i: a member with key i is kept) and whether a member
-	 * precedes them (`comma`, for the first one); returns 0, 1 when the
-	 * record must go through the steps instead, or INF_ERR_NOMEM. */
-	int (*close)(void *ctx, uint64_t seen, int comma, struct inf_buf *out);
+	 * precedes them (`comma`, for the first one), and sets *first when
+	 * the first one it appends is one the steps add before they remove
+	 * any (see inf_json_fuse_top); returns 0, 1 when the record must go
+	 * through the steps instead, or INF_ERR_NOMEM. */
+	int (*close)(void *ctx, uint64_t seen, int comma, struct inf_buf *out, int *first);
 	/* For the value [v, v + n) of a member with key i, as the input has
 	 * it: returns 0, or 1 when the record must go through the steps. */
 	int (*test)(void *ctx, int i, const char *v, size_t n);
 	void *ctx;
-	/* The steps add the members before they remove any: when every
-	 * member is removed, the added ones go where the first one was,
-	 * after the whitespace that follows '{'. */
-	int adds_first;
 };
 
 /* As inf_json_drop_top, with the removals, value rewrites and added
- * members of `te`: added members go after the last kept member (or
- * right after '{'; see adds_first), before the whitespace that
- * follows it, as inf_record_emit places a set_json insert. Also returns
- * 1 when `value` does. */
+ * members of `te`: added members go after the last kept member, before
+ * the whitespace that follows it, as inf_record_emit places a set_json
+ * insert, or right after '{' when no member is kept; but when every
+ * member is removed and the first added one was added before the
+ * removals (te->close's *first), where the first removed one was, after
+ * the whitespace that follows '{'. Also returns 1 when `value` does. */
 int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err);
