@@ -19,6 +19,7 @@
  * inf_json_fuse_top (item 18).
  */
 #include "json.h"
+#include "jsonfast.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -809,6 +810,9 @@ int inf_json_drop_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_dropkeys *keys,
 		      struct inf_buf *out, size_t *removed, struct inf_json_err *err)
 {
+	if (inf_jsonfast_drop_top(&t->fast, js, len, max_depth, t->max_key, keys, out,
+				  removed) == 0)
+		return 0;
 	return drop_top(t, js, len, max_depth, keys, out, removed, err, 0);
 }
 
@@ -845,6 +849,7 @@ void inf_tokens_free(struct inf_tokens *t)
 {
 	free(t->tok);
 	free(t->stack);
+	inf_jsonfast_free(t->fast);
 	memset(t, 0, sizeof *t);
 }
 

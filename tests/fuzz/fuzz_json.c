@@ -15,7 +15,8 @@
  *  - every container's token count and inf_tok_skip agree with the
  *    parent links;
  *  - one token store serves every input (growth, reuse);
- *  - inf_json_drop_top, removing root members "a" and "b", refuses what
+ *  - inf_json_drop_top (its two-stage path, core/jsonfast.c, first, on a
+ *    CPU that has it), removing root members "a" and "b", refuses what
  *    inf_json_parse refuses with the same status, message and offset, or
  *    declines (1) a text whose root is not an object or whose root keys
  *    may hold an escape; what it accepts it writes byte for byte as

@@ -1,0 +1,39 @@
+/*
+ * A two-stage (simdjson-style) validator for the drop of root members
+ * (core/jsonfast.c): AVX-512 on CPUs that have it, nothing elsewhere.
+ */
+#ifndef INF_JSONFAST_H
+#define INF_JSONFAST_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct inf_dropkeys;
+struct inf_jsonfast; /* scratch of one thread, grown to its records */
+
+/* Records longer than this are left to inf_json_drop_top's own parser:
+ * the scratch holds 9 bytes per byte of a record. */
+#define INF_JSONFAST_MAX (64 * 1024)
+
+/* Whether this CPU runs the fast path (AVX-512 BW, VL, VBMI, VBMI2 and
+ * PCLMULQDQ, enabled by the OS). */
+int inf_jsonfast_available(void);
+
+/* Accepts only what inf_json_drop_top accepts, and then appends to `out`
+ * the same bytes (the root members whose key `keys` holds removed) and
+ * counts them in *removed: returns 0. Returns 1 with nothing appended
+ * for everything else: text it refuses or is not sure of, a root that is
+ * not an object, a root key with an escape, max_depth or max_key (the
+ * longest key in raw bytes, 0 for any) exceeded, a record past
+ * INF_JSONFAST_MAX, no memory, or no fast path on this CPU;
+ * inf_json_drop_top's own parser then gives the answer. *s is created on
+ * first use; inf_jsonfast_free releases it. */
+int inf_jsonfast_drop_top(struct inf_jsonfast **s, const char *js, size_t len,
+			  unsigned max_depth, size_t max_key,
+			  const struct inf_dropkeys *keys, struct inf_buf *out,
+			  size_t *removed);
+
+void inf_jsonfast_free(struct inf_jsonfast *s);
+
+#endif

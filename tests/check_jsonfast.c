@@ -1,0 +1,315 @@
+/*
+ * The two-stage drop (core/jsonfast.c): what it accepts, core/json.c's
+ * parser accepts too, with the same bytes written and the same count of
+ * removed members; it accepts the valid records it is for, so that a
+ * fast path that declined everything would fail here; and it declines
+ * each kind of bad text, limit and shape. On a CPU without the fast
+ * path, everything must be declined.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "jsonfast.h"
+#include "path.h"
+#include "testutil.h"
+
+static struct inf_paths *ps;
+static struct inf_dropkeys dk;
+
+static void setup(void)
+{
+	static const char *const keys[] = { "price", "discount", "a", "caf\xc3\xa9" };
+	char e[256];
+
+	ck_assert_msg(inf_paths_compile(keys, 4, &ps, e, sizeof e) == 0, "%s", e);
+	ck_assert(inf_paths_dropkeys(ps, &dk));
+}
+
+static void teardown(void)
+{
+	inf_paths_free(ps);
+}
+
+/* Runs both ways on a copy of exactly len bytes (so that a read past
+ * the record shows under ASan); asserts that an accept by the fast path
+ * is one by the parser, bytes and count. Returns the fast path's answer. */
+static int both(const char *js, size_t len, unsigned depth, size_t max_key)
+{
+	struct inf_jsonfast *s = NULL;
+	struct inf_tokens t = { 0 };
+	struct inf_buf fast = { 0 }, ref = { 0 };
+	struct inf_json_err e = { 0 };
+	size_t rf = 99, rr = 98;
+	char *exact = malloc(len ? len : 1);
+	int f, r;
+
+	ck_assert_ptr_nonnull(exact);
+	memcpy(exact, js, len);
+	ck_assert_int_eq(inf_buf_append(&fast, "kept|", 5), 0);
+	ck_assert_int_eq(inf_buf_append(&ref, "kept|", 5), 0);
+	t.max_key = max_key;
+	f = inf_jsonfast_drop_top(&s, exact, len, depth, max_key, &dk, &fast, &rf);
+	r = inf_json_drop_top_tokens(&t, exact, len, depth, &dk, &ref, &rr, &e);
+	ck_assert_msg(f == 0 || f == 1, "%d", f);
+	if (f == 0) {
+		ck_assert_msg(r == 0, "accepted what the parser refuses (%d: %s at %zu): '%.*s'",
+			      r, e.msg, e.offset, (int)len, js);
+		ck_assert_msg(fast.len == ref.len && !memcmp(fast.data, ref.data, ref.len),
+			      "'%.*s': wrote '%.*s', the parser '%.*s'", (int)len, js,
+			      (int)fast.len, fast.data, (int)ref.len, ref.data);
+		ck_assert_uint_eq(rf, rr);
+	} else {
+		ck_assert_uint_eq(fast.len, 5); /* nothing appended */
+	}
+	inf_jsonfast_free(s);
+	inf_tokens_free(&t);
+	inf_buf_free(&fast);
+	inf_buf_free(&ref);
+	free(exact);
+	return f;
+}
+
+#define BOTH(lit, depth, key) both(lit, sizeof(lit) - 1, depth, key)
+
+START_TEST(test_accepts)
+{
+	static const char *const ok[] = {
+		"{}", " { } ", "{\"a\":1}", "{\"price\":1,\"x\":2}", "{\"x\":2,\"price\":1}",
+		"{ \"x\" : 2 , \"price\" : 1 , \"y\" : [ ] }\t",
+		"{\"price\":{\"a\":[1,{\"b\":null}]},\"discount\":[true,false],\"k\":\"v\"}",
+		"{\"s\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\",\"caf\xc3\xa9\":1}",
+		"{\"s\":\"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\",\"price\":-0.5e+10}",
+		"{\"n\":[0,-0,1.5,1e5,1E-5,12345678901234567890,0.000001,-12.75e3]}",
+		"{\"id\":\"e-1\",\"store_id\":12,\"price\":12.5,\"discount\":0.1,\"qty\":3,"
+		"\"is_return\":false,\"card\":null,\"items\":[{\"sku\":\"A\",\"price\":2}]}",
+		"{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"price\":1234567890123456}",
+		"{\"\":1,\"a\":2,\"a\":3}",
+	};
+
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		int f = both(ok[i], strlen(ok[i]), 64, 0);
+
+		ck_assert_msg(f == !inf_jsonfast_available(), "'%s': %d", ok[i], f);
+	}
+}
+END_TEST
+
+START_TEST(test_declines)
+{
+	static const char *const bad[] = {
+		"", " ", "[1]", "1", "\"x\"", "{", "}", "{\"a\":1", "{\"a\":1}x", "{\"a\":1}}",
+		"{\"a\":1,}", "{,\"a\":1}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{\"a\"::1}",
+		"{\"a\":}", "{\"a\":[1,]}", "{\"a\":[1 2]}", "{\"a\":{\"b\":1}", "{\"a\":[}]}",
+		"{1:2}", "{\"a\":'x'}", "{\"a\":tru}", "{\"a\":nulll}", "{\"a\":True}",
+		"{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}", "{\"a\":1e+}",
+		"{\"a\":+1}", "{\"a\":0x1}", "{\"a\":NaN}", "{\"a\":1.5.2}", "{\"a\":-01}",
+		"{\"a\":12345678901234567.}", "{\"a\":1234567890123456e}",
+		"{\"a\":\"\x01\"}", "{\"a\":\"\x1f\"}", "{\"a\":\"\n\"}", "{\"a\":\"x}",
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u12G4\"}", "{\"a\":\"\\uD800\"}",
+		"{\"a\":\"\\uDC00\"}", "{\"a\":\"\\uD800\\u0041\"}", "{\"a\":\"\\uD800\\uD800\"}",
+		"{\"a\":\"\\\"}", "{\"a\":\"\xc0\x80\"}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xe0\x80\x80\"}",
+		"{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\xf8\x88\x80\x80\"}",
+		"{\"a\":\"\x80\"}", "{\"a\":\"\xff\"}", "{\"a\":1}\xc3", "{\"a\":\xc3\xa9}",
+		"{\"pr\\u0069ce\":1}", "{\"a\":1}\x01", "\x01{\"a\":1}", "{\"a\":1,\"a\"}",
+		"{\"a\":\"x\"\"y\"}", "{\"a\":1\x0b}", "{\"a\"\x0c:1}",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(both(bad[i], strlen(bad[i]), 64, 0) == 1, "accepted '%s'", bad[i]);
+	/* the string bodies of a NUL */
+	ck_assert_int_eq(BOTH("{\"a\":\"\0\"}", 64, 0), 1);
+	ck_assert_int_eq(BOTH("{\"a\":1}\0", 64, 0), 1);
+	/* the limits: depth and the longest key, to the byte */
+	ck_assert_int_eq(BOTH("{\"a\":[[1]]}", 3, 0), !inf_jsonfast_available());
+	ck_assert_int_eq(BOTH("{\"a\":[[1]]}", 2, 0), 1);
+	ck_assert_int_eq(BOTH("{\"abcd\":1,\"x\":{\"efgh\":2}}", 64, 4), !inf_jsonfast_available());
+	ck_assert_int_eq(BOTH("{\"abcd\":1,\"x\":{\"efghi\":2}}", 64, 4), 1);
+	ck_assert_int_eq(BOTH("{\"abcde\":1}", 64, 4), 1);
+	ck_assert_int_eq(BOTH("{\"a\":1}", 0, 0), 1);
+}
+END_TEST
+
+/* A record longer than INF_JSONFAST_MAX is left to the parser. */
+START_TEST(test_long_record)
+{
+	struct inf_buf b = { 0 };
+
+	ck_assert_int_eq(inf_buf_puts(&b, "{\"s\":\""), 0);
+	while (b.len < INF_JSONFAST_MAX - 10)
+		ck_assert_int_eq(inf_buf_putc(&b, 'x'), 0);
+	ck_assert_int_eq(inf_buf_puts(&b, "\",\"a\":1}"), 0);
+	ck_assert_int_eq(both(b.data, b.len, 8, 0), !inf_jsonfast_available());
+	ck_assert_int_eq(inf_buf_puts(&b, "          "), 0);
+	ck_assert_int_eq(both(b.data, b.len, 8, 0), 1);
+	inf_buf_free(&b);
+}
+END_TEST
+
+/* ---- random records and their mutations ---- */
+
+static unsigned long rs;
+
+static unsigned rnd(unsigned n)
+{
+	return tu_rnd(&rs, n);
+}
+
+static const char *const keys[] = {
+	"price", "discount", "a", "caf\xc3\xa9", "store_id", "cust_id", "items", "sku", "",
+	"evnt_time", "pr\\u0069ce", "k\\\"q", "priced", "prices", "discoun", "a b",
+};
+static const char *const strs[] = {
+	"", "x", "hello world", "caf\xc3\xa9", "\xe2\x82\xac\xf0\x9f\x98\x80", "a\\\"b",
+	"\\\\", "\\n\\t", "\\u00e9", "\\uD83D\\uDE00", "2026-11-28T20:15:03Z",
+	"0123456789abcdef0123456789", "}{][,:", "\\/",
+};
+static const char *const nums[] = {
+	"0", "-0", "7", "12.5", "-3.25", "1e5", "2E-3", "-0.0e+0", "123456789012345678",
+	"1234567890123456.5", "0.000000000000001", "99", "-1234567890123.5",
+};
+static const char *const ws[] = { "", "", "", " ", "\t", "\r\n", "  " };
+
+static void value(struct inf_buf *b, int depth);
+
+static void object(struct inf_buf *b, int depth)
+{
+	unsigned n = rnd(depth ? 5 : 18);
+
+	inf_buf_printf(b, "{%s", ws[rnd(7)]);
+	for (unsigned i = 0; i < n; i++) {
+		inf_buf_printf(b, "%s\"%s\"%s:%s", i ? "," : "", keys[rnd(sizeof keys / sizeof *keys)],
+			       ws[rnd(7)], ws[rnd(7)]);
+		value(b, depth + 1);
+		inf_buf_printf(b, "%s", ws[rnd(7)]);
+	}
+	inf_buf_printf(b, "}");
+}
+
+static void value(struct inf_buf *b, int depth)
+{
+	unsigned w = rnd(12);
+
+	if (depth < 4 && w == 0) {
+		object(b, depth);
+	} else if (depth < 4 && w == 1) {
+		unsigned n = rnd(4);
+
+		inf_buf_printf(b, "[");
+		for (unsigned i = 0; i < n; i++) {
+			inf_buf_printf(b, "%s%s", i ? "," : "", ws[rnd(7)]);
+			value(b, depth + 1);
+		}
+		inf_buf_printf(b, "]");
+	} else if (w < 7) {
+		inf_buf_printf(b, "\"%s\"", strs[rnd(sizeof strs / sizeof *strs)]);
+	} else if (w < 10) {
+		inf_buf_printf(b, "%s", nums[rnd(sizeof nums / sizeof *nums)]);
+	} else {
+		static const char *const lit[] = { "true", "false", "null" };
+
+		inf_buf_printf(b, "%s", lit[rnd(3)]);
+	}
+}
+
+/* Bytes and snippets that make text invalid, or nearly. */
+static const char noise[] = "\"\\{}[],: \t\r\n0123456789-+.eEtrufalsn/bu\x01\x1f\x7f\x80\xbf"
+			    "\xc0\xc1\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xff";
+static const char *const snips[] = {
+	"\xc3\xa9", "\xc0\x80", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xef\xbf\xbf", "\xf0\x8f\xbf\xbf",
+	"\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80",
+	"\\u00e9", "\\u0000", "\\uD800", "\\uDC00", "\\uD800\\u0041", "\\uDBFF\\uDFFF", "\\u12",
+	"\\x41", "\\", "\\\\\\", "\\uD800\\", "-0", "01", "1.", ".5", "-", "1e", "1e+", "1.5.2",
+	"12345678901234567890", "1234567890123456.5", "123456789012345e3", "[]", "{}", "[",
+	"]", "{", "}", "tru", "nul", "truex", "True", ",", ":", "\"\"", "\"price\": 1, ",
+	"\"discount\": {\"a\": [1]}, ", ", \"price\": 2", "\"pr\\u0069ce\": 3, ", "NaN", "+1",
+};
+
+static void mutate(struct inf_buf *b)
+{
+	for (unsigned m = 1 + rnd(3); m; m--) {
+		size_t pos = rnd((unsigned)b->len + 1);
+		const char *s;
+
+		switch (rnd(6)) {
+		case 0: /* a byte changed */
+			if (b->len)
+				b->data[pos < b->len ? pos : b->len - 1] =
+					rnd(3) ? noise[rnd(sizeof noise - 1)] : (char)rnd(256);
+			break;
+		case 1: /* bytes taken out */
+			if (pos + 3 <= b->len) {
+				memmove(b->data + pos, b->data + pos + 3, b->len - pos - 3);
+				b->len -= 3;
+			}
+			break;
+		case 2: /* cut short */
+			b->len = pos;
+			break;
+		default: /* a snippet put in */
+			s = snips[rnd(sizeof snips / sizeof *snips)];
+			ck_assert_int_eq(inf_buf_reserve(b, strlen(s)), 0);
+			memmove(b->data + pos + strlen(s), b->data + pos, b->len - pos);
+			memcpy(b->data + pos, s, strlen(s));
+			b->len += strlen(s);
+		}
+	}
+}
+
+START_TEST(test_random)
+{
+	const unsigned rounds = tu_valgrind() ? 3000 : 150000;
+	unsigned accepted = 0, valid = 0;
+	struct inf_buf b = { 0 };
+
+	rs = 0xfa57UL + (unsigned long)_i;
+	for (unsigned i = 0; i < rounds; i++) {
+		unsigned depth = rnd(4) ? 64 : 1 + rnd(4);
+		size_t max_key = rnd(4) ? 0 : 1 + rnd(12);
+		int mutated = rnd(3) != 0;
+
+		inf_buf_reset(&b);
+		inf_buf_printf(&b, "%s", ws[rnd(7)]);
+		object(&b, 0);
+		inf_buf_printf(&b, "%s", ws[rnd(7)]);
+		ck_assert_ptr_nonnull(b.data);
+		if (mutated)
+			mutate(&b);
+		if (both(b.data, b.len, depth, max_key) == 0)
+			accepted++;
+		else if (!mutated && depth == 64 && !max_key && !memchr(b.data, '\\', b.len))
+			ck_assert_msg(!inf_jsonfast_available(), "declined '%.*s'", (int)b.len, b.data);
+		valid += !mutated;
+	}
+	if (inf_jsonfast_available())
+		ck_assert_uint_gt(accepted, valid / 3);
+	else
+		ck_assert_uint_eq(accepted, 0);
+	inf_buf_free(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("jsonfast");
+	TCase *tc = tcase_create("core");
+
+	if (!inf_jsonfast_available())
+		fprintf(stderr, "check_jsonfast: no fast path on this CPU: only that it declines\n");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_accepts);
+	tcase_add_test(tc, test_declines);
+	tcase_add_test(tc, test_long_record);
+	tcase_add_loop_test(tc, test_random, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(suite());
+}
