@@ -824,17 +824,63 @@ int inf_json_drop_top_tokens(struct inf_tokens *t, const char *js, size_t len,
 	return drop_top(t, js, len, max_depth, keys, out, removed, err, 1);
 }
 
+/* inf_json_fuse_top on a record core/jsonfast.c has validated, given its
+ * root's members and the root's '}': te's hooks called, and the output
+ * written, as parse() calls and writes them at each member's key and at
+ * the end of its value (drop 3). out has room for len bytes. */
+static int fuse_members(const char *js, size_t len, const struct inf_jsonfast_member *m,
+			size_t nm, const char *close, const struct inf_topedit *te,
+			struct inf_buf *out)
+{
+	struct drop_pass d;
+	size_t start = out->len;
+	int rc = 0;
+
+	pass_start(&d, &te->keys, js, out);
+	d.te = te;
+	d.out = out;
+	d.in = js;
+	d.in_end = js + len;
+	for (size_t i = 0; i < nm && rc == 0; i++) {
+		const char *k = js + m[i].key + 1, *e = js + m[i].vend;
+		int act = inf_dropkeys_may_hold(d.keys, k, m[i].klen)
+			? d.keys->match(d.keys->ctx, k, m[i].klen) : 0;
+
+		d.vstart = js + m[i].v;
+		if (act & INF_TOP_REMOVE) {
+			d.member = k - 1;
+			d.after_kept = i > d.removed; /* i members precede it */
+			d.removed++;
+			if ((act & INF_TOP_TEST) && (rc = fuse_test(&d, act, e)))
+				break;
+			drop_member(&d, e, js + len);
+		} else if (act) {
+			d.seen |= 1ull << ((act >> INF_TOP_SHIFT) - 1);
+			d.vkey = act & (INF_TOP_VALUE | INF_TOP_TEST) ? act : 0;
+			if (d.vkey)
+				rc = fuse_value(&d, e);
+		}
+	}
+	if (rc == 0 && (rc = fuse_close(&d, close, nm > d.removed)) == 0)
+		drop_range(&d, js + len, js + len);
+	out->len = rc == 0 ? (size_t)(d.o - out->data) : start;
+	return rc;
+}
+
 int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err)
 {
 	struct drop_pass d;
-	size_t start = out->len;
+	size_t start = out->len, nm, close;
+	const struct inf_jsonfast_member *m;
 	int rc;
 
 	/* the input's length, and te's hooks reserve what they add */
 	if (inf_buf_reserve(out, len ? len : 1))
 		return INF_ERR_NOMEM;
+	if (inf_jsonfast_members(&t->fast, js, len, max_depth, t->max_key, &m, &nm, &close) == 0)
+		return fuse_members(js, len, m, nm, js + close, te, out);
 	pass_start(&d, &te->keys, js, out);
 	d.te = te;
 	d.out = out;

@@ -40,6 +40,7 @@ struct inf_jsonfast {
 	size_t cap;          /* the longest record they have room for */
 	unsigned char *stack; /* stage 2: 1 for an object, 0 for an array */
 	unsigned stack_cap;
+	struct inf_jsonfast_member *mem; /* the root's members (cap / 4 + 2) */
 };
 
 void inf_jsonfast_free(struct inf_jsonfast *s)
@@ -50,6 +51,7 @@ void inf_jsonfast_free(struct inf_jsonfast *s)
 	free(s->chr);
 	free(s->esc);
 	free(s->stack);
+	free(s->mem);
 	free(s);
 }
 
@@ -64,6 +66,13 @@ int inf_jsonfast_drop_top(struct inf_jsonfast **s, const char *js, size_t len,
 			  unsigned max_depth, size_t max_key,
 			  const struct inf_dropkeys *keys, struct inf_buf *out,
 			  size_t *removed)
+{
+	return 1;
+}
+
+int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
+			 unsigned max_depth, size_t max_key,
+			 const struct inf_jsonfast_member **m, size_t *nm, size_t *close)
 {
 	return 1;
 }
@@ -121,13 +130,15 @@ static int scratch_fit(struct inf_jsonfast *s, size_t n, unsigned max_depth)
 		void *idx = aligned_alloc(64, (room * sizeof(uint32_t) + 63) & ~(size_t)63);
 		void *chr = aligned_alloc(64, (room + 63) & ~(size_t)63);
 		void *esc = malloc(room * sizeof(uint32_t));
+		/* a member takes 4 bytes at least ("":0), and a comma */
+		void *mem = malloc((cap / 4 + 2) * sizeof(struct inf_jsonfast_member));
 
-		if (!idx || !chr || !esc) {
-			free(idx), free(chr), free(esc);
+		if (!idx || !chr || !esc || !mem) {
+			free(idx), free(chr), free(esc), free(mem);
 			return -1;
 		}
-		free(s->idx), free(s->chr), free(s->esc);
-		s->idx = idx, s->chr = chr, s->esc = esc, s->cap = cap;
+		free(s->idx), free(s->chr), free(s->esc), free(s->mem);
+		s->idx = idx, s->chr = chr, s->esc = esc, s->mem = mem, s->cap = cap;
 	}
 	if (max_depth > s->stack_cap) {
 		void *st = realloc(s->stack, max_depth);
@@ -533,7 +544,7 @@ static inline size_t flat_kq(const unsigned char *js, const uint32_t *idx, size_
 static inline __attribute__((always_inline)) int
 flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t end,
      const struct s1_out *r, size_t max_key, const struct inf_dropkeys *keys, char **o,
-     size_t *removed)
+     size_t *removed, const int list)
 {
 	const uint32_t *idx = s->idx;
 	const unsigned char *chr = s->chr, *copied = js, *const jend = js + end;
@@ -562,6 +573,19 @@ flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t e
 	}
 	if (r->bad || r->open)
 		return 1;
+	if (list) {
+		for (size_t m = 0; m < (n - 1) / 4; m++) {
+			const unsigned char *e;
+
+			for (e = js + idx[4 * m + 4]; ws(e[-1]); e--)
+				;
+			s->mem[m] = (struct inf_jsonfast_member){ idx[4 * m + 1],
+				(uint32_t)(flat_kq(js, idx, m) - idx[4 * m + 1] - 1), idx[4 * m + 3],
+				(uint32_t)(e - js) };
+		}
+		*removed = (n - 1) / 4;
+		return 0;
+	}
 	for (size_t m = 0; m < (n - 1) / 4; m++) {
 		size_t pos = idx[4 * m + 1], klen = flat_kq(js, idx, m) - pos - 1;
 		unsigned c = klen ? js[pos + 1] : 0;
@@ -585,12 +609,14 @@ flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t e
 	return 0;
 }
 
-/* The record [js, js + len), its root an object at p0, its last
- * non-whitespace byte at end - 1: 0 with *o advanced past what it wrote,
- * or 1. */
-static int drop(struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t end,
-		unsigned max_depth, size_t max_key, const struct inf_dropkeys *keys, char **o,
-		size_t *removed)
+/* The record [js, js + len), its root an object, its last non-whitespace
+ * byte at end - 1: 0 with *o advanced past what it wrote, or 1. With
+ * `list` (a constant) it writes nothing: s->mem gets the root's members,
+ * *removed their count. */
+static inline __attribute__((always_inline)) int
+walk(struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t end,
+     unsigned max_depth, size_t max_key, const struct inf_dropkeys *keys, char **o,
+     size_t *removed, const int list)
 {
 	const uint32_t *idx = s->idx;
 	const int check_key = max_key && end > max_key + 2;
@@ -602,7 +628,7 @@ static int drop(struct inf_jsonfast *s, const unsigned char *js, size_t len, siz
 	struct s1_out r;
 
 	stage1(s, js, end, &r);
-	if ((rc = flat(s, js, len, end, &r, max_key, keys, o, removed)) != 2)
+	if ((rc = flat(s, js, len, end, &r, max_key, keys, o, removed, list)) != 2)
 		return rc;
 	if (r.bad || r.open)
 		return 1;
@@ -638,7 +664,13 @@ value: /* i: where a value starts */
 	}
 
 after: /* a value ended; i: the structural after it */
-	if (__builtin_expect(member != NULL, 0) && sp == 1) {
+	if (list && sp == 1) {
+		const unsigned char *e = js + (i < n ? idx[i] : end);
+
+		while (ws(e[-1]))
+			e--;
+		s->mem[members - 1].vend = (uint32_t)(e - js);
+	} else if (!list && __builtin_expect(member != NULL, 0) && sp == 1) {
 		const unsigned char *e = js + (i < n ? idx[i] : end);
 
 		while (ws(e[-1]))
@@ -684,7 +716,10 @@ key: /* i < n: where a member starts */
 		if (sp == 1) {
 			if (r.nesc && memchr(js + pos + 1, '\\', klen))
 				return 1; /* raw bytes are not the key */
-			if (inf_dropkeys_may_hold(keys, (const char *)js + pos + 1, klen) &&
+			if (list)
+				s->mem[members] = (struct inf_jsonfast_member){ (uint32_t)pos,
+					(uint32_t)klen, 0, 0 };
+			else if (inf_dropkeys_may_hold(keys, (const char *)js + pos + 1, klen) &&
 			    keys->match(keys->ctx, (const char *)js + pos + 1, klen)) {
 				member = js + pos;
 				after_kept = members > nremoved;
@@ -696,15 +731,34 @@ key: /* i < n: where a member starts */
 	if (++i >= n || js[idx[i]] != ':')
 		return 1;
 	i++;
+	if (list && sp == 1 && i < n)
+		s->mem[members - 1].v = idx[i];
 	goto value;
 
 done:
 	if (i != n)
 		return 1;
+	if (list) {
+		*removed = members;
+		return 0;
+	}
 	memcpy(*o, copied, (size_t)(js + len - copied));
 	*o += js + len - copied;
 	*removed = nremoved;
 	return 0;
+}
+
+static int drop(struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t end,
+		unsigned max_depth, size_t max_key, const struct inf_dropkeys *keys, char **o,
+		size_t *removed)
+{
+	return walk(s, js, len, end, max_depth, max_key, keys, o, removed, 0);
+}
+
+static int list(struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t end,
+		unsigned max_depth, size_t max_key, size_t *nm)
+{
+	return walk(s, js, len, end, max_depth, max_key, NULL, NULL, nm, 1);
 }
 
 #if defined(__clang__)
@@ -713,25 +767,48 @@ done:
 #pragma GCC pop_options
 #endif
 
+/* The record's end less trailing whitespace in *end, when its root may
+ * be an object the fast path takes and *sp has room for it: 0, or 1. */
+static int start(struct inf_jsonfast **sp, const unsigned char *js, size_t len,
+		 unsigned max_depth, size_t *end)
+{
+	size_t p0 = 0;
+
+	if (len > INF_JSONFAST_MAX || !max_depth || !inf_jsonfast_available())
+		return 1;
+	for (*end = len; *end > 0 && ws(js[*end - 1]); --*end)
+		;
+	while (p0 < *end && ws(js[p0]))
+		p0++;
+	if (p0 == *end || js[p0] != '{')
+		return 1;
+	return (!*sp && !(*sp = calloc(1, sizeof **sp))) || scratch_fit(*sp, *end, max_depth);
+}
+
+int inf_jsonfast_members(struct inf_jsonfast **sp, const char *jsc, size_t len,
+			 unsigned max_depth, size_t max_key,
+			 const struct inf_jsonfast_member **m, size_t *nm, size_t *close)
+{
+	const unsigned char *js = (const unsigned char *)jsc;
+	size_t end;
+
+	if (start(sp, js, len, max_depth, &end) || list(*sp, js, len, end, max_depth, max_key, nm))
+		return 1;
+	*m = (*sp)->mem;
+	*close = end - 1;
+	return 0;
+}
+
 int inf_jsonfast_drop_top(struct inf_jsonfast **sp, const char *jsc, size_t len,
 			  unsigned max_depth, size_t max_key,
 			  const struct inf_dropkeys *keys, struct inf_buf *out,
 			  size_t *removed)
 {
 	const unsigned char *js = (const unsigned char *)jsc;
-	size_t end = len, p0 = 0;
+	size_t end;
 	char *o;
 
-	if (len > INF_JSONFAST_MAX || !max_depth || !inf_jsonfast_available())
-		return 1;
-	while (end > 0 && ws(js[end - 1]))
-		end--;
-	while (p0 < end && ws(js[p0]))
-		p0++;
-	if (p0 == end || js[p0] != '{')
-		return 1;
-	if ((!*sp && !(*sp = calloc(1, sizeof **sp))) || scratch_fit(*sp, end, max_depth) ||
-	    inf_buf_reserve(out, len))
+	if (start(sp, js, len, max_depth, &end) || inf_buf_reserve(out, len))
 		return 1;
 	o = out->data + out->len;
 	if (drop(*sp, js, len, end, max_depth, max_key, keys, &o, removed))

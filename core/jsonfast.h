@@ -6,14 +6,15 @@
 #define INF_JSONFAST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
 struct inf_dropkeys;
 struct inf_jsonfast; /* scratch of one thread, grown to its records */
 
-/* Records longer than this are left to inf_json_drop_top's own parser:
- * the scratch holds 9 bytes per byte of a record. */
+/* Records longer than this are left to core/json.c's own parser: the
+ * scratch holds 13 bytes per byte of a record. */
 #define INF_JSONFAST_MAX (64 * 1024)
 
 /* Whether this CPU runs the fast path (AVX-512 BW, VL, VBMI, VBMI2 and
@@ -33,6 +34,22 @@ int inf_jsonfast_drop_top(struct inf_jsonfast **s, const char *js, size_t len,
 			  unsigned max_depth, size_t max_key,
 			  const struct inf_dropkeys *keys, struct inf_buf *out,
 			  size_t *removed);
+
+/* A member of the root object, as offsets into the record: its key's
+ * opening quote, the key's length in raw bytes, its value's first byte
+ * and the byte after its last. */
+struct inf_jsonfast_member {
+	uint32_t key, klen, v, vend;
+};
+
+/* Accepts what inf_json_drop_top would accept with keys of no member
+ * (the same text, limits and roots), and gives the root's members in
+ * order (*m, valid until the next call with *s) and the offset of the
+ * root's closing '}': returns 0. Returns 1 for everything else, as
+ * inf_jsonfast_drop_top does. */
+int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
+			 unsigned max_depth, size_t max_key,
+			 const struct inf_jsonfast_member **m, size_t *nm, size_t *close);
 
 void inf_jsonfast_free(struct inf_jsonfast *s);
 

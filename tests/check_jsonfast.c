@@ -1,7 +1,8 @@
 /*
  * The two-stage drop (core/jsonfast.c): what it accepts, core/json.c's
  * parser accepts too, with the same bytes written and the same count of
- * removed members; it accepts the valid records it is for, so that a
+ * removed members, and the root members it lists are the parser's; it
+ * accepts the valid records it is for, so that a
  * fast path that declined everything would fail here; and it declines
  * each kind of bad text, limit and shape. On a CPU without the fast
  * path, everything must be declined.
@@ -31,6 +32,39 @@ static void setup(void)
 static void teardown(void)
 {
 	inf_paths_free(ps);
+}
+
+/* That the root members inf_jsonfast_members gives, when it accepts, are
+ * the parser's: key, value and the root's end, from the tokens. */
+static void members_same(const char *js, size_t len, unsigned depth, size_t max_key)
+{
+	struct inf_jsonfast *s = NULL;
+	struct inf_tokens t = { 0 };
+	struct inf_json_err e = { 0 };
+	const struct inf_jsonfast_member *m;
+	size_t nm, close, i = 0;
+
+	t.max_key = max_key;
+	if (inf_jsonfast_members(&s, js, len, depth, max_key, &m, &nm, &close) == 0) {
+		ck_assert_msg(inf_json_parse(&t, js, len, depth, &e) == 0 &&
+			      t.tok[0].type == JSMN_OBJECT, "listed what the parser refuses "
+			      "(%s at %zu): '%.*s'", e.msg, e.offset, (int)len, js);
+		ck_assert_uint_eq(nm, (size_t)t.tok[0].size);
+		ck_assert_uint_eq(close, (size_t)t.tok[0].end - 1);
+		for (int k = 1; k < t.n; k = inf_tok_skip(&t, k + 1), i++) {
+			const jsmntok_t *kt = &t.tok[k], *vt = &t.tok[k + 1];
+			int q = vt->type == JSMN_STRING;
+
+			ck_assert_ptr_null(memchr(js + kt->start, '\\', (size_t)(kt->end - kt->start)));
+			ck_assert_uint_eq(m[i].key, (unsigned)kt->start - 1);
+			ck_assert_uint_eq(m[i].klen, (unsigned)(kt->end - kt->start));
+			ck_assert_uint_eq(m[i].v, (unsigned)(vt->start - q));
+			ck_assert_uint_eq(m[i].vend, (unsigned)(vt->end + q));
+		}
+		ck_assert_uint_eq(i, nm);
+	}
+	inf_jsonfast_free(s);
+	inf_tokens_free(&t);
 }
 
 /* Runs both ways on a copy of exactly len bytes (so that a read past
@@ -64,6 +98,7 @@ static int both(const char *js, size_t len, unsigned depth, size_t max_key)
 	} else {
 		ck_assert_uint_eq(fast.len, 5); /* nothing appended */
 	}
+	members_same(exact, len, depth, max_key);
 	inf_jsonfast_free(s);
 	inf_tokens_free(&t);
 	inf_buf_free(&fast);
