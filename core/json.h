@@ -37,7 +37,8 @@ struct inf_tokens {
 	/* set by inf_json_parse when some key holds an escape: keys can then
 	 * not be compared as raw bytes */
 	int key_escapes;
-	/* inf_json_drop_top's two-stage path (core/jsonfast.h) */
+	/* inf_json_drop_top's and inf_json_fuse_top's two-stage path
+	 * (core/jsonfast.h) */
 	struct inf_jsonfast *fast;
 };
 

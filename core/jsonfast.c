@@ -1,6 +1,7 @@
 /*
- * The drop of root members (inf_json_drop_top) in two stages, as
- * simdjson parses (tools/bench/PROFILE.md, item 23).
+ * The drop of root members (inf_json_drop_top), and the list of them the
+ * fused chain edits from (inf_json_fuse_top), in two stages, as simdjson
+ * parses (tools/bench/PROFILE.md, item 23).
  *
  * Stage 1 reads the record 64 bytes at a time: backslashes and quotes,
  * the characters escaped, string interiors (a carry-less prefix XOR of

@@ -1,6 +1,7 @@
 /*
- * A two-stage (simdjson-style) validator for the drop of root members
- * (core/jsonfast.c): AVX-512 on CPUs that have it, nothing elsewhere.
+ * A two-stage (simdjson-style) validator for the drop of root members and
+ * the fused chain's edits (core/jsonfast.c): AVX-512 on CPUs that have
+ * it, nothing elsewhere.
  */
 #ifndef INF_JSONFAST_H
 #define INF_JSONFAST_H
