@@ -16,7 +16,9 @@
  * (tools/bench/PROFILE.md, item 11); a fourth build does the same and
  * emits the tokens of what it writes, for inf_json_drop_top_tokens (item
  * 15); a fifth also rewrites root values and adds root members, for
- * inf_json_fuse_top (item 18).
+ * inf_json_fuse_top (item 18). Those two try core/jsonfast.c's two
+ * stages first, on CPUs with AVX-512 (item 23): this parser reads what
+ * that path declines, and gives every message.
  */
 #include "json.h"
 #include "jsonfast.h"
