@@ -390,30 +390,6 @@ START_TEST(test_lookup_answers)
 	ck_assert_ptr_nonnull(ap->fused);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		fused_gives(ap, cases[i].in, cases[i].out);
-	/* only when something was added before the removals: a lookup that
-	 * finds no row adds nothing, and a set after the removals then adds
-	 * right after '{' */
-	ap = policy(AP("", CSV("") ", " DROP("\"x\", \"s\"") ", " SET("set = { n = 1; };")), "t");
-	ck_assert_ptr_nonnull(ap->fused);
-	fused_gives(ap, "{ \"s\":\"q\", \"x\":1 }", "{\"n\":1  }");
-	fused_gives(ap, "{\t\"x\":1\t}", "{\"n\":1\t\t}");
-	fused_gives(ap, "{ \"s\":\"v\", \"x\":1 }", "{ \"c\":\"A\",\"zone\":\"z1\",\"n\":1 }");
-	fused_gives(ap, "{ \"s\":\"v\", \"x\":1, \"k\":2 }",
-		    "{ \"k\":2,\"c\":\"A\",\"zone\":\"z1\",\"n\":1 }");
-	/* removals on both sides of a set after the first ones, and a lookup
-	 * before those: where m goes depends on whether x was all there was */
-	ap = policy(AP("", CSV("") ", " DROP("\"x\"") ", " SET("set = { m = 1; };") ", "
-		       DROP("\"y\"")), "t");
-	ck_assert_ptr_null(ap->fused);
-	ap = policy(AP("", SET("set = { n = 1; };") ", " DROP("\"x\"") ", "
-		       SET("set = { m = 1; };") ", " DROP("\"y\"")), "t");
-	ck_assert_ptr_nonnull(ap->fused);
-	fused_gives(ap, "{ \"x\":1, \"y\":2 }", "{ \"n\":1,\"m\":1 }");
-	fused_gives(ap, "{ \"y\":1, \"n\":2 }", "{ \"n\":2,\"m\":1 }");
-	ap = policy(AP("", SET("set = { n = 1; };") ", " DROP("\"x\"") ", " DROP("\"y\"") ", "
-		       SET("set = { m = 1; };")), "t");
-	ck_assert_ptr_nonnull(ap->fused);
-	fused_gives(ap, "{ \"x\":1, \"y\":2 }", "{ \"n\":1,\"m\":1 }");
 }
 END_TEST
 
