@@ -211,9 +211,7 @@ scan_string(const char *js, const char *p, const char *end, int *esc,
 	}
 }
 
-/* End of the number starting at p (p < end), or NULL if its grammar is
- * wrong where it stops. */
-static const char *scan_number_slow(const char *p, const char *end)
+const char *inf_json_number_end(const char *p, const char *end)
 {
 	if (*p == '-' && ++p == end)
 		return NULL;
@@ -244,7 +242,7 @@ static const char *scan_number_slow(const char *p, const char *end)
 	return p;
 }
 
-/* scan_number_slow's answer; numbers whose integer and fraction fit in
+/* inf_json_number_end's answer; numbers whose integer and fraction fit in
  * 16 bytes without an exponent are read from one mask of their digits. */
 static inline __attribute__((always_inline)) const char *
 scan_number(const char *p, const char *end)
@@ -273,7 +271,7 @@ scan_number(const char *p, const char *end)
 			return p + j;
 	}
 #endif
-	return scan_number_slow(p, end);
+	return inf_json_number_end(p, end);
 }
 
 /* A bad number or literal at p: truncated when it runs to the end of a

@@ -138,6 +138,11 @@ int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err);
 
+/* The end of the number starting at p (p < end), or NULL if its grammar
+ * is wrong where it stops: a byte at a time (inf_json_parse has a faster
+ * way for numbers with 16 bytes in sight). */
+const char *inf_json_number_end(const char *p, const char *end);
+
 /* Releases the storage of `t`. */
 void inf_tokens_free(struct inf_tokens *t);
 

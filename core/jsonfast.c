@@ -372,39 +372,6 @@ stage1(struct inf_jsonfast *s, const unsigned char *js, size_t end, struct s1_ou
 	r->nesc = nesc;
 }
 
-static const unsigned char *num_slow(const unsigned char *p, const unsigned char *end)
-{
-#define D(c) ((unsigned)((c) - '0') < 10u)
-	if (*p == '-' && ++p == end)
-		return NULL;
-	if (*p == '0')
-		p++;
-	else if (D(*p))
-		do
-			p++;
-		while (p < end && D(*p));
-	else
-		return NULL;
-	if (p < end && *p == '.') {
-		if (++p == end || !D(*p))
-			return NULL;
-		do
-			p++;
-		while (p < end && D(*p));
-	}
-	if (p < end && (*p | 0x20) == 'e') {
-		if (++p < end && (*p == '+' || *p == '-'))
-			p++;
-		if (p == end || !D(*p))
-			return NULL;
-		do
-			p++;
-		while (p < end && D(*p));
-	}
-	return p;
-#undef D
-}
-
 /* The end of the number at p, or NULL when its grammar is wrong. */
 static inline __attribute__((always_inline)) const unsigned char *
 parse_num(const unsigned char *p, const unsigned char *end)
@@ -429,7 +396,7 @@ parse_num(const unsigned char *p, const unsigned char *end)
 		if (j < 16 && (p[j] | 0x20) != 'e' && p[j] != '.')
 			return p + j;
 	}
-	return num_slow(p, end);
+	return (const unsigned char *)inf_json_number_end((const char *)p, (const char *)end);
 }
 
 /* Whether the number or literal at pos is one, ended by a delimiter or
