@@ -403,24 +403,10 @@ static inline void drop_range(struct drop_pass *d, const char *a, const char *b)
 static inline __attribute__((always_inline)) void
 drop_member(struct drop_pass *d, const char *e, const char *end)
 {
-	const char *s = d->member, *q;
+	const char *a, *b;
 
-	if (d->after_kept) {
-		for (q = s; inf_json_ws(q[-1]); q--)
-			;
-		for (q--; inf_json_ws(q[-1]); q--) /* q[0] is the comma */
-			;
-		drop_range(d, q, e);
-	} else {
-		for (q = e; q < end && inf_json_ws(*q); q++)
-			;
-		if (q < end && *q == ',')
-			for (q++; q < end && inf_json_ws(*q); q++)
-				;
-		else
-			q = e;
-		drop_range(d, s, q);
-	}
+	inf_json_member_cut(d->member, e, end, d->after_kept, &a, &b);
+	drop_range(d, a, b);
 	d->member = NULL;
 }
 

@@ -205,6 +205,35 @@ static inline int inf_json_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* The bytes [*a, *b) a removed member [m, e) of an object takes with it:
+ * the comma before it (and the whitespace around that comma) when a
+ * kept member precedes it (after_kept), else the comma after it and the
+ * whitespace up to the next member, if one follows, as record.c's
+ * container_removals places them. `end` bounds the text; only
+ * whitespace and one comma may lie between members. */
+static inline void inf_json_member_cut(const char *m, const char *e, const char *end,
+				       int after_kept, const char **a, const char **b)
+{
+	const char *q;
+
+	if (after_kept) {
+		for (q = m; inf_json_ws(q[-1]); q--)
+			;
+		for (q--; inf_json_ws(q[-1]); q--) /* q[0] is the comma */
+			;
+		*a = q, *b = e;
+		return;
+	}
+	for (q = e; q < end && inf_json_ws(*q); q++)
+		;
+	if (q < end && *q == ',')
+		for (q++; q < end && inf_json_ws(*q); q++)
+			;
+	else
+		q = e;
+	*a = m, *b = q;
+}
+
 /* Whether [s, s+n) is only JSON whitespace. */
 int inf_json_is_ws(const char *s, size_t n);
 

@@ -101,11 +101,6 @@ int inf_jsonfast_available(void)
 
 /* Outside the target pragma below: code that runs before the CPU is
  * asked must not use its instructions. */
-static inline int ws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* the bytes that may follow a number or literal: whitespace, operators */
 static const unsigned char delim_tab[256] = {
 	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['{'] = 1, ['}'] = 1,
@@ -455,36 +450,19 @@ scalar_lf(const unsigned char *js, size_t pos, size_t end)
 	       ((w & 0xFFFFFFFFFFull) == 0x65736c6166ull ? delim_tab[p[5]] : 0); /* false */
 }
 
-/* The member's separator goes with it: the comma before it when a kept
- * member precedes (after_kept), else the comma after it and the
- * whitespace that follows, as core/record.c's ranges place them. The
- * member is [member, e); copies what precedes it from *copied to *o. */
+/* Copies what precedes the removed member [member, e) from *copied to
+ * *o, and passes over the member with its separator. */
 static inline __attribute__((always_inline)) void
 cut_member(const unsigned char *member, const unsigned char *e, const unsigned char *jend,
 	   int after_kept, const unsigned char **copied, char **o)
 {
-	const unsigned char *t;
+	const char *a, *b;
 
-	if (after_kept) {
-		for (t = member; ws(t[-1]); t--)
-			;
-		for (t--; ws(t[-1]); t--)
-			;
-		memcpy(*o, *copied, (size_t)(t - *copied));
-		*o += t - *copied;
-		*copied = e;
-	} else {
-		for (t = e; t < jend && ws(*t); t++)
-			;
-		if (t < jend && *t == ',')
-			for (t++; t < jend && ws(*t); t++)
-				;
-		else
-			t = e;
-		memcpy(*o, *copied, (size_t)(member - *copied));
-		*o += member - *copied;
-		*copied = t;
-	}
+	inf_json_member_cut((const char *)member, (const char *)e, (const char *)jend,
+			    after_kept, &a, &b);
+	memcpy(*o, *copied, (size_t)((const unsigned char *)a - *copied));
+	*o += (const unsigned char *)a - *copied;
+	*copied = (const unsigned char *)b;
 }
 
 static const uint8_t flat_pat[64] __attribute__((aligned(64))) = {
@@ -499,7 +477,7 @@ static inline size_t flat_kq(const unsigned char *js, const uint32_t *idx, size_
 {
 	size_t kq = idx[4 * m + 2] - 1;
 
-	while (ws(js[kq]))
+	while (inf_json_ws((char)js[kq]))
 		kq--;
 	return kq;
 }
@@ -545,7 +523,7 @@ flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t e
 		for (size_t m = 0; m < (n - 1) / 4; m++) {
 			const unsigned char *e;
 
-			for (e = js + idx[4 * m + 4]; ws(e[-1]); e--)
+			for (e = js + idx[4 * m + 4]; inf_json_ws((char)e[-1]); e--)
 				;
 			s->mem[m] = (struct inf_jsonfast_member){ idx[4 * m + 1],
 				(uint32_t)(flat_kq(js, idx, m) - idx[4 * m + 1] - 1), idx[4 * m + 3],
@@ -566,7 +544,7 @@ flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t e
 
 		if (!keys->match(keys->ctx, (const char *)js + pos + 1, flat_kq(js, idx, m) - pos - 1))
 			continue;
-		for (e = js + idx[4 * m + 4]; ws(e[-1]); e--) /* the value's end */
+		for (e = js + idx[4 * m + 4]; inf_json_ws((char)e[-1]); e--) /* the value's end */
 			;
 		cut_member(js + pos, e, jend, m > nremoved, &copied, o);
 		nremoved++;
@@ -635,13 +613,13 @@ after: /* a value ended; i: the structural after it */
 	if (list && sp == 1) {
 		const unsigned char *e = js + (i < n ? idx[i] : end);
 
-		while (ws(e[-1]))
+		while (inf_json_ws((char)e[-1]))
 			e--;
 		s->mem[members - 1].vend = (uint32_t)(e - js);
 	} else if (!list && __builtin_expect(member != NULL, 0) && sp == 1) {
 		const unsigned char *e = js + (i < n ? idx[i] : end);
 
-		while (ws(e[-1]))
+		while (inf_json_ws((char)e[-1]))
 			e--;
 		cut_member(member, e, js + end, after_kept, &copied, o);
 		member = NULL;
@@ -676,7 +654,7 @@ key: /* i < n: where a member starts */
 
 		if (i + 1 >= n)
 			return 1;
-		for (kq = idx[i + 1] - 1; ws(js[kq]); kq--)
+		for (kq = idx[i + 1] - 1; inf_json_ws((char)js[kq]); kq--)
 			;
 		klen = kq - pos - 1;
 		if (check_key && klen > max_key)
@@ -744,9 +722,9 @@ static int start(struct inf_jsonfast **sp, const unsigned char *js, size_t len,
 
 	if (len > INF_JSONFAST_MAX || !max_depth || !inf_jsonfast_available())
 		return 1;
-	for (*end = len; *end > 0 && ws(js[*end - 1]); --*end)
+	for (*end = len; *end > 0 && inf_json_ws((char)js[*end - 1]); --*end)
 		;
-	while (p0 < *end && ws(js[p0]))
+	while (p0 < *end && inf_json_ws((char)js[p0]))
 		p0++;
 	if (p0 == *end || js[p0] != '{')
 		return 1;
