@@ -298,7 +298,17 @@ static __attribute__((noinline)) int escapes_ok(const unsigned char *js, size_t 
 }
 
 /* Stage 1 over [js, js + end): s's index, r's answers. Reads no byte past
- * end (masked loads). */
+ * end (masked loads).
+ *
+ * Its classes are loose where stage 2 reads the byte itself: the operator
+ * lookup also takes 0x0C and 0x1A (0x0C | 0x20 is ',', 0x1A | 0x20 is
+ * ':'), and a backslash outside a string still escapes the next byte,
+ * which may hide a quote. Both are safe because every byte outside a
+ * string that is not whitespace is indexed, or lies inside a run of
+ * scalar bytes whose first one is indexed, and stage 2 compares the
+ * exact byte at each index (a key's '"', ':', ',', the closing brackets)
+ * and reads numbers and literals through to a delimiter: such a byte
+ * makes the record declined, never accepted. */
 static inline __attribute__((always_inline)) void
 stage1(struct inf_jsonfast *s, const unsigned char *js, size_t end, struct s1_out *r)
 {
@@ -499,6 +509,8 @@ flat(const struct inf_jsonfast *s, const unsigned char *js, size_t len, size_t e
 	size_t nremoved = 0;
 	uint64_t cand = 0;
 
+	/* chr[0] is the root's '{': start() found it the first byte that is
+	 * not whitespace */
 	if (n < 5 || n > 257 || (n - 1) % 4 || chr[n - 1] != '}' || r->nesc ||
 	    (max_key && end > max_key + 2))
 		return 2;

@@ -168,6 +168,33 @@ START_TEST(test_declines)
 }
 END_TEST
 
+/* Blocks of 64 bytes with more than 16, 32 and 48 structural bytes:
+ * the index stores each quarter of a block apart. */
+START_TEST(test_dense)
+{
+	static const char *const unit[] = { "1,", "\"\":0,", "[],", "{},", "[1,[]],", "\"a\":[0,1],",
+					     "\"\":{},", "true,", "\"\\n\"," };
+	struct inf_buf b = { 0 };
+
+	for (size_t u = 0; u < sizeof unit / sizeof *unit; u++)
+		for (unsigned lead = 0; lead < 8; lead++) {
+			int obj = strchr(unit[u], ':') != NULL;
+
+			inf_buf_reset(&b);
+			inf_buf_printf(&b, "%*s{\"price\":1,\"x\":%s", (int)lead, "", obj ? "{" : "[");
+			while (b.len < 300)
+				inf_buf_puts(&b, unit[u]);
+			inf_buf_printf(&b, "%s", obj ? "\"z\":0}" : "0]");
+			inf_buf_puts(&b, ",\"discount\":2}");
+			ck_assert_ptr_nonnull(b.data);
+			ck_assert_int_eq(both(b.data, b.len, 64, 0), !inf_jsonfast_available());
+			b.data[b.len - 20] = '\x01'; /* a byte bad in and out of strings */
+			ck_assert_int_eq(both(b.data, b.len, 64, 0), 1);
+		}
+	inf_buf_free(&b);
+}
+END_TEST
+
 /* A record longer than INF_JSONFAST_MAX is left to the parser. */
 START_TEST(test_long_record)
 {
@@ -338,6 +365,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_accepts);
 	tcase_add_test(tc, test_declines);
+	tcase_add_test(tc, test_dense);
 	tcase_add_test(tc, test_long_record);
 	tcase_add_loop_test(tc, test_random, 0, 2);
 	suite_add_tcase(s, tc);
