@@ -340,7 +340,7 @@ stage1(struct inf_jsonfast *s, const unsigned char *js, size_t end, struct s1_ou
 		__m512i pos8 = _mm512_maskz_compress_epi8(st, iota), base = _mm512_set1_epi32((int)b);
 		uint32_t *o = idx + n;
 
-		prev_instr = (uint64_t)((int64_t)in_str >> 63);
+		prev_instr = 0 - (in_str >> 63); /* all ones inside a string */
 		prev_scalar = nq_scalar >> 63;
 		bad |= _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)) & lm & in_str;
 		if (_mm512_movepi8_mask(v) | prev_incomplete) {
