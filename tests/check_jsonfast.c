@@ -1,11 +1,11 @@
 /*
- * The two-stage drop (core/jsonfast.c): what it accepts, core/json.c's
+ * The two-stage path (core/jsonfast.c): what it accepts, core/json.c's
  * parser accepts too, with the same bytes written and the same count of
  * removed members, and the root members it lists are the parser's; it
- * accepts the valid records it is for, so that a
- * fast path that declined everything would fail here; and it declines
- * each kind of bad text, limit and shape. On a CPU without the fast
- * path, everything must be declined.
+ * accepts the valid records it is for, so that a fast path that
+ * declined everything would fail here; and it declines each kind of bad
+ * text, limit and shape. On a CPU without the fast path, everything must
+ * be declined.
  */
 #include <check.h>
 #include <stdio.h>
