@@ -6,6 +6,7 @@
 
 #include "cond.h"
 #include "json.h"
+#include "jsonfast.h"
 #include "parallel.h"
 
 /* What one thread needs to run records: its own record buffers, its own
@@ -95,6 +96,23 @@ static int run_batch(void *wv, const char *data, size_t len,
 	return rc;
 }
 
+/* The framer's fast path for a chain of one drop (inf_chain_record's
+ * inf_json_drop_top case), on CPUs that have jsonfast's. */
+static size_t drop_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
+			 uint64_t *records)
+{
+	struct worker *w = wv;
+	const struct inf_access_point *ap = w->t->ap;
+	size_t n, took = inf_jsonfast_drop_lines(&w->rec.toks.fast, data, len, w->rec.max_depth,
+						 w->rec.toks.max_key, ap->max_record,
+						 &ap->drop_top, out, &n);
+
+	w->stats.records_in += n;
+	w->stats.records_out += n;
+	*records = n;
+	return took;
+}
+
 /* Sets up worker i; sequential workers write to the transform's sink. */
 static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 		       int parallel)
@@ -111,6 +129,9 @@ static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 				 NULL, NULL, &w->err) /* batches only: no sink */
 		: inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
 				 count_sink, t, t->err);
+	if (w->framer && !t->ap->fused && t->ap->drop_top.match && t->ap->nsteps == 1 &&
+	    inf_jsonfast_available())
+		inf_framer_set_lines(w->framer, drop_lines, w);
 	t->wp[i] = w;
 	t->nw = i + 1;
 	return w->framer ? 0 : -1;

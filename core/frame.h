@@ -59,6 +59,15 @@ struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
 				  inf_record_fn rec, void *rec_ctx,
 				  inf_sink_fn sink, void *sink_ctx,
 				  struct inf_error *err);
+/* A fast path for NDJSON lines: runs whole lines from the start of
+ * [data, data + len), each one exactly as rec would run it and keep it
+ * (its output, then its line ending, appended to `out`), and stops before
+ * the first line it cannot run so; returns the bytes of the lines it ran
+ * (0: none) and *records their count. The framer runs the line it stopped
+ * at itself, then asks again. Lines it runs count as rec's records. */
+typedef size_t (*inf_lines_fn)(void *ctx, const char *data, size_t len,
+			       struct inf_buf *out, uint64_t *records);
+void inf_framer_set_lines(struct inf_framer *f, inf_lines_fn fn, void *ctx);
 /* Feeds bytes; returns 0 or -1 with the error set. After an error every
  * call fails again. */
 int inf_framer_write(struct inf_framer *f, const char *data, size_t len);

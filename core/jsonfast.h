@@ -52,6 +52,19 @@ int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
 			 unsigned max_depth, size_t max_key,
 			 const struct inf_jsonfast_member **m, size_t *nm, size_t *close);
 
+/* NDJSON lines from the start of [js, js + len), each run as the framer
+ * runs a line through a chain of one drop (inf_json_drop_top on the line
+ * less a '\r' before its '\n', then the line ending copied), until the
+ * first line this path does not take: a blank one, one over max_record,
+ * one without a '\n' after it, any inf_jsonfast_drop_top declines.
+ * Returns the bytes of the lines taken (0: none), their output appended
+ * to `out`, and *lines their count. It reads ahead at most
+ * INF_JSONFAST_MAX bytes. */
+size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t len,
+			       unsigned max_depth, size_t max_key, size_t max_record,
+			       const struct inf_dropkeys *keys, struct inf_buf *out,
+			       size_t *lines);
+
 void inf_jsonfast_free(struct inf_jsonfast *s);
 
 #endif

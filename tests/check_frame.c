@@ -5,7 +5,10 @@
  * random chunks, and the three outputs must be the same. The test record
  * function drops records holding "drop", writes then drops those holding
  * "late", fails on "fail", replaces records holding "swap" with
- * {"n":RECNO}, and keeps the rest as they are.
+ * {"n":RECNO}, and keeps the rest as they are. Each is also run with a
+ * lines fast path (test_lines) that takes what the record function
+ * would keep as it is, a few lines at a time: everything must come out
+ * the same, errors and positions included.
  */
 #include <check.h>
 #include <stdint.h>
@@ -32,6 +35,9 @@ struct run {
 	enum inf_format fmt;
 	int sink_calls;
 	int sink_fail; /* make the sink fail */
+	int hook;      /* run with test_lines */
+	size_t max;
+	uint64_t hooked; /* records test_lines took */
 };
 
 static int test_record(void *ctx, const char *rec, size_t len, const struct inf_rec_pos *pos,
@@ -65,19 +71,57 @@ static int test_sink(void *ctx, const char *data, size_t len, struct inf_error *
 	return inf_buf_append(&r->out, data, len) ? -1 : 0;
 }
 
+/* The lines fast path: takes up to two whole lines whose record
+ * test_record would keep unchanged (not blank, within max_record, no
+ * word it acts on, and none that says "slow"), as the framer would write
+ * them. */
+static size_t test_lines(void *ctx, const char *data, size_t len, struct inf_buf *out,
+			 uint64_t *records)
+{
+	static const char *const words[] = { "fail", "drop", "late", "swap", "slow" };
+	struct run *r = ctx;
+	size_t took = 0;
+
+	*records = 0;
+	while (*records < 2) {
+		const char *nl = memchr(data + took, '\n', len - took);
+		size_t n, rl;
+
+		if (!nl)
+			break;
+		n = (size_t)(nl - (data + took)) + 1;
+		rl = n - 1 - (n > 1 && nl[-1] == '\r');
+		if (inf_json_is_ws(data + took, rl) || rl > r->max)
+			break;
+		for (size_t w = 0; w < 5; w++)
+			if (memmem(data + took, rl, words[w], 4))
+				return took;
+		ck_assert_int_eq(inf_buf_append(out, data + took, n), 0);
+		took += n;
+		++*records;
+		r->hooked++;
+	}
+	return took;
+}
+
 /* LENT: random chunks read into the space the framer lends */
 enum feed { WHOLE, BYTES, RANDOM, LENT };
 
-/* Runs `in` through a framer fed as `how` says; fills *r. */
+/* Runs `in` through a framer fed as `how` says, with test_lines when
+ * `hook`; fills *r. */
 static void run_frame(struct run *r, enum inf_format fmt, size_t max, const char *in, size_t len,
-                      enum feed how, uint64_t seed)
+                      enum feed how, uint64_t seed, int hook)
 {
 	struct inf_framer *f;
 	size_t at = 0;
 
 	memset(r, 0, sizeof *r);
+	r->hook = hook;
+	r->max = max;
 	f = inf_framer_new(fmt, max, test_record, r, test_sink, r, &r->err);
 	ck_assert_ptr_nonnull(f);
+	if (hook)
+		inf_framer_set_lines(f, test_lines, r);
 	for (size_t writes = 0; at < len; writes++) {
 		size_t n = len - at;
 
@@ -137,20 +181,41 @@ static void run_free(struct run *r)
 static void run_all_ways(struct run *whole, enum inf_format fmt, size_t max, const char *in,
                          size_t len)
 {
-	run_frame(whole, fmt, max, in, len, WHOLE, 0);
+	run_frame(whole, fmt, max, in, len, WHOLE, 0, 0);
 	tu_cstr(&whole->out);
 	tu_cstr(&whole->recs);
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < 11; k++) {
 		struct run other;
-		enum feed how = k == 0 ? BYTES : k < 6 ? RANDOM : LENT;
-		run_frame(&other, fmt, max, in, len, how, 0x1234567ULL * (uint64_t)(k + 1));
+		enum feed how = k == 0 || k == 8 ? BYTES : k < 6 || k == 9 ? RANDOM
+			      : k == 10 ? WHOLE : LENT;
+		run_frame(&other, fmt, max, in, len, how, 0x1234567ULL * (uint64_t)(k + 1), k >= 8);
+		if (other.hook) { /* the records it saw are some of the others', in order */
+			const char *at = whole->recs.data;
+
+			for (const char *l = tu_cstr(&other.recs), *e; *l; l = e + 1) {
+				e = strchr(l, '\n');
+				at = at ? memmem(at, strlen(at), l, (size_t)(e + 1 - l)) : NULL;
+				ck_assert_msg(at && (at == whole->recs.data || at[-1] == '\n'),
+					      "feed %d: record %.*s is not one of %s", k,
+					      (int)(e - l), l, whole->recs.data);
+				at += e + 1 - l;
+			}
+			if (whole->rc == 0 && whole->fmt == INF_FMT_NDJSON) {
+				size_t nl = 0;
+
+				for (const char *c = other.recs.data; *c; c++)
+					nl += *c == '\n';
+				ck_assert_uint_eq(nl + other.hooked, whole->records);
+			}
+		}
 		ck_assert_msg(other.rc == whole->rc, "feed %d: rc %d, whole %d (%s / %s)", k,
 		              other.rc, whole->rc, other.err.msg, whole->err.msg);
 		ck_assert_int_eq(other.err.kind, whole->err.kind);
 		ck_assert_str_eq(other.err.msg, whole->err.msg);
 		if (whole->rc == 0) {
 			ck_assert_str_eq(tu_cstr(&other.out), whole->out.data);
-			ck_assert_str_eq(tu_cstr(&other.recs), whole->recs.data);
+			if (!other.hook)
+				ck_assert_str_eq(tu_cstr(&other.recs), whole->recs.data);
 			ck_assert_uint_eq(other.records, whole->records);
 			ck_assert_int_eq(other.fmt, whole->fmt);
 		}
@@ -345,16 +410,18 @@ START_TEST(test_ndjson_large_stream)
 			                                i, i % 2 ? "\r\n" : "\n"),
 			                 0);
 	}
-	run_frame(&r, INF_FMT_NDJSON, BIG, in.data, in.len, WHOLE, 0);
+	run_frame(&r, INF_FMT_NDJSON, BIG, in.data, in.len, WHOLE, 0, 0);
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_uint_eq(r.records, 20000);
 	ck_assert_uint_eq(r.out.len, want.len);
 	ck_assert_int_eq(memcmp(r.out.data, want.data, want.len), 0);
 	ck_assert_int_gt(r.sink_calls, 1); /* flushed on the way */
 	run_free(&r);
-	run_frame(&r, INF_FMT_AUTO, BIG, in.data, in.len, RANDOM, 42);
+	run_frame(&r, INF_FMT_AUTO, BIG, in.data, in.len, RANDOM, 42, 1);
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_int_eq(r.fmt, INF_FMT_NDJSON);
+	ck_assert_uint_eq(r.records, 20000);
+	ck_assert_uint_gt(r.hooked, 10000); /* the fast path took most */
 	ck_assert_uint_eq(r.out.len, want.len);
 	ck_assert_int_eq(memcmp(r.out.data, want.data, want.len), 0);
 	run_free(&r);

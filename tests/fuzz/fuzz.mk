@@ -38,7 +38,7 @@ FUZZ_CORE_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard core/*.c) runtime
 FUZZ_PLUGINS  := $(PLUGIN_SRC:plugins/%.c=$(FUZZ_DIR)/plugins/%.so)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/bin/fuzz_%)
 FUZZ_REPLAYS  := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/fuzz_%)
-FUZZ_HDRS     := $(wildcard tests/fuzz/*.h)
+FUZZ_HDRS     := $(wildcard tests/fuzz/*.h tests/*ref.h)
 
 .PHONY: fuzz fuzz-deps fuzz-bins fuzz-replay fuzz-replay-bins
 # built through pattern rules only: keep them between runs

@@ -23,7 +23,10 @@
  *    drop_fields' way does (load, walk_matches, remove, emit), and the
  *    reader finds that JSON;
  *  - inf_json_drop_top_tokens answers as inf_json_drop_top does, and its
- *    tokens are what inf_json_parse makes of what it wrote.
+ *    tokens are what inf_json_parse makes of what it wrote;
+ *  - read as NDJSON lines (max_record 32 + byte 0 when byte 0 / 40 is
+ *    odd, else none), every line inf_jsonfast_drop_lines takes the
+ *    parser takes, and it writes the parser's bytes (tests/linesref.h).
  */
 #define JSMN_PARENT_LINKS
 #define JSMN_STRICT
@@ -34,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../linesref.h"
 #include "fuzzutil.h"
 #include "inflight/plugin.h"
 #include "json.h"
@@ -147,6 +151,19 @@ static void drop_same(const char *js, size_t n, unsigned max_depth, int rc,
 	FZ_CHECK(fz_valid_record(got.data, got.len, max_depth) == 1, "the output is not JSON");
 }
 
+/* The text as NDJSON lines through inf_jsonfast_drop_lines. */
+static void lines_same(const char *js, size_t n, unsigned max_depth, size_t max_record)
+{
+	struct inf_dropkeys dk;
+	size_t taken, total;
+	const char *bad;
+
+	if (!inf_paths_dropkeys(drop_ab, &dk))
+		fz_fail("a and b are plain keys");
+	bad = linesref_check(js, n, max_depth, 0, max_record, &dk, &taken, &total);
+	FZ_CHECK(!bad, "drop_lines: %s", bad);
+}
+
 static void same_as_jsmn(const char *js, size_t n)
 {
 	jsmn_parser p;
@@ -212,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = inf_json_parse(&toks, js, n, max_depth, &err);
 	ref = fz_valid_record(js, n, max_depth);
 	drop_same(js, n, max_depth, rc, &err);
+	lines_same(js, n, max_depth, (data[0] / 40) & 1 ? 32u + data[0] : SIZE_MAX);
 	if (ref == 1) {
 		FZ_CHECK(rc == 0, "valid text refused: %d %s at %zu", rc, err.msg, err.offset);
 	} else {
