@@ -99,13 +99,13 @@ static int run_batch(void *wv, const char *data, size_t len,
 /* The framer's fast path for a chain of one drop (inf_chain_record's
  * inf_json_drop_top case), on CPUs that have jsonfast's. */
 static size_t drop_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
-			 uint64_t *records)
+			 uint64_t *records, size_t *ahead)
 {
 	struct worker *w = wv;
 	const struct inf_access_point *ap = w->t->ap;
 	size_t n, took = inf_jsonfast_drop_lines(&w->rec.toks.fast, data, len, w->rec.max_depth,
 						 w->rec.toks.max_key, ap->max_record,
-						 &ap->drop_top, out, &n);
+						 &ap->drop_top, out, &n, ahead);
 
 	w->stats.records_in += n;
 	w->stats.records_out += n;

@@ -251,7 +251,7 @@ static int ndjson_line(struct inf_framer *f, size_t ls, size_t nl, int has_nl)
 
 static int ndjson_run(struct inf_framer *f)
 {
-	size_t ls = 0;
+	size_t ls = 0, ask_at = 0; /* the fast path: where to ask it next */
 	int rc = 0;
 
 	for (;;) {
@@ -259,11 +259,15 @@ static int ndjson_run(struct inf_framer *f)
 		const char *nl;
 		size_t at;
 
-		/* the fast path first; the line it stops at goes the way below */
-		if (f->lines && f->in.len > ls) {
+		/* the fast path first; the lines it read and did not run go the
+		 * way below */
+		if (f->lines && ls >= ask_at && f->in.len > ls) {
 			uint64_t n;
-			size_t took = f->lines(f->lines_ctx, d + ls, f->in.len - ls, &f->out, &n);
+			size_t ahead = 0;
+			size_t took = f->lines(f->lines_ctx, d + ls, f->in.len - ls, &f->out, &n,
+					       &ahead);
 
+			ask_at = ls + (ahead > took ? ahead : took);
 			if (took) {
 				f->recno += n;
 				if (f->memo_at == ls) /* n lines further, known without a scan */

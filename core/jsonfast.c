@@ -86,9 +86,9 @@ int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines)
+			       size_t *lines, size_t *read)
 {
-	*lines = 0;
+	*lines = *read = 0;
 	return 0;
 }
 
@@ -882,7 +882,7 @@ int inf_jsonfast_drop_top(struct inf_jsonfast **sp, const char *jsc, size_t len,
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines)
+			       size_t *lines, size_t *read)
 {
 	const unsigned char *js = (const unsigned char *)jsc;
 	struct inf_jsonfast *s;
@@ -890,7 +890,7 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t
 	size_t want, w, wend, taken;
 	char *o;
 
-	*lines = 0;
+	*lines = *read = 0;
 	if (!len || !max_depth || !inf_jsonfast_available() ||
 	    (!*sp && !(*sp = calloc(1, sizeof **sp))))
 		return 0;
@@ -908,6 +908,7 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t
 	if (scratch_fit(s, wend, max_depth) || inf_buf_reserve(out, wend))
 		return 0;
 	o = out->data + out->len;
+	*read = wend;
 	taken = drop_lines(s, js, wend, max_depth, max_key, max_record, keys, &o, lines);
 	out->len = (size_t)(o - out->data);
 	s->win = taken < wend ? WIN_MIN : want < WIN_MAX ? 2 * want : WIN_MAX;

@@ -58,12 +58,14 @@ int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
  * first line this path does not take: a blank one, one over max_record,
  * one without a '\n' after it, any inf_jsonfast_drop_top declines.
  * Returns the bytes of the lines taken (0: none), their output appended
- * to `out`, and *lines their count. It reads ahead at most
- * INF_JSONFAST_MAX bytes. */
+ * to `out`, *lines their count, and in *read the bytes it read (a window
+ * of whole lines, at most INF_JSONFAST_MAX, 0 when none): a caller runs
+ * the lines up to there itself before it asks again, so that no byte is
+ * read twice. */
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines);
+			       size_t *lines, size_t *read);
 
 void inf_jsonfast_free(struct inf_jsonfast *s);
 

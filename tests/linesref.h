@@ -15,7 +15,7 @@
 
 /* Runs the NDJSON text [text, text + len) (from an exact copy, so that a
  * read past it shows under ASan) through inf_jsonfast_drop_lines as the
- * framer does, one line the parser's way whenever it takes none. Every
+ * framer does, the lines it read and did not take the parser's way. Every
  * line it takes, the parser must take (inf_json_drop_top_tokens on the
  * line less a '\r' before its '\n', within max_record), and what it
  * writes must be the parser's output with the line ending after it.
@@ -40,12 +40,14 @@ static inline const char *linesref_check(const char *text, size_t len, unsigned 
 	memcpy(js, text, len);
 	t.max_key = max_key;
 	while (p < len && !msg[0]) {
-		size_t n, before = fast.len, q = p;
+		size_t n, rd, before = fast.len, q = p;
 		size_t c = inf_jsonfast_drop_lines(&s, js + p, len - p, depth, max_key, max_record,
-						   dk, &fast, &n);
+						   dk, &fast, &n, &rd);
 
-		if (c > len - p || (c && js[p + c - 1] != '\n') || (c == 0) != (n == 0)) {
-			snprintf(msg, sizeof msg, "took %zu bytes, %zu lines, of %zu", c, n, len - p);
+		if (c > len - p || (c && js[p + c - 1] != '\n') || (c == 0) != (n == 0) ||
+		    rd > len - p || (rd && js[p + rd - 1] != '\n') || c > rd) {
+			snprintf(msg, sizeof msg, "took %zu bytes, %zu lines, read %zu, of %zu", c, n,
+				 rd, len - p);
 			break;
 		}
 		inf_buf_reset(&ref);
@@ -76,15 +78,18 @@ static inline const char *linesref_check(const char *text, size_t len, unsigned 
 				(ref.len && memcmp(fast.data + before, ref.data, ref.len))))
 			snprintf(msg, sizeof msg, "wrote '%.*s', the parser '%.*s'",
 				 (int)(fast.len - before), fast.data + before, (int)ref.len, ref.data);
-		if (c == 0) { /* the framer's way: one line */
-			const char *nl = memchr(js + p, '\n', len - p);
-
-			c = nl ? (size_t)(nl - (js + p)) + 1 : len - p;
-			++*total;
-		}
 		*taken += n;
 		*total += n;
 		p += c;
+		/* the framer's way: the lines it read and did not take, or one */
+		for (size_t stop = p - c + rd; !msg[0] && (c == 0 || p < stop);) {
+			const char *nl = memchr(js + p, '\n', len - p);
+
+			p = nl ? (size_t)(nl - js) + 1 : len;
+			++*total;
+			if (c == 0 && p >= stop)
+				break;
+		}
 	}
 	inf_jsonfast_free(s);
 	inf_tokens_free(&t);
