@@ -377,7 +377,7 @@ END_TEST
 START_TEST(test_lines_random)
 {
 	static const char *const ends[] = { "\n", "\n", "\n", "\r\n", " \n", "\n\n" };
-	const unsigned rounds = tu_valgrind() ? 100 : 2000;
+	const unsigned rounds = tu_valgrind() ? 100 : tu_sanitized() ? 1000 : 2000;
 	struct inf_buf b = { 0 }, one = { 0 };
 	size_t all = 0, whole = 0;
 
@@ -429,7 +429,7 @@ END_TEST
 
 START_TEST(test_random)
 {
-	const unsigned rounds = tu_valgrind() ? 3000 : 150000;
+	const unsigned rounds = tu_valgrind() ? 3000 : tu_sanitized() ? 50000 : 150000;
 	unsigned accepted = 0, valid = 0;
 	struct inf_buf b = { 0 };
 

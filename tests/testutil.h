@@ -45,6 +45,17 @@ static inline int tu_valgrind(void)
 	return v && !strcmp(v, "1");
 }
 
+/* Whether this is a sanitizer build (`make asan`, `make tsan`): the long
+ * random loops run fewer rounds there, the same kinds of input. */
+static inline int tu_sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 /* "$BUILD/plugins:$BUILD/test-plugins" into buf (the real plugins first,
  * then the test-only ones built by tests/fixtures.mk). */
 static inline const char *tu_plugin_dirs(char *buf, size_t n)
