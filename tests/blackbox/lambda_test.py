@@ -245,6 +245,28 @@ def redacted(obj_text):
     return json.dumps(d)
 
 
+def cold_start_checks(env, obj, get):
+    """A cold start's init counts against S3 Object Lambda's window (main)."""
+    slow_init = ["/bin/bash", "-c", 'sleep %s; exec "$@"' % (1.5 * SLOW), "slow-init"]
+    cold = [get(t, obj + "_slow/store_events/obj.json", key="store_events/obj.json") for t in ("cold", "warm")]
+    r = Run(env, cold, deadline_ms=30000 * SLOW, wrap=slow_init,
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS)})
+    ms = {l.get("xAmzRequestId"): l.get("durationMs") for l in
+          (json.loads(x) for x in r.err.splitlines() if x.startswith("{")) if "op" in l}
+    check("cold start: the first invocation abandoned within S3 Object Lambda's window from the process "
+          "start (503 DeadlineExceeded before 1.3 s), the next given the whole window (over 1.5 s)",
+          all(r.answer(t) and r.answer(t)["errorCode"] == "DeadlineExceeded" for t in ("cold", "warm")) and
+          (ms.get("REQcold") or 9e9) < 1300 * SLOW + VG_INIT_MS and (ms.get("REQwarm") or 0) > 1500 * SLOW,
+          (ms, r.answer("cold"), r.answer("warm")))
+    r = Run(env, cold[:1], deadline_ms=30000 * SLOW, wrap=slow_init,
+            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS),
+                       "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
+    ms = [json.loads(x).get("durationMs") for x in r.err.splitlines() if x.startswith("{") and '"op"' in x]
+    check("provisioned concurrency: the first invocation has the whole window from its /next",
+          r.answer("cold") and r.answer("cold")["errorCode"] == "DeadlineExceeded" and
+          len(ms) == 1 and ms[0] > 1500 * SLOW, ms)
+
+
 def main():
     env = Env()
     try:
@@ -1397,25 +1419,13 @@ def tests(env):
     # its first /next): the first invocation is abandoned within the
     # window from the process start, a later one has the whole window from
     # its /next; with provisioned concurrency (init long before the
-    # invoke) the first has it too ----
-    slow_init = ["/bin/bash", "-c", 'sleep %s; exec "$@"' % (1.5 * SLOW), "slow-init"]
-    cold = [get(t, obj + "_slow/store_events/obj.json", key="store_events/obj.json") for t in ("cold", "warm")]
-    r = Run(env, cold, deadline_ms=30000 * SLOW, wrap=slow_init,
-            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS)})
-    ms = {l.get("xAmzRequestId"): l.get("durationMs") for l in
-          (json.loads(x) for x in r.err.splitlines() if x.startswith("{")) if "op" in l}
-    check("cold start: the first invocation abandoned within S3 Object Lambda's window from the process "
-          "start (503 DeadlineExceeded before 1.3 s), the next given the whole window (over 1.5 s)",
-          all(r.answer(t) and r.answer(t)["errorCode"] == "DeadlineExceeded" for t in ("cold", "warm")) and
-          (ms.get("REQcold") or 9e9) < 1300 * SLOW + VG_INIT_MS and (ms.get("REQwarm") or 0) > 1500 * SLOW,
-          (ms, r.answer("cold"), r.answer("warm")))
-    r = Run(env, cold[:1], deadline_ms=30000 * SLOW, wrap=slow_init,
-            extra_env={"INFLIGHT_S3OL_WINDOW_MS": str(2500 * SLOW + VG_INIT_MS),
-                       "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"})
-    ms = [json.loads(x).get("durationMs") for x in r.err.splitlines() if x.startswith("{") and '"op"' in x]
-    check("provisioned concurrency: the first invocation has the whole window from its /next",
-          r.answer("cold") and r.answer("cold")["errorCode"] == "DeadlineExceeded" and
-          len(ms) == 1 and ms[0] > 1500 * SLOW, ms)
+    # invoke) the first has it too. Not under valgrind: the runtime keeps
+    # at most 1 s of the window for its answer (abandon_at), and there
+    # the answer's post alone can take longer on a slow host ----
+    if VALGRIND:
+        skip("cold start and provisioned concurrency: valgrind's post overruns the 1 s kept for it")
+    else:
+        cold_start_checks(env, obj, get)
 
     # ---- init error ----
     badpol = os.path.join(env.tmp, "bad.cfg")
