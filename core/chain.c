@@ -113,6 +113,35 @@ static size_t drop_lines(void *wv, const char *data, size_t len, struct inf_buf 
 	return took;
 }
 
+/* The lines path's record for a fused chain (inf_fuse_members). */
+static int fuse_line(void *wv, const char *js, size_t len, const struct inf_jsonfast_member *m,
+		     size_t nm, size_t close, struct inf_buf *out)
+{
+	struct worker *w = wv;
+	int rc = inf_fuse_members(w->t->ap->fused, w->index, &w->rec, js, len, m, nm, close,
+				  out);
+
+	return rc == INF_FUSE_DROPPED ? INF_JSONFAST_LINE_DROP : rc;
+}
+
+/* The framer's fast path for a fused chain (inf_chain_record's
+ * inf_fuse_record case), on CPUs that have jsonfast's. */
+static size_t fused_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
+			  uint64_t *records, size_t *ahead)
+{
+	struct worker *w = wv;
+	const struct inf_access_point *ap = w->t->ap;
+	size_t n, dropped, took = inf_jsonfast_member_lines(
+		&w->rec.toks.fast, data, len, w->rec.max_depth, w->rec.toks.max_key,
+		ap->max_record, fuse_line, w, out, &n, &dropped, ahead);
+
+	w->stats.records_in += n;
+	w->stats.records_out += n - dropped;
+	w->stats.records_dropped += dropped;
+	*records = n;
+	return took;
+}
+
 /* Sets up worker i; sequential workers write to the transform's sink. */
 static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 		       int parallel)
@@ -132,6 +161,8 @@ static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 	if (w->framer && !t->ap->fused && t->ap->drop_top.match && t->ap->nsteps == 1 &&
 	    inf_jsonfast_available())
 		inf_framer_set_lines(w->framer, drop_lines, w);
+	else if (w->framer && t->ap->fused && inf_jsonfast_available())
+		inf_framer_set_lines(w->framer, fused_lines, w);
 	t->wp[i] = w;
 	t->nw = i + 1;
 	return w->framer ? 0 : -1;

@@ -700,32 +700,54 @@ static __attribute__((noinline)) int filters_keep(const struct run *x)
 	return i == f->nfilters;
 }
 
-/* inf_fuse_record for a chain with filters. */
-static __attribute__((noinline)) int fuse_filtered(struct inf_topedit *te, struct run *x,
-						   const char *js, size_t len,
-						   struct inf_buf *out, struct inf_json_err *err)
+/* What inf_fuse_record returns for a record the pass made (rc 0, its
+ * output after `start` in out) when the chain has filters. */
+static __attribute__((noinline)) int filtered(struct run *x, struct inf_buf *out, size_t start)
 {
-	size_t start = out->len;
-	int rc = inf_json_fuse_top(&x->r->toks, js, len, x->r->max_depth, te, out, err);
+	int rc = filters_keep(x);
 
-	if (rc)
-		return rc;
-	if ((rc = filters_keep(x)) == 1)
+	if (rc == 1)
 		return 0;
 	out->len = start;
 	return rc == 0 ? INF_FUSE_DROPPED : rc == 2 ? 1 : rc;
+}
+
+/* The pass's hooks in te, their state in x (not zeroed: its tests are
+ * read up to ntests). */
+static inline void run_init(struct run *x, struct inf_topedit *te, const struct inf_fuse *f,
+			    unsigned worker, struct inf_record *r)
+{
+	*te = (struct inf_topedit){ .keys = f->keys, .value = rewrite, .close = add_members,
+				    .test = test, .ctx = x };
+	x->f = f, x->worker = worker, x->r = r, x->ntests = 0;
 }
 
 int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
 		    const char *js, size_t len, struct inf_buf *out,
 		    struct inf_json_err *err)
 {
-	struct run x; /* not zeroed: its tests are read up to ntests */
-	struct inf_topedit te = { .keys = f->keys, .value = rewrite, .close = add_members,
-				  .test = test, .ctx = &x };
+	struct run x;
+	struct inf_topedit te;
+	size_t start = out->len;
+	int rc;
 
-	x.f = f, x.worker = worker, x.r = r, x.ntests = 0;
-	if (f->nfilters)
-		return fuse_filtered(&te, &x, js, len, out, err);
-	return inf_json_fuse_top(&r->toks, js, len, r->max_depth, &te, out, err);
+	run_init(&x, &te, f, worker, r);
+
+	rc = inf_json_fuse_top(&r->toks, js, len, r->max_depth, &te, out, err);
+	return rc || !f->nfilters ? rc : filtered(&x, out, start);
+}
+
+int inf_fuse_members(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
+		     const char *js, size_t len, const struct inf_jsonfast_member *m,
+		     size_t nm, size_t close, struct inf_buf *out)
+{
+	struct run x;
+	struct inf_topedit te;
+	size_t start = out->len;
+	int rc;
+
+	run_init(&x, &te, f, worker, r);
+
+	rc = inf_json_fuse_members(js, len, m, nm, close, &te, out);
+	return rc || !f->nfilters ? rc : filtered(&x, out, start);
 }

@@ -44,4 +44,12 @@ int inf_fuse_record(const struct inf_fuse *f, unsigned worker, struct inf_record
 		    const char *js, size_t len, struct inf_buf *out,
 		    struct inf_json_err *err);
 
+/* inf_fuse_record for a record core/jsonfast.c has validated and listed
+ * the root members of (inf_jsonfast_members: m, nm, close): the same
+ * output and returns, but never INF_ERR_INVALID or INF_ERR_LIMIT. */
+struct inf_jsonfast_member;
+int inf_fuse_members(const struct inf_fuse *f, unsigned worker, struct inf_record *r,
+		     const char *js, size_t len, const struct inf_jsonfast_member *m,
+		     size_t nm, size_t close, struct inf_buf *out);
+
 #endif

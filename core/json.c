@@ -853,6 +853,16 @@ static int fuse_members(const char *js, size_t len, const struct inf_jsonfast_me
 	return rc;
 }
 
+int inf_json_fuse_members(const char *js, size_t len, const struct inf_jsonfast_member *m,
+			  size_t nm, size_t close, const struct inf_topedit *te,
+			  struct inf_buf *out)
+{
+	/* the input's length, and te's hooks reserve what they add */
+	if (inf_buf_reserve(out, len ? len : 1))
+		return INF_ERR_NOMEM;
+	return fuse_members(js, len, m, nm, js + close, te, out);
+}
+
 int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err)

@@ -138,6 +138,15 @@ int inf_json_fuse_top(struct inf_tokens *t, const char *js, size_t len,
 		      unsigned max_depth, const struct inf_topedit *te,
 		      struct inf_buf *out, struct inf_json_err *err);
 
+/* inf_json_fuse_top's answer for a record core/jsonfast.c has validated
+ * and listed the root members of (inf_jsonfast_members: m, nm, close):
+ * the same output and returns, but never INF_ERR_INVALID or
+ * INF_ERR_LIMIT. */
+struct inf_jsonfast_member;
+int inf_json_fuse_members(const char *js, size_t len, const struct inf_jsonfast_member *m,
+			  size_t nm, size_t close, const struct inf_topedit *te,
+			  struct inf_buf *out);
+
 /* The end of the number starting at p (p < end), or NULL if its grammar
  * is wrong where it stops: a byte at a time (inf_json_parse has a faster
  * way for numbers with 16 bytes in sight). */

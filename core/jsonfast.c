@@ -92,6 +92,15 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t l
 	return 0;
 }
 
+size_t inf_jsonfast_member_lines(struct inf_jsonfast **s, const char *js, size_t len,
+				 unsigned max_depth, size_t max_key, size_t max_record,
+				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
+				 size_t *lines, size_t *dropped, size_t *read)
+{
+	*lines = *dropped = *read = 0;
+	return 0;
+}
+
 #else
 
 #include <immintrin.h>
@@ -585,9 +594,9 @@ flat(struct inf_jsonfast *s, const unsigned char *js, size_t rs, size_t len, siz
 
 			for (e = js + idx[4 * m + 4]; inf_json_ws((char)e[-1]); e--)
 				;
-			s->mem[m] = (struct inf_jsonfast_member){ idx[4 * m + 1],
-				(uint32_t)(flat_kq(js, idx, m) - idx[4 * m + 1] - 1), idx[4 * m + 3],
-				(uint32_t)(e - js) };
+			s->mem[m] = (struct inf_jsonfast_member){ (uint32_t)(idx[4 * m + 1] - rs),
+				(uint32_t)(flat_kq(js, idx, m) - idx[4 * m + 1] - 1),
+				(uint32_t)(idx[4 * m + 3] - rs), (uint32_t)(e - js - rs) };
 		}
 		*removed = (n - 1) / 4;
 		return 0;
@@ -673,7 +682,7 @@ after: /* a value ended; i: the structural after it */
 
 		while (inf_json_ws((char)e[-1]))
 			e--;
-		s->mem[members - 1].vend = (uint32_t)(e - js);
+		s->mem[members - 1].vend = (uint32_t)(e - js - rs);
 	} else if (!list && __builtin_expect(member != NULL, 0) && sp == 1) {
 		const unsigned char *e = js + (i < n ? idx[i] : end);
 
@@ -721,8 +730,8 @@ key: /* i < n: where a member starts */
 			if (r->nesc && memchr(js + pos + 1, '\\', klen))
 				return 1; /* raw bytes are not the key */
 			if (list)
-				s->mem[members] = (struct inf_jsonfast_member){ (uint32_t)pos,
-					(uint32_t)klen, 0, 0 };
+				s->mem[members] = (struct inf_jsonfast_member){
+					(uint32_t)(pos - rs), (uint32_t)klen, 0, 0 };
 			else if (inf_dropkeys_may_hold(keys, (const char *)js + pos + 1, klen) &&
 			    keys->match(keys->ctx, (const char *)js + pos + 1, klen)) {
 				member = js + pos;
@@ -736,7 +745,7 @@ key: /* i < n: where a member starts */
 		return 1;
 	i++;
 	if (list && sp == 1 && i < n)
-		s->mem[members - 1].v = idx[i];
+		s->mem[members - 1].v = (uint32_t)(idx[i] - rs);
 	goto value;
 
 done:
@@ -772,24 +781,30 @@ static int list(struct inf_jsonfast *s, const unsigned char *js, size_t len, siz
 }
 
 /* The lines of js[0, wend), which ends with a '\n': each one run as
- * inf_jsonfast_drop_top runs it, its line ending copied after it, until
- * the first one it does not take. Returns the bytes of the lines taken,
- * *o advanced past their output, *lines their count. */
-static size_t drop_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend,
-			 unsigned max_depth, size_t max_key, size_t max_record,
-			 const struct inf_dropkeys *keys, char **o, size_t *lines)
+ * inf_jsonfast_drop_top runs it, written at *o (or, with `list`, a
+ * constant, its members given to fn, which appends to out), its line
+ * ending copied after it, until the first one it does not take. Returns
+ * the bytes of the lines taken, *lines their count, *dropped those fn
+ * dropped. */
+static inline __attribute__((always_inline)) size_t
+run_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend, unsigned max_depth,
+	  size_t max_key, size_t max_record, const struct inf_dropkeys *keys, char **o,
+	  inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out, size_t *lines,
+	  size_t *dropped, const int list)
 {
 	size_t rs = 0, first = 0, e = 0, b = 0, removed;
 	struct s1_out all_r, *all = &all_r;
 
 	stage1(s, js, wend, all, 1);
-	*lines = 0;
+	*lines = *dropped = 0;
 	for (size_t k = 0; k < all->nnl; k++) {
 		const struct nl *nl = &s->nl[k];
 		size_t le = nl->at - (nl->at > rs && js[nl->at - 1] == '\r'), end = le;
 		struct s1_out r = { .idx = all->idx + first, .chr = all->chr + first,
 				    .n = nl->n - first };
-		char *start = *o;
+		char *start = list ? NULL : *o;
+		size_t ostart = list ? out->len : 0;
+		int rc = 0;
 
 		while (e < all->nesc && s->esc[e] < nl->at)
 			e++;
@@ -801,18 +816,46 @@ static size_t drop_lines(struct inf_jsonfast *s, const unsigned char *js, size_t
 		if (!r.n || le - rs > max_record || js[r.idx[0]] != '{' ||
 		    (all->nbad && s->bad[0] <= nl->at) ||
 		    (r.nesc && !escapes_ok(js, end, s->esc + b, r.nesc)) ||
-		    walk(s, &r, js, rs, le, end, max_depth, max_key, keys, o, &removed, 0)) {
-			*o = start;
+		    walk(s, &r, js, rs, le, end, max_depth, max_key, keys, o, &removed, list) ||
+		    (list && (rc = fn(ctx, (const char *)js + rs, le - rs, s->mem, removed,
+				      end - 1 - rs, out)) != 0 && rc != INF_JSONFAST_LINE_DROP) ||
+		    (list && rc == 0 && inf_buf_append(out, js + le, nl->at + 1 - le))) {
+			if (list)
+				out->len = ostart;
+			else
+				*o = start;
 			break;
 		}
-		memcpy(*o, js + le, nl->at + 1 - le);
-		*o += nl->at + 1 - le;
+		if (!list) {
+			memcpy(*o, js + le, nl->at + 1 - le);
+			*o += nl->at + 1 - le;
+		}
+		*dropped += rc != 0;
 		++*lines;
 		rs = nl->at + 1;
 		first = nl->n;
 		b = e;
 	}
 	return rs;
+}
+
+static size_t drop_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend,
+			 unsigned max_depth, size_t max_key, size_t max_record,
+			 const struct inf_dropkeys *keys, char **o, size_t *lines)
+{
+	size_t dropped;
+
+	return run_lines(s, js, wend, max_depth, max_key, max_record, keys, o, NULL, NULL, NULL,
+			 lines, &dropped, 0);
+}
+
+static size_t member_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend,
+			   unsigned max_depth, size_t max_key, size_t max_record,
+			   inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
+			   size_t *lines, size_t *dropped)
+{
+	return run_lines(s, js, wend, max_depth, max_key, max_record, NULL, NULL, fn, ctx, out,
+			 lines, dropped, 1);
 }
 
 #if defined(__clang__)
@@ -879,18 +922,16 @@ int inf_jsonfast_drop_top(struct inf_jsonfast **sp, const char *jsc, size_t len,
 #define WIN_MIN 2048
 #define WIN_MAX 8192
 
-size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
-			       unsigned max_depth, size_t max_key, size_t max_record,
-			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines, size_t *read)
+/* The window of whole lines at the start of js[0, len) that a lines path
+ * runs next: its end (0: none, or no memory), s ready for it and `out`
+ * holding room for its bytes. */
+static size_t window(struct inf_jsonfast **sp, const unsigned char *js, size_t len,
+		     unsigned max_depth, struct inf_buf *out)
 {
-	const unsigned char *js = (const unsigned char *)jsc;
 	struct inf_jsonfast *s;
 	const unsigned char *nl;
-	size_t want, w, wend, taken;
-	char *o;
+	size_t want, w, wend;
 
-	*lines = *read = 0;
 	if (!len || !max_depth || !inf_jsonfast_available() ||
 	    (!*sp && !(*sp = calloc(1, sizeof **sp))))
 		return 0;
@@ -907,11 +948,50 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t
 	wend = (size_t)(nl - js) + 1;
 	if (scratch_fit(s, wend, max_depth) || inf_buf_reserve(out, wend))
 		return 0;
-	o = out->data + out->len;
-	*read = wend;
-	taken = drop_lines(s, js, wend, max_depth, max_key, max_record, keys, &o, lines);
-	out->len = (size_t)(o - out->data);
+	return wend;
+}
+
+/* The next window's size after one of wend bytes that took `taken`. */
+static void next_window(struct inf_jsonfast *s, size_t taken, size_t wend)
+{
+	size_t want = s->win < WIN_MIN ? WIN_MIN : s->win;
+
 	s->win = taken < wend ? WIN_MIN : want < WIN_MAX ? 2 * want : WIN_MAX;
+}
+
+size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
+			       unsigned max_depth, size_t max_key, size_t max_record,
+			       const struct inf_dropkeys *keys, struct inf_buf *out,
+			       size_t *lines, size_t *read)
+{
+	const unsigned char *js = (const unsigned char *)jsc;
+	size_t wend, taken;
+	char *o;
+
+	*lines = 0;
+	if (!(*read = wend = window(sp, js, len, max_depth, out)))
+		return 0;
+	o = out->data + out->len;
+	taken = drop_lines(*sp, js, wend, max_depth, max_key, max_record, keys, &o, lines);
+	out->len = (size_t)(o - out->data);
+	next_window(*sp, taken, wend);
+	return taken;
+}
+
+size_t inf_jsonfast_member_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
+				 unsigned max_depth, size_t max_key, size_t max_record,
+				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
+				 size_t *lines, size_t *dropped, size_t *read)
+{
+	const unsigned char *js = (const unsigned char *)jsc;
+	size_t wend, taken;
+
+	*lines = *dropped = 0;
+	if (!(*read = wend = window(sp, js, len, max_depth, out)))
+		return 0;
+	taken = member_lines(*sp, js, wend, max_depth, max_key, max_record, fn, ctx, out, lines,
+			     dropped);
+	next_window(*sp, taken, wend);
 	return taken;
 }
 

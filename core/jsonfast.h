@@ -67,6 +67,25 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t l
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
 			       size_t *lines, size_t *read);
 
+/* What a lines path does with a line's members (as inf_jsonfast_members
+ * gives them, offsets from the line's start; the line less its line
+ * ending in [line, line + len)): appends the record's output to `out` and
+ * returns 0; returns INF_JSONFAST_LINE_DROP, nothing appended, when the
+ * record is dropped (no line ending is written then); anything else,
+ * nothing appended, when the line must go the caller's own way. */
+#define INF_JSONFAST_LINE_DROP 2
+typedef int (*inf_jsonfast_line_fn)(void *ctx, const char *line, size_t len,
+				    const struct inf_jsonfast_member *m, size_t nm,
+				    size_t close, struct inf_buf *out);
+
+/* As inf_jsonfast_drop_lines, each line taken given to fn instead of
+ * dropped from, and taken only when fn takes it; *dropped counts the
+ * lines fn dropped. */
+size_t inf_jsonfast_member_lines(struct inf_jsonfast **s, const char *js, size_t len,
+				 unsigned max_depth, size_t max_key, size_t max_record,
+				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
+				 size_t *lines, size_t *dropped, size_t *read);
+
 void inf_jsonfast_free(struct inf_jsonfast *s);
 
 #endif

@@ -322,16 +322,24 @@ static void mutate(struct inf_buf *b)
 	}
 }
 
-/* inf_jsonfast_drop_lines against the parser (tests/linesref.h); returns
- * the lines it took, *total all of them. */
+/* Lines inf_jsonfast_member_lines took in lines_same. */
+static size_t member_taken;
+
+/* inf_jsonfast_drop_lines, then inf_jsonfast_member_lines, against the
+ * parser (tests/linesref.h); returns the lines the drop took, *total all
+ * of them. */
 static size_t lines_same(const char *text, size_t len, unsigned depth, size_t max_key,
 			 size_t max_record, size_t *total)
 {
-	size_t taken;
+	size_t taken, mtaken, mtotal;
 	const char *bad = linesref_check(text, len, depth, max_key, max_record, &dk, &taken,
 					 total);
 
-	ck_assert_msg(!bad, "%s", bad);
+	ck_assert_msg(!bad, "drop: %s", bad);
+	bad = linesref_check(text, len, depth, max_key, max_record, NULL, &mtaken, &mtotal);
+	ck_assert_msg(!bad, "members: %s", bad);
+	ck_assert_uint_eq(mtotal, *total);
+	member_taken += mtaken;
 	return taken;
 }
 
@@ -361,6 +369,7 @@ START_TEST(test_lines)
 	};
 	const int on = inf_jsonfast_available();
 
+	member_taken = 0;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		size_t total, taken = lines_same(cases[i].text, strlen(cases[i].text), 64, 0,
 						 cases[i].max_record, &total);
@@ -368,6 +377,7 @@ START_TEST(test_lines)
 		ck_assert_msg(taken == (on ? cases[i].taken : 0), "case %zu: took %zu lines", i,
 			      taken);
 	}
+	ck_assert(on ? member_taken > 0 : member_taken == 0);
 }
 END_TEST
 
@@ -379,9 +389,10 @@ START_TEST(test_lines_random)
 	static const char *const ends[] = { "\n", "\n", "\n", "\r\n", " \n", "\n\n" };
 	const unsigned rounds = tu_valgrind() ? 100 : tu_sanitized() ? 1000 : 2000;
 	struct inf_buf b = { 0 }, one = { 0 };
-	size_t all = 0, whole = 0;
+	size_t all = 0, whole = 0, dtaken = 0;
 
 	rs = 0x11e5UL + (unsigned long)_i;
+	member_taken = 0;
 	for (unsigned i = 0; i < rounds; i++) {
 		/* clean: no mutation, no escape, no blank line, a '\n' at the end */
 		int clean = rnd(3) == 0;
@@ -419,8 +430,11 @@ START_TEST(test_lines_random)
 			whole++;
 		}
 		all += total;
+		dtaken += taken;
 	}
 	ck_assert(whole > rounds / 100 || tu_valgrind()); /* such texts were made */
+	ck_assert_msg(inf_jsonfast_available() ? member_taken > dtaken / 2 : member_taken == 0,
+		      "%zu of %zu (drop %zu)", member_taken, all, dtaken);
 	ck_assert_uint_gt(all, rounds);
 	inf_buf_free(&b);
 	inf_buf_free(&one);

@@ -151,7 +151,8 @@ static void drop_same(const char *js, size_t n, unsigned max_depth, int rc,
 	FZ_CHECK(fz_valid_record(got.data, got.len, max_depth) == 1, "the output is not JSON");
 }
 
-/* The text as NDJSON lines through inf_jsonfast_drop_lines. */
+/* The text as NDJSON lines through inf_jsonfast_drop_lines and
+ * inf_jsonfast_member_lines. */
 static void lines_same(const char *js, size_t n, unsigned max_depth, size_t max_record)
 {
 	struct inf_dropkeys dk;
@@ -162,6 +163,8 @@ static void lines_same(const char *js, size_t n, unsigned max_depth, size_t max_
 		fz_fail("a and b are plain keys");
 	bad = linesref_check(js, n, max_depth, 0, max_record, &dk, &taken, &total);
 	FZ_CHECK(!bad, "drop_lines: %s", bad);
+	bad = linesref_check(js, n, max_depth, 0, max_record, NULL, &taken, &total);
+	FZ_CHECK(!bad, "member_lines: %s", bad);
 }
 
 static void same_as_jsmn(const char *js, size_t n)
