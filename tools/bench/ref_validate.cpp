@@ -1,11 +1,12 @@
-// The validation floor of `make bench`: what validating every record costs
-// with the fastest validating parser at hand, and nothing else. The file is
+// The validation reference of `make bench`: what validating every record
+// costs with the fastest validating parser at hand, and nothing else. The file is
 // cut at newlines into one part per CPU; each part is read by its own
 // thread in 4 MiB pieces into a reused buffer and every record parsed with
 // simdjson's DOM parser (parse_many), which checks all of JSON: structure,
 // strings, UTF-8, numbers, literals. No record is written: this is not a
-// filter, it is the part of any validating filter's work that no design of
-// the transform can remove.
+// filter, it is a yardstick for the part of a validating filter's work that
+// no design of the transform can remove (inflight's drop, writing included,
+// now takes about its user time: PROFILE.md items 23-24).
 //
 // usage: ref_validate IN OUT    writes the number of records to OUT;
 //                               exit 0, or 1 with a message on stderr

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: inflight beside a Python Object Lambda function, jq, two
-# hand-specialised programs (simdjson, jsmn), a validation floor
+# hand-specialised programs (simdjson, jsmn), a validation reference
 # (simdjson validating only) and cat.
 # usage: tools/bench/run.sh BUILD
 # Environment: SIZE (256M), ROUNDS (5), SEED (42), BIG (1), BIG_SIZE (1G),
