@@ -16,6 +16,9 @@
  * copies. Nothing waits on where the previous token ended, which is what
  * the byte-driven parser of core/json.c does (item 21).
  *
+ * NDJSON lines may go through stage 1 a window at a time, then stage 2
+ * line by line (inf_jsonfast_drop_lines, inf_jsonfast_member_lines).
+ *
  * It only accepts: on anything it refuses or cannot place it declines,
  * and core/json.c's parser, which gives every message and offset, reads
  * the record instead. So a record that is not JSON never depends on this
