@@ -477,7 +477,15 @@ static int load_file(struct inf_policy *pol, const char *path,
 	}
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text.data)) {
-		add_err(errs, "%s:%d: %s", file, config_error_line(&cfg), config_error_text(&cfg));
+		char dup[64];
+		int line = config_error_line(&cfg);
+
+		if (line > 0 && !strcmp(config_error_text(&cfg), "duplicate setting name") &&
+		    !inf_policy_text_dup_name(text.data, (unsigned)line, dup, sizeof dup))
+			add_err(errs, "%s:%d: duplicate setting name '%s' (a group holds each "
+				"setting once)", file, line, dup);
+		else
+			add_err(errs, "%s:%d: %s", file, line, config_error_text(&cfg));
 		config_destroy(&cfg);
 		inf_buf_free(&text);
 		return -1;

@@ -158,6 +158,37 @@ static int refuse_not_utf8(const char *file, const char *text, size_t len,
 	return -1;
 }
 
+/* What libconfig's lexer reads as one string or comment at s, skipped,
+ * its newlines counted in *line: the byte after it, or s when none
+ * starts there. */
+static const char *skip_quiet(const char *s, unsigned *line)
+{
+	if (*s == '"') { /* a string, to the quote no backslash escapes */
+		for (s++; *s && *s != '"'; s++) {
+			if (*s == '\\' && s[1])
+				s++;
+			*line += *s == '\n';
+		}
+		return s + (*s == '"');
+	}
+	if (*s == '#' || (*s == '/' && s[1] == '/')) {
+		while (*s && *s != '\n')
+			s++;
+		return s;
+	}
+	if (*s == '/' && s[1] == '*') {
+		for (s += 2; *s && !(*s == '*' && s[1] == '/'); s++)
+			*line += *s == '\n';
+		return s + (*s ? 2 : 0);
+	}
+	return s;
+}
+
+static int is_name_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '_' || c == '*';
+}
+
 /* libconfig 1.5 reads an integer written without the L suffix into 32
  * bits, keeping the low ones (4294967312 is 16, 3000000000 negative),
  * saturates one with L past 64 bits, and reads 1e400 as infinity and
@@ -175,7 +206,7 @@ static int refuse_silent_literals(const char *file, const char *s,
 {
 	unsigned line = 1, depth = 0;
 	char open[64]; /* the innermost brackets; deeper ones are not checked */
-	const char *why, *start;
+	const char *why, *start, *quiet;
 	int hex, after_string = 0;
 
 	while (*s) {
@@ -204,22 +235,10 @@ static int refuse_silent_literals(const char *file, const char *s,
 		} else if (*s == ']' || *s == ')' || *s == '}') {
 			depth -= depth > 0;
 			s++;
-		} else if (*s == '"') { /* a string, to the quote no backslash escapes */
-			for (s++; *s && *s != '"'; s++) {
-				if (*s == '\\' && s[1])
-					s++;
-				line += *s == '\n';
-			}
-			s += *s == '"';
-		} else if (*s == '#' || (*s == '/' && s[1] == '/')) {
-			while (*s && *s != '\n')
-				s++;
-		} else if (*s == '/' && s[1] == '*') {
-			for (s += 2; *s && !(*s == '*' && s[1] == '/'); s++)
-				line += *s == '\n';
-			s += *s ? 2 : 0;
+		} else if ((quiet = skip_quiet(s, &line)) != s) {
+			s = quiet;
 		} else if (is_alpha(*s) || *s == '*') { /* a name, true, false */
-			while (is_alpha(*s) || is_digit(*s) || *s == '-' || *s == '_' || *s == '*')
+			while (is_name_char(*s))
 				s++;
 		} else if (is_digit(*s) || ((*s == '-' || *s == '+' || *s == '.') &&
 					    (is_digit(s[1]) || s[1] == '.'))) {
@@ -246,4 +265,54 @@ int inf_policy_text_check(const char *file, const char *text, size_t len,
 {
 	return refuse_not_utf8(file, text, len, errs) ||
 	       refuse_silent_literals(file, text, errs) ? -1 : 0;
+}
+
+int inf_policy_text_dup_name(const char *s, unsigned line, char *name, size_t n)
+{
+	const char *cand[16];
+	size_t clen[16], nc = 0;
+	unsigned at = 1;
+
+	while (*s && at <= line) {
+		const char *b = s, *t;
+		unsigned l2;
+
+		if ((t = skip_quiet(s, &at)) != s) {
+			s = t;
+			continue;
+		}
+		if (!is_alpha(*s) && *s != '*') {
+			at += *s++ == '\n';
+			continue;
+		}
+		while (is_name_char(*s))
+			s++;
+		if (at != line)
+			continue;
+		/* a setting's name when '=' or ':' follows it, on any line */
+		for (t = s, l2 = at; *t;) {
+			if (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\f' || *t == '\n')
+				t++;
+			else if (skip_quiet(t, &l2) != t && *t != '"')
+				t = skip_quiet(t, &l2);
+			else
+				break;
+		}
+		if (*t != '=' && *t != ':')
+			continue;
+		for (size_t i = 0; i < nc; i++)
+			if (clen[i] == (size_t)(s - b) && !memcmp(cand[i], b, clen[i])) {
+				nc = 1, cand[0] = b, clen[0] = clen[i]; /* named twice */
+				goto found;
+			}
+		if (nc == sizeof cand / sizeof *cand)
+			return -1;
+		cand[nc] = b, clen[nc++] = (size_t)(s - b);
+	}
+found:
+	if (nc != 1 || clen[0] >= n)
+		return -1;
+	memcpy(name, cand[0], clen[0]);
+	name[clen[0]] = '\0';
+	return 0;
 }

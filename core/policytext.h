@@ -34,4 +34,10 @@ int inf_policy_text_includes(const char *file, const char *text,
 int inf_policy_text_check(const char *file, const char *text, size_t len,
 			  struct inf_policy_errors *errs);
 
+/* The setting libconfig's "duplicate setting name" at `line` of text
+ * names twice, in name (n bytes, NUL-terminated): the one setting name on
+ * that line, or the one named twice on it. Returns 0, or -1 when the line
+ * does not say which (no name, several, or longer than n - 1). */
+int inf_policy_text_dup_name(const char *text, unsigned line, char *name, size_t n);
+
 #endif

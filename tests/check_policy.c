@@ -284,6 +284,45 @@ START_TEST(test_syntax_error)
 }
 END_TEST
 
+/* libconfig's message names no setting; the line's one name is given,
+ * or the one it holds twice, and none when the line holds several */
+START_TEST(test_duplicate_setting)
+{
+	expect_error("version = 1;\n"
+		     "access_points = (\n"
+		     "  { name = \"a\"; chain = " ONE_STEP ";\n"
+		     "    name = \"b\"; # other = 1; \"x\" = 2\n"
+		     "  }\n"
+		     ");\n",
+		     4, "duplicate setting name 'name' (a group holds each setting once)");
+	inf_policy_errors_free(&errs);
+	expect_error("version = 1;\n"
+		     "access_points = (\n"
+		     "  { name = \"a\"; chain = " ONE_STEP ";\n"
+		     "    format = \"ndjson\";\n"
+		     "    /* a = 1 */ format /* b = 2 */\n"
+		     "    = \"array\"; }\n"
+		     ");\n",
+		     5, "duplicate setting name 'format' (");
+	inf_policy_errors_free(&errs);
+	expect_error("version = 1;\n"
+		     "access_points = (\n"
+		     "  { name = \"a\"; chain = " ONE_STEP ";\n"
+		     "    on_error\n"
+		     "    = \"fail\"; on_error = \"drop_record\"; }\n"
+		     ");\n",
+		     5, "duplicate setting name 'on_error' (");
+	inf_policy_errors_free(&errs);
+	expect_error("version = 1;\n"
+		     "access_points = (\n"
+		     "  { name = \"a\"; chain = " ONE_STEP ";\n"
+		     "    format = \"ndjson\"; name = \"b = 1\"; }\n"
+		     ");\n",
+		     4, "duplicate setting name");
+	ck_assert_msg(!strstr(errs.lines[0], "'"), "named one of two: %s", errs.lines[0]);
+}
+END_TEST
+
 START_TEST(test_unknown_top_level)
 {
 	expect_error("version = 1;\n"
@@ -1348,6 +1387,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_duplicate_name_in_one_file);
 	tcase_add_test(tc, test_missing_and_empty);
 	tcase_add_test(tc, test_syntax_error);
+	tcase_add_test(tc, test_duplicate_setting);
 	tcase_add_test(tc, test_unknown_top_level);
 	tcase_add_test(tc, test_no_access_points);
 	tcase_add_test(tc, test_unknown_ap_setting);
