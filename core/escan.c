@@ -5,6 +5,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define WIDE 1 /* an AVX-512 block_bits, chosen at run time */
+#include <immintrin.h>
+#endif
 
 /* Bytes that change the array scanner's state outside strings. */
 static const unsigned char array_special[256] = {
@@ -12,7 +16,8 @@ static const unsigned char array_special[256] = {
 };
 
 /* Offset of the first '"' or '\\' in d[at, e), or e. */
-static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
+static inline __attribute__((always_inline)) size_t
+to_quote_or_backslash(const char *d, size_t at, size_t e)
 {
 #if defined(__SSE2__)
 	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
@@ -34,7 +39,8 @@ static size_t to_quote_or_backslash(const char *d, size_t at, size_t e)
  * state f. Returns the first byte that ends the element (',' or ']' at
  * depth 0, or a '}' there, which is not JSON), or lim with the state
  * kept for the bytes after it. */
-static size_t elem_scan_bytes(struct inf_escan *f, const char *d, size_t at, size_t lim)
+static inline __attribute__((always_inline)) size_t
+elem_scan_bytes(struct inf_escan *f, const char *d, size_t at, size_t lim)
 {
 	const unsigned char *u = (const unsigned char *)d;
 
@@ -101,7 +107,7 @@ static inline void block_bits(const char *d, uint64_t bk[4])
 
 /* The commas of the 64-byte block at d: needed only where the depth is
  * 0, at an element's first and last block. */
-static inline uint64_t comma_bits(const char *d)
+static inline __attribute__((always_inline)) uint64_t comma_bits(const char *d)
 {
 	const __m128i c = _mm_set1_epi8(',');
 #define LANE_COMMAS(k) ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8( \
@@ -114,7 +120,7 @@ static inline uint64_t comma_bits(const char *d)
 /* Bit i set when an odd number of bits at or below i are set in x: with
  * x the quotes of a block, the bytes inside a string (the opening quote
  * counted in, the closing one out). */
-static inline uint64_t prefix_xor(uint64_t x)
+static inline __attribute__((always_inline)) uint64_t prefix_xor(uint64_t x)
 {
 	x ^= x << 1;
 	x ^= x << 2;
@@ -131,7 +137,8 @@ static inline uint64_t prefix_xor(uint64_t x)
  * or 64 with f brought to the end of the block. Where the depth stays
  * above 0 only brackets count, and a block without a closing one is
  * passed over whole. */
-static inline size_t block_run(struct inf_escan *f, const char *d, const uint64_t bk[4])
+static inline __attribute__((always_inline)) size_t
+block_run(struct inf_escan *f, const char *d, const uint64_t bk[4])
 {
 	uint64_t out = ~(prefix_xor(bk[0]) ^ (f->in_str ? ~(uint64_t)0 : 0));
 	uint64_t open = bk[2] & out, close = bk[3] & out, comma = 0, left = ~(uint64_t)0;
@@ -174,17 +181,35 @@ static inline size_t block_run(struct inf_escan *f, const char *d, const uint64_
 }
 #endif
 
+#if defined(WIDE)
+/* block_bits with one 64-byte register (AVX-512 BW). */
+__attribute__((target("avx512f,avx512bw"))) static inline void
+block_bits_wide(const char *d, uint64_t bk[4])
+{
+	const __m512i v = _mm512_loadu_si512((const void *)d);
+	const __m512i l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+
+	bk[0] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+	bk[1] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+	bk[2] = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('{'));
+	bk[3] = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('}'));
+}
+#endif
+
 /* elem_scan_bytes over d[at, e), 64 bytes at a time where a block holds
  * no backslash (no quote in it can be escaped, so its strings are where
- * the quotes say). */
-size_t inf_escan_run(struct inf_escan *f, const char *d, size_t at, size_t e)
+ * the quotes say), the blocks' masks made by `bits`. */
+static inline __attribute__((always_inline)) size_t
+run_blocks(struct inf_escan *f, const char *d, size_t at, size_t e,
+	   void (*bits)(const char *, uint64_t *))
 {
+	(void)bits;
 	while (at < e) {
 #if defined(__SSE2__)
 		uint64_t bk[4];
 
 		if (!f->esc && e - at >= 64) {
-			block_bits(d + at, bk);
+			bits(d + at, bk);
 			if (!bk[1]) {
 				size_t k = block_run(f, d + at, bk);
 				if (k < 64) /* ',' or ']' ends it, '}' is not JSON */
@@ -200,4 +225,39 @@ size_t inf_escan_run(struct inf_escan *f, const char *d, size_t at, size_t e)
 		at = lim;
 	}
 	return e;
+}
+
+#if defined(WIDE)
+__attribute__((target("avx512f,avx512bw"))) static size_t
+run_wide(struct inf_escan *f, const char *d, size_t at, size_t e)
+{
+	return run_blocks(f, d, at, e, block_bits_wide);
+}
+
+/* Whether this CPU has AVX-512 BW, enabled by the OS: asked once. */
+static int wide_ok(void)
+{
+	static int known; /* 0: not asked yet, 1: no, 2: yes */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (!v) {
+		__builtin_cpu_init();
+		v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 2 : 1;
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v == 2;
+}
+#endif
+
+size_t inf_escan_run(struct inf_escan *f, const char *d, size_t at, size_t e)
+{
+#if defined(WIDE)
+	if (wide_ok())
+		return run_wide(f, d, at, e);
+#endif
+#if defined(__SSE2__)
+	return run_blocks(f, d, at, e, block_bits);
+#else
+	return run_blocks(f, d, at, e, NULL);
+#endif
 }
