@@ -49,9 +49,9 @@ command -v jq >/dev/null && expect_contains "bench: jq row" "$log" "jq -c"
 	expect_contains "bench: jsmn row" "$log" "hand-written jsmn loop"
 [ -x "$T/good/bench/ref/ref_simdjson" ] &&
 	expect_contains "bench: simdjson row" "$log" "hand-written simdjson"
-# the validation floor, with the count of records it checked against the input's
+# the validation reference, with the count of records it checked against the input's
 [ -x "$T/good/bench/ref/ref_validate" ] &&
-	expect_contains "bench: validation floor row" "$log" "floor, not a filter"
+	expect_contains "bench: validation reference row" "$log" "reference, not a filter"
 expect_contains "bench: every drop row gives its CPU time" "$log" \
 	"| inflight (filter mode, \`lambda-consumer\`) |"
 drop_rows=$(sed -n '/^| Drop price/,/^| Same records/p' <<<"$log")
