@@ -352,7 +352,7 @@ static int record_failed(struct worker *w, enum inf_fail kind,
 	}
 	return inf_error_set(err, kind, "record %llu (line %llu): %s",
 			     (unsigned long long)pos->recno,
-			     (unsigned long long)pos->line, what);
+			     (unsigned long long)inf_rec_line(pos), what);
 }
 
 /* Whether a record that does not load leaves the framing unknown: auto
@@ -497,14 +497,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 			return inf_error_set(err, INF_FAIL_INPUT,
 					     "missing ',' between array elements at line %llu, "
 					     "byte %llu",
-					     (unsigned long long)line_of(js, je.offset, pos->line),
+					     (unsigned long long)line_of(js, je.offset, inf_rec_line(pos)),
 					     (unsigned long long)(pos->offset + je.offset));
 		if (auto_document(w))
 			return inf_error_set(err, kind,
 					     "cannot tell the framing (format auto): line %llu "
 					     "is not a JSON value and the object does not load as "
 					     "one document: %s",
-					     (unsigned long long)first_line(js, len, pos->line),
+					     (unsigned long long)first_line(js, len, inf_rec_line(pos)),
 					     msg);
 		return record_failed(w, kind, pos, err, msg);
 	}

@@ -143,6 +143,11 @@ static uint64_t line_at(struct inf_framer *f, size_t p)
 	return f->memo_line;
 }
 
+uint64_t inf_rec_line(const struct inf_rec_pos *pos)
+{
+	return line_at(pos->f, pos->at);
+}
+
 static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
 		size_t at)
 {
@@ -211,7 +216,8 @@ static int run_record(struct inf_framer *f, size_t start, size_t len)
 
 	pos.recno = ++f->recno;
 	pos.offset = f->base + start;
-	pos.line = line_at(f, start);
+	pos.f = f;
+	pos.at = start;
 	rc = f->rec(f->rec_ctx, f->in.data + start, len, &pos, &f->out, f->err);
 	if (rc < 0) {
 		f->failed = 1;

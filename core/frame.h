@@ -28,12 +28,20 @@ enum inf_format { INF_FMT_AUTO = 0, INF_FMT_NDJSON, INF_FMT_ARRAY, INF_FMT_DOCUM
 int inf_format_parse(const char *s);
 const char *inf_format_name(enum inf_format f);
 
-/* Where a record is in the object (all 1-based except the offset). */
+struct inf_framer;
+
+/* Where a record is in the object (all 1-based except the offset); its
+ * line through inf_rec_line, counted only when asked (for messages). */
 struct inf_rec_pos {
 	uint64_t recno;
-	uint64_t line;
 	uint64_t offset;
+	struct inf_framer *f; /* the record's framer, and where it starts */
+	size_t at;
 };
+
+/* The line the record at pos starts on; only while the record function
+ * given pos runs. */
+uint64_t inf_rec_line(const struct inf_rec_pos *pos);
 
 /* Transforms one record: appends its output to `out` and returns 1, or
  * returns 0 to drop it (what it appended is discarded), or -1 with `err`
@@ -50,8 +58,6 @@ typedef int (*inf_record_fn)(void *ctx, const char *rec, size_t len,
 /* Receives output bytes; returns 0, or -1 with `err` set. */
 typedef int (*inf_sink_fn)(void *ctx, const char *data, size_t len,
 			   struct inf_error *err);
-
-struct inf_framer;
 
 /* Creates a framer. `max_record` bounds one record's bytes. Returns NULL
  * when out of memory. */

@@ -47,7 +47,7 @@ static int test_record(void *ctx, const char *rec, size_t len, const struct inf_
 	struct run *r = ctx;
 
 	if (inf_buf_printf(&r->recs, "%llu:%llu:%llu:%.*s\n", (unsigned long long)pos->recno,
-	                   (unsigned long long)pos->line, (unsigned long long)pos->offset, (int)len,
+	                   (unsigned long long)inf_rec_line(pos), (unsigned long long)pos->offset, (int)len,
 	                   rec))
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	if (memmem(rec, len, "fail", 4))
