@@ -99,17 +99,19 @@ static int run_batch(void *wv, const char *data, size_t len,
 /* The framer's fast path for a chain of one drop (inf_chain_record's
  * inf_json_drop_top case), on CPUs that have jsonfast's. */
 static size_t drop_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
-			 uint64_t *records, size_t *ahead)
+			 uint64_t *records, uint64_t *lines, size_t *ahead)
 {
 	struct worker *w = wv;
 	const struct inf_access_point *ap = w->t->ap;
-	size_t n, took = inf_jsonfast_drop_lines(&w->rec.toks.fast, data, len, w->rec.max_depth,
-						 w->rec.toks.max_key, ap->max_record,
-						 &ap->drop_top, out, &n, ahead);
+	size_t n, blank, took = inf_jsonfast_drop_lines(&w->rec.toks.fast, data, len,
+							w->rec.max_depth, w->rec.toks.max_key,
+							ap->max_record, &ap->drop_top, out, &n,
+							&blank, ahead);
 
-	w->stats.records_in += n;
-	w->stats.records_out += n;
-	*records = n;
+	w->stats.records_in += n - blank;
+	w->stats.records_out += n - blank;
+	*records = n - blank;
+	*lines = n;
 	return took;
 }
 
@@ -127,18 +129,19 @@ static int fuse_line(void *wv, const char *js, size_t len, const struct inf_json
 /* The framer's fast path for a fused chain (inf_chain_record's
  * inf_fuse_record case), on CPUs that have jsonfast's. */
 static size_t fused_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
-			  uint64_t *records, size_t *ahead)
+			  uint64_t *records, uint64_t *lines, size_t *ahead)
 {
 	struct worker *w = wv;
 	const struct inf_access_point *ap = w->t->ap;
-	size_t n, dropped, took = inf_jsonfast_member_lines(
+	size_t n, blank, dropped, took = inf_jsonfast_member_lines(
 		&w->rec.toks.fast, data, len, w->rec.max_depth, w->rec.toks.max_key,
-		ap->max_record, fuse_line, w, out, &n, &dropped, ahead);
+		ap->max_record, fuse_line, w, out, &n, &blank, &dropped, ahead);
 
-	w->stats.records_in += n;
-	w->stats.records_out += n - dropped;
+	w->stats.records_in += n - blank;
+	w->stats.records_out += n - blank - dropped;
 	w->stats.records_dropped += dropped;
-	*records = n;
+	*records = n - blank;
+	*lines = n;
 	return took;
 }
 

@@ -268,16 +268,16 @@ static int ndjson_run(struct inf_framer *f)
 		/* the fast path first; the lines it read and did not run go the
 		 * way below */
 		if (f->lines && ls >= ask_at && f->in.len > ls) {
-			uint64_t n;
+			uint64_t n, nlines;
 			size_t ahead = 0;
 			size_t took = f->lines(f->lines_ctx, d + ls, f->in.len - ls, &f->out, &n,
-					       &ahead);
+					       &nlines, &ahead);
 
 			ask_at = ls + (ahead > took ? ahead : took);
 			if (took) {
 				f->recno += n;
-				if (f->memo_at == ls) /* n lines further, known without a scan */
-					f->memo_line += n, f->memo_at = ls + took;
+				if (f->memo_at == ls) /* lines further, known without a scan */
+					f->memo_line += nlines, f->memo_at = ls + took;
 				ls = f->scan = ls + took;
 				if ((rc = flush(f, 0)))
 					break;

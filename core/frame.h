@@ -66,15 +66,18 @@ struct inf_framer *inf_framer_new(enum inf_format fmt, size_t max_record,
 				  inf_sink_fn sink, void *sink_ctx,
 				  struct inf_error *err);
 /* A fast path for NDJSON lines: runs whole lines from the start of
- * [data, data + len), each one exactly as rec would run it and keep it
- * (its output, then its line ending, appended to `out`), and stops before
- * the first line it cannot run so; returns the bytes of the lines it ran
- * (0: none) and *records their count, and in *ahead how far it read (at
- * least what it ran). Lines it runs count as rec's records. The framer
- * runs the lines after those up to *ahead itself, then asks again: what
- * the path read and did not run is not read by it again. */
+ * [data, data + len), each one exactly as the framer would (a record as
+ * rec would run it and keep it: its output, then its line ending; a line
+ * of whitespace within max_record copied as it is), appended to `out`,
+ * and stops before the first line it cannot run so; returns the bytes of
+ * the lines it ran (0: none), *lines their count and *records how many
+ * of them were records (rec's, counted as such), and in *ahead how far
+ * it read (at least what it ran). The framer runs the lines after those
+ * up to *ahead itself, then asks again: what the path read and did not
+ * run is not read by it again. */
 typedef size_t (*inf_lines_fn)(void *ctx, const char *data, size_t len,
-			       struct inf_buf *out, uint64_t *records, size_t *ahead);
+			       struct inf_buf *out, uint64_t *records, uint64_t *lines,
+			       size_t *ahead);
 void inf_framer_set_lines(struct inf_framer *f, inf_lines_fn fn, void *ctx);
 /* Feeds bytes; returns 0 or -1 with the error set. After an error every
  * call fails again. */

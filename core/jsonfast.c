@@ -89,18 +89,18 @@ int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines, size_t *read)
+			       size_t *lines, size_t *blank, size_t *read)
 {
-	*lines = *read = 0;
+	*lines = *blank = *read = 0;
 	return 0;
 }
 
 size_t inf_jsonfast_member_lines(struct inf_jsonfast **s, const char *js, size_t len,
 				 unsigned max_depth, size_t max_key, size_t max_record,
 				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
-				 size_t *lines, size_t *dropped, size_t *read)
+				 size_t *lines, size_t *blank, size_t *dropped, size_t *read)
 {
-	*lines = *dropped = *read = 0;
+	*lines = *blank = *dropped = *read = 0;
 	return 0;
 }
 
@@ -786,20 +786,21 @@ static int list(struct inf_jsonfast *s, const unsigned char *js, size_t len, siz
 /* The lines of js[0, wend), which ends with a '\n': each one run as
  * inf_jsonfast_drop_top runs it, written at *o (or, with `list`, a
  * constant, its members given to fn, which appends to out), its line
- * ending copied after it, until the first one it does not take. Returns
- * the bytes of the lines taken, *lines their count, *dropped those fn
+ * ending copied after it, a line of whitespace copied as it is, until the
+ * first one it does not take. Returns the bytes of the lines taken,
+ * *lines their count, *blank those of whitespace, *dropped those fn
  * dropped. */
 static inline __attribute__((always_inline)) size_t
 run_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend, unsigned max_depth,
 	  size_t max_key, size_t max_record, const struct inf_dropkeys *keys, char **o,
 	  inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out, size_t *lines,
-	  size_t *dropped, const int list)
+	  size_t *blank, size_t *dropped, const int list)
 {
 	size_t rs = 0, first = 0, e = 0, b = 0, removed;
 	struct s1_out all_r, *all = &all_r;
 
 	stage1(s, js, wend, all, 1);
-	*lines = *dropped = 0;
+	*lines = *blank = *dropped = 0;
 	for (size_t k = 0; k < all->nnl; k++) {
 		const struct nl *nl = &s->nl[k];
 		size_t le = nl->at - (nl->at > rs && js[nl->at - 1] == '\r'), end = le;
@@ -814,8 +815,24 @@ run_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend, unsigned
 		r.nesc = e - b;
 		while (end > rs && inf_json_ws((char)js[end - 1]))
 			end--;
-		/* a blank line, a line over max_record, a root that is not an
-		 * object, a bad byte or escape: the framer's own path */
+		/* no structural byte: whitespace (a bad byte before it would
+		 * have ended the loop, and one in it is indexed) */
+		if (!r.n && le - rs <= max_record) {
+			size_t n = nl->at + 1 - rs;
+
+			if (list && inf_buf_append(out, js + rs, n))
+				break;
+			if (!list) {
+				memcpy(*o, js + rs, n);
+				*o += n;
+			}
+			++*blank, ++*lines;
+			rs = nl->at + 1;
+			b = e;
+			continue;
+		}
+		/* a line over max_record, a root that is not an object, a bad
+		 * byte or escape: the framer's own path */
 		if (!r.n || le - rs > max_record || js[r.idx[0]] != '{' ||
 		    (all->nbad && s->bad[0] <= nl->at) ||
 		    (r.nesc && !escapes_ok(js, end, s->esc + b, r.nesc)) ||
@@ -844,21 +861,21 @@ run_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend, unsigned
 
 static size_t drop_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend,
 			 unsigned max_depth, size_t max_key, size_t max_record,
-			 const struct inf_dropkeys *keys, char **o, size_t *lines)
+			 const struct inf_dropkeys *keys, char **o, size_t *lines, size_t *blank)
 {
 	size_t dropped;
 
 	return run_lines(s, js, wend, max_depth, max_key, max_record, keys, o, NULL, NULL, NULL,
-			 lines, &dropped, 0);
+			 lines, blank, &dropped, 0);
 }
 
 static size_t member_lines(struct inf_jsonfast *s, const unsigned char *js, size_t wend,
 			   unsigned max_depth, size_t max_key, size_t max_record,
 			   inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
-			   size_t *lines, size_t *dropped)
+			   size_t *lines, size_t *blank, size_t *dropped)
 {
 	return run_lines(s, js, wend, max_depth, max_key, max_record, NULL, NULL, fn, ctx, out,
-			 lines, dropped, 1);
+			 lines, blank, dropped, 1);
 }
 
 #if defined(__clang__)
@@ -965,17 +982,17 @@ static void next_window(struct inf_jsonfast *s, size_t taken, size_t wend)
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines, size_t *read)
+			       size_t *lines, size_t *blank, size_t *read)
 {
 	const unsigned char *js = (const unsigned char *)jsc;
 	size_t wend, taken;
 	char *o;
 
-	*lines = 0;
+	*lines = *blank = 0;
 	if (!(*read = wend = window(sp, js, len, max_depth, out)))
 		return 0;
 	o = out->data + out->len;
-	taken = drop_lines(*sp, js, wend, max_depth, max_key, max_record, keys, &o, lines);
+	taken = drop_lines(*sp, js, wend, max_depth, max_key, max_record, keys, &o, lines, blank);
 	out->len = (size_t)(o - out->data);
 	next_window(*sp, taken, wend);
 	return taken;
@@ -984,16 +1001,16 @@ size_t inf_jsonfast_drop_lines(struct inf_jsonfast **sp, const char *jsc, size_t
 size_t inf_jsonfast_member_lines(struct inf_jsonfast **sp, const char *jsc, size_t len,
 				 unsigned max_depth, size_t max_key, size_t max_record,
 				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
-				 size_t *lines, size_t *dropped, size_t *read)
+				 size_t *lines, size_t *blank, size_t *dropped, size_t *read)
 {
 	const unsigned char *js = (const unsigned char *)jsc;
 	size_t wend, taken;
 
-	*lines = *dropped = 0;
+	*lines = *blank = *dropped = 0;
 	if (!(*read = wend = window(sp, js, len, max_depth, out)))
 		return 0;
 	taken = member_lines(*sp, js, wend, max_depth, max_key, max_record, fn, ctx, out, lines,
-			     dropped);
+			     blank, dropped);
 	next_window(*sp, taken, wend);
 	return taken;
 }

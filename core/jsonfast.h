@@ -54,18 +54,19 @@ int inf_jsonfast_members(struct inf_jsonfast **s, const char *js, size_t len,
 
 /* NDJSON lines from the start of [js, js + len), each run as the framer
  * runs a line through a chain of one drop (inf_json_drop_top on the line
- * less a '\r' before its '\n', then the line ending copied), until the
- * first line this path does not take: a blank one, one over max_record,
- * one without a '\n' after it, any inf_jsonfast_drop_top declines.
- * Returns the bytes of the lines taken (0: none), their output appended
- * to `out`, *lines their count, and in *read the bytes it read (a window
- * of whole lines, at most INF_JSONFAST_MAX, 0 when none): a caller runs
- * the lines up to there itself before it asks again, so that no byte is
- * read twice. */
+ * less a '\r' before its '\n', then the line ending copied; a line of
+ * whitespace copied as it is), until the first line this path does not
+ * take: one over max_record, one without a '\n' after it, any
+ * inf_jsonfast_drop_top declines. Returns the bytes of the lines taken
+ * (0: none), their output appended to `out`, *lines their count, *blank
+ * how many of them were whitespace, and in *read the bytes it read (a
+ * window of whole lines, at most INF_JSONFAST_MAX, 0 when none): a
+ * caller runs the lines up to there itself before it asks again, so
+ * that no byte is read twice. */
 size_t inf_jsonfast_drop_lines(struct inf_jsonfast **s, const char *js, size_t len,
 			       unsigned max_depth, size_t max_key, size_t max_record,
 			       const struct inf_dropkeys *keys, struct inf_buf *out,
-			       size_t *lines, size_t *read);
+			       size_t *lines, size_t *blank, size_t *read);
 
 /* What a lines path does with a line's members (as inf_jsonfast_members
  * gives them, offsets from the line's start; the line less its line
@@ -78,13 +79,13 @@ typedef int (*inf_jsonfast_line_fn)(void *ctx, const char *line, size_t len,
 				    const struct inf_jsonfast_member *m, size_t nm,
 				    size_t close, struct inf_buf *out);
 
-/* As inf_jsonfast_drop_lines, each line taken given to fn instead of
+/* As inf_jsonfast_drop_lines, each record's line given to fn instead of
  * dropped from, and taken only when fn takes it; *dropped counts the
  * lines fn dropped. */
 size_t inf_jsonfast_member_lines(struct inf_jsonfast **s, const char *js, size_t len,
 				 unsigned max_depth, size_t max_key, size_t max_record,
 				 inf_jsonfast_line_fn fn, void *ctx, struct inf_buf *out,
-				 size_t *lines, size_t *dropped, size_t *read);
+				 size_t *lines, size_t *blank, size_t *dropped, size_t *read);
 
 void inf_jsonfast_free(struct inf_jsonfast *s);
 

@@ -38,6 +38,7 @@ struct run {
 	int hook;      /* run with test_lines */
 	size_t max;
 	uint64_t hooked; /* records test_lines took */
+	uint64_t hooked_blank; /* and lines of whitespace */
 	size_t read;     /* bytes test_lines read */
 };
 
@@ -72,42 +73,46 @@ static int test_sink(void *ctx, const char *data, size_t len, struct inf_error *
 	return inf_buf_append(&r->out, data, len) ? -1 : 0;
 }
 
-/* Whether test_lines takes the line [l, l + n) (its '\n' included):
- * test_record would keep it unchanged (not blank, within max_record, no
- * word it acts on), and it does not say "slow". */
+/* Whether test_lines takes the line [l, l + n) (its '\n' included): 2
+ * when it is whitespace within max_record (the framer copies it); 1 when
+ * test_record would keep it unchanged (within max_record, no word it
+ * acts on) and it does not say "slow"; else 0. */
 static int lines_takes(const struct run *r, const char *l, size_t n)
 {
 	static const char *const words[] = { "fail", "drop", "late", "swap", "slow" };
 	size_t rl = n - 1 - (n > 1 && l[n - 2] == '\r');
 
-	if (inf_json_is_ws(l, rl) || rl > r->max)
+	if (rl > r->max)
 		return 0;
+	if (inf_json_is_ws(l, rl))
+		return 2;
 	for (size_t w = 0; w < 5; w++)
 		if (memmem(l, rl, words[w], 4))
 			return 0;
 	return 1;
 }
 
-/* The lines fast path: takes up to two whole lines test_lines_takes, as
+/* The lines fast path: takes up to two whole lines lines_takes takes, as
  * the framer would write them; when it stops at a line, it says it read
  * that line and the next (when whole), which the framer must then run
  * itself. r->read counts what it read: each byte at most once. */
 static size_t test_lines(void *ctx, const char *data, size_t len, struct inf_buf *out,
-			 uint64_t *records, size_t *ahead)
+			 uint64_t *records, uint64_t *lines, size_t *ahead)
 {
 	struct run *r = ctx;
 	size_t took = 0;
 
-	*records = 0;
+	*records = *lines = 0;
 	*ahead = 0;
-	while (*records < 2) {
+	while (*lines < 2) {
 		const char *nl = memchr(data + took, '\n', len - took);
 		size_t n;
+		int how;
 
 		if (!nl)
 			break;
 		n = (size_t)(nl - (data + took)) + 1;
-		if (!lines_takes(r, data + took, n)) {
+		if (!(how = lines_takes(r, data + took, n))) {
 			const char *nl2 = memchr(nl + 1, '\n', (size_t)(data + len - (nl + 1)));
 
 			*ahead = nl2 ? (size_t)(nl2 - data) + 1 : took + n;
@@ -115,8 +120,10 @@ static size_t test_lines(void *ctx, const char *data, size_t len, struct inf_buf
 		}
 		ck_assert_int_eq(inf_buf_append(out, data + took, n), 0);
 		took += n;
-		++*records;
-		r->hooked++;
+		++*lines;
+		*records += how == 1;
+		r->hooked += how == 1;
+		r->hooked_blank += how == 2;
 	}
 	if (*ahead < took)
 		*ahead = took;

@@ -352,9 +352,12 @@ START_TEST(test_lines)
 		size_t max_record, taken; /* on a CPU with the fast path */
 	} cases[] = {
 		{ "{\"a\":1}\n{\"price\":2,\"b\":3}\n", 100, 2 },
-		{ "{\"a\":1}\r\n {\"price\":2} \r\n\r\n{}\n", 100, 2 },
+		{ "{\"a\":1}\r\n {\"price\":2} \r\n\r\n{}\n", 100, 4 }, /* a CRLF blank */
 		{ "{\"a\":1}\n{\"b\":2}", 100, 1 },             /* no '\n' after it */
-		{ "{\"a\":1}\n\n{\"b\":2}\n", 100, 1 },          /* a blank line */
+		{ "{\"a\":1}\n\n{\"b\":2}\n", 100, 3 },          /* a blank line */
+		{ "\n \t \n{\"b\":2}\n  \n", 100, 4 },          /* whitespace only */
+		{ "{\"a\":1}\n          \n{\"b\":2}\n", 9, 1 }, /* blank, over max_record */
+		{ "{\"a\":1}\n         \r\n{\"b\":2}\n", 9, 3 }, /* the CR is not counted */
 		{ "{\"b\":2}\n{\"a\":\"x\ny\"}\n{\"b\":2}\n", 100, 1 }, /* '\n' in a string */
 		{ "{\"b\":2}\n{\"a\":\"x\\\ny\"}\n", 100, 1 },   /* escaped '\n' */
 		{ "{\"b\":2}\n{\"a\":\"\xc3\n\"}\n", 100, 1 },   /* UTF-8 cut by '\n' */

@@ -83,7 +83,7 @@ static inline int linesref_parse_members(struct inf_tokens *t, const char *js, s
  * inf_json_parse, on the line less a '\r' before its '\n', within
  * max_record), and what it writes must be the parser's output (the
  * members as text) with the line ending after it, nothing for a line
- * linesref_rule drops. Returns NULL, or what went wrong; *taken gets the
+ * linesref_rule drops, a line of whitespace as it is. Returns NULL, or what went wrong; *taken gets the
  * lines it took, *total all the lines. */
 static inline const char *linesref_check(const char *text, size_t len, unsigned depth,
 					 size_t max_key, size_t max_record,
@@ -104,12 +104,12 @@ static inline const char *linesref_check(const char *text, size_t len, unsigned 
 	memcpy(js, text, len);
 	t.max_key = max_key;
 	while (p < len && !msg[0]) {
-		size_t n, rd, before = fast.len, q = p, dropped = 0, ndrop = 0;
+		size_t n, rd, before = fast.len, q = p, dropped = 0, ndrop = 0, blank, nblank = 0;
 		size_t c = dk ? inf_jsonfast_drop_lines(&s, js + p, len - p, depth, max_key,
-							max_record, dk, &fast, &n, &rd)
+							max_record, dk, &fast, &n, &blank, &rd)
 			      : inf_jsonfast_member_lines(&s, js + p, len - p, depth, max_key,
 							  max_record, linesref_fn, NULL, &fast,
-							  &n, &dropped, &rd);
+							  &n, &blank, &dropped, &rd);
 
 		if (c > len - p || (c && js[p + c - 1] != '\n') || (c == 0) != (n == 0) ||
 		    rd > len - p || (rd && js[p + rd - 1] != '\n') || c > rd) {
@@ -132,7 +132,11 @@ static inline const char *linesref_check(const char *text, size_t len, unsigned 
 			if (le - q > max_record)
 				snprintf(msg, sizeof msg, "took a line of %zu bytes over max_record %zu",
 					 le - q, max_record);
-			else if (dk ? inf_json_drop_top_tokens(&t, js + q, le - q, depth, dk, &ref,
+			else if (inf_json_is_ws(js + q, le - q)) { /* as it is, not a record */
+				nblank++;
+				if (inf_buf_append(&ref, js + q, at + 1 - q))
+					snprintf(msg, sizeof msg, "out of memory");
+			} else if (dk ? inf_json_drop_top_tokens(&t, js + q, le - q, depth, dk, &ref,
 							       &rr, &e)
 				    : linesref_parse_members(&t, js + q, le - q, depth, &e, &ref))
 				snprintf(msg, sizeof msg, "took a line the parser refuses (%s at %zu) "
@@ -148,6 +152,8 @@ static inline const char *linesref_check(const char *text, size_t len, unsigned 
 			snprintf(msg, sizeof msg, "%zu lines are not %zu bytes", n, c);
 		if (!msg[0] && dropped != ndrop)
 			snprintf(msg, sizeof msg, "said %zu lines dropped, not %zu", dropped, ndrop);
+		if (!msg[0] && blank != nblank)
+			snprintf(msg, sizeof msg, "said %zu lines blank, not %zu", blank, nblank);
 		if (!msg[0] && (fast.len - before != ref.len ||
 				(ref.len && memcmp(fast.data + before, ref.data, ref.len))))
 			snprintf(msg, sizeof msg, "wrote '%.*s', the parser '%.*s'",
