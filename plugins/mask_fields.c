@@ -55,7 +55,7 @@ struct mask_instance {
 	int (*check_root)(struct inf_record *, const struct inf_paths *, char *);
 	const struct mask_config *c;
 	const char *with, *mchar, *prefix;
-	size_t mchar_len;
+	size_t mchar_len, prefix_len;
 	struct inf_decimal round; /* round: the multiple, exactly */
 	struct inf_digest digest; /* hash, hmac (plugins/lib/digest.c) */
 	char *buf; /* output scratch, grows to the largest value masked */
@@ -181,12 +181,13 @@ static int cb_mask_init(const struct inf_host *host, const void *config,
 	in->mchar = c->mchar ? c->mchar : DEFAULT_CHAR;
 	in->mchar_len = strlen(in->mchar);
 	in->prefix = c->prefix ? c->prefix : "";
+	in->prefix_len = strlen(in->prefix);
 	if (!INF_HOST_HAS(host, number))
 		return fail(err, INF_ERR_INVALID, "this runtime is too old for mask_fields");
 	if ((rc = check_stray(c, err)))
 		return rc;
 	if (utf8_count(in->with, strlen(in->with)) < 0 || utf8_count(in->mchar, in->mchar_len) != 1 ||
-	    utf8_count(in->prefix, strlen(in->prefix)) < 0)
+	    utf8_count(in->prefix, in->prefix_len) < 0)
 		return fail(err, INF_ERR_INVALID, "with, prefix and char must be UTF-8, char one character");
 	if ((unsigned long long)c->keep_first > 1000000 || (unsigned long long)c->keep_last > 1000000)
 		return fail(err, INF_ERR_INVALID, "keep_first and keep_last must be from 0 to 1000000");
@@ -267,7 +268,7 @@ static int do_digest(struct mask_instance *in, const char *s, size_t n,
 		     size_t *outlen)
 {
 	unsigned char md[INF_DIGEST_LEN];
-	size_t plen = strlen(in->prefix);
+	size_t plen = in->prefix_len;
 	int rc;
 
 	if ((rc = inf_digest_value(&in->digest, s, n, md)) ||
