@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Runs every black-box test script in tests/blackbox (each drives the real
-# binaries and ends with "N passed, M failed[, K skipped]") and sums them
-# up. BLACKBOX_JOBS scripts (default: the number of CPUs) run at once:
-# each has its own temp dir and its servers on ports the kernel picks;
-# results are printed in script order. A script that runs past
+# Runs the black-box test scripts given, or every one in tests/blackbox
+# (each drives the real binaries and ends with "N passed, M failed[, K
+# skipped]"), and sums them up. BLACKBOX_JOBS scripts (default: the number
+# of CPUs) run at once: each has its own temp dir and its servers on ports
+# the kernel picks. A script with the line "# runner: long" among its
+# first five starts first, so that the longest never starts last and
+# leaves the other CPUs idle at the end; the others follow in the order
+# given, and results print in that start order. A script that runs past
 # BLACKBOX_TIMEOUT seconds (default 1800) is killed and counted as
 # failed: a hang never stalls the suite.
-# usage: tools/run-blackbox.sh BUILD_DIR
+# usage: tools/run-blackbox.sh BUILD_DIR [SCRIPT...]
 set -u
 build=${1:-build}
 limit=${BLACKBOX_TIMEOUT:-1800}
 # shellcheck source=tools/pool.sh
 . "$(dirname "$0")/pool.sh"
 jobs_max=$(pool_jobs BLACKBOX_JOBS "${BLACKBOX_JOBS:-$(nproc)}") || exit 2
-scripts=(tests/blackbox/test_*.sh)
+if [ $# -gt 1 ]; then given=("${@:2}"); else given=(tests/blackbox/test_*.sh); fi
+long=() rest=()
+for t in "${given[@]}"; do
+	if [ ! -f "$t" ]; then
+		echo "run-blackbox.sh: no test script $t" >&2
+		exit 2
+	fi
+	if head -n 5 "$t" | grep -qx '# runner: long'; then long+=("$t"); else rest+=("$t"); fi
+done
+scripts=("${long[@]}" "${rest[@]}")
 passed=0 failed=0 skipped=0 bad=()
 
 run_one() { # i: output to $POOL_DIR/i.out, exit status to i.rc

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# runner: long
 # The Lambda packages (make package, tools/package.sh): the zips' layout
 # and modes, and the runtime started from an unpacked copy of both zips,
 # with /opt mapped to a temporary directory through the environment

@@ -68,6 +68,23 @@ for jobs in 1 4; do
 		"$(grep -oE '^== tests/blackbox/test_[a-z_]+' <<<"$OUT" | sed 's/.*test_//' | tr '\n' ' ')" \
 		"a_pass b_fail c_silent d_pass "
 done
+# a script marked long starts (and prints) first; a list runs only those
+script e_long '# runner: long
+echo "1 passed, 0 failed"'
+run env BLACKBOX_JOBS=1 bash -c 'cd "$1" && "$2" build' _ "$T/bb" "$ROOT/tools/run-blackbox.sh"
+expect_eq "run-blackbox: the script marked long first, the rest in order" \
+	"$(grep -oE '^== tests/blackbox/test_[a-z_]+' <<<"$OUT" | sed 's/.*test_//' | tr '\n' ' ')" \
+	"e_long a_pass b_fail c_silent d_pass "
+run env BLACKBOX_JOBS=2 bash -c 'cd "$1" && "$2" build tests/blackbox/test_d_pass.sh \
+	tests/blackbox/test_a_pass.sh tests/blackbox/test_e_long.sh' _ "$T/bb" "$ROOT/tools/run-blackbox.sh"
+expect_eq "run-blackbox: scripts given: only those, long first, then as given" \
+	"$RC:$(grep -oE '^== tests/blackbox/test_[a-z_]+' <<<"$OUT" | sed 's/.*test_//' | tr '\n' ' ')" \
+	"0:e_long d_pass a_pass "
+expect_contains "run-blackbox: scripts given: their sum" "$OUT" "blackbox: 6 passed, 0 failed, 2 skipped"
+run env bash -c 'cd "$1" && "$2" build tests/blackbox/test_a_pass.sh tests/blackbox/test_nope.sh' \
+	_ "$T/bb" "$ROOT/tools/run-blackbox.sh"
+expect_eq "run-blackbox: a script given that does not exist: one line naming it, exit 2" "$RC:$ERR" \
+	"2:run-blackbox.sh: no test script tests/blackbox/test_nope.sh"
 rm "$T/bb/tests/blackbox/"test_*.sh
 script a_pass 'echo "2 passed, 0 failed"'
 script b_lies 'echo "1 passed, 0 failed"; exit 3'
