@@ -5,6 +5,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 SAN     ?=
+# compiles at once in the builds the demo and test targets start (one
+# per CPU); the suites themselves run in order, never beside each other
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 
 # what building needs (and so `make demo`); the tests need the rest
 BUILD_PKGS  := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
@@ -125,7 +128,7 @@ deps:
 
 demo:
 	@tools/deps.sh $(BUILD_PKGS)
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/demo.sh $(BUILD)
 
 include tests/fixtures.mk
@@ -142,24 +145,29 @@ blackbox: all
 	@INFLIGHT_SAN=$(SAN) tools/run-blackbox.sh $(BUILD)
 
 test: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory blackbox
 
 # The suite under valgrind memcheck: Check suites and black-box tests.
-valgrind: all $(CHECKS) $(FIXTURE_PLUGINS)
+valgrind:
+	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
 	@VALGRIND=1 tools/run-checks.sh $(BUILD) $(CHECKS)
 	@INFLIGHT_VALGRIND=1 tools/run-blackbox.sh $(BUILD)
 
 # detect_stack_use_after_return: a pointer into a returned frame (the
 # Lambda log once read an error code from one) is not caught by default
+ASAN_ENV := ASAN_OPTIONS=detect_stack_use_after_return=1$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}
 asan: deps
-	@ASAN_OPTIONS=detect_stack_use_after_return=1$${ASAN_OPTIONS:+:$$ASAN_OPTIONS} \
-		$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check blackbox
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=1 build-tests
+	@$(ASAN_ENV) $(MAKE) --no-print-directory BUILD=build/asan SAN=1 check
+	@$(ASAN_ENV) $(MAKE) --no-print-directory BUILD=build/asan SAN=1 blackbox
 
 # The Check suites on the scalar code that replaces each SSE2 loop
 # (string scans, array scanning, quoting, hex digits) where there is no
 # SSE2, as in an arm64 package: x86 builds never run it otherwise.
 scalar: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/scalar SAN=scalar build-tests
 	@$(MAKE) --no-print-directory BUILD=build/scalar SAN=scalar check
 
 # The threaded parts under ThreadSanitizer: the chain suite (parallel
@@ -168,7 +176,7 @@ scalar: deps
 # test of parallel ndjson and arrays, where a reported race makes the runtime exit 66
 # and the test fail.
 tsan: deps
-	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread all build/tsan/tests/check_chain \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/tsan SAN=thread all build/tsan/tests/check_chain \
 		build/tsan/tests/check_table $(FIXTURE_PLUGINS:$(BUILD)/%=build/tsan/%)
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" tools/run-checks.sh build/tsan \
 		build/tsan/tests/check_chain build/tsan/tests/check_table

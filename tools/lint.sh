@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 rc=0
+jobs=$(nproc 2>/dev/null || echo 1)
 src=$(git ls-files '*.c' '*.h' 2>/dev/null || find core runtime plugins tools tests -name '*.[ch]')
 
 banned='\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)[[:space:]]*\('
@@ -15,7 +16,7 @@ if grep -nE "$banned" $src; then
 fi
 
 if command -v cppcheck >/dev/null; then
-	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
+	cppcheck -j "$jobs" --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB \
 		-I core -I core/include -I runtime $src || rc=1
@@ -35,7 +36,7 @@ for build in gcc clang gcc-san; do
 		continue
 	fi
 	mkdir -p build/lint
-	if ! make -s --no-print-directory BUILD="build/lint/$build" CC="$cc -Werror" SAN=$san \
+	if ! make -s --no-print-directory -j"$jobs" BUILD="build/lint/$build" CC="$cc -Werror" SAN=$san \
 		build-tests >"build/lint/$build.log" 2>&1; then
 		grep -E 'error|warning' "build/lint/$build.log" | head -20
 		echo "lint: the build has warnings under $build (build/lint/$build.log)"

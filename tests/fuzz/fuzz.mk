@@ -77,7 +77,8 @@ fuzz-bins: $(FUZZ_BINS) $(FUZZ_PLUGINS)
 # of the corpus in $(FUZZ_DIR)/corpus/<t>/, never into the tree, and
 # temporary files (fuzz_policy's) to $(FUZZ_DIR)/tmp: libFuzzer ends a
 # timed run without atexit handlers.
-fuzz: fuzz-bins
+fuzz:
+	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-bins
 	@rc=0; for t in $(FUZZ_TARGETS); do \
 		corpus=$(FUZZ_DIR)/corpus/$$t; art=$(FUZZ_DIR)/artifacts/$$t; \
 		log=$(FUZZ_DIR)/fuzz_$$t.log; \
