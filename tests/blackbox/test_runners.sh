@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test runners themselves (tools/run-checks.sh, tools/run-blackbox.sh,
-# tools/pool.sh), on stand-in suites and scripts: a failure, a crash, a
+# tests/fuzz/run.sh, tools/pool.sh), on stand-in suites and scripts: a failure, a crash, a
 # missing summary or a hang is never summed up as a pass, whatever the
 # order in which jobs end; results come in the order given; a bad job
 # count is refused in one line. `make test` passing means nothing if these
@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 # the runners' own settings come from each call, not from the outer run
-unset VALGRIND CHECK_JOBS BLACKBOX_JOBS BLACKBOX_TIMEOUT
+unset VALGRIND CHECK_JOBS BLACKBOX_JOBS BLACKBOX_TIMEOUT FUZZ_JOBS FUZZ_FLAGS
 
 # A stand-in Check suite: sleeps S (so that jobs end out of order), prints
 # what a suite prints, exits with RC. usage: suite NAME S SUMMARY RC
@@ -104,4 +104,41 @@ expect_eq "run-blackbox: the hang did not stall the run" "$(( SECONDS - start < 
 run env BLACKBOX_JOBS=x bash -c 'cd "$1" && "$2" build' _ "$T/bb" "$ROOT/tools/run-blackbox.sh"
 expect_eq "run-blackbox: BLACKBOX_JOBS='x' refused in one line, exit 2" "$RC:$ERR" \
 	"2:run-blackbox.sh: BLACKBOX_JOBS must be a number from 1 to 9999, not 'x'"
+# tests/fuzz/run.sh on stand-in targets (real targets' names, for their
+# corpora): what each is given, its result in order, a crash's input named
+mkdir -p "$T/fz/bin"
+fuzzer() { # TARGET BODY
+	printf '#!/bin/sh\n%s\n' "$2" >"$T/fz/bin/fuzz_$1"
+	chmod +x "$T/fz/bin/fuzz_$1"
+}
+fuzzer range 'sleep 0.3; echo "args: $*"; echo "#42	DONE   cov: 1"'
+fuzzer cut 'echo "==1==ERROR: AddressSanitizer: heap-buffer-overflow"
+echo "Test unit written to '"$T"'/fz/artifacts/cut/crash-abc"; exit 1'
+fuzzer cond 'echo "args: $*"; echo "#7	DONE   cov: 2"'
+for jobs in 1 3; do
+	run env FUZZ_JOBS=$jobs FUZZ_FLAGS="-max_len=99 -x=1" "$ROOT/tests/fuzz/run.sh" "$T/fz" 5 range cut cond
+	expect_eq "fuzz run.sh, $jobs jobs: a crash fails the run" "$RC" 1
+	expect_eq "fuzz run.sh, $jobs jobs: the targets in the order given" \
+		"$(grep -oE '^== fuzz_[a-z]+' <<<"$OUT" | tr '\n' ' ')" "== fuzz_range == fuzz_cut == fuzz_cond "
+	expect_contains "fuzz run.sh, $jobs jobs: the sum" "$OUT" "fuzz: 2 passed, 1 failed"
+	expect_contains "fuzz run.sh, $jobs jobs: a pass shows its last line" "$OUT" "#42	DONE   cov: 1"
+	expect_contains "fuzz run.sh, $jobs jobs: the crash's input and how to keep it" "$OUT" \
+		"FAIL - fuzz_cut: see $T/fz/fuzz_cut.log; the input is $T/fz/artifacts/cut/crash-abc"
+	expect_contains "fuzz run.sh, $jobs jobs: the sanitizer's line" "$OUT" "ERROR: AddressSanitizer"
+done
+expect_contains "fuzz run.sh: a target gets the time, the flags, its corpus copy and regressions" \
+	"$(cat "$T/fz/fuzz_range.log")" "args: -max_total_time=5 -timeout=10 -print_final_stats=1 \
+-artifact_prefix=$T/fz/artifacts/range/ -max_len=99 -x=1 $T/fz/corpus/range tests/fuzz/regressions/range"
+expect_contains "fuzz run.sh: a target with a dictionary gets it" \
+	"$(cat "$T/fz/fuzz_cond.log")" "-x=1 -dict=tests/fuzz/cond.dict $T/fz/corpus/cond tests/fuzz/regressions/cond"
+expect_eq "fuzz run.sh: the seed corpus copied, not fuzzed in the tree" \
+	"$(ls "$T/fz/corpus/range" | wc -l)" "$(ls "$ROOT/tests/fuzz/corpus/range" | wc -l)"
+run "$ROOT/tests/fuzz/run.sh" "$T/fz" 5 range nope
+expect_eq "fuzz run.sh: an unknown target refused in one line, exit 2" "$RC:$ERR" \
+	"2:run.sh: no fuzz target nope (no $T/fz/bin/fuzz_nope or tests/fuzz/corpus/nope)"
+for bad in 0 x ""; do
+	run "$ROOT/tests/fuzz/run.sh" "$T/fz" "$bad" range
+	expect_eq "fuzz run.sh: SECONDS '$bad' refused with its usage, exit 2" "$RC:$ERR" \
+		"2:usage: tests/fuzz/run.sh FUZZ_DIR SECONDS TARGET... (SECONDS from 1 to 999999)"
+done
 finish

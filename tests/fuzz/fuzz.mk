@@ -3,7 +3,7 @@
 # LDFLAGS, WARN, LDLIBS_CORE, LIBCORE and PLUGINS; usable before that as
 #   make -f Makefile -f tests/fuzz/fuzz.mk fuzz
 #
-#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="chain path"]
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="chain path"] [FUZZ_JOBS=2]
 #       builds every target with clang -fsanitize=fuzzer,address,undefined
 #       into $(BUILD)/fuzz/bin (the core and the plugins instrumented too)
 #       and runs each for FUZZ_SECONDS on a copy of its seed corpus; a
@@ -73,35 +73,10 @@ fuzz-deps:
 
 fuzz-bins: $(FUZZ_BINS) $(FUZZ_PLUGINS)
 
-# A crash is kept in $(FUZZ_DIR)/artifacts/<t>/; new inputs go to the copy
-# of the corpus in $(FUZZ_DIR)/corpus/<t>/, never into the tree, and
-# temporary files (fuzz_policy's) to $(FUZZ_DIR)/tmp: libFuzzer ends a
-# timed run without atexit handlers.
+# tests/fuzz/run.sh runs the targets, FUZZ_JOBS at once (one per CPU).
 fuzz:
 	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-bins
-	@rc=0; for t in $(FUZZ_TARGETS); do \
-		corpus=$(FUZZ_DIR)/corpus/$$t; art=$(FUZZ_DIR)/artifacts/$$t; \
-		log=$(FUZZ_DIR)/fuzz_$$t.log; \
-		mkdir -p $$corpus $$art $(FUZZ_DIR)/tmp; cp tests/fuzz/corpus/$$t/* $$corpus/; \
-		set -- $$corpus; \
-		[ -d tests/fuzz/regressions/$$t ] && set -- "$$@" tests/fuzz/regressions/$$t; \
-		[ -f tests/fuzz/$$t.dict ] && set -- -dict=tests/fuzz/$$t.dict "$$@"; \
-		echo "== fuzz_$$t: $(FUZZ_SECONDS) s (log: $$log)"; \
-		if UBSAN_OPTIONS=print_stacktrace=1 TMPDIR=$(abspath $(FUZZ_DIR)/tmp) \
-			LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
-			$(FUZZ_DIR)/bin/fuzz_$$t \
-			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-			-artifact_prefix=$$art/ $(FUZZ_FLAGS) "$$@" >$$log 2>&1; then \
-			grep -E '^#[0-9]+[[:space:]]+DONE' $$log | tail -n 1; \
-		else \
-			rc=1; \
-			grep -E 'fuzz invariant broken|ERROR|runtime error|SUMMARY' $$log | head -n 10; \
-			unit=$$(sed -n 's/.*Test unit written to //p' $$log | tail -n 1); \
-			echo "FAIL - fuzz_$$t: see $$log; the input is $${unit:-in $$art/}"; \
-			echo "       fix the bug, then keep the input as a regression test:"; \
-			echo "       cp $${unit:-$$art/<file>} tests/fuzz/regressions/$$t/<what-it-broke>"; \
-		fi; \
-	done; exit $$rc
+	@FUZZ_FLAGS='$(FUZZ_FLAGS)' tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 $(FUZZ_DIR)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZ_HDRS) \
 		$(LIBCORE) $(BUILD)/obj/runtime/range.o
