@@ -150,10 +150,11 @@ test: deps
 	@$(MAKE) --no-print-directory blackbox
 
 # The black-box scripts valgrind runs: those of the runtime's own code
-# (its CLI, event mode, the Lambda loop, sources, hostile input). The rest
-# drive code the Check suites run under valgrind (plugins, chains,
-# framing) or tools; `make asan` runs every script.
-VALGRIND_BLACKBOX := $(patsubst %,tests/blackbox/test_%.sh,cli event hostile lambda source)
+# (its CLI, event mode, the Lambda loop, sources, hostile input) and the
+# fuzz regressions. The rest drive code the Check suites run under
+# valgrind (plugins, chains, framing) or tools; `make asan` runs them all.
+VALGRIND_BLACKBOX := $(patsubst %,tests/blackbox/test_%.sh,cli event fuzz_regressions hostile \
+	lambda source)
 
 # The suite under valgrind memcheck: every Check suite and the black-box
 # scripts above.
