@@ -17,6 +17,7 @@ struct worker {
 	struct inf_record rec;
 	struct inf_framer *framer;
 	struct inf_stats stats;
+	struct inf_skip skip; /* the first record it skipped */
 	struct inf_error err; /* the framer's error slot (parallel) */
 };
 
@@ -83,6 +84,7 @@ static int run_batch(void *wv, const char *data, size_t len,
 	int rc = 0;
 
 	memset(&w->err, 0, sizeof w->err); /* the first error is kept: clear */
+	w->skip.recno = 0; /* and so is the first skip, counted from `at` */
 	if (inf_framer_batch(w->framer, data, len, at, final, out, &counts->held)) {
 		*err = w->err;
 		rc = -1;
@@ -93,6 +95,7 @@ static int run_batch(void *wv, const char *data, size_t len,
 	counts->stats.records_out = w->stats.records_out - before.records_out;
 	counts->stats.records_dropped = w->stats.records_dropped - before.records_dropped;
 	counts->stats.records_failed = w->stats.records_failed - before.records_failed;
+	counts->skip = w->skip;
 	return rc;
 }
 
@@ -306,6 +309,17 @@ int inf_transform_commit(struct inf_transform *t, size_t n)
 	return inf_transform_write(t, t->stage.data, n);
 }
 
+int inf_transform_first_skip(const struct inf_transform *t, char *out, size_t n)
+{
+	const struct inf_skip *s = t->mode == PARALLEL ? inf_par_first_skip(t->par) : &t->w[0].skip;
+
+	if (t->mode == UNDECIDED || !t->nw || !s->recno)
+		return 0;
+	snprintf(out, n, "record %llu (line %llu): %s", (unsigned long long)s->recno,
+		 (unsigned long long)s->line, s->what);
+	return 1;
+}
+
 int inf_transform_finish(struct inf_transform *t)
 {
 	if (t->mode == UNDECIDED && decide(t, 1))
@@ -350,6 +364,11 @@ static int record_failed(struct worker *w, enum inf_fail kind,
 			 const char *what)
 {
 	if (w->t->ap->on_error == INF_ON_ERROR_DROP_RECORD) {
+		if (!w->skip.recno) {
+			w->skip.recno = pos->recno;
+			w->skip.line = inf_rec_line(pos);
+			snprintf(w->skip.what, sizeof w->skip.what, "%s", what);
+		}
 		w->stats.records_failed++;
 		return 0;
 	}

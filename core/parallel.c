@@ -57,6 +57,7 @@ struct inf_par {
 	size_t no_nl;        /* ndjson: jobs[fill].in holds no '\n' before it */
 	uint64_t line, recno; /* where jobs[collect] starts */
 	struct inf_stats stats; /* of the batches collected */
+	struct inf_skip skip;   /* the first record they skipped */
 };
 
 static void run_job(struct inf_par *p, unsigned idx, struct job *j)
@@ -227,6 +228,11 @@ void inf_par_stats(const struct inf_par *p, struct inf_stats *sum)
 	add_stats(sum, &p->stats);
 }
 
+const struct inf_skip *inf_par_first_skip(const struct inf_par *p)
+{
+	return &p->skip;
+}
+
 /* Writes a job's output; an array batch that starts after an element
  * leaves out the separator before its first kept element when no element
  * before it was kept. */
@@ -281,6 +287,11 @@ static int collect_one(struct inf_par *p)
 			p->failed = 1;
 			rc = -1;
 		} else {
+			if (!p->skip.recno && j->counts.skip.recno) {
+				p->skip = j->counts.skip;
+				p->skip.recno += p->recno;
+				p->skip.line += p->line - 1;
+			}
 			p->line += j->counts.held.lines;
 			p->recno += j->counts.held.records;
 			p->kept_any |= j->counts.held.kept;

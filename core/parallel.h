@@ -31,6 +31,7 @@
 struct inf_batch_counts {
 	struct inf_batch_result held;
 	struct inf_stats stats;
+	struct inf_skip skip; /* numbered from the batch's `at` */
 };
 
 /* Runs one batch on `worker`: `len` bytes starting at `at` (line and
@@ -71,6 +72,9 @@ int inf_par_finish(struct inf_par *p);
  * as a sequential run would: never a batch that ran ahead and was
  * discarded, nor a failed batch twice. */
 void inf_par_stats(const struct inf_par *p, struct inf_stats *sum);
+/* The first record skipped in the batches written, numbered in the
+ * object (recno 0: none). */
+const struct inf_skip *inf_par_first_skip(const struct inf_par *p);
 /* Stops the threads and frees everything; safe after a failure. */
 void inf_par_free(struct inf_par *p);
 

@@ -17,4 +17,12 @@ struct inf_stats {
 	uint64_t bytes_out;
 };
 
+/* The first record skipped under on_error = drop_record: its number
+ * (from 1; 0: none skipped), its line and what was wrong with it, in the
+ * words on_error = fail would have failed the object with. */
+struct inf_skip {
+	uint64_t recno, line;
+	char what[640];
+};
+
 #endif

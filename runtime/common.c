@@ -45,13 +45,15 @@ void inf_report_skipped(const struct inf_transform *t, const char *name)
 {
 	struct inf_error line = { 0 };
 	unsigned long long n = t ? inf_transform_stats(t)->records_failed : 0;
+	char first[sizeof line.msg];
 
 	if (!n)
 		return;
+	if (!inf_transform_first_skip(t, first, sizeof first))
+		snprintf(first, sizeof first, "unknown");
 	inf_error_set(&line, INF_FAIL_INPUT,
-		      "%llu record%s skipped under on_error = \"drop_record\" (not valid JSON, "
-		      "or a step failed on it); on_error = \"fail\" names the first",
-		      n, n == 1 ? "" : "s");
+		      "%llu record%s skipped under on_error = \"drop_record\"; the first: %s",
+		      n, n == 1 ? "" : "s", first);
 	inf_error_prefix(&line, name);
 	fprintf(stderr, "runtime: %s\n", line.msg);
 }

@@ -217,6 +217,7 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	if (rc == 0)
 		rc = inf_transform_finish(fc.t);
 	o->stats = *inf_transform_stats(fc.t);
+	inf_transform_first_skip(fc.t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(fc.t);
 	if (rc) {
 		if (fc.timed_out)

@@ -211,6 +211,7 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	if (rc == 0)
 		rc = inf_transform_finish(t);
 	o->stats = *inf_transform_stats(t);
+	inf_transform_first_skip(t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(t);
 	if (rc) {
 		if (pin && res.status == 412 && !res.transport_failed && !res.timed_out)

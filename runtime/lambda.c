@@ -104,6 +104,8 @@ void inf_lambda_report(const struct inf_invocation *inv,
 	put_str(&b, "code", o->code);
 	if (o->message[0])
 		put_str(&b, "message", o->message);
+	if (o->first_failed[0])
+		put_str(&b, "firstFailed", o->first_failed);
 	inf_buf_printf(&b, ",\"recordsIn\":%llu,\"recordsOut\":%llu,\"recordsDropped\":%llu,"
 		       "\"recordsFailed\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,\"durationMs\":%lld}\n",
 		       (unsigned long long)o->stats.records_in,

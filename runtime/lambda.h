@@ -40,6 +40,8 @@ struct inf_outcome {
 	int delivered;           /* the caller got the answer (WGOR 200, or a
 				    HEAD/LIST response to post) */
 	struct inf_stats stats;
+	char first_failed[640];  /* the first record skipped under on_error =
+				    drop_record ("record N (line L): why"), or "" */
 	long long deadline_ms;   /* epoch ms the caller's answer must be in
 				    by: the Lambda deadline or the end of S3
 				    Object Lambda's 60 s, whichever is first */

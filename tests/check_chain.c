@@ -506,6 +506,63 @@ START_TEST(test_fused_removal)
 }
 END_TEST
 
+/* Under on_error = drop_record the first record skipped is named as
+ * on_error = fail names the record it fails on: number, line and why,
+ * word for word; on two threads too, where it lies in a later batch
+ * than the first, and in both framings. Nothing skipped names nothing. */
+START_TEST(test_first_skip)
+{
+	static const char *const formats[] = { "ndjson", "array" };
+	struct inf_buf in = { 0 };
+	char text[1024], first[sizeof tu_first_skip];
+	/* about 1 MiB: the bad records lie past the first 256 KiB batch */
+	const unsigned nrec = tu_valgrind() ? 600 : 16000, bad1 = nrec / 3 * 2 + 5;
+
+	for (unsigned i = 0; i < 2 * 2 * 2; i++) {
+		int array = i & 1, clean = (i >> 2) & 1;
+
+		ck_assert_int_eq(setenv("INFLIGHT_THREADS", (i >> 1) & 1 ? "2" : "1", 1), 0);
+		inf_buf_reset(&in);
+		if (array)
+			ck_assert_int_eq(inf_buf_putc(&in, '['), 0);
+		for (unsigned k = 0; k < nrec; k++) {
+			const char *sep = k ? (array ? ",\n" : "\n") : "";
+
+			if (!clean && k == bad1)
+				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":}", sep), 0);
+			else if (!clean && k == nrec - 3)
+				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\" 1}", sep), 0);
+			else
+				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":%u,\"price\":1,"
+								 "\"pad\":\"%032u\"}", sep, k, k), 0);
+		}
+		if (array)
+			ck_assert_int_eq(inf_buf_putc(&in, ']'), 0);
+		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
+		snprintf(text, sizeof text,
+			 "access_points = (\n"
+			 "  { name = \"skip\"; format = \"%s\"; on_error = \"drop_record\"; chain = ( %s ); },\n"
+			 "  { name = \"fail\"; format = \"%s\"; chain = ( %s ); } );\n",
+			 formats[array], DROP("\"price\""), formats[array], DROP("\"price\""));
+		ck_assert_int_eq(run(policy(text, "skip"), NULL, in.data, 0), 0);
+		ck_assert_uint_eq(st.records_failed, clean ? 0 : 2);
+		snprintf(first, sizeof first, "%s", tu_first_skip);
+		if (clean) {
+			ck_assert_str_eq(first, "");
+			continue;
+		}
+		ck_assert_int_ne(run(inf_policy_find(pol, "fail"), NULL, in.data, 0), 0);
+		ck_assert_str_eq(first, err.msg);
+		ck_assert_str_eq(tu_first_skip, "");
+		snprintf(text, sizeof text, "record %u (line %u): invalid JSON: ", bad1 + 1,
+			 bad1 + 1);
+		ck_assert_msg(!strncmp(first, text, strlen(text)), "%s", first);
+	}
+	unsetenv("INFLIGHT_THREADS");
+	inf_buf_free(&in);
+}
+END_TEST
+
 /* Only a first removal step, without `when`, over plain keys, of a plugin
  * that declares `removes` within its size, is made by the core;
  * removes_v1 says so past its size and is called. The steps after a fused
@@ -1308,6 +1365,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_parallel_array);
 	tcase_add_test(tc, test_parallel_array_errors);
 	tcase_add_test(tc, test_fused_removal);
+	tcase_add_test(tc, test_first_skip);
 	tcase_add_test(tc, test_fused_only_when_declared);
 	tcase_add_test(tc, test_carried_replacements_read);
 	suite_add_tcase(s, tc);

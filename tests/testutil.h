@@ -150,6 +150,10 @@ static inline int tu_sink(void *ctx, const char *data, size_t len,
 /* Runs `ap` over `len` bytes of `in`, fed `chunk` bytes at a time (0: all
  * at once). The output is appended to `out` (NUL-terminated on return);
  * `err` and `stats` (may be NULL) are filled. Returns 0 or -1. */
+/* The record tu_transform's last run skipped first under on_error =
+ * drop_record (inf_transform_first_skip), or "". */
+static char tu_first_skip[1024];
+
 static inline int tu_transform(const struct inf_access_point *ap,
 			       const struct inf_request *req, const char *in,
 			       size_t len, size_t chunk, struct inf_buf *out,
@@ -170,6 +174,8 @@ static inline int tu_transform(const struct inf_access_point *ap,
 		rc = inf_transform_finish(t);
 	if (stats)
 		*stats = *inf_transform_stats(t);
+	tu_first_skip[0] = '\0';
+	inf_transform_first_skip(t, tu_first_skip, sizeof tu_first_skip);
 	inf_transform_free(t);
 	if (inf_buf_putc(out, '\0') == 0)
 		out->len--;

@@ -513,6 +513,12 @@ def tests(env):
           "was answered, info otherwise",
           400 in [st for st, _, _ in levels] and
           levels == [(st, o, "error" if st >= 400 or o == "failed" else "info") for st, o, _ in levels], levels)
+    skips = {l.get("xAmzRequestId"): (l.get("recordsFailed"), l.get("firstFailed")) for l in logs
+             if l.get("xAmzRequestId") in ("REQbad-drop", "REQbad-fail")}
+    drop = skips.get("REQbad-drop", (None, None))
+    check("drop_record's log line counts the record skipped and names it; on_error fail's has no such field",
+          drop[0] == 1 and (drop[1] or "").startswith("record 2 (line 2): invalid JSON: ") and
+          skips.get("REQbad-fail") == (0, None), skips)
     served = [l for l in logs if l.get("key") == "store_events/batch.ndjson" and l.get("status") in (200, 206)]
     check("the log lines of the 200-record object served (whole, a Range, a part) count the whole transform",
           len(served) >= 8 and all(l["recordsIn"] == 200 and l["recordsOut"] == 200 and l["recordsDropped"] == 0 and

@@ -304,8 +304,12 @@ printf '{"a": 1, "price": 2}\n{"a": \n{"b": 2}\n' >"$T/mixed.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed.ndjson"
 expect_eq "drop_record: bad record skipped" "$OUT" "$(printf '{"a": 1}\n{"b": 2}')"
 expect_eq "drop_record: exit 0" "$RC" 0
-expect_eq "drop_record: the skip is counted on stderr, not silent" "$ERR" \
-	"runtime: $T/mixed.ndjson: 1 record skipped under on_error = \"drop_record\" (not valid JSON, or a step failed on it); on_error = \"fail\" names the first"
+expect_eq "drop_record: the skip is counted on stderr and the record named, not silent" "$ERR" \
+	"runtime: $T/mixed.ndjson: 1 record skipped under on_error = \"drop_record\"; the first: record 2 (line 2): invalid JSON: truncated JSON (unexpected end of record) (byte 5 of the record)"
+printf '{"a": 1}\n\n{"c"}\n[1,\n' >"$T/mixed2.ndjson"
+run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed2.ndjson"
+expect_eq "drop_record: two skipped: counted, the first named (record 2, line 3)" "$RC:$OUT:$ERR" \
+	"0:{\"a\": 1}:runtime: $T/mixed2.ndjson: 2 records skipped under on_error = \"drop_record\"; the first: record 2 (line 3): invalid JSON: missing ':' after key (byte 4 of the record)"
 printf '{"a": 1}\n' >"$T/clean.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/clean.ndjson"
 expect_eq "drop_record: nothing skipped, nothing said" "$RC:$ERR" "0:"
