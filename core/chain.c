@@ -312,11 +312,14 @@ int inf_transform_commit(struct inf_transform *t, size_t n)
 int inf_transform_first_skip(const struct inf_transform *t, char *out, size_t n)
 {
 	const struct inf_skip *s = t->mode == PARALLEL ? inf_par_first_skip(t->par) : &t->w[0].skip;
+	struct inf_error e = { 0 };
 
 	if (t->mode == UNDECIDED || !t->nw || !s->recno)
 		return 0;
-	snprintf(out, n, "record %llu (line %llu): %s", (unsigned long long)s->recno,
-		 (unsigned long long)s->line, s->what);
+	/* made as record_failed makes on_error = fail's message */
+	inf_error_set(&e, INF_FAIL_INPUT, "record %llu (line %llu): %s",
+		      (unsigned long long)s->recno, (unsigned long long)s->line, s->what);
+	snprintf(out, n, "%s", e.msg);
 	return 1;
 }
 

@@ -42,7 +42,9 @@ int inf_transform_commit(struct inf_transform *t, size_t n);
 int inf_transform_finish(struct inf_transform *t);
 const struct inf_stats *inf_transform_stats(const struct inf_transform *t);
 /* The first record skipped under on_error = drop_record, as "record N
- * (line L): what was wrong" in out[n]: 1, or 0 when none was. */
+ * (line L): what was wrong" in out[n], in the words (one line, at most
+ * an inf_error's) on_error = fail fails the object with: 1, or 0 when
+ * none was skipped. */
 int inf_transform_first_skip(const struct inf_transform *t, char *out, size_t n);
 /* The framing in use (the detected one under "auto"). */
 enum inf_format inf_transform_format(const struct inf_transform *t);

@@ -51,7 +51,7 @@ void inf_error_prefix(struct inf_error *e, const char *prefix)
 {
 	char raw[sizeof e->msg];
 
-	snprintf(raw, sizeof raw, "%.200s: %.436s", prefix, e->msg);
+	snprintf(raw, sizeof raw, "%.200s: %.*s", prefix, INF_ERR_PREFIXED, e->msg);
 	inf_one_line(raw, e->msg, sizeof e->msg);
 }
 

@@ -33,8 +33,9 @@ struct inf_error {
 int inf_error_set(struct inf_error *e, enum inf_fail kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Puts "prefix: " (its first 200 bytes) before the message, cut to fit
- * and kept on one line as inf_error_set does. */
+/* Puts "prefix: " (its first 200 bytes) before the message (its first
+ * INF_ERR_PREFIXED bytes), kept on one line as inf_error_set does. */
+#define INF_ERR_PREFIXED 436
 void inf_error_prefix(struct inf_error *e, const char *prefix);
 
 /* Copies `in` to `out` (n bytes, n > 0) with every control byte, and

@@ -251,6 +251,17 @@ static int write_out(struct inf_par *p, const struct job *j)
 	return 0;
 }
 
+/* Keeps a batch's first skip when none came before it; `recno` and
+ * `line` are where the batch's numbering started. */
+static void keep_skip(struct inf_par *p, const struct inf_skip *s, uint64_t recno, uint64_t line)
+{
+	if (p->skip.recno || !s->recno)
+		return;
+	p->skip = *s;
+	p->skip.recno += recno;
+	p->skip.line += line - 1;
+}
+
 /* Waits for the oldest job (running jobs meanwhile), writes its output,
  * frees its slot. */
 static int collect_one(struct inf_par *p)
@@ -277,6 +288,7 @@ static int collect_one(struct inf_par *p)
 		p->run(p->workers[p->n - 1], j->in.data, j->in.len, &at, j->final,
 		       &j->out, &again, &c);
 		add_stats(&p->stats, &c.stats);
+		keep_skip(p, &c.skip, 0, 1); /* numbered in the object already */
 		rc = fail(p, again.kind != INF_FAIL_NONE ? &again : &j->err);
 	} else {
 		/* its records were read and transformed, whether or not the
@@ -287,11 +299,7 @@ static int collect_one(struct inf_par *p)
 			p->failed = 1;
 			rc = -1;
 		} else {
-			if (!p->skip.recno && j->counts.skip.recno) {
-				p->skip = j->counts.skip;
-				p->skip.recno += p->recno;
-				p->skip.line += p->line - 1;
-			}
+			keep_skip(p, &j->counts.skip, p->recno, p->line);
 			p->line += j->counts.held.lines;
 			p->recno += j->counts.held.records;
 			p->kept_any |= j->counts.held.kept;

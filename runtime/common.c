@@ -43,19 +43,19 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 
 void inf_report_skipped(const struct inf_transform *t, const char *name)
 {
-	struct inf_error line = { 0 };
+	struct inf_error line = { 0 }, first = { 0 };
 	unsigned long long n = t ? inf_transform_stats(t)->records_failed : 0;
-	char first[sizeof line.msg];
 
 	if (!n)
 		return;
-	if (!inf_transform_first_skip(t, first, sizeof first))
-		snprintf(first, sizeof first, "unknown");
-	inf_error_set(&line, INF_FAIL_INPUT,
-		      "%llu record%s skipped under on_error = \"drop_record\"; the first: %s",
-		      n, n == 1 ? "" : "s", first);
+	if (!inf_transform_first_skip(t, first.msg, sizeof first.msg))
+		snprintf(first.msg, sizeof first.msg, "unknown");
+	inf_error_set(&line, INF_FAIL_INPUT, "%llu record%s skipped under on_error = \"drop_record\"",
+		      n, n == 1 ? "" : "s");
 	inf_error_prefix(&line, name);
-	fprintf(stderr, "runtime: %s\n", line.msg);
+	/* the first as on_error = fail would print it after the name */
+	inf_error_prefix(&first, "");
+	fprintf(stderr, "runtime: %s; the first%s\n", line.msg, first.msg);
 }
 
 /* Directory of this executable, from /proc/self/exe. */

@@ -509,17 +509,21 @@ END_TEST
 /* Under on_error = drop_record the first record skipped is named as
  * on_error = fail names the record it fails on: number, line and why,
  * word for word; on two threads too, where it lies in a later batch
- * than the first, and in both framings. Nothing skipped names nothing. */
+ * than the first, or in the batch where the object then fails (a record
+ * over max_record_bytes), and in both framings. Nothing skipped names
+ * nothing. */
 START_TEST(test_first_skip)
 {
 	static const char *const formats[] = { "ndjson", "array" };
+	enum { TWO_BAD, CLEAN, BAD_THEN_TOO_LARGE };
 	struct inf_buf in = { 0 };
 	char text[1024], first[sizeof tu_first_skip];
 	/* about 1 MiB: the bad records lie past the first 256 KiB batch */
-	const unsigned nrec = tu_valgrind() ? 600 : 16000, bad1 = nrec / 3 * 2 + 5;
+	const unsigned nrec = tu_valgrind() ? 600 : 16000;
 
-	for (unsigned i = 0; i < 2 * 2 * 2; i++) {
-		int array = i & 1, clean = (i >> 2) & 1;
+	for (unsigned i = 0; i < 2 * 2 * 3; i++) {
+		int array = i & 1, kind = (int)(i >> 2);
+		unsigned bad1 = kind == TWO_BAD ? nrec / 3 * 2 + 5 : kind == CLEAN ? nrec : nrec - 5;
 
 		ck_assert_int_eq(setenv("INFLIGHT_THREADS", (i >> 1) & 1 ? "2" : "1", 1), 0);
 		inf_buf_reset(&in);
@@ -528,26 +532,30 @@ START_TEST(test_first_skip)
 		for (unsigned k = 0; k < nrec; k++) {
 			const char *sep = k ? (array ? ",\n" : "\n") : "";
 
-			if (!clean && k == bad1)
+			if (k == bad1)
 				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":}", sep), 0);
-			else if (!clean && k == nrec - 3)
+			else if (kind == TWO_BAD && k == nrec - 3)
 				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\" 1}", sep), 0);
 			else
 				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":%u,\"price\":1,"
-								 "\"pad\":\"%032u\"}", sep, k, k), 0);
+								 "\"pad\":\"%0*u\"}", sep, k,
+								 kind == BAD_THEN_TOO_LARGE &&
+								 k == nrec - 2 ? 200 : 32, k), 0);
 		}
 		if (array)
 			ck_assert_int_eq(inf_buf_putc(&in, ']'), 0);
 		ck_assert_int_eq(inf_buf_putc(&in, '\0'), 0);
 		snprintf(text, sizeof text,
 			 "access_points = (\n"
-			 "  { name = \"skip\"; format = \"%s\"; on_error = \"drop_record\"; chain = ( %s ); },\n"
+			 "  { name = \"skip\"; format = \"%s\"; max_record_bytes = 100; "
+			 "on_error = \"drop_record\"; chain = ( %s ); },\n"
 			 "  { name = \"fail\"; format = \"%s\"; chain = ( %s ); } );\n",
 			 formats[array], DROP("\"price\""), formats[array], DROP("\"price\""));
-		ck_assert_int_eq(run(policy(text, "skip"), NULL, in.data, 0), 0);
-		ck_assert_uint_eq(st.records_failed, clean ? 0 : 2);
+		ck_assert_int_eq(run(policy(text, "skip"), NULL, in.data, 0) == 0,
+				 kind != BAD_THEN_TOO_LARGE);
+		ck_assert_uint_eq(st.records_failed, kind == TWO_BAD ? 2 : kind == CLEAN ? 0 : 1);
 		snprintf(first, sizeof first, "%s", tu_first_skip);
-		if (clean) {
+		if (kind == CLEAN) {
 			ck_assert_str_eq(first, "");
 			continue;
 		}
@@ -560,6 +568,39 @@ START_TEST(test_first_skip)
 	}
 	unsetenv("INFLIGHT_THREADS");
 	inf_buf_free(&in);
+}
+END_TEST
+
+#define ROUND_ALL "{ plugin = \"mask_fields\"; paths = [ \"*\" ]; op = \"round\"; }"
+#define E3 "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+#define E30 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3
+
+/* A step's message about a key with control bytes, or cut inside a
+ * character, names the first skip as on_error = fail's: on one line. */
+START_TEST(test_first_skip_one_line)
+{
+	char first[sizeof tu_first_skip];
+	static const char *const ins[] = {
+		"{\"a\":1}\n{\"\\u0001\\u0001\\u001b[2J\":\"x\"}\n",
+		"{\"a\":1}\n{\"" E30 "\":\"x\"}\n{\"\\u0001\":\"x\"}\n",
+	};
+
+	for (size_t i = 0; i < sizeof ins / sizeof ins[0]; i++) {
+		policy("access_points = (\n"
+		       "  { name = \"skip\"; on_error = \"drop_record\"; chain = ( " ROUND_ALL " ); },\n"
+		       "  { name = \"fail\"; chain = ( " ROUND_ALL " ); } );\n", "skip");
+		ck_assert_int_eq(run(inf_policy_find(pol, "skip"), NULL, ins[i], 0), 0);
+		ck_assert_uint_eq(st.records_failed, i + 1);
+		ck_assert_msg(strstr(tu_first_skip, "record 2 (line 2): step 1 (mask_fields) failed"),
+			      "%s", tu_first_skip);
+		for (const char *c = tu_first_skip; *c; c++)
+			ck_assert_msg((unsigned char)*c >= 0x20, "a control byte in %s", tu_first_skip);
+		ck_assert_msg(strstr(tu_first_skip, i ? "\\xe2" : "\\x01\\x01\\x1b[2J"), "%s",
+			      tu_first_skip);
+		snprintf(first, sizeof first, "%s", tu_first_skip);
+		ck_assert_int_ne(run(inf_policy_find(pol, "fail"), NULL, ins[i], 0), 0);
+		ck_assert_str_eq(first, err.msg);
+	}
 }
 END_TEST
 
@@ -1366,6 +1407,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_parallel_array_errors);
 	tcase_add_test(tc, test_fused_removal);
 	tcase_add_test(tc, test_first_skip);
+	tcase_add_test(tc, test_first_skip_one_line);
 	tcase_add_test(tc, test_fused_only_when_declared);
 	tcase_add_test(tc, test_carried_replacements_read);
 	suite_add_tcase(s, tc);

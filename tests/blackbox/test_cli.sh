@@ -310,6 +310,22 @@ printf '{"a": 1}\n\n{"c"}\n[1,\n' >"$T/mixed2.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed2.ndjson"
 expect_eq "drop_record: two skipped: counted, the first named (record 2, line 3)" "$RC:$OUT:$ERR" \
 	"0:{\"a\": 1}:runtime: $T/mixed2.ndjson: 2 records skipped under on_error = \"drop_record\"; the first: record 2 (line 3): invalid JSON: missing ':' after key (byte 4 of the record)"
+# a long message about a key of control bytes: the first skip reads as
+# the failure under on_error = "fail" would, one line and cut alike
+cat >"$T/date.cfg" <<'CFG'
+access_points = (
+  { name = "lenient"; on_error = "drop_record";
+    chain = ( { plugin = "mask_fields"; paths = [ "*" ]; op = "truncate_date"; } ); },
+  { name = "strict"; chain = ( { plugin = "mask_fields"; paths = [ "*" ]; op = "truncate_date"; } ); } );
+CFG
+{ printf '{"a": "2026-01-01"}\n{"'; for _ in $(seq 64); do printf '\\u0001'; done; printf '": "x"}\n'; } >"$T/ctl.ndjson"
+run "$RT" --policy "$T/date.cfg" --plugins "$PLUGINS" --access-point strict "$T/ctl.ndjson"
+failed=${ERR#"runtime: $T/ctl.ndjson: "}
+run "$RT" --policy "$T/date.cfg" --plugins "$PLUGINS" --access-point lenient "$T/ctl.ndjson"
+expect_eq "drop_record: a long first skip, control bytes shown \\xNN, reads as on_error = fail's" \
+	"$RC:$ERR" \
+	"0:runtime: $T/ctl.ndjson: 1 record skipped under on_error = \"drop_record\"; the first: $failed"
+expect_contains "drop_record: ... that message is the step's, cut" "$failed" 'record 2 (line 2): step 1 (mask_fields) failed: op '"'"'truncate_date'"'"' cannot mask a string at member "\x01\x01'
 printf '{"a": 1}\n' >"$T/clean.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/clean.ndjson"
 expect_eq "drop_record: nothing skipped, nothing said" "$RC:$ERR" "0:"
