@@ -147,13 +147,13 @@ static inline int tu_sink(void *ctx, const char *data, size_t len,
 	return inf_buf_append(ctx, data, len) ? -1 : 0;
 }
 
-/* Runs `ap` over `len` bytes of `in`, fed `chunk` bytes at a time (0: all
- * at once). The output is appended to `out` (NUL-terminated on return);
- * `err` and `stats` (may be NULL) are filled. Returns 0 or -1. */
 /* The record tu_transform's last run skipped first under on_error =
  * drop_record (inf_transform_first_skip), or "". */
 static char tu_first_skip[1024];
 
+/* Runs `ap` over `len` bytes of `in`, fed `chunk` bytes at a time (0: all
+ * at once). The output is appended to `out` (NUL-terminated on return);
+ * `err` and `stats` (may be NULL) are filled. Returns 0 or -1. */
 static inline int tu_transform(const struct inf_access_point *ap,
 			       const struct inf_request *req, const char *in,
 			       size_t len, size_t chunk, struct inf_buf *out,
