@@ -357,7 +357,7 @@ END_TEST
 
 START_TEST(test_hmac_key_errors)
 {
-	char dummy[PATH_MAX], big[4097];
+	char dummy[PATH_MAX], big[4099];
 
 	refused("op = \"hmac\"; key_env = \"MASK_TEST_NO_SUCH_VAR\";",
 		"key_env: environment variable MASK_TEST_NO_SUCH_VAR is not set or empty");
@@ -376,6 +376,21 @@ START_TEST(test_hmac_key_errors)
 	refused("op = \"hmac\"; key_file = \"big\";", "or longer than 4096 bytes");
 	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4096, dummy, sizeof dummy), 0);
 	mask("op = \"hmac\"; key_file = \"big\";");
+	/* the limit is the key's, not the file's: its line break may follow */
+	big[4096] = '\n';
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4097, dummy, sizeof dummy), 0);
+	mask("op = \"hmac\"; key_file = \"big\";");
+	memcpy(big + 4096, "\r\n", 2);
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4098, dummy, sizeof dummy), 0);
+	mask("op = \"hmac\"; key_file = \"big\";");
+	memcpy(big + 4096, "k\n", 2); /* 4097 bytes and LF, CRLF or nothing */
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4098, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_file = \"big\";", "or longer than 4096 bytes");
+	memcpy(big + 4097, "\r\n", 2);
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4099, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_file = \"big\";", "or longer than 4096 bytes");
+	ck_assert_int_eq(tu_write(s.tmp, "big", big, 4097, dummy, sizeof dummy), 0);
+	refused("op = \"hmac\"; key_file = \"big\";", "or longer than 4096 bytes");
 	/* the key is never in a message */
 	ck_assert_ptr_null(strstr(tu_errs_text(&s.errs), "Jefe"));
 }

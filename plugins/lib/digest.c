@@ -36,8 +36,10 @@ _Static_assert(sizeof(struct inf_digest_memo) == 64, "a memo slot is a cache lin
 int inf_digest_read_key(const char *env, const char *file, unsigned char *key,
 			size_t *len, char *err)
 {
+	unsigned char buf[INF_DIGEST_KEY_MAX + 2]; /* the key and its line break */
 	const char *v;
 	FILE *f;
+	size_t n;
 	int bad;
 
 	if (env) {
@@ -56,19 +58,22 @@ int inf_digest_read_key(const char *env, const char *file, unsigned char *key,
 		snprintf(err, INF_ERR_MAX, "key_file: cannot read %.200s", file);
 		return INF_ERR_IO;
 	}
-	*len = fread(key, 1, INF_DIGEST_KEY_MAX, f);
+	n = fread(buf, 1, sizeof buf, f);
 	bad = ferror(f) || fgetc(f) != EOF;
 	fclose(f);
-	if (bad) {
+	/* one final line break (LF or CRLF) is not part of the key; any
+	 * other byte is, so a binary key ending in 0x0a loses only that one */
+	if (n && buf[n - 1] == '\n' && --n && buf[n - 1] == '\r')
+		n--;
+	if (!bad && n <= INF_DIGEST_KEY_MAX)
+		memcpy(key, buf, n);
+	OPENSSL_cleanse(buf, sizeof buf);
+	if (bad || n > INF_DIGEST_KEY_MAX) {
 		snprintf(err, INF_ERR_MAX, "key_file: cannot read %.180s, or longer than %d bytes",
 			 file, INF_DIGEST_KEY_MAX);
 		return INF_ERR_IO;
 	}
-	/* one final line break (LF or CRLF) is not part of the key; any
-	 * other byte is, so a binary key ending in 0x0a loses only that one */
-	if (*len && key[*len - 1] == '\n' && --*len && key[*len - 1] == '\r')
-		(*len)--;
-	if (*len == 0) {
+	if ((*len = n) == 0) {
 		snprintf(err, INF_ERR_MAX, "key_file: %.200s holds no key", file);
 		return INF_ERR_INVALID;
 	}
