@@ -204,9 +204,11 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 			return cerr(k, v, "op 'matches' needs a regular expression string");
 		if (inf_regex_cost(c->vals[0].str, REGEX_COST_MAX) > REGEX_COST_MAX)
 			return cerr(k, v, "regex \"%.200s\" is too large once its repetitions are "
-				    "spelled out (over %lu copies of its parts; the regex compiler "
-				    "would take memory exponential in its length): repeat less, or "
-				    "nest fewer counts", c->vals[0].str, REGEX_COST_MAX);
+				    "spelled out (over %lu copies of its parts), or repeats parts "
+				    "that can match empty more than 3 times (a**, (a|b*)+): the "
+				    "regex compiler would take memory or time exponential in its "
+				    "length; repeat less, or nest fewer counts",
+				    c->vals[0].str, REGEX_COST_MAX);
 		if (inf_regex_has_backref(c->vals[0].str))
 			return cerr(k, v, "regex \"%.200s\" holds a back-reference (\\1 .. "
 				    "\\9), which POSIX extended patterns do not have: matching "

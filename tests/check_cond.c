@@ -454,6 +454,8 @@ START_TEST(test_compile_errors)
 		1, "is too large once its repetitions are spelled out");
 	refused("{ path = \"a\"; op = \"matches\"; value = \"((a{100}){100}){100}\"; }", 1,
 		"too large");
+	refused("{ path = \"a\"; op = \"matches\"; value = \"(a|b*)++++\"; }", 1,
+		"or repeats parts that can match empty more than 3 times");
 	/* a back-reference could stall a worker on one record: refused */
 	refused("{ path = \"a\"; op = \"matches\"; value = \"((a*)(a*))*\\\\2\\\\3b\"; }", 1,
 		"holds a back-reference");
