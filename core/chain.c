@@ -411,6 +411,23 @@ static int missing_comma(const struct worker *w, struct inf_record *r,
 	return whole;
 }
 
+/* Whether an array element that does not load has a closing bracket of
+ * the other kind than its opener, at *at: the cut counted brackets, not
+ * their kinds, so the element may run over the ends of others ('[{"a":[},
+ * {"b":1}, {"c":]}]' is cut as one). That is a broken array, which fails
+ * the object under any on_error, as missing_comma's: skipped as one bad
+ * record, it would hide how many records it held. 1, 0 or INF_ERR_NOMEM. */
+static int mismatched(const struct worker *w, struct inf_record *r, const char *js,
+		      size_t len, size_t *at)
+{
+	int rc;
+
+	if (inf_framer_format(w->framer) != INF_FMT_ARRAY)
+		return 0;
+	rc = inf_json_brackets_pair(js, len, &r->scratch, at);
+	return rc == INF_ERR_NOMEM ? rc : !rc;
+}
+
 /* The line of byte `at` of a record starting on line `line`. */
 static uint64_t line_of(const char *js, size_t at, uint64_t line)
 {
@@ -481,7 +498,7 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 	struct inf_json_err je;
 	char msg[INF_ERR_MAX + 400];
 	int rc = 1; /* 1: the record needs its tokens */
-	size_t first = 0; /* the first step to call */
+	size_t first = 0, at; /* the first step to call */
 
 	w->stats.records_in++;
 	/* each 1 again when the root is not an object or a root key holds
@@ -524,6 +541,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					     "byte %llu",
 					     (unsigned long long)line_of(js, je.offset, inf_rec_line(pos)),
 					     (unsigned long long)(pos->offset + je.offset));
+		if ((rc = mismatched(w, r, js, len, &at)) == INF_ERR_NOMEM)
+			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		if (rc)
+			return inf_error_set(err, INF_FAIL_INPUT,
+					     "mismatched '%c' at line %llu, byte %llu in an array "
+					     "element: where the elements end is unknown",
+					     js[at], (unsigned long long)line_of(js, at, inf_rec_line(pos)),
+					     (unsigned long long)(pos->offset + at));
 		if (auto_document(w))
 			return inf_error_set(err, kind,
 					     "cannot tell the framing (format auto): line %llu "

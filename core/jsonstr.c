@@ -19,6 +19,42 @@ int inf_json_is_ws(const char *s, size_t n)
 	return 1;
 }
 
+int inf_json_brackets_pair(const char *js, size_t len, struct inf_buf *scratch, size_t *at)
+{
+	unsigned char *stk; /* a bit an open bracket: 1 for '{' */
+	size_t d = 0;
+	int in_str = 0;
+
+	inf_buf_reset(scratch);
+	if (inf_buf_reserve(scratch, len / 8 + 1))
+		return INF_ERR_NOMEM;
+	stk = (unsigned char *)scratch->data;
+	for (size_t i = 0; i < len; i++) {
+		char c = js[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			unsigned bit = 1u << (d % 8);
+
+			stk[d / 8] = (unsigned char)(c == '{' ? stk[d / 8] | bit : stk[d / 8] & ~bit);
+			d++;
+		} else if (c == '}' || c == ']') {
+			if (!d || ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1) != (c == '}')) {
+				*at = i;
+				return 0;
+			}
+			d--;
+		}
+	}
+	return 1;
+}
+
 size_t inf_utf8_valid_prefix(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

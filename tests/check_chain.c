@@ -1225,8 +1225,22 @@ START_TEST(test_framing_errors)
 		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1} x]", chunk), -1);
 		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 1, byte 9");
 	}
-	/* a bad element alone is still a record to skip */
+	/* brackets of two kinds the cut paired, elements run together: not
+	 * one bad record to skip (the elements between them would go with it) */
+	for (size_t chunk = 0; chunk < 4; chunk += 3) {
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":[},\n {\"b\":2},\n {\"c\":]}, 4]", chunk), -1);
+		ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+		ck_assert_str_eq(err.msg, "mismatched '}' at line 1, byte 7 in an array element: "
+					  "where the elements end is unknown");
+		ck_assert_int_eq(run(ap, NULL, "[1, {\"x\":\"[}\",\n\"y\":[1}], 2]", chunk), -1);
+		ck_assert_str_eq(err.msg, "mismatched '}' at line 2, byte 21 in an array element: "
+					  "where the elements end is unknown");
+	}
+	/* a bad element alone is still a record to skip, brackets in its
+	 * strings not counted */
 	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"a\":}, 5]", 0), 0);
+	ck_assert_str_eq(out.data, "[{\"a\":1}, 5]");
+	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"a\":\"]\\\"}\",}, 5]", 0), 0);
 	ck_assert_str_eq(out.data, "[{\"a\":1}, 5]");
 }
 END_TEST

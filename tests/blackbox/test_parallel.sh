@@ -225,6 +225,27 @@ for n in 1 2; do
 		"missing ',' between array elements at line 6003,"
 done
 
+# a '}' closing a '[' in one element and a ']' closing a '{' in another:
+# the cut counts brackets, so the elements between them run together, and
+# skipping that as one bad record would drop them unnoticed (under
+# drop_record too, on one thread and two)
+"$PY" - "$T/lines.json" "$T/amixed.json" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+for at, bad in ((2001, '{"id": 1, "note": [},'), (4001, '{"id": 2, "x": ]},')):
+    assert lines[at].endswith(",")
+    lines[at] = bad
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+for n in 1 2; do
+	run env INFLIGHT_THREADS=$n "$RT" --policy "$T/alenient.cfg" --plugins "$PLUGINS" \
+		--access-point a "$T/amixed.json" -o "$T/amixed.out"
+	expect_eq "array, mismatched brackets, drop_record, $n thread(s): exit 7, no output file" \
+		"$RC:$(test -e "$T/amixed.out" && echo written)" "7:"
+	expect_contains "array, mismatched brackets, $n thread(s): the line named" "$ERR" \
+		"mismatched '}' at line 2002,"
+done
+
 # on stdout, an object that fails before 256 KiB of output writes none of
 # it, on any number of threads (a batch's output is held, as one thread
 # holds it)
