@@ -411,21 +411,19 @@ static int missing_comma(const struct worker *w, struct inf_record *r,
 	return whole;
 }
 
-/* Whether an array element that does not load has a closing bracket of
- * the other kind than its opener, at *at: the cut counted brackets, not
- * their kinds, so the element may run over the ends of others ('[{"a":[},
- * {"b":1}, {"c":]}]' is cut as one). That is a broken array, which fails
- * the object under any on_error, as missing_comma's: skipped as one bad
- * record, it would hide how many records it held. 1, 0 or INF_ERR_NOMEM. */
-static int mismatched(const struct worker *w, struct inf_record *r, const char *js,
-		      size_t len, size_t *at)
+/* Whether an array element that does not load leaves in doubt where it
+ * ends, at *at (inf_json_cut_doubt): the cut counted brackets outside
+ * strings, so with a bracket of the wrong kind or a stray quote the
+ * element may run over the ends of others ('[{"a":[}, {"b":1}, {"c":]}]'
+ * is cut as one). That is a broken array, which fails the object under
+ * any on_error, as missing_comma's: skipped as one bad record, it would
+ * hide how many records it held. 1, 0 or INF_ERR_NOMEM. */
+static int cut_in_doubt(const struct worker *w, struct inf_record *r, const char *js,
+			size_t len, size_t *at)
 {
-	int rc;
-
 	if (inf_framer_format(w->framer) != INF_FMT_ARRAY)
 		return 0;
-	rc = inf_json_brackets_pair(js, len, &r->scratch, at);
-	return rc == INF_ERR_NOMEM ? rc : !rc;
+	return inf_json_cut_doubt(js, len, &r->scratch, at);
 }
 
 /* The line of byte `at` of a record starting on line `line`. */
@@ -541,13 +539,14 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					     "byte %llu",
 					     (unsigned long long)line_of(js, je.offset, inf_rec_line(pos)),
 					     (unsigned long long)(pos->offset + je.offset));
-		if ((rc = mismatched(w, r, js, len, &at)) == INF_ERR_NOMEM)
+		if ((rc = cut_in_doubt(w, r, js, len, &at)) == INF_ERR_NOMEM)
 			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 		if (rc)
 			return inf_error_set(err, INF_FAIL_INPUT,
-					     "mismatched '%c' at line %llu, byte %llu in an array "
-					     "element: where the elements end is unknown",
-					     js[at], (unsigned long long)line_of(js, at, inf_rec_line(pos)),
+					     "%s '%c' at line %llu, byte %llu in an array element: "
+					     "where the elements end is unknown",
+					     js[at] == '"' ? "stray" : "mismatched", js[at],
+					     (unsigned long long)line_of(js, at, inf_rec_line(pos)),
 					     (unsigned long long)(pos->offset + at));
 		if (auto_document(w))
 			return inf_error_set(err, kind,

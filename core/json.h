@@ -243,13 +243,15 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
 	*a = m, *b = q;
 }
 
-/* Whether each closing bracket of [js, js+len) closes an opening one of
- * its kind, brackets inside strings not counted (a string ends at its
- * first quote no backslash escapes): 1, or 0 with *at the offset of the
- * first that does not, or INF_ERR_NOMEM. scratch: len / 8 + 1 bytes of
- * stack. What is left open at the end is not a mismatch. For text that
- * failed to parse: whether its brackets still say where it ends. */
-int inf_json_brackets_pair(const char *js, size_t len, struct inf_buf *scratch, size_t *at);
+/* Whether text that failed to parse leaves in doubt where it ends, as
+ * an array's cut found it by counting brackets outside strings: a closing
+ * bracket of the other kind than the one it closes (or with none open), a
+ * string that opens after anything but '{', '[', ',' or ':', or one that
+ * is followed by anything but ':', ',', '}' or ']' (a stray quote moves
+ * every string after it). 0; or 1 with *at the bracket or quote in doubt;
+ * or INF_ERR_NOMEM. scratch: len / 8 + 1 bytes of stack. What is left
+ * open at the end is not in doubt here. */
+int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);
 
 /* Whether [s, s+n) is only JSON whitespace. */
 int inf_json_is_ws(const char *s, size_t n);

@@ -19,11 +19,11 @@ int inf_json_is_ws(const char *s, size_t n)
 	return 1;
 }
 
-int inf_json_brackets_pair(const char *js, size_t len, struct inf_buf *scratch, size_t *at)
+int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at)
 {
 	unsigned char *stk; /* a bit an open bracket: 1 for '{' */
-	size_t d = 0;
-	int in_str = 0;
+	size_t d = 0, closed = 0;
+	char prev = ','; /* the last byte outside strings not whitespace */
 
 	inf_buf_reset(scratch);
 	if (inf_buf_reserve(scratch, len / 8 + 1))
@@ -32,13 +32,20 @@ int inf_json_brackets_pair(const char *js, size_t len, struct inf_buf *scratch, 
 	for (size_t i = 0; i < len; i++) {
 		char c = js[i];
 
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
+		if (inf_json_ws(c))
+			continue;
+		if (prev == '"' && !memchr(":,}]", c, 4)) {
+			*at = closed;
+			return 1;
+		}
+		if (c == '"') {
+			if (!memchr("{[,:", prev, 4)) {
+				*at = i;
+				return 1;
+			}
+			for (i++; i < len && js[i] != '"'; i++)
+				i += js[i] == '\\';
+			closed = i;
 		} else if (c == '{' || c == '[') {
 			unsigned bit = 1u << (d % 8);
 
@@ -47,12 +54,13 @@ int inf_json_brackets_pair(const char *js, size_t len, struct inf_buf *scratch, 
 		} else if (c == '}' || c == ']') {
 			if (!d || ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1) != (c == '}')) {
 				*at = i;
-				return 0;
+				return 1;
 			}
 			d--;
 		}
+		prev = c;
 	}
-	return 1;
+	return 0;
 }
 
 size_t inf_utf8_valid_prefix(const char *s, size_t n)

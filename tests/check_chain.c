@@ -535,7 +535,7 @@ START_TEST(test_first_skip)
 			if (k == bad1)
 				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":}", sep), 0);
 			else if (kind == TWO_BAD && k == nrec - 3)
-				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\" 1}", sep), 0);
+				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":1 2}", sep), 0);
 			else
 				ck_assert_int_eq(inf_buf_printf(&in, "%s{\"a\":%u,\"price\":1,"
 								 "\"pad\":\"%0*u\"}", sep, k,
@@ -1236,6 +1236,10 @@ START_TEST(test_framing_errors)
 		ck_assert_str_eq(err.msg, "mismatched '}' at line 2, byte 21 in an array element: "
 					  "where the elements end is unknown");
 	}
+	/* two stray quotes: the strings between them swallow element ends */
+	ck_assert_int_eq(run(ap, NULL, "[{\"a\":\"x\"y\"}, {\"b\":1}, {\"c\":\"z\"w\"}, 4]", 0), -1);
+	ck_assert_str_eq(err.msg, "stray '\"' at line 1, byte 8 in an array element: "
+				  "where the elements end is unknown");
 	/* a bad element alone is still a record to skip, brackets in its
 	 * strings not counted */
 	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"a\":}, 5]", 0), 0);

@@ -961,32 +961,41 @@ START_TEST(test_densest_texts_fit)
 }
 END_TEST
 
-/* ---- inf_json_brackets_pair ---- */
+/* ---- inf_json_cut_doubt ---- */
 
-START_TEST(test_brackets_pair)
+START_TEST(test_cut_doubt)
 {
 	static const struct {
 		const char *js;
-		long at; /* the mismatch, or -1 */
+		long at; /* where the doubt is, or -1 */
 	} cases[] = {
 		{ "{\"a\":[1,{\"b\":[]}]}", -1 },
+		{ " \"s\" ", -1 },
+		{ "{\"a\" : \"b\" , \"c\":[\"d\",\"e\"]}", -1 },
 		{ "{\"a\":[}", 6 },
 		{ "[{]", 2 },
 		{ "}", 0 },
-		{ "{\"a\":\"[}\"}", -1 },        /* brackets in strings */
-		{ "{\"a\":\"\\\"]\"}", -1 },     /* after an escaped quote */
-		{ "{\"a\":\"\\\\\"]}", 9 },     /* after an escaped backslash */
-		{ "{\"a\":[[", -1 },           /* left open: not a mismatch */
+		{ "{\"a\":\"[}\"}", -1 },         /* brackets in strings */
+		{ "{\"a\":\"\\\"]\"}", -1 },      /* after an escaped quote */
+		{ "{\"a\":\"\\\\\"]}", 9 },      /* after an escaped backslash */
+		{ "{\"a\":[[", -1 },            /* left open: not in doubt */
+		{ "{\"a\":\"x", -1 },
 		{ "", -1 },
+		{ "{\"a\":tru}", -1 },          /* bad, but where it ends is sure */
+		{ "{\"a\":}", -1 },
+		{ "{\"a\":\"x\"y\"}, {\"b\":1}, {\"c\":\"z\"w\"}", 7 }, /* stray quotes */
+		{ "{\"a\":true\"b\":1}", 9 },    /* a string after a literal */
+		{ "{\"a\" \"b\"}", 3 },           /* a string after a string */
+		{ "{\"a\":\"b\"1}", 7 },          /* a string before a literal */
 	};
 	struct inf_buf scratch = { 0 };
 	char deep[4096];
 	size_t at = 0;
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		int rc = inf_json_brackets_pair(cases[i].js, strlen(cases[i].js), &scratch, &at);
+		int rc = inf_json_cut_doubt(cases[i].js, strlen(cases[i].js), &scratch, &at);
 
-		ck_assert_msg(rc == (cases[i].at < 0), "%s: %d", cases[i].js, rc);
+		ck_assert_msg(rc == (cases[i].at >= 0), "%s: %d", cases[i].js, rc);
 		if (cases[i].at >= 0)
 			ck_assert_msg(at == (size_t)cases[i].at, "%s: at %zu", cases[i].js, at);
 	}
@@ -995,9 +1004,9 @@ START_TEST(test_brackets_pair)
 		deep[i] = i % 3 ? '[' : '{';
 		deep[3999 - i] = i % 3 ? ']' : '}';
 	}
-	ck_assert_int_eq(inf_json_brackets_pair(deep, 4000, &scratch, &at), 1);
+	ck_assert_int_eq(inf_json_cut_doubt(deep, 4000, &scratch, &at), 0);
 	deep[3999 - 1000] = deep[3999 - 1000] == ']' ? '}' : ']';
-	ck_assert_int_eq(inf_json_brackets_pair(deep, 4000, &scratch, &at), 0);
+	ck_assert_int_eq(inf_json_cut_doubt(deep, 4000, &scratch, &at), 1);
 	ck_assert_uint_eq(at, 2999);
 	inf_buf_free(&scratch);
 }
@@ -1336,7 +1345,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_every_prefix_refused);
 	tcase_add_test(tc, test_length_bounds_input);
 	tcase_add_test(tc, test_tok_skip);
-	tcase_add_test(tc, test_brackets_pair);
+	tcase_add_test(tc, test_cut_doubt);
 	tcase_add_test(tc, test_drop_top_tables);
 	tcase_add_test(tc, test_drop_top_cases);
 	tcase_add_test(tc, test_drop_top_random);
