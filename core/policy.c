@@ -484,6 +484,9 @@ static int load_file(struct inf_policy *pol, const char *path,
 		    !inf_policy_text_dup_name(text.data, (unsigned)line, dup, sizeof dup))
 			add_err(errs, "%s:%d: duplicate setting name '%s' (a group holds each "
 				"setting once)", file, line, dup);
+		else if (!strcmp(config_error_text(&cfg), "memory exhausted"))
+			add_err(errs, "%s:%d: nested too deep for libconfig's parser (it ran "
+				"out of parse stack: \"memory exhausted\")", file, line);
 		else
 			add_err(errs, "%s:%d: %s", file, line, config_error_text(&cfg));
 		config_destroy(&cfg);

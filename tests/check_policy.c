@@ -281,6 +281,25 @@ START_TEST(test_syntax_error)
 		     "  }\n"
 		     ");\n",
 		     4, "syntax error");
+	inf_policy_errors_free(&errs);
+	/* libconfig's parser gives up on deep nesting with "memory
+	 * exhausted": said for what it is */
+	{
+		struct inf_buf text = { 0 };
+		const unsigned deep = 6000;
+
+		ck_assert_int_eq(inf_buf_printf(&text, "version = 1;\naccess_points = (\n"
+						"  { name = \"a\"; chain = " ONE_STEP "; x = "), 0);
+		for (unsigned i = 0; i < deep; i++)
+			ck_assert_int_eq(inf_buf_append(&text, "{ a = ", 6), 0);
+		ck_assert_int_eq(inf_buf_append(&text, "1;", 2), 0);
+		for (unsigned i = 0; i < deep; i++)
+			ck_assert_int_eq(inf_buf_append(&text, " };", 3), 0);
+		ck_assert_int_eq(inf_buf_printf(&text, " }\n);\n%c", 0), 0);
+		expect_error(text.data, 3, "nested too deep for libconfig's parser (it ran out "
+			     "of parse stack: \"memory exhausted\")");
+		inf_buf_free(&text);
+	}
 }
 END_TEST
 
