@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dupkeys.h"
 #include "json.h"
 #include "options.h"
 #include "path.h"
@@ -358,7 +359,9 @@ const struct inf_paths *inf_cond_paths(const struct inf_cond *c)
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err)
 {
-	return inf_paths_check_cond(r, c->reach, err);
+	int rc = inf_paths_check_cond(r, c->reach, err);
+
+	return rc ? rc : inf_paths_check_dups(r, c->reach, err);
 }
 
 /* ---- evaluating ---- */

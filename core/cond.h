@@ -50,8 +50,10 @@ int inf_cond_match(struct inf_record *r, const struct inf_cond *c);
  * "customer.is_test", would decide about it from nothing: no value
  * equals, every path is missing; `when` and filter_records refuse such
  * a record instead of skipping a step or keeping it, whatever the ops
- * (exists and missing too: see README.md, "Conditions"). Uses the
- * record's walk scratch, as inf_cond_match does. */
+ * (exists and missing too: see README.md, "Conditions"). Refused too:
+ * a record where a path reaches a key its object holds twice
+ * (core/dupkeys.h). Uses the record's walk scratch, as inf_cond_match
+ * does. */
 int inf_cond_check_root(struct inf_record *r, const struct inf_cond *c,
 			char *err);
 

@@ -33,6 +33,7 @@ struct fkey {
 			     -2 - j: lookup j's rows or default have it */
 	size_t kept;      /* the last keep step that named it, + 1 */
 	int test;         /* a filter or lookup reads it, as the input has it */
+	int filtered;     /* a filter does: held twice, the steps refuse it */
 	size_t qname;     /* then its "name": in inf_fuse's `qnames` */
 	size_t qname_len;
 	int code;         /* what keys.match returns (json.h) */
@@ -264,9 +265,13 @@ static int add_filter(struct inf_fuse *f, const struct inf_plan *plan)
 
 	if (f->nfilters == MAX_FILTERS || !plain_keys(ps))
 		return -1;
-	for (size_t i = 0; i < inf_paths_count(ps); i++)
-		if (!read_key(f, path_key(f, ps, i)))
+	for (size_t i = 0; i < inf_paths_count(ps); i++) {
+		struct fkey *k = read_key(f, path_key(f, ps, i));
+
+		if (!k)
 			return -1;
+		k->filtered = 1;
+	}
 	f->filters[f->nfilters++] = (struct ffilter){ plan->cond, plan->keep };
 	return 0;
 }
@@ -645,6 +650,12 @@ static int test(void *ctx, int i, const char *v, size_t n)
 
 	if (x->ntests == MAX_TESTS)
 		return 1;
+	/* a key a filter reads, held twice: the steps refuse the record
+	 * (core/dupkeys.h); a lookup reads the first */
+	if (x->f->k[i].filtered)
+		for (size_t j = 0; j < x->ntests; j++)
+			if (x->tests[j].key == i)
+				return 1;
 	x->tests[x->ntests].key = i;
 	x->tests[x->ntests].v = v;
 	x->tests[x->ntests++].n = n;

@@ -7,7 +7,8 @@
  *
  * A record the condition cannot look inside (an array record when every
  * path names a member) is refused, not kept or dropped as if every path
- * were missing.
+ * were missing; so is one where it would read a key held twice by one
+ * object, whose value readers take differently.
  *
  * Options (exactly one of them):
  *   keep   condition: records that match pass, all others are dropped

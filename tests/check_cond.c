@@ -321,7 +321,7 @@ START_TEST(test_several_values)
 	   "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"b\"}]}");
 	YES("{ path = \"items[*].sku\"; op = \"ne\"; value = \"b\"; }",
 	    "{\"items\":[{\"sku\":\"a\"},{\"sku\":\"c\"}]}");
-	/* any depth, duplicate keys */
+	/* any depth, duplicate keys (which inf_cond_check_root refuses) */
 	YES("{ path = \"**.password\"; op = \"exists\"; }", "{\"a\":[{\"b\":{\"password\":1}}]}");
 	YES("{ path = \"**.id\"; op = \"eq\"; value = 2; }", "{\"id\":1,\"x\":{\"id\":{\"id\":2}}}");
 	YES("{ path = \"k\"; op = \"eq\"; value = 2; }", "{\"k\":1,\"k\":2}");
@@ -526,6 +526,49 @@ START_TEST(test_node_number)
 }
 END_TEST
 
+/* A member a path reaches whole, held twice by one object: readers take
+ * either value, so the condition refuses the record (inf_cond_check_root;
+ * inf_cond_match alone still reads it as any value: test_several_values).
+ * Copies in different objects, or of a key no path reads, are fine. */
+START_TEST(test_duplicate_keys)
+{
+	const char *type = "{ path = \"evnt_type\"; op = \"eq\"; value = \"inventory_event\"; }";
+	const char *twice = "member \"evnt_type\" is in one object twice, and readers take "
+			    "either value: refused rather than decided on one of them";
+	struct inf_buf big = { 0 };
+
+	BLIND(type, "{\"evnt_type\":\"inventory_event\",\"qty\":1,\"evnt_type\":\"sales_event\"}",
+	      twice);
+	BLIND(type, "{\"evnt_type\":\"a\",\"evnt_type\":\"a\"}", twice);
+	/* compared unescaped */
+	BLIND(type, "{\"evnt_type\":\"a\",\"evnt_\\u0074ype\":\"b\"}", twice);
+	BLIND(type, "{\"evnt\\u005ftype\":\"a\",\"evnt_\\u0074ype\":\"b\"}", twice);
+	/* below the root, by any path of the condition */
+	BLIND("{ any = ( { path = \"x\"; op = \"exists\"; }, "
+	      "{ path = \"c.country\"; op = \"ne\"; value = \"US\"; } ); }",
+	      "{\"c\":{\"country\":\"US\",\"country\":\"DE\"}}", "member \"country\" is in one");
+	BLIND("{ path = \"**.id\"; op = \"exists\"; }", "{\"a\":[{\"b\":{\"id\":1,\"id\":2}}]}",
+	      "member \"id\" is in one object twice");
+	/* each once in its object: fine */
+	LOOKS(type, "{\"evnt_type\":\"a\",\"qty\":1,\"qty\":2}");
+	LOOKS(type, "{\"evnt_type\":\"a\",\"evnt_typ\":\"b\",\"evnt_types\":\"c\"}");
+	LOOKS("{ path = \"[*].id\"; op = \"eq\"; value = 1; }", "[{\"id\":1},{\"id\":2}]");
+	LOOKS("{ path = \"**.id\"; op = \"eq\"; value = 1; }", "{\"id\":1,\"x\":{\"id\":{\"id\":2}}}");
+	LOOKS("{ all = ( { path = \"a\"; op = \"exists\"; }, { path = \"a\"; op = \"ne\"; value = 1; } ); }",
+	      "{\"a\":2}");
+	/* more matches than are compared pair by pair: sorted */
+	ck_assert_int_eq(inf_buf_putc(&big, '{'), 0);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(inf_buf_printf(&big, "%s\"k%d\":%d", i ? "," : "", (i * 7919) % 300, i), 0);
+	ck_assert_int_eq(inf_buf_printf(&big, "}%c", 0), 0);
+	LOOKS("{ path = \"*\"; op = \"eq\"; value = 1; }", big.data);
+	big.len -= 2;
+	ck_assert_int_eq(inf_buf_printf(&big, ",\"k\\u0031\":1}%c", 0), 0);
+	BLIND("{ path = \"*\"; op = \"eq\"; value = 1; }", big.data, "member \"k1\" is in one object twice");
+	inf_buf_free(&big);
+}
+END_TEST
+
 static Suite *cond_suite(void)
 {
 	Suite *s = suite_create("cond");
@@ -545,6 +588,7 @@ static Suite *cond_suite(void)
 	tcase_add_test(tc, test_all_any_not);
 	tcase_add_test(tc, test_pending_edits_not_seen);
 	tcase_add_test(tc, test_check_below_root);
+	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_node_number);
 	suite_add_tcase(s, tc);

@@ -188,6 +188,20 @@ cond c_any '{ any = ( { path = "a"; op = "eq"; value = 1; }, { path = "b"; op = 
 	'{"a": 0, "b": 2}' 1 '{"a": 0, "b": 0}' 0
 cond c_not '{ not = { path = "is_return"; op = "eq"; value = true; }; }' '{"is_return": true}' 0 '{"qty": 1}' 1
 ap_policy dropf '{ plugin = "filter_records"; drop = { path = "bad_msg"; op = "exists"; }; }'
+# a member a condition reads, held twice: a reader takes either value, so
+# the record is refused, not decided (inventory's view would have kept a
+# sales event whose last evnt_type a Python reader takes)
+printf '{"evnt_type": "inventory_event", "qty": 1}\n{"evnt_type": "inventory_event", "evnt_type": "sales_event"}\n' \
+	>"$T/dup.nd"
+run "$RT" --policy policies/inventory.cfg "${PL[@]}" --access-point inventory "$T/dup.nd" -o "$T/dup.out"
+expect_eq "filter_records: a key it reads held twice fails the object, no output" \
+	"$RC:$(test -e "$T/dup.out" && echo written)" "8:"
+expect_contains "filter_records: ... naming the record and the key" "$ERR" \
+	'record 2 (line 2): step 1 (filter_records) failed: member "evnt_type" is in one object twice'
+ap_policy w_dup '{ plugin = "mask_fields"; paths = [ "email" ]; op = "redact"; when = { path = "country"; op = "ne"; value = "US"; }; }'
+run "$RT" --policy "$T/w_dup.cfg" "${PL[@]}" --access-point w_dup <<<'{"country": "US", "country": "DE", "email": "x@y.de"}'
+expect_eq "when: a key it reads held twice fails the record, the email never shown" "$RC:$OUT" "8:"
+expect_contains "when: ... saying why" "$ERR" 'step 1 (mask_fields): when: member "country" is in one object twice'
 frames dropf '{"a": 1, "bad_msg": true}' '' '{"a": 2}' '{"a": 2}'
 
 # ---- `when` on each plugin ----
