@@ -9,7 +9,7 @@
 #define SMALL 64     /* matches kept on the stack */
 #define PAIRWISE 16  /* at most this many are compared pair by pair */
 
-/* A member a path reaches whole: its object, key token, and key text at
+/* A member a path reaches or passes through: its object, key token, and key text at
  * `off` (into the record's text, or into `texts` when keys hold escapes). */
 struct dkey {
 	int parent;
@@ -34,7 +34,7 @@ static int collect(void *ctx, struct inf_record *r, int node, int key, enum inf_
 	size_t len;
 
 	(void)node;
-	if (m != INF_MATCH_FULL || key < 0)
+	if (m == INF_MATCH_NONE || key < 0)
 		return INF_WALK_DESCEND;
 	if (d->n == d->cap) {
 		k = d->k == d->small ? malloc(2 * d->cap * sizeof *k)
@@ -108,7 +108,7 @@ int inf_paths_check_dups(struct inf_record *r, const struct inf_paths *ps, char 
 	int rc;
 
 	d.k = d.small;
-	rc = inf_walk_matches(r, ps, collect, &d);
+	rc = inf_walk(r, ps, collect, &d);
 	if (rc == 0 && d.n > 1) {
 		d.base = r->toks.key_escapes ? d.texts.data : r->js;
 		if ((k = find_dup(&d))) {

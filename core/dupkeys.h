@@ -13,11 +13,12 @@
 #include "path.h"
 #include "record.h"
 
-/* 0 when no two members of one object, both reached whole by paths of
- * `ps`, have the same key (compared unescaped; removed members not
- * counted); else INF_ERR_TYPE with a one-line reason naming the key in
- * err (INF_ERR_MAX bytes), or INF_ERR_NOMEM. Walks as inf_walk_matches,
- * so never from inside a walk visitor. */
+/* 0 when no two members of one object that paths of `ps` reach or
+ * pass through ("customer" under "customer.country") have the same key
+ * (compared unescaped; removed members not counted); else INF_ERR_TYPE
+ * with a one-line reason naming the key in err (INF_ERR_MAX bytes), or
+ * INF_ERR_NOMEM. Walks as inf_walk, so never from inside a walk
+ * visitor. */
 int inf_paths_check_dups(struct inf_record *r, const struct inf_paths *ps, char *err);
 
 #endif

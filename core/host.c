@@ -77,8 +77,9 @@ static const char *host_context(struct inf_record *r, enum inf_ctx_field f)
  * step holds stay valid), unless it cannot see them: `type` of a node
  * they did not replace; set_json/set_string without overwrite on an
  * object they did not replace (which read member keys only, and insert);
- * paths_check_root and cond_check_root, which look at containers and
- * keys only (a scalar, replaced or not, holds nothing to reach into).
+ * paths_check_root, which looks at containers and keys only (a scalar,
+ * replaced or not, holds nothing to reach into). cond_check_root flushes:
+ * its check of keys held twice counts the members a replacement hides.
  * A failed flush fails the service and, through r->flush_rc, the record,
  * whatever the plugin does with the failure. So does an edit refused
  * (refused() below): a step that goes on as if it had been made would
@@ -184,6 +185,13 @@ static int h_set_string(struct inf_record *r, int obj, const char *key, size_t k
 							  overwrite));
 }
 
+static int h_cond_check_root(struct inf_record *r, const struct inf_cond *c, char *err)
+{
+	int rc = flushed(r);
+
+	return rc ? rc : inf_cond_check_root(r, c, err);
+}
+
 static int h_cond_match(struct inf_record *r, const struct inf_cond *c)
 {
 	int rc = flushed(r);
@@ -222,7 +230,7 @@ static const struct inf_host table = {
 	.table_free = inf_table_free,
 	.walk_matches = h_walk_matches,
 	.paths_check_root = inf_paths_check_root,
-	.cond_check_root = inf_cond_check_root,
+	.cond_check_root = h_cond_check_root,
 };
 
 const struct inf_host *inf_host_table(void)

@@ -549,6 +549,12 @@ START_TEST(test_duplicate_keys)
 	      "{\"c\":{\"country\":\"US\",\"country\":\"DE\"}}", "member \"country\" is in one");
 	BLIND("{ path = \"**.id\"; op = \"exists\"; }", "{\"a\":[{\"b\":{\"id\":1,\"id\":2}}]}",
 	      "member \"id\" is in one object twice");
+	/* a key a path passes through, held twice */
+	BLIND("{ path = \"customer.country\"; op = \"ne\"; value = \"US\"; }",
+	      "{\"customer\":{\"country\":\"US\"},\"customer\":{\"country\":\"DE\"}}",
+	      "member \"customer\" is in one object twice");
+	BLIND("{ path = \"**.type\"; op = \"eq\"; value = 1; }",
+	      "[{\"x\":{\"type\":1},\"x\":{\"type\":2}}]", "member \"x\" is in one object twice");
 	/* each once in its object: fine */
 	LOOKS(type, "{\"evnt_type\":\"a\",\"qty\":1,\"qty\":2}");
 	LOOKS(type, "{\"evnt_type\":\"a\",\"evnt_typ\":\"b\",\"evnt_types\":\"c\"}");

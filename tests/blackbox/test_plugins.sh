@@ -198,6 +198,10 @@ expect_eq "filter_records: a key it reads held twice fails the object, no output
 	"$RC:$(test -e "$T/dup.out" && echo written)" "8:"
 expect_contains "filter_records: ... naming the record and the key" "$ERR" \
 	'record 2 (line 2): step 1 (filter_records) failed: member "evnt_type" is in one object twice'
+# a mask before the filter changes both copies: still refused
+ap_policy m_dup '{ plugin = "mask_fields"; paths = [ "score" ]; op = "round"; }, { plugin = "filter_records"; keep = { path = "score"; op = "le"; value = 1; }; }'
+run "$RT" --policy "$T/m_dup.cfg" "${PL[@]}" --access-point m_dup <<<'{"score": 1.2, "score": 7.6}'
+expect_eq "filter_records after a mask of the key held twice: refused" "$RC:$OUT" "8:"
 ap_policy w_dup '{ plugin = "mask_fields"; paths = [ "email" ]; op = "redact"; when = { path = "country"; op = "ne"; value = "US"; }; }'
 run "$RT" --policy "$T/w_dup.cfg" "${PL[@]}" --access-point w_dup <<<'{"country": "US", "country": "DE", "email": "x@y.de"}'
 expect_eq "when: a key it reads held twice fails the record, the email never shown" "$RC:$OUT" "8:"
