@@ -245,10 +245,12 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
 
 /* Whether text that failed to parse leaves in doubt where it ends, as
  * an array's cut found it by counting brackets outside strings: a closing
- * bracket of the other kind than the one it closes (or with none open), a
- * string that opens after anything but '{', '[', ',' or ':', or one that
- * is followed by anything but ':', ',', '}' or ']' (a stray quote moves
- * every string after it). 0; or 1 with *at the bracket or quote in doubt;
+ * bracket of the other kind than the one it closes (or with none open),
+ * one that opens where no value may stand (after anything but ':' in an
+ * object, '[' or ',' in an array: '{"a":1, {"b":2}' is balanced by a '}'
+ * elements later), a string that opens after anything but '{', '[', ','
+ * or ':', or one that is followed by anything but ':', ',', '}' or ']'
+ * (a stray quote moves every string after it). 0; or 1 with *at the bracket or quote in doubt;
  * or INF_ERR_NOMEM. scratch: len / 8 + 1 bytes of stack. What is left
  * open at the end is not in doubt here. */
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);

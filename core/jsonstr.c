@@ -48,7 +48,14 @@ int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size
 			closed = i;
 		} else if (c == '{' || c == '[') {
 			unsigned bit = 1u << (d % 8);
+			int in_obj = d && ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1);
 
+			/* a value: after ':' in an object, '[' or ',' in an
+			 * array or at the element's start */
+			if (in_obj ? prev != ':' : prev != '[' && prev != ',') {
+				*at = i;
+				return 1;
+			}
 			stk[d / 8] = (unsigned char)(c == '{' ? stk[d / 8] | bit : stk[d / 8] & ~bit);
 			d++;
 		} else if (c == '}' || c == ']') {

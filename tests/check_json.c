@@ -987,10 +987,13 @@ START_TEST(test_cut_doubt)
 		{ "{\"a\":true\"b\":1}", 9 },    /* a string after a literal */
 		{ "{\"a\" \"b\"}", 3 },           /* a string after a string */
 		{ "{\"a\":\"b\"1}", 7 },          /* a string before a literal */
+		{ "{\"id\":1, {\"id\":2}, {\"id\":3}}", 9 }, /* a value where a key goes */
+		{ "[1 [2]]", 3 },
+		{ "{\"a\":[1,[2],{}],\"b\":{\"c\":[]}}", -1 },
 	};
 	struct inf_buf scratch = { 0 };
-	char deep[4096];
-	size_t at = 0;
+	struct inf_buf deep = { 0 };
+	size_t at = 0, open;
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int rc = inf_json_cut_doubt(cases[i].js, strlen(cases[i].js), &scratch, &at);
@@ -1000,14 +1003,16 @@ START_TEST(test_cut_doubt)
 			ck_assert_msg(at == (size_t)cases[i].at, "%s: at %zu", cases[i].js, at);
 	}
 	/* deeper than a byte of the stack: each kind kept across its bits */
-	for (size_t i = 0; i < 2000; i++) {
-		deep[i] = i % 3 ? '[' : '{';
-		deep[3999 - i] = i % 3 ? ']' : '}';
-	}
-	ck_assert_int_eq(inf_json_cut_doubt(deep, 4000, &scratch, &at), 0);
-	deep[3999 - 1000] = deep[3999 - 1000] == ']' ? '}' : ']';
-	ck_assert_int_eq(inf_json_cut_doubt(deep, 4000, &scratch, &at), 1);
-	ck_assert_uint_eq(at, 2999);
+	for (size_t i = 0; i < 2000; i++)
+		ck_assert_int_eq(inf_buf_printf(&deep, "%s", i % 3 ? "[" : "{\"\":"), 0);
+	open = deep.len;
+	for (size_t i = 2000; i-- > 0;)
+		ck_assert_int_eq(inf_buf_putc(&deep, i % 3 ? ']' : '}'), 0);
+	ck_assert_int_eq(inf_json_cut_doubt(deep.data, deep.len, &scratch, &at), 0);
+	deep.data[open + 999] = '}'; /* level 1000's ']' */
+	ck_assert_int_eq(inf_json_cut_doubt(deep.data, deep.len, &scratch, &at), 1);
+	ck_assert_uint_eq(at, open + 999);
+	inf_buf_free(&deep);
 	inf_buf_free(&scratch);
 }
 END_TEST
