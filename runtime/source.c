@@ -265,13 +265,23 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 }
 
 /* Whether the 200 just read said where its body ends: a Content-Length
- * or chunked framing (HTTP/2 and later frame every body). Without either,
- * HTTP/1 ends the body at the connection's close, so a cut body would
- * look whole: S3 always sends Content-Length. */
+ * (one value) or chunked framing (HTTP/2 and later frame every body).
+ * Without either, HTTP/1 ends the body at the connection's close, so a
+ * cut body would look whole: S3 always sends Content-Length. */
 static int body_framed(CURL *curl, const struct inf_source_result *res)
 {
 	curl_off_t cl = -1;
 	long version = 0;
+	const char *len = NULL;
+
+	/* two Content-Length values that differ: libcurl takes the last,
+	 * which may cut the body (RFC 9112 6.3: unrecoverable) */
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (!strcasecmp(res->headers[i].name, "Content-Length")) {
+			if (len && strcmp(len, res->headers[i].value))
+				return 0;
+			len = res->headers[i].value;
+		}
 
 	curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
 	if (version >= CURL_HTTP_VERSION_2_0)
@@ -662,7 +672,7 @@ int inf_source_fetch(CURL *curl, const char *url,
 		res->status = 200;
 		snprintf(res->code, sizeof res->code, "SourceUnavailable");
 		inf_error_set(err, INF_FAIL_SOURCE,
-			      "%s: source answered 200 without Content-Length or chunked "
+			      "%s: source answered 200 without one Content-Length or chunked "
 			      "framing: a cut body could not be told from the whole", shown);
 		goto out;
 	}

@@ -502,7 +502,7 @@ def tests(env):
     check("the malformed event, answered by no status, is logged as failed at level error",
           unanswered == [("Unknown", "failed", "error")], unanswered)
     a = r.answer("noclen")
-    check("source answering 200 without Content-Length or chunked framing: 503 SourceUnavailable, no body",
+    check("source answering 200 without one Content-Length or chunked framing: 503 SourceUnavailable, no body",
           a and a["status"] == 503 and a["errorCode"] == "SourceUnavailable" and a["bodyLen"] == 0, a)
     fed = [(l.get("status"), l.get("bytesIn"), l.get("recordsIn")) for l in logs
            if l.get("xAmzRequestId") in ("REQobj-206", "REQnoclen")]

@@ -115,8 +115,15 @@ serve -o "$T/out.json"
 expect_eq "200 without Content-Length, cut: exit 6" "$RC" 6
 expect_absent "200 without Content-Length, cut: no output file" "$T/out.json"
 expect_contains "200 without Content-Length: said why" "$ERR" \
-	"source answered 200 without Content-Length or chunked framing"
+	"source answered 200 without one Content-Length or chunked framing"
 expect_contains "200 without Content-Length: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
+# two Content-Length values: libcurl would take the last and cut the body
+event "$BASE/_twoclen/store_events/k.json" --key store_events/k.json
+serve -o "$T/out.json"
+expect_eq "200 with two Content-Length values: exit 6, no output file" \
+	"$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
+expect_contains "200 with two Content-Length values: said why" "$ERR" \
+	"source answered 200 without one Content-Length or chunked framing"
 event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
 serve
 expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"
@@ -135,7 +142,7 @@ serve -o "$T/out.json"
 expect_eq "200 without Content-Length, closed before any byte: exit 6, no output file" \
 	"$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
 expect_contains "200 without Content-Length, closed before any byte: said why" "$ERR" \
-	"source answered 200 without Content-Length or chunked framing"
+	"source answered 200 without one Content-Length or chunked framing"
 rm -f "$T/out.json"
 
 # ---- the status line says what the Lambda GET would answer ----

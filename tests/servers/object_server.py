@@ -25,6 +25,8 @@ fault prefix misbehave:
                forward)
   /_noclen/... 200 without Content-Length: half the object, then closes
                (a cut body that HTTP/1 cannot tell from a whole one)
+  /_twoclen/.. 200 with two Content-Length values, the whole length then
+               half of it, and the whole object (libcurl takes the last)
   /_chunked/.. 200 with the whole object in chunked framing, and a
                trailer x-amz-meta-late after it
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
@@ -201,7 +203,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_chunked/",
+                       "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
@@ -317,11 +319,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             first, last = rng
             status = 206
             headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, size)))
-        if fault in ("_noclen", "_chunked"):
+        if fault in ("_noclen", "_chunked", "_twoclen"):
             with open(file, "rb") as f:
                 body = f.read()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            if fault == "_twoclen":
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) // 2))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if fault == "_chunked":
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
