@@ -216,14 +216,19 @@ cat >"$T/alenient.cfg" <<'CFG'
 access_points = ( { name = "a"; format = "array"; on_error = "drop_record";
   chain = ( { plugin = "drop_fields"; paths = [ "price", "discount" ]; } ); } );
 CFG
-for n in 1 2; do
-	run env INFLIGHT_THREADS=$n "$RT" --policy "$T/alenient.cfg" --plugins "$PLUGINS" \
-		--access-point a "$T/amiss.json" -o "$T/amiss.out"
-	expect_eq "array, missing ',', drop_record, $n thread(s): exit 7, no output file" \
-		"$RC:$(test -e "$T/amiss.out" && echo written)" "7:"
-	expect_contains "array, missing ',', $n thread(s): the line named" "$ERR" \
-		"missing ',' between array elements at line 6003,"
-done
+# broken_array NAME WHAT MESSAGE: $T/NAME.json fails under drop_record on
+# one thread and two, exit 7 and no output file, MESSAGE in its error
+broken_array() {
+	local n
+	for n in 1 2; do
+		run env INFLIGHT_THREADS=$n "$RT" --policy "$T/alenient.cfg" --plugins "$PLUGINS" \
+			--access-point a "$T/$1.json" -o "$T/$1.out"
+		expect_eq "array, $2, drop_record, $n thread(s): exit 7, no output file" \
+			"$RC:$(test -e "$T/$1.out" && echo written)" "7:"
+		expect_contains "array, $2, $n thread(s): the line named" "$ERR" "$3"
+	done
+}
+broken_array amiss "missing ','" "missing ',' between array elements at line 6003,"
 
 # a '}' closing a '[' in one element and a ']' closing a '{' in another:
 # the cut counts brackets, so the elements between them run together, and
@@ -237,14 +242,7 @@ for at, bad in ((2001, '{"id": 1, "note": [},'), (4001, '{"id": 2, "x": ]},')):
     lines[at] = bad
 open(sys.argv[2], "w").write("\n".join(lines))
 PY
-for n in 1 2; do
-	run env INFLIGHT_THREADS=$n "$RT" --policy "$T/alenient.cfg" --plugins "$PLUGINS" \
-		--access-point a "$T/amixed.json" -o "$T/amixed.out"
-	expect_eq "array, mismatched brackets, drop_record, $n thread(s): exit 7, no output file" \
-		"$RC:$(test -e "$T/amixed.out" && echo written)" "7:"
-	expect_contains "array, mismatched brackets, $n thread(s): the line named" "$ERR" \
-		"mismatched '}' at line 2002,"
-done
+broken_array amixed "mismatched brackets" "mismatched '}' at line 2002,"
 
 # on stdout, an object that fails before 256 KiB of output writes none of
 # it, on any number of threads (a batch's output is held, as one thread
