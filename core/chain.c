@@ -413,8 +413,8 @@ static int missing_comma(const struct worker *w, struct inf_record *r,
 
 /* Whether an array element that does not load leaves in doubt where it
  * ends, at *at (inf_json_cut_doubt): the cut counted brackets outside
- * strings, so with a bracket of the wrong kind or a stray quote the
- * element may run over the ends of others ('[{"a":[}, {"b":1}, {"c":]}]'
+ * strings, so with a bracket of the wrong kind or in the wrong place, or
+ * a stray quote, the element may run over the ends of others ('[{"a":[}, {"b":1}, {"c":]}]'
  * is cut as one). That is a broken array, which fails the object under
  * any on_error, as missing_comma's: skipped as one bad record, it would
  * hide how many records it held. 1, 0 or INF_ERR_NOMEM. */

@@ -9,8 +9,9 @@
 #define SMALL 64     /* matches kept on the stack */
 #define PAIRWISE 16  /* at most this many are compared pair by pair */
 
-/* A member a path reaches or passes through: its object, key token, and key text at
- * `off` (into the record's text, or into `texts` when keys hold escapes). */
+/* A member a path reaches or passes through: its object, key token, and
+ * key text at `off` (into the record's text, or into `texts` when keys
+ * hold escapes). */
 struct dkey {
 	int parent;
 	int tok;
@@ -18,7 +19,6 @@ struct dkey {
 };
 
 struct dups {
-	struct inf_record *r;
 	struct dkey small[SMALL], *k;
 	size_t n, cap;
 	struct inf_buf texts; /* unescaped keys, when any key holds an escape */
@@ -103,7 +103,7 @@ static const struct dkey *find_dup(struct dups *d)
 
 int inf_paths_check_dups(struct inf_record *r, const struct inf_paths *ps, char *err)
 {
-	struct dups d = { .r = r, .cap = SMALL };
+	struct dups d = { .cap = SMALL };
 	const struct dkey *k;
 	int rc;
 

@@ -250,9 +250,9 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
  * object, '[' or ',' in an array: '{"a":1, {"b":2}' is balanced by a '}'
  * elements later), a string that opens after anything but '{', '[', ','
  * or ':', or one that is followed by anything but ':', ',', '}' or ']'
- * (a stray quote moves every string after it). 0; or 1 with *at the bracket or quote in doubt;
- * or INF_ERR_NOMEM. scratch: len / 8 + 1 bytes of stack. What is left
- * open at the end is not in doubt here. */
+ * (a stray quote moves every string after it). 0; or 1 with *at the
+ * bracket or quote in doubt; or INF_ERR_NOMEM. scratch: len / 8 + 1
+ * bytes of stack. What is left open at the end is not in doubt here. */
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);
 
 /* Whether [s, s+n) is only JSON whitespace. */
