@@ -328,6 +328,17 @@ static int kind_is(const struct model *md, const char *what)
 	return 0;
 }
 
+/* Whether the record holds "kind", which the filters and `when` read,
+ * more than once: they refuse it (core/dupkeys.h). */
+static int kind_twice(const struct model *md)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < md->n; i++)
+		n += key_is(&md->m[i].key, "kind");
+	return n > 1;
+}
+
 static void set_json(struct mv *v, const char *json)
 {
 	struct fz_tree t;
@@ -426,6 +437,10 @@ static void model_lookup(struct model *md)
 static void model_run(const struct schain *c, struct model *md)
 {
 	for (const struct sstep *st = c->s; st->kind != S_END; st++) {
+		if ((st->when_vip || st->kind == S_FILTER) && kind_twice(md)) {
+			md->fails = 1;
+			return;
+		}
 		if (st->when_vip && !kind_is(md, "vip"))
 			continue;
 		switch (st->kind) {
