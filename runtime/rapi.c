@@ -103,7 +103,38 @@ struct next_ctx {
 	struct inf_invocation *inv;
 	int too_big;  /* the body was over EVENT_MAX */
 	int answered; /* a status line came: the Runtime API is there */
+	int stalled;  /* the body did not come in time (body_due) */
+	long long headed_ms; /* when the request id came; 0 before */
 };
+
+/* Epoch ms by which an invocation's event must have come whole once its
+ * request id did: early enough to post its /error before the deadline
+ * (libcurl looks about once a second while nothing comes), never more
+ * than 30 s after the id, never less than 1 s. Before the id, /next
+ * blocks as long as Lambda has nothing to give. */
+static long long body_due(const struct next_ctx *c)
+{
+	long long due = c->headed_ms + 30000;
+	long long d = c->inv->deadline_ms - 1000 - INF_RAPI_POST_MIN_MS;
+
+	if (c->inv->deadline_ms > 0 && d < due)
+		due = d;
+	return due < c->headed_ms + 1000 ? c->headed_ms + 1000 : due;
+}
+
+/* libcurl's progress callback, called about once a second while nothing
+ * comes: ends a /next whose event stalls after its headers. */
+static int next_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			 curl_off_t ulnow)
+{
+	struct next_ctx *c = ud;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (!c->headed_ms)
+		return 0;
+	c->stalled = inf_clock_ms() >= body_due(c);
+	return c->stalled;
+}
 
 static size_t next_header(char *p, size_t size, size_t n, void *ud)
 {
@@ -118,6 +149,7 @@ static size_t next_header(char *p, size_t size, size_t n, void *ud)
 	if (header_is(p, len, "Lambda-Runtime-Aws-Request-Id", &v, &vl)) {
 		if (keep_id(v, vl, &c->r->id, inv->request_id, sizeof inv->request_id))
 			return 0;
+		c->headed_ms = inf_clock_ms();
 	} else if (header_is(p, len, "Lambda-Runtime-Invocation-Id", &v, &vl)) {
 		if (keep_id(v, vl, &c->r->invocation_id, inv->invocation_id,
 			    sizeof inv->invocation_id))
@@ -189,6 +221,9 @@ static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, &c);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_cb);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &c);
+		curl_easy_setopt(r->curl, CURLOPT_XFERINFOFUNCTION, next_progress);
+		curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, &c);
+		curl_easy_setopt(r->curl, CURLOPT_NOPROGRESS, 0L);
 		cc = curl_easy_perform(r->curl);
 		/* once an answer began, another /next could leave the
 		 * invocation it carried unanswered (its id unread: headers
@@ -203,6 +238,8 @@ static int next_once(struct inf_rapi *r, struct inf_invocation *inv, char *why,
 	if (cc != CURLE_OK && r->id.len) {
 		if (c.too_big)
 			snprintf(why, whylen, "the event is over %u bytes", EVENT_MAX);
+		else if (c.stalled)
+			snprintf(why, whylen, "the event stopped coming after its headers");
 		else
 			snprintf(why, whylen, "the event could not be read whole: %s",
 				 curl_easy_strerror(cc));

@@ -1314,6 +1314,17 @@ def tests(env):
           res[1]["invocationId"] == "i" * 300, [(e["id"][:20], e.get("invocationId")) for e in res])
     check("no exit while the Runtime API gives invocations",
           not [e for e in r.rapi if e["type"] in ("exit", "killed") and not e.get("by")], r.rapi[-3:])
+    # ... and an event whose body stops coming after its headers is given
+    # up before its deadline: /error posted in time, the next one served
+    r = Run(env, [{"event": one("stalled"), "stallBody": True, "deadlineMs": 3000 * SLOW},
+                  one("after-stalled")], timeout=30 * SLOW)
+    res, nxt = r.results(), [e for e in r.rapi if e["type"] == "next"]
+    check("an event stalling after its headers: /error before its deadline, no kill, the next one served",
+          [e["type"] for e in res] == ["error", "response"] and nxt and res[0]["t"] < nxt[0]["deadline"] and
+          "stopped coming" in res[0]["body"].get("errorMessage", "") and
+          not any(e["type"] == "killed" for e in r.rapi) and
+          r.answer("after-stalled") and r.answer("after-stalled")["status"] == 200,
+          (r.rapi, r.err[-300:]))
     # ... but an id that cannot be a path segment ("..", which libcurl
     # would squash with the segment before it; one with a '/', even too
     # long to keep) cannot be answered at all: nothing is posted, anywhere,

@@ -8,7 +8,9 @@ answer to that invocation is taken, then its HTTP reply held back for up
 to 30 s, as a Runtime API that stopped answering; "requestId" and
 "invocationId", ids to give instead of generated ones; "truncateBody":
 true, the event is announced 100 bytes longer than it is and the
-connection closed after it; "postStatus": N, every /response and /error
+connection closed after it; "stallBody": true, the same but the
+connection held open (up to 30 s) instead, as a Runtime API that
+stopped sending; "postStatus": N, every /response and /error
 for that invocation answered N and not taken as its answer; "padHeaders":
 N, N headers of 100 bytes sent before the request id, more than libcurl
 takes in one answer when N is in the thousands; "nextStatus": N, the /next
@@ -145,7 +147,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st.log({"type": "next", "id": rid, "deadline": deadline, "rss_kb": rss, "hwm_kb": hwm, "fds": fds,
                 "deleted": deleted_files(pid) if pid else None})
         body = json.dumps(item["event"]).encode()
-        if item.get("truncateBody"):
+        if item.get("truncateBody") or item.get("stallBody"):
             self.send_response(200)
             self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
             self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
@@ -154,6 +156,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.wfile.flush()
             self.close_connection = True
+            if item.get("stallBody"):
+                with st.lock:
+                    end = time.time() + 30
+                    while not st.stop and rid in st.open and time.time() < end:
+                        st.lock.wait(0.2)
             return
         pad = [("X-Pad-%d" % i, "p" * 100) for i in range(item.get("padHeaders", 0))]
         self.reply(200, body, pad + [
