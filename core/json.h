@@ -249,8 +249,10 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
  * one that opens where no value may stand (after anything but ':' in an
  * object, '[' or ',' in an array: '{"a":1, {"b":2}' is balanced by a '}'
  * elements later), a string that opens after anything but '{', '[', ','
- * or ':', or one that is followed by anything but ':', ',', '}' or ']'
- * (a stray quote moves every string after it). 0; or 1 with *at the
+ * or ':', or one followed by what cannot follow it there: a key by
+ * anything but ':', a value by anything but ',' or its container's end
+ * (a stray quote moves every string after it; the element's own value
+ * may be followed by ':', ',', '}' or ']'). 0; or 1 with *at the
  * bracket or quote in doubt; or INF_ERR_NOMEM. scratch: len / 8 + 1
  * bytes of stack. What is left open at the end is not in doubt here. */
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);

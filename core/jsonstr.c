@@ -19,11 +19,18 @@ int inf_json_is_ws(const char *s, size_t n)
 	return 1;
 }
 
+/* Whether the innermost of the d brackets open in stk is '{'. */
+static int open_obj(const unsigned char *stk, size_t d)
+{
+	return d && ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1);
+}
+
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at)
 {
 	unsigned char *stk; /* a bit an open bracket: 1 for '{' */
 	size_t d = 0, closed = 0;
-	char prev = ','; /* the last byte outside strings not whitespace */
+	char prev = ',';	    /* the last byte outside strings not whitespace */
+	const char *after = NULL; /* after a string: what may follow it */
 
 	inf_buf_reset(scratch);
 	if (inf_buf_reserve(scratch, len / 8 + 1))
@@ -34,32 +41,38 @@ int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size
 
 		if (inf_json_ws(c))
 			continue;
-		if (prev == '"' && !memchr(":,}]", c, 4)) {
+		if (after && !memchr(after, c, strlen(after))) {
 			*at = closed;
 			return 1;
 		}
+		after = NULL;
 		if (c == '"') {
 			if (!memchr("{[,:", prev, 4)) {
 				*at = i;
 				return 1;
 			}
+			/* a key is followed by ':', a value by ',' or its
+			 * container's end; the element itself by anything */
+			after = !d			 ? ":,}]"
+				: !open_obj(stk, d) ? ",]"
+				: prev == ':'	 ? ",}"
+						 : ":";
 			for (i++; i < len && js[i] != '"'; i++)
 				i += js[i] == '\\';
 			closed = i;
 		} else if (c == '{' || c == '[') {
 			unsigned bit = 1u << (d % 8);
-			int in_obj = d && ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1);
 
 			/* a value: after ':' in an object, '[' or ',' in an
 			 * array or at the element's start */
-			if (in_obj ? prev != ':' : prev != '[' && prev != ',') {
+			if (open_obj(stk, d) ? prev != ':' : prev != '[' && prev != ',') {
 				*at = i;
 				return 1;
 			}
 			stk[d / 8] = (unsigned char)(c == '{' ? stk[d / 8] | bit : stk[d / 8] & ~bit);
 			d++;
 		} else if (c == '}' || c == ']') {
-			if (!d || ((stk[(d - 1) / 8] >> ((d - 1) % 8)) & 1) != (c == '}')) {
+			if (!d || open_obj(stk, d) != (c == '}')) {
 				*at = i;
 				return 1;
 			}

@@ -977,7 +977,7 @@ START_TEST(test_cut_doubt)
 		{ "}", 0 },
 		{ "{\"a\":\"[}\"}", -1 },         /* brackets in strings */
 		{ "{\"a\":\"\\\"]\"}", -1 },      /* after an escaped quote */
-		{ "{\"a\":\"\\\\\"]}", 9 },      /* after an escaped backslash */
+		{ "{\"a\":\"\\\\\"]}", 8 },      /* the string ends after an escaped backslash */
 		{ "{\"a\":[[", -1 },            /* left open: not in doubt */
 		{ "{\"a\":\"x", -1 },
 		{ "", -1 },
@@ -989,6 +989,14 @@ START_TEST(test_cut_doubt)
 		{ "{\"a\":\"b\"1}", 7 },          /* a string before a literal */
 		{ "{\"id\":1, {\"id\":2}, {\"id\":3}}", 9 }, /* a value where a key goes */
 		{ "[1 [2]]", 3 },
+		{ "{\"a\",\"b\":1}", 3 },         /* a key before ',' */
+		{ "[\"a\":1]", 3 },              /* a value in an array before ':' */
+		{ "{\"a\":\"b\":1}", 7 },         /* a value in an object before ':' */
+		{ "{\"a\":[\"b\"}", 8 },          /* a value in an array before '}' */
+		/* a stray quote that keeps every string beside punctuation:
+		 * "x}, {" a value, then ":1}, {" a key before ',' */
+		{ "{\"a\":\"x}, {\",\":1}, {\",\":\"}", 20 },
+		{ " \"s\"", -1 },
 		{ "{\"a\":[1,[2],{}],\"b\":{\"c\":[]}}", -1 },
 	};
 	struct inf_buf scratch = { 0 };

@@ -244,6 +244,19 @@ open(sys.argv[2], "w").write("\n".join(lines))
 PY
 broken_array amixed "mismatched brackets" "mismatched '}' at line 2002,"
 
+# a stray quote that leaves every string beside punctuation: "x}, {" is
+# then a value and ":1}, {" a key followed by ',', which the cut cannot
+# tell from three elements run together
+"$PY" - "$T/lines.json" "$T/aquote.json" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+for at, bad in ((3001, '{"a":"x},'), (3002, '{",":1},'), (3003, '{",":"},')):
+    assert lines[at].endswith(",")
+    lines[at] = bad
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+broken_array aquote "a stray quote" "stray '\"' at line 3004,"
+
 # on stdout, an object that fails before 256 KiB of output writes none of
 # it, on any number of threads (a batch's output is held, as one thread
 # holds it)
