@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "env.h"
 #include "redact.h"
+#include "xml.h"
 
 long long inf_clock_ms(void)
 {
@@ -323,11 +324,14 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-/* Copies the text of <tag>...</tag> in the XML body, entities decoded. */
+/* Copies the text of <tag>...</tag> in the XML body, character
+ * references decoded (inf_xml_text), line breaks as spaces. Text whose
+ * references do not decode is left out: undecoded, a reference could
+ * hide the '=' after a secret's name from redact_secrets. */
 static void xml_text(const struct inf_buf *b, const char *tag, char *out,
 		     size_t outlen)
 {
-	char open[32], close[32];
+	char open[32], close[32], *text;
 	const char *s, *e;
 	size_t o = 0;
 
@@ -339,21 +343,14 @@ static void xml_text(const struct inf_buf *b, const char *tag, char *out,
 	snprintf(close, sizeof close, "</%s>", tag);
 	if (!(s = strstr(b->data, open)) || !(e = strstr(s, close)))
 		return;
-	for (s += strlen(open); s < e && o + 1 < outlen; s++) {
-		static const struct { const char *ent; char c; } ents[] = {
-			{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-			{ "&quot;", '"' }, { "&apos;", '\'' },
-		};
-		char c = *s;
-		for (size_t i = 0; c == '&' && i < 5; i++)
-			if (!strncmp(s, ents[i].ent, strlen(ents[i].ent))) {
-				c = ents[i].c;
-				s += strlen(ents[i].ent) - 1;
-				break;
-			}
-		out[o++] = (c == '\r' || c == '\n') ? ' ' : c;
+	if (!(text = inf_xml_text(s + strlen(open), e))) {
+		snprintf(out, outlen, "(not decodable)");
+		return;
 	}
+	for (const char *t = text; *t && o + 1 < outlen; t++)
+		out[o++] = (*t == '\r' || *t == '\n') ? ' ' : *t;
 	out[o] = '\0';
+	free(text);
 }
 
 /* Rewrites `s` (a NUL-terminated buffer of `size` bytes) with the value

@@ -206,7 +206,13 @@ expect_eq "S3 message quoting the query: exit 6" "$RC" 6
 if [[ $ERR == *SECRET* ]]; then not_ok "S3 message quoting the query: secrets never printed" "$ERR"
 else ok "S3 message quoting the query: secrets never printed"; fi
 expect_contains "S3 message quoting the query: the rest kept" "$ERR" \
-	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted> (X-Amz-Signature: <redacted>; X-Amz-Signature%3D<redacted>)"
+	"status: 403 AccessDenied: Access Denied for /_leak/store_events/k.json?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Security-Token=<redacted> (X-Amz-Signature: <redacted>; X-Amz-Signature%3D<redacted>; X-Amz-Signature=<redacted>; X-Amz-Signature=<redacted>)"
+
+# ... and one whose references do not decode is left out whole
+event "$BASE/_badref/store_events/k.json" "${K[@]}"
+serve
+expect_eq "S3 message with an unknown reference: exit 6, left out" "$RC:$(grep '^status: ' <<<"$ERR")" \
+	"6:status: 403 AccessDenied: (not decodable)"
 
 # ---- the source is not trusted: a terminal escape, BEL or bare CR in a
 # header value or an S3 <Message> is printed \xNN, never as it came (a CR

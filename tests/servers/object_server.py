@@ -17,8 +17,11 @@ fault prefix misbehave:
   /_204/...    204 No Content
   /_leak/...   403 AccessDenied whose <Message> quotes the request target,
                query (signature, credential, token) included, then the
-               signature again as "X-Amz-Signature: v" and
-               "X-Amz-Signature%3Dv" (forms an error message may use)
+               signature again as "X-Amz-Signature: v",
+               "X-Amz-Signature%3Dv" and with '=' as XML character
+               references (forms an error message may use)
+  /_badref/... 403 whose <Message> holds a reference XML does not
+               define, then a signature after an encoded '='
   /_badcode/.. 403 whose <Code> is no S3 error code ("Access Denied:
                x-amz-fwd-error-code: 200", spaces, a colon, digits)
   /_301/...    301 PermanentRedirect (a status S3 Object Lambda cannot
@@ -134,9 +137,10 @@ def ssec_refusal(headers):
     return None
 
 
-def error_xml(code, message):
+def error_xml(code, message, raw=""):
+    """raw: XML appended to the escaped message as it is"""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
-            '<Message>%s</Message><RequestId>TEST</RequestId></Error>' % (code, escape(message))).encode()
+            '<Message>%s%s</Message><RequestId>TEST</RequestId></Error>' % (code, escape(message), raw)).encode()
 
 
 def byte_range(header, size):
@@ -203,7 +207,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
+                       "/_204/", "/_leak/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
@@ -228,8 +232,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "_leak":
             sig = query.get("X-Amz-Signature", [""])[0]
             return self.send_body(403, error_xml(
-                "AccessDenied", "Access Denied for %s (X-Amz-Signature: %s; X-Amz-Signature%%3D%s)"
-                % (self.path, sig, sig)))
+                "AccessDenied", "Access Denied for %s (X-Amz-Signature: %s; X-Amz-Signature%%3D%s"
+                % (self.path, sig, sig), "; X-Amz-Signature&#61;%s; X-Amz-Signature&#x3D;%s)" % (sig, sig)))
+        if fault == "_badref":
+            return self.send_body(403, error_xml("AccessDenied", "Denied ", "&bogus; X-Amz-Signature&#61;SECRETSIG"))
         if fault == "_badcode":
             return self.send_body(403, error_xml("Access Denied: x-amz-fwd-error-code: 200", "Denied"))
         if fault == "_ctl" and self.command == "GET" and "ctlmsg" in path:
