@@ -212,18 +212,20 @@ static char *pct_decode(const char *s, size_t n, size_t *len)
 	return o;
 }
 
-/* The object key: the path of a URL without its leading '/' and query. */
+/* The object key: the path of a URL without its leading '/', query and
+ * fragment; "" when the URL has no path (a '/' in its query is none). */
 static char *url_key(const char *url, int decode)
 {
 	const char *s = strstr(url, "://"), *q;
 
-	s = s ? strchr(s + 3, '/') : NULL;
+	if (!s)
+		return strdup("");
+	s += 3;
+	q = s + strcspn(s, "?#");
+	s = memchr(s, '/', (size_t)(q - s));
 	if (!s)
 		return strdup("");
 	s++;
-	q = strchr(s, '?');
-	if (!q)
-		q = s + strlen(s);
 	return decode ? pct_decode(s, (size_t)(q - s), NULL) : strndup(s, (size_t)(q - s));
 }
 

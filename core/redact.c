@@ -1,9 +1,13 @@
 #include "redact.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
+#include "event.h"
 
 void inf_url_redact(const char *url, char *buf, size_t buflen)
 {
@@ -25,6 +29,18 @@ void inf_url_redact(const char *url, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%.*s%s", (int)n, url, q ? "?<redacted>" : "");
 }
 
+/* Whether s starts as a URL does: a scheme (RFC 3986), then ':'. */
+static int has_scheme(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' || s[n] == '.')
+		n++;
+	return s[n] == ':';
+}
+
 void inf_show_name(const char *name, char *buf, size_t buflen)
 {
 	char url[1024], *hash;
@@ -33,11 +49,128 @@ void inf_show_name(const char *name, char *buf, size_t buflen)
 		snprintf(buf, buflen, "stdin");
 		return;
 	}
-	if (strstr(name, "://")) {
+	if (strstr(name, "://") || has_scheme(name) ||
+	    (strchr(name, '?') && strcasestr(name, "X-Amz-"))) {
 		inf_url_redact(name, url, sizeof url);
 		if ((hash = strchr(url, '#')))
 			snprintf(hash, sizeof url - (size_t)(hash - url), "#<redacted>");
 		name = url;
 	}
 	inf_one_line(name, buf, buflen);
+}
+
+/* One round of decoding [s, s+n) into out (n + 1 bytes): %XX, &#N;,
+ * &#xN; (below 0x80; others stay as they are) and &amp;. Returns the
+ * length written. */
+static size_t decode_once(const char *s, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		unsigned long v = 0;
+		char *end;
+
+		if (s[i] == '%' && i + 2 < n && (hi = inf_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = inf_hex_digit(s[i + 2])) >= 0) {
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+			continue;
+		}
+		if (s[i] == '&' && i + 4 < n && !strncmp(s + i, "&amp;", 5)) {
+			out[o++] = '&';
+			i += 4;
+			continue;
+		}
+		if (s[i] == '&' && i + 3 < n && s[i + 1] == '#') {
+			int hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+			const char *d = s + i + 2 + hex;
+			if (isxdigit((unsigned char)*d)) {
+				v = strtoul(d, &end, hex ? 16 : 10);
+				if (end < s + n && *end == ';' && v && v < 0x80) {
+					out[o++] = (char)v;
+					i = (size_t)(end - s);
+					continue;
+				}
+			}
+		}
+		out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* s with every byte but letters and digits left out, in lower case. */
+static void fold(const char *s, char *out)
+{
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s))
+			*out++ = (char)tolower((unsigned char)*s);
+	*out = '\0';
+}
+
+/* Whether s has `word` (any case) followed, after quotes and white space,
+ * by '=' or ':'. */
+static int word_assigned(const char *s, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = s; (p = strcasestr(p, word)); p++) {
+		const char *q = p + wl;
+		q += strspn(q, "\"' \t\r\n");
+		if (*q == '=' || *q == ':')
+			return 1;
+	}
+	return 0;
+}
+
+/* s decoded until it stops changing (four rounds at most), malloc'd;
+ * NULL without memory. */
+static char *decode_all(const char *s)
+{
+	size_t len = strlen(s);
+	char *a = malloc(len + 1), *b = malloc(len + 1), *t;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return NULL;
+	}
+	memcpy(a, s, len + 1);
+	for (int round = 0; round < 4; round++) {
+		size_t m = decode_once(a, len, b);
+		int same = m == len && !memcmp(a, b, len);
+		t = a, a = b, b = t;
+		len = m;
+		if (same)
+			break;
+	}
+	free(b);
+	return a;
+}
+
+int inf_may_quote_secret(const char *text, const char *const *values, size_t n)
+{
+	static const char *const names[] = { "xamzsignature", "xamzcredential",
+		"xamzsecuritytoken", "serversideencryptioncustomerkey", "authorization",
+		"secretaccesskey", "sessiontoken" };
+	char *d = decode_all(text), *f = d ? malloc(strlen(d) + 1) : NULL;
+	int hit = !f; /* without memory: unknown, so not printed */
+
+	for (size_t i = 0; i < n && !hit; i++) {
+		char *v = values[i] && strlen(values[i]) >= 8 ? decode_all(values[i]) : NULL;
+		hit = values[i] && strlen(values[i]) >= 8 &&
+		      (!v || strstr(text, values[i]) || strstr(d, values[i]) ||
+		       (strlen(v) >= 8 && strstr(d, v)));
+		free(v);
+	}
+	if (!hit)
+		hit = word_assigned(d, "signature") || word_assigned(d, "credential");
+	if (!hit)
+		fold(d, f);
+	for (size_t i = 0; i < sizeof names / sizeof *names && !hit; i++)
+		hit = strstr(f, names[i]) != NULL;
+	free(d);
+	free(f);
+	return hit;
 }

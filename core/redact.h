@@ -15,7 +15,20 @@ void inf_url_redact(const char *url, char *buf, size_t buflen);
  * message may print it, on one line (inf_one_line): "-" is "stdin"; a
  * name holding "://" is taken for a URL, its query, fragment and
  * credentials redacted (a presigned URL given where a file was expected
- * must not print its signature). */
+ * must not print its signature); so is one that starts with a scheme
+ * and ':' ("http:/h/k?...") or holds '?' and "X-Amz-". */
 void inf_show_name(const char *name, char *buf, size_t buflen);
+
+/* Whether `text` (an S3 error message: the source's, which may quote the
+ * request) may hold a credential, and so must not be printed at all:
+ * decoded until it stops changing (%XX, &#N;, &#xN;, &amp;, four rounds
+ * at most), it names a credential (X-Amz-Signature, X-Amz-Credential,
+ * X-Amz-Security-Token, an SSE-C key, Authorization, in any case and with
+ * any punctuation between the words), has "signature" or "credential"
+ * followed by '=' or ':' (quotes and spaces between), or holds one of the
+ * n `values` of 8 bytes or more (what the request sent: its signature,
+ * token, keys). Redacting a value in place would trust every way a
+ * message can quote it; the message is left out instead. */
+int inf_may_quote_secret(const char *text, const char *const *values, size_t n);
 
 #endif

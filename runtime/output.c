@@ -9,6 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "redact.h"
+
+/* The output's name as a message prints it (inf_show_name). */
+static const char *shown(const char *path, char *buf, size_t n)
+{
+	if (!path)
+		return "stdout";
+	inf_show_name(path, buf, n);
+	return buf;
+}
+
 /* Random characters in a temporary name: 62^12, about 2^71. */
 #define TMP_RANDOM 12
 
@@ -153,13 +164,14 @@ int inf_output_open(struct inf_output *o, const char *path,
 	}
 	if (o->fd < 0) {
 		int e = errno;
+		char name[1024];
 		free(o->tmp);
 		o->tmp = NULL;
 		inf_output_abort(o);
 		if (e == ENOMEM)
 			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
-		return inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot write: %s", path,
-				     strerror(e));
+		return inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot write: %s",
+				     shown(path, name, sizeof name), strerror(e));
 	}
 	return 0;
 }
@@ -173,10 +185,12 @@ int inf_output_write(void *ctx, const char *data, size_t len,
 		ssize_t w = write(o->fd, data, len);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			const char *why = w < 0 ? strerror(errno) : "no progress";
+			char name[1024];
 			return inf_error_set(err, INF_FAIL_OUTPUT, "%s: write failed: %s",
-					     o->path ? o->path : "stdout",
-					     w < 0 ? strerror(errno) : "no progress");
+					     shown(o->path, name, sizeof name), why);
+		}
 		data += w;
 		len -= (size_t)w;
 		o->written += (unsigned long long)w;
@@ -189,9 +203,12 @@ int inf_output_commit(struct inf_output *o, struct inf_error *err)
 	int rc = 0;
 
 	if (o->path) {
-		if (close(o->fd) || (o->tmp && rename(o->tmp, o->path)))
+		if (close(o->fd) || (o->tmp && rename(o->tmp, o->path))) {
+			const char *why = strerror(errno);
+			char name[1024];
 			rc = inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot finish: %s",
-					   o->path, strerror(errno));
+					   shown(o->path, name, sizeof name), why);
+		}
 		o->fd = -1;
 		if (rc && o->tmp)
 			unlink(o->tmp);

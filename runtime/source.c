@@ -324,12 +324,43 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+
+/* Whether a source's error message may quote what this request sent
+ * (inf_may_quote_secret): the presigned URL's credentials, the role's
+ * token and key, every header value sent, an Authorization header's
+ * signature on its own. With more headers than it looks at, it may. */
+static int quotes_request(const char *url, const struct curl_slist *h, const char *msg)
+{
+	static const char *const names[] = { "X-Amz-Signature", "X-Amz-Credential",
+		"X-Amz-Security-Token" };
+	char qv[3][4096];
+	const char *v[5 + 64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < 3; i++)
+		if (inf_url_query(url, names[i], qv[i], sizeof qv[i]))
+			v[n++] = qv[i];
+	v[n++] = getenv("AWS_SESSION_TOKEN");
+	v[n++] = getenv("AWS_SECRET_ACCESS_KEY");
+	for (; h && n + 2 <= sizeof v / sizeof *v; h = h->next) {
+		const char *c = strchr(h->data, ':'), *sig;
+		if (!c)
+			continue;
+		v[n++] = c + 1 + strspn(c + 1, " ");
+		if ((sig = strcasestr(c, "Signature=")))
+			v[n++] = sig + strlen("Signature=");
+	}
+	return h || inf_may_quote_secret(msg, v, n);
+}
+
 /* Copies the text of <tag>...</tag> in the XML body, character
- * references decoded (inf_xml_text), line breaks as spaces. Text whose
- * references do not decode is left out: undecoded, a reference could
- * hide the '=' after a secret's name from redact_secrets. */
-static void xml_text(const struct inf_buf *b, const char *tag, char *out,
-		     size_t outlen)
+ * references decoded (inf_xml_text), line breaks as spaces, cut to fit;
+ * "" without one. Text whose references do not decode is left out:
+ * undecoded, a reference could hide the '=' after a secret's name. The
+ * text is left out too when `url` is given and the whole of it may quote
+ * what the request sent (quotes_request: hdrs). */
+static void xml_text(const struct inf_buf *b, const char *tag, const char *url,
+		     const struct curl_slist *hdrs, char *out, size_t outlen)
 {
 	char open[32], close[32], *text;
 	const char *s, *e;
@@ -347,56 +378,17 @@ static void xml_text(const struct inf_buf *b, const char *tag, char *out,
 		snprintf(out, outlen, "(not decodable)");
 		return;
 	}
+	if (url && quotes_request(url, hdrs, text)) {
+		snprintf(out, outlen, "(left out: it may quote the request's credentials)");
+		free(text);
+		return;
+	}
 	for (const char *t = text; *t && o + 1 < outlen; t++)
 		out[o++] = (*t == '\r' || *t == '\n') ? ' ' : *t;
 	out[o] = '\0';
 	free(text);
 }
 
-/* Rewrites `s` (a NUL-terminated buffer of `size` bytes) with the value
- * of every X-Amz-Signature, X-Amz-Credential and X-Amz-Security-Token in
- * it (`=`, `%3D` or `:` after the name) replaced by <redacted>, as
- * presigned URLs are printed: an S3 <Message> may quote the request. */
-static void redact_secrets(char *s, size_t size)
-{
-	static const char *const names[] = { "X-Amz-Signature", "X-Amz-Credential",
-		"X-Amz-Security-Token", NULL };
-	char out[1024] = "";
-	const char *p = s;
-	size_t o = 0;
-
-	while (*p && o + 1 < sizeof out) {
-		const char *v = NULL;
-		for (int i = 0; names[i] && !v; i++) {
-			size_t nl = strlen(names[i]);
-			if (strncasecmp(p, names[i], nl))
-				continue;
-			v = p + nl;
-			while (*v == ' ')
-				v++;
-			if (*v == '=' || *v == ':')
-				v++;
-			else if (!strncasecmp(v, "%3D", 3))
-				v += 3;
-			else
-				v = NULL;
-		}
-		if (!v) {
-			out[o++] = *p++;
-			continue;
-		}
-		while (*v == ' ')
-			v++;
-		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s<redacted>", (int)(v - p), p);
-		if (o >= sizeof out)
-			o = sizeof out - 1;
-		p = v + strcspn(v, "& \t\"'<>,;)");
-	}
-	if (o >= size)
-		o = size - 1;
-	memcpy(s, out, o);
-	s[o] = '\0';
-}
 
 static int valid_code(const char *c)
 {
@@ -694,9 +686,8 @@ int inf_source_fetch(CURL *curl, const char *url,
 		goto out;
 	}
 	if (res->status != 200) {
-		xml_text(&f.errbody, "Code", res->code, sizeof res->code);
-		xml_text(&f.errbody, "Message", res->message, sizeof res->message);
-		redact_secrets(res->message, sizeof res->message);
+		xml_text(&f.errbody, "Code", NULL, NULL, res->code, sizeof res->code);
+		xml_text(&f.errbody, "Message", url, hdrs, res->message, sizeof res->message);
 		if (!valid_code(res->code))
 			snprintf(res->code, sizeof res->code, "%s", code_for_status(res->status));
 		inf_error_set(err, INF_FAIL_SOURCE, "%s: source answered %ld %s%s%s", shown,

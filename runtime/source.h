@@ -31,8 +31,8 @@ typedef int (*inf_data_fn)(void *ctx, const char *data, size_t len,
 struct inf_source_result {
 	long status;          /* HTTP status; 200 for files */
 	char code[64];        /* S3 error <Code>, or derived from the status */
-	char message[256];    /* S3 error <Message>, X-Amz-Signature,
-				 -Credential, -Security-Token values redacted */
+	char message[256];    /* S3 error <Message>, left out when it may
+				 quote a credential (inf_may_quote_secret) */
 	struct inf_header *headers; /* response headers, in order */
 	size_t nheaders, headers_cap;
 	char etag[128];       /* the ETag header's value; "" when there is

@@ -299,6 +299,38 @@ START_TEST(test_key_from_user_url_not_decoded_again)
 }
 END_TEST
 
+/* The key is the path only: a '/' in the query of a URL without a path,
+ * or a fragment, is no part of it (the key is logged and checked against
+ * the prefixes). */
+START_TEST(test_key_stops_at_query_and_fragment)
+{
+	static const struct {
+		const char *user_url, *key;
+	} cases[] = {
+		{ "https://olap?list-type=2&prefix=a/b&X-Amz-Signature=S", "" },
+		{ "https://olap#frag/x", "" },
+		{ "https://olap/k.json#X-Amz-Signature=S", "k.json" },
+		{ "https://olap/d/k.json?x=/y#z", "d/k.json" },
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(text, sizeof text,
+			 "{\"getObjectContext\":{\"inputS3Url\":\"https://h/other\","
+			 "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			 "\"configuration\":{\"accessPointArn\":\"" ARN "\"},"
+			 "\"userRequest\":{\"url\":\"%s\"}}", cases[i].user_url);
+		ck_assert_msg(parse(text) == 0, "%s", err);
+		ck_assert_str_eq(ev.object_key, cases[i].key);
+	}
+	/* from inputS3Url alike */
+	ck_assert_msg(parse("{\"getObjectContext\":{\"inputS3Url\":\"https://h?X-Amz-Signature=a/b\","
+			    "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+			    "\"configuration\":{\"accessPointArn\":\"" ARN "\"}}") == 0, "%s", err);
+	ck_assert_str_eq(ev.object_key, "");
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	refused("{\"getObjectContext\":", "event: not valid JSON");
@@ -452,6 +484,40 @@ START_TEST(test_url_query)
 }
 END_TEST
 
+/* A message that may quote a credential, in any of the ways S3-compatible
+ * servers quote one, is not printed; one that quotes none is. */
+START_TEST(test_may_quote_secret)
+{
+	static const char *const sent[] = { "SIGNATUREVALUE1", NULL, "short" };
+	static const struct {
+		const char *msg;
+		int hit;
+	} cases[] = {
+		{ "Access Denied", 0 },
+		{ "The request signature we calculated does not match the signature you provided.", 0 },
+		{ "The AWS Access Key Id you provided does not exist in our records.", 0 },
+		{ "short is fine", 0 }, /* a value under 8 bytes is not looked for */
+		{ "x X-Amz-Signature=abc", 1 },
+		{ "x x-amz-security-token: abc", 1 },
+		{ "{\"X-Amz-Credential\":\"abc\"}", 1 },
+		{ "/k?X%2DAmz%2DSignature%3Dabc", 1 },
+		{ "/k?X-Amz-Signature%253Dabc", 1 },
+		{ "X-Amz-Signature&amp;#61;abc", 1 },
+		{ "the X Amz Signature is abc", 1 },
+		{ "Authorization: AWS4-HMAC-SHA256 ...", 1 },
+		{ "Credential=AKIA/x, Signature=abc", 1 },
+		{ "signature : \"abc\"", 1 },
+		{ "x-amz-server-side-encryption-customer-key: abc", 1 },
+		{ "denied for SIGNATUREVALUE1", 1 },
+		{ "denied for SIGNATURE%56ALUE1", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		ck_assert_msg(inf_may_quote_secret(cases[i].msg, sent, 3) == cases[i].hit, "%s",
+			      cases[i].msg);
+}
+END_TEST
+
 START_TEST(test_url_redact)
 {
 	char buf[256], small[12];
@@ -529,6 +595,8 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_escapes_and_unknown_members);
 	tcase_add_test(tc, test_escaped_member_names);
 	tcase_add_test(tc, test_key_from_user_url_not_decoded_again);
+	tcase_add_test(tc, test_key_stops_at_query_and_fragment);
+	tcase_add_test(tc, test_may_quote_secret);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_refused_fields);
 	tcase_add_test(tc, test_output_route_and_token);

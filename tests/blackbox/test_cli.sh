@@ -351,6 +351,19 @@ for args in "filter input" "event" "unexpected argument" "make-event --file"; do
 	expect_absent "a presigned URL as $args: no secret printed" "$ERR" SECRET
 done
 
+# ... nor one that misses its "//" (which no reader takes for a URL), nor
+# one given as the output
+for u in 'http:/127.0.0.1/k.json?X-Amz-Signature=SECRETSIG' 'file:k.json#X-Amz-Signature=SECRETSIG' \
+	'k.json?X-Amz-Signature=SECRETSIG'; do
+	run "${F[@]}" "$u"
+	expect_eq "a URL without its // as the input ($u): exit 6" "$RC" 6
+	expect_absent "a URL without its // as the input ($u): no secret printed" "$ERR" SECRET
+done
+run "${F[@]}" "$T/clean.ndjson" -o "$U"
+expect_eq "a presigned URL as the output: exit 9" "$RC" 9
+expect_contains "a presigned URL as the output: shown redacted" "$ERR" "$SHOWN"
+expect_absent "a presigned URL as the output: no secret printed" "$ERR" SECRET
+
 # ---- what a message quotes from the command line stays on one line ----
 run "$RT" --make-event --access-point x --file README.md $'extra\nruntime: forged'
 expect_eq "an argument holding a newline: exit 2, one line" \

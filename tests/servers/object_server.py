@@ -20,6 +20,9 @@ fault prefix misbehave:
                signature again as "X-Amz-Signature: v",
                "X-Amz-Signature%3Dv" and with '=' as XML character
                references (forms an error message may use)
+  /_leakform/N/... 403 AccessDenied whose <Message> is LEAK_FORMS[N]
+               with the request's X-Amz-Signature for {sig}: the ways
+               a message may quote one (the last quotes none)
   /_badref/... 403 whose <Message> holds a reference XML does not
                define, then a signature after an encoded '='
   /_badcode/.. 403 whose <Code> is no S3 error code ("Access Denied:
@@ -137,6 +140,23 @@ def ssec_refusal(headers):
     return None
 
 
+# XML text of <Message>s quoting a signature ({sig}) as S3-compatible
+# servers might: quoted, as JSON, its name percent-encoded, its '='
+# encoded twice or as a reference, in prose, in an Authorization header,
+# the value alone; the last, S3's own for a bad signature, quotes none
+LEAK_FORMS = [
+    'Bad request X-Amz-Signature=&quot;{sig}&quot; here',
+    'Query {{&quot;X-Amz-Signature&quot;:&quot;{sig}&quot;}} refused',
+    'Target /k?X%2DAmz%2DSignature%3D{sig}&amp;x=1',
+    'Target /k?X-Amz-Signature%253D{sig}',
+    'Target /k?X-Amz-Signature&amp;#61;{sig}',
+    'the X-Amz-Signature is {sig}',
+    'Authorization: AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/x, Signature={sig}',
+    'Denied for {sig}',
+    'The request signature we calculated does not match the signature you provided.',
+]
+
+
 def error_xml(code, message, raw=""):
     """raw: XML appended to the escaped message as it is"""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
@@ -207,7 +227,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
+                       "/_204/", "/_leak/", "/_leakform/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
@@ -234,6 +254,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_body(403, error_xml(
                 "AccessDenied", "Access Denied for %s (X-Amz-Signature: %s; X-Amz-Signature%%3D%s"
                 % (self.path, sig, sig), "; X-Amz-Signature&#61;%s; X-Amz-Signature&#x3D;%s)" % (sig, sig)))
+        if fault == "_leakform":
+            form, path = path.lstrip("/").split("/", 1)
+            sig = query.get("X-Amz-Signature", [""])[0]
+            return self.send_body(403, error_xml("AccessDenied", "", LEAK_FORMS[int(form)].format(sig=sig)))
         if fault == "_badref":
             return self.send_body(403, error_xml("AccessDenied", "Denied ", "&bogus; X-Amz-Signature&#61;SECRETSIG"))
         if fault == "_badcode":
