@@ -63,6 +63,8 @@ struct flookup {
 	const struct inf_step *st;
 	const struct inf_fields *(*lookup)(void *, const char *, size_t);
 	int key; /* the key whose first member's value is looked up */
+	const struct inf_table *table; /* the rows checked at load */
+	struct inf_fields dflt;	       /* lookup_default as checked at load */
 };
 
 struct fadd {
@@ -287,11 +289,14 @@ static int lookup_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 	struct inf_json_err je;
 	struct fkey *k;
 
+	if (fs->count && !fs->items)
+		return -1;
 	for (size_t i = 0; i < fs->count; i++) {
 		const struct inf_field *fi = &fs->items[i];
 
-		if ((fi->json[0] == '{' || fi->json[0] == '[') &&
-		    inf_record_check_value(r, fi->json, fi->json_len, 1, &je))
+		/* every value, as set_json would check it: lookup_default is
+		 * the plugin's own */
+		if (!fi->name || !fi->json || inf_record_check_value(r, fi->json, fi->json_len, 1, &je))
 			return -1;
 		if (prev && i < prev->count && prev->items[i].name == fi->name)
 			continue;
@@ -331,7 +336,8 @@ static int add_lookup(struct inf_fuse *f, const struct inf_access_point *ap,
 		return -1;
 	f->adds = adds;
 	adds[f->nadds++] = (struct fadd){ .key = -1, .lookup = (int)f->nlookups };
-	f->lookups[f->nlookups++] = (struct flookup){ st, plan->lookup, (int)(k - f->k) };
+	f->lookups[f->nlookups++] = (struct flookup){ st, plan->lookup, (int)(k - f->k),
+						      plan->table, plan->lookup_default };
 	return 0;
 }
 
@@ -345,12 +351,13 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 
 	if (!plan->fields.count)
 		return plan->lookup ? 0 : -1;
-	if (!(adds = realloc(f->adds, (f->nadds + plan->fields.count) * sizeof *adds)))
+	if (!plan->fields.items ||
+	    !(adds = realloc(f->adds, (f->nadds + plan->fields.count) * sizeof *adds)))
 		return -1;
 	f->adds = adds;
 	for (size_t i = 0; i < plan->fields.count; i++) {
 		const struct inf_field *fi = &plan->fields.items[i];
-		struct fkey *k = key_get(f, fi->name, strlen(fi->name));
+		struct fkey *k = fi->name && fi->json ? key_get(f, fi->name, strlen(fi->name)) : NULL;
 
 		if (!k || k->add != -1 ||
 		    inf_record_check_value(r, fi->json, fi->json_len, 1, &je) ||
@@ -360,9 +367,10 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 			inf_buf_free(&text);
 			return -1;
 		}
+		inf_json_flatten(text.data + text.len - fi->json_len, fi->json_len);
 		k->add = (int)f->nadds;
-		if (plan->overwrite) {
-			k->json = fi->json;
+		if (plan->overwrite) { /* the copy, on one line */
+			k->json = text.data + text.len - fi->json_len;
 			k->json_len = fi->json_len;
 		}
 		adds[f->nadds++] = (struct fadd){ (int)(k - f->k), text.data, text.len, -1 };
@@ -545,6 +553,7 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 		rc = mv.json ? inf_buf_append(in, mv.text, mv.len) : inf_json_quote(in, mv.text, mv.len);
 		if (rc)
 			return rc == INF_ERR_NOMEM ? rc : 2;
+		inf_json_flatten(in->data, in->len);
 		v = in->data;
 		n = in->len;
 		changed = 1;
@@ -562,6 +571,23 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
  * with its key (as enrich's record_key reads it), each member that no
  * kept one (`seen`) has the key of, as set_json adds it. A row's names
  * are its own and no other set's (add_lookup), so none repeats. */
+/* Whether a and b hold the same names and values (another worker's
+ * instance answers its own lookup_default). */
+static int same_fields(const struct inf_fields *a, const struct inf_fields *b)
+{
+	if (a->count != b->count || (a->count && !a->items))
+		return 0;
+	if (a->items == b->items)
+		return 1;
+	for (size_t i = 0; i < a->count; i++) {
+		const struct inf_field *p = &a->items[i], *q = &b->items[i];
+		if (!p->name || !p->json || p->json_len != q->json_len || strcmp(p->name, q->name) ||
+		    memcmp(p->json, q->json, p->json_len))
+			return 0;
+	}
+	return 1;
+}
+
 static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 		   struct inf_buf *out)
 {
@@ -585,6 +611,8 @@ static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 		n = 0;
 	}
 	row = l->lookup(l->st->instances[x->worker], key, n);
+	if (row && !inf_table_has_row(l->table, row) && !same_fields(row, &l->dflt))
+		return 1; /* not a row checked at load: the steps check it */
 	for (size_t i = 0; row && i < row->count; i++) {
 		const struct inf_field *fi = &row->items[i];
 		size_t len = strlen(fi->name);
@@ -597,6 +625,7 @@ static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 		if ((*comma && inf_buf_putc(out, ',')) || inf_json_quote(out, fi->name, len) ||
 		    inf_buf_putc(out, ':') || inf_buf_append(out, fi->json, fi->json_len))
 			return INF_ERR_NOMEM;
+		inf_json_flatten(out->data + out->len - fi->json_len, fi->json_len);
 		*comma = 1;
 	}
 	return 0;

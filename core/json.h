@@ -257,6 +257,11 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
  * bytes of stack. What is left open at the end is not in doubt here. */
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);
 
+/* Writes each CR and LF in s as a space. In valid JSON text they stand
+ * only between tokens, where a space means the same; inserted text goes
+ * through this so that an NDJSON record stays on its line. */
+void inf_json_flatten(char *s, size_t n);
+
 /* Whether [s, s+n) is only JSON whitespace. */
 int inf_json_is_ws(const char *s, size_t n);
 

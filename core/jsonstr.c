@@ -11,6 +11,14 @@
 #include "inflight/plugin.h"
 #include "utf8.h"
 
+void inf_json_flatten(char *s, size_t n)
+{
+	for (char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))); p++)
+		*p = ' ';
+	for (char *p = s; (p = memchr(p, '\r', n - (size_t)(p - s))); p++)
+		*p = ' ';
+}
+
 int inf_json_is_ws(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -256,6 +256,7 @@ int inf_record_replace_json(struct inf_record *r, int node, const char *json,
 		return rc;
 	if ((rc = inf_buf_append(&r->edit_text, json, len)))
 		return rc;
+	inf_json_flatten(r->edit_text.data + off, len);
 	return replace_text(r, node, off, len);
 }
 
@@ -334,6 +335,7 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	if ((rc = inf_buf_putc(&r->edit_text, ':')) ||
 	    (rc = inf_buf_append(&r->edit_text, json, len)))
 		return rc;
+	inf_json_flatten(r->edit_text.data + r->edit_text.len - len, len);
 	return add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off);
 }
 

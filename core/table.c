@@ -629,6 +629,14 @@ const struct inf_fields *inf_table_row(const struct inf_table *t, size_t i)
 	return &t->views[i];
 }
 
+int inf_table_has_row(const struct inf_table *t, const struct inf_fields *row)
+{
+	uintptr_t at = (uintptr_t)row, base = t ? (uintptr_t)t->views : 0;
+
+	return t && t->nrows && at >= base && at < base + t->nrows * sizeof *t->views &&
+	       (at - base) % sizeof *t->views == 0;
+}
+
 void inf_table_free(struct inf_table *t)
 {
 	struct inf_table **p;

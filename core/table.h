@@ -34,6 +34,8 @@ const struct inf_fields *inf_table_find(const struct inf_table *t,
 size_t inf_table_rows(const struct inf_table *t);
 /* Row i's fields (i < inf_table_rows), as inf_table_find gives them. */
 const struct inf_fields *inf_table_row(const struct inf_table *t, size_t i);
+/* Whether `row` is one of t's rows (t may be NULL). */
+int inf_table_has_row(const struct inf_table *t, const struct inf_fields *row);
 /* Releases one load of `t`; the last one frees it. Accepts NULL. */
 void inf_table_free(struct inf_table *t);
 

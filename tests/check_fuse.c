@@ -528,6 +528,43 @@ START_TEST(test_map_output_checked)
 }
 END_TEST
 
+/* A set plan's lookup is held to what the core checked at load: a
+ * lookup_default that is not JSON, or fields without a name, are not
+ * fused; a row that is neither the table's nor the default sends the
+ * record to the steps, whose set_json refuses what is not JSON. */
+#define ROGUE(more) "{ plugin = \"rogue_lookup\"; file = \"t.csv\"; key = \"s\"; " more " }"
+START_TEST(test_lookup_contract)
+{
+	struct inf_access_point *ap;
+	struct inf_record r;
+	struct inf_json_err je;
+
+	ap = policy(AP("", ROGUE("")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	fused_gives(ap, "{\"s\":\"v\"}", "{\"s\":\"v\",\"c\":\"A\",\"zone\":\"z1\"}");
+	fused_gives(ap, "{\"s\":\"w\"}", "{\"s\":\"w\",\"region\":null}");
+	ap = policy(AP("", ROGUE("dflt = \"\\\"unterminated\";")), "t");
+	ck_assert_ptr_null(ap->fused);
+	ap = policy(AP("", ROGUE("null_name = true;")), "t");
+	ck_assert_ptr_null(ap->fused);
+	/* a rogue row: the fused pass declines, the steps fail the record */
+	ap = policy(AP("", ROGUE("rogue = \"\\\"unterminated\";")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	inf_record_init(&r, ap->max_depth);
+	inf_buf_reset(&out);
+	ck_assert_int_eq(inf_fuse_record(ap->fused, 0, &r, "{\"s\":\"w\"}", 9, &out, &je), 1);
+	inf_record_free(&r);
+	same(ap, "{\"s\":\"v\"}\n{\"s\":\"w\"}\n", "rogue");
+	ck_assert_int_eq(run_ok(), 0);
+	/* ... and one that is JSON, on lines of its own, is written on one */
+	ap = policy(AP("", ROGUE("rogue = \"[1,\\n2]\"; dflt = \"{\\\"a\\\":\\r\\n1}\";")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	same(ap, "{\"s\":\"w\"}\n", "rogue JSON");
+	ck_assert_int_eq(run_ok(), 1);
+	ck_assert_str_eq(out.data, "{\"s\":\"w\",\"region\":[1, 2]}\n");
+}
+END_TEST
+
 /* A map that answers anything but 0, a positive status too, leaves the
  * record to the steps: the value is never kept as it was. */
 START_TEST(test_map_status)
@@ -765,6 +802,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_filter_plan_honours_size);
 	tcase_add_test(tc, test_lookup_answers);
 	tcase_add_test(tc, test_map_output_checked);
+	tcase_add_test(tc, test_lookup_contract);
 	tcase_add_test(tc, test_map_answers_with_its_input);
 	tcase_add_test(tc, test_map_status);
 	tcase_add_loop_test(tc, test_fused_same_as_steps, 0, 2);

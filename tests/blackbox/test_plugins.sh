@@ -126,6 +126,15 @@ ap_policy enrich '{ plugin = "enrich"; set = { team = "ops"; n = 2; ok = true; }
 frames enrich '{"store_id": 10}' \
 	'{"store_id": 10,"team":"ops","n":2,"ok":true,"z":null,"store_city":"Washington, D.C.","region":"us-east"}' \
 	'{"x": 1}' '{"x": 1,"team":"ops","n":2,"ok":true,"z":null,"store_city":"unknown","region":"unknown"}'
+# JSON text on lines of its own (valid: a line break is whitespace) is
+# written on one line, each break a space: an NDJSON record stays one
+# line, fused or behind a step that is not (enrich set_json, the lookup
+# table's NDJSON value through the steps)
+ap_policy nl '{ plugin = "enrich"; set_json = { tags = "[\"a\",\n\"b\"]"; t = "{\"c\":\r\n1}"; }; }'
+frames nl '{"a": 1}' '{"a": 1,"tags":["a", "b"],"t":{"c":  1}}' '{"b": 2}' '{"b": 2,"tags":["a", "b"],"t":{"c":  1}}'
+ap_policy nl2 '{ plugin = "mask_fields"; paths = [ "x" ]; op = "round"; digits = 0; },
+  { plugin = "enrich"; set_json = { tags = "[\"a\",\n\"b\"]"; }; }'
+frames nl2 '{"a": 1}' '{"a": 1,"tags":["a", "b"]}' '{"b": 2}' '{"b": 2,"tags":["a", "b"]}'
 ap_policy computed '{ plugin = "enrich"; add_access_point = "ap"; add_request_id = "rid"; }'
 frames computed '{"a": 1}' '{"a": 1,"ap":"computed","rid":""}' '[1]' '[1]'
 ap_policy objkey '{ plugin = "enrich"; add_object_key = "key"; }'
