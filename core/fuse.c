@@ -553,7 +553,8 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 		rc = mv.json ? inf_buf_append(in, mv.text, mv.len) : inf_json_quote(in, mv.text, mv.len);
 		if (rc)
 			return rc == INF_ERR_NOMEM ? rc : 2;
-		inf_json_flatten(in->data, in->len);
+		if (mv.json) /* a quoted string holds no raw line break */
+			inf_json_flatten(in->data, in->len);
 		v = in->data;
 		n = in->len;
 		changed = 1;
