@@ -568,10 +568,6 @@ static int rewrite(void *ctx, int i, const char *v, size_t n, struct inf_buf *ou
 	return inf_buf_append(out, v, n) ? INF_ERR_NOMEM : 0;
 }
 
-/* The row lookup j answers for the value of the record's first member
- * with its key (as enrich's record_key reads it), each member that no
- * kept one (`seen`) has the key of, as set_json adds it. A row's names
- * are its own and no other set's (add_lookup), so none repeats. */
 /* Whether a and b hold the same names and values (another worker's
  * instance answers its own lookup_default). */
 static int same_fields(const struct inf_fields *a, const struct inf_fields *b)
@@ -589,6 +585,10 @@ static int same_fields(const struct inf_fields *a, const struct inf_fields *b)
 	return 1;
 }
 
+/* The row lookup j answers for the value of the record's first member
+ * with its key (as enrich's record_key reads it), each member that no
+ * kept one (`seen`) has the key of, as set_json adds it. A row's names
+ * are its own and no other set's (add_lookup), so none repeats. */
 static int add_row(const struct run *x, int j, uint64_t seen, int *comma,
 		   struct inf_buf *out)
 {

@@ -324,7 +324,6 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-
 /* Whether a source's error message may quote what this request sent
  * (inf_may_quote_secret): the presigned URL's credentials, the role's
  * token and key, every header value sent, an Authorization header's
