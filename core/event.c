@@ -148,7 +148,9 @@ static const struct {
 };
 
 /* The access point: the payload's "policy" when the payload is a JSON
- * object naming one, else the last name of the access point ARN. */
+ * object naming one, else the last name of the access point ARN. A
+ * payload that opens as an object must be one: one that does not parse
+ * may name a policy that the ARN's would silently replace. */
 static int derive_access_point(struct parse *p, struct inf_event *ev)
 {
 	const char *slash;
@@ -156,12 +158,18 @@ static int derive_access_point(struct parse *p, struct inf_event *ev)
 	if (*ev->payload) {
 		struct parse q = { ev->payload, { 0 }, { 0 }, p->err, p->errlen };
 		struct inf_json_err je;
-		int v = -1, rc = -1;
-		if (inf_json_parse(&q.t, ev->payload, strlen(ev->payload), 16, &je) == 0 &&
-		    (v = member(&q, 0, "policy")) >= 0)
+		int v = -1, rc = -1, parsed;
+		parsed = inf_json_parse(&q.t, ev->payload, strlen(ev->payload), 64, &je) == 0;
+		if (parsed && (v = member(&q, 0, "policy")) >= 0)
 			rc = dup_string(&q, v, &ev->access_point, "configuration.payload.policy");
 		inf_tokens_free(&q.t);
 		inf_buf_free(&q.scratch);
+		if (!parsed && ev->payload[strspn(ev->payload, " \t\r\n")] == '{') {
+			char what[200];
+			snprintf(what, sizeof what, "opens as a JSON object but is not one: %s",
+				 je.msg);
+			return perr(p, "configuration.payload", what);
+		}
 		if (v >= 0 && rc == 0 && !*ev->access_point)
 			return perr(p, "configuration.payload.policy", "is empty");
 		if (v >= 0)

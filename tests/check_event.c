@@ -194,6 +194,11 @@ START_TEST(test_payload_policy)
 		      "%s", err);
 	ck_assert_str_eq(ev.access_point, "p1");
 	ck_assert_str_eq(ev.access_point_arn, "");
+	/* nested deeper than 16 levels: still read, never the ARN's name */
+	ck_assert_msg(parse(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":"
+				     "\"{\\\"policy\\\":\\\"deep\\\",\\\"o\\\":"
+				     "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}\"")) == 0, "%s", err);
+	ck_assert_str_eq(ev.access_point, "deep");
 }
 END_TEST
 
@@ -204,7 +209,6 @@ START_TEST(test_payload_fallback)
 		"\"payload\":\"{\\\"mode\\\":\\\"redact\\\"}\"",
 		"\"payload\":\"[\\\"policy\\\",\\\"x\\\"]\"",
 		"\"payload\":\"{\\\"nested\\\":{\\\"policy\\\":\\\"x\\\"}}\"",
-		"\"payload\":\"{\\\"policy\\\":\"",
 		"\"payload\":\"\"",
 		"\"payload\":null",
 	};
@@ -215,6 +219,14 @@ START_TEST(test_payload_fallback)
 		ck_assert_msg(parse(json) == 0, "%s: %s", payloads[i], err);
 		ck_assert_str_eq(ev.access_point, "olap");
 	}
+	/* a payload that opens as an object and does not parse is refused:
+	 * it may name a policy (too deep, a trailing comma, a lone surrogate) */
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":\""),
+		"configuration.payload opens as a JSON object but is not one");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\" {\\\"policy\\\":\\\"p\\\",}\""),
+		"configuration.payload opens as a JSON object but is not one");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":\\\"p\\\",\\\"s\\\":\\\"\\\\ud800\\\"}\""),
+		"configuration.payload opens as a JSON object but is not one");
 	/* a payload naming a policy that is not a string is an error */
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":5}\""),
 		"configuration.payload.policy must be a string");
