@@ -15,6 +15,10 @@
  *   <IsTruncated>     (at most one, not empty) rewritten as below;
  *   <KeyCount>        (v2; at most one, not empty) rewritten to what is
  *                     shown;
+ *   <ETag>            (at most one a Contents) left out of a Contents
+ *                     shown: for an object written in one PUT it is the
+ *                     MD5 of its stored bytes, which would confirm a
+ *                     guess at what the view leaves out;
  *   <EncodingType>    must say "url" exactly when the list asked for
  *                     encoding-type=url; keys, prefixes and NextMarker are
  *                     then decoded before they are compared.
@@ -89,6 +93,7 @@ struct walk {
 				   CommonPrefixes, or NULL */
 	int blk_prefixes;       /* it is a CommonPrefixes */
 	char *blk_value;        /* its Key or Prefix, decoded */
+	const char *etag, *etag_end; /* its ETag element, or NULL */
 	long kept;
 	int root_seen;
 	long root_end_at;       /* where in `out` the root's end tag goes */
@@ -245,6 +250,18 @@ static const char *start_tag(struct walk *w, const char *p, const struct inf_xml
 		if (!(w->blk_value = inf_xml_text_element(t, w->end, &text_end, &after)))
 			return *why = "an unreadable Key or Prefix", NULL;
 		return after;
+	} else if (w->depth == 2 && w->blk && !w->blk_prefixes && inf_xml_named(t, "ETag")) {
+		char *v = NULL;
+
+		if (w->etag)
+			return *why = "a Contents with two ETags", NULL;
+		if (t->kind != INF_XML_EMPTY &&
+		    !(v = inf_xml_text_element(t, w->end, &text_end, &after)))
+			return *why = "an unreadable ETag", NULL;
+		free(v);
+		w->etag = p;
+		w->etag_end = t->kind == INF_XML_EMPTY ? t->end : after;
+		return w->etag_end;
 	} else if (blk || inf_xml_named(t, "NextMarker") || inf_xml_named(t, "KeyCount") || inf_xml_named(t, "Key")) {
 		return *why = "a Contents, CommonPrefixes, Key, NextMarker or KeyCount out of place", NULL;
 	}
@@ -291,8 +308,9 @@ static const char *end_tag(struct walk *w, const char *p, const struct inf_xml_t
 		show = w->blk_value &&
 			   (w->blk_prefixes ? prefix_visible(w->ap, w->blk_value)
 					    : inf_ap_allows_key(w->ap, w->blk_value));
-		if (!show && skip(w, w->blk, t->end))
+		if (show ? w->etag && skip(w, w->etag, w->etag_end) : skip(w, w->blk, t->end))
 			return *why = "out of memory", NULL;
+		w->etag = NULL;
 		w->kept += show;
 		if (w->blk_value)
 			note_last(w, &w->blk_value, show);
