@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conditions.h"
 #include "forward.h"
 #include "json.h"
 #include "lambda.h"
@@ -202,6 +203,11 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	if (range && part)
 		return send_status(L, ev, o, 400, "InvalidRequest",
 				   "Range and partNumber cannot both be given");
+	if (inf_view_precondition(ev, &res, &err)) {
+		rc = forward_source_error(L, ev, o, &res, &err);
+		inf_source_result_free(&res);
+		return rc;
+	}
 	req.access_point = ap->name;
 	req.object_key = ev->object_key;
 	req.request_id = ev->request_id;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conditions.h"
 #include "forward.h"
 #include "json.h"
 #include "lambda.h"
@@ -150,7 +151,8 @@ static int caller_read_headers(const struct inf_event *ev, const char *pin,
 			*bad = read_headers[i];
 			return 1;
 		}
-		if (pin && !strncasecmp(read_headers[i], "If-", 3))
+		if (!strncasecmp(read_headers[i], "If-", 3) &&
+		    (pin || !inf_condition_sent(ev, read_headers[i])))
 			continue;
 		if (!(copy = strdup(v)))
 			return -1;
@@ -298,6 +300,11 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	if (range && part) /* refused before the object is read, as for GET */
 		return inf_lambda_error_answer(L, o, 400, "InvalidRequest",
 					       "Range and partNumber cannot both be given");
+	if (inf_view_precondition(ev, &res, &err)) {
+		rc = inf_lambda_source_error(L, o, &res, &err);
+		inf_source_result_free(&res);
+		return rc;
+	}
 	fo.ev = ev;
 	fo.head = 1;
 	fo.deadline_ms = o->abandon_at;

@@ -12,6 +12,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "conditions.h"
 #include "event.h"
 #include "forward.h"
 #include "lambda.h"
@@ -207,6 +208,10 @@ int inf_mode_event(const struct inf_cli *cli)
 	if (range && part) { /* refused before the object is read, as in Lambda */
 		inf_slice_compute(range, part, 0, &slice);
 		slice_error(&slice, range, part, &err);
+		goto out;
+	}
+	if (inf_view_precondition(&ev, &res, &err)) {
+		inf_error_name_object(&err, *ev.object_key ? ev.object_key : name);
 		goto out;
 	}
 	fo.ev = &ev;

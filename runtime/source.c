@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "env.h"
+#include "conditions.h"
 #include "redact.h"
 #include "xml.h"
 
@@ -473,7 +474,10 @@ static struct curl_slist *request_headers(const char *url,
 		for (char *h = strtok_r(signed_hdrs, ";", &save); h;
 		     h = strtok_r(NULL, ";", &save)) {
 			const char *v;
-			if (never_replayed(h))
+			/* a tag the view cannot have is never sent, signed or not
+			 * (conditions.h): S3 then refuses the signature, whatever
+			 * the tag, so nothing tells one tag from another */
+			if (never_replayed(h) || !inf_condition_sent(ev, h))
 				continue;
 			v = inf_event_header(ev, h);
 			if (!v || !safe_value(v))
@@ -486,7 +490,8 @@ static struct curl_slist *request_headers(const char *url,
 	}
 	for (int i = 0; conditional[i]; i++) {
 		const char *v = inf_event_header(ev, conditional[i]);
-		if (!v || !safe_value(v) || in_list(signed_list, conditional[i]))
+		if (!v || !safe_value(v) || in_list(signed_list, conditional[i]) ||
+		    !inf_condition_sent(ev, conditional[i]))
 			continue;
 		snprintf(line, sizeof line, "%s: %s", conditional[i], v);
 		if (!(l2 = curl_slist_append(list, line)))

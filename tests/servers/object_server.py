@@ -80,7 +80,7 @@ fault prefix misbehave:
   /_ctl/...... the object, with x-amz-meta-ctl holding a terminal escape
                and a bare CR; a key holding "ctlmsg": 403 whose <Message>
                holds a terminal escape and a BEL
-An If-None-Match naming the object's ETag gets 304, an If-Match naming
+An If-None-Match naming the object's ETag (or "*") gets 304, an If-Match naming
 another 412 PreconditionFailed, and an x-amz-expected-bucket-owner other
 than 123456789012 403 AccessDenied, as from S3; x-amz-checksum-mode:
 ENABLED gets the object's x-amz-checksum-crc32 (of the stored bytes).
@@ -331,7 +331,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 (fault == "_weaketag" and self.headers.get("If-Match") not in (None, "*")):
             return self.send_body(412, error_xml("PreconditionFailed",
                                                  "At least one of the pre-conditions you specified did not hold"))
-        if self.headers.get("If-None-Match") == etag:
+        if self.headers.get("If-None-Match") in ("*", etag):
             self.send_response(304)
             for k, v in headers:
                 self.send_header(k, v)
