@@ -19,9 +19,14 @@
  *                     shown: for an object written in one PUT it is the
  *                     MD5 of its stored bytes, which would confirm a
  *                     guess at what the view leaves out;
- *   <EncodingType>    must say "url" exactly when the list asked for
- *                     encoding-type=url; keys, prefixes and NextMarker are
- *                     then decoded before they are compared.
+ *   <EncodingType>    may say "url" only when the list asked for
+ *                     encoding-type=url, and nothing else then; when it
+ *                     says so (anywhere under the root: S3 puts it after
+ *                     the Contents), keys, prefixes and NextMarker are
+ *                     decoded before they are compared. A list that asked
+ *                     and got none (a server that ignores the parameter)
+ *                     has its keys read as they are: decoded, a raw
+ *                     "a%5Fb" would be compared as "a_b".
  * Start tags are recognised with attributes and namespace prefixes, their
  * names case-insensitively. Anything the filter cannot read (an unclosed
  * or mismatched tag, text outside the root or beside the elements of the
@@ -98,6 +103,7 @@ struct walk {
 	int root_seen;
 	long root_end_at;       /* where in `out` the root's end tag goes */
 	unsigned flags;         /* INF_LIST_URL, INF_LIST_V1 */
+	int decode;             /* the answer's EncodingType says "url" */
 	char *last;             /* the greatest Key or Prefix, decoded */
 	int last_shown;         /* a block holding it is shown */
 	char *next_marker;      /* NextMarker, decoded, or NULL */
@@ -159,7 +165,7 @@ static int next_marker(struct walk *w, const char *p, const char *after, char **
 
 	if (pt->at >= 0)
 		return *why = "a NextMarker twice", -1;
-	if ((w->flags & INF_LIST_URL) && url_decode(*v))
+	if (w->decode && url_decode(*v))
 		return *why = "a NextMarker that is not URL-encoded", -1;
 	if (skip(w, p, after))
 		return *why = "out of memory", -1;
@@ -303,7 +309,7 @@ static const char *end_tag(struct walk *w, const char *p, const struct inf_xml_t
 	} else if (w->depth == 1 && w->blk) {
 		int show;
 
-		if (w->blk_value && (w->flags & INF_LIST_URL) && url_decode(w->blk_value))
+		if (w->blk_value && w->decode && url_decode(w->blk_value))
 			return *why = "a Key or Prefix that is not URL-encoded", NULL;
 		show = w->blk_value &&
 			   (w->blk_prefixes ? prefix_visible(w->ap, w->blk_value)
@@ -338,7 +344,7 @@ static int settle_paging(struct walk *w)
 		mk->len = 0;
 	if (!(w->flags & INF_LIST_V1) || !w->truncated || !last || shown)
 		return 0;
-	v = inf_list_marker(w->ap, last, !(w->flags & INF_LIST_URL), &w->marker);
+	v = inf_list_marker(w->ap, last, !w->decode, &w->marker);
 	if (v < 0)
 		return -1;
 	if (v == INF_MARKER_END) {
@@ -347,7 +353,7 @@ static int settle_paging(struct walk *w)
 		mk->len = 0;
 	} else if (v == INF_MARKER_NEXT) {
 		if (inf_list_marker_element(&w->element, w->marker.data, w->marker.len,
-					    !!(w->flags & INF_LIST_URL)))
+					    w->decode))
 			return -1;
 		if (mk->at < 0)
 			mk->at = w->root_end_at;
@@ -402,6 +408,34 @@ static int apply_patches(const struct walk *w, struct inf_buf *out)
 /* Copies `xml` to `out` without what the access point may not show (see
  * the top of the file). Returns 0, or -1 with `err` set when the answer
  * cannot be read; `out` then holds a part and is the caller's to free. */
+/* Whether a child of the root of [p, end) is <EncodingType> saying "url".
+ * A first look, before the walk that checks everything (and refuses what
+ * this one stops at). */
+static int says_url(const char *p, const char *end)
+{
+	size_t depth = 0;
+	int url = 0;
+
+	while (!url && (p = memchr(p, '<', (size_t)(end - p)))) {
+		struct inf_xml_tag t;
+		const char *text_end, *after;
+		char *v;
+
+		if (inf_xml_read_tag(p, end, &t))
+			break;
+		if (t.kind == INF_XML_START && depth == 1 && inf_xml_named(&t, "EncodingType")) {
+			if (!(v = inf_xml_text_element(&t, end, &text_end, &after)))
+				break;
+			url = !strcasecmp(v, "url");
+			free(v);
+		}
+		depth += t.kind == INF_XML_START;
+		depth -= t.kind == INF_XML_END && depth > 0;
+		p = t.end;
+	}
+	return url;
+}
+
 int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 		    unsigned flags, struct inf_buf *out, struct inf_error *err)
 {
@@ -419,6 +453,7 @@ int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml
 				     (size_t)(nul - xml->data));
 	w.ap = ap;
 	w.end = xml->data + xml->len;
+	w.decode = (flags & INF_LIST_URL) && says_url(xml->data, w.end);
 	w.out = out;
 	w.copied = p;
 	for (int i = 0; i < P_N; i++)

@@ -359,6 +359,28 @@ START_TEST(test_marker_would_end_in_nul)
 }
 END_TEST
 
+/* Keys are decoded only when the answer says EncodingType url, wherever
+ * under the root (S3 puts it after the Contents); a list that asked and
+ * got none has raw keys, compared as they are. */
+START_TEST(test_encoding_from_the_answer)
+{
+	char *x = filter(store, 1, HEAD KEY("store%5Fevents/x") KEY("store_events/a") "</ListBucketResult>",
+			 INF_LIST_URL);
+
+	ck_assert_str_eq(x, HEAD KEY("store_events/a") "</ListBucketResult>");
+	free(x);
+	x = filter(store, 1, HEAD KEY("store%5Fevents%2Fx") "<EncodingType>url</EncodingType></ListBucketResult>",
+		   INF_LIST_URL);
+	ck_assert_str_eq(x, HEAD KEY("store%5Fevents%2Fx") "<EncodingType>url</EncodingType></ListBucketResult>");
+	free(x);
+	/* nested deeper than the root's children, it says nothing */
+	x = filter(store, 1, HEAD KEY("store%5Fevents/x") "<Owner><EncodingType>url</EncodingType></Owner>"
+		   "</ListBucketResult>", INF_LIST_URL);
+	ck_assert_ptr_null(strstr(x, "Key"));
+	free(x);
+}
+END_TEST
+
 START_TEST(test_paging_elements_once)
 {
 	ck_assert_ptr_null(filter(store, 1, HEAD "<NextMarker>a</NextMarker><NextMarker>b</NextMarker>"
@@ -512,6 +534,7 @@ static Suite *listfilter_suite(void)
 	tcase_add_test(tc, test_url_encoded_marker);
 	tcase_add_test(tc, test_v2_unchanged);
 	tcase_add_test(tc, test_etag_left_out);
+	tcase_add_test(tc, test_encoding_from_the_answer);
 	tcase_add_test(tc, test_marker_would_end_in_nul);
 	tcase_add_test(tc, test_paging_elements_once);
 	tcase_add_test(tc, test_marker_idempotent);

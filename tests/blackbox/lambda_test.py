@@ -785,6 +785,16 @@ def tests(env):
          False, "error"),
         ("url-not-answered?encoding-type=url", head_xml + "<EncodingType>none</EncodingType>" + shown_c +
          "</ListBucketResult>", False, "error"),
+        # asked for url and answered without EncodingType (a server that
+        # ignores the parameter, or `Encoding-Type=url`, which S3 does not
+        # read): the keys are raw, compared as they are, never decoded
+        ("url-ignored?encoding-type=url", head_xml +
+         "<Contents><Key>store%5Fevents/leak.json</Key></Contents>" + shown_c + "</ListBucketResult>", False,
+         lambda x: "store_events/a.json" in x and "leak" not in x),
+        # ... and S3 puts its EncodingType after the Contents
+        ("url-late?encoding-type=url", head_xml + "<Contents><Key>store%5Fevents%2Fa.json</Key></Contents>"
+         "<EncodingType>url</EncodingType></ListBucketResult>", False,
+         lambda x: "<Key>store%5Fevents%2Fa.json</Key>" in x),
     ]
     evs = []
     for name, xml, v2, _ in cases:  # a name's "?..." is the list's query

@@ -14,7 +14,8 @@
  *  - on success the output reads as tags and text (no comment, CDATA,
  *    DOCTYPE, balanced tags under one root); every Key element and every
  *    Prefix inside a CommonPrefixes, decoded (the five entities, &#N; and
- *    &#xH;, then %XX and '+' when url is set), lies inside the prefixes
+ *    &#xH;, then %XX and '+' when url is set and the answer has a root
+ *    child EncodingType "url", anywhere), lies inside the prefixes
  *    (a Prefix: inside one or on the way to one), compared as bytes with
  *    their length; a NextMarker (at most one) lies inside them, names a
  *    CommonPrefixes Prefix shown, or is the one the reference makes;
@@ -408,6 +409,42 @@ static void page_note(struct page *pg, const struct fz_buf *v, int shown)
 	}
 }
 
+/* Whether the answer s (n bytes), which the filter accepted, has a child
+ * of its root <EncodingType> whose text is "url" (any case). */
+static int ref_says_url(const char *s, size_t n)
+{
+	size_t depth = 0, i = 0;
+	int url = 0;
+
+	while (i < n && !url) {
+		struct tag t;
+		struct fz_buf v = { 0 };
+
+		if (s[i] != '<') {
+			const char *z = memchr(s + i, '<', n - i);
+			i = z ? (size_t)(z - s) : n;
+			continue;
+		}
+		if (i + 1 < n && s[i + 1] == '?') {
+			const char *q = memmem(s + i, n - i, "?>", 2);
+			i = q ? (size_t)(q - s) + 2 : n;
+			continue;
+		}
+		read_tag(s, n, i, "answer", &t);
+		i = t.gt + 1;
+		if (t.end) {
+			depth--;
+			continue;
+		}
+		if (depth == 1 && !t.empty && named(t.name, t.nlen, "EncodingType") &&
+		    !ref_decode(s + t.gt + 1, s + text_end(s, n, &t), 0, &v))
+			url = v.len == 3 && !strncasecmp(v.p, "url", 3);
+		fz_buf_free(&v);
+		depth += !t.empty;
+	}
+	return url;
+}
+
 /* Reads the answer s (n bytes), which the filter accepted, into pg. */
 static void scan_answer(const struct inf_access_point *ap, int url, const char *s, size_t n,
 			struct page *pg)
@@ -757,6 +794,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a made NextMarker: 1024 bytes, each %XX at worst, and its tags */
 	FZ_CHECK(out.len <= size + 20 + (v1 ? 3 * 1024 + 30 : 0), "output longer than the answer");
 
+	/* keys are decoded when asked for and answered so (README) */
+	url = url && ref_says_url((const char *)data, size);
 	scan_answer(&ap, url, (const char *)data, size, &pg);
 	ref_paging(&ap, url, v1, (const char *)data, &pg, &pp);
 	if (getenv("INFLIGHT_FUZZ_VERBOSE"))
