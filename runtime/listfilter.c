@@ -405,9 +405,6 @@ static int apply_patches(const struct walk *w, struct inf_buf *out)
 	return 0;
 }
 
-/* Copies `xml` to `out` without what the access point may not show (see
- * the top of the file). Returns 0, or -1 with `err` set when the answer
- * cannot be read; `out` then holds a part and is the caller's to free. */
 /* Whether a child of the root of [p, end) is <EncodingType> saying "url".
  * A first look, before the walk that checks everything (and refuses what
  * this one stops at). */
@@ -436,6 +433,9 @@ static int says_url(const char *p, const char *end)
 	return url;
 }
 
+/* Copies `xml` to `out` without what the access point may not show (see
+ * the top of the file). Returns 0, or -1 with `err` set when the answer
+ * cannot be read; `out` then holds a part and is the caller's to free. */
 int inf_list_filter(const struct inf_access_point *ap, const struct inf_buf *xml,
 		    unsigned flags, struct inf_buf *out, struct inf_error *err)
 {
