@@ -409,29 +409,41 @@ static void page_note(struct page *pg, const struct fz_buf *v, int shown)
 	}
 }
 
+/* The next tag of the answer s (n bytes), which the filter accepted, from
+ * s[*i], past text and the XML declaration (only at its start): 1 with
+ * t filled and *i past it, or 0 at the end; *at is where it starts. */
+static int next_tag(const char *s, size_t n, size_t *i, size_t *at, struct tag *t)
+{
+	while (*i < n) {
+		if (s[*i] != '<') {
+			const char *z = memchr(s + *i, '<', n - *i);
+			*i = z ? (size_t)(z - s) : n;
+			continue;
+		}
+		if (*i + 1 < n && s[*i + 1] == '?') {
+			const char *q = memmem(s + *i, n - *i, "?>", 2);
+			FZ_CHECK(q && *i == 0, "answer has a processing instruction at %zu", *i);
+			*i = (size_t)(q - s) + 2;
+			continue;
+		}
+		read_tag(s, n, *at = *i, "answer", t);
+		*i = t->gt + 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Whether the answer s (n bytes), which the filter accepted, has a child
  * of its root <EncodingType> whose text is "url" (any case). */
 static int ref_says_url(const char *s, size_t n)
 {
-	size_t depth = 0, i = 0;
+	size_t depth = 0, i = 0, at;
+	struct tag t;
 	int url = 0;
 
-	while (i < n && !url) {
-		struct tag t;
+	while (!url && next_tag(s, n, &i, &at, &t)) {
 		struct fz_buf v = { 0 };
 
-		if (s[i] != '<') {
-			const char *z = memchr(s + i, '<', n - i);
-			i = z ? (size_t)(z - s) : n;
-			continue;
-		}
-		if (i + 1 < n && s[i + 1] == '?') {
-			const char *q = memmem(s + i, n - i, "?>", 2);
-			i = q ? (size_t)(q - s) + 2 : n;
-			continue;
-		}
-		read_tag(s, n, i, "answer", &t);
-		i = t.gt + 1;
 		if (t.end) {
 			depth--;
 			continue;
@@ -452,27 +464,14 @@ static void scan_answer(const struct inf_access_point *ap, int url, const char *
 	size_t depth = 0, i = 0, at;
 	int blk = 0, has_v = 0; /* blk: 1 in a Contents, 2 in a CommonPrefixes */
 	struct fz_buf v = { 0 };
+	struct tag t;
 
 	memset(pg, 0, sizeof *pg);
 	fz_put(&pg->last, "", 0);
 	fz_put(&pg->nm, "", 0);
-	while (i < n) {
-		struct tag t;
+	while (next_tag(s, n, &i, &at, &t)) {
 		size_t tz;
 
-		if (s[i] != '<') {
-			const char *z = memchr(s + i, '<', n - i);
-			i = z ? (size_t)(z - s) : n;
-			continue;
-		}
-		if (i + 1 < n && s[i + 1] == '?') {
-			const char *q = memmem(s + i, n - i, "?>", 2);
-			FZ_CHECK(q && i == 0, "answer has a processing instruction at %zu", i);
-			i = (size_t)(q - s) + 2;
-			continue;
-		}
-		read_tag(s, n, at = i, "answer", &t);
-		i = t.gt + 1;
 		if (t.end) {
 			FZ_CHECK(depth, "answer has an end tag too many");
 			if (--depth == 1 && blk) {
