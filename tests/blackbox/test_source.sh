@@ -132,20 +132,20 @@ expect_contains "a signed header not sent: S3 refuses the signature, as it would
 	"6:status: 403 SignatureDoesNotMatch"
 
 # ---- a 200 must say where its body ends ----
-event "$BASE/_noclen/store_events/k.json" --key store_events/k.json
-serve -o "$T/out.json"
-expect_eq "200 without Content-Length, cut: exit 6" "$RC" 6
-expect_absent "200 without Content-Length, cut: no output file" "$T/out.json"
-expect_contains "200 without Content-Length: said why" "$ERR" \
-	"source answered 200 without one Content-Length or chunked framing"
-expect_contains "200 without Content-Length: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
+# unframed WHAT PATH: a 200 from PATH whose body's end is unknown fails,
+# exit 6, no output file, 503 SourceUnavailable, saying why
+unframed() {
+	event "$BASE/$2" --key "${2#_*/}"
+	serve -o "$T/out.json"
+	expect_eq "$1: exit 6, no output file" "$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
+	expect_contains "$1: said why" "$ERR" \
+		"source answered 200 without one Content-Length or chunked framing"
+	expect_contains "$1: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
+	rm -f "$T/out.json"
+}
+unframed "200 without Content-Length, cut" _noclen/store_events/k.json
 # two Content-Length values: libcurl would take the last and cut the body
-event "$BASE/_twoclen/store_events/k.json" --key store_events/k.json
-serve -o "$T/out.json"
-expect_eq "200 with two Content-Length values: exit 6, no output file" \
-	"$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
-expect_contains "200 with two Content-Length values: said why" "$ERR" \
-	"source answered 200 without one Content-Length or chunked framing"
+unframed "200 with two Content-Length values" _twoclen/store_events/k.json
 event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
 serve
 expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"
@@ -159,13 +159,7 @@ serve -o "$T/empty.out"
 expect_eq "an empty object (Content-Length: 0): served, an empty output file" \
 	"$RC:$(wc -c <"$T/empty.out" 2>/dev/null)" "0:0"
 # ... and a 200 without it, closed before its first byte, is no empty object
-event "$BASE/_noclen/store_events/empty.json" --key store_events/empty.json
-serve -o "$T/out.json"
-expect_eq "200 without Content-Length, closed before any byte: exit 6, no output file" \
-	"$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
-expect_contains "200 without Content-Length, closed before any byte: said why" "$ERR" \
-	"source answered 200 without one Content-Length or chunked framing"
-rm -f "$T/out.json"
+unframed "200 without Content-Length, closed before any byte" _noclen/store_events/empty.json
 
 # ---- the status line says what the Lambda GET would answer ----
 event "$BASE/store_events/k.json" --key store_events/k.json --header 'If-None-Match: *'
