@@ -1,11 +1,13 @@
 /* runtime: the inflight command line. Picks a mode from the options and
  * hands over; every mode returns an exit status from cli.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "env.h"
@@ -269,9 +271,36 @@ static int run(int argc, char **argv)
 
 /* libcurl (and OpenSSL behind it) is initialised only by the modes that
  * fetch over http: filter mode and --check-policy start without it. */
+/* Puts /dev/null where descriptor 0, 1 or 2 is closed, so that no file the
+ * runtime opens takes its number: a log line on "stderr" would go into an
+ * output file, a read of "stdin" would read a file the runtime opened. stdin and stdout
+ * get it opened the other way round (a read or write of them still fails,
+ * EBADF, as on a closed descriptor); stderr for writing (messages are
+ * lost, as they were). Returns 0, or -1 when /dev/null cannot be opened. */
+static int standard_fds(void)
+{
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
+
+	for (int fd = 0; fd < 3; fd++) {
+		int got;
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", mode[fd]);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
+
+	if (standard_fds())
+		return INF_EXIT_INTERNAL;
 
 	/* a reader gone (`| head`) is a write error with its own exit status
 	 * and message, not a silent death by SIGPIPE (libcurl wants it

@@ -412,6 +412,26 @@ expect_eq "stdout closed by its reader: exit 9" "${PIPESTATUS[0]}" 9
 expect_eq "stdout closed by its reader: one line saying so" "$(cat "$T/pipe.err")" \
 	"runtime: stdout: write failed: Broken pipe"
 
+# ---- closed standard descriptors: no file the runtime opens takes their place ----
+# a plugin's log line went to descriptor 2, which -o's file had taken
+cat >"$T/chatty.cfg" <<'CFG'
+access_points = ( { name = "c"; chain = ( { plugin = "boom"; } ); } );
+CFG
+printf '{"a":"chatty"}\n{"b":2}\n' >"$T/chatty.ndjson"
+"$RT" --policy "$T/chatty.cfg" --plugins "$PLUGINS:$BUILD/test-plugins" --access-point c \
+	-o "$T/chatty.out" <"$T/chatty.ndjson" 2>&-
+expect_eq "stderr closed: exit 0" "$?" 0
+expect_eq "stderr closed: -o holds the records and no log line" \
+	"$(cat "$T/chatty.out")" "$(cat "$T/chatty.ndjson")"
+"${F[@]}" "$T/in.ndjson" >&- 2>"$T/closed.err"
+expect_eq "stdout closed: exit 9" "$?" 9
+expect_eq "stdout closed: one line saying so" "$(cat "$T/closed.err")" \
+	"runtime: stdout: write failed: Bad file descriptor"
+"${F[@]}" <&- >"$T/closed.out" 2>"$T/closed.err"
+expect_eq "stdin closed: exit 6, no output" "$?:$(wc -c <"$T/closed.out")" "6:0"
+expect_eq "stdin closed: one line saying so" "$(cat "$T/closed.err")" \
+	"runtime: stdin: read failed: Bad file descriptor"
+
 # ---- '-' is stdin in every message ----
 printf '{"a":}\n' >"$T/bad1.ndjson"
 run "${F[@]}" - <"$T/bad1.ndjson"
