@@ -187,7 +187,7 @@ struct fetch {
 	CURL *curl;
 	int checked;
 	int data_failed;
-	int unframed; /* a 200 without Content-Length or chunked framing */
+	const char *unframed; /* a 200 whose body's end is unknown: why */
 	int too_many; /* more than INF_SOURCE_MAX_HEADERS headers */
 	int ended;    /* the response's header block ended: what the header
 			 callback gets next, before another status line, is
@@ -266,36 +266,40 @@ static size_t header_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-/* Whether the 200 just read said where its body ends: a Content-Length
- * (one value) or chunked framing (HTTP/2 and later frame every body).
- * Without either, HTTP/1 ends the body at the connection's close, so a
- * cut body would look whole: S3 always sends Content-Length. */
-static int body_framed(CURL *curl, const struct inf_source_result *res)
+/* Whether the 200 just read said where its body ends: NULL when it did,
+ * with one Content-Length or chunked framing (HTTP/2 and later frame every
+ * body), else why not. Without either, HTTP/1 ends the body at the
+ * connection's close, so a cut body would look whole: S3 always sends
+ * Content-Length. */
+static const char *body_unframed(CURL *curl, const struct inf_source_result *res)
 {
+	static const char none[] = "without one Content-Length or chunked framing";
 	curl_off_t cl = -1;
 	long version = 0;
 	const char *len = NULL;
+	int chunked = 0;
 
 	/* two Content-Length values that differ: libcurl takes the last,
 	 * which may cut the body (RFC 9112 6.3: unrecoverable) */
 	for (size_t i = 0; i < res->nheaders; i++)
 		if (!strcasecmp(res->headers[i].name, "Content-Length")) {
 			if (len && strcmp(len, res->headers[i].value))
-				return 0;
+				return none;
 			len = res->headers[i].value;
+		} else if (!strcasecmp(res->headers[i].name, "Transfer-Encoding") &&
+			   strcasestr(res->headers[i].value, "chunked")) {
+			chunked = 1;
 		}
 
 	curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
 	if (version >= CURL_HTTP_VERSION_2_0)
-		return 1;
+		return NULL;
+	/* libcurl then reads the chunks and ignores the length, which may
+	 * be the whole object's: RFC 9112 6.3 says to treat it as an error */
+	if (len && chunked)
+		return "with both Content-Length and chunked framing";
 	curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-	if (cl >= 0)
-		return 1;
-	for (size_t i = 0; i < res->nheaders; i++)
-		if (!strcasecmp(res->headers[i].name, "Transfer-Encoding") &&
-		    strcasestr(res->headers[i].value, "chunked"))
-			return 1;
-	return 0;
+	return cl >= 0 || chunked ? NULL : none;
 }
 
 static size_t write_cb(char *p, size_t size, size_t n, void *ud)
@@ -308,10 +312,9 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 		f->checked = 1;
 		/* the headers are all in: refuse an unframed body before any of
 		 * it reaches the transform */
-		if (f->res->status == 200 && !body_framed(f->curl, f->res)) {
-			f->unframed = 1;
+		if (f->res->status == 200 &&
+		    (f->unframed = body_unframed(f->curl, f->res)))
 			return 0;
-		}
 	}
 	if (f->res->status != 200) { /* an error, or not the whole object */
 		size_t room = ERRBODY_MAX - f->errbody.len;
@@ -660,13 +663,14 @@ int inf_source_fetch(CURL *curl, const char *url,
 	 * to be checked for framing too (a close before its first byte) */
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(f.curl, CURLINFO_RESPONSE_CODE, &res->status);
-	if (f.unframed || (cc == CURLE_OK && res->status == 200 && !o->head &&
-			   !body_framed(f.curl, res))) {
+	if (!f.unframed && cc == CURLE_OK && res->status == 200 && !o->head)
+		f.unframed = body_unframed(f.curl, res);
+	if (f.unframed) {
 		res->status = 200;
 		snprintf(res->code, sizeof res->code, "SourceUnavailable");
 		inf_error_set(err, INF_FAIL_SOURCE,
-			      "%s: source answered 200 without one Content-Length or chunked "
-			      "framing: a cut body could not be told from the whole", shown);
+			      "%s: source answered 200 %s: a cut body could not be told from "
+			      "the whole", shown, f.unframed);
 		goto out;
 	}
 	if (cc != CURLE_OK) {

@@ -132,20 +132,23 @@ expect_contains "a signed header not sent: S3 refuses the signature, as it would
 	"6:status: 403 SignatureDoesNotMatch"
 
 # ---- a 200 must say where its body ends ----
-# unframed WHAT PATH: a 200 from PATH whose body's end is unknown fails,
-# exit 6, no output file, 503 SourceUnavailable, saying why
+# unframed WHAT PATH [WHY]: a 200 from PATH whose body's end is unknown
+# fails, exit 6, no output file, 503 SourceUnavailable, saying why
 unframed() {
 	event "$BASE/$2" --key "${2#_*/}"
 	serve -o "$T/out.json"
 	expect_eq "$1: exit 6, no output file" "$RC:$([ -e "$T/out.json" ] && echo file)" "6:"
 	expect_contains "$1: said why" "$ERR" \
-		"source answered 200 without one Content-Length or chunked framing"
+		"source answered 200 ${3:-without one Content-Length or chunked framing}: "
 	expect_contains "$1: 503 SourceUnavailable" "$ERR" "status: 503 SourceUnavailable"
 	rm -f "$T/out.json"
 }
 unframed "200 without Content-Length, cut" _noclen/store_events/k.json
 # two Content-Length values: libcurl would take the last and cut the body
 unframed "200 with two Content-Length values" _twoclen/store_events/k.json
+# both: libcurl would read the chunks, half of what the length says
+unframed "200 with Content-Length and chunked framing" _clchunk/store_events/k.json \
+	"with both Content-Length and chunked framing"
 event "$BASE/_chunked/store_events/k.json" --key store_events/k.json
 serve
 expect_eq "200 in chunked framing: the whole object" "$RC:$OUT" "0:$WANT"

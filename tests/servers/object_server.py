@@ -35,6 +35,8 @@ fault prefix misbehave:
                half of it, and the whole object (libcurl takes the last)
   /_chunked/.. 200 with the whole object in chunked framing, and a
                trailer x-amz-meta-late after it
+  /_clchunk/.. 200 with the whole object's Content-Length and chunked
+               framing of half of it, ended well (libcurl reads the chunks)
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
                HTTP tokens (a control byte, a space, UTF-8), one of
                2400 bytes, one of 2304 (one too long to forward whole),
@@ -227,7 +229,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_leakform/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/",
+                       "/_204/", "/_leak/", "/_leakform/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/", "/_clchunk/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
@@ -349,7 +351,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             first, last = rng
             status = 206
             headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, size)))
-        if fault in ("_noclen", "_chunked", "_twoclen"):
+        if fault in ("_noclen", "_chunked", "_twoclen", "_clchunk"):
             with open(file, "rb") as f:
                 body = f.read()
             self.send_response(200)
@@ -360,7 +362,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.end_headers()
                 self.wfile.write(body)
                 return
-            if fault == "_chunked":
+            if fault in ("_chunked", "_clchunk"):
+                if fault == "_clchunk":
+                    self.send_header("Content-Length", str(len(body)))
+                    body = body[:len(body) // 2]
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for i in range(0, len(body), 7):
