@@ -2,6 +2,8 @@
  * transforms a local file (or stdin) the way the access point would. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "cli.h"
@@ -21,6 +23,20 @@ static int commit(void *ctx, size_t n, struct inf_error *err)
 {
 	(void)err;
 	return inf_transform_commit(ctx, n);
+}
+
+/* Whether an output written in place (stdout, /dev/fd/N) is the input
+ * file (NULL: stdin): `runtime IN >> IN` would read what it writes, for
+ * ever when no record gets shorter. -o's temporary file never is. */
+static int output_is_input(const struct inf_output *o, const char *input)
+{
+	struct stat in, out;
+
+	if (o->tmp || fstat(o->fd, &out) || !S_ISREG(out.st_mode))
+		return 0;
+	if (input ? stat(input, &in) : fstat(STDIN_FILENO, &in))
+		return 0;
+	return in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 }
 
 int inf_mode_filter(const struct inf_cli *cli)
@@ -48,6 +64,13 @@ int inf_mode_filter(const struct inf_cli *cli)
 	req.object_key = cli->input ? cli->input : "";
 	if (inf_output_open(&out, cli->output, &err))
 		goto out;
+	if (output_is_input(&out, cli->input && strcmp(cli->input, "-") ? cli->input : NULL)) {
+		inf_error_set(&err, INF_FAIL_USAGE,
+			      "%s: is the output too: it would read what it writes "
+			      "(-o OUT replaces a file once it is read)", name);
+		inf_output_abort(&out);
+		goto out;
+	}
 	t = inf_transform_new(ap, &req, inf_output_write, &out, &err);
 	if (!t) {
 		inf_error_set(&err, INF_FAIL_NOMEM, "out of memory");

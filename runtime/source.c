@@ -25,17 +25,64 @@ long long inf_clock_ms(void)
 
 #define CHUNK (1u << 20)
 #define ERRBODY_MAX (64u * 1024u)
-/* As inf_source_file_lend; errors name the file `name`. */
-static int file_lend(const char *path, const char *name, const struct inf_lender *l,
-		     void *ctx, struct inf_error *err)
+/* Whether the file behind fd changed since `was` (its fstat when opened),
+ * `got` bytes having been read from its start: cut, grown or rewritten
+ * while read. A file whose size said 0 (/proc's) is judged by its size
+ * and time alone. */
+static int file_changed(int fd, const struct stat *was, unsigned long long got)
 {
-	int fd = -1, rc = -1;
+	struct stat now;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	if (fd < 0) {
-		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", name, strerror(errno));
-		goto out;
-	}
+	if (fstat(fd, &now))
+		return 1;
+	return now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+	       now.st_mtim.tv_nsec != was->st_mtim.tv_nsec ||
+	       (was->st_size > 0 && got != (unsigned long long)was->st_size);
+}
+
+/* Opens `path` ("-": stdin, *st then zeroed) for reading and fstats it
+ * into *st. `url`: the path of a file URL, which must be a regular file:
+ * a pipe or device has no end INFLIGHT_SOURCE_TIMEOUT could bound. It is
+ * opened without waiting, so that a FIFO there cannot hold the open for
+ * ever. Returns the descriptor, or -1 with err set naming `name`. */
+static int open_file(const char *path, const char *name, int url, struct stat *st,
+		     struct inf_error *err)
+{
+	int fd;
+
+	memset(st, 0, sizeof *st);
+	if (!strcmp(path, "-"))
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC | (url ? O_NONBLOCK : 0));
+	if (fd < 0)
+		return inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", name,
+				     strerror(errno));
+	if (fstat(fd, st))
+		inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot stat: %s", name,
+			      strerror(errno));
+	else if (url && !S_ISREG(st->st_mode))
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: not a regular file (a file URL names a file)", name);
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* As inf_source_file_lend; errors name the file `name`; `url` as
+ * open_file's. A regular file the runtime opens (not stdin) that is cut,
+ * grown or rewritten while it is read fails: the bytes read are no one
+ * version of it. */
+static int file_lend(const char *path, const char *name, int url,
+		     const struct inf_lender *l, void *ctx, struct inf_error *err)
+{
+	int rc = -1;
+	unsigned long long got = 0;
+	struct stat st;
+	int fd = open_file(path, name, url, &st, err);
+
+	if (fd < 0)
+		return -1;
 	for (;;) {
 		size_t room = 0;
 		char *dst = l->space(ctx, &room, err);
@@ -53,8 +100,15 @@ static int file_lend(const char *path, const char *name, const struct inf_lender
 		}
 		if (n == 0)
 			break;
+		got += (unsigned long long)n;
 		if (l->commit(ctx, (size_t)n, err))
 			goto out;
+	}
+	if (fd != STDIN_FILENO && S_ISREG(st.st_mode) && file_changed(fd, &st, got)) {
+		inf_error_set(err, INF_FAIL_SOURCE,
+			      "%s: changed while it was read (cut, grown or rewritten): "
+			      "what was read is no one version of it", name);
+		goto out;
 	}
 	rc = 0;
 out:
@@ -69,7 +123,7 @@ int inf_source_file_lend(const char *path, const struct inf_lender *l,
 	char name[1024];
 
 	inf_show_name(path, name, sizeof name);
-	return file_lend(path, name, l, ctx, err);
+	return file_lend(path, name, 0, l, ctx, err);
 }
 
 /* inf_source_file's lender: one chunk, passed on to the data callback. */
@@ -97,13 +151,13 @@ static int chunk_commit(void *ctx, size_t n, struct inf_error *err)
 	return c->data(c->ctx, c->buf, n, err);
 }
 
-/* As inf_source_file; errors name the file `name`. */
-static int file_read(const char *path, const char *name, inf_data_fn data,
+/* As inf_source_file; errors name the file `name`; `url` as file_lend's. */
+static int file_read(const char *path, const char *name, int url, inf_data_fn data,
 		     void *ctx, struct inf_error *err)
 {
 	static const struct inf_lender chunks = { chunk_space, chunk_commit };
 	struct chunked c = { data, ctx, NULL };
-	int rc = file_lend(path, name, &chunks, &c, err);
+	int rc = file_lend(path, name, url, &chunks, &c, err);
 
 	free(c.buf);
 	return rc;
@@ -115,18 +169,19 @@ int inf_source_file(const char *path, inf_data_fn data, void *ctx,
 	char name[1024];
 
 	inf_show_name(path, name, sizeof name);
-	return file_read(path, name, data, ctx, err);
+	return file_read(path, name, 0, data, ctx, err);
 }
 
-/* What a HEAD of a local file learns: that it can be opened for reading.
- * No byte of it goes anywhere. Returns 0, or -1 with err set. */
+/* What a HEAD of a local file learns: that it is a regular file that can
+ * be opened for reading. No byte of it goes anywhere. Returns 0, or -1
+ * with err set. */
 static int file_head(const char *path, const char *name, struct inf_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open_file(path, name, 1, &st, err);
 
 	if (fd < 0)
-		return inf_error_set(err, INF_FAIL_SOURCE, "%s: cannot open: %s", name,
-				     strerror(errno));
+		return -1;
 	close(fd);
 	return 0;
 }
@@ -570,20 +625,11 @@ int inf_source_fetch(CURL *curl, const char *url,
 		inf_show_name(url, shown, sizeof shown);
 	if (!strncmp(url, "file://", 7)) {
 		char *path = file_url_path(url, shown, err);
-		struct stat st;
 		if (!path)
 			return -1;
-		/* a pipe or device has no end INFLIGHT_SOURCE_TIMEOUT could
-		 * bound: a read of one could wait for ever */
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			inf_error_set(err, INF_FAIL_SOURCE,
-				      "%s: not a regular file (a file URL names a file)", shown);
-			free(path);
-			return -1;
-		}
 		res->status = 200;
 		rc = o->head ? file_head(path, shown, err)
-			     : file_read(path, shown, data, ctx, err);
+			     : file_read(path, shown, 1, data, ctx, err);
 		free(path);
 		return rc;
 	}

@@ -432,6 +432,24 @@ expect_eq "stdin closed: exit 6, no output" "$?:$(wc -c <"$T/closed.out")" "6:0"
 expect_eq "stdin closed: one line saying so" "$(cat "$T/closed.err")" \
 	"runtime: stdin: read failed: Bad file descriptor"
 
+# ---- the input is one version of one file, never the output ----
+cp "$T/in.ndjson" "$T/self.ndjson"
+"${F[@]}" "$T/self.ndjson" >>"$T/self.ndjson" 2>"$T/self.err"
+expect_eq "input appended to as stdout: exit 2, the input untouched" \
+	"$?:$(cmp -s "$T/in.ndjson" "$T/self.ndjson" && echo same)" "2:same"
+expect_contains "input appended to as stdout: said why" "$(cat "$T/self.err")" \
+	"self.ndjson: is the output too: it would read what it writes"
+"${F[@]}" <"$T/self.ndjson" >>"$T/self.ndjson" 2>"$T/self.err"
+expect_eq "stdin appended to as stdout: exit 2" "$?" 2
+# a file cut while it is read: the runtime is held in a write to a full
+# pipe (at most about 1.5 MB read of 20) while the reader cuts it
+"$PRODUCER" --ndjson "$T/cut.ndjson" --size 20M --seed 6 --quiet >/dev/null 2>&1
+{ "${F[@]}" "$T/cut.ndjson" 2>"$T/cut.err"; echo $? >"$T/cut.rc"; } |
+	{ head -c 1000 >/dev/null; truncate -s 1M "$T/cut.ndjson"; cat >/dev/null; }
+expect_eq "input cut while read: exit 6" "$(cat "$T/cut.rc")" 6
+expect_contains "input cut while read: said so" "$(cat "$T/cut.err")" \
+	"cut.ndjson: changed while it was read (cut, grown or rewritten)"
+
 # ---- '-' is stdin in every message ----
 printf '{"a":}\n' >"$T/bad1.ndjson"
 run "${F[@]}" - <"$T/bad1.ndjson"
