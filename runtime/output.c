@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,41 @@ static const char *shown(const char *path, char *buf, size_t n)
 		return "stdout";
 	inf_show_name(path, buf, n);
 	return buf;
+}
+
+/* The temporary file of the output being written, for the signal
+ * handler; one output at a time is written. */
+static char *volatile pending_tmp;
+
+/* SIGINT, SIGTERM, SIGHUP while a temporary file exists: removes it, then
+ * dies of the signal as without the handler. (SIGKILL leaves it.) */
+static void on_signal(int sig)
+{
+	char *tmp = pending_tmp;
+
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Puts the handler in place once, unless the signal is ignored (nohup). */
+static void catch_signals(void)
+{
+	static int done;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	if (done)
+		return;
+	done = 1;
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction sa = { 0 }, old;
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+			continue;
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* Random characters in a temporary name: 62^12, about 2^71. */
@@ -127,10 +163,25 @@ static int open_target(const char *path, char **target)
 	return fd;
 }
 
+/* Gives the file replacing one with status *st that file's access: its
+ * owner and group where this process may (root, or a group it is in),
+ * and its permission bits; a group it cannot keep gets none of them, so
+ * that a file private to one group never opens to another. Returns 0, or
+ * -1 with errno set. */
+static int keep_access(int fd, const struct stat *st)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (fchown(fd, st->st_uid, st->st_gid) && fchown(fd, (uid_t)-1, st->st_gid))
+		mode &= (mode_t)~(S_IRWXG | S_ISGID);
+	return fchmod(fd, mode);
+}
+
 int inf_output_open(struct inf_output *o, const char *path,
 		    struct inf_error *err)
 {
 	char *target = NULL;
+	int beside = 0; /* the temporary file beside OUT failed */
 
 	memset(o, 0, sizeof *o);
 	o->fd = STDOUT_FILENO;
@@ -148,14 +199,17 @@ int inf_output_open(struct inf_output *o, const char *path,
 	}
 	if (o->fd == -2) {
 		struct stat st;
+		catch_signals();
 		o->fd = create_tmp(o, o->path);
-		/* a file replaced keeps its permissions: a private one must
-		 * not become readable to all */
+		beside = o->fd < 0;
+		if (o->fd >= 0)
+			pending_tmp = o->tmp;
 		if (o->fd >= 0 && stat(o->path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    fchmod(o->fd, st.st_mode & 07777)) {
+		    keep_access(o->fd, &st)) {
 			int e = errno;
 			close(o->fd);
 			unlink(o->tmp);
+			pending_tmp = NULL;
 			o->fd = -1;
 			errno = e;
 		}
@@ -170,6 +224,11 @@ int inf_output_open(struct inf_output *o, const char *path,
 		inf_output_abort(o);
 		if (e == ENOMEM)
 			return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
+		if (beside)
+			return inf_error_set(err, INF_FAIL_OUTPUT,
+					     "%s: cannot create a file in its directory (OUT is "
+					     "written beside, then renamed into place): %s",
+					     shown(path, name, sizeof name), strerror(e));
 		return inf_error_set(err, INF_FAIL_OUTPUT, "%s: cannot write: %s",
 				     shown(path, name, sizeof name), strerror(e));
 	}
@@ -212,6 +271,7 @@ int inf_output_commit(struct inf_output *o, struct inf_error *err)
 		o->fd = -1;
 		if (rc && o->tmp)
 			unlink(o->tmp);
+		pending_tmp = NULL;
 	}
 	free(o->path);
 	free(o->tmp);
@@ -226,6 +286,7 @@ void inf_output_abort(struct inf_output *o)
 			close(o->fd);
 		if (o->tmp)
 			unlink(o->tmp);
+		pending_tmp = NULL;
 	}
 	free(o->path);
 	free(o->tmp);

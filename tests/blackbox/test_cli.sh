@@ -61,6 +61,44 @@ chmod 600 "$T/odir/out.ndjson"
 expect_eq "-o: a file replaced keeps its mode (0600 stays private)" \
 	"$(stat -c %a "$T/odir/out.ndjson")" 600
 chmod 644 "$T/odir/out.ndjson"
+# ... and its owner and group where it may; a group it may not keep gets
+# no access, so a file private to one group never opens to another
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	NOGROUP=$(id -gn nobody)
+	chown nobody:"$NOGROUP" "$T/odir/out.ndjson" && chmod 640 "$T/odir/out.ndjson"
+	"${F[@]}" "$T/in.ndjson" -o "$T/odir/out.ndjson"
+	expect_eq "-o as root: a file replaced keeps owner, group and mode" \
+		"$(stat -c '%U:%G %a' "$T/odir/out.ndjson")" "nobody:$NOGROUP 640"
+	# nobody replacing its file of group root, which it is not in
+	mkdir "$T/pub" && chown nobody "$T/pub" && chmod 711 "$T"
+	cp "$T/in.ndjson" "$T/pub/in.ndjson" && chmod 644 "$T/pub/in.ndjson"
+	printf 'old\n' >"$T/pub/out.ndjson"
+	chown nobody:root "$T/pub/out.ndjson" && chmod 640 "$T/pub/out.ndjson"
+	setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups \
+		"$BUILD/bin/runtime" --policy "$(realpath "$POL")" --plugins "$(realpath "$PLUGINS")" \
+		--access-point lambda-consumer "$T/pub/in.ndjson" -o "$T/pub/out.ndjson"
+	expect_eq "-o: a group it cannot keep gets no access (0640 of root -> 0600)" \
+		"$(stat -c '%U:%G %a' "$T/pub/out.ndjson")" "nobody:$NOGROUP 600"
+	chmod 700 "$T"
+else
+	skip "-o keeps owner and group (needs root, setpriv and user nobody)"
+fi
+# a run stopped by a signal removes its temporary file: the input is a
+# FIFO held open, so the runtime waits in a read with the file created
+mkfifo "$T/sig.fifo"
+exec 7<>"$T/sig.fifo"
+printf '{"a":1}\n' >&7
+"${F[@]}" "$T/sig.fifo" -o "$T/odir/sig.ndjson" 2>/dev/null &
+SIGPID=$!
+for ((i = 0; i < 200; i++)); do
+	compgen -G "$T/odir/.sig.ndjson.tmp-*" >/dev/null && break
+	sleep 0.05
+done
+kill -TERM "$SIGPID"
+wait "$SIGPID"
+expect_eq "SIGTERM while writing -o: dies of it (143)" "$?" 143
+exec 7>&-
+expect_eq "SIGTERM while writing -o: no temporary file, no output" "$(ls -A "$T/odir")" out.ndjson
 "${F[@]}" "$T/trunc.ndjson" -o "$T/odir/out2.ndjson" 2>/dev/null
 expect_eq "-o: no temporary file left behind" "$(ls -A "$T/odir")" out.ndjson
 # -o - is stdout, never a file named "-"
@@ -77,6 +115,10 @@ expect_contains "-o onto a directory: said before any work" "$ERR" "$T/odir/isdi
 expect_eq "-o onto a directory: no temporary file left, the directory empty" \
 	"$(ls -A "$T/odir"):$(ls -A "$T/odir/isdir")" "$(printf 'isdir\nout.ndjson'):"
 rmdir "$T/odir/isdir"
+run "${F[@]}" "$T/in.ndjson" -o "$T/nodir/out.ndjson"
+expect_eq "-o in a missing directory: exit 9, nothing on stdout" "$RC:$OUT" "9:"
+expect_contains "-o in a missing directory: the file beside OUT named as the cause" "$ERR" \
+	"$T/nodir/out.ndjson: cannot create a file in its directory (OUT is written beside, then renamed into place): No such file or directory"
 # OUT that is a device, a FIFO or a descriptor's name is written in place:
 # renamed over, /dev/null or /dev/stdout would become a regular file (as
 # root, for every process). Links in $T stand for the devices, so an old
