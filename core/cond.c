@@ -103,13 +103,10 @@ static int cerr(struct compiler *k, const config_setting_t *s, const char *fmt, 
 static int compile_group(struct compiler *k, const config_setting_t *s,
 			 struct inf_cond **out);
 
-/* regcomp(REG_EXTENDED | REG_NOSUB), but a '.' matches a NUL byte too:
- * glibc's POSIX extended syntax holds RE_DOT_NOT_NULL, so "^.*@x$" did
- * not match "a\u0000@x", and a drop rule could be passed by a value
- * holding one (a string is matched whole, REG_STARTEND). The syntax is
- * set for this call only; policies load on one thread. Returns NULL, or
- * why the pattern is refused. */
-static const char *compile_regex(regex_t *re, const char *pattern)
+/* Compiles `pattern` alone, to know it is a whole POSIX extended
+ * expression, with the syntax compile_regex describes. Returns NULL or
+ * why it is refused; *re is compiled when NULL is returned. */
+static const char *compile_syntax(regex_t *re, const char *pattern)
 {
 	reg_syntax_t before = re_syntax_options;
 	const char *why;
@@ -117,7 +114,8 @@ static const char *compile_regex(regex_t *re, const char *pattern)
 	memset(re, 0, sizeof *re);
 	if (!(re->fastmap = malloc(256)))
 		return "out of memory";
-	re_syntax_options = (RE_SYNTAX_POSIX_EXTENDED & ~RE_DOT_NOT_NULL) | RE_NO_SUB;
+	re_syntax_options = (RE_SYNTAX_POSIX_EXTENDED &
+			     ~(RE_DOT_NOT_NULL | RE_UNMATCHED_RIGHT_PAREN_ORD)) | RE_NO_SUB;
 	why = re_compile_pattern(pattern, strlen(pattern), re);
 	re_syntax_options = before;
 	re->newline_anchor = 0; /* as regcomp without REG_NEWLINE */
@@ -125,6 +123,30 @@ static const char *compile_regex(regex_t *re, const char *pattern)
 		why = "out of memory";
 	if (why)
 		regfree(re);
+	return why;
+}
+
+/* regcomp(REG_EXTENDED | REG_NOSUB), but a '.' matches a NUL byte too:
+ * glibc's POSIX extended syntax holds RE_DOT_NOT_NULL, so "^.*@x$" did
+ * not match "a\u0000@x", and a drop rule could be passed by a value
+ * holding one (a string is matched whole, REG_STARTEND); a ')' that opens
+ * nothing is refused, not taken as a character, so that the pattern is a
+ * whole group in the form compiled, inf_regex_anchored's (a search in
+ * time linear, not quadratic, in the value's length). The syntax is set
+ * for this call only; policies load on one thread. Returns NULL, or why
+ * the pattern is refused. */
+static const char *compile_regex(regex_t *re, const char *pattern)
+{
+	const char *why = compile_syntax(re, pattern);
+	char *anchored;
+
+	if (why)
+		return why;
+	regfree(re);
+	if (!(anchored = inf_regex_anchored(pattern)))
+		return "out of memory";
+	why = compile_syntax(re, anchored);
+	free(anchored);
 	return why;
 }
 

@@ -1,6 +1,7 @@
 #include "regexcost.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_NEST 256
 /* repetitions of a part that can already match empty ("e**", "(a|b*)+"):
@@ -165,4 +166,34 @@ int inf_regex_has_backref(const char *re)
 			p += p[0] == '\\' && p[1] ? 2 : 1;
 	}
 	return 0;
+}
+
+char *inf_regex_anchored(const char *re)
+{
+	size_t n = strlen(re);
+	/* "^.*(" ")" and NUL, and each '^' may take two bytes */
+	char *out = malloc(2 * n + 6), *o = out;
+	const char *p = re;
+
+	if (!out)
+		return NULL;
+	memcpy(o, "^.*(", 4);
+	o += 4;
+	while (*p) {
+		const char *from = p;
+		if (*p == '[') {
+			p = skip_bracket(p + 1);
+		} else if (*p == '^') {
+			*o++ = '\\';
+			*o++ = '`';
+			p++;
+			continue;
+		} else {
+			p += p[0] == '\\' && p[1] ? 2 : 1;
+		}
+		memcpy(o, from, (size_t)(p - from));
+		o += p - from;
+	}
+	memcpy(o, ")", 2);
+	return out;
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,53 @@ START_TEST(test_matches)
 }
 END_TEST
 
+/* A pattern is compiled as "^.*(P)" with '^' the text's start: the same
+ * strings match as an unanchored search, in time linear in the value's
+ * length (inf_regex_anchored). */
+START_TEST(test_matches_anchored_form)
+{
+	static const char *const pats[] = { "ook", "^ook", "ok$", "^(a|b)+$", "(^|,)b",
+		"x[^a]y", "a\\^b", "[]^]", "[[:alpha:]^]z", "a|^b|c$", "" };
+	static const char *const vals[] = { "Books", "ook", "ab", "a,b", "b", "xby",
+		"xay", "a^b", "^", "]", "q^z", "cb", "ac", "zb", "" };
+	size_t big = 300000;
+	char *json = malloc(big + 32);
+
+	/* against glibc's own unanchored search, with the runtime's syntax
+	 * (a pattern without '^' after a newline, where glibc differs) */
+	for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
+		for (size_t j = 0; j < sizeof vals / sizeof *vals; j++) {
+			char cond[256], rec[128];
+			regex_t re = { 0 };
+			regmatch_t m[1] = { { 0, (regoff_t)strlen(vals[j]) } };
+			int want;
+			re.fastmap = malloc(256);
+			re_syntax_options = (RE_SYNTAX_POSIX_EXTENDED &
+					     ~(RE_DOT_NOT_NULL | RE_UNMATCHED_RIGHT_PAREN_ORD)) | RE_NO_SUB;
+			ck_assert_ptr_null(re_compile_pattern(pats[i], strlen(pats[i]), &re));
+			re.newline_anchor = 0;
+			want = regexec(&re, vals[j], 1, m, REG_STARTEND) == 0;
+			regfree(&re);
+			snprintf(cond, sizeof cond, "{ path = \"s\"; op = \"matches\"; value = \"%s\"; }",
+				 pats[i]);
+			snprintf(rec, sizeof rec, "{\"s\":\"%s\"}", vals[j]);
+			ck_assert_msg(match(cond, rec) == want, "%s on %s: want %d", cond, rec, want);
+		}
+	/* '^' is the text's start wherever it stands: glibc let one inside a
+	 * pattern match after a newline */
+	NO("{ path = \"s\"; op = \"matches\"; value = \"a\\n^b\"; }", "{\"s\":\"a\\nb\"}");
+	NO("{ path = \"s\"; op = \"matches\"; value = \"(^|,)b\"; }", "{\"s\":\"a\\nb\"}");
+	/* a search that would start again at each of 300000 bytes (minutes
+	 * unanchored) ends: the test's timeout is the bound */
+	memcpy(json, "{\"s\":\"", 6);
+	memset(json + 6, 'x', big);
+	strcpy(json + 6 + big, "\"}");
+	NO("{ path = \"s\"; op = \"matches\"; value = \"x.*@corp$\"; }", json);
+	NO("{ path = \"s\"; op = \"matches\"; value = \"(x+x+)+y\"; }", json);
+	free(json);
+}
+END_TEST
+
 START_TEST(test_several_values)
 {
 	const char *sku = "{ path = \"items[*].sku\"; op = \"eq\"; value = \"b\"; }";
@@ -449,6 +497,9 @@ START_TEST(test_compile_errors)
 {
 	refused("{ path = \"a\"; op = \"eqq\"; value = 1; }", 1, "unknown op 'eqq'");
 	refused("{\n path = \"a\";\n op = \"matches\";\n value = \"([a-z\"; }", 4, "bad regex \"([a-z\"");
+	/* a ')' that opens nothing (glibc would take it as a character) */
+	refused("{ path = \"a\"; op = \"matches\"; value = \"a)b\"; }", 1,
+		"bad regex \"a)b\": Unmatched ) or \\)");
 	/* regcomp would take gigabytes (and minutes) for these: refused first */
 	refused("{ path = \"a\"; op = \"matches\"; value = \"^1+++++++++++++++++++++++++++++++++++++++++++[0-9]+$\"; }",
 		1, "is too large once its repetitions are spelled out");
@@ -590,6 +641,7 @@ static Suite *cond_suite(void)
 	tcase_add_test(tc, test_exists_missing);
 	tcase_add_test(tc, test_missing_path);
 	tcase_add_test(tc, test_matches);
+	tcase_add_test(tc, test_matches_anchored_form);
 	tcase_add_test(tc, test_several_values);
 	tcase_add_test(tc, test_all_any_not);
 	tcase_add_test(tc, test_pending_edits_not_seen);

@@ -58,6 +58,41 @@ static int is_scalar(const config_setting_t *s)
 
 /* Whether a setting, when a string, is UTF-8: cond.h refuses paths and
  * string values that are not (they would never match a record's). */
+/* The model's `matches`: an unanchored search (README "Conditions") in
+ * POSIX extended syntax where a '.' matches NUL too and a ')' that opens
+ * nothing is an error, with '^' the text's start wherever it stands
+ * (glibc's '^' inside a pattern also matches after a newline; the
+ * runtime's rewrite of it is inf_regex_anchored's, whose "^.*(" and ")"
+ * are left off here: the search is unanchored). Returns 0 with *re
+ * compiled, or -1. */
+static int model_regcomp(regex_t *re, const char *pattern)
+{
+	reg_syntax_t before = re_syntax_options;
+	char *form = inf_regex_anchored(pattern);
+	const char *why;
+	size_t n;
+
+	if (!form)
+		fz_fail("out of memory");
+	n = strlen(form);
+	memset(re, 0, sizeof *re);
+	re_syntax_options = (RE_SYNTAX_POSIX_EXTENDED &
+			     ~(RE_DOT_NOT_NULL | RE_UNMATCHED_RIGHT_PAREN_ORD)) | RE_NO_SUB;
+	/* the pattern alone first: a ')' of its own must not close the "(" */
+	why = re_compile_pattern(pattern, strlen(pattern), re);
+	if (!why) {
+		regfree(re);
+		memset(re, 0, sizeof *re);
+		why = re_compile_pattern(form + 4, n - 5, re);
+	}
+	re_syntax_options = before;
+	re->newline_anchor = 0;
+	free(form);
+	if (why)
+		regfree(re);
+	return why ? -1 : 0;
+}
+
 static int str_ok(const config_setting_t *s)
 {
 	const unsigned char *p;
@@ -173,7 +208,7 @@ static int ref_valid(const config_setting_t *s)
 		 * regcomp here would take gigabytes */
 		if (inf_regex_cost(config_setting_get_string(val), 20000) > 20000)
 			return 0;
-		if (regcomp(&re, config_setting_get_string(val), REG_EXTENDED | REG_NOSUB))
+		if (model_regcomp(&re, config_setting_get_string(val)))
 			return 0;
 		regfree(&re);
 		return 1;
@@ -264,7 +299,7 @@ static int ref_holds(const struct fz_tree *t, const char *src, const struct fz_n
 		int hit;
 		if (nd->type != FZ_STRING)
 			return 0;
-		if (regcomp(&re, config_setting_get_string(val), REG_EXTENDED | REG_NOSUB))
+		if (model_regcomp(&re, config_setting_get_string(val)))
 			fz_fail("regex went bad");
 		fz_json_init(&j, src, nd->end, 1);
 		j.i = nd->off;
