@@ -554,8 +554,6 @@ static int shed_leading_ws(struct inf_framer *f, size_t upto)
 static int detect(struct inf_framer *f)
 {
 	size_t i = 0, nl;
-	struct inf_tokens toks = { 0 };
-	struct inf_json_err je;
 	int rc;
 
 	i = f->detect_ws; /* each byte looked at once, however it arrives */
@@ -599,11 +597,10 @@ static int detect(struct inf_framer *f)
 		}
 		nl = p ? (size_t)(p - f->in.data) : f->in.len;
 	}
-	rc = inf_json_parse(&toks, f->in.data + i, nl - i, 1u << 20, &je);
-	inf_tokens_free(&toks);
+	rc = inf_json_is_value(f->in.data + i, nl - i, 1u << 20);
 	if (rc == INF_ERR_NOMEM)
 		return nomem(f);
-	f->fmt = rc == 0 ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
+	f->fmt = rc ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
 	return 0;
 }
 
@@ -732,8 +729,6 @@ int inf_framer_batch(struct inf_framer *f, const char *data, size_t len,
 int inf_format_sniff(const char *d, size_t len, int final, struct inf_sniff *st,
 		     enum inf_format *fmt)
 {
-	struct inf_tokens toks = { 0 };
-	struct inf_json_err je;
 	size_t i = 0, from, nl;
 	const char *p;
 	int rc;
@@ -759,11 +754,10 @@ int inf_format_sniff(const char *d, size_t len, int final, struct inf_sniff *st,
 	if (!p && !final)
 		return 0;
 	nl = p ? (size_t)(p - d) : len;
-	rc = inf_json_parse(&toks, d + i, nl - i, 1u << 20, &je);
-	inf_tokens_free(&toks);
+	rc = inf_json_is_value(d + i, nl - i, 1u << 20);
 	if (rc == INF_ERR_NOMEM)
 		return -1;
-	*fmt = rc == 0 ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
+	*fmt = rc ? INF_FMT_NDJSON : INF_FMT_DOCUMENT;
 	return 1;
 }
 

@@ -690,7 +690,7 @@ key: /* p < end, where a member of the object cur starts */
 		return INF_ERR_LIMIT;
 	}
 	if (drop && sp == 1) { /* a root member's key */
-		if (kesc)
+		if (kesc && d->keys->lens) /* none held: nothing to compare */
 			return 1;
 		int act = inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1))
 			? d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1)) : 0;
@@ -910,4 +910,20 @@ int inf_tok_skip_container(const struct inf_tokens *t, int i)
 			hi = mid;
 	}
 	return lo;
+}
+
+int inf_json_is_value(const char *js, size_t len, unsigned max_depth)
+{
+	static const struct inf_dropkeys none = { 0 };
+	struct inf_tokens t = { 0 };
+	struct inf_json_err err;
+	struct inf_buf copy = { 0 };
+	size_t removed;
+	int rc = inf_json_drop_top(&t, js, len, max_depth, &none, &copy, &removed, &err);
+
+	inf_buf_free(&copy);
+	if (rc == 1) /* not an object: a scalar, or an array's tokens */
+		rc = inf_json_parse(&t, js, len, max_depth, &err);
+	inf_tokens_free(&t);
+	return rc == INF_ERR_NOMEM ? rc : rc == 0;
 }

@@ -54,6 +54,13 @@ struct inf_json_err {
 int inf_json_parse(struct inf_tokens *t, const char *js, size_t len,
 		   unsigned max_depth, struct inf_json_err *err);
 
+/* Whether `len` bytes are one JSON value, as inf_json_parse would say
+ * (without max_key_bytes), without its tokens for an object: about a
+ * byte of memory per byte, where tokens take up to ten (framing
+ * detection reads a first line of up to max_record_bytes). Returns 1, 0,
+ * or INF_ERR_NOMEM. */
+int inf_json_is_value(const char *js, size_t len, unsigned max_depth);
+
 /* Root keys for inf_json_drop_top: a key of n raw bytes at k is one when
  * bit n % 64 of `lens` and bit k[0] of `first` are set (no key of
  * another length or first byte is looked at further) and match() says so.

@@ -9,6 +9,9 @@
 #include "json.h"
 
 #define BATCH (256u * 1024u)
+/* A job whose buffers grew past this held a record larger than a batch:
+ * they are freed once it is written, so that no slot keeps that much. */
+#define HOARD (4u * BATCH)
 
 enum { J_FREE = 0, J_READY, J_BUSY, J_DONE };
 
@@ -305,8 +308,14 @@ static int collect_one(struct inf_par *p)
 			p->kept_any |= j->counts.held.kept;
 		}
 	}
-	inf_buf_reset(&j->out);
-	inf_buf_reset(&j->in);
+	if (j->out.cap > HOARD)
+		inf_buf_free(&j->out);
+	else
+		inf_buf_reset(&j->out);
+	if (j->in.cap > HOARD)
+		inf_buf_free(&j->in);
+	else
+		inf_buf_reset(&j->in);
 	j->nends = 0;
 	pthread_mutex_lock(&p->mu);
 	j->state = J_FREE;
@@ -325,7 +334,12 @@ static int submit(struct inf_par *p, size_t cut, size_t run, int final,
 	struct job *j = &p->jobs[p->fill];
 	unsigned next = (p->fill + 1) % p->q;
 
-	while (state_of(p, &p->jobs[next]) != J_FREE)
+	/* a record larger than a batch runs alone, on this thread, once the
+	 * jobs before it are written: memory stays that of a one-thread run,
+	 * not a ring of such batches and a copy in every thread's buffers */
+	int alone = run > HOARD;
+
+	while (state_of(p, &p->jobs[next]) != J_FREE || (alone && p->inflight))
 		if (collect_one(p))
 			return -1;
 	inf_buf_reset(&p->jobs[next].in);
@@ -341,12 +355,22 @@ static int submit(struct inf_par *p, size_t cut, size_t run, int final,
 	j->final = final;
 	p->offset += cut;
 	pthread_mutex_lock(&p->mu);
-	j->state = J_READY;
 	p->inflight++;
-	pthread_cond_signal(&p->work);
-	/* help while the threads have two jobs in hand besides */
-	while (help(p, 2))
-		;
+	if (alone) {
+		/* every job before it is collected, so taken: take == fill */
+		j->state = J_BUSY;
+		p->take = next;
+		pthread_mutex_unlock(&p->mu);
+		run_job(p, p->n - 1, j);
+		pthread_mutex_lock(&p->mu);
+		j->state = J_DONE;
+	} else {
+		j->state = J_READY;
+		pthread_cond_signal(&p->work);
+		/* help while the threads have two jobs in hand besides */
+		while (help(p, 2))
+			;
+	}
 	pthread_mutex_unlock(&p->mu);
 	p->fill = next;
 	/* write what is already done, in order, without waiting */

@@ -556,6 +556,26 @@ START_TEST(test_invalid)
 }
 END_TEST
 
+/* inf_json_is_value says what the parser says, without tokens for an
+ * object: every valid case is one value, every invalid case is not, and
+ * an object whose root keys hold escapes is read through too. */
+START_TEST(test_is_value)
+{
+	static const char esc[] = "{\"pr\\u0069ce\": [1, {\"\\n\": 2}], \"b\": \"\\\"\"}";
+
+	for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+		ck_assert_msg(inf_json_is_value(valid[i].js, valid[i].len, 64) == 1, "valid %zu", i);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(inf_json_is_value(bad[i].js, bad[i].len, 64) == 0, "bad %zu: %.*s",
+			      i, (int)bad[i].len, bad[i].js);
+	ck_assert_int_eq(inf_json_is_value(esc, strlen(esc), 64), 1);
+	ck_assert_int_eq(inf_json_is_value(esc, strlen(esc) - 1, 64), 0);
+	ck_assert_int_eq(inf_json_is_value("{\"a\":{\"b\":1}}", 13, 2), 1);
+	ck_assert_int_eq(inf_json_is_value("{\"a\":{\"b\":1}}", 13, 1), 0);
+	ck_assert_int_eq(inf_json_is_value("  ", 2, 64), 0);
+}
+END_TEST
+
 /* A copy of js[0, len) that ends where an unreadable page starts, so
  * reading one byte past it faults; *map and *maplen are for munmap. */
 static const char *guarded_copy(const char *js, size_t len, void **map, size_t *maplen)
@@ -1355,6 +1375,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_tokens_reused);
 	tcase_add_test(tc, test_tokens_grow_mid_parse);
 	tcase_add_loop_test(tc, test_invalid, 0, (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_test(tc, test_is_value);
 	tcase_add_test(tc, test_every_prefix_refused);
 	tcase_add_test(tc, test_length_bounds_input);
 	tcase_add_test(tc, test_tok_skip);

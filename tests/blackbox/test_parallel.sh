@@ -99,6 +99,58 @@ expect_eq "a line over max_record_bytes: the same message on 1 and 2 threads" \
 expect_contains "a line over max_record_bytes: its line is named" "$(cat "$T/lerr.2")" \
 	"record larger than max_record_bytes (300000) at line 5001,"
 
+# records larger than a batch (over 1 MiB: run alone, on the main thread)
+# among small ones, one of them bad: the same output and message on 1 to
+# 4 threads, ndjson and arrays; and memory that of one thread, not a ring
+# of such batches (it was 10 times the record on two threads)
+"$PY" - "$T/big" <<'PY'
+import json, sys
+recs = []
+for i in range(40):
+    big = i % 6 == 2
+    recs.append({"i": i, "price": i, "s": ("x" if big else "y") * (1500000 if big else 300 * i)})
+lines = [json.dumps(r) for r in recs]
+open(sys.argv[1] + ".ndjson", "w").write("\n".join(lines) + "\n")
+open(sys.argv[1] + ".json", "w").write("[" + ",\n".join(lines) + "]\n")
+lines[32] = lines[32][:-1]  # a big one, cut
+open(sys.argv[1] + "-bad.ndjson", "w").write("\n".join(lines) + "\n")
+PY
+# (a failed run's -o is never written, so the outputs compare too)
+for f in big.ndjson big.json big-bad.ndjson; do
+	for n in 1 2 4; do
+		INFLIGHT_THREADS=$n "${F[@]}" "$T/$f" -o "$T/$f.$n" 2>"$T/$f.err.$n"
+		echo $? >>"$T/$f.err.$n"
+	done
+	for n in 2 4; do
+		expect_eq "$f: $n threads as 1: output, message, status" \
+			"$(cmp -s "$T/$f.1" "$T/$f.$n" 2>/dev/null || [ ! -e "$T/$f.1" ] &&
+			   cat "$T/$f.err.$n")" "$(cat "$T/$f.err.1")"
+	done
+done
+expect_absent "a bad record over a batch: no output file" "$T/big-bad.ndjson.2"
+expect_eq "records over a batch: the one-thread run succeeds" "$(cat "$T/big.ndjson.err.1")" 0
+expect_contains "a bad record over a batch: named" "$(cat "$T/big-bad.ndjson.err.2")" "record 33 (line 33)"
+if [ "$HEAVY" = 0 ]; then
+	skip "peak memory over records of 8 MB: not measured under sanitizers and valgrind"
+else
+	"$PY" -c 'import sys; sys.stdout.write(("{\"a\":\"" + "x" * 8000000 + "\",\"price\":1}\n") * 8)' >"$T/huge.ndjson"
+	INFLIGHT_THREADS=4 /usr/bin/time -f %M -o "$T/huge.rss" "${F[@]}" "$T/huge.ndjson" -o "$T/huge.out"
+	rss=$(tail -n 1 "$T/huge.rss")
+	if [ "$rss" -lt 40000 ]; then ok "records of 8 MB on 4 threads: $rss KiB peak RSS (< 5 times one)"
+	else not_ok "records of 8 MB on 4 threads: peak RSS under 40000 KiB" "$rss KiB"; fi
+	rm -f "$T/huge.ndjson" "$T/huge.out"
+	# a dense first record (10 MB, 5 million numbers): telling ndjson from
+	# a document read it with its tokens, ten times its size
+	"$PY" -c 'print("{\"price\":1,\"a\":[" + ",".join(["1"] * 5000000) + "]}")' >"$T/dense.ndjson"
+	for n in 1 4; do
+		INFLIGHT_THREADS=$n /usr/bin/time -f %M -o "$T/dense.rss" "${F[@]}" "$T/dense.ndjson" -o "$T/dense.out"
+		rss=$(tail -n 1 "$T/dense.rss")
+		if [ "$rss" -lt 40000 ]; then ok "a dense first record of 10 MB, $n thread(s): $rss KiB peak RSS"
+		else not_ok "a dense first record of 10 MB, $n thread(s): peak RSS under 40000 KiB" "$rss KiB"; fi
+	done
+	rm -f "$T/dense.ndjson" "$T/dense.out"
+fi
+
 # drop_record: the same records skipped and kept
 cat >"$T/lenient.cfg" <<'CFG'
 access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
