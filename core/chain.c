@@ -548,6 +548,15 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 					     js[at] == '"' ? "stray" : "mismatched", js[at],
 					     (unsigned long long)line_of(js, at, inf_rec_line(pos)),
 					     (unsigned long long)(pos->offset + at));
+		if (w->t->ap->on_error == INF_ON_ERROR_DROP_RECORD &&
+		    inf_framer_format(w->framer) == INF_FMT_NDJSON && inf_json_left_open(js, len))
+			return inf_error_set(err, INF_FAIL_INPUT,
+					     "record %llu (line %llu) leaves an object or array "
+					     "open at the line's end: a value written across lines, "
+					     "whose other lines would pass as records of their own, "
+					     "is not a record to skip (on_error = \"drop_record\"): %s",
+					     (unsigned long long)pos->recno,
+					     (unsigned long long)inf_rec_line(pos), msg);
 		if (auto_document(w))
 			return inf_error_set(err, kind,
 					     "cannot tell the framing (format auto): line %llu "

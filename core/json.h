@@ -264,6 +264,14 @@ static inline void inf_json_member_cut(const char *m, const char *e, const char 
  * bytes of stack. What is left open at the end is not in doubt here. */
 int inf_json_cut_doubt(const char *js, size_t len, struct inf_buf *scratch, size_t *at);
 
+/* Whether text that does not load leaves an object or array open at its
+ * end: counted outside strings (a backslash escaping the byte after it),
+ * a '}' or ']' closing the last open bracket of either kind, one with
+ * none open ignored. An NDJSON line that does is the first line of a
+ * value written across lines, or may be: a JSON writer breaks lines
+ * between tokens, inside an open container. */
+int inf_json_left_open(const char *js, size_t len);
+
 /* Writes each CR and LF in s as a space. In valid JSON text they stand
  * only between tokens, where a space means the same; inserted text goes
  * through this so that an NDJSON record stays on its line. */

@@ -27,6 +27,29 @@ int inf_json_is_ws(const char *s, size_t n)
 	return 1;
 }
 
+int inf_json_left_open(const char *js, size_t len)
+{
+	size_t open = 0;
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = js[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			open++;
+		} else if ((c == '}' || c == ']') && open) {
+			open--;
+		}
+	}
+	return open > 0;
+}
+
 /* Whether the innermost of the d brackets open in stk is '{'. */
 static int open_obj(const unsigned char *stk, size_t d)
 {

@@ -263,8 +263,30 @@ START_TEST(test_auto_bad_first_line)
 	/* a document that loads is one, and a later bad line of ndjson is a
 	 * record like any */
 	expect(ap, "{\n\"a\":1, \"price\":2}\n", "{\n\"a\":1}\n");
-	expect(ap, "{\"a\":1}\n{\"a\":\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n");
+	expect(ap, "{\"a\":1}\n{\"a\":}\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n");
 	ck_assert_uint_eq(st.records_failed, 1);
+	/* but not one that leaves an object or array open: it may be a value
+	 * written across lines, whose next lines ("41.5", {"cust_id":1})
+	 * would pass as records; the object fails, whatever the chunks */
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\n{\"sku\":1,\"price\":\n41.5\n}\n",
+				     chunks[i]), -1);
+		ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+		ck_assert_str_eq(err.msg, "record 2 (line 2) leaves an object or array open at the "
+			"line's end: a value written across lines, whose other lines would pass "
+			"as records of their own, is not a record to skip (on_error = "
+			"\"drop_record\"): invalid JSON: truncated JSON (unexpected end of record) "
+			"(byte 17 of the record)");
+		ck_assert_uint_eq(out.len, 0);
+		/* however it is broken, and with strings holding brackets and
+		 * quotes; closed, or closing more than it opens, it is skipped */
+		ck_assert_int_eq(run(ap, NULL, "{\"a\":1}\nx{\"s\":\"}]\\\"\",\"t\":[\n2\n",
+				     chunks[i]), -1);
+		ck_assert_msg(strstr(err.msg, "record 2 (line 2) leaves an object or array open")
+			      != NULL, "%s", err.msg);
+	}
+	expect(ap, "{\"a\":1}\n{\"s\":\"{[\", ]}\n]}\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n");
+	ck_assert_uint_eq(st.records_failed, 2);
 	/* a document named as such is still dropped, as README says */
 	ap = policy(AP("format = \"document\"; on_error = \"drop_record\";", DROP("\"price\"")), "t");
 	expect(ap, "{\"a\":1,\n{\"b\":2}\n", "");

@@ -295,7 +295,7 @@ def tests(env):
     env.put("store_events/batch.ndjson", nd.encode())
     env.put("store_events/batch.json", ("[\n" + ",\n".join(lines) + "\n]\n").encode())
     env.put("private/secret.json", b'{"price": 1}')
-    bad = lines[0] + "\n{\"price\": 1, \n" + lines[1] + "\n"
+    bad = lines[0] + "\n{\"price\": 1, }\n" + lines[1] + "\n"
     env.put("store_events/bad.ndjson", bad.encode())
     os.makedirs(os.path.join(env.objdir, "store_events"))
     with open(os.path.join(env.objdir, "store_events", "obj.json"), "w") as f:

@@ -342,16 +342,24 @@ cat >"$T/drop.cfg" <<'CFG'
 access_points = ( { name = "lenient"; format = "ndjson"; on_error = "drop_record";
   chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
 CFG
-printf '{"a": 1, "price": 2}\n{"a": \n{"b": 2}\n' >"$T/mixed.ndjson"
+printf '{"a": 1, "price": 2}\n{"a": }\n{"b": 2}\n' >"$T/mixed.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed.ndjson"
 expect_eq "drop_record: bad record skipped" "$OUT" "$(printf '{"a": 1}\n{"b": 2}')"
 expect_eq "drop_record: exit 0" "$RC" 0
 expect_eq "drop_record: the skip is counted on stderr and the record named, not silent" "$ERR" \
-	"runtime: $T/mixed.ndjson: 1 record skipped under on_error = \"drop_record\"; the first: record 2 (line 2): invalid JSON: truncated JSON (unexpected end of record) (byte 5 of the record)"
-printf '{"a": 1}\n\n{"c"}\n[1,\n' >"$T/mixed2.ndjson"
+	"runtime: $T/mixed.ndjson: 1 record skipped under on_error = \"drop_record\"; the first: record 2 (line 2): invalid JSON: unexpected '}': expected a value (byte 6 of the record)"
+printf '{"a": 1}\n\n{"c"}\n[1,]\n' >"$T/mixed2.ndjson"
 run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/mixed2.ndjson"
 expect_eq "drop_record: two skipped: counted, the first named (record 2, line 3)" "$RC:$OUT:$ERR" \
 	"0:{\"a\": 1}:runtime: $T/mixed2.ndjson: 2 records skipped under on_error = \"drop_record\"; the first: record 2 (line 3): invalid JSON: missing ':' after key (byte 4 of the record)"
+# a line that leaves an object or array open may be the first of a value
+# written across lines, whose other lines would pass as records ("41.5"
+# of a price): not skipped, the object fails
+printf '{"a": 1}\n{"sku": 1, "price":\n41.5\n, "discount":\n"3.2"}\n' >"$T/wrapped.ndjson"
+run "$RT" --policy "$T/drop.cfg" --plugins "$PLUGINS" --access-point lenient "$T/wrapped.ndjson"
+expect_eq "drop_record: a value written across lines: exit 7, nothing written" "$RC:$OUT" "7:"
+expect_eq "drop_record: a value written across lines: said why" "$ERR" \
+	"runtime: $T/wrapped.ndjson: record 2 (line 2) leaves an object or array open at the line's end: a value written across lines, whose other lines would pass as records of their own, is not a record to skip (on_error = \"drop_record\"): invalid JSON: truncated JSON (unexpected end of record) (byte 19 of the record)"
 # a long message about a key of control bytes: the first skip reads as
 # the failure under on_error = "fail" would, one line and cut alike
 cat >"$T/date.cfg" <<'CFG'

@@ -156,13 +156,25 @@ cat >"$T/lenient.cfg" <<'CFG'
 access_points = ( { name = "l"; format = "ndjson"; on_error = "drop_record";
   chain = ( { plugin = "drop_fields"; paths = [ "price", "discount" ]; } ); } );
 CFG
+# (a bad line that leaves nothing open: a cut one fails the object, as
+# the last check of this block shows)
+sed "$(cat "$T/bad.ndjson.line")s/.*/{\"bad\": }/" "$T/bad.ndjson" >"$T/bad-closed.ndjson"
 for n in 1 2; do
 	INFLIGHT_THREADS=$n "$RT" --policy "$T/lenient.cfg" --plugins "$PLUGINS" --access-point l \
-		"$T/bad.ndjson" >"$T/lout.$n" 2>"$T/lwarn.$n"
+		"$T/bad-closed.ndjson" >"$T/lout.$n" 2>"$T/lwarn.$n"
 done
 expect_files_eq "drop_record: the same output on 1 and 2 threads" "$T/lout.2" "$T/lout.1"
 expect_files_eq "drop_record: the same skip count on 1 and 2 threads" "$T/lwarn.2" "$T/lwarn.1"
 expect_contains "drop_record: the skips are counted" "$(cat "$T/lwarn.2")" "1 record skipped under"
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "$RT" --policy "$T/lenient.cfg" --plugins "$PLUGINS" --access-point l \
+		"$T/bad.ndjson" >/dev/null 2>"$T/lcut.$n"
+	expect_eq "drop_record: a cut line deep in the object, $n thread(s): exit 7" "$?" 7
+done
+expect_eq "drop_record: a cut line: the same message on 1 and 2 threads" \
+	"$(cat "$T/lcut.2")" "$(cat "$T/lcut.1")"
+expect_contains "drop_record: a cut line: its record and line named" "$(cat "$T/lcut.1")" \
+	"(line $(cat "$T/bad.ndjson.line")) leaves an object or array open"
 
 # auto framing with a byte-order mark takes the parallel path too
 printf '\xef\xbb\xbf' | cat - "$T/ev.ndjson" >"$T/bom.ndjson"

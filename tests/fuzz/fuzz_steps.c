@@ -583,7 +583,9 @@ static void check_out_model(const char *what, const struct model *md, const char
 
 /* ---- one line alone ---- */
 
-enum outcome { O_OUT, O_DROPPED, O_FAILED };
+/* O_BROKEN: under drop_record, a bad line that leaves an object or array
+ * open fails the object (it may be a value written across lines) */
+enum outcome { O_OUT, O_DROPPED, O_FAILED, O_BROKEN };
 
 /* A fused chain answers as its steps do: the object run again with the
  * fused pass taken away gives the same status, message, bytes and
@@ -636,7 +638,15 @@ static enum outcome check_line(const char *what, const struct schain *c,
 	fz_buf_free(&lone);
 	FZ_CHECK(!r.after_fail_ok, "%s: a call after a failure succeeded", what);
 	fz_put(all, r.out.p, r.out.len);
-	if (!r.ok || r.st.records_failed) {
+	if (drop && !valid && fz_left_open(d, le)) {
+		static const char want[] = "record 1 (line 1) leaves an object or array open";
+		FZ_CHECK(!r.ok && r.out.len == 0 && r.sink_calls == 0 &&
+				 !strncmp(r.err.msg, want, sizeof want - 1),
+			 "%s: a bad line left open should fail the object under drop_record: "
+			 "%s, wrote [%.*s]: %s", what, r.ok ? "succeeded" : "failed",
+			 (int)r.out.len, r.out.p, r.err.msg);
+		o = O_BROKEN;
+	} else if (!r.ok || r.st.records_failed) {
 		FZ_CHECK(drop ? r.ok && r.out.len == 0 && r.st.records_failed == 1
 			      : r.out.len == 0 && r.sink_calls == 0 &&
 					!strncmp(r.err.msg, "record 1 (line 1): ", 19),
@@ -655,7 +665,8 @@ static enum outcome check_line(const char *what, const struct schain *c,
 		scalar = t.n[0].type != FZ_ARRAY && !obj;
 	}
 	if (!valid)
-		FZ_CHECK(o == O_FAILED, "%s: a line that is not JSON within max_depth passed: [%.*s]",
+		FZ_CHECK(o == O_FAILED || o == O_BROKEN,
+			 "%s: a line that is not JSON within max_depth passed: [%.*s]",
 			 what, (int)le, d);
 	if (scalar)
 		FZ_CHECK(o == O_OUT && r.out.len == next && !memcmp(r.out.p, d, next),
@@ -696,6 +707,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_run whole;
 	struct fz_buf all = { 0 };
 	uint64_t recs = 0, line = 0, bad_rec = 0, bad_line = 0, out = 0, dropped = 0, failed = 0;
+	uint64_t broken_rec = 0, broken_line = 0;
 	char what[96];
 
 	if (size < 2)
@@ -729,6 +741,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (failed++ == 0)
 					bad_rec = recs, bad_line = line;
 				break;
+			case O_BROKEN:
+				if (!broken_rec)
+					broken_rec = recs, broken_line = line;
+				break;
 			}
 		}
 		ls = next;
@@ -737,7 +753,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(what, sizeof what, "%s, whole", ap->name);
 	fz_run(ap, in, n, n ? n : 1, &whole);
 	FZ_CHECK(!whole.after_fail_ok, "%s: a call after a failure succeeded", what);
-	if (!drop && failed) {
+	if (drop && broken_rec) {
+		char want[96];
+		snprintf(want, sizeof want, "record %llu (line %llu) leaves an object or array open",
+			 (unsigned long long)broken_rec, (unsigned long long)broken_line);
+		FZ_CHECK(!whole.ok && whole.out.len == 0 && whole.sink_calls == 0 &&
+				 !strncmp(whole.err.msg, want, strlen(want)),
+			 "%s: record %llu is left open, the object should fail naming it and "
+			 "write nothing: %s, wrote [%.*s]: %s",
+			 what, (unsigned long long)broken_rec, whole.ok ? "succeeded" : "failed",
+			 (int)whole.out.len, whole.out.p, whole.err.msg);
+	} else if (!drop && failed) {
 		char want[96];
 		snprintf(want, sizeof want, "record %llu (line %llu): ", (unsigned long long)bad_rec,
 			 (unsigned long long)bad_line);

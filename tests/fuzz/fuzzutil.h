@@ -154,6 +154,28 @@ static inline int fz_is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Whether a bad line leaves an object or array open at its end (README
+ * "What bad input gets": under drop_record such a line fails the object):
+ * brackets counted outside strings, a closing one of either kind closing
+ * the last open, one with none open not counted. */
+static inline int fz_left_open(const char *s, size_t n)
+{
+	long open = 0;
+	int str = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (str && s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			str = !str;
+		else if (!str && (s[i] == '{' || s[i] == '['))
+			open++;
+		else if (!str && (s[i] == '}' || s[i] == ']') && open > 0)
+			open--;
+	}
+	return open > 0;
+}
+
 static inline int fz_all_ws(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
