@@ -188,7 +188,8 @@ tsan: deps
 		build/tsan/tests/check_table $(FIXTURE_PLUGINS:$(BUILD)/%=build/tsan/%)
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" tools/run-checks.sh build/tsan \
 		build/tsan/tests/check_chain build/tsan/tests/check_table
-	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/blackbox/test_parallel.sh build/tsan
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" INFLIGHT_SAN=thread \
+		bash tests/blackbox/test_parallel.sh build/tsan
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/inflight/plugins \

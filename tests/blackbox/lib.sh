@@ -13,10 +13,11 @@ T=$(mktemp -d)
 _pass=0
 _fail=0
 _pids=()
-# HEAVY=0 under sanitizers or valgrind: skip what only measures memory or
-# needs hundreds of megabytes
+# HEAVY=0 under sanitizers (INFLIGHT_SAN 1: ASan, thread: TSan) or
+# valgrind: skip what only measures memory or needs hundreds of megabytes
 HEAVY=1
-[ "${INFLIGHT_SAN:-}" = 1 ] || [ "${INFLIGHT_VALGRIND:-}" = 1 ] && HEAVY=0
+case "${INFLIGHT_SAN:-}" in 1 | thread) HEAVY=0 ;; esac
+[ "${INFLIGHT_VALGRIND:-}" = 1 ] && HEAVY=0
 # INFLIGHT_VALGRIND=1: the binaries run under valgrind memcheck; an error
 # or a definite leak makes them exit 99, which no test expects
 if [ "${INFLIGHT_VALGRIND:-}" = 1 ]; then
