@@ -414,61 +414,76 @@ int inf_node_number(struct inf_record *r, int node, double *out)
 	return 0;
 }
 
-/* Compares the number node `node`, when it is written as an integer (no
- * fraction, no exponent), with the integer x exactly: sets *cmp and
- * returns 1; returns 0 for any other number. Doubles would take
- * 9007199254740993 for 9007199254740992. */
-static int compare_integer(struct inf_record *r, int node, long long x, int *cmp)
-{
-	size_t len, i;
-	const char *raw = inf_record_raw(r, node, &len);
-	int neg = len && raw[0] == '-';
-	unsigned long long u = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+/* A node's value as literals are compared with it, read once however many
+ * literals a list holds (a 16 MB string against 100 of them was unescaped
+ * 100 times): a string unescaped; a number written as an integer (no
+ * fraction, no exponent) exactly, as doubles would take 9007199254740993
+ * for 9007199254740992, and as a double when a literal needs one. */
+struct node_value {
+	enum inf_type t;
+	const char *s; /* strings, valid until the next host call */
+	size_t len;
+	int integer; /* written as an integer: n, or past 64 bits (over) */
+	int over;    /* past 64 bits: its sign, beyond any literal */
 	long long n;
+	int have_d;
+	double d;
+};
 
-	for (i = (size_t)neg; i < len; i++) {
-		unsigned d = (unsigned)(raw[i] - '0');
-		if (d > 9)
-			return 0;
-		if (u > (lim - d) / 10) { /* past 64 bits: beyond any literal */
-			while (++i < len)
-				if ((unsigned)(raw[i] - '0') > 9)
-					return 0;
-			*cmp = neg ? -1 : 1;
-			return 1;
+/* Reads node `node` of type t into *v. Returns 0 or INF_ERR_NOMEM. */
+static int node_value(struct inf_record *r, int node, enum inf_type t, struct node_value *v)
+{
+	memset(v, 0, sizeof *v);
+	v->t = t;
+	if (t == INF_STRING)
+		return (v->s = inf_record_string(r, node, &v->len)) ? 0 : INF_ERR_NOMEM;
+	if (t == INF_NUMBER) {
+		size_t len, i;
+		const char *raw = inf_record_raw(r, node, &len);
+		int neg = len && raw[0] == '-';
+		unsigned long long u = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+
+		for (i = (size_t)neg; i < len; i++) {
+			unsigned d = (unsigned)(raw[i] - '0');
+			if (d > 9)
+				return 0;
+			if (!v->over && u > (lim - d) / 10)
+				v->over = neg ? -1 : 1;
+			if (!v->over)
+				u = u * 10 + d;
 		}
-		u = u * 10 + d;
+		v->integer = 1;
+		v->n = neg ? (long long)(0 - u) : (long long)u;
 	}
-	n = neg ? (long long)(0 - u) : (long long)u;
-	*cmp = n < x ? -1 : n > x ? 1 : 0;
-	return 1;
+	return 0;
 }
 
-/* Compares node `node` (type t) with literal v: sets *cmp (<0, 0, >0) and
- * returns 1, or returns 0 on a type mismatch, or a negative inf_status.
- * Numbers compare exactly when both are integers, else as doubles. */
-static int compare(struct inf_record *r, int node, enum inf_type t,
+/* Compares the value *nv of node `node` with literal v: sets *cmp (<0, 0,
+ * >0) and returns 1, or returns 0 on a type mismatch, or a negative
+ * inf_status. Numbers compare exactly when both are integers, else as
+ * doubles. */
+static int compare(struct inf_record *r, int node, struct node_value *nv,
 		   const struct cond_value *v, int *cmp)
 {
+	enum inf_type t = nv->t;
+
 	if (t == INF_NUMBER && v->type == INF_NUMBER) {
-		double d;
-		int rc;
-		if (v->is_int && compare_integer(r, node, v->inum, cmp))
+		if (v->is_int && nv->integer) {
+			*cmp = nv->over ? nv->over : nv->n < v->inum ? -1 : nv->n > v->inum ? 1 : 0;
 			return 1;
-		rc = inf_node_number(r, node, &d);
-		if (rc && rc != INF_ERR_LIMIT)
-			return rc;
-		*cmp = d < v->num ? -1 : d > v->num ? 1 : 0;
+		}
+		if (!nv->have_d) {
+			int rc = inf_node_number(r, node, &nv->d);
+			if (rc && rc != INF_ERR_LIMIT)
+				return rc;
+			nv->have_d = 1;
+		}
+		*cmp = nv->d < v->num ? -1 : nv->d > v->num ? 1 : 0;
 		return 1;
 	}
 	if (t == INF_STRING && v->type == INF_STRING) {
-		size_t len;
-		const char *s = inf_record_string(r, node, &len);
-		int c;
-		if (!s)
-			return INF_ERR_NOMEM;
-		c = memcmp(s, v->str, len < v->len ? len : v->len);
-		*cmp = c ? c : len < v->len ? -1 : len > v->len ? 1 : 0;
+		int c = memcmp(nv->s, v->str, nv->len < v->len ? nv->len : v->len);
+		*cmp = c ? c : nv->len < v->len ? -1 : nv->len > v->len ? 1 : 0;
 		return 1;
 	}
 	if ((t == INF_TRUE || t == INF_FALSE) && (v->type == INF_TRUE || v->type == INF_FALSE)) {
@@ -483,6 +498,7 @@ static int compare(struct inf_record *r, int node, enum inf_type t,
 static int value_holds(struct inf_record *r, int node, const struct inf_cond *c)
 {
 	enum inf_type t = inf_record_type(r, node);
+	struct node_value nv;
 	int cmp = 0, rc;
 
 	switch (c->op) {
@@ -490,16 +506,21 @@ static int value_holds(struct inf_record *r, int node, const struct inf_cond *c)
 	case OP_MISSING:
 		return 1;
 	case OP_EQ: case OP_NE: case OP_IN: case OP_NOT_IN:
+		if ((rc = node_value(r, node, t, &nv)))
+			return rc;
 		for (size_t i = 0; i < c->nvals; i++) {
-			if ((rc = compare(r, node, t, &c->vals[i], &cmp)) < 0)
+			if ((rc = compare(r, node, &nv, &c->vals[i], &cmp)) < 0)
 				return rc;
 			if (rc && cmp == 0)
 				return 1;
 		}
 		return 0;
 	case OP_GT: case OP_GE: case OP_LT: case OP_LE:
-		if ((t != INF_NUMBER && t != INF_STRING) ||
-		    (rc = compare(r, node, t, &c->vals[0], &cmp)) == 0)
+		if (t != INF_NUMBER && t != INF_STRING)
+			return 0;
+		if ((rc = node_value(r, node, t, &nv)))
+			return rc;
+		if ((rc = compare(r, node, &nv, &c->vals[0], &cmp)) == 0)
 			return 0;
 		if (rc < 0)
 			return rc;
