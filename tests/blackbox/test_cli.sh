@@ -468,7 +468,8 @@ cat >"$T/chatty.cfg" <<'CFG'
 access_points = ( { name = "c"; chain = ( { plugin = "boom"; } ); } );
 CFG
 printf '{"a":"chatty"}\n{"b":2}\n' >"$T/chatty.ndjson"
-"$RT" --policy "$T/chatty.cfg" --plugins "$PLUGINS:$BUILD/test-plugins" --access-point c \
+# (the binary itself: valgrind cannot start without a stderr)
+"$BUILD/bin/runtime" --policy "$T/chatty.cfg" --plugins "$PLUGINS:$BUILD/test-plugins" --access-point c \
 	-o "$T/chatty.out" <"$T/chatty.ndjson" 2>&-
 expect_eq "stderr closed: exit 0" "$?" 0
 expect_eq "stderr closed: -o holds the records and no log line" \

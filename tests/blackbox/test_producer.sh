@@ -155,6 +155,10 @@ t_binary() {
 	[[ -x $PROD ]]
 	"$PROD" --version | grep -q '^producer '
 	"$PROD" --help >"$TMP/help"
+	# a help that cannot be printed says so, exit 5
+	local rc=0
+	"$PROD" --help >/dev/full 2>"$TMP/full.err" || rc=$?
+	(( rc == 5 )) && grep -q '^producer: cannot print to stdout' "$TMP/full.err"
 	for opt in --count --size --seed --start --dir --endpoint --bucket --region \
 		--ndjson --quiet --help --version "default: ./bucket" "default 12" \
 		"Exit status"; do
@@ -325,6 +329,12 @@ t_usage() {
 	expect_usage --size 1T --ndjson "$TMP/u.nd"
 	expect_usage --bucket b
 	expect_usage stray-argument
+	# each option once (a second was a silent override), and --help
+	# after the whole line parses
+	expect_usage --count 1 --count 2 --ndjson "$TMP/u.nd"
+	grep -q 'option given twice (--count)' "$TMP/u.err"
+	expect_usage --dir "$TMP/u" --dir "$TMP/u2"
+	expect_usage --help --bogus
 	(
 		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 		expect_usage --endpoint http://127.0.0.1:1 --bucket b

@@ -74,6 +74,7 @@ static void usage(FILE *f)
 "\n"
 "Keys: store_events/{evnt_type}/dt={YYYY_MM_DD}/{epoch_s}{usec:06}.json\n"
 "\n"
+"Each option at most once; --help and --version once the line parses.\n"
 "Exit status: 0 success, 2 usage error (bad option or number, conflicting\n"
 "destinations, missing credentials), 5 I/O or HTTP error. Errors are one\n"
 "line on stderr, 'producer: <what> (<file, option or key>)'; the summary\n"
@@ -154,12 +155,22 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	return 0;
 }
 
+/* The long name of option value c. */
+static const char *long_name(int c)
+{
+	for (const struct option *l = long_opts; l->name; l++)
+		if (l->val == c)
+			return l->name;
+	return "?";
+}
+
 int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 		   struct prod_err *err)
 {
 	unsigned dests = 0; /* bits: 1 --dir, 2 --endpoint, 4 --ndjson */
 	int have_count = 0, have_bucket = 0, have_region = 0;
-	int c;
+	int c, help = 0, version = 0;
+	unsigned long long seen = 0; /* bit c - OPT_COUNT, 63 -q */
 
 	memset(o, 0, sizeof *o);
 	o->dest = PROD_DEST_DIR;
@@ -171,7 +182,16 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
 		/* after an unknown or incomplete option, its own text */
 		const char *name = argv[optind - 1];
+		unsigned bit = c == 'q' ? 63 : c >= OPT_COUNT && c <= OPT_VERSION
+			? (unsigned)(c - OPT_COUNT) : 64;
 
+		/* each option once, as the runtime takes them: a second --count
+		 * or --dir was a silent override */
+		if (bit < 64 && c != 'h') {
+			if (seen >> bit & 1)
+				return prod_err_set(err, "option given twice (--%s)", long_name(c));
+			seen |= 1ull << bit;
+		}
 		switch (c) {
 		case OPT_COUNT:
 			if (parse_u64(optarg, PROD_MAX_COUNT, 0, &o->count))
@@ -230,12 +250,12 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 		case 'q':
 			o->quiet = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
+		case 'h': /* once the whole command line parses, as in GNU tools */
+			help = 1;
+			break;
 		case OPT_VERSION:
-			printf("producer (inflight) %s\n", PROD_VERSION);
-			return 1;
+			version = 1;
+			break;
 		case ':':
 			return prod_err_set(err, "missing value (%s)", name);
 		default:
@@ -246,5 +266,12 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 	}
 	if (optind < argc)
 		return prod_err_set(err, "unexpected argument (%s)", argv[optind]);
+	if (help || version) {
+		if (help)
+			usage(stdout);
+		else
+			printf("producer (inflight) %s\n", PROD_VERSION);
+		return 1;
+	}
 	return resolve(o, dests, have_count, have_bucket, have_region, err);
 }

@@ -9,7 +9,9 @@
  * Two buffers are reused for every event, so the loop does not allocate
  * in steady state.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "buf.h"
@@ -93,8 +95,12 @@ int main(int argc, char **argv)
 	FILE *summary;
 
 	rc = prod_cli_parse(&o, argc, argv, &err);
-	if (rc > 0)
-		return fflush(stdout) ? PROD_EXIT_IO : PROD_EXIT_OK;
+	if (rc > 0) {
+		if (fflush(stdout) == 0 && !ferror(stdout))
+			return PROD_EXIT_OK;
+		fprintf(stderr, "producer: cannot print to stdout: %s\n", strerror(errno));
+		return PROD_EXIT_IO;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "producer: %s\n", err.msg);
 		return PROD_EXIT_USAGE;
