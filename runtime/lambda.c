@@ -216,6 +216,22 @@ static int lambda_url_ok(const char *url)
  * a process start further back is not the invoke's (a pre-warmed one). */
 #define INIT_MAX_MS 10000LL
 
+/* Exports the invocation's trace id as _X_AMZN_TRACE_ID, as Lambda's own
+ * runtimes do (none: unset), from one buffer: setenv keeps every value
+ * it is given for the life of the process, and each trace id is new
+ * (about 150 bytes an invocation, without end). */
+static void export_trace(const char *id)
+{
+	static char env[sizeof "_X_AMZN_TRACE_ID=" + sizeof ((struct inf_invocation *)0)->trace_id];
+
+	if (!id[0]) {
+		unsetenv("_X_AMZN_TRACE_ID");
+		return;
+	}
+	snprintf(env, sizeof env, "_X_AMZN_TRACE_ID=%s", id);
+	putenv(env);
+}
+
 /* Handles one invocation; returns -1 only when the Runtime API is gone.
  * `began` is when S3 Object Lambda's window opened at the latest: the
  * process start for the first invocation of an on-demand cold start,
@@ -229,10 +245,7 @@ static int invoke(struct inf_lambda *L, struct inf_invocation *inv, long long be
 	long st;
 	int rc = -1;
 
-	if (inv->trace_id[0])
-		setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
-	else
-		unsetenv("_X_AMZN_TRACE_ID");
+	export_trace(inv->trace_id);
 	o.deadline_ms = answer_by(inv->deadline_ms,
 				  began && began < started && started - began <= INIT_MAX_MS ? began : started);
 	o.abandon_at = abandon_at(o.deadline_ms, started);

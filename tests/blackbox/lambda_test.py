@@ -300,8 +300,11 @@ def tests(env):
     os.makedirs(os.path.join(env.objdir, "store_events"))
     with open(os.path.join(env.objdir, "store_events", "obj.json"), "w") as f:
         f.write(doc)
+    with open(os.path.join(env.objdir, "store_events", "other.json"), "w") as f:
+        f.write(lines[2] + "\n")
     obj = "http://127.0.0.1:%d/" % env.objport
     want_doc = redacted(doc)
+    want_other = redacted(lines[2]) + "\n"
     want_nd = "".join(redacted(l) + "\n" for l in lines)
     L = len(want_nd)
 
@@ -353,6 +356,14 @@ def tests(env):
         get("bad-fail", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"),
         get("bad-drop", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="lenient"),
         get("half", obj + "_close/store_events/obj.json", key="store_events/obj.json"),
+        # a source that leaves a second answer on the kept-alive connection
+        # (after a GET's body; as a HEAD's body): the next caller's request
+        # must not read it as its answer (libcurl takes an idle connection
+        # with bytes waiting as dead; README threat model 6)
+        get("smug-get", obj + "_smuggle/store_events/obj.json", key="store_events/obj.json"),
+        get("after-smug-get", obj + "store_events/other.json", key="store_events/other.json"),
+        event("headObjectContext", obj + "_smuggle/store_events/obj.json", key="store_events/obj.json"),
+        get("after-smug-head", obj + "store_events/other.json", key="store_events/other.json"),
         get("no-policy", ps(doc_key), key=doc_key, ap="nobody"),
         get("by-payload", ps(doc_key), key=doc_key, ap="elsewhere", payload='{"policy": "lambda-consumer"}'),
         get("outside", env.presign("get_object", Key="private/secret.json"), key="private/secret.json"),
@@ -466,6 +477,14 @@ def tests(env):
     a = r.answer("bad-drop")
     check("malformed record, on_error drop_record: the other records",
           a and a["status"] == 200 and a["body"].decode() == redacted(lines[0]) + "\n" + redacted(lines[1]) + "\n", a)
+    a = r.answer("smug-get")
+    check("a source that sends a second answer after the body: the object's view",
+          a and a["status"] == 200 and a["body"].decode() == want_doc, a)
+    for name in ("after-smug-get", "after-smug-head"):
+        a = r.answer(name)
+        check("%s: the next caller gets its own object, not what the source left on the "
+              "connection" % name,
+              a and a["status"] == 200 and a["body"].decode() == want_other, a)
     a = r.answer("half")
     check("source closing half-way: an error status, never a 200 with a partial body",
           a and a["status"] >= 500 and a["bodyLen"] == 0, a)

@@ -37,6 +37,10 @@ fault prefix misbehave:
                trailer x-amz-meta-late after it
   /_clchunk/.. 200 with the whole object's Content-Length and chunked
                framing of half of it, ended well (libcurl reads the chunks)
+  /_smuggle/.. the answer, then a second one nobody asked for on the same
+               connection (a HEAD: as if it were the HEAD's body), holding
+               SMUGGLED: read as the next request's answer, another
+               caller would get it
   /_badnames/. the object, with x-amz-meta-* headers whose names are no
                HTTP tokens (a control byte, a space, UTF-8), one of
                2400 bytes, one of 2304 (one too long to forward whole),
@@ -119,6 +123,9 @@ OWNER = "123456789012"
 KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ETAG = '"0123456789abcdef"'
 NEW_ETAG = '"fedcba9876543210"'  # /_changed/: the version a GET finds
+SMUGGLED = b'{"smuggled": true}\n'
+SMUGGLED_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: %d\r\n\r\n%s" % (len(SMUGGLED), SMUGGLED))
 
 
 def ssec_refusal(headers):
@@ -229,7 +236,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "The request signature we calculated does not match the signature you provided."))
         fault = None
         for prefix in ("/_403/", "/_500/", "/_close/", "/_slow/", "/_trickle/", "/_206/",
-                       "/_204/", "/_leak/", "/_leakform/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/", "/_clchunk/",
+                       "/_204/", "/_leak/", "/_leakform/", "/_badref/", "/_badcode/", "/_301/", "/_noclen/", "/_twoclen/", "/_chunked/", "/_clchunk/", "/_smuggle/",
                        "/_badnames/", "/_badmeta/", "/_manymeta/", "/_ssec/", "/_payer/",
                        "/_kms/", "/_repeat/", "/_changed/", "/_noetag/", "/_weaketag/",
                        "/_twoetags/", "/_lateetag/", "/_changednoetag/", "/_early/", "/_ctl/",
@@ -388,6 +395,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if self.command == "HEAD":
+            if fault == "_smuggle":
+                self.wfile.write(SMUGGLED_ANSWER)
             return
         with open(file, "rb") as f:
             if status == 206:
@@ -417,6 +426,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             shutil.copyfileobj(f, self.wfile, 1 << 20)
+            if fault == "_smuggle":
+                self.wfile.flush()
+                self.wfile.write(SMUGGLED_ANSWER)
 
 def main():
     ap = argparse.ArgumentParser()

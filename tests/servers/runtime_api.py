@@ -168,7 +168,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("Lambda-Runtime-Aws-Request-Id", rid),
             ("Lambda-Runtime-Deadline-Ms", str(deadline)),
             ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:inflight"),
-            ("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+            # a new trace id each time, as Lambda sends them (the runtime
+            # exports it: a process serving thousands must not keep each)
+            ("Lambda-Runtime-Trace-Id", "Root=1-5759e988-%s;Parent=53995c3f42cd8ad8;Sampled=1"
+             % uuid.uuid4().hex[:24]),
             ("Lambda-Runtime-Invocation-Id", item.get("invocationId") or "inv-" + rid),
         ])
 
