@@ -1,6 +1,7 @@
 #include "curlapi.h"
 
 #include <dlfcn.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,4 +64,20 @@ int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err)
 		return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 	*list = t;
 	return 0;
+}
+
+void inf_curl_reset(CURL *curl)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+	int stale = 0;
+
+	if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK &&
+	    sock != CURL_SOCKET_BAD) {
+		struct pollfd p = { sock, POLLIN, 0 };
+		stale = poll(&p, 1, 0) != 0;
+	}
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_MAXCONNECTS, 1L);
+	if (stale)
+		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 }

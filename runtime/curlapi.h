@@ -44,6 +44,15 @@ struct inf_error;
  * memory). */
 int inf_curl_add_line(void *ctx, const char *line, struct inf_error *err);
 
+/* Resets `curl` for its next transfer (curl_easy_reset) and keeps that
+ * transfer off a kept-alive connection that has bytes or a close waiting
+ * on it: libcurl 7.88 checks idle connections at most once a second, and
+ * reuses one with bytes a misbehaving source left there (a body after a
+ * HEAD's headers, a second answer after a body), reading them as the
+ * answer to the next request: another caller's. The handle then caches
+ * one connection, so that the stale one is closed, not kept for later. */
+void inf_curl_reset(CURL *curl);
+
 struct curl_slist;
 
 /* curl_slist_free_all for header lists that may hold secrets (the session

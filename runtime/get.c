@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli.h"
 #include "conditions.h"
 #include "forward.h"
 #include "json.h"
@@ -228,13 +229,17 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	if (rc) {
 		if (fc.timed_out)
 			res.timed_out = 1;
-		if (err.kind == INF_FAIL_SOURCE)
+		if (err.kind == INF_FAIL_SOURCE) {
 			rc = forward_source_error(L, ev, o, &res, &err);
-		else
+		} else {
+			/* a record's error names the object by its key, as event
+			 * mode's does */
+			inf_error_name_object(&err, fo.name);
 			rc = send_status(L, ev, o,
 					 err.kind == INF_FAIL_OUTPUT || err.kind == INF_FAIL_NOMEM
 						 ? 500 : ap->error_status,
 					 inf_fail_code(err.kind), err.msg);
+		}
 		inf_source_result_free(&res);
 		return rc;
 	}

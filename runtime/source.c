@@ -640,7 +640,11 @@ int inf_source_fetch(CURL *curl, const char *url,
 		return -1;
 	if (!f.curl && !(f.curl = curl_easy_init()))
 		return inf_error_set(err, INF_FAIL_NOMEM, "cannot create a curl handle");
-	curl_easy_reset(f.curl);
+	inf_curl_reset(f.curl);
+	/* a body after a HEAD's headers would wait on the connection for the
+	 * next request to read as its answer */
+	if (o->head)
+		curl_easy_setopt(f.curl, CURLOPT_FORBID_REUSE, 1L);
 	hdrs = o->sign_s3 ? NULL : request_headers(url, o->ev, &bad);
 	if (o->sign_s3) {
 		struct inf_sigv4 sig = { .method = o->head ? "HEAD" : "GET",

@@ -126,7 +126,11 @@ void inf_spool_reset(struct inf_spool *s)
 		close(s->fd);
 	s->fd = -1;
 	s->len = 0;
-	inf_buf_reset(&s->mem);
+	/* a large object's bytes are not kept for the rest of the process */
+	if (s->mem.cap > (1u << 20))
+		inf_buf_free(&s->mem);
+	else
+		inf_buf_reset(&s->mem);
 }
 
 void inf_spool_free(struct inf_spool *s)

@@ -215,7 +215,7 @@ int inf_wgor_send(CURL *curl, struct inf_wgor *w, long long deadline_ms,
 			inf_error_set(err, INF_FAIL_OUTPUT, "WriteGetObjectResponse: no time left before the deadline");
 			goto out;
 		}
-		curl_easy_reset(curl);
+		inf_curl_reset(curl);
 		u.pos = 0;
 		inf_buf_reset(&u.resp);
 		curl_easy_setopt(curl, CURLOPT_URL, url);

@@ -474,6 +474,9 @@ def tests(env):
     a = r.answer("bad-fail")
     check("malformed record, on_error fail: the policy's 503, InvalidObjectFormat, no body",
           a and a["status"] == 503 and a["errorCode"] == "InvalidObjectFormat" and a["bodyLen"] == 0, a)
+    check("malformed record: the message names the object by its key, then the record",
+          a and (a["errorMessage"] or "").startswith("store_events/bad.ndjson: record 2 (line 2): invalid JSON: "),
+          a)
     a = r.answer("bad-drop")
     check("malformed record, on_error drop_record: the other records",
           a and a["status"] == 200 and a["body"].decode() == redacted(lines[0]) + "\n" + redacted(lines[1]) + "\n", a)
