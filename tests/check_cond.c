@@ -347,7 +347,7 @@ START_TEST(test_matches_anchored_form)
 	 * unanchored) ends: the test's timeout is the bound */
 	memcpy(json, "{\"s\":\"", 6);
 	memset(json + 6, 'x', big);
-	strcpy(json + 6 + big, "\"}");
+	memcpy(json + 6 + big, "\"}", 3);
 	NO("{ path = \"s\"; op = \"matches\"; value = \"x.*@corp$\"; }", json);
 	NO("{ path = \"s\"; op = \"matches\"; value = \"(x+x+)+y\"; }", json);
 	free(json);

@@ -753,25 +753,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(what, sizeof what, "%s, whole", ap->name);
 	fz_run(ap, in, n, n ? n : 1, &whole);
 	FZ_CHECK(!whole.after_fail_ok, "%s: a call after a failure succeeded", what);
-	if (drop && broken_rec) {
+	if ((drop && broken_rec) || (!drop && failed)) {
+		/* the object fails at the first line left open (drop_record) or
+		 * the first that fails alone (fail), names it, writes nothing */
+		uint64_t rec = drop ? broken_rec : bad_rec, at = drop ? broken_line : bad_line;
 		char want[96];
-		snprintf(want, sizeof want, "record %llu (line %llu) leaves an object or array open",
-			 (unsigned long long)broken_rec, (unsigned long long)broken_line);
+		snprintf(want, sizeof want, drop ? "record %llu (line %llu) leaves an object or array open"
+						 : "record %llu (line %llu): ",
+			 (unsigned long long)rec, (unsigned long long)at);
 		FZ_CHECK(!whole.ok && whole.out.len == 0 && whole.sink_calls == 0 &&
 				 !strncmp(whole.err.msg, want, strlen(want)),
-			 "%s: record %llu is left open, the object should fail naming it and "
-			 "write nothing: %s, wrote [%.*s]: %s",
-			 what, (unsigned long long)broken_rec, whole.ok ? "succeeded" : "failed",
-			 (int)whole.out.len, whole.out.p, whole.err.msg);
-	} else if (!drop && failed) {
-		char want[96];
-		snprintf(want, sizeof want, "record %llu (line %llu): ", (unsigned long long)bad_rec,
-			 (unsigned long long)bad_line);
-		FZ_CHECK(!whole.ok && whole.out.len == 0 && whole.sink_calls == 0 &&
-				 !strncmp(whole.err.msg, want, strlen(want)),
-			 "%s: record %llu fails alone, the object should fail naming it and write "
-			 "nothing: %s, wrote [%.*s]: %s",
-			 what, (unsigned long long)bad_rec, whole.ok ? "succeeded" : "failed",
+			 "%s: record %llu should fail the object, named, and nothing written: "
+			 "%s, wrote [%.*s]: %s",
+			 what, (unsigned long long)rec, whole.ok ? "succeeded" : "failed",
 			 (int)whole.out.len, whole.out.p, whole.err.msg);
 	} else {
 		FZ_CHECK(whole.ok, "%s: failed though every line passes alone: %s", what,
