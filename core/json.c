@@ -690,7 +690,9 @@ key: /* p < end, where a member of the object cur starts */
 		return INF_ERR_LIMIT;
 	}
 	if (drop && sp == 1) { /* a root member's key */
-		if (kesc && d->keys->lens) /* none held: nothing to compare */
+		/* a validation with no key held (inf_json_is_value) has
+		 * nothing to compare an escaped key with */
+		if (kesc && (drop != 1 || d->keys->lens))
 			return 1;
 		int act = inf_dropkeys_may_hold(d->keys, p + 1, (size_t)(q - p - 1))
 			? d->keys->match(d->keys->ctx, p + 1, (size_t)(q - p - 1)) : 0;
