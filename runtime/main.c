@@ -272,12 +272,13 @@ static int run(int argc, char **argv)
 
 /* libcurl (and OpenSSL behind it) is initialised only by the modes that
  * fetch over http: filter mode and --check-policy start without it. */
-/* Puts /dev/null where descriptor 0, 1 or 2 is closed, so that no file the
- * runtime opens takes its number: a log line on "stderr" would go into an
- * output file, a read of "stdin" would read a file the runtime opened. stdin and stdout
- * get it opened the other way round (a read or write of them still fails,
- * EBADF, as on a closed descriptor); stderr for writing (messages are
- * lost, as they were). Returns 0, or -1 when /dev/null cannot be opened. */
+/* Puts /dev/null where descriptor 0, 1 or 2 is closed, so that no file
+ * the runtime opens takes its number: a log line on "stderr" would go
+ * into an output file, a read of "stdin" would read a file the runtime
+ * opened. stdin and stdout get it opened the other way round (a read or
+ * write of them still fails, EBADF, as on a closed descriptor); stderr
+ * for writing (messages are lost, as they were). Returns 0, or -1 when
+ * /dev/null cannot be opened. */
 static int standard_fds(void)
 {
 	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };

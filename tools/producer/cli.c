@@ -186,8 +186,8 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 			? (unsigned)(c - OPT_COUNT) : 64;
 
 		/* each option once, as the runtime takes them: a second --count
-		 * or --dir was a silent override */
-		if (bit < 64 && c != 'h') {
+		 * or --dir was a silent override (-h, '?' and ':' have no bit) */
+		if (bit < 64) {
 			if (seen >> bit & 1)
 				return prod_err_set(err, "option given twice (--%s)", long_name(c));
 			seen |= 1ull << bit;
