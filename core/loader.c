@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "error.h"
+#include "redact.h"
 
 struct lib {
 	char *name;
@@ -68,7 +70,10 @@ static int valid_name(const char *name)
 	return 1;
 }
 
-/* Finds dir/name.so in the first directory that has it. */
+/* Finds dir/name.so in the first directory that has an entry of that
+ * name: 0 if it is a regular file (or a link to one), 1 if it is anything
+ * else (a dangling link, a directory: refused, not passed over for a later
+ * directory's), -1 if no directory has it. */
 static int locate(const struct inf_loader *l, const char *name, char *path,
 		  size_t pathlen)
 {
@@ -80,13 +85,36 @@ static int locate(const struct inf_loader *l, const char *name, char *path,
 		struct stat st;
 		if (dl > 0) {
 			int n = snprintf(path, pathlen, "%.*s/%s.so", (int)dl, d, name);
-			if (n > 0 && (size_t)n < pathlen && stat(path, &st) == 0 &&
-			    S_ISREG(st.st_mode))
-				return 0;
+			if (n > 0 && (size_t)n < pathlen && lstat(path, &st) == 0)
+				return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? 0 : 1;
 		}
 		d += dl + (e ? 1 : 0);
 	}
 	return -1;
+}
+
+/* The plugin directories as a message prints them: a directory that
+ * holds '@', '?', '#', '%', ';' or '&' is no plain path, and may be a URL
+ * with a credential, so it is "<redacted>". */
+static void show_dirs(const char *dirs, char *buf, size_t buflen)
+{
+	struct inf_buf b = { 0 };
+
+	for (const char *d = dirs; *d;) {
+		size_t dl = strcspn(d, ":"), safe = strcspn(d, ":@?#%;&");
+		if (d != dirs)
+			inf_buf_append(&b, ":", 1);
+		if (safe >= dl)
+			inf_buf_append(&b, d, dl);
+		else
+			inf_buf_append(&b, "<redacted>", 10);
+		d += dl + (d[dl] == ':');
+	}
+	if (b.len && !inf_buf_append(&b, "", 1))
+		inf_one_line(b.data, buf, buflen);
+	else
+		inf_one_line(b.len ? "<redacted>" : "(no plugin directory)", buf, buflen);
+	inf_buf_free(&b);
 }
 
 const char *inf_plugin_removes(const struct inf_plugin *p)
@@ -165,9 +193,18 @@ int inf_loader_get(struct inf_loader *l, const char *name,
 			 "plugin name '%s' is not allowed (letters, digits, '_' and '-' only)", name);
 		return INF_ERR_INVALID;
 	}
-	if (locate(l, name, path, sizeof path)) {
-		snprintf(err, errlen, "unknown plugin '%s': no %s.so in %s", name,
-			 name, *l->dirs ? l->dirs : "(no plugin directory)");
+	rc = locate(l, name, path, sizeof path);
+	if (rc) {
+		char shown[512];
+		if (rc > 0) {
+			inf_show_name(path, shown, sizeof shown);
+			snprintf(err, errlen, "plugin '%s': %s is not a regular file",
+				 name, shown);
+		} else {
+			show_dirs(l->dirs, shown, sizeof shown);
+			snprintf(err, errlen, "unknown plugin '%s': no %s.so in %s", name,
+				 name, shown);
+		}
 		return INF_ERR_INVALID;
 	}
 	lib.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "path.h"
 #include "policytext.h"
+#include "redact.h"
 #include "selftest.h"
 
 /* the calls below are many and their messages long */
@@ -469,7 +470,7 @@ static int load_file(struct inf_policy *pol, const char *path,
 
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
 		 slash ? path : ".");
-	inf_one_line(path, file, sizeof file);
+	inf_show_name(path, file, sizeof file);
 	if (inf_policy_text_read(path, file, &text, errs) ||
 	    inf_policy_text_includes(file, text.data, errs)) {
 		inf_buf_free(&text);
@@ -573,7 +574,7 @@ int inf_policy_load(const char *path, const char *plugin_dirs,
 	int bad = 0;
 
 	*out = NULL;
-	inf_one_line(path, shown, sizeof shown);
+	inf_show_name(path, shown, sizeof shown);
 	if (!pol || !(pol->loader = inf_loader_new(plugin_dirs))) {
 		free(pol);
 		add_err(errs, "out of memory");

@@ -9,28 +9,8 @@
 #include "error.h"
 #include "event.h"
 
-void inf_url_redact(const char *url, char *buf, size_t buflen)
-{
-	const char *q = strchr(url, '?'), *s, *at;
-	size_t n = q ? (size_t)(q - url) : strlen(url);
-
-	/* user:password@ in the authority goes too, up to its last '@' (a
-	 * password may hold one); a "://" in the query is no scheme */
-	s = memmem(url, n, "://", 3);
-	at = NULL;
-	if (s) {
-		const char *slash = memchr(s + 3, '/', n - (size_t)(s + 3 - url));
-		at = memrchr(s + 3, '@', (size_t)((slash ? slash : url + n) - (s + 3)));
-	}
-	if (at)
-		snprintf(buf, buflen, "%.*s<redacted>@%.*s%s", (int)(s + 3 - url), url,
-			 (int)(n - (size_t)(at + 1 - url)), at + 1, q ? "?<redacted>" : "");
-	else
-		snprintf(buf, buflen, "%.*s%s", (int)n, url, q ? "?<redacted>" : "");
-}
-
-/* Whether s starts as a URL does: a scheme (RFC 3986), then ':'. */
-static int has_scheme(const char *s)
+/* The length of s's scheme and its ':' (RFC 3986); 0 if s has none. */
+static size_t scheme_len(const char *s)
 {
 	size_t n = 0;
 
@@ -38,25 +18,41 @@ static int has_scheme(const char *s)
 		return 0;
 	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' || s[n] == '.')
 		n++;
-	return s[n] == ':';
+	return s[n] == ':' ? n + 1 : 0;
 }
 
-void inf_show_name(const char *name, char *buf, size_t buflen)
+/* Where the part of a URL that may carry a credential starts: the first
+ * '?', '#', ';' or '&', or '?' or '#' %-encoded (a client that encoded
+ * the query into the path); the end if none. */
+static const char *query_start(const char *url)
 {
-	char url[1024], *hash;
+	for (const char *p = url; *p; p++)
+		if (strchr("?#;&", *p) ||
+		    (*p == '%' && (!strncasecmp(p, "%3f", 3) || !strncasecmp(p, "%23", 3))))
+			return p;
+	return url + strlen(url);
+}
 
-	if (!strcmp(name, "-")) {
-		snprintf(buf, buflen, "stdin");
-		return;
+void inf_url_redact(const char *url, char *buf, size_t buflen)
+{
+	size_t sl = scheme_len(url);
+	const char *a = NULL, *at = NULL, *rest = url, *q;
+
+	/* user:password@ goes too: after the scheme and any slashes, up to the
+	 * last '@' before the path (a password may hold '@', '?' or '#'); a
+	 * scheme inside the query is no authority */
+	if (sl) {
+		const char *slash;
+		a = url + sl + strspn(url + sl, "/\\");
+		slash = strchr(a, '/');
+		at = memrchr(a, '@', slash ? (size_t)(slash - a) : strlen(a));
 	}
-	if (strstr(name, "://") || has_scheme(name) ||
-	    (strchr(name, '?') && strcasestr(name, "X-Amz-"))) {
-		inf_url_redact(name, url, sizeof url);
-		if ((hash = strchr(url, '#')))
-			snprintf(hash, sizeof url - (size_t)(hash - url), "#<redacted>");
-		name = url;
-	}
-	inf_one_line(name, buf, buflen);
+	if (at)
+		rest = at + 1;
+	q = query_start(rest);
+	snprintf(buf, buflen, "%.*s%s%.*s%.*s%s", at ? (int)(a - url) : 0, url,
+		 at ? "<redacted>@" : "", (int)(q - rest), rest,
+		 *q ? (*q == '%' ? 3 : 1) : 0, q, *q ? "<redacted>" : "");
 }
 
 /* One round of decoding [s, s+n) into out (n + 1 bytes): %XX, &#N;,
@@ -147,6 +143,41 @@ static char *decode_all(const char *s)
 	}
 	free(b);
 	return a;
+}
+
+/* Whether s, decoded and folded, names a query credential of a presigned
+ * URL (X-Amz-Signature, -Credential, -Security-Token); 1 without memory. */
+static int names_credential(const char *s)
+{
+	char *d = decode_all(s), *f = d ? malloc(strlen(d) + 1) : NULL;
+	int hit = !f;
+
+	if (f) {
+		fold(d, f);
+		hit = strstr(f, "xamzsignature") || strstr(f, "xamzcredential") ||
+		      strstr(f, "xamzsecuritytoken");
+	}
+	free(d);
+	free(f);
+	return hit;
+}
+
+void inf_show_name(const char *name, char *buf, size_t buflen)
+{
+	char url[1024];
+
+	if (!strcmp(name, "-")) {
+		snprintf(buf, buflen, "stdin");
+		return;
+	}
+	if (strstr(name, "://") || scheme_len(name) || names_credential(name)) {
+		inf_url_redact(name, url, sizeof url);
+		/* a credential's name left before the query: none of it is shown */
+		if (names_credential(url))
+			snprintf(url, sizeof url, "<redacted>");
+		name = url;
+	}
+	inf_one_line(name, buf, buflen);
 }
 
 int inf_may_quote_secret(const char *text, const char *const *values, size_t n)

@@ -8,15 +8,20 @@
 
 #include <stddef.h>
 
-/* Writes `url` without its query string and credentials, for logs. */
+/* Writes `url` for logs without what may carry a credential: the
+ * user:password@ of its authority (after "scheme:" and any slashes, up to
+ * the last '@' before the path), and everything from the first '?', '#',
+ * ';', '&', "%3F" or "%23" on, each replaced by "<redacted>". */
 void inf_url_redact(const char *url, char *buf, size_t buflen);
 
-/* Writes a file name or URL from the command line or an event as a
- * message may print it, on one line (inf_one_line): "-" is "stdin"; a
- * name holding "://" is taken for a URL, its query, fragment and
- * credentials redacted (a presigned URL given where a file was expected
- * must not print its signature); so is one that starts with a scheme
- * and ':' ("http:/h/k?...") or holds '?' and "X-Amz-". */
+/* Writes a file name or URL from the command line, an event or a policy
+ * as a message may print it, on one line (inf_one_line): "-" is "stdin";
+ * a name holding "://", starting with a scheme and ':' ("http:/h/k?..."),
+ * or naming X-Amz-Signature, -Credential or -Security-Token (in any case,
+ * %-encoded or not) is taken for a URL and redacted (inf_url_redact): a
+ * presigned URL given where a file was expected must not print its
+ * signature. If a credential's name is still there after that, the whole
+ * name is "<redacted>". */
 void inf_show_name(const char *name, char *buf, size_t buflen);
 
 /* Whether `text` (an S3 error message: the source's, which may quote the

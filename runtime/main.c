@@ -253,6 +253,11 @@ static int run(int argc, char **argv)
 					 : make ? "option not used by --make-event"
 						: "option not used by --event")))
 			return rc;
+		/* --make-event's stray argument may be a --header value given
+		 * apart from its name: a token, a key; it is not printed */
+		if (optind < argc && make)
+			return usage_error("unexpected argument, not shown (--header takes one "
+					   "NAME:VALUE argument)", NULL);
 		if (optind < argc)
 			return usage_error("unexpected argument", argv[optind]);
 		return check ? inf_mode_check_policy(check, &cli)

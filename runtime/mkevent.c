@@ -81,9 +81,17 @@ static int check_headers(const struct inf_cli *cli, struct inf_error *err)
 	for (int i = 0; i < cli->nheaders; i++) {
 		const char *h = cli->headers[i], *colon = strchr(h, ':');
 		size_t n = colon ? (size_t)(colon - h) : 0;
-		if (!colon || colon == h)
+		/* the value is never printed: it may be a token or a customer key */
+		if (colon == h)
 			return inf_error_set(err, INF_FAIL_USAGE,
-					     "--header wants NAME:VALUE, not '%s'", h);
+					     "--header wants NAME:VALUE, and the name is empty");
+		if (!colon && h[strcspn(h, "= \t")])
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header wants NAME:VALUE, not '%.*s%c...' (value not shown)",
+					     (int)strcspn(h, "= \t"), h, h[strcspn(h, "= \t")]);
+		if (!colon)
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header wants NAME:VALUE, and its argument has no ':' (not shown)");
 		if ((n == 4 && !strncasecmp(h, "host", 4)) ||
 		    (cli->range && n == 5 && !strncasecmp(h, "range", 5)))
 			return inf_error_set(err, INF_FAIL_USAGE,

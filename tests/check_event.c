@@ -556,6 +556,23 @@ START_TEST(test_url_redact)
 	/* a scheme that only shows up inside the query is not an authority */
 	inf_url_redact("/p?next=https://u:secret@h/x", buf, sizeof buf);
 	ck_assert_str_eq(buf, "/p?<redacted>");
+	/* the authority follows "scheme:" and any slashes; a password may
+	 * hold '?' or '#' */
+	inf_url_redact("http:/user:pw@h/k", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http:/<redacted>@h/k");
+	inf_url_redact("http:user:pw@h:1/k", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http:<redacted>@h:1/k");
+	inf_url_redact("http://user:pa?s#s@h/k?q", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://<redacted>@h/k?<redacted>");
+	/* a query moved into the path, or started by ';' or '&' */
+	inf_url_redact("http://h/k%3fX-Amz-Signature=S", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://h/k%3f<redacted>");
+	inf_url_redact("http://h/k%23frag", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://h/k%23<redacted>");
+	inf_url_redact("http://h/k;X-Amz-Signature=S", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://h/k;<redacted>");
+	inf_url_redact("http://h/k&X-Amz-Signature=S", buf, sizeof buf);
+	ck_assert_str_eq(buf, "http://h/k&<redacted>");
 	inf_url_redact("", buf, sizeof buf);
 	ck_assert_str_eq(buf, "");
 	/* cut to the buffer, never past it */
@@ -579,6 +596,12 @@ START_TEST(test_show_name)
 		/* one line, whatever the name holds */
 		{ "a\nruntime: forged\x1b[2J", "a\\x0aruntime: forged\\x1b[2J" },
 		{ "https://h/k\n?sig", "https://h/k\\x0a?<redacted>" },
+		/* a credential's name, however spelt, takes a name for a URL;
+		 * one left before any query hides the whole name */
+		{ "k.json%3FX-Amz-Signature=S", "k.json%3F<redacted>" },
+		{ "k.json;x-amz-credential=S", "k.json;<redacted>" },
+		{ "http://h/k%58-Amz-Signature=S", "<redacted>" },
+		{ "/tmp/X-Amz-Security-Token=S", "<redacted>" },
 	};
 	char buf[256], small[8];
 

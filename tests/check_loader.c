@@ -152,6 +152,22 @@ START_TEST(test_search_order)
 	ck_assert_int_eq(inf_loader_get(ld, "drop_fields", &p, err, sizeof err), 0);
 	ck_assert_msg(!has_prefix(origin(p), tmp), "loaded %s", origin(p));
 
+	/* a dangling link or a directory of the name in the first directory
+	 * is refused, not passed over for the second's plugin */
+	snprintf(src, sizeof src, "%s/drop_fields.so", tmp);
+	ck_assert_int_eq(unlink(src), 0);
+	ck_assert_int_eq(symlink("/nonexistent/drop_fields.so", src), 0);
+	snprintf(dirs, sizeof dirs, "%s:%s", tmp, dir);
+	loader(dirs);
+	ck_assert_int_eq(inf_loader_get(ld, "drop_fields", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_msg(strstr(err, "/drop_fields.so is not a regular file"), "got %s", err);
+	ck_assert_int_eq(unlink(src), 0);
+	ck_assert_int_eq(mkdir(src, 0700), 0);
+	loader(dirs);
+	ck_assert_int_eq(inf_loader_get(ld, "drop_fields", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_msg(strstr(err, "/drop_fields.so is not a regular file"), "got %s", err);
+	ck_assert_int_eq(rmdir(src), 0);
+
 	/* empty entries and missing directories are skipped */
 	snprintf(dirs, sizeof dirs, "::%s/missing:%s:", tmp, dir);
 	loader(dirs);
@@ -170,6 +186,14 @@ START_TEST(test_unknown_plugin_lists_dirs)
 	ck_assert_int_eq(inf_loader_get(ld, "nope", &p, err, sizeof err), INF_ERR_INVALID);
 	ck_assert_ptr_null(p);
 	snprintf(want, sizeof want, "unknown plugin 'nope': no nope.so in %s", dirs);
+	ck_assert_str_eq(err, want);
+
+	/* a directory that may be a URL with a credential is not printed */
+	snprintf(dirs, sizeof dirs, "%s:https://u:pw@h/p?X-Amz-Signature=S", tmp);
+	loader(dirs);
+	ck_assert_int_eq(inf_loader_get(ld, "nope", &p, err, sizeof err), INF_ERR_INVALID);
+	snprintf(want, sizeof want, "unknown plugin 'nope': no nope.so in %s:https://u:<redacted>",
+		 tmp);
 	ck_assert_str_eq(err, want);
 
 	loader("");
@@ -368,7 +392,8 @@ START_TEST(test_corrupt_file)
 	snprintf(path, sizeof path, "%s/dir.so", tmp);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	ck_assert_int_eq(inf_loader_get(ld, "dir", &p, err, sizeof err), INF_ERR_INVALID);
-	ck_assert_ptr_nonnull(strstr(err, "unknown plugin 'dir'"));
+	ck_assert_msg(strstr(err, "plugin 'dir': ") && strstr(err, "/dir.so is not a regular file"),
+		      "got %s", err);
 }
 END_TEST
 

@@ -393,7 +393,7 @@ for args in "filter input" "event" "unexpected argument" "make-event --file"; do
 	case $args in
 	"filter input") run "${F[@]}" "$U"; want=6 ;;
 	event) run "$RT" --event "$U" --policy "$POL" --plugins "$PLUGINS"; want=5 ;;
-	"unexpected argument") run "$RT" --make-event --access-point x "$U"; want=2 ;;
+	"unexpected argument") run "$RT" --check-policy "$POL" --plugins "$PLUGINS" "$U"; want=2 ;;
 	"make-event --file") run "$RT" --make-event --access-point x --file "$U"; want=2 ;;
 	esac
 	expect_eq "a presigned URL as $args: exit $want" "$RC" "$want"
@@ -414,8 +414,42 @@ expect_eq "a presigned URL as the output: exit 9" "$RC" 9
 expect_contains "a presigned URL as the output: shown redacted" "$ERR" "$SHOWN"
 expect_absent "a presigned URL as the output: no secret printed" "$ERR" SECRET
 
+# ... nor one whose credentials sit where no '?' or '//' marks them, nor a
+# policy or plugin directory given as one (in Lambda mode the log keeps
+# these lines)
+for u in 'http://127.0.0.1:1/k.json%3FX-Amz-Credential=AKIA%2F1%26X-Amz-Signature=SECRETSIG' \
+	'http://127.0.0.1:1/k.json;X-Amz-Signature=SECRETSIG' 'http://127.0.0.1:1/k.json&X-Amz-Signature=SECRETSIG' \
+	'http:/user:SECRETPW@127.0.0.1:1/k.json' 'http:user:SECRETPW@127.0.0.1:1/k.json' \
+	'http://user:SECRET?PW@127.0.0.1:1/k.json' 'http://h/k%58-Amz-Signature=SECRETSIG'; do
+	run "${F[@]}" "$u"
+	expect_eq "a URL with hidden credentials as the input ($u): exit 6" "$RC" 6
+	expect_absent "a URL with hidden credentials as the input ($u): no secret printed" "$ERR" SECRET
+done
+run "$RT" --policy "$U" --access-point x </dev/null
+expect_eq "a presigned URL as the policy: exit 3" "$RC" 3
+expect_contains "a presigned URL as the policy: shown redacted" "$ERR" "$SHOWN"
+expect_absent "a presigned URL as the policy: no secret printed" "$ERR" SECRET
+INFLIGHT_POLICY="$U" run "$RT" --check-policy "$U"
+expect_absent "a presigned URL to --check-policy: no secret printed" "$ERR" SECRET
+run "$RT" --check-policy "$POL" --plugins "$PLUGINS.none:$U"
+expect_eq "a presigned URL among the plugin directories: exit 3" "$RC" 3
+expect_contains "a presigned URL among the plugin directories: the others named" "$ERR" \
+	"no drop_fields.so in $PLUGINS.none:https://u:<redacted>"
+expect_absent "a presigned URL among the plugin directories: no secret printed" "$ERR" SECRET
+# --make-event's --header values are never echoed: a token, a customer key
+run "$RT" --make-event --access-point x --url http://127.0.0.1:1/b/k.json \
+	--header 'x-amz-server-side-encryption-customer-key=SECRETKEY'
+expect_eq "--header NAME=VALUE: exit 2" "$RC" 2
+expect_contains "--header NAME=VALUE: the name shown" "$ERR" \
+	"not 'x-amz-server-side-encryption-customer-key=...'"
+expect_absent "--header NAME=VALUE: the value not shown" "$ERR" SECRET
+run "$RT" --make-event --access-point x --url http://127.0.0.1:1/b/k.json \
+	--header 'X-Amz-Security-Token:' SECRETTOKEN
+expect_eq "--header's value as an argument of its own: exit 2" "$RC" 2
+expect_absent "--header's value as an argument of its own: not shown" "$ERR" SECRET
+
 # ---- what a message quotes from the command line stays on one line ----
-run "$RT" --make-event --access-point x --file README.md $'extra\nruntime: forged'
+run "$RT" --check-policy "$POL" --plugins "$PLUGINS" $'extra\nruntime: forged'
 expect_eq "an argument holding a newline: exit 2, one line" \
 	"$RC:$(printf '%s\n' "$ERR" | wc -l)" "2:1"
 expect_contains "an argument holding a newline: shown as \\x0a" "$ERR" \
