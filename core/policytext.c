@@ -197,16 +197,18 @@ static int is_name_char(char c)
  * comma: paths = [ "price" "discount" ] drops one member named
  * "pricediscount" and leaves both. The text is scanned as libconfig's
  * lexer does (strings, comments, names, brackets) and such a literal,
- * or such a pair of strings directly in a list or an array, refused
- * with its line (a setting's value may be written in pieces: a group
- * member such as a self-test's `expect`). Returns 0, or -1 with the
- * error added. */
+ * or such a pair of strings anywhere but as the value of a self-test's
+ * `input` or `expect` (written in pieces when long), refused with its
+ * line: `paths = "card" "ssn";` is one path "cardssn" too, a single
+ * string being a list of one. Returns 0, or -1 with the error added. */
 static int refuse_silent_literals(const char *file, const char *s,
 				  struct inf_policy_errors *errs)
 {
 	unsigned line = 1, depth = 0;
 	char open[64]; /* the innermost brackets; deeper ones are not checked */
-	const char *why, *start, *quiet;
+	int in_tests[64]; /* whether the bracket is the value of `tests` */
+	const char *why, *start, *quiet, *name = "", *setting = "";
+	size_t nlen = 0, slen = 0;
 	int hex, after_string = 0;
 
 	while (*s) {
@@ -218,19 +220,24 @@ static int refuse_silent_literals(const char *file, const char *s,
 			s++;
 			continue;
 		}
-		if (*s == '"' && after_string && depth && depth <= sizeof open &&
-		    open[depth - 1] != '{') {
-			inf_policy_errors_addf(errs, "%s:%u: two strings with no ',' between them "
-				"in a list: libconfig would join them into one (\"price\" \"discount\" "
-				"is the one name \"pricediscount\"); separate the elements with ','",
-				file, line);
+		if (*s == '"' && after_string &&
+		    !(depth >= 2 && depth <= sizeof open && open[depth - 1] == '{' &&
+		      open[depth - 2] == '(' && in_tests[depth - 2] &&
+		      ((slen == 5 && !memcmp(setting, "input", 5)) ||
+		       (slen == 6 && !memcmp(setting, "expect", 6))))) {
+			inf_policy_errors_addf(errs, "%s:%u: two strings with no ',' between them: "
+				"libconfig would join them into one (\"price\" \"discount\" is the one "
+				"name \"pricediscount\"); separate a list's elements with ',' (only a "
+				"self-test's input and expect may be written in pieces)", file, line);
 			return -1;
 		}
 		after_string = *s == '"' ||
 			(after_string && (*s == '#' || (*s == '/' && (s[1] == '/' || s[1] == '*'))));
 		if (*s == '[' || *s == '(' || *s == '{') {
-			if (depth++ < sizeof open)
+			if (depth++ < sizeof open) {
 				open[depth - 1] = *s;
+				in_tests[depth - 1] = slen == 5 && !memcmp(setting, "tests", 5);
+			}
 			s++;
 		} else if (*s == ']' || *s == ')' || *s == '}') {
 			depth -= depth > 0;
@@ -238,8 +245,10 @@ static int refuse_silent_literals(const char *file, const char *s,
 		} else if ((quiet = skip_quiet(s, &line)) != s) {
 			s = quiet;
 		} else if (is_alpha(*s) || *s == '*') { /* a name, true, false */
+			name = s;
 			while (is_name_char(*s))
 				s++;
+			nlen = (size_t)(s - name);
 		} else if (is_digit(*s) || ((*s == '-' || *s == '+' || *s == '.') &&
 					    (is_digit(s[1]) || s[1] == '.'))) {
 			start = s;
@@ -254,6 +263,8 @@ static int refuse_silent_literals(const char *file, const char *s,
 				return -1;
 			}
 		} else {
+			if (*s == '=' || *s == ':') /* the value of the last name */
+				setting = name, slen = nlen;
 			s++;
 		}
 	}
