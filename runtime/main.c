@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "env.h"
 #include "lambda.h"
+#include "output.h"
 #include "redact.h"
 
 #ifndef INF_VERSION
@@ -302,6 +303,25 @@ static int standard_fds(void)
 	return 0;
 }
 
+/* Set while run() works: an exit() before it returns is a plugin's (the
+ * runtime returns its status), and must not end the process as success
+ * with half an output, or none. */
+static volatile sig_atomic_t working;
+
+static void exit_while_working(void)
+{
+	static const char msg[] = "runtime: the process was ended by exit() before the work "
+				  "was done (a plugin's?): the output is not complete\n";
+
+	if (!working)
+		return;
+	inf_output_abandon();
+	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+		/* nothing more to say */
+	}
+	_exit(INF_EXIT_TRANSFORM);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -313,7 +333,11 @@ int main(int argc, char **argv)
 	 * and message, not a silent death by SIGPIPE (libcurl wants it
 	 * ignored as well) */
 	signal(SIGPIPE, SIG_IGN);
+	if (atexit(exit_while_working))
+		return INF_EXIT_INTERNAL;
+	working = 1;
 	rc = run(argc, argv);
+	working = 0;
 	/* what went through stdio (help, version, --check-policy's "ok")
 	 * must have reached stdout before success is claimed */
 	int e = fflush(stdout) ? errno : 0;

@@ -25,30 +25,39 @@ static const char *shown(const char *path, char *buf, size_t n)
  * handler; one output at a time is written. */
 static char *volatile pending_tmp;
 
-/* SIGINT, SIGTERM, SIGHUP while a temporary file exists: removes it, then
- * dies of the signal as without the handler. (SIGKILL leaves it.) */
-static void on_signal(int sig)
+void inf_output_abandon(void)
 {
 	char *tmp = pending_tmp;
 
 	if (tmp)
 		unlink(tmp);
+}
+
+/* SIGINT, SIGTERM, SIGHUP, and a crash (SIGABRT, SIGSEGV, SIGBUS: a
+ * plugin's assert) while a temporary file exists: removes it, then dies
+ * of the signal as without the handler. (SIGKILL leaves it.) */
+static void on_signal(int sig)
+{
+	inf_output_abandon();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-/* Puts the handler in place once, unless the signal is ignored (nohup). */
+/* Puts the handler in place once, unless the signal is ignored (nohup),
+ * or a crash's is already handled (a sanitizer's report comes first). */
 static void catch_signals(void)
 {
 	static int done;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS };
 
 	if (done)
 		return;
 	done = 1;
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
 		struct sigaction sa = { 0 }, old;
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+		int crash = sigs[i] == SIGABRT || sigs[i] == SIGSEGV || sigs[i] == SIGBUS;
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN ||
+		    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
 			continue;
 		sa.sa_handler = on_signal;
 		sigemptyset(&sa.sa_mask);

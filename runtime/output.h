@@ -31,5 +31,8 @@ int inf_output_write(void *ctx, const char *data, size_t len,
 int inf_output_commit(struct inf_output *o, struct inf_error *err);
 /* Discards a file output; stdout keeps what was written. */
 void inf_output_abort(struct inf_output *o);
+/* Removes the temporary file of the output being written, if any, for a
+ * process that ends without finishing it; async-signal-safe. */
+void inf_output_abandon(void);
 
 #endif

@@ -508,6 +508,22 @@ printf '{"a":"chatty"}\n{"b":2}\n' >"$T/chatty.ndjson"
 expect_eq "stderr closed: exit 0" "$?" 0
 expect_eq "stderr closed: -o holds the records and no log line" \
 	"$(cat "$T/chatty.out")" "$(cat "$T/chatty.ndjson")"
+# ---- a plugin that ends the process: no success, no output file ----
+B=("$RT" --policy "$T/chatty.cfg" --plugins "$PLUGINS:$BUILD/test-plugins" --access-point c)
+printf '{"a":1}\n{"b":"callexit"}\n{"c":3}\n' >"$T/callexit.ndjson"
+mkdir "$T/ended"
+run "${B[@]}" "$T/callexit.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "a plugin's exit(0) with -o: exit 8" "$RC" 8
+expect_contains "a plugin's exit(0): said so" "$ERR" \
+	"runtime: the process was ended by exit() before the work was done"
+expect_eq "a plugin's exit(0) with -o: no file, no temporary left" "$(ls -A "$T/ended")" ""
+run "${B[@]}" "$T/callexit.ndjson"
+expect_eq "a plugin's exit(0) to stdout: exit 8" "$RC" 8
+printf '{"a":1}\n{"b":"callabort"}\n' >"$T/callabort.ndjson"
+run "${B[@]}" "$T/callabort.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "a plugin's abort() with -o: killed by SIGABRT" "$RC" 134
+expect_eq "a plugin's abort() with -o: no file, no temporary left" "$(ls -A "$T/ended")" ""
+
 "${F[@]}" "$T/in.ndjson" >&- 2>"$T/closed.err"
 expect_eq "stdout closed: exit 9" "$?" 9
 expect_eq "stdout closed: one line saying so" "$(cat "$T/closed.err")" \
