@@ -180,6 +180,12 @@ static int parse_name(struct parser *p, struct inf_path *path)
 	}
 	if (i == p->pos)
 		return perr(p, "empty key");
+	/* " price" or "$.price" would match nothing and drop nothing */
+	if (s[p->pos] == ' ' || s[p->pos] == '\t' || s[i - 1] == ' ' || s[i - 1] == '\t')
+		return perr(p, "a key with a space at its start or end must be quoted (\" price\")");
+	if (!path->nsegs && i - p->pos == 1 && s[p->pos] == '$')
+		return perr(p, "'$' is no root: a path starts at the record's members (price, not "
+			    "$.price); quote a key named $ (\"$\")");
 	name = strndup(s + p->pos, i - p->pos);
 	if (!name)
 		return INF_ERR_NOMEM;

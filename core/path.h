@@ -8,7 +8,9 @@
  * each followed by any number of `[N]` (element N) or `[*]` (any element).
  * Examples: `price`, `customer.address.zip`, `items[*].price`, `items[0]`,
  * `**.password`, `"a.b".c`. Keys compare after JSON unescaping, and every
- * occurrence of a duplicated key matches.
+ * occurrence of a duplicated key matches. An unquoted key has no space at
+ * its start or end, and the first is not `$` (JSONPath's root): such paths
+ * would match nothing, so they are refused.
  */
 #ifndef INF_PATH_H
 #define INF_PATH_H

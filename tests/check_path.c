@@ -154,6 +154,9 @@ static const struct {
     /* what follows `[*` or the digits must be the `]`, not skipped */
     {"a[*x", 4},    {"a[*x].b", 4},     {"a[1x]", 4},  {"a[12x.b", 5},
     {"a\x1f", 2},
+    /* would match nothing: spaces at a key's ends, a JSONPath root */
+    {" price", 1},  {"price ", 1},      {"a.b ", 3},     {"$.price", 1},
+    {"$", 1},
 };
 
 START_TEST(test_compile_bad)
@@ -183,6 +186,17 @@ START_TEST(test_compile_messages)
 	t = "a.**";
 	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
 	ck_assert_str_eq(err, "bad path \"a.**\": a path cannot end with '**' at column 4");
+	t = "$.price";
+	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_str_eq(err, "bad path \"$.price\": '$' is no root: a path starts at the "
+			 "record's members (price, not $.price); quote a key named $ (\"$\") at column 1");
+	/* quoted, each is a key; inside a key, a space or '$' is a byte */
+	const char *ok[] = { "\" price\"", "\"$\".price", "a.$", "a b", "$a" };
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		ck_assert_msg(inf_paths_compile(&ok[i], 1, &ps, err, sizeof err) == 0, "%s: %s",
+			      ok[i], err);
+		inf_paths_free(ps);
+	}
 }
 END_TEST
 

@@ -3,7 +3,8 @@
  * documents, for fuzz_path.c and fuzz_cond.c: segments joined by '.', each
  * a key, a quoted key (JSON string syntax, compared decoded), `*` or `**`,
  * each followed by any number of `[N]` or `[*]`; a path may start with a
- * bracket; it may not end with `**`.
+ * bracket; it may not end with `**`. An unquoted key has no space or tab
+ * at its start or end, and the first is not `$`.
  *
  * Matching is a table, not the core's list of matcher states: for a node
  * reached by steps s1..sd (keys or indexes), reach[i] says whether the
@@ -109,7 +110,8 @@ static inline int rp_parse(const char *text, struct rp_path *p)
 						goto bad;
 					k++;
 				}
-				if (k == 0)
+				if (k == 0 || s[0] == ' ' || s[0] == '\t' || s[k - 1] == ' ' ||
+				    s[k - 1] == '\t' || (!p->n && k == 1 && s[0] == '$'))
 					goto bad;
 				rp_add(p, RP_KEY, s, k, 0);
 				pos += k;
