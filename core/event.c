@@ -77,6 +77,22 @@ static int opt_string(struct parse *p, int obj, const char *key, char **out,
 	return dup_string(p, v, out, field);
 }
 
+/* An informational string member (the request id, the protocol version:
+ * logged, never acted on): "" when absent, null or of another type, as the
+ * protocol asks events to be parsed leniently; a string holding NUL is
+ * still refused (dup_string). */
+static int info_string(struct parse *p, int obj, const char *key, char **out,
+		       const char *field)
+{
+	int v = member(p, obj, key);
+
+	if (v >= 0 && p->t.tok[v].type == JSMN_STRING)
+		return dup_string(p, v, out, field);
+	free(*out);
+	*out = strdup("");
+	return *out ? 0 : perr(p, field, "could not be read (out of memory)");
+}
+
 static int req_string(struct parse *p, int obj, const char *key, char **out,
 		      const char *field)
 {
@@ -119,8 +135,8 @@ static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 	int h = member(p, ureq, "headers"), k;
 	const jsmntok_t *tk = p->t.tok;
 
-	if (h < 0)
-		return 0;
+	if (h < 0 || (tk[h].type == JSMN_PRIMITIVE && p->js[tk[h].start] == 'n'))
+		return 0; /* absent or null: no headers */
 	if (tk[h].type != JSMN_OBJECT)
 		return perr(p, "userRequest.headers", "must be an object");
 	ev->headers = calloc((size_t)tk[h].size + 1, sizeof *ev->headers);
@@ -299,8 +315,8 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 	}
 	conf = member(&p, 0, "configuration");
 	ureq = member(&p, 0, "userRequest");
-	if (opt_string(&p, 0, "xAmzRequestId", &ev->request_id, "xAmzRequestId") ||
-	    opt_string(&p, 0, "protocolVersion", &ev->protocol_version, "protocolVersion") ||
+	if (info_string(&p, 0, "xAmzRequestId", &ev->request_id, "xAmzRequestId") ||
+	    info_string(&p, 0, "protocolVersion", &ev->protocol_version, "protocolVersion") ||
 	    opt_string(&p, conf, "accessPointArn", &ev->access_point_arn,
 		       "configuration.accessPointArn") ||
 	    opt_string(&p, conf, "supportingAccessPointArn", &ev->supporting_arn,

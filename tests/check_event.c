@@ -405,8 +405,27 @@ START_TEST(test_refused_fields)
 		"event: configuration.accessPointArn holds a NUL character");
 	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\\u0000\",\"outputRoute\":\"r\",\"outputToken\":\"t\"}}",
 		"event: inputS3Url holds a NUL character");
-	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"protocolVersion\":1.01,\"x\":{"),
-		"event: protocolVersion must be a string");
+}
+END_TEST
+
+/* The protocol asks for lenient parsing: what is only logged may be of
+ * another type, and headers may be null */
+START_TEST(test_informational_fields_lenient)
+{
+	static const char *const texts[] = {
+		GET_WITH("\"accessPointArn\":\"" ARN "\"},\"protocolVersion\":1.01,\"x\":{"),
+		GET_WITH("\"accessPointArn\":\"" ARN "\"},\"xAmzRequestId\":123,\"x\":{"),
+		GET_WITH("\"accessPointArn\":\"" ARN "\"},\"xAmzRequestId\":{\"a\":[1]},\"x\":{"),
+		GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":null"),
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		ck_assert_msg(parse(texts[i]) == 0, "%s: %s", texts[i], err);
+		ck_assert_int_eq(ev.nheaders, 0);
+	}
+	ck_assert_msg(parse(texts[1]) == 0, "%s", err);
+	ck_assert_str_eq(ev.request_id, "");
+	ck_assert_str_eq(ev.protocol_version, "");
 }
 END_TEST
 
@@ -636,6 +655,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_refused_fields);
 	tcase_add_test(tc, test_output_route_and_token);
 	tcase_add_test(tc, test_url_query);
+	tcase_add_test(tc, test_informational_fields_lenient);
 	tcase_add_test(tc, test_url_redact);
 	tcase_add_test(tc, test_show_name);
 	suite_add_tcase(s, tc);
