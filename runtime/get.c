@@ -245,10 +245,8 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	}
 	inf_slice_compute(range, part, L->spool.len, &slice);
 	if (slice.code) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "%s for an object of %llu bytes",
-			 slice.status == 416 ? "the range is not satisfiable" : "bad request",
-			 (unsigned long long)slice.total);
+		char msg[160];
+		inf_slice_message(&slice, msg, sizeof msg);
 		rc = send_status(L, ev, o, slice.status, slice.code, msg);
 	} else {
 		rc = send_object(L, ev, o, &res, &slice);

@@ -332,10 +332,8 @@ int inf_lambda_head(struct inf_lambda *L, const struct inf_event *ev,
 	}
 	inf_slice_compute(range, part, o->stats.bytes_out, &slice);
 	if (slice.code) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "%s for an object of %llu bytes",
-			 slice.status == 416 ? "the range is not satisfiable" : "bad request",
-			 (unsigned long long)slice.total);
+		char msg[160];
+		inf_slice_message(&slice, msg, sizeof msg);
 		inf_source_result_free(&res);
 		return inf_lambda_error_answer(L, o, slice.status, slice.code, msg);
 	}

@@ -130,22 +130,12 @@ static void print_failure(const struct inf_error *err,
 
 /* A Range or partNumber the transformed object cannot answer: the slice
  * holds the status and code the caller gets, err why. */
-static void slice_error(const struct inf_slice *s, const char *range,
-			const char *part, struct inf_error *err)
+static void slice_error(const struct inf_slice *s, struct inf_error *err)
 {
-	if (range && part)
-		inf_error_set(err, INF_FAIL_EVENT,
-			      "userRequest: Range and partNumber cannot both be given");
-	else if (s->status == 416 && range)
-		inf_error_set(err, INF_FAIL_EVENT,
-			      "userRequest: Range is not satisfiable for the transformed object of %llu bytes",
-			      (unsigned long long)s->total);
-	else if (s->status == 416)
-		inf_error_set(err, INF_FAIL_EVENT,
-			      "userRequest: partNumber is outside 1..%llu, the parts of the transformed object of %llu bytes",
-			      (unsigned long long)s->parts, (unsigned long long)s->total);
-	else
-		inf_error_set(err, INF_FAIL_EVENT, "userRequest: partNumber is not a number");
+	char msg[160];
+
+	inf_slice_message(s, msg, sizeof msg);
+	inf_error_set(err, INF_FAIL_EVENT, "userRequest: %s", msg);
 }
 
 /* Fetches, transforms into the spool (straight into the output file when
@@ -207,7 +197,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	inf_lambda_range_request(&ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
 	if (range && part) { /* refused before the object is read, as in Lambda */
 		inf_slice_compute(range, part, 0, &slice);
-		slice_error(&slice, range, part, &err);
+		slice_error(&slice, &err);
 		goto out;
 	}
 	if (inf_view_precondition(&ev, &res, &err)) {
@@ -248,7 +238,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	}
 	inf_slice_compute(range, part, direct ? out.written : spool.len, &slice);
 	if (slice.code) {
-		slice_error(&slice, range, part, &err);
+		slice_error(&slice, &err);
 		goto out;
 	}
 	if (!direct && inf_spool_send(&spool, slice.start, slice.len, inf_output_write, &out, &err))

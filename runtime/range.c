@@ -150,3 +150,20 @@ void inf_slice_content_range(const struct inf_slice *s, char *buf, size_t n)
 		 (unsigned long long)(s->start + s->len - 1),
 		 (unsigned long long)s->total);
 }
+
+void inf_slice_message(const struct inf_slice *s, char *buf, size_t n)
+{
+	const char *code = s->code ? s->code : "";
+
+	if (!strcmp(code, "InvalidRequest"))
+		snprintf(buf, n, "Range and partNumber cannot both be given");
+	else if (!strcmp(code, "InvalidRange"))
+		snprintf(buf, n, "Range is not satisfiable for the transformed object of %llu bytes",
+			 (unsigned long long)s->total);
+	else if (!strcmp(code, "InvalidPartNumber"))
+		snprintf(buf, n, "partNumber is outside 1..%llu, the parts of the transformed "
+			 "object of %llu bytes", (unsigned long long)s->parts,
+			 (unsigned long long)s->total);
+	else
+		snprintf(buf, n, "partNumber is not a number");
+}

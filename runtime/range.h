@@ -31,6 +31,11 @@ struct inf_slice {
 void inf_slice_compute(const char *range, const char *part, uint64_t total,
 		       struct inf_slice *out);
 
+/* Writes why a slice with an error code cannot be served, for its
+ * caller: the Range past the transformed length, the part outside
+ * 1..parts, both given, or a partNumber that is no number. */
+void inf_slice_message(const struct inf_slice *s, char *buf, size_t n);
+
 /* Writes the Content-Range value of a 206 slice, "bytes a-e/L", into buf
  * (n bytes; INF_CONTENT_RANGE_MAX always suffice: three 20-digit numbers
  * and "bytes -/"). */

@@ -299,6 +299,28 @@ START_TEST(test_content_range)
 }
 END_TEST
 
+/* Each refusal says what was asked and why, a part as a part */
+START_TEST(test_slice_message)
+{
+	char buf[160];
+	struct inf_slice s;
+
+	inf_slice_compute("bytes=30-", NULL, 30, &s);
+	inf_slice_message(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Range is not satisfiable for the transformed object of 30 bytes");
+	inf_slice_compute(NULL, "2", 30, &s);
+	ck_assert_str_eq(s.code, "InvalidPartNumber");
+	inf_slice_message(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "partNumber is outside 1..1, the parts of the transformed object of 30 bytes");
+	inf_slice_compute(NULL, "x", 30, &s);
+	inf_slice_message(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "partNumber is not a number");
+	inf_slice_compute("bytes=0-1", "1", 30, &s);
+	inf_slice_message(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Range and partNumber cannot both be given");
+}
+END_TEST
+
 static Suite *range_suite(void)
 {
 	Suite *s = suite_create("range");
@@ -308,6 +330,7 @@ static Suite *range_suite(void)
 	tcase_add_test(tc, test_every_small_range);
 	tcase_add_test(tc, test_equal_numbers_past_2_64);
 	tcase_add_test(tc, test_content_range);
+	tcase_add_test(tc, test_slice_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -297,6 +297,7 @@ def tests(env):
     env.put("private/secret.json", b'{"price": 1}')
     bad = lines[0] + "\n{\"price\": 1, }\n" + lines[1] + "\n"
     env.put("store_events/bad.ndjson", bad.encode())
+    env.put("store_events/bad-\u00e9.ndjson", bad.encode())
     os.makedirs(os.path.join(env.objdir, "store_events"))
     with open(os.path.join(env.objdir, "store_events", "obj.json"), "w") as f:
         f.write(doc)
@@ -355,6 +356,8 @@ def tests(env):
             key="store_events/obj.json", headers={"Range": "bytes=0-9"}),
         get("bad-fail", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="strict"),
         get("bad-drop", ps("store_events/bad.ndjson"), key="store_events/bad.ndjson", ap="lenient"),
+        get("bad-utf8", ps("store_events/bad-\u00e9.ndjson"), key="store_events/bad-\u00e9.ndjson",
+            ap="strict"),
         get("half", obj + "_close/store_events/obj.json", key="store_events/obj.json"),
         # a source that leaves a second answer on the kept-alive connection
         # (after a GET's body; as a HEAD's body): the next caller's request
@@ -477,6 +480,10 @@ def tests(env):
     check("malformed record: the message names the object by its key, then the record",
           a and (a["errorMessage"] or "").startswith("store_events/bad.ndjson: record 2 (line 2): invalid JSON: "),
           a)
+    a = r.answer("bad-utf8")
+    check("  ... a key beyond ASCII: the message still sent, its bytes as \\xNN (a signed header is ASCII)",
+          a and a["status"] == 503 and (a["errorMessage"] or "").startswith(
+              "store_events/bad-\\xc3\\xa9.ndjson: record 2 (line 2): invalid JSON: "), a)
     a = r.answer("bad-drop")
     check("malformed record, on_error drop_record: the other records",
           a and a["status"] == 200 and a["body"].decode() == redacted(lines[0]) + "\n" + redacted(lines[1]) + "\n", a)
@@ -599,6 +606,9 @@ def tests(env):
     check("HEAD with a Range from the view's length, or a part past the last: 416, no headers",
           [(x.get("statusCode"), x.get("errorCode"), "headers" in x) for x in b[3:5]] ==
           [(416, "InvalidRange", False), (416, "InvalidPartNumber", False)], b[3:5])
+    check("  ... each message about what was asked: the range, the part",
+          "Range is not satisfiable" in b[3].get("errorMessage", "") and
+          "partNumber is outside 1..1" in b[4].get("errorMessage", ""), b[3:5])
     # both at once: 400 InvalidRequest saying so, before the object is
     # read (a missing key: not its 404); a part that is no number: 400
     # InvalidArgument, not "the range is not satisfiable"
