@@ -206,6 +206,12 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 	if (!s->key_id || !*s->key_id || !s->secret || !*s->secret)
 		return inf_error_set(err, INF_FAIL_SOURCE,
 				     "no credentials to sign with (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
+	/* libcurl sends such a byte %-encoded in lower case, which a server
+	 * canonicalises unlike the raw byte signed here */
+	for (const unsigned char *u = (const unsigned char *)s->url; *u; u++)
+		if (*u < 0x21 || *u > 0x7e)
+			return inf_error_set(err, INF_FAIL_SOURCE, "the URL to sign holds byte 0x%02x, "
+					     "which is not printable ASCII: it must come %%-encoded", *u);
 	if (!strncmp(s->url, "http://", 7))
 		auth = s->url + 7;
 	else if (!strncmp(s->url, "https://", 8))

@@ -578,14 +578,31 @@ long inf_source_timeout(struct inf_error *err)
 /* The URL for signing with our own credentials: without the presigned
  * query, but with its versionId (as it stands: S3's presigned URLs encode
  * it canonically), so the read names the version the caller asked for,
- * not the latest. NULL when out of memory. */
+ * not the latest; a byte of the path that is not printable ASCII
+ * %-encoded. NULL when out of memory. */
 static char *signed_read_url(const char *url)
 {
 	const char *q = strchr(url, '?'), *p, *version = NULL;
 	struct inf_buf b = { 0 };
 
-	if (!q)
-		return strdup(url);
+	/* a byte that is not printable ASCII goes %-encoded (upper case, as
+	 * signed: libcurl would encode it in lower case after signing) */
+	for (p = url; p < (q ? q : url + strlen(url)); p++) {
+		char hex[4];
+		if ((unsigned char)*p >= 0x21 && (unsigned char)*p <= 0x7e) {
+			if (inf_buf_putc(&b, *p))
+				goto nomem;
+			continue;
+		}
+		snprintf(hex, sizeof hex, "%%%02X", (unsigned char)*p);
+		if (inf_buf_append(&b, hex, 3))
+			goto nomem;
+	}
+	if (!q) {
+		if (inf_buf_putc(&b, '\0'))
+			goto nomem;
+		return b.data;
+	}
 	for (p = q + 1; *p && *p != '#' && !version;) {
 		size_t len = strcspn(p, "&#");
 		if (!strncmp(p, "versionId=", 10))
@@ -593,14 +610,14 @@ static char *signed_read_url(const char *url)
 		else
 			p += len + (p[len] == '&');
 	}
-	if (inf_buf_append(&b, url, (size_t)(q - url)) ||
-	    (version && (inf_buf_putc(&b, '?') ||
+	if ((version && (inf_buf_putc(&b, '?') ||
 			 inf_buf_append(&b, version, strcspn(version, "&#")))) ||
-	    inf_buf_putc(&b, '\0')) {
-		inf_buf_free(&b);
-		return NULL;
-	}
+	    inf_buf_putc(&b, '\0'))
+		goto nomem;
 	return b.data;
+nomem:
+	inf_buf_free(&b);
+	return NULL;
 }
 
 int inf_source_fetch(CURL *curl, const char *url,

@@ -164,6 +164,18 @@ START_TEST(test_refused)
 	}
 	s.headers = NULL;
 	s.nheaders = 0;
+	/* a raw byte libcurl would send %-encoded in lower case: refused */
+	static const char *const urls[] = { "http://h/b/\xe2\x82\xac.json", "http://h/a b",
+					    "http://h/k\x7f" };
+	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
+		struct inf_error err = { 0 };
+		struct lines l = { .n = 0 };
+		s.url = urls[i];
+		ck_assert_int_eq(inf_sigv4_sign(&s, add, &l, &err), -1);
+		ck_assert_msg(strstr(err.msg, "not printable ASCII"), "%s", err.msg);
+		ck_assert_int_eq(l.n, 0);
+	}
+	s.url = "http://h/k";
 	s.secret = NULL;
 	{
 		struct inf_error err = { 0 };
