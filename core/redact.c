@@ -36,15 +36,18 @@ static const char *query_start(const char *url)
 void inf_url_redact(const char *url, char *buf, size_t buflen)
 {
 	size_t sl = scheme_len(url);
-	const char *a = NULL, *at = NULL, *rest = url, *q;
+	const char *a = NULL, *at = NULL, *rest = url, *q, *s;
 
-	/* user:password@ goes too: after the scheme and any slashes, up to the
-	 * last '@' before the path (a password may hold '@', '?' or '#'); a
-	 * scheme inside the query is no authority */
-	if (sl) {
-		const char *slash;
+	/* user:password@ goes too: the authority starts after a leading scheme
+	 * and its slashes, else after a "://" before the query (a name with
+	 * something before its URL); it holds up to the last '@' before the
+	 * path (a password may hold '@', '?' or '#') */
+	if (sl)
 		a = url + sl + strspn(url + sl, "/\\");
-		slash = strchr(a, '/');
+	else if ((s = strstr(url, "://")) && s < query_start(url))
+		a = s + 3;
+	if (a) {
+		const char *slash = strchr(a, '/');
 		at = memrchr(a, '@', slash ? (size_t)(slash - a) : strlen(a));
 	}
 	if (at)

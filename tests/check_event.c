@@ -583,6 +583,9 @@ START_TEST(test_url_redact)
 	ck_assert_str_eq(buf, "http:<redacted>@h:1/k");
 	inf_url_redact("http://user:pa?s#s@h/k?q", buf, sizeof buf);
 	ck_assert_str_eq(buf, "http://<redacted>@h/k?<redacted>");
+	/* something before the URL: its "://" still starts the authority */
+	inf_url_redact(" https://u:pw@h/k", buf, sizeof buf);
+	ck_assert_str_eq(buf, " https://<redacted>@h/k");
 	/* a query moved into the path, or started by ';' or '&' */
 	inf_url_redact("http://h/k%3fX-Amz-Signature=S", buf, sizeof buf);
 	ck_assert_str_eq(buf, "http://h/k%3f<redacted>");

@@ -16,9 +16,10 @@
  *    point is the payload's "policy" when the payload is a JSON object
  *    naming one, else the ARN's last name;
  *  - a refused event says why ("event: ...") and leaves the event empty;
- *  - inf_url_redact keeps the URL up to its query, never the query
- *    ("?<redacted>" instead) and never the user information before an '@'
- *    in the authority ("<redacted>@" instead);
+ *  - inf_url_redact keeps the URL up to its query (from the first '?',
+ *    '#', ';', '&', "%3F" or "%23"), never the query ("?<redacted>"
+ *    instead) and never the user information before an '@' in the
+ *    authority ("<redacted>@" instead);
  *  - inf_url_query gives what a reference parser of the query finds,
  *    decoded, for a few names, truncated to the buffer.
  */
@@ -201,46 +202,70 @@ static int ref_query(const char *url, const char *name, struct fz_buf *out)
 	}
 }
 
+/* Where a credential may start in s: its first '?', '#', ';' or '&', or
+ * "%3F" or "%23" in any case; its length if none. */
+static size_t ref_cut(const char *s)
+{
+	size_t i = 0;
+
+	for (; s[i]; i++) {
+		if (s[i] == '?' || s[i] == '#' || s[i] == ';' || s[i] == '&')
+			break;
+		if (s[i] == '%' && s[i + 1] && s[i + 2] &&
+		    ((s[i + 1] == '3' && (s[i + 2] == 'f' || s[i + 2] == 'F')) ||
+		     (s[i + 1] == '2' && s[i + 2] == '3')))
+			break;
+	}
+	return i;
+}
+
 static void check_url(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "X-Amz-Signature", "partNumber", "range",
 					     "x-amz-signedheaders", "a", "" };
 	size_t n = strnlen((const char *)data, size < MAX_URL ? size : MAX_URL);
 	char *url = malloc(n + 1), *red = malloc(n + 64), small[12], big[MAX_URL + 64];
-	const char *q, *s, *auth, *aend, *at;
+	const char *q, *s, *auth, *at, *rest;
 	struct fz_buf want = { 0 }, exp = { 0 };
-	size_t pre;
+	size_t pre, sl;
 
 	if (!url || !red)
 		fz_fail("out of memory");
 	memcpy(url, data, n);
 	url[n] = '\0';
 
-	/* redaction, by a reference reading: the part before the first '?';
-	 * in it, the authority after the first "://" runs to the next '/';
-	 * user information is what it holds before its last '@' */
+	/* redaction, by a reference reading: what may carry a credential
+	 * starts at the first '?', '#', ';', '&', "%3F" or "%23" (any case);
+	 * the authority after a leading scheme's ':' and its slashes, else
+	 * after a "://" before that; user information is what the authority
+	 * holds before its last '@' ahead of the next '/' */
 	inf_url_redact(url, red, n + 64);
-	q = strchr(url, '?');
-	pre = q ? (size_t)(q - url) : n;
-	s = memmem(url, pre, "://", 3);
-	auth = s ? s + 3 : NULL;
-	aend = auth ? memchr(auth, '/', pre - (size_t)(auth - url)) : NULL;
-	if (auth && !aend)
-		aend = url + pre;
+	pre = ref_cut(url);
+	for (sl = 0; isalpha((unsigned char)url[0]) &&
+		     (isalnum((unsigned char)url[sl]) || strchr("+-.", url[sl])) && url[sl];)
+		sl++;
+	auth = NULL;
+	if (sl && url[sl] == ':')
+		for (auth = url + sl + 1; *auth == '/' || *auth == '\\';)
+			auth++;
+	else if ((s = strstr(url, "://")) && (size_t)(s - url) < pre)
+		auth = s + 3;
 	at = NULL;
-	if (auth)
-		for (const char *p = auth; p < aend; p++)
-			if (*p == '@')
-				at = p;
+	for (const char *p = auth; p && *p && *p != '/'; p++)
+		if (*p == '@')
+			at = p;
+	rest = at ? at + 1 : url;
+	q = rest + ref_cut(rest);
 	if (at) {
 		fz_put(&exp, url, (size_t)(auth - url));
 		fz_put(&exp, "<redacted>@", 11);
-		fz_put(&exp, at + 1, pre - (size_t)(at + 1 - url));
-	} else {
-		fz_put(&exp, url, pre);
 	}
-	if (q)
-		fz_put(&exp, "?<redacted>", 11);
+	fz_put(&exp, rest, (size_t)(q - rest));
+	if (*q) {
+		fz_put(&exp, q, *q == '%' ? 3 : 1);
+		fz_put(&exp, "<redacted>", 10);
+	}
+	fz_put(&exp, "", 0); /* terminated even when empty */
 	FZ_CHECK(!strcmp(red, exp.p), "inf_url_redact([%s]) = [%s], expected [%s]", url, red,
 		 exp.p);
 
