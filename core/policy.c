@@ -476,6 +476,12 @@ static int load_file(struct inf_policy *pol, const char *path,
 		inf_buf_free(&text);
 		return -1;
 	}
+	/* before libconfig: what it would read with another meaning, and what
+	 * it would take quadratic time over */
+	if (inf_policy_text_check(file, text.data, text.len - 1, errs)) {
+		inf_buf_free(&text);
+		return -1;
+	}
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text.data)) {
 		char dup[64];
@@ -496,7 +502,6 @@ static int load_file(struct inf_policy *pol, const char *path,
 	}
 	/* names the file in inf_setting_where's "file:line" */
 	config_setting_set_hook(config_root_setting(&cfg), (void *)file);
-	bad = inf_policy_text_check(file, text.data, text.len - 1, errs);
 	inf_buf_free(&text);
 	root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {

@@ -200,13 +200,22 @@ static int is_name_char(char c)
  * or such a pair of strings anywhere but as the value of a self-test's
  * `input` or `expect` (written in pieces when long), refused with its
  * line: `paths = "card" "ssn";` is one path "cardssn" too, a single
- * string being a list of one. Returns 0, or -1 with the error added. */
+ * string being a list of one. A group of more than MAX_GROUP settings
+ * and a list or array of more than MAX_LIST elements are refused too:
+ * libconfig checks each new setting of a group against all before it,
+ * and access points against each other, so the load's time grows with
+ * the square of the count (40,000 settings took 15 s). Returns 0, or -1
+ * with the error added. */
+#define MAX_GROUP 1000
+#define MAX_LIST 10000
+
 static int refuse_silent_literals(const char *file, const char *s,
 				  struct inf_policy_errors *errs)
 {
 	unsigned line = 1, depth = 0;
 	char open[64]; /* the innermost brackets; deeper ones are not checked */
 	int in_tests[64]; /* whether the bracket is the value of `tests` */
+	unsigned count[65] = { 0 }; /* separators seen in each bracket, and at the top */
 	const char *why, *start, *quiet, *name = "", *setting = "";
 	size_t nlen = 0, slen = 0;
 	int hex, after_string = 0;
@@ -237,6 +246,7 @@ static int refuse_silent_literals(const char *file, const char *s,
 			if (depth++ < sizeof open) {
 				open[depth - 1] = *s;
 				in_tests[depth - 1] = slen == 5 && !memcmp(setting, "tests", 5);
+				count[depth] = 0;
 			}
 			s++;
 		} else if (*s == ']' || *s == ')' || *s == '}') {
@@ -263,8 +273,19 @@ static int refuse_silent_literals(const char *file, const char *s,
 				return -1;
 			}
 		} else {
+			int group = !depth || (depth <= sizeof open && open[depth - 1] == '{');
 			if (*s == '=' || *s == ':') /* the value of the last name */
 				setting = name, slen = nlen;
+			/* a group's settings end in ';' or ','; a list's elements
+			 * are one more than its commas */
+			if ((*s == ',' || *s == ';') && depth <= sizeof open &&
+			    ++count[depth] > (group ? MAX_GROUP : MAX_LIST - 1)) {
+				inf_policy_errors_addf(errs, "%s:%u: more than %d %s in one %s: a "
+					"policy's load time grows with the square of that count", file,
+					line, group ? MAX_GROUP : MAX_LIST, group ? "settings" : "elements",
+					group ? "group" : "list or array");
+				return -1;
+			}
 			s++;
 		}
 	}

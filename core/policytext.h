@@ -3,8 +3,9 @@
  * makes the checks on it that libconfig does not make: it refuses
  * what libconfig would take silently with another meaning (an @include,
  * which libconfig 1.5 follows or dies on; bytes that are not UTF-8;
- * numbers it would keep only in part; two strings of a list that it would
- * join into one). Errors are "file:line: ..." lines.
+ * numbers it would keep only in part; two strings that it would join
+ * into one), and what would load in quadratic time (groups and lists
+ * too long). Errors are "file:line: ..." lines.
  */
 #ifndef INF_POLICYTEXT_H
 #define INF_POLICYTEXT_H
@@ -28,9 +29,11 @@ int inf_policy_text_includes(const char *file, const char *text,
 			     struct inf_policy_errors *errs);
 
 /* Refuses `len` bytes of text that are not UTF-8, that hold a number
- * libconfig would read as another value, or two strings in a list or
- * an array with no comma between them. Returns 0, or -1 with the error
- * added. */
+ * libconfig would read as another value, two strings with no comma
+ * between them (but a self-test's input and expect), or a group of more
+ * than 1,000 settings or a list or array of more than 10,000 elements
+ * (the load grows with the square of those). Returns 0, or -1 with the
+ * error added. */
 int inf_policy_text_check(const char *file, const char *text, size_t len,
 			  struct inf_policy_errors *errs);
 

@@ -537,6 +537,44 @@ START_TEST(test_joined_strings_in_lists)
 }
 END_TEST
 
+/* A group of over 1,000 settings or a list of over 10,000 elements is
+ * refused before libconfig, whose load time grows with their square;
+ * 1,000 settings load. */
+START_TEST(test_too_many_elements)
+{
+#define TAIL "\n  ); }\n);\n" /* what STEP writes after the step */
+	struct inf_buf t = { 0 };
+
+	for (int n = 1000; n <= 1001; n++) {
+		inf_buf_reset(&t);
+		ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"enrich\"; set = {")), 0);
+		t.len -= strlen(TAIL); /* the members go before STEP's end */
+		for (int i = 0; i < n; i++)
+			ck_assert_int_eq(inf_buf_printf(&t, " f%d = %d;", i, i), 0);
+		ck_assert_int_eq(inf_buf_puts(&t, " }; }" TAIL), 0);
+		ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
+		if (n == 1000) {
+			ck_assert_msg(load_text("p.cfg", t.data) == 0, "%s", tu_errs_text(&errs));
+			inf_policy_free(pol);
+			pol = NULL;
+		} else {
+			expect_error(t.data, 4, "more than 1000 settings in one group");
+			inf_policy_errors_free(&errs);
+		}
+	}
+	inf_buf_reset(&t);
+	ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"drop_fields\"; paths = [ \"p0\"")), 0);
+	t.len -= strlen(TAIL);
+	for (int i = 1; i <= 10000; i++)
+		ck_assert_int_eq(inf_buf_printf(&t, ", \"p%d\"", i), 0);
+	ck_assert_int_eq(inf_buf_puts(&t, " ]; }" TAIL), 0);
+	ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
+	expect_error(t.data, 4, "more than 10000 elements in one list or array");
+	inf_buf_free(&t);
+#undef TAIL
+}
+END_TEST
+
 /* libconfig takes "@include" after blanks as an include too (and exits
  * the process on one it cannot read): refused wherever the line starts */
 START_TEST(test_include_refused)
@@ -565,7 +603,7 @@ START_TEST(test_not_utf8)
 		size_t n;
 	} bad[] = {
 		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"pr\xe9nom\" ]; }"),
-		  "byte 0xe9 is not UTF-8: a policy is UTF-8 text", 4, 2 },
+		  "byte 0xe9 is not UTF-8: a policy is UTF-8 text", 4, 1 },
 		{ "# caf\xe9\n" STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; }"),
 		  "byte 0xe9 is not UTF-8", 1, 1 },
 		{ STEP("{ plugin = \"drop_fields\"; paths = [ \"a\", \"pr\\xe9nom\" ]; }"),
@@ -1435,6 +1473,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_name_bounds);
 	tcase_add_test(tc, test_lossy_numbers_scanned);
 	tcase_add_test(tc, test_joined_strings_in_lists);
+	tcase_add_test(tc, test_too_many_elements);
 	tcase_add_test(tc, test_include_refused);
 	tcase_add_test(tc, test_missing_name);
 	tcase_add_test(tc, test_ap_not_a_group);
