@@ -295,6 +295,12 @@ static int refuse_silent_literals(const char *file, const char *s,
 int inf_policy_text_check(const char *file, const char *text, size_t len,
 			  struct inf_policy_errors *errs)
 {
+	/* libconfig would say only "syntax error" */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		inf_policy_errors_addf(errs, "%s:1: the file starts with a byte-order mark: save "
+			"the policy as UTF-8 without one", file);
+		return -1;
+	}
 	return refuse_not_utf8(file, text, len, errs) ||
 	       refuse_silent_literals(file, text, errs) ? -1 : 0;
 }

@@ -622,6 +622,9 @@ START_TEST(test_not_utf8)
 		expect_error_n(bad[i].text, bad[i].line, bad[i].what, bad[i].n);
 		inf_policy_errors_free(&errs);
 	}
+	expect_error("\xef\xbb\xbf" STEP("{ plugin = \"drop_fields\"; paths = [ \"a\" ]; }"), 1,
+		     "the file starts with a byte-order mark");
+	inf_policy_errors_free(&errs);
 	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"drop_fields\"; paths = [ \"pr\xc3\xa9nom\" ]; }")) == 0,
 		      "%s", tu_errs_text(&errs));
 }
