@@ -220,6 +220,15 @@ int inf_sigv4_sign(const struct inf_sigv4 *s,
 		return inf_error_set(err, INF_FAIL_SOURCE, "only http and https requests are signed");
 	alen = strcspn(auth, "/?#");
 	path = auth + alen;
+	/* botocore signs an empty parameter as "=", which libcurl and S3 may
+	 * not: none is signed */
+	{
+		const char *q = strchr(path, '?');
+		size_t ql = q ? strcspn(q + 1, "#") : 0;
+		if (q && ql && (q[1] == '&' || q[ql] == '&' || memmem(q + 1, ql, "&&", 2)))
+			return inf_error_set(err, INF_FAIL_SOURCE,
+					     "the URL to sign has an empty query parameter ('&&', or '&' at an end)");
+	}
 	for (const char *at; (at = memchr(auth, '@', alen));) {
 		alen -= (size_t)(at + 1 - auth);
 		auth = at + 1;

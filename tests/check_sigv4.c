@@ -166,13 +166,17 @@ START_TEST(test_refused)
 	s.nheaders = 0;
 	/* a raw byte libcurl would send %-encoded in lower case: refused */
 	static const char *const urls[] = { "http://h/b/\xe2\x82\xac.json", "http://h/a b",
-					    "http://h/k\x7f" };
+					    "http://h/k\x7f",
+					    /* an empty parameter, which signers read apart */
+					    "http://h/k?a=1&&b=2", "http://h/k?a=1&", "http://h/k?&a=1",
+					    "http://h/k?&" };
 	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
 		struct inf_error err = { 0 };
 		struct lines l = { .n = 0 };
 		s.url = urls[i];
 		ck_assert_int_eq(inf_sigv4_sign(&s, add, &l, &err), -1);
-		ck_assert_msg(strstr(err.msg, "not printable ASCII"), "%s", err.msg);
+		ck_assert_msg(strstr(err.msg, i < 3 ? "not printable ASCII" : "empty query parameter"),
+			      "%s", err.msg);
 		ck_assert_int_eq(l.n, 0);
 	}
 	s.url = "http://h/k";
