@@ -1179,6 +1179,22 @@ def tests(env):
           unpinned["headers"].get("if-unmodified-since") == "Wed, 21 Oct 2099 07:28:00 GMT" and
           s3_signature_ok(unpinned), reqs)
 
+    # a key beyond ASCII given raw in inputS3Url (AWS encodes it): the
+    # measuring read signs and sends it %-encoded, not raw bytes that
+    # libcurl would encode after the signature was made
+    shutil.copy(os.path.join(env.objdir, "store_events", "obj.json"),
+                os.path.join(env.objdir, "store_events", "ob\u00e9.json"))
+    open(vlog, "w").close()
+    r = Run(env, [event("headObjectContext", vobj + "store_events/ob\u00e9.json?X-Amz-Signature=S",
+                        key="store_events/ob\u00e9.json")])
+    b = [e.get("body") for e in r.results() if e["type"] == "response"]
+    reqs = [json.loads(l) for l in open(vlog)]
+    sr = [q for q in reqs if "authorization" in q["headers"]]
+    check("a raw non-ASCII key: HEAD 200, the measuring read's path %-encoded and its signature "
+          "accepted by botocore",
+          len(b) == 1 and isinstance(b[0], dict) and b[0].get("statusCode") == 200 and
+          len(sr) == 1 and "%C3%A9" in sr[0]["target"] and s3_signature_ok(sr[0]), (b, reqs, r.err[-400:]))
+
     # ---- the measuring read is pinned to the version the HEAD described:
     # If-Match with the HEAD's ETag, signed, in place of the caller's If-*
     # (the HEAD evaluated those). An object replaced between the HEAD and
