@@ -744,7 +744,9 @@ key: /* p < end, where a member of the object cur starts */
 
 done:
 	if ((p = skip_ws(p, end)) != end) {
-		if (*p == ']' || *p == '}' || *p == '\0')
+		/* another value, or a ',' before one; any other byte (a \f, a
+		 * control byte, 'x') is named as itself */
+		if (!strchr("{[\"-0123456789tfn,", *p) || *p == '\0')
 			return unexpected(err, js, p, " after the value");
 		return fail(err, (size_t)(p - js), "more than one value in a record");
 	}

@@ -447,7 +447,11 @@ static const struct bad_case bad[] = {
     {S("[1]]"), "unexpected ']' after the value", 3},
     {S("{\"a\":1}}"), "unexpected '}' after the value", 7},
     {S("{\"a\":1]"), "unexpected ']': expected ',' or '}'", 6},
-    {S("[1]x"), "more than one value in a record", 3},
+    {S("[1]x"), "unexpected 'x' after the value", 3},
+    /* a byte that starts no value is named, not taken for a second one */
+    {S("{\"a\":1}\f"), "unexpected byte 0x0c after the value", 7},
+    {S("1\x01"), "unexpected byte 0x01 after the value", 1},
+    {S("[]\xff"), "unexpected byte 0xff after the value", 2},
     /* truncated documents */
     {S("{"), "truncated", 1},
     {S("["), "truncated", 1},
