@@ -9,7 +9,6 @@
 
 #include "buf.h"
 #include "error.h"
-#include "redact.h"
 
 struct lib {
 	char *name;
@@ -117,6 +116,35 @@ static void show_dirs(const char *dirs, char *buf, size_t buflen)
 	inf_buf_free(&b);
 }
 
+/* A plugin's path as a message prints it: its directory as show_dirs
+ * would, then the file name. */
+static void show_path(const char *path, char *buf, size_t buflen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+
+	if (strcspn(path, "@?#%;&") < dl) {
+		char tail[128];
+		inf_one_line(slash, tail, sizeof tail);
+		snprintf(buf, buflen, "<redacted>%s", tail);
+	} else {
+		inf_one_line(path, buf, buflen);
+	}
+}
+
+/* dlerror()'s text, which names the file, with `path` shown as `shown`. */
+static void show_dlerror(const char *path, const char *shown, char *buf, size_t buflen)
+{
+	const char *e = dlerror(), *at = e ? strstr(e, path) : NULL;
+
+	if (!e)
+		snprintf(buf, buflen, "unknown error");
+	else if (at)
+		snprintf(buf, buflen, "%.*s%s%s", (int)(at - e), e, shown, at + strlen(path));
+	else
+		snprintf(buf, buflen, "%s", e);
+}
+
 const char *inf_plugin_removes(const struct inf_plugin *p)
 {
 	if (p->size < offsetof(struct inf_plugin, removes) + sizeof p->removes)
@@ -179,7 +207,7 @@ static int check_desc(const struct inf_plugin *p, const char *name,
 int inf_loader_get(struct inf_loader *l, const char *name,
 		   const struct inf_plugin **out, char *err, size_t errlen)
 {
-	char path[4096];
+	char path[4096], shown[512];
 	struct lib lib = { 0 };
 	int rc;
 
@@ -194,32 +222,31 @@ int inf_loader_get(struct inf_loader *l, const char *name,
 		return INF_ERR_INVALID;
 	}
 	rc = locate(l, name, path, sizeof path);
-	if (rc) {
-		char shown[512];
-		if (rc > 0) {
-			inf_show_name(path, shown, sizeof shown);
-			snprintf(err, errlen, "plugin '%s': %s is not a regular file",
-				 name, shown);
-		} else {
-			show_dirs(l->dirs, shown, sizeof shown);
-			snprintf(err, errlen, "unknown plugin '%s': no %s.so in %s", name,
-				 name, shown);
-		}
+	if (rc < 0) {
+		show_dirs(l->dirs, shown, sizeof shown);
+		snprintf(err, errlen, "unknown plugin '%s': no %s.so in %s", name, name, shown);
+		return INF_ERR_INVALID;
+	}
+	show_path(path, shown, sizeof shown);
+	if (rc > 0) {
+		snprintf(err, errlen, "plugin '%s': %s is not a regular file", name, shown);
 		return INF_ERR_INVALID;
 	}
 	lib.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!lib.handle) {
-		snprintf(err, errlen, "cannot load plugin '%s': %s", name, dlerror());
+		char why[1024];
+		show_dlerror(path, shown, why, sizeof why);
+		snprintf(err, errlen, "cannot load plugin '%s': %s", name, why);
 		return INF_ERR_INVALID;
 	}
 	lib.desc = dlsym(lib.handle, INF_PLUGIN_SYMBOL);
 	if (!lib.desc) {
 		snprintf(err, errlen, "plugin '%s' (%s) does not export '%s'", name,
-			 path, INF_PLUGIN_SYMBOL);
+			 shown, INF_PLUGIN_SYMBOL);
 		rc = INF_ERR_INVALID;
 		goto fail;
 	}
-	if ((rc = check_desc(lib.desc, name, path, err, errlen)))
+	if ((rc = check_desc(lib.desc, name, shown, err, errlen)))
 		goto fail;
 	lib.name = strdup(name);
 	if (!lib.name || inf_array_grow(&l->libs, &l->cap, l->n + 1, sizeof *l->libs)) {

@@ -148,14 +148,22 @@ static char *decode_all(const char *s)
 	return a;
 }
 
-/* Whether s, decoded and folded, names a query credential of a presigned
- * URL (X-Amz-Signature, -Credential, -Security-Token); 1 without memory. */
-static int names_credential(const char *s)
+/* Whether s, decoded, names a query credential of a presigned URL
+ * (X-Amz-Signature, -Credential, -Security-Token, any case): anywhere
+ * (`word` 0: what a URL has left after redaction is hidden whole), or
+ * where a word starts (1: "tax-amz-credentials" is a file name). 1
+ * without memory. */
+static int names_credential(const char *s, int word)
 {
+	static const char *const names[] = { "x-amz-signature", "x-amz-credential",
+					     "x-amz-security-token" };
 	char *d = decode_all(s), *f = d ? malloc(strlen(d) + 1) : NULL;
 	int hit = !f;
 
-	if (f) {
+	for (size_t i = 0; f && word && i < sizeof names / sizeof *names && !hit; i++)
+		for (const char *p = d; !hit && (p = strcasestr(p, names[i])); p++)
+			hit = p == d || !isalnum((unsigned char)p[-1]);
+	if (f && !word) {
 		fold(d, f);
 		hit = strstr(f, "xamzsignature") || strstr(f, "xamzcredential") ||
 		      strstr(f, "xamzsecuritytoken");
@@ -163,6 +171,23 @@ static int names_credential(const char *s)
 	free(d);
 	free(f);
 	return hit;
+}
+
+/* Whether a name reads as a URL: it holds "://", starts with http:,
+ * https:, file: or s3: (a URL that lost its slashes, "http:/h/k?..."),
+ * or with another scheme and a '/', or names a credential. "notes:v2.json"
+ * is a file. */
+static int is_url(const char *name)
+{
+	size_t sl = scheme_len(name);
+
+	if (strstr(name, "://") || (sl && (name[sl] == '/' || name[sl] == '\\')))
+		return 1;
+	if ((sl == 5 && !strncasecmp(name, "http:", 5)) ||
+	    (sl == 6 && !strncasecmp(name, "https:", 6)) ||
+	    (sl == 5 && !strncasecmp(name, "file:", 5)) || (sl == 3 && !strncasecmp(name, "s3:", 3)))
+		return 1;
+	return names_credential(name, 1);
 }
 
 void inf_show_name(const char *name, char *buf, size_t buflen)
@@ -173,10 +198,10 @@ void inf_show_name(const char *name, char *buf, size_t buflen)
 		snprintf(buf, buflen, "stdin");
 		return;
 	}
-	if (strstr(name, "://") || scheme_len(name) || names_credential(name)) {
+	if (is_url(name)) {
 		inf_url_redact(name, url, sizeof url);
 		/* a credential's name left before the query: none of it is shown */
-		if (names_credential(url))
+		if (names_credential(url, 0))
 			snprintf(url, sizeof url, "<redacted>");
 		name = url;
 	}

@@ -16,8 +16,9 @@ void inf_url_redact(const char *url, char *buf, size_t buflen);
 
 /* Writes a file name or URL from the command line, an event or a policy
  * as a message may print it, on one line (inf_one_line): "-" is "stdin";
- * a name holding "://", starting with a scheme and ':' ("http:/h/k?..."),
- * or naming X-Amz-Signature, -Credential or -Security-Token (in any case,
+ * a name holding "://", starting with http:, https:, file: or s3: or
+ * another scheme and '/' ("http:/h/k?..."), or naming X-Amz-Signature,
+ * -Credential or -Security-Token where a word starts (in any case,
  * %-encoded or not) is taken for a URL and redacted (inf_url_redact): a
  * presigned URL given where a file was expected must not print its
  * signature. If a credential's name is still there after that, the whole

@@ -85,13 +85,10 @@ static int check_headers(const struct inf_cli *cli, struct inf_error *err)
 		if (colon == h)
 			return inf_error_set(err, INF_FAIL_USAGE,
 					     "--header wants NAME:VALUE, and the name is empty");
-		if (!colon && h[strcspn(h, "= \t")])
-			return inf_error_set(err, INF_FAIL_USAGE,
-					     "--header wants NAME:VALUE, not '%.*s%c...' (value not shown)",
-					     (int)strcspn(h, "= \t"), h, h[strcspn(h, "= \t")]);
 		if (!colon)
 			return inf_error_set(err, INF_FAIL_USAGE,
-					     "--header wants NAME:VALUE, and its argument has no ':' (not shown)");
+					     "--header wants NAME:VALUE, and its argument has no ':' "
+					     "(not shown: it may be a token or a key)");
 		if ((n == 4 && !strncasecmp(h, "host", 4)) ||
 		    (cli->range && n == 5 && !strncasecmp(h, "range", 5)))
 			return inf_error_set(err, INF_FAIL_USAGE,

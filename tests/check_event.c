@@ -624,6 +624,12 @@ START_TEST(test_show_name)
 		{ "k.json;x-amz-credential=S", "k.json;<redacted>" },
 		{ "http://h/k%58-Amz-Signature=S", "<redacted>" },
 		{ "/tmp/X-Amz-Security-Token=S", "<redacted>" },
+		{ "http:user:pw@h/k", "http:<redacted>@h/k" },
+		/* file names that only look so: shown whole */
+		{ "tax-amz-credentials.ndjson", "tax-amz-credentials.ndjson" },
+		{ "notes:v2&final.ndjson", "notes:v2&final.ndjson" },
+		{ "run:1;x.ndjson", "run:1;x.ndjson" },
+		{ "report;2024.ndjson", "report;2024.ndjson" },
 	};
 	char buf[256], small[8];
 

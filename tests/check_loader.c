@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,6 +188,23 @@ START_TEST(test_unknown_plugin_lists_dirs)
 	ck_assert_ptr_null(p);
 	snprintf(want, sizeof want, "unknown plugin 'nope': no nope.so in %s", dirs);
 	ck_assert_str_eq(err, want);
+
+	/* nor is it in the path of a plugin that cannot be used */
+	snprintf(want, sizeof want, "%s/tok@SECRET", tmp);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	snprintf(want, sizeof want, "%s/tok@SECRET/nope.so", tmp);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	snprintf(dirs, sizeof dirs, "%s/tok@SECRET", tmp);
+	loader(dirs);
+	ck_assert_int_eq(inf_loader_get(ld, "nope", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_str_eq(err, "plugin 'nope': <redacted>/nope.so is not a regular file");
+	ck_assert_int_eq(rmdir(want), 0);
+	ck_assert_int_eq(creat(want, 0600) >= 0, 1); /* empty: dlopen refuses it */
+	ck_assert_int_eq(inf_loader_get(ld, "nope", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_msg(strstr(err, "<redacted>/nope.so") && !strstr(err, "SECRET"), "%s", err);
+	ck_assert_int_eq(unlink(want), 0);
+	snprintf(want, sizeof want, "%s/tok@SECRET", tmp);
+	ck_assert_int_eq(rmdir(want), 0);
 
 	/* a directory that may be a URL with a credential is not printed */
 	snprintf(dirs, sizeof dirs, "%s:https://u:pw@h/p?X-Amz-Signature=S", tmp);
