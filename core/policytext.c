@@ -198,7 +198,8 @@ static int is_name_char(char c)
  * "pricediscount" and leaves both. The text is scanned as libconfig's
  * lexer does (strings, comments, names, brackets) and such a literal,
  * or such a pair of strings anywhere but as the value of a self-test's
- * `input` or `expect` (written in pieces when long), refused with its
+ * `input` or `expect` or a `set_json` member (JSON text written in pieces
+ * when long), refused with its
  * line: `paths = "card" "ssn";` is one path "cardssn" too, a single
  * string being a list of one. A group of more than MAX_GROUP settings
  * and a list or array of more than MAX_LIST elements are refused too:
@@ -209,12 +210,25 @@ static int is_name_char(char c)
 #define MAX_GROUP 1000
 #define MAX_LIST 10000
 
+/* Whether a string may follow a string as the value of `setting` in the
+ * group open at `depth`: a self-test's input or expect, a set_json
+ * member's JSON text. */
+static int may_join(const char *open, const char *value_of, unsigned depth,
+		    const char *setting, size_t slen)
+{
+	if (value_of[depth - 1] == 'j')
+		return 1;
+	return depth >= 2 && open[depth - 2] == '(' && value_of[depth - 2] == 't' &&
+	       ((slen == 5 && !memcmp(setting, "input", 5)) ||
+		(slen == 6 && !memcmp(setting, "expect", 6)));
+}
+
 static int refuse_silent_literals(const char *file, const char *s,
 				  struct inf_policy_errors *errs)
 {
 	unsigned line = 1, depth = 0;
 	char open[64]; /* the innermost brackets; deeper ones are not checked */
-	int in_tests[64]; /* whether the bracket is the value of `tests` */
+	char value_of[64]; /* 't' for the value of `tests`, 'j' of `set_json` */
 	unsigned count[65] = { 0 }; /* separators seen in each bracket, and at the top */
 	const char *why, *start, *quiet, *name = "", *setting = "";
 	size_t nlen = 0, slen = 0;
@@ -229,15 +243,14 @@ static int refuse_silent_literals(const char *file, const char *s,
 			s++;
 			continue;
 		}
-		if (*s == '"' && after_string &&
-		    !(depth >= 2 && depth <= sizeof open && open[depth - 1] == '{' &&
-		      open[depth - 2] == '(' && in_tests[depth - 2] &&
-		      ((slen == 5 && !memcmp(setting, "input", 5)) ||
-		       (slen == 6 && !memcmp(setting, "expect", 6))))) {
+		if (*s == '"' && after_string && !(depth && depth <= sizeof open &&
+						   open[depth - 1] == '{' && may_join(open, value_of, depth,
+										      setting, slen))) {
 			inf_policy_errors_addf(errs, "%s:%u: two strings with no ',' between them: "
 				"libconfig would join them into one (\"price\" \"discount\" is the one "
 				"name \"pricediscount\"); separate a list's elements with ',' (only a "
-				"self-test's input and expect may be written in pieces)", file, line);
+				"self-test's input and expect, and a set_json value, may be written in "
+				"pieces)", file, line);
 			return -1;
 		}
 		after_string = *s == '"' ||
@@ -245,7 +258,8 @@ static int refuse_silent_literals(const char *file, const char *s,
 		if (*s == '[' || *s == '(' || *s == '{') {
 			if (depth++ < sizeof open) {
 				open[depth - 1] = *s;
-				in_tests[depth - 1] = slen == 5 && !memcmp(setting, "tests", 5);
+				value_of[depth - 1] = slen == 5 && !memcmp(setting, "tests", 5) ? 't'
+						      : slen == 8 && !memcmp(setting, "set_json", 8) ? 'j' : 0;
 				count[depth] = 0;
 			}
 			s++;
@@ -276,9 +290,9 @@ static int refuse_silent_literals(const char *file, const char *s,
 			int group = !depth || (depth <= sizeof open && open[depth - 1] == '{');
 			if (*s == '=' || *s == ':') /* the value of the last name */
 				setting = name, slen = nlen;
-			/* a group's settings end in ';' or ','; a list's elements
-			 * are one more than its commas */
-			if ((*s == ',' || *s == ';') && depth <= sizeof open &&
+			/* a group's settings each have one '=' or ':' (';' is
+			 * optional); a list's elements are one more than its commas */
+			if ((group ? *s == '=' || *s == ':' : *s == ',') && depth <= sizeof open &&
 			    ++count[depth] > (group ? MAX_GROUP : MAX_LIST - 1)) {
 				inf_policy_errors_addf(errs, "%s:%u: more than %d %s in one %s: a "
 					"policy's load time grows with the square of that count", file,

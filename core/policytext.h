@@ -28,12 +28,12 @@ int inf_policy_text_read(const char *path, const char *file, struct inf_buf *b,
 int inf_policy_text_includes(const char *file, const char *text,
 			     struct inf_policy_errors *errs);
 
-/* Refuses `len` bytes of text that are not UTF-8, that hold a number
- * libconfig would read as another value, two strings with no comma
- * between them (but a self-test's input and expect), or a group of more
- * than 1,000 settings or a list or array of more than 10,000 elements
- * (the load grows with the square of those). Returns 0, or -1 with the
- * error added. */
+/* Refuses `len` bytes of text that start with a byte-order mark, are not
+ * UTF-8, hold a number libconfig would read as another value, or two
+ * strings with no comma between them (but a self-test's input and expect,
+ * and a set_json member's text), or a group of more than 1,000 settings
+ * or a list or array of more than 10,000 elements (the load grows with
+ * the square of those). Returns 0, or -1 with the error added. */
 int inf_policy_text_check(const char *file, const char *text, size_t len,
 			  struct inf_policy_errors *errs);
 

@@ -534,6 +534,12 @@ START_TEST(test_joined_strings_in_lists)
 				"              expect = \"{\" /* joined */ \"\\\"k\\\": 2}\"; } ); },\n"
 				"  { name = \"b\"; chain = ( { plugin = \"drop_fields\"; paths = [ \"p\" ]; } ); } );\n") == 0,
 		      "%s", tu_errs_text(&errs));
+	inf_policy_free(pol);
+	pol = NULL;
+	/* a set_json member's JSON text may be written in pieces too */
+	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"enrich\"; set_json = { meta = "
+					      "\"{\\\"a\\\": 1, \" \"\\\"b\\\": 2}\"; }; }")) == 0,
+		      "%s", tu_errs_text(&errs));
 }
 END_TEST
 
@@ -562,14 +568,32 @@ START_TEST(test_too_many_elements)
 			inf_policy_errors_free(&errs);
 		}
 	}
+	/* settings need no ';': each is counted by its '=' */
 	inf_buf_reset(&t);
-	ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"drop_fields\"; paths = [ \"p0\"")), 0);
+	ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"enrich\"; set = {")), 0);
 	t.len -= strlen(TAIL);
-	for (int i = 1; i <= 10000; i++)
-		ck_assert_int_eq(inf_buf_printf(&t, ", \"p%d\"", i), 0);
-	ck_assert_int_eq(inf_buf_puts(&t, " ]; }" TAIL), 0);
+	for (int i = 0; i < 1001; i++)
+		ck_assert_int_eq(inf_buf_printf(&t, " f%d = \"a;b,c\" # ;;\n", i), 0);
+	ck_assert_int_eq(inf_buf_puts(&t, " }; }" TAIL), 0);
 	ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
-	expect_error(t.data, 4, "more than 10000 elements in one list or array");
+	expect_error(t.data, 1004, "more than 1000 settings in one group");
+	inf_policy_errors_free(&errs);
+	for (int n = 10000; n <= 10001; n++) {
+		inf_buf_reset(&t);
+		ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"drop_fields\"; paths = [ \"p0\"")), 0);
+		t.len -= strlen(TAIL);
+		for (int i = 1; i < n; i++)
+			ck_assert_int_eq(inf_buf_printf(&t, ", \"p%d\"", i), 0);
+		ck_assert_int_eq(inf_buf_puts(&t, " ]; }" TAIL), 0);
+		ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
+		if (n == 10000) {
+			ck_assert_msg(load_text("p.cfg", t.data) == 0, "%s", tu_errs_text(&errs));
+			inf_policy_free(pol);
+			pol = NULL;
+		} else {
+			expect_error(t.data, 4, "more than 10000 elements in one list or array");
+		}
+	}
 	inf_buf_free(&t);
 #undef TAIL
 }
