@@ -104,6 +104,59 @@ int inf_sigv4_clean(const char *v, char *out, size_t n)
 	return o ? 0 : -1;
 }
 
+/* The next piece of inf_sigv4_escape's output for the byte at p (a space
+ * first when one is pending): its length, written into piece. */
+static size_t escape_piece(unsigned char c, int space, char piece[6])
+{
+	size_t k = 0;
+
+	if (space)
+		piece[k++] = ' ';
+	if (c < 0x21 || c > 0x7e)
+		k += (size_t)snprintf(piece + k, 6 - k, "\\x%02x", c);
+	else
+		piece[k++] = (char)c;
+	return k;
+}
+
+int inf_sigv4_escape(const char *text, char *out, size_t n)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t o = 0, whole = 0, room;
+	int space = 0;
+	char piece[6];
+
+	if (n < 8)
+		return -1;
+	for (const unsigned char *p = t; *p; p++) { /* the escaped length */
+		if (*p == ' ' || *p == '\t')
+			space = whole > 0;
+		else
+			whole += escape_piece(*p, space, piece), space = 0;
+	}
+	room = whole < n ? n - 1 : n - 4; /* what fits, "..." aside if cut */
+	space = 0;
+	for (const unsigned char *p = t; *p; p++) {
+		size_t k;
+		if (*p == ' ' || *p == '\t') {
+			space = o > 0;
+			continue;
+		}
+		k = escape_piece(*p, space, piece);
+		if (o + k > room)
+			break;
+		memcpy(out + o, piece, k);
+		o += k;
+		space = 0;
+	}
+	if (whole >= n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return o ? 0 : -1;
+}
+
 /* Whether `v` is as inf_sigv4_clean leaves a value, however long (a
  * session token has no promised size): printable ASCII, not empty, no
  * space at either end or beside another. */

@@ -54,6 +54,14 @@ struct inf_sigv4 {
  * is not printable ASCII (a control byte, CR, LF, UTF-8) or does not fit. */
 int inf_sigv4_clean(const char *v, char *out, size_t n);
 
+/* Writes text (an error message) into `out` (`n` bytes) as a header
+ * value inf_sigv4_clean leaves as it is: spaces and tabs as
+ * inf_sigv4_clean makes them, any other byte outside 0x21-0x7e as \xNN
+ * (a key's UTF-8 too), and, when that does not fit, cut before an
+ * escape or character that would not, with "..." in n bytes. Returns 0,
+ * or -1 when nothing is left (empty text, n under 8). */
+int inf_sigv4_escape(const char *text, char *out, size_t n);
+
 /* Signs the request `s` describes (an empty body, or one sent unsigned as
  * s->payload says; the body itself is the caller's to send, with its
  * Content-Length or chunked). Calls `add` once for each

@@ -101,42 +101,6 @@ static size_t resp_cb(char *p, size_t size, size_t n, void *ud)
  * token, status, error code and message. */
 #define OWN_HEADERS 6
 
-/* Writes an error message as a signed header may carry it (printable
- * ASCII, single spaces, none at the ends): a byte outside 0x21-0x7e but a
- * space or tab as \xNN (a key's UTF-8 too), cut with "..." to n bytes
- * with its NUL. Returns 0, or -1 if nothing is left (an empty message). */
-static int message_value(const char *m, char *out, size_t n)
-{
-	size_t o = 0;
-	int space = 0;
-
-	if (n < 8)
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
-		char piece[8];
-		size_t k;
-		if (*p == ' ' || *p == '\t') {
-			space = o > 0;
-			continue;
-		}
-		k = (size_t)snprintf(piece, sizeof piece, "%s", space ? " " : "");
-		if (*p < 0x21 || *p > 0x7e)
-			k += (size_t)snprintf(piece + k, sizeof piece - k, "\\x%02x", *p);
-		else
-			piece[k++] = (char)*p;
-		if (o + k + 4 > n) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		memcpy(out + o, piece, k);
-		o += k;
-		space = 0;
-	}
-	out[o] = '\0';
-	return o ? 0 : -1;
-}
-
 /* Fills h with every header to sign and send: OWN_HEADERS at most, then
  * w->headers (the caller's, prefix-named pairs such as
  * ...-server-side-encryption and its -aws-kms-key-id included: signed
@@ -154,7 +118,7 @@ static size_t request_headers(const struct inf_wgor *w, struct inf_sigv4_header 
 	h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-status", status };
 	if (w->error_code)
 		h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-error-code", w->error_code };
-	if (w->error_message && message_value(w->error_message, msg, msg_n) == 0)
+	if (w->error_message && inf_sigv4_escape(w->error_message, msg, msg_n) == 0)
 		h[n++] = (struct inf_sigv4_header){ "x-amz-fwd-error-message", msg };
 	for (size_t i = 0; i < w->nheaders; i++)
 		h[n++] = (struct inf_sigv4_header){ w->headers[i].name, w->headers[i].value };

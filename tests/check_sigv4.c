@@ -223,6 +223,36 @@ START_TEST(test_clean)
 }
 END_TEST
 
+/* An error message as WriteGetObjectResponse sends it: escaped, cut only
+ * when it does not fit, and then always a value inf_sigv4_clean keeps */
+START_TEST(test_escape)
+{
+	char out[16], big[64];
+
+	ck_assert_int_eq(inf_sigv4_escape("abcdefghijklmno", out, sizeof out), 0);
+	ck_assert_str_eq(out, "abcdefghijklmno"); /* 15 bytes fit 16 whole */
+	ck_assert_int_eq(inf_sigv4_escape("abcdefghijklmnop", out, sizeof out), 0);
+	ck_assert_str_eq(out, "abcdefghijkl...");
+	ck_assert_int_eq(inf_sigv4_escape(" \ta  b\t", out, sizeof out), 0);
+	ck_assert_str_eq(out, "a b");
+	ck_assert_int_eq(inf_sigv4_escape("k/caf\xc3\xa9: x", big, sizeof big), 0);
+	ck_assert_str_eq(big, "k/caf\\xc3\\xa9: x");
+	/* an escape that does not fit whole is left out whole */
+	ck_assert_int_eq(inf_sigv4_escape("abcdefghij\xc3\xa9", out, sizeof out), 0);
+	ck_assert_str_eq(out, "abcdefghij...");
+	ck_assert_int_eq(inf_sigv4_escape("a\r\nx-amz-evil: 1", big, sizeof big), 0);
+	ck_assert_str_eq(big, "a\\x0d\\x0ax-amz-evil: 1");
+	{
+		char again[64];
+		ck_assert_int_eq(inf_sigv4_clean(big, again, sizeof again), 0);
+		ck_assert_str_eq(again, big); /* sent and signed as it is */
+	}
+	ck_assert_int_eq(inf_sigv4_escape("", out, sizeof out), -1);
+	ck_assert_int_eq(inf_sigv4_escape("   ", out, sizeof out), -1);
+	ck_assert_int_eq(inf_sigv4_escape("abc", out, 7), -1);
+}
+END_TEST
+
 static Suite *sigv4_suite(void)
 {
 	Suite *s = suite_create("sigv4");
@@ -234,6 +264,7 @@ static Suite *sigv4_suite(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_long_token);
 	tcase_add_test(tc, test_clean);
+	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
 	return s;
 }
