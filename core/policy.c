@@ -545,6 +545,16 @@ static int load_file(struct inf_policy *pol, const char *path,
 	}
 	for (int i = 0; i < n; i++) {
 		struct inf_access_point *v;
+		/* each is checked against all before it (a name defined twice):
+		 * a directory of files under the text's limit would still load
+		 * in quadratic time */
+		if (pol->naps >= INF_POLICY_MAX_APS) {
+			add_err(errs, "%s: more than %d access points in the policy (its files "
+				"together): loading grows with the square of the count", file,
+				INF_POLICY_MAX_APS);
+			bad = 1;
+			break;
+		}
 		if (inf_array_grow(&pol->aps, &pol->aps_cap, pol->naps + 1, sizeof *v)) {
 			add_err(errs, "%s: out of memory", file);
 			bad = 1;

@@ -70,6 +70,10 @@ struct inf_access_point {
 	char where[300];
 };
 
+/* Access points a policy (a file, or a directory's files together) may
+ * define. */
+#define INF_POLICY_MAX_APS 10000
+
 struct inf_policy {
 	struct inf_access_point *aps;
 	size_t naps, aps_cap;

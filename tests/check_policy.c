@@ -242,6 +242,44 @@ START_TEST(test_directory_duplicate_name)
 }
 END_TEST
 
+/* At most INF_POLICY_MAX_APS access points in all of a directory's files,
+ * each under the text's limit: the duplicate check is quadratic. (Not
+ * under valgrind: 10,000 chains built are the point.) */
+START_TEST(test_directory_access_point_limit)
+{
+	char sub[PATH_MAX];
+	struct inf_buf t = { 0 };
+
+	if (tu_valgrind())
+		return;
+	snprintf(sub, sizeof sub, "%s/pol", tmp);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	for (int f = 0; f < 3; f++) {
+		char name[32];
+		inf_buf_reset(&t);
+		ck_assert_int_eq(inf_buf_puts(&t, "access_points = (\n"), 0);
+		for (int i = 0; i < (f < 2 ? INF_POLICY_MAX_APS / 2 : 1); i++)
+			ck_assert_int_eq(inf_buf_printf(&t, "%s{ name = \"a%d_%d\"; chain = " ONE_STEP
+							" }\n", i ? "," : "", f, i), 0);
+		ck_assert_int_eq(inf_buf_puts(&t, ");\n"), 0);
+		ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
+		snprintf(name, sizeof name, "pol/%c.cfg", 'a' + f);
+		put(name, t.data);
+		if (f == 1) { /* 10,000 in two files: loaded */
+			ck_assert_msg(inf_policy_load(sub, dirs, &pol, &errs) == 0, "%s",
+				      tu_errs_text(&errs));
+			ck_assert_uint_eq(pol->naps, INF_POLICY_MAX_APS);
+			inf_policy_free(pol);
+			pol = NULL;
+		}
+	}
+	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
+	ck_assert_msg(tu_errs_find(&errs, "c.cfg: ", "more than 10000 access points in the policy",
+				   NULL) == 0, "%s", tu_errs_text(&errs));
+	inf_buf_free(&t);
+}
+END_TEST
+
 START_TEST(test_duplicate_name_in_one_file)
 {
 	expect_error("access_points = (\n"
@@ -1477,6 +1515,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_empty_chain);
 	tcase_add_test(tc, test_not_a_regular_file);
 	tcase_add_test(tc, test_directory_duplicate_name);
+	tcase_add_test(tc, test_directory_access_point_limit);
 	tcase_add_test(tc, test_duplicate_name_in_one_file);
 	tcase_add_test(tc, test_missing_and_empty);
 	tcase_add_test(tc, test_syntax_error);
