@@ -581,59 +581,53 @@ START_TEST(test_joined_strings_in_lists)
 }
 END_TEST
 
+/* One access point whose step is `head`, n items (item i is pre, i,
+ * post), then `close`, the step on line 4, into t (NUL-terminated). */
+static const char *step_items(struct inf_buf *t, const char *head, const char *pre,
+			      const char *post, int n, const char *close)
+{
+	inf_buf_reset(t);
+	ck_assert_int_eq(inf_buf_printf(t, "version = 1;\naccess_points = (\n  { name = \"a\"; "
+					"chain = (\n    %s", head), 0);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(inf_buf_printf(t, "%s%d%s", pre, i, post), 0);
+	ck_assert_int_eq(inf_buf_printf(t, "%s\n  ); }\n);\n", close), 0);
+	ck_assert_int_eq(inf_buf_putc(t, '\0'), 0);
+	return t->data;
+}
+
+/* Expects `text` loaded when `line` is 0, else refused there with `what`. */
+static void loads_or_refused(const char *text, int line, const char *what)
+{
+	if (!line) {
+		ck_assert_msg(load_text("p.cfg", text) == 0, "%s", tu_errs_text(&errs));
+		inf_policy_free(pol);
+		pol = NULL;
+	} else {
+		expect_error(text, line, what);
+		inf_policy_errors_free(&errs);
+	}
+}
+
 /* A group of over 1,000 settings or a list of over 10,000 elements is
- * refused before libconfig, whose load time grows with their square;
- * 1,000 settings load. */
+ * refused before libconfig, whose load time grows with their square; at
+ * the limits they load. Settings need no ';': each counts by its '='. */
 START_TEST(test_too_many_elements)
 {
-#define TAIL "\n  ); }\n);\n" /* what STEP writes after the step */
+	static const char set[] = "{ plugin = \"enrich\"; set = {", group[] =
+		"more than 1000 settings in one group";
 	struct inf_buf t = { 0 };
 
-	for (int n = 1000; n <= 1001; n++) {
-		inf_buf_reset(&t);
-		ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"enrich\"; set = {")), 0);
-		t.len -= strlen(TAIL); /* the members go before STEP's end */
-		for (int i = 0; i < n; i++)
-			ck_assert_int_eq(inf_buf_printf(&t, " f%d = %d;", i, i), 0);
-		ck_assert_int_eq(inf_buf_puts(&t, " }; }" TAIL), 0);
-		ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
-		if (n == 1000) {
-			ck_assert_msg(load_text("p.cfg", t.data) == 0, "%s", tu_errs_text(&errs));
-			inf_policy_free(pol);
-			pol = NULL;
-		} else {
-			expect_error(t.data, 4, "more than 1000 settings in one group");
-			inf_policy_errors_free(&errs);
-		}
-	}
-	/* settings need no ';': each is counted by its '=' */
-	inf_buf_reset(&t);
-	ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"enrich\"; set = {")), 0);
-	t.len -= strlen(TAIL);
-	for (int i = 0; i < 1001; i++)
-		ck_assert_int_eq(inf_buf_printf(&t, " f%d = \"a;b,c\" # ;;\n", i), 0);
-	ck_assert_int_eq(inf_buf_puts(&t, " }; }" TAIL), 0);
-	ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
-	expect_error(t.data, 1004, "more than 1000 settings in one group");
-	inf_policy_errors_free(&errs);
-	for (int n = 10000; n <= 10001; n++) {
-		inf_buf_reset(&t);
-		ck_assert_int_eq(inf_buf_puts(&t, STEP("{ plugin = \"drop_fields\"; paths = [ \"p0\"")), 0);
-		t.len -= strlen(TAIL);
-		for (int i = 1; i < n; i++)
-			ck_assert_int_eq(inf_buf_printf(&t, ", \"p%d\"", i), 0);
-		ck_assert_int_eq(inf_buf_puts(&t, " ]; }" TAIL), 0);
-		ck_assert_int_eq(inf_buf_putc(&t, '\0'), 0);
-		if (n == 10000) {
-			ck_assert_msg(load_text("p.cfg", t.data) == 0, "%s", tu_errs_text(&errs));
-			inf_policy_free(pol);
-			pol = NULL;
-		} else {
-			expect_error(t.data, 4, "more than 10000 elements in one list or array");
-		}
-	}
+	loads_or_refused(step_items(&t, set, " f", " = 1;", 1000, " }; }"), 0, NULL);
+	loads_or_refused(step_items(&t, set, " f", " = 1;", 1001, " }; }"), 4, group);
+	loads_or_refused(step_items(&t, set, " f", " = \"a;b,c\" # ;;\n", 1001, " }; }"), 1004,
+			 group);
+	loads_or_refused(step_items(&t, "{ plugin = \"drop_fields\"; paths = [ \"p\"",
+				    ", \"p", "\"", 9999, " ]; }"), 0, NULL);
+	loads_or_refused(step_items(&t, "{ plugin = \"drop_fields\"; paths = [ \"p\"",
+				    ", \"p", "\"", 10000, " ]; }"), 4,
+			 "more than 10000 elements in one list or array");
 	inf_buf_free(&t);
-#undef TAIL
 }
 END_TEST
 
