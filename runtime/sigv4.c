@@ -104,8 +104,8 @@ int inf_sigv4_clean(const char *v, char *out, size_t n)
 	return o ? 0 : -1;
 }
 
-/* The next piece of inf_sigv4_escape's output for the byte at p (a space
- * first when one is pending): its length, written into piece. */
+/* inf_sigv4_escape's output for byte c, after a space when one is
+ * pending, written into piece: its length. */
 static size_t escape_piece(unsigned char c, int space, char piece[6])
 {
 	size_t k = 0;
