@@ -119,8 +119,11 @@ $(BUILD)/tests/check_listfilter: $(BUILD)/obj/runtime/listfilter.o \
 	$(BUILD)/obj/runtime/listmarker.o $(BUILD)/obj/runtime/xml.o
 
 # check_buf makes realloc fail on demand to test what a failed growth
-# leaves (tests/check_buf.c).
+# leaves (tests/check_buf.c); check_host, to fail a host service;
+# check_policy, strdup for one option value.
 $(BUILD)/tests/check_buf: CHECK_LDFLAGS = -Wl,--wrap=realloc
+$(BUILD)/tests/check_policy: CHECK_LDFLAGS = -Wl,--wrap=strdup
+$(BUILD)/tests/check_host: CHECK_LDFLAGS = -Wl,--wrap=realloc
 
 # Installs missing Debian packages when root; otherwise says what to run.
 deps:

@@ -17,7 +17,8 @@ static void default_log(enum inf_log_level level, const char *plugin,
 	struct inf_buf b = { 0 };
 
 	inf_buf_printf(&b, "{\"level\":\"%s\",\"plugin\":", names[level & 3]);
-	inf_json_quote(&b, plugin, strlen(plugin));
+	if (inf_json_quote(&b, plugin, strlen(plugin)))
+		inf_buf_puts(&b, "\"?\"");
 	inf_buf_puts(&b, ",\"msg\":");
 	if (inf_json_quote(&b, msg, strlen(msg)))
 		inf_buf_puts(&b, "\"(message not UTF-8)\"");
@@ -43,12 +44,20 @@ static void host_log(enum inf_log_level level, const char *plugin,
 {
 	char msg[1024];
 	va_list ap;
+	int n;
 
 	if (!log_fn)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof msg) {
+		/* a cut inside a character would make the message not UTF-8 */
+		size_t len = sizeof msg - 1, ok = inf_utf8_valid_prefix(msg, len);
+
+		if (len - ok < 4)
+			msg[ok] = '\0';
+	}
 	log_fn(level, plugin ? plugin : "?", msg);
 }
 
@@ -80,8 +89,9 @@ static const char *host_context(struct inf_record *r, enum inf_ctx_field f)
  * paths_check_root, which looks at containers and keys only (a scalar,
  * replaced or not, holds nothing to reach into). cond_check_root flushes:
  * its check of keys held twice counts the members a replacement hides.
- * A failed flush fails the service and, through r->flush_rc, the record,
- * whatever the plugin does with the failure. So does an edit refused
+ * A failed flush fails the service and, through r->service_rc, the record,
+ * whatever the plugin does with the failure; so does running out of
+ * memory in find and string, whose answers (-1, NULL) cannot say so. So does an edit refused
  * (refused() below): a step that goes on as if it had been made would
  * pass on a value it meant to mask. */
 
@@ -92,7 +102,7 @@ static int flushed(struct inf_record *r)
 	if (!r->carried)
 		return 0;
 	if ((rc = inf_record_flush(r, &r->edit_err)))
-		r->flush_rc = rc;
+		r->service_rc = rc;
 	return rc;
 }
 
@@ -122,7 +132,14 @@ static const char *h_raw(struct inf_record *r, int node, size_t *len)
 
 static const char *h_string(struct inf_record *r, int node, size_t *len)
 {
-	return flushed(r) ? NULL : inf_record_string(r, node, len);
+	const char *s;
+
+	if (flushed(r))
+		return NULL;
+	s = inf_record_string(r, node, len);
+	if (!s && inf_record_type(r, node) == INF_STRING)
+		r->service_rc = INF_ERR_NOMEM; /* NULL would read "not a string" */
+	return s;
 }
 
 static int h_find(struct inf_record *r, const struct inf_paths *ps)

@@ -22,7 +22,8 @@ struct inf_owned {
  * in the NULL-terminated `reserved` belong to the core and are skipped;
  * a plugin that declares one as an option is refused.
  * FILE options resolve against `base_dir`. Allocations are recorded in
- * `own`. Returns 0, or a negative inf_status with "file:line: ..." in err. */
+ * `own`. Returns 0, or a negative inf_status with "file:line: ..." in err
+ * (INF_ERR_NOMEM may leave err as it was). */
 int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 		     const char *const *reserved, void *config,
 		     struct inf_owned *own, const char *base_dir, char *err,
@@ -31,7 +32,9 @@ int inf_options_fill(const struct inf_plugin *p, const config_setting_t *step,
 /* Frees what inf_options_fill recorded; `own` is empty afterwards. */
 void inf_owned_free(struct inf_owned *own);
 
-/* Records `p` to be released with `fn` by inf_owned_free. */
+/* Records `p` to be released with `fn` by inf_owned_free. Returns 0, or
+ * INF_ERR_NOMEM after releasing `p` with `fn`: either way the caller no
+ * longer owns it. */
 int inf_owned_add(struct inf_owned *own, void *p, void (*fn)(void *));
 
 /* "file:line" of a setting into buf. A configuration parsed from text

@@ -586,7 +586,12 @@ static int find_visit(void *ctx, struct inf_record *r, int node, int key,
 int inf_find(struct inf_record *r, const struct inf_paths *ps)
 {
 	struct finder f = { -1 };
-	inf_walk_matches(r, ps, find_visit, &f);
+	int rc = inf_walk_matches(r, ps, find_visit, &f);
+
+	if (rc < 0 && rc != FIND_STOP) {
+		r->service_rc = rc;
+		return -1;
+	}
 	return f.found;
 }
 

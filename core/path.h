@@ -41,7 +41,8 @@ int inf_walk(struct inf_record *r, const struct inf_paths *ps,
 int inf_walk_matches(struct inf_record *r, const struct inf_paths *ps,
 		     inf_visit_fn visit, void *ctx);
 
-/* First node (document order) where a path of `ps` ends, or -1. */
+/* First node (document order) where a path of `ps` ends, or -1: none,
+ * or out of memory, which also sets r->service_rc (the record fails). */
 int inf_find(struct inf_record *r, const struct inf_paths *ps);
 
 /* When every path of `ps` is one plain key (`price`, not `a.b`, `*` or

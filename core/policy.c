@@ -154,12 +154,24 @@ static void add_step_err(struct inf_policy_errors *errs, const char *where,
 		add_err(errs, "%s", line);
 }
 
+/* `err` names its own file:line, unless the call that wrote it failed
+ * without a message: the compilers and the option filler do that only
+ * when out of memory. */
+static void add_located_err(struct inf_policy_errors *errs, const char *where,
+			    const char *err)
+{
+	if (err[0])
+		add_step_err(errs, NULL, err);
+	else
+		add_step_err(errs, where, "out of memory");
+}
+
 static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		     const char *base_dir, unsigned nworkers, struct inf_step *st,
 		     struct inf_policy_errors *errs)
 {
 	const char *name;
-	char where[300], err[1024], perr[INF_ERR_MAX] = "";
+	char where[300], err[1024] = "", perr[INF_ERR_MAX] = "";
 	const struct inf_plugin *p;
 
 	inf_setting_where(s, where, sizeof where);
@@ -175,7 +187,7 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	if (config_setting_get_member(s, "when") &&
 	    inf_cond_compile(config_setting_get_member(s, "when"), "when",
 			     &st->when, err, sizeof err)) {
-		add_step_err(errs, NULL, err);
+		add_located_err(errs, where, err);
 		return -1;
 	}
 	if (inf_loader_get(pol->loader, name, &p, err, sizeof err)) {
@@ -193,7 +205,7 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 	}
 	if (inf_options_fill(p, s, step_reserved, st->config, &st->own, base_dir,
 			     err, sizeof err)) {
-		add_step_err(errs, NULL, err);
+		add_located_err(errs, where, err);
 		return -1;
 	}
 	for (unsigned i = 0; i < nworkers; i++) {

@@ -63,7 +63,7 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 	r->len = len;
 	r->nedits = 0;
 	r->carried = 0;
-	r->flush_rc = 0;
+	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
 	rc = inf_json_parse(&r->toks, js, len, r->max_depth, err);
 	if (rc) {
@@ -82,7 +82,7 @@ int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
 
 	r->nedits = 0;
 	r->carried = 0;
-	r->flush_rc = 0;
+	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
 	inf_buf_reset(dst);
 	rc = inf_json_drop_top_tokens(&r->toks, js, len, r->max_depth, keys, dst,

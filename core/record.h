@@ -62,7 +62,8 @@ struct inf_record {
 	 * applies them, only the host services that cannot see the
 	 * difference run without it (host.c). */
 	size_t carried;
-	int flush_rc; /* a failed flush in a host service: the record fails */
+	int service_rc; /* a host service failed (a flush, or out of memory
+			   where its answer cannot say so): the record fails */
 	int edit_rc;  /* an edit a step asked for and the host refused: the
 			 record fails, whatever the step did with it */
 	/* every pending edit removes a child of container `ordered_ct`, in

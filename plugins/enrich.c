@@ -196,7 +196,10 @@ static void cb_enrich_fini(void *instance)
 {
 	struct enrich_instance *in = instance;
 
-	in->host->table_free(in->table); /* init always sets host first */
+	/* init always sets host first; a table exists only where the
+	 * host has table_free (an older host was refused before any) */
+	if (in->table)
+		in->host->table_free(in->table);
 	in->host->release(in->fixed);
 	in->host->release(in->statics);
 }

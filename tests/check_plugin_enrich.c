@@ -7,10 +7,14 @@
 #include <check.h>
 #include <limits.h>
 #include <regex.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "host.h"
+#include "loader.h"
 #include "testutil.h"
 
 static struct tu_step s;
@@ -286,6 +290,44 @@ START_TEST(test_when)
 }
 END_TEST
 
+static int table_free_calls;
+
+static void counted_table_free(struct inf_table *t)
+{
+	(void)t;
+	table_free_calls++;
+}
+
+/* A core from before lookup tables hands a host table that ends before
+ * table_free: init refuses it, and fini (which the core calls on a
+ * refused instance too) must not call through the missing service. */
+START_TEST(test_older_host)
+{
+	char dirs[2 * PATH_MAX], err[1024], perr[INF_ERR_MAX] = "";
+	struct inf_loader *l = inf_loader_new(tu_plugin_dirs(dirs, sizeof dirs));
+	const struct inf_plugin *p;
+	struct inf_host old;
+	void *config, *instance;
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_msg(inf_loader_get(l, "enrich", &p, err, sizeof err) == 0, "%s", err);
+	old = *inf_host_table();
+	old.size = (uint32_t)offsetof(struct inf_host, cond_match);
+	old.table_free = counted_table_free; /* beyond size: not the core's */
+	config = calloc(1, p->config_size);
+	instance = calloc(1, p->instance_size);
+	ck_assert_ptr_nonnull(config);
+	ck_assert_ptr_nonnull(instance);
+	ck_assert_int_lt(p->init(&old, config, instance, perr), 0);
+	ck_assert_msg(strstr(perr, "too old") != NULL, "%s", perr);
+	p->fini(instance);
+	ck_assert_int_eq(table_free_calls, 0);
+	free(instance);
+	free(config);
+	inf_loader_free(l);
+}
+END_TEST
+
 static Suite *enrich_suite(void)
 {
 	Suite *su = suite_create("plugin_enrich");
@@ -301,6 +343,7 @@ static Suite *enrich_suite(void)
 	tcase_add_test(tc, test_table_errors);
 	tcase_add_test(tc, test_option_errors);
 	tcase_add_test(tc, test_when);
+	tcase_add_test(tc, test_older_host);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -1095,6 +1095,31 @@ START_TEST(test_init_fails)
 }
 END_TEST
 
+/* ---- strdup, made to fail for one value (linked -Wl,--wrap=strdup) ---- */
+
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+
+static const char *strdup_fails_for; /* a strdup of this text returns NULL */
+
+char *__wrap_strdup(const char *s)
+{
+	if (strdup_fails_for && !strcmp(s, strdup_fails_for))
+		return NULL;
+	return __real_strdup(s);
+}
+
+/* The option filler fails without a message when out of memory: the
+ * error still names the step, not an empty or stale text. */
+START_TEST(test_option_out_of_memory)
+{
+	strdup_fails_for = "nomem-probe";
+	expect_error(STEP("{ plugin = \"example_stamp\"; field = \"nomem-probe\"; }"), 4,
+		     "out of memory");
+	strdup_fails_for = NULL;
+}
+END_TEST
+
 START_TEST(test_version_2)
 {
 	expect_error("version = 2;\n"
@@ -1549,6 +1574,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_missing_required_paths);
 	tcase_add_test(tc, test_bad_path);
 	tcase_add_test(tc, test_init_fails);
+	tcase_add_test(tc, test_option_out_of_memory);
 	tcase_add_test(tc, test_version_2);
 	tcase_add_test(tc, test_every_bad_ap_reported);
 	tcase_add_test(tc, test_every_bad_file_reported);

@@ -231,7 +231,8 @@ struct inf_host {
 
 	/* Type of a node, or INF_NONE for an invalid node. */
 	enum inf_type (*type)(struct inf_record *rec, int node);
-	/* The node's JSON text exactly as in the record. */
+	/* The node's JSON text exactly as in the record; NULL for an
+	 * invalid node. */
 	const char *(*raw)(struct inf_record *rec, int node, size_t *len);
 	/* A string node's value, unescaped, as UTF-8 (may contain NUL);
 	 * NULL if the node is not a string. */
@@ -239,7 +240,13 @@ struct inf_host {
 	/* First value reached by `paths` from the root, or -1. */
 	int (*find)(struct inf_record *rec, const struct inf_paths *paths);
 	/* Walks the record from the root against `paths`; see inf_visit_fn.
-	 * Returns 0 or the first negative value a visitor returned. */
+	 * Returns 0, the first negative value a visitor returned, or a
+	 * negative inf_status of the host's own (INF_ERR_NOMEM, or
+	 * INF_ERR_LIMIT from applying earlier steps' edits).
+	 * When the host itself fails inside type, raw, string or find (out
+	 * of memory, a limit), the record fails with the host's message
+	 * whatever the step returns: their INF_NONE, NULL or -1 would read
+	 * as "none". */
 	int (*walk)(struct inf_record *rec, const struct inf_paths *paths,
 		    inf_visit_fn visit, void *ctx);
 
