@@ -26,11 +26,12 @@ static inline int inf_buf_reserve(struct inf_buf *b, size_t extra)
 }
 /* Appends `n` bytes. Returns 0 or INF_ERR_NOMEM. */
 int inf_buf_append(struct inf_buf *b, const void *p, size_t n);
-/* Appends a NUL-terminated string. */
+/* Appends a NUL-terminated string. Returns 0 or INF_ERR_NOMEM. */
 int inf_buf_puts(struct inf_buf *b, const char *s);
-/* Appends one byte. */
+/* Appends one byte. Returns 0 or INF_ERR_NOMEM. */
 int inf_buf_putc(struct inf_buf *b, char c);
-/* Appends formatted text (vsnprintf rules). */
+/* Appends formatted text (vsnprintf rules). Returns 0, INF_ERR_NOMEM, or
+ * INF_ERR_INVALID when vsnprintf fails (the buffer is then unchanged). */
 int inf_buf_printf(struct inf_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Drops the first `n` bytes, keeping the rest. */

@@ -99,7 +99,12 @@ static int run_batch(void *wv, const char *data, size_t len,
 	return rc;
 }
 
-/* The framer's fast path for a chain of one drop (inf_chain_record's
+/* Runs the chain on one complete record: the framer's inf_record_fn. */
+static int chain_record(void *ctx, const char *js, size_t len,
+			const struct inf_rec_pos *pos, struct inf_buf *out,
+			struct inf_error *err);
+
+/* The framer's fast path for a chain of one drop (chain_record's
  * inf_json_drop_top case), on CPUs that have jsonfast's. */
 static size_t drop_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
 			 uint64_t *records, uint64_t *lines, size_t *ahead)
@@ -129,7 +134,7 @@ static int fuse_line(void *wv, const char *js, size_t len, const struct inf_json
 	return rc == INF_FUSE_DROPPED ? INF_JSONFAST_LINE_DROP : rc;
 }
 
-/* The framer's fast path for a fused chain (inf_chain_record's
+/* The framer's fast path for a fused chain (chain_record's
  * inf_fuse_record case), on CPUs that have jsonfast's. */
 static size_t fused_lines(void *wv, const char *data, size_t len, struct inf_buf *out,
 			  uint64_t *records, uint64_t *lines, size_t *ahead)
@@ -160,9 +165,9 @@ static int worker_init(struct inf_transform *t, unsigned i, enum inf_format fmt,
 	w->rec.toks.max_key = t->ap->max_key;
 	w->rec.req = t->req;
 	w->framer = parallel
-		? inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
+		? inf_framer_new(fmt, t->ap->max_record, chain_record, w,
 				 NULL, NULL, &w->err) /* batches only: no sink */
-		: inf_framer_new(fmt, t->ap->max_record, inf_chain_record, w,
+		: inf_framer_new(fmt, t->ap->max_record, chain_record, w,
 				 count_sink, t, t->err);
 	if (w->framer && !t->ap->fused && t->ap->drop_top.match && t->ap->nsteps == 1 &&
 	    inf_jsonfast_available())
@@ -336,23 +341,23 @@ int inf_transform_finish(struct inf_transform *t)
 	return t->hold.len ? count_sink(t, t->hold.data, t->hold.len, t->err) : 0;
 }
 
-const struct inf_stats *inf_transform_stats(const struct inf_transform *t)
+struct inf_stats inf_transform_stats(const struct inf_transform *t)
 {
-	struct inf_transform *m = (struct inf_transform *)t;
+	struct inf_stats s = { 0 };
 
-	m->stats.records_in = m->stats.records_out = 0;
-	m->stats.records_dropped = m->stats.records_failed = 0;
+	s.bytes_in = t->stats.bytes_in;
+	s.bytes_out = t->stats.bytes_out;
 	if (t->mode == PARALLEL) {
-		inf_par_stats(t->par, &m->stats);
-		return &t->stats;
+		inf_par_stats(t->par, &s);
+		return s;
 	}
 	for (unsigned i = 0; i < t->nw; i++) {
-		m->stats.records_in += t->w[i].stats.records_in;
-		m->stats.records_out += t->w[i].stats.records_out;
-		m->stats.records_dropped += t->w[i].stats.records_dropped;
-		m->stats.records_failed += t->w[i].stats.records_failed;
+		s.records_in += t->w[i].stats.records_in;
+		s.records_out += t->w[i].stats.records_out;
+		s.records_dropped += t->w[i].stats.records_dropped;
+		s.records_failed += t->w[i].stats.records_failed;
 	}
-	return &t->stats;
+	return s;
 }
 
 enum inf_format inf_transform_format(const struct inf_transform *t)
@@ -470,25 +475,26 @@ static const char *binary_hint(const char *js, size_t len,
 	return "";
 }
 
-/* What a plugin's status says when the plugin left err empty; buf (64
- * bytes) holds a status outside inf_status. */
+/* What a status means, for a message that has no text of its own; buf
+ * (64 bytes) holds a status outside inf_status. */
 static const char *status_text(int rc, char *buf)
 {
 	switch (rc) {
-	case INF_ERR_NOMEM: return "out of memory (no message from the plugin)";
-	case INF_ERR_INVALID: return "invalid data (no message from the plugin)";
-	case INF_ERR_TYPE: return "a value of the wrong type (no message from the plugin)";
-	case INF_ERR_LIMIT: return "over a limit (no message from the plugin)";
-	case INF_ERR_IO: return "I/O error (no message from the plugin)";
+	case INF_ERR_NOMEM: return "out of memory";
+	case INF_ERR_INVALID: return "invalid data";
+	case INF_ERR_TYPE: return "a value of the wrong type";
+	case INF_ERR_LIMIT: return "over a limit";
+	case INF_ERR_IO: return "I/O error";
+	case INF_ERR_INTERNAL: return "a failure of its own";
 	default:
-		snprintf(buf, 64, "status %d (no message from the plugin)", rc);
+		snprintf(buf, 64, "status %d", rc);
 		return buf;
 	}
 }
 
-int inf_chain_record(void *ctx, const char *js, size_t len,
-		     const struct inf_rec_pos *pos, struct inf_buf *out,
-		     struct inf_error *err)
+static int chain_record(void *ctx, const char *js, size_t len,
+			const struct inf_rec_pos *pos, struct inf_buf *out,
+			struct inf_error *err)
 {
 	struct worker *w = ctx;
 	struct inf_transform *t = w->t;
@@ -619,8 +625,9 @@ int inf_chain_record(void *ctx, const char *js, size_t len,
 				snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s",
 					 i + 1, st->plugin->name, r->edit_err.msg);
 			else
-				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s", i + 1,
-					 st->plugin->name, perr[0] ? perr : status_text(rc, sbuf));
+				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s%s", i + 1,
+					 st->plugin->name, perr[0] ? perr : status_text(rc, sbuf),
+					 perr[0] ? "" : " (no message from the plugin)");
 			return record_failed(w, INF_FAIL_TRANSFORM, pos, err, msg);
 		}
 		/* a status or verdict outside the contract fails closed: the

@@ -40,7 +40,9 @@ char *inf_transform_space(struct inf_transform *t, size_t *room);
 int inf_transform_commit(struct inf_transform *t, size_t n);
 /* Ends the object. Returns 0, or -1 with the error set. */
 int inf_transform_finish(struct inf_transform *t);
-const struct inf_stats *inf_transform_stats(const struct inf_transform *t);
+/* What the transform has counted so far: its bytes, and its workers' or
+ * its runner's records. */
+struct inf_stats inf_transform_stats(const struct inf_transform *t);
 /* The first record skipped under on_error = drop_record, as "record N
  * (line L): what was wrong" in out[n], in the words (one line, at most
  * an inf_error's) on_error = fail fails the object with: 1, or 0 when
@@ -50,10 +52,5 @@ int inf_transform_first_skip(const struct inf_transform *t, char *out, size_t n)
 enum inf_format inf_transform_format(const struct inf_transform *t);
 void inf_transform_free(struct inf_transform *t);
 
-/* Runs the chain on one complete record; the inf_record_fn behind the
- * framer, usable alone by tests. */
-int inf_chain_record(void *ctx, const char *js, size_t len,
-		     const struct inf_rec_pos *pos, struct inf_buf *out,
-		     struct inf_error *err);
 
 #endif

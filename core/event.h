@@ -68,8 +68,10 @@ const char *inf_event_header(const struct inf_event *ev, const char *name);
 int inf_hex_digit(char c);
 
 /* Value of query parameter `name` (case-insensitive) in `url`, decoded,
- * written to buf; returns buf or NULL when absent. A value holding %00
- * comes back as "", never cut at the NUL. */
+ * written to buf; returns buf or NULL when absent (or out of memory). A
+ * value holding %00 comes back as "", never cut at the NUL; one longer
+ * than buflen - 1 bytes is cut to fit, which a caller that could read a
+ * cut value as another valid one must check (lambda.c query_whole). */
 const char *inf_url_query(const char *url, const char *name, char *buf,
 			  size_t buflen);
 

@@ -15,10 +15,12 @@
 #include "inflight/plugin.h"
 #include "options.h"
 
-/* Fills *out from group `s`; the memory is recorded in `own`. Returns 0,
- * INF_ERR_NOMEM, or INF_ERR_INVALID with the offending setting in *bad
- * and what is wrong with it in `what` (whatlen bytes). */
-int inf_fields_from_setting(const config_setting_t *s, int json_text,
+/* Fills *out from group `s`: each member's libconfig value converted to
+ * JSON, or, with `text_mode`, each a string holding JSON text (set_json).
+ * The memory is recorded in `own`. Returns 0, INF_ERR_NOMEM, or
+ * INF_ERR_INVALID with the offending setting in *bad and what is wrong
+ * with it in `what` (whatlen bytes). */
+int inf_fields_from_setting(const config_setting_t *s, int text_mode,
 			    struct inf_owned *own, struct inf_fields *out,
 			    const config_setting_t **bad, char *what,
 			    size_t whatlen);

@@ -30,8 +30,9 @@ const char *inf_format_name(enum inf_format f);
 
 struct inf_framer;
 
-/* Where a record is in the object (all 1-based except the offset); its
- * line through inf_rec_line, counted only when asked (for messages). */
+/* Where a record is in the object: recno 1-based, offset the byte where
+ * it starts (0-based), at that byte's index in f's input; its line
+ * through inf_rec_line, counted only when asked (for messages). */
 struct inf_rec_pos {
 	uint64_t recno;
 	uint64_t offset;

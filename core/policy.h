@@ -56,7 +56,7 @@ struct inf_access_point {
 	unsigned max_depth;
 	size_t max_key; /* longest key, raw bytes */
 	int error_status; /* status a transform failure gives the caller */
-	unsigned workers; /* threads for ndjson; instances per step */
+	unsigned workers; /* threads for ndjson and arrays; instances per step */
 	struct inf_step *steps;
 	size_t nsteps;
 	/* match != NULL: the chain's first step only removes these root

@@ -24,8 +24,8 @@
  *                     added as strings) or NDJSON (values added as they
  *                     are)
  *   lookup_key        path of the record value looked up: the first value
- *                     reached, strings by their text, numbers by their
- *                     JSON text
+ *                     reached, strings by their text, numbers and
+ *                     booleans by their JSON text
  *   lookup_column     the table's key column (default: the first CSV
  *                     column; required for NDJSON)
  *   lookup_default    { name = value; ... } added instead when the key is

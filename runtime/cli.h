@@ -67,6 +67,8 @@ const char *inf_default_plugin_path(void);
  * (where make install puts them) if that exists. */
 const char *inf_default_policy_path(void);
 
+/* The modes (README, "The runtime"): each runs to its end, prints its
+ * own messages and returns the process's exit status (enum inf_exit). */
 int inf_mode_filter(const struct inf_cli *cli);
 int inf_mode_event(const struct inf_cli *cli);
 int inf_mode_check_policy(const char *path, const struct inf_cli *cli);

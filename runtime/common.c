@@ -44,7 +44,7 @@ void inf_error_name_object(struct inf_error *err, const char *name)
 void inf_report_skipped(const struct inf_transform *t, const char *name)
 {
 	struct inf_error line = { 0 }, first = { 0 };
-	unsigned long long n = t ? inf_transform_stats(t)->records_failed : 0;
+	unsigned long long n = t ? inf_transform_stats(t).records_failed : 0;
 
 	if (!n)
 		return;

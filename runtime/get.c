@@ -223,7 +223,7 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, &fc, &res, &err);
 	if (rc == 0)
 		rc = inf_transform_finish(fc.t);
-	o->stats = *inf_transform_stats(fc.t);
+	o->stats = inf_transform_stats(fc.t);
 	inf_transform_first_skip(fc.t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(fc.t);
 	if (rc) {

@@ -212,7 +212,7 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	rc = inf_source_fetch(L->src, ev->input_url, &fo, feed, t, &res, &err);
 	if (rc == 0)
 		rc = inf_transform_finish(t);
-	o->stats = *inf_transform_stats(t);
+	o->stats = inf_transform_stats(t);
 	inf_transform_first_skip(t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(t);
 	if (rc) {

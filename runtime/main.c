@@ -276,8 +276,6 @@ static int run(int argc, char **argv)
 	return inf_mode_filter(&cli);
 }
 
-/* libcurl (and OpenSSL behind it) is initialised only by the modes that
- * fetch over http: filter mode and --check-policy start without it. */
 /* Puts /dev/null where descriptor 0, 1 or 2 is closed, so that no file
  * the runtime opens takes its number: a log line on "stderr" would go
  * into an output file, a read of "stdin" would read a file the runtime

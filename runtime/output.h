@@ -27,7 +27,10 @@ int inf_output_open(struct inf_output *o, const char *path,
 /* inf_sink_fn writing to the output. */
 int inf_output_write(void *ctx, const char *data, size_t len,
 		     struct inf_error *err);
-/* Finishes: flushes and renames into place. Returns 0 or -1. */
+/* Finishes: closes the temporary file and renames it into place, so
+ * readers see the whole object or nothing. There is no fsync: after a
+ * crash of the machine (not of the runtime) the file may be short or
+ * empty. Returns 0 or -1 with err set. */
 int inf_output_commit(struct inf_output *o, struct inf_error *err);
 /* Discards a file output; stdout keeps what was written. */
 void inf_output_abort(struct inf_output *o);

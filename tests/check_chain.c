@@ -410,6 +410,11 @@ START_TEST(test_plugin_contract_breach_fails)
 	ck_assert_str_eq(err.msg, "record 2 (line 2): step 1 (boom) failed: an edit it asked for "
 				  "was refused (unexpected '*') and it went on as if made");
 	ck_assert_str_eq(out.data ? out.data : "", "");
+	/* a refusal without a message is named by its status, as the
+	 * host's, not as a plugin that gave no message */
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"badutf8\"}\n", 0), -1);
+	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: an edit it asked for "
+				  "was refused (invalid data) and it went on as if made");
 	/* a status outside inf_status is named */
 	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"status99\"}\n", 0), -1);
 	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: status -99 "
@@ -931,7 +936,7 @@ static int run_lent(const struct inf_access_point *ap, const char *in, size_t ch
 	}
 	if (rc == 0)
 		rc = inf_transform_finish(t);
-	st = *inf_transform_stats(t);
+	st = inf_transform_stats(t);
 	inf_transform_free(t);
 	return rc;
 }
@@ -1004,7 +1009,7 @@ static struct inf_stats refused_run(const struct inf_access_point *ap, const cha
 		rc = inf_transform_finish(t);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_str_eq(err.msg, "refused");
-	s = *inf_transform_stats(t);
+	s = inf_transform_stats(t);
 	inf_transform_free(t);
 	return s;
 }

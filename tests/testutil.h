@@ -173,7 +173,7 @@ static inline int tu_transform(const struct inf_access_point *ap,
 	if (rc == 0)
 		rc = inf_transform_finish(t);
 	if (stats)
-		*stats = *inf_transform_stats(t);
+		*stats = inf_transform_stats(t);
 	tu_first_skip[0] = '\0';
 	inf_transform_first_skip(t, tu_first_skip, sizeof tu_first_skip);
 	inf_transform_free(t);

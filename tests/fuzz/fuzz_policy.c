@@ -140,7 +140,7 @@ static void transform(const struct inf_access_point *ap, const char *in)
 	struct inf_error err = { 0 };
 	struct fz_buf out = { 0 };
 	struct inf_transform *t = inf_transform_new(ap, &req, sink, &out, &err);
-	const struct inf_stats *st;
+	struct inf_stats st;
 	int rc;
 
 	if (!t)
@@ -156,7 +156,7 @@ static void transform(const struct inf_access_point *ap, const char *in)
 		FZ_CHECK(out.len == 0, "%s: failed after writing [%s]", ap->name, out.p);
 		goto done;
 	}
-	FZ_CHECK(st->records_in == st->records_out + st->records_dropped + st->records_failed,
+	FZ_CHECK(st.records_in == st.records_out + st.records_dropped + st.records_failed,
 		 "%s: records do not add up", ap->name);
 	switch (inf_transform_format(t)) {
 	case INF_FMT_NDJSON: {
@@ -179,7 +179,7 @@ static void transform(const struct inf_access_point *ap, const char *in)
 		break;
 	}
 	case INF_FMT_DOCUMENT:
-		if (st->records_out)
+		if (st.records_out)
 			check_record(ap->name, out.p, out.len);
 		else
 			FZ_CHECK(out.len == 0, "%s: a dropped document wrote [%s]", ap->name, out.p);

@@ -55,7 +55,7 @@ static inline void fz_run(const struct inf_access_point *ap, const char *d, size
 	if (rc && (inf_transform_write(t, "{}\n", 3) == 0 || inf_transform_finish(t) == 0))
 		r->after_fail_ok = 1;
 	r->ok = rc == 0;
-	r->st = *inf_transform_stats(t);
+	r->st = inf_transform_stats(t);
 	r->fmt = inf_transform_format(t);
 	inf_transform_free(t);
 }
