@@ -81,7 +81,7 @@ struct inf_fuse {
 	struct fmap maps[MAX_KEYS];
 	size_t nmaps;
 	struct fadd *adds;
-	size_t nadds;
+	size_t nadds, adds_cap;
 	uint64_t added;  /* the keys of adds, a bit each */
 	struct inf_buf all; /* ",text" of every add, in order */
 	int set;   /* a set step came */
@@ -332,9 +332,9 @@ static int add_lookup(struct inf_fuse *f, const struct inf_access_point *ap,
 	}
 	bad = bad || lookup_fields(f, ap, &plan->lookup_default, NULL, r, &q);
 	inf_buf_free(&q);
-	if (bad || !(adds = realloc(f->adds, (f->nadds + 1) * sizeof *adds)))
+	if (bad || inf_array_grow(&f->adds, &f->adds_cap, f->nadds + 1, sizeof *f->adds))
 		return -1;
-	f->adds = adds;
+	adds = f->adds;
 	adds[f->nadds++] = (struct fadd){ .key = -1, .lookup = (int)f->nlookups };
 	f->lookups[f->nlookups++] = (struct flookup){ st, plan->lookup, (int)(k - f->k),
 						      plan->table, plan->lookup_default };
@@ -352,9 +352,10 @@ static int add_fields(struct inf_fuse *f, const struct inf_access_point *ap,
 	if (!plan->fields.count)
 		return plan->lookup ? 0 : -1;
 	if (!plan->fields.items ||
-	    !(adds = realloc(f->adds, (f->nadds + plan->fields.count) * sizeof *adds)))
+	    inf_array_grow(&f->adds, &f->adds_cap, f->nadds + plan->fields.count,
+			   sizeof *f->adds))
 		return -1;
-	f->adds = adds;
+	adds = f->adds;
 	for (size_t i = 0; i < plan->fields.count; i++) {
 		const struct inf_field *fi = &plan->fields.items[i];
 		struct fkey *k = fi->name && fi->json ? key_get(f, fi->name, strlen(fi->name)) : NULL;

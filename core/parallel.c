@@ -106,6 +106,7 @@ struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
 			    size_t max_record, uint64_t offset, struct inf_error *err)
 {
 	struct inf_par *p = calloc(1, sizeof *p);
+	int mu = 0, work = 0; /* initialised */
 
 	if (!p)
 		return NULL;
@@ -126,8 +127,12 @@ struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
 	p->jobs = calloc(p->q, sizeof *p->jobs);
 	p->th = calloc(n, sizeof *p->th);
 	p->args = calloc(n, sizeof *p->args);
-	if (!p->jobs || !p->th || !p->args ||
-	    pthread_mutex_init(&p->mu, NULL)) {
+	if (!p->jobs || !p->th || !p->args || !(mu = !pthread_mutex_init(&p->mu, NULL)) ||
+	    !(work = !pthread_cond_init(&p->work, NULL)) || pthread_cond_init(&p->done, NULL)) {
+		if (work)
+			pthread_cond_destroy(&p->work);
+		if (mu)
+			pthread_mutex_destroy(&p->mu);
 		inf_array_cut_free(p->cut);
 		free(p->jobs);
 		free(p->th);
@@ -135,8 +140,6 @@ struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
 		free(p);
 		return NULL;
 	}
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
 	/* the last worker is the main thread's, see help() */
 	for (unsigned i = 0; i + 1 < n; i++) {
 		p->args[i].p = p;

@@ -93,7 +93,7 @@ long inf_spool_read(struct inf_spool *s, uint64_t off, char *dst, size_t n)
 	do
 		r = pread(s->fd, dst, n, (off_t)off);
 	while (r < 0 && errno == EINTR);
-	return r <= 0 ? -1 : (long)r;
+	return r < 0 ? -1 : (long)r; /* 0: the file is shorter than written */
 }
 
 int inf_spool_send(struct inf_spool *s, uint64_t off, uint64_t len,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spool.h"
 #include "testutil.h"
@@ -103,6 +104,27 @@ START_TEST(test_send_slices)
 }
 END_TEST
 
+/* A spool file cut short behind the spool's back (a full /tmp cleaned,
+ * another process): the read says "end", not a failure with a stale
+ * errno, and sending the whole length fails naming a short file. */
+START_TEST(test_short_file)
+{
+	struct inf_spool s;
+	struct inf_buf got = { 0 };
+	struct inf_error e = { 0 };
+	char dst[64];
+
+	fill(&s, 1);
+	ck_assert_int_eq(ftruncate(s.fd, 1000), 0);
+	ck_assert_int_eq(inf_spool_read(&s, 2000, dst, sizeof dst), 0);
+	ck_assert_int_eq(inf_spool_send(&s, 0, TOTAL, collect, &got, &e), -1);
+	ck_assert_str_eq(e.msg, "spool file read failed: short file");
+	ck_assert_uint_eq(got.len, 1000);
+	inf_buf_free(&got);
+	inf_spool_free(&s);
+}
+END_TEST
+
 static Suite *spool_suite(void)
 {
 	Suite *s = suite_create("spool");
@@ -110,6 +132,7 @@ static Suite *spool_suite(void)
 
 	tcase_add_loop_test(tc, test_reads_in_phase, 0, 2);
 	tcase_add_loop_test(tc, test_send_slices, 0, 2);
+	tcase_add_test(tc, test_short_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
