@@ -1,10 +1,10 @@
 /*
- * Cutting a JSON array into batches for the workers (frame.h,
- * inf_array_cut): the array framer's states and checks, run ahead of it
- * without running any element, noting where elements end so that a
- * batch's framer need not scan for them again.
+ * Cutting a JSON array into batches for the workers (arraycut.h): the
+ * array framer's states and checks, run ahead of it without running any
+ * element, noting where elements end so that a batch's framer need not
+ * scan for them again.
  */
-#include "frame.h"
+#include "arraycut.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arraycut.h"
 #include "inflight/plugin.h"
 #include "json.h"
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arraycut.h"
 #include "buf.h"
 #include "frame.h"
 #include "json.h"

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "../escanref.h"
+#include "arraycut.h"
 #include "frame.h"
 #include "fuzzutil.h"
 
