@@ -12,6 +12,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "crash.h"
 #include "conditions.h"
 #include "event.h"
 #include "forward.h"
@@ -194,6 +195,8 @@ int inf_mode_event(const struct inf_cli *cli)
 			      ev.object_key, ap->name);
 		goto out;
 	}
+	/* a plugin's exit() or crash is a failed transform's answer */
+	inf_crash_status(ap->error_status, inf_fail_code(INF_FAIL_TRANSFORM));
 	inf_lambda_range_request(&ev, rbuf, sizeof rbuf, pbuf, sizeof pbuf, &range, &part);
 	if (range && part) { /* refused before the object is read, as in Lambda */
 		inf_slice_compute(range, part, 0, &slice);

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crash.h"
 #include "env.h"
 #include "lambda.h"
-#include "output.h"
 #include "redact.h"
 
 #ifndef INF_VERSION
@@ -301,25 +301,6 @@ static int standard_fds(void)
 	return 0;
 }
 
-/* Set while run() works: an exit() before it returns is a plugin's (the
- * runtime returns its status), and must not end the process as success
- * with half an output, or none. */
-static volatile sig_atomic_t working;
-
-static void exit_while_working(void)
-{
-	static const char msg[] = "runtime: the process was ended by exit() before the work "
-				  "was done (a plugin's?): the output is not complete\n";
-
-	if (!working)
-		return;
-	inf_output_abandon();
-	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
-		/* nothing more to say */
-	}
-	_exit(INF_EXIT_TRANSFORM);
-}
-
 int main(int argc, char **argv)
 {
 	int rc;
@@ -331,11 +312,11 @@ int main(int argc, char **argv)
 	 * and message, not a silent death by SIGPIPE (libcurl wants it
 	 * ignored as well) */
 	signal(SIGPIPE, SIG_IGN);
-	if (atexit(exit_while_working))
+	if (inf_crash_init())
 		return INF_EXIT_INTERNAL;
-	working = 1;
+	inf_crash_working(1);
 	rc = run(argc, argv);
-	working = 0;
+	inf_crash_working(0);
 	/* what went through stdio (help, version, --check-policy's "ok")
 	 * must have reached stdout before success is claimed */
 	int e = fflush(stdout) ? errno : 0;

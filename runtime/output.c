@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +20,8 @@ static const char *shown(const char *path, char *buf, size_t n)
 	return buf;
 }
 
-/* The temporary file of the output being written, for the signal
- * handler; one output at a time is written. */
+/* The temporary file of the output being written, for crash.c's exit
+ * hook and signal handler; one output at a time is written. */
 static char *volatile pending_tmp;
 
 void inf_output_abandon(void)
@@ -31,38 +30,6 @@ void inf_output_abandon(void)
 
 	if (tmp)
 		unlink(tmp);
-}
-
-/* SIGINT, SIGTERM, SIGHUP, and a crash (SIGABRT, SIGSEGV, SIGBUS: a
- * plugin's assert) while a temporary file exists: removes it, then dies
- * of the signal as without the handler. (SIGKILL leaves it.) */
-static void on_signal(int sig)
-{
-	inf_output_abandon();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Puts the handler in place once, unless the signal is ignored (nohup),
- * or a crash's is already handled (a sanitizer's report comes first). */
-static void catch_signals(void)
-{
-	static int done;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS };
-
-	if (done)
-		return;
-	done = 1;
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-		struct sigaction sa = { 0 }, old;
-		int crash = sigs[i] == SIGABRT || sigs[i] == SIGSEGV || sigs[i] == SIGBUS;
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN ||
-		    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
-			continue;
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
 }
 
 /* Random characters in a temporary name: 62^12, about 2^71. */
@@ -208,7 +175,6 @@ int inf_output_open(struct inf_output *o, const char *path,
 	}
 	if (o->fd == -2) {
 		struct stat st;
-		catch_signals();
 		o->fd = create_tmp(o, o->path);
 		beside = o->fd < 0;
 		if (o->fd >= 0)

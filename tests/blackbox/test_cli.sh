@@ -523,6 +523,27 @@ printf '{"a":1}\n{"b":"callabort"}\n' >"$T/callabort.ndjson"
 run "${B[@]}" "$T/callabort.ndjson" -o "$T/ended/out.ndjson"
 expect_eq "a plugin's abort() with -o: killed by SIGABRT" "$RC" 134
 expect_eq "a plugin's abort() with -o: no file, no temporary left" "$(ls -A "$T/ended")" ""
+expect_contains "a plugin's abort(): said so, not a silent death" "$ERR" \
+	"runtime: the process was aborted (SIGABRT) before the work was done"
+# event mode: the status line every other failure of the mode prints,
+# the access point's error_status with TransformFailed
+cat >"$T/ended.cfg" <<'CFG'
+access_points = ( { name = "c"; error_status = 403; chain = ( { plugin = "boom"; } ); } );
+CFG
+E=("$RT" --event "$T/ended.json" --policy "$T/ended.cfg" --plugins "$PLUGINS:$BUILD/test-plugins")
+"$RT" --make-event --access-point c --file "$T/callexit.ndjson" --key k -o "$T/ended.json"
+run "${E[@]}"
+expect_eq "event mode, a plugin's exit(0): exit 8" "$RC" 8
+expect_eq "event mode, a plugin's exit(0): status line first" "$(head -n 1 <<<"$ERR")" \
+	"status: 403 TransformFailed"
+expect_eq "event mode, a plugin's exit(0): nothing on stdout" "$OUT" ""
+"$RT" --make-event --access-point c --file "$T/callabort.ndjson" --key k -o "$T/ended.json"
+run "${E[@]}"
+expect_eq "event mode, a plugin's abort(): killed by SIGABRT" "$RC" 134
+expect_eq "event mode, a plugin's abort(): status line first" "$(head -n 1 <<<"$ERR")" \
+	"status: 403 TransformFailed"
+expect_eq "event mode, a plugin's abort(): then why" "$(sed -n 2p <<<"$ERR")" \
+	"runtime: the process was aborted (SIGABRT) before the work was done (a plugin's assert?): the output is not complete"
 
 "${F[@]}" "$T/in.ndjson" >&- 2>"$T/closed.err"
 expect_eq "stdout closed: exit 9" "$?" 9

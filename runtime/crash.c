@@ -1,0 +1,90 @@
+#include "crash.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+
+static volatile sig_atomic_t working;
+/* event mode's status line, written whole before it is armed */
+static char status_line[64];
+static volatile sig_atomic_t status_len;
+
+void inf_crash_working(int on)
+{
+	working = on;
+}
+
+void inf_crash_status(int status, const char *code)
+{
+	int n;
+
+	status_len = 0;
+	n = snprintf(status_line, sizeof status_line, "status: %d %s\n", status, code);
+	if (n > 0 && (size_t)n < sizeof status_line)
+		status_len = n;
+}
+
+/* write(2) of a literal; nothing more can be said when it fails */
+static void say(const char *s, size_t n)
+{
+	if (write(STDERR_FILENO, s, n) < 0)
+		return;
+}
+
+#define SAY(lit) say(lit, sizeof lit - 1)
+
+static void exit_while_working(void)
+{
+	if (!working)
+		return;
+	inf_output_abandon();
+	if (status_len)
+		say(status_line, (size_t)status_len);
+	SAY("runtime: the process was ended by exit() before the work was done "
+	    "(a plugin's?): the output is not complete\n");
+	_exit(INF_EXIT_TRANSFORM);
+}
+
+static void on_signal(int sig)
+{
+	inf_output_abandon();
+	if (working && (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)) {
+		if (status_len)
+			say(status_line, (size_t)status_len);
+		if (sig == SIGABRT)
+			SAY("runtime: the process was aborted (SIGABRT) before the work was "
+			    "done (a plugin's assert?): the output is not complete\n");
+		else if (sig == SIGSEGV)
+			SAY("runtime: the process crashed (SIGSEGV) before the work was "
+			    "done (a plugin's?): the output is not complete\n");
+		else
+			SAY("runtime: the process crashed (SIGBUS) before the work was "
+			    "done (a plugin's?): the output is not complete\n");
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int inf_crash_init(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS };
+
+	if (atexit(exit_while_working))
+		return -1;
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction sa = { 0 }, old;
+		int crash = sigs[i] == SIGABRT || sigs[i] == SIGSEGV || sigs[i] == SIGBUS;
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN ||
+		    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
+			continue;
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	return 0;
+}
