@@ -92,6 +92,23 @@ static int locate(const struct inf_loader *l, const char *name, char *path,
 	return -1;
 }
 
+/* " (no such directory)" or " (not a directory)" after a directory of
+ * the search path that is neither, for a message: a typo in --plugins is
+ * named, not left to look like a directory without the plugin. */
+static const char *dir_note(const char *d, size_t dl)
+{
+	char path[4096];
+	struct stat st;
+
+	if (dl >= sizeof path)
+		return "";
+	memcpy(path, d, dl);
+	path[dl] = '\0';
+	if (stat(path, &st))
+		return " (no such directory)";
+	return S_ISDIR(st.st_mode) ? "" : " (not a directory)";
+}
+
 /* The plugin directories as a message prints them: a directory that
  * holds '@', '?', '#', '%', ';' or '&' is no plain path, and may be a URL
  * with a credential, so it is "<redacted>". */
@@ -103,10 +120,12 @@ static void show_dirs(const char *dirs, char *buf, size_t buflen)
 		size_t dl = strcspn(d, ":"), safe = strcspn(d, ":@?#%;&");
 		if (d != dirs)
 			inf_buf_append(&b, ":", 1);
-		if (safe >= dl)
+		if (safe >= dl) {
 			inf_buf_append(&b, d, dl);
-		else
+			inf_buf_puts(&b, dir_note(d, dl));
+		} else {
 			inf_buf_append(&b, "<redacted>", 10);
+		}
 		d += dl + (d[dl] == ':');
 	}
 	if (b.len && !inf_buf_append(&b, "", 1))
@@ -218,7 +237,8 @@ int inf_loader_get(struct inf_loader *l, const char *name,
 		}
 	if (!valid_name(name)) {
 		snprintf(err, errlen,
-			 "plugin name '%s' is not allowed (letters, digits, '_' and '-' only)", name);
+			 "plugin name '%s' is not allowed (1 to 64 letters, digits, '_' and '-')",
+			 name);
 		return INF_ERR_INVALID;
 	}
 	rc = locate(l, name, path, sizeof path);

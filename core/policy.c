@@ -428,7 +428,8 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		return -1;
 	}
 	if (inf_policy_find(pol, name)) {
-		add_err(errs, "%s: access point '%s' is defined twice", where, name);
+		add_err(errs, "%s: access point '%s' is defined twice (first at %s)", where, name,
+			inf_policy_find(pol, name)->where);
 		return -1;
 	}
 	if (!(ap->name = strdup(name)))
@@ -619,7 +620,10 @@ int inf_policy_load(const char *path, const char *plugin_dirs,
 		}
 		for (int i = 0; i < n; i++) {
 			char file[PATH_MAX];
-			snprintf(file, sizeof file, "%s/%s", path, list[i]->d_name);
+			size_t pl = strlen(path);
+
+			snprintf(file, sizeof file, "%s%s%s", path,
+				 pl && path[pl - 1] == '/' ? "" : "/", list[i]->d_name);
 			bad |= load_file(pol, file, errs) != 0;
 			free(list[i]);
 		}

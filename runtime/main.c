@@ -28,7 +28,7 @@ static void usage(FILE *fp)
 "  runtime            (with AWS_LAMBDA_RUNTIME_API set, as Lambda's bootstrap)\n"
 "      serve S3 Object Lambda GET, HEAD and LIST events for the policy's\n"
 "      access points through the Lambda Runtime API\n"
-"  runtime --policy PATH [--plugins DIRS] --access-point NAME [INPUT] [-o OUT]\n"
+"  runtime [--policy PATH] [--plugins DIRS] --access-point NAME [INPUT] [-o OUT]\n"
 "      filter mode: transform INPUT (default stdin) to OUT (default stdout)\n"
 "  runtime --event FILE.json [--policy PATH] [--plugins DIRS] [-o OUT]\n"
 "      serve one S3 Object Lambda GET event (FILE.json, '-' for stdin)\n"

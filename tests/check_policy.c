@@ -227,7 +227,7 @@ END_TEST
 
 START_TEST(test_directory_duplicate_name)
 {
-	char sub[PATH_MAX], where[PATH_MAX + 16];
+	char sub[PATH_MAX], where[PATH_MAX + 32];
 
 	snprintf(sub, sizeof sub, "%s/pol", tmp);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
@@ -239,6 +239,16 @@ START_TEST(test_directory_duplicate_name)
 	snprintf(where, sizeof where, "%s/b.cfg:3: ", sub);
 	ck_assert_msg(tu_errs_find(&errs, where, "access point 'one' is defined twice", NULL) == 0,
 		      "%s", tu_errs_text(&errs));
+	/* and the first definition, in another file, is named too */
+	snprintf(where, sizeof where, "(first at %s/a.cfg:1)", sub);
+	ck_assert_msg(tu_errs_find(&errs, where, NULL) == 0, "%s", tu_errs_text(&errs));
+	/* the directory given with its '/': the files are named without "//" */
+	inf_policy_errors_free(&errs);
+	snprintf(sub, sizeof sub, "%s/pol/", tmp);
+	ck_assert_int_eq(inf_policy_load(sub, dirs, &pol, &errs), -1);
+	snprintf(where, sizeof where, "%sb.cfg:3: ", sub);
+	ck_assert_msg(tu_errs_find(&errs, where, "defined twice", NULL) == 0, "%s",
+		      tu_errs_text(&errs));
 }
 END_TEST
 
@@ -1006,7 +1016,7 @@ START_TEST(test_plugin_name_not_allowed)
 	 * exists: a loader that joined the name onto the directory would find it. */
 	snprintf(dirs, sizeof dirs, "%s/plugins", tu_build());
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		expect_error(bad[i], 4, "is not allowed (letters, digits, '_' and '-' only)");
+		expect_error(bad[i], 4, "is not allowed (1 to 64 letters, digits, '_' and '-')");
 		inf_policy_errors_free(&errs);
 	}
 	/* an absolute path to a real plugin is refused the same way */
