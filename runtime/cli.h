@@ -59,6 +59,11 @@ void inf_report_skipped(const struct inf_transform *t, const char *name);
 /* Loads the policy named by the CLI and environment, printing every
  * problem. Returns 0 or INF_EXIT_POLICY. */
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);
+/* Sets err (INF_FAIL_DENIED) for access point `ap`, which `pol` (loaded
+ * by inf_cli_load_policy) does not define: the message names the policy
+ * and the first access points it does define. Returns -1. */
+int inf_cli_no_policy(const struct inf_cli *cli, const struct inf_policy *pol,
+		      const char *ap, struct inf_error *err);
 
 /* Default plugin directories (':'-separated) for this executable. */
 const char *inf_default_plugin_path(void);

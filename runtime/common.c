@@ -103,15 +103,47 @@ const char *inf_default_policy_path(void)
 	return stat(path, &st) == 0 ? path : "/opt/inflight/policies";
 }
 
-int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
+/* The policy the CLI names: --policy, else INFLIGHT_POLICY, else the
+ * default path. */
+static const char *policy_path(const struct inf_cli *cli)
 {
-	struct inf_policy_errors errs = { 0 };
-	const char *pol = cli->policy, *plug = cli->plugins;
+	const char *pol = cli->policy;
 
 	if (!pol)
 		pol = getenv("INFLIGHT_POLICY");
 	if (!pol || !*pol)
 		pol = inf_default_policy_path();
+	return pol;
+}
+
+int inf_cli_no_policy(const struct inf_cli *cli, const struct inf_policy *pol,
+		      const char *ap, struct inf_error *err)
+{
+	char shown[1024], names[512];
+	size_t o = 0, i;
+
+	inf_show_name(policy_path(cli), shown, sizeof shown);
+	names[0] = '\0';
+	for (i = 0; i < pol->naps && i < 5; i++) {
+		int n = snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "",
+				 pol->aps[i].name);
+		if (n < 0 || (size_t)n >= sizeof names - o)
+			break;
+		o += (size_t)n;
+	}
+	if (i < pol->naps)
+		return inf_error_set(err, INF_FAIL_DENIED, "access point '%s' has no policy in %s: "
+				     "refused (it defines %s and %zu more)", ap, shown, names,
+				     pol->naps - i);
+	return inf_error_set(err, INF_FAIL_DENIED, "access point '%s' has no policy in %s: "
+			     "refused (it defines %s)", ap, shown, names);
+}
+
+int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
+{
+	struct inf_policy_errors errs = { 0 };
+	const char *pol = policy_path(cli), *plug = cli->plugins;
+
 	if (!plug)
 		plug = getenv("INFLIGHT_PLUGIN_PATH");
 	if (!plug || !*plug)

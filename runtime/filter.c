@@ -57,8 +57,7 @@ int inf_mode_filter(const struct inf_cli *cli)
 		return rc;
 	ap = inf_policy_find(pol, cli->access_point);
 	if (!ap) {
-		inf_error_set(&err, INF_FAIL_DENIED,
-			      "access point '%s' has no policy: refused", cli->access_point);
+		inf_cli_no_policy(cli, pol, cli->access_point, &err);
 		goto out;
 	}
 	req.object_key = cli->input ? cli->input : "";

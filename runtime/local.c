@@ -185,8 +185,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	}
 	ap = inf_policy_find(pol, ev.access_point);
 	if (!ap) {
-		inf_error_set(&err, INF_FAIL_DENIED,
-			      "access point '%s' has no policy: refused", ev.access_point);
+		inf_cli_no_policy(cli, pol, ev.access_point, &err);
 		goto out;
 	}
 	if (!inf_ap_allows_key(ap, ev.object_key)) {

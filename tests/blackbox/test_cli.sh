@@ -301,8 +301,19 @@ full "filter mode" "${F[@]:1}" "$T/in.ndjson"
 # ---- no policy for the access point ----
 run "$RT" --policy "$POL" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
 expect_eq "access point without policy: exit 4" "$RC" 4
-expect_contains "access point without policy: refused" "$ERR" "'nobody' has no policy: refused"
+expect_eq "access point without policy: refused, naming the policy and what it defines" \
+	"$ERR" "runtime: access point 'nobody' has no policy in $POL: refused (it defines lambda-consumer)"
 expect_eq "access point without policy: no output" "$OUT" ""
+{
+	echo 'access_points = ('
+	for i in 1 2 3 4 5 6 7; do
+		echo "  { name = \"ap$i\"; chain = ( { plugin = \"drop_fields\"; paths = \"x\"; } ); }$([ $i = 7 ] || echo ,)"
+	done
+	echo ');'
+} >"$T/seven.cfg"
+run "$RT" --policy "$T/seven.cfg" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
+expect_contains "access point without policy, of seven: the first five and a count" "$ERR" \
+	"refused (it defines ap1, ap2, ap3, ap4, ap5 and 2 more)"
 
 # ---- bad input: clear error, exit 7, never raw bytes ----
 bad_input() { # NAME FILE WANT-IN-STDERR
