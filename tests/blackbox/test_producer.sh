@@ -319,15 +319,24 @@ t_usage() {
 	expect_usage --start yesterday
 	expect_usage --endpoint http://127.0.0.1:1
 	# keys are appended to the endpoint's path: a query would swallow them
-	expect_usage --endpoint 'http://127.0.0.1:1/?X-Amz-Signature=zz' --bucket b
+	expect_usage --endpoint 'http://127.0.0.1:1/?X-Amz-Signature=zz' --bucket bkt
 	grep -q 'no query or fragment (--endpoint)' "$TMP/u.err"
-	expect_usage --endpoint 'http://127.0.0.1:1/#x' --bucket b
-	expect_usage --dir "$TMP/u" --endpoint http://127.0.0.1:1 --bucket b
+	expect_usage --endpoint 'http://127.0.0.1:1/#x' --bucket bkt
+	expect_usage --dir "$TMP/u" --endpoint http://127.0.0.1:1 --bucket bkt
 	expect_usage --dir "$TMP/u" --ndjson "$TMP/u.nd"
 	expect_usage --size 1M --dir "$TMP/u"
 	expect_usage --size 1M --count 3 --ndjson "$TMP/u.nd"
 	expect_usage --size 1T --ndjson "$TMP/u.nd"
-	expect_usage --bucket b
+	expect_usage --bucket bkt
+	# a bucket S3 would not name: "." and ".." are dot segments, which
+	# libcurl removes, so the objects went to another bucket
+	for bad in . .. ab UPPER -dash a..b "$(printf 'b%.0s' {1..64})"; do
+		expect_usage --endpoint http://127.0.0.1:1 --bucket "$bad"
+		grep -q "bad bucket name" "$TMP/u.err"
+	done
+	expect_usage --endpoint http:// --bucket bkt
+	grep -q 'an endpoint names a host (--endpoint)' "$TMP/u.err"
+	expect_usage --endpoint http:///x --bucket bkt
 	expect_usage stray-argument
 	# each option once (a second was a silent override), and --help
 	# after the whole line parses
@@ -337,13 +346,13 @@ t_usage() {
 	expect_usage --help --bogus
 	(
 		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-		expect_usage --endpoint http://127.0.0.1:1 --bucket b
+		expect_usage --endpoint http://127.0.0.1:1 --bucket bkt
 	)
 	grep -q 'credentials' "$TMP/u.err"
 	(
 		export AWS_ACCESS_KEY_ID=k
 		unset AWS_SECRET_ACCESS_KEY
-		expect_usage --endpoint http://127.0.0.1:1 --bucket b
+		expect_usage --endpoint http://127.0.0.1:1 --bucket bkt
 	)
 	# nothing was written by any of them
 	[[ ! -e $TMP/u && ! -e $TMP/u.nd && ! -e $TMP/bucket ]]

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ static int parse_u64(const char *s, uint64_t max, int suffixes, uint64_t *out)
 static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 		   int have_bucket, int have_region, struct prod_err *err)
 {
-	const char *r;
+	const char *r, *host;
 
 	if (dests == 3 || dests == 5 || dests == 7)
 		return prod_err_set(err, "conflicting destinations (--dir, %s)",
@@ -136,6 +137,9 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	if (strncmp(o->s3.endpoint, "http://", 7) &&
 	    strncmp(o->s3.endpoint, "https://", 8))
 		return prod_err_set(err, "not an http:// or https:// URL (--endpoint)");
+	host = strstr(o->s3.endpoint, "://") + 3;
+	if (!*host || *host == '/')
+		return prod_err_set(err, "an endpoint names a host (--endpoint)");
 	/* keys are appended to its path: a query or fragment would swallow them */
 	if (strpbrk(o->s3.endpoint, "?#"))
 		return prod_err_set(err, "an endpoint holds no query or fragment (--endpoint)");
@@ -153,6 +157,19 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 		return prod_err_set(err, "missing credentials: set "
 				    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--endpoint)");
 	return 0;
+}
+
+/* Whether `b` is a bucket name S3 takes: 3 to 63 of a-z 0-9 . -, a
+ * letter or digit at each end, no ".." (a name "." or ".." would be a
+ * dot segment of the URL's path, which libcurl removes: the objects
+ * would go to another bucket). */
+static int bucket_ok(const char *b)
+{
+	size_t n = strlen(b);
+
+	return n >= 3 && n <= 63 && strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") == n &&
+	       isalnum((unsigned char)b[0]) && isalnum((unsigned char)b[n - 1]) &&
+	       !strstr(b, "..");
 }
 
 /* The long name of option value c. */
@@ -238,8 +255,11 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 			dests |= 4;
 			break;
 		case OPT_BUCKET:
-			if (!optarg[0] || strchr(optarg, '/'))
-				return prod_err_set(err, "bad bucket name '%s' (--bucket)", optarg);
+			if (!bucket_ok(optarg))
+				return prod_err_set(err, "bad bucket name '%s': S3's are 3 to 63 "
+						    "lowercase letters, digits, '.' and '-', "
+						    "starting and ending with a letter or digit "
+						    "(--bucket)", optarg);
 			o->s3.bucket = optarg;
 			have_bucket = 1;
 			break;
