@@ -175,13 +175,17 @@ for d in "${policy_dirs[@]}"; do
 	while [[ $d == */ && $d != / ]]; do # DIR/ names DIR: its files keep their names
 		d=${d%/}
 	done
+	# links are followed (a policy kept elsewhere and linked in is
+	# shipped as its content); one that leads nowhere is an error
+	broken=$(find -L "$d" -type l ! -name '.*' -print -quit)
+	[ -z "$broken" ] || die "policy link $broken leads nowhere"
 	while IFS= read -r -d '' f; do
 		rel=${f#"$d"/}
 		[ ! -e "$ly/inflight/policies/$rel" ] ||
 			die "policy file $rel is in more than one --policies directory"
 		mkdir -p "$(dirname "$ly/inflight/policies/$rel")"
 		cp "$f" "$ly/inflight/policies/$rel"
-	done < <(find "$d" -type f ! -name '*~' ! -name '.*' -print0)
+	done < <(find -L "$d" -type f ! -name '*~' ! -name '.*' -print0)
 done
 compgen -G "$ly/inflight/policies/*.cfg" >/dev/null ||
 	die "no policy (*.cfg) for the layer: every access point would be refused"

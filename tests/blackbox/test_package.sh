@@ -255,6 +255,20 @@ run env -i PATH=/usr/bin:/bin INFLIGHT_LIBRARY_PATH=/nonexistent \
 	"$T/task2/bootstrap" --access-point probe "$T/bucket/$KEY"
 expect_eq "without the layer's lib/ the plugin does not load (exit 3)" "$RC" 3
 
+# policies reached through links are shipped as their content: a linked
+# file was left out, and a linked directory held 'no policy'
+mkdir -p "$T/linkpol"
+ln -s "$PWD/policies/inventory.cfg" "$T/linkpol/inventory.cfg"
+ln -s "$T/linkpol" "$T/linkdir"
+run tools/package.sh "$BUILD" --out "$T/dist-link" --policies "$T/linkdir"
+expect_eq "--policies a link to a directory of links: exit 0" "$RC" 0
+expect_eq "  ... the linked policy in the layer, as a file" \
+	"$(unzip -Z1 "$T/dist-link/layer.zip" | grep -cx inflight/policies/inventory.cfg)" 1
+ln -s "$T/nonexistent.cfg" "$T/linkpol/gone.cfg"
+run tools/package.sh "$BUILD" --out "$T/dist-link2" --policies "$T/linkdir"
+expect_eq "a policy link that leads nowhere: package fails" "$RC" 1
+expect_contains "  ... naming it" "$ERR" "policy link $T/linkdir/gone.cfg leads nowhere"
+
 # a layer whose policy does not load is refused
 mkdir -p "$T/badpol"
 printf 'version = 1;\naccess_points = ( { name = "x"; chain = ( { plugin = "no_such_plugin"; } ); } );\n' \
