@@ -337,6 +337,15 @@ t_usage() {
 	expect_usage --endpoint http:// --bucket bkt
 	grep -q 'an endpoint names a host (--endpoint)' "$TMP/u.err"
 	expect_usage --endpoint http:///x --bucket bkt
+	expect_usage --quiet=1
+	grep -q 'option takes no value (--quiet)' "$TMP/u.err"
+	expect_usage --s 3
+	grep -q 'unknown or ambiguous option (--s)' "$TMP/u.err"
+	(
+		export AWS_REGION=EU AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s
+		expect_usage --endpoint http://127.0.0.1:1 --bucket bkt
+	)
+	grep -q "bad region 'EU' (AWS_REGION)" "$TMP/u.err"
 	expect_usage stray-argument
 	# each option once (a second was a silent override), and --help
 	# after the whole line parses

@@ -149,7 +149,8 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	}
 	if (strspn(o->s3.region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
 	    strlen(o->s3.region) || !o->s3.region[0])
-		return prod_err_set(err, "bad region '%s' (--region)", o->s3.region);
+		return prod_err_set(err, "bad region '%s' (%s)", o->s3.region,
+				    have_region ? "--region" : "AWS_REGION");
 	o->s3.key_id = getenv("AWS_ACCESS_KEY_ID");
 	o->s3.secret = getenv("AWS_SECRET_ACCESS_KEY");
 	o->s3.token = getenv("AWS_SESSION_TOKEN");
@@ -279,9 +280,13 @@ int prod_cli_parse(struct prod_opts *o, int argc, char **argv,
 		case ':':
 			return prod_err_set(err, "missing value (%s)", name);
 		default:
+			if (optopt == 'q' || optopt == 'h' || optopt == OPT_VERSION)
+				return prod_err_set(err, "option takes no value (--%s)",
+						    long_name(optopt));
 			if (optopt && optopt < 256)
 				return prod_err_set(err, "unknown option (-%c)", optopt);
-			return prod_err_set(err, "unknown option (%s)", name);
+			return prod_err_set(err, "unknown or ambiguous option (%.*s)",
+					    (int)strcspn(name, "="), name);
 		}
 	}
 	if (optind < argc)
