@@ -458,6 +458,71 @@ t_s3_refused() {
 	if grep -q SECRETPW "$TMP/rf.err"; then exit 1; fi
 }
 
+# A server on 127.0.0.1 that answers the first FAILS PUTs with 503
+# SlowDown and the others with 200, logging each PUT's path: flaky FAILS
+# PORTFILE LOG
+flaky() {
+	"$PY" - "$@" <<'PYEOF'
+import sys
+sys.path.insert(0, "tests/servers")
+import http.server, loopback
+fails, port_file, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+seen = [0]
+
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        seen[0] += 1
+        with open(log, "a") as f:
+            f.write(self.path + "\n")
+        if seen[0] <= fails:
+            body = b"<Error><Code>SlowDown</Code></Error>"
+            self.send_response(503)
+        else:
+            body = b""
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+sys.exit(loopback.serve(H, port_file))
+PYEOF
+}
+
+# S3's "try again" answers are retried, as the SDKs do, a bounded number
+# of times: one 503 no longer ends a long run part-way
+t_s3_retry() {
+	local pid rc=0
+	flaky 2 "$TMP/fl.port" "$TMP/fl.log" &
+	pid=$!
+	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
+	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
+		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
+		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
+	kill "$pid"
+	cat "$TMP/fl.err"
+	(( rc == 0 ))
+	# the first object sent three times, the other two once
+	[[ $(wc -l <"$TMP/fl.log") -eq 5 ]]
+	[[ $(sort -u "$TMP/fl.log" | wc -l) -eq 3 ]]
+	# always 503: three attempts, then exit 5 saying so
+	rm -f "$TMP/fl.port" "$TMP/fl.log"
+	flaky 1000 "$TMP/fl.port" "$TMP/fl.log" &
+	pid=$!
+	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
+	rc=0
+	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
+		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
+		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
+	kill "$pid"
+	cat "$TMP/fl.err"
+	(( rc == 5 ))
+	[[ $(wc -l <"$TMP/fl.log") -eq 3 ]]
+	grep -q '^producer: PUT failed with HTTP 503 SlowDown, on each of 3 attempts (http://127.0.0.1:' "$TMP/fl.err"
+}
+
 check "binary, --version and --help" t_binary
 check "--dir: 50 events, keys, schema, summary" t_dir
 check "default run: real clock, 12 events in ./bucket" t_default_run
@@ -470,6 +535,7 @@ check "s3rver starts on 127.0.0.1" t_s3rver_start
 check "PUT to s3rver: 20 objects equal to --dir" t_s3_put
 check "PUT to a missing bucket: exit 5, NoSuchBucket" t_s3_no_bucket
 check "PUT to a closed port: exit 5" t_s3_refused
+check "PUT answered 503: retried, at most three times" t_s3_retry
 
 echo "$passed passed, $failed failed"
 (( failed == 0 ))

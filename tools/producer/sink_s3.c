@@ -12,8 +12,11 @@
  *    (everything but A-Z a-z 0-9 - . _ ~ and the key's '/' as %XX);
  *  - X-Amz-Date is left to curl (setting it would send it twice).
  * The body goes as CUSTOMREQUEST "PUT" + POSTFIELDS: no read callback, no
- * Expect: 100-continue. Non-2xx answers are errors that name the HTTP
- * status and the S3 <Code> of the XML body. The secret key and the token
+ * Expect: 100-continue. An answer S3 means as "try again" (500, 502,
+ * 503 SlowDown, 504) or a connection that broke is retried, as the AWS
+ * SDKs do: PUT_ATTEMPTS in all, 100 ms then 200 ms apart, each signed
+ * anew. Other non-2xx answers, and the last attempt's, are errors that
+ * name the HTTP status and the S3 <Code> of the XML body. The secret key and the token
  * are never printed and are wiped before their memory is freed.
  * See sink.h.
  */
@@ -23,6 +26,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "redact.h"
@@ -126,6 +130,19 @@ static int add_header(struct curl_slist **list, const char *h)
 	return 0;
 }
 
+#define PUT_ATTEMPTS 3
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Whether a PUT that ended so may succeed when sent again. */
+static int transient(CURLcode cc, long status)
+{
+	if (cc != CURLE_OK)
+		return cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
+		       cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
+	return status == 500 || status == 502 || status == 503 || status == 504;
+}
+
 static int s3_put(struct prod_sink *base, const char *key, const char *body,
 		  size_t len, struct prod_err *err)
 {
@@ -135,7 +152,7 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 	char code[64], shown[1024];
 	long status = 0;
 	CURLcode cc;
-	int rc = -1;
+	int rc = -1, attempt = 1;
 
 	inf_buf_reset(&s->url);
 	inf_buf_reset(&s->resp);
@@ -156,19 +173,30 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
-	cc = curl_easy_perform(s->curl);
+	for (;;) {
+		inf_buf_reset(&s->resp);
+		status = 0;
+		cc = curl_easy_perform(s->curl);
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (attempt == PUT_ATTEMPTS || !transient(cc, status))
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000L << (attempt - 1) }, NULL);
+		attempt++;
+	}
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
 	inf_show_name(s->url.data, shown, sizeof shown); /* no user:password@ */
 	if (cc != CURLE_OK) {
-		prod_err_set(err, "PUT failed: %s (%s)", curl_easy_strerror(cc), shown);
+		prod_err_set(err, "PUT failed: %s%s (%s)", curl_easy_strerror(cc),
+			     attempt > 1 ? ", on each of " STR(PUT_ATTEMPTS) " attempts" : "", shown);
 		goto out;
 	}
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
 		s3_code(&s->resp, code, sizeof code);
-		prod_err_set(err, "PUT failed with HTTP %ld%s%s (%s)", status,
-			     code[0] ? " " : "", code, shown);
+		prod_err_set(err, "PUT failed with HTTP %ld%s%s%s (%s)", status,
+			     code[0] ? " " : "", code,
+			     attempt > 1 ? ", on each of " STR(PUT_ATTEMPTS) " attempts" : "", shown);
 		goto out;
 	}
 	base->bytes += len;
