@@ -166,6 +166,26 @@ static void add_located_err(struct inf_policy_errors *errs, const char *where,
 		add_step_err(errs, where, "out of memory");
 }
 
+/* The line of the option a plugin's init message is about, when the
+ * message starts with the name of one of the step's settings ("digits
+ * must be ...", "option 'with' does not apply ..."), else the step's: a
+ * step written over several lines points at the one to fix. */
+static void init_where(const config_setting_t *s, const char *msg, char *where, size_t n)
+{
+	const char *m = strncmp(msg, "option ", 7) ? msg : msg + 7 + (msg[7] == '\'');
+
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *o = config_setting_get_elem(s, (unsigned)i);
+		const char *name = config_setting_name(o);
+		size_t len = name ? strlen(name) : 0;
+
+		if (len && !strncmp(m, name, len) && m[len] && strchr(" :,'", m[len])) {
+			inf_setting_where(o, where, n);
+			return;
+		}
+	}
+}
+
 static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		     const char *base_dir, unsigned nworkers, struct inf_step *st,
 		     struct inf_policy_errors *errs)
@@ -215,6 +235,7 @@ static int load_step(struct inf_policy *pol, const config_setting_t *s,
 		memset(perr, 0, sizeof perr); /* "" on entry, as plugin.h says */
 		if (p->init && (rc = p->init(inf_host_table(), st->config, st->instances[i], perr))) {
 			perr[INF_ERR_MAX - 1] = '\0';
+			init_where(s, perr, where, sizeof where);
 			if (perr[0])
 				snprintf(err, sizeof err, "plugin '%s': %s", name, perr);
 			else

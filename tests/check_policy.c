@@ -1102,6 +1102,22 @@ START_TEST(test_init_fails)
 	inf_policy_errors_free(&errs);
 	expect_error(STEP("{ plugin = \"example_stamp\"; field = \"\"; }"), 4,
 		     "plugin 'example_stamp': field must not be empty");
+	inf_policy_errors_free(&errs);
+	/* a message about one option, in a step written over several lines,
+	 * points at that option's line */
+	expect_error(STEP("{ plugin = \"example_stamp\";\n"
+			  "      overwrite = true;\n"
+			  "      field = \"\"; }"), 6,
+		     "plugin 'example_stamp': field must not be empty");
+	inf_policy_errors_free(&errs);
+	expect_error(STEP("{ plugin = \"mask_fields\"; paths = \"p\"; op = \"hash\";\n"
+			  "      with = \"x\"; }"), 5,
+		     "plugin 'mask_fields': option 'with' does not apply to op 'hash'");
+	inf_policy_errors_free(&errs);
+	/* a message that names no option stays at the step */
+	expect_error(STEP("{ plugin = \"init_fail\";\n"
+			  "      reason = \"the moon is full\"; }"), 4,
+		     "plugin 'init_fail': init_fail says: the moon is full");
 }
 END_TEST
 
