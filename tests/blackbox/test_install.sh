@@ -30,7 +30,7 @@ run env -u INFLIGHT_POLICY -u INFLIGHT_PLUGIN_PATH -u INFLIGHT_ANALYTICS_KEY \
 	"$T/inst/bin/runtime" --access-point lambda-consumer <<<"$REC"
 expect_eq "installed runtime without INFLIGHT_ANALYTICS_KEY: exit 3, no output" "$RC:$OUT" "3:"
 expect_contains "... naming analytics.cfg and the variable" "$ERR" \
-	"analytics.cfg:15: plugin 'mask_fields': key_env: environment variable INFLIGHT_ANALYTICS_KEY"
+	"analytics.cfg:16: plugin 'mask_fields': key_env: environment variable INFLIGHT_ANALYTICS_KEY"
 run env -u INFLIGHT_POLICY -u INFLIGHT_PLUGIN_PATH "$T/inst/bin/runtime" --help
 expect_contains "--help names the installed policies as the default" "$OUT" \
 	"$T/inst/bin/../share/inflight/policies"
