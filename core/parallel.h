@@ -46,11 +46,13 @@ typedef int (*inf_batch_fn)(void *worker, const char *data, size_t len,
 struct inf_par;
 
 /* Starts n - 1 threads, thread i running batches on workers[i]
- * (borrowed); the caller's thread uses workers[n - 1]. `fmt` is
+ * (borrowed); the caller's thread uses workers[n - 1]. When the system
+ * refuses a thread, those it did start and the caller's run every batch
+ * (same output, slower). `fmt` is
  * INF_FMT_NDJSON (batches cut at line ends) or INF_FMT_ARRAY (cut by
  * inf_array_cut).
  * Output goes to `sink` in order. `offset` is where the first byte fed
- * lies in the object. Returns NULL when threads or memory are lacking. */
+ * lies in the object. Returns NULL when memory is lacking. */
 struct inf_par *inf_par_new(enum inf_format fmt, unsigned n, void **workers,
 			    inf_batch_fn run, inf_sink_fn sink, void *sink_ctx,
 			    size_t max_record, uint64_t offset, struct inf_error *err);

@@ -8,6 +8,8 @@
  * the outputs are those of one thread is checked in check_chain.c.
  */
 #include <check.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +341,70 @@ START_TEST(test_par_ndjson_batches)
 }
 END_TEST
 
+/* ---- pthread_create, made to fail on demand (linked -Wl,--wrap) ---- */
+
+int __real_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+
+static int threads_allowed = -1; /* creates that succeed; -1: all */
+
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
+{
+	if (threads_allowed == 0)
+		return EAGAIN;
+	if (threads_allowed > 0)
+		threads_allowed--;
+	return __real_pthread_create(th, attr, fn, arg);
+}
+
+static int copy_batch(void *w, const char *data, size_t len, const struct inf_batch_at *at,
+		      int final, struct inf_buf *out, struct inf_error *err,
+		      struct inf_batch_counts *counts)
+{
+	(void)w;
+	(void)at;
+	(void)final;
+	(void)err;
+	memset(counts, 0, sizeof *counts);
+	return inf_buf_append(out, data, len) ? -1 : 0;
+}
+
+static int collect(void *ctx, const char *data, size_t len, struct inf_error *err)
+{
+	(void)err;
+	return inf_buf_append(ctx, data, len) ? -1 : 0;
+}
+
+/* A process that may start no more threads (a container's pids.max, a
+ * ulimit) runs the batches on the threads it got and the main thread,
+ * with the same output: it used to fail every object as "out of memory",
+ * or a policy's self-tests. */
+START_TEST(test_par_fewer_threads)
+{
+	struct inf_buf in = { 0 }, out = { 0 };
+	void *workers[4] = { NULL, NULL, NULL, NULL };
+	struct inf_error e = { 0 };
+	struct inf_par *p;
+
+	for (unsigned k = 0; in.len < 2000000; k++)
+		ck_assert_int_eq(inf_buf_printf(&in, "{\"i\":%u}\n", k), 0);
+	threads_allowed = _i; /* none, or one of the three asked for */
+	p = inf_par_new(INF_FMT_NDJSON, 4, workers, copy_batch, collect, &out, 1u << 20, 0, &e);
+	threads_allowed = -1;
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(inf_par_write(p, in.data, in.len), 0);
+	ck_assert_int_eq(inf_par_finish(p), 0);
+	inf_par_free(p);
+	ck_assert_uint_eq(out.len, in.len);
+	ck_assert_mem_eq(out.data, in.data, in.len);
+	inf_buf_free(&in);
+	inf_buf_free(&out);
+}
+END_TEST
+
 static Suite *parallel_suite(void)
 {
 	Suite *s = suite_create("parallel");
@@ -349,6 +415,7 @@ static Suite *parallel_suite(void)
 	tcase_add_test(tc, test_cut_refuses);
 	tcase_add_test(tc, test_par_array_batches);
 	tcase_add_loop_test(tc, test_par_ndjson_batches, 0, 2);
+	tcase_add_loop_test(tc, test_par_fewer_threads, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
