@@ -48,6 +48,8 @@ static void load(const char *js, const char *path)
 	char err[128];
 
 	ck_assert_msg(inf_record_load(&rec, js, strlen(js), &e) == 0, "%s", e.msg);
+	inf_paths_free(ps);
+	ps = NULL;
 	ck_assert_msg(inf_paths_compile(&path, 1, &ps, err, sizeof err) == 0, "%s", err);
 }
 
