@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,11 +77,23 @@ static void run_job(struct inf_par *p, unsigned idx, struct job *j)
 	       &j->err, &j->counts);
 }
 
+/* An alternate signal stack for a worker that has none (a sanitizer
+ * gives its own): a handler installed with SA_ONSTACK (the runtime's,
+ * runtime/crash.c) then runs even when a plugin's recursion has
+ * exhausted the thread's stack. */
+#define ALT_STACK (64u * 1024u)
+
 static void *worker_main(void *arg)
 {
 	struct thread_arg *a = arg;
 	struct inf_par *p = a->p;
+	stack_t old, ss = { .ss_sp = NULL, .ss_size = ALT_STACK };
 
+	if (!sigaltstack(NULL, &old) && (old.ss_flags & SS_DISABLE) &&
+	    (ss.ss_sp = malloc(ALT_STACK)) && sigaltstack(&ss, NULL)) {
+		free(ss.ss_sp);
+		ss.ss_sp = NULL;
+	}
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct job *j;
@@ -99,6 +112,11 @@ static void *worker_main(void *arg)
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (ss.ss_sp) {
+		ss.ss_flags = SS_DISABLE;
+		sigaltstack(&ss, NULL);
+		free(ss.ss_sp);
+	}
 	return NULL;
 }
 

@@ -10,9 +10,13 @@
 #include "output.h"
 
 static volatile sig_atomic_t working;
+/* the exit status a mode decided on and printed; -1 before */
+static volatile sig_atomic_t decided = -1;
 /* event mode's status line, written whole before it is armed */
 static char status_line[64];
 static volatile sig_atomic_t status_len;
+/* the main thread's stack for the handler, when its own is exhausted */
+static char alt_stack[64 * 1024];
 
 void inf_crash_working(int on)
 {
@@ -25,8 +29,15 @@ void inf_crash_status(int status, const char *code)
 
 	status_len = 0;
 	n = snprintf(status_line, sizeof status_line, "status: %d %s\n", status, code);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* the line before its length */
 	if (n > 0 && (size_t)n < sizeof status_line)
 		status_len = n;
+}
+
+void inf_crash_decided(int status)
+{
+	status_len = 0;
+	decided = status;
 }
 
 /* write(2) of a literal; nothing more can be said when it fails */
@@ -42,6 +53,8 @@ static void exit_while_working(void)
 {
 	if (!working)
 		return;
+	if (decided >= 0)
+		_exit(decided);
 	inf_output_abandon();
 	if (status_len)
 		say(status_line, (size_t)status_len);
@@ -53,7 +66,7 @@ static void exit_while_working(void)
 static void on_signal(int sig)
 {
 	inf_output_abandon();
-	if (working && (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)) {
+	if (working && decided < 0 && (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)) {
 		if (status_len)
 			say(status_line, (size_t)status_len);
 		if (sig == SIGABRT)
@@ -74,8 +87,13 @@ int inf_crash_init(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS };
 
+	stack_t cur, ss = { .ss_sp = alt_stack, .ss_size = sizeof alt_stack };
+
 	if (atexit(exit_while_working))
 		return -1;
+	/* without one, no word on a stack overflow; a sanitizer has its own */
+	if (!sigaltstack(NULL, &cur) && (cur.ss_flags & SS_DISABLE))
+		sigaltstack(&ss, NULL);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
 		struct sigaction sa = { 0 }, old;
 		int crash = sigs[i] == SIGABRT || sigs[i] == SIGSEGV || sigs[i] == SIGBUS;
@@ -83,6 +101,7 @@ int inf_crash_init(void)
 		    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
 			continue;
 		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_ONSTACK;
 		sigemptyset(&sa.sa_mask);
 		sigaction(sigs[i], &sa, NULL);
 	}

@@ -7,6 +7,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "crash.h"
 #include "output.h"
 #include "redact.h"
 #include "source.h"
@@ -84,10 +85,14 @@ int inf_mode_filter(const struct inf_cli *cli)
 	if (inf_output_commit(&out, &err) == 0)
 		inf_report_skipped(t, name);
 out:
+	if (err.kind == INF_FAIL_NONE) {
+		rc = INF_EXIT_OK;
+	} else {
+		inf_error_name_object(&err, name);
+		rc = inf_fail_exit(&err);
+	}
+	inf_crash_decided(rc); /* before the plugins' fini */
 	inf_transform_free(t);
 	inf_policy_free(pol);
-	if (err.kind == INF_FAIL_NONE)
-		return INF_EXIT_OK;
-	inf_error_name_object(&err, name);
-	return inf_fail_exit(&err);
+	return rc;
 }

@@ -176,7 +176,10 @@ int inf_mode_event(const struct inf_cli *cli)
 			      "%s: event mode serves GET events (getObjectContext)", name);
 		goto out;
 	}
+	/* a plugin's exit() or crash in init fails the policy's load */
+	inf_crash_status(inf_fail_status(INF_FAIL_POLICY), inf_fail_code(INF_FAIL_POLICY));
 	if ((rc = inf_cli_load_policy(cli, &pol))) {
+		inf_crash_decided(rc);
 		/* the problems are printed; the caller would get a 500 */
 		fprintf(stderr, "status: %d %s\n", inf_fail_status(INF_FAIL_POLICY),
 			inf_fail_code(INF_FAIL_POLICY));
@@ -255,6 +258,8 @@ out:
 		inf_output_abort(&out);
 	if (err.kind != INF_FAIL_NONE)
 		print_failure(&err, &res, &slice, ap);
+	rc = err.kind == INF_FAIL_NONE ? INF_EXIT_OK : inf_fail_exit(&err);
+	inf_crash_decided(rc); /* before the plugins' fini */
 	inf_source_result_free(&res);
 	inf_transform_free(t);
 	inf_spool_free(&spool);
@@ -262,5 +267,5 @@ out:
 	inf_event_free(&ev);
 	if (inf_curl.loaded)
 		curl_global_cleanup(); /* harmless when never initialised */
-	return err.kind == INF_FAIL_NONE ? INF_EXIT_OK : inf_fail_exit(&err);
+	return rc;
 }

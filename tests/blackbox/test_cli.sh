@@ -536,6 +536,38 @@ expect_eq "a plugin's abort() with -o: killed by SIGABRT" "$RC" 134
 expect_eq "a plugin's abort() with -o: no file, no temporary left" "$(ls -A "$T/ended")" ""
 expect_contains "a plugin's abort(): said so, not a silent death" "$ERR" \
 	"runtime: the process was aborted (SIGABRT) before the work was done"
+# a plugin that exhausts the stack: the handler runs on its own stack, so
+# the message and the removal still happen, on the main thread and on a
+# worker (a sanitizer's or valgrind's own report replaces the handler)
+if [ -z "${INFLIGHT_SAN:-}" ] && [ "${INFLIGHT_VALGRIND:-}" != 1 ]; then
+	printf '{"a":1}\n{"b":"overflow"}\n' >"$T/overflow.ndjson"
+	"$PY" -c 'import sys; s = "".join("{\"i\":%d}\n" % i for i in range(200000)); sys.stdout.write(s + "{\"b\":\"overflow\"}\n" + s)' \
+		>"$T/overflow-big.ndjson"
+	for f in overflow overflow-big; do
+		run env INFLIGHT_THREADS=4 "${B[@]}" "$T/$f.ndjson" -o "$T/ended/out.ndjson"
+		expect_eq "$f: a plugin's stack overflow with -o: killed by SIGSEGV" "$RC" 139
+		expect_contains "$f: ... said so" "$ERR" \
+			"runtime: the process crashed (SIGSEGV) before the work was done"
+		expect_eq "$f: ... no file, no temporary left" "$(ls -A "$T/ended")" ""
+	done
+else
+	skip "a plugin's stack overflow (the sanitizer or valgrind reports it)"
+fi
+# a plugin's exit() or abort() in fini, after the result: the result's
+# exit status, no word of an incomplete output
+printf '{"a":1}\n' >"$T/fine.ndjson"
+run env BOOM_FINI=exit "${B[@]}" "$T/fine.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "exit(0) in fini after success: exit 0, the output in place" \
+	"$RC:$(cat "$T/ended/out.ndjson")" '0:{"a":1}'
+expect_absent "  ... no word of an incomplete output" "$ERR" "not complete"
+rm -f "$T/ended/out.ndjson"
+run env BOOM_FINI=exit "${B[@]}" "$T/callexit.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "exit(0) in a record, then in fini: still exit 8" "$RC" 8
+printf '{"x":"boom"}\n' >"$T/boom.ndjson"
+run env BOOM_FINI=exit "${B[@]}" "$T/boom.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "exit(0) in fini after a failed record: the failure's exit 8" "$RC" 8
+expect_contains "  ... the failure named" "$ERR" "found boom"
+expect_eq "  ... no file" "$(ls -A "$T/ended")" ""
 # event mode: the status line every other failure of the mode prints,
 # the access point's error_status with TransformFailed
 cat >"$T/ended.cfg" <<'CFG'
@@ -555,6 +587,17 @@ expect_eq "event mode, a plugin's abort(): status line first" "$(head -n 1 <<<"$
 	"status: 403 TransformFailed"
 expect_eq "event mode, a plugin's abort(): then why" "$(sed -n 2p <<<"$ERR")" \
 	"runtime: the process was aborted (SIGABRT) before the work was done (a plugin's assert?): the output is not complete"
+# ... and after its result, one status line only; before it (a plugin's
+# init), the status of a policy that does not load
+"$RT" --make-event --access-point c --file "$T/fine.ndjson" --key k -o "$T/ended.json"
+run env BOOM_FINI=abort "${E[@]}"
+expect_eq "event mode, abort() in fini after success: one status line" \
+	"$(grep -c '^status: ' <<<"$ERR")" 1
+expect_absent "  ... no word of an incomplete output" "$ERR" "not complete"
+run env BOOM_INIT=exit "${E[@]}"
+expect_eq "event mode, exit(0) in init: exit 8" "$RC" 8
+expect_eq "  ... the status of a policy that does not load" "$(head -n 1 <<<"$ERR")" \
+	"status: 500 PolicyUnavailable"
 
 "${F[@]}" "$T/in.ndjson" >&- 2>"$T/closed.err"
 expect_eq "stdout closed: exit 9" "$?" 9
