@@ -119,24 +119,25 @@ static const char *policy_path(const struct inf_cli *cli)
 int inf_cli_no_policy(const struct inf_cli *cli, const struct inf_policy *pol,
 		      const char *ap, struct inf_error *err)
 {
-	char shown[1024], names[512];
+	char shown[200], names[200];
 	size_t o = 0, i;
 
+	/* bounded so that the count, first, always fits the message */
 	inf_show_name(policy_path(cli), shown, sizeof shown);
 	names[0] = '\0';
 	for (i = 0; i < pol->naps && i < 5; i++) {
 		int n = snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "",
 				 pol->aps[i].name);
-		if (n < 0 || (size_t)n >= sizeof names - o)
+		if (n < 0 || (size_t)n >= sizeof names - o) {
+			names[o] = '\0'; /* never a name cut short */
 			break;
+		}
 		o += (size_t)n;
 	}
-	if (i < pol->naps)
-		return inf_error_set(err, INF_FAIL_DENIED, "access point '%s' has no policy in %s: "
-				     "refused (it defines %s and %zu more)", ap, shown, names,
-				     pol->naps - i);
-	return inf_error_set(err, INF_FAIL_DENIED, "access point '%s' has no policy in %s: "
-			     "refused (it defines %s)", ap, shown, names);
+	return inf_error_set(err, INF_FAIL_DENIED, "access point '%.64s%s' has no policy in %s: "
+			     "refused (it defines %zu access point%s: %s%s)", ap,
+			     strlen(ap) > 64 ? "..." : "", shown, pol->naps,
+			     pol->naps == 1 ? "" : "s", names, i < pol->naps ? ", ..." : "");
 }
 
 int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)

@@ -302,7 +302,7 @@ full "filter mode" "${F[@]:1}" "$T/in.ndjson"
 run "$RT" --policy "$POL" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
 expect_eq "access point without policy: exit 4" "$RC" 4
 expect_eq "access point without policy: refused, naming the policy and what it defines" \
-	"$ERR" "runtime: access point 'nobody' has no policy in $POL: refused (it defines lambda-consumer)"
+	"$ERR" "runtime: access point 'nobody' has no policy in $POL: refused (it defines 1 access point: lambda-consumer)"
 expect_eq "access point without policy: no output" "$OUT" ""
 {
 	echo 'access_points = ('
@@ -313,7 +313,18 @@ expect_eq "access point without policy: no output" "$OUT" ""
 } >"$T/seven.cfg"
 run "$RT" --policy "$T/seven.cfg" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
 expect_contains "access point without policy, of seven: the first five and a count" "$ERR" \
-	"refused (it defines ap1, ap2, ap3, ap4, ap5 and 2 more)"
+	"refused (it defines 7 access points: ap1, ap2, ap3, ap4, ap5, ...)"
+# names that do not fit are left out whole, never cut
+{
+	echo 'access_points = ('
+	for c in x y z; do
+		echo "  { name = \"$(printf "$c%.0s" {1..90})\"; chain = ( { plugin = \"drop_fields\"; paths = \"x\"; } ); }$([ $c = z ] || echo ,)"
+	done
+	echo ');'
+} >"$T/long.cfg"
+run "$RT" --policy "$T/long.cfg" --plugins "$PLUGINS" --access-point nobody "$T/in.ndjson"
+expect_contains "access points with long names: those that fit, whole, then ..." "$ERR" \
+	"refused (it defines 3 access points: $(printf 'x%.0s' {1..90}), $(printf 'y%.0s' {1..90}), ...)"
 
 # ---- bad input: clear error, exit 7, never raw bytes ----
 bad_input() { # NAME FILE WANT-IN-STDERR
