@@ -337,6 +337,10 @@ t_usage() {
 	expect_usage --endpoint http:// --bucket bkt
 	grep -q 'an endpoint names a host (--endpoint)' "$TMP/u.err"
 	expect_usage --endpoint http:///x --bucket bkt
+	for e in http://127.0.0.1:1/.. http://127.0.0.1:1/./x http://127.0.0.1:1/x/.; do
+		expect_usage --endpoint "$e" --bucket bkt
+		grep -q "no '.' or '..' segment" "$TMP/u.err"
+	done
 	expect_usage --quiet=1
 	grep -q 'option takes no value (--quiet)' "$TMP/u.err"
 	expect_usage --s 3
@@ -459,14 +463,14 @@ t_s3_refused() {
 }
 
 # A server on 127.0.0.1 that answers the first FAILS PUTs with 503
-# SlowDown and the others with 200, logging each PUT's path: flaky FAILS
-# PORTFILE LOG
+# SlowDown and the others with THEN (200, or an error status), logging
+# each PUT's path: flaky FAILS THEN PORTFILE LOG
 flaky() {
 	"$PY" - "$@" <<'PYEOF'
 import sys
 sys.path.insert(0, "tests/servers")
 import http.server, loopback
-fails, port_file, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+fails, then, port_file, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 seen = [0]
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -480,9 +484,12 @@ class H(http.server.BaseHTTPRequestHandler):
         if seen[0] <= fails:
             body = b"<Error><Code>SlowDown</Code></Error>"
             self.send_response(503)
-        else:
+        elif then == 200:
             body = b""
             self.send_response(200)
+        else:
+            body = b"<Error><Code>AccessDenied</Code></Error>"
+            self.send_response(then)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -495,7 +502,7 @@ PYEOF
 # of times: one 503 no longer ends a long run part-way
 t_s3_retry() {
 	local pid rc=0
-	flaky 2 "$TMP/fl.port" "$TMP/fl.log" &
+	flaky 2 200 "$TMP/fl.port" "$TMP/fl.log" &
 	pid=$!
 	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
 	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
@@ -509,7 +516,7 @@ t_s3_retry() {
 	[[ $(sort -u "$TMP/fl.log" | wc -l) -eq 3 ]]
 	# always 503: three attempts, then exit 5 saying so
 	rm -f "$TMP/fl.port" "$TMP/fl.log"
-	flaky 1000 "$TMP/fl.port" "$TMP/fl.log" &
+	flaky 1000 200 "$TMP/fl.port" "$TMP/fl.log" &
 	pid=$!
 	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
 	rc=0
@@ -520,7 +527,21 @@ t_s3_retry() {
 	cat "$TMP/fl.err"
 	(( rc == 5 ))
 	[[ $(wc -l <"$TMP/fl.log") -eq 3 ]]
-	grep -q '^producer: PUT failed with HTTP 503 SlowDown, on each of 3 attempts (http://127.0.0.1:' "$TMP/fl.err"
+	grep -q '^producer: PUT failed with HTTP 503 SlowDown, the last of 3 attempts (http://127.0.0.1:' "$TMP/fl.err"
+	# a 503, then a refusal: not retried again, and the count is true
+	rm -f "$TMP/fl.port" "$TMP/fl.log"
+	flaky 1 403 "$TMP/fl.port" "$TMP/fl.log" &
+	pid=$!
+	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
+	rc=0
+	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
+		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
+		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
+	kill "$pid"
+	cat "$TMP/fl.err"
+	(( rc == 5 ))
+	[[ $(wc -l <"$TMP/fl.log") -eq 2 ]]
+	grep -q '^producer: PUT failed with HTTP 403 AccessDenied, the last of 2 attempts (http://127.0.0.1:' "$TMP/fl.err"
 }
 
 check "binary, --version and --help" t_binary

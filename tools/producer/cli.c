@@ -112,6 +112,19 @@ static int parse_u64(const char *s, uint64_t max, int suffixes, uint64_t *out)
 	return 0;
 }
 
+/* Whether the URL path `p` (NULL: none) has a "." or ".." segment. */
+static int dot_segment(const char *p)
+{
+	while (p && *p) {
+		size_t n = strcspn(++p, "/");
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 /* Checks what the options add up to; reads the AWS_* environment. */
 static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 		   int have_bucket, int have_region, struct prod_err *err)
@@ -140,6 +153,9 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	host = strstr(o->s3.endpoint, "://") + 3;
 	if (!*host || *host == '/')
 		return prod_err_set(err, "an endpoint names a host (--endpoint)");
+	if (dot_segment(strchr(host, '/')))
+		return prod_err_set(err, "an endpoint's path holds no '.' or '..' segment: "
+				    "libcurl would remove it (--endpoint)");
 	/* keys are appended to its path: a query or fragment would swallow them */
 	if (strpbrk(o->s3.endpoint, "?#"))
 		return prod_err_set(err, "an endpoint holds no query or fragment (--endpoint)");

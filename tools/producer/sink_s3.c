@@ -131,10 +131,9 @@ static int add_header(struct curl_slist **list, const char *h)
 }
 
 #define PUT_ATTEMPTS 3
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
-/* Whether a PUT that ended so may succeed when sent again. */
+/* Whether a PUT that ended so may succeed when sent again. A timeout is
+ * not: three of them would hold the run for minutes. */
 static int transient(CURLcode cc, long status)
 {
 	if (cc != CURLE_OK)
@@ -149,7 +148,7 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 	struct sink_s3 *s = (struct sink_s3 *)base;
 	struct curl_slist *hdrs = NULL;
 	char hash_hdr[sizeof "x-amz-content-sha256: " + 64];
-	char code[64], shown[1024];
+	char code[64], shown[1024], tries[40] = "";
 	long status = 0;
 	CURLcode cc;
 	int rc = -1, attempt = 1;
@@ -181,22 +180,24 @@ static int s3_put(struct prod_sink *base, const char *key, const char *body,
 			curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 		if (attempt == PUT_ATTEMPTS || !transient(cc, status))
 			break;
-		nanosleep(&(struct timespec){ 0, 100000000L << (attempt - 1) }, NULL);
+		long ms = 100L << (attempt - 1);
+
+		nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
 		attempt++;
 	}
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
 	inf_show_name(s->url.data, shown, sizeof shown); /* no user:password@ */
+	if (attempt > 1)
+		snprintf(tries, sizeof tries, ", the last of %d attempts", attempt);
 	if (cc != CURLE_OK) {
-		prod_err_set(err, "PUT failed: %s%s (%s)", curl_easy_strerror(cc),
-			     attempt > 1 ? ", on each of " STR(PUT_ATTEMPTS) " attempts" : "", shown);
+		prod_err_set(err, "PUT failed: %s%s (%s)", curl_easy_strerror(cc), tries, shown);
 		goto out;
 	}
 	if (status < 200 || status > 299) {
 		s3_code(&s->resp, code, sizeof code);
 		prod_err_set(err, "PUT failed with HTTP %ld%s%s%s (%s)", status,
-			     code[0] ? " " : "", code,
-			     attempt > 1 ? ", on each of " STR(PUT_ATTEMPTS) " attempts" : "", shown);
+			     code[0] ? " " : "", code, tries, shown);
 		goto out;
 	}
 	base->bytes += len;
