@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,21 +93,23 @@ static int locate(const struct inf_loader *l, const char *name, char *path,
 	return -1;
 }
 
-/* " (no such directory)" or " (not a directory)" after a directory of
- * the search path that is neither, for a message: a typo in --plugins is
- * named, not left to look like a directory without the plugin. */
-static const char *dir_note(const char *d, size_t dl)
+/* Appends " (why)" after a directory of the search path that cannot be
+ * searched ("no such directory", "not a directory", strerror's words),
+ * for a message: a typo in --plugins is named, not left to look like a
+ * directory without the plugin. */
+static void dir_note(struct inf_buf *b, const char *d, size_t dl)
 {
 	char path[4096];
 	struct stat st;
 
 	if (dl >= sizeof path)
-		return "";
+		return;
 	memcpy(path, d, dl);
 	path[dl] = '\0';
 	if (stat(path, &st))
-		return " (no such directory)";
-	return S_ISDIR(st.st_mode) ? "" : " (not a directory)";
+		inf_buf_printf(b, " (%s)", errno == ENOENT ? "no such directory" : strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		inf_buf_puts(b, " (not a directory)");
 }
 
 /* The plugin directories as a message prints them: a directory that
@@ -122,7 +125,8 @@ static void show_dirs(const char *dirs, char *buf, size_t buflen)
 			inf_buf_append(&b, ":", 1);
 		if (safe >= dl) {
 			inf_buf_append(&b, d, dl);
-			inf_buf_puts(&b, dir_note(d, dl));
+			if (dl) /* an empty entry is passed over, as locate() does */
+				dir_note(&b, d, dl);
 		} else {
 			inf_buf_append(&b, "<redacted>", 10);
 		}

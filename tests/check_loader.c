@@ -197,6 +197,11 @@ START_TEST(test_unknown_plugin_lists_dirs)
 	snprintf(want, sizeof want, "unknown plugin 'nope': no nope.so in %s (not a directory)",
 		 dirs);
 	ck_assert_str_eq(err, want);
+	/* an empty entry is passed over, not called missing */
+	loader("::/nonexistent/inflight");
+	ck_assert_int_eq(inf_loader_get(ld, "nope", &p, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_str_eq(err, "unknown plugin 'nope': no nope.so in ::/nonexistent/inflight "
+			      "(no such directory)");
 
 	/* nor is it in the path of a plugin that cannot be used */
 	snprintf(want, sizeof want, "%s/tok@SECRET", tmp);

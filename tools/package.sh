@@ -176,8 +176,11 @@ for d in "${policy_dirs[@]}"; do
 		d=${d%/}
 	done
 	# links are followed (a policy kept elsewhere and linked in is
-	# shipped as its content); one that leads nowhere is an error
-	broken=$(find -L "$d" -type l ! -name '.*' -print -quit)
+	# shipped as its content); one that leads nowhere, or a loop of
+	# them, is an error
+	listed=$(find -L "$d" \( -type f -o -type l \) ! -name '*~' ! -name '.*' -printf '%y %p\n' \
+		2>"$stage/find.err") || die "cannot list $d: $(head -n 1 "$stage/find.err")"
+	broken=$(sed -n 's/^l //p' <<<"$listed" | head -n 1)
 	[ -z "$broken" ] || die "policy link $broken leads nowhere"
 	while IFS= read -r -d '' f; do
 		rel=${f#"$d"/}

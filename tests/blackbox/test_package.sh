@@ -268,6 +268,17 @@ ln -s "$T/nonexistent.cfg" "$T/linkpol/gone.cfg"
 run tools/package.sh "$BUILD" --out "$T/dist-link2" --policies "$T/linkdir"
 expect_eq "a policy link that leads nowhere: package fails" "$RC" 1
 expect_contains "  ... naming it" "$ERR" "policy link $T/linkdir/gone.cfg leads nowhere"
+# what is never shipped is never checked: an editor's backup may dangle
+rm "$T/linkpol/gone.cfg"
+ln -s "$T/nonexistent.cfg" "$T/linkpol/inventory.cfg~"
+run tools/package.sh "$BUILD" --out "$T/dist-link2" --policies "$T/linkdir"
+expect_eq "a dangling editor's backup (name~) is left out, not refused" "$RC" 0
+# a loop of links is refused with find's words, through the script's own
+ln -s .. "$T/linkpol/up"
+run tools/package.sh "$BUILD" --out "$T/dist-link3" --policies "$T/linkdir"
+expect_eq "a loop of links among the policies: package fails" "$RC" 1
+expect_contains "  ... saying so" "$ERR" "cannot list $T/linkdir: find: File system loop detected"
+rm "$T/linkpol/up"
 
 # a layer whose policy does not load is refused
 mkdir -p "$T/badpol"
