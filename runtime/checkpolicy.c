@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "crash.h"
 #include "redact.h"
 
 int inf_mode_check_policy(const char *path, const struct inf_cli *cli)
@@ -26,6 +27,7 @@ int inf_mode_check_policy(const char *path, const struct inf_cli *cli)
 		       fused ? ", fused" : "", i + 1 < pol->naps ? "," : "");
 	}
 	printf("\n");
+	inf_crash_decided(INF_EXIT_OK); /* before the plugins' fini */
 	inf_policy_free(pol);
 	return INF_EXIT_OK;
 }

@@ -53,8 +53,11 @@ static void exit_while_working(void)
 {
 	if (!working)
 		return;
-	if (decided >= 0)
-		_exit(decided);
+	if (decided >= 0) {
+		/* not a signal's context: what the mode printed (--check-policy's
+		 * "ok") still reaches stdout, or the status says it did not */
+		_exit(fflush(stdout) && decided == INF_EXIT_OK ? INF_EXIT_OUTPUT : decided);
+	}
 	inf_output_abandon();
 	if (status_len)
 		say(status_line, (size_t)status_len);
@@ -63,47 +66,72 @@ static void exit_while_working(void)
 	_exit(INF_EXIT_TRANSFORM);
 }
 
+/* The signals a crash raises (a plugin's bug), each with its message. */
+static const struct {
+	int sig;
+	const char *say;
+	size_t len;
+} crashes[] = {
+#define CRASH(s, why) { s, "runtime: the process " why " before the work was done " \
+			"(a plugin's?): the output is not complete\n",                     \
+			sizeof("runtime: the process " why " before the work was done "    \
+			       "(a plugin's?): the output is not complete\n") - 1 }
+	CRASH(SIGABRT, "was aborted (SIGABRT)"),
+	CRASH(SIGSEGV, "crashed (SIGSEGV)"),
+	CRASH(SIGBUS, "crashed (SIGBUS)"),
+	CRASH(SIGFPE, "crashed (SIGFPE)"),
+	CRASH(SIGILL, "crashed (SIGILL)"),
+	CRASH(SIGTRAP, "crashed (SIGTRAP)"),
+	CRASH(SIGSYS, "crashed (SIGSYS)"),
+#undef CRASH
+};
+
+/* Signals that end the process quietly, from outside it. */
+static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU };
+
 static void on_signal(int sig)
 {
 	inf_output_abandon();
-	if (working && decided < 0 && (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)) {
+	for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++) {
+		if (crashes[i].sig != sig || !working || decided >= 0)
+			continue;
 		if (status_len)
 			say(status_line, (size_t)status_len);
-		if (sig == SIGABRT)
-			SAY("runtime: the process was aborted (SIGABRT) before the work was "
-			    "done (a plugin's assert?): the output is not complete\n");
-		else if (sig == SIGSEGV)
-			SAY("runtime: the process crashed (SIGSEGV) before the work was "
-			    "done (a plugin's?): the output is not complete\n");
-		else
-			SAY("runtime: the process crashed (SIGBUS) before the work was "
-			    "done (a plugin's?): the output is not complete\n");
+		say(crashes[i].say, crashes[i].len);
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
+/* Installs on_signal for `sig`, unless it is ignored (nohup) or, for a
+ * crash, already handled (a sanitizer's report comes first). */
+static void catch(int sig, int crash)
+{
+	struct sigaction sa = { 0 }, old;
+
+	if (sigaction(sig, NULL, &old) || old.sa_handler == SIG_IGN ||
+	    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
+		return;
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 int inf_crash_init(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS };
-
 	stack_t cur, ss = { .ss_sp = alt_stack, .ss_size = sizeof alt_stack };
 
-	if (atexit(exit_while_working))
+	if (atexit(exit_while_working) || at_quick_exit(exit_while_working))
 		return -1;
 	/* without one, no word on a stack overflow; a sanitizer has its own */
 	if (!sigaltstack(NULL, &cur) && (cur.ss_flags & SS_DISABLE))
 		sigaltstack(&ss, NULL);
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-		struct sigaction sa = { 0 }, old;
-		int crash = sigs[i] == SIGABRT || sigs[i] == SIGSEGV || sigs[i] == SIGBUS;
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN ||
-		    (crash && ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)))
-			continue;
-		sa.sa_handler = on_signal;
-		sa.sa_flags = SA_ONSTACK;
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
+	for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
+		catch(crashes[i].sig, 1);
+	for (size_t i = 0; i < sizeof stops / sizeof *stops; i++)
+		catch(stops[i], 0);
+	/* a file over RLIMIT_FSIZE is a failed write (EFBIG, exit 9) */
+	signal(SIGXFSZ, SIG_IGN);
 	return 0;
 }

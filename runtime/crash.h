@@ -1,8 +1,10 @@
 /*
  * When something other than the runtime ends the process mid-work: a
- * plugin's exit() ends it with exit 8 (INF_EXIT_TRANSFORM), a crash
- * (SIGABRT, SIGSEGV, SIGBUS) or SIGINT, SIGTERM, SIGHUP with the signal,
- * as without the runtime's handlers. Either way the output's temporary
+ * plugin's exit() or quick_exit() ends it with exit 8
+ * (INF_EXIT_TRANSFORM), a crash (SIGABRT, SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGTRAP, SIGSYS) or SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU
+ * with the signal, as without the runtime's handlers; SIGXFSZ is ignored
+ * (a write over the size limit fails, exit 9). Either way the output's temporary
  * file is removed first (inf_output_abandon), and an exit() or a crash
  * says on stderr that the output is not complete, after event mode's
  * status line. A process never ends as success with half an output.

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "env.h"
 #include "forward.h"
 #include "json.h"
@@ -359,6 +360,7 @@ int inf_mode_lambda(const struct inf_cli *cli)
 		}
 	}
 out:
+	inf_crash_decided(rc); /* before the plugins' fini */
 	inf_buf_free(&inv.event);
 	inf_buf_free(&L.response);
 	inf_spool_free(&L.spool);

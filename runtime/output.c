@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +23,28 @@ static const char *shown(const char *path, char *buf, size_t n)
 }
 
 /* The temporary file of the output being written, for crash.c's exit
- * hook and signal handler; one output at a time is written. */
-static char *volatile pending_tmp;
+ * hook and signal handler, which may run on any thread at any moment:
+ * a copy of its name, never freed, valid while `pending` is set. One
+ * output at a time is written. */
+static char pending_name[PATH_MAX + 256];
+static volatile sig_atomic_t pending;
+
+/* Publishes `tmp` (NULL: none) to inf_output_abandon. */
+static void set_pending(const char *tmp)
+{
+	pending = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!tmp || strlen(tmp) >= sizeof pending_name)
+		return;
+	memcpy(pending_name, tmp, strlen(tmp) + 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the name before the flag */
+	pending = 1;
+}
 
 void inf_output_abandon(void)
 {
-	char *tmp = pending_tmp;
-
-	if (tmp)
-		unlink(tmp);
+	if (pending)
+		unlink(pending_name);
 }
 
 /* Random characters in a temporary name: 62^12, about 2^71. */
@@ -68,9 +83,15 @@ static int create_tmp(struct inf_output *o, const char *path)
 		for (size_t i = 0; i < sizeof rnd; i++)
 			x[i] = chars[rnd[i] % (sizeof chars - 1)];
 		x[sizeof rnd] = '\0';
+		/* published before it exists: a signal right after the open
+		 * must find it (the random name is no one else's) */
+		set_pending(o->tmp);
 		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
+		if (fd >= 0)
 			return fd;
+		set_pending(NULL);
+		if (errno != EEXIST)
+			return -1;
 	}
 	return -1;
 }
@@ -177,14 +198,12 @@ int inf_output_open(struct inf_output *o, const char *path,
 		struct stat st;
 		o->fd = create_tmp(o, o->path);
 		beside = o->fd < 0;
-		if (o->fd >= 0)
-			pending_tmp = o->tmp;
 		if (o->fd >= 0 && stat(o->path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    keep_access(o->fd, &st)) {
 			int e = errno;
 			close(o->fd);
 			unlink(o->tmp);
-			pending_tmp = NULL;
+			set_pending(NULL);
 			o->fd = -1;
 			errno = e;
 		}
@@ -246,7 +265,7 @@ int inf_output_commit(struct inf_output *o, struct inf_error *err)
 		o->fd = -1;
 		if (rc && o->tmp)
 			unlink(o->tmp);
-		pending_tmp = NULL;
+		set_pending(NULL);
 	}
 	free(o->path);
 	free(o->tmp);
@@ -261,7 +280,7 @@ void inf_output_abort(struct inf_output *o)
 			close(o->fd);
 		if (o->tmp)
 			unlink(o->tmp);
-		pending_tmp = NULL;
+		set_pending(NULL);
 	}
 	free(o->path);
 	free(o->tmp);

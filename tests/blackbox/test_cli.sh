@@ -564,6 +564,28 @@ if [ -z "${INFLIGHT_SAN:-}" ] && [ "${INFLIGHT_VALGRIND:-}" != 1 ]; then
 else
 	skip "a plugin's stack overflow (the sanitizer or valgrind reports it)"
 fi
+# other crashes and quick_exit() are no different
+printf '{"a":1}\n{"b":"divzero"}\n' >"$T/divzero.ndjson"
+if [ -z "${INFLIGHT_SAN:-}" ]; then
+	run "${B[@]}" "$T/divzero.ndjson" -o "$T/ended/out.ndjson"
+	expect_eq "a plugin's division by zero: killed by SIGFPE" "$RC" 136
+	expect_contains "  ... said so" "$ERR" "runtime: the process crashed (SIGFPE) before the work was done"
+	expect_eq "  ... no file, no temporary left" "$(ls -A "$T/ended")" ""
+else
+	skip "a plugin's SIGFPE (the sanitizer reports it)"
+fi
+printf '{"a":1}\n{"b":"quickexit"}\n' >"$T/quickexit.ndjson"
+run "${B[@]}" "$T/quickexit.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "a plugin's quick_exit(0): exit 8, not a success" "$RC" 8
+expect_eq "  ... no file, no temporary left" "$(ls -A "$T/ended")" ""
+# --check-policy: an exit() in fini after "ok" keeps the "ok" and exit 0
+run env BOOM_FINI=exit "$RT" --check-policy "$T/chatty.cfg" --plugins "$PLUGINS:$BUILD/test-plugins"
+expect_eq "--check-policy, exit(0) in fini: ok printed, exit 0" "$RC:${OUT%%:*}" "0:ok"
+# a file over the size limit is a failed write, exit 9, not SIGXFSZ
+"$PY" -c 'import sys; sys.stdout.write("".join("{\"i\":%d}\n" % i for i in range(20000)))' >"$T/plain.ndjson"
+run bash -c 'ulimit -f 1; exec "$@"' _ "${B[@]}" "$T/plain.ndjson" -o "$T/ended/out.ndjson"
+expect_eq "an output over ulimit -f: exit 9" "$RC" 9
+expect_eq "  ... no file, no temporary left" "$(ls -A "$T/ended")" ""
 # a plugin's exit() or abort() in fini, after the result: the result's
 # exit status, no word of an incomplete output
 printf '{"a":1}\n' >"$T/fine.ndjson"
@@ -597,7 +619,7 @@ expect_eq "event mode, a plugin's abort(): killed by SIGABRT" "$RC" 134
 expect_eq "event mode, a plugin's abort(): status line first" "$(head -n 1 <<<"$ERR")" \
 	"status: 403 TransformFailed"
 expect_eq "event mode, a plugin's abort(): then why" "$(sed -n 2p <<<"$ERR")" \
-	"runtime: the process was aborted (SIGABRT) before the work was done (a plugin's assert?): the output is not complete"
+	"runtime: the process was aborted (SIGABRT) before the work was done (a plugin's?): the output is not complete"
 # ... and after its result, one status line only; before it (a plugin's
 # init), the status of a policy that does not load
 "$RT" --make-event --access-point c --file "$T/fine.ndjson" --key k -o "$T/ended.json"
