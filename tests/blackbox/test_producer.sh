@@ -500,46 +500,36 @@ PYEOF
 
 # S3's "try again" answers are retried, as the SDKs do, a bounded number
 # of times: one 503 no longer ends a long run part-way
-t_s3_retry() {
-	local pid rc=0
-	flaky 2 200 "$TMP/fl.port" "$TMP/fl.log" &
+# put_flaky FAILS THEN: 3 events PUT to a flaky FAILS THEN server; sets
+# RC, the producer's status; $TMP/fl.log holds the paths the server got.
+put_flaky() {
+	local pid
+	rm -f "$TMP/fl.port" "$TMP/fl.log"
+	flaky "$1" "$2" "$TMP/fl.port" "$TMP/fl.log" &
 	pid=$!
 	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
+	RC=0
 	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
 		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
-		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
+		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || RC=$?
 	kill "$pid"
 	cat "$TMP/fl.err"
-	(( rc == 0 ))
+}
+
+t_s3_retry() {
+	put_flaky 2 200
+	(( RC == 0 ))
 	# the first object sent three times, the other two once
 	[[ $(wc -l <"$TMP/fl.log") -eq 5 ]]
 	[[ $(sort -u "$TMP/fl.log" | wc -l) -eq 3 ]]
 	# always 503: three attempts, then exit 5 saying so
-	rm -f "$TMP/fl.port" "$TMP/fl.log"
-	flaky 1000 200 "$TMP/fl.port" "$TMP/fl.log" &
-	pid=$!
-	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
-	rc=0
-	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
-		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
-		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
-	kill "$pid"
-	cat "$TMP/fl.err"
-	(( rc == 5 ))
+	put_flaky 1000 200
+	(( RC == 5 ))
 	[[ $(wc -l <"$TMP/fl.log") -eq 3 ]]
 	grep -q '^producer: PUT failed with HTTP 503 SlowDown, the last of 3 attempts (http://127.0.0.1:' "$TMP/fl.err"
 	# a 503, then a refusal: not retried again, and the count is true
-	rm -f "$TMP/fl.port" "$TMP/fl.log"
-	flaky 1 403 "$TMP/fl.port" "$TMP/fl.log" &
-	pid=$!
-	for _ in $(seq 100); do [[ -s $TMP/fl.port ]] && break; sleep 0.05; done
-	rc=0
-	AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s \
-		"$PROD" -q --endpoint "http://127.0.0.1:$(cat "$TMP/fl.port")" --bucket store-events \
-		--count 3 --seed 3 >"$TMP/fl.out" 2>"$TMP/fl.err" || rc=$?
-	kill "$pid"
-	cat "$TMP/fl.err"
-	(( rc == 5 ))
+	put_flaky 1 403
+	(( RC == 5 ))
 	[[ $(wc -l <"$TMP/fl.log") -eq 2 ]]
 	grep -q '^producer: PUT failed with HTTP 403 AccessDenied, the last of 2 attempts (http://127.0.0.1:' "$TMP/fl.err"
 }
