@@ -603,7 +603,7 @@ static int chain_record(void *ctx, const char *js, size_t len,
 		r->edit_err.msg[0] = '\0';
 		r->edit_rc = 0;
 		rc = st->plugin->process(st->instances[w->index], r, &v, perr);
-		if (r->service_rc) { /* a service could not apply carried edits */
+		if (r->service_rc) { /* a host service failed under the step */
 			if (r->service_rc == INF_ERR_NOMEM)
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s", i + 1,

@@ -52,5 +52,4 @@ int inf_transform_first_skip(const struct inf_transform *t, char *out, size_t n)
 enum inf_format inf_transform_format(const struct inf_transform *t);
 void inf_transform_free(struct inf_transform *t);
 
-
 #endif

@@ -91,9 +91,9 @@ static const char *host_context(struct inf_record *r, enum inf_ctx_field f)
  * its check of keys held twice counts the members a replacement hides.
  * A failed flush fails the service and, through r->service_rc, the record,
  * whatever the plugin does with the failure; so does running out of
- * memory in find and string, whose answers (-1, NULL) cannot say so. So does an edit refused
- * (refused() below): a step that goes on as if it had been made would
- * pass on a value it meant to mask. */
+ * memory in find and string, whose answers (-1, NULL) cannot say so.
+ * So does an edit refused (refused() below): a step that goes on as if
+ * it had been made would pass on a value it meant to mask. */
 
 static int flushed(struct inf_record *r)
 {

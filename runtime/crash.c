@@ -66,24 +66,15 @@ static void exit_while_working(void)
 	_exit(INF_EXIT_TRANSFORM);
 }
 
-/* The signals a crash raises (a plugin's bug), each with its message. */
+/* The signals a crash raises (a plugin's bug), each as its line says it. */
 static const struct {
 	int sig;
-	const char *say;
-	size_t len;
+	const char *what;
 } crashes[] = {
-#define CRASH(s, why) { s, "runtime: the process " why " before the work was done " \
-			"(a plugin's?): the output is not complete\n",                     \
-			sizeof("runtime: the process " why " before the work was done "    \
-			       "(a plugin's?): the output is not complete\n") - 1 }
-	CRASH(SIGABRT, "was aborted (SIGABRT)"),
-	CRASH(SIGSEGV, "crashed (SIGSEGV)"),
-	CRASH(SIGBUS, "crashed (SIGBUS)"),
-	CRASH(SIGFPE, "crashed (SIGFPE)"),
-	CRASH(SIGILL, "crashed (SIGILL)"),
-	CRASH(SIGTRAP, "crashed (SIGTRAP)"),
-	CRASH(SIGSYS, "crashed (SIGSYS)"),
-#undef CRASH
+	{ SIGABRT, "was aborted (SIGABRT)" }, { SIGSEGV, "crashed (SIGSEGV)" },
+	{ SIGBUS, "crashed (SIGBUS)" },       { SIGFPE, "crashed (SIGFPE)" },
+	{ SIGILL, "crashed (SIGILL)" },       { SIGTRAP, "crashed (SIGTRAP)" },
+	{ SIGSYS, "crashed (SIGSYS)" },
 };
 
 /* Signals that end the process quietly, from outside it. */
@@ -97,7 +88,9 @@ static void on_signal(int sig)
 			continue;
 		if (status_len)
 			say(status_line, (size_t)status_len);
-		say(crashes[i].say, crashes[i].len);
+		SAY("runtime: the process ");
+		say(crashes[i].what, strlen(crashes[i].what)); /* async-signal-safe */
+		SAY(" before the work was done (a plugin's?): the output is not complete\n");
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
