@@ -4,6 +4,13 @@
 # clang and gcc with the sanitizers, and shellcheck over the scripts.
 # usage: tools/lint.sh   (exit status non-zero on any finding)
 set -u
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
+if [ $# -gt 0 ]; then
+	echo "lint.sh: takes no arguments: $1 (usage: tools/lint.sh)" >&2
+	exit 2
+fi
 cd "$(dirname "$0")/.." || exit 1
 rc=0
 jobs=$(nproc 2>/dev/null || echo 1)

@@ -11,6 +11,13 @@
 # failed: a hang never stalls the suite.
 # usage: tools/run-blackbox.sh BUILD_DIR [SCRIPT...]
 set -u
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
+if [ ! -d "${1:-build}" ]; then
+	echo "run-blackbox.sh: no build directory ${1:-build} (usage: tools/run-blackbox.sh BUILD_DIR [SCRIPT...])" >&2
+	exit 2
+fi
 build=${1:-build}
 limit=${BLACKBOX_TIMEOUT:-1800}
 # shellcheck source=tools/pool.sh

@@ -7,6 +7,13 @@
 # definite leak fails it.
 # usage: tools/run-checks.sh BUILD_DIR CHECK_BINARY...
 set -u
+case ${1:-} in -h | --help) # the comment above, as help
+	sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+esac
+if [ $# -lt 1 ] || [ ! -d "$1" ]; then
+	echo "run-checks.sh: no build directory ${1:-given} (usage: tools/run-checks.sh BUILD_DIR CHECK_BINARY...)" >&2
+	exit 2
+fi
 build=$1; shift
 INFLIGHT_TEST_SRC=$(pwd)
 # Check's per-test timeouts (4 s unless a suite sets its own) catch a

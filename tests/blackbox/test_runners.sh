@@ -49,8 +49,18 @@ for bad in 0 abc -1 " 2" 10000; do
 		"run-checks.sh: CHECK_JOBS must be a number from 1 to 9999, not '$bad'"
 done
 
+# --help prints the usage and runs nothing; a build directory that is not
+# one (a mistyped option) runs nothing either
+for r in run-checks.sh run-blackbox.sh lint.sh; do
+	run "$ROOT/tools/$r" --help
+	expect_contains "$r --help: its usage, exit 0" "$RC:$OUT" "0:"
+	expect_contains "$r --help: the usage line" "$OUT" "usage: tools/$r"
+	run "$ROOT/tools/$r" --bogus
+	expect_eq "$r --bogus: exit 2, one line" "$RC:$(wc -l <<<"$ERR")" "2:1"
+done
+
 # run-blackbox.sh runs tests/blackbox/test_*.sh below the working directory
-mkdir -p "$T/bb/tests/blackbox"
+mkdir -p "$T/bb/tests/blackbox" "$T/bb/build"
 script() { # NAME BODY
 	printf '#!/usr/bin/env bash\n%s\n' "$2" >"$T/bb/tests/blackbox/test_$1.sh"
 }
