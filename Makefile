@@ -13,7 +13,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 BUILD_PKGS  := build-essential pkg-config libjsmn-dev libcurl4-openssl-dev \
 	libssl-dev libconfig-dev
 DEBIAN_PKGS := $(BUILD_PKGS) check python3 python3-botocore python3-boto3 curl \
-	zip unzip time valgrind faketime cppcheck shellcheck
+	openssl zip unzip time valgrind faketime cppcheck shellcheck
 # Node.js runs s3rver and the template check in the tests: Debian's,
 # unless node and npm are on PATH already (a NodeSource nodejs conflicts
 # with Debian's npm package)
@@ -214,6 +214,7 @@ bench: all
 
 # Lambda packages: build/dist/function.zip and build/dist/layer.zip.
 package: all
+	@tools/deps.sh zip
 	@tools/package.sh $(BUILD)
 
 clean:

@@ -34,6 +34,7 @@ struct inf_cli {
 	const char *file;
 	const char *key;
 	const char *range;
+	const char *part;         /* --part-number: ?partNumber= in userRequest.url */
 	const char **headers;
 	int nheaders;
 	const char *payload;

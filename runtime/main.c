@@ -38,8 +38,8 @@ static void usage(FILE *fp)
 "      load every access point of a policy file or directory; print each\n"
 "      problem with file and line, or ok\n"
 "  runtime --make-event --access-point NAME (--url URL | --file PATH)\n"
-"          [--key KEY] [--range bytes=A-B] [--header NAME:VALUE]...\n"
-"          [--payload TEXT] [-o OUT]\n"
+"          [--key KEY] [--range bytes=A-B] [--part-number N]\n"
+"          [--header NAME:VALUE]... [--payload TEXT] [-o OUT]\n"
 "      write a GET event as AWS would send it\n"
 "\n"
 "options:\n"
@@ -74,7 +74,7 @@ static void usage(FILE *fp)
 
 enum {
 	OPT_POLICY = 256, OPT_PLUGINS, OPT_AP, OPT_EVENT, OPT_CHECK, OPT_MAKE,
-	OPT_URL, OPT_FILE, OPT_KEY, OPT_RANGE, OPT_HEADER, OPT_PAYLOAD, OPT_VERSION
+	OPT_URL, OPT_FILE, OPT_KEY, OPT_RANGE, OPT_PART, OPT_HEADER, OPT_PAYLOAD, OPT_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, OPT_FILE },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "range", required_argument, NULL, OPT_RANGE },
+	{ "part-number", required_argument, NULL, OPT_PART },
 	{ "header", required_argument, NULL, OPT_HEADER },
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "output", required_argument, NULL, 'o' },
@@ -113,15 +114,15 @@ enum {
 	B_POLICY = 1 << 0, B_PLUGINS = 1 << 1, B_AP = 1 << 2, B_EVENT = 1 << 3,
 	B_CHECK = 1 << 4, B_MAKE = 1 << 5, B_URL = 1 << 6, B_FILE = 1 << 7,
 	B_KEY = 1 << 8, B_RANGE = 1 << 9, B_HEADER = 1 << 10, B_PAYLOAD = 1 << 11,
-	B_OUTPUT = 1 << 12
+	B_OUTPUT = 1 << 12, B_PART = 1 << 13
 };
 
 /* What each mode reads; any other option given is a usage error. */
 #define USED_FILTER (B_POLICY | B_PLUGINS | B_AP | B_OUTPUT)
 #define USED_EVENT (B_EVENT | B_POLICY | B_PLUGINS | B_OUTPUT)
 #define USED_CHECK (B_CHECK | B_PLUGINS)
-#define USED_MAKE (B_MAKE | B_AP | B_URL | B_FILE | B_KEY | B_RANGE | B_HEADER | \
-		   B_PAYLOAD | B_OUTPUT)
+#define USED_MAKE (B_MAKE | B_AP | B_URL | B_FILE | B_KEY | B_RANGE | B_PART | \
+		   B_HEADER | B_PAYLOAD | B_OUTPUT)
 
 static const struct {
 	int val, bit;
@@ -137,6 +138,7 @@ static const struct {
 	{ OPT_FILE, B_FILE, "--file" },
 	{ OPT_KEY, B_KEY, "--key" },
 	{ OPT_RANGE, B_RANGE, "--range" },
+	{ OPT_PART, B_PART, "--part-number" },
 	{ OPT_HEADER, B_HEADER, "--header" },
 	{ OPT_PAYLOAD, B_PAYLOAD, "--payload" },
 	{ 'o', B_OUTPUT, "-o/--output" },
@@ -217,6 +219,7 @@ static int run(int argc, char **argv)
 		case OPT_FILE: cli.file = optarg; break;
 		case OPT_KEY: cli.key = optarg; break;
 		case OPT_RANGE: cli.range = optarg; break;
+		case OPT_PART: cli.part = optarg; break;
 		case OPT_PAYLOAD: cli.payload = optarg; break;
 		case OPT_HEADER:
 			if (cli.nheaders == MAX_HEADERS)

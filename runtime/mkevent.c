@@ -147,6 +147,12 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	if (cli->range && strncasecmp(cli->range, "bytes=", 6))
 		return inf_error_set(err, INF_FAIL_USAGE, "--range '%.100s': wants bytes=A-B, bytes=A- "
 				     "or bytes=-N (--header 'Range: VALUE' writes any other)", cli->range);
+	/* a whole number, as a caller's query would hold it: one past the
+	 * object's parts is for the runtime to refuse (416 InvalidPartNumber) */
+	if (cli->part && (strspn(cli->part, "0123456789") != strlen(cli->part) ||
+			  strlen(cli->part) > 10))
+		return inf_error_set(err, INF_FAIL_USAGE, "--part-number '%.30s': wants a whole "
+				     "number of at most 10 digits", cli->part);
 	if (check_headers(cli, err))
 		return -1;
 	if (cli->file) {
@@ -184,7 +190,8 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 	quote(b, cli->payload ? cli->payload : "");
 	{
 		struct inf_buf u = { 0 };
-		inf_buf_printf(&u, "https://%s/%.*s", host, (int)klen, key);
+		inf_buf_printf(&u, "https://%s/%.*s%s%s", host, (int)klen, key,
+			       cli->part ? "?partNumber=" : "", cli->part ? cli->part : "");
 		inf_buf_puts(b, "},\"userRequest\":{\"url\":");
 		if (u.data)
 			inf_json_quote(b, u.data, u.len);

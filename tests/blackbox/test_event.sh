@@ -86,14 +86,16 @@ event "$BASE/$KEY"
 query "Range=bytes%3D2-4"
 serve
 expect_eq "Range as a query parameter" "$RC:$OUT" "0:${BODY:2:3}"
-event "$BASE/$KEY"
-query "partNumber=1"
+event "$BASE/$KEY" --part-number 1
+"$PY" -c 'import json, sys; u = json.load(open(sys.argv[1]))["userRequest"]["url"]
+assert u.endswith("?partNumber=1"), u' "$T/ev.json" &&
+	ok "make-event --part-number: ?partNumber= in userRequest.url" ||
+	not_ok "make-event --part-number" "$(cat "$T/ev.json")"
 serve
 expect_eq "partNumber=1: the whole (one-part) object" "$RC:$OUT" "0:$BODY"
 expect_contains "partNumber=1: 206 with Content-Range" "$ERR" "header: Content-Range: bytes 0-$((L - 1))/$L"
 expect_contains "partNumber=1: the part count" "$ERR" "header: x-amz-mp-parts-count: 1"
-event "$BASE/$KEY"
-query "partNumber=2"
+event "$BASE/$KEY" --part-number 2
 serve
 expect_eq "partNumber past the last part: exit 5, no body" "$RC:$OUT" "5:"
 expect_contains "partNumber past the last part: 416 InvalidPartNumber" "$ERR" "status: 416 InvalidPartNumber"
@@ -101,8 +103,7 @@ event "$BASE/$KEY"
 query "partNumber=x"
 serve
 expect_contains "partNumber not a number: 400 InvalidArgument" "$ERR" "status: 400 InvalidArgument"
-event "$BASE/store_events/missing.json" --range bytes=0-1
-query "partNumber=1"
+event "$BASE/store_events/missing.json" --range bytes=0-1 --part-number 1
 serve
 expect_eq "Range and partNumber: exit 5, before the object is read" "$RC" 5
 expect_contains "Range and partNumber: 400 InvalidRequest" "$ERR" "status: 400 InvalidRequest"
@@ -210,12 +211,14 @@ expect_contains "make-event: --header range beside --range refused" "$RC:$ERR" \
 	"2:runtime: --header range: the event already has it (from --range)"
 # what would make an event that tests nothing: refused, exit 2
 for bad in "--url $BASE" "--url $BASE/" "--url ${BASE#http://}/k" "--file /" \
-	"--url $BASE/k --range 0-5"; do
+	"--url $BASE/k --range 0-5" "--url $BASE/k --part-number -1" \
+	"--url $BASE/k --part-number 1x" "--url $BASE/k --part-number 12345678901"; do
 	# shellcheck disable=SC2086 # the words are the arguments
 	run "$RT" --make-event --access-point lambda-consumer $bad
 	expect_eq "make-event $bad: exit 2, no event" "$RC:$OUT" "2:"
 	case $bad in
 	*--range*) want="wants bytes=A-B, bytes=A- or bytes=-N" ;;
+	*--part-number*) want="wants a whole number of at most 10 digits" ;;
 	*/k) want="not an http://, https:// or file:// URL" ;;
 	*) want="the object would have an empty key (name it with --key)" ;;
 	esac
