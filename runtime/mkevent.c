@@ -8,12 +8,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
 #include "output.h"
 #include "policy.h"
+#include "range.h"
 #include "redact.h"
 
 #define ACCOUNT "123456789012"
@@ -74,8 +76,21 @@ static void file_url(struct inf_buf *u, const char *path)
 	}
 }
 
-/* A header given twice (any case), or given beside --range, would be a
- * duplicate member of userRequest.headers. */
+/* RFC 9110's token: what a header's name may hold. */
+static int http_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      (c && strchr("!#$%&'*+-.^_`|~", c))))
+			return 0;
+	}
+	return 1;
+}
+
+/* A name that is no header's, a header given twice (any case), or given
+ * beside --range, would not be a request's header, or a duplicate member
+ * of userRequest.headers. Only a checked name is ever printed. */
 static int check_headers(const struct inf_cli *cli, struct inf_error *err)
 {
 	for (int i = 0; i < cli->nheaders; i++) {
@@ -89,6 +104,11 @@ static int check_headers(const struct inf_cli *cli, struct inf_error *err)
 			return inf_error_set(err, INF_FAIL_USAGE,
 					     "--header wants NAME:VALUE, and its argument has no ':' "
 					     "(not shown: it may be a token or a key)");
+		if (!http_token(h, n))
+			return inf_error_set(err, INF_FAIL_USAGE,
+					     "--header: the name before ':' is not an HTTP header name "
+					     "(letters, digits and !#$%%&'*+-.^_`|~; not shown: it may "
+					     "be a token or a key)");
 		if ((n == 4 && !strncasecmp(h, "host", 4)) ||
 		    (cli->range && n == 5 && !strncasecmp(h, "range", 5)))
 			return inf_error_set(err, INF_FAIL_USAGE,
@@ -141,12 +161,19 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 		return inf_error_set(err, INF_FAIL_USAGE, "%s: the object would have an empty key%s",
 				     cli->key ? "--key" : cli->url ? "--url" : "--file",
 				     cli->key ? "" : " (name it with --key)");
-	/* a Range S3 cannot parse is ignored (the whole object, 200): given
-	 * here by mistake it would test nothing; --header Range: VALUE writes
-	 * one on purpose */
-	if (cli->range && strncasecmp(cli->range, "bytes=", 6))
-		return inf_error_set(err, INF_FAIL_USAGE, "--range '%.100s': wants bytes=A-B, bytes=A- "
-				     "or bytes=-N (--header 'Range: VALUE' writes any other)", cli->range);
+	/* a Range S3 ignores (another unit, several ranges, A > B, junk:
+	 * the whole object, 200) would test nothing given here by mistake;
+	 * --header Range: VALUE writes one on purpose. Whether it is one is
+	 * what the runtime's own reading of it says over the longest object. */
+	if (cli->range) {
+		struct inf_slice slice;
+		inf_slice_compute(cli->range, NULL, UINT64_MAX, &slice);
+		if (slice.status == 200)
+			return inf_error_set(err, INF_FAIL_USAGE, "--range '%.100s': wants one "
+					     "bytes=A-B (A <= B), bytes=A- or bytes=-N, which S3 "
+					     "would not ignore (--header 'Range: VALUE' writes any "
+					     "other)", cli->range);
+	}
 	/* a whole number, as a caller's query would hold it: one past the
 	 * object's parts is for the runtime to refuse (416 InvalidPartNumber) */
 	if (cli->part && (strspn(cli->part, "0123456789") != strlen(cli->part) ||
@@ -157,9 +184,15 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 		return -1;
 	if (cli->file) {
 		char abs[PATH_MAX];
-		if (!realpath(cli->file, abs)) {
+		struct stat st;
+		if (!realpath(cli->file, abs) || stat(abs, &st)) {
 			inf_show_name(cli->file, shown, sizeof shown);
 			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", shown);
+		}
+		/* event mode reads no other kind (a FIFO's read no limit bounds) */
+		if (!S_ISREG(st.st_mode)) {
+			inf_show_name(cli->file, shown, sizeof shown);
+			return inf_error_set(err, INF_FAIL_USAGE, "--file %s: not a regular file", shown);
 		}
 		file_url(&url, abs);
 		if (!url.data)
