@@ -317,6 +317,12 @@ t_usage() {
 	expect_usage --count ""
 	expect_usage --size 5X --ndjson "$TMP/u.nd"
 	expect_usage --start yesterday
+	# events that could pass the year 9999: refused before any is written
+	expect_usage --start 9999-12-31T23:59:59 --count 1000 --dir "$TMP/u"
+	grep -q 'could pass the year 9999: give an earlier time (--start)' "$TMP/u.err"
+	# ... with --size the count is not known: the run stops there, exit 2
+	expect_usage --start 9999-12-31T23:59:59 --size 1M --ndjson "$TMP/late.nd"
+	grep -q 'event time after year 9999: give an earlier time (--start)' "$TMP/u.err"
 	expect_usage --endpoint http://127.0.0.1:1
 	# keys are appended to the endpoint's path: a query would swallow them
 	expect_usage --endpoint 'http://127.0.0.1:1/?X-Amz-Signature=zz' --bucket bkt
@@ -383,6 +389,13 @@ t_io_error() {
 	"$PROD" -q --count 2 --ndjson /nonexistent-dir/x.ndjson >/dev/null 2>"$TMP/io.err" || rc=$?
 	cat "$TMP/io.err"
 	(( rc == 5 ))
+	# a reader that goes away: a write error with its line, not SIGPIPE
+	local st
+	st=$("$PROD" -q --count 100000 --ndjson - 2>"$TMP/io.err" | head -c 10 >/dev/null
+		echo "${PIPESTATUS[0]}")
+	cat "$TMP/io.err"
+	[[ $st == 5 ]]
+	[[ $(cat "$TMP/io.err") == "producer: write failed: Broken pipe (stdout)" ]]
 }
 
 t_s3rver_start() {

@@ -77,9 +77,10 @@ static void usage(FILE *f)
 "\n"
 "Each option at most once; --help and --version once the line parses.\n"
 "Exit status: 0 success, 2 usage error (bad option or number, conflicting\n"
-"destinations, missing credentials), 5 I/O or HTTP error. Errors are one\n"
-"line on stderr, 'producer: <what> (<file, option or key>)'; the summary\n"
-"line is printed only on success.\n",
+"destinations, missing credentials, a --start too late for the events),\n"
+"5 I/O or HTTP error (a closed pipe too). Errors are one line on stderr,\n"
+"'producer: <what> (<file, option or key>)'; the summary line is printed\n"
+"only on success.\n",
 		PROD_DEFAULT_COUNT, PROD_MAX_COUNT, PROD_TIME_MAX_STEP_US);
 }
 
@@ -143,6 +144,14 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 		return prod_err_set(err, "only with --ndjson (--size)");
 	if (o->use_size && have_count)
 		return prod_err_set(err, "give --count or --size, not both (--size)");
+	/* refused before anything is written, whatever the steps turn out to
+	 * be (with --size the count is not known: past the year 9999 that
+	 * run stops there, exit 2 too) */
+	if (o->synthetic && !o->use_size &&
+	    o->start_us + (int64_t)o->count * PROD_TIME_MAX_STEP_US >= PROD_TIME_END_US)
+		return prod_err_set(err, "%llu events, each up to %d ms after the last, could "
+				    "pass the year 9999: give an earlier time (--start)",
+				    (unsigned long long)o->count, PROD_TIME_MAX_STEP_US / 1000);
 	if (o->dest != PROD_DEST_S3)
 		return 0;
 	if (!have_bucket)

@@ -10,6 +10,7 @@
  * in steady state.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -57,7 +58,9 @@ static int produce(const struct prod_opts *o, struct prod_sink *sink,
 	prod_clock_init(&clk, o->synthetic, o->start_us);
 	while (o->use_size ? sink->bytes < o->size : st->tot < o->count) {
 		if (prod_clock_next(&clk, &rng, &t)) {
-			prod_err_set(err, "event time after year 9999 (--start)");
+			prod_err_set(err, "event time after year 9999: give an earlier time "
+				     "(--start)");
+			err->usage = 1;
 			goto out;
 		}
 		prod_event_make(&ev, &rng, t);
@@ -88,12 +91,15 @@ out:
 int main(int argc, char **argv)
 {
 	struct prod_opts o;
-	struct prod_err err = { { 0 } };
+	struct prod_err err = { .usage = 0 };
 	struct prod_stats st = { 0 };
 	struct prod_sink *sink = NULL;
 	int rc, status = PROD_EXIT_IO;
 	FILE *summary;
 
+	/* a reader that goes away (`| head`) is a write error with its one
+	 * line and exit 5, as /dev/full is, not a silent death by SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	rc = prod_cli_parse(&o, argc, argv, &err);
 	if (rc > 0) {
 		if (fflush(stdout) == 0 && !ferror(stdout))
@@ -116,8 +122,10 @@ int main(int argc, char **argv)
 	}
 	status = PROD_EXIT_OK;
 out:
-	if (status != PROD_EXIT_OK)
+	if (status != PROD_EXIT_OK) {
 		fprintf(stderr, "producer: %s\n", err.msg);
+		status = err.usage ? PROD_EXIT_USAGE : status;
+	}
 	prod_sink_destroy(sink);
 	return status;
 }

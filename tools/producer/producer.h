@@ -19,6 +19,7 @@ enum prod_exit {
 
 struct prod_err {
 	char msg[512];
+	int usage; /* set: the cause is the command line (exit 2, not 5) */
 };
 
 /* Formats the message into `e` unless one is already there (the first
