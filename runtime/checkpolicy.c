@@ -16,7 +16,7 @@ int inf_mode_check_policy(const char *path, const struct inf_cli *cli)
 	int rc;
 
 	c.policy = path;
-	if ((rc = inf_cli_load_policy(&c, &pol)))
+	if ((rc = inf_cli_load_policy(&c, 1, &pol)))
 		return rc;
 	inf_show_name(path, shown, sizeof shown);
 	printf("ok: %s: %zu access point%s:", shown, pol->naps, pol->naps == 1 ? "" : "s");

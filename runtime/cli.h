@@ -57,9 +57,11 @@ struct inf_transform;
  * how many, so no record leaves the output without a word. */
 void inf_report_skipped(const struct inf_transform *t, const char *name);
 
-/* Loads the policy named by the CLI and environment, printing every
- * problem. Returns 0 or INF_EXIT_POLICY. */
-int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out);
+/* Loads the policy named by the CLI and environment. On failure prints
+ * every problem, a line each, when `every` (--check-policy, the Lambda
+ * log), else one line: the first and how many more. Returns 0 or
+ * INF_EXIT_POLICY. */
+int inf_cli_load_policy(const struct inf_cli *cli, int every, struct inf_policy **out);
 /* Sets err (INF_FAIL_DENIED) for access point `ap`, which `pol` (loaded
  * by inf_cli_load_policy) does not define: the message names the policy
  * and the first access points it does define. Returns -1. */

@@ -140,7 +140,7 @@ int inf_cli_no_policy(const struct inf_cli *cli, const struct inf_policy *pol,
 			     pol->naps == 1 ? "" : "s", names, i < pol->naps ? ", ..." : "");
 }
 
-int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
+int inf_cli_load_policy(const struct inf_cli *cli, int every, struct inf_policy **out)
 {
 	struct inf_policy_errors errs = { 0 };
 	const char *pol = policy_path(cli), *plug = cli->plugins;
@@ -149,15 +149,19 @@ int inf_cli_load_policy(const struct inf_cli *cli, struct inf_policy **out)
 		plug = getenv("INFLIGHT_PLUGIN_PATH");
 	if (!plug || !*plug)
 		plug = inf_default_plugin_path();
+	char shown[1024];
+
 	if (inf_policy_load(pol, plug, out, &errs) == 0)
 		return 0;
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "runtime: policy error: %s\n", errs.lines[i]);
-	if (errs.n == 0) {
-		char shown[1024];
-		inf_show_name(pol, shown, sizeof shown);
+	inf_show_name(pol, shown, sizeof shown);
+	if (errs.n == 0)
 		fprintf(stderr, "runtime: policy error: %s: could not be loaded\n", shown);
-	}
+	else if (every || errs.n == 1)
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "runtime: policy error: %s\n", errs.lines[i]);
+	else
+		fprintf(stderr, "runtime: policy error: %s (and %zu more: --check-policy "
+			"lists every one)\n", errs.lines[0], errs.n - 1);
 	inf_policy_errors_free(&errs);
 	return INF_EXIT_POLICY;
 }

@@ -54,7 +54,7 @@ int inf_mode_filter(const struct inf_cli *cli)
 
 	inf_show_name(cli->input ? cli->input : "-", name, sizeof name);
 
-	if ((rc = inf_cli_load_policy(cli, &pol)))
+	if ((rc = inf_cli_load_policy(cli, 0, &pol)))
 		return rc;
 	ap = inf_policy_find(pol, cli->access_point);
 	if (!ap) {

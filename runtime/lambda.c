@@ -325,7 +325,7 @@ int inf_mode_lambda(const struct inf_cli *cli)
 		curl_global_cleanup();
 		return rc;
 	}
-	if ((rc = inf_cli_load_policy(cli, &L.pol))) {
+	if ((rc = inf_cli_load_policy(cli, 1, &L.pol))) {
 		inf_rapi_init_error(&L.rapi, "Inflight.PolicyError",
 				    "the policy or a plugin failed to load; see the log");
 		inf_rapi_free(&L.rapi);

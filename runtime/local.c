@@ -178,7 +178,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	}
 	/* a plugin's exit() or crash in init fails the policy's load */
 	inf_crash_status(inf_fail_status(INF_FAIL_POLICY), inf_fail_code(INF_FAIL_POLICY));
-	if ((rc = inf_cli_load_policy(cli, &pol))) {
+	if ((rc = inf_cli_load_policy(cli, 0, &pol))) {
 		inf_crash_decided(rc);
 		/* the problems are printed; the caller would get a 500 */
 		fprintf(stderr, "status: %d %s\n", inf_fail_status(INF_FAIL_POLICY),

@@ -188,6 +188,13 @@ expect_contains "unknown setting refused" "$ERR" "unknown setting 'formatt'"
 bad $'# consumers\n@include "/tmp"\naccess_points = ();'
 expect_eq "@include refused: exit 3" "$RC" 3
 expect_contains "@include refused with file and line" "$ERR" "bad.cfg:2: @include is not supported"
+# two problems: --check-policy lists both; the other modes print the
+# first on one line and say how many more
+bad $'access_points = (\n { name = "a"; bogus = 1; chain = ( { plugin = "drop_fields"; paths = ["x"]; } ); },\n { name = "b"; chain = ( { plugin = "nope"; } ); } );'
+expect_eq "two problems, --check-policy: exit 3, a line each" "$RC:$(grep -c "bad.cfg:[23]: " <<<"$ERR")" "3:2"
+run "$RT" --policy "$T/bad.cfg" --plugins "$PLUGINS" --access-point a /dev/null
+expect_eq "two problems, filter mode: exit 3, one line: the first and the count" "$RC:$ERR" \
+	"3:runtime: policy error: $T/bad.cfg:2: access point 'a': unknown setting 'bogus' (and 1 more: --check-policy lists every one)"
 run "$RT" --plugins "$PLUGINS" --check-policy "$T/missing.cfg"
 expect_contains "missing policy file" "$ERR" "missing.cfg: cannot read policy"
 expect_eq "missing policy file: exit 3" "$RC" 3
