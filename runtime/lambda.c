@@ -313,10 +313,22 @@ int inf_mode_lambda(const struct inf_cli *cli)
 		fprintf(stderr, "runtime: cannot initialise libcurl\n");
 		return INF_EXIT_INTERNAL;
 	}
-	if (inf_rapi_init(&L.rapi, getenv("AWS_LAMBDA_RUNTIME_API"))) {
-		fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API is not a host:port\n");
+	if ((rc = inf_rapi_init(&L.rapi, getenv("AWS_LAMBDA_RUNTIME_API")))) {
+		const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+		/* shown only when it holds nothing a credential could be in
+		 * (user:password@, a query) */
+		int plain = api && strlen(api) <= 300 &&
+			    strspn(api, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789.:[]-") == strlen(api);
+
+		if (rc == -1)
+			fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API%s%s%s is not a host:port%s\n",
+				plain ? "='" : "", plain ? api : "", plain ? "'" : "",
+				plain ? "" : " (not shown: it may hold a credential)");
+		else
+			fprintf(stderr, "runtime: cannot create a curl handle\n");
 		curl_global_cleanup();
-		return INF_EXIT_USAGE;
+		return rc == -1 ? INF_EXIT_USAGE : INF_EXIT_INTERNAL;
 	}
 	if ((rc = inf_env_check())) {
 		inf_rapi_init_error(&L.rapi, "Inflight.ConfigError",

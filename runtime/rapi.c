@@ -37,14 +37,39 @@ static int unreachable(CURLcode cc)
 	       cc == CURLE_OPERATION_TIMEDOUT;
 }
 
+/* host:port as Lambda sets it: a name or IPv4 address (letters, digits,
+ * '.', '-'), or an IPv6 one in brackets, then a port 1..65535; anything
+ * else (a scheme, user@, a path or query, a space) would be pasted into
+ * every URL the loop asks. */
+static int host_port_ok(const char *api)
+{
+	const char *colon = strrchr(api, ':'), *p;
+	size_t hl = colon ? (size_t)(colon - api) : 0;
+	long port = 0;
+
+	if (!colon || hl == 0 || hl > 253 || !colon[1] || strlen(colon + 1) > 5)
+		return 0;
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	if (port < 1 || port > 65535)
+		return 0;
+	if (api[0] == '[')
+		return hl > 2 && api[hl - 1] == ']' &&
+		       strspn(api + 1, "0123456789abcdefABCDEF:.") == hl - 2;
+	return strspn(api, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == hl;
+}
+
 int inf_rapi_init(struct inf_rapi *r, const char *api)
 {
 	memset(r, 0, sizeof *r);
-	if (!api || !*api || strlen(api) > 200)
+	if (!api || !host_port_ok(api))
 		return -1;
 	snprintf(r->base, sizeof r->base, "http://%s/2018-06-01", api);
 	r->curl = curl_easy_init();
-	return r->curl ? 0 : -1;
+	return r->curl ? 0 : -2;
 }
 
 void inf_rapi_free(struct inf_rapi *r)

@@ -38,7 +38,8 @@ struct inf_rapi {
  * letters, digits, '-', '_' and '.', not empty, "." or "..". */
 int inf_rapi_id_ok(const char *id);
 
-/* Prepares a client for `api` ("host:port"). Returns 0 or -1. */
+/* Prepares a client for `api` ("host:port", "[v6]:port"). Returns 0,
+ * -1 when api is no such thing, or -2 when libcurl has no handle. */
 int inf_rapi_init(struct inf_rapi *r, const char *api);
 void inf_rapi_free(struct inf_rapi *r);
 

@@ -54,9 +54,15 @@ expect_contains() {
 	if [[ $2 == *"$3"* ]]; then ok "$1"; else not_ok "$1" "[$2] lacks [$3]"; fi
 }
 
-# expect_absent NAME PATH
+# expect_lacks NAME HAYSTACK NEEDLE
+expect_lacks() {
+	if [[ $2 == *"$3"* ]]; then not_ok "$1" "[$2] holds [$3]"; else ok "$1"; fi
+}
+
+# expect_absent NAME PATH (a third argument is a mistake for expect_lacks)
 expect_absent() {
-	if [ -e "$2" ]; then not_ok "$1" "$2 exists"; else ok "$1"; fi
+	if [ $# -ne 2 ]; then not_ok "$1" "expect_absent takes NAME PATH"
+	elif [ -e "$2" ]; then not_ok "$1" "$2 exists"; else ok "$1"; fi
 }
 
 # expect_files_eq NAME GOT WANT

@@ -288,6 +288,18 @@ done
 run env INFLIGHT_RAPI_RETRY_MS= INFLIGHT_S3OL_WINDOW_MS= INFLIGHT_SOURCE_TIMEOUT= AWS_USE_FIPS_ENDPOINT= \
 	"${F[@]}" "$T/in.ndjson"
 expect_eq "empty settings: the defaults" "$RC" 0
+# the Lambda loop's Runtime API address: a host:port or exit 2 before any
+# request; the value shown only when it cannot hold a credential
+for api in http://127.0.0.1:9001 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 'a b:1' \
+	'u:SECRET@127.0.0.1:1' '127.0.0.1:1/x?tok=SECRET' $'h\n:1'; do
+	run env AWS_LAMBDA_RUNTIME_API="$api" INFLIGHT_RAPI_RETRY_MS=0 \
+		"$RT" --policy "$POL" --plugins "$PLUGINS"
+	expect_contains "AWS_LAMBDA_RUNTIME_API='${api//$'\n'/\\n}': exit 2, one line naming it" \
+		"$RC:$(wc -l <<<"$ERR"):$ERR" "2:1:runtime: AWS_LAMBDA_RUNTIME_API"
+	expect_lacks "  ... no secret shown" "$ERR" SECRET
+done
+run env AWS_LAMBDA_RUNTIME_API=127.0.0.1:0 INFLIGHT_RAPI_RETRY_MS=0 "$RT" --policy "$POL" --plugins "$PLUGINS"
+expect_eq "  ... a plain value shown" "$ERR" "runtime: AWS_LAMBDA_RUNTIME_API='127.0.0.1:0' is not a host:port"
 
 # ---- stdout that cannot be written: exit 9 and one line, never 0 ----
 full() { # NAME ARGS...: runs with stdout on /dev/full
@@ -427,7 +439,7 @@ for args in "filter input" "event" "unexpected argument" "make-event --file"; do
 	esac
 	expect_eq "a presigned URL as $args: exit $want" "$RC" "$want"
 	expect_contains "a presigned URL as $args: shown redacted" "$ERR" "$SHOWN"
-	expect_absent "a presigned URL as $args: no secret printed" "$ERR" SECRET
+	expect_lacks "a presigned URL as $args: no secret printed" "$ERR" SECRET
 done
 
 # ... nor one that misses its "//" (which no reader takes for a URL), nor
@@ -436,12 +448,12 @@ for u in 'http:/127.0.0.1/k.json?X-Amz-Signature=SECRETSIG' 'file:k.json#X-Amz-S
 	'k.json?X-Amz-Signature=SECRETSIG'; do
 	run "${F[@]}" "$u"
 	expect_eq "a URL without its // as the input ($u): exit 6" "$RC" 6
-	expect_absent "a URL without its // as the input ($u): no secret printed" "$ERR" SECRET
+	expect_lacks "a URL without its // as the input ($u): no secret printed" "$ERR" SECRET
 done
 run "${F[@]}" "$T/clean.ndjson" -o "$U"
 expect_eq "a presigned URL as the output: exit 9" "$RC" 9
 expect_contains "a presigned URL as the output: shown redacted" "$ERR" "$SHOWN"
-expect_absent "a presigned URL as the output: no secret printed" "$ERR" SECRET
+expect_lacks "a presigned URL as the output: no secret printed" "$ERR" SECRET
 
 # ... nor one whose credentials sit where no '?' or '//' marks them, nor a
 # policy or plugin directory given as one (in Lambda mode the log keeps
@@ -452,30 +464,30 @@ for u in 'http://127.0.0.1:1/k.json%3FX-Amz-Credential=AKIA%2F1%26X-Amz-Signatur
 	'http://user:SECRET?PW@127.0.0.1:1/k.json' 'http://h/k%58-Amz-Signature=SECRETSIG'; do
 	run "${F[@]}" "$u"
 	expect_eq "a URL with hidden credentials as the input ($u): exit 6" "$RC" 6
-	expect_absent "a URL with hidden credentials as the input ($u): no secret printed" "$ERR" SECRET
+	expect_lacks "a URL with hidden credentials as the input ($u): no secret printed" "$ERR" SECRET
 done
 run "$RT" --policy "$U" --access-point x </dev/null
 expect_eq "a presigned URL as the policy: exit 3" "$RC" 3
 expect_contains "a presigned URL as the policy: shown redacted" "$ERR" "$SHOWN"
-expect_absent "a presigned URL as the policy: no secret printed" "$ERR" SECRET
+expect_lacks "a presigned URL as the policy: no secret printed" "$ERR" SECRET
 INFLIGHT_POLICY="$U" run "$RT" --check-policy "$U"
-expect_absent "a presigned URL to --check-policy: no secret printed" "$ERR" SECRET
+expect_lacks "a presigned URL to --check-policy: no secret printed" "$ERR" SECRET
 run "$RT" --check-policy "$POL" --plugins "$PLUGINS.none:$U"
 expect_eq "a presigned URL among the plugin directories: exit 3" "$RC" 3
 expect_contains "a presigned URL among the plugin directories: the others named" "$ERR" \
 	"no drop_fields.so in $PLUGINS.none (no such directory):https (no such directory)://u (no such directory):<redacted>"
-expect_absent "a presigned URL among the plugin directories: no secret printed" "$ERR" SECRET
+expect_lacks "a presigned URL among the plugin directories: no secret printed" "$ERR" SECRET
 # --make-event's --header values are never echoed: a token, a customer key
 for h in 'x-amz-server-side-encryption-customer-key=SECRETKEY' 'SECRETTOKENxyz+/abc==' 'SECRETAAECAwQF='; do
 	run "$RT" --make-event --access-point x --url http://127.0.0.1:1/b/k.json --header "$h"
 	expect_eq "--header $h (no ':'): exit 2" "$RC" 2
 	expect_contains "--header $h (no ':'): said why" "$ERR" "--header wants NAME:VALUE"
-	expect_absent "--header $h (no ':'): none of it shown" "$ERR" SECRET
+	expect_lacks "--header $h (no ':'): none of it shown" "$ERR" SECRET
 done
 run "$RT" --make-event --access-point x --url http://127.0.0.1:1/b/k.json \
 	--header 'X-Amz-Security-Token:' SECRETTOKEN
 expect_eq "--header's value as an argument of its own: exit 2" "$RC" 2
-expect_absent "--header's value as an argument of its own: not shown" "$ERR" SECRET
+expect_lacks "--header's value as an argument of its own: not shown" "$ERR" SECRET
 
 # ---- what a message quotes from the command line stays on one line ----
 run "$RT" --check-policy "$POL" --plugins "$PLUGINS" $'extra\nruntime: forged'
@@ -599,7 +611,7 @@ printf '{"a":1}\n' >"$T/fine.ndjson"
 run env BOOM_FINI=exit "${B[@]}" "$T/fine.ndjson" -o "$T/ended/out.ndjson"
 expect_eq "exit(0) in fini after success: exit 0, the output in place" \
 	"$RC:$(cat "$T/ended/out.ndjson")" '0:{"a":1}'
-expect_absent "  ... no word of an incomplete output" "$ERR" "not complete"
+expect_lacks "  ... no word of an incomplete output" "$ERR" "not complete"
 rm -f "$T/ended/out.ndjson"
 run env BOOM_FINI=exit "${B[@]}" "$T/callexit.ndjson" -o "$T/ended/out.ndjson"
 expect_eq "exit(0) in a record, then in fini: still exit 8" "$RC" 8
@@ -633,7 +645,7 @@ expect_eq "event mode, a plugin's abort(): then why" "$(sed -n 2p <<<"$ERR")" \
 run env BOOM_FINI=abort "${E[@]}"
 expect_eq "event mode, abort() in fini after success: one status line" \
 	"$(grep -c '^status: ' <<<"$ERR")" 1
-expect_absent "  ... no word of an incomplete output" "$ERR" "not complete"
+expect_lacks "  ... no word of an incomplete output" "$ERR" "not complete"
 run env BOOM_INIT=exit "${E[@]}"
 expect_eq "event mode, exit(0) in init: exit 8" "$RC" 8
 expect_eq "  ... the status of a policy that does not load" "$(head -n 1 <<<"$ERR")" \
