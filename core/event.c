@@ -21,12 +21,15 @@ static int perr(struct parse *p, const char *field, const char *what)
 	return -1;
 }
 
-/* Value token of member `key` of object token `obj`, or -1. */
+/* Value token of member `key` of object token `obj`; -1 when obj is no
+ * object or has no such member, DUP when it has two (which one AWS meant
+ * is not known: callers refuse the event). */
+#define DUP (-2)
 static int member(struct parse *p, int obj, const char *key)
 {
 	const jsmntok_t *tk = p->t.tok;
 	size_t kl = strlen(key), dl;
-	int k;
+	int k, found = -1;
 
 	if (obj < 0 || tk[obj].type != JSMN_OBJECT)
 		return -1;
@@ -35,11 +38,30 @@ static int member(struct parse *p, int obj, const char *key)
 		const char *d = inf_json_unescape(p->js + tk[k].start,
 						  (size_t)(tk[k].end - tk[k].start),
 						  &p->scratch, &dl);
-		if (d && dl == kl && !memcmp(d, key, kl))
-			return k + 1;
+		if (d && dl == kl && !memcmp(d, key, kl)) {
+			if (found >= 0)
+				return DUP;
+			found = k + 1;
+		}
 		k = inf_tok_skip(&p->t, k);
 	}
-	return -1;
+	return found;
+}
+
+/* An object member the event may leave out or set to null: its value
+ * token, -1 when absent or null, or -2 with the error set when it is
+ * there twice or not an object. */
+static int opt_object(struct parse *p, int obj, const char *key, const char *field)
+{
+	int v = member(p, obj, key);
+
+	if (v == DUP)
+		return perr(p, field, "appears twice"), -2;
+	if (v < 0 || (p->t.tok[v].type == JSMN_PRIMITIVE && p->js[p->t.tok[v].start] == 'n'))
+		return -1;
+	if (p->t.tok[v].type != JSMN_OBJECT)
+		return perr(p, field, "must be an object"), -2;
+	return v;
 }
 
 /* Copies string token `tok` unescaped into *out. Returns 0, or -1 when
@@ -69,6 +91,8 @@ static int opt_string(struct parse *p, int obj, const char *key, char **out,
 {
 	int v = member(p, obj, key);
 
+	if (v == DUP)
+		return perr(p, field, "appears twice");
 	if (v < 0 || (p->t.tok[v].type == JSMN_PRIMITIVE && p->js[p->t.tok[v].start] == 'n')) {
 		free(*out);
 		*out = strdup("");
@@ -98,6 +122,8 @@ static int req_string(struct parse *p, int obj, const char *key, char **out,
 {
 	int v = member(p, obj, key);
 
+	if (v == DUP)
+		return perr(p, field, "appears twice");
 	if (v < 0)
 		return perr(p, field, "is missing");
 	if (dup_string(p, v, out, field))
@@ -132,21 +158,26 @@ int inf_event_token_ok(const char *token)
 
 static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 {
-	int h = member(p, ureq, "headers"), k;
+	int h = opt_object(p, ureq, "headers", "userRequest.headers"), k;
 	const jsmntok_t *tk = p->t.tok;
 
-	if (h < 0 || (tk[h].type == JSMN_PRIMITIVE && p->js[tk[h].start] == 'n'))
+	if (h == -1)
 		return 0; /* absent or null: no headers */
-	if (tk[h].type != JSMN_OBJECT)
-		return perr(p, "userRequest.headers", "must be an object");
+	if (h < 0)
+		return -1;
 	ev->headers = calloc((size_t)tk[h].size + 1, sizeof *ev->headers);
 	if (!ev->headers)
 		return perr(p, "userRequest.headers", "could not be read (out of memory)");
 	k = h + 1;
 	for (int i = 0; i < tk[h].size; i++) {
 		struct inf_header *hd = &ev->headers[ev->nheaders++];
-		if (dup_string(p, k, &hd->name, "userRequest.headers name") ||
-		    dup_string(p, k + 1, &hd->value, "userRequest.headers value"))
+		char field[128];
+
+		if (dup_string(p, k, &hd->name, "userRequest.headers name"))
+			return -1;
+		snprintf(field, sizeof field, "userRequest.headers.%.64s%s", hd->name,
+			 strlen(hd->name) > 64 ? "..." : "");
+		if (dup_string(p, k + 1, &hd->value, field))
 			return -1;
 		k = inf_tok_skip(&p->t, k);
 	}
@@ -176,7 +207,9 @@ static int derive_access_point(struct parse *p, struct inf_event *ev)
 		struct inf_json_err je;
 		int v = -1, rc = -1, parsed;
 		parsed = inf_json_parse(&q.t, ev->payload, strlen(ev->payload), 64, &je) == 0;
-		if (parsed && (v = member(&q, 0, "policy")) >= 0)
+		if (parsed && (v = member(&q, 0, "policy")) == DUP)
+			rc = perr(&q, "configuration.payload.policy", "appears twice");
+		else if (parsed && v >= 0)
 			rc = dup_string(&q, v, &ev->access_point, "configuration.payload.policy");
 		inf_tokens_free(&q.t);
 		inf_buf_free(&q.scratch);
@@ -188,7 +221,7 @@ static int derive_access_point(struct parse *p, struct inf_event *ev)
 		}
 		if (v >= 0 && rc == 0 && !*ev->access_point)
 			return perr(p, "configuration.payload.policy", "is empty");
-		if (v >= 0)
+		if (v >= 0 || v == DUP)
 			return rc;
 	}
 	if (!*ev->access_point_arn)
@@ -259,6 +292,8 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 	struct parse p = { json, { 0 }, { 0 }, err, errlen };
 	struct inf_json_err je;
 	int ctx = -1, conf, ureq, rc = -1;
+	const char *ctxname;
+	char field[64];
 
 	memset(ev, 0, sizeof *ev);
 	if (inf_json_parse(&p.t, json, len, 64, &je)) {
@@ -271,6 +306,10 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 	}
 	for (size_t i = 0; i < sizeof contexts / sizeof contexts[0]; i++) {
 		int c = member(&p, 0, contexts[i].name);
+		if (c == DUP) {
+			perr(&p, contexts[i].name, "appears twice");
+			goto out;
+		}
 		if (c < 0)
 			continue;
 		if (ctx >= 0) {
@@ -288,7 +327,9 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 		perr(&p, contexts[ev->kind - 1].name, "must be an object");
 		goto out;
 	}
-	if (req_string(&p, ctx, "inputS3Url", &ev->input_url, "inputS3Url"))
+	ctxname = contexts[ev->kind - 1].name;
+	snprintf(field, sizeof field, "%s.inputS3Url", ctxname);
+	if (req_string(&p, ctx, "inputS3Url", &ev->input_url, field))
 		goto out;
 	if (ev->kind == INF_EV_GET) {
 		if (req_string(&p, ctx, "outputRoute", &ev->output_route,
@@ -309,12 +350,20 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 			     "is not a header value (1 to 8000 printable ASCII bytes, no space)");
 			goto out;
 		}
-	} else if (opt_string(&p, ctx, "outputRoute", &ev->output_route, "outputRoute") ||
-		   opt_string(&p, ctx, "outputToken", &ev->output_token, "outputToken")) {
-		goto out;
+	} else {
+		char token[64];
+
+		snprintf(field, sizeof field, "%s.outputRoute", ctxname);
+		snprintf(token, sizeof token, "%s.outputToken", ctxname);
+		if (opt_string(&p, ctx, "outputRoute", &ev->output_route, field) ||
+		    opt_string(&p, ctx, "outputToken", &ev->output_token, token))
+			goto out;
 	}
-	conf = member(&p, 0, "configuration");
-	ureq = member(&p, 0, "userRequest");
+	/* not there, or null: their members are absent; of another type the
+	 * event is refused, not read as one without them */
+	if ((conf = opt_object(&p, 0, "configuration", "configuration")) == -2 ||
+	    (ureq = opt_object(&p, 0, "userRequest", "userRequest")) == -2)
+		goto out;
 	if (info_string(&p, 0, "xAmzRequestId", &ev->request_id, "xAmzRequestId") ||
 	    info_string(&p, 0, "protocolVersion", &ev->protocol_version, "protocolVersion") ||
 	    opt_string(&p, conf, "accessPointArn", &ev->access_point_arn,

@@ -289,7 +289,7 @@ START_TEST(test_escaped_member_names)
 	ck_assert_str_eq(ev.access_point, "olap");
 	refused("{\"getObjectContext\":{\"inputS3UrlOld\":\"https://evil/x\",\"outputRoute\":\"r\","
 		"\"outputToken\":\"t\"},\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
-		"event: inputS3Url is missing");
+		"event: getObjectContext.inputS3Url is missing");
 }
 END_TEST
 
@@ -372,25 +372,42 @@ START_TEST(test_refused)
 		"event: getObjectContext.outputRoute is empty");
 	refused("{\"getObjectContext\":{\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
 		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
-		"event: inputS3Url is missing");
-	refused("{\"headObjectContext\":{}}", "event: inputS3Url is missing");
+		"event: getObjectContext.inputS3Url is missing");
+	refused("{\"headObjectContext\":{}}", "event: headObjectContext.inputS3Url is missing");
 	refused("{\"getObjectContext\":{\"inputS3Url\":5,\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
 		"\"configuration\":{\"accessPointArn\":\"" ARN "\"}}",
-		"event: inputS3Url must be a string");
+		"event: getObjectContext.inputS3Url must be a string");
 	refused("{\"getObjectContext\":{\"inputS3Url\":null,\"outputRoute\":\"r\",\"outputToken\":\"t\"}}",
-		"event: inputS3Url must be a string");
+		"event: getObjectContext.inputS3Url must be a string");
 	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":[\"r\"],\"outputToken\":\"t\"}}",
 		"event: getObjectContext.outputRoute must be a string");
-	refused("{\"headObjectContext\":{\"inputS3Url\":\"\"}}", "event: inputS3Url is empty");
+	refused("{\"headObjectContext\":{\"inputS3Url\":\"\"}}",
+		"event: headObjectContext.inputS3Url is empty");
 }
 END_TEST
 
 START_TEST(test_refused_fields)
 {
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"Host\":5}"),
-		"event: userRequest.headers value must be a string");
+		"event: userRequest.headers.Host must be a string");
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"a\":\"b\",\"Range\":[\"bytes=0-1\"]}"),
-		"event: userRequest.headers value must be a string");
+		"event: userRequest.headers.Range must be a string");
+	/* the objects the event is read from: of another type, or twice,
+	 * refused (read as absent they named another key or access point) */
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":5,\"x\":{"),
+		"event: userRequest must be an object");
+	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"r\","
+		"\"outputToken\":\"t\"},\"configuration\":5}", "event: configuration must be an object");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"configuration\":{\"accessPointArn\":\"" ARN "\""),
+		"event: configuration appears twice");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"accessPointArn\":\"" ARN "\""),
+		"event: configuration.accessPointArn appears twice");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\",\"payload\":\"{\\\"policy\\\":\\\"a\\\","
+			 "\\\"policy\\\":\\\"b\\\"}\""),
+		"event: configuration.payload.policy appears twice");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"url\":\"https://h/a\","
+			 "\"url\":\"https://h/b\""),
+		"event: userRequest.url appears twice");
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":[\"Host\"]"),
 		"event: userRequest.headers must be an object");
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"url\":7"),
@@ -400,11 +417,11 @@ START_TEST(test_refused_fields)
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"H\\u0000\":\"v\"}"),
 		"event: userRequest.headers name holds a NUL character");
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"H\":\"v\\u0000\"}"),
-		"event: userRequest.headers value holds a NUL character");
+		"event: userRequest.headers.H holds a NUL character");
 	refused(GET_WITH("\"accessPointArn\":\"arn:x/a\\u0000b\""),
 		"event: configuration.accessPointArn holds a NUL character");
 	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\\u0000\",\"outputRoute\":\"r\",\"outputToken\":\"t\"}}",
-		"event: inputS3Url holds a NUL character");
+		"event: getObjectContext.inputS3Url holds a NUL character");
 }
 END_TEST
 
