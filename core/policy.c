@@ -428,7 +428,7 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		   struct inf_policy_errors *errs)
 {
 	char where[300];
-	const config_setting_t *chain;
+	const config_setting_t *chain, *ns;
 	const char *name;
 	int bad = 0, n;
 
@@ -443,9 +443,21 @@ static int load_ap(struct inf_policy *pol, const config_setting_t *g,
 		add_err(errs, "%s: an access point must be a group { name = \"...\"; chain = (...); }", where);
 		return -1;
 	}
-	if (!config_setting_lookup_string(g, "name", &name) || !inf_ap_name_ok(name)) {
-		add_err(errs, "%s: access point without a valid 'name' string ("
-			INF_AP_NAME_RULE ")", where);
+	if (!(ns = config_setting_get_member(g, "name"))) {
+		add_err(errs, "%s: access point without a 'name' (" INF_AP_NAME_RULE ")", where);
+		return -1;
+	}
+	if (!(name = config_setting_get_string(ns)) || !inf_ap_name_ok(name)) {
+		char nwhere[300], shown[200];
+
+		inf_setting_where(ns, nwhere, sizeof nwhere);
+		inf_one_line(name ? name : "", shown, sizeof shown);
+		if (name)
+			add_err(errs, "%s: access point name '%s' is not one (" INF_AP_NAME_RULE ")",
+				nwhere, shown);
+		else
+			add_err(errs, "%s: access point 'name' must be a string (" INF_AP_NAME_RULE
+				")", nwhere);
 		return -1;
 	}
 	if (inf_policy_find(pol, name)) {

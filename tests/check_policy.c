@@ -863,14 +863,15 @@ START_TEST(test_missing_name)
 		     "  { name = \"\"; chain = " ONE_STEP "; },\n"
 		     "  { name = \"caf\\xe9\"; chain = " ONE_STEP "; }\n"
 		     ");\n",
-		     2, "access point without a valid 'name' string", 6);
-	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:3: ", "without a valid 'name'", NULL), 0);
-	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:5: ", "without a valid 'name'", NULL), 0);
-	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:6: ", "without a valid 'name'", NULL), 0);
-	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:7: ", "without a valid 'name'", NULL), 0);
+		     2, "access point without a 'name' (", 6);
+	/* the others at the name's own line, with the name as it is */
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:4: ", "'name' must be a string", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:5: ", "name 'has space' is not one", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:6: ", "name 'a/b' is not one", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:7: ", "name '' is not one", NULL), 0);
 	/* a Latin-1 name loaded, then failed every record under enrich's
 	 * add_access_point */
-	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:8: ", "without a valid 'name'", NULL), 0);
+	ck_assert_int_ge(tu_errs_find(&errs, "bad.cfg:8: ", "name 'caf\\xe9' is not one", NULL), 0);
 }
 END_TEST
 
@@ -891,13 +892,13 @@ START_TEST(test_name_bounds)
 	name[256] = '\0';
 	snprintf(text, sizeof text, "access_points = (\n  { name = \"%s\"; chain = " ONE_STEP "; }\n);\n",
 		 name);
-	expect_error(text, 2, "access point without a valid 'name' string");
+	expect_error(text, 2, "' is not one (1 to 255 bytes");
 	inf_policy_errors_free(&errs);
 	expect_error("access_points = (\n  { name = \"a\\x7fb\"; chain = " ONE_STEP "; }\n);\n",
-		     2, "access point without a valid 'name' string");
+		     2, "access point name 'a\\x7fb' is not one");
 	inf_policy_errors_free(&errs);
 	expect_error("access_points = (\n  { name = \"a\\tb\"; chain = " ONE_STEP "; }\n);\n",
-		     2, "access point without a valid 'name' string");
+		     2, "access point name 'a\\x09b' is not one");
 }
 END_TEST
 
