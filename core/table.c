@@ -383,7 +383,7 @@ static int load_ndjson(struct loader *L)
 		if ((rc = inf_json_parse(&L->toks, s, len, 64, &je)) == INF_ERR_NOMEM)
 			return rc;
 		if (rc)
-			return lerr(L, line, "invalid JSON: %s (byte %zu)", je.msg, je.offset + 1);
+			return lerr(L, line, "invalid JSON: %s (byte %zu of the line)", je.msg, je.offset);
 		if (L->toks.tok[0].type != JSMN_OBJECT)
 			return lerr(L, line, "not a JSON object");
 		if ((rc = names_begin(L, (size_t)L->toks.tok[0].size)))
