@@ -60,9 +60,16 @@ policy_dirs=()
 extra_plugins=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
-	--policies) [ $# -ge 2 ] || usage; policy_dirs+=("$2"); shift 2 ;;
-	--plugin) [ $# -ge 2 ] || usage; extra_plugins+=("$2"); shift 2 ;;
+	--out | --policies | --plugin)
+		# a value, never empty (an empty --out read as the default)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		[ -n "$2" ] || die "$1 needs a non-empty value"
+		case $1 in
+		--out) [ -z "$out" ] || die "--out given twice"; out=$2 ;;
+		--policies) policy_dirs+=("$2") ;;
+		--plugin) extra_plugins+=("$2") ;;
+		esac
+		shift 2 ;;
 	-h | --help) sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) usage ;;
 	esac

@@ -293,6 +293,13 @@ if [ -e "$T/dist-bad/function.zip" ] || [ -e "$T/dist-bad/layer.zip" ]; then
 	not_ok "a failed run leaves no older zip behind" "$(ls "$T/dist-bad")"
 else ok "a failed run leaves no older zip behind"; fi
 
+# an option is given a non-empty value, --out once: an empty --out was
+# the default, a second one silently won
+for args in "--out=" "--out ''" "--out $T/o1 --out $T/o2" "--plugin ''" "--policies"; do
+	eval "run tools/package.sh \"\$BUILD\" $args"
+	expect_eq "package $args: exit 1, one line, nothing built" "$RC:$(wc -l <<<"$ERR"):$(ls "$T/o1" "$T/o2" 2>/dev/null)" "1:1:"
+done
+
 # a Debian user's PATH has no /usr/sbin, where ldconfig is
 run env PATH=/usr/local/bin:/usr/bin:/bin tools/package.sh "$BUILD" --out "$T/userpath"
 expect_eq "package with a user's PATH (no /usr/sbin): exit 0" "$RC" 0
