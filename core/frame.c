@@ -468,6 +468,32 @@ static int array_step(struct inf_framer *f, size_t *ip)
 	return 1;
 }
 
+/* At the end of an array whose last element never closed: when a
+ * bracket of the wrong kind or a stray quote in it (inf_json_cut_doubt)
+ * is what kept the count from closing, that byte is the error, as the
+ * chain names it for an element that closed; else 0, and the array is
+ * the one truncated. */
+static int unclosed_in_doubt(struct inf_framer *f)
+{
+	struct inf_buf scratch = { 0 };
+	const char *e = f->in.data + f->elem_start;
+	size_t at;
+	int rc = inf_json_cut_doubt(e, f->in.len - f->elem_start, &scratch, &at);
+
+	inf_buf_free(&scratch);
+	if (rc == INF_ERR_NOMEM)
+		return nomem(f);
+	if (rc != 1)
+		return 0;
+	f->failed = 1;
+	return inf_error_set(f->err, INF_FAIL_INPUT,
+			     "%s '%c' at line %llu, byte %llu in an array element: "
+			     "where the elements end is unknown",
+			     e[at] == '"' ? "stray" : "mismatched", e[at],
+			     (unsigned long long)line_at(f, f->elem_start + at),
+			     (unsigned long long)(f->base + f->elem_start + at));
+}
+
 static int array_run(struct inf_framer *f)
 {
 	size_t i = f->scan;
@@ -478,6 +504,8 @@ static int array_run(struct inf_framer *f)
 	f->scan = i;
 	/* whitespace before '[' and after ']' is copied as it comes */
 	if ((f->as == INF_AS_AFTER || f->as == INF_AS_OPEN) && pass_through(f, f->in.len))
+		return -1;
+	if (f->finishing && f->as == INF_AS_ELEM && unclosed_in_doubt(f))
 		return -1;
 	if (f->finishing && f->as != INF_AS_AFTER)
 		return fail(f, INF_FAIL_INPUT,

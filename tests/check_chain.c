@@ -1271,6 +1271,18 @@ START_TEST(test_framing_errors)
 	ck_assert_int_eq(run(ap, NULL, "[{\"a\":\"x\"y\"}, {\"b\":1}, {\"c\":\"z\"w\"}, 4]", 0), -1);
 	ck_assert_str_eq(err.msg, "stray '\"' at line 1, byte 8 in an array element: "
 				  "where the elements end is unknown");
+	/* ... and where the count never closes again, the array ends inside
+	 * the element: the bracket or quote is named, not the end */
+	for (size_t chunk = 0; chunk < 4; chunk += 3) {
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":[}, {\"b\":1}]", chunk), -1);
+		ck_assert_str_eq(err.msg, "mismatched '}' at line 1, byte 7 in an array element: "
+					  "where the elements end is unknown");
+		ck_assert_int_eq(run(ap, NULL, "[1,\n{\"a\":\"x\"y\"}]", chunk), -1);
+		ck_assert_str_eq(err.msg, "stray '\"' at line 2, byte 11 in an array element: "
+					  "where the elements end is unknown");
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"b\":\"x", chunk), -1);
+		ck_assert_str_eq(err.msg, "truncated array: missing ']' at line 1, byte 17");
+	}
 	/* a bad element alone is still a record to skip, brackets in its
 	 * strings not counted */
 	ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"a\":}, 5]", 0), 0);

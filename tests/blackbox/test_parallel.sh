@@ -319,6 +319,17 @@ open(sys.argv[2], "w").write("\n".join(lines))
 PY
 broken_array aquote "a stray quote" "stray '\"' at line 3004,"
 
+# a bracket whose count never closes again: the array ends inside that
+# element, and the bracket, not the end, is named
+"$PY" - "$T/lines.json" "$T/aopen.json" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[2501].endswith(",")
+lines[2501] = '{"id": 1, "note": [},'
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+broken_array aopen "a bracket never closed" "mismatched '}' at line 2502,"
+
 # on stdout, an object that fails before 256 KiB of output writes none of
 # it, on any number of threads (a batch's output is held, as one thread
 # holds it)
