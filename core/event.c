@@ -165,6 +165,11 @@ static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 		return 0; /* absent or null: no headers */
 	if (h < 0)
 		return -1;
+	/* more members than a request's headers hold is no request's (and
+	 * bounds the repeat check below) */
+	if (tk[h].size > INF_EVENT_HEADERS_MAX)
+		return perr(p, "userRequest.headers", "has more members than a request's "
+			    "8 KiB of headers could hold");
 	ev->headers = calloc((size_t)tk[h].size + 1, sizeof *ev->headers);
 	if (!ev->headers)
 		return perr(p, "userRequest.headers", "could not be read (out of memory)");
@@ -177,6 +182,11 @@ static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 			return -1;
 		snprintf(field, sizeof field, "userRequest.headers.%.64s%s", hd->name,
 			 strlen(hd->name) > 64 ? "..." : "");
+		/* header names have no case: a second Range would be read as
+		 * the first, which one the caller sent is not known */
+		for (size_t j = 0; j + 1 < ev->nheaders; j++)
+			if (!strcasecmp(ev->headers[j].name, hd->name))
+				return perr(p, field, "appears twice (header names have no case)");
 		if (dup_string(p, k + 1, &hd->value, field))
 			return -1;
 		k = inf_tok_skip(&p->t, k);

@@ -53,6 +53,9 @@ void inf_event_free(struct inf_event *ev);
  * prefix and signed header values). */
 #define INF_EVENT_ROUTE_MAX 63   /* one DNS label */
 #define INF_EVENT_TOKEN_MAX 8000 /* fits WGOR's 8 KiB header line */
+/* userRequest.headers members: S3 takes 8 KiB of request headers, at
+ * least 4 bytes a header */
+#define INF_EVENT_HEADERS_MAX 2048
 
 /* Whether `route` can be the WriteGetObjectResponse host prefix: 1 to
  * INF_EVENT_ROUTE_MAX letters, digits and '-'. */

@@ -468,18 +468,41 @@ static int array_step(struct inf_framer *f, size_t *ip)
 	return 1;
 }
 
-/* At the end of an array whose last element never closed: when a
- * bracket of the wrong kind or a stray quote in it (inf_json_cut_doubt)
- * is what kept the count from closing, that byte is the error, as the
- * chain names it for an element that closed; else 0, and the array is
- * the one truncated. */
+/* Nesting the element's first value may have for unclosed_in_doubt to
+ * tell it whole: past it, no missing comma is named. */
+#define DOUBT_DEPTH 1024
+
+/* At the end of an array whose last element never closed, the error the
+ * chain would name had the element closed: a whole first value followed
+ * by more (two elements with no ',' between them), or a bracket of the
+ * wrong kind or a stray quote (inf_json_cut_doubt) that kept the count
+ * from closing; else 0, and the array is the one truncated. Reads the
+ * element again, on this failure path only. */
 static int unclosed_in_doubt(struct inf_framer *f)
 {
 	struct inf_buf scratch = { 0 };
+	struct inf_tokens t = { 0 };
+	struct inf_json_err je;
 	const char *e = f->in.data + f->elem_start;
-	size_t at;
-	int rc = inf_json_cut_doubt(e, f->in.len - f->elem_start, &scratch, &at);
+	size_t at = 0, n = f->in.len - f->elem_start;
+	int rc = inf_json_parse(&t, e, n, DOUBT_DEPTH, &je), comma = 0;
 
+	if (rc == INF_ERR_INVALID && je.offset > 0) {
+		at = f->elem_start + je.offset;
+		rc = inf_json_parse(&t, e, je.offset, DOUBT_DEPTH, &je);
+		comma = rc == 0;
+	}
+	inf_tokens_free(&t);
+	if (rc == INF_ERR_NOMEM)
+		return nomem(f);
+	if (comma) {
+		f->failed = 1;
+		return inf_error_set(f->err, INF_FAIL_INPUT,
+				     "missing ',' between array elements at line %llu, byte %llu",
+				     (unsigned long long)line_at(f, at),
+				     (unsigned long long)(f->base + at));
+	}
+	rc = inf_json_cut_doubt(e, n, &scratch, &at);
 	inf_buf_free(&scratch);
 	if (rc == INF_ERR_NOMEM)
 		return nomem(f);

@@ -319,7 +319,7 @@ int inf_mode_lambda(const struct inf_cli *cli)
 		 * (user:password@, a query) */
 		int plain = api && strlen(api) <= 300 &&
 			    strspn(api, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					"0123456789.:[]-") == strlen(api);
+					"0123456789.:[]-_") == strlen(api);
 
 		if (rc == -1)
 			fprintf(stderr, "runtime: AWS_LAMBDA_RUNTIME_API%s%s%s is not a host:port%s\n",

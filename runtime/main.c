@@ -185,6 +185,15 @@ static int bad_option(int c, char **argv)
 		snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
 	else
 		snprintf(name, sizeof name, "-%c", optopt);
+	if (c == '?' && !known && !strncmp(a, "--", 2)) {
+		/* a prefix of two long options is no option's (--pa: --part-number
+		 * or --payload) */
+		size_t n = strlen(name) - 2, hits = 0;
+		for (const struct option *o = long_opts; o->name; o++)
+			hits += !strncmp(o->name, name + 2, n);
+		if (hits > 1)
+			return usage_error("ambiguous option (the start of more than one)", name);
+	}
 	return usage_error(c == ':' ? "option needs a value"
 			   : known ? "option takes no value" : "unknown option", name);
 }

@@ -187,7 +187,7 @@ static int build(const struct inf_cli *cli, struct inf_buf *b, struct inf_error 
 		struct stat st;
 		if (!realpath(cli->file, abs) || stat(abs, &st)) {
 			inf_show_name(cli->file, shown, sizeof shown);
-			return inf_error_set(err, INF_FAIL_USAGE, "%s: no such file", shown);
+			return inf_error_set(err, INF_FAIL_USAGE, "--file %s: no such file", shown);
 		}
 		/* event mode reads no other kind (a FIFO's read no limit bounds) */
 		if (!S_ISREG(st.st_mode)) {

@@ -38,7 +38,8 @@ static int unreachable(CURLcode cc)
 }
 
 /* host:port as Lambda sets it: a name or IPv4 address (letters, digits,
- * '.', '-'), or an IPv6 one in brackets, then a port 1..65535; anything
+ * '.', '-', and '_' as a container's name may have), or an IPv6 one in
+ * brackets, then a port 1..65535; anything
  * else (a scheme, user@, a path or query, a space) would be pasted into
  * every URL the loop asks. */
 static int host_port_ok(const char *api)
@@ -59,7 +60,7 @@ static int host_port_ok(const char *api)
 	if (api[0] == '[')
 		return hl > 2 && api[hl - 1] == ']' &&
 		       strspn(api + 1, "0123456789abcdefABCDEF:.") == hl - 2;
-	return strspn(api, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == hl;
+	return strspn(api, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == hl;
 }
 
 int inf_rapi_init(struct inf_rapi *r, const char *api)

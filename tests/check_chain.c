@@ -1282,6 +1282,11 @@ START_TEST(test_framing_errors)
 					  "where the elements end is unknown");
 		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"b\":\"x", chunk), -1);
 		ck_assert_str_eq(err.msg, "truncated array: missing ']' at line 1, byte 17");
+		/* a whole value and more: the missing ',' the closed array gets */
+		ck_assert_int_eq(run(ap, NULL, "[1,\n\"a\"\n\n\"b\"", chunk), -1);
+		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 4, byte 9");
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1} {\"b\":2}", chunk), -1);
+		ck_assert_str_eq(err.msg, "missing ',' between array elements at line 1, byte 9");
 	}
 	/* a bad element alone is still a record to skip, brackets in its
 	 * strings not counted */

@@ -386,6 +386,33 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* As many headers as a request's 8 KiB hold load (each name compared
+ * with the others once); one more is refused. */
+START_TEST(test_header_count)
+{
+	static char json[64 * INF_EVENT_HEADERS_MAX];
+	size_t o;
+
+	for (int n = INF_EVENT_HEADERS_MAX; n <= INF_EVENT_HEADERS_MAX + 1; n++) {
+		o = (size_t)snprintf(json, sizeof json, "%s",
+				     "{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\","
+				     "\"outputRoute\":\"r\",\"outputToken\":\"t\"},"
+				     "\"configuration\":{\"accessPointArn\":\"" ARN "\"},"
+				     "\"userRequest\":{\"headers\":{");
+		for (int i = 0; i < n; i++)
+			o += (size_t)snprintf(json + o, sizeof json - o, "%s\"h%d\":\"v\"",
+					      i ? "," : "", i);
+		snprintf(json + o, sizeof json - o, "}}}");
+		if (n == INF_EVENT_HEADERS_MAX) {
+			ck_assert_msg(parse(json) == 0, "%s", err);
+			ck_assert_uint_eq(ev.nheaders, (size_t)n);
+		} else {
+			refused(json, "event: userRequest.headers has more members than");
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_refused_fields)
 {
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":{\"Host\":5}"),
@@ -394,6 +421,12 @@ START_TEST(test_refused_fields)
 		"event: userRequest.headers.Range must be a string");
 	/* the objects the event is read from: of another type, or twice,
 	 * refused (read as absent they named another key or access point) */
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":{\"headers\":"
+			 "{\"Range\":\"bytes=0-5\",\"x\":\"y\",\"range\":\"bytes=10-20\"}"),
+		"event: userRequest.headers.range appears twice (header names have no case)");
+	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"xAmzRequestId\":\"a\","
+			 "\"getObjectContext\":{\"inputS3Url\":\"https://h/k\"},\"x\":{"),
+		"event: getObjectContext appears twice");
 	refused(GET_WITH("\"accessPointArn\":\"" ARN "\"},\"userRequest\":5,\"x\":{"),
 		"event: userRequest must be an object");
 	refused("{\"getObjectContext\":{\"inputS3Url\":\"https://h/k\",\"outputRoute\":\"r\","
@@ -679,6 +712,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, test_may_quote_secret);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_refused_fields);
+	tcase_add_test(tc, test_header_count);
 	tcase_add_test(tc, test_output_route_and_token);
 	tcase_add_test(tc, test_url_query);
 	tcase_add_test(tc, test_informational_fields_lenient);

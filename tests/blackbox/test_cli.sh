@@ -249,6 +249,8 @@ usage_err "-xq names -x, not the next argument" "unknown option: -x" \
 usage_err "-o at the end" "needs a value: -o" "${F[@]:1}" -o
 usage_err "--make-event=1" "takes no value: --make-event" --make-event=1
 usage_err "--bogus --help" "unknown option: --bogus" --bogus --help
+usage_err "--pa: the start of --part-number and --payload" \
+	"ambiguous option (the start of more than one): --pa" --make-event --pa x
 usage_err "--help --bogus" "unknown option: --bogus" --help --bogus
 usage_err "--help -x" "unknown option: -x" --help -x
 run "$RT" --check-policy "$POL" --help
@@ -300,6 +302,12 @@ for api in http://127.0.0.1:9001 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 'a b:1' \
 done
 run env AWS_LAMBDA_RUNTIME_API=127.0.0.1:0 INFLIGHT_RAPI_RETRY_MS=0 "$RT" --policy "$POL" --plugins "$PLUGINS"
 expect_eq "  ... a plain value shown" "$ERR" "runtime: AWS_LAMBDA_RUNTIME_API='127.0.0.1:0' is not a host:port"
+# what Lambda and local stand-ins set is taken: the loop goes on to /next
+# (nobody listens on port 1 here: exit 6, the Runtime API unreachable)
+for api in 127.0.0.1:1 localhost:1 '[::1]:1'; do
+	run env AWS_LAMBDA_RUNTIME_API="$api" INFLIGHT_RAPI_RETRY_MS=0 "$RT" --policy "$POL" --plugins "$PLUGINS"
+	expect_contains "AWS_LAMBDA_RUNTIME_API=$api: taken, /next tried" "$RC:$ERR" "6:runtime: runtime API /next failed"
+done
 
 # ---- stdout that cannot be written: exit 9 and one line, never 0 ----
 full() { # NAME ARGS...: runs with stdout on /dev/full

@@ -147,11 +147,12 @@ static int resolve(struct prod_opts *o, unsigned dests, int have_count,
 	/* refused before anything is written, whatever the steps turn out to
 	 * be (with --size the count is not known: past the year 9999 that
 	 * run stops there, exit 2 too) */
-	if (o->synthetic && !o->use_size &&
-	    o->start_us + (int64_t)o->count * PROD_TIME_MAX_STEP_US >= PROD_TIME_END_US)
-		return prod_err_set(err, "%llu events, each up to %d ms after the last, could "
-				    "pass the year 9999: give an earlier time (--start)",
-				    (unsigned long long)o->count, PROD_TIME_MAX_STEP_US / 1000);
+	if (o->synthetic && !o->use_size && o->count > 0 &&
+	    o->start_us + (int64_t)(o->count - 1) * PROD_TIME_MAX_STEP_US >= PROD_TIME_END_US)
+		return prod_err_set(err, "%llu events, the first at --start and each up to %d ms "
+				    "after the last, could pass the year 9999: give an earlier "
+				    "time (--start)", (unsigned long long)o->count,
+				    PROD_TIME_MAX_STEP_US / 1000);
 	if (o->dest != PROD_DEST_S3)
 		return 0;
 	if (!have_bucket)
