@@ -49,18 +49,19 @@ static int member(struct parse *p, int obj, const char *key)
 }
 
 /* An object member the event may leave out or set to null: its value
- * token, -1 when absent or null, or -2 with the error set when it is
- * there twice or not an object. */
+ * token, -1 when absent or null, or REFUSED with the error set when it
+ * is there twice or not an object. */
+#define REFUSED (-3)
 static int opt_object(struct parse *p, int obj, const char *key, const char *field)
 {
 	int v = member(p, obj, key);
 
 	if (v == DUP)
-		return perr(p, field, "appears twice"), -2;
+		return perr(p, field, "appears twice"), REFUSED;
 	if (v < 0 || (p->t.tok[v].type == JSMN_PRIMITIVE && p->js[p->t.tok[v].start] == 'n'))
 		return -1;
 	if (p->t.tok[v].type != JSMN_OBJECT)
-		return perr(p, field, "must be an object"), -2;
+		return perr(p, field, "must be an object"), REFUSED;
 	return v;
 }
 
@@ -102,9 +103,10 @@ static int opt_string(struct parse *p, int obj, const char *key, char **out,
 }
 
 /* An informational string member (the request id, the protocol version:
- * logged, never acted on): "" when absent, null or of another type, as the
- * protocol asks events to be parsed leniently; a string holding NUL is
- * still refused (dup_string). */
+ * logged, and the request id written into records by enrich's
+ * add_request_id, never a decision): "" when absent, null, of another type
+ * or given twice, as the protocol asks events to be parsed leniently; a
+ * string holding NUL is still refused (dup_string). */
 static int info_string(struct parse *p, int obj, const char *key, char **out,
 		       const char *field)
 {
@@ -161,10 +163,10 @@ static int parse_headers(struct parse *p, struct inf_event *ev, int ureq)
 	int h = opt_object(p, ureq, "headers", "userRequest.headers"), k;
 	const jsmntok_t *tk = p->t.tok;
 
-	if (h == -1)
-		return 0; /* absent or null: no headers */
-	if (h < 0)
+	if (h == REFUSED)
 		return -1;
+	if (h < 0)
+		return 0; /* absent or null: no headers */
 	/* more members than a request's headers hold is no request's (and
 	 * bounds the repeat check below) */
 	if (tk[h].size > INF_EVENT_HEADERS_MAX)
@@ -371,8 +373,8 @@ int inf_event_parse(const char *json, size_t len, struct inf_event *ev,
 	}
 	/* not there, or null: their members are absent; of another type the
 	 * event is refused, not read as one without them */
-	if ((conf = opt_object(&p, 0, "configuration", "configuration")) == -2 ||
-	    (ureq = opt_object(&p, 0, "userRequest", "userRequest")) == -2)
+	if ((conf = opt_object(&p, 0, "configuration", "configuration")) == REFUSED ||
+	    (ureq = opt_object(&p, 0, "userRequest", "userRequest")) == REFUSED)
 		goto out;
 	if (info_string(&p, 0, "xAmzRequestId", &ev->request_id, "xAmzRequestId") ||
 	    info_string(&p, 0, "protocolVersion", &ev->protocol_version, "protocolVersion") ||

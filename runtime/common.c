@@ -144,13 +144,12 @@ int inf_cli_load_policy(const struct inf_cli *cli, int every, struct inf_policy 
 {
 	struct inf_policy_errors errs = { 0 };
 	const char *pol = policy_path(cli), *plug = cli->plugins;
+	char shown[1024];
 
 	if (!plug)
 		plug = getenv("INFLIGHT_PLUGIN_PATH");
 	if (!plug || !*plug)
 		plug = inf_default_plugin_path();
-	char shown[1024];
-
 	if (inf_policy_load(pol, plug, out, &errs) == 0)
 		return 0;
 	inf_show_name(pol, shown, sizeof shown);

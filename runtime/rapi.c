@@ -39,9 +39,8 @@ static int unreachable(CURLcode cc)
 
 /* host:port as Lambda sets it: a name or IPv4 address (letters, digits,
  * '.', '-', and '_' as a container's name may have), or an IPv6 one in
- * brackets, then a port 1..65535; anything
- * else (a scheme, user@, a path or query, a space) would be pasted into
- * every URL the loop asks. */
+ * brackets, then a port 1..65535; anything else (a scheme, user@, a path
+ * or query, a space) would be pasted into every URL the loop asks. */
 static int host_port_ok(const char *api)
 {
 	const char *colon = strrchr(api, ':'), *p;
