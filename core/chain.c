@@ -624,6 +624,10 @@ static int chain_record(void *ctx, const char *js, size_t len,
 			if (rc == INF_ERR_LIMIT && !perr[0] && r->edit_err.msg[0])
 				snprintf(msg, sizeof msg, "step %zu (%s) went over a limit: %s",
 					 i + 1, st->plugin->name, r->edit_err.msg);
+			else if (!perr[0] && rc == r->edit_rc) /* the host's refusal, returned */
+				snprintf(msg, sizeof msg, "step %zu (%s) failed: an edit it asked "
+					 "for was refused (%s)", i + 1, st->plugin->name,
+					 r->edit_err.msg[0] ? r->edit_err.msg : status_text(rc, sbuf));
 			else
 				snprintf(msg, sizeof msg, "step %zu (%s) failed: %s%s", i + 1,
 					 st->plugin->name, perr[0] ? perr : status_text(rc, sbuf),

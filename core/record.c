@@ -336,6 +336,25 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	    (rc = inf_buf_append(&r->edit_text, json, len)))
 		return rc;
 	inf_json_flatten(r->edit_text.data + r->edit_text.len - len, len);
+	/* the key inserted into obj once already, by this step: one member,
+	 * never two (readers would take either); overwrite gives it this
+	 * value, else the first stays. Quoting is exact, so the same key
+	 * quotes to the same bytes. */
+	for (size_t e = 0; e < r->nedits; e++) {
+		struct inf_edit *ed = &r->edits[e];
+		size_t q = r->edit_text.len - off - len; /* "key": */
+
+		if (ed->kind != INF_EDIT_INSERT || ed->tok != obj || ed->len < q ||
+		    memcmp(r->edit_text.data + ed->off, r->edit_text.data + off, q))
+			continue;
+		if (overwrite) {
+			ed->off = off;
+			ed->len = r->edit_text.len - off;
+		} else {
+			r->edit_text.len = off;
+		}
+		return 0;
+	}
 	return add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off);
 }
 

@@ -410,6 +410,11 @@ START_TEST(test_plugin_contract_breach_fails)
 	ck_assert_str_eq(err.msg, "record 2 (line 2): step 1 (boom) failed: an edit it asked for "
 				  "was refused (unexpected '*') and it went on as if made");
 	ck_assert_str_eq(out.data ? out.data : "", "");
+	/* ... and returned as the step's status: the host's reason, not "no
+	 * message from the plugin" */
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"passrefusal\"}\n", 0), -1);
+	ck_assert_str_eq(err.msg, "record 1 (line 1): step 1 (boom) failed: an edit it asked for "
+				  "was refused (unexpected '*')");
 	/* a refusal without a message is named by its status, as the
 	 * host's, not as a plugin that gave no message */
 	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"badutf8\"}\n", 0), -1);

@@ -681,6 +681,26 @@ START_TEST(test_set_existing_key)
 }
 END_TEST
 
+/* A key a step inserts twice is one member: the second value with
+ * overwrite, else the first; in another object, or another key that
+ * starts the same, it is another member. */
+START_TEST(test_set_twice)
+{
+	load("{\"a\":1,\"o\":{}}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "x", 1, "1", 1, 1), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "x", 1, "2", 1, 1), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "xy", 2, "3", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, node("o"), "x", 1, "4", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "x", 1, "s", 1, 0), 0);
+	expect("{\"a\":1,\"o\":{\"x\":4},\"x\":2,\"xy\":3}");
+	load("{}");
+	ck_assert_int_eq(inf_record_set_string(&rec, 0, "k\"", 2, "v", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k\"", 2, "[1, 2]", 6, 1), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k\"", 2, "3", 1, 0), 0);
+	expect("{\"k\\\"\":[1, 2]}");
+}
+END_TEST
+
 START_TEST(test_set_refused)
 {
 	int o;
@@ -1276,6 +1296,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_set_after_removals);
 	tcase_add_test(ts, test_edits_in_many_containers);
 	tcase_add_test(ts, test_set_existing_key);
+	tcase_add_test(ts, test_set_twice);
 	tcase_add_test(ts, test_set_refused);
 	tcase_add_test(ts, test_remove_and_insert_combinations);
 	tcase_add_test(ts, test_many_edits);

@@ -262,8 +262,9 @@ struct inf_host {
 			      const char *s, size_t len);
 	/* Sets member `key` of the object `obj` to JSON text: replaces every
 	 * existing value when `overwrite`, leaves them alone otherwise, and
-	 * appends the member when there is none. INF_ERR_LIMIT only when
-	 * what it writes would take the record over max_depth or
+	 * appends the member when there is none (one the step appended
+	 * already counts: set twice, it is still one member). INF_ERR_LIMIT
+	 * only when what it writes would take the record over max_depth or
 	 * max_key_bytes; invalid JSON text is INF_ERR_INVALID either way. */
 	int (*set_json)(struct inf_record *rec, int obj, const char *key,
 			size_t keylen, const char *json, size_t len,
