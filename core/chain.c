@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cond.h"
 #include "json.h"
@@ -492,6 +493,19 @@ static const char *status_text(int rc, char *buf)
 	}
 }
 
+/* Whether req's deadline (inf_request) has passed: checked before each
+ * plugin step, whose time is the plugin's, not before the core's own
+ * work, which a batch at a time bounds. */
+static int past_deadline(const struct inf_request *req)
+{
+	struct timespec ts;
+
+	if (!req || !req->deadline_ms)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >= req->deadline_ms;
+}
+
 static int chain_record(void *ctx, const char *js, size_t len,
 			const struct inf_rec_pos *pos, struct inf_buf *out,
 			struct inf_error *err)
@@ -600,6 +614,11 @@ static int chain_record(void *ctx, const char *js, size_t len,
 				return inf_error_set(err, INF_FAIL_NOMEM, "out of memory");
 			continue; /* `when` does not hold: the step is skipped */
 		}
+		if (past_deadline(t->req))
+			return inf_error_set(err, INF_FAIL_SOURCE, "deadline: the object could not "
+					     "be transformed in time (record %llu, line %llu, "
+					     "before step %zu)", (unsigned long long)pos->recno,
+					     (unsigned long long)inf_rec_line(pos), i + 1);
 		r->edit_err.msg[0] = '\0';
 		r->edit_rc = 0;
 		rc = st->plugin->process(st->instances[w->index], r, &v, perr);

@@ -21,6 +21,10 @@ struct inf_request {
 	const char *access_point;
 	const char *object_key;
 	const char *request_id;
+	/* 0, or the wall-clock time (CLOCK_REALTIME, ms since the epoch: a
+	 * Lambda deadline's) past which no record is given to a plugin's
+	 * step: the object fails INF_FAIL_SOURCE, "deadline: ..." */
+	long long deadline_ms;
 };
 
 enum inf_edit_kind { INF_EDIT_REMOVE = 1, INF_EDIT_REPLACE = 2, INF_EDIT_INSERT = 3 };

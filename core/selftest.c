@@ -52,7 +52,8 @@ static void show(struct inf_buf *b, const char *s, size_t n, size_t diff)
 static int run_one(const struct inf_access_point *ap, const char *input,
 		   size_t len, struct inf_buf *out)
 {
-	struct inf_request req = { ap->name, "", "" };
+	struct inf_request req = { .access_point = ap->name, .object_key = "",
+				   .request_id = "" };
 	struct inf_error err = { 0 };
 	struct inf_transform *t = inf_transform_new(ap, &req, sink, out, &err);
 	int rc;

@@ -47,7 +47,8 @@ int inf_mode_filter(const struct inf_cli *cli)
 	const struct inf_access_point *ap;
 	struct inf_transform *t = NULL;
 	struct inf_output out;
-	struct inf_request req = { cli->access_point, "", "" };
+	struct inf_request req = { .access_point = cli->access_point, .object_key = "",
+				   .request_id = "" };
 	static const struct inf_lender lender = { space, commit };
 	char name[1024];
 	int rc;

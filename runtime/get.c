@@ -212,6 +212,7 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	req.access_point = ap->name;
 	req.object_key = ev->object_key;
 	req.request_id = ev->request_id;
+	req.deadline_ms = o->abandon_at; /* between a plugin's steps, as feed() between chunks */
 	inf_spool_reset(&L->spool);
 	fc.abandon_at = o->abandon_at;
 	fc.t = inf_transform_new(ap, &req, inf_spool_write, &L->spool, &err);
@@ -227,7 +228,7 @@ static int get_object(struct inf_lambda *L, const struct inf_event *ev,
 	inf_transform_first_skip(fc.t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(fc.t);
 	if (rc) {
-		if (fc.timed_out)
+		if (fc.timed_out || (err.kind == INF_FAIL_SOURCE && inf_clock_ms() >= fc.abandon_at))
 			res.timed_out = 1;
 		if (err.kind == INF_FAIL_SOURCE) {
 			rc = forward_source_error(L, ev, o, &res, &err);

@@ -175,7 +175,8 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 		       const struct inf_event *ev, const struct inf_source_result *head,
 		       struct inf_outcome *o)
 {
-	struct inf_request req = { ap->name, ev->object_key, ev->request_id };
+	struct inf_request req = { .access_point = ap->name, .object_key = ev->object_key,
+				   .request_id = ev->request_id };
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_source_result res = { 0 };
 	struct inf_error err = { 0 };

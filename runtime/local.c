@@ -151,7 +151,7 @@ int inf_mode_event(const struct inf_cli *cli)
 	const struct inf_access_point *ap = NULL;
 	struct inf_transform *t = NULL;
 	struct inf_output out;
-	struct inf_request req;
+	struct inf_request req = { 0 };
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_spool spool;
 	struct inf_slice slice = { 0 };

@@ -744,7 +744,7 @@ END_TEST
 
 START_TEST(test_two_steps_see_each_other)
 {
-	struct inf_request req = { "ap", "k", "r" };
+	struct inf_request req = { .access_point = "ap", .object_key = "k", .request_id = "r" };
 	const struct inf_access_point *ap;
 
 	/* boom would fail on "boom" if it saw the record before drop_fields */
@@ -1216,7 +1216,8 @@ END_TEST
 
 START_TEST(test_request_context)
 {
-	struct inf_request req = { "lambda-consumer", "store_events/a.json", "RID" };
+	struct inf_request req = { .access_point = "lambda-consumer", .object_key = "store_events/a.json",
+				   .request_id = "RID" };
 	const struct inf_access_point *ap =
 		policy(AP("", "{ plugin = \"example_stamp\"; }"), "t");
 

@@ -129,7 +129,8 @@ static time_t realtime(void)
 
 START_TEST(test_computed)
 {
-	struct inf_request req = { "store-ops", "store_events/a b.json", "req-\xc3\xa9-1" };
+	struct inf_request req = { .access_point = "store-ops", .object_key = "store_events/a b.json",
+				   .request_id = "req-\xc3\xa9-1" };
 	const char *got;
 	regex_t re;
 	char before[32], after[32], stamp[32];
@@ -214,7 +215,8 @@ END_TEST
 /* The README's order of new members, whatever the options' order. */
 START_TEST(test_order)
 {
-	struct inf_request req = { "ap1", "k.json", "r1" };
+	struct inf_request req = { .access_point = "ap1", .object_key = "k.json",
+				   .request_id = "r1" };
 
 	put_table("t.csv", "id,zcity,acountry\n1,Paris,FR\n");
 	enrich("lookup_key = \"id\"; lookup_file = \"t.csv\"; add_request_id = \"rq\";\n"

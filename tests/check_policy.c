@@ -1235,7 +1235,7 @@ START_TEST(test_opts_defaults)
 	const struct opts_config *c;
 	struct inf_buf out = { 0 };
 	struct inf_error err;
-	struct inf_request req = { "a", "k", "r" };
+	struct inf_request req = { .access_point = "a", .object_key = "k", .request_id = "r" };
 	static const char in[] = "{\"x\":{\"y\":[1,2]}}\n";
 
 	ck_assert_msg(load_text("p.cfg", STEP("{ plugin = \"opts\"; paths = [\"x.y\"]; }")) == 0,
@@ -1457,7 +1457,7 @@ START_TEST(test_stamp_options)
 {
 	struct inf_buf out = { 0 };
 	struct inf_error err;
-	struct inf_request req = { "ap1", "", "" };
+	struct inf_request req = { .access_point = "ap1", .object_key = "", .request_id = "" };
 	static const char in[] = "{\"a\":1}\n{\"_via\":\"old\",\"who\":\"old\"}\n";
 
 	ck_assert_msg(load_text("p.cfg",

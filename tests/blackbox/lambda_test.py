@@ -1480,6 +1480,26 @@ def tests(env):
               not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi))
     check("and the next invocation is served", r.answer("after-slow") and r.answer("after-slow")["status"] == 200, r.rapi)
 
+    # a plugin step slower than the deadline (200 ms a record, 30 records,
+    # an object read at once): no record starts a step past it, so the
+    # caller gets 503 DeadlineExceeded in time, not Lambda's kill
+    slowpol = os.path.join(env.tmp, "slow.cfg")
+    with open(slowpol, "w") as f:
+        f.write('access_points = ( { name = "slow"; chain = ( { plugin = "boom"; } ); } );\n')
+    env.put("store_events/slow-step.ndjson", b'{"x":"sleep200"}\n' * 30)
+    r = Run(env, [get("slow-step", ps("store_events/slow-step.ndjson"), ap="slow",
+                      key="store_events/slow-step.ndjson")], policy=slowpol, deadline_ms=2500 * SLOW,
+            extra_env={"INFLIGHT_PLUGIN_PATH": PLUGINS + ":" + os.path.join(BUILD, "test-plugins"),
+                       "INFLIGHT_THREADS": "1"})
+    a = r.answer("slow-step")
+    if VALGRIND:
+        check("a plugin step slower than the deadline: the runtime is not killed",
+              not any(e["type"] == "killed" for e in r.rapi), r.rapi)
+    else:
+        check("a plugin step slower than the deadline: the caller gets 503 DeadlineExceeded in time",
+              a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
+              not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi, r.err[-300:]))
+
     # a HEAD whose measuring read outlasts the deadline: 503 DeadlineExceeded
     # too; a HEAD answered 204 (never the object's answer): 503
     # SourceUnavailable saying what the source answered

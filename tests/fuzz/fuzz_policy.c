@@ -136,7 +136,8 @@ static void check_record(const char *ap, const char *s, size_t n)
 /* Runs `in` through `ap`; what comes out must be JSON in the framing used. */
 static void transform(const struct inf_access_point *ap, const char *in)
 {
-	struct inf_request req = { ap->name, "store_events/k.json", "REQ1" };
+	struct inf_request req = { .access_point = ap->name, .object_key = "store_events/k.json",
+				   .request_id = "REQ1" };
 	struct inf_error err = { 0 };
 	struct fz_buf out = { 0 };
 	struct inf_transform *t = inf_transform_new(ap, &req, sink, &out, &err);
