@@ -1273,6 +1273,12 @@ START_TEST(test_framing_errors)
 	ck_assert_int_eq(run(ap, NULL, "[{\"id\":1, {\"id\":2}, {\"id\":3}}, {\"id\":4}]", 0), -1);
 	ck_assert_str_eq(err.msg, "mismatched '{' at line 1, byte 10 in an array element: "
 				  "where the elements end is unknown");
+	/* a stray quote after a number: the cut reads '"}, {"' as a string */
+	for (size_t chunk = 0; chunk < 4; chunk += 3) {
+		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1\"}, {\":2}, 4]", chunk), -1);
+		ck_assert_str_eq(err.msg, "stray '\"' at line 1, byte 7 in an array element: "
+					  "where the elements end is unknown");
+	}
 	/* two stray quotes: the strings between them swallow element ends */
 	ck_assert_int_eq(run(ap, NULL, "[{\"a\":\"x\"y\"}, {\"b\":1}, {\"c\":\"z\"w\"}, 4]", 0), -1);
 	ck_assert_str_eq(err.msg, "stray '\"' at line 1, byte 8 in an array element: "

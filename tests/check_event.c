@@ -584,6 +584,9 @@ START_TEST(test_may_quote_secret)
 		{ "/k?X%2DAmz%2DSignature%3Dabc", 1 },
 		{ "/k?X-Amz-Signature%253Dabc", 1 },
 		{ "X-Amz-Signature&amp;#61;abc", 1 },
+		/* encoded twice and three times: decoded until it stops changing */
+		{ "/k?X%252DAmz%252DSignature%253Dabc", 1 },
+		{ "/k?X%25252DAmz%25252DSignature=abc", 1 },
 		{ "the X Amz Signature is abc", 1 },
 		{ "Authorization: AWS4-HMAC-SHA256 ...", 1 },
 		{ "Credential=AKIA/x, Signature=abc", 1 },
@@ -673,6 +676,8 @@ START_TEST(test_show_name)
 		{ "k.json%3FX-Amz-Signature=S", "k.json%3F<redacted>" },
 		{ "k.json;x-amz-credential=S", "k.json;<redacted>" },
 		{ "http://h/k%58-Amz-Signature=S", "<redacted>" },
+		{ "http://h/k%2558-Amz-Signature=S", "<redacted>" },
+		{ "x%252DAmz%252DSignature=S.json", "<redacted>" },
 		{ "/tmp/X-Amz-Security-Token=S", "<redacted>" },
 		{ "http:user:pw@h/k", "http:<redacted>@h/k" },
 		/* file names that only look so: shown whole */

@@ -303,6 +303,8 @@ def tests(env):
         f.write(doc)
     with open(os.path.join(env.objdir, "store_events", "other.json"), "w") as f:
         f.write(lines[2] + "\n")
+    with open(os.path.join(env.objdir, "store_events", "cut.ndjson"), "w") as f:
+        f.write('{"a":1,"price":5}\n{"b":2,"price":7}\n')  # _close sends line 1 whole
     obj = "http://127.0.0.1:%d/" % env.objport
     want_doc = redacted(doc)
     want_other = redacted(lines[2]) + "\n"
@@ -359,6 +361,7 @@ def tests(env):
         get("bad-utf8", ps("store_events/bad-\u00e9.ndjson"), key="store_events/bad-\u00e9.ndjson",
             ap="strict"),
         get("half", obj + "_close/store_events/obj.json", key="store_events/obj.json"),
+        get("half-at-record", obj + "_close/store_events/cut.ndjson", key="store_events/cut.ndjson"),
         # a source that leaves a second answer on the kept-alive connection
         # (after a GET's body; as a HEAD's body): the next caller's request
         # must not read it as its answer (libcurl takes an idle connection
@@ -497,6 +500,9 @@ def tests(env):
               a and a["status"] == 200 and a["body"].decode() == want_other, a)
     a = r.answer("half")
     check("source closing half-way: an error status, never a 200 with a partial body",
+          a and a["status"] >= 500 and a["bodyLen"] == 0, a)
+    a = r.answer("half-at-record")
+    check("source closing at the end of a record (what was read is valid): an error status, no body",
           a and a["status"] >= 500 and a["bodyLen"] == 0, a)
     a = r.answer("no-policy")
     check("access point without a policy: 403 AccessDenied", a and a["status"] == 403 and a["errorCode"] == "AccessDenied", a)

@@ -156,6 +156,17 @@ event "$BASE/_close/$KEY"
 serve -o "$T/half.json"
 expect_eq "broken source: exit 6" "$RC" 6
 expect_absent "broken source: no output file" "$T/half.json"
+# ... and broken at the end of a record: the records read are whole and
+# valid, the object is not: still a source error, never a success
+mkdir -p "$T/bucket/store_events/cut"
+printf '{"a":1,"price":5}\n{"b":2,"price":7}\n' >"$T/bucket/store_events/cut/o.ndjson" # half: line 1
+"$RT" --make-event --access-point lambda-consumer --url "$BASE/_close/store_events/cut/o.ndjson" \
+	--key store_events/cut/o.ndjson \
+	-o "$T/ev.json"
+serve -o "$T/half.json"
+expect_eq "source broken at a record's end: exit 6, no output file" \
+	"$RC:$(test -e "$T/half.json" && echo written)" "6:"
+expect_contains "  ... says the transfer was cut" "$ERR" "partial"
 
 # ---- signed headers of the presigned URL are replayed ----
 SIGNED="$BASE/$KEY?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Signature=S"
