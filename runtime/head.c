@@ -175,8 +175,9 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 		       const struct inf_event *ev, const struct inf_source_result *head,
 		       struct inf_outcome *o)
 {
+	/* a slow plugin step fails the measuring in time, as a GET's */
 	struct inf_request req = { .access_point = ap->name, .object_key = ev->object_key,
-				   .request_id = ev->request_id };
+				   .request_id = ev->request_id, .deadline_ms = o->abandon_at };
 	struct inf_fetch_opts fo = { 0 };
 	struct inf_source_result res = { 0 };
 	struct inf_error err = { 0 };
@@ -217,6 +218,8 @@ static int view_length(struct inf_lambda *L, const struct inf_access_point *ap,
 	inf_transform_first_skip(t, o->first_failed, sizeof o->first_failed);
 	inf_transform_free(t);
 	if (rc) {
+		if (err.kind == INF_FAIL_SOURCE && inf_clock_ms() >= o->abandon_at)
+			res.timed_out = 1; /* the read's deadline, or a step's */
 		if (pin && res.status == 412 && !res.transport_failed && !res.timed_out)
 			/* only the pin was a condition: another version is there */
 			inf_lambda_error_answer(L, o, 503, "ObjectChanged",

@@ -1494,10 +1494,14 @@ def tests(env):
         f.write('access_points = ( { name = "slow"; chain = ( { plugin = "boom"; } ); } );\n')
     env.put("store_events/slow-step.ndjson", b'{"x":"sleep200"}\n' * 30)
     r = Run(env, [get("slow-step", ps("store_events/slow-step.ndjson"), ap="slow",
-                      key="store_events/slow-step.ndjson")], policy=slowpol, deadline_ms=2500 * SLOW,
+                      key="store_events/slow-step.ndjson"),
+                  event("headObjectContext", env.presign("head_object", Key="store_events/slow-step.ndjson"),
+                        ap="slow", key="store_events/slow-step.ndjson")],
+            policy=slowpol, deadline_ms=2500 * SLOW,
             extra_env={"INFLIGHT_PLUGIN_PATH": PLUGINS + ":" + os.path.join(BUILD, "test-plugins"),
                        "INFLIGHT_THREADS": "1"})
     a = r.answer("slow-step")
+    b = [e.get("body") if isinstance(e.get("body"), dict) else {} for e in r.results()] + [{}, {}]
     if VALGRIND:
         check("a plugin step slower than the deadline: the runtime is not killed",
               not any(e["type"] == "killed" for e in r.rapi), r.rapi)
@@ -1505,6 +1509,8 @@ def tests(env):
         check("a plugin step slower than the deadline: the caller gets 503 DeadlineExceeded in time",
               a and a["status"] == 503 and a["errorCode"] == "DeadlineExceeded" and
               not any(e["type"] == "killed" for e in r.rapi), (a, r.rapi, r.err[-300:]))
+        check("... and a HEAD that measures the view through it: 503 DeadlineExceeded in time",
+              b[1].get("statusCode") == 503 and b[1].get("errorCode") == "DeadlineExceeded", (b, r.rapi))
 
     # a HEAD whose measuring read outlasts the deadline: 503 DeadlineExceeded
     # too; a HEAD answered 204 (never the object's answer): 503
