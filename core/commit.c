@@ -337,6 +337,7 @@ int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
 	if ((rc = apply(r, 0, err)))
 		return rc;
 	r->nedits = 0;
+	memset(r->inserted, 0, sizeof r->inserted);
 	r->carried = 0;
 	inf_buf_reset(&r->edit_text);
 	return inf_record_reset_marks(r);

@@ -62,6 +62,7 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 	r->js = js;
 	r->len = len;
 	r->nedits = 0;
+	memset(r->inserted, 0, sizeof r->inserted);
 	r->carried = 0;
 	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
@@ -81,6 +82,7 @@ int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
 	int rc;
 
 	r->nedits = 0;
+	memset(r->inserted, 0, sizeof r->inserted);
 	r->carried = 0;
 	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
@@ -285,10 +287,39 @@ const char *inf_record_key(struct inf_record *r, int key, size_t *len)
 				 &r->keybuf, len);
 }
 
+/* The pending insert into obj whose member text starts with the q bytes
+ * at edit_text + off (its quoted key and ':'; quoting is exact, so the
+ * same key quotes to the same bytes), or NULL, when there is none, with
+ * the key noted in r->inserted for the next call: the inserts are looked
+ * through only when its bit says one may be it. */
+static struct inf_edit *pending_insert(struct inf_record *r, int obj, size_t off, size_t q)
+{
+	const char *kq = r->edit_text.data + off;
+	uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)obj, *word;
+
+	for (size_t b = 0; b < q; b++)
+		h = (h ^ (unsigned char)kq[b]) * 0x100000001b3u;
+	h ^= h >> 29;
+	word = &r->inserted[(h >> 6) & 15];
+	if (!(*word >> (h & 63) & 1)) {
+		*word |= 1ull << (h & 63);
+		return NULL;
+	}
+	for (size_t e = 0; e < r->nedits; e++) {
+		struct inf_edit *ed = &r->edits[e];
+
+		if (ed->kind == INF_EDIT_INSERT && ed->tok == obj && ed->len >= q &&
+		    !memcmp(r->edit_text.data + ed->off, kq, q))
+			return ed;
+	}
+	return NULL;
+}
+
 int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 			size_t keylen, const char *json, size_t len,
 			int overwrite)
 {
+	struct inf_edit *ed;
 	const jsmntok_t *o;
 	int found = 0, rc, limit, k, i;
 	size_t off;
@@ -338,15 +369,8 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	inf_json_flatten(r->edit_text.data + r->edit_text.len - len, len);
 	/* the key inserted into obj once already, by this step: one member,
 	 * never two (readers would take either); overwrite gives it this
-	 * value, else the first stays. Quoting is exact, so the same key
-	 * quotes to the same bytes. */
-	for (size_t e = 0; e < r->nedits; e++) {
-		struct inf_edit *ed = &r->edits[e];
-		size_t q = r->edit_text.len - off - len; /* "key": */
-
-		if (ed->kind != INF_EDIT_INSERT || ed->tok != obj || ed->len < q ||
-		    memcmp(r->edit_text.data + ed->off, r->edit_text.data + off, q))
-			continue;
+	 * value, else the first stays */
+	if ((ed = pending_insert(r, obj, off, r->edit_text.len - off - len))) {
 		if (overwrite) {
 			ed->off = off;
 			ed->len = r->edit_text.len - off;
