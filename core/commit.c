@@ -337,7 +337,7 @@ int inf_record_commit(struct inf_record *r, struct inf_json_err *err)
 	if ((rc = apply(r, 0, err)))
 		return rc;
 	r->nedits = 0;
-	memset(r->inserted, 0, sizeof r->inserted);
+	inf_inserts_forget(&r->inserts);
 	r->carried = 0;
 	inf_buf_reset(&r->edit_text);
 	return inf_record_reset_marks(r);
@@ -389,6 +389,7 @@ int inf_record_flush(struct inf_record *r, struct inf_json_err *err)
 		return rc;
 	memmove(r->edits, r->edits + k, (total - k) * sizeof *r->edits);
 	r->nedits = total - k;
+	inf_inserts_shift(&r->inserts, k);
 	r->carried = 0;
 	/* only the carried nodes were marked; edit_text keeps the inserts' */
 	return inf_record_reset_marks(r);

@@ -26,6 +26,7 @@ void inf_record_free(struct inf_record *r)
 	inf_buf_free(&r->work[0]);
 	inf_buf_free(&r->work[1]);
 	free(r->edits);
+	inf_inserts_free(&r->inserts);
 	free(r->mark);
 	free(r->states);
 	free(r->ranges);
@@ -62,7 +63,7 @@ int inf_record_load(struct inf_record *r, const char *js, size_t len,
 	r->js = js;
 	r->len = len;
 	r->nedits = 0;
-	memset(r->inserted, 0, sizeof r->inserted);
+	inf_inserts_forget(&r->inserts);
 	r->carried = 0;
 	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
@@ -82,7 +83,7 @@ int inf_record_load_dropping(struct inf_record *r, const char *js, size_t len,
 	int rc;
 
 	r->nedits = 0;
-	memset(r->inserted, 0, sizeof r->inserted);
+	inf_inserts_forget(&r->inserts);
 	r->carried = 0;
 	r->service_rc = 0;
 	inf_buf_reset(&r->edit_text);
@@ -287,42 +288,33 @@ const char *inf_record_key(struct inf_record *r, int key, size_t *len)
 				 &r->keybuf, len);
 }
 
-/* The pending insert into obj whose member text starts with the q bytes
- * at edit_text + off (its quoted key and ':'; quoting is exact, so the
- * same key quotes to the same bytes), or NULL, when there is none, with
- * the key noted in r->inserted for the next call: the inserts are looked
- * through only when its bit says one may be it. */
-static struct inf_edit *pending_insert(struct inf_record *r, int obj, size_t off, size_t q)
+struct same_insert {
+	const struct inf_record *r;
+	int obj;
+	const char *kq;
+	size_t q;
+};
+
+/* Whether edit e inserts into the object the member whose text starts
+ * with the same quoted key. */
+static int same_insert(size_t e, void *ctx)
 {
-	const char *kq = r->edit_text.data + off;
-	uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)obj, *word;
+	const struct same_insert *c = ctx;
+	const struct inf_edit *ed = &c->r->edits[e];
 
-	for (size_t b = 0; b < q; b++)
-		h = (h ^ (unsigned char)kq[b]) * 0x100000001b3u;
-	h ^= h >> 29;
-	word = &r->inserted[(h >> 6) & 15];
-	if (!(*word >> (h & 63) & 1)) {
-		*word |= 1ull << (h & 63);
-		return NULL;
-	}
-	for (size_t e = 0; e < r->nedits; e++) {
-		struct inf_edit *ed = &r->edits[e];
-
-		if (ed->kind == INF_EDIT_INSERT && ed->tok == obj && ed->len >= q &&
-		    !memcmp(r->edit_text.data + ed->off, kq, q))
-			return ed;
-	}
-	return NULL;
+	return ed->kind == INF_EDIT_INSERT && ed->tok == c->obj && ed->len >= c->q &&
+	       !memcmp(c->r->edit_text.data + ed->off, c->kq, c->q);
 }
 
 int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 			size_t keylen, const char *json, size_t len,
 			int overwrite)
 {
-	struct inf_edit *ed;
+	struct same_insert same;
 	const jsmntok_t *o;
 	int found = 0, rc, limit, k, i;
-	size_t off;
+	size_t off, e;
+	uint64_t hash;
 
 	if (!valid_node(r, obj) || r->toks.tok[obj].type != JSMN_OBJECT ||
 	    mark_kind(r, obj))
@@ -370,16 +362,25 @@ int inf_record_set_json(struct inf_record *r, int obj, const char *key,
 	/* the key inserted into obj once already, by this step: one member,
 	 * never two (readers would take either); overwrite gives it this
 	 * value, else the first stays */
-	if ((ed = pending_insert(r, obj, off, r->edit_text.len - off - len))) {
+	same = (struct same_insert){ r, obj, r->edit_text.data + off,
+				     r->edit_text.len - off - len };
+	hash = inf_inserts_hash(obj, same.kq, same.q);
+	if ((e = inf_inserts_find(&r->inserts, hash, same_insert, &same)) != (size_t)-1) {
 		if (overwrite) {
-			ed->off = off;
-			ed->len = r->edit_text.len - off;
+			r->edits[e].off = off;
+			r->edits[e].len = r->edit_text.len - off;
 		} else {
 			r->edit_text.len = off;
 		}
 		return 0;
 	}
-	return add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off);
+	if ((rc = inf_inserts_reserve(&r->inserts)) ||
+	    (rc = add_edit(r, obj, INF_EDIT_INSERT, off, r->edit_text.len - off))) {
+		r->edit_text.len = off;
+		return rc;
+	}
+	inf_inserts_add(&r->inserts, hash, r->nedits - 1);
+	return 0;
 }
 
 int inf_record_set_string(struct inf_record *r, int obj, const char *key,

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "inflight/plugin.h"
+#include "inserts.h"
 #include "json.h"
 
 /* Facts about the request a record belongs to; all may be "". */
@@ -66,10 +67,8 @@ struct inf_record {
 	 * applies them, only the host services that cannot see the
 	 * difference run without it (host.c). */
 	size_t carried;
-	/* bit (object, key) % 1024 set for each pending insert: a clear bit
-	 * says set_json has no insert of that key in that object to look
-	 * for (cleared with the edits) */
-	uint64_t inserted[16];
+	/* the pending inserts, by (object, key): forgotten with the edits */
+	struct inf_inserts inserts;
 	int service_rc; /* a host service failed (a flush, or out of memory
 			   where its answer cannot say so): the record fails */
 	int edit_rc;  /* an edit a step asked for and the host refused: the

@@ -135,6 +135,11 @@ START_TEST(test_insert_after_carried)
 	ck_assert_uint_eq(a.nedits, 1);
 	tokens_fresh();
 	same_output("the insert left pending by the flush");
+	/* the flush moved the insert down the edits: found there again */
+	ck_assert_int_eq(h->set_json(&a, 0, "tag", 3, "\"u\"", 3, 1), 0);
+	ck_assert_int_eq(h->set_json(&b, 0, "tag", 3, "\"u\"", 3, 1), 0);
+	ck_assert_uint_eq(a.nedits, 1);
+	same_output("an insert overwritten after the flush");
 }
 END_TEST
 

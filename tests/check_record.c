@@ -701,6 +701,41 @@ START_TEST(test_set_twice)
 }
 END_TEST
 
+/* Thousands of keys inserted into one object, each twice, and each into
+ * a second object too: one member per key and object, the later value
+ * where overwrite asks for it. */
+START_TEST(test_set_twice_many)
+{
+	enum { KEYS = 3000 };
+	struct inf_buf want = {0};
+	char key[16];
+	int o;
+
+	load("{\"o\":{}}");
+	o = node("o");
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < KEYS; i++) {
+			int n = snprintf(key, sizeof key, "k%d", i);
+			ck_assert_int_eq(inf_record_set_json(&rec, 0, key, (size_t)n,
+							     pass ? "2" : "1", 1, i % 2), 0);
+			ck_assert_int_eq(inf_record_set_json(&rec, o, key, (size_t)n,
+							     pass ? "4" : "3", 1, 0), 0);
+		}
+	}
+	ck_assert_uint_eq(rec.nedits, 2 * KEYS);
+	ck_assert_int_eq(inf_buf_puts(&want, "{\"o\":{"), 0);
+	for (int i = 0; i < KEYS; i++)
+		ck_assert_int_eq(inf_buf_printf(&want, "%s\"k%d\":3", i ? "," : "", i), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "}"), 0);
+	for (int i = 0; i < KEYS; i++)
+		ck_assert_int_eq(inf_buf_printf(&want, ",\"k%d\":%d", i, i % 2 ? 2 : 1), 0);
+	ck_assert_int_eq(inf_buf_putc(&want, '}'), 0);
+	ck_assert_int_eq(inf_buf_putc(&want, 0), 0);
+	expect(want.data);
+	inf_buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_set_refused)
 {
 	int o;
@@ -1297,6 +1332,7 @@ static Suite *record_suite(void)
 	tcase_add_test(ts, test_edits_in_many_containers);
 	tcase_add_test(ts, test_set_existing_key);
 	tcase_add_test(ts, test_set_twice);
+	tcase_add_test(ts, test_set_twice_many);
 	tcase_add_test(ts, test_set_refused);
 	tcase_add_test(ts, test_remove_and_insert_combinations);
 	tcase_add_test(ts, test_many_edits);
