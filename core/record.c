@@ -460,9 +460,21 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Whether k[0..n) is in order already: one step's inserts into one
+ * object, or removals made front to back, need no sort. */
+static int keys_sorted(const uint64_t *k, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (k[i - 1] > k[i])
+			return 0;
+	return 1;
+}
+
 static void sort_keys(uint64_t *k, size_t n)
 {
 	if (n > 8) {
+		if (keys_sorted(k, n))
+			return;
 		qsort(k, n, sizeof *k, cmp_u64);
 		return;
 	}
@@ -620,7 +632,11 @@ static int build_ranges(struct inf_record *r, size_t *count)
 			return rc;
 	}
 	if (n > 8) {
-		qsort(r->ranges, n, sizeof *r->ranges, cmp_range);
+		size_t i = 1;
+		while (i < n && cmp_range(&r->ranges[i - 1], &r->ranges[i]) <= 0)
+			i++;
+		if (i < n) /* out of order: sort (else in order already) */
+			qsort(r->ranges, n, sizeof *r->ranges, cmp_range);
 	} else { /* a record's edits are few: insertion sort, no call overhead */
 		for (size_t i = 1; i < n; i++) {
 			struct inf_range x = r->ranges[i];
