@@ -13,6 +13,17 @@
 #include "chain.h"
 #include "testutil.h"
 
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+/* The core's realloc (linked with -Wl,--wrap=realloc) fails while
+ * BOOM_NO_MEMORY is set: the boom plugin sets it around a host service
+ * (its "starved" record). */
+void *__wrap_realloc(void *p, size_t n)
+{
+	return getenv("BOOM_NO_MEMORY") ? NULL : __real_realloc(p, n);
+}
+
 static char *tmp;
 static char dirs[2 * PATH_MAX];
 static struct inf_policy *pol;
@@ -366,6 +377,24 @@ START_TEST(test_plugin_error_fails)
 	ck_assert_str_eq(err.msg, "record 2 (line 2): step 2 (boom) failed: out of memory "
 				  "(no message from the plugin)");
 	ck_assert_str_eq(out.data, "");
+}
+END_TEST
+
+/* A host service that ran out of memory under a step whose plugin took
+ * its answer (string's NULL) for "not a string" and kept the record: the
+ * record fails, out of memory, whatever the plugin returned; nothing of it
+ * is passed on. */
+START_TEST(test_service_failure_under_step_fails)
+{
+	const struct inf_access_point *ap =
+		policy(AP("format = \"document\";", DROP("\"price\"") ", " BOOM), "t");
+
+	ck_assert_int_eq(run(ap, NULL, "{\"x\":\"starved\\u0041\",\"price\":2}", 0), -1);
+	ck_assert_int_eq(err.kind, INF_FAIL_NOMEM);
+	ck_assert_str_eq(err.msg, "out of memory");
+	ck_assert_str_eq(out.data, "");
+	/* with memory, the same record passes, price dropped */
+	expect(ap, "{\"x\":\"keep\\u0041\",\"price\":2}", "{\"x\":\"keep\\u0041\"}");
 }
 END_TEST
 
@@ -1464,6 +1493,7 @@ static Suite *chain_suite(void)
 	tcase_add_test(tc, test_binary_object_named);
 	tcase_add_test(tc, test_plugin_error_fails);
 	tcase_add_test(tc, test_plugin_error_unterminated);
+	tcase_add_test(tc, test_service_failure_under_step_fails);
 	tcase_add_test(tc, test_plugin_contract_breach_fails);
 	tcase_add_test(tc, test_when_refused);
 	tcase_add_test(tc, test_plugin_error_dropped);
