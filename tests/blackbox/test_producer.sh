@@ -320,9 +320,14 @@ t_usage() {
 	# events that could pass the year 9999: refused before any is written
 	expect_usage --start 9999-12-31T23:59:59 --count 1000 --dir "$TMP/u"
 	grep -q 'could pass the year 9999: give an earlier time (--start)' "$TMP/u.err"
-	# ... with --size the count is not known: the run stops there, exit 2
+	# ... with --size the count is not known: the run stops there, exit 2,
+	# leaving no partial file, and a file that was there as it was
 	expect_usage --start 9999-12-31T23:59:59 --size 1M --ndjson "$TMP/late.nd"
 	grep -q 'event time after year 9999: give an earlier time (--start)' "$TMP/u.err"
+	[[ ! -e $TMP/late.nd && -z $(find "$TMP" -maxdepth 1 -name '.late.nd.*') ]]
+	printf 'before\n' >"$TMP/late.nd"
+	expect_usage --start 9999-12-31T23:59:59 --size 1M --ndjson "$TMP/late.nd"
+	[[ $(cat "$TMP/late.nd") == before && -z $(find "$TMP" -maxdepth 1 -name '.late.nd.*') ]]
 	expect_usage --endpoint http://127.0.0.1:1
 	# keys are appended to the endpoint's path: a query would swallow them
 	expect_usage --endpoint 'http://127.0.0.1:1/?X-Amz-Signature=zz' --bucket bkt

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "tmpname.h"
 
 struct sink_dir {
 	struct prod_sink base;  /* first, so the sink pointer casts back */
@@ -78,9 +79,7 @@ static int build_names(struct sink_dir *s, const char *key, size_t *parent_len)
 		return -1;
 	slash = strrchr(s->path.data, '/');
 	plen = (size_t)(slash - s->path.data);
-	if (inf_buf_append(&s->tmp, s->path.data, plen) ||
-	    inf_buf_printf(&s->tmp, "/.%s.%ld.tmp", slash + 1, s->pid) ||
-	    inf_buf_putc(&s->tmp, '\0'))
+	if (prod_tmp_name(&s->tmp, s->path.data, s->pid))
 		return -1;
 	*parent_len = plen;
 	return 0;
@@ -106,14 +105,7 @@ static int dir_put(struct prod_sink *base, const char *key, const char *body,
 			goto out;
 		}
 	}
-	/* a file of its own: never through a link planted at the temporary
-	 * name (a shared directory), never into a file left there (a run
-	 * that died with this pid): such a name is unlinked (a link itself,
-	 * not what it points to) and created once more */
-	fd = open(s->tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST && unlink(s->tmp.data) == 0)
-		fd = open(s->tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0644);
+	fd = prod_tmp_create(s->tmp.data);
 	if (fd < 0) {
 		prod_err_set(err, "cannot create file: %s (%s)", strerror(errno),
 			     s->tmp.data);

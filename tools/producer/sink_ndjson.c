@@ -2,17 +2,24 @@
  * NDJSON sink: every event is one line of a single stream (a file, or
  * standard output for "-"). Lines are gathered in a 1 MiB buffer and
  * written with write(2), so the file is streamed, never held in memory,
- * and the buffer stops growing after the first flush. See sink.h.
+ * and the buffer stops growing after the first flush. A regular file (or
+ * a new one) is written under a temporary name beside it and renamed over
+ * it when every event is written, so a failed run leaves no partial file
+ * and an existing one as it was; anything else (a device, a pipe, a
+ * symbolic link) is opened and written in place. See sink.h.
  */
 #include "sink.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "tmpname.h"
 
 #define FLUSH_AT (1u << 20)
 #define SLACK 4096 /* room for the line that crosses FLUSH_AT */
@@ -23,6 +30,7 @@ struct sink_ndjson {
 	int fd;
 	int close_fd;           /* 0 for standard output */
 	char *path;
+	struct inf_buf tmp;     /* the temporary name, or empty */
 };
 
 static int flush_out(struct sink_ndjson *s, struct prod_err *err)
@@ -73,7 +81,11 @@ static int ndjson_finish(struct prod_sink *base, struct prod_err *err)
 	s->fd = -1;
 	if (close(fd))
 		return prod_err_set(err, "close failed: %s (%s)", strerror(errno),
+				    s->tmp.len ? s->tmp.data : s->path);
+	if (s->tmp.len && rename(s->tmp.data, s->path))
+		return prod_err_set(err, "rename failed: %s (%s)", strerror(errno),
 				    s->path);
+	inf_buf_reset(&s->tmp); /* renamed: nothing to remove */
 	return 0;
 }
 
@@ -83,6 +95,9 @@ static void ndjson_destroy(struct prod_sink *base)
 
 	if (s->close_fd)
 		close(s->fd);
+	if (s->tmp.len) /* not finished: no partial file */
+		unlink(s->tmp.data);
+	inf_buf_free(&s->tmp);
 	inf_buf_free(&s->out);
 	free(s->path);
 	free(s);
@@ -98,6 +113,7 @@ int prod_sink_ndjson_open(struct prod_sink **out, const char *path,
 			  struct prod_err *err)
 {
 	struct sink_ndjson *s;
+	struct stat sb;
 	int rc = -1;
 
 	*out = NULL;
@@ -115,6 +131,19 @@ int prod_sink_ndjson_open(struct prod_sink **out, const char *path,
 	}
 	if (!strcmp(path, "-")) {
 		s->fd = STDOUT_FILENO;
+	} else if (lstat(path, &sb) ? errno == ENOENT : S_ISREG(sb.st_mode)) {
+		if (prod_tmp_name(&s->tmp, path, (long)getpid())) {
+			prod_err_set(err, "out of memory (%s)", path);
+			goto out;
+		}
+		s->fd = prod_tmp_create(s->tmp.data);
+		if (s->fd < 0) {
+			prod_err_set(err, "cannot create file: %s (%s)",
+				     strerror(errno), path);
+			inf_buf_reset(&s->tmp); /* not ours to remove */
+			goto out;
+		}
+		s->close_fd = 1;
 	} else {
 		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->fd < 0) {
