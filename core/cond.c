@@ -541,7 +541,10 @@ static int value_holds(struct inf_record *r, int node, const struct inf_cond *c)
 			return INF_ERR_NOMEM;
 		m[0].rm_so = 0;
 		m[0].rm_eo = (regoff_t)len;
-		return regexec(&c->re, r->valbuf.data, 1, m, REG_STARTEND) == 0;
+		/* anything but a match or REG_NOMATCH is glibc out of memory
+		 * (REG_ESPACE): not knowing fails, never reads "no match" */
+		rc = regexec(&c->re, r->valbuf.data, 1, m, REG_STARTEND);
+		return rc == 0 ? 1 : rc == REG_NOMATCH ? 0 : INF_ERR_NOMEM;
 	}
 	}
 	return 0;
