@@ -607,28 +607,31 @@ struct reach_how {
 	int below_full;
 };
 
-/* Whether a live state of [beg, end) steps into a container (an object
- * when is_obj); *named says whether a live state came to it through a
- * named member or element (not `*`, `[*]` or `**`), so expects to go on
- * into that very value. */
-static int can_enter(const struct walker *w, size_t beg, size_t end, int is_obj,
-		     int *named)
+/* Whether the live states of [beg, end) that came to a container (an
+ * object when is_obj) through a named member or element (not `*`, `[*]`
+ * or `**`), and so expect to go on into that very value, all fail to step
+ * into it: 1 when one such state goes on and none of them can. A path
+ * that only meets the value (`**.password` beside `customer.email`) does
+ * not count: it says nothing of the shape the named one expected. */
+static int named_cannot_enter(const struct walker *w, size_t beg, size_t end, int is_obj)
 {
+	int stuck = 0;
+
 	for (size_t k = beg; k < end; k++) {
 		const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
 		int i = w->r->states[k].i;
 		enum seg_kind kind;
 
-		if (i >= path->nsegs)
+		if (i >= path->nsegs || i == 0 ||
+		    (path->segs[i - 1].kind != SEG_KEY && path->segs[i - 1].kind != SEG_INDEX))
 			continue;
-		if (i > 0 && (path->segs[i - 1].kind == SEG_KEY || path->segs[i - 1].kind == SEG_INDEX))
-			*named = 1;
 		kind = path->segs[i].kind;
 		if (kind == SEG_DEEP || (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
 						: kind == SEG_INDEX || kind == SEG_ANY_INDEX))
-			return 1;
+			return 0;
+		stuck = 1;
 	}
-	return 0;
+	return stuck;
 }
 
 /* Below container `ct`, reached by the states [beg, end) through member
@@ -645,19 +648,19 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 {
 	struct inf_record *r = w->r;
 	const jsmntok_t *tk = r->toks.tok;
-	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, named = 0, rc;
+	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, rc;
 	const char *k = NULL;
 	size_t klen = 0;
 
-	if (tk[ct].size > 0 && !can_enter(w, beg, end, is_obj, &named) && named) {
+	if (tk[ct].size > 0 && named_cannot_enter(w, beg, end, is_obj)) {
 		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
 			return INF_ERR_NOMEM;
 		snprintf(err, INF_ERR_MAX,
-			 "%s%.*s%s is %s and no path%s reaches into one (a path with %s, or "
-			 "**, does): refused rather than %s",
+			 "%s%.*s%s is %s and no path%s naming it reaches into one (a path with %s "
+			 "or ** there does): refused rather than %s",
 			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
 			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array", say->whose,
-			 is_obj ? "a member name there" : "[*] there", say->instead);
+			 is_obj ? "a member name" : "[*]", say->instead);
 		return INF_ERR_TYPE;
 	}
 	for (int i = 0; i < tk[ct].size; i++) {

@@ -472,8 +472,8 @@ static int reach(const char *cond, const char *json)
 
 #define TEST_RULE "{ path = \"customer.is_test\"; op = \"eq\"; value = true; }"
 #define CUST_ARRAY "the value of member \"customer\" is an array and no path of the " \
-	"condition reaches into one (a path with [*] there, or **, does): refused rather " \
-	"than decided without looking inside"
+	"condition naming it reaches into one (a path with [*] or ** there does): refused " \
+	"rather than decided without looking inside"
 
 /* Below the root as at it: a path that names a member of "customer"
  * cannot look inside "customer": [{...}], which every op would decide
@@ -495,6 +495,9 @@ START_TEST(test_check_below_root)
 	      "the value of member \"items\" is an object and no path of the condition");
 	BLIND("{ path = \"a[0].b\"; op = \"exists\"; }", "{\"a\":[[{\"b\":1}]]}",
 	      "an array element is an array and no path of the condition");
+	/* a path that only meets "customer" (**) does not decide it */
+	BLIND("{ any = ( " TEST_RULE ", { path = \"**.debug\"; op = \"exists\"; } ); }",
+	      "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
 	/* wherever the rule stands in the condition */
 	BLIND("{ not = " TEST_RULE "; }", "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
 	BLIND("{ any = ( { path = \"t\"; op = \"eq\"; value = 1; }, " TEST_RULE " ); }",

@@ -55,8 +55,8 @@ static void refuses(const char *in, const char *what)
 	ck_assert_msg(strstr(step.err.msg, what), "[%s] lacks [%s]", step.err.msg, what);
 }
 
-#define INNER_ARRAY(member) "the value of member \"" member "\" is an array and no path reaches into one"
-#define INNER_OBJECT(member) "the value of member \"" member "\" is an object and no path reaches into one"
+#define INNER_ARRAY(member) "the value of member \"" member "\" is an array and no path naming it reaches into one"
+#define INNER_OBJECT(member) "the value of member \"" member "\" is an object and no path naming it reaches into one"
 
 START_TEST(test_top_level)
 {
@@ -136,13 +136,37 @@ START_TEST(test_every_element)
 	/* what [*] meets is taken as it comes */
 	drops("{\"items\":[[{\"price\":1}]]}", "{\"items\":[[{\"price\":1}]]}");
 	paths("\"items[0].price\"");
-	refuses("{\"items\":[[{\"price\":1}]]}", "an array element is an array and no path reaches into one");
+	refuses("{\"items\":[[{\"price\":1}]]}", "an array element is an array and no path naming it reaches into one");
 	drops("{\"items\":[]}", "{\"items\":[]}");
 	drops("{\"items\":{}}", "{\"items\":{}}");
 	/* one path that steps in is enough */
 	paths("\"items[*].price\", \"items.*.price\"");
 	drops("{\"items\":{\"a\":{\"price\":1}}}", "{\"items\":{\"a\":{}}}");
 	drops("{\"items\":[{\"price\":1}]}", "{\"items\":[{}]}");
+}
+END_TEST
+
+/* Only a path that names the value counts: one that merely meets it
+ * (`**.password`, `*.x`) says nothing of the shape the named path
+ * expected, so the email inside "customer": [...] is refused, not
+ * passed on because a broad path sits beside it. */
+START_TEST(test_meeting_path_does_not_count)
+{
+	paths("\"customer.email\", \"**.password\"");
+	refuses("{\"customer\":[{\"email\":1}]}", INNER_ARRAY("customer"));
+	drops("{\"customer\":{\"email\":1,\"password\":2}}", "{\"customer\":{}}");
+	paths("\"customer.email\", \"*.email\"");
+	refuses("{\"customer\":[{\"email\":1}]}", INNER_ARRAY("customer"));
+	/* a name after ** names the value too */
+	paths("\"**.card.number\"");
+	refuses("{\"card\":[{\"number\":\"4111\"}]}", INNER_ARRAY("card"));
+	refuses("{\"a\":{\"card\":[{\"number\":\"4111\"}]}}", INNER_ARRAY("card"));
+	drops("{\"a\":{\"card\":{\"number\":\"4111\"}}}", "{\"a\":{\"card\":{}}}");
+	/* both shapes named: the record is decided */
+	paths("\"customer.email\", \"customer[*].email\"");
+	drops("{\"customer\":[{\"email\":1,\"n\":2}]}", "{\"customer\":[{\"n\":2}]}");
+	paths("\"customer.email\", \"customer.**.email\"");
+	drops("{\"customer\":[{\"email\":1,\"n\":2}]}", "{\"customer\":[{\"n\":2}]}");
 }
 END_TEST
 
@@ -334,6 +358,7 @@ static Suite *drop_fields_suite(void)
 	tcase_add_test(tc, test_several_paths);
 	tcase_add_test(tc, test_nested);
 	tcase_add_test(tc, test_every_element);
+	tcase_add_test(tc, test_meeting_path_does_not_count);
 	tcase_add_test(tc, test_one_element);
 	tcase_add_test(tc, test_any_depth);
 	tcase_add_test(tc, test_any_key);

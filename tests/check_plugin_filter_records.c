@@ -226,7 +226,7 @@ END_TEST
  * true}]} as if the path were missing, and a `when` on "customer.country"
  * skipped the step, whatever the op (missing too). Refused instead. */
 #define CUST_REFUSED "the value of member \"customer\" is an array and no path of the " \
-	"condition reaches into one (a path with [*] there, or **, does)"
+	"condition naming it reaches into one (a path with [*] or ** there does)"
 
 START_TEST(test_condition_cannot_look_below_root)
 {

@@ -556,10 +556,10 @@ START_TEST(test_root_no_path_reaches)
 	       "{\"customer\":{\"email\":\"****\"},\"items\":[{\"card\":\"****\"}]}");
 	fails("{\"customer\":[{\"email\":\"a@b\"}]}\n",
 	      "step 1 (mask_fields) failed: the value of member \"customer\" is an array and no path "
-	      "reaches into one (a path with [*] there, or **, does)");
+	      "naming it reaches into one (a path with [*] or ** there does)");
 	fails("{\"items\":{\"0\":{\"card\":1}}}\n",
-	      "the value of member \"items\" is an object and no path reaches into one");
-	fails("{\"items\":[[{\"card\":1}]]}\n", "an array element is an array and no path reaches into one");
+	      "the value of member \"items\" is an object and no path naming it reaches into one");
+	fails("{\"items\":[[{\"card\":1}]]}\n", "an array element is an array and no path naming it reaches into one");
 	/* a scalar or an empty container there holds nothing to miss */
 	out_is("{\"customer\":\"a@b\",\"items\":[]}", "{\"customer\":\"a@b\",\"items\":[]}");
 	out_is("{\"customer\":[],\"items\":{}}", "{\"customer\":[],\"items\":{}}");
