@@ -6,14 +6,17 @@
  *
  * A container on the way to a listed path keeps only what leads there
  * (and may end up empty); a scalar where a path wanted to go deeper is
- * removed. A record whose root is not an object or array has no fields
- * and passes unchanged.
+ * removed. A record whose root is not an object or array (a string,
+ * number, boolean or null) has nothing a path can name: it is refused,
+ * never passed on whole ("cust_id=512 card=4111..." as a string record
+ * would otherwise pass an allowlist untouched).
  *
  * Options:
  *   paths  list of paths to keep (required), e.g. [ "request_id",
  *          "customer.name", "items[*].sku" ]
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "inflight/plugin.h"
 
@@ -73,9 +76,18 @@ static int cb_keep_process(void *instance, struct inf_record *rec,
 {
 	struct keep_instance *in = instance;
 	struct keep_pass pass = { in, 0 };
+	enum inf_type t;
 	int rc;
 
-	(void)err;
+	t = in->host->type(rec, 0);
+	if (t != INF_OBJECT && t != INF_ARRAY) {
+		snprintf(err, INF_ERR_MAX,
+			 "the record is %s, in which no path names anything to keep: refused "
+			 "rather than passed on whole",
+			 t == INF_STRING ? "a string" : t == INF_NUMBER ? "a number"
+			 : t == INF_NULL ? "null" : "a boolean");
+		return INF_ERR_TYPE;
+	}
 	if ((rc = in->host->walk(rec, in->paths, cb_keep_visit, &pass)) < 0)
 		return rc;
 	*verdict = pass.removed ? INF_MODIFIED : INF_KEEP;

@@ -124,13 +124,29 @@ START_TEST(test_arrays_of_objects)
 }
 END_TEST
 
-START_TEST(test_scalar_root_unchanged)
+/* Expects `in` (one record, no newline) to be refused with `what`. */
+static void refuses(const char *in, const char *what)
+{
+	char line[4096];
+
+	snprintf(line, sizeof line, "%s\n", in);
+	ck_assert_msg(tu_step_run(&step, line) == NULL, "%s passed", in);
+	ck_assert_msg(strstr(step.err.msg, what), "[%s] lacks [%s]", step.err.msg, what);
+}
+
+/* A record that is a string, number, boolean or null has nothing a path
+ * can name: an allowlist refuses it rather than pass it whole (a string
+ * record "cust_id=512 card=4111..." passed the partner's view). */
+START_TEST(test_scalar_root_refused)
 {
 	paths("\"id\"");
-	keeps("\"text\"", "\"text\"");
-	keeps("42", "42");
-	keeps("null", "null");
-	keeps("true", "true");
+	refuses("\"cust_id=512 card=4111111111111111\"",
+		"the record is a string, in which no path names anything to keep: refused "
+		"rather than passed on whole");
+	refuses("42", "the record is a number,");
+	refuses("null", "the record is null,");
+	refuses("true", "the record is a boolean,");
+	refuses("false", "the record is a boolean,");
 	keeps("{}", "{}");
 	keeps("[]", "[]");
 	/* a root array has no member "id": every element goes */
@@ -153,7 +169,7 @@ START_TEST(test_keep_is_byte_identical)
 {
 	static const char in[] =
 		"{ \"a\" : 1.50 , \"b\" : [ \"\\u00e9\" , { } ] }\r\n"
-		"\"scalar\"\n"
+		"[]\n"
 		"{\"a\":{\"deep\":[1,2,{\"x\":null}]}}";
 
 	paths("\"a\", \"b\"");
@@ -176,7 +192,7 @@ static Suite *keep_fields_suite(void)
 	tcase_add_test(tc, test_path_ending_at_object);
 	tcase_add_test(tc, test_scalar_where_deeper_wanted);
 	tcase_add_test(tc, test_arrays_of_objects);
-	tcase_add_test(tc, test_scalar_root_unchanged);
+	tcase_add_test(tc, test_scalar_root_refused);
 	tcase_add_test(tc, test_escapes_and_duplicates);
 	tcase_add_test(tc, test_keep_is_byte_identical);
 	suite_add_tcase(s, tc);

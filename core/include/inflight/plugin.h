@@ -388,9 +388,10 @@ enum inf_plan_kind {
  * json, `overwrite`) for each of `fields` in order, then, with a
  * `lookup`, for each field it answers (below), and reports INF_MODIFIED;
  * leaves any other root alone (INF_KEEP).
- * INF_PLAN_KEEP: host->walk with `paths`, removing every node that no path
- * reaches or leads to (keep_fields); reports INF_MODIFIED when it removed
- * one, else INF_KEEP. With paths that are each one plain key, that is:
+ * INF_PLAN_KEEP: refuses a record whose root is neither an object nor an
+ * array (INF_ERR_TYPE); then host->walk with `paths`, removing every node
+ * that no path reaches or leads to (keep_fields); reports INF_MODIFIED
+ * when it removed one, else INF_KEEP. With paths that are each one plain key, that is:
  * every member of an object root whose key no path names.
  * INF_PLAN_FILTER: refuses a record whose root `cond` cannot look into
  * (host->cond_check_root); then reports INF_KEEP when host->cond_match
