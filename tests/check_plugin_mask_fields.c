@@ -404,6 +404,7 @@ START_TEST(test_round)
 	out_is("{\"v\":-0.04}", "{\"v\":0.0}");
 	out_is("{\"v\":-1.25e1}", "{\"v\":-12.5}");
 	out_is("{\"v\":7}", "{\"v\":7}"); /* integers stay as written */
+	out_is("{\"v\":-0}", "{\"v\":0.0}"); /* but for the sign of a zero */
 	out_is("{\"v\":123456789012345678901234567890}", "{\"v\":123456789012345678901234567890}");
 	out_is("{\"v\":null}", "{\"v\":null}");
 	fails("{\"v\":\"12.5\"}\n", "op 'round' cannot mask a string at member \"v\": it rounds numbers");
@@ -418,6 +419,7 @@ START_TEST(test_round)
 	out_is("{\"v\":-0.4}", "{\"v\":0}");
 	out_is("{\"v\":-0.49999}", "{\"v\":0}");
 	out_is("{\"v\":-0.0}", "{\"v\":0}");
+	out_is("{\"v\":-0}", "{\"v\":0}");
 	out_is("{\"v\":-0.5}", "{\"v\":-1}");
 	mask("op = \"round\"; digits = 2;");
 	out_is("{\"v\":12.5}", "{\"v\":12.50}");

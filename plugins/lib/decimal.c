@@ -37,9 +37,11 @@ int inf_decimal_multiple(struct inf_decimal *in, long long digits, double step)
 
 int inf_decimal_kept(const struct inf_decimal *in, const char *raw, size_t len)
 {
-	/* an integer under a multiple of 1 is kept exactly, however long */
+	/* an integer under a multiple of 1 is kept exactly, however long;
+	 * but -0, whose zero has a sign (JSON has no other integer -0...) */
 	return in->fixed && in->units == 1 && !memchr(raw, '.', len) &&
-	       !memchr(raw, 'e', len) && !memchr(raw, 'E', len);
+	       !memchr(raw, 'e', len) && !memchr(raw, 'E', len) &&
+	       !(len == 2 && raw[0] == '-' && raw[1] == '0');
 }
 
 int inf_decimal_round(const struct inf_decimal *in, const char *raw, size_t len,

@@ -26,7 +26,7 @@ struct inf_decimal {
 int inf_decimal_multiple(struct inf_decimal *d, long long digits, double step);
 
 /* Whether the JSON number `raw` (`len` bytes) is kept as written: an
- * integer when the multiple is 1 (digits >= 0, no step). */
+ * integer when the multiple is 1 (digits >= 0, no step), but -0. */
 int inf_decimal_kept(const struct inf_decimal *d, const char *raw, size_t len);
 
 /* Rounds the JSON number `raw` (`len` bytes, valid JSON number text, not
