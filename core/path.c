@@ -156,6 +156,31 @@ static int is_delim(char c)
 	return c == '.' || c == '[' || c == '\0';
 }
 
+/* Whether the key `k` (n bytes of UTF-8) starts or ends with a code point
+ * that shows as a space or as nothing: U+00A0, U+1680, U+2000-U+200D,
+ * U+2028, U+2029, U+202F, U+205F, U+2060, U+3000, U+FEFF. */
+static int edge_space(const char *k, size_t n)
+{
+	static const char *const cps[] = {
+		"\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf",
+		"\xe2\x81\x9f", "\xe2\x81\xa0", "\xe3\x80\x80", "\xef\xbb\xbf",
+	};
+	const unsigned char *u = (const unsigned char *)k;
+
+	for (int end = 0; end < 2; end++) {
+		for (size_t c = 0; c < sizeof cps / sizeof *cps; c++) {
+			size_t l = strlen(cps[c]);
+			if (n >= l && !memcmp(end ? k + n - l : k, cps[c], l))
+				return 1;
+		}
+		/* U+2000 .. U+200D: e2 80 80 .. e2 80 8d */
+		if (n >= 3 && (end ? (u[n - 3] == 0xe2 && u[n - 2] == 0x80 && u[n - 1] <= 0x8d)
+				   : (u[0] == 0xe2 && u[1] == 0x80 && u[2] <= 0x8d)))
+			return 1;
+	}
+	return 0;
+}
+
 static int parse_name(struct parser *p, struct inf_path *path)
 {
 	const char *s = p->s;
@@ -180,9 +205,17 @@ static int parse_name(struct parser *p, struct inf_path *path)
 	}
 	if (i == p->pos)
 		return perr(p, "empty key");
-	/* " price" or "$.price" would match nothing and drop nothing */
-	if (s[p->pos] == ' ' || s[p->pos] == '\t' || s[i - 1] == ' ' || s[i - 1] == '\t')
-		return perr(p, "a key with a space at its start or end must be quoted (\" price\")");
+	/* " price", "price\u00a0" or "$.price" would match nothing and drop
+	 * nothing: said with the key as it must be written */
+	if (s[p->pos] == ' ' || s[p->pos] == '\t' || s[i - 1] == ' ' || s[i - 1] == '\t' ||
+	    edge_space(s + p->pos, i - p->pos)) {
+		char what[160];
+		snprintf(what, sizeof what, "a key with a space%s at its start or end must be "
+			 "quoted (\"%.*s\")", edge_space(s + p->pos, i - p->pos) ?
+			 " or an invisible character" : "",
+			 (int)(i - p->pos > 64 ? 64 : i - p->pos), s + p->pos);
+		return perr(p, what);
+	}
 	if (!path->nsegs && i - p->pos == 1 && s[p->pos] == '$')
 		return perr(p, "'$' is no root: a path starts at the record's members (price, not "
 			    "$.price); quote a key named $ (\"$\")");

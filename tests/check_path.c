@@ -157,6 +157,9 @@ static const struct {
     /* would match nothing: spaces at a key's ends, a JSONPath root */
     {" price", 1},  {"price ", 1},      {"a.b ", 3},     {"$.price", 1},
     {"$", 1},
+    /* ... or an invisible one: no-break, zero-width, ideographic space */
+    {"price\xc2\xa0", 1}, {"\xe2\x80\x8bprice", 1}, {"a.\xe3\x80\x80" "b", 3},
+    {"a.b\xef\xbb\xbf", 3}, {"\xe2\x80\x8d", 1},
 };
 
 START_TEST(test_compile_bad)
@@ -190,8 +193,18 @@ START_TEST(test_compile_messages)
 	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
 	ck_assert_str_eq(err, "bad path \"$.price\": '$' is no root: a path starts at the "
 			 "record's members (price, not $.price); quote a key named $ (\"$\") at column 1");
+	/* the key as it must be written */
+	t = "a. b";
+	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_str_eq(err, "bad path \"a. b\": a key with a space at its start or end must "
+			 "be quoted (\" b\") at column 3");
+	t = "price\xc2\xa0";
+	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_str_eq(err, "bad path \"price\xc2\xa0\": a key with a space or an invisible "
+			 "character at its start or end must be quoted (\"price\xc2\xa0\") at column 1");
 	/* quoted, each is a key; inside a key, a space or '$' is a byte */
-	const char *ok[] = { "\" price\"", "\"$\".price", "a.$", "a b", "$a" };
+	const char *ok[] = { "\" price\"", "\"$\".price", "a.$", "a b", "$a",
+			     "\"price\xc2\xa0\"", "a\xc2\xa0" "b", "caf\xc3\xa9", "\xe2\x80\x8e" };
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
 		ck_assert_msg(inf_paths_compile(&ok[i], 1, &ps, err, sizeof err) == 0, "%s: %s",
 			      ok[i], err);
