@@ -147,6 +147,11 @@ int inf_selftest_run(const struct inf_access_point *ap,
 		show(&msg, expect, elen, diff);
 		inf_buf_puts(&msg, "\n  actual:   ");
 		show(&msg, out.data ? out.data : "", out.len, diff);
+		/* said, since a space at the end, or a character that looks
+		 * like another, does not show */
+		inf_buf_printf(&msg, "\n  first difference: byte %zu%s", diff + 1,
+			       diff == elen ? ", where expected ends"
+			       : diff == out.len ? ", where actual ends" : "");
 		if (inf_buf_putc(&msg, '\0') == 0)
 			inf_policy_errors_add(errs, msg.data);
 	}

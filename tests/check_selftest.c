@@ -91,9 +91,21 @@ START_TEST(test_every_failure_reported)
 				    "    );"),
 			 -1);
 	ck_assert_uint_eq(s.errs.n, 2);
-	has_error(5, "self-test 1 failed:\n  expected: { }\n  actual:   {}");
+	has_error(5, "self-test 1 failed:\n  expected: { }\n  actual:   {}\n"
+		  "  first difference: byte 2");
 	/* line breaks are shown escaped, one line per side */
-	has_error(7, "self-test 3 failed:\n  expected: {\"x\":1}\\n\n  actual:   {\"x\":1}\\n{\"x\":2}\\n");
+	has_error(7, "self-test 3 failed:\n  expected: {\"x\":1}\\n\n  actual:   {\"x\":1}\\n{\"x\":2}\\n\n"
+		  "  first difference: byte 9, where expected ends");
+}
+END_TEST
+
+/* A difference that does not show (a space at the end) is named by its
+ * byte. */
+START_TEST(test_invisible_difference_named)
+{
+	ck_assert_int_eq(load_tests("    tests = ( { input = \"{}\"; expect = \"{} \"; } );"), -1);
+	has_error(4, "self-test 1 failed:\n  expected: {} \n  actual:   {}\n"
+		  "  first difference: byte 3, where actual ends");
 }
 END_TEST
 
@@ -182,6 +194,7 @@ static Suite *selftest_suite(void)
 	tcase_add_test(tc, test_failing_test_refused);
 	tcase_add_test(tc, test_every_failure_reported);
 	tcase_add_test(tc, test_error_is_actual);
+	tcase_add_test(tc, test_invisible_difference_named);
 	tcase_add_test(tc, test_long_output_window);
 	tcase_add_test(tc, test_malformed_tests);
 	tcase_add_test(tc, test_not_run_when_chain_fails);
