@@ -667,6 +667,75 @@ static int named_cannot_enter(const struct walker *w, size_t beg, size_t end, in
 	return stuck;
 }
 
+/* Whether the subtree of container `ct` holds what a path's next segment
+ * `seg`, unable to step into ct, would have reached one level further in:
+ * a member named seg's key (SEG_KEY), any member (SEG_ANY_KEY), any
+ * element (SEG_INDEX, SEG_ANY_INDEX). 1, 0 or INF_ERR_NOMEM. */
+static int holds_missed(struct inf_record *r, int ct, const struct inf_seg *seg)
+{
+	const jsmntok_t *tk = r->toks.tok;
+	int end = inf_tok_skip(&r->toks, ct);
+
+	for (int t = ct + 1; t < end; t++) {
+		int par = tk[t].parent;
+		size_t kl;
+		const char *k;
+
+		if (seg->kind == SEG_INDEX || seg->kind == SEG_ANY_INDEX) {
+			if (tk[t].type == JSMN_ARRAY && tk[t].size > 0)
+				return 1;
+			continue;
+		}
+		if (par < 0 || tk[par].type != JSMN_OBJECT) /* not a key */
+			continue;
+		if (seg->kind == SEG_ANY_KEY)
+			return 1;
+		if (!(k = inf_record_key(r, t, &kl)))
+			return INF_ERR_NOMEM;
+		if (kl == seg->len && !memcmp(k, seg->name, kl))
+			return 1;
+	}
+	return 0;
+}
+
+/* For container `ct` (an object when is_obj) met by `*` or `[*]` of a
+ * live state of [beg, end) whose next segment cannot step into it: 1
+ * (the state in *missed) when ct holds what that segment would have
+ * reached one level in ("users.*.ssn" over "u2": [{"ssn": ...}]) and no
+ * state that came to ct through a member or element segment steps in;
+ * else 0, or INF_ERR_NOMEM. What holds nothing of the kind ("*.secret"
+ * over "tags": ["a"]) is taken as it comes. */
+static int wildcard_misses(struct walker *w, int ct, size_t beg, size_t end, int is_obj,
+			   size_t *missed)
+{
+	int found = 0, rc;
+
+	for (size_t k = beg; k < end; k++) {
+		const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
+		int i = w->r->states[k].i;
+		enum seg_kind came, kind;
+
+		if (i >= path->nsegs || i == 0)
+			continue;
+		came = path->segs[i - 1].kind;
+		kind = path->segs[i].kind;
+		if (came == SEG_DEEP)
+			continue;
+		if (kind == SEG_DEEP || (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
+						: kind == SEG_INDEX || kind == SEG_ANY_INDEX))
+			return 0; /* one steps in */
+		if (!found && (came == SEG_ANY_KEY || came == SEG_ANY_INDEX)) {
+			if ((rc = holds_missed(w->r, ct, &path->segs[i])) < 0)
+				return rc;
+			if (rc) {
+				found = 1;
+				*missed = k;
+			}
+		}
+	}
+	return found;
+}
+
 /* Below container `ct`, reached by the states [beg, end) through member
  * key `key` (-1: an element), finds a non-empty container that paths
  * name and go through but cannot step into: an array where they name
@@ -683,7 +752,7 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 	const jsmntok_t *tk = r->toks.tok;
 	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, rc;
 	const char *k = NULL;
-	size_t klen = 0;
+	size_t klen = 0, missed = 0;
 
 	if (tk[ct].size > 0 && named_cannot_enter(w, beg, end, is_obj)) {
 		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
@@ -694,6 +763,28 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
 			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array", say->whose,
 			 is_obj ? "a member name" : "[*]", say->instead);
+		return INF_ERR_TYPE;
+	}
+	if (tk[ct].size > 0 && (rc = wildcard_misses(w, ct, beg, end, is_obj, &missed))) {
+		const struct inf_seg *seg;
+		if (rc < 0)
+			return rc;
+		seg = &w->ps->paths[r->states[missed].p].segs[r->states[missed].i];
+		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
+			return INF_ERR_NOMEM;
+		snprintf(err, INF_ERR_MAX,
+			 "%s%.*s%s, met by %s, is %s holding %s%.*s%s, which no path%s reaches "
+			 "into (a path with %s or ** there does): refused rather than %s",
+			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
+			 k ? k : "", k ? "\"" : "",
+			 w->ps->paths[r->states[missed].p].segs[r->states[missed].i - 1].kind ==
+				 SEG_ANY_KEY ? "*" : "[*]",
+			 is_obj ? "an object" : "an array",
+			 seg->kind == SEG_KEY ? "member \"" : seg->kind == SEG_ANY_KEY ? "members"
+										 : "elements",
+			 seg->kind == SEG_KEY ? (int)(seg->len > 64 ? 64 : seg->len) : 0,
+			 seg->kind == SEG_KEY ? seg->name : "", seg->kind == SEG_KEY ? "\"" : "",
+			 say->whose, is_obj ? "a member name" : "[*]", say->instead);
 		return INF_ERR_TYPE;
 	}
 	for (int i = 0; i < tk[ct].size; i++) {

@@ -495,6 +495,11 @@ START_TEST(test_check_below_root)
 	      "the value of member \"items\" is an object and no path of the condition");
 	BLIND("{ path = \"a[0].b\"; op = \"exists\"; }", "{\"a\":[[{\"b\":1}]]}",
 	      "an array element is an array and no path of the condition");
+	/* what [*] meets and cannot step into, holding what comes next */
+	BLIND("{ path = \"it[*].s\"; op = \"exists\"; }", "{\"it\":[[{\"s\":1}]]}",
+	      "an array element, met by [*], is an array holding member \"s\", which no path "
+	      "of the condition reaches into");
+	ck_assert_int_eq(reach("{ path = \"it[*].s\"; op = \"exists\"; }", "{\"it\":[[{\"t\":1}],2]}"), 0);
 	/* a path that only meets "customer" (**) does not decide it */
 	BLIND("{ any = ( " TEST_RULE ", { path = \"**.debug\"; op = \"exists\"; } ); }",
 	      "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);

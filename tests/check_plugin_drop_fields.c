@@ -133,8 +133,11 @@ START_TEST(test_every_element)
 	drops("{\"items\":[{\"sku\":\"a\",\"price\":1},{\"price\":2},{\"sku\":\"c\"},5],\"price\":9}",
 	      "{\"items\":[{\"sku\":\"a\"},{},{\"sku\":\"c\"},5],\"price\":9}");
 	refuses("{\"items\":{\"price\":1}}", INNER_OBJECT("items"));
-	/* what [*] meets is taken as it comes */
-	drops("{\"items\":[[{\"price\":1}]]}", "{\"items\":[[{\"price\":1}]]}");
+	/* what [*] meets is taken as it comes, unless it holds what the
+	 * path names next */
+	drops("{\"items\":[[{\"sku\":1}],\"x\"]}", "{\"items\":[[{\"sku\":1}],\"x\"]}");
+	refuses("{\"items\":[[{\"price\":1}]]}",
+		"an array element, met by [*], is an array holding member \"price\"");
 	paths("\"items[0].price\"");
 	refuses("{\"items\":[[{\"price\":1}]]}", "an array element is an array and no path naming it reaches into one");
 	drops("{\"items\":[]}", "{\"items\":[]}");
@@ -205,8 +208,23 @@ END_TEST
 START_TEST(test_any_key)
 {
 	paths("\"*.secret\"");
-	drops("{\"a\":{\"secret\":1,\"b\":2},\"secret\":3,\"c\":[{\"secret\":4}]}",
-	      "{\"a\":{\"b\":2},\"secret\":3,\"c\":[{\"secret\":4}]}");
+	drops("{\"a\":{\"secret\":1,\"b\":2},\"secret\":3,\"c\":[{\"x\":4}],\"t\":[\"a\"]}",
+	      "{\"a\":{\"b\":2},\"secret\":3,\"c\":[{\"x\":4}],\"t\":[\"a\"]}");
+	/* what * meets and cannot step into is taken as it comes, unless it
+	 * holds what the path names next: the secret inside "c" is refused,
+	 * not passed on (escaped or nested deeper too) */
+	refuses("{\"a\":{\"secret\":1},\"c\":[{\"secret\":4}]}",
+		"the value of member \"c\", met by *, is an array holding member \"secret\", "
+		"which no path reaches into (a path with [*] or ** there does)");
+	refuses("{\"c\":[[{\"s\\u0065cret\":4}]]}", "holding member \"secret\"");
+	/* a path that steps in decides it */
+	paths("\"*.secret\", \"*[*].secret\"");
+	drops("{\"a\":{\"secret\":1},\"c\":[{\"secret\":4}]}", "{\"a\":{},\"c\":[{}]}");
+	/* [*] likewise: an element that is an object holding elements */
+	paths("\"items[*][0]\"");
+	refuses("{\"items\":[{\"a\":[1]}]}",
+		"an array element, met by [*], is an object holding elements");
+	drops("{\"items\":[{\"a\":1},[1,2]]}", "{\"items\":[{\"a\":1},[2]]}");
 }
 END_TEST
 
