@@ -12,6 +12,7 @@
  * chain (the table `chains`, mirroring fuzz_steps.cfg, and refmask.h)
  * predicts what becomes of it, member by member of the root object:
  *  - a line that is not JSON within max_depth fails; a scalar record
+ *    fails under a chain that runs keep_fields on every record, else
  *    passes byte for byte; an object record is dropped exactly when the
  *    filter says, fails when an op cannot take a value's type, and may
  *    fail only where round or truncate_date may refuse a value; when it
@@ -433,6 +434,17 @@ static void model_lookup(struct model *md)
 	model_add_absent(md, "tier", lookup_rows[row].tier);
 }
 
+/* Whether the chain runs keep_fields on every record (no `when`): a
+ * record that is a string, number, boolean or null is then refused; the
+ * other steps pass one as it is. */
+static int keeps_all(const struct schain *c)
+{
+	for (const struct sstep *st = c->s; st->kind != S_END; st++)
+		if (st->kind == S_KEEP && !st->when_vip)
+			return 1;
+	return 0;
+}
+
 /* Runs the chain over the model of an object record. */
 static void model_run(const struct schain *c, struct model *md)
 {
@@ -668,7 +680,11 @@ static enum outcome check_line(const char *what, const struct schain *c,
 		FZ_CHECK(o == O_FAILED || o == O_BROKEN,
 			 "%s: a line that is not JSON within max_depth passed: [%.*s]",
 			 what, (int)le, d);
-	if (scalar)
+	if (scalar && keeps_all(c))
+		FZ_CHECK(o == O_FAILED,
+			 "%s: a scalar record passed keep_fields: [%.*s] gave [%.*s]", what,
+			 (int)le, d, (int)r.out.len, r.out.p);
+	else if (scalar)
 		FZ_CHECK(o == O_OUT && r.out.len == next && !memcmp(r.out.p, d, next),
 			 "%s: a scalar record did not pass as it was: [%.*s] gave [%.*s] (%s)", what,
 			 (int)le, d, (int)r.out.len, r.out.p, r.err.msg);
