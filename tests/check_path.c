@@ -158,7 +158,7 @@ static const struct {
     {" price", 1},  {"price ", 1},      {"a.b ", 3},     {"$.price", 1},
     {"$", 1},
     /* ... or an invisible one: no-break, zero-width, ideographic space */
-    {"price\xc2\xa0", 1}, {"\xe2\x80\x8bprice", 1}, {"a.\xe3\x80\x80" "b", 3},
+    {"price\xc2\xa0", 1}, {"\xe2\x80\x8bprice", 1}, {"a.\xe3\x80\x80\x62", 3},
     {"a.b\xef\xbb\xbf", 3}, {"\xe2\x80\x8d", 1},
 };
 
@@ -204,7 +204,7 @@ START_TEST(test_compile_messages)
 			 "character at its start or end must be quoted (\"price\xc2\xa0\") at column 1");
 	/* quoted, each is a key; inside a key, a space or '$' is a byte */
 	const char *ok[] = { "\" price\"", "\"$\".price", "a.$", "a b", "$a",
-			     "\"price\xc2\xa0\"", "a\xc2\xa0" "b", "caf\xc3\xa9", "\xe2\x80\x8e" };
+			     "\"price\xc2\xa0\"", "a\xc2\xa0\x62", "caf\xc3\xa9", "\xe2\x80\x8e" };
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
 		ck_assert_msg(inf_paths_compile(&ok[i], 1, &ps, err, sizeof err) == 0, "%s: %s",
 			      ok[i], err);
