@@ -736,6 +736,25 @@ static int wildcard_misses(struct walker *w, int ct, size_t beg, size_t end, int
 	return found;
 }
 
+/* Writes into err the refusal of container `ct`'s value, the value of
+ * member key `key` (-1: an array element): its name, `why`, and what
+ * would reach into it (an object when is_obj). Returns INF_ERR_TYPE, or
+ * INF_ERR_NOMEM. */
+static int refuse_value(struct inf_record *r, int key, int is_obj, const char *why,
+			const struct reach_how *say, char *err)
+{
+	const char *k = NULL;
+	size_t klen = 0;
+
+	if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
+		return INF_ERR_NOMEM;
+	snprintf(err, INF_ERR_MAX, "%s%.*s%s%s (a path with %s or ** there does): refused "
+		 "rather than %s", k ? "the value of member \"" : "an array element",
+		 (int)(klen > 64 ? 64 : klen), k ? k : "", k ? "\"" : "", why,
+		 is_obj ? "a member name" : "[*]", say->instead);
+	return INF_ERR_TYPE;
+}
+
 /* Below container `ct`, reached by the states [beg, end) through member
  * key `key` (-1: an element), finds a non-empty container that paths
  * name and go through but cannot step into: an array where they name
@@ -751,41 +770,28 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 	struct inf_record *r = w->r;
 	const jsmntok_t *tk = r->toks.tok;
 	int is_obj = tk[ct].type == JSMN_OBJECT, c = ct + 1, rc;
-	const char *k = NULL;
-	size_t klen = 0, missed = 0;
+	size_t missed = 0;
+	char why[200];
 
 	if (tk[ct].size > 0 && named_cannot_enter(w, beg, end, is_obj)) {
-		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
-			return INF_ERR_NOMEM;
-		snprintf(err, INF_ERR_MAX,
-			 "%s%.*s%s is %s and no path%s naming it reaches into one (a path with %s "
-			 "or ** there does): refused rather than %s",
-			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
-			 k ? k : "", k ? "\"" : "", is_obj ? "an object" : "an array", say->whose,
-			 is_obj ? "a member name" : "[*]", say->instead);
-		return INF_ERR_TYPE;
+		snprintf(why, sizeof why, " is %s and no path%s naming it reaches into one",
+			 is_obj ? "an object" : "an array", say->whose);
+		return refuse_value(r, key, is_obj, why, say, err);
 	}
 	if (tk[ct].size > 0 && (rc = wildcard_misses(w, ct, beg, end, is_obj, &missed))) {
-		const struct inf_seg *seg;
+		const struct inf_path *path = &w->ps->paths[r->states[missed].p];
+		const struct inf_seg *seg = &path->segs[r->states[missed].i];
 		if (rc < 0)
 			return rc;
-		seg = &w->ps->paths[r->states[missed].p].segs[r->states[missed].i];
-		if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
-			return INF_ERR_NOMEM;
-		snprintf(err, INF_ERR_MAX,
-			 "%s%.*s%s, met by %s, is %s holding %s%.*s%s, which no path%s reaches "
-			 "into (a path with %s or ** there does): refused rather than %s",
-			 k ? "the value of member \"" : "an array element", (int)(klen > 64 ? 64 : klen),
-			 k ? k : "", k ? "\"" : "",
-			 w->ps->paths[r->states[missed].p].segs[r->states[missed].i - 1].kind ==
-				 SEG_ANY_KEY ? "*" : "[*]",
+		snprintf(why, sizeof why, ", met by %s, is %s holding %s%.*s%s, which no path%s "
+			 "reaches into", seg[-1].kind == SEG_ANY_KEY ? "*" : "[*]",
 			 is_obj ? "an object" : "an array",
 			 seg->kind == SEG_KEY ? "member \"" : seg->kind == SEG_ANY_KEY ? "members"
 										 : "elements",
 			 seg->kind == SEG_KEY ? (int)(seg->len > 64 ? 64 : seg->len) : 0,
 			 seg->kind == SEG_KEY ? seg->name : "", seg->kind == SEG_KEY ? "\"" : "",
-			 say->whose, is_obj ? "a member name" : "[*]", say->instead);
-		return INF_ERR_TYPE;
+			 say->whose);
+		return refuse_value(r, key, is_obj, why, say, err);
 	}
 	for (int i = 0; i < tk[ct].size; i++) {
 		int value = is_obj ? c + 1 : c, next = inf_tok_skip(&r->toks, c);
