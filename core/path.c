@@ -332,6 +332,9 @@ struct walker {
 	void *ctx;
 	size_t top; /* states in use in r->states */
 	int only_full; /* visit full matches only (inf_walk_matches) */
+	/* the last array looked through in vain for seen_want (uncovered) */
+	int seen;
+	const struct inf_seg *seen_want;
 };
 
 static int push_state(struct walker *w, int p, int i)
@@ -566,7 +569,8 @@ static int walk(struct inf_record *r, const struct inf_paths *ps,
 	/* a walk from a visitor keeps clear of the states of the walks
 	 * around it, and leaves the mark as it found it */
 	size_t busy = r->states_busy;
-	struct walker w = { r, ps, visit, ctx, busy, only_full };
+	struct walker w = { .r = r, .ps = ps, .visit = visit, .ctx = ctx, .top = busy,
+			    .only_full = only_full, .seen = -1 };
 	int rc;
 
 	if (!ps || r->toks.n == 0 || inf_record_hidden(r, 0))
@@ -640,100 +644,141 @@ struct reach_how {
 	int below_full;
 };
 
-/* Whether the live states of [beg, end) that came to a container (an
- * object when is_obj) through a named member or element (not `*`, `[*]`
- * or `**`), and so expect to go on into that very value, all fail to step
- * into it: 1 when one such state goes on and none of them can. A path
- * that only meets the value (`**.password` beside `customer.email`) does
- * not count: it says nothing of the shape the named one expected. */
-static int named_cannot_enter(const struct walker *w, size_t beg, size_t end, int is_obj)
+/* Whether n segments at a and b are the same. */
+static int same_segs(const struct inf_seg *a, const struct inf_seg *b, int n)
 {
-	int stuck = 0;
-
-	for (size_t k = beg; k < end; k++) {
-		const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
-		int i = w->r->states[k].i;
-		enum seg_kind kind;
-
-		if (i >= path->nsegs || i == 0 ||
-		    (path->segs[i - 1].kind != SEG_KEY && path->segs[i - 1].kind != SEG_INDEX))
-			continue;
-		kind = path->segs[i].kind;
-		if (kind == SEG_DEEP || (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
-						: kind == SEG_INDEX || kind == SEG_ANY_INDEX))
+	for (int i = 0; i < n; i++)
+		if (a[i].kind != b[i].kind || a[i].index != b[i].index || a[i].len != b[i].len ||
+		    (a[i].len && memcmp(a[i].name, b[i].name, a[i].len)))
 			return 0;
-		stuck = 1;
-	}
-	return stuck;
+	return 1;
 }
 
-/* Whether the subtree of container `ct` holds what a path's next segment
- * `seg`, unable to step into ct, would have reached one level further in:
- * a member named seg's key (SEG_KEY), any member (SEG_ANY_KEY), any
- * element (SEG_INDEX, SEG_ANY_INDEX). 1, 0 or INF_ERR_NOMEM. */
-static int holds_missed(struct inf_record *r, int ct, const struct inf_seg *seg)
+/* Whether live state k steps into a container (an object when is_obj)
+ * and reaches there all that `want` (nwant segments) names inside it: by
+ * `*` or `[*]` followed by a prefix of want ("customer[*].email" or
+ * "customer[*]" for "customer.email" over an array), or by `**` followed
+ * by segments found in want ("**.email"). A step by name ("items[0]")
+ * reaches one member or element, not all; "**.password" is not found in
+ * "email". */
+static int covers(const struct walker *w, size_t k, int is_obj, const struct inf_seg *want,
+		  int nwant)
+{
+	const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
+	int i = w->r->states[k].i, nrest = path->nsegs - i - 1;
+	const struct inf_seg *rest = path->segs + i + 1;
+
+	if (i >= path->nsegs)
+		return 0; /* ends here: acts on the value, sees nothing inside */
+	if (path->segs[i].kind == SEG_DEEP) {
+		for (int at = 0; at + nrest <= nwant; at++)
+			if (same_segs(rest, want + at, nrest))
+				return 1;
+		return 0;
+	}
+	return path->segs[i].kind == (is_obj ? SEG_ANY_KEY : SEG_ANY_INDEX) && nrest <= nwant &&
+	       same_segs(rest, want, nrest);
+}
+
+/* Whether what `want` names first would be met one level inside
+ * container ct, which the path could not step into, seen through any
+ * arrays on the way: in ct's elements or member values, an object with
+ * the member `want` names (or any, for `*`), a non-empty array for an
+ * element, a non-empty container for `**`; anything at all when the path
+ * ends there. 1, 0 or INF_ERR_NOMEM. Objects are not looked into. */
+static int holds_missed(struct inf_record *r, int ct, const struct inf_seg *want, int nwant)
 {
 	const jsmntok_t *tk = r->toks.tok;
 	int end = inf_tok_skip(&r->toks, ct);
 
-	for (int t = ct + 1; t < end; t++) {
-		int par = tk[t].parent;
-		size_t kl;
-		const char *k;
-
-		if (seg->kind == SEG_INDEX || seg->kind == SEG_ANY_INDEX) {
-			if (tk[t].type == JSMN_ARRAY && tk[t].size > 0)
+	if (nwant == 0)
+		return 1;
+	for (int t = ct + 1; t < end;) {
+		if (tk[ct].type == JSMN_OBJECT && tk[t].parent == ct) {
+			t++; /* a key of ct: its value next */
+		} else if (tk[t].type == JSMN_ARRAY) {
+			if (tk[t].size > 0 && want->kind != SEG_KEY && want->kind != SEG_ANY_KEY)
 				return 1;
-			continue;
+			t++; /* seen through */
+		} else if (tk[t].type == JSMN_OBJECT) {
+			int m = t + 1;
+			if (tk[t].size > 0 && (want->kind == SEG_ANY_KEY || want->kind == SEG_DEEP))
+				return 1;
+			for (int n = 0; want->kind == SEG_KEY && n < tk[t].size; n++) {
+				size_t kl;
+				const char *k = inf_record_key(r, m, &kl);
+				if (!k)
+					return INF_ERR_NOMEM;
+				if (kl == want->len && !memcmp(k, want->name, kl))
+					return 1;
+				m = inf_tok_skip(&r->toks, m + 1);
+			}
+			t = inf_tok_skip(&r->toks, t);
+		} else {
+			t++;
 		}
-		if (par < 0 || tk[par].type != JSMN_OBJECT) /* not a key */
-			continue;
-		if (seg->kind == SEG_ANY_KEY)
-			return 1;
-		if (!(k = inf_record_key(r, t, &kl)))
-			return INF_ERR_NOMEM;
-		if (kl == seg->len && !memcmp(k, seg->name, kl))
-			return 1;
 	}
 	return 0;
 }
 
-/* For container `ct` (an object when is_obj) met by `*` or `[*]` of a
- * live state of [beg, end) whose next segment cannot step into it: 1
- * (the state in *missed) when ct holds what that segment would have
- * reached one level in ("users.*.ssn" over "u2": [{"ssn": ...}]) and no
- * state that came to ct through a member or element segment steps in;
- * else 0, or INF_ERR_NOMEM. What holds nothing of the kind ("*.secret"
- * over "tags": ["a"]) is taken as it comes. */
-static int wildcard_misses(struct walker *w, int ct, size_t beg, size_t end, int is_obj,
-			   size_t *missed)
+/* Finds, among the live states [beg, end) at non-empty container ct (an
+ * object when is_obj), one that cannot step into ct and that no state
+ * covers (above): one that came to ct by a member or element name (it
+ * expected to go on into this very value: refused whatever ct holds), or
+ * by `*` or `[*]` when ct holds what it would have reached there (else
+ * what a wildcard meets is taken as it comes: "*.secret" over "tags":
+ * ["a"]). A state that came by `**` only meets ct. Returns 1 with the
+ * state in *stuck, 0, or INF_ERR_NOMEM. A negative look into an array
+ * also answers for the arrays that are its elements (w->seen), which it
+ * looked through: nested arrays are looked through once, not once per
+ * level. */
+static int uncovered(struct walker *w, int ct, size_t beg, size_t end, int is_obj,
+		     size_t *stuck)
 {
-	int found = 0, rc;
+	const jsmntok_t *tk = w->r->toks.tok;
 
 	for (size_t k = beg; k < end; k++) {
 		const struct inf_path *path = &w->ps->paths[w->r->states[k].p];
-		int i = w->r->states[k].i;
+		int i = w->r->states[k].i, nwant, covered = 0, rc;
+		const struct inf_seg *want;
 		enum seg_kind came, kind;
 
 		if (i >= path->nsegs || i == 0)
 			continue;
 		came = path->segs[i - 1].kind;
 		kind = path->segs[i].kind;
-		if (came == SEG_DEEP)
+		if (came == SEG_DEEP || kind == SEG_DEEP ||
+		    (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
+			    : kind == SEG_INDEX || kind == SEG_ANY_INDEX))
+			continue; /* only meets ct, or steps in */
+		/* what it meant to reach inside: "email" of customer.email,
+		 * "price" of items[*].price over an object */
+		nwant = path->nsegs - i;
+		want = path->segs + i;
+		if (kind == SEG_ANY_KEY || kind == SEG_ANY_INDEX)
+			want++, nwant--;
+		for (size_t c = beg; c < end && !covered; c++)
+			covered = c != k && covers(w, c, is_obj, want, nwant);
+		if (covered)
 			continue;
-		if (kind == SEG_DEEP || (is_obj ? kind == SEG_KEY || kind == SEG_ANY_KEY
-						: kind == SEG_INDEX || kind == SEG_ANY_INDEX))
-			return 0; /* one steps in */
-		if (!found && (came == SEG_ANY_KEY || came == SEG_ANY_INDEX)) {
-			if ((rc = holds_missed(w->r, ct, &path->segs[i])) < 0)
+		if (came == SEG_ANY_KEY || came == SEG_ANY_INDEX) {
+			if (!is_obj && tk[ct].parent >= 0 && tk[ct].parent == w->seen &&
+			    want == w->seen_want) {
+				w->seen = ct; /* inside an array already looked through */
+				continue;
+			}
+			if ((rc = holds_missed(w->r, ct, want, nwant)) < 0)
 				return rc;
-			if (rc) {
-				found = 1;
-				*missed = k;
+			if (!rc) {
+				w->seen = ct;
+				w->seen_want = want;
+				continue;
 			}
 		}
+		*stuck = k;
+		return 1;
 	}
-	return found;
+	return 0;
 }
 
 /* Writes into err the refusal of container `ct`'s value, the value of
@@ -748,10 +793,12 @@ static int refuse_value(struct inf_record *r, int key, int is_obj, const char *w
 
 	if (key >= 0 && !(k = inf_record_key(r, key, &klen)))
 		return INF_ERR_NOMEM;
-	snprintf(err, INF_ERR_MAX, "%s%.*s%s%s (a path with %s or ** there does): refused "
-		 "rather than %s", k ? "the value of member \"" : "an array element",
-		 (int)(klen > 64 ? 64 : klen), k ? k : "", k ? "\"" : "", why,
-		 is_obj ? "a member name" : "[*]", say->instead);
+	/* a long key's name is cut; a message past INF_ERR_MAX too */
+	if (snprintf(err, INF_ERR_MAX, "%s%.*s%s%s (a path with %s or ** there does): refused "
+		     "rather than %s", k ? "the value of member \"" : "an array element",
+		     (int)(klen > 64 ? 64 : klen), k ? k : "", k ? "\"" : "", why,
+		     is_obj ? "a member name" : "[*]", say->instead) < 0)
+		err[0] = '\0';
 	return INF_ERR_TYPE;
 }
 
@@ -773,24 +820,29 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 	size_t missed = 0;
 	char why[200];
 
-	if (tk[ct].size > 0 && named_cannot_enter(w, beg, end, is_obj)) {
-		snprintf(why, sizeof why, " is %s and no path%s naming it reaches into one",
-			 is_obj ? "an object" : "an array", say->whose);
-		return refuse_value(r, key, is_obj, why, say, err);
-	}
-	if (tk[ct].size > 0 && (rc = wildcard_misses(w, ct, beg, end, is_obj, &missed))) {
+	if (tk[ct].size > 0 && (rc = uncovered(w, ct, beg, end, is_obj, &missed))) {
 		const struct inf_path *path = &w->ps->paths[r->states[missed].p];
 		const struct inf_seg *seg = &path->segs[r->states[missed].i];
+		enum seg_kind came = seg[-1].kind;
 		if (rc < 0)
 			return rc;
-		snprintf(why, sizeof why, ", met by %s, is %s holding %s%.*s%s, which no path%s "
-			 "reaches into", seg[-1].kind == SEG_ANY_KEY ? "*" : "[*]",
-			 is_obj ? "an object" : "an array",
-			 seg->kind == SEG_KEY ? "member \"" : seg->kind == SEG_ANY_KEY ? "members"
-										 : "elements",
-			 seg->kind == SEG_KEY ? (int)(seg->len > 64 ? 64 : seg->len) : 0,
-			 seg->kind == SEG_KEY ? seg->name : "", seg->kind == SEG_KEY ? "\"" : "",
-			 say->whose);
+		/* what it would have met: "card" of *[*].card */
+		if ((seg->kind == SEG_ANY_KEY || seg->kind == SEG_ANY_INDEX) &&
+		    seg + 1 < path->segs + path->nsegs)
+			seg++;
+		if (came == SEG_KEY || came == SEG_INDEX)
+			snprintf(why, sizeof why, " is %s and no path%s naming it reaches into one",
+				 is_obj ? "an object" : "an array", say->whose);
+		else
+			snprintf(why, sizeof why, ", met by %s, is %s holding %s%.*s%s, which no "
+				 "path%s reaches into", came == SEG_ANY_KEY ? "*" : "[*]",
+				 is_obj ? "an object" : "an array",
+				 seg->kind == SEG_KEY ? "member \""
+				 : seg->kind == SEG_ANY_KEY ? "members"
+				 : seg->kind == SEG_DEEP ? "values" : "elements",
+				 seg->kind == SEG_KEY ? (int)(seg->len > 64 ? 64 : seg->len) : 0,
+				 seg->kind == SEG_KEY ? seg->name : "",
+				 seg->kind == SEG_KEY ? "\"" : "", say->whose);
 		return refuse_value(r, key, is_obj, why, say, err);
 	}
 	for (int i = 0; i < tk[ct].size; i++) {
@@ -820,7 +872,7 @@ static int check_reach(struct inf_record *r, const struct inf_paths *ps,
 {
 	enum inf_type root = inf_record_type(r, 0);
 	/* above the states of any walk in progress (a visitor's call) */
-	struct walker w = { r, ps, NULL, NULL, r->states_busy, 0 };
+	struct walker w = { .r = r, .ps = ps, .top = r->states_busy, .seen = -1 };
 	const char *want;
 	int rc;
 

@@ -503,6 +503,9 @@ START_TEST(test_check_below_root)
 	/* a path that only meets "customer" (**) does not decide it */
 	BLIND("{ any = ( " TEST_RULE ", { path = \"**.debug\"; op = \"exists\"; } ); }",
 	      "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
+	/* ... but one that reaches the same member everywhere does */
+	ck_assert_int_eq(reach("{ any = ( " TEST_RULE ", { path = \"**.is_test\"; op = \"eq\"; "
+			       "value = true; } ); }", "{\"customer\":[{\"is_test\":true}]}"), 0);
 	/* wherever the rule stands in the condition */
 	BLIND("{ not = " TEST_RULE "; }", "{\"customer\":[{\"is_test\":true}]}", CUST_ARRAY);
 	BLIND("{ any = ( { path = \"t\"; op = \"eq\"; value = 1; }, " TEST_RULE " ); }",

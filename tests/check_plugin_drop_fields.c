@@ -170,6 +170,22 @@ START_TEST(test_meeting_path_does_not_count)
 	drops("{\"customer\":[{\"email\":1,\"n\":2}]}", "{\"customer\":[{\"n\":2}]}");
 	paths("\"customer.email\", \"customer.**.email\"");
 	drops("{\"customer\":[{\"email\":1,\"n\":2}]}", "{\"customer\":[{\"n\":2}]}");
+	paths("\"customer.email\", \"customer[*]\"");
+	drops("{\"customer\":[{\"email\":1}],\"n\":2}", "{\"customer\":[],\"n\":2}");
+	/* ... or by a ** path that reaches the same member everywhere */
+	paths("\"customer.email\", \"**.email\"");
+	drops("{\"customer\":[{\"email\":\"x\"}]}", "{\"customer\":[{}]}");
+	paths("\"users.*.ssn\", \"**.ssn\"");
+	drops("{\"users\":{\"u2\":[{\"ssn\":2}]}}", "{\"users\":{\"u2\":[{}]}}");
+	/* a path that steps in but reaches another member decides nothing */
+	paths("\"customer.email\", \"customer[*].name\"");
+	refuses("{\"customer\":[{\"email\":\"e\",\"name\":\"x\"}]}", INNER_ARRAY("customer"));
+	paths("\"users.*.ssn\", \"users.u2[*].name\"");
+	refuses("{\"users\":{\"u2\":[{\"ssn\":1,\"name\":\"x\"}]}}",
+		"the value of member \"u2\", met by *, is an array holding member \"ssn\"");
+	/* one element named is not all of them */
+	paths("\"customer.email\", \"customer[0].email\"");
+	refuses("{\"customer\":[{\"email\":1},{\"email\":2}]}", INNER_ARRAY("customer"));
 }
 END_TEST
 
@@ -217,6 +233,13 @@ START_TEST(test_any_key)
 		"the value of member \"c\", met by *, is an array holding member \"secret\", "
 		"which no path reaches into (a path with [*] or ** there does)");
 	refuses("{\"c\":[[{\"s\\u0065cret\":4}]]}", "holding member \"secret\"");
+	/* one level in, seen through arrays, is what * would have met:
+	 * deeper, or under another name, is taken as it comes */
+	drops("{\"lines\":[{\"sku\":{\"secret\":5}}]}", "{\"lines\":[{\"sku\":{\"secret\":5}}]}");
+	refuses("{\"c\":[[[{\"secret\":4}]]]}", "holding member \"secret\"");
+	paths("\"*[*].card\"");
+	drops("{\"x\":{\"y\":[1]}}", "{\"x\":{\"y\":[1]}}");
+	refuses("{\"x\":{\"y\":{\"card\":1}}}", "met by *, is an object holding member \"card\"");
 	/* a path that steps in decides it */
 	paths("\"*.secret\", \"*[*].secret\"");
 	drops("{\"a\":{\"secret\":1},\"c\":[{\"secret\":4}]}", "{\"a\":{},\"c\":[{}]}");
