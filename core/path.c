@@ -156,29 +156,51 @@ static int is_delim(char c)
 	return c == '.' || c == '[' || c == '\0';
 }
 
+/* Whether the n bytes at u are one of the code points that show as a
+ * space or as nothing: U+00A0, U+00AD, U+1680, U+180E, U+2000-U+200F
+ * (spaces, zero widths, direction marks), U+2028-U+202F (separators,
+ * embeddings), U+205F-U+206F (word joiner, invisible operators,
+ * isolates), U+3000, U+FEFF. */
+static int invisible(const unsigned char *u, size_t n)
+{
+	if (n == 2)
+		return u[0] == 0xc2 && (u[1] == 0xa0 || u[1] == 0xad);
+	if (n != 3)
+		return 0;
+	if (u[0] == 0xe1)
+		return (u[1] == 0x9a && u[2] == 0x80) || (u[1] == 0xa0 && u[2] == 0x8e);
+	if (u[0] == 0xe2)
+		return (u[1] == 0x80 && (u[2] <= 0x8f || (u[2] >= 0xa8 && u[2] <= 0xaf))) ||
+		       (u[1] == 0x81 && u[2] >= 0x9f && u[2] <= 0xaf);
+	return (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
+	       (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf);
+}
+
 /* Whether the key `k` (n bytes of UTF-8) starts or ends with a code point
- * that shows as a space or as nothing: U+00A0, U+1680, U+2000-U+200D,
- * U+2028, U+2029, U+202F, U+205F, U+2060, U+3000, U+FEFF. */
+ * that shows as a space or as nothing (invisible()). */
 static int edge_space(const char *k, size_t n)
 {
-	static const char *const cps[] = {
-		"\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf",
-		"\xe2\x81\x9f", "\xe2\x81\xa0", "\xe3\x80\x80", "\xef\xbb\xbf",
-	};
 	const unsigned char *u = (const unsigned char *)k;
+	size_t last = n;
 
-	for (int end = 0; end < 2; end++) {
-		for (size_t c = 0; c < sizeof cps / sizeof *cps; c++) {
-			size_t l = strlen(cps[c]);
-			if (n >= l && !memcmp(end ? k + n - l : k, cps[c], l))
-				return 1;
-		}
-		/* U+2000 .. U+200D: e2 80 80 .. e2 80 8d */
-		if (n >= 3 && (end ? (u[n - 3] == 0xe2 && u[n - 2] == 0x80 && u[n - 1] <= 0x8d)
-				   : (u[0] == 0xe2 && u[1] == 0x80 && u[2] <= 0x8d)))
+	while (last > 0 && (u[last - 1] & 0xc0) == 0x80) /* the last one's start */
+		last--;
+	if (last > 0)
+		last--;
+	for (size_t l = 2; l <= 3 && l <= n; l++)
+		if (invisible(u, l))
 			return 1;
-	}
-	return 0;
+	return n - last >= 2 && invisible(u + last, n - last);
+}
+
+/* The bytes of the n at s that hold at most max, cut at a code point. */
+static int cut_utf8(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (int)max;
 }
 
 static int parse_name(struct parser *p, struct inf_path *path)
@@ -213,7 +235,7 @@ static int parse_name(struct parser *p, struct inf_path *path)
 		snprintf(what, sizeof what, "a key with a space%s at its start or end must be "
 			 "quoted (\"%.*s\")", edge_space(s + p->pos, i - p->pos) ?
 			 " or an invisible character" : "",
-			 (int)(i - p->pos > 64 ? 64 : i - p->pos), s + p->pos);
+			 cut_utf8(s + p->pos, i - p->pos, 64), s + p->pos);
 		return perr(p, what);
 	}
 	if (!path->nsegs && i - p->pos == 1 && s[p->pos] == '$')

@@ -159,7 +159,9 @@ static const struct {
     {"$", 1},
     /* ... or an invisible one: no-break, zero-width, ideographic space */
     {"price\xc2\xa0", 1}, {"\xe2\x80\x8bprice", 1}, {"a.\xe3\x80\x80\x62", 3},
-    {"a.b\xef\xbb\xbf", 3}, {"\xe2\x80\x8d", 1},
+    {"a.b\xef\xbb\xbf", 3}, {"\xe2\x80\x8d", 1}, {"\xe2\x80\x8e", 1},
+    {"x\xe2\x80\x8f", 1}, {"x\xc2\xad", 1}, {"\xe2\x81\xa3x", 1}, {"\xe1\xa0\x8ex", 1},
+    {"\xe2\x80\xaex", 1}, {"x\xe2\x81\xa9", 1},
 };
 
 START_TEST(test_compile_bad)
@@ -202,9 +204,15 @@ START_TEST(test_compile_messages)
 	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
 	ck_assert_str_eq(err, "bad path \"price\xc2\xa0\": a key with a space or an invisible "
 			 "character at its start or end must be quoted (\"price\xc2\xa0\") at column 1");
+	/* a long key is shown cut at a character, never inside one */
+	t = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc2\xa0";
+	ck_assert_int_eq(inf_paths_compile(&t, 1, &ps, err, sizeof err), INF_ERR_INVALID);
+	ck_assert_msg(strstr(err, "(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\")"),
+		      "%s", err);
 	/* quoted, each is a key; inside a key, a space or '$' is a byte */
 	const char *ok[] = { "\" price\"", "\"$\".price", "a.$", "a b", "$a",
-			     "\"price\xc2\xa0\"", "a\xc2\xa0\x62", "caf\xc3\xa9", "\xe2\x80\x8e" };
+			     "\"price\xc2\xa0\"", "a\xc2\xa0\x62", "caf\xc3\xa9", "\"\xe2\x80\x8e\"",
+			     "\xe2\x82\xac", "a\xe2\x80\x90" };
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
 		ck_assert_msg(inf_paths_compile(&ok[i], 1, &ps, err, sizeof err) == 0, "%s: %s",
 			      ok[i], err);
