@@ -264,7 +264,22 @@ PYEOF
 }
 
 # expect_usage ARGS...: exit 2 and exactly one "producer: ..." line on stderr.
-expect_usage() {
+expec# --ndjson over an existing file: replaced whole, keeping its mode, owner
+# and group; a file of two links (or one the run cannot replace) is
+# written in place, so both names see the events
+t_ndjson_replace() {
+	local f="$TMP/rep.nd"
+	printf 'old\n' >"$f"
+	chmod 600 "$f"
+	"$PROD" -q --count 3 --seed 4 --ndjson "$f" >/dev/null
+	[[ $(stat -c %a "$f") == 600 && $(wc -l <"$f") == 3 ]]
+	ln -f "$f" "$TMP/rep.link"
+	"$PROD" -q --count 5 --seed 4 --ndjson "$f" >/dev/null
+	[[ $(wc -l <"$TMP/rep.link") == 5 ]] && cmp -s "$f" "$TMP/rep.link"
+	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
+}
+
+t_usage() {
 	local rc=0
 	"$PROD" "$@" >"$TMP/u.out" 2>"$TMP/u.err" || rc=$?
 	if (( rc != 2 )) || [[ $(wc -l <"$TMP/u.err") -ne 1 ]] ||
@@ -558,6 +573,7 @@ check "default run: real clock, 12 events in ./bucket" t_default_run
 check "determinism: same seed same bytes, other seed differs" t_determinism
 check "--ndjson: lines, rates, --size, stdout" t_ndjson
 check "--dir: a link or a file at the temporary name is not written through" t_tmp_link
+check "--ndjson over a file: its mode kept; two links written in place" t_ndjson_replace
 check "usage errors exit 2 with one line" t_usage
 check "I/O errors exit 5 with one line" t_io_error
 check "s3rver starts on 127.0.0.1" t_s3rver_start

@@ -3,10 +3,12 @@
  * standard output for "-"). Lines are gathered in a 1 MiB buffer and
  * written with write(2), so the file is streamed, never held in memory,
  * and the buffer stops growing after the first flush. A regular file (or
- * a new one) is written under a temporary name beside it and renamed over
- * it when every event is written, so a failed run leaves no partial file
- * and an existing one as it was; anything else (a device, a pipe, a
- * symbolic link) is opened and written in place. See sink.h.
+ * a new one) is written under a temporary name beside it, with its mode,
+ * owner and group, and renamed over it when every event is written, so a
+ * failed run leaves no partial file and an existing one as it was;
+ * anything else (a device, a pipe, a symbolic link, a file of several
+ * links), or where the temporary file cannot be made so, is written in
+ * place. See sink.h.
  */
 #include "sink.h"
 
@@ -109,11 +111,43 @@ static const struct prod_sink_ops ndjson_ops = {
 	.destroy = ndjson_destroy,
 };
 
+/* The descriptor of a temporary file that will replace `path` (s->tmp
+ * names it): when path is a regular file of one link, or none, and the
+ * temporary one can be created beside it with path's mode, owner and
+ * group. -2 when path is to be written in place instead (anything else,
+ * or a directory where no file can be created, a name too long for the
+ * temporary one, an owner this user cannot give); -1 with err set. */
+static int open_tmp(struct sink_ndjson *s, const char *path, struct prod_err *err)
+{
+	struct stat sb;
+	int fd, have = lstat(path, &sb) == 0;
+
+	if (have ? !S_ISREG(sb.st_mode) || sb.st_nlink != 1 : errno != ENOENT)
+		return -2;
+	if (prod_tmp_name(&s->tmp, path, (long)getpid())) {
+		prod_err_set(err, "out of memory (%s)", path);
+		return -1;
+	}
+	fd = prod_tmp_create(s->tmp.data);
+	if (fd < 0) {
+		inf_buf_reset(&s->tmp); /* not ours to remove */
+		return -2;
+	}
+	if (have && (fchmod(fd, sb.st_mode & 07777) ||
+		     ((sb.st_uid != geteuid() || sb.st_gid != getegid()) &&
+		      fchown(fd, sb.st_uid, sb.st_gid)))) {
+		close(fd);
+		unlink(s->tmp.data);
+		inf_buf_reset(&s->tmp);
+		return -2;
+	}
+	return fd;
+}
+
 int prod_sink_ndjson_open(struct prod_sink **out, const char *path,
 			  struct prod_err *err)
 {
 	struct sink_ndjson *s;
-	struct stat sb;
 	int rc = -1;
 
 	*out = NULL;
@@ -131,26 +165,17 @@ int prod_sink_ndjson_open(struct prod_sink **out, const char *path,
 	}
 	if (!strcmp(path, "-")) {
 		s->fd = STDOUT_FILENO;
-	} else if (lstat(path, &sb) ? errno == ENOENT : S_ISREG(sb.st_mode)) {
-		if (prod_tmp_name(&s->tmp, path, (long)getpid())) {
-			prod_err_set(err, "out of memory (%s)", path);
-			goto out;
-		}
-		s->fd = prod_tmp_create(s->tmp.data);
-		if (s->fd < 0) {
-			prod_err_set(err, "cannot create file: %s (%s)",
-				     strerror(errno), path);
-			inf_buf_reset(&s->tmp); /* not ours to remove */
-			goto out;
-		}
-		s->close_fd = 1;
-	} else {
+	} else if ((s->fd = open_tmp(s, path, err)) == -1) {
+		goto out;
+	} else if (s->fd == -2) { /* written in place */
 		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->fd < 0) {
 			prod_err_set(err, "cannot create file: %s (%s)",
 				     strerror(errno), path);
 			goto out;
 		}
+		s->close_fd = 1;
+	} else {
 		s->close_fd = 1;
 	}
 	*out = &s->base;
