@@ -264,22 +264,7 @@ PYEOF
 }
 
 # expect_usage ARGS...: exit 2 and exactly one "producer: ..." line on stderr.
-expec# --ndjson over an existing file: replaced whole, keeping its mode, owner
-# and group; a file of two links (or one the run cannot replace) is
-# written in place, so both names see the events
-t_ndjson_replace() {
-	local f="$TMP/rep.nd"
-	printf 'old\n' >"$f"
-	chmod 600 "$f"
-	"$PROD" -q --count 3 --seed 4 --ndjson "$f" >/dev/null
-	[[ $(stat -c %a "$f") == 600 && $(wc -l <"$f") == 3 ]]
-	ln -f "$f" "$TMP/rep.link"
-	"$PROD" -q --count 5 --seed 4 --ndjson "$f" >/dev/null
-	[[ $(wc -l <"$TMP/rep.link") == 5 ]] && cmp -s "$f" "$TMP/rep.link"
-	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
-}
-
-t_usage() {
+expect_usage() {
 	local rc=0
 	"$PROD" "$@" >"$TMP/u.out" 2>"$TMP/u.err" || rc=$?
 	if (( rc != 2 )) || [[ $(wc -l <"$TMP/u.err") -ne 1 ]] ||
@@ -314,6 +299,21 @@ t_tmp_link() {
 		sh "$TMP/victim" "$dir" "$name" "$PROD" "$TMP/tl" >/dev/null
 	cmp "$obj" "$TMP/tl.want"
 	[[ -z $(find "$TMP/tl" -name '.*' -type f) && -z $(find "$TMP/tl" -type l) ]]
+}
+
+# --ndjson over an existing file: replaced whole, keeping its mode, owner
+# and group; a file of two links (or one the run cannot replace) is
+# written in place, so both names see the events
+t_ndjson_replace() {
+	local f="$TMP/rep.nd"
+	printf 'old\n' >"$f"
+	chmod 600 "$f"
+	"$PROD" -q --count 3 --seed 4 --ndjson "$f" >/dev/null
+	[[ $(stat -c %a "$f") == 600 && $(wc -l <"$f") == 3 ]]
+	ln -f "$f" "$TMP/rep.link"
+	"$PROD" -q --count 5 --seed 4 --ndjson "$f" >/dev/null
+	[[ $(wc -l <"$TMP/rep.link") == 5 ]] && cmp -s "$f" "$TMP/rep.link"
+	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
 }
 
 t_usage() {
