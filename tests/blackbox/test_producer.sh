@@ -312,7 +312,8 @@ t_ndjson_replace() {
 	[[ $(stat -c %a "$f") == 600 && $(wc -l <"$f") == 3 ]]
 	ln -f "$f" "$TMP/rep.link"
 	"$PROD" -q --count 5 --seed 4 --ndjson "$f" >/dev/null
-	[[ $(wc -l <"$TMP/rep.link") == 5 ]] && cmp -s "$f" "$TMP/rep.link"
+	[[ $(wc -l <"$TMP/rep.link") == 5 ]]
+	cmp -s "$f" "$TMP/rep.link"
 	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
 }
 
