@@ -121,11 +121,12 @@ $(BUILD)/tests/check_listfilter: $(BUILD)/obj/runtime/listfilter.o \
 # check_buf makes realloc fail on demand to test what a failed growth
 # leaves (tests/check_buf.c); check_host, to fail a host service;
 # check_chain, a host service under a plugin's step; check_cond, regexec
-# out of memory; check_policy, strdup for one option value;
+# out of memory; check_inserts, calloc for the table's growth; check_policy, strdup for one option value;
 # check_parallel, pthread_create.
 $(BUILD)/tests/check_buf: CHECK_LDFLAGS = -Wl,--wrap=realloc
 $(BUILD)/tests/check_chain: CHECK_LDFLAGS = -Wl,--wrap=realloc
 $(BUILD)/tests/check_cond: CHECK_LDFLAGS = -Wl,--wrap=regexec
+$(BUILD)/tests/check_inserts: CHECK_LDFLAGS = -Wl,--wrap=calloc
 $(BUILD)/tests/check_policy: CHECK_LDFLAGS = -Wl,--wrap=strdup
 $(BUILD)/tests/check_host: CHECK_LDFLAGS = -Wl,--wrap=realloc
 $(BUILD)/tests/check_parallel: CHECK_LDFLAGS = -Wl,--wrap=pthread_create
