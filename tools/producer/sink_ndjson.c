@@ -125,6 +125,7 @@ static int open_tmp(struct sink_ndjson *s, const char *path, struct prod_err *er
 	if (have ? !S_ISREG(sb.st_mode) || sb.st_nlink != 1 : errno != ENOENT)
 		return -2;
 	if (prod_tmp_name(&s->tmp, path, (long)getpid())) {
+		inf_buf_reset(&s->tmp); /* no file of that name is ours */
 		prod_err_set(err, "out of memory (%s)", path);
 		return -1;
 	}
