@@ -317,6 +317,43 @@ t_ndjson_replace() {
 	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
 }
 
+# Ends a run of `$@` by signal $1 while it has a temporary file (glob
+# $2 in $TMP): stops it until one exists, then sends the signal. Fails
+# unless the signal ended it (status 128 + N).
+kill_when_tmp() {
+	local sig=$1 glob=$2 pid i st
+	shift 2
+	"$@" &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		sleep 0.02
+		kill -STOP "$pid"
+		[[ -n $(find "$TMP" -name "$glob" -print -quit) ]] && break
+		kill -CONT "$pid"
+	done
+	kill -"$sig" "$pid"
+	kill -CONT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	(( i < 400 && st == 128 + $(kill -l "$sig") ))
+}
+
+t_signal_cleanup() {
+	local f="$TMP/sig.nd"
+	printf 'before\n' >"$f"
+	kill_when_tmp TERM '.sig.nd.*' "$PROD" -q --size 2G --seed 5 --ndjson "$f"
+	[[ $(cat "$f") == before && -z $(find "$TMP" -name '.sig.nd.*') ]]
+	kill_when_tmp HUP '.*.tmp' "$PROD" -q --count 1000000000 --seed 5 --dir "$TMP/sigdir"
+	[[ -z $(find "$TMP/sigdir" -name '.*.tmp') ]]
+	# every file there is a whole event
+	local n=0 obj
+	while IFS= read -r -d '' obj; do
+		jq -e . "$obj" >/dev/null
+		(( ++n < 50 )) || break
+	done < <(find "$TMP/sigdir" -type f -print0)
+	(( n > 0 ))
+}
+
 t_usage() {
 	cd "$TMP"
 	expect_usage --bogus
@@ -575,6 +612,7 @@ check "determinism: same seed same bytes, other seed differs" t_determinism
 check "--ndjson: lines, rates, --size, stdout" t_ndjson
 check "--dir: a link or a file at the temporary name is not written through" t_tmp_link
 check "--ndjson over a file: its mode kept; two links written in place" t_ndjson_replace
+check "killed by TERM or HUP: no temporary file left, the old file kept" t_signal_cleanup
 check "usage errors exit 2 with one line" t_usage
 check "I/O errors exit 5 with one line" t_io_error
 check "s3rver starts on 127.0.0.1" t_s3rver_start

@@ -129,13 +129,16 @@ static int dir_put(struct prod_sink *base, const char *key, const char *body,
 			     s->path.data);
 		goto out;
 	}
+	prod_tmp_done();
 	base->bytes += len;
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc && created)
+	if (rc && created) {
 		unlink(s->tmp.data);
+		prod_tmp_done();
+	}
 	return rc;
 }
 

@@ -87,6 +87,7 @@ static int ndjson_finish(struct prod_sink *base, struct prod_err *err)
 	if (s->tmp.len && rename(s->tmp.data, s->path))
 		return prod_err_set(err, "rename failed: %s (%s)", strerror(errno),
 				    s->path);
+	prod_tmp_done();
 	inf_buf_reset(&s->tmp); /* renamed: nothing to remove */
 	return 0;
 }
@@ -97,8 +98,10 @@ static void ndjson_destroy(struct prod_sink *base)
 
 	if (s->close_fd)
 		close(s->fd);
-	if (s->tmp.len) /* not finished: no partial file */
+	if (s->tmp.len) { /* not finished: no partial file */
 		unlink(s->tmp.data);
+		prod_tmp_done();
+	}
 	inf_buf_free(&s->tmp);
 	inf_buf_free(&s->out);
 	free(s->path);
@@ -139,6 +142,7 @@ static int open_tmp(struct sink_ndjson *s, const char *path, struct prod_err *er
 		      fchown(fd, sb.st_uid, sb.st_gid)))) {
 		close(fd);
 		unlink(s->tmp.data);
+		prod_tmp_done();
 		inf_buf_reset(&s->tmp);
 		return -2;
 	}

@@ -19,4 +19,11 @@ int prod_tmp_name(struct inf_buf *tmp, const char *path, long pid);
  * what it points to, and created once more. */
 int prod_tmp_create(const char *tmp);
 
+/* The file prod_tmp_create made last is removed if SIGINT, SIGTERM or
+ * SIGHUP ends the process before prod_tmp_done (after its rename, or its
+ * unlink) says it is no longer ours; the signal then ends the process as
+ * it would have. A signal ignored when the first file was made stays
+ * ignored. One file at a time. */
+void prod_tmp_done(void);
+
 #endif
