@@ -81,8 +81,9 @@ int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 		case INF_AS_OPEN:
 			if (inf_json_ws(ch))
 				break;
-			if (ch != '[')
-				return cut_bad(c, i + 1, out);
+			if (ch != '[') /* a few bytes more: the framer names a
+					* compressed object from them (sniff.h) */
+				return cut_bad(c, len - i < 8 ? len : i + 8, out);
 			c->span_start = i + 1;
 			c->as = INF_AS_FIRST;
 			break;

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "jsonfast.h"
 #include "parallel.h"
+#include "sniff.h"
 
 /* What one thread needs to run records: its own record buffers, its own
  * plugin instances (index), a framer and counters. */
@@ -455,25 +456,7 @@ static uint64_t first_line(const char *js, size_t len, uint64_t line)
 static const char *binary_hint(const char *js, size_t len,
 			       const struct inf_rec_pos *pos)
 {
-#define SIG(magic, name) { magic, sizeof magic - 1, "; the object starts as " name \
-	" data does: inflight reads JSON text, not compressed or binary objects" }
-	static const struct {
-		const char *magic;
-		size_t len;
-		const char *note;
-	} sig[] = {
-		SIG("\x1f\x8b", "gzip"), SIG("\x28\xb5\x2f\xfd", "zstd"),
-		SIG("BZh", "bzip2"), SIG("\xfd" "7zXZ", "xz"),
-		SIG("PK\x03\x04", "zip"), SIG("PAR1", "Parquet"),
-	};
-#undef SIG
-
-	if (pos->offset != 0)
-		return "";
-	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
-		if (len >= sig[i].len && !memcmp(js, sig[i].magic, sig[i].len))
-			return sig[i].note;
-	return "";
+	return pos->offset == 0 ? inf_sniff_note(js, len) : "";
 }
 
 /* What a status means, for a message that has no text of its own; buf

@@ -7,6 +7,7 @@
 #include "escan.h"
 #include "inflight/plugin.h"
 #include "json.h"
+#include "sniff.h"
 
 struct inf_framer {
 	enum inf_format fmt; /* INF_FMT_AUTO until detected */
@@ -160,6 +161,20 @@ static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
 	return inf_error_set(f->err, kind, "%s%s at line %llu, byte %llu", what, limit,
 			     (unsigned long long)line,
 			     (unsigned long long)(f->base + at));
+}
+
+/* An array that does not open with '[': a compressed or binary object
+ * says so, from the bytes the framer holds at the object's start. */
+static int fail_open(struct inf_framer *f, size_t at)
+{
+	const char *note = f->base + at == 0
+		? inf_sniff_note(f->in.data + at, f->in.len - at) : "";
+
+	f->failed = 1;
+	return inf_error_set(f->err, INF_FAIL_INPUT,
+			     "expected '[' to open the array at line %llu, byte %llu%s",
+			     (unsigned long long)line_at(f, at),
+			     (unsigned long long)(f->base + at), note);
 }
 
 static int nomem(struct inf_framer *f)
@@ -380,7 +395,7 @@ static int array_step(struct inf_framer *f, size_t *ip)
 		if (inf_json_ws(c))
 			break;
 		if (c != '[')
-			return fail(f, INF_FAIL_INPUT, "expected '[' to open the array", i);
+			return fail_open(f, i);
 		if (pass_through(f, i + 1))
 			return -1;
 		f->span_start = i + 1;

@@ -127,14 +127,16 @@ START_TEST(test_cut_places)
 END_TEST
 
 /* Where the framer fails, the cutter says so, and the batch of out.run
- * bytes reaches the failing byte. */
+ * bytes reaches the failing byte; for a bad opening byte up to 8 bytes
+ * from it, what the framer names a compressed object by. */
 START_TEST(test_cut_refuses)
 {
 	static const struct {
 		const char *in;
 		size_t run;
 	} cases[] = {
-		{ "x[1]", 1 },              /* expected '[' */
+		{ "x[1]", 4 },              /* expected '[': the bytes there */
+		{ "  x23456789", 10 },      /* ... 8 of them at most */
 		{ "[1,,2]", 4 },            /* empty element */
 		{ "[1,2,]", 6 },            /* trailing comma */
 		{ "[{\"a\":1}}]", 9 },      /* '}' at depth 0 */
