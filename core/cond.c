@@ -14,6 +14,7 @@
 #include "options.h"
 #include "path.h"
 #include "regexcost.h"
+#include "valset.h"
 
 /* What a `matches` pattern may cost regcomp (core/regexcost.h): about
  * 15 MiB at the worst, for patterns far beyond what a filter needs */
@@ -48,6 +49,7 @@ struct inf_cond {
 	enum cond_op op;
 	struct cond_value *vals;
 	size_t nvals;
+	struct inf_valset *set; /* in, not_in: vals sorted for look-up */
 	regex_t re;
 	int has_re;
 	struct inf_paths *reach; /* top level: every rule's path in one set,
@@ -66,6 +68,7 @@ void inf_cond_free(struct inf_cond *c)
 	free(c->kids);
 	inf_paths_free(c->path);
 	inf_paths_free(c->reach);
+	inf_valset_free(c->set);
 	for (size_t i = 0; i < c->nvals; i++)
 		free(c->vals[i].str);
 	free(c->vals);
@@ -183,6 +186,29 @@ static int scalar_value(struct compiler *k, const config_setting_t *s,
 	}
 }
 
+/* The values of an in or not_in rule as a sorted set. */
+static int build_set(struct inf_cond *c)
+{
+	if (!(c->set = inf_valset_new()))
+		return INF_ERR_NOMEM;
+	for (size_t i = 0; i < c->nvals; i++) {
+		const struct cond_value *v = &c->vals[i];
+		int rc = 0;
+
+		if (v->type == INF_STRING)
+			rc = inf_valset_add_string(c->set, v->str, v->len);
+		else if (v->type == INF_NUMBER)
+			rc = v->is_int ? inf_valset_add_int(c->set, v->inum)
+				       : inf_valset_add_float(c->set, v->num);
+		else
+			inf_valset_add_bool(c->set, v->type == INF_TRUE);
+		if (rc)
+			return rc;
+	}
+	inf_valset_seal(c->set);
+	return 0;
+}
+
 /* Reads `value` for a rule whose op is already known. */
 static int rule_value(struct compiler *k, const config_setting_t *g,
 		      struct inf_cond *c)
@@ -217,6 +243,8 @@ static int rule_value(struct compiler *k, const config_setting_t *g,
 			return rc;
 	}
 	switch (c->op) {
+	case OP_IN: case OP_NOT_IN:
+		return build_set(c);
 	case OP_GT: case OP_GE: case OP_LT: case OP_LE:
 		if (c->vals[0].type != INF_STRING && c->vals[0].type != INF_NUMBER)
 			return cerr(k, v, "op '%s' compares numbers or strings", op);
@@ -493,6 +521,32 @@ static int compare(struct inf_record *r, int node, struct node_value *nv,
 	return 0;
 }
 
+/* Whether one value equals a literal of an in list, as compare() would
+ * find it: 1, 0, or a negative inf_status. */
+static int in_set(struct inf_record *r, int node, enum inf_type t,
+		  const struct inf_valset *set)
+{
+	struct node_value nv;
+	int rc;
+
+	if (t == INF_TRUE || t == INF_FALSE)
+		return inf_valset_has_bool(set, t == INF_TRUE);
+	if (t != INF_STRING && t != INF_NUMBER)
+		return 0;
+	if ((rc = node_value(r, node, t, &nv)))
+		return rc;
+	if (t == INF_STRING)
+		return inf_valset_has_string(set, nv.s, nv.len);
+	if (nv.integer && !nv.over && inf_valset_has_int(set, nv.n))
+		return 1;
+	if (nv.integer && !inf_valset_floats(set))
+		return 0; /* integers compare exactly, or (over) equal none */
+	rc = inf_node_number(r, node, &nv.d);
+	if (rc && rc != INF_ERR_LIMIT)
+		return rc;
+	return inf_valset_has_double(set, nv.d, !nv.integer);
+}
+
 /* Whether one value satisfies the positive form of the rule's op
  * (eq for ne, in for not_in, exists for missing). */
 static int value_holds(struct inf_record *r, int node, const struct inf_cond *c)
@@ -505,7 +559,9 @@ static int value_holds(struct inf_record *r, int node, const struct inf_cond *c)
 	case OP_EXISTS:
 	case OP_MISSING:
 		return 1;
-	case OP_EQ: case OP_NE: case OP_IN: case OP_NOT_IN:
+	case OP_IN: case OP_NOT_IN:
+		return in_set(r, node, t, c->set);
+	case OP_EQ: case OP_NE:
 		if ((rc = node_value(r, node, t, &nv)))
 			return rc;
 		for (size_t i = 0; i < c->nvals; i++) {

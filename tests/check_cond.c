@@ -667,6 +667,86 @@ START_TEST(test_duplicate_keys)
 }
 END_TEST
 
+/* A list of many literals of every type (looked up sorted, core/valset.c)
+ * answers each value as the eq of each of its literals would: a
+ * differential over near misses (one more, one less, another spelling of
+ * a number, a prefix of a string, a type that differs). */
+START_TEST(test_in_many_equals_eq)
+{
+	static const char *const lits[] = {
+		"\"\"", "\"a\"", "\"ab\"", "\"b\"", "\"caf\xc3\xa9\"", "\"10\"", "\"9\"",
+		"0", "-1", "7", "1000", "9007199254740992L", "9007199254740993L",
+		"9223372036854775807L", "-9223372036854775807L",
+		"922337203685477580L", /* the digits an integer past 64 bits stops at */
+		"0.5", "-2.25", "1e+300",
+		"1e+19", "true",
+	};
+	static const char *const probes[] = {
+		"\"\"", "\"a\"", "\"ab\"", "\"abc\"", "\"b\"", "\"caf\\u00e9\"", "\"10\"", "\"9\"",
+		"\"7\"", "\"true\"", "0", "-0", "0.0", "-1", "-1e0", "7", "7.0", "70e-1", "8",
+		"1000", "1e3", "999", "9007199254740992", "9007199254740993",
+		"9007199254740994", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775807", "-9223372036854775808", "0.5", "5e-1", "0.25",
+		"-2.25", "1e300", "1e400", "10000000000000000000", "1e19", "true", "false",
+		"null", "{}", "[]", "[7]",
+	};
+	const size_t nl = sizeof lits / sizeof *lits;
+	struct inf_cond *in, *not_in, *eq[sizeof lits / sizeof *lits];
+	struct inf_buf text = { 0 };
+
+	/* each literal several times over, and in the order given reversed */
+	ck_assert_int_eq(inf_buf_printf(&text, "c = { path = \"v\"; op = \"in\"; value = ("), 0);
+	for (int rep = 0; rep < 50; rep++)
+		for (size_t i = 0; i < nl; i++)
+			ck_assert_int_eq(inf_buf_printf(&text, "%s %s", rep || i ? "," : "",
+							lits[rep % 2 ? nl - 1 - i : i]), 0);
+	ck_assert_int_eq(inf_buf_printf(&text, " ); };\n%c", 0), 0);
+	ck_assert_msg(compile(text.data, &in) == 0, "%s", err);
+	text.len = 0;
+	ck_assert_int_eq(inf_buf_printf(&text, "c = { path = \"v\"; op = \"not_in\"; value = ("), 0);
+	for (size_t i = 0; i < nl; i++)
+		ck_assert_int_eq(inf_buf_printf(&text, "%s %s", i ? "," : "", lits[i]), 0);
+	ck_assert_int_eq(inf_buf_printf(&text, " ); };\n%c", 0), 0);
+	ck_assert_msg(compile(text.data, &not_in) == 0, "%s", err);
+	for (size_t i = 0; i < nl; i++) {
+		text.len = 0;
+		ck_assert_int_eq(inf_buf_printf(&text, "c = { path = \"v\"; op = \"eq\"; value = %s; };\n%c",
+						lits[i], 0), 0);
+		ck_assert_msg(compile(text.data, &eq[i]) == 0, "%s: %s", lits[i], err);
+	}
+	for (size_t p = 0; p < sizeof probes / sizeof *probes; p++) {
+		struct inf_record rec;
+		struct inf_json_err je;
+		char json[128];
+		int want = 0, hits = 0;
+
+		snprintf(json, sizeof json, "{\"v\":%s}", probes[p]);
+		inf_record_init(&rec, 16);
+		ck_assert_msg(inf_record_load(&rec, json, strlen(json), &je) == 0, "%s", json);
+		for (size_t i = 0; i < nl; i++)
+			if (inf_cond_match(&rec, eq[i]) == 1) {
+				want = 1;
+				hits++;
+			}
+		ck_assert_msg(inf_cond_match(&rec, in) == want, "in, %s: want %d", json, want);
+		ck_assert_msg(inf_cond_match(&rec, not_in) == !want, "not_in, %s", json);
+		inf_record_free(&rec);
+		/* the probes are near misses on purpose: some must hit */
+		if (!strcmp(probes[p], "70e-1") || !strcmp(probes[p], "-0") ||
+		    !strcmp(probes[p], "1e19") || !strcmp(probes[p], "\"caf\\u00e9\""))
+			ck_assert_msg(hits == 1, "%s: %d hits", json, hits);
+		if (!strcmp(probes[p], "9007199254740994") || !strcmp(probes[p], "\"abc\"") ||
+		    !strcmp(probes[p], "9223372036854775808") || !strcmp(probes[p], "false"))
+			ck_assert_msg(hits == 0, "%s: %d hits", json, hits);
+	}
+	for (size_t i = 0; i < nl; i++)
+		inf_cond_free(eq[i]);
+	inf_cond_free(in);
+	inf_cond_free(not_in);
+	inf_buf_free(&text);
+}
+END_TEST
+
 static Suite *cond_suite(void)
 {
 	Suite *s = suite_create("cond");
@@ -677,6 +757,7 @@ static Suite *cond_suite(void)
 	tcase_add_test(tc, test_type_mismatch_is_false);
 	tcase_add_test(tc, test_ne);
 	tcase_add_test(tc, test_in_not_in);
+	tcase_add_test(tc, test_in_many_equals_eq);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_integers_exact);
 	tcase_add_test(tc, test_exists_missing);
