@@ -843,11 +843,15 @@ static int check_shapes(struct walker *w, int ct, size_t beg, size_t end,
 	char why[200];
 
 	if (tk[ct].size > 0 && (rc = uncovered(w, ct, beg, end, is_obj, &missed))) {
-		const struct inf_path *path = &w->ps->paths[r->states[missed].p];
-		const struct inf_seg *seg = &path->segs[r->states[missed].i];
-		enum seg_kind came = seg[-1].kind;
-		if (rc < 0)
+		const struct inf_path *path;
+		const struct inf_seg *seg;
+		enum seg_kind came;
+
+		if (rc < 0) /* out of memory: `missed` names no state */
 			return rc;
+		path = &w->ps->paths[r->states[missed].p];
+		seg = &path->segs[r->states[missed].i];
+		came = seg[-1].kind;
 		/* what it would have met: "card" of *[*].card */
 		if ((seg->kind == SEG_ANY_KEY || seg->kind == SEG_ANY_INDEX) &&
 		    seg + 1 < path->segs + path->nsegs)
