@@ -85,6 +85,43 @@ START_TEST(test_forget_and_wrap)
 }
 END_TEST
 
+/* A table forgotten many times holds one record's inserts, no more: a
+ * forget empties it, and a growth in a later generation keeps what it
+ * moves findable (slots are stamped with the new table's generation). */
+START_TEST(test_forget_empties_and_later_growth)
+{
+	struct inf_inserts s = { 0 };
+
+	for (int rec = 0; rec < 1000; rec++) {
+		add(&s, (size_t)rec);
+		inf_inserts_forget(&s);
+		ck_assert_uint_eq(s.n, 0);
+	}
+	ck_assert_uint_eq(s.cap, 16); /* MIN_CAP: one live entry at a time */
+	ck_assert_uint_gt(s.gen, 1);
+	for (size_t k = 0; k < 40; k++) /* grows twice */
+		add(&s, k);
+	for (size_t k = 0; k < 40; k++)
+		ck_assert_uint_eq(find(&s, k), k);
+	ck_assert_uint_eq(find(&s, 999), (size_t)-1);
+	inf_inserts_free(&s);
+}
+END_TEST
+
+/* An equal hash is not enough: the caller's comparison decides. */
+START_TEST(test_same_hash_other_key)
+{
+	struct inf_inserts s = { 0 };
+	size_t k = 3;
+	uint64_t h = inf_inserts_hash(1, (const char *)&k, sizeof k);
+
+	add(&s, 3);
+	ck_assert_uint_eq(inf_inserts_find(&s, h, same, &(size_t){ 4 }), (size_t)-1);
+	ck_assert_uint_eq(inf_inserts_find(&s, h, same, &(size_t){ 3 }), 3);
+	inf_inserts_free(&s);
+}
+END_TEST
+
 /* The flush moves the edits down: every entry's index with them. */
 START_TEST(test_shift)
 {
@@ -125,6 +162,8 @@ static Suite *inserts_suite(void)
 	tcase_add_test(tc, test_find_and_grow);
 	tcase_add_test(tc, test_forget_and_wrap);
 	tcase_add_test(tc, test_shift);
+	tcase_add_test(tc, test_forget_empties_and_later_growth);
+	tcase_add_test(tc, test_same_hash_other_key);
 	tcase_add_test(tc, test_grow_nomem_leaves_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -310,6 +310,82 @@ START_TEST(test_unordered_edits_leave_ordered)
 }
 END_TEST
 
+/* More than 8 edits whose order is wrong at one end only: at the first
+ * pair or the last, among one object's keys or among the ranges of two
+ * containers. Each must be sorted (a check for order that skipped an end
+ * would emit them as they came, leaving members in place). */
+START_TEST(test_sort_checks_both_ends)
+{
+	static const char *const mid[] = { "c", "d", "e", "f", "g", "h", "i", "j" };
+	static const char flat[] = "{\"a\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,\"g\":6,"
+				   "\"h\":7,\"i\":8,\"j\":9,\"k\":10,\"l\":11}";
+	struct inf_buf js = { 0 }, want = { 0 };
+
+	load(flat); /* b, a, c .. j: the first pair out of order */
+	rm("b");
+	rm("a");
+	for (int i = 0; i < 8; i++)
+		rm(mid[i]);
+	expect("{\"k\":10,\"l\":11}");
+	load(flat); /* b .. j, a: the last pair */
+	rm("b");
+	for (int i = 0; i < 8; i++)
+		rm(mid[i]);
+	rm("a");
+	expect("{\"k\":10,\"l\":11}");
+	/* ranges: removals at the root, then an insert into an object
+	 * before them (the last range out of order) */
+	ck_assert_int_eq(inf_buf_puts(&js, "{\"o\":{}"), 0);
+	for (char c = 'a'; c <= 'i'; c++)
+		ck_assert_int_eq(inf_buf_printf(&js, ",\"%c\":1,\"x%c\":0", c, c), 0);
+	ck_assert_int_eq(inf_buf_printf(&js, "}%c", 0), 0);
+	load(js.data);
+	for (char c = 'a'; c <= 'i'; c++)
+		rm((char[]){ c, 0 });
+	ck_assert_int_eq(inf_record_set_json(&rec, node("o"), "k", 1, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_buf_puts(&want, "{\"o\":{\"k\":1}"), 0);
+	for (char c = 'a'; c <= 'i'; c++)
+		ck_assert_int_eq(inf_buf_printf(&want, ",\"x%c\":0", c), 0);
+	ck_assert_int_eq(inf_buf_printf(&want, "}%c", 0), 0);
+	expect(want.data);
+	/* a removal after an object, then removals inside it (the first) */
+	inf_buf_reset(&js);
+	ck_assert_int_eq(inf_buf_puts(&js, "{\"o\":{\"y\":0"), 0);
+	for (char c = 'a'; c <= 'i'; c++)
+		ck_assert_int_eq(inf_buf_printf(&js, ",\"%c\":1,\"x%c\":0", c, c), 0);
+	ck_assert_int_eq(inf_buf_printf(&js, "},\"z\":0}%c", 0), 0);
+	load(js.data);
+	rm("z");
+	for (char c = 'a'; c <= 'i'; c++)
+		rm((char[]){ 'o', '.', c, 0 });
+	inf_buf_reset(&want);
+	ck_assert_int_eq(inf_buf_puts(&want, "{\"o\":{\"y\":0"), 0);
+	for (char c = 'a'; c <= 'i'; c++)
+		ck_assert_int_eq(inf_buf_printf(&want, ",\"x%c\":0", c), 0);
+	ck_assert_int_eq(inf_buf_printf(&want, "}}%c", 0), 0);
+	expect(want.data);
+	inf_buf_free(&js);
+	inf_buf_free(&want);
+}
+END_TEST
+
+/* A commit forgets the step's inserts: a key inserted, committed and
+ * removed, then set again is one new member (not taken for the insert
+ * of the last round, whose edit is gone). */
+START_TEST(test_commit_forgets_inserts)
+{
+	struct inf_json_err e;
+
+	load("{}");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k1", 2, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k2", 2, "1", 1, 0), 0);
+	ck_assert_int_eq(inf_record_commit(&rec, &e), 0);
+	rm("k2");
+	ck_assert_int_eq(inf_record_set_json(&rec, 0, "k2", 2, "2", 1, 0), 0);
+	expect("{\"k1\":1,\"k2\":2}");
+}
+END_TEST
+
 /* Pretty-printed input keeps the whitespace of what remains. */
 START_TEST(test_remove_pretty)
 {
@@ -1311,6 +1387,8 @@ static Suite *record_suite(void)
 	tcase_add_test(tr, test_remove_every_subset);
 	tcase_add_test(tr, test_ordered_removals_as_general);
 	tcase_add_test(tr, test_unordered_edits_leave_ordered);
+	tcase_add_test(tr, test_sort_checks_both_ends);
+	tcase_add_test(tr, test_commit_forgets_inserts);
 	tcase_add_test(tr, test_remove_pretty);
 	tcase_add_test(tr, test_remove_nested);
 	tcase_add_test(tr, test_edits_inside_removed_subtree);
