@@ -126,6 +126,13 @@ static const char *const good_paths[] = {
     "x[*][*].y",
     "**[0]",
     "items[123456]",
+    /* next to the invisible ranges of edge_space(): U+2027, U+2030,
+     * U+205E, U+2070, U+1681 show */
+    "x\xe2\x80\xa7",
+    "x\xe2\x80\xb0",
+    "x\xe2\x81\x9e",
+    "x\xe2\x81\xb0",
+    "\xe1\x9a\x81x",
 };
 
 START_TEST(test_compile_good)
@@ -162,6 +169,11 @@ static const struct {
     {"a.b\xef\xbb\xbf", 3}, {"\xe2\x80\x8d", 1}, {"\xe2\x80\x8e", 1},
     {"x\xe2\x80\x8f", 1}, {"x\xc2\xad", 1}, {"\xe2\x81\xa3x", 1}, {"\xe1\xa0\x8ex", 1},
     {"\xe2\x80\xaex", 1}, {"x\xe2\x81\xa9", 1},
+    /* each end of each range: U+1680, U+2000, U+2028, U+202F, U+205F,
+     * U+206F; a 2-byte one (U+00A0) at the start */
+    {"\xe1\x9a\x80x", 1}, {"\xe2\x80\x80x", 1}, {"x\xe2\x80\xa8", 1},
+    {"x\xe2\x80\xaf", 1}, {"x\xe2\x81\x9f", 1}, {"x\xe2\x81\xaf", 1},
+    {"\xc2\xa0price", 1},
 };
 
 START_TEST(test_compile_bad)
@@ -828,6 +840,86 @@ START_TEST(test_find_inside_visitor)
 }
 END_TEST
 
+/* ---- reach checks ---- */
+
+#define K10 "kkkkkkkkkk"
+#define K64 K10 K10 K10 K10 K10 K10 "kkkk"
+#define K100 K10 K10 K10 K10 K10 K10 K10 K10 K10 K10
+#define B10 "bbbbbbbbbb"
+#define B64 B10 B10 B10 B10 B10 B10 "bbbb"
+#define B100 B10 B10 B10 B10 B10 B10 B10 B10 B10 B10
+
+/* inf_paths_check_root (inf_paths_check_cond when `cond`) of a path set
+ * over a record: passes when `refusal` is NULL, else INF_ERR_TYPE with
+ * `refusal` in the message. */
+static const struct {
+	const char *set[3];
+	int cond;
+	const char *js, *refusal;
+} reaches[] = {
+    /* a stuck path is decided only by one that steps in and goes on with
+     * the same segments: same index, same name (length and bytes), same
+     * kind ([*] beside [0] does not count either) */
+    {{"a.b[0]", "a[*].b[1]"}, 0, "{\"a\":[{\"b\":[1,2]}]}",
+     "the value of member \"a\" is an array and no path naming it reaches into one"},
+    {{"a.b[0]", "a[*].b[0]"}, 0, "{\"a\":[{\"b\":[1,2]}]}", NULL},
+    {{"customer.email", "customer[*].phone"}, 0, "{\"customer\":[{\"email\":1}]}",
+     "member \"customer\" is an array"},
+    {{"a.b[0]", "a[*].b[*]"}, 0, "{\"a\":[{\"b\":[1,2]}]}", "member \"a\" is an array"},
+    {{"customer.emails", "customer[*].email"}, 0, "{\"customer\":[{\"emails\":1}]}",
+     "member \"customer\" is an array"},
+    /* a condition's other path ending at "customer" does not look inside;
+     * a plugin acts on "customer" whole */
+    {{"customer.email", "customer"}, 1, "{\"customer\":[{\"email\":1}]}",
+     "the value of member \"customer\" is an array and no path of the condition naming it "
+     "reaches into one (a path with [*] or ** there does): refused rather than decided "
+     "without looking inside"},
+    {{"customer.email", "customer"}, 0, "{\"customer\":[{\"email\":1}]}", NULL},
+    /* what a wildcard meets, by what the path names next */
+    {{"*[*]"}, 0, "{\"x\":{\"y\":1}}",
+     "the value of member \"x\", met by *, is an object holding elements, which no path "
+     "reaches into (a path with a member name or ** there does): refused rather than "
+     "passed on untouched"},
+    {{"items[*][0]"}, 0, "{\"items\":[{\"a\":[]}]}", NULL},
+    {{"*.*.*"}, 0, "{\"x\":[[1]]}", NULL},
+    {{"*.*.*"}, 0, "{\"x\":[{}]}", NULL},
+    {{"*[*].**.a"}, 0, "{\"x\":{\"y\":{\"a\":1}}}", "is an object holding values, which"},
+    {{"*[*].abc"}, 0, "{\"x\":{\"y\":{\"ab\":1}}}", NULL},
+    {{"*[*].card"}, 0, "{\"x\":{\"y\":{\"a\":{\"b\":1},\"card\":1}}}",
+     "the value of member \"x\", met by *, is an object holding member \"card\""},
+    /* an array looked through for one path's member is not looked
+     * through for another's */
+    {{"a[*].x", "a[*][*].y"}, 0, "{\"a\":[[[{\"y\":1}]]]}",
+     "an array element, met by [*], is an array holding member \"y\", which"},
+    /* long names are cut at 64 bytes */
+    {{K100 ".email"}, 0, "{\"" K100 "\":[{\"email\":1}]}",
+     "the value of member \"" K64 "\" is an array"},
+    {{"*[*]." B100}, 0, "{\"x\":{\"y\":{\"" B100 "\":1}}}",
+     "an object holding member \"" B64 "\", which"},
+};
+
+START_TEST(test_reach)
+{
+	char err[INF_ERR_MAX] = "";
+	size_t n = 0;
+	int rc;
+
+	while (n < 3 && reaches[_i].set[n])
+		n++;
+	compile_set(reaches[_i].set, n);
+	load(reaches[_i].js);
+	rc = (reaches[_i].cond ? inf_paths_check_cond : inf_paths_check_root)(&rec, paths, err);
+	if (!reaches[_i].refusal) {
+		ck_assert_msg(rc == 0, "%s over %s refused: %s", reaches[_i].set[0], reaches[_i].js,
+			      err);
+		return;
+	}
+	ck_assert_msg(rc == INF_ERR_TYPE, "%s over %s passed", reaches[_i].set[0], reaches[_i].js);
+	ck_assert_msg(strstr(err, reaches[_i].refusal), "[%s] lacks [%s]", err,
+		      reaches[_i].refusal);
+}
+END_TEST
+
 static Suite *path_suite(void)
 {
 	Suite *s = suite_create("path");
@@ -865,6 +957,7 @@ static Suite *path_suite(void)
 	tcase_add_test(tm, test_deep_repeated_star_states_bounded);
 	tcase_add_test(tm, test_walk_after_commit);
 	tcase_add_test(tm, test_find_inside_visitor);
+	tcase_add_loop_test(tm, test_reach, 0, (int)(sizeof reaches / sizeof reaches[0]));
 	suite_add_tcase(s, tm);
 	return s;
 }

@@ -256,6 +256,8 @@ rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print("max RSS for --size 64M: %d KiB" % rss)
 assert rss < 40 * 1024, rss
 PYEOF
+	# a device is written in place: /dev/null is still the null device
+	[[ -c /dev/null && $(stat -c %t:%T /dev/null) == 1:3 ]]
 	# "-" is stdout: only NDJSON there, the summary goes to stderr
 	"$PROD" --count 5 --seed 1 --ndjson - >"$TMP/n4" 2>"$TMP/n4.err"
 	[[ $(wc -l <"$TMP/n4") -eq 5 ]]
@@ -315,6 +317,109 @@ t_ndjson_replace() {
 	[[ $(wc -l <"$TMP/rep.link") == 5 ]]
 	cmp -s "$f" "$TMP/rep.link"
 	[[ -z $(find "$TMP" -maxdepth 1 -name '.rep.nd.*') ]]
+}
+
+# a new file, and each --dir object, is made with mode 0644 less the
+# umask (not 0600, and no mode of a file that was not there)
+t_new_mode() {
+	umask 022
+	rm -f "$TMP/new.nd"
+	"$PROD" -q --count 3 --seed 4 --ndjson "$TMP/new.nd" >/dev/null
+	stat -c '%a %u:%g %n' "$TMP/new.nd"
+	[[ $(stat -c %a "$TMP/new.nd") == 644 && $(wc -l <"$TMP/new.nd") == 3 ]]
+	[[ $(stat -c %u:%g "$TMP/new.nd") == "$(id -u):$(id -g)" ]]
+	"$PROD" -q --count 5 --seed 4 --dir "$TMP/newdir" >/dev/null
+	[[ $(find "$TMP/newdir" -type f | wc -l) == 5 ]]
+	[[ -z $(find "$TMP/newdir" -type f ! -perm 644) ]]
+	umask 027
+	rm -f "$TMP/new.nd"
+	"$PROD" -q --count 3 --seed 4 --ndjson "$TMP/new.nd" >/dev/null
+	[[ $(stat -c %a "$TMP/new.nd") == 640 ]]
+}
+
+# a name too long for its temporary name (.NAME.PID.tmp passes NAME_MAX):
+# written in place, all events, exit 0, nothing left beside it
+t_ndjson_long_name() {
+	local name f
+	name=$(printf 'n%.0s' {1..250})
+	f="$TMP/$name"
+	"$PROD" -q --count 4 --seed 4 --ndjson "$f" >/dev/null
+	[[ -f $f && $(wc -l <"$f") == 4 ]]
+	# over an existing file too: truncated, not appended to
+	printf 'old\nold\nold\nold\nold\nold\n' >"$f"
+	"$PROD" -q --count 2 --seed 4 --ndjson "$f" >/dev/null
+	[[ $(wc -l <"$f") == 2 ]] && ! grep -q old "$f"
+	[[ -z $(find "$TMP" -maxdepth 1 -name ".n*") ]]
+	rm -f "$f"
+}
+
+# the replaced file keeps its owner and its group, each on its own: as
+# root a file of nobody:nogroup (65534), and one whose group alone is
+# another; not root, a group of this user's other than its own
+t_ndjson_owner() {
+	local f="$TMP/own.nd" g
+	if (( $(id -u) == 0 )); then
+		printf 'old\n' >"$f"
+		chown 65534:65534 "$f"
+		chmod 640 "$f"
+		"$PROD" -q --count 3 --seed 4 --ndjson "$f" >/dev/null
+		stat -c '%a %u:%g' "$f"
+		[[ $(stat -c %u "$f") == 65534 ]]
+		[[ $(stat -c %g "$f") == 65534 ]]
+		[[ $(stat -c %a "$f") == 640 && $(wc -l <"$f") == 3 ]]
+		g=65534
+	else
+		g=$(id -G | tr ' ' '\n' | grep -vx "$(id -g)" | head -n 1 || true)
+		if [[ -z $g ]]; then
+			echo "skipped: not root, and no second group"
+			return 0
+		fi
+	fi
+	rm -f "$f"
+	printf 'old\n' >"$f"
+	chgrp "$g" "$f"
+	"$PROD" -q --count 3 --seed 4 --ndjson "$f" >/dev/null
+	stat -c '%a %u:%g' "$f"
+	[[ $(stat -c %u "$f") == "$(id -u)" ]]
+	[[ $(stat -c %g "$f") == "$g" ]]
+	[[ $(wc -l <"$f") == 3 && -z $(find "$TMP" -maxdepth 1 -name '.own.nd.*') ]]
+}
+
+# --ndjson NAME without a slash: its temporary name is .NAME.PID.tmp in
+# the current directory, and a link planted there is replaced, not
+# written through
+t_ndjson_relative() {
+	mkdir "$TMP/rel"
+	# a link left by a failure would be a temporary file to kill_when_tmp
+	trap 'cd / && rm -rf "$TMP/rel"' EXIT
+	cd "$TMP/rel"
+	# exec keeps the shell's pid, so $$ is the producer's
+	sh -c 'ln -s victim ".rel.nd.$$.tmp" && exec "$1" -q --count 3 --seed 4 --ndjson rel.nd' \
+		sh "$PROD" >/dev/null
+	ls -lA
+	[[ ! -e victim && ! -L victim ]]
+	[[ -f rel.nd && ! -L rel.nd && $(wc -l <rel.nd) == 3 ]]
+	# the link is gone and no other temporary name was left
+	[[ $(ls -A) == rel.nd ]]
+}
+
+# --ndjson onto a FIFO: written in place, it stays a FIFO and its reader
+# gets every event
+t_ndjson_fifo() {
+	local p="$TMP/fifo.nd" pid
+	mkfifo "$p"
+	timeout 60 cat "$p" >"$TMP/fifo.out" &
+	pid=$!
+	"$PROD" -q --count 7 --seed 4 --ndjson "$p" >/dev/null
+	if [[ ! -p $p ]]; then
+		kill "$pid" || true
+		echo "$p is not a FIFO any more"
+		exit 1
+	fi
+	wait "$pid"
+	[[ $(wc -l <"$TMP/fifo.out") == 7 ]]
+	"$PROD" -q --count 7 --seed 4 --ndjson - | cmp - "$TMP/fifo.out"
+	[[ -z $(find "$TMP" -maxdepth 1 -name '.fifo.nd.*') ]]
 }
 
 # Ends a run of `$@` by signal $1 while it has a temporary file (glob
@@ -612,6 +717,11 @@ check "determinism: same seed same bytes, other seed differs" t_determinism
 check "--ndjson: lines, rates, --size, stdout" t_ndjson
 check "--dir: a link or a file at the temporary name is not written through" t_tmp_link
 check "--ndjson over a file: its mode kept; two links written in place" t_ndjson_replace
+check "a new --ndjson file and --dir objects: mode 0644 less the umask" t_new_mode
+check "--ndjson NAME too long for its temporary name: written in place" t_ndjson_long_name
+check "--ndjson over a file: its owner and its group kept" t_ndjson_owner
+check "--ndjson without a slash: a link at the temporary name is replaced" t_ndjson_relative
+check "--ndjson onto a FIFO: stays a FIFO, its reader gets the events" t_ndjson_fifo
 check "killed by TERM or HUP: no temporary file left, the old file kept" t_signal_cleanup
 check "usage errors exit 2 with one line" t_usage
 check "I/O errors exit 5 with one line" t_io_error
