@@ -404,6 +404,8 @@ START_TEST(test_round)
 	out_is("{\"v\":-0.04}", "{\"v\":0.0}");
 	out_is("{\"v\":-1.25e1}", "{\"v\":-12.5}");
 	out_is("{\"v\":7}", "{\"v\":7}"); /* integers stay as written */
+	out_is("{\"v\":-7}", "{\"v\":-7}"); /* a two-byte integer is not -0 */
+	out_is("{\"v\":10}", "{\"v\":10}");
 	out_is("{\"v\":-0}", "{\"v\":0.0}"); /* but for the sign of a zero */
 	out_is("{\"v\":123456789012345678901234567890}", "{\"v\":123456789012345678901234567890}");
 	out_is("{\"v\":null}", "{\"v\":null}");
