@@ -19,6 +19,7 @@ struct inf_path {
 	struct inf_seg *segs;
 	int nsegs;
 	size_t segs_cap;
+	size_t base; /* its states' (i = 0 .. nsegs) first index in the set's */
 };
 
 struct inf_paths {
@@ -26,6 +27,7 @@ struct inf_paths {
 	size_t n;
 	int top_keys; /* every path is one plain key: the fast walk applies */
 	int roots; /* bit INF_OBJECT / INF_ARRAY: some path starts there */
+	size_t nstates; /* every path's states: sum of nsegs + 1 */
 	/* top_keys: the keys' lengths and first bytes, for the fast walk and
 	 * for inf_json_drop_top (match and ctx are set by inf_paths_dropkeys) */
 	struct inf_dropkeys top;
@@ -310,6 +312,9 @@ int inf_paths_compile(const char *const *texts, size_t n,
 	ps->top_keys = 1;
 	for (size_t k = 0; k < n; k++) {
 		enum seg_kind first = ps->paths[k].segs[0].kind;
+
+		ps->paths[k].base = ps->nstates;
+		ps->nstates += (size_t)ps->paths[k].nsegs + 1;
 		if (first == SEG_KEY || first == SEG_ANY_KEY || first == SEG_DEEP)
 			ps->roots |= 1 << INF_OBJECT;
 		if (first == SEG_INDEX || first == SEG_ANY_INDEX || first == SEG_DEEP)
@@ -378,12 +383,44 @@ static int push_state(struct walker *w, int p, int i)
 	}
 }
 
-static int has_state(const struct walker *w, size_t from, int p, int i)
+/* Starts a new round of the states' stamps (has_state, mark_states):
+ * none is stamped with the new generation. 0 or INF_ERR_NOMEM. */
+static int new_stamps(struct walker *w)
 {
-	for (size_t k = from; k < w->top; k++)
-		if (w->r->states[k].p == p && w->r->states[k].i == i)
-			return 1;
+	struct inf_record *r = w->r;
+
+	if (r->stamp_cap < w->ps->nstates) {
+		uint32_t *st = calloc(w->ps->nstates, sizeof *st);
+
+		if (!st)
+			return INF_ERR_NOMEM;
+		free(r->stamp);
+		r->stamp = st;
+		r->stamp_cap = w->ps->nstates;
+		r->stamp_gen = 0;
+	}
+	if (++r->stamp_gen == 0) { /* wrapped: old stamps would come alive */
+		memset(r->stamp, 0, r->stamp_cap * sizeof *r->stamp);
+		r->stamp_gen = 1;
+	}
 	return 0;
+}
+
+/* Stamps the states [from, w->top) with this round's generation. */
+static void mark_states(struct walker *w, size_t from)
+{
+	struct inf_record *r = w->r;
+
+	for (size_t k = from; k < w->top; k++)
+		r->stamp[w->ps->paths[r->states[k].p].base + (size_t)r->states[k].i] =
+			r->stamp_gen;
+}
+
+/* Whether this round pushed state (p, i) already: O(1), so that many
+ * paths alive at once (P paths under `**`) cost P, not P^2, a child. */
+static int has_state(const struct walker *w, int p, int i)
+{
+	return w->r->stamp[w->ps->paths[p].base + (size_t)i] == w->r->stamp_gen;
 }
 
 /* Advances the states [beg, end) over one child (member `key` or element
@@ -396,6 +433,8 @@ static int advance(struct walker *w, size_t beg, size_t end, int key,
 	size_t klen = 0, from = w->top;
 	int rc, full = 0, live = 0;
 
+	if ((rc = new_stamps(w)))
+		return rc;
 	for (size_t k = beg; k < end; k++) {
 		int p = r->states[k].p, i = r->states[k].i, next = -1;
 		const struct inf_path *path = &w->ps->paths[p];
@@ -426,10 +465,13 @@ static int advance(struct walker *w, size_t beg, size_t end, int key,
 				next = i + 1;
 			break;
 		}
-		if (next < 0 || has_state(w, from, p, next))
+		size_t pushed = w->top;
+
+		if (next < 0 || has_state(w, p, next))
 			continue;
 		if ((rc = push_state(w, p, next)))
 			return rc;
+		mark_states(w, pushed);
 	}
 	for (size_t k = from; k < w->top; k++) {
 		if (r->states[k].i >= w->ps->paths[r->states[k].p].nsegs)

@@ -29,6 +29,7 @@ void inf_record_free(struct inf_record *r)
 	inf_inserts_free(&r->inserts);
 	free(r->mark);
 	free(r->states);
+	free(r->stamp);
 	free(r->ranges);
 	inf_tokens_free(&r->next);
 	free(r->kids);

@@ -102,6 +102,11 @@ struct inf_record {
 	/* states held by walks in progress: a walk started from a visitor
 	 * (find, cond_match) takes its states above them (path.c) */
 	size_t states_busy;
+	/* which states a step of the walk pushed already: stamped with
+	 * stamp_gen, by state index of the path set (path.c) */
+	uint32_t *stamp;
+	size_t stamp_cap;
+	uint32_t stamp_gen;
 
 	/* ranges scratch for emit */
 	struct inf_range *ranges;

@@ -750,7 +750,7 @@ static int watch_states(void *ctx, struct inf_record *r, int node, int key, enum
 }
 
 /* Several "**" in a row over a deep record: equal matcher states at one
- * level are kept once (has_state() in path.c). A level then holds at
+ * level are kept once (has_state() in path.c, by generation stamps). A level then holds at
  * most one state per path segment position, nsegs + 1 = 6 here, and the
  * walk keeps the states of the levels above it: at most 6 x (300 + 2)
  * in use, so the array (doubling) never needs more than twice that.
@@ -784,6 +784,26 @@ START_TEST(test_deep_repeated_star_states_bounded)
 	ck_assert_int_eq(w.full, 1);
 	ck_assert_uint_le(rec.states_cap, w.bound);
 	inf_buf_free(&js);
+}
+END_TEST
+
+/* The stamps that say a state was pushed at this level carry a
+ * generation; when it wraps, a stamp left from generation 1 long ago
+ * must not read as pushed at the new generation 1. */
+START_TEST(test_state_stamps_wrap)
+{
+	struct state_watch w = {1000, 0, 0};
+
+	compile("a.b");
+	load("{\"a\":{\"b\":1}}");
+	rec.stamp_gen = 0; /* "a" steps to (a.b, 1) at generation 1 */
+	ck_assert_int_eq(inf_walk(&rec, paths, watch_states, &w), 0);
+	ck_assert_int_eq(w.full, 1);
+	rec.stamp_gen = UINT32_MAX; /* the next step wraps to 1 */
+	w.full = 0;
+	ck_assert_int_eq(inf_walk(&rec, paths, watch_states, &w), 0);
+	ck_assert_int_eq(w.full, 1);
+	ck_assert_uint_lt(rec.stamp_gen, 10);
 }
 END_TEST
 
@@ -955,6 +975,7 @@ static Suite *path_suite(void)
 	tcase_add_test(tm, test_wide_and_deep);
 	tcase_add_test(tm, test_deep_states);
 	tcase_add_test(tm, test_deep_repeated_star_states_bounded);
+	tcase_add_test(tm, test_state_stamps_wrap);
 	tcase_add_test(tm, test_walk_after_commit);
 	tcase_add_test(tm, test_find_inside_visitor);
 	tcase_add_loop_test(tm, test_reach, 0, (int)(sizeof reaches / sizeof reaches[0]));
