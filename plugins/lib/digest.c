@@ -88,10 +88,6 @@ int inf_digest_init(struct inf_digest *d, const struct inf_host *host,
 
 	d->host = host;
 	d->salt = salt;
-	if (!(d->memo = host->alloc(MEMO_BYTES))) {
-		snprintf(err, INF_ERR_MAX, "out of memory");
-		return INF_ERR_NOMEM;
-	}
 	if (!key) {
 		d->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 		d->mdctx = EVP_MD_CTX_new();
@@ -166,6 +162,12 @@ static const struct inf_digest_memo *memo_find(struct inf_digest *d, const char 
 		return NULL;
 	if (d->off) {
 		d->off--;
+		return NULL;
+	}
+	/* made at the first value: a policy's steps that never see one (of
+	 * access points not served) hold no memo */
+	if (!d->memo && !(d->memo = d->host->alloc(MEMO_BYTES))) {
+		d->off = MEMO_PAUSE; /* without memory: digest each value */
 		return NULL;
 	}
 	m = memo_set(d, s, n);

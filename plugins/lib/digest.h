@@ -27,7 +27,8 @@ struct inf_digest {
 	EVP_MD_CTX *mdctx;
 	EVP_MAC *mac;                /* hmac, keyed once at init */
 	EVP_MAC_CTX *macctx;
-	struct inf_digest_memo *memo; /* recent digests, from host->alloc */
+	struct inf_digest_memo *memo; /* recent digests, from host->alloc
+					 at the first value; NULL before */
 	unsigned probes, hits;        /* memo look-ups in this window */
 	unsigned off;                 /* values still to digest without it */
 };
@@ -53,7 +54,8 @@ int inf_digest_init(struct inf_digest *d, const struct inf_host *host,
  * value, whether from the memo or from libcrypto. Values repeat across an
  * object's records (a customer's events): the digests of recent values up
  * to 31 bytes are kept, and a look-up costs a fraction of a digest; when
- * few of them hit (values that do not repeat), the memo pauses. Returns
+ * few of them hit (values that do not repeat), or there is no memory for
+ * it, the memo pauses. Returns
  * 0, or INF_ERR_INTERNAL when libcrypto fails. */
 int inf_digest_value(struct inf_digest *d, const char *s, size_t n,
 		     unsigned char md[INF_DIGEST_LEN]);

@@ -101,6 +101,29 @@ frames tmonth '{"v": "2026-11-28"}' '{"v": "2026-11-01"}' '{"v": null}' '{"v": n
 fails tdate '{"v": "28/11/2026"}' "not an ISO 8601 date or date-time"
 fails tdate '{"v": 1764360903}' "op 'truncate_date' cannot mask a number"
 
+# a policy of 2000 hashing access points serves one: the digests' memo
+# (256 KiB a step and worker) is made when a step first digests, not for
+# every access point at load (that took 1 GB here)
+"$PY" - "$T/hash2000.cfg" <<'PYEOF'
+import sys
+aps = ",\n".join('{ name = "ap%d"; chain = ( { plugin = "mask_fields"; paths = [ "v" ]; '
+                  'op = "hash"; salt = "s%d"; } ); }' % (i, i) for i in range(2000))
+open(sys.argv[1], "w").write("access_points = (\n%s\n);\n" % aps)
+PYEOF
+rss=$("$PY" - "$RT" "$T/hash2000.cfg" "$PLUGINS" <<'PYEOF'
+import resource, subprocess, sys
+rt, cfg, plugins = sys.argv[1:]
+out = subprocess.run([rt, "--policy", cfg, "--plugins", plugins, "--access-point", "ap7"],
+                     input=b'{"v": "x"}\n', capture_output=True, timeout=120)
+assert out.returncode == 0 and b'"v": "' in out.stdout, out
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+PYEOF
+)
+expect_eq "2000 hashing access points, one served: under 100 MB (got ${rss} MB)" \
+	"$(( ${rss:-999} < 100 ))" 1
+ap_policy hash '{ plugin = "mask_fields"; paths = [ "v" ]; op = "hash"; salt = "s7"; }'
+frames hash '{"v": "x"}' "{\"v\": \"$(sha_py "s7x")\"}" '{"v": 1}' "{\"v\": \"$(sha_py "s71")\"}"
+
 # ---- the HMAC pseudonym equals independent tools' ----
 KEY="analytics-test-key"
 for v in 512 100 999; do
