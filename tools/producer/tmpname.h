@@ -1,7 +1,8 @@
 /*
- * The temporary name a sink writes a file under before renaming it over
- * its final name, so that a reader, or a failed run, never leaves a
- * partial file there: "<dir>/.<name>.<pid>.tmp" beside it.
+ * The temporary file a sink writes before renaming it over its final
+ * name, so that a reader, or a failed run, never leaves a partial file
+ * there: its name ("<dir>/.<name>.<pid>.tmp" beside it), its creation,
+ * and its removal when a signal ends the run before the rename.
  */
 #ifndef PROD_TMPNAME_H
 #define PROD_TMPNAME_H
