@@ -168,7 +168,8 @@ expect_contains "bench.py --help: the usage" "$OUT" "usage: tools/bench/bench.py
 # ---- check-policy ----
 run "$RT" --plugins "$PLUGINS" --check-policy "$POL"
 expect_eq "check-policy ok exit" "$RC" 0
-expect_contains "check-policy ok text" "$OUT" "ok: $POL: 1 access point: lambda-consumer"
+expect_eq "check-policy ok text: a line, then a line per access point" "$OUT" "ok: $POL: 1 access point
+  lambda-consumer: 1 step, fused ($POL:8)"
 bad() { printf '%s\n' "$1" >"$T/bad.cfg"; run "$RT" --plugins "$PLUGINS" --check-policy "$T/bad.cfg"; }
 bad 'access_points = ( { name = "a"; chain = ( { plugin = "no_such"; } ); } );'
 expect_eq "unknown plugin: exit 3" "$RC" 3
@@ -505,8 +506,9 @@ expect_contains "an argument holding a newline: shown as \\x0a" "$ERR" \
 	'unexpected argument: extra\x0aruntime: forged'
 mkdir -p "$T/pol"$'\n'dir && cp "$POL" "$T/pol"$'\n'dir/
 run "$RT" --check-policy "$T/pol"$'\n'dir/store-events.cfg --plugins "$PLUGINS"
-expect_eq "check-policy's ok for a path holding a newline: one line" \
-	"$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:1"
+expect_eq "check-policy's ok for a path holding a newline: a line, and one for its access point" \
+	"$RC:$OUT" "0:ok: $T/pol\x0adir/store-events.cfg: 1 access point
+  lambda-consumer: 1 step, fused ($T/pol\x0adir/store-events.cfg:8)"
 # a policy's errors name its file on one line, as do the files its
 # options name and what a plugin says about them
 D="$T/pol"$'\n'dir

@@ -276,7 +276,12 @@ frames five '{"evnt_type": "sales_event", "cust_id": 512, "store_id": 9, "qty": 
 run env INFLIGHT_ANALYTICS_KEY=test-key "$RT" "${PL[@]}" --check-policy policies
 expect_eq "policies/ loads with its self-tests: exit 0" "$RC" 0
 expect_contains "policies/: every access point" "$OUT" \
-	"ok: policies: 5 access points: analytics (3 steps, fused), inventory (2 steps, fused), partner (2 steps, fused), lambda-consumer (1 step, fused), store-ops (2 steps, fused)"
+	"ok: policies: 5 access points
+  analytics: 3 steps, fused (policies/analytics.cfg:11)
+  inventory: 2 steps, fused (policies/inventory.cfg:7)
+  partner: 2 steps, fused (policies/partner.cfg:10)
+  lambda-consumer: 1 step, fused (policies/store-events.cfg:8)
+  store-ops: 2 steps, fused (policies/store-ops.cfg:9)"
 for f in inventory store-ops partner; do
 	run "$RT" "${PL[@]}" --check-policy "policies/$f.cfg"
 	expect_eq "policies/$f.cfg loads alone (no key needed)" "$RC" 0
