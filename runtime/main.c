@@ -114,7 +114,7 @@ enum {
 	B_POLICY = 1 << 0, B_PLUGINS = 1 << 1, B_AP = 1 << 2, B_EVENT = 1 << 3,
 	B_CHECK = 1 << 4, B_MAKE = 1 << 5, B_URL = 1 << 6, B_FILE = 1 << 7,
 	B_KEY = 1 << 8, B_RANGE = 1 << 9, B_HEADER = 1 << 10, B_PAYLOAD = 1 << 11,
-	B_OUTPUT = 1 << 12, B_PART = 1 << 13
+	B_OUTPUT = 1 << 12, B_PART = 1 << 13, B_HELP = 1 << 14, B_VERSION = 1 << 15
 };
 
 /* What each mode reads; any other option given is a usage error. */
@@ -142,8 +142,8 @@ static const struct {
 	{ OPT_HEADER, B_HEADER, "--header" },
 	{ OPT_PAYLOAD, B_PAYLOAD, "--payload" },
 	{ 'o', B_OUTPUT, "-o/--output" },
-	{ 'h', 0, "-h/--help" },
-	{ OPT_VERSION, 0, "--version" },
+	{ 'h', B_HELP, "-h/--help" },
+	{ OPT_VERSION, B_VERSION, "--version" },
 };
 
 static const char *opt_name(int val)

@@ -232,6 +232,8 @@ usage_err "repeated --access-point" "given twice: --access-point" \
 usage_err "repeated -o" "given twice: -o/--output" \
 	"${F[@]:1}" -o "$T/o1" --output "$T/o2" "$T/in.ndjson"
 usage_err "repeated --event" "given twice: --event" --event a.json --event b.json
+usage_err "repeated --help (as the producer)" "given twice: -h/--help" --help -h
+usage_err "repeated --version (as the producer)" "given twice: --version" --version --version
 usage_err "--check-policy with -o" "not used by --check-policy: -o/--output" \
 	--check-policy "$POL" -o "$T/o1"
 usage_err "--check-policy with --access-point" "not used by --check-policy: --access-point" \
