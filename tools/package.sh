@@ -210,7 +210,9 @@ fi
 # runtime/common.c, runtime/wgor.c, this script): the policy key's name
 # (INFLIGHT_POLICY_KEY_NAME, the stack's PolicyKeyName) may not be one of
 # them, or a stack parameter could reconfigure the runtime.
-# tests/blackbox/test_package.sh checks the list against the sources.
+# tests/blackbox/test_package.sh checks the list against the sources;
+# the template's PolicyKeyName pattern (tools/deploy/inflight.yaml)
+# refuses the same names, checked by tests/blackbox/test_template.sh.
 own_vars=(INFLIGHT_POLICY INFLIGHT_PLUGIN_PATH INFLIGHT_LIBRARY_PATH INFLIGHT_THREADS
 	INFLIGHT_SOURCE_TIMEOUT INFLIGHT_RAPI_RETRY_MS INFLIGHT_S3OL_WINDOW_MS
 	INFLIGHT_WGOR_ENDPOINT INFLIGHT_POLICY_KEY INFLIGHT_POLICY_KEY_NAME)

@@ -186,6 +186,22 @@ printf 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n  A:\n    Type: AWS::S3::Bu
 run node "$CHECK" "$T/dup.yaml"
 if [ "$RC" -eq 2 ]; then ok "refused: a duplicated key"; else not_ok "refused: a duplicated key" "exit $RC: $OUT"; fi
 
+# ---- PolicyKeyName takes none of the runtime's own settings ----
+# every INFLIGHT_ name the runtime's sources read, and bootstrap's
+# own (tools/package.sh own_vars), as test_package.sh gives bootstrap
+mapfile -t OWN < <({
+	grep -ohE '"INFLIGHT_[A-Z0-9_]+"' runtime/*.[ch] core/*.[ch] core/include/inflight/*.h | tr -d '"'
+	sed -n '/^own_vars=(/,/)/p' tools/package.sh | grep -oE 'INFLIGHT_[A-Z0-9_]+'; } | LC_ALL=C sort -u)
+expect_contains "the names include INFLIGHT_THREADS and INFLIGHT_POLICY_KEY_NAME" \
+	" ${OWN[*]} " " INFLIGHT_POLICY_KEY_NAME "
+run node -e 'const { loadTemplate } = require(process.argv[1]);
+	const re = new RegExp(`^(?:${loadTemplate(process.argv[2]).Parameters.PolicyKeyName.AllowedPattern})$`);
+	const taken = process.argv.slice(3).filter((n) => re.test(n));
+	console.log(taken.join(" "));
+	if (!re.test("INFLIGHT_THREADS_KEY") || !re.test("INFLIGHT_POLICYKEY")) console.log("refuses a name that only starts like one");' \
+	"$CHECK" "$TPL" "${OWN[@]}"
+expect_eq "PolicyKeyName's AllowedPattern refuses each of the ${#OWN[@]} own settings, and only those" "$RC:$OUT" "0:"
+
 # ---- the README walkthrough must match the template ----
 sed -n '/^## Deploying to AWS/,$p' README.md >"$T/section.md"
 if [ -s "$T/section.md" ]; then ok "README has a \"## Deploying to AWS\" section"
