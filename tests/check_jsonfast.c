@@ -152,6 +152,10 @@ START_TEST(test_declines)
 		"{\"a\":\"\x80\"}", "{\"a\":\"\xff\"}", "{\"a\":1}\xc3", "{\"a\":\xc3\xa9}",
 		"{\"pr\\u0069ce\":1}", "{\"a\":1}\x01", "\x01{\"a\":1}", "{\"a\":1,\"a\"}",
 		"{\"a\":\"x\"\"y\"}", "{\"a\":1\x0b}", "{\"a\"\x0c:1}",
+		/* lone surrogates written with the digit 9, which hex decoding
+		 * must read as 9 */
+		"{\"a\":\"\\ud900\"}", "{\"a\":\"\\uD9FF\"}", "{\"a\":\"\\udb9f\"}",
+		"{\"a\":\"\\udc09\"}", "{\"a\":\"\\uD999x\"}",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -191,6 +195,34 @@ START_TEST(test_dense)
 			ck_assert_int_eq(both(b.data, b.len, 64, 0), !inf_jsonfast_available());
 			b.data[b.len - 20] = '\x01'; /* a byte bad in and out of strings */
 			ck_assert_int_eq(both(b.data, b.len, 64, 0), 1);
+		}
+	inf_buf_free(&b);
+}
+END_TEST
+
+/* Flat records around the one-pass path's widest (64 members): either
+ * path may take them, but a member past the widest is still removed,
+ * wherever the removed keys stand. */
+START_TEST(test_wide)
+{
+	struct inf_buf b = { 0 };
+
+	for (int n = 60; n <= 70; n++)
+		for (int at = 0; at < 3; at++) {
+			inf_buf_reset(&b);
+			inf_buf_puts(&b, "{");
+			for (int k = 0; k < n; k++) {
+				int drop = at == 0 ? k == n - 1 : at == 1 ? k == n / 2 : k == 0;
+
+				if (drop)
+					inf_buf_printf(&b, "%s\"price\":%d", k ? "," : "", k);
+				else
+					inf_buf_printf(&b, "%s\"k%d\":%d", k ? "," : "", k, k);
+			}
+			inf_buf_puts(&b, "}");
+			ck_assert_ptr_nonnull(b.data);
+			ck_assert_ptr_nonnull(memmem(b.data, b.len, "\"price\":", 8));
+			both(b.data, b.len, 64, 0);
 		}
 	inf_buf_free(&b);
 }
@@ -490,6 +522,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_declines);
 	tcase_add_test(tc, test_dense);
 	tcase_add_test(tc, test_long_record);
+	tcase_add_test(tc, test_wide);
 	tcase_add_loop_test(tc, test_random, 0, 2);
 	tcase_add_test(tc, test_lines);
 	tcase_add_loop_test(tc, test_lines_random, 0, 2);
