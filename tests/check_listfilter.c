@@ -381,6 +381,37 @@ START_TEST(test_encoding_from_the_answer)
 }
 END_TEST
 
+/* The edges of decoding and of XML: a key whose URL decoding holds NUL
+ * (which would cut it short, to a shown prefix) or whose character
+ * reference names a surrogate, and markup inside an attribute value,
+ * refuse the answer; '+' decodes to a space; an empty common prefix is
+ * below no prefix of the access point. */
+START_TEST(test_decoding_edges)
+{
+	char *short_[] = { "store" }, *spaced[] = { "store events/" };
+	char *x;
+
+	ck_assert_ptr_null(filter(short_, 1, HEAD KEY("store%00-hidden/k")
+				  "<EncodingType>url</EncodingType></ListBucketResult>", INF_LIST_URL));
+	ck_assert_ptr_null(filter(short_, 1, HEAD CP("store%00-hidden/")
+				  "<EncodingType>url</EncodingType></ListBucketResult>", INF_LIST_URL));
+	x = filter(spaced, 1, HEAD KEY("store+events/k") "<EncodingType>url</EncodingType></ListBucketResult>",
+		   INF_LIST_URL);
+	ck_assert_str_eq(x, HEAD KEY("store+events/k") "<EncodingType>url</EncodingType></ListBucketResult>");
+	free(x);
+	ck_assert_ptr_null(filter(store, 1, HEAD KEY("store_events/&#xDFFF;") "</ListBucketResult>", 0));
+	ck_assert_ptr_null(filter(store, 1, HEAD KEY("store_events/&#xD800;") "</ListBucketResult>", 0));
+	x = filter(store, 1, HEAD KEY("store_events/&#xE000;") "</ListBucketResult>", 0);
+	ck_assert_str_eq(x, HEAD KEY("store_events/&#xE000;") "</ListBucketResult>");
+	free(x);
+	ck_assert_ptr_null(filter(store, 1, HEAD "<Contents a=\"<\"><Key>store_events/k</Key></Contents>"
+				  "</ListBucketResult>", 0));
+	x = filter(store, 1, HEAD CP("") CP("store_events/a/") "</ListBucketResult>", 0);
+	ck_assert_str_eq(x, HEAD CP("store_events/a/") "</ListBucketResult>");
+	free(x);
+}
+END_TEST
+
 START_TEST(test_paging_elements_once)
 {
 	ck_assert_ptr_null(filter(store, 1, HEAD "<NextMarker>a</NextMarker><NextMarker>b</NextMarker>"
@@ -535,6 +566,7 @@ static Suite *listfilter_suite(void)
 	tcase_add_test(tc, test_v2_unchanged);
 	tcase_add_test(tc, test_etag_left_out);
 	tcase_add_test(tc, test_encoding_from_the_answer);
+	tcase_add_test(tc, test_decoding_edges);
 	tcase_add_test(tc, test_marker_would_end_in_nul);
 	tcase_add_test(tc, test_paging_elements_once);
 	tcase_add_test(tc, test_marker_idempotent);
