@@ -147,6 +147,7 @@ START_TEST(test_refused)
 {
 	const struct inf_sigv4_header bad[] = {
 		{ "x-amz-request-payer", "a\r\nb" }, { "If-Match", " padded " },
+		{ "If-Match", "trailing " },
 		{ "Authorization", "x" }, { "x-amz-date", "20990101T000000Z" },
 		{ "bad name", "x" },
 	};
@@ -187,6 +188,37 @@ START_TEST(test_refused)
 		ck_assert_int_eq(inf_sigv4_sign(&s, add, &l, &err), -1);
 		ck_assert_int_eq(l.n, 0);
 	}
+}
+END_TEST
+
+/* The canonical request, where a URL has more than one spelling: the
+ * values of a repeated query name sorted (S3 signs them so), userinfo
+ * not part of the host, an empty session token no token at all. */
+START_TEST(test_canonical_forms)
+{
+	struct inf_sigv4 s = { .method = "GET", .url = "http://h/k?a=2&a=1", .region = "us-east-1",
+		.service = "s3", .key_id = KEY_ID, .secret = SECRET, .when = 1795953600 };
+	struct inf_error err = { 0 };
+	struct lines l1 = { .n = 0 }, l2 = { .n = 0 };
+
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l1, &err), 0);
+	s.url = "http://h/k?a=1&a=2";
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l2, &err), 0);
+	ck_assert_int_eq(l1.n, l2.n);
+	ck_assert_str_eq(l1.text[l1.n - 1], l2.text[l2.n - 1]);
+	l1.n = l2.n = 0;
+	s.url = "http://u:p@h/k";
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l1, &err), 0);
+	s.url = "http://h/k";
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l2, &err), 0);
+	ck_assert_str_eq(l1.text[0], "Host: h");
+	ck_assert_str_eq(l1.text[l1.n - 1], l2.text[l2.n - 1]);
+	l1.n = 0;
+	s.token = "";
+	ck_assert_int_eq(inf_sigv4_sign(&s, add, &l1, &err), 0);
+	ck_assert_int_eq(l1.n, l2.n);
+	for (int i = 0; i < l1.n; i++)
+		ck_assert_str_eq(l1.text[i], l2.text[i]);
 }
 END_TEST
 
@@ -262,6 +294,7 @@ static Suite *sigv4_suite(void)
 	tcase_add_test(tc, test_ssec_prefix_names);
 	tcase_add_test(tc, test_unsigned_payload);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_canonical_forms);
 	tcase_add_test(tc, test_long_token);
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_escape);
