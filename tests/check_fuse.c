@@ -492,6 +492,32 @@ END_TEST
 /* What a map returns is checked as replace_json checks it: text that is
  * not JSON, or too deep, sends the record to the steps, which fail it;
  * the fused pass never writes it. */
+/* Records past 64 KiB, which the fused pass reads member by member:
+ * every member removed, or none there but blanks, and a member set after
+ * the removals comes right after '{', with no comma before it. */
+START_TEST(test_large_all_removed)
+{
+	struct inf_access_point *ap = policy(AP("", DROP("\"price\"") ", "
+						SET("set = { n = 1; };")), "t");
+	struct inf_buf in = { 0 };
+
+	ck_assert_ptr_nonnull(ap->fused);
+	inf_buf_puts(&in, "{\"price\":\"");
+	for (int i = 0; i < 70000; i++)
+		inf_buf_putc(&in, 'x');
+	inf_buf_puts(&in, "\"}\n{");
+	for (int i = 0; i < 70000; i++)
+		inf_buf_putc(&in, ' ');
+	inf_buf_puts(&in, "}\n");
+	inf_buf_putc(&in, '\0');
+	ck_assert_ptr_nonnull(in.data);
+	same(ap, in.data, "drop every member of a large record, then set");
+	ck_assert_int_eq(run_ok(), 1);
+	ck_assert_int_eq(strncmp(out.data, "{\"n\":1}\n{\"n\":1 ", 15), 0);
+	inf_buf_free(&in);
+}
+END_TEST
+
 START_TEST(test_map_output_checked)
 {
 	static const struct {
@@ -801,6 +827,7 @@ static Suite *fuse_suite(void)
 	tcase_add_test(tc, test_fuse_record_answers);
 	tcase_add_test(tc, test_filter_answers);
 	tcase_add_test(tc, test_removal_after_set);
+	tcase_add_test(tc, test_large_all_removed);
 	tcase_add_test(tc, test_filter_plan_honours_size);
 	tcase_add_test(tc, test_lookup_answers);
 	tcase_add_test(tc, test_map_output_checked);
