@@ -1022,6 +1022,11 @@ START_TEST(test_cut_doubt)
 		{ "{\"a\":\"x}, {\",\":1}, {\",\":\"}", 20 },
 		{ " \"s\"", -1 },
 		{ "{\"a\":[1,[2],{}],\"b\":{\"c\":[]}}", -1 },
+		/* a close at the element's root, after a value or none */
+		{ "]", 0 },
+		{ "[1]]", 3 },
+		{ "1],[", 1 },
+		{ "\"a\"]", 3 },
 	};
 	struct inf_buf scratch = { 0 };
 	struct inf_buf deep = { 0 };

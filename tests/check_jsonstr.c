@@ -19,6 +19,40 @@
 
 /* ---- inf_json_unescape ---- */
 
+/* inf_json_flatten: every CR and LF, the last byte's too, becomes a
+ * space; nothing else changes. */
+START_TEST(test_flatten)
+{
+	char s[] = "[1,\r\n2]\n\r";
+
+	inf_json_flatten(s, sizeof s - 1);
+	ck_assert_str_eq(s, "[1,  2]  ");
+	char one[] = "\n";
+	inf_json_flatten(one, 1);
+	ck_assert_str_eq(one, " ");
+	inf_json_flatten(one, 0);
+	ck_assert_str_eq(one, " ");
+}
+END_TEST
+
+/* inf_json_left_open: brackets counted outside strings, an escaped quote
+ * not ending one. */
+START_TEST(test_left_open)
+{
+	static const struct {
+		const char *js;
+		int open;
+	} cases[] = {
+		{ "{\"a\":1}", 0 }, { "{\"a\":[1", 1 }, { "[\"\\\"]\"", 1 }, { "[\"\\\\\"]", 0 },
+		{ "\"{[\"", 0 }, { "{\"a\":\"}\"", 1 }, { "", 0 }, { "]", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		ck_assert_msg(inf_json_left_open(cases[i].js, strlen(cases[i].js)) == cases[i].open,
+			      "%s", cases[i].js);
+}
+END_TEST
+
 START_TEST(test_unescape_plain_returns_input)
 {
 	static const char s[] = "no escapes here \xE2\x82\xAC";
@@ -744,6 +778,8 @@ static Suite *jsonstr_suite(void)
 	tcase_add_test(ts, test_utf8_boundaries);
 	tcase_add_test(ts, test_utf8_exhaustive);
 	tcase_add_test(ts, test_utf8_random);
+	tcase_add_test(ts, test_flatten);
+	tcase_add_test(ts, test_left_open);
 	suite_add_tcase(s, ts);
 	return s;
 }
