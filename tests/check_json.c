@@ -399,6 +399,9 @@ static const struct bad_case bad[] = {
     {S("['a']"), "unexpected \"'\": expected a value (JSON strings take double quotes)", 1},
     {S("'a'"), "unexpected \"'\" (JSON strings take double quotes)", 0},
     /* numbers and literals */
+    /* '_' is a word byte: read as part of the number or literal */
+    {S("1_"), "invalid number", 0},
+    {S("[true_]"), "invalid literal", 1},
     {S("NaN"), "invalid literal or number", 0},
     {S("[NaN]"), "invalid literal or number", 1},
     {S("Infinity"), "invalid literal or number", 0},
