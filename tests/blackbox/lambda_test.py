@@ -1462,6 +1462,14 @@ def tests(env):
           [e.get("code") for e in exits] == [6] and "/next failed" in r.err,
           (r.rapi, r.err[-300:]))
 
+    # ---- headers whose names start with the request id's and the
+    # deadline's, after them: neither is read as the real one ----
+    r = Run(env, [{"event": one("decoy"), "requestId": "decoy-real", "decoyHeaders": True}])
+    done = [(e["type"], e["id"], e["status"]) for e in r.rapi if e["type"] in ("response", "error")]
+    check("/next headers named like the request id and deadline plus a suffix: the real ones are used",
+          done == [("response", "decoy-real", 202)] and r.answer("decoy") and
+          r.answer("decoy")["status"] == 200, (r.rapi, r.err[-300:]))
+
     # ---- the Runtime API goes away for a while and comes back ----
     r = Run(env, [get("before-outage", ps(doc_key), key=doc_key), get("after-outage", ps(doc_key), key=doc_key)],
             outage="1:1500")

@@ -13,7 +13,10 @@ connection held open (up to 30 s) instead, as a Runtime API that
 stopped sending; "postStatus": N, every /response and /error
 for that invocation answered N and not taken as its answer; "padHeaders":
 N, N headers of 100 bytes sent before the request id, more than libcurl
-takes in one answer when N is in the thousands; "nextStatus": N, the /next
+takes in one answer when N is in the thousands; "decoyHeaders": true,
+after the real request id and deadline, headers whose names start with
+theirs ("...-Request-IdX: decoy", "...-Deadline-Ms-X: 1"), which a
+runtime must not read as them; "nextStatus": N, the /next
 that would give this event answers N instead, with no request id, and the
 event is dropped). It behaves like Lambda: /next blocks
 and carries the request id, the epoch-ms deadline, the function ARN, the
@@ -173,7 +176,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("Lambda-Runtime-Trace-Id", "Root=1-5759e988-%s;Parent=53995c3f42cd8ad8;Sampled=1"
              % uuid.uuid4().hex[:24]),
             ("Lambda-Runtime-Invocation-Id", item.get("invocationId") or "inv-" + rid),
-        ])
+        ] + ([("Lambda-Runtime-Aws-Request-IdX", "decoy"), ("Lambda-Runtime-Deadline-Ms-X", "1")]
+             if item.get("decoyHeaders") else []))
 
     def do_POST(self):
         st = self.st
