@@ -200,6 +200,43 @@ START_TEST(test_dense)
 }
 END_TEST
 
+/* The fast path is taken on a CPU with every feature it needs, as the
+ * kernel lists them in /proc/cpuinfo, and on no other: a check that
+ * always said no would pass every other test here. x86-64 builds only
+ * (others have no fast path), and not under valgrind, whose CPU has no
+ * AVX-512. */
+START_TEST(test_available)
+{
+#if defined(__x86_64__) && defined(__SSE2__)
+	static const char *const need[] = { " avx512f ", " avx512bw ", " avx512vl ",
+					    " avx512vbmi ", " avx512_vbmi2 ", " pclmulqdq ",
+					    " bmi1 ", " bmi2 ", " popcnt " };
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int all = 1;
+
+	if (!f || tu_valgrind()) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while ((n = getline(&line, &cap, f)) > 0 && strncmp(line, "flags", 5))
+		;
+	ck_assert_msg(n > 0, "no flags line in /proc/cpuinfo");
+	line[n - 1] = ' '; /* the newline: every flag then ends in a space */
+	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+		all &= strstr(line, need[i]) != NULL;
+	ck_assert_int_eq(inf_jsonfast_available(), all);
+	free(line);
+	fclose(f);
+#else
+	ck_assert_int_eq(inf_jsonfast_available(), 0);
+#endif
+}
+END_TEST
+
 /* Flat records around the one-pass path's widest (64 members): either
  * path may take them, but a member past the widest is still removed,
  * wherever the removed keys stand. */
@@ -523,6 +560,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_dense);
 	tcase_add_test(tc, test_long_record);
 	tcase_add_test(tc, test_wide);
+	tcase_add_test(tc, test_available);
 	tcase_add_loop_test(tc, test_random, 0, 2);
 	tcase_add_test(tc, test_lines);
 	tcase_add_loop_test(tc, test_lines_random, 0, 2);
