@@ -17,7 +17,7 @@
 
 #define S(lit) lit, sizeof(lit) - 1
 
-/* ---- inf_json_unescape ---- */
+/* ---- inf_json_flatten, inf_json_left_open ---- */
 
 /* inf_json_flatten: every CR and LF, the last byte's too, becomes a
  * space; nothing else changes. */
@@ -52,6 +52,8 @@ START_TEST(test_left_open)
 			      "%s", cases[i].js);
 }
 END_TEST
+
+/* ---- inf_json_unescape ---- */
 
 START_TEST(test_unescape_plain_returns_input)
 {
