@@ -149,8 +149,9 @@ uint64_t inf_rec_line(const struct inf_rec_pos *pos)
 	return line_at(pos->f, pos->at);
 }
 
-static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
-		size_t at)
+/* Fails the framer: "WHAT at line L, byte B" then `note`. */
+static int fail_note(struct inf_framer *f, enum inf_fail kind, const char *what,
+		     size_t at, const char *note)
 {
 	uint64_t line = line_at(f, at < f->in.len ? at : f->in.len);
 	char limit[48] = "";
@@ -158,23 +159,23 @@ static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
 	f->failed = 1;
 	if (kind == INF_FAIL_TOO_LARGE) /* every such `what` ends "max_record_bytes" */
 		snprintf(limit, sizeof limit, " (%zu)", f->max_record);
-	return inf_error_set(f->err, kind, "%s%s at line %llu, byte %llu", what, limit,
+	return inf_error_set(f->err, kind, "%s%s at line %llu, byte %llu%s", what, limit,
 			     (unsigned long long)line,
-			     (unsigned long long)(f->base + at));
+			     (unsigned long long)(f->base + at), note);
+}
+
+static int fail(struct inf_framer *f, enum inf_fail kind, const char *what,
+		size_t at)
+{
+	return fail_note(f, kind, what, at, "");
 }
 
 /* An array that does not open with '[': a compressed or binary object
  * says so, from the bytes the framer holds at the object's start. */
 static int fail_open(struct inf_framer *f, size_t at)
 {
-	const char *note = f->base + at == 0
-		? inf_sniff_note(f->in.data + at, f->in.len - at) : "";
-
-	f->failed = 1;
-	return inf_error_set(f->err, INF_FAIL_INPUT,
-			     "expected '[' to open the array at line %llu, byte %llu%s",
-			     (unsigned long long)line_at(f, at),
-			     (unsigned long long)(f->base + at), note);
+	return fail_note(f, INF_FAIL_INPUT, "expected '[' to open the array", at,
+			 f->base + at == 0 ? inf_sniff_note(f->in.data + at, f->in.len - at) : "");
 }
 
 static int nomem(struct inf_framer *f)
