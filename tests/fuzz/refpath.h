@@ -4,7 +4,8 @@
  * a key, a quoted key (JSON string syntax, compared decoded), `*` or `**`,
  * each followed by any number of `[N]` or `[*]`; a path may start with a
  * bracket; it may not end with `**`. An unquoted key has no space or tab
- * at its start or end, and the first is not `$`.
+ * at its start or end, nor a code point that shows as a space or as
+ * nothing (README "Paths"), and the first is not `$`.
  *
  * Matching is a table, not the core's list of matcher states: for a node
  * reached by steps s1..sd (keys or indexes), reach[i] says whether the
@@ -72,6 +73,53 @@ static inline int rp_delim(char c)
 	return c == '.' || c == '[' || c == '\0';
 }
 
+/* The number of bytes the UTF-8 lead byte c announces, 0 when it is not
+ * one. */
+static inline size_t rp_utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+}
+
+/* The code point of the n bytes at s when they are exactly one UTF-8
+ * sequence, else -1. */
+static inline long rp_code_point(const unsigned char *s, size_t n)
+{
+	size_t len = rp_utf8_len(s[0]);
+	long c = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
+
+	if (!len || len != n)
+		return -1;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	return c;
+}
+
+/* The code points that show as a space or as nothing, as README "Paths"
+ * lists them: no-break space, soft hyphen, Ogham space, Mongolian vowel
+ * separator, U+2000-U+200F, U+2028-U+202F, U+205F-U+206F, ideographic
+ * space, U+FEFF. */
+static inline int rp_unseen(long c)
+{
+	return c == 0xa0 || c == 0xad || c == 0x1680 || c == 0x180e || (c >= 0x2000 && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c == 0x3000 ||
+	       c == 0xfeff;
+}
+
+/* Whether the key s[0..k) starts or ends with such a code point. */
+static inline int rp_unseen_edge(const char *s, size_t k)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t first = rp_utf8_len(u[0]), last = k - 1;
+
+	while (last > 0 && (u[last] & 0xc0) == 0x80)
+		last--;
+	return (first && first <= k && rp_unseen(rp_code_point(u, first))) ||
+	       rp_unseen(rp_code_point(u + last, k - last));
+}
+
 /* Parses `text` into *p. Returns 1 valid, 0 invalid, -1 undecided (an
  * index in the zone above). *p is filled only when valid. */
 static inline int rp_parse(const char *text, struct rp_path *p)
@@ -111,7 +159,8 @@ static inline int rp_parse(const char *text, struct rp_path *p)
 					k++;
 				}
 				if (k == 0 || s[0] == ' ' || s[0] == '\t' || s[k - 1] == ' ' ||
-				    s[k - 1] == '\t' || (!p->n && k == 1 && s[0] == '$'))
+				    s[k - 1] == '\t' || rp_unseen_edge(s, k) ||
+				    (!p->n && k == 1 && s[0] == '$'))
 					goto bad;
 				rp_add(p, RP_KEY, s, k, 0);
 				pos += k;
