@@ -172,7 +172,7 @@ static int invisible(const unsigned char *u, size_t n)
 	if (u[0] == 0xe1)
 		return (u[1] == 0x9a && u[2] == 0x80) || (u[1] == 0xa0 && u[2] == 0x8e);
 	if (u[0] == 0xe2)
-		return (u[1] == 0x80 && (u[2] <= 0x8f || (u[2] >= 0xa8 && u[2] <= 0xaf))) ||
+		return (u[1] == 0x80 && ((u[2] >= 0x80 && u[2] <= 0x8f) || (u[2] >= 0xa8 && u[2] <= 0xaf))) ||
 		       (u[1] == 0x81 && u[2] >= 0x9f && u[2] <= 0xaf);
 	return (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
 	       (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf);

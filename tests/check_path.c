@@ -133,6 +133,8 @@ static const char *const good_paths[] = {
     "x\xe2\x81\x9e",
     "x\xe2\x81\xb0",
     "\xe1\x9a\x81x",
+    /* and three bytes that are not one code point are not U+2000-U+200F */
+    "\xe2\x80$\xc3\xa9",
 };
 
 START_TEST(test_compile_good)
