@@ -11,6 +11,7 @@
 
 #include "escan.h"
 #include "json.h"
+#include "sniff.h"
 
 struct inf_array_cut {
 	size_t max_record;
@@ -81,9 +82,11 @@ int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 		case INF_AS_OPEN:
 			if (inf_json_ws(ch))
 				break;
-			if (ch != '[') /* a few bytes more: the framer names a
-					* compressed object from them (sniff.h) */
-				return cut_bad(c, len - i < 8 ? len : i + 8, out);
+			if (ch != '[' && len - i < INF_SNIFF_BYTES)
+				goto held; /* the framer names a compressed
+					    * object from them (sniff.h) */
+			if (ch != '[')
+				return cut_bad(c, i + INF_SNIFF_BYTES, out);
 			c->span_start = i + 1;
 			c->as = INF_AS_FIRST;
 			break;
@@ -137,11 +140,12 @@ int inf_array_cut_scan(struct inf_array_cut *c, const char *d, size_t len,
 		}
 		i++;
 	}
-	c->scan = len;
+held: /* all scanned, or a bad first byte waits for the bytes after it */
+	c->scan = i;
 	if (c->as == INF_AS_AFTER) /* anywhere after ']' will do */
-		c->last = (struct inf_cut){ len, len, INF_BATCH_AFTER_ARRAY };
-	else if (c->as == INF_AS_OPEN && len) /* or in the whitespace before '[' */
-		c->last = (struct inf_cut){ len, len, INF_BATCH_OBJECT_START };
+		c->last = (struct inf_cut){ i, i, INF_BATCH_AFTER_ARRAY };
+	else if (c->as == INF_AS_OPEN && i) /* or in the whitespace before '[' */
+		c->last = (struct inf_cut){ i, i, INF_BATCH_OBJECT_START };
 	*out = c->last;
 	return c->last.at != 0;
 }

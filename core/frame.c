@@ -385,6 +385,9 @@ static int pass_through(struct inf_framer *f, size_t upto)
 	return 0;
 }
 
+/* One step of the array framer at in[*ip]: 1 with *ip the next byte to
+ * look at, 0 when the bytes from *ip are held for more to come (a bad
+ * first byte of the object, for fail_open), -1 when it failed. */
 static int array_step(struct inf_framer *f, size_t *ip)
 {
 	const char *d = f->in.data;
@@ -395,6 +398,9 @@ static int array_step(struct inf_framer *f, size_t *ip)
 	case INF_AS_OPEN:
 		if (inf_json_ws(c))
 			break;
+		if (c != '[' && f->base + i == 0 && !f->finishing && !f->batch &&
+		    f->in.len - i < INF_SNIFF_BYTES)
+			return 0; /* fail_open names the format from them */
 		if (c != '[')
 			return fail_open(f, i);
 		if (pass_through(f, i + 1))
@@ -537,12 +543,16 @@ static int array_run(struct inf_framer *f)
 {
 	size_t i = f->scan;
 
-	while (i < f->in.len)
-		if (array_step(f, &i) < 0)
+	while (i < f->in.len) {
+		int rc = array_step(f, &i);
+		if (rc < 0)
 			return -1;
+		if (rc == 0)
+			break;
+	}
 	f->scan = i;
 	/* whitespace before '[' and after ']' is copied as it comes */
-	if ((f->as == INF_AS_AFTER || f->as == INF_AS_OPEN) && pass_through(f, f->in.len))
+	if ((f->as == INF_AS_AFTER || f->as == INF_AS_OPEN) && pass_through(f, i))
 		return -1;
 	if (f->finishing && f->as == INF_AS_ELEM && unclosed_in_doubt(f))
 		return -1;

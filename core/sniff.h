@@ -8,6 +8,11 @@
 
 #include <stddef.h>
 
+/* The signatures are at most this many bytes: a caller that holds fewer
+ * of the object's first bytes and expects more waits for them, so that
+ * the note does not depend on how the bytes arrive. */
+#define INF_SNIFF_BYTES 8
+
 /* "; the object starts as <format> data does: ..." when the object's
  * first `len` bytes at d begin with a known signature, else "" (also
  * when fewer bytes than the signature are given). Static text. */

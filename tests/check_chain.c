@@ -341,21 +341,24 @@ START_TEST(test_binary_object_named)
 		}
 	}
 	/* an array names it too, on one thread and through the cutter of
-	 * a parallel run, whose batch of bad bytes holds the signature */
+	 * a parallel run, whose batch of bad bytes holds the signature,
+	 * however few bytes each write brings */
 	for (int threads = 1; threads <= 2; threads++) {
 		const struct inf_access_point *ap;
 
 		ck_assert_int_eq(setenv("INFLIGHT_THREADS", threads == 1 ? "1" : "2", 1), 0);
 		ap = policy(AP("format = \"array\";", DROP("\"price\"")), "t");
-		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-			snprintf(want, sizeof want, "byte 0; the object starts as %s data does",
-				 cases[i].name);
-			ck_assert_int_eq(run(ap, NULL, cases[i].in, 0), -1);
-			ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
-			ck_assert_msg(strstr(err.msg, "expected '[' to open the array") &&
-				      strstr(err.msg, want), "%d: %s", threads, err.msg);
-			ck_assert_uint_eq(out.len, 0);
-		}
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			for (size_t chunk = 0; chunk <= 4; chunk++) {
+				snprintf(want, sizeof want,
+					 "byte 0; the object starts as %s data does", cases[i].name);
+				ck_assert_int_eq(run(ap, NULL, cases[i].in, chunk), -1);
+				ck_assert_int_eq(err.kind, INF_FAIL_INPUT);
+				ck_assert_msg(strstr(err.msg, "expected '[' to open the array") &&
+					      strstr(err.msg, want), "%d threads, chunk %zu: %s",
+					      threads, chunk, err.msg);
+				ck_assert_uint_eq(out.len, 0);
+			}
 		/* past the object's first byte it is only a wrong byte */
 		ck_assert_int_eq(run(ap, NULL, " \x1f\x8b\x08\x08", 0), -1);
 		ck_assert_msg(strstr(err.msg, "byte 1") && !strstr(err.msg, "gzip"),

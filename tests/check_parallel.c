@@ -127,16 +127,17 @@ START_TEST(test_cut_places)
 END_TEST
 
 /* Where the framer fails, the cutter says so, and the batch of out.run
- * bytes reaches the failing byte; for a bad opening byte up to 8 bytes
- * from it, what the framer names a compressed object by. */
+ * bytes reaches the failing byte; for a bad opening byte 8 bytes from
+ * it, what the framer names a compressed object by, and until they are
+ * there it waits. */
 START_TEST(test_cut_refuses)
 {
 	static const struct {
 		const char *in;
 		size_t run;
 	} cases[] = {
-		{ "x[1]", 4 },              /* expected '[': the bytes there */
-		{ "  x23456789", 10 },      /* ... 8 of them at most */
+		{ "x[1]5678", 8 },          /* expected '[': 8 bytes from there */
+		{ "  x23456789", 10 },      /* ... not more */
 		{ "[1,,2]", 4 },            /* empty element */
 		{ "[1,2,]", 6 },            /* trailing comma */
 		{ "[{\"a\":1}}]", 9 },      /* '}' at depth 0 */
@@ -154,6 +155,21 @@ START_TEST(test_cut_refuses)
 		ck_assert_msg(inf_array_cut_scan(c, cases[i].in, strlen(cases[i].in), &cut) == -1,
 			      "%s", cases[i].in);
 		ck_assert_msg(cut.run == cases[i].run, "%s: run %zu", cases[i].in, cut.run);
+		inf_array_cut_free(c);
+	}
+	for (int ws = 0; ws <= 1; ws++) { /* fewer: no cut but in the space before */
+		const char *in = ws ? "  x23456" : "x2345678";
+		struct inf_array_cut *c = inf_array_cut_new(10);
+		struct inf_cut cut;
+
+		ck_assert_ptr_nonnull(c);
+		ck_assert_int_eq(inf_array_cut_scan(c, in, strlen(in) - 1, &cut), ws);
+		if (ws) {
+			ck_assert(cut.at == 2 && cut.run == 2 && cut.next == INF_BATCH_OBJECT_START);
+		} else { /* the 8th byte comes */
+			ck_assert_int_eq(inf_array_cut_scan(c, in, strlen(in), &cut), -1);
+			ck_assert_uint_eq(cut.run, 8);
+		}
 		inf_array_cut_free(c);
 	}
 }
