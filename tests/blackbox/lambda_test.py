@@ -1388,6 +1388,21 @@ def tests(env):
           res[1]["invocationId"] == "i" * 300, [(e["id"][:20], e.get("invocationId")) for e in res])
     check("no exit while the Runtime API gives invocations",
           not [e for e in r.rapi if e["type"] in ("exit", "killed") and not e.get("by")], r.rapi[-3:])
+    # ... where "over" is exact: 6 MiB and 1 KiB (Lambda's 6 MB payload
+    # and room for the envelope) is served, one byte more is refused
+    sized = []
+    for tok, size in (("at-max", (6 << 20) + 1024), ("over-max", (6 << 20) + 1025)):
+        ev = dict(one(tok), pad="")
+        ev["pad"] = "a" * (size - len(json.dumps(ev)))
+        assert len(json.dumps(ev)) == size
+        sized.append(ev)
+    r = Run(env, sized)
+    res = r.results()
+    check("an event of exactly 6 MiB + 1 KiB is served, one byte more is refused",
+          [e["type"] for e in res] == ["response", "error"] and r.answer("at-max") and
+          r.answer("at-max")["status"] == 200 and
+          "the event is over 6292480 bytes" in res[1]["body"].get("errorMessage", ""),
+          [(e["type"], e.get("body")) for e in res] or r.rapi[-3:])
     # ... and an event whose body stops coming after its headers is given
     # up before its deadline: /error posted in time, the next one served
     r = Run(env, [{"event": one("stalled"), "stallBody": True, "deadlineMs": 3000 * SLOW},
