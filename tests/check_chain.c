@@ -1346,6 +1346,10 @@ START_TEST(test_framing_errors)
 		ck_assert_int_eq(run(ap, NULL, "[1,\n{\"a\":\"x\"y\"}]", chunk), -1);
 		ck_assert_str_eq(err.msg, "stray '\"' at line 2, byte 11 in an array element: "
 					  "where the elements end is unknown");
+		/* the line counts the lines before the element too */
+		ck_assert_int_eq(run(ap, NULL, "[1,\n2,\n3,\n{\"a\":[}, {\"b\":1}]", chunk), -1);
+		ck_assert_str_eq(err.msg, "mismatched '}' at line 4, byte 16 in an array element: "
+					  "where the elements end is unknown");
 		ck_assert_int_eq(run(ap, NULL, "[{\"a\":1}, {\"b\":\"x", chunk), -1);
 		ck_assert_str_eq(err.msg, "truncated array: missing ']' at line 1, byte 17");
 		/* a whole value and more: the missing ',' the closed array gets */

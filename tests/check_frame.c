@@ -332,6 +332,10 @@ START_TEST(test_ndjson_crlf)
 	          "1:1:0:1\n2:2:3:2\n3:3:5:3\n4:4:8:4\n");
 	/* a CR inside a line is the record's */
 	expect_ok(INF_FMT_NDJSON, BIG, S("1\r2\n"), "1\r2\n", "1:1:0:1\r2\n");
+	/* a last line with no LF has no line ending: its CR is the record's
+	 * whitespace and is copied with it */
+	expect_ok(INF_FMT_NDJSON, BIG, S("1\r\n{\"a\":2}\r"), "1\r\n{\"a\":2}\r",
+	          "1:1:0:1\n2:2:3:{\"a\":2}\r\n");
 }
 END_TEST
 
