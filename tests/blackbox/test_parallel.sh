@@ -103,6 +103,50 @@ fails_alike() {
 }
 fails_alike "a line over max_record_bytes" "$T/small.cfg" s "$T/long.ndjson" \
 	"record larger than max_record_bytes (300000) at line 5001,"
+# a last line of exactly max_record_bytes, then a CR and no LF: the CR is
+# the line's ending, not one byte too many, on any number of threads
+"$PY" - "$T/cr.ndjson" <<'PY'
+import sys
+line = '{"a":"' + "x" * (300000 - 8) + '"}'
+open(sys.argv[1], "w", newline="").write('{"b":1}\n' + line + "\r")
+PY
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "$RT" --policy "$T/small.cfg" --plugins "$PLUGINS" --access-point s \
+		"$T/cr.ndjson" -o "$T/cr.$n" 2>&1
+	expect_eq "a last line of max_record_bytes and a CR, $n thread(s): exit 0" "$?" 0
+done
+expect_files_eq "a last line of max_record_bytes and a CR: the input, on 2 threads as 1" \
+	"$T/cr.2" "$T/cr.ndjson"
+expect_files_eq "a last line of max_record_bytes and a CR: the input, on 1 thread" \
+	"$T/cr.1" "$T/cr.ndjson"
+
+# array elements of exactly max_record_bytes, 1.5 MB of them, so batch cuts
+# fall between elements: every element fits, on any number of threads;
+# one byte more in one of them deep in the array is refused alike
+cat >"$T/exact.cfg" <<'CFG'
+access_points = ( { name = "a"; format = "array"; max_record_bytes = 1000;
+  chain = ( { plugin = "drop_fields"; paths = [ "price" ]; } ); } );
+CFG
+"$PY" - "$T/exact" <<'PY'
+import sys
+def el(i, n):
+    head = '{"i":%d,"price":1,"s":"' % i
+    return head + "x" * (n - len(head) - 2) + '"}'
+els = [el(i, 1000) for i in range(1500)]
+open(sys.argv[1] + ".json", "w").write("[" + ",".join(els) + "]")
+els[1400] = el(1400, 1001)
+open(sys.argv[1] + "-over.json", "w").write("[" + ",".join(els) + "]")
+PY
+for n in 1 2; do
+	INFLIGHT_THREADS=$n "$RT" --policy "$T/exact.cfg" --plugins "$PLUGINS" --access-point a \
+		"$T/exact.json" >"$T/exact.$n" 2>&1
+	expect_eq "elements of exactly max_record_bytes, $n thread(s): exit 0" "$?" 0
+done
+expect_files_eq "elements of exactly max_record_bytes: 2 threads as 1" "$T/exact.2" "$T/exact.1"
+expect_eq "elements of exactly max_record_bytes: all 1500 written" \
+	"$(grep -o '"i":' "$T/exact.1" | wc -l)" 1500
+fails_alike "an element one byte over max_record_bytes" "$T/exact.cfg" a "$T/exact-over.json" \
+	"record larger than max_record_bytes (1000)"
 
 # records larger than a batch (over 1 MiB: run alone, on the main thread)
 # among small ones, one of them bad: the same output and message on 1 to
