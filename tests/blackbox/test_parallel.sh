@@ -251,6 +251,12 @@ open(d + "/pretty.json", "w").write(json.dumps(recs, indent=2))
 # no inventory event before the middle
 late = [r for r in recs if r.get("evnt_type") != "inventory_event"][:4000] + recs[4000:]
 open(d + "/late.json", "w").write(" [ " + " ,\n ".join(json.dumps(r) for r in late) + " ] \n")
+# none in the 2500 events (about 900 KB, whole batches) after the first
+# 1000: the batch after that gap must still put a comma before its first
+other = [r for r in recs if r.get("evnt_type") != "inventory_event"]
+gap = recs[:1000] + other[:2500] + recs[1000:]
+open(d + "/gap.json", "w").write("[" + ",".join(json.dumps(r) for r in gap) + "]")
+open(d + "/gap.want", "w").write(str(sum(r.get("evnt_type") == "inventory_event" for r in gap)))
 PY
 for a in lines flat pretty; do
 	for n in 1 2 3; do
@@ -287,6 +293,19 @@ import json, sys
 got = json.load(open(sys.argv[1]))
 print(len(got) > 100 and all(r["evnt_type"] == "inventory_event" for r in got))' \
 	"$T/late.out.2")" True
+for n in 1 2 3; do
+	INFLIGHT_THREADS=$n "$RT" --policy policies/inventory.cfg --plugins "$PLUGINS" \
+		--access-point inventory "$T/gap.json" >"$T/gap.out.$n" 2>&1
+	expect_eq "array, inventory view, whole batches with none kept, $n thread(s): exit 0" "$?" 0
+done
+for n in 2 3; do
+	expect_files_eq "array, inventory view, whole batches with none kept, $n threads as one" \
+		"$T/gap.out.$n" "$T/gap.out.1"
+done
+expect_eq "array, inventory view, whole batches with none kept: valid JSON, every inventory event" \
+	"$("$PY" -c '
+import json, sys
+print(len(json.load(open(sys.argv[1]))))' "$T/gap.out.2" 2>&1)" "$(cat "$T/gap.want")"
 
 # a bad element and a broken separator deep in the array: the same
 # message on one and two threads
