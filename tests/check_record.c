@@ -580,6 +580,14 @@ START_TEST(test_replace_twice_last_wins)
 	/* a refused third one leaves the second */
 	ck_assert_int_eq(inf_record_replace_json(&rec, a, "1 3", 3), INF_ERR_INVALID);
 	expect("{\"a\":\"12\",\"b\":2}");
+	/* an object a member was set into, then replaced twice: the second
+	 * replacement supersedes the first, not the member's insert */
+	load("{\"a\":1,\"b\":{\"c\":2}}");
+	a = node("b");
+	ck_assert_int_eq(inf_record_set_json(&rec, a, "y", 1, "3", 1, 0), 0);
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "10", 2), 0);
+	ck_assert_int_eq(inf_record_replace_json(&rec, a, "20", 2), 0);
+	expect("{\"a\":1,\"b\":20}");
 }
 END_TEST
 
