@@ -551,6 +551,16 @@ START_TEST(test_map_output_checked)
 		if (cases[i].ok)
 			ck_assert_str_eq(out.data, want);
 	}
+	/* JSON on lines of its own is written on one, fused as by the steps */
+	{
+		struct inf_access_point *ap = policy(AP("", "{ plugin = \"map_json\"; "
+							"paths = [ \"a\" ]; json = \"[1,\\n2]\"; }"), "t");
+
+		ck_assert_ptr_nonnull(ap->fused);
+		same(ap, "{\"a\":1,\"b\":2}\n", "map JSON on two lines");
+		ck_assert_int_eq(run_ok(), 1);
+		ck_assert_str_eq(out.data, "{\"a\":[1, 2],\"b\":2}\n");
+	}
 }
 END_TEST
 
