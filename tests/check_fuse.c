@@ -486,6 +486,11 @@ START_TEST(test_removal_after_set)
 		       SET("set = { m = 1; };")), "t");
 	ck_assert_ptr_nonnull(ap->fused);
 	fused_gives(ap, "{ \"x\":1, \"y\":2 }", "{ \"n\":1,\"m\":1 }");
+	/* a key the first of two keeps names and the second does not goes */
+	ap = policy(AP("", KEEP("\"a\", \"b\"") ", " KEEP("\"a\"")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	fused_gives(ap, "{\"a\":1,\"b\":2,\"c\":3}", "{\"a\":1}");
+	fused_gives(ap, "{\"b\":2,\"a\":1}", "{\"a\":1}");
 }
 END_TEST
 
