@@ -603,6 +603,13 @@ START_TEST(test_lookup_contract)
 	same(ap, "{\"s\":\"w\"}\n", "rogue JSON");
 	ck_assert_int_eq(run_ok(), 1);
 	ck_assert_str_eq(out.data, "{\"s\":\"w\",\"region\":[1, 2]}\n");
+	/* the default's JSON, and a set's, on lines of their own: on one */
+	ap = policy(AP("", ROGUE("dflt = \"{\\\"a\\\":\\r\\n1}\";")), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	fused_gives(ap, "{\"s\":\"w\"}", "{\"s\":\"w\",\"region\":{\"a\":  1}}");
+	ap = policy(AP("", "{ plugin = \"enrich\"; set_json = { x = \"[1,\\n2]\"; }; }"), "t");
+	ck_assert_ptr_nonnull(ap->fused);
+	fused_gives(ap, "{\"s\":1}", "{\"s\":1,\"x\":[1, 2]}");
 }
 END_TEST
 
