@@ -103,6 +103,7 @@ fails_alike() {
 }
 fails_alike "a line over max_record_bytes" "$T/small.cfg" s "$T/long.ndjson" \
 	"record larger than max_record_bytes (300000) at line 5001,"
+
 # a last line of exactly max_record_bytes, then a CR and no LF: the CR is
 # the line's ending, not one byte too many, on any number of threads
 "$PY" - "$T/cr.ndjson" <<'PY'
@@ -115,10 +116,10 @@ for n in 1 2; do
 		"$T/cr.ndjson" -o "$T/cr.$n" 2>&1
 	expect_eq "a last line of max_record_bytes and a CR, $n thread(s): exit 0" "$?" 0
 done
-expect_files_eq "a last line of max_record_bytes and a CR: the input, on 2 threads as 1" \
-	"$T/cr.2" "$T/cr.ndjson"
-expect_files_eq "a last line of max_record_bytes and a CR: the input, on 1 thread" \
-	"$T/cr.1" "$T/cr.ndjson"
+for n in 1 2; do
+	expect_files_eq "a last line of max_record_bytes and a CR, $n thread(s): the input as it was" \
+		"$T/cr.$n" "$T/cr.ndjson"
+done
 
 # array elements of exactly max_record_bytes, 1.5 MB of them, so batch cuts
 # fall between elements: every element fits, on any number of threads;
